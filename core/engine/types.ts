@@ -1,0 +1,221 @@
+/**
+ * The application interface of the custody engine (DESIGN.md §5).
+ *
+ * It follows CometBFT's ABCI 2.0 in shape so that the same engine runs behind
+ * the embedded devnet today and behind an ABCI server for a real CometBFT
+ * network later: check a transaction for the mempool, finalize a block
+ * (execute its transactions and compute the new state root), commit, query.
+ *
+ * Everything here is pure data. Time enters through FinalizeBlockRequest.time;
+ * there is no clock and no randomness inside the engine.
+ */
+
+/** An ABCI event attribute. Values are strings, as in CometBFT. */
+export interface EventAttribute {
+  key: string;
+  value: string;
+}
+
+/** An ABCI event, e.g. {type: "custody.withdrawal_executed", attributes: [...]}. */
+export interface AbciEvent {
+  type: string;
+  attributes: EventAttribute[];
+}
+
+/** The outcome of checking or executing one transaction (ABCI ExecTxResult). */
+export interface TxResult {
+  /** 0 on success, otherwise the ABCI code of an engine ErrorCode (core/errors.ts). */
+  code: number;
+  /** "custody" for engine errors, "" on success. */
+  codespace: string;
+  /** Human-readable; on failure starts with the stable error code, e.g. "INSUFFICIENT_BALANCE: …". */
+  log: string;
+  /** Result payload (canonical JSON bytes), e.g. the id of a created request. */
+  data: Uint8Array;
+  events: AbciEvent[];
+}
+
+export interface InfoResponse {
+  /** Height of the last committed block; 0 before the first block. */
+  lastBlockHeight: number;
+  /** State root after the last committed block (32 bytes). */
+  lastBlockAppHash: Uint8Array;
+  chainId: string;
+  appVersion: number;
+}
+
+export interface FinalizeBlockRequest {
+  height: number;
+  /** Block time, RFC 3339 with a trailing Z, as CometBFT writes it. */
+  time: string;
+  txs: Uint8Array[];
+}
+
+export interface FinalizeBlockResponse {
+  txResults: TxResult[];
+  /** The state root after applying this block (32 bytes). */
+  appHash: Uint8Array;
+  events: AbciEvent[];
+}
+
+export interface QueryRequest {
+  /** e.g. "/vault/treasury", "/account/<key id>"; see docs/formats/transactions.md. */
+  path: string;
+  data?: Uint8Array;
+}
+
+export interface QueryResponse {
+  code: number;
+  codespace: string;
+  log: string;
+  /** Canonical JSON bytes of the answer. */
+  value: Uint8Array;
+  height: number;
+}
+
+/**
+ * The consensus adapter contract. The devnet calls it in this order for each
+ * block: finalizeBlock → commit. checkTx may be called at any time between
+ * blocks; it validates against the last committed state plus the transactions
+ * already admitted to the mempool since then (so sequential nonces from one
+ * signer are admitted in order).
+ */
+export interface Application {
+  info(): InfoResponse;
+  checkTx(tx: Uint8Array): TxResult;
+  finalizeBlock(req: FinalizeBlockRequest): FinalizeBlockResponse;
+  commit(): { retainHeight: number };
+  query(req: QueryRequest): QueryResponse;
+  /** The committed state as canonical JSON bytes (deterministic snapshot). */
+  snapshot(): Uint8Array;
+}
+
+// ─── Transactions (envelope version 1) ─────────────────────────────────────
+
+export const ENVELOPE_VERSION = 1;
+
+/** Signature schemes the engine verifies. Issue 2 ships Ed25519 only. */
+export type SignatureScheme = 'ed25519';
+
+/**
+ * The unsigned part of an envelope. Its canonical JSON (RFC 8785) is what the
+ * signing digest covers:
+ *   digest = SHA-256( "charter/tx/v1" || 0x00 || JCS(unsigned envelope) )
+ * The digest binds version and chain_id because both are fields of it.
+ */
+export interface UnsignedEnvelope<T extends TxType = TxType> {
+  version: 1;
+  chain_id: string;
+  type: T;
+  body: TxBodies[T];
+  /** Key id of the signer (see keyIdOf). */
+  signer: string;
+  /** The signer's next nonce: its account nonce + 1. Nonces start at 1. */
+  nonce: number;
+  /** Last height at which the transaction may be included. */
+  expires_at: number;
+}
+
+export interface SignedEnvelope<T extends TxType = TxType> extends UnsignedEnvelope<T> {
+  /** Lower-case hex signature over the signing digest (Ed25519: 64 bytes). */
+  signature: string;
+}
+
+export interface TxBodies {
+  /** Register a public key. Signed by a chain admin. */
+  'key.register': { public_key: string; scheme: SignatureScheme; label: string };
+  /** Create a vault with an M-of-N approval policy. Signed by a chain admin. */
+  'vault.create': { vault_id: string; name: string; policy: { approvers: string[]; threshold: number } };
+  /** Devnet faucet: credit a vault. Signed by a chain admin; only when params.faucet is true. */
+  'vault.fund': { vault_id: string; asset: string; amount: string };
+  /** Request a withdrawal. Signed by any active registered key (the initiator). */
+  'withdrawal.create': { vault_id: string; asset: string; amount: string; destination: string; memo: string };
+  /** Approve a pending withdrawal. Signed by an approver of the vault's policy. */
+  'withdrawal.approve': { request_id: string };
+}
+export type TxType = keyof TxBodies;
+export const TX_TYPES: readonly TxType[] = ['key.register', 'vault.create', 'vault.fund', 'withdrawal.create', 'withdrawal.approve'];
+
+// ─── State ─────────────────────────────────────────────────────────────────
+
+export interface GenesisDoc {
+  chain_id: string;
+  /** RFC 3339 time of genesis. */
+  genesis_time: string;
+  /** Admin keys (hex public keys, Ed25519) registered at genesis. */
+  admins: { public_key: string; label: string }[];
+  params: ChainParams;
+}
+
+export interface ChainParams {
+  /** Whether vault.fund is accepted (devnet only). */
+  faucet: boolean;
+  /** Largest allowed distance between the current height and expires_at. */
+  max_expiry_blocks: number;
+}
+
+export type KeyStatus = 'active' | 'quarantined' | 'revoked' | 'retired';
+
+export interface KeyRecord {
+  key_id: string;
+  scheme: SignatureScheme;
+  public_key: string;
+  label: string;
+  status: KeyStatus;
+  roles: string[];
+  registered_at: number;
+}
+
+export interface VaultRecord {
+  vault_id: string;
+  name: string;
+  policy: { approvers: string[]; threshold: number };
+  /** asset → decimal string of base units. */
+  balances: Record<string, string>;
+  created_at: number;
+}
+
+export type RequestStatus = 'pending' | 'executed' | 'failed';
+
+export interface ApprovalRecord {
+  key_id: string;
+  height: number;
+  /** Hash of the approving transaction (upper-case hex, as CometBFT). */
+  tx_hash: string;
+}
+
+export interface WithdrawalRecord {
+  request_id: string;
+  vault_id: string;
+  asset: string;
+  amount: string;
+  destination: string;
+  memo: string;
+  initiator: string;
+  created_at: number;
+  created_tx: string;
+  approvals: ApprovalRecord[];
+  status: RequestStatus;
+  executed_at: number | null;
+  executed_tx: string | null;
+  failure: string | null;
+}
+
+export interface AccountRecord {
+  key_id: string;
+  /** Nonce of the last accepted transaction from this key; 0 if none. */
+  nonce: number;
+}
+
+export interface EngineState {
+  chain_id: string;
+  height: number;
+  /** Time of the last committed block (RFC 3339). */
+  time: string;
+  params: ChainParams;
+  admins: string[];
+  keys: Record<string, KeyRecord>;
+  accounts: Record<string, AccountRecord>;
+  vaults: Record<string, VaultRecord>;
+  requests: Record<string, WithdrawalRecord>;
+}

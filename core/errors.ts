@@ -1,0 +1,114 @@
+/**
+ * The stable error codes of Charter Console.
+ *
+ * Every error that crosses a boundary (engine → node → client, host → UI, CLI
+ * → shell) carries one of these codes. Codes are part of the public contract:
+ * they are never renamed or reused. docs/errors.md lists them with what the
+ * user should do; a unit test keeps that page and this table in step.
+ *
+ * Engine rejections carry a numeric ABCI code too (CometBFT's `code` field),
+ * in codespace `custody`. Code 0 is success.
+ */
+
+export interface ErrorInfo {
+  /** Numeric ABCI code for engine rejections; absent for host/client errors. */
+  readonly abci?: number;
+  /** One line saying what happened. */
+  readonly summary: string;
+  /** What the user can do about it. */
+  readonly hint: string;
+}
+
+export const ENGINE_CODESPACE = 'custody';
+
+export const ERROR_CODES = {
+  // ── engine: envelope and authentication (1–19) ────────────────────────────
+  TX_MALFORMED: { abci: 1, summary: 'The transaction could not be decoded.', hint: 'Transactions are canonical JSON envelopes; see docs/formats/transactions.md.' },
+  UNSUPPORTED_VERSION: { abci: 2, summary: 'The envelope version is not supported by this engine.', hint: 'Upgrade the console or use envelope version 1.' },
+  WRONG_CHAIN: { abci: 3, summary: 'The transaction was signed for another chain.', hint: 'Check the chain id of the node you are connected to.' },
+  UNKNOWN_TX_TYPE: { abci: 4, summary: 'The transaction type is not known to this engine.', hint: 'See docs/formats/transactions.md for the supported types.' },
+  UNKNOWN_SIGNER: { abci: 5, summary: 'The signing key is not registered on chain.', hint: 'Register the key first (Keys view, "Register on chain").' },
+  BAD_SIGNATURE: { abci: 6, summary: 'The signature does not verify for the signing key.', hint: 'Sign the exact envelope digest with the registered key.' },
+  BAD_NONCE: { abci: 7, summary: 'The nonce is not the next nonce of the signing key.', hint: 'Query the key\'s account nonce and sign again with nonce + 1.' },
+  TX_EXPIRED: { abci: 8, summary: 'The transaction expired before it was included.', hint: 'Sign it again with a later expiry height.' },
+  KEY_NOT_ACTIVE: { abci: 9, summary: 'The signing key is not active.', hint: 'Only active keys can sign; see the key\'s status in the Keys view.' },
+  NOT_AUTHORIZED: { abci: 10, summary: 'The signing key may not perform this action.', hint: 'Ask an administrator of the chain to perform it.' },
+  // ── engine: keys and vaults (20–39) ───────────────────────────────────────
+  KEY_EXISTS: { abci: 20, summary: 'A key with this id is already registered.', hint: 'Each key is registered once.' },
+  INVALID_KEY: { abci: 21, summary: 'The public key is not valid for its scheme.', hint: 'Ed25519 public keys are 32 bytes, hex-encoded.' },
+  VAULT_EXISTS: { abci: 22, summary: 'A vault with this id already exists.', hint: 'Choose another vault id.' },
+  VAULT_NOT_FOUND: { abci: 23, summary: 'No vault has this id.', hint: 'Check the vault id in the Approvals view.' },
+  INVALID_POLICY: { abci: 24, summary: 'The approval policy is not valid.', hint: 'A policy needs 1 ≤ threshold ≤ number of distinct, registered approver keys.' },
+  INVALID_AMOUNT: { abci: 25, summary: 'The amount is not a positive whole number of base units.', hint: 'Amounts are decimal strings of base units, for example "1500".' },
+  INVALID_ASSET: { abci: 26, summary: 'The asset symbol is not valid.', hint: 'Asset symbols are 1–16 characters: A–Z, 0–9, "-" or ".".' },
+  FAUCET_DISABLED: { abci: 27, summary: 'This chain has no faucet.', hint: 'Only a devnet funds vaults from a faucet.' },
+  INVALID_FIELD: { abci: 28, summary: 'A field of the transaction body is missing or not valid.', hint: 'See docs/formats/transactions.md for the body of each type.' },
+  // ── engine: withdrawals (40–59) ───────────────────────────────────────────
+  INSUFFICIENT_BALANCE: { abci: 40, summary: 'The vault does not hold enough of the asset.', hint: 'Lower the amount or fund the vault first.' },
+  REQUEST_EXISTS: { abci: 41, summary: 'A request with this id already exists.', hint: 'Submit a new request instead of replaying one.' },
+  REQUEST_NOT_FOUND: { abci: 42, summary: 'No withdrawal request has this id.', hint: 'Check the request id in the Approvals view.' },
+  REQUEST_NOT_PENDING: { abci: 43, summary: 'The request is no longer pending.', hint: 'It was executed or rejected already; nothing to approve.' },
+  NOT_AN_APPROVER: { abci: 44, summary: 'The key is not an approver in the vault\'s policy.', hint: 'Approve with a key listed in the vault\'s approval policy.' },
+  DUPLICATE_APPROVAL: { abci: 45, summary: 'This key has already approved the request.', hint: 'Each approver counts once; approve with another key.' },
+  INVALID_DESTINATION: { abci: 46, summary: 'The destination is not valid.', hint: 'Destinations are 1–128 printable characters with no spaces.' },
+
+  // ── host and contract ─────────────────────────────────────────────────────
+  INVALID_INPUT: { summary: 'The request does not match the contract.', hint: 'The details list each field that is wrong.' },
+  UNKNOWN_METHOD: { summary: 'No such operation in the contract.', hint: 'See core/contract for the list of operations.' },
+  UNAUTHORIZED: { summary: 'The request carries no valid session token.', hint: 'Open the console with the URL printed by `charter serve`, which includes the token.' },
+  INTERNAL: { summary: 'An unexpected error occurred.', hint: 'The Output panel has details. Nothing was changed.' },
+  NOT_AVAILABLE: { summary: 'This capability is not available here yet.', hint: 'The message says which issue or setting brings it.' },
+  // ── workspace, keystore, audit ────────────────────────────────────────────
+  WORKSPACE_LOCKED: { summary: 'Another process holds this workspace\'s devnet.', hint: 'Close the other console or pass --workspace with another directory.' },
+  WORKSPACE_INVALID: { summary: 'The workspace cannot be opened.', hint: 'Check the path and its permissions; the message names the file.' },
+  WRONG_PASSPHRASE: { summary: 'The passphrase does not unlock this key.', hint: 'Type the passphrase you chose when the key was created. Nothing was signed.' },
+  WEAK_PASSPHRASE: { summary: 'The passphrase is too short.', hint: 'Use at least 8 characters.' },
+  KEY_NOT_FOUND: { summary: 'No key with this id is in the keystore.', hint: 'See the Keys view or `charter keys list`.' },
+  KEYSTORE_CORRUPT: { summary: 'A keystore file is damaged.', hint: 'Restore it from your backup; the message names the file.' },
+  AUDIT_CHAIN_BROKEN: { summary: 'The audit log has been edited or an entry removed.', hint: '`charter audit verify` names the first entry that does not chain.' },
+  NOT_FOUND: { summary: 'The requested item does not exist.', hint: 'Check the id, height or hash.' },
+  EXPORT_FAILED: { summary: 'The evidence file could not be written.', hint: 'Choose a writable location.' },
+  // ── chain client ──────────────────────────────────────────────────────────
+  NODE_UNREACHABLE: { summary: 'The custody node does not answer.', hint: 'Check the Nodes view: is the node running and the RPC address right?' },
+  NODE_ERROR: { summary: 'The custody node returned an error.', hint: 'The message has the node\'s words.' },
+  TX_TIMEOUT: { summary: 'The transaction was not included in a block in time.', hint: 'It may still be included; check the request\'s status before retrying.' },
+  // ── CLI ───────────────────────────────────────────────────────────────────
+  USAGE: { summary: 'The command line is not valid.', hint: 'Run the command with --help.' },
+  HOST_REFUSED: { summary: 'Refusing to listen on a non-loopback address.', hint: 'Pass --force-host to expose the console to the network, knowingly.' },
+} as const satisfies Record<string, ErrorInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ENGINE_ERROR_BY_ABCI: ReadonlyMap<number, ErrorCode> = new Map(
+  (Object.entries(ERROR_CODES) as [ErrorCode, ErrorInfo][])
+    .filter(([, info]) => info.abci !== undefined)
+    .map(([code, info]) => [info.abci as number, code]),
+);
+
+/** The error every layer throws. Serialisable as {code, message, hint, details}. */
+export class CharterError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly details: unknown;
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERROR_CODES[code].summary);
+    this.name = 'CharterError';
+    this.code = code;
+    this.hint = ERROR_CODES[code].hint;
+    this.details = details;
+  }
+  toJSON(): SerializedError {
+    return { code: this.code, message: this.message, hint: this.hint, ...(this.details === undefined ? {} : { details: this.details }) };
+  }
+}
+
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+  hint: string;
+  details?: unknown;
+}
+
+export function isErrorCode(s: string): s is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, s);
+}
