@@ -51,6 +51,9 @@ export const ERROR_CODES = {
   NOT_AN_APPROVER: { abci: 44, summary: 'The key is not an approver in the vault\'s policy.', hint: 'Approve with a key listed in the vault\'s approval policy.' },
   DUPLICATE_APPROVAL: { abci: 45, summary: 'This key has already approved the request.', hint: 'Each approver counts once; approve with another key.' },
   INVALID_DESTINATION: { abci: 46, summary: 'The destination is not valid.', hint: 'Destinations are 1–128 printable characters with no spaces.' },
+  // ── engine: queries (60–69) ─────────────────────────────────────────────
+  UNKNOWN_QUERY: { abci: 60, summary: 'The engine has no such query path.', hint: 'See docs/formats/transactions.md for the query paths.' },
+  NOT_IN_STATE: { abci: 61, summary: 'The state has no entry with this key, so there is nothing to prove.', hint: 'State keys look like "vault/<id>" or "request/<id>"; see docs/formats/transactions.md.' },
 
   // ── host and contract ─────────────────────────────────────────────────────
   INVALID_INPUT: { summary: 'The request does not match the contract.', hint: 'The details list each field that is wrong.' },

@@ -158,7 +158,7 @@ function op<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I,
 export const methods = {
   'app.info': op('Versions, host kind and workspace location', Empty, z.object({
     version: z.string(),
-    host: z.enum(['electron', 'serve']),
+    host: z.enum(['electron', 'serve', 'cli']),
     workspace: z.string(),
     devnet: z.boolean(),
   })),

@@ -1,0 +1,170 @@
+/**
+ * createCharter: the composition root. Opens the workspace, starts the
+ * embedded devnet (unless told to use another node), connects the custody
+ * client to the node's real RPC socket, builds the services and returns the
+ * one object every host (Electron IPC, `charter serve`, the CLI) drives.
+ */
+import os from 'node:os';
+import { CharterError } from '../core/errors.js';
+import type { CallResult, EventName, OutputLine } from '../core/contract/index.js';
+import { SoftwareKeystore, DEFAULT_SCRYPT, type ScryptParams } from '../hsm/software.js';
+import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
+import { AuditLog } from './services/audit.js';
+import { EventBus, OutputLog } from './services/bus.js';
+import { ChainConnection } from './services/chain.js';
+import { CustodyService } from './services/custody.js';
+import { EvidenceService } from './services/evidence.js';
+import { ExplorerService } from './services/explorer.js';
+import { KeysService } from './services/keys.js';
+import { Submitter, type TxSigner } from './services/submit.js';
+import { dispatch, type Handlers } from './hosts/dispatch.js';
+import { Workspace, resolveWorkspaceDir } from './workspace/workspace.js';
+import { VERSION } from './version.js';
+
+export type HostKind = 'electron' | 'serve' | 'cli';
+
+export interface CharterOptions {
+  host: HostKind;
+  /** Workspace directory; default $CHARTER_WORKSPACE or the OS user-data dir. */
+  workspace?: string | null;
+  /** Use this custody node instead of the embedded devnet. */
+  nodeUrl?: string | null;
+  /** Embedded devnet block interval (default 1000 ms). */
+  blockTimeMs?: number;
+  /** Poll the node for new blocks and emit events (UI hosts; default true unless host is cli). */
+  watch?: boolean;
+  /** Where Output lines are echoed besides the panel (e.g. stderr). */
+  outputSink?: (line: OutputLine) => void;
+  /** Keystore KDF cost; tests may lower it, the product never does. */
+  scrypt?: ScryptParams;
+}
+
+export interface Charter {
+  readonly workspace: Workspace;
+  readonly rpcUrl: string;
+  readonly embedded: boolean;
+  dispatch(method: string, input: unknown): Promise<CallResult<unknown>>;
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
+  readonly out: OutputLog;
+  readonly services: {
+    keys: KeysService;
+    custody: CustodyService;
+    explorer: ExplorerService;
+    evidence: EvidenceService;
+    audit: AuditLog;
+    chain: ChainConnection;
+  };
+  close(): Promise<void>;
+}
+
+export async function createCharter(opts: CharterOptions): Promise<Charter> {
+  const dir = resolveWorkspaceDir(opts.workspace);
+  const workspace = Workspace.open(dir);
+  const bus = new EventBus();
+  const out = new OutputLog(bus, opts.outputSink);
+  const audit = new AuditLog(workspace);
+  audit.onAppend((e) => bus.emit('audit.appended', e));
+  out.info('workspace', `opened ${dir} (schema v${workspace.schemaVersion()})`);
+
+  let devnet: DevnetNode | null = null;
+  let rpcUrl: string;
+  let embedded = false;
+  let admin: TxSigner | null = null;
+  try {
+    if (opts.nodeUrl) {
+      rpcUrl = opts.nodeUrl;
+    } else {
+      try {
+        devnet = await DevnetNode.start({
+          home: workspace.devnetHome,
+          rpcHost: '127.0.0.1',
+          rpcPort: 0,
+          blockTimeMs: opts.blockTimeMs ?? 1000,
+          log: (level, msg) => out.write(level, 'devnet', msg),
+        });
+        rpcUrl = devnet.rpcUrl;
+        embedded = true;
+        workspace.setSetting('node.embeddedRpcUrl', rpcUrl);
+        out.info('devnet', `embedded devnet ${devnet.chainId} serving ${rpcUrl}`);
+      } catch (e) {
+        // Another console holds this workspace's devnet: the CLI may still use it over RPC.
+        const recorded = workspace.getSetting<string>('node.embeddedRpcUrl');
+        if (e instanceof CharterError && e.code === 'WORKSPACE_LOCKED' && opts.host === 'cli' && recorded) {
+          rpcUrl = recorded;
+          embedded = true;
+          out.info('devnet', `using the running console's devnet at ${rpcUrl}`);
+        } else {
+          throw e;
+        }
+      }
+      const a = loadDevnetAdmin(workspace.devnetHome);
+      admin = { keyId: a.keyId, sign: async (d) => a.sign(d) };
+    }
+  } catch (e) {
+    workspace.close();
+    throw e;
+  }
+
+  const chain = new ChainConnection(rpcUrl, embedded, bus, out);
+  if (opts.watch ?? opts.host !== 'cli') chain.start();
+  const submitter = new Submitter(chain);
+  const keystore = new SoftwareKeystore(workspace.keystoreDir, opts.scrypt ?? DEFAULT_SCRYPT);
+  const keys = new KeysService(keystore, chain, submitter, () => admin, bus);
+  const custody = new CustodyService(chain, submitter, keys);
+  const explorer = new ExplorerService(chain);
+  const evidence = new EvidenceService(chain, workspace);
+
+  const handlers: Handlers = {
+    'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded }),
+    'node.status': async () => chain.status(),
+    'keys.list': async () => ({ keys: await keys.list() }),
+    'keys.create': async (i) => keys.create(i.label, i.passphrase),
+    'keys.register': async (i) => keys.register(i.keyId),
+    'custody.listVaults': async () => ({ vaults: await custody.listVaults() }),
+    'custody.createVault': async (i) => custody.createVault(i),
+    'custody.fundVault': async (i) => custody.fundVault(i),
+    'custody.listRequests': async (i) => ({ requests: await custody.listRequests(i.vaultId) }),
+    'custody.getRequest': async (i) => custody.getRequest(i.requestId),
+    'custody.createWithdrawal': async (i) => custody.createWithdrawal(i),
+    'custody.approve': async (i) => custody.approve(i),
+    'explorer.overview': async (i) => explorer.overview(i.limit),
+    'explorer.block': async (i) => explorer.block(i.height),
+    'explorer.tx': async (i) => explorer.tx(i.hash),
+    'evidence.exportWithdrawal': async (i) => evidence.exportWithdrawal(i.requestId),
+    'audit.list': async (i) => ({ entries: audit.list(i.limit) }),
+    'audit.verify': async () => audit.verify(),
+    'output.recent': async () => ({ lines: out.recent() }),
+    'settings.get': async () => ({ theme: workspace.getSetting<'dark' | 'light'>('ui.theme') ?? 'dark' }),
+    'settings.set': async (i) => {
+      if (i.theme) workspace.setSetting('ui.theme', i.theme);
+      return { theme: workspace.getSetting<'dark' | 'light'>('ui.theme') ?? 'dark' };
+    },
+  };
+
+  const actor = `${safeUser()}@${opts.host}`;
+  let closed = false;
+  return {
+    workspace,
+    rpcUrl,
+    embedded,
+    out,
+    services: { keys, custody, explorer, evidence, audit, chain },
+    dispatch: (method, input) => dispatch({ handlers, audit, out, actor }, method, input),
+    subscribe: (listener) => bus.subscribe((event, payload) => listener(event, payload)),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await chain.close();
+      if (devnet) await devnet.stop();
+      workspace.close();
+    },
+  };
+}
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username || 'operator';
+  } catch {
+    return 'operator';
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * `charter` — the command line host of the same services the console uses.
+ * Exit codes: 0 success, 1 failure (an error with a stable code is printed),
+ * 64 usage error.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { CharterError, ERROR_CODES, type SerializedError } from '../../core/errors.js';
+import type { KeyView } from '../../core/contract/index.js';
+import { SoftwareKeystore } from '../../hsm/software.js';
+import { createCharter, type Charter } from '../app.js';
+import { startServe } from '../hosts/serve.js';
+import { runNodeCommand } from '../devnet/cli.js';
+import { VERSION } from '../version.js';
+import { Workspace, resolveWorkspaceDir } from '../workspace/workspace.js';
+import { readSecret } from './prompt.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_USAGE = 64;
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+function printError(e: SerializedError, json: boolean): void {
+  if (json) process.stdout.write(JSON.stringify({ ok: false, error: e }) + '\n');
+  else process.stderr.write(`error ${e.code}: ${e.message}\n  ${e.hint}\n`);
+}
+
+function unwrap<T>(r: { ok: true; value: unknown } | { ok: false; error: SerializedError }): T {
+  if (!r.ok) throw Object.assign(new CharterError(r.error.code, r.error.message, r.error.details));
+  return r.value as T;
+}
+
+const workspaceOption = () => new Option('-w, --workspace <dir>', 'workspace directory (default: $CHARTER_WORKSPACE or the OS user-data dir)');
+
+async function withCharter<T>(workspace: string | undefined, fn: (c: Charter) => Promise<T>, nodeUrl?: string): Promise<T> {
+  const charter = await createCharter({ host: 'cli', workspace: workspace ?? null, nodeUrl: nodeUrl ?? null, watch: false });
+  try {
+    return await fn(charter);
+  } finally {
+    await charter.close();
+  }
+}
+
+function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(s.trim());
+  if (!m) throw new CharterError('USAGE', `not a duration: "${s}" (examples: 1s, 500ms)`);
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : n * 1000);
+}
+
+function parsePort(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CharterError('USAGE', `not a port: "${s}"`);
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('charter')
+    .description('Charter Console: operator console for a permissioned custody ledger')
+    .version(VERSION, '-V, --version', 'print the version')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('version')
+    .description('print the console, engine and runtime versions')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const info = { charter: VERSION, node: process.versions.node, engine: 'custody-engine envelope v1', platform: `${process.platform}-${process.arch}` };
+      if (o.json) console.log(JSON.stringify(info));
+      else console.log(`Charter Console ${info.charter} (custody engine: envelope v1; Node ${info.node}; ${info.platform})`);
+    });
+
+  program
+    .command('serve')
+    .description('serve the console in a browser: the UI over HTTP and the contract over a WebSocket, on 127.0.0.1 with a session token')
+    .addOption(workspaceOption())
+    .option('-p, --port <n>', 'port to listen on (0 = any free port)', '0')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--force-host', 'allow a non-loopback --host (the console becomes reachable from the network)')
+    .option('--node <url>', 'use this custody node RPC instead of the embedded devnet')
+    .option('--block-time <d>', 'embedded devnet block interval', '1s')
+    .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string }) => {
+      const charter = await createCharter({
+        host: 'serve',
+        workspace: o.workspace ?? null,
+        nodeUrl: o.node ?? null,
+        blockTimeMs: parseDuration(o.blockTime),
+        outputSink: (l) => {
+          if (l.level !== 'info') process.stderr.write(`[${l.level}] ${l.source}: ${l.message}\n`);
+        },
+      });
+      let handle;
+      try {
+        handle = await startServe(charter, { host: o.host, port: parsePort(o.port), force: !!o.forceHost, warn: (m) => process.stderr.write(m + '\n') });
+      } catch (e) {
+        await charter.close();
+        throw e;
+      }
+      console.log(`Charter Console: ${handle.url}`);
+      console.log(`  workspace: ${charter.workspace.dir}`);
+      console.log(`  custody node: ${charter.rpcUrl}${charter.embedded ? ' (embedded devnet)' : ''}`);
+      console.log('  Press Ctrl+C to stop.');
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await handle.close();
+      await charter.close();
+    });
+
+  program
+    .command('node')
+    .description('run a standalone devnet custody node serving the CometBFT JSON-RPC subset, /explorer/* and /metrics/engine')
+    .requiredOption('--home <dir>', 'node home directory (created if missing)')
+    .option('--rpc <host:port>', 'RPC listen address', '127.0.0.1:26657')
+    .option('--block-time <d>', 'block interval', '1s')
+    .option('--empty-blocks', 'produce blocks even when there are no transactions')
+    .option('--force-host', 'allow a non-loopback RPC address')
+    .action(async (o: { home: string; rpc: string; blockTime: string; emptyBlocks?: boolean; forceHost?: boolean }) => {
+      await runNodeCommand({ home: o.home, rpc: o.rpc, blockTime: o.blockTime, emptyBlocks: !!o.emptyBlocks, force: !!o.forceHost });
+    });
+
+  const keys = program.command('keys').description('software keys in the workspace keystore');
+  keys
+    .command('list')
+    .description('list keys with their on-chain status')
+    .addOption(workspaceOption())
+    .option('--json', 'machine-readable output')
+    .option('--node <url>', 'custody node RPC to read status from (default: the workspace devnet)')
+    .action(async (o: { workspace?: string; json?: boolean; node?: string }) => {
+      const list = await withCharter(o.workspace, async (c) => unwrap<{ keys: KeyView[] }>(await c.dispatch('keys.list', {})), o.node);
+      if (o.json) {
+        console.log(JSON.stringify(list));
+        return;
+      }
+      if (list.keys.length === 0) {
+        console.log('No keys yet. Create one with: charter keys create --label NAME');
+        return;
+      }
+      for (const k of list.keys) console.log(`${k.keyId}  ${k.scheme}  ${k.backend}  ${k.onChain.padEnd(12)}  ${k.label}`);
+    });
+  keys
+    .command('create')
+    .description('generate an Ed25519 key, encrypted under a passphrase (works offline)')
+    .addOption(workspaceOption())
+    .requiredOption('--label <label>', 'a name for the key')
+    .option('--passphrase-env <VAR>', 'read the passphrase from this environment variable instead of prompting')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { workspace?: string; label: string; passphraseEnv?: string; json?: boolean }) => {
+      const label = o.label.trim();
+      if (label.length < 1 || label.length > 64) throw new CharterError('USAGE', '--label must be 1–64 characters');
+      const passphrase = await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for "${label}": `, confirm: true });
+      const ws = Workspace.open(resolveWorkspaceDir(o.workspace));
+      try {
+        const info = await new SoftwareKeystore(ws.keystoreDir).generate({ label, secret: passphrase });
+        const { AuditLog } = await import('../services/audit.js');
+        new AuditLog(ws).append({ actor: `${process.env['USER'] ?? 'operator'}@cli`, action: 'keys.create', subject: `key ${info.keyId}`, result: 'ok', details: { label } });
+        if (o.json) console.log(JSON.stringify(info));
+        else console.log(`Created ${info.scheme} key ${info.keyId} ("${info.label}")\n  public key: ${info.publicKey}\n  keystore:   ${path.join(ws.keystoreDir, info.keyId + '.json')}`);
+      } finally {
+        ws.close();
+      }
+    });
+
+  const audit = program.command('audit').description('the workspace audit log');
+  audit
+    .command('verify')
+    .description('check the audit log hash chain; exit 1 if any entry was edited or removed')
+    .addOption(workspaceOption())
+    .option('--json', 'machine-readable output')
+    .action(async (o: { workspace?: string; json?: boolean }) => {
+      const ws = Workspace.open(resolveWorkspaceDir(o.workspace));
+      try {
+        const { AuditLog } = await import('../services/audit.js');
+        const r = new AuditLog(ws).verify();
+        if (o.json) console.log(JSON.stringify(r));
+        else if (r.ok) console.log(`audit log OK: ${r.count} entries chain correctly`);
+        else console.log(`audit log BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+        if (!r.ok) throw new Exit(EXIT_FAIL);
+      } finally {
+        ws.close();
+      }
+    });
+  audit
+    .command('list')
+    .description('print audit log entries, newest first')
+    .addOption(workspaceOption())
+    .option('-n, --limit <n>', 'how many', '50')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { workspace?: string; limit: string; json?: boolean }) => {
+      const ws = Workspace.open(resolveWorkspaceDir(o.workspace));
+      try {
+        const { AuditLog } = await import('../services/audit.js');
+        const entries = new AuditLog(ws).list(Number(o.limit) || 50);
+        if (o.json) console.log(JSON.stringify({ entries }));
+        else for (const e of entries) console.log(`#${e.seq}  ${e.time}  ${e.actor}  ${e.action}  ${e.subject}  ${e.result}`);
+      } finally {
+        ws.close();
+      }
+    });
+
+  const evidence = program.command('evidence').description('evidence files');
+  evidence
+    .command('export')
+    .description('write the evidence file (canonical JSON) of an executed withdrawal')
+    .addOption(workspaceOption())
+    .requiredOption('--request <id>', 'withdrawal request id (wr-…)')
+    .requiredOption('--out <file>', 'where to write it ("-" for stdout)')
+    .option('--node <url>', 'custody node RPC (default: the workspace devnet)')
+    .action(async (o: { workspace?: string; request: string; out: string; node?: string }) => {
+      const r = await withCharter(
+        o.workspace,
+        async (c) => unwrap<{ content: string; sha256: string; fileName: string }>(await c.dispatch('evidence.exportWithdrawal', { requestId: o.request })),
+        o.node,
+      );
+      if (o.out === '-') process.stdout.write(r.content + '\n');
+      else {
+        try {
+          fs.writeFileSync(o.out, r.content);
+        } catch (e) {
+          throw new CharterError('EXPORT_FAILED', `cannot write ${o.out}: ${(e as Error).message}`);
+        }
+        console.error(`wrote ${o.out} (sha256 ${r.sha256})`);
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof Exit) return e.code;
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (e instanceof CharterError) {
+      printError(e.toJSON(), json);
+      return e.code === 'USAGE' ? EXIT_USAGE : EXIT_FAIL;
+    }
+    printError({ code: 'INTERNAL', message: (e as Error)?.stack ?? String(e), hint: ERROR_CODES.INTERNAL.hint }, json);
+    return EXIT_FAIL;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The one place a contract call is executed, whichever host received it.
+ *
+ *   1. the method name must be in the contract (else UNKNOWN_METHOD);
+ *   2. the input is parsed with the method's zod schema (else INVALID_INPUT,
+ *      with the path and reason of each problem, never the values);
+ *   3. the handler runs; a CharterError keeps its code, anything else becomes
+ *      INTERNAL (details to the Output panel, never secrets);
+ *   4. the output is checked against the method's output schema;
+ *   5. operator actions are appended to the audit log, success or failure.
+ */
+import {
+  methods,
+  isMethodName,
+  redactSecrets,
+  type CallResult,
+  type MethodName,
+  type MethodOutput,
+  type ParsedInput,
+} from '../../core/contract/index.js';
+import { CharterError, type SerializedError } from '../../core/errors.js';
+import type { AuditLog } from '../services/audit.js';
+import type { OutputLog } from '../services/bus.js';
+
+export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<MethodOutput<M>> };
+
+type AuditSubject = (input: Record<string, unknown>, output: Record<string, unknown> | null) => string;
+
+/** Operations that are operator actions, with the subject each one records. */
+export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
+  'keys.create': (i, o) => `key ${(o?.['keyId'] as string | undefined) ?? `"${String(i['label'])}"`}`,
+  'keys.register': (i) => `key ${String(i['keyId'])}`,
+  'custody.createVault': (i) => `vault ${String(i['vaultId'])}`,
+  'custody.fundVault': (i) => `vault ${String(i['vaultId'])}`,
+  'custody.createWithdrawal': (i, o) => {
+    const req = o?.['request'] as { requestId?: string } | undefined;
+    return req?.requestId ? `request ${req.requestId}` : `vault ${String(i['vaultId'])}`;
+  },
+  'custody.approve': (i) => `request ${String(i['requestId'])}`,
+  'explorer.block': (i) => `block ${String(i['height'])}`,
+  'explorer.tx': (i) => `tx ${String(i['hash']).replace(/^0x/i, '').toUpperCase()}`,
+  'evidence.exportWithdrawal': (i) => `request ${String(i['requestId'])}`,
+  'settings.set': () => 'settings',
+  'audit.verify': () => 'audit log',
+};
+
+/** Non-secret facts of a result worth keeping in the audit entry. */
+function outcomeDetails(output: Record<string, unknown> | null): Record<string, unknown> {
+  if (!output) return {};
+  const d: Record<string, unknown> = {};
+  for (const k of ['txHash', 'height', 'sha256', 'keyId', 'ok', 'count'] as const) if (output[k] !== undefined) d[k] = output[k];
+  const req = output['request'] as { requestId?: string; status?: string; approvals?: unknown[] } | undefined;
+  if (req?.requestId) {
+    d['requestId'] = req.requestId;
+    d['status'] = req.status;
+    d['approvals'] = req.approvals?.length;
+  }
+  return d;
+}
+
+export interface DispatchContext {
+  handlers: Handlers;
+  audit: AuditLog;
+  out: OutputLog;
+  actor: string;
+}
+
+export function toSerializedError(e: unknown, out?: OutputLog, method?: string): SerializedError {
+  if (e instanceof CharterError) return e.toJSON();
+  const err = new CharterError('INTERNAL', `unexpected error in ${method ?? 'the console'}: ${(e as Error)?.message ?? String(e)}`);
+  out?.error('host', `${method ?? ''}: ${(e as Error)?.stack ?? String(e)}`);
+  return err.toJSON();
+}
+
+export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: unknown): Promise<CallResult<unknown>> {
+  if (!isMethodName(method)) {
+    return { ok: false, error: new CharterError('UNKNOWN_METHOD', `"${String(method).slice(0, 64)}" is not an operation of the contract`).toJSON() };
+  }
+  const spec = methods[method];
+  const parsed = spec.input.safeParse(rawInput === undefined ? {} : rawInput);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(input)', message: i.message }));
+    const msg = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    return { ok: false, error: new CharterError('INVALID_INPUT', `${method}: ${msg}`, { problems }).toJSON() };
+  }
+  const input = parsed.data as Record<string, unknown>;
+  const auditSubject = AUDITED[method];
+  let output: Record<string, unknown> | null = null;
+  let error: SerializedError | null = null;
+  try {
+    const handler = ctx.handlers[method] as (i: unknown) => Promise<unknown>;
+    const value = await handler(input);
+    const checked = spec.output.safeParse(value);
+    if (!checked.success) {
+      ctx.out.error('host', `${method} produced output that does not match the contract: ${checked.error.message}`);
+      throw new CharterError('INTERNAL', `${method} produced an invalid result`);
+    }
+    output = checked.data as Record<string, unknown>;
+  } catch (e) {
+    error = toSerializedError(e, ctx.out, method);
+  }
+  if (auditSubject) {
+    try {
+      ctx.audit.append({
+        actor: ctx.actor,
+        action: method,
+        subject: auditSubject(input, output),
+        result: error ? 'error' : 'ok',
+        details: error ? { code: error.code, message: error.message } : { ...outcomeDetails(output), input: redactSecrets(input) },
+      });
+    } catch (e) {
+      ctx.out.error('audit', `could not append to the audit log: ${(e as Error).message}`);
+    }
+  }
+  if (error) {
+    ctx.out.write(error.code === 'INTERNAL' ? 'error' : 'warn', method, `${error.code}: ${error.message}`);
+    return { ok: false, error };
+  }
+  return { ok: true, value: output };
+}

@@ -1,0 +1,117 @@
+/**
+ * Custody: vaults, faucet funding (devnet), withdrawal requests and approvals.
+ * Every write is a signed transaction submitted to the node; every read is an
+ * abci_query against committed state. Nothing is cached that could go stale.
+ */
+import type { RequestView, VaultView } from '../../core/contract/index.js';
+import { CharterError } from '../../core/errors.js';
+import type { VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
+import { requestIdOf } from '../../core/tx/envelope.js';
+import type { ChainConnection } from './chain.js';
+import type { KeysService } from './keys.js';
+import type { Submitter } from './submit.js';
+
+export function vaultView(v: VaultRecord): VaultView {
+  return { vaultId: v.vault_id, name: v.name, policy: { approvers: [...v.policy.approvers], threshold: v.policy.threshold }, balances: { ...v.balances }, createdAt: v.created_at };
+}
+
+export function requestView(r: WithdrawalRecord, threshold: number): RequestView {
+  return {
+    requestId: r.request_id,
+    vaultId: r.vault_id,
+    asset: r.asset,
+    amount: r.amount,
+    destination: r.destination,
+    memo: r.memo,
+    initiator: r.initiator,
+    createdAt: r.created_at,
+    createdTx: r.created_tx,
+    approvals: r.approvals.map((a) => ({ keyId: a.key_id, height: a.height, txHash: a.tx_hash })),
+    threshold,
+    status: r.status,
+    executedAt: r.executed_at,
+    executedTx: r.executed_tx,
+    failure: r.failure,
+  };
+}
+
+export class CustodyService {
+  constructor(
+    private readonly chain: ChainConnection,
+    private readonly submitter: Submitter,
+    private readonly keys: KeysService,
+  ) {}
+
+  async vault(vaultId: string): Promise<VaultRecord> {
+    const v = await (await this.chain.get()).query<VaultRecord>(`/vault/${vaultId}`);
+    if (!v) throw new CharterError('VAULT_NOT_FOUND', `no vault "${vaultId}"`);
+    return v;
+  }
+
+  async listVaults(): Promise<VaultView[]> {
+    const vs = (await (await this.chain.get()).query<VaultRecord[]>('/vaults')) ?? [];
+    return vs.map(vaultView);
+  }
+
+  async createVault(input: { vaultId: string; name: string; approvers: string[]; threshold: number }): Promise<{ vault: VaultView; txHash: string; height: number }> {
+    const admin = this.keys.requireAdmin();
+    // Approver keys from this workspace that the chain does not know yet are
+    // registered first (devnet admin), so a newcomer's 2-of-3 works at once.
+    for (const keyId of [...new Set(input.approvers)]) {
+      if (!(await this.keys.isRegistered(keyId))) await this.keys.register(keyId);
+    }
+    const res = await this.submitter.submit(
+      'vault.create',
+      { vault_id: input.vaultId, name: input.name, policy: { approvers: input.approvers, threshold: input.threshold } },
+      admin,
+    );
+    return { vault: vaultView(await this.vault(input.vaultId)), txHash: res.txHash, height: res.height };
+  }
+
+  async fundVault(input: { vaultId: string; asset: string; amount: string }): Promise<{ vault: VaultView; txHash: string; height: number }> {
+    const admin = this.keys.requireAdmin();
+    const res = await this.submitter.submit('vault.fund', { vault_id: input.vaultId, asset: input.asset, amount: input.amount }, admin);
+    return { vault: vaultView(await this.vault(input.vaultId)), txHash: res.txHash, height: res.height };
+  }
+
+  async getRequest(requestId: string): Promise<RequestView> {
+    const r = await (await this.chain.get()).query<WithdrawalRecord>(`/request/${requestId}`);
+    if (!r) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
+    const v = await this.vault(r.vault_id);
+    return requestView(r, v.policy.threshold);
+  }
+
+  async listRequests(vaultId?: string): Promise<RequestView[]> {
+    const client = await this.chain.get();
+    const rs = (await client.query<WithdrawalRecord[]>(vaultId ? `/requests?vault=${vaultId}` : '/requests')) ?? [];
+    const thresholds = new Map<string, number>();
+    for (const v of (await client.query<VaultRecord[]>('/vaults')) ?? []) thresholds.set(v.vault_id, v.policy.threshold);
+    return rs.map((r) => requestView(r, thresholds.get(r.vault_id) ?? 0));
+  }
+
+  async createWithdrawal(input: {
+    vaultId: string;
+    asset: string;
+    amount: string;
+    destination: string;
+    memo: string;
+    keyId: string;
+    passphrase: string;
+  }): Promise<{ request: RequestView; txHash: string; height: number }> {
+    let requestId = '';
+    const res = await this.submitter.submit(
+      'withdrawal.create',
+      { vault_id: input.vaultId, asset: input.asset, amount: input.amount, destination: input.destination, memo: input.memo },
+      this.keys.signerFor(input.keyId, input.passphrase),
+      (u) => {
+        requestId = requestIdOf(u);
+      },
+    );
+    return { request: await this.getRequest(requestId), txHash: res.txHash, height: res.height };
+  }
+
+  async approve(input: { requestId: string; keyId: string; passphrase: string }): Promise<{ request: RequestView; txHash: string; height: number }> {
+    const res = await this.submitter.submit('withdrawal.approve', { request_id: input.requestId }, this.keys.signerFor(input.keyId, input.passphrase));
+    return { request: await this.getRequest(input.requestId), txHash: res.txHash, height: res.height };
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Explorer: blocks and transactions of the connected node, read with the
+ * CometBFT client (so it works the same against a real CometBFT node).
+ */
+import { toRfc3339WithNanoseconds, type Comet38Client } from '@cosmjs/tendermint-rpc';
+import type { BlockSummary, BlockView, TxSummary, TxView } from '../../core/contract/index.js';
+import { toHex, txHashOf } from '../../core/codec/index.js';
+import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
+import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
+import type { ChainConnection } from './chain.js';
+
+function hexU(b: Uint8Array): string {
+  return toHex(b).toUpperCase();
+}
+
+function describeTx(bytes: Uint8Array): { type: string; signer: string; envelope: unknown; signingDigest: string } {
+  try {
+    const env = decodeTx(bytes);
+    return { type: env.type, signer: env.signer, envelope: env, signingDigest: toHex(signingDigest(unsignedOf(env))) };
+  } catch {
+    return { type: '(undecodable)', signer: '', envelope: null, signingDigest: '' };
+  }
+}
+
+function errorName(code: number): string | null {
+  return code === 0 ? null : (ENGINE_ERROR_BY_ABCI.get(code) ?? `CODE_${code}`);
+}
+
+export class ExplorerService {
+  constructor(private readonly chain: ChainConnection) {}
+
+  private async comet(): Promise<Comet38Client> {
+    return (await this.chain.get()).comet;
+  }
+
+  async overview(limit: number): Promise<{ chainId: string; height: number; blocks: BlockSummary[]; txCount: number }> {
+    const comet = await this.comet();
+    const status = await comet.status();
+    const height = status.syncInfo.latestBlockHeight;
+    const blocks = height > 0 ? await latestBlocks(comet, height, limit) : [];
+    let txCount = 0;
+    try {
+      const overview = await (await this.chain.get()).explorerOverview();
+      txCount = Number((overview as { tx_count?: number; txCount?: number }).tx_count ?? (overview as { txCount?: number }).txCount ?? 0);
+    } catch {
+      txCount = blocks.reduce((n, b) => n + b.numTxs, 0);
+    }
+    return { chainId: status.nodeInfo.network, height, blocks, txCount };
+  }
+
+  async block(height: number): Promise<BlockView> {
+    const comet = await this.comet();
+    let b;
+    try {
+      b = await comet.block(height);
+    } catch (e) {
+      throw new CharterError('NOT_FOUND', `no block at height ${height}: ${(e as Error).message}`);
+    }
+    const results = await comet.blockResults(height);
+    const txs: TxSummary[] = b.block.txs.map((bytes, index) => {
+      const d = describeTx(bytes);
+      const r = results.results[index];
+      const code = r?.code ?? 0;
+      return { hash: txHashOf(bytes), height, index, type: d.type, signer: d.signer, code, error: errorName(code) };
+    });
+    const h = b.block.header;
+    return {
+      height: h.height,
+      hash: hexU(b.blockId.hash),
+      time: toRfc3339WithNanoseconds(h.time),
+      numTxs: txs.length,
+      appHash: hexU(h.appHash),
+      lastBlockHash: h.lastBlockId ? hexU(h.lastBlockId.hash) : '',
+      proposer: hexU(h.proposerAddress),
+      chainId: h.chainId,
+      txs,
+    };
+  }
+
+  async tx(hash: string): Promise<TxView> {
+    const comet = await this.comet();
+    const clean = hash.replace(/^0x/i, '').toUpperCase();
+    let t;
+    try {
+      t = await comet.tx({ hash: Uint8Array.from(Buffer.from(clean, 'hex')) });
+    } catch (e) {
+      throw new CharterError('NOT_FOUND', `no transaction ${clean}: ${(e as Error).message}`);
+    }
+    const d = describeTx(t.tx);
+    const header = await comet.block(t.height);
+    return {
+      hash: hexU(t.hash),
+      height: t.height,
+      index: t.index,
+      type: d.type,
+      signer: d.signer,
+      code: t.result.code,
+      error: errorName(t.result.code),
+      codespace: t.result.codespace ?? '',
+      log: t.result.log ?? '',
+      envelope: d.envelope,
+      signingDigest: d.signingDigest,
+      events: t.result.events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value })) })),
+      blockTime: toRfc3339WithNanoseconds(header.block.header.time),
+    };
+  }
+}
+
+/** The newest `limit` blocks, newest first (CometBFT's blockchain returns at most 20 per call). */
+export async function latestBlocks(comet: Comet38Client, height: number, limit: number): Promise<BlockSummary[]> {
+  const out: BlockSummary[] = [];
+  let max = height;
+  while (out.length < limit && max >= 1) {
+    const min = Math.max(1, max - Math.min(20, limit - out.length) + 1);
+    const res = await comet.blockchain(min, max);
+    for (const m of [...res.blockMetas].sort((a, z) => z.header.height - a.header.height)) {
+      out.push({ height: m.header.height, hash: hexU(m.blockId.hash), time: toRfc3339WithNanoseconds(m.header.time), numTxs: m.numTxs });
+    }
+    max = min - 1;
+  }
+  return out.slice(0, limit);
+}

@@ -1,0 +1,78 @@
+/**
+ * Build, sign and submit one custody transaction.
+ *
+ * The signer's nonce is read from the chain, the envelope is signed over its
+ * domain-separated digest, and the transaction is broadcast and awaited until
+ * it is in a block. Submissions by one signer are serialised, so concurrent
+ * actions never race for a nonce. A rejection surfaces as a CharterError with
+ * the engine's stable code, and changes nothing on chain.
+ */
+import { toHex } from '../../core/codec/index.js';
+import { CharterError } from '../../core/errors.js';
+import type { TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
+import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
+import type { ChainConnection } from './chain.js';
+
+export interface TxSigner {
+  keyId: string;
+  sign(digest: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface Submitted {
+  txHash: string;
+  height: number;
+  data: unknown;
+  unsigned: UnsignedEnvelope;
+}
+
+/** How many blocks a signed transaction stays valid. */
+export const EXPIRY_BLOCKS = 100;
+
+export class Submitter {
+  private locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly chain: ChainConnection) {}
+
+  private serialise<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
+  }
+
+  /** Prepare the unsigned envelope (reads chain id, height and the signer's nonce). */
+  async prepare<T extends TxType>(type: T, body: TxBodies[T], signerKeyId: string): Promise<UnsignedEnvelope<T>> {
+    const client = await this.chain.get();
+    const status = await client.status();
+    const nonce = (await client.nonceOf(signerKeyId)) + 1;
+    return { version: 1, chain_id: status.chainId, type, body, signer: signerKeyId, nonce, expires_at: status.height + EXPIRY_BLOCKS };
+  }
+
+  submit<T extends TxType>(type: T, body: TxBodies[T], signer: TxSigner, before?: (u: UnsignedEnvelope<T>) => void): Promise<Submitted> {
+    return this.serialise(signer.keyId, async () => {
+      const unsigned = await this.prepare(type, body, signer.keyId);
+      before?.(unsigned);
+      const signature = await signer.sign(signingDigest(unsigned));
+      const bytes = encodeTx({ ...unsigned, signature: toHex(signature) });
+      const client = await this.chain.get();
+      const res = await client.broadcastCommit(bytes);
+      if (res.checkTx.code !== 0 || res.txResult.code !== 0) {
+        // The client maps rejections to CharterErrors; this is the safety net.
+        throw new CharterError('NODE_ERROR', res.checkTx.code !== 0 ? res.checkTx.log : res.txResult.log, { hash: res.hash });
+      }
+      let data: unknown = null;
+      if (res.txResult.data && res.txResult.data.length > 0) {
+        try {
+          data = JSON.parse(new TextDecoder().decode(res.txResult.data));
+        } catch {
+          data = null;
+        }
+      }
+      return { txHash: res.hash, height: res.height, data, unsigned };
+    });
+  }
+}

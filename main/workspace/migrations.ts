@@ -1,0 +1,59 @@
+/**
+ * Versioned schema migrations of workspace.db. Append only: never edit a
+ * migration that has shipped; add a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'settings, audit log, key index, artifacts',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+
+      -- Append-only, hash-chained log of every operator action.
+      CREATE TABLE audit_log (
+        seq       INTEGER PRIMARY KEY,
+        time      TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        result    TEXT NOT NULL CHECK (result IN ('ok', 'error')),
+        details   TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL UNIQUE
+      );
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+
+      -- Public data of keys held by a backend; secrets stay in keystore/ files or on devices.
+      CREATE TABLE keys (
+        key_id     TEXT PRIMARY KEY,
+        label      TEXT NOT NULL,
+        scheme     TEXT NOT NULL,
+        backend    TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        location   TEXT NOT NULL
+      );
+
+      -- Index of the content-addressed store (artifacts/<sha256>).
+      CREATE TABLE artifacts (
+        sha256        TEXT PRIMARY KEY,
+        artifact_type TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        subject       TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+      );
+    `,
+  },
+];

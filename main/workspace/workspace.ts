@@ -1,0 +1,98 @@
+/**
+ * The workspace: one directory holding everything the console keeps.
+ *
+ *   workspace.db   better-sqlite3, WAL, synchronous=FULL, versioned migrations
+ *   keystore/      encrypted software keys (one JSON file per key)
+ *   artifacts/     content-addressed store (sha256) for evidence
+ *   devnet/        home of the embedded devnet node (its own SQLite file)
+ *
+ * Location: --workspace, else $CHARTER_WORKSPACE, else the OS user-data dir.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import envPaths from 'env-paths';
+import { CharterError } from '../../core/errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export function defaultWorkspaceDir(): string {
+  return envPaths('charter-console', { suffix: '' }).data;
+}
+
+export function resolveWorkspaceDir(explicit?: string | null): string {
+  const chosen = explicit || process.env['CHARTER_WORKSPACE'] || defaultWorkspaceDir();
+  return path.resolve(chosen);
+}
+
+export class Workspace {
+  readonly db: Database.Database;
+  readonly keystoreDir: string;
+  readonly artifactsDir: string;
+  readonly devnetHome: string;
+
+  private constructor(readonly dir: string, db: Database.Database) {
+    this.db = db;
+    this.keystoreDir = path.join(dir, 'keystore');
+    this.artifactsDir = path.join(dir, 'artifacts');
+    this.devnetHome = path.join(dir, 'devnet');
+  }
+
+  static open(dir: string): Workspace {
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      for (const sub of ['keystore', 'artifacts']) fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new CharterError('WORKSPACE_INVALID', `cannot create workspace directory ${dir}: ${(e as Error).message}`);
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(path.join(dir, 'workspace.db'));
+      db.pragma('journal_mode = WAL');
+      // WAL defaults to synchronous=NORMAL, under which a committed transaction
+      // can roll back after a power loss. Custody data wants FULL.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+    } catch (e) {
+      throw new CharterError('WORKSPACE_INVALID', `cannot open ${path.join(dir, 'workspace.db')}: ${(e as Error).message}`);
+    }
+    const ws = new Workspace(dir, db);
+    ws.migrate();
+    return ws;
+  }
+
+  /** Apply pending migrations, each in its own transaction. */
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      })();
+    }
+  }
+
+  schemaVersion(): number {
+    const r = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    return r.v ?? 0;
+  }
+
+  getSetting<T>(key: string): T | undefined {
+    const r = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return r ? (JSON.parse(r.value) as T) : undefined;
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export { writeFileAtomic } from '../../hsm/atomic-file.js';
