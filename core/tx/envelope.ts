@@ -1,0 +1,190 @@
+/**
+ * Transaction envelopes (version 1): the signing digest, the wire encoding and
+ * strict decoding. See docs/formats/transactions.md.
+ *
+ *   digest = SHA-256( utf8("charter/tx/v1") || 0x00 || JCS(unsigned envelope) )
+ *   wire   = JCS(signed envelope)          (RFC 8785 canonical JSON, UTF-8)
+ *   hash   = upper-case hex SHA-256(wire)  (as CometBFT writes it)
+ *
+ * decodeTx accepts only bytes that are exactly the canonical encoding of the
+ * envelope they decode to, so a transaction has exactly one byte form and one
+ * hash.
+ */
+import { z } from 'zod';
+import { CharterError } from '../errors.js';
+import { canonicalBytes, bytesEqual, concatBytes, fromUtf8, sha256, toHex, utf8 } from '../codec/index.js';
+import { ENVELOPE_VERSION, TX_TYPES } from '../engine/types.js';
+import type { SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../engine/types.js';
+
+export const SIGNING_DOMAIN = 'charter/tx/v1';
+
+/** Largest accepted wire form of one transaction, in bytes. */
+export const MAX_TX_BYTES = 64 * 1024;
+
+const UNSIGNED_FIELDS = ['version', 'chain_id', 'type', 'body', 'signer', 'nonce', 'expires_at'] as const;
+const SIGNED_FIELDS = [...UNSIGNED_FIELDS, 'signature'] as const;
+
+export const CHAIN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const KEY_ID_RE = /^[0-9a-f]{40}$/;
+export const SIGNATURE_RE = /^[0-9a-f]{128}$/;
+/** A lone UTF-16 surrogate: strings carrying one have no UTF-8 form. */
+const LONE_SURROGATE_RE = /\p{Cs}/u;
+
+/** The fields of the unsigned envelope, in a fresh object, anything else stripped. */
+function pickUnsigned<T extends TxType>(u: UnsignedEnvelope<T>): UnsignedEnvelope<T> {
+  return {
+    version: u.version,
+    chain_id: u.chain_id,
+    type: u.type,
+    body: u.body,
+    signer: u.signer,
+    nonce: u.nonce,
+    expires_at: u.expires_at,
+  };
+}
+
+/** SHA-256( utf8("charter/tx/v1") || 0x00 || canonicalBytes(unsigned envelope) ). */
+export function signingDigest(u: UnsignedEnvelope): Uint8Array {
+  return sha256(concatBytes(utf8(SIGNING_DOMAIN), new Uint8Array([0]), canonicalBytes(pickUnsigned(u))));
+}
+
+/** The wire form: canonical JSON bytes of the full signed envelope. */
+export function encodeTx(s: SignedEnvelope): Uint8Array {
+  return canonicalBytes({ ...pickUnsigned(s), signature: s.signature });
+}
+
+export function unsignedOf<T extends TxType>(s: SignedEnvelope<T>): UnsignedEnvelope<T> {
+  return pickUnsigned(s);
+}
+
+/** "wr-" + the first 24 hex digits of the signing digest of the withdrawal.create envelope. */
+export function requestIdOf(u: UnsignedEnvelope<'withdrawal.create'>): string {
+  return 'wr-' + toHex(signingDigest(u)).slice(0, 24);
+}
+
+export async function signEnvelope<T extends TxType>(
+  u: UnsignedEnvelope<T>,
+  sign: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array>,
+): Promise<SignedEnvelope<T>> {
+  const unsigned = pickUnsigned(u);
+  const sig = await sign(signingDigest(unsigned));
+  if (!(sig instanceof Uint8Array)) throw new CharterError('INVALID_INPUT', 'the signer returned no bytes');
+  return { ...unsigned, signature: toHex(sig) };
+}
+
+// ─── Decoding ──────────────────────────────────────────────────────────────
+
+const str = z.string().refine((s) => !LONE_SURROGATE_RE.test(s), 'contains a lone UTF-16 surrogate');
+const int = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Body shapes: every field present, of the right JSON type, nothing else.
+ * Content rules (asset symbols, amounts, key encodings, policies, …) are the
+ * engine's, which answers them with their specific codes.
+ */
+export const BODY_SCHEMAS: { [T in TxType]: z.ZodType<TxBodies[T]> } = {
+  'key.register': z.strictObject({ public_key: str, scheme: z.literal('ed25519'), label: str }),
+  'vault.create': z.strictObject({
+    vault_id: str,
+    name: str,
+    policy: z.strictObject({ approvers: z.array(str).max(256), threshold: int }),
+  }),
+  'vault.fund': z.strictObject({ vault_id: str, asset: str, amount: str }),
+  'withdrawal.create': z.strictObject({ vault_id: str, asset: str, amount: str, destination: str, memo: str }),
+  'withdrawal.approve': z.strictObject({ request_id: str }),
+};
+
+function malformed(message: string): CharterError {
+  return new CharterError('TX_MALFORMED', message);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isTxType(s: string): s is TxType {
+  return (TX_TYPES as readonly string[]).includes(s);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const path = i.path.length ? i.path.map(String).join('.') : '(body)';
+      return `${path}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Decode and strictly validate a wire transaction.
+ *
+ * Throws CharterError with
+ * - TX_MALFORMED: not UTF-8 JSON, not an object, too large, a missing, extra
+ *   or ill-typed envelope field, or bytes that are not the canonical encoding;
+ * - UNSUPPORTED_VERSION: `version` is not 1;
+ * - UNKNOWN_TX_TYPE: `type` is not one of TX_TYPES;
+ * - INVALID_FIELD: the body does not have the shape of its type.
+ */
+export function decodeTx(bytes: Uint8Array): SignedEnvelope {
+  if (!(bytes instanceof Uint8Array)) throw malformed('transaction is not a byte array');
+  if (bytes.length === 0) throw malformed('empty transaction');
+  if (bytes.length > MAX_TX_BYTES) throw malformed(`transaction is ${bytes.length} bytes; the limit is ${MAX_TX_BYTES}`);
+  let text: string;
+  try {
+    text = fromUtf8(bytes);
+  } catch {
+    throw malformed('transaction is not valid UTF-8');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw malformed('transaction is not JSON');
+  }
+  if (!isPlainObject(parsed)) throw malformed('transaction is not a JSON object');
+  const o = parsed;
+
+  // Version first: a future envelope may have other fields.
+  if (!Object.prototype.hasOwnProperty.call(o, 'version')) throw malformed('missing field "version"');
+  if (o.version !== ENVELOPE_VERSION) {
+    if (typeof o.version !== 'number') throw malformed('"version" is not a number');
+    throw new CharterError('UNSUPPORTED_VERSION', `envelope version ${String(o.version)} is not supported (this engine reads version ${ENVELOPE_VERSION})`);
+  }
+
+  const keys = Object.keys(o).sort();
+  for (const k of SIGNED_FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) throw malformed(`missing field "${k}"`);
+  }
+  const extra = keys.filter((k) => !(SIGNED_FIELDS as readonly string[]).includes(k));
+  if (extra.length) throw malformed(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
+
+  if (typeof o.type !== 'string') throw malformed('"type" is not a string');
+  if (!isTxType(o.type)) throw new CharterError('UNKNOWN_TX_TYPE', `unknown transaction type ${JSON.stringify(o.type.slice(0, 64))}`);
+  const type = o.type;
+
+  if (typeof o.chain_id !== 'string' || !CHAIN_ID_RE.test(o.chain_id)) throw malformed('"chain_id" must be 1–64 characters: A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit');
+  if (typeof o.signer !== 'string' || !KEY_ID_RE.test(o.signer)) throw malformed('"signer" must be a key id: 40 lower-case hex digits');
+  if (typeof o.nonce !== 'number' || !Number.isSafeInteger(o.nonce) || o.nonce < 1) throw malformed('"nonce" must be an integer ≥ 1');
+  if (typeof o.expires_at !== 'number' || !Number.isSafeInteger(o.expires_at) || o.expires_at < 1) throw malformed('"expires_at" must be an integer height ≥ 1');
+  if (typeof o.signature !== 'string' || !SIGNATURE_RE.test(o.signature)) throw malformed('"signature" must be 128 lower-case hex digits (64 bytes)');
+  if (!isPlainObject(o.body)) throw new CharterError('INVALID_FIELD', `body of ${type} is not a JSON object`);
+
+  const body = BODY_SCHEMAS[type].safeParse(o.body);
+  if (!body.success) throw new CharterError('INVALID_FIELD', `body of ${type}: ${describeIssues(body.error)}`);
+
+  const env = {
+    version: ENVELOPE_VERSION,
+    chain_id: o.chain_id,
+    type,
+    body: body.data,
+    signer: o.signer,
+    nonce: o.nonce,
+    expires_at: o.expires_at,
+    signature: o.signature,
+  } as SignedEnvelope;
+
+  // One transaction, one byte form: the input must be the canonical encoding
+  // (no whitespace, sorted keys, no duplicate keys, shortest number forms, …).
+  if (!bytesEqual(encodeTx(env), bytes)) throw malformed('transaction bytes are not the canonical (RFC 8785) encoding of the envelope');
+  return env;
+}
