@@ -1,0 +1,134 @@
+// The served console's security boundary, over real sockets: token, cookie,
+// Host and Origin checks, the WebSocket contract protocol, loopback-only bind.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCharter, type Charter } from '../../main/app.js';
+import { startServe, type ServeHandle } from '../../main/hosts/serve.js';
+
+let dir: string;
+let staticDir: string;
+let charter: Charter;
+let srv: ServeHandle;
+
+function get(p: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: srv.port, path: p, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function connect(query: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/contract${query}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function request(ws: WebSocket, msg: unknown): Promise<{ id: unknown; result: { ok: boolean; value?: unknown; error?: { code: string } } }> {
+  return new Promise((resolve) => {
+    const onMsg = (raw: WebSocket.RawData): void => {
+      const m = JSON.parse(raw.toString());
+      if ('id' in m) {
+        ws.off('message', onMsg);
+        resolve(m);
+      }
+    };
+    ws.on('message', onMsg);
+    ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  });
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-serve-'));
+  staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-static-'));
+  fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Charter Console</title>');
+  fs.writeFileSync(path.join(dir, 'secret-outside.txt'), 'do not serve');
+  charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
+  srv = await startServe(charter, { staticDir });
+});
+afterAll(async () => {
+  await srv?.close();
+  await charter?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(staticDir, { recursive: true, force: true });
+});
+
+describe('charter serve over HTTP', () => {
+  it('binds to loopback and prints a URL with a long random token', () => {
+    expect(srv.host).toBe('127.0.0.1');
+    expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('answers 401 with no data without the token, or with a wrong one', async () => {
+    for (const p of ['/', '/index.html', '/?token=wrong', '/assets/app.js']) {
+      const r = await get(p);
+      expect(r.status, p).toBe(401);
+      expect(r.body).not.toContain('<title>');
+    }
+  });
+
+  it('serves the console with the token, sets an HttpOnly SameSite=Strict cookie, and a strict CSP', async () => {
+    const r = await get(`/?token=${srv.token}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('<title>Charter Console</title>');
+    expect(String(r.headers['set-cookie'])).toMatch(/charter_session=.*HttpOnly; SameSite=Strict/);
+    expect(r.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const cookie = String(r.headers['set-cookie']).split(';')[0]!;
+    expect((await get('/index.html', { Cookie: cookie })).status).toBe(200);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) and paths outside the build', async () => {
+    expect((await get(`/?token=${srv.token}`, { Host: `evil.example:${srv.port}` })).status).toBe(421);
+    expect((await get(`/..%2fsecret-outside.txt?token=${srv.token}`)).status).toBe(404);
+  });
+
+  it('refuses a non-loopback host unless forced, and warns when forced', async () => {
+    await expect(startServe(charter, { host: '0.0.0.0', staticDir })).rejects.toMatchObject({ code: 'HOST_REFUSED' });
+    const warnings: string[] = [];
+    const forced = await startServe(charter, { host: '0.0.0.0', force: true, staticDir, warn: (m) => warnings.push(m) });
+    expect(warnings.join('\n')).toMatch(/WARNING/);
+    await forced.close();
+  });
+});
+
+describe('the contract over the WebSocket', () => {
+  it('rejects a connection without the token, or from a foreign Origin', async () => {
+    await expect(connect('')).rejects.toThrow(/401/);
+    await expect(connect(`?token=${srv.token}`, { Origin: 'http://evil.example' })).rejects.toThrow(/403/);
+  });
+
+  it('answers calls, validates input, and pushes events', async () => {
+    const ws = await connect(`?token=${srv.token}`, { Origin: `http://127.0.0.1:${srv.port}` });
+    try {
+      const info = await request(ws, { id: 1, method: 'app.info', input: {} });
+      expect(info).toMatchObject({ id: 1, result: { ok: true, value: { host: 'serve', devnet: true } } });
+      expect((await request(ws, { id: 2, method: 'nope', input: {} })).result.error?.code).toBe('UNKNOWN_METHOD');
+      expect((await request(ws, { id: 3, method: 'keys.create', input: { label: '' } })).result.error?.code).toBe('INVALID_INPUT');
+      expect((await request(ws, '{not json')).result.error?.code).toBe('INVALID_INPUT');
+      const events: string[] = [];
+      ws.on('message', (raw) => {
+        const m = JSON.parse(raw.toString());
+        if (m.event) events.push(m.event);
+      });
+      const created = await request(ws, { id: 4, method: 'keys.create', input: { label: 'ws-key', passphrase: 'a long passphrase' } });
+      expect(created.result.ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(events).toContain('audit.appended');
+      expect(events).toContain('devices.changed');
+    } finally {
+      ws.close();
+    }
+  });
+});
