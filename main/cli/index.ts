@@ -10,7 +10,7 @@ import { CharterError, ERROR_CODES, type SerializedError } from '../../core/erro
 import type { KeyView } from '../../core/contract/index.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
 import { createCharter, type Charter } from '../app.js';
-import { startServe } from '../hosts/serve.js';
+import { isLoopback, startServe } from '../hosts/serve.js';
 import { runNodeCommand } from '../devnet/cli.js';
 import { VERSION } from '../version.js';
 import { Workspace, resolveWorkspaceDir } from '../workspace/workspace.js';
@@ -87,6 +87,10 @@ export function buildProgram(): Command {
     .option('--node <url>', 'use this custody node RPC instead of the embedded devnet')
     .option('--block-time <d>', 'embedded devnet block interval', '1s')
     .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string }) => {
+      const port = parsePort(o.port);
+      if (!isLoopback(o.host) && !o.forceHost) {
+        throw new CharterError('HOST_REFUSED', `refusing to listen on ${o.host}: the console would be reachable from the network`);
+      }
       const charter = await createCharter({
         host: 'serve',
         workspace: o.workspace ?? null,
@@ -98,7 +102,7 @@ export function buildProgram(): Command {
       });
       let handle;
       try {
-        handle = await startServe(charter, { host: o.host, port: parsePort(o.port), force: !!o.forceHost, warn: (m) => process.stderr.write(m + '\n') });
+        handle = await startServe(charter, { host: o.host, port, force: !!o.forceHost, warn: (m) => process.stderr.write(m + '\n') });
       } catch (e) {
         await charter.close();
         throw e;
