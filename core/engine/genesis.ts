@@ -1,0 +1,108 @@
+/**
+ * Genesis documents: building one with defaults, validating one, and the
+ * engine state it starts from (height 0).
+ */
+import { z } from 'zod';
+import { CharterError } from '../errors.js';
+import { canonicalBytes, fromHex, keyIdOf, sha256Hex } from '../codec/index.js';
+import { isValidPublicKey } from '../crypto/ed25519.js';
+import { CHAIN_ID_RE } from '../tx/envelope.js';
+import type { ChainParams, EngineState, GenesisDoc, KeyRecord } from './types.js';
+
+export const DEFAULT_CHAIN_ID = 'charter-devnet';
+
+export const DEFAULT_PARAMS: Readonly<ChainParams> = Object.freeze({ faucet: true, max_expiry_blocks: 1000 });
+
+/** Largest allowed params.max_expiry_blocks. */
+export const MAX_EXPIRY_BLOCKS_LIMIT = 1_000_000;
+
+/** The role genesis admins carry. */
+export const ADMIN_ROLE = 'admin';
+
+/** RFC 3339 UTC time with a trailing Z and optional fraction (up to nanoseconds), as CometBFT writes block times. */
+export const RFC3339_UTC_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?Z$/;
+
+/** Key labels and vault names: 1–64 characters (Unicode code points). */
+export function labelOk(s: string): boolean {
+  const n = [...s].length;
+  return n >= 1 && n <= 64;
+}
+
+export interface MakeGenesisInput {
+  chain_id?: string;
+  genesis_time: string;
+  admins: { public_key: string; label: string }[];
+  params?: Partial<ChainParams>;
+}
+
+/** A genesis document with defaults filled in (chain id "charter-devnet", faucet on, 1000-block expiry window); validated. */
+export function makeGenesis(input: MakeGenesisInput): GenesisDoc {
+  const doc: GenesisDoc = {
+    chain_id: input.chain_id ?? DEFAULT_CHAIN_ID,
+    genesis_time: input.genesis_time,
+    admins: input.admins.map((a) => ({ public_key: a.public_key.toLowerCase(), label: a.label })),
+    params: { ...DEFAULT_PARAMS, ...(input.params ?? {}) },
+  };
+  return validateGenesis(doc);
+}
+
+const GenesisSchema = z.strictObject({
+  chain_id: z.string().regex(CHAIN_ID_RE, 'chain id: 1–64 characters A–Z a–z 0–9 . _ -'),
+  genesis_time: z.string().regex(RFC3339_UTC_RE, 'an RFC 3339 UTC time ending in Z'),
+  admins: z
+    .array(
+      z.strictObject({
+        public_key: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
+        label: z.string().refine(labelOk, '1–64 characters'),
+      }),
+    )
+    .min(1, 'at least one admin'),
+  params: z.strictObject({
+    faucet: z.boolean(),
+    max_expiry_blocks: z.number().int().min(1).max(MAX_EXPIRY_BLOCKS_LIMIT),
+  }),
+});
+
+/**
+ * Validate a genesis document; returns a clean copy. Throws
+ * CharterError('INVALID_INPUT') naming the first problem.
+ */
+export function validateGenesis(doc: unknown): GenesisDoc {
+  const r = GenesisSchema.safeParse(doc);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `${i.path.map(String).join('.') || '(genesis)'}: ${i.message}`).join('; ');
+    throw new CharterError('INVALID_INPUT', `invalid genesis: ${msg}`);
+  }
+  const g = r.data;
+  const seen = new Set<string>();
+  g.admins.forEach((a, i) => {
+    if (!isValidPublicKey('ed25519', fromHex(a.public_key))) throw new CharterError('INVALID_INPUT', `invalid genesis: admins.${i}.public_key is not a valid Ed25519 public key`);
+    if (seen.has(a.public_key)) throw new CharterError('INVALID_INPUT', `invalid genesis: admins.${i} repeats a public key`);
+    seen.add(a.public_key);
+  });
+  return {
+    chain_id: g.chain_id,
+    genesis_time: g.genesis_time,
+    admins: g.admins.map((a) => ({ public_key: a.public_key, label: a.label })),
+    params: { faucet: g.params.faucet, max_expiry_blocks: g.params.max_expiry_blocks },
+  };
+}
+
+/** Lower-case hex SHA-256 of the canonical JSON of the genesis document. */
+export function genesisHash(doc: GenesisDoc): string {
+  return sha256Hex(canonicalBytes(doc));
+}
+
+/** The state before the first block: height 0, the genesis admins registered with role "admin". */
+export function genesisState(doc: GenesisDoc): EngineState {
+  const g = validateGenesis(doc);
+  const keys: Record<string, KeyRecord> = {};
+  const admins: string[] = [];
+  for (const a of g.admins) {
+    const id = keyIdOf('ed25519', fromHex(a.public_key));
+    keys[id] = { key_id: id, scheme: 'ed25519', public_key: a.public_key, label: a.label, status: 'active', roles: [ADMIN_ROLE], registered_at: 0 };
+    admins.push(id);
+  }
+  admins.sort();
+  return { chain_id: g.chain_id, height: 0, time: g.genesis_time, params: { ...g.params }, admins, keys, accounts: {}, vaults: {}, requests: {} };
+}

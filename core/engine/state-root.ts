@@ -1,0 +1,185 @@
+/**
+ * The state root: one 32-byte commitment to the whole application state.
+ *
+ * The state is flattened into entries (key, value) — key a UTF-8 string,
+ * value canonical JSON (RFC 8785) of a record:
+ *
+ *   "chain"          {chain_id}
+ *   "params"         ChainParams
+ *   "admins"         sorted array of admin key ids
+ *   "key/<id>"       KeyRecord       one per registered key
+ *   "account/<id>"   AccountRecord   one per key that has had a transaction accepted
+ *   "vault/<id>"     VaultRecord
+ *   "request/<id>"   WithdrawalRecord
+ *
+ * Block height and block time are NOT part of the root: they belong to the
+ * block header, which commits to the root. An empty block therefore keeps the
+ * root unchanged. (Records still carry the heights at which things happened,
+ * e.g. created_at, so the root binds those.)
+ *
+ * Entries are sorted by the byte order of their UTF-8 keys. Each is hashed to
+ *
+ *   leaf = SHA-256( 0x00 || u32be(len(key)) || key || SHA-256(value) )
+ *
+ * and the leaves form an RFC 6962 / RFC 9162 Merkle tree:
+ *
+ *   MTH([])    = SHA-256("")
+ *   MTH([d])   = leaf(d)
+ *   MTH(D[n])  = SHA-256( 0x01 || MTH(D[0:k]) || MTH(D[k:n]) ),  k = largest power of 2 < n
+ *
+ * entryProof gives the RFC 9162 §2.1.3 audit path of one entry;
+ * verifyEntryProof checks it against a root without the rest of the state.
+ */
+import { canonicalBytes, concatBytes, fromHex, sha256, toHex, utf8, bytesEqual } from '../codec/index.js';
+import type { EngineState } from './types.js';
+
+export interface StateEntry {
+  key: string;
+  /** Canonical JSON bytes of the value. */
+  value: Uint8Array;
+}
+
+export interface EntryProof {
+  key: string;
+  /** Position of the entry among the sorted entries. */
+  leaf_index: number;
+  /** Number of entries in the tree. */
+  tree_size: number;
+  /** Sibling hashes from the leaf up to the root, lower-case hex. */
+  audit_path: string[];
+}
+
+/** Byte-order comparison of the UTF-8 encodings of two strings. */
+export function compareUtf8(a: string, b: string): number {
+  const x = utf8(a);
+  const y = utf8(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] as number) - (y[i] as number);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+function sortedKeys(o: Record<string, unknown>): string[] {
+  return Object.keys(o).sort(compareUtf8);
+}
+
+/** The entries of the state, sorted by key. */
+export function stateEntries(state: EngineState): StateEntry[] {
+  const out: { key: string; json: unknown }[] = [
+    { key: 'chain', json: { chain_id: state.chain_id } },
+    { key: 'params', json: state.params },
+    { key: 'admins', json: [...state.admins].sort(compareUtf8) },
+  ];
+  for (const id of sortedKeys(state.keys)) out.push({ key: `key/${id}`, json: state.keys[id] });
+  for (const id of sortedKeys(state.accounts)) out.push({ key: `account/${id}`, json: state.accounts[id] });
+  for (const id of sortedKeys(state.vaults)) out.push({ key: `vault/${id}`, json: state.vaults[id] });
+  for (const id of sortedKeys(state.requests)) out.push({ key: `request/${id}`, json: state.requests[id] });
+  out.sort((a, b) => compareUtf8(a.key, b.key));
+  for (let i = 1; i < out.length; i++) {
+    if (compareUtf8((out[i - 1] as { key: string }).key, (out[i] as { key: string }).key) === 0) throw new Error(`duplicate state key ${(out[i] as { key: string }).key}`);
+  }
+  return out.map((e) => ({ key: e.key, value: canonicalBytes(e.json) }));
+}
+
+function u32be(n: number): Uint8Array {
+  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+}
+
+/** SHA-256(0x00 || u32be(len(key)) || key || SHA-256(value)). */
+export function leafHash(key: string, value: Uint8Array): Uint8Array {
+  const k = utf8(key);
+  return sha256(concatBytes(new Uint8Array([0]), u32be(k.length), k, sha256(value)));
+}
+
+/** SHA-256(0x01 || left || right). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256(concatBytes(new Uint8Array([1]), left, right));
+}
+
+/** The largest power of two strictly smaller than n (n ≥ 2). */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function mth(leaves: Uint8Array[], lo: number, hi: number): Uint8Array {
+  const n = hi - lo;
+  if (n === 1) return leaves[lo] as Uint8Array;
+  const k = splitPoint(n);
+  return nodeHash(mth(leaves, lo, lo + k), mth(leaves, lo + k, hi));
+}
+
+/** RFC 6962 Merkle Tree Hash over leaf hashes. */
+export function merkleRoot(leaves: Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return sha256(new Uint8Array(0));
+  return mth(leaves, 0, leaves.length);
+}
+
+export function stateRoot(state: EngineState): Uint8Array {
+  return merkleRoot(stateEntries(state).map((e) => leafHash(e.key, e.value)));
+}
+
+export function stateRootHex(state: EngineState): string {
+  return toHex(stateRoot(state));
+}
+
+function auditPath(leaves: Uint8Array[], m: number, lo: number, hi: number): Uint8Array[] {
+  const n = hi - lo;
+  if (n <= 1) return [];
+  const k = splitPoint(n);
+  if (m < k) return [...auditPath(leaves, m, lo, lo + k), mth(leaves, lo + k, hi)];
+  return [...auditPath(leaves, m - k, lo + k, hi), mth(leaves, lo, lo + k)];
+}
+
+/** The audit path of the entry with this key, or null when the state has no such entry. */
+export function entryProof(state: EngineState, key: string): EntryProof | null {
+  const entries = stateEntries(state);
+  const index = entries.findIndex((e) => e.key === key);
+  if (index < 0) return null;
+  const leaves = entries.map((e) => leafHash(e.key, e.value));
+  return { key, leaf_index: index, tree_size: leaves.length, audit_path: auditPath(leaves, index, 0, leaves.length).map(toHex) };
+}
+
+/**
+ * Verify that (key, value) is an entry of the state whose root is `root`
+ * (RFC 9162 §2.1.3.2). `value` is either the canonical JSON bytes of the
+ * value or the JSON value itself (canonicalised here). Never throws.
+ */
+export function verifyEntryProof(root: Uint8Array | string, key: string, value: unknown, proof: EntryProof): boolean {
+  try {
+    const rootBytes = typeof root === 'string' ? fromHex(root) : root;
+    if (rootBytes.length !== 32) return false;
+    if (proof.key !== key) return false;
+    const { leaf_index: index, tree_size: size, audit_path: path } = proof;
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+    if (!Array.isArray(path)) return false;
+    const valueBytes = value instanceof Uint8Array ? value : canonicalBytes(value);
+    let fn = index;
+    let sn = size - 1;
+    let r = leafHash(key, valueBytes);
+    for (const hex of path) {
+      if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) return false;
+      const p = fromHex(hex);
+      if (sn === 0) return false;
+      if ((fn & 1) === 1 || fn === sn) {
+        r = nodeHash(p, r);
+        if ((fn & 1) === 0) {
+          while ((fn & 1) === 0 && fn !== 0) {
+            fn = Math.floor(fn / 2);
+            sn = Math.floor(sn / 2);
+          }
+        }
+      } else {
+        r = nodeHash(r, p);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 && bytesEqual(r, rootBytes);
+  } catch {
+    return false;
+  }
+}
