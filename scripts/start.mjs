@@ -11,7 +11,7 @@
  *
  * Arguments after `npm start --` go to the console (e.g. `--workspace DIR`).
  * `--serve` forces the served console even where Electron is installed.
- * SIGINT/SIGTERM are forwarded to the child; its exit code is ours.
+ * SIGINT/SIGTERM/SIGHUP are forwarded to the child (once); its exit code is ours.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -87,12 +87,15 @@ function findElectron() {
 }
 
 function run(command, commandArgs, env) {
-  const child = spawn(command, commandArgs, { stdio: 'inherit', env });
+  // The child gets its own process group, so a Ctrl+C in the terminal reaches
+  // only us and the child receives exactly one forwarded SIGINT (a second one
+  // would cut its graceful shutdown short).
+  const child = spawn(command, commandArgs, { stdio: 'inherit', env, detached: process.platform !== 'win32' });
   const forward = (signal) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
-  process.on('SIGINT', () => forward('SIGINT'));
-  process.on('SIGTERM', () => forward('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => forward(signal));
+  process.on('exit', () => forward('SIGTERM'));
   child.on('error', (err) => {
     console.error(`start: could not run ${command}: ${err.message}`);
     process.exit(1);
