@@ -1,0 +1,18 @@
+// The software keystore's unlock cost at the product's scrypt setting
+// (N=2^17, r=8): the delay a signer feels after typing a passphrase.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bench, describe } from 'vitest';
+import { SoftwareKeystore } from '../../hsm/software.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-bench-ks-'));
+const ks = new SoftwareKeystore(dir);
+const keyPromise = ks.generate({ label: 'bench', secret: 'benchmark passphrase' });
+
+describe('software keystore', () => {
+  bench('unlock (scrypt N=2^17) + Ed25519 sign', async () => {
+    const k = await keyPromise;
+    await ks.sign(k.keyId, new Uint8Array(32), 'benchmark passphrase');
+  }, { iterations: 5, time: 0 });
+});
