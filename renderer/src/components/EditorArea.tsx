@@ -1,0 +1,138 @@
+import type { KeyboardEvent } from 'react';
+import { closeTab, focusTab, showView, tabTitle, useStore, type Tab } from '../store.js';
+import { ApprovalsView } from '../views/ApprovalsView.js';
+import { BlockTab, TxTab } from '../views/ExplorerTabs.js';
+import { EvidenceView } from '../views/EvidenceView.js';
+import { KeysView } from '../views/KeysView.js';
+import { LaterView } from '../views/LaterView.js';
+import { NodesView } from '../views/NodesView.js';
+import { OverviewView } from '../views/OverviewView.js';
+import { RequestTab } from '../views/RequestTab.js';
+import { Icon } from './common.js';
+
+function tabDomId(id: string): string {
+  return `tab-${id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+}
+
+function TabContent({ tab }: { tab: Tab }) {
+  switch (tab.kind) {
+    case 'view':
+      switch (tab.view) {
+        case 'overview':
+          return <OverviewView />;
+        case 'keys':
+          return <KeysView />;
+        case 'approvals':
+          return <ApprovalsView />;
+        case 'evidence':
+          return <EvidenceView />;
+        case 'nodes':
+          return <NodesView />;
+        default:
+          return <LaterView view={tab.view} />;
+      }
+    case 'block':
+      return <BlockTab height={tab.height} />;
+    case 'tx':
+      return <TxTab hash={tab.hash} />;
+    case 'request':
+      return <RequestTab requestId={tab.requestId} />;
+  }
+}
+
+export function EditorArea() {
+  const tabs = useStore((s) => s.tabs);
+  const activeTabId = useStore((s) => s.activeTabId);
+
+  const focusDomTab = (id: string) => requestAnimationFrame(() => document.getElementById(tabDomId(id))?.focus());
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const i = tabs.findIndex((t) => t.id === activeTabId);
+    if (i < 0) return;
+    let next: Tab | undefined;
+    if (e.key === 'ArrowRight') next = tabs[(i + 1) % tabs.length];
+    else if (e.key === 'ArrowLeft') next = tabs[(i - 1 + tabs.length) % tabs.length];
+    else if (e.key === 'Home') next = tabs[0];
+    else if (e.key === 'End') next = tabs[tabs.length - 1];
+    else if (e.key === 'Delete') {
+      e.preventDefault();
+      const id = activeTabId as string;
+      closeTab(id);
+      const after = useStore.getState().activeTabId;
+      if (after) focusDomTab(after);
+      return;
+    } else return;
+    e.preventDefault();
+    if (next) {
+      focusTab(next.id);
+      focusDomTab(next.id);
+    }
+  };
+
+  return (
+    <main className="editor" aria-label="Editor">
+      {tabs.length > 0 ? (
+        <div role="tablist" aria-label="Open editors" className="editor-tabs" onKeyDown={onKeyDown}>
+          {tabs.map((t) => {
+            const active = t.id === activeTabId;
+            const title = tabTitle(t);
+            return (
+              <div key={t.id} className={`editor-tab${active ? ' active' : ''}`} role="presentation">
+                <button
+                  id={tabDomId(t.id)}
+                  type="button"
+                  role="tab"
+                  aria-selected={active}
+                  aria-controls={`${tabDomId(t.id)}-panel`}
+                  tabIndex={active ? 0 : -1}
+                  className="editor-tab-label"
+                  title={t.kind === 'tx' ? `Transaction ${t.hash}` : t.kind === 'request' ? `Request ${t.requestId}` : title}
+                  onClick={() => focusTab(t.id)}
+                  onAuxClick={(e) => {
+                    if (e.button === 1) closeTab(t.id);
+                  }}
+                >
+                  {title}
+                </button>
+                <button
+                  type="button"
+                  className="editor-tab-close"
+                  aria-label={`Close ${title}`}
+                  title="Close (Ctrl+F4 or Delete)"
+                  tabIndex={-1}
+                  onClick={() => closeTab(t.id)}
+                >
+                  <Icon name="close" />
+                </button>
+              </div>
+            );
+          })}
+        </div>
+      ) : null}
+      {tabs.map((t) => (
+        <div
+          key={t.id}
+          id={`${tabDomId(t.id)}-panel`}
+          role="tabpanel"
+          aria-labelledby={tabDomId(t.id)}
+          hidden={t.id !== activeTabId}
+          className="editor-panel"
+          tabIndex={-1}
+        >
+          <TabContent tab={t} />
+        </div>
+      ))}
+      {tabs.length === 0 ? (
+        <div className="editor-empty">
+          <p>No editor is open.</p>
+          <p>
+            <button type="button" className="button" onClick={() => showView('overview')}>
+              Open Overview
+            </button>{' '}
+            or press Ctrl+Shift+P for all commands.
+          </p>
+        </div>
+      ) : null}
+    </main>
+  );
+}

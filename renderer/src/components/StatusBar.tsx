@@ -1,0 +1,75 @@
+import { client } from '../client.js';
+import { showPanel, showView, toggleTheme, useStore } from '../store.js';
+import type { HostConnection } from '../transport/index.js';
+import { ago, formatTime, useNow } from './common.js';
+
+function hostText(h: HostConnection): { text: string; tone: 'ok' | 'warn' | 'bad' } {
+  switch (h.state) {
+    case 'open':
+      return { text: 'Console connected', tone: 'ok' };
+    case 'connecting':
+      return { text: h.attempt > 0 ? `Console reconnecting (attempt ${h.attempt + 1})…` : 'Console connecting…', tone: 'warn' };
+    case 'closed':
+      return { text: `Console disconnected: ${h.reason}; retrying in ${Math.round(h.retryInMs / 1000)} s`, tone: 'bad' };
+    case 'no-token':
+      return { text: 'No session token: open the URL printed by charter serve', tone: 'bad' };
+  }
+}
+
+export function StatusBar() {
+  const host = useStore((s) => s.host);
+  const node = useStore((s) => s.node);
+  const theme = useStore((s) => s.theme);
+  const auditCount = useStore((s) => s.audit?.length ?? null);
+  const now = useNow(1000);
+  const h = hostText(host);
+  const nodeTone = node?.connection === 'connected' ? 'ok' : node?.connection === 'connecting' ? 'warn' : 'bad';
+  const nodeText = node
+    ? `Node ${node.connection}${node.embedded ? ' (embedded devnet)' : ''}`
+    : 'Node status unknown';
+  return (
+    <footer className={`status-bar tone-${host.state === 'open' ? nodeTone : h.tone}`} aria-label="Status bar">
+      <div className="status-left">
+        {client().kind === 'websocket' ? (
+          <button
+            type="button"
+            className={`status-item tone-${h.tone}`}
+            role="status"
+            aria-live="polite"
+            title={host.state === 'closed' ? 'Reconnect now' : h.text}
+            onClick={() => client().reconnect()}
+          >
+            <span className={`dot dot-${h.tone}`} aria-hidden="true" />
+            {h.text}
+          </button>
+        ) : null}
+        <button
+          type="button"
+          className={`status-item tone-${nodeTone}`}
+          title={node?.error ? `${node.rpcUrl}: ${node.error}` : node?.rpcUrl ?? 'Nodes view'}
+          onClick={() => showView('nodes')}
+        >
+          <span className={`dot dot-${nodeTone}`} aria-hidden="true" />
+          <span role="status" aria-live="polite">
+            {nodeText}
+          </span>
+        </button>
+        {node?.chainId ? <span className="status-item">Chain {node.chainId}</span> : null}
+        <span className="status-item" aria-label={`Block height ${node?.height ?? 'unknown'}`}>
+          Height {node?.height ?? '—'}
+        </span>
+        <span className="status-item" title={formatTime(node?.lastBlockTime)}>
+          Last block {ago(node?.lastBlockTime, now)}
+        </span>
+      </div>
+      <div className="status-right">
+        <button type="button" className="status-item" onClick={() => showPanel('audit')}>
+          Audit log{auditCount !== null ? ` (${auditCount})` : ''}
+        </button>
+        <button type="button" className="status-item" onClick={() => void toggleTheme()}>
+          Theme: {theme === 'dark' ? 'Dark' : 'Light'}
+        </button>
+      </div>
+    </footer>
+  );
+}

@@ -1,0 +1,86 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import type { SerializedError } from '../../../core/contract/index.js';
+import { client } from '../client.js';
+import { Dialog, ErrorAlert } from '../components/common.js';
+import { closeDialog, notify, refreshKeys } from '../store.js';
+import { toSerializedError } from '../transport/index.js';
+
+/** Read a password field once and clear it: the value never enters React state or the store. */
+export function takeSecret(ref: { current: HTMLInputElement | null }): string {
+  const el = ref.current;
+  if (!el) return '';
+  const v = el.value;
+  el.value = '';
+  return v;
+}
+
+export function CreateKeyDialog() {
+  const id = useId();
+  const [label, setLabel] = useState('');
+  const pass = useRef<HTMLInputElement>(null);
+  const confirm = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<SerializedError | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    let passphrase = takeSecret(pass);
+    const again = takeSecret(confirm);
+    if (passphrase !== again) {
+      passphrase = '';
+      setError({ code: 'INVALID_INPUT', message: 'The two passphrases are not the same.', hint: 'Type the same passphrase in both fields.' });
+      pass.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const key = await client().call('keys.create', { label, passphrase });
+      passphrase = '';
+      void refreshKeys();
+      notify({ kind: 'info', title: `Key “${key.label}” created`, text: `Key id ${key.keyId}` });
+      closeDialog();
+    } catch (err) {
+      passphrase = '';
+      setError(toSerializedError(err));
+      setBusy(false);
+      pass.current?.focus();
+    }
+  };
+
+  return (
+    <Dialog
+      title="Create key"
+      onClose={closeDialog}
+      description="An Ed25519 software key, kept encrypted in this workspace's keystore under the passphrase you choose. You type the passphrase again each time the key signs."
+    >
+      <form aria-label="Create key" onSubmit={(e) => void submit(e)} className="form">
+        <div className="field">
+          <label htmlFor={`${id}-label`}>Label</label>
+          <input id={`${id}-label`} value={label} onChange={(e) => setLabel(e.target.value)} required maxLength={64} autoFocus autoComplete="off" />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-pass`}>Passphrase</label>
+          <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="new-password" aria-describedby={`${id}-pass-hint`} />
+          <span id={`${id}-pass-hint`} className="field-hint">
+            At least 8 characters. It is not stored anywhere: if you lose it, the key cannot sign.
+          </span>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-confirm`}>Confirm passphrase</label>
+          <input id={`${id}-confirm`} ref={confirm} type="password" required autoComplete="new-password" />
+        </div>
+        {error ? <ErrorAlert error={error} title="The key was not created" /> : null}
+        <div className="form-actions">
+          <button type="button" className="button button-secondary" onClick={closeDialog}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create key'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

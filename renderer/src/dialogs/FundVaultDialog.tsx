@@ -1,0 +1,95 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { SerializedError } from '../../../core/contract/index.js';
+import { client } from '../client.js';
+import { Dialog, ErrorAlert } from '../components/common.js';
+import { closeDialog, notify, refreshCustody, useStore } from '../store.js';
+import { toSerializedError } from '../transport/index.js';
+
+export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
+  const id = useId();
+  const vaults = useStore((s) => s.vaults);
+  const [chosenVault, setVaultId] = useState(initialVault ?? '');
+  const vaultId = chosenVault || vaults?.[0]?.vaultId || '';
+  const [asset, setAsset] = useState('');
+  const [amount, setAmount] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<SerializedError | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const out = await client().call('custody.fundVault', { vaultId, asset: asset.trim(), amount: amount.trim() });
+      void refreshCustody();
+      notify({
+        kind: 'info',
+        title: `Vault “${out.vault.name}” funded`,
+        text: `${amount} ${asset} credited in block ${out.height}; balance ${out.vault.balances[asset.trim()] ?? '?'} ${asset}.`,
+      });
+      closeDialog();
+    } catch (err) {
+      setError(toSerializedError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title="Fund vault" onClose={closeDialog} description="Devnet faucet: credits the vault with an asset. Real chains have no faucet.">
+      <form aria-label="Fund vault" className="form" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor={`${id}-vault`}>Vault</label>
+          <select id={`${id}-vault`} value={vaultId} required onChange={(e) => setVaultId(e.target.value)} autoFocus={!initialVault}>
+            {vaults && vaults.length === 0 ? <option value="">No vaults yet</option> : null}
+            {(vaults ?? []).map((v) => (
+              <option key={v.vaultId} value={v.vaultId}>
+                {v.name} ({v.vaultId})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-asset`}>Asset</label>
+          <input
+            id={`${id}-asset`}
+            value={asset}
+            required
+            autoComplete="off"
+            spellCheck={false}
+            autoFocus={Boolean(initialVault)}
+            aria-describedby={`${id}-asset-hint`}
+            onChange={(e) => setAsset(e.target.value.toUpperCase())}
+          />
+          <span id={`${id}-asset-hint`} className="field-hint">
+            A symbol of 1–16 characters: A–Z, 0–9, “.” or “-”.
+          </span>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-amount`}>Amount</label>
+          <input
+            id={`${id}-amount`}
+            value={amount}
+            required
+            inputMode="numeric"
+            autoComplete="off"
+            aria-describedby={`${id}-amount-hint`}
+            onChange={(e) => setAmount(e.target.value)}
+          />
+          <span id={`${id}-amount-hint`} className="field-hint">
+            A whole number of base units.
+          </span>
+        </div>
+        {error ? <ErrorAlert error={error} title="The vault was not funded" /> : null}
+        <div className="form-actions">
+          <button type="button" className="button button-secondary" onClick={closeDialog}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy || !vaultId}>
+            {busy ? 'Funding…' : 'Fund vault'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,159 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import type { SerializedError } from '../../../core/contract/index.js';
+import { client } from '../client.js';
+import { Dialog, ErrorAlert } from '../components/common.js';
+import { closeDialog, keyName, notify, openDialog, refreshCustody, useStore } from '../store.js';
+import { toSerializedError } from '../transport/index.js';
+import { takeSecret } from './CreateKeyDialog.js';
+
+export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
+  const id = useId();
+  const vaults = useStore((s) => s.vaults);
+  const keys = useStore((s) => s.keys);
+  const [chosenVault, setVaultId] = useState(initialVault ?? '');
+  const vaultId = chosenVault || vaults?.[0]?.vaultId || '';
+  const vault = vaults?.find((v) => v.vaultId === vaultId);
+  const held = Object.entries(vault?.balances ?? {});
+  const [asset, setAsset] = useState('');
+  const [amount, setAmount] = useState('');
+  const [destination, setDestination] = useState('');
+  const [memo, setMemo] = useState('');
+  const [chosenKey, setKeyId] = useState('');
+  const pass = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<SerializedError | null>(null);
+
+  // Suggest an approver of the vault as initiator; any local key may be chosen.
+  const defaultKey = (keys ?? []).find((k) => vault?.policy.approvers.includes(k.keyId))?.keyId ?? keys?.[0]?.keyId ?? '';
+  const keyId = chosenKey || defaultKey;
+  const assetValue = asset || (held.length === 1 ? (held[0]?.[0] ?? '') : '');
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    let passphrase = takeSecret(pass);
+    setBusy(true);
+    setError(null);
+    try {
+      const out = await client().call('custody.createWithdrawal', {
+        vaultId,
+        asset: assetValue.trim(),
+        amount: amount.trim(),
+        destination: destination.trim(),
+        memo,
+        keyId,
+        passphrase,
+      });
+      passphrase = '';
+      void refreshCustody();
+      notify({
+        kind: 'info',
+        title: 'Withdrawal requested',
+        text: `${out.request.amount} ${out.request.asset} to ${out.request.destination}, in block ${out.height}. It needs ${out.request.threshold} approvals.`,
+      });
+      closeDialog();
+    } catch (err) {
+      passphrase = '';
+      setError(toSerializedError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title="New withdrawal" onClose={closeDialog} description="The initiator key signs the request; it executes once the vault's approvers have approved it.">
+      <form aria-label="New withdrawal" className="form" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor={`${id}-vault`}>Vault</label>
+          <select id={`${id}-vault`} value={vaultId} required onChange={(e) => setVaultId(e.target.value)} autoFocus>
+            {vaults && vaults.length === 0 ? <option value="">No vaults yet</option> : null}
+            {(vaults ?? []).map((v) => (
+              <option key={v.vaultId} value={v.vaultId}>
+                {v.name} ({v.vaultId})
+              </option>
+            ))}
+          </select>
+          {vault ? (
+            <span className="field-hint">
+              Holds {held.length === 0 ? 'nothing yet' : held.map(([a, n]) => `${n} ${a}`).join(', ')} · policy {vault.policy.threshold} of{' '}
+              {vault.policy.approvers.length}
+            </span>
+          ) : null}
+        </div>
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={`${id}-asset`}>Asset</label>
+            <input
+              id={`${id}-asset`}
+              value={assetValue}
+              list={`${id}-assets`}
+              required
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => setAsset(e.target.value.toUpperCase())}
+            />
+            <datalist id={`${id}-assets`}>
+              {held.map(([a]) => (
+                <option key={a} value={a} />
+              ))}
+            </datalist>
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-amount`}>Amount</label>
+            <input id={`${id}-amount`} value={amount} required inputMode="numeric" autoComplete="off" onChange={(e) => setAmount(e.target.value)} />
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-dest`}>Destination</label>
+          <input
+            id={`${id}-dest`}
+            value={destination}
+            required
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby={`${id}-dest-hint`}
+            onChange={(e) => setDestination(e.target.value)}
+          />
+          <span id={`${id}-dest-hint`} className="field-hint">
+            1–128 printable characters, no spaces.
+          </span>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-memo`}>Memo</label>
+          <input id={`${id}-memo`} value={memo} maxLength={256} autoComplete="off" onChange={(e) => setMemo(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-key`}>Initiator key</label>
+          <select id={`${id}-key`} value={keyId} required onChange={(e) => setKeyId(e.target.value)}>
+            {keys && keys.length === 0 ? <option value="">No keys yet</option> : null}
+            {(keys ?? []).map((k) => (
+              <option key={k.keyId} value={k.keyId}>
+                {k.label}
+              </option>
+            ))}
+          </select>
+          {keys && keys.length === 0 ? (
+            <button type="button" className="link-button" onClick={() => openDialog({ kind: 'createKey' })}>
+              Create a key
+            </button>
+          ) : null}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-pass`}>Initiator passphrase</label>
+          <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
+          <span id={`${id}-pass-hint`} className="field-hint">
+            Unlocks {keyId ? `“${keyName(keys, keyId)}”` : 'the key'} for this one signature; it is not kept.
+          </span>
+        </div>
+        {error ? <ErrorAlert error={error} title="The withdrawal was not requested" /> : null}
+        <div className="form-actions">
+          <button type="button" className="button button-secondary" onClick={closeDialog}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy || !vaultId || !keyId}>
+            {busy ? 'Signing…' : 'Request withdrawal'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

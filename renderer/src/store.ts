@@ -1,0 +1,345 @@
+import { create } from 'zustand';
+import type {
+  AuditEntry,
+  BlockSummary,
+  KeyView,
+  MethodOutput,
+  NodeStatus,
+  OutputLine,
+  RequestView,
+  SerializedError,
+  Settings,
+  VaultView,
+} from '../../core/contract/index.js';
+import { client } from './client.js';
+import { toSerializedError, type HostConnection } from './transport/index.js';
+import { VIEWS, type ViewId } from './views.js';
+
+/*
+ * The workbench state. Secrets never enter it: passphrase fields are
+ * uncontrolled inputs read once at submit and cleared.
+ */
+
+export type Tab =
+  | { id: string; kind: 'view'; view: ViewId }
+  | { id: string; kind: 'block'; height: number }
+  | { id: string; kind: 'tx'; hash: string }
+  | { id: string; kind: 'request'; requestId: string };
+
+export type DialogState =
+  | { kind: 'createKey' }
+  | { kind: 'createVault' }
+  | { kind: 'fundVault'; vaultId?: string }
+  | { kind: 'withdraw'; vaultId?: string }
+  | { kind: 'approve'; requestId: string }
+  | null;
+
+export type PanelTab = 'output' | 'audit';
+export type Theme = Settings['theme'];
+export type Resource = 'keys' | 'custody' | 'node' | 'explorer' | 'audit' | 'output' | 'settings' | 'app';
+
+export interface EvidenceExport {
+  fileName: string;
+  sha256: string;
+  artifact: string;
+  savedTo: string;
+}
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  title: string;
+  error?: SerializedError;
+  text?: string;
+}
+
+export interface WorkbenchState {
+  host: HostConnection;
+  app: MethodOutput<'app.info'> | null;
+  node: NodeStatus | null;
+  keys: KeyView[] | null;
+  vaults: VaultView[] | null;
+  requests: RequestView[] | null;
+  blocks: BlockSummary[] | null;
+  txCount: number | null;
+  audit: AuditEntry[] | null;
+  output: OutputLine[];
+  errors: Partial<Record<Resource, SerializedError>>;
+  theme: Theme;
+
+  activeView: ViewId;
+  sidebarVisible: boolean;
+  panelVisible: boolean;
+  panelTab: PanelTab;
+  tabs: Tab[];
+  activeTabId: string | null;
+  dialog: DialogState;
+  paletteOpen: boolean;
+  /** Blocks opened in the explorer during this session (for the first-steps checklist). */
+  openedBlocks: number[];
+  exports: Record<string, EvidenceExport>;
+  notices: Notice[];
+}
+
+const OUTPUT_MAX = 1000;
+const BLOCKS_MAX = 20;
+
+function initialTheme(): Theme {
+  try {
+    return window.matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+  } catch {
+    return 'dark';
+  }
+}
+
+export const useStore = create<WorkbenchState>()(() => ({
+  host: { state: 'connecting', attempt: 0 },
+  app: null,
+  node: null,
+  keys: null,
+  vaults: null,
+  requests: null,
+  blocks: null,
+  txCount: null,
+  audit: null,
+  output: [],
+  errors: {},
+  theme: initialTheme(),
+  activeView: 'overview',
+  sidebarVisible: true,
+  panelVisible: true,
+  panelTab: 'audit',
+  tabs: [{ id: 'view:overview', kind: 'view', view: 'overview' }],
+  activeTabId: 'view:overview',
+  dialog: null,
+  paletteOpen: false,
+  openedBlocks: [],
+  exports: {},
+  notices: [],
+}));
+
+const set = useStore.setState;
+const get = useStore.getState;
+
+function setError(resource: Resource, error: SerializedError | null): void {
+  set((s) => {
+    const errors = { ...s.errors };
+    if (error) errors[resource] = error;
+    else delete errors[resource];
+    return { errors };
+  });
+}
+
+async function load<T>(resource: Resource, fn: () => Promise<T>, apply: (value: T) => void): Promise<void> {
+  try {
+    const value = await fn();
+    apply(value);
+    setError(resource, null);
+  } catch (e) {
+    setError(resource, toSerializedError(e));
+  }
+}
+
+// ─── loaders ────────────────────────────────────────────────────────────────
+
+export const refreshApp = () => load('app', () => client().call('app.info', {}), (app) => set({ app }));
+export const refreshNode = () => load('node', () => client().call('node.status', {}), (node) => set({ node }));
+export const refreshKeys = () => load('keys', () => client().call('keys.list', {}), (v) => set({ keys: v.keys }));
+export const refreshCustody = () =>
+  load(
+    'custody',
+    async () => Promise.all([client().call('custody.listVaults', {}), client().call('custody.listRequests', {})]),
+    ([v, r]) => set({ vaults: v.vaults, requests: r.requests }),
+  );
+export const refreshExplorer = () =>
+  load('explorer', () => client().call('explorer.overview', { limit: BLOCKS_MAX }), (v) => set({ blocks: v.blocks, txCount: v.txCount }));
+export const refreshAudit = () => load('audit', () => client().call('audit.list', { limit: 200 }), (v) => set({ audit: v.entries }));
+export const refreshOutput = () =>
+  load('output', () => client().call('output.recent', {}), (v) => set({ output: v.lines.slice(-OUTPUT_MAX) }));
+export const refreshSettings = () => load('settings', () => client().call('settings.get', {}), (v) => set({ theme: v.theme }));
+
+export function refreshAll(): Promise<unknown> {
+  return Promise.all([
+    refreshApp(),
+    refreshSettings(),
+    refreshNode(),
+    refreshKeys(),
+    refreshCustody(),
+    refreshExplorer(),
+    refreshAudit(),
+    refreshOutput(),
+  ]);
+}
+
+/** Subscribe the store to the host's events. Returns the unsubscribe function. */
+export function subscribeEvents(): () => void {
+  const c = client();
+  let custodyTimer: ReturnType<typeof setTimeout> | null = null;
+  const refreshCustodySoon = () => {
+    if (custodyTimer) return;
+    custodyTimer = setTimeout(() => {
+      custodyTimer = null;
+      void refreshCustody();
+      void refreshKeys();
+    }, 50);
+  };
+  const offs = [
+    c.on('chain.block', (b) => {
+      set((s) => {
+        const node = s.node ? { ...s.node, height: b.height, lastBlockTime: b.time } : s.node;
+        const blocks = s.blocks ? [b, ...s.blocks.filter((x) => x.height !== b.height)].slice(0, BLOCKS_MAX) : s.blocks;
+        const txCount = s.txCount === null ? null : s.txCount + b.numTxs;
+        return { node, blocks, txCount };
+      });
+    }),
+    c.on('node.connection', (node) => set({ node })),
+    c.on('custody.changed', refreshCustodySoon),
+    c.on('devices.changed', () => void refreshKeys()),
+    c.on('audit.appended', (entry) =>
+      set((s) => {
+        const audit = s.audit ?? [];
+        if (audit.some((e) => e.seq === entry.seq)) return {};
+        return { audit: [entry, ...audit].sort((a, b) => b.seq - a.seq) };
+      }),
+    ),
+    c.on('output.line', (line) => set((s) => ({ output: [...s.output, line].slice(-OUTPUT_MAX) }))),
+    c.onConnection((host) => {
+      const was = get().host.state;
+      set({ host });
+      if (host.state === 'open' && was !== 'open') void refreshAll();
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+    if (custodyTimer) clearTimeout(custodyTimer);
+  };
+}
+
+// ─── workbench actions ──────────────────────────────────────────────────────
+
+export function tabTitle(tab: Tab): string {
+  switch (tab.kind) {
+    case 'view':
+      return VIEWS.find((v) => v.id === tab.view)?.title ?? tab.view;
+    case 'block':
+      return `Block ${tab.height}`;
+    case 'tx':
+      return `Transaction ${tab.hash.slice(0, 8)}…`;
+    case 'request':
+      return `Request ${tab.requestId.slice(0, 11)}…`;
+  }
+}
+
+export function openTab(tab: Tab): void {
+  set((s) => {
+    const exists = s.tabs.some((t) => t.id === tab.id);
+    const tabs = exists ? s.tabs : [...s.tabs, tab];
+    const openedBlocks = tab.kind === 'block' && !s.openedBlocks.includes(tab.height) ? [...s.openedBlocks, tab.height] : s.openedBlocks;
+    return { tabs, activeTabId: tab.id, openedBlocks };
+  });
+}
+
+export function showView(view: ViewId): void {
+  set({ activeView: view, sidebarVisible: true });
+  openTab({ id: `view:${view}`, kind: 'view', view });
+}
+
+export function openBlock(height: number): void {
+  set({ activeView: 'nodes' });
+  openTab({ id: `block:${height}`, kind: 'block', height });
+}
+
+export function openTx(hash: string): void {
+  const h = hash.replace(/^0x/i, '').toUpperCase();
+  set({ activeView: 'nodes' });
+  openTab({ id: `tx:${h}`, kind: 'tx', hash: h });
+}
+
+export function openRequest(requestId: string): void {
+  set({ activeView: 'approvals' });
+  openTab({ id: `request:${requestId}`, kind: 'request', requestId });
+}
+
+export function closeTab(id: string): void {
+  set((s) => {
+    const i = s.tabs.findIndex((t) => t.id === id);
+    if (i < 0) return {};
+    const tabs = s.tabs.filter((t) => t.id !== id);
+    let activeTabId = s.activeTabId;
+    if (activeTabId === id) activeTabId = (tabs[i] ?? tabs[i - 1] ?? null)?.id ?? null;
+    return { tabs, activeTabId };
+  });
+}
+
+export function focusTab(id: string): void {
+  const tab = get().tabs.find((t) => t.id === id);
+  if (!tab) return;
+  const view: ViewId | null =
+    tab.kind === 'view' ? tab.view : tab.kind === 'request' ? 'approvals' : 'nodes';
+  set({ activeTabId: id, ...(view ? { activeView: view } : {}) });
+}
+
+export function cycleTab(delta: number): void {
+  const { tabs, activeTabId } = get();
+  if (tabs.length === 0) return;
+  const i = tabs.findIndex((t) => t.id === activeTabId);
+  const next = tabs[(i + delta + tabs.length) % tabs.length];
+  if (next) focusTab(next.id);
+}
+
+export function showPanel(tab: PanelTab): void {
+  set({ panelVisible: true, panelTab: tab });
+}
+
+export function togglePanel(): void {
+  set((s) => ({ panelVisible: !s.panelVisible }));
+}
+
+export function toggleSidebar(): void {
+  set((s) => ({ sidebarVisible: !s.sidebarVisible }));
+}
+
+export function openDialog(dialog: Exclude<DialogState, null>): void {
+  set({ dialog, paletteOpen: false });
+}
+
+export function closeDialog(): void {
+  set({ dialog: null });
+}
+
+let noticeSeq = 1;
+export function notify(n: Omit<Notice, 'id'>): void {
+  const id = noticeSeq++;
+  set((s) => ({ notices: [...s.notices, { ...n, id }].slice(-4) }));
+  if (n.kind === 'info') setTimeout(() => dismissNotice(id), 6000);
+}
+
+export function dismissNotice(id: number): void {
+  set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+}
+
+export async function setTheme(theme: Theme): Promise<void> {
+  const before = get().theme;
+  set({ theme });
+  try {
+    const saved = await client().call('settings.set', { theme });
+    set({ theme: saved.theme });
+  } catch (e) {
+    set({ theme: before });
+    notify({ kind: 'error', title: 'The theme could not be saved', error: toSerializedError(e) });
+  }
+}
+
+export function toggleTheme(): Promise<void> {
+  return setTheme(get().theme === 'dark' ? 'light' : 'dark');
+}
+
+export function recordExport(requestId: string, e: EvidenceExport): void {
+  set((s) => ({ exports: { ...s.exports, [requestId]: e } }));
+}
+
+/** Local key label for a key id, else a short id. */
+export function keyName(keys: KeyView[] | null, keyId: string): string {
+  const k = keys?.find((x) => x.keyId === keyId);
+  return k ? k.label : `${keyId.slice(0, 8)}…`;
+}

@@ -1,0 +1,183 @@
+import type { CallResult, EventName, MethodName } from '../../../core/contract/index.js';
+import { ContractCallError, type HostConnection, type RendererClient } from './types.js';
+
+const TOKEN_KEY = 'charter.sessionToken';
+
+/**
+ * Take the session token from `?token=…` (then keep it in sessionStorage and
+ * remove it from the address bar), or from sessionStorage on a reload.
+ */
+export function takeSessionToken(loc: Location = window.location, storage: Storage = window.sessionStorage): string | null {
+  const params = new URLSearchParams(loc.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    try {
+      storage.setItem(TOKEN_KEY, fromUrl);
+    } catch {
+      /* storage may be disabled; the token then lives only in this page */
+    }
+    params.delete('token');
+    const search = params.toString();
+    window.history.replaceState(window.history.state, '', `${loc.pathname}${search ? `?${search}` : ''}${loc.hash}`);
+    return fromUrl;
+  }
+  try {
+    return storage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (e: unknown) => void;
+  method: MethodName;
+  /** False while the call waits in the queue for the socket to open. */
+  sent: boolean;
+}
+
+type Frame = { id: number; result: CallResult<unknown> } | { event: string; payload: unknown };
+
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+
+/**
+ * The contract over the served console's WebSocket:
+ * client → {"id", "method", "input"}; server → {"id", "result"} or {"event", "payload"}.
+ * Calls made while connecting are queued; calls in flight when the socket drops
+ * fail with a clear error (the host may or may not have carried them out).
+ */
+export function createWebSocketClient(token: string | null, loc: Location = window.location): RendererClient {
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  const connListeners = new Set<(c: HostConnection) => void>();
+  const pending = new Map<number, Pending>();
+  const queue: { id: number; text: string }[] = [];
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let conn: HostConnection = token ? { state: 'connecting', attempt: 0 } : { state: 'no-token' };
+
+  const setConn = (c: HostConnection) => {
+    conn = c;
+    for (const l of connListeners) l(c);
+  };
+
+  const url = () => {
+    const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${scheme}//${loc.host}/contract?token=${encodeURIComponent(token ?? '')}`;
+  };
+
+  const failPending = (reason: string) => {
+    for (const [id, p] of pending) {
+      if (!p.sent) continue;
+      pending.delete(id);
+      p.reject(
+        new ContractCallError({
+          code: 'INTERNAL',
+          message: `The connection to the console host closed before ${p.method} answered (${reason}).`,
+          hint: 'The operation may or may not have been carried out: check the audit log and the current state before retrying.',
+        }),
+      );
+    }
+  };
+
+  const connect = () => {
+    if (!token) return;
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    setConn({ state: 'connecting', attempt });
+    const ws = new WebSocket(url());
+    socket = ws;
+    ws.onopen = () => {
+      if (socket !== ws) return;
+      attempt = 0;
+      setConn({ state: 'open' });
+      for (const q of queue.splice(0)) {
+        const p = pending.get(q.id);
+        if (!p) continue;
+        p.sent = true;
+        ws.send(q.text);
+      }
+    };
+    ws.onmessage = (ev) => {
+      let frame: Frame;
+      try {
+        frame = JSON.parse(String(ev.data)) as Frame;
+      } catch {
+        return;
+      }
+      if ('id' in frame) {
+        const p = pending.get(frame.id);
+        if (!p) return;
+        pending.delete(frame.id);
+        if (frame.result.ok) p.resolve(frame.result.value);
+        else p.reject(new ContractCallError(frame.result.error));
+      } else if ('event' in frame && typeof frame.event === 'string') {
+        // Unknown event names simply have no listeners.
+        for (const l of listeners.get(frame.event as EventName) ?? []) {
+          try {
+            l(frame.payload);
+          } catch (e) {
+            console.error('event listener failed', frame.event, e);
+          }
+        }
+      }
+    };
+    ws.onclose = (ev) => {
+      if (socket !== ws) return;
+      socket = null;
+      const reason = ev.code === 1008 || ev.code === 4401 ? 'the session token was refused' : ev.reason || `code ${ev.code}`;
+      failPending(reason);
+      const retryInMs = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] as number;
+      attempt += 1;
+      setConn({ state: 'closed', retryInMs, reason });
+      timer = setTimeout(connect, retryInMs);
+    };
+  };
+
+  queueMicrotask(connect);
+
+  return {
+    kind: 'websocket',
+    call(method, input) {
+      return new Promise((resolve, reject) => {
+        if (!token) {
+          reject(
+            new ContractCallError({
+              code: 'UNAUTHORIZED',
+              message: 'This page has no session token.',
+              hint: 'Open the console with the URL printed by `charter serve`, which includes the token.',
+            }),
+          );
+          return;
+        }
+        const id = nextId++;
+        const text = JSON.stringify({ id, method, input });
+        const open = socket !== null && socket.readyState === WebSocket.OPEN;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method, sent: open });
+        if (open) (socket as WebSocket).send(text);
+        else queue.push({ id, text });
+      });
+    },
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const l = listener as (payload: unknown) => void;
+      set.add(l);
+      return () => set.delete(l);
+    },
+    connection: () => conn,
+    onConnection(listener) {
+      connListeners.add(listener);
+      return () => connListeners.delete(listener);
+    },
+    reconnect() {
+      if (conn.state === 'closed') {
+        attempt = 0;
+        connect();
+      }
+    },
+  };
+}
