@@ -29,7 +29,7 @@ export const ADMIN_SECRET = new Uint8Array(32).fill(0x11);
 export const VALIDATOR_SECRET = new Uint8Array(32).fill(0x22);
 
 /** Signs an envelope and returns its wire bytes. */
-export function signTx<T extends TxType>(s: Signer, chainId: string, type: T, body: TxBodies[T], nonce: number, expiresAt = 1000): Uint8Array {
+export function signTx<T extends TxType>(s: Pick<Signer, 'keyId' | 'sign'>, chainId: string, type: T, body: TxBodies[T], nonce: number, expiresAt = 1000): Uint8Array {
   const unsigned = { version: 1, chain_id: chainId, type, body, signer: s.keyId, nonce, expires_at: expiresAt } as UnsignedEnvelope<T>;
   return encodeTx({ ...unsigned, signature: toHex(s.sign(signingDigest(unsigned))) });
 }
