@@ -5,7 +5,9 @@
  * 1. Build (scripts/build.mjs) if dist/ is missing, failed last time, or older
  *    than any source file.
  * 2. If the Electron runtime is usable — `require('electron')` returns the
- *    binary's path and that file exists — run it on dist/main/electron/main.js.
+ *    binary's path and that file exists — make sure better-sqlite3 has an
+ *    Electron build (scripts/electron-native.mjs, once per Electron version)
+ *    and run Electron on dist/main/electron/main.js.
  * 3. Otherwise say plainly why, and run the served console instead
  *    (`node bin/charter.js serve`, which prints the URL with its token).
  *
@@ -18,6 +20,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureElectronSqlite } from './electron-native.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -115,7 +118,15 @@ if (reason) {
   }
 }
 
-const electron = forceServe ? { ok: false, reason: '--serve was given' } : findElectron();
+let electron = forceServe ? { ok: false, reason: '--serve was given' } : findElectron();
+if (electron.ok) {
+  // better-sqlite3 is built for the system Node; the window needs an Electron build beside it.
+  try {
+    ensureElectronSqlite();
+  } catch (err) {
+    electron = { ok: false, reason: `better-sqlite3 could not be prepared for Electron: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
 if (electron.ok) {
   console.log(`start: opening the Electron console (${electron.path})`);
   const env = { ...process.env };

@@ -24,6 +24,7 @@ import { METHOD_NAMES, type CallResult, type EventName, type MethodName } from '
 import { CharterError } from '../../core/errors.js';
 import { createCharter } from '../app.js';
 import type { BrowserWindow, ElectronMain, WebContents } from './electron-types.js';
+import { useElectronSqlite } from './native.js';
 import {
   APP_SCHEME,
   APP_URL,
@@ -185,6 +186,10 @@ async function start(): Promise<void> {
   denyPermissions();
   registerProtocol();
   registerIpc();
+  if (!app.isPackaged) {
+    const note = useElectronSqlite(path.resolve(distDir, '..'));
+    if (note) log(note);
+  }
   try {
     charter = await createCharter({ ...(workspace ? { workspace } : {}), host: 'electron' });
   } catch (err) {

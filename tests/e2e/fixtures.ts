@@ -24,7 +24,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { _electron, expect, test as base, type Browser, type BrowserContext, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -162,9 +162,14 @@ export const test = base.extend<TestFixtures, ConsoleOptions>({
       return;
     }
     if (!existsSync(ELECTRON_MAIN)) throw new Error(`${ELECTRON_MAIN} is missing: run \`npm run build\` first`);
+    // better-sqlite3 for Electron's ABI, beside the Node build (see docs/electron.md). A failure here is a failure, not a skip.
+    const nativeModule: string = pathToFileURL(path.join(ROOT, 'scripts', 'electron-native.mjs')).href;
+    const native = (await import(nativeModule)) as { ensureElectronSqlite(): string };
+    const sqliteBinding = native.ensureElectronSqlite();
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
     env.CHARTER_WORKSPACE = workspace;
+    env.CHARTER_SQLITE_BINDING = sqliteBinding;
     const app = await _electron.launch({
       executablePath: runtime.executablePath,
       // Chromium refuses to run its OS sandbox as root; the renderer stays JS-sandboxed (sandbox: true).

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { EVENT_NAMES, METHOD_NAMES } from '../../core/contract/index.js';
 import { CSP, isAppUrl, isTrustedSender, resolveAppRequest, workspaceFrom } from '../../main/electron/security.js';
@@ -150,5 +150,18 @@ describe('preload bridge (window.charter)', () => {
     expect(text).not.toMatch(/\bz\.object\b|ZodObject|\$ZodType/);
     const requires = [...text.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
     expect([...new Set(requires)]).toEqual(['electron']);
+  });
+});
+
+describe('Electron build of better-sqlite3', () => {
+  it('the shell and scripts/electron-native.mjs agree on where it lives', async () => {
+    const { electronSqlitePath } = await import('../../main/electron/native.js');
+    const script: string = pathToFileURL(path.join(ROOT, 'scripts', 'electron-native.mjs')).href;
+    const native = (await import(script)) as { electronSqlitePath(o: { electronVersion: string; platform?: string; arch?: string }): string };
+    for (const [v, p, a] of [['39.2.0', 'linux', 'x64'], ['40.0.0', 'darwin', 'arm64']] as const) {
+      const fromShell = electronSqlitePath(ROOT, v, p, a);
+      expect(fromShell).toBe(native.electronSqlitePath({ electronVersion: v, platform: p, arch: a }));
+      expect(fromShell).toContain(`electron-${v}-${p}-${a}`);
+    }
   });
 });
