@@ -258,6 +258,10 @@ export class RpcServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
+    if (!this.hostAllowed(req.headers.host)) {
+      // DNS-rebinding guard: a loopback-bound node answers only to loopback names.
+      return this.sendJson(res, 403, { code: 'UNAUTHORIZED', message: `Host ${JSON.stringify(req.headers.host ?? '')} is not allowed; use ${this.url}` });
+    }
     if (method === 'POST') {
       if (url.pathname !== '/') return this.sendJson(res, 404, { code: 'NOT_FOUND', message: `POST ${url.pathname}: JSON-RPC requests go to /` });
       let body: string;
@@ -312,6 +316,14 @@ export class RpcServer {
     const out = await this.call(-1, name, params, 'uri');
     const status = 'error' in out ? (out.error.code === -32601 ? 404 : out.error.code === -32603 ? 500 : 400) : 200;
     return this.sendJson(res, status, out);
+  }
+
+  private hostAllowed(hostHeader: string | undefined): boolean {
+    if (!isLoopbackHost(this.host)) return true;
+    if (!hostHeader) return false;
+    const m = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(hostHeader.trim());
+    const name = (m?.[1] ?? m?.[2] ?? '').toLowerCase();
+    return isLoopbackHost(name);
   }
 
   private readBody(req: IncomingMessage): Promise<string> {
@@ -769,6 +781,11 @@ export class RpcServer {
       size: row.bytes.length,
     };
   }
+}
+
+function isLoopbackHost(h: string): boolean {
+  const x = h.toLowerCase();
+  return x === 'localhost' || x.endsWith('.localhost') || x === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(x) || /^::ffff:127\./.test(x);
 }
 
 function rpcErrorBody(id: unknown, e: RpcError): { jsonrpc: '2.0'; id: unknown; error: { code: number; message: string; data: string } } {

@@ -4,6 +4,7 @@
  * the URI form, batches and malformed requests.
  */
 import { afterEach, describe, expect, test } from 'vitest';
+import { request } from 'node:http';
 import { Comet38Client, connectComet } from '@cosmjs/tendermint-rpc';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256Hex, txHashOf } from '../../core/codec/index.js';
@@ -262,5 +263,40 @@ describe('URI GET form, batches and malformed requests', () => {
 
     const ok = await rpcPost(url, { jsonrpc: '2.0', id: 9, method: 'health' });
     expect(ok.json).toEqual({ jsonrpc: '2.0', id: 9, result: {} });
+  });
+
+  test('block_by_hash, unconfirmed_txs, and the DNS-rebinding guard on the Host header', async () => {
+    const node = await homes.start({ blockTimeMs: 0, clock: steppingClock() });
+    const b1 = node.blockAt(1)!;
+    const byHash = await getJson(`${node.rpcUrl}/block_by_hash?hash=0x${b1.hash}`);
+    expect(byHash.json.result.block_id.hash).toBe(b1.hash);
+    const byHashPost = await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: 1, method: 'block_by_hash', params: { hash: Buffer.from(b1.hash, 'hex').toString('base64') } });
+    expect(byHashPost.json.result.block.header.height).toBe('1');
+    const none = await getJson(`${node.rpcUrl}/block_by_hash?hash=0x${'00'.repeat(32)}`);
+    expect(none.json.result.block).toBeNull();
+
+    const tx = await registerKey(node, 1, 1);
+    await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(tx).toString('base64') } });
+    const un = await getJson(`${node.rpcUrl}/unconfirmed_txs?limit=10`);
+    expect(un.json.result).toMatchObject({ n_txs: '1', total: '1', total_bytes: String(tx.length), txs: [Buffer.from(tx).toString('base64')] });
+    const c = await Comet38Client.connect(node.rpcUrl);
+    expect(await c.numUnconfirmedTxs()).toEqual({ total: 1, totalBytes: tx.length });
+    node.produceBlock();
+    expect((await c.numUnconfirmedTxs()).total).toBe(0);
+    c.disconnect();
+
+    const withHost = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const { port } = node.rpcAddress;
+        const req = request({ host: '127.0.0.1', port, path: '/status', headers: { Host: host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await withHost('evil.example:80')).toBe(403);
+    expect(await withHost(`localhost:${node.rpcAddress.port}`)).toBe(200);
+    expect(await withHost(`127.0.0.1:${node.rpcAddress.port}`)).toBe(200);
   });
 });
