@@ -2,12 +2,16 @@
  * Explorer: blocks and transactions of the connected node, read with the
  * CometBFT client (so it works the same against a real CometBFT node).
  */
-import { toRfc3339WithNanoseconds, type Comet38Client } from '@cosmjs/tendermint-rpc';
+import { toRfc3339WithNanoseconds } from '@cosmjs/tendermint-rpc';
+import type { CustodyClient } from '../chain/custody-client.js';
 import type { BlockSummary, BlockView, TxSummary, TxView } from '../../core/contract/index.js';
 import { toHex, txHashOf } from '../../core/codec/index.js';
 import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
 import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import type { ChainConnection } from './chain.js';
+
+/** A CometBFT 0.38 or 1.x client, as the custody client connected it. */
+type Comet = CustodyClient['comet'];
 
 function hexU(b: Uint8Array): string {
   return toHex(b).toUpperCase();
@@ -29,7 +33,7 @@ function errorName(code: number): string | null {
 export class ExplorerService {
   constructor(private readonly chain: ChainConnection) {}
 
-  private async comet(): Promise<Comet38Client> {
+  private async comet(): Promise<Comet> {
     return (await this.chain.get()).comet;
   }
 
@@ -107,7 +111,7 @@ export class ExplorerService {
 }
 
 /** The newest `limit` blocks, newest first (CometBFT's blockchain returns at most 20 per call). */
-export async function latestBlocks(comet: Comet38Client, height: number, limit: number): Promise<BlockSummary[]> {
+export async function latestBlocks(comet: Comet, height: number, limit: number): Promise<BlockSummary[]> {
   const out: BlockSummary[] = [];
   let max = height;
   while (out.length < limit && max >= 1) {

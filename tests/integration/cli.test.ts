@@ -105,7 +105,7 @@ describe('charter CLI', () => {
     const home = path.join(tmp, 'node-home');
     const node = await startLong(['node', '--home', home, '--rpc', `127.0.0.1:${port}`, '--block-time', '200ms'], /http:\/\/127\.0\.0\.1:\d+/);
     try {
-      const status = await (await fetch(`http://127.0.0.1:${port}/status`)).json();
+      const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { result: { node_info: { network: string }; sync_info: { latest_block_height: string } } };
       expect(status.result.node_info.network).toMatch(/charter/);
       expect(status.result.sync_info.latest_block_height).toMatch(/^\d+$/);
       const overview = await fetch(`http://127.0.0.1:${port}/explorer/overview`);
