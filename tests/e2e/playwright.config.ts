@@ -19,7 +19,8 @@ const chromium = process.env.CHARTER_CHROMIUM ?? '/usr/bin/chromium';
 export default defineConfig<ConsoleOptions>({
   testDir: '.',
   testMatch: '**/*.spec.ts',
-  outputDir: path.join(ROOT, 'test-results/e2e'),
+  // Override when several runs share a checkout (each run empties its outputDir).
+  outputDir: process.env.CHARTER_E2E_OUTPUT ?? path.join(ROOT, 'test-results/e2e'),
   fullyParallel: false,
   workers: 1,
   retries: 0,
