@@ -78,7 +78,8 @@ describe('crash safety', () => {
       if (round === 0) {
         await client.broadcastCommit(signTx(admin, chainId, 'vault.create', { vault_id: 'crash', name: 'Crash', policy: { approvers: [admin.keyId], threshold: 1 } }, ++nonce, 900));
       }
-      const killer = setTimeout(() => child.kill('SIGKILL'), 400 + Math.floor(Math.random() * 800));
+      // The kill comes at a random instant after the round's first commit (so every round has one, whatever the machine's speed).
+      let killer: NodeJS.Timeout | undefined;
       try {
         for (;;) {
           const height = (await client.status()).height;
@@ -86,6 +87,7 @@ describe('crash safety', () => {
           for (let i = 0; i < 3; i++) await client.broadcastSync(signTx(admin, chainId, 'vault.fund', { vault_id: 'crash', asset: 'X', amount: '1' }, ++nonce, height + 500));
           const r = await client.broadcastCommit(signTx(admin, chainId, 'vault.fund', { vault_id: 'crash', asset: 'X', amount: '1' }, ++nonce, height + 500));
           committed.set(r.hash, r.height);
+          killer ??= setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 600));
           const s = await client.status();
           seen.set(s.height, s.latestBlockHash);
         }
