@@ -1,16 +1,18 @@
-import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-
+/** The package version, found by walking up from this module (sources, bundle or chunk alike). */
 function readVersion(): string {
-  // Works from sources (main/version.ts) and from the bundle (dist/main/*/index.js).
-  for (const rel of ['../package.json', '../../package.json', '../../../package.json']) {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
     try {
-      const pkg = require(rel) as { name?: string; version?: string };
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'charter-console' && pkg.version) return pkg.version;
     } catch {
-      // try the next candidate
+      // no package.json here: keep walking
     }
+    dir = path.dirname(dir);
   }
   return '0.0.0';
 }

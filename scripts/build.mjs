@@ -92,7 +92,16 @@ const entries = [
     name: 'CLI',
     source: 'main/cli/index.ts',
     out: 'dist/main/cli/index.js',
-    run: () => esbuild.build({ ...nodeEsm, entryPoints: ['main/cli/index.ts'], outfile: 'dist/main/cli/index.js' }),
+    // Code splitting: the CLI's verbs import SQLite, the engine and the chain
+    // client lazily, so `charter --help` and `charter version` load none of them.
+    run: () =>
+      esbuild.build({
+        ...nodeEsm,
+        entryPoints: { index: 'main/cli/index.ts' },
+        outdir: 'dist/main/cli',
+        splitting: true,
+        chunkNames: 'chunks/[name]-[hash]',
+      }),
   },
   {
     name: 'Electron main',

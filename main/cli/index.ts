@@ -8,13 +8,27 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CharterError, ERROR_CODES, type SerializedError } from '../../core/errors.js';
 import type { KeyView } from '../../core/contract/index.js';
-import { SoftwareKeystore } from '../../hsm/software.js';
-import { createCharter, type Charter } from '../app.js';
-import { isLoopback, startServe } from '../hosts/serve.js';
-import { runNodeCommand } from '../devnet/cli.js';
+import type { Charter } from '../app.js';
 import { VERSION } from '../version.js';
-import { Workspace, resolveWorkspaceDir } from '../workspace/workspace.js';
 import { readSecret } from './prompt.js';
+
+// Heavy modules (SQLite, the chain client, the engine) load only in the verbs
+// that need them, so `charter --help` and `charter version` answer at once.
+const lazy = {
+  app: () => import('../app.js'),
+  serve: () => import('../hosts/serve.js'),
+  node: () => import('../devnet/cli.js'),
+  keystore: () => import('../../hsm/software.js'),
+  workspace: () => import('../workspace/workspace.js'),
+  audit: () => import('../services/audit.js'),
+};
+async function openWorkspace(dir: string | undefined) {
+  const { Workspace, resolveWorkspaceDir } = await lazy.workspace();
+  return Workspace.open(resolveWorkspaceDir(dir));
+}
+function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
@@ -39,6 +53,7 @@ function unwrap<T>(r: { ok: true; value: unknown } | { ok: false; error: Seriali
 const workspaceOption = () => new Option('-w, --workspace <dir>', 'workspace directory (default: $CHARTER_WORKSPACE or the OS user-data dir)');
 
 async function withCharter<T>(workspace: string | undefined, fn: (c: Charter) => Promise<T>, nodeUrl?: string): Promise<T> {
+  const { createCharter } = await lazy.app();
   const charter = await createCharter({ host: 'cli', workspace: workspace ?? null, nodeUrl: nodeUrl ?? null, watch: false });
   try {
     return await fn(charter);
@@ -88,9 +103,11 @@ export function buildProgram(): Command {
     .option('--block-time <d>', 'embedded devnet block interval', '1s')
     .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string }) => {
       const port = parsePort(o.port);
-      if (!isLoopback(o.host) && !o.forceHost) {
+      if (!isLoopbackHost(o.host) && !o.forceHost) {
         throw new CharterError('HOST_REFUSED', `refusing to listen on ${o.host}: the console would be reachable from the network`);
       }
+      const { createCharter } = await lazy.app();
+      const { startServe } = await lazy.serve();
       const charter = await createCharter({
         host: 'serve',
         workspace: o.workspace ?? null,
@@ -133,6 +150,7 @@ export function buildProgram(): Command {
     .option('--empty-blocks', 'produce blocks even when there are no transactions')
     .option('--force-host', 'allow a non-loopback RPC address')
     .action(async (o: { home: string; rpc: string; blockTime: string; emptyBlocks?: boolean; forceHost?: boolean }) => {
+      const { runNodeCommand } = await lazy.node();
       await runNodeCommand({ home: o.home, rpc: o.rpc, blockTime: o.blockTime, emptyBlocks: !!o.emptyBlocks, force: !!o.forceHost });
     });
 
@@ -166,10 +184,11 @@ export function buildProgram(): Command {
       const label = o.label.trim();
       if (label.length < 1 || label.length > 64) throw new CharterError('USAGE', '--label must be 1–64 characters');
       const passphrase = await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for "${label}": `, confirm: true });
-      const ws = Workspace.open(resolveWorkspaceDir(o.workspace));
+      const ws = await openWorkspace(o.workspace);
       try {
+        const { SoftwareKeystore } = await lazy.keystore();
         const info = await new SoftwareKeystore(ws.keystoreDir).generate({ label, secret: passphrase });
-        const { AuditLog } = await import('../services/audit.js');
+        const { AuditLog } = await lazy.audit();
         new AuditLog(ws).append({ actor: `${process.env['USER'] ?? 'operator'}@cli`, action: 'keys.create', subject: `key ${info.keyId}`, result: 'ok', details: { label } });
         if (o.json) console.log(JSON.stringify(info));
         else console.log(`Created ${info.scheme} key ${info.keyId} ("${info.label}")\n  public key: ${info.publicKey}\n  keystore:   ${path.join(ws.keystoreDir, info.keyId + '.json')}`);
@@ -185,9 +204,9 @@ export function buildProgram(): Command {
     .addOption(workspaceOption())
     .option('--json', 'machine-readable output')
     .action(async (o: { workspace?: string; json?: boolean }) => {
-      const ws = Workspace.open(resolveWorkspaceDir(o.workspace));
+      const ws = await openWorkspace(o.workspace);
       try {
-        const { AuditLog } = await import('../services/audit.js');
+        const { AuditLog } = await lazy.audit();
         const r = new AuditLog(ws).verify();
         if (o.json) console.log(JSON.stringify(r));
         else if (r.ok) console.log(`audit log OK: ${r.count} entries chain correctly`);
@@ -204,9 +223,9 @@ export function buildProgram(): Command {
     .option('-n, --limit <n>', 'how many', '50')
     .option('--json', 'machine-readable output')
     .action(async (o: { workspace?: string; limit: string; json?: boolean }) => {
-      const ws = Workspace.open(resolveWorkspaceDir(o.workspace));
+      const ws = await openWorkspace(o.workspace);
       try {
-        const { AuditLog } = await import('../services/audit.js');
+        const { AuditLog } = await lazy.audit();
         const entries = new AuditLog(ws).list(Number(o.limit) || 50);
         if (o.json) console.log(JSON.stringify({ entries }));
         else for (const e of entries) console.log(`#${e.seq}  ${e.time}  ${e.actor}  ${e.action}  ${e.subject}  ${e.result}`);
