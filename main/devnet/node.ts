@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CustodyEngine } from '../../core/engine/engine.js';
+import { CustodyEngine, type EngineOptions } from '../../core/engine/engine.js';
 import { genesisHash, makeGenesis, validateGenesis } from '../../core/engine/genesis.js';
 import { decodeTx, MAX_TX_BYTES } from '../../core/tx/envelope.js';
 import { canonicalBytes, canonicalJson, txHashOf } from '../../core/codec/index.js';
@@ -74,6 +74,8 @@ export interface DevnetNodeOptions {
   commitTimeoutMs?: number;
   /** Largest HTTP request body; default 1 MiB. */
   maxBodyBytes?: number;
+  /** Passed to the engine (e.g. a faster signature verifier that agrees with the default). */
+  engineOptions?: EngineOptions;
 }
 
 /** What listeners hear after each durable block. */
@@ -234,7 +236,7 @@ export class DevnetNode {
     if (!Number.isFinite(this.blockTimeMs) || this.blockTimeMs < 0) throw new CharterError('USAGE', `block time must be ≥ 0 ms, got ${this.blockTimeMs}`);
     this.mempool = new Mempool(opts.mempoolMaxTxs ?? 5000, opts.mempoolMaxBytes ?? 32 * 1024 * 1024);
 
-    const fresh = new CustodyEngine(genesis);
+    const fresh = new CustodyEngine(genesis, opts.engineOptions);
     this.genesisAppHash = hexUpper(fresh.info().lastBlockAppHash);
 
     const snap = store.snapshot();
@@ -245,7 +247,7 @@ export class DevnetNode {
     } else {
       let engine: Application;
       try {
-        engine = CustodyEngine.restore(new Uint8Array(snap.snapshot), genesis);
+        engine = CustodyEngine.restore(new Uint8Array(snap.snapshot), genesis, opts.engineOptions);
       } catch (e) {
         throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: the state snapshot at height ${snap.height} cannot be restored: ${(e as Error).message}`);
       }
