@@ -18,7 +18,7 @@ import { VIEWS } from './views.js';
  * lists them all; the global key handler dispatches them.
  *
  * Keybindings are written VS Code-style: "Ctrl+Shift+P", and chords as
- * "Ctrl+K Ctrl+T". "Ctrl" means Cmd on macOS.
+ * "Ctrl+K T". "Ctrl" means Cmd on macOS.
  */
 export interface Command {
   id: string;
@@ -61,7 +61,7 @@ export const COMMANDS: readonly Command[] = [
       if (id) closeTab(id);
     },
   },
-  { id: 'preferences.toggleTheme', category: 'Preferences', title: 'Toggle Light/Dark Theme', keybinding: 'Ctrl+K Ctrl+T', run: () => void toggleTheme() },
+  { id: 'preferences.toggleTheme', category: 'Preferences', title: 'Toggle Light/Dark Theme', keybinding: 'Ctrl+K T', run: () => void toggleTheme() },
   { id: 'keys.create', category: 'Keys', title: 'Create Key…', keybinding: 'Ctrl+K K', run: () => openDialog({ kind: 'createKey' }) },
   { id: 'custody.createVault', category: 'Custody', title: 'Create Vault…', keybinding: 'Ctrl+K V', run: () => openDialog({ kind: 'createVault' }) },
   { id: 'custody.fundVault', category: 'Custody', title: 'Fund Vault (Devnet Faucet)…', keybinding: 'Ctrl+K F', run: () => openDialog({ kind: 'fundVault' }) },

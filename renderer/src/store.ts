@@ -310,8 +310,8 @@ export function closeDialog(): void {
 let noticeSeq = 1;
 export function notify(n: Omit<Notice, 'id'>): void {
   const id = noticeSeq++;
-  set((s) => ({ notices: [...s.notices, { ...n, id }].slice(-4) }));
-  if (n.kind === 'info') setTimeout(() => dismissNotice(id), 6000);
+  set((s) => ({ notices: [...s.notices, { ...n, id }].slice(-3) }));
+  if (n.kind === 'info') setTimeout(() => dismissNotice(id), 5000);
 }
 
 export function dismissNotice(id: number): void {

@@ -46,7 +46,7 @@ export function ActivityBar() {
           type="button"
           className="activity-item"
           aria-label={theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'}
-          title={`Toggle Light/Dark Theme (${displayKeybinding('Ctrl+K Ctrl+T')})`}
+          title={`Toggle Light/Dark Theme (${displayKeybinding('Ctrl+K T')})`}
           onClick={() => void toggleTheme()}
         >
           <Icon name={theme === 'dark' ? 'sun' : 'moon'} />

@@ -31,7 +31,7 @@ export function Palette() {
   const close = () => useStore.setState({ paletteOpen: false });
   const all = [...COMMANDS, ...dynamicCommands()];
   return (
-    <Dialog title="Command palette" onClose={close} wide>
+    <Dialog title="Command palette" onClose={close} className="dialog-palette">
       <Cmdk label="Commands" className="palette" loop>
         <Cmdk.Input className="palette-input" placeholder="Type a command name" aria-label="Command" autoFocus />
         <Cmdk.List className="palette-list" aria-label="Commands">

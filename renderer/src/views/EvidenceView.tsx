@@ -44,7 +44,7 @@ function ExportRow({ r }: { r: RequestView }) {
             {busy ? 'Exporting…' : 'Export evidence'}
           </button>
           {canPick ? (
-            <button type="button" className="button" disabled={busy} aria-label={`Export evidence for ${what} to a chosen file`} onClick={() => void run('picker')}>
+            <button type="button" className="button" disabled={busy} aria-label={`Save evidence for ${what} as…`} onClick={() => void run('picker')}>
               Save as…
             </button>
           ) : null}

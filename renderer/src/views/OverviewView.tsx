@@ -67,7 +67,7 @@ export function OverviewView() {
     {
       title: 'Request a withdrawal',
       done: (requests?.length ?? 0) > 0,
-      detail: `${requests?.length ?? 0} requests`,
+      detail: (requests?.length ?? 0) === 1 ? '1 request' : `${requests?.length ?? 0} requests`,
       action: (
         <button type="button" className="button button-small" disabled={(vaults?.length ?? 0) === 0} onClick={() => openDialog({ kind: 'withdraw' })}>
           New withdrawal
