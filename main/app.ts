@@ -112,7 +112,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const keys = new KeysService(keystore, chain, submitter, () => admin, bus);
   const custody = new CustodyService(chain, submitter, keys);
   const explorer = new ExplorerService(chain);
-  const evidence = new EvidenceService(chain, workspace);
+  const evidence = new EvidenceService(chain, workspace, explorer);
 
   const handlers: Handlers = {
     'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded }),

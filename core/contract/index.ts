@@ -104,7 +104,10 @@ export const TxSummary = z.object({
 export type TxSummary = z.infer<typeof TxSummary>;
 
 export const BlockView = BlockSummary.extend({
+  /** Header app_hash: the state root after the previous block (CometBFT semantics). */
   appHash: z.string(),
+  /** The state root after executing this block ("" if the node cannot tell yet). */
+  resultAppHash: z.string(),
   lastBlockHash: z.string(),
   proposer: z.string(),
   chainId: z.string(),

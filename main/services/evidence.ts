@@ -8,13 +8,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { toRfc3339WithNanoseconds } from '@cosmjs/tendermint-rpc';
 import { canonicalJson, sha256Hex, toHex, utf8 } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
 import type { KeyRecord, SignedEnvelope, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
 import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import { writeFileAtomic, type Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
+import type { ExplorerService } from './explorer.js';
 
 export const WITHDRAWAL_EVIDENCE_FORMAT = 'charter.evidence.withdrawal/v1';
 
@@ -31,6 +31,7 @@ export class EvidenceService {
   constructor(
     private readonly chain: ChainConnection,
     private readonly ws: Workspace,
+    private readonly explorer: ExplorerService,
   ) {}
 
   private async signedTx(hash: string): Promise<SignedTxEvidence> {
@@ -59,8 +60,8 @@ export class EvidenceService {
     }
     const vault = await client.query<VaultRecord>(`/vault/${req.vault_id}`);
     const status = await client.status();
-    const block = await client.comet.block(req.executed_at);
-    const h = block.block.header;
+    const block = await client.block(req.executed_at);
+    const resultAppHash = await this.explorer.resultAppHash(req.executed_at);
     const document = {
       format: WITHDRAWAL_EVIDENCE_FORMAT,
       chain_id: status.chainId,
@@ -82,12 +83,22 @@ export class EvidenceService {
       execution: {
         tx_hash: req.executed_tx,
         block: {
-          height: h.height,
-          hash: toHex(block.blockId.hash).toUpperCase(),
-          time: toRfc3339WithNanoseconds(h.time),
-          app_hash: toHex(h.appHash).toUpperCase(),
-          last_block_hash: h.lastBlockId ? toHex(h.lastBlockId.hash).toUpperCase() : '',
-          proposer_address: toHex(h.proposerAddress).toUpperCase(),
+          height: block.height,
+          hash: block.hash,
+          time: block.time,
+          chain_id: block.chainId,
+          /** Header app_hash: the state root after the previous block (CometBFT semantics). */
+          app_hash: block.appHash,
+          /** The state root after executing this block. */
+          result_app_hash: resultAppHash,
+          last_block_hash: block.lastBlockHash,
+          data_hash: block.dataHash,
+          proposer_address: block.proposer,
+          validator_signatures: block.signatures.map((sig) => ({
+            validator_address: sig.validatorAddress,
+            timestamp: sig.timestamp,
+            signature_base64: sig.signature,
+          })),
         },
       },
       how_to_verify: [

@@ -74,11 +74,29 @@ export class ExplorerService {
       time: toRfc3339WithNanoseconds(h.time),
       numTxs: txs.length,
       appHash: hexU(h.appHash),
+      resultAppHash: await this.resultAppHash(height),
       lastBlockHash: h.lastBlockId ? hexU(h.lastBlockId.hash) : '',
       proposer: hexU(h.proposerAddress),
       chainId: h.chainId,
       txs,
     };
+  }
+
+  /**
+   * The state root after executing block `height`. CometBFT puts it in the
+   * header of the next block; for the newest block, the application reports it
+   * through abci_info.
+   */
+  async resultAppHash(height: number): Promise<string> {
+    const client = await this.chain.get();
+    const info = await client.abciInfo();
+    if (info.height === height) return info.appHash.toUpperCase();
+    try {
+      const next = await client.comet.block(height + 1);
+      return hexU(next.block.header.appHash);
+    } catch {
+      return '';
+    }
   }
 
   async tx(hash: string): Promise<TxView> {

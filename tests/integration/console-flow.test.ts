@@ -114,6 +114,17 @@ describe('the first custody flow, end to end through the services', () => {
     expect(block.height).toBe(req.executedAt);
     expect(block.txs.map((t) => t.hash)).toContain(req.executedTx);
     expect(block.hash).toMatch(/^[0-9A-F]{64}$/);
+    // The header carries the root before this block; the root after it is reported separately.
+    const after = (block as unknown as { resultAppHash: string }).resultAppHash;
+    expect(after).toMatch(/^[0-9A-F]{64}$/);
+    // The node adds a block after one that changed state; its header carries the new root.
+    let next: { appHash: string } | null = null;
+    for (let i = 0; i < 50 && !next; i++) {
+      const r = await charter.dispatch('explorer.block', { height: req.executedAt! + 1 });
+      if (r.ok) next = r.value as { appHash: string };
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(next?.appHash).toBe(after);
     const tx = await call<{ type: string; code: number; envelope: { body: { request_id: string } }; events: { type: string }[] }>('explorer.tx', { hash: req.executedTx });
     expect(tx.type).toBe('withdrawal.approve');
     expect(tx.code).toBe(0);
@@ -149,6 +160,8 @@ describe('the first custody flow, end to end through the services', () => {
     expect(approvers.size).toBe(2);
     expect(doc.execution.block.height).toBe(doc.request.executed_at);
     expect(doc.execution.block.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(doc.execution.block.result_app_hash).toMatch(/^[0-9A-F]{64}$/);
+    expect(doc.execution.block.validator_signatures.length).toBeGreaterThanOrEqual(1);
     // Same request, same bytes.
     const again = await call<{ sha256: string }>('evidence.exportWithdrawal', { requestId });
     expect(again.sha256).toBe(ev.sha256);
