@@ -1,4 +1,5 @@
 import type { KeyboardEvent } from 'react';
+import { client } from '../client.js';
 import { closeTab, focusTab, showView, tabTitle, useStore, type Tab } from '../store.js';
 import { ApprovalsView } from '../views/ApprovalsView.js';
 import { BlockTab, TxTab } from '../views/ExplorerTabs.js';
@@ -40,6 +41,30 @@ function TabContent({ tab }: { tab: Tab }) {
   }
 }
 
+function HostBanner() {
+  const host = useStore((s) => s.host);
+  if (host.state === 'no-token') {
+    return (
+      <div role="alert" className="banner banner-error">
+        <code className="error-code">UNAUTHORIZED</code> This page has no session token. Open the console with the URL printed by{' '}
+        <code>charter serve</code>, which includes the token.
+      </div>
+    );
+  }
+  if (host.state === 'closed' || (host.state === 'connecting' && host.attempt > 0)) {
+    return (
+      <div role="alert" className="banner banner-error">
+        Not connected to the console host{host.state === 'closed' ? ` (${host.reason})` : ''}. Reconnecting by itself; nothing is sent until it is
+        back.{' '}
+        <button type="button" className="link-button" onClick={() => client().reconnect()}>
+          Retry now
+        </button>
+      </div>
+    );
+  }
+  return null;
+}
+
 export function EditorArea() {
   const tabs = useStore((s) => s.tabs);
   const activeTabId = useStore((s) => s.activeTabId);
@@ -71,6 +96,7 @@ export function EditorArea() {
 
   return (
     <main className="editor" aria-label="Editor">
+      <HostBanner />
       {tabs.length > 0 ? (
         <div role="tablist" aria-label="Open editors" className="editor-tabs" onKeyDown={onKeyDown}>
           {tabs.map((t) => {

@@ -10,7 +10,7 @@ function hostText(h: HostConnection): { text: string; tone: 'ok' | 'warn' | 'bad
     case 'connecting':
       return { text: h.attempt > 0 ? `Console reconnecting (attempt ${h.attempt + 1})…` : 'Console connecting…', tone: 'warn' };
     case 'closed':
-      return { text: `Console disconnected: ${h.reason}; retrying in ${Math.round(h.retryInMs / 1000)} s`, tone: 'bad' };
+      return { text: `Console disconnected (${h.reason}); retrying in ${Math.round(h.retryInMs / 1000)} s`, tone: 'bad' };
     case 'no-token':
       return { text: 'No session token: open the URL printed by charter serve', tone: 'bad' };
   }
@@ -34,13 +34,13 @@ export function StatusBar() {
           <button
             type="button"
             className={`status-item tone-${h.tone}`}
-            role="status"
-            aria-live="polite"
             title={host.state === 'closed' ? 'Reconnect now' : h.text}
             onClick={() => client().reconnect()}
           >
             <span className={`dot dot-${h.tone}`} aria-hidden="true" />
-            {h.text}
+            <span role="status" aria-live="polite">
+              {h.text}
+            </span>
           </button>
         ) : null}
         <button

@@ -39,6 +39,10 @@ interface Pending {
 type Frame = { id: number; result: CallResult<unknown> } | { event: string; payload: unknown };
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+/** How long a call may wait for the socket to (re)open before it fails. */
+const QUEUE_TIMEOUT_MS = 15000;
+
+const HOST_HINT = 'Check that `charter serve` is still running; the console reconnects by itself. Nothing was sent.';
 
 /**
  * The contract over the served console's WebSocket:
@@ -128,7 +132,16 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
     ws.onclose = (ev) => {
       if (socket !== ws) return;
       socket = null;
-      const reason = ev.code === 1008 || ev.code === 4401 ? 'the session token was refused' : ev.reason || `code ${ev.code}`;
+      // Calls still queued fail now rather than wait for a reconnect.
+      for (const q of queue.splice(0)) {
+        const p = pending.get(q.id);
+        pending.delete(q.id);
+        p?.reject(new ContractCallError({ code: 'INTERNAL', message: 'The console host could not be reached.', hint: HOST_HINT }));
+      }
+      const reason =
+        ev.code === 1008 || ev.code === 4401
+          ? 'the session token was refused'
+          : ev.reason || (ev.code === 1006 ? 'connection lost or refused' : `closed with code ${ev.code}`);
       failPending(reason);
       const retryInMs = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] as number;
       attempt += 1;
@@ -153,12 +166,27 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
           );
           return;
         }
+        if (conn.state === 'closed') {
+          reject(new ContractCallError({ code: 'INTERNAL', message: `The console host does not answer (${conn.reason}).`, hint: HOST_HINT }));
+          return;
+        }
         const id = nextId++;
         const text = JSON.stringify({ id, method, input });
         const open = socket !== null && socket.readyState === WebSocket.OPEN;
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method, sent: open });
-        if (open) (socket as WebSocket).send(text);
-        else queue.push({ id, text });
+        if (open) {
+          (socket as WebSocket).send(text);
+          return;
+        }
+        queue.push({ id, text });
+        setTimeout(() => {
+          const i = queue.findIndex((q) => q.id === id);
+          if (i < 0) return;
+          // Still waiting for the socket: drop the call (and any secret in it).
+          queue.splice(i, 1);
+          pending.delete(id);
+          reject(new ContractCallError({ code: 'INTERNAL', message: 'The console host could not be reached in time.', hint: HOST_HINT }));
+        }, QUEUE_TIMEOUT_MS);
       });
     },
     on(event, listener) {

@@ -70,9 +70,13 @@ function BlockBody({ b }: { b: BlockView }) {
         <dd>
           <code className="break">{b.lastBlockHash || '—'}</code>
         </dd>
-        <dt>App hash (state root)</dt>
+        <dt>State root after this block</dt>
         <dd>
-          <code className="break">{b.appHash}</code>
+          <code className="break">{b.resultAppHash || 'not known yet (the next block carries it)'}</code>
+        </dd>
+        <dt>App hash in header</dt>
+        <dd>
+          <code className="break">{b.appHash}</code> <span className="muted">(state root after the previous block)</span>
         </dd>
         <dt>Proposer</dt>
         <dd>
