@@ -2,7 +2,6 @@ import { useEffect } from 'react';
 import { handleGlobalKey } from './commands.js';
 import { ActivityBar } from './components/ActivityBar.js';
 import { EditorArea } from './components/EditorArea.js';
-import { Notices } from './components/Notices.js';
 import { Palette } from './components/Palette.js';
 import { Panel } from './components/Panel.js';
 import { SideBar } from './components/SideBar.js';
@@ -59,7 +58,6 @@ export function App() {
         {panelVisible ? <Panel /> : null}
       </div>
       <StatusBar />
-      <Notices />
       <ActiveDialog />
       {paletteOpen ? <Palette /> : null}
     </div>

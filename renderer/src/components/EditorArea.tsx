@@ -10,6 +10,7 @@ import { NodesView } from '../views/NodesView.js';
 import { OverviewView } from '../views/OverviewView.js';
 import { RequestTab } from '../views/RequestTab.js';
 import { Icon } from './common.js';
+import { Notices } from './Notices.js';
 
 function tabDomId(id: string): string {
   return `tab-${id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
@@ -148,6 +149,7 @@ export function EditorArea() {
           <TabContent tab={t} />
         </div>
       ))}
+      <Notices />
       {tabs.length === 0 ? (
         <div className="editor-empty">
           <p>No editor is open.</p>

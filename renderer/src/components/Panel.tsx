@@ -1,4 +1,4 @@
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useActions, verifyAuditChain } from '../actions.js';
 import { useStore, type PanelTab } from '../store.js';
 import { Empty, ErrorAlert, formatTime, Icon, Loading } from './common.js';
@@ -8,8 +8,47 @@ const PANEL_TABS: { id: PanelTab; title: string }[] = [
   { id: 'audit', title: 'Audit log' },
 ];
 
+const MIN_PANEL = 100;
+
+/** The sash above the panel: drag it, or focus it and use the arrow keys. */
+function Sash({ height, setHeight }: { height: number; setHeight: (h: number) => void }) {
+  const clamp = (h: number) => Math.round(Math.max(MIN_PANEL, Math.min(window.innerHeight - 160, h)));
+  return (
+    <div
+      role="separator"
+      aria-orientation="horizontal"
+      aria-label="Resize panel"
+      aria-valuenow={height}
+      aria-valuemin={MIN_PANEL}
+      aria-valuemax={Math.max(MIN_PANEL, window.innerHeight - 160)}
+      tabIndex={0}
+      className="sash"
+      onPointerDown={(e) => {
+        const startY = e.clientY;
+        const start = height;
+        const el = e.currentTarget;
+        el.setPointerCapture(e.pointerId);
+        const move = (ev: PointerEvent) => setHeight(clamp(start + (startY - ev.clientY)));
+        const up = () => {
+          el.removeEventListener('pointermove', move);
+          el.removeEventListener('pointerup', up);
+        };
+        el.addEventListener('pointermove', move);
+        el.addEventListener('pointerup', up);
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'ArrowUp') setHeight(clamp(height + 24));
+        else if (e.key === 'ArrowDown') setHeight(clamp(height - 24));
+        else return;
+        e.preventDefault();
+      }}
+    />
+  );
+}
+
 export function Panel() {
   const panelTab = useStore((s) => s.panelTab);
+  const [height, setHeight] = useState(() => Math.round(window.innerHeight * 0.34));
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const i = PANEL_TABS.findIndex((t) => t.id === panelTab);
     let j = i;
@@ -24,7 +63,8 @@ export function Panel() {
     document.getElementById(`panel-tab-${next.id}`)?.focus();
   };
   return (
-    <section className="panel" aria-label="Panel">
+    <section className="panel" aria-label="Panel" style={{ height }}>
+      <Sash height={height} setHeight={setHeight} />
       <div className="panel-header">
         <div role="tablist" aria-label="Panel" className="panel-tabs" onKeyDown={onKeyDown}>
           {PANEL_TABS.map((t) => (
