@@ -60,6 +60,8 @@ export const ERROR_CODES = {
   UNKNOWN_METHOD: { summary: 'No such operation in the contract.', hint: 'See core/contract for the list of operations.' },
   UNAUTHORIZED: { summary: 'The request carries no valid session token.', hint: 'Open the console with the URL printed by `charter serve`, which includes the token.' },
   INTERNAL: { summary: 'An unexpected error occurred.', hint: 'The Output panel has details. Nothing was changed.' },
+  HOST_UNREACHABLE: { summary: 'The console host does not answer.', hint: 'Check that `charter serve` (or the desktop app) is still running; the console reconnects by itself. Nothing was sent.' },
+  CONNECTION_LOST: { summary: 'The connection closed before the operation answered.', hint: 'It may or may not have been carried out: check the audit log and the current state before retrying.' },
   NOT_AVAILABLE: { summary: 'This capability is not available here yet.', hint: 'The message says which issue or setting brings it.' },
   // ── workspace, keystore, audit ────────────────────────────────────────────
   WORKSPACE_LOCKED: { summary: 'Another process holds this workspace\'s devnet.', hint: 'Close the other console or pass --workspace with another directory.' },

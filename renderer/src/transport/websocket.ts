@@ -77,7 +77,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
       pending.delete(id);
       p.reject(
         new ContractCallError({
-          code: 'INTERNAL',
+          code: 'CONNECTION_LOST',
           message: `The connection to the console host closed before ${p.method} answered (${reason}).`,
           hint: 'The operation may or may not have been carried out: check the audit log and the current state before retrying.',
         }),
@@ -136,7 +136,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
       for (const q of queue.splice(0)) {
         const p = pending.get(q.id);
         pending.delete(q.id);
-        p?.reject(new ContractCallError({ code: 'INTERNAL', message: 'The console host could not be reached.', hint: HOST_HINT }));
+        p?.reject(new ContractCallError({ code: 'HOST_UNREACHABLE', message: 'The console host could not be reached.', hint: HOST_HINT }));
       }
       const reason =
         ev.code === 1008 || ev.code === 4401
@@ -167,7 +167,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
           return;
         }
         if (conn.state === 'closed') {
-          reject(new ContractCallError({ code: 'INTERNAL', message: `The console host does not answer (${conn.reason}).`, hint: HOST_HINT }));
+          reject(new ContractCallError({ code: 'HOST_UNREACHABLE', message: `The console host does not answer (${conn.reason}).`, hint: HOST_HINT }));
           return;
         }
         const id = nextId++;
@@ -185,7 +185,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
           // Still waiting for the socket: drop the call (and any secret in it).
           queue.splice(i, 1);
           pending.delete(id);
-          reject(new ContractCallError({ code: 'INTERNAL', message: 'The console host could not be reached in time.', hint: HOST_HINT }));
+          reject(new ContractCallError({ code: 'HOST_UNREACHABLE', message: 'The console host could not be reached in time.', hint: HOST_HINT }));
         }, QUEUE_TIMEOUT_MS);
       });
     },
