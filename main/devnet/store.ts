@@ -12,7 +12,8 @@
  * holds either all of block H or none of it, and the snapshot always matches
  * the last stored block.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../util/sqlite.js';
 import { CharterError } from '../../core/errors.js';
 
 export const SCHEMA_VERSION = 1;
@@ -159,7 +160,7 @@ export class NodeStore {
   static open(path: string): NodeStore {
     let db: Database.Database;
     try {
-      db = new Database(path, { timeout: 0 });
+      db = openSqlite(path, { timeout: 0 });
     } catch (e) {
       throw new CharterError('WORKSPACE_INVALID', `${path} cannot be opened: ${(e as Error).message}`, { file: path });
     }

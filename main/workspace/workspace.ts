@@ -10,7 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../util/sqlite.js';
 import envPaths from 'env-paths';
 import { CharterError } from '../../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -46,7 +47,7 @@ export class Workspace {
     }
     let db: Database.Database;
     try {
-      db = new Database(path.join(dir, 'workspace.db'));
+      db = openSqlite(path.join(dir, 'workspace.db'));
       db.pragma('journal_mode = WAL');
       // WAL defaults to synchronous=NORMAL, under which a committed transaction
       // can roll back after a power loss. Custody data wants FULL.
