@@ -18,7 +18,7 @@ function cspMeta(): Plugin {
   };
 }
 
-// The renderer is a static bundle: loaded from file:// by Electron and served
+// The renderer is a static bundle: loaded from app://charter/ by Electron and served
 // by `charter serve`. `base: './'` keeps every asset URL relative so both work.
 export default defineConfig({
   root,
