@@ -18,6 +18,7 @@ import type { ErrorCode } from '../errors.js';
 import { canonicalBytes, fromHex, fromUtf8, keyIdOf, toHex, txHashOf } from '../codec/index.js';
 import { nobleVerifier, isValidPublicKey } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
+import { verifyEnvelope } from '../tx/verify.js';
 import { decodeTx, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
 import { genesisHash, genesisState, labelOk, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
 import { compareUtf8, entryProof, stateEntries, stateRoot } from './state-root.js';
@@ -377,8 +378,7 @@ export class CustodyEngine implements Application {
     const key = hasOwn(s.keys, env.signer) ? s.keys[env.signer] : undefined;
     if (!key) fail('UNKNOWN_SIGNER', `key ${env.signer} is not registered`);
     if (key.status !== 'active') fail('KEY_NOT_ACTIVE', `key ${env.signer} is ${key.status}`);
-    const sig = fromHex(env.signature);
-    if (!this.verifier.verify(key.scheme, fromHex(key.public_key), signingDigest(unsignedOf(env)), sig)) {
+    if (!verifyEnvelope(this.verifier, env, key)) {
       fail('BAD_SIGNATURE', `the signature does not verify for key ${env.signer}`);
     }
     const account = hasOwn(s.accounts, env.signer) ? s.accounts[env.signer] : undefined;
