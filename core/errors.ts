@@ -3,7 +3,7 @@
  *
  * Every error that crosses a boundary (engine → node → client, host → UI, CLI
  * → shell) carries one of these codes. Codes are part of the public contract:
- * they are never renamed or reused. docs/errors.md lists them with what the
+ * they are never renamed or reused. docs/contract/errors.md lists them with what the
  * user should do; a unit test keeps that page and this table in step.
  *
  * Engine rejections carry a numeric ABCI code too (CometBFT's `code` field),

@@ -2,25 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../core/errors.js';
-import { EVENT_NAMES, METHOD_NAMES, methods } from '../../core/contract/index.js';
+import { METHOD_NAMES, methods } from '../../core/contract/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (p: string) => fs.readFileSync(path.join(root, p), 'utf8');
 
 describe('docs follow the contract', () => {
-  it('docs/errors.md lists every error code with its ABCI number', () => {
-    const doc = read('docs/errors.md');
-    for (const [code, info] of Object.entries(ERROR_CODES)) {
-      const abci = (info as { abci?: number }).abci;
-      expect(doc, `docs/errors.md is missing ${code}`).toMatch(new RegExp(`\\| \`${code}\` \\| ${abci ?? ''} \\|`));
-    }
-  });
-
-  it('docs/errors.md lists every event', () => {
-    const doc = read('docs/errors.md');
-    for (const e of EVENT_NAMES) expect(doc).toContain(`\`${e}\``);
-  });
-
   it('docs/architecture.md lists every contract operation', () => {
     const doc = read('docs/architecture.md');
     for (const m of METHOD_NAMES) expect(doc, `docs/architecture.md is missing ${m}`).toContain(`\`${m}\``);
