@@ -94,8 +94,8 @@ export interface Application {
 
 export const ENVELOPE_VERSION = 1;
 
-/** Signature schemes the engine verifies. Issue 2 ships Ed25519 only. */
-export type SignatureScheme = 'ed25519';
+/** Signature schemes the engine verifies (docs/formats/transactions.md, "Signature schemes"). */
+export type SignatureScheme = 'ed25519' | 'p256' | 'secp256k1';
 
 /**
  * The unsigned part of an envelope. Its canonical JSON (RFC 8785) is what the
