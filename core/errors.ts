@@ -51,6 +51,17 @@ export const ERROR_CODES = {
   NOT_AN_APPROVER: { abci: 44, summary: 'The key is not an approver in the vault\'s policy.', hint: 'Approve with a key listed in the vault\'s approval policy.' },
   DUPLICATE_APPROVAL: { abci: 45, summary: 'This key has already approved the request.', hint: 'Each approver counts once; approve with another key.' },
   INVALID_DESTINATION: { abci: 46, summary: 'The destination is not valid.', hint: 'Destinations are 1–128 printable characters with no spaces.' },
+  // ── engine: controls (70–99) ─────────────────────────────────────────────
+  SELF_APPROVAL: { abci: 70, summary: 'The initiator of a request (or another key of the same owner) may not approve it.', hint: 'Separation of duties: approve with a key of another person.' },
+  ROLE_CONFLICT: { abci: 71, summary: 'The key already fills another role in this decision.', hint: 'One key may not be both approver and attester (or initiator) of one request; use another key.' },
+  LIMIT_EXCEEDED: { abci: 72, summary: 'The amount is above the vault\'s per-transaction limit for this asset.', hint: 'Split the withdrawal or ask governance to change the policy; the pre-check shows the limit.' },
+  DESTINATION_NOT_WHITELISTED: { abci: 73, summary: 'The destination is not on the vault\'s whitelist.', hint: 'Ask governance to add it to the whitelist first.' },
+  NOT_AN_ATTESTER: { abci: 74, summary: 'The key is not an attester of the vault\'s attestation gate.', hint: 'Attest with a key listed in the policy\'s attesters.' },
+  DUPLICATE_ATTESTATION: { abci: 75, summary: 'This key has already attested the request.', hint: 'Each attester counts once; attest with another key.' },
+  WRONG_ATTESTATION_TYPE: { abci: 76, summary: 'The attestation is not of the type the vault\'s gate requires, or the vault has no gate.', hint: 'The pre-check names the required attestation type.' },
+  KEY_STATUS_CONFLICT: { abci: 77, summary: 'The key is not in a status this action applies to.', hint: 'Only active keys can be quarantined, only quarantined keys released.' },
+  VELOCITY_EXCEEDED: { abci: 78, summary: 'Executing now would exceed the vault\'s velocity limit.', hint: 'The request waits and executes when the rolling window has room; the pre-check shows the usage.' },
+  UNKNOWN_KEY: { abci: 79, summary: 'No key with this id is registered on chain.', hint: 'Check the key id in the Keys view.' },
   // ── engine: queries (60–69) ─────────────────────────────────────────────
   UNKNOWN_QUERY: { abci: 60, summary: 'The engine has no such query path.', hint: 'See docs/formats/transactions.md for the query paths.' },
   NOT_IN_STATE: { abci: 61, summary: 'The state has no entry with this key, so there is nothing to prove.', hint: 'State keys look like "vault/<id>" or "request/<id>"; see docs/formats/transactions.md.' },
@@ -72,6 +83,7 @@ export const ERROR_CODES = {
   KEYSTORE_CORRUPT: { summary: 'A keystore file is damaged.', hint: 'Restore it from your backup; the message names the file.' },
   AUDIT_CHAIN_BROKEN: { summary: 'The audit log has been edited or an entry removed.', hint: '`charter audit verify` names the first entry that does not chain.' },
   NOT_FOUND: { summary: 'The requested item does not exist.', hint: 'Check the id, height or hash.' },
+  PREVIEW_STALE: { summary: 'What would be signed changed since it was shown.', hint: 'Review the new preview and approve again. Nothing was signed.' },
   EXPORT_FAILED: { summary: 'The evidence file could not be written.', hint: 'Choose a writable location.' },
   // ── chain client ──────────────────────────────────────────────────────────
   NODE_UNREACHABLE: { summary: 'The custody node does not answer.', hint: 'Check the Nodes view: is the node running and the RPC address right?' },

@@ -24,6 +24,7 @@ const VaultId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '2–32 characters
 const RequestId = z.string().regex(/^wr-[0-9a-f]{24}$/, 'a request id such as wr-…');
 const Asset = z.string().regex(/^[A-Z0-9][A-Z0-9.-]{0,15}$/, '1–16 characters: A–Z, 0–9, "." or "-"');
 const Amount = z.string().regex(/^[1-9][0-9]{0,30}$/, 'a positive whole number of base units');
+const Digest = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex characters');
 const Passphrase = z.string().min(1, 'required').max(1024);
 const Label = z.string().trim().min(1, 'required').max(64);
 const Height = z.number().int().nonnegative();
@@ -191,7 +192,26 @@ export const methods = {
     keyId: KeyId,
     passphrase: Passphrase,
   }).strict(), z.object({ request: RequestView, txHash: TxHash, height: Height })),
-  'custody.approve': op('Approve a withdrawal with an approver key', z.object({ requestId: RequestId, keyId: KeyId, passphrase: Passphrase }).strict(),
+  'custody.previewApproval': op('Exactly what an approval would sign: the envelope, its canonical bytes and digest', z.object({ requestId: RequestId, keyId: KeyId }).strict(),
+    z.object({
+      chainId: z.string(),
+      keyId: KeyId,
+      scheme: z.string(),
+      /** The unsigned envelope (JSON). */
+      envelope: z.unknown(),
+      /** Its canonical JSON (RFC 8785) text. */
+      canonical: z.string(),
+      /** Lower-case hex digest the key signs. */
+      signingDigest: Digest,
+      nonce: z.number().int().positive(),
+      expiresAt: Height,
+    })),
+  'custody.approve': op('Approve a withdrawal with an approver key; with `expected` (a preview), sign exactly the previewed envelope or nothing', z.object({
+    requestId: RequestId,
+    keyId: KeyId,
+    passphrase: Passphrase,
+    expected: z.object({ nonce: z.number().int().positive(), expiresAt: Height, digest: Digest }).strict().optional(),
+  }).strict(),
     z.object({ request: RequestView, txHash: TxHash, height: Height })),
 
   'explorer.overview': op('Latest blocks of the connected node', z.object({ limit: z.number().int().min(1).max(100).default(20) }).strict(),

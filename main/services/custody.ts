@@ -5,8 +5,9 @@
  */
 import type { RequestView, VaultView } from '../../core/contract/index.js';
 import { CharterError } from '../../core/errors.js';
-import type { VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
-import { requestIdOf } from '../../core/tx/envelope.js';
+import type { UnsignedEnvelope, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
+import { canonicalJson, toHex } from '../../core/codec/index.js';
+import { requestIdOf, signingDigest } from '../../core/tx/envelope.js';
 import type { ChainConnection } from './chain.js';
 import type { KeysService } from './keys.js';
 import type { Submitter } from './submit.js';
@@ -103,15 +104,57 @@ export class CustodyService {
       'withdrawal.create',
       { vault_id: input.vaultId, asset: input.asset, amount: input.amount, destination: input.destination, memo: input.memo },
       this.keys.signerFor(input.keyId, input.passphrase),
-      (u) => {
-        requestId = requestIdOf(u);
+      {
+        before: (u) => {
+          requestId = requestIdOf(u);
+        },
       },
     );
     return { request: await this.getRequest(requestId), txHash: res.txHash, height: res.height };
   }
 
-  async approve(input: { requestId: string; keyId: string; passphrase: string }): Promise<{ request: RequestView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('withdrawal.approve', { request_id: input.requestId }, this.keys.signerFor(input.keyId, input.passphrase));
+  /**
+   * Exactly what an approval by `keyId` would sign now: the unsigned envelope,
+   * its canonical bytes and the signing digest. Approving with `expected` set
+   * to this preview signs these bytes or nothing.
+   */
+  async previewApproval(input: { requestId: string; keyId: string }): Promise<{
+    chainId: string;
+    keyId: string;
+    scheme: string;
+    envelope: UnsignedEnvelope;
+    canonical: string;
+    signingDigest: string;
+    nonce: number;
+    expiresAt: number;
+  }> {
+    await this.getRequest(input.requestId); // REQUEST_NOT_FOUND before anything else
+    const key = await this.keys.info(input.keyId);
+    const unsigned = await this.submitter.prepare('withdrawal.approve', { request_id: input.requestId }, input.keyId);
+    return {
+      chainId: unsigned.chain_id,
+      keyId: input.keyId,
+      scheme: key.scheme,
+      envelope: unsigned,
+      canonical: canonicalJson(unsigned),
+      signingDigest: toHex(signingDigest(unsigned)),
+      nonce: unsigned.nonce,
+      expiresAt: unsigned.expires_at,
+    };
+  }
+
+  async approve(input: {
+    requestId: string;
+    keyId: string;
+    passphrase: string;
+    expected?: { nonce: number; expiresAt: number; digest: string } | undefined;
+  }): Promise<{ request: RequestView; txHash: string; height: number }> {
+    const res = await this.submitter.submit(
+      'withdrawal.approve',
+      { request_id: input.requestId },
+      this.keys.signerFor(input.keyId, input.passphrase),
+      input.expected ? { expected: input.expected } : {},
+    );
     return { request: await this.getRequest(input.requestId), txHash: res.txHash, height: res.height };
   }
 }

@@ -49,6 +49,11 @@ export class KeysService {
     return KeysService.view(info, status.get(info.keyId) ?? 'unknown');
   }
 
+  /** Public facts of a local key (KEY_NOT_FOUND if the keystore has none). */
+  async info(keyId: string): Promise<KeyInfo> {
+    return this.backend.get(keyId);
+  }
+
   /** The signer for a local key, unlocked with the passphrase for this call only. */
   signerFor(keyId: string, passphrase: string): TxSigner {
     return { keyId, sign: (digest) => this.backend.sign(keyId, digest, passphrase) };

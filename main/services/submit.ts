@@ -18,6 +18,13 @@ export interface TxSigner {
   sign(digest: Uint8Array): Promise<Uint8Array>;
 }
 
+/** What a preview showed: the signer's nonce, the expiry height and the signing digest (hex). */
+export interface ExpectedEnvelope {
+  nonce: number;
+  expiresAt: number;
+  digest: string;
+}
+
 export interface Submitted {
   txHash: string;
   height: number;
@@ -52,10 +59,31 @@ export class Submitter {
     return { version: 1, chain_id: status.chainId, type, body, signer: signerKeyId, nonce, expires_at: status.height + EXPIRY_BLOCKS };
   }
 
-  submit<T extends TxType>(type: T, body: TxBodies[T], signer: TxSigner, before?: (u: UnsignedEnvelope<T>) => void): Promise<Submitted> {
+  /**
+   * Sign and submit. With `expected` (what a preview showed the user), the
+   * envelope is rebuilt with the previewed nonce and expiry and signed only if
+   * its digest is exactly the previewed one; otherwise PREVIEW_STALE, and
+   * nothing is signed.
+   */
+  submit<T extends TxType>(
+    type: T,
+    body: TxBodies[T],
+    signer: TxSigner,
+    opts: { before?: (u: UnsignedEnvelope<T>) => void; expected?: ExpectedEnvelope } = {},
+  ): Promise<Submitted> {
     return this.serialise(signer.keyId, async () => {
       const unsigned = await this.prepare(type, body, signer.keyId);
-      before?.(unsigned);
+      if (opts.expected) {
+        if (unsigned.nonce !== opts.expected.nonce) {
+          throw new CharterError('PREVIEW_STALE', `the key's next nonce is now ${unsigned.nonce}, not the previewed ${opts.expected.nonce} (it signed something else meanwhile)`);
+        }
+        unsigned.expires_at = opts.expected.expiresAt;
+        const digest = toHex(signingDigest(unsigned));
+        if (digest !== opts.expected.digest) {
+          throw new CharterError('PREVIEW_STALE', `the envelope to sign no longer matches the preview (digest ${digest.slice(0, 16)}…, previewed ${opts.expected.digest.slice(0, 16)}…)`);
+        }
+      }
+      opts.before?.(unsigned);
       const signature = await signer.sign(signingDigest(unsigned));
       const bytes = encodeTx({ ...unsigned, signature: toHex(signature) });
       const client = await this.chain.get();

@@ -118,6 +118,12 @@ async function approve(page: Page, row: Locator, key: string, passphrase: string
   await expect(dialog).toBeVisible();
   if (opts.showAll) await dialog.getByLabel('Show keys that cannot approve').check();
   await dialog.getByRole('group', { name: 'Approve with key' }).getByLabel(key, { exact: true }).check();
+  // Before the passphrase: exactly what this key will sign, for this request.
+  const requestId = (await dialog.getByRole('definition').filter({ hasText: /^wr-/ }).textContent())?.trim() ?? '';
+  const envelope = dialog.getByRole('region', { name: 'What you will sign' }).getByLabel('Envelope to sign');
+  await expect(envelope).toContainText('"type": "withdrawal.approve"');
+  await expect(envelope).toContainText(`"request_id": "${requestId}"`);
+  await expect(dialog.getByLabel('Signing details')).toContainText(/[0-9a-f]{64}/);
   await dialog.getByLabel('Passphrase', { exact: true }).fill(passphrase);
   await dialog.getByRole('button', { name: 'Sign approval' }).click();
   return dialog;

@@ -217,6 +217,36 @@ describe('bad input gets a stable code and changes nothing', () => {
     expect(await observable()).toEqual(before);
   });
 
+  it('an approval signs exactly what its preview showed, or nothing', async () => {
+    const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', {
+      vaultId: 'treasury', asset: 'USDC', amount: '7', destination: 'acct:preview', memo: '', keyId: keys[0]!.keyId, passphrase: PASS,
+    });
+    const preview = await call<{ envelope: { type: string; body: { request_id: string }; signer: string }; canonical: string; signingDigest: string; nonce: number; expiresAt: number }>(
+      'custody.previewApproval',
+      { requestId: request.requestId, keyId: keys[2]!.keyId },
+    );
+    expect(preview.envelope).toMatchObject({ type: 'withdrawal.approve', body: { request_id: request.requestId }, signer: keys[2]!.keyId });
+    expect(jcs(JSON.parse(preview.canonical))).toBe(preview.canonical);
+    const digest = crypto.createHash('sha256').update(Buffer.concat([Buffer.from('charter/tx/v1'), Buffer.from([0]), Buffer.from(preview.canonical)])).digest('hex');
+    expect(preview.signingDigest).toBe(digest);
+    // A preview that does not match what would be signed now: refused before signing.
+    const before = await observable();
+    const tampered = { nonce: preview.nonce, expiresAt: preview.expiresAt, digest: 'ab'.repeat(32) };
+    expect(await fail('custody.approve', { requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS, expected: tampered })).toBe('PREVIEW_STALE');
+    expect(await fail('custody.approve', { requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS, expected: { ...tampered, digest: preview.signingDigest, nonce: preview.nonce + 5 } })).toBe('PREVIEW_STALE');
+    expect(await observable()).toEqual(before);
+    // The real preview: the approval on chain is exactly the previewed envelope.
+    await new Promise((r) => setTimeout(r, 300)); // let a block or two pass: the previewed expiry still holds
+    const approved = await call<{ txHash: string }>('custody.approve', {
+      requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS,
+      expected: { nonce: preview.nonce, expiresAt: preview.expiresAt, digest: preview.signingDigest },
+    });
+    const tx = await call<{ envelope: Record<string, unknown>; signingDigest: string }>('explorer.tx', { hash: approved.txHash });
+    expect(tx.signingDigest).toBe(preview.signingDigest);
+    const { signature: _sig, ...unsigned } = tx.envelope;
+    expect(jcs(unsigned)).toBe(preview.canonical);
+  });
+
   it('a withdrawal above the balance', async () => {
     const before = await observable();
     expect(

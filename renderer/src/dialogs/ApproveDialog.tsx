@@ -1,5 +1,5 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
-import type { KeyView, RequestView, SerializedError } from '../../../core/contract/index.js';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { KeyView, MethodOutput, RequestView, SerializedError } from '../../../core/contract/index.js';
 import { client } from '../client.js';
 import { Dialog, ErrorAlert, Hash } from '../components/common.js';
 import { closeDialog, keyName, notify, refreshCustody, useStore } from '../store.js';
@@ -24,6 +24,38 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
   const pass = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<SerializedError | null>(null);
+  const [preview, setPreview] = useState<MethodOutput<'custody.previewApproval'> | { error: SerializedError } | null>(null);
+  const [previewNonce, setPreviewNonce] = useState(0);
+
+  // Computed before the early return below: hooks must run in the same order on every render.
+  const all = request ? (keys ?? []).map((k) => ({ key: k, why: ineligibility(k, request, vault?.policy.approvers) })) : [];
+  const eligible = all.filter((x) => x.why === null);
+  const shown = showAll ? all : eligible;
+  const keyId = chosen && shown.some((x) => x.key.keyId === chosen) ? chosen : (eligible[0]?.key.keyId ?? '');
+  const pending = request?.status === 'pending';
+
+  // What this key would sign, fetched whenever the key changes: the user sees the
+  // exact envelope and digest, and the approval signs exactly that or nothing.
+  useEffect(() => {
+    if (!keyId || !pending) {
+      setPreview(null);
+      return;
+    }
+    let live = true;
+    setPreview(null);
+    client()
+      .call('custody.previewApproval', { requestId, keyId })
+      .then((p) => {
+        if (live) setPreview(p);
+      })
+      .catch((err: unknown) => {
+        if (live) setPreview({ error: toSerializedError(err) });
+      });
+    return () => {
+      live = false;
+    };
+  }, [requestId, keyId, pending, previewNonce]);
+  const shownPreview = preview && !('error' in preview) ? preview : null;
 
   if (!request) {
     return (
@@ -33,10 +65,6 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
     );
   }
 
-  const all = (keys ?? []).map((k) => ({ key: k, why: ineligibility(k, request, vault?.policy.approvers) }));
-  const eligible = all.filter((x) => x.why === null);
-  const shown = showAll ? all : eligible;
-  const keyId = chosen && shown.some((x) => x.key.keyId === chosen) ? chosen : (eligible[0]?.key.keyId ?? '');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -45,7 +73,10 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
     setBusy(true);
     setError(null);
     try {
-      const out = await client().call('custody.approve', { requestId, keyId, passphrase });
+      const expected = shownPreview && shownPreview.keyId === keyId
+        ? { nonce: shownPreview.nonce, expiresAt: shownPreview.expiresAt, digest: shownPreview.signingDigest }
+        : undefined;
+      const out = await client().call('custody.approve', { requestId, keyId, passphrase, ...(expected ? { expected } : {}) });
       passphrase = '';
       void refreshCustody();
       const r = out.request;
@@ -60,7 +91,10 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
       closeDialog();
     } catch (err) {
       passphrase = '';
-      setError(toSerializedError(err));
+      const serialized = toSerializedError(err);
+      setError(serialized);
+      // What would be signed changed: show the new envelope before any retry.
+      if (serialized.code === 'PREVIEW_STALE') setPreviewNonce((n) => n + 1);
       setBusy(false);
       pass.current?.focus();
     }
@@ -131,6 +165,35 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
             <label htmlFor={`${id}-all`}>Show keys that cannot approve</label>
           </div>
         </fieldset>
+        {pending && keyId ? (
+          <section className="field" aria-labelledby={`${id}-sign-h`}>
+            <h3 id={`${id}-sign-h`} className="field-label">
+              What you will sign
+            </h3>
+            {preview === null ? <p className="field-hint">Preparing the envelope…</p> : null}
+            {preview && 'error' in preview ? <ErrorAlert error={preview.error} title="Cannot prepare the approval" /> : null}
+            {shownPreview ? (
+              <>
+                <pre className="json" aria-label="Envelope to sign" tabIndex={0}>
+                  {JSON.stringify(shownPreview.envelope, null, 2)}
+                </pre>
+                <dl className="facts" aria-label="Signing details">
+                  <dt>Signing digest</dt>
+                  <dd>
+                    <code className="break">{shownPreview.signingDigest}</code>
+                  </dd>
+                  <dt>Scheme</dt>
+                  <dd>{shownPreview.scheme}</dd>
+                  <dt>Chain</dt>
+                  <dd>{shownPreview.chainId}</dd>
+                </dl>
+                <p className="field-hint">
+                  The key signs SHA-256("charter/tx/v1" ‖ 0x00 ‖ canonical JSON of this envelope), and only if it is still exactly this.
+                </p>
+              </>
+            ) : null}
+          </section>
+        ) : null}
         <div className="field">
           <label htmlFor={`${id}-pass`}>Passphrase</label>
           <input
