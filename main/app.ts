@@ -126,6 +126,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'custody.listRequests': async (i) => ({ requests: await custody.listRequests(i.vaultId) }),
     'custody.getRequest': async (i) => custody.getRequest(i.requestId),
     'custody.createWithdrawal': async (i) => custody.createWithdrawal(i),
+    'custody.precheck': async (i) => custody.precheck(i.requestId),
     'custody.previewApproval': async (i) => custody.previewApproval(i),
     'custody.approve': async (i) => custody.approve(i),
     'explorer.overview': async (i) => explorer.overview(i.limit),

@@ -68,7 +68,8 @@ export const RequestView = z.object({
   createdTx: TxHash,
   approvals: z.array(ApprovalView),
   threshold: z.number().int(),
-  status: z.enum(['pending', 'executed', 'failed']),
+  /** pending: collecting approvals; approved: fully approved, waiting (timelock, velocity, attestation); then executed, failed or cancelled. */
+  status: z.enum(['pending', 'approved', 'executed', 'failed', 'cancelled']),
   executedAt: Height.nullable(),
   executedTx: TxHash.nullable(),
   failure: z.string().nullable(),
@@ -76,6 +77,27 @@ export const RequestView = z.object({
 export type RequestView = z.infer<typeof RequestView>;
 
 export const TxOutcome = z.object({ txHash: TxHash, height: Height });
+
+/** One control's verdict in a pre-check (the engine's simulate, without changing state). */
+export const ControlVerdict = z.object({
+  control: z.string(),
+  status: z.enum(['met', 'not_met', 'waiting', 'not_applicable']),
+  detail: z.string(),
+  numbers: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+});
+export type ControlVerdict = z.infer<typeof ControlVerdict>;
+
+export const Precheck = z.object({
+  requestId: RequestId,
+  /** Height of the committed state the verdicts were computed on. */
+  height: Height,
+  /** Whether the request would execute now (all controls met). */
+  ok: z.boolean(),
+  /** The first blocking code, if any. */
+  code: z.string().nullable(),
+  controls: z.array(ControlVerdict),
+});
+export type Precheck = z.infer<typeof Precheck>;
 
 export const NodeStatus = z.object({
   connection: z.enum(['connecting', 'connected', 'disconnected']),
@@ -192,6 +214,7 @@ export const methods = {
     keyId: KeyId,
     passphrase: Passphrase,
   }).strict(), z.object({ request: RequestView, txHash: TxHash, height: Height })),
+  'custody.precheck': op('Every control\'s verdict for a request, computed by the engine without changing state', z.object({ requestId: RequestId }).strict(), Precheck),
   'custody.previewApproval': op('Exactly what an approval would sign: the envelope, its canonical bytes and digest', z.object({ requestId: RequestId, keyId: KeyId }).strict(),
     z.object({
       chainId: z.string(),

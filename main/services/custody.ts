@@ -3,7 +3,7 @@
  * Every write is a signed transaction submitted to the node; every read is an
  * abci_query against committed state. Nothing is cached that could go stale.
  */
-import type { RequestView, VaultView } from '../../core/contract/index.js';
+import type { Precheck, RequestView, VaultView } from '../../core/contract/index.js';
 import { CharterError } from '../../core/errors.js';
 import type { UnsignedEnvelope, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
 import { canonicalJson, toHex } from '../../core/codec/index.js';
@@ -111,6 +111,26 @@ export class CustodyService {
       },
     );
     return { request: await this.getRequest(requestId), txHash: res.txHash, height: res.height };
+  }
+
+  /**
+   * The engine's pre-check of a request: each control's verdict on the
+   * committed state (engine query /precheck/<id>), changing nothing.
+   */
+  async precheck(requestId: string): Promise<Precheck> {
+    const client = await this.chain.get();
+    let answer: { ok: boolean; code: string | null; controls: Precheck['controls']; height?: number } | null;
+    try {
+      answer = await client.query(`/precheck/${requestId}`);
+    } catch (e) {
+      if (e instanceof CharterError && (e.code === 'UNKNOWN_QUERY' || /UNKNOWN_QUERY/.test(e.message))) {
+        throw new CharterError('NOT_AVAILABLE', 'the connected custody engine has no pre-check (it predates issue 3)');
+      }
+      throw e;
+    }
+    if (!answer) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
+    const height = answer.height ?? (await client.abciInfo()).height;
+    return { requestId, height, ok: answer.ok, code: answer.code, controls: answer.controls };
   }
 
   /**

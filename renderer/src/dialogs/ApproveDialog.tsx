@@ -5,6 +5,7 @@ import { Dialog, ErrorAlert, Hash } from '../components/common.js';
 import { closeDialog, keyName, notify, refreshCustody, useStore } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
 import { takeSecret } from './CreateKeyDialog.js';
+import { PrecheckTable } from '../views/Precheck.js';
 
 /** Why a local key cannot approve this request, or null if it can. */
 export function ineligibility(k: KeyView, r: RequestView, approvers: string[] | undefined): string | null {
@@ -131,6 +132,7 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
           {request.approvals.length > 0 ? ` (${request.approvals.map((a) => keyName(keys, a.keyId)).join(', ')})` : ''}
         </dd>
       </dl>
+      {pending ? <PrecheckTable requestId={request.requestId} title="Pre-check before you sign" /> : null}
       {request.status !== 'pending' ? (
         <p role="status">This request is {request.status}; there is nothing left to approve.</p>
       ) : null}

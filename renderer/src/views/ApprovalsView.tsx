@@ -1,3 +1,4 @@
+import { PrecheckSummary } from './Precheck.js';
 import { Empty, ErrorAlert, Loading } from '../components/common.js';
 import { keyName, openDialog, openRequest, useStore } from '../store.js';
 import { approvalsText, balancesText, RequestStatus } from './custodyParts.js';
@@ -97,6 +98,7 @@ export function ApprovalsView() {
                 <th scope="col">Initiator</th>
                 <th scope="col">Approvals</th>
                 <th scope="col">Status</th>
+                <th scope="col">Controls</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -115,6 +117,7 @@ export function ApprovalsView() {
                   <td>
                     <RequestStatus r={r} />
                   </td>
+                  <td>{r.status === 'pending' || r.status === 'approved' ? <PrecheckSummary requestId={r.requestId} /> : <span className="muted">—</span>}</td>
                   <td className="actions">
                     {r.status === 'pending' ? (
                       <button type="button" className="button button-small button-primary" onClick={() => openDialog({ kind: 'approve', requestId: r.requestId })}>

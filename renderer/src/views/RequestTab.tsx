@@ -1,6 +1,7 @@
 import { CopyButton, ErrorAlert, Hash } from '../components/common.js';
 import { keyName, openDialog, openTx, showView, useStore } from '../store.js';
 import { approvalsText, RequestStatus } from './custodyParts.js';
+import { PrecheckTable } from './Precheck.js';
 
 export function RequestTab({ requestId }: { requestId: string }) {
   const r = useStore((s) => s.requests?.find((x) => x.requestId === requestId) ?? null);
@@ -71,6 +72,7 @@ export function RequestTab({ requestId }: { requestId: string }) {
           </>
         ) : null}
       </dl>
+      {r.status === 'pending' || r.status === 'approved' ? <PrecheckTable requestId={r.requestId} /> : null}
       {r.approvals.length > 0 ? (
         <table className="table" aria-label="Approvals">
           <thead>

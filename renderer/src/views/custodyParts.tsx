@@ -20,6 +20,9 @@ export function RequestStatus({ r }: { r: RequestView }) {
   if (r.status === 'failed') {
     return <span className="chip chip-failed">Failed{r.failure ? `: ${r.failure}` : ''}</span>;
   }
+  if (r.status === 'cancelled') return <span className="chip chip-failed">Cancelled</span>;
+  // Fully approved, waiting for a control (timelock, velocity window, attestation) before it executes.
+  if (r.status === 'approved') return <span className="chip chip-pending">Approved, waiting</span>;
   return <span className="chip chip-pending">Pending</span>;
 }
 
