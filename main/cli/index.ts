@@ -18,6 +18,7 @@ const lazy = {
   app: () => import('../app.js'),
   serve: () => import('../hosts/serve.js'),
   node: () => import('../devnet/cli.js'),
+  replay: () => import('../replay/cli.js'),
   keystore: () => import('../../hsm/software.js'),
   workspace: () => import('../workspace/workspace.js'),
   audit: () => import('../services/audit.js'),
@@ -141,7 +142,10 @@ export function buildProgram(): Command {
       await charter.close();
     });
 
-  program
+  // `charter node --home …` runs the node; `charter node export --home … --out …` is a subcommand.
+  // Commander hands "--home" to `node` even when it follows "export", so the
+  // subcommand reads it through optsWithGlobals().
+  const node = program
     .command('node')
     .description('run a standalone devnet custody node serving the CometBFT JSON-RPC subset, /explorer/* and /metrics/engine')
     .requiredOption('--home <dir>', 'node home directory (created if missing)')
@@ -152,6 +156,39 @@ export function buildProgram(): Command {
     .action(async (o: { home: string; rpc: string; blockTime: string; emptyBlocks?: boolean; forceHost?: boolean }) => {
       const { runNodeCommand } = await lazy.node();
       await runNodeCommand({ home: o.home, rpc: o.rpc, blockTime: o.blockTime, emptyBlocks: !!o.emptyBlocks, force: !!o.forceHost });
+    });
+  node
+    .command('export')
+    .description('write a stopped node\'s blocks as JSON lines (charter.blocks/v1, docs/formats/replay.md) for `charter replay --blocks`')
+    .option('--home <dir>', 'node home directory (required; the node must not be running)')
+    .requiredOption('--out <file>', 'output file ("-" for stdout)')
+    .option('--from <height>', 'first height (default 1)')
+    .option('--to <height>', 'last height (default: the latest)')
+    .option('--json', 'machine-readable summary')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals<{ home?: string; out: string; from?: string; to?: string; json?: boolean }>();
+      if (o.home === undefined) throw new CharterError('USAGE', "required option '--home <dir>' not specified");
+      const { runExportCommand } = await lazy.replay();
+      await runExportCommand({ home: o.home, out: o.out, ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}), ...(o.json ? { json: true } : {}) });
+    });
+
+  program
+    .command('replay')
+    .description('re-execute a chain from genesis and print the state-root history; --check compares with the recorded roots and result codes (exit 0 match, 1 diverged, 2 cannot tell)')
+    .option('--home <dir>', 'a devnet home (its node must not be running)')
+    .option('--blocks <file>', 'a charter.blocks/v1 export (charter node export)')
+    .option('--check', 'compare with the recorded roots and result codes; report the first divergence')
+    .option('--workers <n>', 'signature-verification worker threads (default: every core; 0 = none)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { home?: string; blocks?: string; check?: boolean; workers?: string; json?: boolean }) => {
+      let workers: number | undefined;
+      if (o.workers !== undefined) {
+        if (!/^\d{1,2}$/.test(o.workers)) throw new CharterError('USAGE', `--workers must be a number, got ${JSON.stringify(o.workers)}`);
+        workers = Number(o.workers);
+      }
+      const { runReplayCommand } = await lazy.replay();
+      const code = await runReplayCommand({ ...(o.home !== undefined ? { home: o.home } : {}), ...(o.blocks !== undefined ? { blocks: o.blocks } : {}), check: !!o.check, json: !!o.json, ...(workers !== undefined ? { workers } : {}) });
+      if (code !== EXIT_OK) throw new Exit(code);
     });
 
   const keys = program.command('keys').description('software keys in the workspace keystore');
