@@ -1,5 +1,9 @@
 /**
- * Ed25519 signature verification for the engine.
+ * Signature verification for the engine: the SignatureVerifier seam, the strict
+ * Ed25519 rules (below), and the scheme-aware default verifier, which adds
+ * ECDSA P-256 and secp256k1 from ./ecdsa.ts (its header has their rules).
+ *
+ * Ed25519:
  *
  * The engine takes a SignatureVerifier in its constructor so that the Node host
  * can inject a faster node:crypto (OpenSSL) verifier later. Whatever verifier is
@@ -28,6 +32,18 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
 import type { SignatureScheme } from '../engine/types.js';
 import { bytesEqual, concatBytes } from '../codec/index.js';
+import { isValidEcdsaPublicKey, verifyEcdsa } from './ecdsa.js';
+
+/** Every scheme the verifiers know, in a fixed order. */
+export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = ['ed25519', 'p256', 'secp256k1'];
+
+/** Length in bytes of a registered public key of each scheme (Ed25519 raw; ECDSA compressed SEC1). */
+export const PUBLIC_KEY_BYTES: { readonly [S in SignatureScheme]: number } = { ed25519: 32, p256: 33, secp256k1: 33 };
+
+/** Whether `s` names a scheme the verifiers know. */
+export function isSignatureScheme(s: unknown): s is SignatureScheme {
+  return typeof s === 'string' && (SIGNATURE_SCHEMES as readonly string[]).includes(s);
+}
 
 export interface SignatureVerifier {
   verify(scheme: SignatureScheme, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
@@ -46,16 +62,30 @@ function decodeStrict(bytes: Uint8Array): InstanceType<typeof Point> | null {
   }
 }
 
-/**
- * Whether `publicKey` may be registered for `scheme`: 32 bytes, a strictly
- * (canonically) encoded curve point, and not of small order.
- */
-export function isValidPublicKey(scheme: SignatureScheme, publicKey: Uint8Array): boolean {
-  if (scheme !== 'ed25519') return false;
+/** An Ed25519 public key the engine accepts: 32 bytes, strictly (canonically) encoded, not of small order. */
+export function isValidEd25519PublicKey(publicKey: Uint8Array): boolean {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
   const A = decodeStrict(publicKey);
   if (A === null) return false;
   return !A.isSmallOrder();
+}
+
+/**
+ * Whether `publicKey` may be registered for `scheme`. Ed25519: 32 bytes, a
+ * strictly encoded curve point, not of small order. P-256 and secp256k1: 33
+ * bytes compressed SEC1, x < p, on the curve (see ./ecdsa.ts). Never throws;
+ * an unknown scheme is false.
+ */
+export function isValidPublicKey(scheme: SignatureScheme, publicKey: Uint8Array): boolean {
+  switch (scheme) {
+    case 'ed25519':
+      return isValidEd25519PublicKey(publicKey);
+    case 'p256':
+    case 'secp256k1':
+      return isValidEcdsaPublicKey(scheme, publicKey);
+    default:
+      return false;
+  }
 }
 
 function cofactorlessHolds(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
@@ -81,10 +111,22 @@ export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signat
   }
 }
 
-/** The default verifier: @noble/curves, strict RFC 8032 rules plus the cofactorless check. */
+/**
+ * The default verifier, pure JS (@noble/curves) so it runs everywhere core/
+ * runs: Ed25519 with the strict RFC 8032 rules plus the cofactorless check;
+ * P-256 and secp256k1 with the rules of ./ecdsa.ts (low-S, 64-byte r||s,
+ * 33-byte compressed keys). An unknown scheme is false. Never throws.
+ */
 export const nobleVerifier: SignatureVerifier = {
   verify(scheme, publicKey, message, signature) {
-    if (scheme !== 'ed25519') return false;
-    return verifyEd25519(publicKey, message, signature);
+    switch (scheme) {
+      case 'ed25519':
+        return verifyEd25519(publicKey, message, signature);
+      case 'p256':
+      case 'secp256k1':
+        return verifyEcdsa(scheme, publicKey, message, signature);
+      default:
+        return false;
+    }
   },
 };

@@ -159,7 +159,7 @@ describe('encodeTx / decodeTx', () => {
     // no longer matches, but decoding does not check signatures.
     for (const [t, b] of good) expect(codeOf(() => decodeTx(withBody(t, b))), t).toBe('none');
     const bad: [string, unknown][] = [
-      ['key.register', { public_key: 'x', scheme: 'secp256k1', label: 'l' }],
+      ['key.register', { public_key: 'x', scheme: 'rsa', label: 'l' }],
       ['key.register', { public_key: 'x', label: 'l' }],
       ['vault.create', { vault_id: 'v', name: 'n', policy: { approvers: 'k', threshold: 1 } }],
       ['vault.create', { vault_id: 'v', name: 'n', policy: { approvers: [], threshold: 1.5 } }],

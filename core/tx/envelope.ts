@@ -83,7 +83,7 @@ const int = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  * engine's, which answers them with their specific codes.
  */
 export const BODY_SCHEMAS: { [T in TxType]: z.ZodType<TxBodies[T]> } = {
-  'key.register': z.strictObject({ public_key: str, scheme: z.literal('ed25519'), label: str }),
+  'key.register': z.strictObject({ public_key: str, scheme: z.enum(['ed25519', 'p256', 'secp256k1']), label: str }),
   'vault.create': z.strictObject({
     vault_id: str,
     name: str,

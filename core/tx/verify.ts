@@ -8,13 +8,27 @@
 import { fromHex } from '../codec/index.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import type { SignatureScheme, SignedEnvelope } from '../engine/types.js';
+import type { TxType, UnsignedEnvelope } from '../engine/types.js';
+import { toHex } from '../codec/index.js';
+import { eip712Digest } from './eip712.js';
 import { signingDigest, unsignedOf } from './envelope.js';
 
-/** The digest a key of `scheme` signs for this envelope. */
-export function digestForScheme(scheme: SignatureScheme, env: SignedEnvelope): Uint8Array {
+/**
+ * The 32-byte digest a key of `scheme` signs for this envelope:
+ *   ed25519, p256  the envelope signing digest, SHA-256("charter/tx/v1" || 0x00 || JCS(unsigned));
+ *                  Ed25519 signs these bytes (pure EdDSA), P-256 signs them as the
+ *                  message of ECDSA-SHA256 (core/crypto/ecdsa.ts);
+ *   secp256k1      the EIP-712 typed-data digest of the same envelope (core/tx/eip712.ts),
+ *                  signed as the ECDSA hash itself.
+ * Throws on an unknown scheme or an envelope that does not fit its EIP-712 struct.
+ */
+export function digestForScheme(scheme: SignatureScheme, env: SignedEnvelope | UnsignedEnvelope): Uint8Array {
   switch (scheme) {
     case 'ed25519':
-      return signingDigest(unsignedOf(env));
+    case 'p256':
+      return signingDigest(unsignedOf(env as SignedEnvelope));
+    case 'secp256k1':
+      return eip712Digest(unsignedOf(env as SignedEnvelope));
     default:
       throw new Error(`no signing digest for scheme ${String(scheme)}`);
   }
@@ -33,4 +47,16 @@ export function verifyEnvelope(verifier: SignatureVerifier, env: SignedEnvelope,
     return false;
   }
   return verifier.verify(key.scheme, pk, digest, sig);
+}
+
+/** Sign an unsigned envelope with a key of `scheme`: `sign` gets the digest of digestForScheme. */
+export async function signEnvelopeFor<T extends TxType>(
+  scheme: SignatureScheme,
+  u: UnsignedEnvelope<T>,
+  sign: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array>,
+): Promise<SignedEnvelope<T>> {
+  const unsigned = unsignedOf(u as SignedEnvelope<T>);
+  const sig = await sign(digestForScheme(scheme, unsigned));
+  if (!(sig instanceof Uint8Array)) throw new Error('the signer returned no bytes');
+  return { ...unsigned, signature: toHex(sig) };
 }

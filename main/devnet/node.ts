@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CustodyEngine, type EngineOptions } from '../../core/engine/engine.js';
+import { nativeVerifier } from '../crypto/native-verifier.js';
 import { genesisHash, makeGenesis, validateGenesis } from '../../core/engine/genesis.js';
 import { decodeTx, MAX_TX_BYTES } from '../../core/tx/envelope.js';
 import { canonicalBytes, canonicalJson, txHashOf } from '../../core/codec/index.js';
@@ -236,6 +237,7 @@ export class DevnetNode {
     if (!Number.isFinite(this.blockTimeMs) || this.blockTimeMs < 0) throw new CharterError('USAGE', `block time must be ≥ 0 ms, got ${this.blockTimeMs}`);
     this.mempool = new Mempool(opts.mempoolMaxTxs ?? 5000, opts.mempoolMaxBytes ?? 32 * 1024 * 1024);
 
+    opts = { ...opts, engineOptions: { verifier: nativeVerifier, ...opts.engineOptions } }; // node:crypto signatures by default (same verdicts as noble)
     const fresh = new CustodyEngine(genesis, opts.engineOptions);
     this.genesisAppHash = hexUpper(fresh.info().lastBlockAppHash);
 

@@ -1,0 +1,94 @@
+/**
+ * ECDSA verification for the engine: P-256 (PKCS#11 HSMs) and secp256k1
+ * (Ledger, over an EIP-712 digest). One rule set, pinned here; every verifier
+ * the engine is given (this @noble/curves one, the node:crypto one in
+ * main/crypto/native-verifier.ts) must reach the same verdict on the same bytes.
+ *
+ * What is signed (`message` is the 32-byte digest the engine hands over):
+ *   p256       ECDSA-P256 with SHA-256 over the 32 digest bytes as the message,
+ *              i.e. the ECDSA hash input is e = SHA-256(digest). node:crypto can
+ *              only verify "hash, then verify" (crypto.verify always hashes), so
+ *              this is the form both paths check natively. A PKCS#11 token signs
+ *              it with CKM_ECDSA_SHA256 over the digest, or with CKM_ECDSA over
+ *              SHA-256(digest).
+ *   secp256k1  ECDSA-secp256k1 over the 32-byte EIP-712 digest itself (no
+ *              further hashing: e = digest), which is what an Ethereum wallet
+ *              signs for eth_signTypedData_v4.
+ *
+ * Encodings and rejection rules, the same for both curves:
+ *   - public key: exactly 33 bytes, compressed SEC1 (0x02/0x03 || x), x < p,
+ *     and x must be the abscissa of a curve point (so never the point at
+ *     infinity). The uncompressed 65-byte form is not accepted: one key, one
+ *     encoding, one key id.
+ *   - signature: exactly 64 bytes r || s, big-endian (IEEE P1363), with
+ *     1 ≤ r < n and 1 ≤ s ≤ ⌊n/2⌋ (low-S; a signer whose device returns a high
+ *     s submits n − s, which is equally valid and unique). No recovery byte.
+ *   - message: exactly 32 bytes.
+ *
+ * Nothing here throws on malformed input: a verifier answers true or false.
+ */
+import { p256 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToNumberBE } from '@noble/curves/utils.js';
+
+export type EcdsaScheme = 'p256' | 'secp256k1';
+
+const CURVES = { p256, secp256k1 } as const;
+
+/** Curve constants: field prime p, group order n, and ⌊n/2⌋ (the largest low s). */
+export const ECDSA_CURVES: { readonly [S in EcdsaScheme]: { readonly p: bigint; readonly n: bigint; readonly halfN: bigint } } = {
+  p256: { p: p256.Point.Fp.ORDER, n: p256.Point.Fn.ORDER, halfN: p256.Point.Fn.ORDER >> 1n },
+  secp256k1: { p: secp256k1.Point.Fp.ORDER, n: secp256k1.Point.Fn.ORDER, halfN: secp256k1.Point.Fn.ORDER >> 1n },
+};
+
+/** Length of a registered ECDSA public key (compressed SEC1). */
+export const ECDSA_PUBLIC_KEY_BYTES = 33;
+/** Length of an ECDSA signature: r || s. */
+export const ECDSA_SIGNATURE_BYTES = 64;
+
+/**
+ * Whether `publicKey` may be registered for an ECDSA scheme: 33 bytes,
+ * prefix 0x02 or 0x03, x < p, and a point of the curve. Never throws.
+ */
+export function isValidEcdsaPublicKey(scheme: EcdsaScheme, publicKey: Uint8Array): boolean {
+  try {
+    if (scheme !== 'p256' && scheme !== 'secp256k1') return false;
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== ECDSA_PUBLIC_KEY_BYTES) return false;
+    if (publicKey[0] !== 0x02 && publicKey[0] !== 0x03) return false;
+    if (bytesToNumberBE(publicKey.subarray(1)) >= ECDSA_CURVES[scheme].p) return false;
+    const P = CURVES[scheme].Point.fromBytes(publicKey);
+    P.assertValidity();
+    return !P.is0();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The signature and message shape checks every ECDSA verifier applies before
+ * any curve arithmetic: 64-byte signature with 1 ≤ r < n, 1 ≤ s ≤ ⌊n/2⌋, and a
+ * 32-byte message. Never throws.
+ */
+export function ecdsaSignatureShapeOk(scheme: EcdsaScheme, message: Uint8Array, signature: Uint8Array): boolean {
+  if (scheme !== 'p256' && scheme !== 'secp256k1') return false;
+  if (!(message instanceof Uint8Array) || message.length !== 32) return false;
+  if (!(signature instanceof Uint8Array) || signature.length !== ECDSA_SIGNATURE_BYTES) return false;
+  const { n, halfN } = ECDSA_CURVES[scheme];
+  const r = bytesToNumberBE(signature.subarray(0, 32));
+  const s = bytesToNumberBE(signature.subarray(32, 64));
+  return r >= 1n && r < n && s >= 1n && s <= halfN;
+}
+
+/** Whether the ECDSA hash input is SHA-256(message) (p256) or the message itself (secp256k1, EIP-712). */
+export const ECDSA_PREHASH: { readonly [S in EcdsaScheme]: boolean } = { p256: true, secp256k1: false };
+
+/** ECDSA verification under the rules at the top of this file, with @noble/curves. Never throws. */
+export function verifyEcdsa(scheme: EcdsaScheme, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (!ecdsaSignatureShapeOk(scheme, message, signature)) return false;
+    if (!isValidEcdsaPublicKey(scheme, publicKey)) return false;
+    return CURVES[scheme].verify(signature, message, publicKey, { prehash: ECDSA_PREHASH[scheme], lowS: true, format: 'compact' });
+  } catch {
+    return false;
+  }
+}
