@@ -57,6 +57,9 @@ export interface ReplayStats {
   inline: number;
   workers: number;
   ms: number;
+  /** Main-thread time in finalizeBlock + commit, and waiting for worker verdicts. */
+  applyMs: number;
+  waitMs: number;
 }
 
 export interface ReplayOptions {
@@ -191,6 +194,8 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
     }
   };
 
+  let applyMs = 0;
+  let waitMs = 0;
   let prevRoot = genesisRoot;
   let expectHeight = 1;
   try {
@@ -212,11 +217,15 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
         result.status = 'diverged';
         break;
       }
+      const tw = performance.now();
       verifier.install(head.verdicts ? await head.verdicts : new Uint8Array(0));
+      const ta = performance.now();
+      waitMs += ta - tw;
       let res;
       try {
         res = engine.finalizeBlock({ height: b.height, time: b.time, txs: b.txs });
         engine.commit();
+        applyMs += performance.now() - ta;
       } catch (e) {
         unknown(`block ${b.height} cannot be executed: ${(e as Error).message}`);
         break;
@@ -254,7 +263,7 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
     const ret = (it as { return?: () => unknown }).return;
     if (ret) await Promise.resolve(ret.call(it)).catch(() => {});
   }
-  return { result, stats: { preverified: verifier.preverified, inline: verifier.inline, workers: pool?.size ?? 0, ms: performance.now() - t0 } };
+  return { result, stats: { preverified: verifier.preverified, inline: verifier.inline, workers: pool?.size ?? 0, ms: performance.now() - t0, applyMs, waitMs } };
 }
 
 /** Exit code of `charter replay` for a result: 0 match (or replayed), 1 diverged, 2 cannot tell. */

@@ -1,0 +1,251 @@
+/**
+ * The replay benchmark (`npm run bench` runs it through scripts/bench-replay.mjs):
+ *
+ *   1. generate, deterministically, N signed transactions (default 1,000,000)
+ *      in 1,000-transaction blocks: a setup (key registrations, vaults,
+ *      funding), then withdrawal.create + two withdrawal.approve triples from
+ *      300 Ed25519 keys, signed with node:crypto; cached as a charter.blocks/v1
+ *      file under node_modules/.cache/charter-bench/;
+ *   2. (a) the bound: pure Ed25519 verification of every signature
+ *      (digest, key and signature precomputed) on a worker per core;
+ *   3. (b) full replay (verify + decode + apply + state roots) with the
+ *      worker pipeline, and the ratio (b)/(a) against the 1.5× target;
+ *   4. single-threaded engine apply throughput on a prefix, with signature
+ *      verification (@noble/curves, the engine default; and node:crypto) and
+ *      without (a verifier that answers true: every signature here is valid).
+ *
+ * It prints figures and asserts no timing.
+ */
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { CustodyEngine } from '../../core/engine/engine.js';
+import { makeGenesis } from '../../core/engine/genesis.js';
+import { nobleVerifier, type SignatureVerifier } from '../../core/crypto/ed25519.js';
+import { keyIdOf, toHex } from '../../core/codec/index.js';
+import { encodeTx, requestIdOf, signingDigest } from '../../core/tx/envelope.js';
+import type { GenesisDoc, SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
+import { blockLine, headerLine, openBlocksFile, BLOCKS_FORMAT, type BlockRecord } from './format.js';
+import { RECORD_BYTES, VerifyPool } from './verify-pool.js';
+import { replayBlocks } from './replay.js';
+
+const CHAIN_ID = 'charter-bench';
+const KEYS = 300;
+const VAULTS = 10;
+const APPROVERS_PER_VAULT = 20;
+const BLOCK_TXS = 1000;
+const GENERATOR_VERSION = 1;
+
+interface BenchKey {
+  keyId: string;
+  publicKeyHex: string;
+  priv: KeyObject;
+  nonce: number;
+}
+
+function benchKey(i: number): BenchKey {
+  const seed = createHash('sha256').update(`charter-bench-key/${i}`).digest();
+  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
+  const pub = spki.subarray(spki.length - 32);
+  return { keyId: keyIdOf('ed25519', pub), publicKeyHex: pub.toString('hex'), priv, nonce: 0 };
+}
+
+function signed<T extends TxType>(k: BenchKey, type: T, body: TxBodies[T], height: number): { bytes: Uint8Array; unsigned: UnsignedEnvelope<T> } {
+  const unsigned = { version: 1, chain_id: CHAIN_ID, type, body, signer: k.keyId, nonce: ++k.nonce, expires_at: height + 100 } as UnsignedEnvelope<T>;
+  const sig = edSign(null, signingDigest(unsigned), k.priv);
+  return { bytes: encodeTx({ ...unsigned, signature: toHex(sig) } as SignedEnvelope<T>), unsigned };
+}
+
+function time(h: number): string {
+  return new Date(Date.UTC(2026, 0, 1) + h * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function benchGenesis(): GenesisDoc {
+  const admin = benchKey(0);
+  return makeGenesis({ chain_id: CHAIN_ID, genesis_time: '2026-01-01T00:00:00Z', admins: [{ public_key: admin.publicKeyHex, label: 'bench admin' }], params: { faucet: true, max_expiry_blocks: 1000 } });
+}
+
+/** Writes the deterministic workload of `total` signed transactions (plus the setup blocks) to `file`. */
+export async function generate(file: string, total: number, log: (s: string) => void): Promise<void> {
+  const keys = Array.from({ length: KEYS }, (_, i) => benchKey(i));
+  const admin = keys[0] as BenchKey;
+  const genesis = benchGenesis();
+  const tmp = file + '.tmp';
+  const out = createWriteStream(tmp);
+  const write = async (line: string) => {
+    if (!out.write(line + '\n')) await once(out, 'drain');
+  };
+  await write(headerLine({ format: BLOCKS_FORMAT, chain_id: CHAIN_ID, genesis, from: 1, to: 0 }));
+  let height = 0;
+  const emit = async (txs: Uint8Array[]) => {
+    height++;
+    await write(blockLine({ height, time: time(height), hash: '', app_hash: '', result_app_hash: '', txs, tx_results: [] }).replace(/,"hash":"","app_hash":"","result_app_hash":""/, '').replace(/,"tx_results":\[\]/, ''));
+  };
+  // Setup: register keys 1…299, create vaults with disjoint approver sets, fund them.
+  await emit(keys.slice(1).map((k) => signed(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `bench ${k.keyId.slice(0, 8)}` }, height + 1).bytes));
+  const vaults = Array.from({ length: VAULTS }, (_, v) => ({ id: `vault-${v}`, approvers: keys.slice(1 + v * APPROVERS_PER_VAULT, 1 + (v + 1) * APPROVERS_PER_VAULT) }));
+  await emit([
+    ...vaults.map((v) => signed(admin, 'vault.create', { vault_id: v.id, name: v.id, policy: { approvers: v.approvers.map((a) => a.keyId), threshold: 2 } }, height + 1).bytes),
+    ...vaults.map((v) => signed(admin, 'vault.fund', { vault_id: v.id, asset: 'USDC', amount: '1000000000000000000' }, height + 1).bytes),
+  ]);
+  const initiators = keys.slice(1 + VAULTS * APPROVERS_PER_VAULT);
+  let made = 0;
+  let seq = 0;
+  const t0 = performance.now();
+  while (made < total) {
+    const n = Math.min(BLOCK_TXS, total - made);
+    const txs: Uint8Array[] = [];
+    const h = height + 1;
+    while (txs.length < n) {
+      const v = vaults[seq % VAULTS] as (typeof vaults)[number];
+      const ini = initiators[seq % initiators.length] as BenchKey;
+      const c = signed(ini, 'withdrawal.create', { vault_id: v.id, asset: 'USDC', amount: String(1 + (seq % 997)), destination: `acct:${seq % 5000}`, memo: `w${seq}` }, h);
+      txs.push(c.bytes);
+      const rid = requestIdOf(c.unsigned);
+      for (let a = 0; a < 2 && txs.length < n; a++) {
+        const appr = v.approvers[(seq + a * 7) % APPROVERS_PER_VAULT] as BenchKey;
+        txs.push(signed(appr, 'withdrawal.approve', { request_id: rid }, h).bytes);
+      }
+      seq++;
+    }
+    made += txs.length;
+    await emit(txs);
+    if (height % 100 === 0) log(`  generated ${made.toLocaleString('en')} / ${total.toLocaleString('en')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  out.end();
+  await once(out, 'finish');
+  renameSync(tmp, file);
+}
+
+async function load(file: string): Promise<{ genesis: GenesisDoc; blocks: BlockRecord[] }> {
+  const f = await openBlocksFile(file);
+  const blocks: BlockRecord[] = [];
+  try {
+    for await (const b of f.blocks) blocks.push(b);
+  } finally {
+    f.close();
+  }
+  return { genesis: f.header.genesis, blocks };
+}
+
+/** node:crypto Ed25519 verifier (strict RFC 8032, as OpenSSL). */
+function nodeCryptoVerifier(): SignatureVerifier {
+  const cache = new Map<string, KeyObject>();
+  const prefix = Buffer.from('302a300506032b6570032100', 'hex');
+  return {
+    verify(scheme, pk, msg, sig) {
+      if (scheme !== 'ed25519' || pk.length !== 32 || sig.length !== 64) return false;
+      const k = Buffer.from(pk).toString('hex');
+      let obj = cache.get(k);
+      if (!obj) {
+        try {
+          obj = createPublicKey({ key: Buffer.concat([prefix, pk]), format: 'der', type: 'spki' });
+        } catch {
+          return false;
+        }
+        cache.set(k, obj);
+      }
+      return edVerify(null, msg, obj, sig);
+    },
+  };
+}
+
+function applyThroughput(genesis: GenesisDoc, blocks: BlockRecord[], verifier: SignatureVerifier): { txs: number; s: number; codes: Map<number, number> } {
+  const engine = new CustodyEngine(genesis, { verifier });
+  const codes = new Map<number, number>();
+  let txs = 0;
+  const t0 = performance.now();
+  for (const b of blocks) {
+    const r = engine.finalizeBlock({ height: b.height, time: b.time, txs: b.txs });
+    engine.commit();
+    txs += b.txs.length;
+    for (const x of r.txResults) codes.set(x.code, (codes.get(x.code) ?? 0) + 1);
+  }
+  return { txs, s: (performance.now() - t0) / 1000, codes };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+export async function runBench(opts: { total?: number; cacheDir: string; applyBlocks?: number; log?: (s: string) => void }): Promise<void> {
+  const log = opts.log ?? ((s: string) => console.log(s));
+  const total = opts.total ?? 1_000_000;
+  const cores = availableParallelism();
+  mkdirSync(opts.cacheDir, { recursive: true });
+  const file = join(opts.cacheDir, `replay-${total}-v${GENERATOR_VERSION}.jsonl`);
+  log(`replay benchmark: ${fmt(total)} signed transactions, ${cores} cores`);
+  if (!existsSync(file)) {
+    log(`generating ${file} (once; cached for later runs)`);
+    const t = performance.now();
+    await generate(file, total, log);
+    log(`  generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  } else log(`using cached ${file}`);
+  let t = performance.now();
+  const { genesis, blocks } = await load(file);
+  const nTxs = blocks.reduce((a, b) => a + b.txs.length, 0);
+  log(`loaded ${fmt(blocks.length)} blocks, ${fmt(nTxs)} transactions in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  // (a) The bound: pure signature verification, every signature, all cores.
+  const pool = new VerifyPool(cores);
+  const records = new Uint8Array(nTxs * 128);
+  try {
+    const keys = new Set<string>();
+    pool.addKeys(genesis.admins.map((a) => [keyIdOf('ed25519', Buffer.from(a.public_key, 'hex')), a.public_key]));
+    let at = 0;
+    for (const b of blocks) {
+      const regs: [string, string][] = [];
+      for (const tx of b.txs) {
+        const s = Buffer.from(tx.buffer, tx.byteOffset, tx.byteLength).toString('utf8');
+        if (!s.includes('"type":"key.register"')) continue;
+        const pk = (JSON.parse(s) as { body: { public_key: string } }).body.public_key;
+        const id = keyIdOf('ed25519', Buffer.from(pk, 'hex'));
+        if (!keys.has(id)) regs.push([id, pk]), keys.add(id);
+      }
+      pool.addKeys(regs);
+      const recs = await pool.verifyTxs(b.txs);
+      for (let i = 0; i < b.txs.length; i++) records.set(recs.subarray(i * RECORD_BYTES, i * RECORD_BYTES + 128), (at + i) * 128);
+      at += b.txs.length;
+    }
+    t = performance.now();
+    const valid = await pool.verifyRecords(records);
+    const boundS = (performance.now() - t) / 1000;
+    log('');
+    log(`(a) pure Ed25519 verification (node:crypto, ${pool.size} worker threads): ${fmt(nTxs)} signatures in ${boundS.toFixed(2)} s = ${fmt(nTxs / boundS)} verifications/s (${fmt(valid)} valid)`);
+    await pool.close();
+
+    // (b) Full replay with the pipeline.
+    const r = await replayBlocks(genesis, blocks, { workers: cores });
+    const replayS = r.stats.ms / 1000;
+    const ratio = replayS / boundS;
+    log(`(b) replay (verify on ${r.stats.workers} workers ∥ decode + apply + state roots on the main thread): ${fmt(r.result.txs)} transactions, ${fmt(r.result.blocks)} blocks in ${replayS.toFixed(2)} s = ${fmt(r.result.txs / replayS)} tx/s`);
+    log(`    signatures answered from worker verdicts: ${fmt(r.stats.preverified)}, verified inline: ${fmt(r.stats.inline)}; final root ${r.result.roots.at(-1)?.root ?? '-'}`);
+    log(`    main thread: ${(r.stats.applyMs / 1000).toFixed(2)} s in finalizeBlock + commit (${((r.stats.applyMs * 1000) / r.result.txs).toFixed(1)} µs/tx over the whole stream), ${(r.stats.waitMs / 1000).toFixed(2)} s waiting for verdicts`);
+    log(`    ratio replay / pure verification = ${ratio.toFixed(2)}× — target ≤ 1.5×: ${ratio <= 1.5 ? 'MET' : 'NOT MET'}`);
+
+    // (c) Single-threaded engine apply throughput on a prefix.
+    const setup = blocks.slice(0, 2);
+    const prefixBlocks = opts.applyBlocks ?? 20;
+    const prefix = blocks.slice(0, 2 + prefixBlocks);
+    const noVerify: SignatureVerifier = { verify: () => true };
+    const without = applyThroughput(genesis, prefix, noVerify);
+    const withNode = applyThroughput(genesis, prefix, nodeCryptoVerifier());
+    const nobleBlocks = blocks.slice(0, 2 + Math.min(prefixBlocks, 5));
+    const withNoble = applyThroughput(genesis, nobleBlocks, nobleVerifier);
+    const codes = [...without.codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}:${fmt(n)}`).join(' ');
+    log('');
+    log(`(c) engine apply, single thread, first ${fmt(without.txs)} transactions (${setup.length} setup + ${prefix.length - 2} workload blocks; result codes ${codes}):`);
+    log(`    without signature verification: ${fmt(without.txs / without.s)} tx/s (${((without.s / without.txs) * 1e6).toFixed(1)} µs/tx)`);
+    log(`    with node:crypto verification:  ${fmt(withNode.txs / withNode.s)} tx/s (${((withNode.s / withNode.txs) * 1e6).toFixed(1)} µs/tx)`);
+    log(`    with @noble/curves verification (engine default; first ${fmt(withNoble.txs)} txs): ${fmt(withNoble.txs / withNoble.s)} tx/s`);
+    const applyUs = (without.s / without.txs) * 1e6;
+    const verifyUsPerCore = (boundS * pool.size * 1e6) / nTxs;
+    log(
+      `    per transaction: apply ≈ ${applyUs.toFixed(1)} µs (main thread), verification ≈ ${verifyUsPerCore.toFixed(1)} µs of one core. ` +
+        `On ${cores} cores replay cannot beat ≈ (verify + apply) / ${cores} per tx, i.e. a ratio ≈ 1 + apply/verify = ${(1 + applyUs / verifyUsPerCore).toFixed(2)}× for this prefix.`,
+    );
+  } finally {
+    await pool.close().catch(() => {});
+  }
+}
