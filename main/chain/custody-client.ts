@@ -88,6 +88,47 @@ export interface BlockSummary {
   numTxs: number;
 }
 
+/** Filter of GET /explorer/security-events (all optional; ANDed). */
+export interface SecurityEventFilter {
+  /** Event type, e.g. "security.tx_rejected" (or "tx_rejected"). */
+  kind?: string;
+  /** Key id (the event's key_id attribute, else its signer). */
+  key?: string;
+  vault?: string;
+  /** Height range, inclusive. */
+  from?: number;
+  to?: number;
+  /** Paging: only events with seq below this (pass the previous page's nextBefore). */
+  before?: number;
+  /** 1–1000, default 100. */
+  limit?: number;
+}
+
+/** One persisted security event (newest first in the answer). */
+export interface SecurityEvent {
+  /** Order of emission on this node (increasing with height). */
+  seq: number;
+  height: number;
+  /** Null for block-level events (FinalizeBlock). */
+  txIndex: number | null;
+  txHash: string | null;
+  kind: string;
+  keyId: string | null;
+  vaultId: string | null;
+  requestId: string | null;
+  proposalId: string | null;
+  code: string | null;
+  attributes: { key: string; value: string }[];
+}
+
+export interface SecurityEventsPage {
+  height: number;
+  limit: number;
+  events: SecurityEvent[];
+  /** Pass as `before` for the next (older) page; null when this page was the last. */
+  nextBefore: number | null;
+}
+
 /** GET /explorer/overview. */
 export interface ExplorerOverview {
   chainId: string;
@@ -420,6 +461,17 @@ export class CustodyClient {
   }
   async explorerTx(hash: string): Promise<ExplorerTx> {
     return this.getJson<ExplorerTx>(`/explorer/transaction?hash=${encodeURIComponent(hash)}`);
+  }
+
+  /** GET /explorer/security-events: persisted security.* events, newest first. */
+  async securityEvents(filter: SecurityEventFilter = {}): Promise<SecurityEventsPage> {
+    const q = new URLSearchParams();
+    for (const k of ['kind', 'key', 'vault', 'from', 'to', 'before', 'limit'] as const) {
+      const v = filter[k];
+      if (v !== undefined) q.set(k, String(v));
+    }
+    const qs = q.toString();
+    return this.getJson<SecurityEventsPage>(`/explorer/security-events${qs ? '?' + qs : ''}`);
   }
 
   /** GET /metrics/engine: Prometheus text. */

@@ -34,7 +34,7 @@ import { Mempool } from './mempool.js';
 import { EngineMetrics } from './metrics.js';
 import { RpcError } from './rpc-error.js';
 import { RpcServer } from './rpc-server.js';
-import { NodeStore, type BlockRow, type TxEventRow, type TxRow } from './store.js';
+import { NodeStore, securityEventsOf, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type TxEventRow, type TxRow } from './store.js';
 
 export { loadDevnetAdmin, type DevnetAdmin };
 
@@ -404,6 +404,9 @@ export class DevnetNode {
   searchTxs(...args: Parameters<NodeStore['searchTxs']>): string[] {
     return this.store.searchTxs(...args);
   }
+  securityEvents(filter: SecurityEventFilter): SecurityEventRow[] {
+    return this.store.securityEvents(filter);
+  }
   mempoolList(limit?: number): { hash: string; bytes: Uint8Array }[] {
     return this.mempool.list(limit);
   }
@@ -557,7 +560,8 @@ export class DevnetNode {
         events,
       };
     });
-    this.store.commitBlock(row, txRows, { height, appHash: resultAppHash, bytes: snapshot });
+    const securityEvents = securityEventsOf(height, txRows.map((t, i) => ({ index: t.idx, hash: t.hash, events: (res.txResults[i] as TxResult).events })), res.events);
+    this.store.commitBlock(row, txRows, { height, appHash: resultAppHash, bytes: snapshot }, securityEvents);
 
     // Durable: publish.
     this.last = row;

@@ -7,6 +7,7 @@
  *   exact result shapes: int64 as strings, bytes as base64, hashes as
  *   upper-case hex, RFC 3339 times.
  * - GET /explorer/overview, /explorer/block?height=H, /explorer/transaction?hash=X (JSON).
+ * - GET /explorer/security-events?kind=&key=&vault=&from=&to=&before=&limit= (JSON, newest first).
  * - GET /metrics/engine (Prometheus text, the node's own registry).
  *
  * Every failure is answered (JSON-RPC error or JSON error body); a request can
@@ -22,7 +23,7 @@ import type { AbciEvent, TxResult } from '../../core/engine/types.js';
 import { b64, fromB64, fromHexLoose, hexUpper, merkleProof, sha256 } from './format.js';
 import { RpcError } from './rpc-error.js';
 import { COMET_COMPAT_VERSION, consensusParams, storedToResult, VALIDATOR_POWER, type DevnetNode, type LogFn, type StoredResult } from './node.js';
-import type { BlockRow, TxRow } from './store.js';
+import type { BlockRow, SecurityEventFilter, SecurityEventRow, TxRow } from './store.js';
 
 type Params = Record<string, unknown>;
 type Source = 'json' | 'uri';
@@ -306,7 +307,7 @@ export class RpcServer {
       return this.sendJson(res, 200, {
         jsonrpc: 'POST / (JSON-RPC 2.0, single or batch)',
         methods: Object.keys(this.handlers).sort().map((m) => `/${m}${POSITIONAL[m] ? '?' + POSITIONAL[m].map((a) => `${a}=_`).join('&') : ''}`),
-        routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/metrics/engine'],
+        routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&limit=_', '/metrics/engine'],
       });
     }
     // URI form of a JSON-RPC method.
@@ -737,6 +738,41 @@ export class RpcServer {
       const block = this.blockRow(row.height);
       return this.txView(row, block);
     }
+    if (path === '/explorer/security-events') {
+      const f: SecurityEventFilter = {};
+      for (const k of q.keys()) {
+        if (!['kind', 'key', 'vault', 'from', 'to', 'before', 'limit'].includes(k)) {
+          throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use kind, key, vault, from, to, before, limit`);
+        }
+      }
+      const text = (k: 'kind' | 'key' | 'vault', re: RegExp, what: string): void => {
+        const v = q.get(k);
+        if (v === null || v === '') return;
+        if (!re.test(v)) throw new HttpError(400, 'INVALID_INPUT', `${k}: ${what}`);
+        f[k] = v;
+      };
+      text('kind', /^[a-z0-9_.]{1,64}$/, 'an event type such as security.tx_rejected (or tx_rejected)');
+      text('key', /^[0-9a-f]{40}$/, 'a key id (40 lower-case hex digits)');
+      text('vault', /^[a-z0-9][a-z0-9-]{1,31}$/, 'a vault id');
+      const int = (k: 'from' | 'to' | 'before' | 'limit', min: number, max: number): void => {
+        const v = q.get(k);
+        if (v === null || v === '') return;
+        if (!/^\d{1,15}$/.test(v) || Number(v) < min || Number(v) > max) throw new HttpError(400, 'INVALID_INPUT', `${k}: an integer from ${min} to ${max}`);
+        f[k] = Number(v);
+      };
+      int('from', 0, Number.MAX_SAFE_INTEGER);
+      int('to', 0, Number.MAX_SAFE_INTEGER);
+      int('before', 1, Number.MAX_SAFE_INTEGER);
+      int('limit', 1, 1000);
+      const limit = f.limit ?? 100;
+      const rows = node.securityEvents({ ...f, limit });
+      return {
+        height: node.height(),
+        limit,
+        events: rows.map(securityEventView),
+        nextBefore: rows.length === limit ? (rows[rows.length - 1] as SecurityEventRow).seq : null,
+      };
+    }
     throw new HttpError(404, 'NOT_FOUND', `no route ${path}`);
   }
 
@@ -781,6 +817,24 @@ export class RpcServer {
       size: row.bytes.length,
     };
   }
+}
+
+/** One security event as /explorer/security-events shows it. */
+function securityEventView(r: SecurityEventRow) {
+  const attributes = JSON.parse(r.attributes) as { key: string; value: string }[];
+  return {
+    seq: r.seq,
+    height: r.height,
+    txIndex: r.tx_index,
+    txHash: r.tx_hash,
+    kind: r.kind,
+    keyId: r.key_id,
+    vaultId: r.vault_id,
+    requestId: r.request_id,
+    proposalId: r.proposal_id,
+    code: r.code,
+    attributes,
+  };
 }
 
 function isLoopbackHost(h: string): boolean {

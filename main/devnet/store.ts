@@ -16,9 +16,9 @@ import type Database from 'better-sqlite3';
 import { openSqlite } from '../util/sqlite.js';
 import { CharterError } from '../../core/errors.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Database.Database) => void }[] = [
   {
     version: 1,
     name: 'blocks, txs, events, snapshot',
@@ -73,7 +73,113 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'security event index',
+    sql: `
+      CREATE TABLE security_events (
+        seq         INTEGER PRIMARY KEY,     -- order of emission: by height, block-level events after the block's txs
+        height      INTEGER NOT NULL REFERENCES blocks(height),
+        tx_index    INTEGER,                 -- null for block-level (FinalizeBlock) events
+        tx_hash     TEXT,
+        kind        TEXT NOT NULL,           -- the ABCI event type, e.g. security.tx_rejected
+        key_id      TEXT,                    -- attribute key_id (else signer)
+        vault_id    TEXT,
+        request_id  TEXT,
+        proposal_id TEXT,
+        code        TEXT,
+        attributes  TEXT NOT NULL            -- JSON list of {key, value}, as emitted
+      );
+      CREATE INDEX security_events_by_kind ON security_events (kind, seq);
+      CREATE INDEX security_events_by_key ON security_events (key_id, seq);
+      CREATE INDEX security_events_by_vault ON security_events (vault_id, seq);
+      CREATE INDEX security_events_by_height ON security_events (height, seq);
+    `,
+    // Index what blocks already stored carry (events are in txs.result and blocks.finalize_events).
+    run: (db) => {
+      const insert = db.prepare(INSERT_SECURITY_EVENT);
+      const txsOf = db.prepare<[number], { hash: string; idx: number; result: string }>('SELECT hash, idx, result FROM txs WHERE height = ? ORDER BY idx');
+      // .all(), not .iterate(): better-sqlite3 runs no other statement on a connection while one iterates.
+      for (const b of db.prepare<[], { height: number; finalize_events: string }>('SELECT height, finalize_events FROM blocks ORDER BY height').all()) {
+        const txs = txsOf.all(b.height).map((t) => ({ index: t.idx, hash: t.hash, events: (JSON.parse(t.result) as { events?: AbciEventLike[] }).events ?? [] }));
+        for (const e of securityEventsOf(b.height, txs, JSON.parse(b.finalize_events) as AbciEventLike[])) insert.run(e);
+      }
+    },
+  },
 ];
+
+const INSERT_SECURITY_EVENT = `INSERT INTO security_events (height, tx_index, tx_hash, kind, key_id, vault_id, request_id, proposal_id, code, attributes)
+  VALUES (@height, @tx_index, @tx_hash, @kind, @key_id, @vault_id, @request_id, @proposal_id, @code, @attributes)`;
+
+/** Event types with this prefix are security events: persisted and served at /explorer/security-events. */
+export const SECURITY_EVENT_PREFIX = 'security.';
+
+interface AbciEventLike {
+  type: string;
+  attributes: { key: string; value: string }[];
+}
+
+export interface SecurityEventInsert {
+  height: number;
+  tx_index: number | null;
+  tx_hash: string | null;
+  kind: string;
+  key_id: string | null;
+  vault_id: string | null;
+  request_id: string | null;
+  proposal_id: string | null;
+  code: string | null;
+  attributes: string;
+}
+
+export interface SecurityEventRow extends SecurityEventInsert {
+  seq: number;
+}
+
+/**
+ * The security.* events of one block, in emission order: each transaction's
+ * (rejected ones included), then the block-level ones from FinalizeBlock.
+ */
+export function securityEventsOf(height: number, txs: { index: number; hash: string; events: readonly AbciEventLike[] }[], blockEvents: readonly AbciEventLike[]): SecurityEventInsert[] {
+  const out: SecurityEventInsert[] = [];
+  const one = (ev: AbciEventLike, txIndex: number | null, txHash: string | null): void => {
+    if (typeof ev?.type !== 'string' || !ev.type.startsWith(SECURITY_EVENT_PREFIX)) return;
+    const attrs = Array.isArray(ev.attributes) ? ev.attributes : [];
+    const get = (k: string): string | null => {
+      const a = attrs.find((x) => x.key === k);
+      return a === undefined ? null : String(a.value);
+    };
+    out.push({
+      height,
+      tx_index: txIndex,
+      tx_hash: txHash ?? get('tx_hash'),
+      kind: ev.type,
+      key_id: get('key_id') ?? get('signer'),
+      vault_id: get('vault_id'),
+      request_id: get('request_id'),
+      proposal_id: get('proposal_id'),
+      code: get('code'),
+      attributes: JSON.stringify(attrs.map((a) => ({ key: a.key, value: a.value }))),
+    });
+  };
+  for (const t of txs) for (const ev of t.events) one(ev, t.index, t.hash);
+  for (const ev of blockEvents) one(ev, null, null);
+  return out;
+}
+
+export interface SecurityEventFilter {
+  /** Exact event type; "tx_rejected" is read as "security.tx_rejected". */
+  kind?: string;
+  key?: string;
+  vault?: string;
+  /** Height range, inclusive. */
+  from?: number;
+  to?: number;
+  /** Only events with seq below this (paging, newest first). */
+  before?: number;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
 
 export interface BlockRow {
   height: number;
@@ -151,6 +257,7 @@ export class NodeStore {
       txCountsByCode: db.prepare<[], { code: number; codespace: string; n: number }>('SELECT code, codespace, COUNT(*) AS n FROM txs GROUP BY code, codespace'),
       eventsOf: db.prepare<[string], TxEventRow>('SELECT type, key, value FROM tx_events WHERE tx_hash = ? ORDER BY rowid'),
       snapshot: db.prepare<[], SnapshotRow>('SELECT height, app_hash, snapshot FROM state_snapshot WHERE id = 1'),
+      insertSecurityEvent: db.prepare(INSERT_SECURITY_EVENT),
       putSnapshot: db.prepare(`INSERT INTO state_snapshot (id, height, app_hash, snapshot) VALUES (1, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET height = excluded.height, app_hash = excluded.app_hash, snapshot = excluded.snapshot`),
     };
@@ -192,6 +299,7 @@ export class NodeStore {
       if (m.version <= current) continue;
       db.transaction(() => {
         db.exec(m.sql);
+        m.run?.(db);
         db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
       }).immediate();
     }
@@ -252,15 +360,54 @@ export class NodeStore {
    * Writes a block, its transactions and events, and the state snapshot after
    * it, atomically. With synchronous=FULL the block is durable when this returns.
    */
-  commitBlock(block: BlockRow, txs: (Omit<TxRow, 'bytes'> & { bytes: Uint8Array; events: TxEventRow[] })[], snapshot: { height: number; appHash: string; bytes: Uint8Array }): void {
+  commitBlock(
+    block: BlockRow,
+    txs: (Omit<TxRow, 'bytes'> & { bytes: Uint8Array; events: TxEventRow[] })[],
+    snapshot: { height: number; appHash: string; bytes: Uint8Array },
+    securityEvents: readonly SecurityEventInsert[] = [],
+  ): void {
     this.db.transaction(() => {
       this.stmts.insertBlock.run(block);
       for (const t of txs) {
         this.stmts.insertTx.run({ hash: t.hash, height: t.height, idx: t.idx, bytes: Buffer.from(t.bytes), type: t.type, signer: t.signer, code: t.code, codespace: t.codespace, result: t.result });
         for (const ev of t.events) this.stmts.insertEvent.run(t.hash, t.height, t.idx, ev.type, ev.key, ev.value);
       }
+      for (const e of securityEvents) this.stmts.insertSecurityEvent.run(e);
       this.stmts.putSnapshot.run(snapshot.height, snapshot.appHash, Buffer.from(snapshot.bytes));
     }).immediate();
+  }
+
+  /** Security events matching every given filter, newest first. */
+  securityEvents(f: SecurityEventFilter = {}): SecurityEventRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (f.kind !== undefined) {
+      where.push('kind = ?');
+      args.push(f.kind.startsWith(SECURITY_EVENT_PREFIX) ? f.kind : SECURITY_EVENT_PREFIX + f.kind);
+    }
+    if (f.key !== undefined) {
+      where.push('key_id = ?');
+      args.push(f.key);
+    }
+    if (f.vault !== undefined) {
+      where.push('vault_id = ?');
+      args.push(f.vault);
+    }
+    if (f.from !== undefined) {
+      where.push('height >= ?');
+      args.push(f.from);
+    }
+    if (f.to !== undefined) {
+      where.push('height <= ?');
+      args.push(f.to);
+    }
+    if (f.before !== undefined) {
+      where.push('seq < ?');
+      args.push(f.before);
+    }
+    const limit = Math.max(1, Math.min(1000, Math.floor(f.limit ?? 100)));
+    const sql = `SELECT * FROM security_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${limit}`;
+    return this.db.prepare(sql).all(...args) as SecurityEventRow[];
   }
 
   /**

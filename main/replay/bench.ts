@@ -16,7 +16,7 @@
  *
  * It prints figures and asserts no timing.
  */
-import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, type KeyObject } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
@@ -30,6 +30,7 @@ import type { GenesisDoc, SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } f
 import { blockLine, headerLine, openBlocksFile, BLOCKS_FORMAT, type BlockRecord } from './format.js';
 import { RECORD_BYTES, VerifyPool } from './verify-pool.js';
 import { replayBlocks } from './replay.js';
+import { nativeVerifier } from '../crypto/native-verifier.js';
 
 const CHAIN_ID = 'charter-bench';
 const KEYS = 300;
@@ -131,28 +132,6 @@ async function load(file: string): Promise<{ genesis: GenesisDoc; blocks: BlockR
   return { genesis: f.header.genesis, blocks };
 }
 
-/** node:crypto Ed25519 verifier (strict RFC 8032, as OpenSSL). */
-function nodeCryptoVerifier(): SignatureVerifier {
-  const cache = new Map<string, KeyObject>();
-  const prefix = Buffer.from('302a300506032b6570032100', 'hex');
-  return {
-    verify(scheme, pk, msg, sig) {
-      if (scheme !== 'ed25519' || pk.length !== 32 || sig.length !== 64) return false;
-      const k = Buffer.from(pk).toString('hex');
-      let obj = cache.get(k);
-      if (!obj) {
-        try {
-          obj = createPublicKey({ key: Buffer.concat([prefix, pk]), format: 'der', type: 'spki' });
-        } catch {
-          return false;
-        }
-        cache.set(k, obj);
-      }
-      return edVerify(null, msg, obj, sig);
-    },
-  };
-}
-
 function applyThroughput(genesis: GenesisDoc, blocks: BlockRecord[], verifier: SignatureVerifier): { txs: number; s: number; codes: Map<number, number> } {
   const engine = new CustodyEngine(genesis, { verifier });
   const codes = new Map<number, number>();
@@ -230,14 +209,14 @@ export async function runBench(opts: { total?: number; cacheDir: string; applyBl
     const prefix = blocks.slice(0, 2 + prefixBlocks);
     const noVerify: SignatureVerifier = { verify: () => true };
     const without = applyThroughput(genesis, prefix, noVerify);
-    const withNode = applyThroughput(genesis, prefix, nodeCryptoVerifier());
+    const withNode = applyThroughput(genesis, prefix, nativeVerifier);
     const nobleBlocks = blocks.slice(0, 2 + Math.min(prefixBlocks, 5));
     const withNoble = applyThroughput(genesis, nobleBlocks, nobleVerifier);
     const codes = [...without.codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}:${fmt(n)}`).join(' ');
     log('');
     log(`(c) engine apply, single thread, first ${fmt(without.txs)} transactions (${setup.length} setup + ${prefix.length - 2} workload blocks; result codes ${codes}):`);
     log(`    without signature verification: ${fmt(without.txs / without.s)} tx/s (${((without.s / without.txs) * 1e6).toFixed(1)} µs/tx)`);
-    log(`    with node:crypto verification:  ${fmt(withNode.txs / withNode.s)} tx/s (${((withNode.s / withNode.txs) * 1e6).toFixed(1)} µs/tx)`);
+    log(`    with nativeVerifier (node:crypto): ${fmt(withNode.txs / withNode.s)} tx/s (${((withNode.s / withNode.txs) * 1e6).toFixed(1)} µs/tx)`);
     log(`    with @noble/curves verification (engine default; first ${fmt(withNoble.txs)} txs): ${fmt(withNoble.txs / withNoble.s)} tx/s`);
     const applyUs = (without.s / without.txs) * 1e6;
     const verifyUsPerCore = (boundS * pool.size * 1e6) / nTxs;

@@ -14,7 +14,8 @@
  * engine reaches the same verdict either way.
  */
 import { CustodyEngine } from '../../core/engine/engine.js';
-import { nobleVerifier, type SignatureVerifier } from '../../core/crypto/ed25519.js';
+import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
+import { nativeVerifier } from '../crypto/native-verifier.js';
 import { keyIdOf, txHashOf } from '../../core/codec/index.js';
 import { decodeTx } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignatureScheme } from '../../core/engine/types.js';
@@ -68,7 +69,7 @@ export interface ReplayOptions {
   workers?: number;
   /** Blocks verified ahead of the engine; default 4. */
   lookahead?: number;
-  /** Verifier for everything not pre-verified (default: the engine's @noble/curves verifier). */
+  /** Verifier for everything not pre-verified (default: nativeVerifier, node:crypto, as the devnet uses). */
   fallback?: SignatureVerifier;
   /** Called after each block (progress). */
   onBlock?: (height: number, root: string) => void;
@@ -145,7 +146,7 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
   const check = opts.check ?? false;
   const workers = opts.workers ?? undefined;
   const pool = workers === 0 ? null : new VerifyPool(workers);
-  const verifier = new PrecomputedVerifier(opts.fallback ?? nobleVerifier);
+  const verifier = new PrecomputedVerifier(opts.fallback ?? nativeVerifier);
   const engine = new CustodyEngine(genesis, { verifier });
   const genesisRoot = hexUpper(engine.info().lastBlockAppHash);
   const result: ReplayResult = {

@@ -1,0 +1,86 @@
+// The node-side security event index: security.* events from transaction
+// results (rejected transactions inside a block included) and from
+// FinalizeBlock, persisted with the block in node.db and served at
+// /explorer/security-events and CustodyClient.securityEvents().
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { buildTx, testKey } from '../../core/engine/testkit.js';
+import { nativeVerifier } from '../../main/crypto/native-verifier.js';
+import type { AbciEvent, Application, FinalizeBlockRequest, FinalizeBlockResponse, TxResult } from '../../core/engine/types.js';
+import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
+import { DevnetNode } from '../../main/devnet/node.js';
+import { NodeStore, securityEventsOf, type BlockRow } from '../../main/devnet/store.js';
+import { CustodyClient } from '../../main/chain/custody-client.js';
+import { Homes, steppingClock, VALIDATOR_SECRET } from './devnet-fixtures.js';
+
+const homes = new Homes();
+afterEach(() => homes.cleanup());
+const clients: CustodyClient[] = [];
+afterAll(() => clients.forEach((c) => c.disconnect()));
+
+const CHAIN = 'charter-sec-1';
+const admin = testKey(1);
+const [k2, k3] = [testKey(2), testKey(3)];
+
+/** A tiny Application standing in for an engine that emits security events of every shape. */
+class FakeApp implements Pick<Application, 'finalizeBlock'> {
+  finalizeBlock(req: FinalizeBlockRequest): FinalizeBlockResponse {
+    const ev = (type: string, attrs: Record<string, string>): AbciEvent => ({ type, attributes: Object.entries(attrs).map(([key, value]) => ({ key, value })) });
+    const txResults: TxResult[] = req.txs.map((_, i) =>
+      i % 2 === 0
+        ? { code: 0, codespace: '', log: '', data: new Uint8Array(), events: [ev('custody.noop', { key_id: 'x' })] }
+        : { code: 17, codespace: 'custody', log: 'NOT_AUTHORIZED: no', data: new Uint8Array(), events: [ev('security.tx_rejected', { code: 'NOT_AUTHORIZED', key_id: 'a'.repeat(40), vault_id: 'treasury' })] },
+    );
+    return { txResults, appHash: new Uint8Array(32), events: [ev('security.control_lapsed', { proposal_id: 'p-1', vault_id: 'treasury', kind: 'freeze' })] };
+  }
+}
+
+function blockRow(height: number): BlockRow {
+  return {
+    height, hash: String(height).padStart(64, '0'), time: '2026-01-01T00:00:00Z', time_ms: 0, app_hash: '', result_app_hash: '', last_block_hash: '', data_hash: '',
+    proposer: '', num_txs: 0, size: 0, header: '{}', block_id: '{}', last_commit: '{}', commit_signature: '', commit_time: '', finalize_events: '[]',
+  };
+}
+
+describe('security event index', () => {
+  it('stores a fake application’s tx-level and block-level security events with the block and filters them', () => {
+    const dir = homes.home();
+    const store = NodeStore.open(path.join(dir, 'node.db'));
+    try {
+      const app = new FakeApp();
+      for (let h = 1; h <= 3; h++) {
+        const txs = [new Uint8Array([h, 0]), new Uint8Array([h, 1]), new Uint8Array([h, 2])];
+        const res = app.finalizeBlock({ height: h, time: '2026-01-01T00:00:00Z', txs });
+        const rows = res.txResults.map((r, idx) => ({ hash: `${h}${idx}`.padStart(64, 'F'), height: h, idx, bytes: txs[idx] as Uint8Array, type: null, signer: null, code: r.code, codespace: r.codespace, result: '{}', events: [] }));
+        const sec = securityEventsOf(h, rows.map((r, i) => ({ index: r.idx, hash: r.hash, events: (res.txResults[i] as TxResult).events })), res.events);
+        expect(sec.map((e) => e.kind)).toEqual(['security.tx_rejected', 'security.control_lapsed']);
+        store.commitBlock({ ...blockRow(h), num_txs: 3 }, rows, { height: h, appHash: '00', bytes: new Uint8Array() }, sec);
+      }
+      const all = store.securityEvents();
+      expect(all).toHaveLength(6);
+      expect(all.map((e) => e.height)).toEqual([3, 3, 2, 2, 1, 1]); // newest first
+      expect(all[0]).toMatchObject({ kind: 'security.control_lapsed', tx_index: null, tx_hash: null, proposal_id: 'p-1', vault_id: 'treasury' });
+      expect(all[1]).toMatchObject({ kind: 'security.tx_rejected', tx_index: 1, tx_hash: '31'.padStart(64, 'F'), key_id: 'a'.repeat(40), code: 'NOT_AUTHORIZED' });
+      expect(JSON.parse(all[0]!.attributes)).toEqual([{ key: 'proposal_id', value: 'p-1' }, { key: 'vault_id', value: 'treasury' }, { key: 'kind', value: 'freeze' }]);
+      expect(store.securityEvents({ kind: 'tx_rejected' })).toHaveLength(3);
+      expect(store.securityEvents({ kind: 'security.control_lapsed', from: 2, to: 2 })).toHaveLength(1);
+      expect(store.securityEvents({ key: 'a'.repeat(40), limit: 2 }).map((e) => e.height)).toEqual([3, 2]);
+      expect(store.securityEvents({ vault: 'treasury', before: all[3]!.seq })).toHaveLength(2);
+      expect(store.securityEvents({ vault: 'nope' })).toHaveLength(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a devnet serves /explorer/security-events (validated filters) and CustodyClient.securityEvents()', async () => {
+    const node = await homes.start({ chainId: CHAIN, blockTimeMs: 0 });
+    const client = await CustodyClient.connect(node.rpcUrl);
+    clients.push(client);
+    expect(await client.securityEvents({ kind: 'tx_rejected', from: 1, to: 5, limit: 10 })).toEqual({ height: node.height(), limit: 10, events: [], nextBefore: null });
+    expect((await fetch(`${node.rpcUrl}/explorer/security-events?key=nothex`)).status).toBe(400);
+    expect((await fetch(`${node.rpcUrl}/explorer/security-events?limit=0`)).status).toBe(400);
+    expect((await fetch(`${node.rpcUrl}/explorer/security-events?bogus=1`)).status).toBe(400);
+    await expect(client.securityEvents({ limit: 5000 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
