@@ -194,7 +194,7 @@ describe('engine properties', () => {
             if (r.code !== 0) {
               tally(r.log.split(':')[0] as string);
               expect(r.codespace).toBe('custody');
-              expect(r.events.map((e) => e.type)).toEqual(['custody.tx_rejected']);
+              expect(r.events.map((e) => e.type)).toEqual(['custody.tx_rejected', 'security.tx_rejected']);
               return;
             }
             for (const e of r.events) tally(e.type);

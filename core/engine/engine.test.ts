@@ -83,9 +83,10 @@ function expectRejected(d: Driver, bytes: Uint8Array, code: ErrorCode, opts: { s
   expect(r.code).toBe(abci(code));
   expect(r.codespace).toBe('custody');
   expect(r.data.length).toBe(0);
-  expect(r.events).toHaveLength(1);
-  expect(r.events[0]?.type).toBe('custody.tx_rejected');
+  expect(r.events.map((e) => e.type)).toEqual(['custody.tx_rejected', 'security.tx_rejected']);
   expect(attr(r, 'custody.tx_rejected', 'code')).toBe(code);
+  expect(attr(r, 'security.tx_rejected', 'code')).toBe(code);
+  expect(attr(r, 'security.tx_rejected', 'tx_hash')).toBe(txHashOf(bytes));
   expect(attr(r, 'custody.tx_rejected', 'abci_code')).toBe(String(abci(code)));
   expect(attr(r, 'custody.tx_rejected', 'tx_hash')).toBe(txHashOf(bytes));
   // State exactly as it was: same root, same records, same nonces.
@@ -155,7 +156,7 @@ describe('key.register', () => {
         { key: 'registered_by', value: admin.keyId },
       ],
     });
-    expect(d.state().keys[alice.keyId]).toEqual({ key_id: alice.keyId, scheme: 'ed25519', public_key: alice.publicKeyHex, label: 'Alice', status: 'active', roles: [], registered_at: 1 });
+    expect(d.state().keys[alice.keyId]).toEqual({ key_id: alice.keyId, scheme: 'ed25519', public_key: alice.publicKeyHex, label: 'Alice', status: 'active', roles: ['approver', 'initiator'], registered_at: 1 });
     expect(d.nonce(admin)).toBe(1);
   });
   it('rejections', () => {
@@ -347,7 +348,7 @@ describe('withdrawal.create', () => {
     });
     // the balance is not reserved
     expect((d.q('/vault/treasury').value as { balances: { USD: string } }).balances.USD).toBe('1000');
-    // the admin may initiate too (any active key), and the full balance may be requested
+    // the admin may initiate too (role admin, docs/policy.md), and the full balance may be requested
     expect(d.send(admin, 'withdrawal.create', withdrawal('1000')).code).toBe(0);
   });
   it('rejections', () => {
@@ -429,7 +430,7 @@ describe('withdrawal.approve', () => {
   it('a full-balance withdrawal leaves "0"', () => {
     const d = setup();
     const id = created(d, '1000');
-    d.ok(alice, 'withdrawal.approve', { request_id: id });
+    d.ok(carol, 'withdrawal.approve', { request_id: id });
     expect(d.ok(bob, 'withdrawal.approve', { request_id: id })).toEqual({ request_id: id, status: 'executed' });
     expect((d.q('/vault/treasury').value as { balances: { USD: string } }).balances.USD).toBe('0');
   });
@@ -438,9 +439,9 @@ describe('withdrawal.approve', () => {
     const d = setup();
     const a = created(d, '600');
     const b = created(d, '600');
-    d.ok(alice, 'withdrawal.approve', { request_id: a });
+    d.ok(carol, 'withdrawal.approve', { request_id: a });
     d.ok(bob, 'withdrawal.approve', { request_id: a });
-    d.ok(alice, 'withdrawal.approve', { request_id: b });
+    d.ok(bob, 'withdrawal.approve', { request_id: b });
     const r = d.send(carol, 'withdrawal.approve', { request_id: b });
     expect(r.code).toBe(0);
     expect(JSON.parse(fromUtf8(r.data))).toEqual({ request_id: b, status: 'failed' });
@@ -450,7 +451,7 @@ describe('withdrawal.approve', () => {
     expect(rec).toMatchObject({ status: 'failed', failure: 'INSUFFICIENT_BALANCE', executed_at: null, executed_tx: null });
     expect(rec.approvals).toHaveLength(2);
     expect((d.q('/vault/treasury').value as { balances: { USD: string } }).balances.USD).toBe('400');
-    expect(d.nonce(carol)).toBe(1);
+    expect(d.nonce(carol)).toBe(2);
   });
 
   it('rejections', () => {
@@ -458,12 +459,12 @@ describe('withdrawal.approve', () => {
     const id = created(d);
     expectRejected(d, d.tx(bob, 'withdrawal.approve', { request_id: 'wr-000000000000000000000000' }), 'REQUEST_NOT_FOUND');
     expectRejected(d, d.tx(bob, 'withdrawal.approve', { request_id: 'garbage' }), 'REQUEST_NOT_FOUND');
-    expectRejected(d, d.tx(admin, 'withdrawal.approve', { request_id: id }), 'NOT_AN_APPROVER');
+    expectRejected(d, d.tx(admin, 'withdrawal.approve', { request_id: id }), 'NOT_AUTHORIZED');
+    expectRejected(d, d.tx(alice, 'withdrawal.approve', { request_id: id }), 'SELF_APPROVAL');
     d.ok(bob, 'withdrawal.approve', { request_id: id });
     expectRejected(d, d.tx(bob, 'withdrawal.approve', { request_id: id }), 'DUPLICATE_APPROVAL');
     d.ok(carol, 'withdrawal.approve', { request_id: id });
     expectRejected(d, d.tx(alice, 'withdrawal.approve', { request_id: id }), 'REQUEST_NOT_PENDING');
-    expectRejected(d, d.tx(admin, 'withdrawal.approve', { request_id: id }), 'REQUEST_NOT_PENDING');
   });
 });
 

@@ -20,8 +20,11 @@ import { nobleVerifier, isValidPublicKey } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { verifyEnvelope } from '../tx/verify.js';
 import { decodeTx, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
+import { POLICY_SCHEMA } from './bodies.js';
 import { genesisHash, genesisState, labelOk, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
-import { compareUtf8, entryProof, stateEntries, stateRoot } from './state-root.js';
+import { compareUtf8, RootCache } from './state-root.js';
+import { approvalTally, attestationTally, keyOf, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
+import { precheckRequest } from './simulate.js';
 import type {
   AbciEvent,
   Application,
@@ -34,10 +37,15 @@ import type {
   QueryResponse,
   SignedEnvelope,
   TxResult,
+  TxType,
   UnsignedEnvelope,
+  KeyRecord,
+  Role,
+  VaultPolicy,
   VaultRecord,
   WithdrawalRecord,
 } from './types.js';
+import { ROLES } from './types.js';
 
 export const APP_VERSION = 1;
 export const SNAPSHOT_FORMAT = 'charter/engine-snapshot/v1';
@@ -47,22 +55,74 @@ export const ASSET_RE = /^[A-Z0-9][A-Z0-9.-]{0,15}$/;
 export const AMOUNT_RE = /^[1-9][0-9]{0,30}$/;
 export const DESTINATION_RE = /^[\x21-\x7e]{1,128}$/;
 export const REQUEST_ID_RE = /^wr-[0-9a-f]{24}$/;
+export const ATTESTATION_TYPE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MAX_APPROVERS = 32;
 export const MAX_MEMO_CHARS = 256;
+export const MAX_REASON_CHARS = 256;
+/** Roles a newly registered key holds until key.set_roles changes them. */
+export const DEFAULT_KEY_ROLES: readonly Role[] = ['approver', 'initiator'];
 
 export interface EngineOptions {
   verifier?: SignatureVerifier;
 }
 
+type MapName = 'keys' | 'accounts' | 'vaults' | 'requests';
+
+/**
+ * Copy-on-write writes to a working state: a map is shallow-copied the first
+ * time it is written in this working copy, records are always replaced,
+ * never mutated, so the base state stays intact without a deep clone. Every
+ * write records the state-root entry it touches.
+ */
+export class Work {
+  readonly s: EngineState;
+  private readonly owned = new Set<MapName>();
+  readonly touched = new Map<string, unknown>();
+  /** Ids of requests in status "approved" (timelocked or waiting for velocity room). */
+  readonly approved: Set<string>;
+  constructor(base: EngineState, approved: Set<string>) {
+    this.s = { ...base };
+    this.approved = new Set(approved);
+  }
+  private map<K extends MapName>(name: K): EngineState[K] {
+    if (!this.owned.has(name)) {
+      this.s[name] = { ...this.s[name] } as EngineState[K];
+      this.owned.add(name);
+    }
+    return this.s[name];
+  }
+  putKey(r: KeyRecord): void {
+    this.map('keys')[r.key_id] = r;
+    this.touched.set(`key/${r.key_id}`, r);
+  }
+  putAccount(id: string, nonce: number): void {
+    const r = { key_id: id, nonce };
+    this.map('accounts')[id] = r;
+    this.touched.set(`account/${id}`, r);
+  }
+  putVault(r: VaultRecord): void {
+    this.map('vaults')[r.vault_id] = r;
+    this.touched.set(`vault/${r.vault_id}`, r);
+  }
+  putRequest(r: WithdrawalRecord): void {
+    this.map('requests')[r.request_id] = r;
+    this.touched.set(`request/${r.request_id}`, r);
+    if (r.status === 'approved') this.approved.add(r.request_id);
+    else this.approved.delete(r.request_id);
+  }
+}
+
 /** What a validated transaction will do: nothing in here may throw. */
 interface Effect {
-  apply(): void;
+  apply(w: Work): void;
   data: unknown;
   events: AbciEvent[];
 }
 
-interface TxContext {
+export interface TxContext {
   height: number;
+  /** Block time in seconds (the block being built; for checkTx the last block's). */
+  now: number;
   txHash: string;
 }
 
@@ -88,16 +148,22 @@ function hasOwn(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
 
-/** The engine's error as a TxResult (code, codespace "custody", log "<CODE>: message"). */
+/** The engine's error as a TxResult (code, codespace "custody", log "<CODE>: message"), with a custody.tx_rejected and a security.tx_rejected event. */
 export function rejection(code: ErrorCode, message: string, attrs: [string, string | number][] = []): TxResult {
   const abci = (ERROR_CODES[code] as { abci?: number }).abci;
   if (abci === undefined) throw new Error(`${code} is not an engine error code`);
+  const sec: [string, string | number][] = [['code', code]];
+  for (const [k, v] of attrs) {
+    if (k === 'tx_hash' || k === 'type') sec.push([k, v]);
+    if (k === 'signer') sec.push(['key_id', v]);
+    if (k === 'vault_id' || k === 'request_id') sec.push([k, v]);
+  }
   return {
     code: abci,
     codespace: ENGINE_CODESPACE,
     log: `${code}: ${message}`,
     data: EMPTY,
-    events: [ev('custody.tx_rejected', [['code', code], ['abci_code', abci], ...attrs])],
+    events: [ev('custody.tx_rejected', [['code', code], ['abci_code', abci], ...attrs]), ev('security.tx_rejected', sec)],
   };
 }
 
@@ -105,22 +171,33 @@ function isEngineError(e: unknown): e is CharterError {
   return e instanceof CharterError && (ERROR_CODES[e.code] as { abci?: number }).abci !== undefined;
 }
 
+function approvedSet(s: EngineState): Set<string> {
+  const out = new Set<string>();
+  for (const id of Object.keys(s.requests)) if ((s.requests[id] as WithdrawalRecord).status === 'approved') out.add(id);
+  return out;
+}
+
 export class CustodyEngine implements Application {
   private readonly genesis: GenesisDoc;
   private readonly genesisHashHex: string;
   private readonly verifier: SignatureVerifier;
   private committed: EngineState;
+  private committedApproved: Set<string>;
   private committedRoot: Uint8Array;
-  private check: EngineState;
-  private pending: { state: EngineState; root: Uint8Array } | null = null;
+  /** The root cache of the committed state, or of the pending one while a block is finalized. */
+  private cache: RootCache;
+  private check: Work;
+  private pending: { work: Work; root: Uint8Array } | null = null;
 
   constructor(genesis: GenesisDoc, opts: EngineOptions = {}) {
     this.genesis = validateGenesis(genesis);
     this.genesisHashHex = genesisHash(this.genesis);
     this.verifier = opts.verifier ?? nobleVerifier;
     this.committed = genesisState(this.genesis);
-    this.committedRoot = stateRoot(this.committed);
-    this.check = clone(this.committed);
+    this.committedApproved = new Set();
+    this.cache = RootCache.fromState(this.committed);
+    this.committedRoot = this.cache.root();
+    this.check = new Work(this.committed, this.committedApproved);
   }
 
   /** Rebuild an engine from snapshot() bytes; throws CharterError('INVALID_INPUT') unless the snapshot is intact and belongs to this genesis. */
@@ -141,11 +218,14 @@ export class CustodyEngine implements Application {
     const state = snap.state as EngineState;
     if (state.chain_id !== engine.genesis.chain_id) throw new CharterError('INVALID_INPUT', `snapshot is of chain ${state.chain_id}, not ${engine.genesis.chain_id}`);
     checkStateConsistency(state);
-    const root = stateRoot(state);
+    const cache = RootCache.fromState(state);
+    const root = cache.root();
     if (toHex(root) !== snap.app_hash) throw new CharterError('INVALID_INPUT', `snapshot state hashes to ${toHex(root)}, but the snapshot records ${snap.app_hash}`);
     engine.committed = state;
+    engine.committedApproved = approvedSet(state);
+    engine.cache = cache;
     engine.committedRoot = root;
-    engine.check = clone(state);
+    engine.check = new Work(state, engine.committedApproved);
     return engine;
   }
 
@@ -179,7 +259,7 @@ export class CustodyEngine implements Application {
   }
 
   checkTx(tx: Uint8Array): TxResult {
-    return this.runTx(this.check, tx, this.committed.height + 1);
+    return this.runTx(this.check, tx, { height: this.committed.height + 1, now: timeSeconds(this.committed.time), txHash: '' });
   }
 
   finalizeBlock(req: FinalizeBlockRequest): FinalizeBlockResponse {
@@ -191,21 +271,27 @@ export class CustodyEngine implements Application {
       throw new CharterError('INVALID_INPUT', `finalizeBlock: time ${JSON.stringify(req.time)} is not RFC 3339 UTC`);
     }
     if (!Array.isArray(req.txs)) throw new CharterError('INVALID_INPUT', 'finalizeBlock: txs is not an array');
-    const working = clone(this.committed);
-    working.height = req.height;
-    working.time = req.time;
-    const txResults = req.txs.map((tx) => this.runTx(working, tx, req.height));
-    const root = stateRoot(working);
-    this.pending = { state: working, root };
-    return { txResults, appHash: root.slice(), events: [] };
+    // A block finalized earlier and never committed left the cache at its state.
+    if (this.pending !== null) this.cache = RootCache.fromState(this.committed);
+    const work = new Work(this.committed, this.committedApproved);
+    work.s.height = req.height;
+    work.s.time = req.time;
+    const now = timeSeconds(req.time);
+    const events = this.runDue(work, req.height, now);
+    const txResults = req.txs.map((tx) => this.runTx(work, tx, { height: req.height, now, txHash: '' }));
+    for (const [k, v] of work.touched) this.cache.set(k, v);
+    const root = this.cache.root();
+    this.pending = { work, root };
+    return { txResults, appHash: root.slice(), events };
   }
 
   commit(): { retainHeight: number } {
     if (this.pending === null) throw new CharterError('INVALID_INPUT', 'commit without a finalized block');
-    this.committed = this.pending.state;
+    this.committed = this.pending.work.s;
+    this.committedApproved = this.pending.work.approved;
     this.committedRoot = this.pending.root;
     this.pending = null;
-    this.check = clone(this.committed);
+    this.check = new Work(this.committed, this.committedApproved);
     return { retainHeight: 0 };
   }
 
@@ -228,6 +314,26 @@ export class CustodyEngine implements Application {
       const abci = (ERROR_CODES[e.code] as { abci?: number }).abci as number;
       return { code: abci, codespace: ENGINE_CODESPACE, log: `${e.code}: ${e.message}`, value: EMPTY, height };
     }
+  }
+
+  // ─── Block-level execution ───────────────────────────────────────────────
+
+  /** Execute approved requests whose timelock has ended (sorted by executable_at, then id); their events are block events. */
+  private runDue(w: Work, height: number, now: number): AbciEvent[] {
+    if (w.approved.size === 0) return [];
+    const due = [...w.approved]
+      .map((id) => w.s.requests[id] as WithdrawalRecord)
+      .filter((r) => (r.executable_at ?? 0) <= height)
+      .sort((a, b) => (a.executable_at ?? 0) - (b.executable_at ?? 0) || compareUtf8(a.request_id, b.request_id));
+    const events: AbciEvent[] = [];
+    for (const r of due) {
+      const vault = w.s.vaults[r.vault_id] as VaultRecord;
+      const out = decide(w.s, vault, r, { height, now, txHash: '' }, null);
+      if (out.kind === 'wait') continue;
+      out.apply(w);
+      events.push(...out.events);
+    }
+    return events;
   }
 
   // ─── Queries ─────────────────────────────────────────────────────────────
@@ -295,6 +401,13 @@ export class CustodyEngine implements Application {
           return r;
         }
         break;
+      case 'precheck':
+        if (rest.length === 1 && arg) {
+          noSearch();
+          if (!hasOwn(s.requests, arg)) fail('REQUEST_NOT_FOUND', `no withdrawal request ${arg}`);
+          return precheckRequest(s, arg, { height: s.height + 1, time: s.time });
+        }
+        break;
       case 'requests':
         if (rest.length === 0) {
           let vault: string | null = null;
@@ -331,10 +444,11 @@ export class CustodyEngine implements Application {
       case 'proof':
         if (rest.length >= 1 && arg) {
           noSearch();
-          const proof = entryProof(s, arg);
+          // The cache may be ahead of the committed state while a block is pending: use it only when it is not.
+          const cache = this.pending === null ? this.cache : RootCache.fromState(s);
+          const proof = cache.proof(arg);
           if (!proof) fail('NOT_IN_STATE', `the state has no entry ${JSON.stringify(arg)}`);
-          const entry = stateEntries(s)[proof.leaf_index] as { value: Uint8Array };
-          return { height: s.height, app_hash: toHex(this.committedRoot).toUpperCase(), key: arg, value: JSON.parse(fromUtf8(entry.value)) as unknown, proof };
+          return { height: s.height, app_hash: toHex(this.committedRoot).toUpperCase(), key: arg, value: entryValue(s, arg), proof };
         }
         break;
       default:
@@ -345,20 +459,22 @@ export class CustodyEngine implements Application {
 
   // ─── Transactions ────────────────────────────────────────────────────────
 
-  /** Run one transaction against `state` at `height`: either fully applied, or rejected with `state` untouched. */
-  private runTx(state: EngineState, bytes: Uint8Array, height: number): TxResult {
-    let txHash = '';
+  /** Run one transaction in `w` at `height`: either fully applied, or rejected with the state untouched. */
+  private runTx(w: Work, bytes: Uint8Array, base: TxContext): TxResult {
     const attrs: [string, string | number][] = [];
     try {
       if (!(bytes instanceof Uint8Array)) fail('TX_MALFORMED', 'transaction is not a byte array');
-      txHash = txHashOf(bytes);
+      const txHash = txHashOf(bytes);
       attrs.push(['tx_hash', txHash]);
       const env = decodeTx(bytes);
       attrs.push(['type', env.type], ['signer', env.signer]);
-      const effect = this.validate(state, env, { height, txHash });
+      const b = env.body as { vault_id?: unknown; request_id?: unknown };
+      if (typeof b.vault_id === 'string') attrs.push(['vault_id', b.vault_id.slice(0, 64)]);
+      if (typeof b.request_id === 'string') attrs.push(['request_id', b.request_id.slice(0, 64)]);
+      const effect = validateTx(w.s, env, { ...base, txHash }, this.verifier);
       // Nothing below throws: validation is complete.
-      effect.apply();
-      state.accounts[env.signer] = { key_id: env.signer, nonce: env.nonce };
+      effect.apply(w);
+      w.putAccount(env.signer, env.nonce);
       return { code: 0, codespace: '', log: '', data: effect.data === undefined ? EMPTY : canonicalBytes(effect.data), events: effect.events };
     } catch (e) {
       if (isEngineError(e)) return rejection(e.code, e.message, attrs);
@@ -368,217 +484,502 @@ export class CustodyEngine implements Application {
       return rejection('TX_MALFORMED', `unexpected: ${message}`, attrs);
     }
   }
+}
 
-  private validate(s: EngineState, env: SignedEnvelope, ctx: TxContext): Effect {
-    if (env.chain_id !== s.chain_id) fail('WRONG_CHAIN', `signed for chain ${env.chain_id}, this is ${s.chain_id}`);
-    if (ctx.height > env.expires_at) fail('TX_EXPIRED', `expired at height ${env.expires_at}; the block height is ${ctx.height}`);
-    if (env.expires_at > ctx.height + s.params.max_expiry_blocks) {
-      fail('INVALID_FIELD', `expires_at ${env.expires_at} is more than ${s.params.max_expiry_blocks} blocks after height ${ctx.height}`);
-    }
-    const key = hasOwn(s.keys, env.signer) ? s.keys[env.signer] : undefined;
-    if (!key) fail('UNKNOWN_SIGNER', `key ${env.signer} is not registered`);
-    if (key.status !== 'active') fail('KEY_NOT_ACTIVE', `key ${env.signer} is ${key.status}`);
-    if (!verifyEnvelope(this.verifier, env, key)) {
-      fail('BAD_SIGNATURE', `the signature does not verify for key ${env.signer}`);
-    }
-    const account = hasOwn(s.accounts, env.signer) ? s.accounts[env.signer] : undefined;
-    const expectedNonce = (account ? account.nonce : 0) + 1;
-    if (env.nonce !== expectedNonce) fail('BAD_NONCE', `nonce ${env.nonce}; the next nonce of key ${env.signer} is ${expectedNonce}`);
+/** The value of one state-root entry (as stateEntries gives it). */
+function entryValue(s: EngineState, key: string): unknown {
+  if (key === 'chain') return { chain_id: s.chain_id };
+  if (key === 'params') return s.params;
+  if (key === 'admins') return [...s.admins].sort(compareUtf8);
+  const i = key.indexOf('/');
+  const kind = key.slice(0, i);
+  const id = key.slice(i + 1);
+  const m = kind === 'key' ? s.keys : kind === 'account' ? s.accounts : kind === 'vault' ? s.vaults : s.requests;
+  return (m as Record<string, unknown>)[id];
+}
 
-    switch (env.type) {
-      case 'key.register':
-        return this.keyRegister(s, env as SignedEnvelope<'key.register'>, ctx);
-      case 'vault.create':
-        return this.vaultCreate(s, env as SignedEnvelope<'vault.create'>, ctx);
-      case 'vault.fund':
-        return this.vaultFund(s, env as SignedEnvelope<'vault.fund'>);
-      case 'withdrawal.create':
-        return this.withdrawalCreate(s, env as SignedEnvelope<'withdrawal.create'>, ctx);
-      case 'withdrawal.approve':
-        return this.withdrawalApprove(s, env as SignedEnvelope<'withdrawal.approve'>, ctx);
-      default:
-        return fail('UNKNOWN_TX_TYPE', `unknown transaction type ${JSON.stringify((env as { type: string }).type)}`);
-    }
+// ─── Validation (pure; shared with simulate) ─────────────────────────────────
+
+/**
+ * Validate `env` against `s` completely and return what it will do. With a
+ * verifier the signature is checked; simulate() passes null (unsigned pre-check).
+ * Throws CharterError with the rejection code.
+ */
+export function validateTx(s: EngineState, env: SignedEnvelope | UnsignedEnvelope, ctx: TxContext, verifier: SignatureVerifier | null): Effect {
+  if (env.chain_id !== s.chain_id) fail('WRONG_CHAIN', `signed for chain ${env.chain_id}, this is ${s.chain_id}`);
+  if (ctx.height > env.expires_at) fail('TX_EXPIRED', `expired at height ${env.expires_at}; the block height is ${ctx.height}`);
+  if (env.expires_at > ctx.height + s.params.max_expiry_blocks) {
+    fail('INVALID_FIELD', `expires_at ${env.expires_at} is more than ${s.params.max_expiry_blocks} blocks after height ${ctx.height}`);
   }
-
-  private requireAdmin(s: EngineState, signer: string, what: string): void {
-    if (!s.admins.includes(signer)) fail('NOT_AUTHORIZED', `only a chain admin may ${what}; ${signer} is not an admin`);
+  const key = keyOf(s, env.signer);
+  if (!key) fail('UNKNOWN_SIGNER', `key ${env.signer} is not registered`);
+  if (key.status !== 'active') fail('KEY_NOT_ACTIVE', `key ${env.signer} is ${key.status}`);
+  if (verifier !== null && !verifyEnvelope(verifier, env as SignedEnvelope, key)) {
+    fail('BAD_SIGNATURE', `the signature does not verify for key ${env.signer}`);
   }
+  const account = hasOwn(s.accounts, env.signer) ? s.accounts[env.signer] : undefined;
+  const expectedNonce = (account ? account.nonce : 0) + 1;
+  if (env.nonce !== expectedNonce) fail('BAD_NONCE', `nonce ${env.nonce}; the next nonce of key ${env.signer} is ${expectedNonce}`);
+  requireRole(s, env.signer, env.type);
 
-  private keyRegister(s: EngineState, env: SignedEnvelope<'key.register'>, ctx: TxContext): Effect {
-    this.requireAdmin(s, env.signer, 'register keys');
-    const b = env.body;
-    if (!/^[0-9a-f]{64}$/.test(b.public_key)) fail('INVALID_KEY', 'public_key must be 64 lower-case hex digits (32 bytes)');
-    const pk = fromHex(b.public_key);
-    if (!isValidPublicKey(b.scheme, pk)) fail('INVALID_KEY', 'public_key is not a valid Ed25519 point (canonical encoding, not of small order)');
-    if (!labelOk(b.label)) fail('INVALID_FIELD', 'label must be 1–64 characters');
-    const id = keyIdOf(b.scheme, pk);
-    if (hasOwn(s.keys, id)) fail('KEY_EXISTS', `key ${id} is already registered`);
-    return {
-      apply: () => {
-        s.keys[id] = { key_id: id, scheme: b.scheme, public_key: b.public_key, label: b.label, status: 'active', roles: [], registered_at: ctx.height };
-      },
-      data: { key_id: id },
-      events: [ev('custody.key_registered', [['key_id', id], ['scheme', b.scheme], ['label', b.label], ['registered_by', env.signer]])],
-    };
-  }
-
-  private vaultCreate(s: EngineState, env: SignedEnvelope<'vault.create'>, ctx: TxContext): Effect {
-    this.requireAdmin(s, env.signer, 'create vaults');
-    const b = env.body;
-    if (!VAULT_ID_RE.test(b.vault_id)) fail('INVALID_FIELD', 'vault_id must be 2–32 characters: a–z, 0–9 or "-", starting with a letter or digit');
-    if (!labelOk(b.name)) fail('INVALID_FIELD', 'name must be 1–64 characters');
-    if (hasOwn(s.vaults, b.vault_id)) fail('VAULT_EXISTS', `vault ${b.vault_id} already exists`);
-    const { approvers, threshold } = b.policy;
-    if (approvers.length < 1 || approvers.length > MAX_APPROVERS) fail('INVALID_POLICY', `a policy has 1–${MAX_APPROVERS} approvers, not ${approvers.length}`);
-    const seen = new Set<string>();
-    for (const a of approvers) {
-      if (!KEY_ID_RE.test(a)) fail('INVALID_POLICY', `approver ${JSON.stringify(a.slice(0, 48))} is not a key id`);
-      if (seen.has(a)) fail('INVALID_POLICY', `approver ${a} is listed twice`);
-      seen.add(a);
-      const k = hasOwn(s.keys, a) ? s.keys[a] : undefined;
-      if (!k) fail('INVALID_POLICY', `approver ${a} is not a registered key`);
-      if (k.status !== 'active') fail('INVALID_POLICY', `approver ${a} is ${k.status}, not active`);
-    }
-    if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > approvers.length) {
-      fail('INVALID_POLICY', `threshold ${threshold} is not between 1 and ${approvers.length}`);
-    }
-    const vault: VaultRecord = { vault_id: b.vault_id, name: b.name, policy: { approvers: [...approvers], threshold }, balances: {}, created_at: ctx.height };
-    return {
-      apply: () => {
-        s.vaults[b.vault_id] = vault;
-      },
-      data: { vault_id: b.vault_id },
-      events: [
-        ev('custody.vault_created', [
-          ['vault_id', b.vault_id],
-          ['threshold', threshold],
-          ['approvers', approvers.join(',')],
-          ['created_by', env.signer],
-        ]),
-      ],
-    };
-  }
-
-  private vaultFund(s: EngineState, env: SignedEnvelope<'vault.fund'>): Effect {
-    this.requireAdmin(s, env.signer, 'fund vaults');
-    if (!s.params.faucet) fail('FAUCET_DISABLED', 'this chain has no faucet (params.faucet is false)');
-    const b = env.body;
-    const vault = hasOwn(s.vaults, b.vault_id) ? s.vaults[b.vault_id] : undefined;
-    if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(b.vault_id)}`);
-    checkAsset(b.asset);
-    checkAmount(b.amount);
-    const balance = (hasOwn(vault.balances, b.asset) ? BigInt(vault.balances[b.asset] as string) : 0n) + BigInt(b.amount);
-    const next = balance.toString();
-    return {
-      apply: () => {
-        vault.balances[b.asset] = next;
-      },
-      data: { vault_id: b.vault_id, asset: b.asset, balance: next },
-      events: [ev('custody.vault_funded', [['vault_id', b.vault_id], ['asset', b.asset], ['amount', b.amount], ['balance', next], ['funded_by', env.signer]])],
-    };
-  }
-
-  private withdrawalCreate(s: EngineState, env: SignedEnvelope<'withdrawal.create'>, ctx: TxContext): Effect {
-    const b = env.body;
-    const vault = hasOwn(s.vaults, b.vault_id) ? s.vaults[b.vault_id] : undefined;
-    if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(b.vault_id)}`);
-    checkAsset(b.asset);
-    checkAmount(b.amount);
-    if (!DESTINATION_RE.test(b.destination)) fail('INVALID_DESTINATION', 'destination must be 1–128 printable ASCII characters without spaces');
-    if (chars(b.memo) > MAX_MEMO_CHARS) fail('INVALID_FIELD', `memo is longer than ${MAX_MEMO_CHARS} characters`);
-    const balance = hasOwn(vault.balances, b.asset) ? BigInt(vault.balances[b.asset] as string) : 0n;
-    if (BigInt(b.amount) > balance) fail('INSUFFICIENT_BALANCE', `vault ${b.vault_id} holds ${balance} ${b.asset}; the request is for ${b.amount}`);
-    const id = requestIdOf(unsignedOf(env) as UnsignedEnvelope<'withdrawal.create'>);
-    if (hasOwn(s.requests, id)) fail('REQUEST_EXISTS', `request ${id} already exists`);
-    const record: WithdrawalRecord = {
-      request_id: id,
-      vault_id: b.vault_id,
-      asset: b.asset,
-      amount: b.amount,
-      destination: b.destination,
-      memo: b.memo,
-      initiator: env.signer,
-      created_at: ctx.height,
-      created_tx: ctx.txHash,
-      approvals: [],
-      status: 'pending',
-      executed_at: null,
-      executed_tx: null,
-      failure: null,
-    };
-    return {
-      apply: () => {
-        s.requests[id] = record;
-      },
-      data: { request_id: id },
-      events: [
-        ev('custody.withdrawal_created', [
-          ['request_id', id],
-          ['vault_id', b.vault_id],
-          ['asset', b.asset],
-          ['amount', b.amount],
-          ['destination', b.destination],
-          ['initiator', env.signer],
-        ]),
-      ],
-    };
-  }
-
-  private withdrawalApprove(s: EngineState, env: SignedEnvelope<'withdrawal.approve'>, ctx: TxContext): Effect {
-    const id = env.body.request_id;
-    const req = hasOwn(s.requests, id) ? s.requests[id] : undefined;
-    if (!req) fail('REQUEST_NOT_FOUND', `no withdrawal request ${JSON.stringify(id.slice(0, 64))}`);
-    if (req.status !== 'pending') fail('REQUEST_NOT_PENDING', `request ${id} is ${req.status}`);
-    const vault = s.vaults[req.vault_id] as VaultRecord;
-    if (!vault.policy.approvers.includes(env.signer)) fail('NOT_AN_APPROVER', `key ${env.signer} is not an approver of vault ${vault.vault_id}`);
-    if (req.approvals.some((a) => a.key_id === env.signer)) fail('DUPLICATE_APPROVAL', `key ${env.signer} has already approved request ${id}`);
-
-    const count = req.approvals.length + 1;
-    const threshold = vault.policy.threshold;
-    const events: AbciEvent[] = [
-      ev('custody.withdrawal_approved', [['request_id', id], ['approver', env.signer], ['approvals', count], ['threshold', threshold]]),
-    ];
-    let status: WithdrawalRecord['status'] = 'pending';
-    let newBalance: string | null = null;
-    if (count >= threshold) {
-      const balance = hasOwn(vault.balances, req.asset) ? BigInt(vault.balances[req.asset] as string) : 0n;
-      const amount = BigInt(req.amount);
-      if (amount <= balance) {
-        status = 'executed';
-        newBalance = (balance - amount).toString();
-        events.push(
-          ev('custody.withdrawal_executed', [
-            ['request_id', id],
-            ['vault_id', req.vault_id],
-            ['asset', req.asset],
-            ['amount', req.amount],
-            ['destination', req.destination],
-            ['balance', newBalance],
-          ]),
-        );
-      } else {
-        status = 'failed';
-        events.push(ev('custody.withdrawal_failed', [['request_id', id], ['vault_id', req.vault_id], ['failure', 'INSUFFICIENT_BALANCE'], ['balance', balance.toString()], ['amount', req.amount]]));
-      }
-    }
-    return {
-      apply: () => {
-        req.approvals.push({ key_id: env.signer, height: ctx.height, tx_hash: ctx.txHash });
-        req.status = status;
-        if (status === 'executed') {
-          vault.balances[req.asset] = newBalance as string;
-          req.executed_at = ctx.height;
-          req.executed_tx = ctx.txHash;
-        } else if (status === 'failed') {
-          req.failure = 'INSUFFICIENT_BALANCE';
-        }
-      },
-      data: { request_id: id, status },
-      events,
-    };
+  switch (env.type) {
+    case 'key.register':
+      return keyRegister(s, env as SignedEnvelope<'key.register'>, ctx);
+    case 'vault.create':
+      return vaultCreate(s, env as SignedEnvelope<'vault.create'>, ctx);
+    case 'vault.fund':
+      return vaultFund(s, env as SignedEnvelope<'vault.fund'>);
+    case 'withdrawal.create':
+      return withdrawalCreate(s, env as SignedEnvelope<'withdrawal.create'>, ctx);
+    case 'withdrawal.approve':
+      return withdrawalApprove(s, env as SignedEnvelope<'withdrawal.approve'>, ctx);
+    case 'key.set_roles':
+      return keySetRoles(s, env as SignedEnvelope<'key.set_roles'>);
+    case 'vault.set_policy':
+      return vaultSetPolicy(s, env as SignedEnvelope<'vault.set_policy'>);
+    case 'withdrawal.attest':
+      return withdrawalAttest(s, env as SignedEnvelope<'withdrawal.attest'>, ctx);
+    case 'withdrawal.cancel':
+      return withdrawalCancel(s, env as SignedEnvelope<'withdrawal.cancel'>, ctx);
+    case 'key.quarantine':
+    case 'key.release':
+      return keyQuarantine(s, env as SignedEnvelope<'key.quarantine'>, ctx, env.type === 'key.quarantine');
+    default:
+      return fail('UNKNOWN_TX_TYPE', `unknown transaction type ${JSON.stringify((env as { type: string }).type)}`);
   }
 }
+
+/**
+ * The policy matrix (docs/policy.md): the roles that may submit each
+ * transaction type. Any one of the listed roles suffices; object-level rules
+ * (listed as approver of this vault, initiator of this request, …) apply on top.
+ */
+export const POLICY_MATRIX: Readonly<Record<TxType, readonly Role[]>> = {
+  'key.register': ['admin'],
+  'key.set_roles': ['admin'],
+  'vault.create': ['admin'],
+  'vault.set_policy': ['admin'],
+  'vault.fund': ['admin'],
+  'withdrawal.create': ['initiator', 'admin'],
+  'withdrawal.approve': ['approver'],
+  'withdrawal.attest': ['attester'],
+  'withdrawal.cancel': ['initiator', 'governance', 'admin'],
+  'key.quarantine': ['governance', 'admin'],
+  'key.release': ['governance', 'admin'],
+};
+
+/** Roles a key holds: its roles, plus "admin" for chain admins. */
+export function rolesOf(s: EngineState, id: string): Set<string> {
+  const k = keyOf(s, id);
+  const out = new Set<string>(k ? k.roles : []);
+  if (s.admins.includes(id)) out.add('admin');
+  return out;
+}
+
+function requireRole(s: EngineState, signer: string, type: TxType): void {
+  const allowed = POLICY_MATRIX[type];
+  if (!allowed) return;
+  const has = rolesOf(s, signer);
+  if (!allowed.some((r) => has.has(r))) {
+    fail('NOT_AUTHORIZED', `${type} needs the role ${allowed.join(' or ')}; key ${signer} holds ${[...has].sort().join(', ') || 'no role'}`);
+  }
+}
+
+function keyRegister(s: EngineState, env: SignedEnvelope<'key.register'>, ctx: TxContext): Effect {
+  const b = env.body;
+  if (!/^[0-9a-f]{64}$/.test(b.public_key)) fail('INVALID_KEY', 'public_key must be 64 lower-case hex digits (32 bytes)');
+  const pk = fromHex(b.public_key);
+  if (!isValidPublicKey(b.scheme, pk)) fail('INVALID_KEY', 'public_key is not a valid Ed25519 point (canonical encoding, not of small order)');
+  if (!labelOk(b.label)) fail('INVALID_FIELD', 'label must be 1–64 characters');
+  const id = keyIdOf(b.scheme, pk);
+  if (hasOwn(s.keys, id)) fail('KEY_EXISTS', `key ${id} is already registered`);
+  const rec: KeyRecord = { key_id: id, scheme: b.scheme, public_key: b.public_key, label: b.label, status: 'active', roles: [...DEFAULT_KEY_ROLES], registered_at: ctx.height };
+  return {
+    apply: (w) => w.putKey(rec),
+    data: { key_id: id },
+    events: [ev('custody.key_registered', [['key_id', id], ['scheme', b.scheme], ['label', b.label], ['registered_by', env.signer]])],
+  };
+}
+
+function keySetRoles(s: EngineState, env: SignedEnvelope<'key.set_roles'>): Effect {
+  const b = env.body;
+  const k = keyOf(s, b.key_id);
+  if (!k) fail('UNKNOWN_KEY', `no key ${JSON.stringify(b.key_id.slice(0, 48))} is registered`);
+  const roles = [...new Set(b.roles)].sort();
+  if (roles.length !== b.roles.length) fail('INVALID_FIELD', 'roles lists a role twice');
+  if (roles.includes('admin')) fail('INVALID_FIELD', 'the admin role is given at genesis only');
+  if (b.owner !== undefined && !/^[\x21-\x7e]{1,64}$/.test(b.owner)) fail('INVALID_FIELD', 'owner must be 1–64 printable ASCII characters without spaces');
+  const rec: KeyRecord = { ...k, roles: s.admins.includes(k.key_id) ? [...new Set(['admin', ...roles])].sort() : roles };
+  if (b.owner !== undefined) rec.owner = b.owner;
+  else delete rec.owner;
+  return {
+    apply: (w) => w.putKey(rec),
+    data: { key_id: k.key_id, roles: rec.roles },
+    events: [ev('security.roles_changed', [['key_id', k.key_id], ['roles', rec.roles.join(',')], ['owner', rec.owner ?? ''], ['changed_by', env.signer]])],
+  };
+}
+
+function keyQuarantine(s: EngineState, env: SignedEnvelope<'key.quarantine'>, ctx: TxContext, on: boolean): Effect {
+  const b = env.body;
+  const k = keyOf(s, b.key_id);
+  if (!k) fail('UNKNOWN_KEY', `no key ${JSON.stringify(b.key_id.slice(0, 48))} is registered`);
+  if (chars(b.reason) < 1 || chars(b.reason) > MAX_REASON_CHARS) fail('INVALID_FIELD', `reason must be 1–${MAX_REASON_CHARS} characters`);
+  if (on && k.status !== 'active') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}; only an active key can be quarantined`);
+  if (!on && k.status !== 'quarantined') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}, not quarantined`);
+  if (on && k.key_id === env.signer) fail('KEY_STATUS_CONFLICT', 'a key cannot quarantine itself');
+  const rec: KeyRecord = { ...k, status: on ? 'quarantined' : 'active' };
+  if (on) rec.quarantine = { reason: b.reason, since: ctx.height, by: env.signer };
+  else delete rec.quarantine;
+  return {
+    apply: (w) => w.putKey(rec),
+    data: { key_id: k.key_id, status: rec.status },
+    events: [ev(on ? 'security.key_quarantined' : 'security.key_released', [['key_id', k.key_id], ['reason', b.reason], ['by', env.signer]])],
+  };
+}
+
+function checkPolicy(s: EngineState, p: VaultPolicy): VaultPolicy {
+  const { approvers, threshold } = p;
+  if (approvers.length < 1 || approvers.length > MAX_APPROVERS) fail('INVALID_POLICY', `a policy has 1–${MAX_APPROVERS} approvers, not ${approvers.length}`);
+  const seen = new Set<string>();
+  for (const a of approvers) {
+    if (!KEY_ID_RE.test(a)) fail('INVALID_POLICY', `approver ${JSON.stringify(a.slice(0, 48))} is not a key id`);
+    if (seen.has(a)) fail('INVALID_POLICY', `approver ${a} is listed twice`);
+    seen.add(a);
+    const k = keyOf(s, a);
+    if (!k) fail('INVALID_POLICY', `approver ${a} is not a registered key`);
+    if (k.status !== 'active') fail('INVALID_POLICY', `approver ${a} is ${k.status}, not active`);
+  }
+  const out: VaultPolicy = { approvers: [...approvers], threshold };
+  let total = approvers.length;
+  if (p.weights !== undefined) {
+    total = 0;
+    const w: Record<string, number> = {};
+    for (const id of Object.keys(p.weights).sort(compareUtf8)) {
+      const n = p.weights[id] as number;
+      if (!seen.has(id)) fail('INVALID_POLICY', `weights name ${JSON.stringify(id.slice(0, 48))}, which is not an approver`);
+      if (!Number.isSafeInteger(n) || n < 1 || n > 1000) fail('INVALID_POLICY', `weight of ${id} must be 1–1000`);
+      w[id] = n;
+    }
+    for (const a of approvers) total += hasOwn(w, a) ? (w[a] as number) : 1;
+    out.weights = w;
+  }
+  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > total) {
+    fail('INVALID_POLICY', `threshold ${threshold} is not between 1 and ${total}${p.weights ? ' (total weight)' : ''}`);
+  }
+  if (p.timelock_blocks !== undefined) {
+    if (!Number.isSafeInteger(p.timelock_blocks) || p.timelock_blocks > 1_000_000) fail('INVALID_POLICY', 'timelock_blocks must be 0–1000000');
+    if (p.timelock_blocks > 0) out.timelock_blocks = p.timelock_blocks;
+  }
+  if (p.tx_limits !== undefined) {
+    const l: Record<string, string> = {};
+    for (const a of Object.keys(p.tx_limits).sort(compareUtf8)) {
+      if (!ASSET_RE.test(a)) fail('INVALID_POLICY', `tx_limits: ${JSON.stringify(a.slice(0, 32))} is not an asset`);
+      if (!AMOUNT_RE.test(p.tx_limits[a] as string)) fail('INVALID_POLICY', `tx_limits.${a} is not a positive amount`);
+      l[a] = p.tx_limits[a] as string;
+    }
+    out.tx_limits = l;
+  }
+  if (p.velocity !== undefined) {
+    const v: NonNullable<VaultPolicy['velocity']> = {};
+    for (const a of Object.keys(p.velocity).sort(compareUtf8)) {
+      const c = p.velocity[a] as { window_seconds: number; max_amount?: string; max_count?: number };
+      if (!ASSET_RE.test(a)) fail('INVALID_POLICY', `velocity: ${JSON.stringify(a.slice(0, 32))} is not an asset`);
+      if (!Number.isSafeInteger(c.window_seconds) || c.window_seconds < 1 || c.window_seconds > 366 * 86400) fail('INVALID_POLICY', `velocity.${a}.window_seconds must be 1–${366 * 86400}`);
+      if (c.max_amount === undefined && c.max_count === undefined) fail('INVALID_POLICY', `velocity.${a} needs max_amount or max_count`);
+      if (c.max_amount !== undefined && !AMOUNT_RE.test(c.max_amount)) fail('INVALID_POLICY', `velocity.${a}.max_amount is not a positive amount`);
+      if (c.max_count !== undefined && (!Number.isSafeInteger(c.max_count) || c.max_count < 1 || c.max_count > 100000)) fail('INVALID_POLICY', `velocity.${a}.max_count must be 1–100000`);
+      v[a] = { window_seconds: c.window_seconds, ...(c.max_amount !== undefined ? { max_amount: c.max_amount } : {}), ...(c.max_count !== undefined ? { max_count: c.max_count } : {}) };
+    }
+    out.velocity = v;
+  }
+  if (p.whitelist !== undefined) {
+    const wl = [...new Set(p.whitelist)].sort(compareUtf8);
+    for (const d of wl) if (!DESTINATION_RE.test(d)) fail('INVALID_POLICY', `whitelist entry ${JSON.stringify(d.slice(0, 64))} is not a destination`);
+    out.whitelist = wl;
+  }
+  if (p.attestation !== undefined) {
+    const g = p.attestation;
+    if (!ATTESTATION_TYPE_RE.test(g.type)) fail('INVALID_POLICY', 'attestation.type must be 1–64 characters a–z 0–9 . _ -');
+    const at = [...new Set(g.attesters)];
+    if (at.length !== g.attesters.length || at.length < 1 || at.length > MAX_APPROVERS) fail('INVALID_POLICY', `attestation.attesters: 1–${MAX_APPROVERS} distinct keys`);
+    for (const a of at) {
+      const k = keyOf(s, a);
+      if (!k) fail('INVALID_POLICY', `attester ${JSON.stringify(a.slice(0, 48))} is not a registered key`);
+    }
+    if (!Number.isSafeInteger(g.threshold) || g.threshold < 1 || g.threshold > at.length) fail('INVALID_POLICY', `attestation.threshold must be 1–${at.length}`);
+    out.attestation = { type: g.type, attesters: at, threshold: g.threshold };
+  }
+  return out;
+}
+
+function vaultCreate(s: EngineState, env: SignedEnvelope<'vault.create'>, ctx: TxContext): Effect {
+  const b = env.body;
+  if (!VAULT_ID_RE.test(b.vault_id)) fail('INVALID_FIELD', 'vault_id must be 2–32 characters: a–z, 0–9 or "-", starting with a letter or digit');
+  if (!labelOk(b.name)) fail('INVALID_FIELD', 'name must be 1–64 characters');
+  if (hasOwn(s.vaults, b.vault_id)) fail('VAULT_EXISTS', `vault ${b.vault_id} already exists`);
+  const policy = checkPolicy(s, { approvers: b.policy.approvers, threshold: b.policy.threshold });
+  const vault: VaultRecord = { vault_id: b.vault_id, name: b.name, policy, balances: {}, created_at: ctx.height };
+  return {
+    apply: (w) => w.putVault(vault),
+    data: { vault_id: b.vault_id },
+    events: [
+      ev('custody.vault_created', [
+        ['vault_id', b.vault_id],
+        ['threshold', policy.threshold],
+        ['approvers', policy.approvers.join(',')],
+        ['created_by', env.signer],
+      ]),
+    ],
+  };
+}
+
+function vaultSetPolicy(s: EngineState, env: SignedEnvelope<'vault.set_policy'>): Effect {
+  const b = env.body;
+  const vault = hasOwn(s.vaults, b.vault_id) ? s.vaults[b.vault_id] : undefined;
+  if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(b.vault_id.slice(0, 64))}`);
+  const policy = checkPolicy(s, b.policy);
+  const rec: VaultRecord = { ...vault, policy };
+  if (!policy.velocity) delete rec.spent;
+  return {
+    apply: (w) => w.putVault(rec),
+    data: { vault_id: b.vault_id, policy },
+    events: [ev('security.policy_changed', [['vault_id', b.vault_id], ['threshold', policy.threshold], ['controls', controlNames(policy).join(',')], ['by', env.signer]])],
+  };
+}
+
+function controlNames(p: VaultPolicy): string[] {
+  const out = ['threshold'];
+  if (p.weights) out.push('weights');
+  if (p.timelock_blocks) out.push('timelock');
+  if (p.tx_limits) out.push('tx_limit');
+  if (p.velocity) out.push('velocity');
+  if (p.whitelist) out.push('whitelist');
+  if (p.attestation) out.push('attestation');
+  return out;
+}
+
+function vaultFund(s: EngineState, env: SignedEnvelope<'vault.fund'>): Effect {
+  if (!s.params.faucet) fail('FAUCET_DISABLED', 'this chain has no faucet (params.faucet is false)');
+  const b = env.body;
+  const vault = hasOwn(s.vaults, b.vault_id) ? s.vaults[b.vault_id] : undefined;
+  if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(b.vault_id)}`);
+  checkAsset(b.asset);
+  checkAmount(b.amount);
+  const balance = (hasOwn(vault.balances, b.asset) ? BigInt(vault.balances[b.asset] as string) : 0n) + BigInt(b.amount);
+  const next = balance.toString();
+  const rec: VaultRecord = { ...vault, balances: { ...vault.balances, [b.asset]: next } };
+  return {
+    apply: (w) => w.putVault(rec),
+    data: { vault_id: b.vault_id, asset: b.asset, balance: next },
+    events: [ev('custody.vault_funded', [['vault_id', b.vault_id], ['asset', b.asset], ['amount', b.amount], ['balance', next], ['funded_by', env.signer]])],
+  };
+}
+
+function withdrawalCreate(s: EngineState, env: SignedEnvelope<'withdrawal.create'>, ctx: TxContext): Effect {
+  const b = env.body;
+  const vault = hasOwn(s.vaults, b.vault_id) ? s.vaults[b.vault_id] : undefined;
+  if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(b.vault_id)}`);
+  checkAsset(b.asset);
+  checkAmount(b.amount);
+  if (!DESTINATION_RE.test(b.destination)) fail('INVALID_DESTINATION', 'destination must be 1–128 printable ASCII characters without spaces');
+  if (chars(b.memo) > MAX_MEMO_CHARS) fail('INVALID_FIELD', `memo is longer than ${MAX_MEMO_CHARS} characters`);
+  const amount = BigInt(b.amount);
+  const limit = txLimitOf(vault, b.asset);
+  if (limit !== null && amount > limit) fail('LIMIT_EXCEEDED', `vault ${b.vault_id} allows at most ${limit} ${b.asset} per withdrawal; the request is for ${b.amount}`);
+  if (!whitelisted(vault, b.destination)) fail('DESTINATION_NOT_WHITELISTED', `destination ${b.destination} is not on the whitelist of vault ${b.vault_id}`);
+  const balance = hasOwn(vault.balances, b.asset) ? BigInt(vault.balances[b.asset] as string) : 0n;
+  if (amount > balance) fail('INSUFFICIENT_BALANCE', `vault ${b.vault_id} holds ${balance} ${b.asset}; the request is for ${b.amount}`);
+  const id = requestIdOf(unsignedOf(env) as UnsignedEnvelope<'withdrawal.create'>);
+  if (hasOwn(s.requests, id)) fail('REQUEST_EXISTS', `request ${id} already exists`);
+  const record: WithdrawalRecord = {
+    request_id: id,
+    vault_id: b.vault_id,
+    asset: b.asset,
+    amount: b.amount,
+    destination: b.destination,
+    memo: b.memo,
+    initiator: env.signer,
+    created_at: ctx.height,
+    created_tx: ctx.txHash,
+    approvals: [],
+    status: 'pending',
+    executed_at: null,
+    executed_tx: null,
+    failure: null,
+  };
+  if (vault.policy.attestation) record.attestations = [];
+  return {
+    apply: (w) => w.putRequest(record),
+    data: { request_id: id },
+    events: [
+      ev('custody.withdrawal_created', [
+        ['request_id', id],
+        ['vault_id', b.vault_id],
+        ['asset', b.asset],
+        ['amount', b.amount],
+        ['destination', b.destination],
+        ['initiator', env.signer],
+      ]),
+    ],
+  };
+}
+
+function pendingRequest(s: EngineState, id: string): { req: WithdrawalRecord; vault: VaultRecord } {
+  const req = hasOwn(s.requests, id) ? s.requests[id] : undefined;
+  if (!req) fail('REQUEST_NOT_FOUND', `no withdrawal request ${JSON.stringify(id.slice(0, 64))}`);
+  if (req.status !== 'pending') fail('REQUEST_NOT_PENDING', `request ${id} is ${req.status}`);
+  return { req, vault: s.vaults[req.vault_id] as VaultRecord };
+}
+
+function withdrawalApprove(s: EngineState, env: SignedEnvelope<'withdrawal.approve'>, ctx: TxContext): Effect {
+  const id = env.body.request_id;
+  const { req, vault } = pendingRequest(s, id);
+  if (!vault.policy.approvers.includes(env.signer)) fail('NOT_AN_APPROVER', `key ${env.signer} is not an approver of vault ${vault.vault_id}`);
+  if (req.approvals.some((a) => a.key_id === env.signer)) fail('DUPLICATE_APPROVAL', `key ${env.signer} has already approved request ${id}`);
+  if (req.initiator === env.signer || ownerOf(s, req.initiator) === ownerOf(s, env.signer)) {
+    fail('SELF_APPROVAL', `key ${env.signer} initiated request ${id} (or shares its owner) and may not approve it`);
+  }
+  if ((req.attestations ?? []).some((a) => a.key_id === env.signer)) fail('ROLE_CONFLICT', `key ${env.signer} attested request ${id} and may not also approve it`);
+  const next: WithdrawalRecord = { ...req, approvals: [...req.approvals, { key_id: env.signer, height: ctx.height, tx_hash: ctx.txHash }] };
+  const t = approvalTally(s, vault, next);
+  const events: AbciEvent[] = [
+    ev('custody.withdrawal_approved', [['request_id', id], ['approver', env.signer], ['approvals', t.counted.length], ['threshold', t.threshold], ['weight', t.weight]]),
+  ];
+  const out = decide(s, vault, next, ctx, ctx.txHash);
+  return {
+    apply: (w) => {
+      if (out.kind === 'wait') w.putRequest(next);
+      else out.apply(w);
+    },
+    data: { request_id: id, status: out.kind === 'wait' ? 'pending' : out.status },
+    events: [...events, ...out.events],
+  };
+}
+
+function withdrawalAttest(s: EngineState, env: SignedEnvelope<'withdrawal.attest'>, ctx: TxContext): Effect {
+  const b = env.body;
+  const { req, vault } = pendingRequest(s, b.request_id);
+  const gate = vault.policy.attestation;
+  if (!gate || b.attestation_type !== gate.type) fail('WRONG_ATTESTATION_TYPE', gate ? `vault ${vault.vault_id} requires attestations of type ${gate.type}` : `vault ${vault.vault_id} has no attestation gate`);
+  if (!gate.attesters.includes(env.signer)) fail('NOT_AN_ATTESTER', `key ${env.signer} is not an attester of vault ${vault.vault_id}`);
+  if (!/^[\x20-\x7e]{1,256}$/.test(b.claim_ref)) fail('INVALID_FIELD', 'claim_ref must be 1–256 printable ASCII characters');
+  if ((req.attestations ?? []).some((a) => a.key_id === env.signer)) fail('DUPLICATE_ATTESTATION', `key ${env.signer} has already attested request ${req.request_id}`);
+  if (req.initiator === env.signer) fail('ROLE_CONFLICT', `key ${env.signer} initiated request ${req.request_id} and may not attest it`);
+  if (req.approvals.some((a) => a.key_id === env.signer)) fail('ROLE_CONFLICT', `key ${env.signer} approved request ${req.request_id} and may not also attest it`);
+  const next: WithdrawalRecord = {
+    ...req,
+    attestations: [...(req.attestations ?? []), { key_id: env.signer, attestation_type: b.attestation_type, claim_ref: b.claim_ref, height: ctx.height, tx_hash: ctx.txHash }],
+  };
+  const t = attestationTally(s, vault, next) as NonNullable<ReturnType<typeof attestationTally>>;
+  const out = decide(s, vault, next, ctx, ctx.txHash);
+  return {
+    apply: (w) => {
+      if (out.kind === 'wait') w.putRequest(next);
+      else out.apply(w);
+    },
+    data: { request_id: req.request_id, status: out.kind === 'wait' ? 'pending' : out.status },
+    events: [
+      ev('custody.withdrawal_attested', [['request_id', req.request_id], ['key_id', env.signer], ['attestation_type', b.attestation_type], ['attestations', t.counted.length], ['threshold', t.threshold]]),
+      ...out.events,
+    ],
+  };
+}
+
+function withdrawalCancel(s: EngineState, env: SignedEnvelope<'withdrawal.cancel'>, ctx: TxContext): Effect {
+  const b = env.body;
+  const req = hasOwn(s.requests, b.request_id) ? s.requests[b.request_id] : undefined;
+  if (!req) fail('REQUEST_NOT_FOUND', `no withdrawal request ${JSON.stringify(b.request_id.slice(0, 64))}`);
+  if (req.status !== 'pending' && req.status !== 'approved') fail('REQUEST_NOT_PENDING', `request ${req.request_id} is ${req.status}`);
+  if (chars(b.reason) < 1 || chars(b.reason) > MAX_REASON_CHARS) fail('INVALID_FIELD', `reason must be 1–${MAX_REASON_CHARS} characters`);
+  const roles = rolesOf(s, env.signer);
+  if (req.initiator !== env.signer && !roles.has('governance') && !roles.has('admin')) {
+    fail('NOT_AUTHORIZED', `only the initiator of request ${req.request_id}, a governance member or an admin may cancel it`);
+  }
+  const next: WithdrawalRecord = { ...req, status: 'cancelled', cancelled: { by: env.signer, reason: b.reason, height: ctx.height } };
+  delete next.executable_at;
+  return {
+    apply: (w) => w.putRequest(next),
+    data: { request_id: req.request_id, status: 'cancelled' },
+    events: [ev('security.withdrawal_cancelled', [['request_id', req.request_id], ['vault_id', req.vault_id], ['key_id', env.signer], ['reason', b.reason]])],
+  };
+}
+
+type Decision =
+  | { kind: 'wait'; events: AbciEvent[] }
+  | { kind: 'done'; status: 'approved' | 'executed' | 'failed' | 'pending'; apply: (w: Work) => void; events: AbciEvent[] };
+
+/**
+ * What happens to `req` now: still short of approvals / attestations (wait),
+ * timelocked (approved, executable_at set), executed, failed (insufficient
+ * balance, or the destination or limit no longer allowed), or — for an
+ * approved request whose approvals stopped counting — back to pending.
+ * `txHash` is the hash of the transaction that completed it, or null when the
+ * block executes a timelocked request.
+ */
+function decide(s: EngineState, vault: VaultRecord, req: WithdrawalRecord, ctx: TxContext, txHash: string | null): Decision {
+  const t = approvalTally(s, vault, req);
+  const gate = attestationTally(s, vault, req);
+  const ready = t.weight >= t.threshold && (gate === null || gate.weight >= gate.threshold);
+  const base: [string, string][] = [['request_id', req.request_id], ['vault_id', req.vault_id]];
+  if (!ready) {
+    if (req.status === 'approved') {
+      const back: WithdrawalRecord = { ...req, status: 'pending' };
+      delete back.executable_at;
+      return { kind: 'done', status: 'pending', apply: (w) => w.putRequest(back), events: [ev('security.approvals_lost', [...base, ['approvals', String(t.counted.length)], ['threshold', String(t.threshold)]])] };
+    }
+    return { kind: 'wait', events: [] };
+  }
+  const lock = vault.policy.timelock_blocks ?? 0;
+  if (req.status === 'pending' && lock > 0) {
+    const rec: WithdrawalRecord = { ...req, status: 'approved', executable_at: ctx.height + lock };
+    return { kind: 'done', status: 'approved', apply: (w) => w.putRequest(rec), events: [ev('security.timelock_started', [...base, ['executable_at', String(ctx.height + lock)]])] };
+  }
+  if ((req.executable_at ?? 0) > ctx.height) return { kind: 'wait', events: [] };
+  const amount = BigInt(req.amount);
+  const balance = hasOwn(vault.balances, req.asset) ? BigInt(vault.balances[req.asset] as string) : 0n;
+  const failWith = (code: ErrorCode, extra: [string, string][]): Decision => {
+    const rec: WithdrawalRecord = { ...req, status: 'failed', failure: code };
+    delete rec.executable_at;
+    const evs = [ev('custody.withdrawal_failed', [...base, ['failure', code], ...extra])];
+    if (code !== 'INSUFFICIENT_BALANCE') evs.push(ev('security.withdrawal_blocked', [...base, ['code', code]]));
+    return { kind: 'done', status: 'failed', apply: (w) => w.putRequest(rec), events: evs };
+  };
+  const limit = txLimitOf(vault, req.asset);
+  if (limit !== null && amount > limit) return failWith('LIMIT_EXCEEDED', [['limit', limit.toString()], ['amount', req.amount]]);
+  if (!whitelisted(vault, req.destination)) return failWith('DESTINATION_NOT_WHITELISTED', [['destination', req.destination]]);
+  if (amount > balance) return failWith('INSUFFICIENT_BALANCE', [['balance', balance.toString()], ['amount', req.amount]]);
+  const vel = velocityUse(vault, req.asset, ctx.now);
+  if (!velocityRoom(vel, amount)) {
+    if (req.status === 'approved') return { kind: 'wait', events: [] };
+    // Fully approved but the window is full: it waits (status approved) and the block retries it.
+    const rec: WithdrawalRecord = { ...req, status: 'approved', executable_at: ctx.height + 1 };
+    return { kind: 'done', status: 'approved', apply: (w) => w.putRequest(rec), events: [ev('security.velocity_deferred', [...base, ['code', 'VELOCITY_EXCEEDED'], ['used_amount', (vel as NonNullable<typeof vel>).used_amount.toString()], ['used_count', String((vel as NonNullable<typeof vel>).used_count)]])] };
+  }
+  const newBalance = (balance - amount).toString();
+  const vrec: VaultRecord = { ...vault, balances: { ...vault.balances, [req.asset]: newBalance } };
+  if (vel) vrec.spent = { ...(vault.spent ?? {}), [req.asset]: [...vel.kept, [ctx.now, req.amount]] };
+  const rec: WithdrawalRecord = { ...req, status: 'executed', executed_at: ctx.height, executed_tx: txHash };
+  delete rec.executable_at;
+  return {
+    kind: 'done',
+    status: 'executed',
+    apply: (w) => {
+      w.putVault(vrec);
+      w.putRequest(rec);
+    },
+    events: [
+      ev('custody.withdrawal_executed', [
+        ...base,
+        ['asset', req.asset],
+        ['amount', req.amount],
+        ['destination', req.destination],
+        ['balance', newBalance],
+      ]),
+    ],
+  };
+}
+
+export { decide as decideRequest, ROLES };
 
 function checkAsset(asset: string): void {
   if (!ASSET_RE.test(asset)) fail('INVALID_ASSET', `${JSON.stringify(asset.slice(0, 32))} is not an asset symbol (1–16 characters: A–Z, 0–9, "." or "-", starting with A–Z or 0–9)`);
@@ -602,19 +1003,22 @@ const Decimal = z.string().regex(/^(0|[1-9][0-9]*)$/);
 
 const KeyRecordSchema = z.strictObject({
   key_id: KeyId,
-  scheme: z.literal('ed25519'),
-  public_key: z.string().regex(/^[0-9a-f]{64}$/),
+  scheme: z.enum(['ed25519', 'p256', 'secp256k1']),
+  public_key: z.string().regex(/^[0-9a-f]{64,130}$/),
   label: z.string(),
   status: z.enum(['active', 'quarantined', 'revoked', 'retired']),
   roles: z.array(z.string()),
   registered_at: Height,
+  owner: z.string().optional(),
+  quarantine: z.strictObject({ reason: z.string(), since: Height, by: KeyId }).optional(),
 });
 const VaultRecordSchema = z.strictObject({
   vault_id: z.string().regex(VAULT_ID_RE),
   name: z.string(),
-  policy: z.strictObject({ approvers: z.array(KeyId).min(1).max(MAX_APPROVERS), threshold: z.number().int().min(1) }),
+  policy: POLICY_SCHEMA.extend({ approvers: z.array(KeyId).min(1).max(MAX_APPROVERS), threshold: z.number().int().min(1) }),
   balances: z.record(z.string().regex(ASSET_RE), Decimal),
   created_at: Height,
+  spent: z.record(z.string().regex(ASSET_RE), z.array(z.tuple([z.number().int(), Decimal]))).optional(),
 });
 const WithdrawalRecordSchema = z.strictObject({
   request_id: z.string().regex(REQUEST_ID_RE),
@@ -627,10 +1031,13 @@ const WithdrawalRecordSchema = z.strictObject({
   created_at: Height,
   created_tx: TxHash,
   approvals: z.array(z.strictObject({ key_id: KeyId, height: Height, tx_hash: TxHash })),
-  status: z.enum(['pending', 'executed', 'failed']),
+  status: z.enum(['pending', 'approved', 'executed', 'failed', 'cancelled']),
   executed_at: Height.nullable(),
   executed_tx: TxHash.nullable(),
   failure: z.string().nullable(),
+  attestations: z.array(z.strictObject({ key_id: KeyId, attestation_type: z.string(), claim_ref: z.string(), height: Height, tx_hash: TxHash })).optional(),
+  executable_at: Height.optional(),
+  cancelled: z.strictObject({ by: KeyId, reason: z.string(), height: Height }).optional(),
 });
 const EngineStateSchema = z.strictObject({
   chain_id: z.string(),

@@ -145,3 +145,26 @@ describe('entry proofs', () => {
     );
   });
 });
+
+describe('RootCache (incremental root)', () => {
+  it('gives exactly stateRoot and entryProof after random inserts and updates', async () => {
+    const { RootCache, stateRoot: sr, entryProof: ep } = await import('./state-root.js');
+    const { genesisState } = await import('./genesis.js');
+    const { testGenesis, testKey } = await import('./testkit.js');
+    const s = genesisState(testGenesis());
+    const cache = RootCache.fromState(s);
+    let x = 7;
+    const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648);
+    for (let step = 0; step < 300; step++) {
+      const id = `v${rnd() % 97}`.padEnd(3, '0');
+      const rec = { vault_id: id, name: 'n', policy: { approvers: [testKey(2).keyId], threshold: 1 }, balances: { USD: String(rnd() % 1000) }, created_at: step };
+      s.vaults[id] = rec;
+      cache.set(`vault/${id}`, rec);
+      if (step % 17 === 0) {
+        expect(toHex(cache.root())).toBe(toHex(sr(s)));
+        expect(cache.proof(`vault/${id}`)).toEqual(ep(s, `vault/${id}`));
+      }
+    }
+    expect(toHex(cache.root())).toBe(toHex(sr(s)));
+  });
+});

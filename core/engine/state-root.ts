@@ -183,3 +183,119 @@ export function verifyEntryProof(root: Uint8Array | string, key: string, value: 
     return false;
   }
 }
+
+// ─── Incremental root ──────────────────────────────────────────────────────
+
+/** Fast key order: UTF-16 order equals UTF-8 byte order for strings without surrogates (all state keys are ASCII). */
+function compareKeys(a: string, b: string): number {
+  if (/[\ud800-\udfff]/.test(a) || /[\ud800-\udfff]/.test(b)) return compareUtf8(a, b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The same root as stateRoot(), maintained incrementally: leaf hashes are
+ * cached per entry and the hashes of full, aligned subtrees of the RFC 6962
+ * tree (2^j leaves starting at a multiple of 2^j) are cached per level. A
+ * changed entry invalidates the log2(n) subtrees above it; an inserted entry
+ * invalidates the subtrees at and to the right of its position (their leaves
+ * shift). The tree definition and proofs are exactly those of stateRoot().
+ */
+export class RootCache {
+  private keys: string[] = [];
+  /** levels[0] = leaf hashes in key order; levels[j][k] = hash of leaves [k·2^j, (k+1)·2^j), or undefined. */
+  private levels: (Uint8Array | undefined)[][] = [[]];
+
+  static fromState(state: EngineState): RootCache {
+    const c = new RootCache();
+    const entries = stateEntries(state);
+    c.keys = entries.map((e) => e.key);
+    c.levels = [entries.map((e) => leafHash(e.key, e.value))];
+    return c;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  private find(key: string): { found: boolean; index: number } {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareKeys(this.keys[mid] as string, key);
+      if (c === 0) return { found: true, index: mid };
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return { found: false, index: lo };
+  }
+
+  /** Set (or insert) the entry `key` to the canonical JSON of `json`. Entries are never removed from the state. */
+  set(key: string, json: unknown): void {
+    const leaf = leafHash(key, canonicalBytes(json));
+    const { found, index } = this.find(key);
+    const l0 = this.levels[0] as (Uint8Array | undefined)[];
+    if (found) {
+      l0[index] = leaf;
+      for (let j = 1; j < this.levels.length; j++) {
+        const lvl = this.levels[j] as (Uint8Array | undefined)[];
+        const k = index >>> j;
+        if (k < lvl.length) lvl[k] = undefined;
+      }
+      return;
+    }
+    this.keys.splice(index, 0, key);
+    l0.splice(index, 0, leaf);
+    for (let j = 1; j < this.levels.length; j++) {
+      const lvl = this.levels[j] as (Uint8Array | undefined)[];
+      const keep = Math.floor(index / 2 ** j);
+      if (lvl.length > keep) lvl.length = keep;
+    }
+  }
+
+  private full(j: number, k: number): Uint8Array {
+    if (j === 0) return this.levels[0]![k] as Uint8Array;
+    let lvl = this.levels[j];
+    if (!lvl) {
+      lvl = [];
+      this.levels[j] = lvl;
+    }
+    let h = lvl[k];
+    if (h === undefined) {
+      h = nodeHash(this.full(j - 1, 2 * k), this.full(j - 1, 2 * k + 1));
+      while (lvl.length < k) lvl.push(undefined);
+      lvl[k] = h;
+    }
+    return h;
+  }
+
+  private mth(lo: number, hi: number): Uint8Array {
+    const n = hi - lo;
+    if ((n & (n - 1)) === 0) {
+      const j = 31 - Math.clz32(n);
+      if (lo % n === 0) return this.full(j, lo / n);
+    }
+    const k = splitPoint(n);
+    return nodeHash(this.mth(lo, lo + k), this.mth(lo + k, hi));
+  }
+
+  root(): Uint8Array {
+    if (this.keys.length === 0) return sha256(new Uint8Array(0));
+    return this.mth(0, this.keys.length);
+  }
+
+  private path(m: number, lo: number, hi: number): Uint8Array[] {
+    const n = hi - lo;
+    if (n <= 1) return [];
+    const k = splitPoint(n);
+    if (m < k) return [...this.path(m, lo, lo + k), this.mth(lo + k, hi)];
+    return [...this.path(m - k, lo + k, hi), this.mth(lo, lo + k)];
+  }
+
+  /** The same proof entryProof(state, key) gives, from the cache. */
+  proof(key: string): EntryProof | null {
+    const { found, index } = this.find(key);
+    if (!found) return null;
+    return { key, leaf_index: index, tree_size: this.keys.length, audit_path: this.path(index, 0, this.keys.length).map(toHex) };
+  }
+}

@@ -132,9 +132,59 @@ export interface TxBodies {
   'withdrawal.create': { vault_id: string; asset: string; amount: string; destination: string; memo: string };
   /** Approve a pending withdrawal. Signed by an approver of the vault's policy. */
   'withdrawal.approve': { request_id: string };
+  /** Set a key's roles and owner. Signed by a chain admin. */
+  'key.set_roles': { key_id: string; roles: Role[]; owner?: string };
+  /** Replace a vault's policy (approvers, threshold and the optional controls). Signed by a chain admin. */
+  'vault.set_policy': { vault_id: string; policy: VaultPolicy };
+  /** Attest a claim for a pending withdrawal. Signed by an attester of the vault's attestation gate. */
+  'withdrawal.attest': { request_id: string; attestation_type: string; claim_ref: string };
+  /** Cancel a pending (or timelocked) withdrawal. Signed by its initiator, a governance member or an admin. */
+  'withdrawal.cancel': { request_id: string; reason: string };
+  /** Quarantine a key: its approvals and attestations stop counting. Signed by a governance member or an admin. */
+  'key.quarantine': { key_id: string; reason: string };
+  /** Release a quarantined key. Signed by a governance member or an admin. */
+  'key.release': { key_id: string; reason: string };
 }
 export type TxType = keyof TxBodies;
-export const TX_TYPES: readonly TxType[] = ['key.register', 'vault.create', 'vault.fund', 'withdrawal.create', 'withdrawal.approve'];
+export const TX_TYPES: readonly TxType[] = [
+  'key.register',
+  'vault.create',
+  'vault.fund',
+  'withdrawal.create',
+  'withdrawal.approve',
+  'key.set_roles',
+  'vault.set_policy',
+  'withdrawal.attest',
+  'withdrawal.cancel',
+  'key.quarantine',
+  'key.release',
+];
+
+/** The roles a key can hold (docs/policy.md). */
+export const ROLES = ['initiator', 'approver', 'attester', 'custodian', 'governance', 'operator', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * A vault's policy. `approvers` and `threshold` are the issue-2 M-of-N; every
+ * other field is an opt-in control, absent = off.
+ */
+export interface VaultPolicy {
+  approvers: string[];
+  /** In weight units when `weights` is set, else a count of distinct owners. */
+  threshold: number;
+  /** key id → weight (positive integer); approvers not listed weigh 1. */
+  weights?: Record<string, number>;
+  /** Blocks between the last counting approval and execution; 0/absent = execute at once. */
+  timelock_blocks?: number;
+  /** asset → largest amount of one withdrawal (decimal base units). */
+  tx_limits?: Record<string, string>;
+  /** asset → rolling-window limits in block time (seconds), enforced at execution. */
+  velocity?: Record<string, { window_seconds: number; max_amount?: string; max_count?: number }>;
+  /** When set, withdrawals may only go to these destinations. */
+  whitelist?: string[];
+  /** When set, a request needs `threshold` attestations of `type` from distinct attesters (owners) before it executes. */
+  attestation?: { type: string; attesters: string[]; threshold: number };
+}
 
 // ─── State ─────────────────────────────────────────────────────────────────
 
@@ -164,18 +214,33 @@ export interface KeyRecord {
   status: KeyStatus;
   roles: string[];
   registered_at: number;
+  /** The person or organisation holding the key: keys of one owner count once toward a threshold. Absent = the key is its own owner. */
+  owner?: string;
+  /** Set while quarantined: why, and the height it began. */
+  quarantine?: { reason: string; since: number; by: string };
 }
 
 export interface VaultRecord {
   vault_id: string;
   name: string;
-  policy: { approvers: string[]; threshold: number };
+  policy: VaultPolicy;
   /** asset → decimal string of base units. */
   balances: Record<string, string>;
   created_at: number;
+  /** asset → executed withdrawals inside the velocity window: [block time in seconds, amount]. Present only with a velocity policy. */
+  spent?: Record<string, [number, string][]>;
 }
 
-export type RequestStatus = 'pending' | 'executed' | 'failed';
+/** pending → (approved: timelocked / waiting for velocity room) → executed | failed; pending/approved → cancelled. */
+export type RequestStatus = 'pending' | 'approved' | 'executed' | 'failed' | 'cancelled';
+
+export interface AttestationRecord {
+  key_id: string;
+  attestation_type: string;
+  claim_ref: string;
+  height: number;
+  tx_hash: string;
+}
 
 export interface ApprovalRecord {
   key_id: string;
@@ -199,6 +264,12 @@ export interface WithdrawalRecord {
   executed_at: number | null;
   executed_tx: string | null;
   failure: string | null;
+  /** Attestations given (only when the vault has an attestation gate). */
+  attestations?: AttestationRecord[];
+  /** Height from which a fully approved, timelocked request may execute. */
+  executable_at?: number;
+  /** Who cancelled it and why. */
+  cancelled?: { by: string; reason: string; height: number };
 }
 
 export interface AccountRecord {

@@ -15,6 +15,7 @@ import { CharterError } from '../errors.js';
 import { canonicalBytes, bytesEqual, concatBytes, fromUtf8, sha256, toHex, utf8 } from '../codec/index.js';
 import { ENVELOPE_VERSION, TX_TYPES } from '../engine/types.js';
 import type { SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../engine/types.js';
+import { CONTROL_BODY_SCHEMAS } from '../engine/bodies.js';
 
 export const SIGNING_DOMAIN = 'charter/tx/v1';
 
@@ -92,6 +93,7 @@ export const BODY_SCHEMAS: { [T in TxType]: z.ZodType<TxBodies[T]> } = {
   'vault.fund': z.strictObject({ vault_id: str, asset: str, amount: str }),
   'withdrawal.create': z.strictObject({ vault_id: str, asset: str, amount: str, destination: str, memo: str }),
   'withdrawal.approve': z.strictObject({ request_id: str }),
+  ...CONTROL_BODY_SCHEMAS,
 };
 
 function malformed(message: string): CharterError {
