@@ -133,6 +133,19 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'explorer.block': async (i) => explorer.block(i.height),
     'explorer.tx': async (i) => explorer.tx(i.hash),
     'evidence.exportWithdrawal': async (i) => evidence.exportWithdrawal(i.requestId),
+    'security.events': async (i) => {
+      const client = await chain.get();
+      const page = await client.securityEvents({
+        ...(i.kind ? { kind: i.kind } : {}),
+        ...(i.keyId ? { key: i.keyId } : {}),
+        ...(i.vaultId ? { vault: i.vaultId } : {}),
+        ...(i.fromHeight !== undefined ? { from: i.fromHeight } : {}),
+        ...(i.toHeight !== undefined ? { to: i.toHeight } : {}),
+        ...(i.before !== undefined ? { before: i.before } : {}),
+        limit: i.limit,
+      });
+      return { height: page.height, events: page.events, nextBefore: page.nextBefore };
+    },
     'audit.list': async (i) => ({ entries: audit.list(i.limit) }),
     'audit.verify': async () => audit.verify(),
     'output.recent': async () => ({ lines: out.recent() }),

@@ -172,6 +172,24 @@ export const OutputLine = z.object({
 });
 export type OutputLine = z.infer<typeof OutputLine>;
 
+/** One rejection or control change, as the node persisted it (engine `security.*` events). */
+export const SecurityEventView = z.object({
+  seq: z.number().int().nonnegative(),
+  height: Height,
+  /** Null for block-level events (a lapse, a timelocked execution). */
+  txIndex: z.number().int().nonnegative().nullable(),
+  txHash: z.string().nullable(),
+  /** e.g. "security.tx_rejected", "security.key_quarantined". */
+  kind: z.string(),
+  keyId: z.string().nullable(),
+  vaultId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  proposalId: z.string().nullable(),
+  code: z.string().nullable(),
+  attributes: z.array(z.object({ key: z.string(), value: z.string() })),
+});
+export type SecurityEventView = z.infer<typeof SecurityEventView>;
+
 export const Settings = z.object({ theme: z.enum(['dark', 'light']) });
 export type Settings = z.infer<typeof Settings>;
 
@@ -250,6 +268,17 @@ export const methods = {
     /** Where the workspace's content-addressed store keeps a copy. */
     artifact: z.string(),
   })),
+
+  'security.events': op('Security events of the connected node, newest first, filtered by kind, key, vault and height', z.object({
+    kind: z.string().regex(/^(security\.)?[a-z][a-z0-9_]{0,63}$/, 'an event kind such as tx_rejected').optional(),
+    keyId: KeyId.optional(),
+    vaultId: VaultId.optional(),
+    fromHeight: Height.optional(),
+    toHeight: Height.optional(),
+    /** Paging: events older than this seq (the previous page's nextBefore). */
+    before: z.number().int().positive().optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+  }).strict(), z.object({ height: Height, events: z.array(SecurityEventView), nextBefore: z.number().int().nullable() })),
 
   'audit.list': op('Audit log entries, newest first', z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(), z.object({ entries: z.array(AuditEntry) })),
   'audit.verify': op('Check the audit log\'s hash chain', Empty, z.object({

@@ -49,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   { id: 'view.togglePanel', category: 'View', title: 'Toggle Panel', keybinding: 'Ctrl+J', run: togglePanel },
   { id: 'view.showOutput', category: 'View', title: 'Show Output', keybinding: 'Ctrl+Shift+U', run: () => showPanel('output') },
   { id: 'view.showAudit', category: 'View', title: 'Show Audit Log', keybinding: 'Ctrl+Shift+Y', run: () => showPanel('audit') },
+  { id: 'view.showSecurity', category: 'View', title: 'Show Security Events', keybinding: 'Ctrl+K S', run: () => showPanel('security') },
   { id: 'editor.nextTab', category: 'View', title: 'Open Next Editor Tab', keybinding: 'Ctrl+PageDown', run: () => cycleTab(1) },
   { id: 'editor.previousTab', category: 'View', title: 'Open Previous Editor Tab', keybinding: 'Ctrl+PageUp', run: () => cycleTab(-1) },
   {

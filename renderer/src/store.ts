@@ -34,7 +34,7 @@ export type DialogState =
   | { kind: 'approve'; requestId: string }
   | null;
 
-export type PanelTab = 'output' | 'audit';
+export type PanelTab = 'output' | 'audit' | 'security';
 export type Theme = Settings['theme'];
 export type Resource = 'keys' | 'custody' | 'node' | 'explorer' | 'audit' | 'output' | 'settings' | 'app';
 

@@ -331,6 +331,7 @@ test('the command palette lists every action with its keybinding; the theme pers
     ['Custody: New Withdrawal…', 'Ctrl+K W'],
     ['Audit: Verify Audit Log Chain', 'Ctrl+K A'],
     ['View: Show Nodes', 'Ctrl+Shift+9'],
+    ['View: Show Security Events', 'Ctrl+K S'],
   ] as const) {
     const option = palette.getByRole('option', { name: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) });
     await expect(option).toContainText(keys);
@@ -339,6 +340,14 @@ test('the command palette lists every action with its keybinding; the theme pers
   await expect(palette.getByRole('option')).toHaveCount(1);
   await page.keyboard.press('Escape');
   await expect(palette).toBeHidden();
+
+  // The Security events panel: filterable; a fresh chain has none (check-time refusals never reach a block).
+  await page.getByRole('tablist', { name: 'Panel' }).getByRole('tab', { name: 'Security events' }).click();
+  const filter = page.getByRole('form', { name: 'Filter security events' });
+  await expect(filter.getByLabel('Kind')).toBeVisible();
+  await filter.getByLabel('Kind').fill('key_quarantined');
+  await filter.getByRole('button', { name: 'Filter' }).click();
+  await expect(page.getByText('No security events match this filter.')).toBeVisible();
 
   // Theme: the status bar says which; the toggle persists through settings.set.
   const status = page.getByRole('contentinfo', { name: 'Status bar' });

@@ -2,10 +2,12 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useActions, verifyAuditChain } from '../actions.js';
 import { useStore, type PanelTab } from '../store.js';
 import { Empty, ErrorAlert, formatTime, Icon, Loading } from './common.js';
+import { SecurityEventsView } from './SecurityEvents.js';
 
 const PANEL_TABS: { id: PanelTab; title: string }[] = [
   { id: 'output', title: 'Output' },
   { id: 'audit', title: 'Audit log' },
+  { id: 'security', title: 'Security events' },
 ];
 
 const MIN_PANEL = 100;
@@ -105,6 +107,9 @@ export function Panel() {
       </div>
       <div id="panel-audit" role="tabpanel" aria-labelledby="panel-tab-audit" hidden={panelTab !== 'audit'} className="panel-body">
         <AuditView />
+      </div>
+      <div id="panel-security" role="tabpanel" aria-labelledby="panel-tab-security" hidden={panelTab !== 'security'} className="panel-body">
+        {panelTab === 'security' ? <SecurityEventsView /> : null}
       </div>
     </section>
   );
