@@ -10,8 +10,22 @@ function hasOwn(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
 
+/**
+ * The value under `k` in a state map, or undefined. Maps of a working state
+ * are copy-on-write overlays whose prototype is the committed map, so this
+ * looks at own properties along the chain, never at Object.prototype.
+ */
+export function lookup<V>(map: Record<string, V>, k: string): V | undefined {
+  let o: object | null = map;
+  while (o !== null && o !== Object.prototype) {
+    if (hasOwn(o, k)) return (o as Record<string, V>)[k];
+    o = Object.getPrototypeOf(o) as object | null;
+  }
+  return undefined;
+}
+
 export function keyOf(s: EngineState, id: string): KeyRecord | undefined {
-  return hasOwn(s.keys, id) ? s.keys[id] : undefined;
+  return lookup(s.keys, id);
 }
 
 /** The owner a key counts as: its `owner`, or itself. */

@@ -23,7 +23,7 @@ import { decodeTx, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../
 import { POLICY_SCHEMA } from './bodies.js';
 import { genesisHash, genesisState, labelOk, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
 import { compareUtf8, RootCache } from './state-root.js';
-import { approvalTally, attestationTally, keyOf, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
+import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
 import { precheckRequest } from './simulate.js';
 import type {
   AbciEvent,
@@ -69,8 +69,8 @@ export interface EngineOptions {
 type MapName = 'keys' | 'accounts' | 'vaults' | 'requests';
 
 /**
- * Copy-on-write writes to a working state: a map is shallow-copied the first
- * time it is written in this working copy, records are always replaced,
+ * Copy-on-write writes to a working state: a map gets an overlay object (its
+ * prototype the base map) the first time it is written, records are always replaced,
  * never mutated, so the base state stays intact without a deep clone. Every
  * write records the state-root entry it touches.
  */
@@ -86,10 +86,26 @@ export class Work {
   }
   private map<K extends MapName>(name: K): EngineState[K] {
     if (!this.owned.has(name)) {
-      this.s[name] = { ...this.s[name] } as EngineState[K];
+      // An overlay: reads fall through to the base map, writes stay here.
+      this.s[name] = Object.create(this.s[name]) as EngineState[K];
       this.owned.add(name);
     }
     return this.s[name];
+  }
+  /**
+   * Fold the overlays into their base maps (O(writes)) and return the state.
+   * Only for the pending block at commit: the base is the committed state
+   * being replaced.
+   */
+  flatten(): EngineState {
+    for (const name of this.owned) {
+      const overlay = this.s[name] as Record<string, unknown>;
+      const base = Object.getPrototypeOf(overlay) as Record<string, unknown>;
+      for (const k of Object.keys(overlay)) base[k] = overlay[k];
+      (this.s as unknown as Record<string, unknown>)[name] = base;
+    }
+    this.owned.clear();
+    return this.s;
   }
   putKey(r: KeyRecord): void {
     this.map('keys')[r.key_id] = r;
@@ -287,7 +303,7 @@ export class CustodyEngine implements Application {
 
   commit(): { retainHeight: number } {
     if (this.pending === null) throw new CharterError('INVALID_INPUT', 'commit without a finalized block');
-    this.committed = this.pending.work.s;
+    this.committed = this.pending.work.flatten();
     this.committedApproved = this.pending.work.approved;
     this.committedRoot = this.pending.root;
     this.pending = null;
@@ -356,7 +372,7 @@ export class CustodyEngine implements Application {
       case 'key':
         if (rest.length === 1 && arg) {
           noSearch();
-          const k = hasOwn(s.keys, arg) ? s.keys[arg] : undefined;
+          const k = lookup(s.keys, arg);
           if (!k) fail('UNKNOWN_SIGNER', `no key ${arg} is registered`);
           return k;
         }
@@ -373,14 +389,14 @@ export class CustodyEngine implements Application {
         if (rest.length === 1 && arg) {
           noSearch();
           if (!KEY_ID_RE.test(arg)) fail('INVALID_FIELD', `${JSON.stringify(arg)} is not a key id (40 lower-case hex digits)`);
-          const a = hasOwn(s.accounts, arg) ? s.accounts[arg] : undefined;
+          const a = lookup(s.accounts, arg);
           return { key_id: arg, nonce: a ? a.nonce : 0 };
         }
         break;
       case 'vault':
         if (rest.length === 1 && arg) {
           noSearch();
-          const v = hasOwn(s.vaults, arg) ? s.vaults[arg] : undefined;
+          const v = lookup(s.vaults, arg);
           if (!v) fail('VAULT_NOT_FOUND', `no vault ${arg}`);
           return v;
         }
@@ -396,7 +412,7 @@ export class CustodyEngine implements Application {
       case 'request':
         if (rest.length === 1 && arg) {
           noSearch();
-          const r = hasOwn(s.requests, arg) ? s.requests[arg] : undefined;
+          const r = lookup(s.requests, arg);
           if (!r) fail('REQUEST_NOT_FOUND', `no withdrawal request ${arg}`);
           return r;
         }
@@ -404,7 +420,7 @@ export class CustodyEngine implements Application {
       case 'precheck':
         if (rest.length === 1 && arg) {
           noSearch();
-          if (!hasOwn(s.requests, arg)) fail('REQUEST_NOT_FOUND', `no withdrawal request ${arg}`);
+          if (lookup(s.requests, arg) === undefined) fail('REQUEST_NOT_FOUND', `no withdrawal request ${arg}`);
           return precheckRequest(s, arg, { height: s.height + 1, time: s.time });
         }
         break;
@@ -415,7 +431,7 @@ export class CustodyEngine implements Application {
             const m = /^vault=([a-z0-9-]+)$/.exec(search);
             if (!m) fail('UNKNOWN_QUERY', `unknown parameters ${JSON.stringify(search)}; /requests takes ?vault=<vault id>`);
             vault = m[1] as string;
-            if (!hasOwn(s.vaults, vault)) fail('VAULT_NOT_FOUND', `no vault ${vault}`);
+            if (lookup(s.vaults, vault) === undefined) fail('VAULT_NOT_FOUND', `no vault ${vault}`);
           }
           return Object.keys(s.requests)
             .map((id) => s.requests[id] as WithdrawalRecord)
@@ -517,7 +533,7 @@ export function validateTx(s: EngineState, env: SignedEnvelope | UnsignedEnvelop
   if (verifier !== null && !verifyEnvelope(verifier, env as SignedEnvelope, key)) {
     fail('BAD_SIGNATURE', `the signature does not verify for key ${env.signer}`);
   }
-  const account = hasOwn(s.accounts, env.signer) ? s.accounts[env.signer] : undefined;
+  const account = lookup(s.accounts, env.signer);
   const expectedNonce = (account ? account.nonce : 0) + 1;
   if (env.nonce !== expectedNonce) fail('BAD_NONCE', `nonce ${env.nonce}; the next nonce of key ${env.signer} is ${expectedNonce}`);
   requireRole(s, env.signer, env.type);
@@ -592,7 +608,7 @@ function keyRegister(s: EngineState, env: SignedEnvelope<'key.register'>, ctx: T
   if (!isValidPublicKey(b.scheme, pk)) fail('INVALID_KEY', 'public_key is not a valid Ed25519 point (canonical encoding, not of small order)');
   if (!labelOk(b.label)) fail('INVALID_FIELD', 'label must be 1–64 characters');
   const id = keyIdOf(b.scheme, pk);
-  if (hasOwn(s.keys, id)) fail('KEY_EXISTS', `key ${id} is already registered`);
+  if (lookup(s.keys, id) !== undefined) fail('KEY_EXISTS', `key ${id} is already registered`);
   const rec: KeyRecord = { key_id: id, scheme: b.scheme, public_key: b.public_key, label: b.label, status: 'active', roles: [...DEFAULT_KEY_ROLES], registered_at: ctx.height };
   return {
     apply: (w) => w.putKey(rec),
@@ -716,7 +732,7 @@ function vaultCreate(s: EngineState, env: SignedEnvelope<'vault.create'>, ctx: T
   const b = env.body;
   if (!VAULT_ID_RE.test(b.vault_id)) fail('INVALID_FIELD', 'vault_id must be 2–32 characters: a–z, 0–9 or "-", starting with a letter or digit');
   if (!labelOk(b.name)) fail('INVALID_FIELD', 'name must be 1–64 characters');
-  if (hasOwn(s.vaults, b.vault_id)) fail('VAULT_EXISTS', `vault ${b.vault_id} already exists`);
+  if (lookup(s.vaults, b.vault_id) !== undefined) fail('VAULT_EXISTS', `vault ${b.vault_id} already exists`);
   const policy = checkPolicy(s, { approvers: b.policy.approvers, threshold: b.policy.threshold });
   const vault: VaultRecord = { vault_id: b.vault_id, name: b.name, policy, balances: {}, created_at: ctx.height };
   return {
@@ -735,7 +751,7 @@ function vaultCreate(s: EngineState, env: SignedEnvelope<'vault.create'>, ctx: T
 
 function vaultSetPolicy(s: EngineState, env: SignedEnvelope<'vault.set_policy'>): Effect {
   const b = env.body;
-  const vault = hasOwn(s.vaults, b.vault_id) ? s.vaults[b.vault_id] : undefined;
+  const vault = lookup(s.vaults, b.vault_id);
   if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(b.vault_id.slice(0, 64))}`);
   const policy = checkPolicy(s, b.policy);
   const rec: VaultRecord = { ...vault, policy };
@@ -761,7 +777,7 @@ function controlNames(p: VaultPolicy): string[] {
 function vaultFund(s: EngineState, env: SignedEnvelope<'vault.fund'>): Effect {
   if (!s.params.faucet) fail('FAUCET_DISABLED', 'this chain has no faucet (params.faucet is false)');
   const b = env.body;
-  const vault = hasOwn(s.vaults, b.vault_id) ? s.vaults[b.vault_id] : undefined;
+  const vault = lookup(s.vaults, b.vault_id);
   if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(b.vault_id)}`);
   checkAsset(b.asset);
   checkAmount(b.amount);
@@ -777,7 +793,7 @@ function vaultFund(s: EngineState, env: SignedEnvelope<'vault.fund'>): Effect {
 
 function withdrawalCreate(s: EngineState, env: SignedEnvelope<'withdrawal.create'>, ctx: TxContext): Effect {
   const b = env.body;
-  const vault = hasOwn(s.vaults, b.vault_id) ? s.vaults[b.vault_id] : undefined;
+  const vault = lookup(s.vaults, b.vault_id);
   if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(b.vault_id)}`);
   checkAsset(b.asset);
   checkAmount(b.amount);
@@ -790,7 +806,7 @@ function withdrawalCreate(s: EngineState, env: SignedEnvelope<'withdrawal.create
   const balance = hasOwn(vault.balances, b.asset) ? BigInt(vault.balances[b.asset] as string) : 0n;
   if (amount > balance) fail('INSUFFICIENT_BALANCE', `vault ${b.vault_id} holds ${balance} ${b.asset}; the request is for ${b.amount}`);
   const id = requestIdOf(unsignedOf(env) as UnsignedEnvelope<'withdrawal.create'>);
-  if (hasOwn(s.requests, id)) fail('REQUEST_EXISTS', `request ${id} already exists`);
+  if (lookup(s.requests, id) !== undefined) fail('REQUEST_EXISTS', `request ${id} already exists`);
   const record: WithdrawalRecord = {
     request_id: id,
     vault_id: b.vault_id,
@@ -825,7 +841,7 @@ function withdrawalCreate(s: EngineState, env: SignedEnvelope<'withdrawal.create
 }
 
 function pendingRequest(s: EngineState, id: string): { req: WithdrawalRecord; vault: VaultRecord } {
-  const req = hasOwn(s.requests, id) ? s.requests[id] : undefined;
+  const req = lookup(s.requests, id);
   if (!req) fail('REQUEST_NOT_FOUND', `no withdrawal request ${JSON.stringify(id.slice(0, 64))}`);
   if (req.status !== 'pending') fail('REQUEST_NOT_PENDING', `request ${id} is ${req.status}`);
   return { req, vault: s.vaults[req.vault_id] as VaultRecord };
@@ -887,7 +903,7 @@ function withdrawalAttest(s: EngineState, env: SignedEnvelope<'withdrawal.attest
 
 function withdrawalCancel(s: EngineState, env: SignedEnvelope<'withdrawal.cancel'>, ctx: TxContext): Effect {
   const b = env.body;
-  const req = hasOwn(s.requests, b.request_id) ? s.requests[b.request_id] : undefined;
+  const req = lookup(s.requests, b.request_id);
   if (!req) fail('REQUEST_NOT_FOUND', `no withdrawal request ${JSON.stringify(b.request_id.slice(0, 64))}`);
   if (req.status !== 'pending' && req.status !== 'approved') fail('REQUEST_NOT_PENDING', `request ${req.request_id} is ${req.status}`);
   if (chars(b.reason) < 1 || chars(b.reason) > MAX_REASON_CHARS) fail('INVALID_FIELD', `reason must be 1–${MAX_REASON_CHARS} characters`);
@@ -1064,7 +1080,7 @@ function checkStateConsistency(s: EngineState): void {
   };
   for (const id of Object.keys(s.keys)) if ((s.keys[id] as { key_id: string }).key_id !== id) bad(`keys.${id} has another key_id`);
   for (const id of Object.keys(s.accounts)) if ((s.accounts[id] as { key_id: string }).key_id !== id) bad(`accounts.${id} has another key_id`);
-  for (const id of s.admins) if (!hasOwn(s.keys, id)) bad(`admin ${id} is not a registered key`);
+  for (const id of s.admins) if (lookup(s.keys, id) === undefined) bad(`admin ${id} is not a registered key`);
   for (const id of Object.keys(s.vaults)) {
     const v = s.vaults[id] as VaultRecord;
     if (v.vault_id !== id) bad(`vaults.${id} has another vault_id`);
@@ -1073,6 +1089,6 @@ function checkStateConsistency(s: EngineState): void {
   for (const id of Object.keys(s.requests)) {
     const r = s.requests[id] as WithdrawalRecord;
     if (r.request_id !== id) bad(`requests.${id} has another request_id`);
-    if (!hasOwn(s.vaults, r.vault_id)) bad(`requests.${id} refers to unknown vault ${r.vault_id}`);
+    if (lookup(s.vaults, r.vault_id) === undefined) bad(`requests.${id} refers to unknown vault ${r.vault_id}`);
   }
 }

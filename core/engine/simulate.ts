@@ -6,7 +6,7 @@
  */
 import { CharterError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import { approvalTally, attestationTally, keyOf, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
+import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
 import { validateTx } from './engine.js';
 import type { EngineState, SignedEnvelope, UnsignedEnvelope, VaultRecord, WithdrawalRecord } from './types.js';
 
@@ -88,7 +88,7 @@ export function requestControls(s: EngineState, vault: VaultRecord, req: Withdra
 
 /** The control list of a pending (or any) request at `at`. Throws CharterError('REQUEST_NOT_FOUND') for an unknown id. */
 export function precheckRequest(s: EngineState, requestId: string, at: At): SimulateResult & { request_id: string; status: string } {
-  const req = hasOwn(s.requests, requestId) ? s.requests[requestId] : undefined;
+  const req = lookup(s.requests, requestId);
   if (!req) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
   const vault = s.vaults[req.vault_id] as VaultRecord;
   const controls = requestControls(s, vault, req, at);
@@ -126,7 +126,7 @@ export function simulate(state: EngineState, env: SignedEnvelope | UnsignedEnvel
   }
   let controls: ControlVerdict[] = [];
   const b = env.body as { request_id?: string; vault_id?: string; asset?: string; amount?: string; destination?: string; memo?: string };
-  if ((env.type === 'withdrawal.approve' || env.type === 'withdrawal.attest') && typeof b.request_id === 'string' && hasOwn(s.requests, b.request_id)) {
+  if ((env.type === 'withdrawal.approve' || env.type === 'withdrawal.attest') && typeof b.request_id === 'string' && lookup(s.requests, b.request_id) !== undefined) {
     const req = s.requests[b.request_id] as WithdrawalRecord;
     const vault = s.vaults[req.vault_id] as VaultRecord;
     const next: WithdrawalRecord =
@@ -134,7 +134,7 @@ export function simulate(state: EngineState, env: SignedEnvelope | UnsignedEnvel
         ? { ...req, approvals: [...req.approvals, { key_id: env.signer, height: at.height, tx_hash: '0'.repeat(64) }] }
         : { ...req, attestations: [...(req.attestations ?? []), { key_id: env.signer, attestation_type: String((env.body as { attestation_type?: string }).attestation_type), claim_ref: '', height: at.height, tx_hash: '0'.repeat(64) }] };
     controls = requestControls(s, vault, code === null ? next : req, at);
-  } else if (env.type === 'withdrawal.create' && typeof b.vault_id === 'string' && hasOwn(s.vaults, b.vault_id)) {
+  } else if (env.type === 'withdrawal.create' && typeof b.vault_id === 'string' && lookup(s.vaults, b.vault_id) !== undefined) {
     const vault = s.vaults[b.vault_id] as VaultRecord;
     const req: WithdrawalRecord = {
       request_id: 'wr-' + '0'.repeat(24), vault_id: b.vault_id, asset: String(b.asset), amount: String(b.amount), destination: String(b.destination), memo: String(b.memo),
