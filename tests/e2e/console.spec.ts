@@ -148,7 +148,7 @@ function ed25519Verify(publicKeyHex: string, messageHex: string, signatureHex: s
 
 test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, explores the block and exports evidence', async ({ page, console }) => {
   await openConsole(page, console);
-  const withdrawal: Withdrawal = { asset: 'USDC', amount: '2500', destination: 'acct-0xDEADBEEF', memo: 'Payroll March', initiator: 'alice' };
+  const withdrawal: Withdrawal = { asset: 'USDC', amount: '2500', destination: 'acct-0xDEADBEEF', memo: 'Payroll March', initiator: 'carol' };
 
   // 1. Three software keys under the same passphrase.
   await showView(page, 'Keys');
@@ -182,10 +182,11 @@ test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, 
   await expect(auditRows(page, 'custody.approve', 'WRONG_PASSPHRASE')).toHaveCount(1);
   await expect(auditRows(page, 'custody.approve', 'ok')).toHaveCount(1);
 
-  // alice has approved: she is no longer offered.
+  // alice has approved: she is no longer offered; nor is carol, who initiated it (separation of duties).
   await row.getByRole('button', { name: 'Approve', exact: true }).click();
   dialog = page.getByRole('dialog', { name: 'Approve withdrawal' });
   await expect(dialog.getByRole('group', { name: 'Approve with key' }).getByLabel('alice', { exact: true })).toHaveCount(0);
+  await expect(dialog.getByRole('group', { name: 'Approve with key' }).getByLabel('carol', { exact: true })).toHaveCount(0);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
 
@@ -302,6 +303,11 @@ test('approvals by a key outside the policy, double approvals and overdrafts are
   await expectRefused(dialog, 'NOT_AN_APPROVER', '1 of 2');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
 
+  // bob initiated it: the chain refuses his approval (separation of duties).
+  dialog = await approve(page, row, 'bob', PASSPHRASE, { showAll: true });
+  await expectRefused(dialog, 'SELF_APPROVAL', '1 of 2');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
   // alice again: a double approval.
   dialog = await approve(page, row, 'alice', PASSPHRASE, { showAll: true });
   await expectRefused(dialog, 'DUPLICATE_APPROVAL', '1 of 2');
@@ -314,6 +320,7 @@ test('approvals by a key outside the policy, double approvals and overdrafts are
   await showAuditLog(page);
   await expect(auditRows(page, 'custody.approve', 'NOT_AN_APPROVER')).toHaveCount(1);
   await expect(auditRows(page, 'custody.approve', 'DUPLICATE_APPROVAL')).toHaveCount(1);
+  await expect(auditRows(page, 'custody.approve', 'SELF_APPROVAL')).toHaveCount(1);
   await expect(auditRows(page, 'custody.createWithdrawal', 'INSUFFICIENT_BALANCE')).toHaveCount(1);
 });
 

@@ -10,6 +10,7 @@ import { PrecheckTable } from '../views/Precheck.js';
 /** Why a local key cannot approve this request, or null if it can. */
 export function ineligibility(k: KeyView, r: RequestView, approvers: string[] | undefined): string | null {
   if (r.approvals.some((a) => a.keyId === k.keyId)) return 'has already approved';
+  if (r.initiator === k.keyId) return 'initiated this request (separation of duties)';
   if (approvers && !approvers.includes(k.keyId)) return 'not an approver of this vault';
   if (k.onChain !== 'active' && k.onChain !== 'unknown') return `on-chain status: ${k.onChain}`;
   return null;
