@@ -75,13 +75,18 @@ describe('docs/formats/transactions.md worked example', () => {
 
 describe('docs/formats/transactions.md lists', () => {
   it('every query path the engine answers', () => {
-    for (const p of ['/key/<key id>', '/keys', '/account/<key id>', '/vault/<vault id>', '/vaults', '/request/<request id>', '/requests', '/requests?vault=<vault id>', '/params', '/admins', '/root', '/proof/<state key>']) {
+    for (const p of ['/key/<key id>', '/keys', '/account/<key id>', '/vault/<vault id>', '/vaults', '/request/<request id>', '/requests', '/requests?vault=<vault id>', '/params', '/admins', '/root', '/proof/<state key>', '/precheck/<request id>']) {
       expect(doc).toContain('`' + p + '`');
     }
   });
   it('every state-root entry key', () => {
     for (const k of ['chain', 'params', 'admins', 'key/<key id>', 'account/<key id>', 'vault/<vault id>', 'request/<request id>']) {
       expect(doc).toContain('| `' + k + '` |');
+    }
+  });
+  it('every security event kind the engine emits', () => {
+    for (const k of ['tx_rejected', 'roles_changed', 'policy_changed', 'key_quarantined', 'key_released', 'withdrawal_cancelled', 'timelock_started', 'velocity_deferred', 'withdrawal_blocked', 'approvals_lost']) {
+      expect(doc).toContain('| `security.' + k + '` |');
     }
   });
   it('every engine error code it mentions exists', async () => {
