@@ -98,6 +98,12 @@ describe('the first custody flow, end to end through the services', () => {
     });
     requestId = created.request.requestId;
     expect(created.request.status).toBe('pending');
+    // The engine's pre-check, before anyone signs: approvals are the one control not yet met.
+    const pre = await call<{ ok: boolean; controls: { control: string; status: string; detail: string }[] }>('custody.precheck', { requestId });
+    const approvals = pre.controls.find((c) => /approv|threshold/.test(c.control));
+    expect(approvals, JSON.stringify(pre.controls)).toBeDefined();
+    expect(approvals!.status).not.toBe('met');
+    expect(pre.controls.every((c) => ['met', 'not_met', 'waiting', 'not_applicable'].includes(c.status))).toBe(true);
     const first = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: keys[1]!.keyId, passphrase: PASS });
     expect(first.request.status).toBe('pending');
     expect(first.request.approvals).toHaveLength(1);

@@ -12,6 +12,25 @@ const STATUS_TEXT: Record<PrecheckResult['controls'][number]['status'], string> 
   not_applicable: 'not applicable',
 };
 
+const CONTROL_NAMES: Record<string, string> = {
+  approvals: 'Approvals',
+  quarantine: 'Quarantine',
+  separation_of_duties: 'Separation of duties',
+  attestation: 'Attestation gate',
+  timelock: 'Timelock',
+  tx_limit: 'Per-transaction limit',
+  velocity: 'Velocity',
+  whitelist: 'Destination whitelist',
+  balance: 'Balance',
+  degraded_mode: 'Degraded mode',
+  freeze: 'Vault freeze',
+};
+
+/** A control's name for people: known names, else the engine's name with spaces. */
+export function controlName(c: string): string {
+  return CONTROL_NAMES[c] ?? c.replace(/_/g, ' ').replace(/^./, (x) => x.toUpperCase());
+}
+
 /** The engine's pre-check of one request, refreshed at every new block. */
 export function usePrecheck(requestId: string, enabled = true): { result: PrecheckResult | null; error: SerializedError | null } {
   const height = useStore((s) => s.node?.height ?? null);
@@ -73,7 +92,7 @@ export function PrecheckTable({ requestId, title = 'Pre-check' }: { requestId: s
             <tbody>
               {result.controls.map((c) => (
                 <tr key={c.control}>
-                  <th scope="row">{c.control}</th>
+                  <th scope="row">{controlName(c.control)}</th>
                   <td>
                     <span className={`pill pill-${c.status}`}>{STATUS_TEXT[c.status]}</span>
                   </td>
