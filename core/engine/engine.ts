@@ -23,6 +23,7 @@ import { decodeTx, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../
 import { POLICY_SCHEMA } from './bodies.js';
 import { genesisHash, genesisState, labelOk, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
 import { compareUtf8, RootCache } from './state-root.js';
+import type { Sha256 } from './state-root.js';
 import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
 import { precheckRequest } from './simulate.js';
 import type {
@@ -64,6 +65,11 @@ export const DEFAULT_KEY_ROLES: readonly Role[] = ['approver', 'initiator'];
 
 export interface EngineOptions {
   verifier?: SignatureVerifier;
+  /**
+   * The SHA-256 the state root uses (default: the pure-JS one of core/codec).
+   * Node hosts pass node:crypto's, several times faster; it must be SHA-256.
+   */
+  sha256?: Sha256;
 }
 
 type MapName = 'keys' | 'accounts' | 'vaults' | 'requests';
@@ -197,6 +203,7 @@ export class CustodyEngine implements Application {
   private readonly genesis: GenesisDoc;
   private readonly genesisHashHex: string;
   private readonly verifier: SignatureVerifier;
+  private readonly hash: Sha256 | undefined;
   private committed: EngineState;
   private committedApproved: Set<string>;
   private committedRoot: Uint8Array;
@@ -209,9 +216,10 @@ export class CustodyEngine implements Application {
     this.genesis = validateGenesis(genesis);
     this.genesisHashHex = genesisHash(this.genesis);
     this.verifier = opts.verifier ?? nobleVerifier;
+    this.hash = opts.sha256;
     this.committed = genesisState(this.genesis);
     this.committedApproved = new Set();
-    this.cache = RootCache.fromState(this.committed);
+    this.cache = RootCache.fromState(this.committed, this.hash);
     this.committedRoot = this.cache.root();
     this.check = new Work(this.committed, this.committedApproved);
   }
@@ -234,7 +242,7 @@ export class CustodyEngine implements Application {
     const state = snap.state as EngineState;
     if (state.chain_id !== engine.genesis.chain_id) throw new CharterError('INVALID_INPUT', `snapshot is of chain ${state.chain_id}, not ${engine.genesis.chain_id}`);
     checkStateConsistency(state);
-    const cache = RootCache.fromState(state);
+    const cache = RootCache.fromState(state, engine.hash);
     const root = cache.root();
     if (toHex(root) !== snap.app_hash) throw new CharterError('INVALID_INPUT', `snapshot state hashes to ${toHex(root)}, but the snapshot records ${snap.app_hash}`);
     engine.committed = state;
@@ -288,7 +296,7 @@ export class CustodyEngine implements Application {
     }
     if (!Array.isArray(req.txs)) throw new CharterError('INVALID_INPUT', 'finalizeBlock: txs is not an array');
     // A block finalized earlier and never committed left the cache at its state.
-    if (this.pending !== null) this.cache = RootCache.fromState(this.committed);
+    if (this.pending !== null) this.cache = RootCache.fromState(this.committed, this.hash);
     const work = new Work(this.committed, this.committedApproved);
     work.s.height = req.height;
     work.s.time = req.time;
@@ -461,7 +469,7 @@ export class CustodyEngine implements Application {
         if (rest.length >= 1 && arg) {
           noSearch();
           // The cache may be ahead of the committed state while a block is pending: use it only when it is not.
-          const cache = this.pending === null ? this.cache : RootCache.fromState(s);
+          const cache = this.pending === null ? this.cache : RootCache.fromState(s, this.hash);
           const proof = cache.proof(arg);
           if (!proof) fail('NOT_IN_STATE', `the state has no entry ${JSON.stringify(arg)}`);
           return { height: s.height, app_hash: toHex(this.committedRoot).toUpperCase(), key: arg, value: entryValue(s, arg), proof };

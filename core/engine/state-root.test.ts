@@ -168,3 +168,28 @@ describe('RootCache (incremental root)', () => {
     expect(toHex(cache.root())).toBe(toHex(sr(s)));
   });
 });
+
+describe('fastCanonicalJson', () => {
+  it('equals canonicalBytes (RFC 8785) on JSON values', async () => {
+    const { fastCanonicalJson } = await import('./state-root.js');
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(fastCanonicalJson(v)).toBe(new TextDecoder().decode(canonicalBytes(v)));
+      }),
+      { numRuns: 2000, seed: 3 },
+    );
+  });
+  it('RootCache with an injected SHA-256 (node:crypto) gives the same root as stateRoot', async () => {
+    const { createHash } = await import('node:crypto');
+    const { RootCache } = await import('./state-root.js');
+    const h = (d: Uint8Array) => new Uint8Array(createHash('sha256').update(d).digest());
+    const s = genesisState(testGenesis());
+    const c = RootCache.fromState(s, h);
+    for (let i = 0; i < 50; i++) {
+      const id = `v${i}`.padEnd(3, '0');
+      s.vaults[id] = { vault_id: id, name: 'ü ' + i, policy: { approvers: [testKey(2).keyId], threshold: 1 }, balances: { USD: String(i) }, created_at: i };
+      c.set(`vault/${id}`, s.vaults[id]);
+    }
+    expect(toHex(c.root())).toBe(toHex(stateRoot(s)));
+  });
+});
