@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { CharterError, ENGINE_CODESPACE, ERROR_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { canonicalBytes, fromHex, fromUtf8, keyIdOf, toHex, txHashOf } from '../codec/index.js';
-import { nobleVerifier, isValidPublicKey } from '../crypto/ed25519.js';
+import { nobleVerifier, isValidPublicKey, PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { verifyEnvelope } from '../tx/verify.js';
 import { decodeTx, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
@@ -611,9 +611,13 @@ function requireRole(s: EngineState, signer: string, type: TxType): void {
 
 function keyRegister(s: EngineState, env: SignedEnvelope<'key.register'>, ctx: TxContext): Effect {
   const b = env.body;
-  if (!/^[0-9a-f]{64}$/.test(b.public_key)) fail('INVALID_KEY', 'public_key must be 64 lower-case hex digits (32 bytes)');
+  const bytes = PUBLIC_KEY_BYTES[b.scheme];
+  if (bytes === undefined) fail('INVALID_KEY', `unknown signature scheme ${JSON.stringify(String(b.scheme).slice(0, 32))}`);
+  if (b.public_key.length !== bytes * 2 || !/^[0-9a-f]*$/.test(b.public_key)) {
+    fail('INVALID_KEY', `a ${b.scheme} public_key is ${bytes * 2} lower-case hex digits (${bytes} bytes)`);
+  }
   const pk = fromHex(b.public_key);
-  if (!isValidPublicKey(b.scheme, pk)) fail('INVALID_KEY', 'public_key is not a valid Ed25519 point (canonical encoding, not of small order)');
+  if (!isValidPublicKey(b.scheme, pk)) fail('INVALID_KEY', `public_key is not a valid ${b.scheme} public key (canonical encoding, a point on the curve${b.scheme === 'ed25519' ? ', not of small order' : ''})`);
   if (!labelOk(b.label)) fail('INVALID_FIELD', 'label must be 1–64 characters');
   const id = keyIdOf(b.scheme, pk);
   if (lookup(s.keys, id) !== undefined) fail('KEY_EXISTS', `key ${id} is already registered`);
