@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CustodyEngine, type EngineOptions } from '../../core/engine/engine.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
+import { nodeSha256 } from '../crypto/node-hash.js';
 import { genesisHash, makeGenesis, validateGenesis } from '../../core/engine/genesis.js';
 import { decodeTx, MAX_TX_BYTES } from '../../core/tx/envelope.js';
 import { canonicalBytes, canonicalJson, txHashOf } from '../../core/codec/index.js';
@@ -237,7 +238,7 @@ export class DevnetNode {
     if (!Number.isFinite(this.blockTimeMs) || this.blockTimeMs < 0) throw new CharterError('USAGE', `block time must be ≥ 0 ms, got ${this.blockTimeMs}`);
     this.mempool = new Mempool(opts.mempoolMaxTxs ?? 5000, opts.mempoolMaxBytes ?? 32 * 1024 * 1024);
 
-    opts = { ...opts, engineOptions: { verifier: nativeVerifier, ...opts.engineOptions } }; // node:crypto signatures by default (same verdicts as noble)
+    opts = { ...opts, engineOptions: { verifier: nativeVerifier, sha256: nodeSha256, ...opts.engineOptions } }; // node:crypto signatures and hashing by default (same verdicts and roots as the pure-JS ones)
     const fresh = new CustodyEngine(genesis, opts.engineOptions);
     this.genesisAppHash = hexUpper(fresh.info().lastBlockAppHash);
 

@@ -31,6 +31,7 @@ import { blockLine, headerLine, openBlocksFile, BLOCKS_FORMAT, type BlockRecord 
 import { RECORD_BYTES, VerifyPool } from './verify-pool.js';
 import { replayBlocks } from './replay.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
+import { nodeSha256 } from '../crypto/node-hash.js';
 
 const CHAIN_ID = 'charter-bench';
 const KEYS = 300;
@@ -133,7 +134,7 @@ async function load(file: string): Promise<{ genesis: GenesisDoc; blocks: BlockR
 }
 
 function applyThroughput(genesis: GenesisDoc, blocks: BlockRecord[], verifier: SignatureVerifier): { txs: number; s: number; codes: Map<number, number> } {
-  const engine = new CustodyEngine(genesis, { verifier });
+  const engine = new CustodyEngine(genesis, { verifier, sha256: nodeSha256 });
   const codes = new Map<number, number>();
   let txs = 0;
   const t0 = performance.now();

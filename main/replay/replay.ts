@@ -16,6 +16,7 @@
 import { CustodyEngine } from '../../core/engine/engine.js';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
+import { nodeSha256 } from '../crypto/node-hash.js';
 import { keyIdOf, txHashOf } from '../../core/codec/index.js';
 import { decodeTx } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignatureScheme } from '../../core/engine/types.js';
@@ -147,7 +148,7 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
   const workers = opts.workers ?? undefined;
   const pool = workers === 0 ? null : new VerifyPool(workers);
   const verifier = new PrecomputedVerifier(opts.fallback ?? nativeVerifier);
-  const engine = new CustodyEngine(genesis, { verifier });
+  const engine = new CustodyEngine(genesis, { verifier, sha256: nodeSha256 });
   const genesisRoot = hexUpper(engine.info().lastBlockAppHash);
   const result: ReplayResult = {
     chain_id: genesis.chain_id,

@@ -55,7 +55,9 @@ export class EvidenceService {
     const client = await this.chain.get();
     const req = await client.query<WithdrawalRecord>(`/request/${requestId}`);
     if (!req) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
-    if (req.status !== 'executed' || req.executed_at === null || req.executed_tx === null) {
+    // executed_tx is null when the engine executed the request by itself at a
+    // block boundary (a timelock ran out): the block is then the execution.
+    if (req.status !== 'executed' || req.executed_at === null) {
       throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${req.status}; evidence is exported for executed withdrawals`);
     }
     const vault = await client.query<VaultRecord>(`/vault/${req.vault_id}`);
@@ -81,7 +83,9 @@ export class EvidenceService {
       creation: await this.signedTx(req.created_tx),
       approvals: await Promise.all(req.approvals.map((a) => this.signedTx(a.tx_hash))),
       execution: {
+        /** The approval that executed it, or null when the block executed it (timelock). */
         tx_hash: req.executed_tx,
+        by: req.executed_tx === null ? 'block' : 'transaction',
         block: {
           height: block.height,
           hash: block.hash,
