@@ -62,6 +62,12 @@ export const ERROR_CODES = {
   KEY_STATUS_CONFLICT: { abci: 77, summary: 'The key is not in a status this action applies to.', hint: 'Only active keys can be quarantined, only quarantined keys released.' },
   VELOCITY_EXCEEDED: { abci: 78, summary: 'Executing now would exceed the vault\'s velocity limit.', hint: 'The request waits and executes when the rolling window has room; the pre-check shows the usage.' },
   UNKNOWN_KEY: { abci: 79, summary: 'No key with this id is registered on chain.', hint: 'Check the key id in the Keys view.' },
+  // ── engine: governance, emergency and key lifecycle (80–119) ────────────
+  PROPOSAL_NOT_FOUND: { abci: 80, summary: 'No governance proposal has this id.', hint: 'Check the proposal id in the Governance view (/proposals).' },
+  PROPOSAL_NOT_OPEN: { abci: 81, summary: 'The proposal is not open for votes.', hint: 'Its voting period ended or it was decided already; see its status.' },
+  DUPLICATE_VOTE: { abci: 82, summary: 'This key has already voted on the proposal.', hint: 'Each governance member votes once.' },
+  PROPOSAL_NOT_EXECUTABLE: { abci: 83, summary: 'The proposal has not passed, was executed already, or its execution delay has not ended.', hint: 'The proposal shows its status and the height from which it may be executed.' },
+  INVALID_PROPOSAL: { abci: 84, summary: 'The proposal is not valid: wrong track for its action, bad parameters, or it changes nothing.', hint: 'Protocol proposals set parameters; everything else is operational. See docs/formats/transactions.md.' },
   // ── engine: queries (60–69) ─────────────────────────────────────────────
   UNKNOWN_QUERY: { abci: 60, summary: 'The engine has no such query path.', hint: 'See docs/formats/transactions.md for the query paths.' },
   NOT_IN_STATE: { abci: 61, summary: 'The state has no entry with this key, so there is nothing to prove.', hint: 'State keys look like "vault/<id>" or "request/<id>"; see docs/formats/transactions.md.' },

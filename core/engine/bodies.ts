@@ -21,7 +21,31 @@ export const POLICY_SCHEMA = z.strictObject({
   attestation: z.strictObject({ type: str, attesters: z.array(str).max(256), threshold: int }).optional(),
 });
 
-export type ControlTxType = 'key.set_roles' | 'vault.set_policy' | 'withdrawal.attest' | 'withdrawal.cancel' | 'key.quarantine' | 'key.release';
+const FRACTION = z.strictObject({ num: int, den: int });
+const TRACK = z.strictObject({ quorum: FRACTION, threshold: FRACTION, voting_period_blocks: int, execution_delay_blocks: int });
+export const GOVERNANCE_PARAMS_SCHEMA = z.strictObject({ protocol: TRACK, operational: TRACK, whitelist_delay_blocks: int });
+
+export const GOV_ACTION_SCHEMA = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('params.set'), faucet: z.boolean().optional(), max_expiry_blocks: int.optional(), governance: GOVERNANCE_PARAMS_SCHEMA.optional() }),
+  z.strictObject({ type: z.literal('validator.add'), public_key: str, power: int, name: str }),
+  z.strictObject({ type: z.literal('validator.remove'), public_key: str }),
+  z.strictObject({ type: z.literal('key.register'), public_key: str, scheme: z.enum(['ed25519', 'p256', 'secp256k1']), label: str }),
+  z.strictObject({ type: z.literal('key.set_roles'), key_id: str, roles: z.array(z.enum(ROLES)).max(8), owner: str.optional() }),
+  z.strictObject({ type: z.literal('key.release'), key_id: str, reason: str }),
+  z.strictObject({ type: z.literal('whitelist.add'), vault_id: str, destination: str }),
+  z.strictObject({ type: z.literal('whitelist.remove'), vault_id: str, destination: str }),
+]);
+
+export type ControlTxType =
+  | 'key.set_roles'
+  | 'vault.set_policy'
+  | 'withdrawal.attest'
+  | 'withdrawal.cancel'
+  | 'key.quarantine'
+  | 'key.release'
+  | 'gov.propose'
+  | 'gov.vote'
+  | 'gov.execute';
 
 export const CONTROL_BODY_SCHEMAS: { [T in ControlTxType]: z.ZodType<TxBodies[T]> } = {
   'key.set_roles': z.strictObject({ key_id: str, roles: z.array(z.enum(ROLES)).max(8), owner: str.optional() }),
@@ -30,4 +54,7 @@ export const CONTROL_BODY_SCHEMAS: { [T in ControlTxType]: z.ZodType<TxBodies[T]
   'withdrawal.cancel': z.strictObject({ request_id: str, reason: str }),
   'key.quarantine': z.strictObject({ key_id: str, reason: str }),
   'key.release': z.strictObject({ key_id: str, reason: str }),
+  'gov.propose': z.strictObject({ track: z.enum(['protocol', 'operational']), action: GOV_ACTION_SCHEMA, voting_period_blocks: int.optional() }) as z.ZodType<TxBodies['gov.propose']>,
+  'gov.vote': z.strictObject({ proposal_id: str, vote: z.enum(['yes', 'no', 'abstain']) }),
+  'gov.execute': z.strictObject({ proposal_id: str }),
 };

@@ -158,12 +158,30 @@ describe('policy matrix (docs/policy.md), cell by cell', () => {
     }
     it(`${t} × admin`, () => {
       const d = setup();
-      const code = d.code(admin, t, sampleBody(d, t, admin));
+      const body = sampleBody(d, t, admin);
+      // The genesis admin is also a governance member by default: test the admin role alone.
+      d.ok(admin, 'key.set_roles', { key_id: admin.keyId, roles: [] });
+      const code = d.code(admin, t, body);
       if (POLICY_MATRIX[t].includes('admin')) expect(code).not.toBe('NOT_AUTHORIZED');
       else expect(code).toBe('NOT_AUTHORIZED');
     });
   }
 });
+
+/** An open operational proposal by the genesis admin (a governance member by default). */
+function propose(d: D, period?: number): string {
+  const body: TxBodies['gov.propose'] = { track: 'operational', action: { type: 'key.set_roles', key_id: erin.keyId, roles: ['auditor'] } };
+  if (period !== undefined) body.voting_period_blocks = period;
+  return d.ok(admin, 'gov.propose', body).proposal_id as string;
+}
+
+/** A passed proposal: the admin votes yes and the (1-block) voting period ends. */
+function passed(d: D): string {
+  const id = propose(d, 1);
+  d.ok(admin, 'gov.vote', { proposal_id: id, vote: 'yes' });
+  d.block();
+  return id;
+}
 
 /** A body for `t` that passes the role check's object-level rules when the signer's role allows it (a cancel targets the signer's own request when it is an initiator). */
 function sampleBody(d: D, t: TxType, creator: TestKey = erin): never {
@@ -180,6 +198,9 @@ function sampleBody(d: D, t: TxType, creator: TestKey = erin): never {
     'withdrawal.cancel': { request_id: id, reason: 'r' },
     'key.quarantine': { key_id: erin.keyId, reason: 'r' },
     'key.release': { key_id: erin.keyId, reason: 'r' },
+    'gov.propose': { track: 'operational', action: { type: 'key.set_roles', key_id: erin.keyId, roles: ['auditor'] } },
+    'gov.vote': { proposal_id: t === 'gov.vote' ? propose(d) : '', vote: 'yes' },
+    'gov.execute': { proposal_id: t === 'gov.execute' ? passed(d) : '' },
   };
   return b[t] as never;
 }

@@ -133,7 +133,7 @@ describe('genesis and info', () => {
     expect(toHex(info.lastBlockAppHash)).toBe(toHex(stateRoot(d.state())));
     expect(info.lastBlockAppHash).toHaveLength(32);
     expect(d.q('/admins').value).toEqual([admin.keyId]);
-    expect(d.q(`/key/${admin.keyId}`).value).toMatchObject({ roles: ['admin'], status: 'active', registered_at: 0 });
+    expect(d.q(`/key/${admin.keyId}`).value).toMatchObject({ roles: ['admin', 'governance'], status: 'active', registered_at: 0 });
   });
   it('rejects an invalid genesis', () => {
     expect(() => new CustodyEngine({ ...testGenesis(), admins: [] })).toThrow(CharterError);

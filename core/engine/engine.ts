@@ -20,8 +20,8 @@ import { nobleVerifier, isValidPublicKey, PUBLIC_KEY_BYTES } from '../crypto/ed2
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { verifyEnvelope } from '../tx/verify.js';
 import { decodeTx, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
-import { POLICY_SCHEMA } from './bodies.js';
-import { genesisHash, genesisState, labelOk, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
+import { GOV_ACTION_SCHEMA, GOVERNANCE_PARAMS_SCHEMA, POLICY_SCHEMA } from './bodies.js';
+import { genesisHash, genesisState, governanceOf, governanceProblem, labelOk, MAX_EXPIRY_BLOCKS_LIMIT, MAX_GOV_BLOCKS, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
 import { compareUtf8, RootCache } from './state-root.js';
 import type { Sha256 } from './state-root.js';
 import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
@@ -37,10 +37,16 @@ import type {
   QueryRequest,
   QueryResponse,
   SignedEnvelope,
+  TxBodies,
   TxResult,
   TxType,
   UnsignedEnvelope,
   KeyRecord,
+  ChainParams,
+  GovAction,
+  GovTrack,
+  ProposalRecord,
+  ValidatorRecord,
   Role,
   VaultPolicy,
   VaultRecord,
@@ -56,6 +62,7 @@ export const ASSET_RE = /^[A-Z0-9][A-Z0-9.-]{0,15}$/;
 export const AMOUNT_RE = /^[1-9][0-9]{0,30}$/;
 export const DESTINATION_RE = /^[\x21-\x7e]{1,128}$/;
 export const REQUEST_ID_RE = /^wr-[0-9a-f]{24}$/;
+export const PROPOSAL_ID_RE = /^gp-[0-9a-f]{24}$/;
 export const ATTESTATION_TYPE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MAX_APPROVERS = 32;
 export const MAX_MEMO_CHARS = 256;
@@ -72,7 +79,7 @@ export interface EngineOptions {
   sha256?: Sha256;
 }
 
-type MapName = 'keys' | 'accounts' | 'vaults' | 'requests';
+type MapName = 'keys' | 'accounts' | 'vaults' | 'requests' | 'proposals' | 'validators';
 
 /**
  * Copy-on-write writes to a working state: a map gets an overlay object (its
@@ -86,9 +93,18 @@ export class Work {
   readonly touched = new Map<string, unknown>();
   /** Ids of requests in status "approved" (timelocked or waiting for velocity room). */
   readonly approved: Set<string>;
-  constructor(base: EngineState, approved: Set<string>) {
+  /** Ids of open proposals (their voting ends at a block boundary). */
+  readonly open: Set<string>;
+  /** Ids of vaults with pending whitelist changes. */
+  readonly wl: Set<string>;
+  constructor(base: EngineState, idx: Index) {
     this.s = { ...base };
-    this.approved = new Set(approved);
+    this.approved = new Set(idx.approved);
+    this.open = new Set(idx.open);
+    this.wl = new Set(idx.wl);
+  }
+  index(): Index {
+    return { approved: this.approved, open: this.open, wl: this.wl };
   }
   private map<K extends MapName>(name: K): EngineState[K] {
     if (!this.owned.has(name)) {
@@ -125,6 +141,22 @@ export class Work {
   putVault(r: VaultRecord): void {
     this.map('vaults')[r.vault_id] = r;
     this.touched.set(`vault/${r.vault_id}`, r);
+    if (r.pending_whitelist && r.pending_whitelist.length > 0) this.wl.add(r.vault_id);
+    else this.wl.delete(r.vault_id);
+  }
+  putProposal(r: ProposalRecord): void {
+    this.map('proposals')[r.proposal_id] = r;
+    this.touched.set(`proposal/${r.proposal_id}`, r);
+    if (r.status === 'open') this.open.add(r.proposal_id);
+    else this.open.delete(r.proposal_id);
+  }
+  putValidator(r: ValidatorRecord): void {
+    this.map('validators')[r.public_key] = r;
+    this.touched.set(`validator/${r.public_key}`, r);
+  }
+  putParams(p: ChainParams): void {
+    this.s.params = p;
+    this.touched.set('params', p);
   }
   putRequest(r: WithdrawalRecord): void {
     this.map('requests')[r.request_id] = r;
@@ -193,10 +225,21 @@ function isEngineError(e: unknown): e is CharterError {
   return e instanceof CharterError && (ERROR_CODES[e.code] as { abci?: number }).abci !== undefined;
 }
 
-function approvedSet(s: EngineState): Set<string> {
-  const out = new Set<string>();
-  for (const id of Object.keys(s.requests)) if ((s.requests[id] as WithdrawalRecord).status === 'approved') out.add(id);
-  return out;
+/** The ids the block-level work looks at, kept beside the state so finalizeBlock scans nothing else. */
+export interface Index {
+  approved: Set<string>;
+  open: Set<string>;
+  wl: Set<string>;
+}
+
+function indexOf(s: EngineState): Index {
+  const approved = new Set<string>();
+  for (const id of Object.keys(s.requests)) if ((s.requests[id] as WithdrawalRecord).status === 'approved') approved.add(id);
+  const open = new Set<string>();
+  for (const id of Object.keys(s.proposals)) if ((s.proposals[id] as ProposalRecord).status === 'open') open.add(id);
+  const wl = new Set<string>();
+  for (const id of Object.keys(s.vaults)) if (((s.vaults[id] as VaultRecord).pending_whitelist ?? []).length > 0) wl.add(id);
+  return { approved, open, wl };
 }
 
 export class CustodyEngine implements Application {
@@ -205,7 +248,7 @@ export class CustodyEngine implements Application {
   private readonly verifier: SignatureVerifier;
   private readonly hash: Sha256 | undefined;
   private committed: EngineState;
-  private committedApproved: Set<string>;
+  private committedIdx: Index;
   private committedRoot: Uint8Array;
   /** The root cache of the committed state, or of the pending one while a block is finalized. */
   private cache: RootCache;
@@ -218,10 +261,10 @@ export class CustodyEngine implements Application {
     this.verifier = opts.verifier ?? nobleVerifier;
     this.hash = opts.sha256;
     this.committed = genesisState(this.genesis);
-    this.committedApproved = new Set();
+    this.committedIdx = { approved: new Set(), open: new Set(), wl: new Set() };
     this.cache = RootCache.fromState(this.committed, this.hash);
     this.committedRoot = this.cache.root();
-    this.check = new Work(this.committed, this.committedApproved);
+    this.check = new Work(this.committed, this.committedIdx);
   }
 
   /** Rebuild an engine from snapshot() bytes; throws CharterError('INVALID_INPUT') unless the snapshot is intact and belongs to this genesis. */
@@ -239,17 +282,17 @@ export class CustodyEngine implements Application {
     }
     const snap = r.data;
     if (snap.genesis_hash !== engine.genesisHashHex) throw new CharterError('INVALID_INPUT', 'snapshot belongs to another genesis document');
-    const state = snap.state as EngineState;
+    const state = { ...snap.state, proposals: snap.state.proposals ?? {}, validators: snap.state.validators ?? {} } as EngineState;
     if (state.chain_id !== engine.genesis.chain_id) throw new CharterError('INVALID_INPUT', `snapshot is of chain ${state.chain_id}, not ${engine.genesis.chain_id}`);
     checkStateConsistency(state);
     const cache = RootCache.fromState(state, engine.hash);
     const root = cache.root();
     if (toHex(root) !== snap.app_hash) throw new CharterError('INVALID_INPUT', `snapshot state hashes to ${toHex(root)}, but the snapshot records ${snap.app_hash}`);
     engine.committed = state;
-    engine.committedApproved = approvedSet(state);
+    engine.committedIdx = indexOf(state);
     engine.cache = cache;
     engine.committedRoot = root;
-    engine.check = new Work(state, engine.committedApproved);
+    engine.check = new Work(state, engine.committedIdx);
     return engine;
   }
 
@@ -297,7 +340,7 @@ export class CustodyEngine implements Application {
     if (!Array.isArray(req.txs)) throw new CharterError('INVALID_INPUT', 'finalizeBlock: txs is not an array');
     // A block finalized earlier and never committed left the cache at its state.
     if (this.pending !== null) this.cache = RootCache.fromState(this.committed, this.hash);
-    const work = new Work(this.committed, this.committedApproved);
+    const work = new Work(this.committed, this.committedIdx);
     work.s.height = req.height;
     work.s.time = req.time;
     const now = timeSeconds(req.time);
@@ -312,10 +355,10 @@ export class CustodyEngine implements Application {
   commit(): { retainHeight: number } {
     if (this.pending === null) throw new CharterError('INVALID_INPUT', 'commit without a finalized block');
     this.committed = this.pending.work.flatten();
-    this.committedApproved = this.pending.work.approved;
+    this.committedIdx = this.pending.work.index();
     this.committedRoot = this.pending.root;
     this.pending = null;
-    this.check = new Work(this.committed, this.committedApproved);
+    this.check = new Work(this.committed, this.committedIdx);
     return { retainHeight: 0 };
   }
 
@@ -344,12 +387,12 @@ export class CustodyEngine implements Application {
 
   /** Execute approved requests whose timelock has ended (sorted by executable_at, then id); their events are block events. */
   private runDue(w: Work, height: number, now: number): AbciEvent[] {
-    if (w.approved.size === 0) return [];
+    const events = w.open.size > 0 || w.wl.size > 0 ? runGovernanceDue(w, height) : [];
+    if (w.approved.size === 0) return events;
     const due = [...w.approved]
       .map((id) => w.s.requests[id] as WithdrawalRecord)
       .filter((r) => (r.executable_at ?? 0) <= height)
       .sort((a, b) => (a.executable_at ?? 0) - (b.executable_at ?? 0) || compareUtf8(a.request_id, b.request_id));
-    const events: AbciEvent[] = [];
     for (const r of due) {
       const vault = w.s.vaults[r.vault_id] as VaultRecord;
       const out = decide(w.s, vault, r, { height, now, txHash: '' }, null);
@@ -447,6 +490,37 @@ export class CustodyEngine implements Application {
             .sort((a, b) => b.created_at - a.created_at || compareUtf8(a.request_id, b.request_id));
         }
         break;
+      case 'proposal':
+        if (rest.length === 1 && arg) {
+          noSearch();
+          const p = lookup(s.proposals, arg);
+          if (!p) fail('PROPOSAL_NOT_FOUND', `no proposal ${arg}`);
+          return { ...p, tally: tallyOf(s, p) };
+        }
+        break;
+      case 'proposals':
+        if (rest.length === 0) {
+          let status: string | null = null;
+          if (search !== null) {
+            const m = /^status=(open|passed|rejected|expired|executed)$/.exec(search);
+            if (!m) fail('UNKNOWN_QUERY', `unknown parameters ${JSON.stringify(search)}; /proposals takes ?status=open|passed|rejected|expired|executed`);
+            status = m[1] as string;
+          }
+          return Object.keys(s.proposals)
+            .map((id) => s.proposals[id] as ProposalRecord)
+            .filter((p) => status === null || p.status === status)
+            .sort((a, b) => b.created_at - a.created_at || compareUtf8(a.proposal_id, b.proposal_id));
+        }
+        break;
+      case 'validators':
+        if (rest.length === 0) {
+          noSearch();
+          return Object.keys(s.validators)
+            .sort(compareUtf8)
+            .map((id) => s.validators[id] as ValidatorRecord)
+            .filter((v) => v.removed_at === null);
+        }
+        break;
       case 'params':
         if (rest.length === 0) {
           noSearch();
@@ -518,7 +592,7 @@ function entryValue(s: EngineState, key: string): unknown {
   const i = key.indexOf('/');
   const kind = key.slice(0, i);
   const id = key.slice(i + 1);
-  const m = kind === 'key' ? s.keys : kind === 'account' ? s.accounts : kind === 'vault' ? s.vaults : s.requests;
+  const m = kind === 'key' ? s.keys : kind === 'account' ? s.accounts : kind === 'vault' ? s.vaults : kind === 'proposal' ? s.proposals : kind === 'validator' ? s.validators : s.requests;
   return (m as Record<string, unknown>)[id];
 }
 
@@ -568,6 +642,12 @@ export function validateTx(s: EngineState, env: SignedEnvelope | UnsignedEnvelop
     case 'key.quarantine':
     case 'key.release':
       return keyQuarantine(s, env as SignedEnvelope<'key.quarantine'>, ctx, env.type === 'key.quarantine');
+    case 'gov.propose':
+      return govPropose(s, env as SignedEnvelope<'gov.propose'>, ctx);
+    case 'gov.vote':
+      return govVote(s, env as SignedEnvelope<'gov.vote'>, ctx);
+    case 'gov.execute':
+      return govExecute(s, env as SignedEnvelope<'gov.execute'>, ctx);
     default:
       return fail('UNKNOWN_TX_TYPE', `unknown transaction type ${JSON.stringify((env as { type: string }).type)}`);
   }
@@ -590,6 +670,9 @@ export const POLICY_MATRIX: Readonly<Record<TxType, readonly Role[]>> = {
   'withdrawal.cancel': ['initiator', 'governance', 'admin'],
   'key.quarantine': ['governance', 'admin'],
   'key.release': ['governance', 'admin'],
+  'gov.propose': ['governance'],
+  'gov.vote': ['governance'],
+  'gov.execute': ['governance'],
 };
 
 /** Roles a key holds: its roles, plus "admin" for chain admins. */
@@ -1022,6 +1105,245 @@ export function appHashOf(engine: CustodyEngine): Uint8Array {
   return engine.appHash();
 }
 
+// ─── Governance (issue 3 control 11) and the whitelist lifecycle (control 5) ──
+
+/** The track each action belongs to. */
+export function trackOf(a: GovAction): GovTrack {
+  return a.type === 'params.set' ? 'protocol' : 'operational';
+}
+
+/** Whether a key is a governance member now: registered, active, holding the governance role. */
+function isMember(s: EngineState, id: string): boolean {
+  const k = keyOf(s, id);
+  return k !== undefined && k.status === 'active' && k.roles.includes('governance');
+}
+
+export interface ProposalTally {
+  members: number;
+  yes: number;
+  no: number;
+  abstain: number;
+  quorum_met: boolean;
+  threshold_met: boolean;
+}
+
+/** The tally of a proposal against the current members (votes of keys no longer members do not count). */
+export function tallyOf(s: EngineState, p: ProposalRecord): ProposalTally {
+  let members = 0;
+  // for…in walks the copy-on-write overlay and its base map.
+  for (const id in s.keys) if (isMember(s, id)) members++;
+  let yes = 0;
+  let no = 0;
+  let abstain = 0;
+  for (const v of p.votes) {
+    if (!isMember(s, v.key_id)) continue;
+    if (v.vote === 'yes') yes++;
+    else if (v.vote === 'no') no++;
+    else abstain++;
+  }
+  const t = governanceOf(s.params)[p.track];
+  const voted = yes + no + abstain;
+  const quorum_met = members > 0 && voted * t.quorum.den >= t.quorum.num * members;
+  const threshold_met = yes + no > 0 && yes * t.threshold.den >= t.threshold.num * (yes + no);
+  return { members, yes, no, abstain, quorum_met, threshold_met };
+}
+
+/**
+ * The outcome of a proposal now, or null while undecided. Before the voting
+ * period ends it is decided early only when the remaining members' votes cannot
+ * change it; at the end: passed (quorum and threshold), rejected (quorum, no
+ * threshold) or expired (no quorum).
+ */
+function outcome(s: EngineState, p: ProposalRecord, final: boolean): 'passed' | 'rejected' | 'expired' | null {
+  const x = tallyOf(s, p);
+  const th = governanceOf(s.params)[p.track].threshold;
+  if (final) return x.quorum_met && x.threshold_met ? 'passed' : x.quorum_met ? 'rejected' : 'expired';
+  const remaining = Math.max(0, x.members - x.yes - x.no - x.abstain);
+  if (x.quorum_met && x.yes * th.den >= th.num * (x.yes + x.no + remaining)) return 'passed';
+  if (x.no > 0 && (x.yes + remaining) * th.den < th.num * (x.yes + x.no + remaining)) return 'rejected';
+  return null;
+}
+
+function decided(s: EngineState, p: ProposalRecord, status: 'passed' | 'rejected' | 'expired', height: number): { rec: ProposalRecord; event: AbciEvent } {
+  const rec: ProposalRecord = { ...p, status, decided_at: height };
+  const x = tallyOf(s, p);
+  if (status === 'passed') rec.executable_at = height + governanceOf(s.params)[p.track].execution_delay_blocks;
+  const kind = status === 'passed' ? 'security.proposal_passed' : 'security.proposal_rejected';
+  const attrs: [string, string | number][] = [['proposal_id', p.proposal_id], ['track', p.track], ['action', p.action.type], ['yes', x.yes], ['no', x.no], ['abstain', x.abstain], ['members', x.members]];
+  if (status === 'passed') attrs.push(['executable_at', rec.executable_at as number]);
+  else attrs.push(['reason', status === 'expired' ? 'no_quorum' : 'threshold_not_met']);
+  return { rec, event: ev(kind, attrs) };
+}
+
+/** As signed by `env.signer`, the envelope of an action (for the handlers shared with the direct transactions). */
+function asEnv<T extends TxType>(env: SignedEnvelope | UnsignedEnvelope, type: T, body: TxBodies[T]): SignedEnvelope<T> {
+  return { ...(env as SignedEnvelope), type, body } as unknown as SignedEnvelope<T>;
+}
+
+/** Validate an action against `s` and return what executing it does (events carry proposal_id). */
+function actionEffect(s: EngineState, env: SignedEnvelope | UnsignedEnvelope, a: GovAction, proposalId: string, ctx: TxContext): Effect {
+  const tag = (e: Effect): Effect => ({ ...e, events: e.events.map((x) => ({ ...x, attributes: [...x.attributes, { key: 'proposal_id', value: proposalId }] })) });
+  switch (a.type) {
+    case 'params.set': {
+      if (a.faucet === undefined && a.max_expiry_blocks === undefined && a.governance === undefined) fail('INVALID_PROPOSAL', 'params.set changes nothing');
+      if (a.max_expiry_blocks !== undefined && (a.max_expiry_blocks < 1 || a.max_expiry_blocks > MAX_EXPIRY_BLOCKS_LIMIT)) fail('INVALID_PROPOSAL', `max_expiry_blocks must be 1–${MAX_EXPIRY_BLOCKS_LIMIT}`);
+      if (a.governance !== undefined) {
+        const problem = governanceProblem(a.governance);
+        if (problem) fail('INVALID_PROPOSAL', `governance.${problem}`);
+      }
+      const next: ChainParams = { ...s.params };
+      if (a.faucet !== undefined) next.faucet = a.faucet;
+      if (a.max_expiry_blocks !== undefined) next.max_expiry_blocks = a.max_expiry_blocks;
+      if (a.governance !== undefined) next.governance = clone(a.governance);
+      const changed = (['faucet', 'max_expiry_blocks', 'governance'] as const).filter((k) => a[k] !== undefined).join(',');
+      return { apply: (w) => w.putParams(next), data: undefined, events: [ev('security.params_changed', [['changed', changed], ['proposal_id', proposalId]])] };
+    }
+    case 'validator.add': {
+      if (!/^[0-9a-f]{64}$/.test(a.public_key) || !isValidPublicKey('ed25519', fromHex(a.public_key))) fail('INVALID_KEY', 'a validator public_key is an Ed25519 key: 64 lower-case hex digits');
+      if (!labelOk(a.name)) fail('INVALID_FIELD', 'name must be 1–64 characters');
+      if (!Number.isSafeInteger(a.power) || a.power < 1 || a.power > 1_000_000) fail('INVALID_FIELD', 'power must be 1–1000000');
+      const cur = lookup(s.validators, a.public_key);
+      if (cur && cur.removed_at === null) fail('INVALID_PROPOSAL', `validator ${a.public_key} is already admitted`);
+      const rec: ValidatorRecord = { public_key: a.public_key, name: a.name, power: a.power, added_at: ctx.height, proposal_id: proposalId, removed_at: null };
+      return { apply: (w) => w.putValidator(rec), data: undefined, events: [ev('security.validator_added', [['public_key', a.public_key], ['power', a.power], ['proposal_id', proposalId]])] };
+    }
+    case 'validator.remove': {
+      const cur = lookup(s.validators, a.public_key);
+      if (!cur || cur.removed_at !== null) fail('INVALID_PROPOSAL', `${JSON.stringify(a.public_key.slice(0, 64))} is not a validator`);
+      const rec: ValidatorRecord = { ...cur, removed_at: ctx.height, proposal_id: proposalId };
+      return { apply: (w) => w.putValidator(rec), data: undefined, events: [ev('security.validator_removed', [['public_key', a.public_key], ['proposal_id', proposalId]])] };
+    }
+    case 'key.register':
+      return tag(keyRegister(s, asEnv(env, 'key.register', { public_key: a.public_key, scheme: a.scheme, label: a.label }), ctx));
+    case 'key.set_roles': {
+      const body: TxBodies['key.set_roles'] = { key_id: a.key_id, roles: a.roles };
+      if (a.owner !== undefined) body.owner = a.owner;
+      return tag(keySetRoles(s, asEnv(env, 'key.set_roles', body)));
+    }
+    case 'key.release':
+      return tag(keyQuarantine(s, asEnv(env, 'key.quarantine', { key_id: a.key_id, reason: a.reason }), ctx, false));
+    case 'whitelist.add':
+    case 'whitelist.remove': {
+      const vault = lookup(s.vaults, a.vault_id);
+      if (!vault) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(a.vault_id.slice(0, 64))}`);
+      if (!DESTINATION_RE.test(a.destination)) fail('INVALID_DESTINATION', `${JSON.stringify(a.destination.slice(0, 64))} is not a destination`);
+      const op = a.type === 'whitelist.add' ? 'add' : 'remove';
+      const apply_at = ctx.height + governanceOf(s.params).whitelist_delay_blocks;
+      const rec: VaultRecord = { ...vault, pending_whitelist: [...(vault.pending_whitelist ?? []), { op, destination: a.destination, apply_at, proposal_id: proposalId }] };
+      return {
+        apply: (w) => w.putVault(rec),
+        data: { apply_at },
+        events: [ev('security.whitelist_change_scheduled', [['vault_id', a.vault_id], ['op', op], ['destination', a.destination], ['apply_at', apply_at], ['proposal_id', proposalId]])],
+      };
+    }
+    default:
+      return fail('INVALID_PROPOSAL', `unknown action ${JSON.stringify((a as { type: string }).type)}`);
+  }
+}
+
+function proposalIdOf(env: SignedEnvelope | UnsignedEnvelope): string {
+  return 'gp-' + toHex(signingDigest(unsignedOf(env as SignedEnvelope))).slice(0, 24);
+}
+
+function govPropose(s: EngineState, env: SignedEnvelope<'gov.propose'>, ctx: TxContext): Effect {
+  const b = env.body;
+  if (trackOf(b.action) !== b.track) fail('INVALID_PROPOSAL', `action ${b.action.type} belongs to the ${trackOf(b.action)} track, not ${b.track}`);
+  const t = governanceOf(s.params)[b.track];
+  const period = b.voting_period_blocks ?? t.voting_period_blocks;
+  if (!Number.isSafeInteger(period) || period < 1 || period > MAX_GOV_BLOCKS) fail('INVALID_PROPOSAL', `voting_period_blocks must be 1–${MAX_GOV_BLOCKS}`);
+  const id = proposalIdOf(env);
+  if (lookup(s.proposals, id) !== undefined) fail('INVALID_PROPOSAL', `proposal ${id} exists`);
+  // The action must be valid now; it is validated again when executed.
+  actionEffect(s, env, b.action, id, ctx);
+  const rec: ProposalRecord = {
+    proposal_id: id,
+    track: b.track,
+    action: clone(b.action),
+    proposer: env.signer,
+    created_at: ctx.height,
+    created_tx: ctx.txHash,
+    voting_ends_at: ctx.height + period,
+    votes: [],
+    status: 'open',
+    decided_at: null,
+    executable_at: null,
+    executed_at: null,
+  };
+  return {
+    apply: (w) => w.putProposal(rec),
+    data: { proposal_id: id, voting_ends_at: rec.voting_ends_at },
+    events: [ev('security.proposal_created', [['proposal_id', id], ['track', b.track], ['action', b.action.type], ['proposer', env.signer], ['voting_ends_at', rec.voting_ends_at]])],
+  };
+}
+
+function proposalOf(s: EngineState, id: string): ProposalRecord {
+  const p = lookup(s.proposals, id);
+  if (!p) fail('PROPOSAL_NOT_FOUND', `no proposal ${JSON.stringify(id.slice(0, 64))}`);
+  return p;
+}
+
+function govVote(s: EngineState, env: SignedEnvelope<'gov.vote'>, ctx: TxContext): Effect {
+  const b = env.body;
+  const p = proposalOf(s, b.proposal_id);
+  if (p.status !== 'open' || ctx.height > p.voting_ends_at) fail('PROPOSAL_NOT_OPEN', `proposal ${p.proposal_id} is ${p.status === 'open' ? 'past its voting period' : p.status}`);
+  if (p.votes.some((v) => v.key_id === env.signer)) fail('DUPLICATE_VOTE', `key ${env.signer} has already voted on proposal ${p.proposal_id}`);
+  const next: ProposalRecord = { ...p, votes: [...p.votes, { key_id: env.signer, vote: b.vote, height: ctx.height }] };
+  const events: AbciEvent[] = [ev('security.proposal_voted', [['proposal_id', p.proposal_id], ['key_id', env.signer], ['vote', b.vote]])];
+  const o = outcome(s, next, false);
+  let rec = next;
+  if (o !== null) {
+    const d = decided(s, next, o, ctx.height);
+    rec = d.rec;
+    events.push(d.event);
+  }
+  return { apply: (w) => w.putProposal(rec), data: { proposal_id: p.proposal_id, status: rec.status }, events };
+}
+
+function govExecute(s: EngineState, env: SignedEnvelope<'gov.execute'>, ctx: TxContext): Effect {
+  const p = proposalOf(s, env.body.proposal_id);
+  if (p.status !== 'passed') fail('PROPOSAL_NOT_EXECUTABLE', `proposal ${p.proposal_id} is ${p.status}, not passed`);
+  if ((p.executable_at ?? 0) > ctx.height) fail('PROPOSAL_NOT_EXECUTABLE', `proposal ${p.proposal_id} may be executed from height ${p.executable_at}`);
+  const effect = actionEffect(s, env, p.action, p.proposal_id, ctx);
+  const rec: ProposalRecord = { ...p, status: 'executed', executed_at: ctx.height };
+  return {
+    apply: (w) => {
+      effect.apply(w);
+      w.putProposal(rec);
+    },
+    data: { proposal_id: p.proposal_id, status: 'executed', ...(effect.data && typeof effect.data === 'object' ? (effect.data as object) : {}) },
+    events: [...effect.events, ev('security.proposal_executed', [['proposal_id', p.proposal_id], ['action', p.action.type], ['by', env.signer]])],
+  };
+}
+
+/** Block-level governance work, before the block's transactions: voting periods that ended, whitelist changes that are due. */
+function runGovernanceDue(w: Work, height: number): AbciEvent[] {
+  const events: AbciEvent[] = [];
+  for (const id of [...w.open].sort(compareUtf8)) {
+    const p = w.s.proposals[id] as ProposalRecord;
+    if (height <= p.voting_ends_at) continue;
+    const d = decided(w.s, p, outcome(w.s, p, true) as 'passed' | 'rejected' | 'expired', height);
+    w.putProposal(d.rec);
+    events.push(d.event);
+  }
+  for (const vid of [...w.wl].sort(compareUtf8)) {
+    const v = w.s.vaults[vid] as VaultRecord;
+    const all = v.pending_whitelist ?? [];
+    const due = all.filter((c) => c.apply_at <= height);
+    if (due.length === 0) continue;
+    let list = [...(v.policy.whitelist ?? [])];
+    for (const c of due) {
+      list = c.op === 'add' ? [...new Set([...list, c.destination])].sort(compareUtf8) : list.filter((d) => d !== c.destination);
+      events.push(ev('security.whitelist_changed', [['vault_id', vid], ['op', c.op], ['destination', c.destination], ['proposal_id', c.proposal_id]]));
+    }
+    const rec: VaultRecord = { ...v, policy: { ...v.policy, whitelist: list } };
+    const rest = all.filter((c) => c.apply_at > height);
+    if (rest.length > 0) rec.pending_whitelist = rest;
+    else delete rec.pending_whitelist;
+    w.putVault(rec);
+  }
+  return events;
+}
+
 // ─── Snapshot validation ───────────────────────────────────────────────────
 
 const KeyId = z.string().regex(KEY_ID_RE);
@@ -1047,6 +1369,9 @@ const VaultRecordSchema = z.strictObject({
   balances: z.record(z.string().regex(ASSET_RE), Decimal),
   created_at: Height,
   spent: z.record(z.string().regex(ASSET_RE), z.array(z.tuple([z.number().int(), Decimal]))).optional(),
+  pending_whitelist: z
+    .array(z.strictObject({ op: z.enum(['add', 'remove']), destination: z.string().regex(DESTINATION_RE), apply_at: Height, proposal_id: z.string().regex(PROPOSAL_ID_RE) }))
+    .optional(),
 });
 const WithdrawalRecordSchema = z.strictObject({
   request_id: z.string().regex(REQUEST_ID_RE),
@@ -1067,16 +1392,40 @@ const WithdrawalRecordSchema = z.strictObject({
   executable_at: Height.optional(),
   cancelled: z.strictObject({ by: KeyId, reason: z.string(), height: Height }).optional(),
 });
+const ProposalRecordSchema = z.strictObject({
+  proposal_id: z.string().regex(PROPOSAL_ID_RE),
+  track: z.enum(['protocol', 'operational']),
+  action: GOV_ACTION_SCHEMA,
+  proposer: KeyId,
+  created_at: Height,
+  created_tx: TxHash,
+  voting_ends_at: Height,
+  votes: z.array(z.strictObject({ key_id: KeyId, vote: z.enum(['yes', 'no', 'abstain']), height: Height })),
+  status: z.enum(['open', 'passed', 'rejected', 'expired', 'executed']),
+  decided_at: Height.nullable(),
+  executable_at: Height.nullable(),
+  executed_at: Height.nullable(),
+});
+const ValidatorRecordSchema = z.strictObject({
+  public_key: z.string().regex(/^[0-9a-f]{64}$/),
+  name: z.string(),
+  power: z.number().int().min(1),
+  added_at: Height,
+  proposal_id: z.string().regex(PROPOSAL_ID_RE),
+  removed_at: Height.nullable(),
+});
 const EngineStateSchema = z.strictObject({
   chain_id: z.string(),
   height: Height,
   time: z.string().regex(RFC3339_UTC_RE),
-  params: z.strictObject({ faucet: z.boolean(), max_expiry_blocks: z.number().int().min(1) }),
+  params: z.strictObject({ faucet: z.boolean(), max_expiry_blocks: z.number().int().min(1), governance: GOVERNANCE_PARAMS_SCHEMA.optional() }),
   admins: z.array(KeyId),
   keys: z.record(KeyId, KeyRecordSchema),
   accounts: z.record(KeyId, z.strictObject({ key_id: KeyId, nonce: Height })),
   vaults: z.record(z.string().regex(VAULT_ID_RE), VaultRecordSchema),
   requests: z.record(z.string().regex(REQUEST_ID_RE), WithdrawalRecordSchema),
+  proposals: z.record(z.string().regex(PROPOSAL_ID_RE), ProposalRecordSchema).optional(),
+  validators: z.record(z.string().regex(/^[0-9a-f]{64}$/), ValidatorRecordSchema).optional(),
 });
 const SnapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),

@@ -67,7 +67,7 @@ describe('genesisState', () => {
     expect(s.height).toBe(0);
     expect(s.time).toBe(g.genesis_time);
     expect(s.admins).toEqual([k1.keyId, k2.keyId].sort());
-    expect(s.keys[k1.keyId]).toEqual({ key_id: keyIdOf('ed25519', k1.publicKey), scheme: 'ed25519', public_key: k1.publicKeyHex, label: 'one', status: 'active', roles: ['admin'], registered_at: 0 });
+    expect(s.keys[k1.keyId]).toEqual({ key_id: keyIdOf('ed25519', k1.publicKey), scheme: 'ed25519', public_key: k1.publicKeyHex, label: 'one', status: 'active', roles: ['admin', 'governance'], registered_at: 0 });
     expect(s.accounts).toEqual({});
     expect(s.vaults).toEqual({});
     expect(s.requests).toEqual({});

@@ -7,17 +7,56 @@ import { CharterError } from '../errors.js';
 import { canonicalBytes, fromHex, keyIdOf, sha256Hex } from '../codec/index.js';
 import { isValidPublicKey } from '../crypto/ed25519.js';
 import { CHAIN_ID_RE } from '../tx/envelope.js';
-import type { ChainParams, EngineState, GenesisDoc, KeyRecord } from './types.js';
+import { GOVERNANCE_PARAMS_SCHEMA } from './bodies.js';
+import type { ChainParams, EngineState, GenesisDoc, GovernanceParams, KeyRecord } from './types.js';
 
 export const DEFAULT_CHAIN_ID = 'charter-devnet';
 
 export const DEFAULT_PARAMS: Readonly<ChainParams> = Object.freeze({ faucet: true, max_expiry_blocks: 1000 });
+
+/**
+ * Governance tracks when params.governance is absent: quorum 1/2 of the
+ * members, pass at 2/3 yes of the yes+no votes, 100-block voting period, no
+ * execution delay; whitelist changes apply 10 blocks after execution. With
+ * one member (the devnet's genesis admin) one yes vote passes a proposal.
+ */
+export const DEFAULT_GOVERNANCE: Readonly<GovernanceParams> = Object.freeze({
+  protocol: { quorum: { num: 1, den: 2 }, threshold: { num: 2, den: 3 }, voting_period_blocks: 100, execution_delay_blocks: 0 },
+  operational: { quorum: { num: 1, den: 2 }, threshold: { num: 2, den: 3 }, voting_period_blocks: 100, execution_delay_blocks: 0 },
+  whitelist_delay_blocks: 10,
+});
+
+/** Largest voting period, execution delay or whitelist delay, in blocks. */
+export const MAX_GOV_BLOCKS = 1_000_000;
+
+/** The governance parameters in force. */
+export function governanceOf(p: ChainParams): GovernanceParams {
+  return p.governance ?? DEFAULT_GOVERNANCE;
+}
+
+/** Why governance params are not acceptable, or null. */
+export function governanceProblem(g: GovernanceParams): string | null {
+  for (const t of ['protocol', 'operational'] as const) {
+    const p = g[t];
+    for (const f of ['quorum', 'threshold'] as const) {
+      const x = p[f];
+      if (x.den < 1 || x.den > 1000 || x.num > x.den || (f === 'threshold' && x.num * 2 <= x.den)) return `${t}.${f} must be a fraction num/den with 1 ≤ den ≤ 1000, num ≤ den${f === 'threshold' ? ' and above 1/2' : ''}`;
+    }
+    if (p.voting_period_blocks < 1 || p.voting_period_blocks > MAX_GOV_BLOCKS) return `${t}.voting_period_blocks must be 1–${MAX_GOV_BLOCKS}`;
+    if (p.execution_delay_blocks > MAX_GOV_BLOCKS) return `${t}.execution_delay_blocks must be 0–${MAX_GOV_BLOCKS}`;
+  }
+  if (g.whitelist_delay_blocks < 1 || g.whitelist_delay_blocks > MAX_GOV_BLOCKS) return `whitelist_delay_blocks must be 1–${MAX_GOV_BLOCKS}`;
+  return null;
+}
 
 /** Largest allowed params.max_expiry_blocks. */
 export const MAX_EXPIRY_BLOCKS_LIMIT = 1_000_000;
 
 /** The role genesis admins carry. */
 export const ADMIN_ROLE = 'admin';
+
+/** The roles genesis admins start with: admin, and governance member (so one admin can propose, vote and execute on a devnet). */
+export const GENESIS_ADMIN_ROLES: readonly string[] = [ADMIN_ROLE, 'governance'];
 
 /** RFC 3339 UTC time with a trailing Z and optional fraction (up to nanoseconds), as CometBFT writes block times. */
 export const RFC3339_UTC_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?Z$/;
@@ -60,6 +99,7 @@ const GenesisSchema = z.strictObject({
   params: z.strictObject({
     faucet: z.boolean(),
     max_expiry_blocks: z.number().int().min(1).max(MAX_EXPIRY_BLOCKS_LIMIT),
+    governance: GOVERNANCE_PARAMS_SCHEMA.optional(),
   }),
 });
 
@@ -80,11 +120,15 @@ export function validateGenesis(doc: unknown): GenesisDoc {
     if (seen.has(a.public_key)) throw new CharterError('INVALID_INPUT', `invalid genesis: admins.${i} repeats a public key`);
     seen.add(a.public_key);
   });
+  if (g.params.governance !== undefined) {
+    const problem = governanceProblem(g.params.governance);
+    if (problem) throw new CharterError('INVALID_INPUT', `invalid genesis: params.governance.${problem}`);
+  }
   return {
     chain_id: g.chain_id,
     genesis_time: g.genesis_time,
     admins: g.admins.map((a) => ({ public_key: a.public_key, label: a.label })),
-    params: { faucet: g.params.faucet, max_expiry_blocks: g.params.max_expiry_blocks },
+    params: { faucet: g.params.faucet, max_expiry_blocks: g.params.max_expiry_blocks, ...(g.params.governance ? { governance: g.params.governance } : {}) },
   };
 }
 
@@ -100,9 +144,9 @@ export function genesisState(doc: GenesisDoc): EngineState {
   const admins: string[] = [];
   for (const a of g.admins) {
     const id = keyIdOf('ed25519', fromHex(a.public_key));
-    keys[id] = { key_id: id, scheme: 'ed25519', public_key: a.public_key, label: a.label, status: 'active', roles: [ADMIN_ROLE], registered_at: 0 };
+    keys[id] = { key_id: id, scheme: 'ed25519', public_key: a.public_key, label: a.label, status: 'active', roles: [...GENESIS_ADMIN_ROLES], registered_at: 0 };
     admins.push(id);
   }
   admins.sort();
-  return { chain_id: g.chain_id, height: 0, time: g.genesis_time, params: { ...g.params }, admins, keys, accounts: {}, vaults: {}, requests: {} };
+  return { chain_id: g.chain_id, height: 0, time: g.genesis_time, params: { ...g.params }, admins, keys, accounts: {}, vaults: {}, requests: {}, proposals: {}, validators: {} };
 }

@@ -11,6 +11,8 @@
  *   "account/<id>"   AccountRecord   one per key that has had a transaction accepted
  *   "vault/<id>"     VaultRecord
  *   "request/<id>"   WithdrawalRecord
+ *   "proposal/<id>"  ProposalRecord  governance proposals
+ *   "validator/<pk>" ValidatorRecord validators admitted by governance
  *
  * Block height and block time are NOT part of the root: they belong to the
  * block header, which commits to the root. An empty block therefore keeps the
@@ -76,6 +78,8 @@ export function stateEntries(state: EngineState): StateEntry[] {
   for (const id of sortedKeys(state.accounts)) out.push({ key: `account/${id}`, json: state.accounts[id] });
   for (const id of sortedKeys(state.vaults)) out.push({ key: `vault/${id}`, json: state.vaults[id] });
   for (const id of sortedKeys(state.requests)) out.push({ key: `request/${id}`, json: state.requests[id] });
+  for (const id of sortedKeys(state.proposals ?? {})) out.push({ key: `proposal/${id}`, json: state.proposals[id] });
+  for (const id of sortedKeys(state.validators ?? {})) out.push({ key: `validator/${id}`, json: state.validators[id] });
   out.sort((a, b) => compareUtf8(a.key, b.key));
   for (let i = 1; i < out.length; i++) {
     if (compareUtf8((out[i - 1] as { key: string }).key, (out[i] as { key: string }).key) === 0) throw new Error(`duplicate state key ${(out[i] as { key: string }).key}`);

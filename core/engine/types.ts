@@ -144,6 +144,12 @@ export interface TxBodies {
   'key.quarantine': { key_id: string; reason: string };
   /** Release a quarantined key. Signed by a governance member or an admin. */
   'key.release': { key_id: string; reason: string };
+  /** Open a governance proposal on a track. Signed by a governance member. */
+  'gov.propose': { track: GovTrack; action: GovAction; voting_period_blocks?: number };
+  /** Vote on an open proposal. Signed by a governance member. */
+  'gov.vote': { proposal_id: string; vote: 'yes' | 'no' | 'abstain' };
+  /** Carry out a passed proposal once its execution delay has passed. Signed by a governance member. */
+  'gov.execute': { proposal_id: string };
 }
 export type TxType = keyof TxBodies;
 export const TX_TYPES: readonly TxType[] = [
@@ -158,7 +164,92 @@ export const TX_TYPES: readonly TxType[] = [
   'withdrawal.cancel',
   'key.quarantine',
   'key.release',
+  'gov.propose',
+  'gov.vote',
+  'gov.execute',
 ];
+
+// ─── Governance ────────────────────────────────────────────────────────────
+
+export type GovTrack = 'protocol' | 'operational';
+
+/**
+ * What a proposal does when executed. `params.set` is the protocol track's
+ * only action; every other action belongs to the operational track.
+ */
+export type GovAction =
+  | { type: 'params.set'; faucet?: boolean; max_expiry_blocks?: number; governance?: GovernanceParams }
+  | { type: 'validator.add'; public_key: string; power: number; name: string }
+  | { type: 'validator.remove'; public_key: string }
+  | { type: 'key.register'; public_key: string; scheme: SignatureScheme; label: string }
+  | { type: 'key.set_roles'; key_id: string; roles: Role[]; owner?: string }
+  | { type: 'key.release'; key_id: string; reason: string }
+  | { type: 'whitelist.add'; vault_id: string; destination: string }
+  | { type: 'whitelist.remove'; vault_id: string; destination: string };
+
+/** A fraction num/den (0 ≤ num ≤ den, den ≥ 1). */
+export interface Fraction {
+  num: number;
+  den: number;
+}
+
+export interface TrackParams {
+  /** Fraction of the governance members that must vote (yes, no or abstain). */
+  quorum: Fraction;
+  /** Fraction of yes among the yes and no votes needed to pass. */
+  threshold: Fraction;
+  /** Default voting period in blocks (a proposal may ask for another, 1–max_voting_period_blocks). */
+  voting_period_blocks: number;
+  /** Blocks between passing and the earliest gov.execute. */
+  execution_delay_blocks: number;
+}
+
+export interface GovernanceParams {
+  protocol: TrackParams;
+  operational: TrackParams;
+  /** Blocks between executing a whitelist proposal and the change taking effect. */
+  whitelist_delay_blocks: number;
+}
+
+export type ProposalStatus = 'open' | 'passed' | 'rejected' | 'expired' | 'executed';
+
+export interface ProposalRecord {
+  proposal_id: string;
+  track: GovTrack;
+  action: GovAction;
+  proposer: string;
+  created_at: number;
+  created_tx: string;
+  /** Last height at which votes are accepted. */
+  voting_ends_at: number;
+  votes: { key_id: string; vote: 'yes' | 'no' | 'abstain'; height: number }[];
+  status: ProposalStatus;
+  /** Height at which it passed, was rejected or expired. */
+  decided_at: number | null;
+  /** Earliest height of gov.execute (set when passed). */
+  executable_at: number | null;
+  executed_at: number | null;
+}
+
+export interface ValidatorRecord {
+  /** Ed25519 consensus public key, 64 lower-case hex digits. */
+  public_key: string;
+  name: string;
+  power: number;
+  added_at: number;
+  /** The proposal that admitted it (and, once removed, the one that removed it). */
+  proposal_id: string;
+  /** Height of removal; null while a validator. Removed validators stay recorded. */
+  removed_at: number | null;
+}
+
+/** A whitelist change waiting for its height (control 5). */
+export interface PendingWhitelistChange {
+  op: 'add' | 'remove';
+  destination: string;
+  apply_at: number;
+  proposal_id: string;
+}
 
 /** The roles a key can hold (docs/policy.md). */
 export const ROLES = ['initiator', 'approver', 'attester', 'custodian', 'governance', 'operator', 'auditor', 'admin'] as const;
@@ -202,6 +293,8 @@ export interface ChainParams {
   faucet: boolean;
   /** Largest allowed distance between the current height and expires_at. */
   max_expiry_blocks: number;
+  /** Governance tracks; absent = DEFAULT_GOVERNANCE (core/engine/genesis.ts). */
+  governance?: GovernanceParams;
 }
 
 export type KeyStatus = 'active' | 'quarantined' | 'revoked' | 'retired';
@@ -229,6 +322,8 @@ export interface VaultRecord {
   created_at: number;
   /** asset → executed withdrawals inside the velocity window: [block time in seconds, amount]. Present only with a velocity policy. */
   spent?: Record<string, [number, string][]>;
+  /** Whitelist changes approved by governance, applied by the block at `apply_at`. */
+  pending_whitelist?: PendingWhitelistChange[];
 }
 
 /** pending → (approved: timelocked / waiting for velocity room) → executed | failed; pending/approved → cancelled. */
@@ -289,4 +384,8 @@ export interface EngineState {
   accounts: Record<string, AccountRecord>;
   vaults: Record<string, VaultRecord>;
   requests: Record<string, WithdrawalRecord>;
+  /** Governance proposals by id. */
+  proposals: Record<string, ProposalRecord>;
+  /** Consensus validators admitted by governance, by public key. */
+  validators: Record<string, ValidatorRecord>;
 }
