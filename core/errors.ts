@@ -68,6 +68,11 @@ export const ERROR_CODES = {
   DUPLICATE_VOTE: { abci: 82, summary: 'This key has already voted on the proposal.', hint: 'Each governance member votes once.' },
   PROPOSAL_NOT_EXECUTABLE: { abci: 83, summary: 'The proposal has not passed, was executed already, or its execution delay has not ended.', hint: 'The proposal shows its status and the height from which it may be executed.' },
   INVALID_PROPOSAL: { abci: 84, summary: 'The proposal is not valid: wrong track for its action, bad parameters, or it changes nothing.', hint: 'Protocol proposals set parameters; everything else is operational. See docs/formats/transactions.md.' },
+  DEGRADED_MODE: { abci: 85, summary: 'The chain or the vault is in degraded mode: only cancellations, governance and emergency transactions are accepted.', hint: 'Wait for the degraded mode to expire or be lifted by governance; /mode and the vault show until when.' },
+  VAULT_FROZEN: { abci: 86, summary: 'The vault is frozen by an emergency control.', hint: 'Nothing moves until the freeze expires or governance lifts it; cancellations are still accepted.' },
+  CONTROL_NOT_FOUND: { abci: 87, summary: 'No emergency control has this id.', hint: 'Check the control id (/controls).' },
+  CONTROL_STATUS_CONFLICT: { abci: 88, summary: 'The emergency control is not in a status this action applies to.', hint: 'Signatures are collected while it is collecting; only an active control can be ratified, only an active or ratified one lifted.' },
+  DUPLICATE_SIGNATURE: { abci: 89, summary: 'This key (or another key of its owner) has already signed the emergency control.', hint: 'The emergency quorum counts distinct operators.' },
   // ── engine: queries (60–69) ─────────────────────────────────────────────
   UNKNOWN_QUERY: { abci: 60, summary: 'The engine has no such query path.', hint: 'See docs/formats/transactions.md for the query paths.' },
   NOT_IN_STATE: { abci: 61, summary: 'The state has no entry with this key, so there is nothing to prove.', hint: 'State keys look like "vault/<id>" or "request/<id>"; see docs/formats/transactions.md.' },

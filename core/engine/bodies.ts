@@ -34,6 +34,16 @@ export const GOV_ACTION_SCHEMA = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('key.release'), key_id: str, reason: str }),
   z.strictObject({ type: z.literal('whitelist.add'), vault_id: str, destination: str }),
   z.strictObject({ type: z.literal('whitelist.remove'), vault_id: str, destination: str }),
+  z.strictObject({ type: z.literal('emergency.ratify'), control_id: str }),
+  z.strictObject({ type: z.literal('emergency.lift'), control_id: str }),
+]);
+
+export const EMERGENCY_PARAMS_SCHEMA = z.strictObject({ quorum: int, max_expiry_blocks: int, ratification_window_blocks: int });
+
+export const EMERGENCY_ACTION_SCHEMA = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('vault.freeze'), vault_id: str }),
+  z.strictObject({ type: z.literal('key.quarantine'), key_id: str }),
+  z.strictObject({ type: z.literal('degraded.enter'), vault_id: str.optional() }),
 ]);
 
 export type ControlTxType =
@@ -45,7 +55,9 @@ export type ControlTxType =
   | 'key.release'
   | 'gov.propose'
   | 'gov.vote'
-  | 'gov.execute';
+  | 'gov.execute'
+  | 'emergency.propose'
+  | 'emergency.sign';
 
 export const CONTROL_BODY_SCHEMAS: { [T in ControlTxType]: z.ZodType<TxBodies[T]> } = {
   'key.set_roles': z.strictObject({ key_id: str, roles: z.array(z.enum(ROLES)).max(8), owner: str.optional() }),
@@ -57,4 +69,6 @@ export const CONTROL_BODY_SCHEMAS: { [T in ControlTxType]: z.ZodType<TxBodies[T]
   'gov.propose': z.strictObject({ track: z.enum(['protocol', 'operational']), action: GOV_ACTION_SCHEMA, voting_period_blocks: int.optional() }) as z.ZodType<TxBodies['gov.propose']>,
   'gov.vote': z.strictObject({ proposal_id: str, vote: z.enum(['yes', 'no', 'abstain']) }),
   'gov.execute': z.strictObject({ proposal_id: str }),
+  'emergency.propose': z.strictObject({ action: EMERGENCY_ACTION_SCHEMA, reason: str, expires_in_blocks: int }) as z.ZodType<TxBodies['emergency.propose']>,
+  'emergency.sign': z.strictObject({ control_id: str }),
 };

@@ -183,6 +183,12 @@ function passed(d: D): string {
   return id;
 }
 
+/** A collecting emergency control proposed by carol as an operator (the default quorum is 2). */
+function emergency(d: D): string {
+  d.ok(admin, 'key.set_roles', { key_id: carol.keyId, roles: ['operator'] });
+  return d.ok(carol, 'emergency.propose', { action: { type: 'vault.freeze', vault_id: 'v1' }, reason: 'r', expires_in_blocks: 10 }).control_id as string;
+}
+
 /** A body for `t` that passes the role check's object-level rules when the signer's role allows it (a cancel targets the signer's own request when it is an initiator). */
 function sampleBody(d: D, t: TxType, creator: TestKey = erin): never {
   const id = create(d, creator);
@@ -201,6 +207,8 @@ function sampleBody(d: D, t: TxType, creator: TestKey = erin): never {
     'gov.propose': { track: 'operational', action: { type: 'key.set_roles', key_id: erin.keyId, roles: ['auditor'] } },
     'gov.vote': { proposal_id: t === 'gov.vote' ? propose(d) : '', vote: 'yes' },
     'gov.execute': { proposal_id: t === 'gov.execute' ? passed(d) : '' },
+    'emergency.propose': { action: { type: 'vault.freeze', vault_id: 'v1' }, reason: 'r', expires_in_blocks: 10 },
+    'emergency.sign': { control_id: t === 'emergency.sign' ? emergency(d) : '' },
   };
   return b[t] as never;
 }

@@ -20,8 +20,8 @@ import { nobleVerifier, isValidPublicKey, PUBLIC_KEY_BYTES } from '../crypto/ed2
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { verifyEnvelope } from '../tx/verify.js';
 import { decodeTx, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
-import { GOV_ACTION_SCHEMA, GOVERNANCE_PARAMS_SCHEMA, POLICY_SCHEMA } from './bodies.js';
-import { genesisHash, genesisState, governanceOf, governanceProblem, labelOk, MAX_EXPIRY_BLOCKS_LIMIT, MAX_GOV_BLOCKS, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
+import { EMERGENCY_ACTION_SCHEMA, EMERGENCY_PARAMS_SCHEMA, GOV_ACTION_SCHEMA, GOVERNANCE_PARAMS_SCHEMA, POLICY_SCHEMA } from './bodies.js';
+import { emergencyOf, genesisHash, genesisState, governanceOf, governanceProblem, labelOk, MAX_EXPIRY_BLOCKS_LIMIT, MAX_GOV_BLOCKS, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
 import { compareUtf8, RootCache } from './state-root.js';
 import type { Sha256 } from './state-root.js';
 import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
@@ -47,6 +47,9 @@ import type {
   GovTrack,
   ProposalRecord,
   ValidatorRecord,
+  ControlHold,
+  EmergencyAction,
+  EmergencyControlRecord,
   Role,
   VaultPolicy,
   VaultRecord,
@@ -63,6 +66,7 @@ export const AMOUNT_RE = /^[1-9][0-9]{0,30}$/;
 export const DESTINATION_RE = /^[\x21-\x7e]{1,128}$/;
 export const REQUEST_ID_RE = /^wr-[0-9a-f]{24}$/;
 export const PROPOSAL_ID_RE = /^gp-[0-9a-f]{24}$/;
+export const CONTROL_ID_RE = /^ec-[0-9a-f]{24}$/;
 export const ATTESTATION_TYPE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MAX_APPROVERS = 32;
 export const MAX_MEMO_CHARS = 256;
@@ -79,7 +83,7 @@ export interface EngineOptions {
   sha256?: Sha256;
 }
 
-type MapName = 'keys' | 'accounts' | 'vaults' | 'requests' | 'proposals' | 'validators';
+type MapName = 'keys' | 'accounts' | 'vaults' | 'requests' | 'proposals' | 'validators' | 'controls';
 
 /**
  * Copy-on-write writes to a working state: a map gets an overlay object (its
@@ -97,14 +101,27 @@ export class Work {
   readonly open: Set<string>;
   /** Ids of vaults with pending whitelist changes. */
   readonly wl: Set<string>;
+  /** Ids of emergency controls still collecting, active or ratified. */
+  readonly ctl: Set<string>;
   constructor(base: EngineState, idx: Index) {
     this.s = { ...base };
     this.approved = new Set(idx.approved);
     this.open = new Set(idx.open);
     this.wl = new Set(idx.wl);
+    this.ctl = new Set(idx.ctl);
   }
   index(): Index {
-    return { approved: this.approved, open: this.open, wl: this.wl };
+    return { approved: this.approved, open: this.open, wl: this.wl, ctl: this.ctl };
+  }
+  putControl(r: EmergencyControlRecord): void {
+    this.map('controls')[r.control_id] = r;
+    this.touched.set(`control/${r.control_id}`, r);
+    if (r.status === 'collecting' || r.status === 'active' || r.status === 'ratified') this.ctl.add(r.control_id);
+    else this.ctl.delete(r.control_id);
+  }
+  putMode(m: { degraded: ControlHold | null }): void {
+    this.s.mode = m;
+    this.touched.set('mode', m);
   }
   private map<K extends MapName>(name: K): EngineState[K] {
     if (!this.owned.has(name)) {
@@ -230,6 +247,7 @@ export interface Index {
   approved: Set<string>;
   open: Set<string>;
   wl: Set<string>;
+  ctl: Set<string>;
 }
 
 function indexOf(s: EngineState): Index {
@@ -239,7 +257,9 @@ function indexOf(s: EngineState): Index {
   for (const id of Object.keys(s.proposals)) if ((s.proposals[id] as ProposalRecord).status === 'open') open.add(id);
   const wl = new Set<string>();
   for (const id of Object.keys(s.vaults)) if (((s.vaults[id] as VaultRecord).pending_whitelist ?? []).length > 0) wl.add(id);
-  return { approved, open, wl };
+  const ctl = new Set<string>();
+  for (const id of Object.keys(s.controls)) if (['collecting', 'active', 'ratified'].includes((s.controls[id] as EmergencyControlRecord).status)) ctl.add(id);
+  return { approved, open, wl, ctl };
 }
 
 export class CustodyEngine implements Application {
@@ -261,7 +281,7 @@ export class CustodyEngine implements Application {
     this.verifier = opts.verifier ?? nobleVerifier;
     this.hash = opts.sha256;
     this.committed = genesisState(this.genesis);
-    this.committedIdx = { approved: new Set(), open: new Set(), wl: new Set() };
+    this.committedIdx = { approved: new Set(), open: new Set(), wl: new Set(), ctl: new Set() };
     this.cache = RootCache.fromState(this.committed, this.hash);
     this.committedRoot = this.cache.root();
     this.check = new Work(this.committed, this.committedIdx);
@@ -282,7 +302,7 @@ export class CustodyEngine implements Application {
     }
     const snap = r.data;
     if (snap.genesis_hash !== engine.genesisHashHex) throw new CharterError('INVALID_INPUT', 'snapshot belongs to another genesis document');
-    const state = { ...snap.state, proposals: snap.state.proposals ?? {}, validators: snap.state.validators ?? {} } as EngineState;
+    const state = { ...snap.state, proposals: snap.state.proposals ?? {}, validators: snap.state.validators ?? {}, controls: snap.state.controls ?? {} } as EngineState;
     if (state.chain_id !== engine.genesis.chain_id) throw new CharterError('INVALID_INPUT', `snapshot is of chain ${state.chain_id}, not ${engine.genesis.chain_id}`);
     checkStateConsistency(state);
     const cache = RootCache.fromState(state, engine.hash);
@@ -387,7 +407,8 @@ export class CustodyEngine implements Application {
 
   /** Execute approved requests whose timelock has ended (sorted by executable_at, then id); their events are block events. */
   private runDue(w: Work, height: number, now: number): AbciEvent[] {
-    const events = w.open.size > 0 || w.wl.size > 0 ? runGovernanceDue(w, height) : [];
+    const events = w.ctl.size > 0 ? runEmergencyDue(w, height) : [];
+    if (w.open.size > 0 || w.wl.size > 0) events.push(...runGovernanceDue(w, height));
     if (w.approved.size === 0) return events;
     const due = [...w.approved]
       .map((id) => w.s.requests[id] as WithdrawalRecord)
@@ -395,6 +416,7 @@ export class CustodyEngine implements Application {
       .sort((a, b) => (a.executable_at ?? 0) - (b.executable_at ?? 0) || compareUtf8(a.request_id, b.request_id));
     for (const r of due) {
       const vault = w.s.vaults[r.vault_id] as VaultRecord;
+      if (!vaultMoves(w.s, vault)) continue;
       const out = decide(w.s, vault, r, { height, now, txHash: '' }, null);
       if (out.kind === 'wait') continue;
       out.apply(w);
@@ -512,6 +534,33 @@ export class CustodyEngine implements Application {
             .sort((a, b) => b.created_at - a.created_at || compareUtf8(a.proposal_id, b.proposal_id));
         }
         break;
+      case 'control':
+        if (rest.length === 1 && arg) {
+          noSearch();
+          return controlOf(s, arg);
+        }
+        break;
+      case 'controls':
+        if (rest.length === 0) {
+          noSearch();
+          return Object.keys(s.controls)
+            .map((id) => s.controls[id] as EmergencyControlRecord)
+            .sort((a, b) => b.created_at - a.created_at || compareUtf8(a.control_id, b.control_id));
+        }
+        break;
+      case 'mode':
+        if (rest.length === 0) {
+          noSearch();
+          return {
+            degraded: s.mode?.degraded ?? null,
+            vaults: Object.keys(s.vaults)
+              .sort(compareUtf8)
+              .map((id) => s.vaults[id] as VaultRecord)
+              .filter((v) => v.degraded || v.frozen)
+              .map((v) => ({ vault_id: v.vault_id, degraded: v.degraded ?? null, frozen: v.frozen ?? null })),
+          };
+        }
+        break;
       case 'validators':
         if (rest.length === 0) {
           noSearch();
@@ -589,10 +638,11 @@ function entryValue(s: EngineState, key: string): unknown {
   if (key === 'chain') return { chain_id: s.chain_id };
   if (key === 'params') return s.params;
   if (key === 'admins') return [...s.admins].sort(compareUtf8);
+  if (key === 'mode') return s.mode;
   const i = key.indexOf('/');
   const kind = key.slice(0, i);
   const id = key.slice(i + 1);
-  const m = kind === 'key' ? s.keys : kind === 'account' ? s.accounts : kind === 'vault' ? s.vaults : kind === 'proposal' ? s.proposals : kind === 'validator' ? s.validators : s.requests;
+  const m = kind === 'key' ? s.keys : kind === 'account' ? s.accounts : kind === 'vault' ? s.vaults : kind === 'proposal' ? s.proposals : kind === 'validator' ? s.validators : kind === 'control' ? s.controls : s.requests;
   return (m as Record<string, unknown>)[id];
 }
 
@@ -619,6 +669,7 @@ export function validateTx(s: EngineState, env: SignedEnvelope | UnsignedEnvelop
   const expectedNonce = (account ? account.nonce : 0) + 1;
   if (env.nonce !== expectedNonce) fail('BAD_NONCE', `nonce ${env.nonce}; the next nonce of key ${env.signer} is ${expectedNonce}`);
   requireRole(s, env.signer, env.type);
+  checkModes(s, env.type, env.body);
 
   switch (env.type) {
     case 'key.register':
@@ -648,6 +699,10 @@ export function validateTx(s: EngineState, env: SignedEnvelope | UnsignedEnvelop
       return govVote(s, env as SignedEnvelope<'gov.vote'>, ctx);
     case 'gov.execute':
       return govExecute(s, env as SignedEnvelope<'gov.execute'>, ctx);
+    case 'emergency.propose':
+      return emergencyPropose(s, env as SignedEnvelope<'emergency.propose'>, ctx);
+    case 'emergency.sign':
+      return emergencySign(s, env as SignedEnvelope<'emergency.sign'>, ctx);
     default:
       return fail('UNKNOWN_TX_TYPE', `unknown transaction type ${JSON.stringify((env as { type: string }).type)}`);
   }
@@ -673,6 +728,8 @@ export const POLICY_MATRIX: Readonly<Record<TxType, readonly Role[]>> = {
   'gov.propose': ['governance'],
   'gov.vote': ['governance'],
   'gov.execute': ['governance'],
+  'emergency.propose': ['operator'],
+  'emergency.sign': ['operator'],
 };
 
 /** Roles a key holds: its roles, plus "admin" for chain admins. */
@@ -1236,6 +1293,9 @@ function actionEffect(s: EngineState, env: SignedEnvelope | UnsignedEnvelope, a:
         events: [ev('security.whitelist_change_scheduled', [['vault_id', a.vault_id], ['op', op], ['destination', a.destination], ['apply_at', apply_at], ['proposal_id', proposalId]])],
       };
     }
+    case 'emergency.ratify':
+    case 'emergency.lift':
+      return controlAction(s, a, proposalId, ctx);
     default:
       return fail('INVALID_PROPOSAL', `unknown action ${JSON.stringify((a as { type: string }).type)}`);
   }
@@ -1344,6 +1404,220 @@ function runGovernanceDue(w: Work, height: number): AbciEvent[] {
   return events;
 }
 
+// ─── Emergency controls (control 10) and degraded mode (control 9) ───────────
+
+/** Transactions accepted in degraded mode. */
+const DEGRADED_OK: ReadonlySet<string> = new Set(['withdrawal.cancel', 'gov.propose', 'gov.vote', 'gov.execute', 'emergency.propose', 'emergency.sign']);
+/** Transactions a vault freeze stops. */
+const FROZEN_STOPS: ReadonlySet<string> = new Set(['withdrawal.create', 'withdrawal.approve', 'withdrawal.attest']);
+
+/** The vault a transaction body names (directly or through its request), if any. */
+function vaultOfBody(s: EngineState, body: unknown): VaultRecord | undefined {
+  const b = body as { vault_id?: unknown; request_id?: unknown };
+  if (typeof b.vault_id === 'string') return lookup(s.vaults, b.vault_id);
+  if (typeof b.request_id === 'string') {
+    const r = lookup(s.requests, b.request_id);
+    return r ? lookup(s.vaults, r.vault_id) : undefined;
+  }
+  return undefined;
+}
+
+/** DEGRADED_MODE / VAULT_FROZEN for a transaction the modes in force do not accept. */
+function checkModes(s: EngineState, type: string, body: unknown): void {
+  const g = s.mode?.degraded;
+  if (g && !DEGRADED_OK.has(type)) fail('DEGRADED_MODE', `the chain is in degraded mode until height ${g.until} (control ${g.control_id}): only cancellations, governance and emergency transactions are accepted`);
+  if (!DEGRADED_OK.has(type) || FROZEN_STOPS.has(type)) {
+    const v = vaultOfBody(s, body);
+    if (v?.degraded && !DEGRADED_OK.has(type)) fail('DEGRADED_MODE', `vault ${v.vault_id} is in degraded mode until height ${v.degraded.until} (control ${v.degraded.control_id})`);
+    if (v?.frozen && FROZEN_STOPS.has(type)) fail('VAULT_FROZEN', `vault ${v.vault_id} is frozen until height ${v.frozen.until} (control ${v.frozen.control_id})`);
+  }
+}
+
+/** Whether the block may execute requests of this vault now. */
+function vaultMoves(s: EngineState, v: VaultRecord): boolean {
+  return !s.mode?.degraded && !v.degraded && !v.frozen;
+}
+
+function controlOf(s: EngineState, id: string): EmergencyControlRecord {
+  const c = lookup(s.controls, id);
+  if (!c) fail('CONTROL_NOT_FOUND', `no emergency control ${JSON.stringify(id.slice(0, 64))}`);
+  return c;
+}
+
+/** Validate that the action can take effect now (also at each signature). */
+function checkEmergencyAction(s: EngineState, a: EmergencyAction, signer: string): void {
+  if (a.type === 'vault.freeze') {
+    const v = lookup(s.vaults, a.vault_id);
+    if (!v) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(a.vault_id.slice(0, 64))}`);
+    if (v.frozen) fail('CONTROL_STATUS_CONFLICT', `vault ${v.vault_id} is already frozen by ${v.frozen.control_id}`);
+  } else if (a.type === 'key.quarantine') {
+    const k = keyOf(s, a.key_id);
+    if (!k) fail('UNKNOWN_KEY', `no key ${JSON.stringify(a.key_id.slice(0, 48))} is registered`);
+    if (k.status !== 'active') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}; only an active key can be quarantined`);
+    if (k.key_id === signer) fail('KEY_STATUS_CONFLICT', 'a key cannot quarantine itself');
+  } else {
+    if (a.vault_id !== undefined) {
+      const v = lookup(s.vaults, a.vault_id);
+      if (!v) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(a.vault_id.slice(0, 64))}`);
+      if (v.degraded) fail('CONTROL_STATUS_CONFLICT', `vault ${v.vault_id} is already in degraded mode`);
+    } else if (s.mode?.degraded) fail('CONTROL_STATUS_CONFLICT', 'the chain is already in degraded mode');
+  }
+}
+
+function controlAttrs(c: EmergencyControlRecord): [string, string | number][] {
+  const a = c.action;
+  const out: [string, string | number][] = [['control_id', c.control_id], ['action', a.type]];
+  if (a.type === 'key.quarantine') out.push(['key_id', a.key_id]);
+  else if (a.vault_id !== undefined) out.push(['vault_id', a.vault_id]);
+  return out;
+}
+
+/** Put the control's effect in force (it was validated). */
+function activate(s: EngineState, c: EmergencyControlRecord, height: number): { rec: EmergencyControlRecord; apply: (w: Work) => void; events: AbciEvent[] } {
+  const em = emergencyOf(s.params);
+  const until = height + c.expires_in_blocks;
+  const rec: EmergencyControlRecord = { ...c, status: 'active', activated_at: height, expires_at: until, ratify_by: height + em.ratification_window_blocks };
+  const hold = { control_id: c.control_id, until };
+  const a = c.action;
+  const events: AbciEvent[] = [ev('security.control_activated', [...controlAttrs(c), ['expires_at', until], ['ratify_by', rec.ratify_by as number], ['signatures', c.signatures.length]])];
+  let apply: (w: Work) => void;
+  if (a.type === 'vault.freeze') {
+    const v = s.vaults[a.vault_id] as VaultRecord;
+    apply = (w) => w.putVault({ ...v, frozen: hold });
+    events.push(ev('security.vault_frozen', [['vault_id', a.vault_id], ['control_id', c.control_id], ['until', until]]));
+  } else if (a.type === 'key.quarantine') {
+    const k = keyOf(s, a.key_id) as KeyRecord;
+    apply = (w) => w.putKey({ ...k, status: 'quarantined', quarantine: { reason: c.reason, since: height, by: c.proposer, control_id: c.control_id } });
+    events.push(ev('security.key_quarantined', [['key_id', a.key_id], ['reason', c.reason], ['by', c.proposer], ['control_id', c.control_id]]));
+  } else if (a.vault_id !== undefined) {
+    const v = s.vaults[a.vault_id] as VaultRecord;
+    apply = (w) => w.putVault({ ...v, degraded: hold });
+    events.push(ev('security.degraded_entered', [['vault_id', a.vault_id], ['control_id', c.control_id], ['until', until]]));
+  } else {
+    apply = (w) => w.putMode({ degraded: hold });
+    events.push(ev('security.degraded_entered', [['vault_id', ''], ['control_id', c.control_id], ['until', until]]));
+  }
+  return { rec, apply: (w) => { apply(w); w.putControl(rec); }, events };
+}
+
+/** End a control's effect (if it is still the one in force). */
+function deactivate(s: EngineState, c: EmergencyControlRecord, w: Work, reason: string): AbciEvent[] {
+  const a = c.action;
+  if (a.type === 'vault.freeze') {
+    const v = lookup(s.vaults, a.vault_id);
+    if (v?.frozen?.control_id !== c.control_id) return [];
+    const rec: VaultRecord = { ...v };
+    delete rec.frozen;
+    w.putVault(rec);
+    return [ev('security.vault_unfrozen', [['vault_id', a.vault_id], ['control_id', c.control_id], ['reason', reason]])];
+  }
+  if (a.type === 'key.quarantine') {
+    const k = keyOf(s, a.key_id);
+    if (!k || k.status !== 'quarantined' || k.quarantine?.control_id !== c.control_id) return [];
+    const rec: KeyRecord = { ...k, status: 'active' };
+    delete rec.quarantine;
+    w.putKey(rec);
+    return [ev('security.key_released', [['key_id', a.key_id], ['reason', reason], ['by', ''], ['control_id', c.control_id]])];
+  }
+  if (a.vault_id !== undefined) {
+    const v = lookup(s.vaults, a.vault_id);
+    if (v?.degraded?.control_id !== c.control_id) return [];
+    const rec: VaultRecord = { ...v };
+    delete rec.degraded;
+    w.putVault(rec);
+    return [ev('security.degraded_exited', [['vault_id', a.vault_id], ['control_id', c.control_id], ['reason', reason]])];
+  }
+  if (s.mode?.degraded?.control_id !== c.control_id) return [];
+  w.putMode({ degraded: null });
+  return [ev('security.degraded_exited', [['vault_id', ''], ['control_id', c.control_id], ['reason', reason]])];
+}
+
+/** Distinct owners among the signatures of keys that are active operators now. */
+function emergencySigners(s: EngineState, c: EmergencyControlRecord): number {
+  const owners = new Set<string>();
+  for (const g of c.signatures) {
+    const k = keyOf(s, g.key_id);
+    if (k && k.status === 'active' && k.roles.includes('operator')) owners.add(ownerOf(s, g.key_id));
+  }
+  return owners.size;
+}
+
+function emergencyPropose(s: EngineState, env: SignedEnvelope<'emergency.propose'>, ctx: TxContext): Effect {
+  const b = env.body;
+  const em = emergencyOf(s.params);
+  if (!Number.isSafeInteger(b.expires_in_blocks) || b.expires_in_blocks < 1 || b.expires_in_blocks > em.max_expiry_blocks) fail('INVALID_FIELD', `expires_in_blocks must be 1–${em.max_expiry_blocks}`);
+  if (chars(b.reason) < 1 || chars(b.reason) > MAX_REASON_CHARS) fail('INVALID_FIELD', `reason must be 1–${MAX_REASON_CHARS} characters`);
+  checkEmergencyAction(s, b.action, env.signer);
+  const id = 'ec-' + toHex(signingDigest(unsignedOf(env))).slice(0, 24);
+  if (lookup(s.controls, id) !== undefined) fail('CONTROL_STATUS_CONFLICT', `control ${id} exists`);
+  const c: EmergencyControlRecord = {
+    control_id: id, action: clone(b.action), reason: b.reason, proposer: env.signer, created_at: ctx.height, signatures: [{ key_id: env.signer, height: ctx.height }],
+    expires_in_blocks: b.expires_in_blocks, status: 'collecting', activated_at: null, expires_at: null, ratify_by: null, proposal_id: null, ended_at: null,
+  };
+  const events = [ev('security.control_proposed', [...controlAttrs(c), ['proposer', env.signer], ['quorum', em.quorum]])];
+  if (emergencySigners(s, c) >= em.quorum) {
+    const x = activate(s, c, ctx.height);
+    return { apply: x.apply, data: { control_id: id, status: 'active' }, events: [...events, ...x.events] };
+  }
+  return { apply: (w) => w.putControl(c), data: { control_id: id, status: 'collecting' }, events };
+}
+
+function emergencySign(s: EngineState, env: SignedEnvelope<'emergency.sign'>, ctx: TxContext): Effect {
+  const c = controlOf(s, env.body.control_id);
+  if (c.status !== 'collecting') fail('CONTROL_STATUS_CONFLICT', `control ${c.control_id} is ${c.status}, not collecting signatures`);
+  if (c.signatures.some((g) => g.key_id === env.signer || ownerOf(s, g.key_id) === ownerOf(s, env.signer))) fail('DUPLICATE_SIGNATURE', `key ${env.signer} (or its owner) has already signed control ${c.control_id}`);
+  checkEmergencyAction(s, c.action, c.proposer);
+  const next: EmergencyControlRecord = { ...c, signatures: [...c.signatures, { key_id: env.signer, height: ctx.height }] };
+  const events = [ev('security.control_signed', [...controlAttrs(c), ['key_id', env.signer], ['signatures', next.signatures.length]])];
+  if (emergencySigners(s, next) >= emergencyOf(s.params).quorum) {
+    const x = activate(s, next, ctx.height);
+    return { apply: x.apply, data: { control_id: c.control_id, status: 'active' }, events: [...events, ...x.events] };
+  }
+  return { apply: (w) => w.putControl(next), data: { control_id: c.control_id, status: 'collecting' }, events };
+}
+
+/** The governance actions on a control: ratify (keeps it until its expiry) or lift (ends it now). */
+function controlAction(s: EngineState, a: { type: 'emergency.ratify' | 'emergency.lift'; control_id: string }, proposalId: string, ctx: TxContext): Effect {
+  const c = controlOf(s, a.control_id);
+  if (a.type === 'emergency.ratify') {
+    if (c.status !== 'active') fail('CONTROL_STATUS_CONFLICT', `control ${c.control_id} is ${c.status}; only an active control can be ratified`);
+    const rec: EmergencyControlRecord = { ...c, status: 'ratified', proposal_id: proposalId };
+    return { apply: (w) => w.putControl(rec), data: undefined, events: [ev('security.control_ratified', [...controlAttrs(c), ['proposal_id', proposalId]])] };
+  }
+  if (c.status !== 'active' && c.status !== 'ratified') fail('CONTROL_STATUS_CONFLICT', `control ${c.control_id} is ${c.status}; only an active or ratified control can be lifted`);
+  const rec: EmergencyControlRecord = { ...c, status: 'lifted', proposal_id: proposalId, ended_at: ctx.height };
+  return {
+    apply: (w) => {
+      deactivate(w.s, c, w, 'lifted by governance');
+      w.putControl(rec);
+    },
+    data: undefined,
+    events: [ev('security.control_lifted', [...controlAttrs(c), ['proposal_id', proposalId]])],
+  };
+}
+
+/** Block-level: collecting controls past their window and active ones not ratified in time lapse; active/ratified ones at expires_at expire. */
+function runEmergencyDue(w: Work, height: number): AbciEvent[] {
+  const events: AbciEvent[] = [];
+  for (const id of [...w.ctl].sort(compareUtf8)) {
+    const c = w.s.controls[id] as EmergencyControlRecord;
+    const window = emergencyOf(w.s.params).ratification_window_blocks;
+    if (c.status === 'collecting' && height > c.created_at + window) {
+      w.putControl({ ...c, status: 'lapsed', ended_at: height });
+      events.push(ev('security.control_lapsed', [...controlAttrs(c), ['reason', 'quorum_not_reached']]));
+    } else if ((c.status === 'active' || c.status === 'ratified') && height >= (c.expires_at as number)) {
+      const undo = deactivate(w.s, c, w, 'expired');
+      w.putControl({ ...c, status: 'expired', ended_at: height });
+      events.push(ev('security.control_expired', controlAttrs(c)), ...undo);
+    } else if (c.status === 'active' && height > (c.ratify_by as number)) {
+      const undo = deactivate(w.s, c, w, 'not ratified');
+      w.putControl({ ...c, status: 'lapsed', ended_at: height });
+      events.push(ev('security.control_lapsed', [...controlAttrs(c), ['reason', 'not_ratified']]), ...undo);
+    }
+  }
+  return events;
+}
+
 // ─── Snapshot validation ───────────────────────────────────────────────────
 
 const KeyId = z.string().regex(KEY_ID_RE);
@@ -1351,6 +1625,7 @@ const Height = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const TxHash = z.string().regex(/^[0-9A-F]{64}$/);
 const Decimal = z.string().regex(/^(0|[1-9][0-9]*)$/);
 
+const Hold = z.strictObject({ control_id: z.string().regex(CONTROL_ID_RE), until: Height });
 const KeyRecordSchema = z.strictObject({
   key_id: KeyId,
   scheme: z.enum(['ed25519', 'p256', 'secp256k1']),
@@ -1360,7 +1635,7 @@ const KeyRecordSchema = z.strictObject({
   roles: z.array(z.string()),
   registered_at: Height,
   owner: z.string().optional(),
-  quarantine: z.strictObject({ reason: z.string(), since: Height, by: KeyId }).optional(),
+  quarantine: z.strictObject({ reason: z.string(), since: Height, by: KeyId, control_id: z.string().regex(CONTROL_ID_RE).optional() }).optional(),
 });
 const VaultRecordSchema = z.strictObject({
   vault_id: z.string().regex(VAULT_ID_RE),
@@ -1372,6 +1647,8 @@ const VaultRecordSchema = z.strictObject({
   pending_whitelist: z
     .array(z.strictObject({ op: z.enum(['add', 'remove']), destination: z.string().regex(DESTINATION_RE), apply_at: Height, proposal_id: z.string().regex(PROPOSAL_ID_RE) }))
     .optional(),
+  frozen: Hold.optional(),
+  degraded: Hold.optional(),
 });
 const WithdrawalRecordSchema = z.strictObject({
   request_id: z.string().regex(REQUEST_ID_RE),
@@ -1414,11 +1691,26 @@ const ValidatorRecordSchema = z.strictObject({
   proposal_id: z.string().regex(PROPOSAL_ID_RE),
   removed_at: Height.nullable(),
 });
+const ControlRecordSchema = z.strictObject({
+  control_id: z.string().regex(CONTROL_ID_RE),
+  action: EMERGENCY_ACTION_SCHEMA,
+  reason: z.string(),
+  proposer: KeyId,
+  created_at: Height,
+  signatures: z.array(z.strictObject({ key_id: KeyId, height: Height })),
+  expires_in_blocks: Height,
+  status: z.enum(['collecting', 'active', 'ratified', 'lapsed', 'expired', 'lifted']),
+  activated_at: Height.nullable(),
+  expires_at: Height.nullable(),
+  ratify_by: Height.nullable(),
+  proposal_id: z.string().regex(PROPOSAL_ID_RE).nullable(),
+  ended_at: Height.nullable(),
+});
 const EngineStateSchema = z.strictObject({
   chain_id: z.string(),
   height: Height,
   time: z.string().regex(RFC3339_UTC_RE),
-  params: z.strictObject({ faucet: z.boolean(), max_expiry_blocks: z.number().int().min(1), governance: GOVERNANCE_PARAMS_SCHEMA.optional() }),
+  params: z.strictObject({ faucet: z.boolean(), max_expiry_blocks: z.number().int().min(1), governance: GOVERNANCE_PARAMS_SCHEMA.optional(), emergency: EMERGENCY_PARAMS_SCHEMA.optional() }),
   admins: z.array(KeyId),
   keys: z.record(KeyId, KeyRecordSchema),
   accounts: z.record(KeyId, z.strictObject({ key_id: KeyId, nonce: Height })),
@@ -1426,6 +1718,8 @@ const EngineStateSchema = z.strictObject({
   requests: z.record(z.string().regex(REQUEST_ID_RE), WithdrawalRecordSchema),
   proposals: z.record(z.string().regex(PROPOSAL_ID_RE), ProposalRecordSchema).optional(),
   validators: z.record(z.string().regex(/^[0-9a-f]{64}$/), ValidatorRecordSchema).optional(),
+  controls: z.record(z.string().regex(CONTROL_ID_RE), ControlRecordSchema).optional(),
+  mode: z.strictObject({ degraded: Hold.nullable() }).optional(),
 });
 const SnapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),

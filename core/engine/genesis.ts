@@ -7,8 +7,8 @@ import { CharterError } from '../errors.js';
 import { canonicalBytes, fromHex, keyIdOf, sha256Hex } from '../codec/index.js';
 import { isValidPublicKey } from '../crypto/ed25519.js';
 import { CHAIN_ID_RE } from '../tx/envelope.js';
-import { GOVERNANCE_PARAMS_SCHEMA } from './bodies.js';
-import type { ChainParams, EngineState, GenesisDoc, GovernanceParams, KeyRecord } from './types.js';
+import { EMERGENCY_PARAMS_SCHEMA, GOVERNANCE_PARAMS_SCHEMA } from './bodies.js';
+import type { ChainParams, EmergencyParams, EngineState, GenesisDoc, GovernanceParams, KeyRecord } from './types.js';
 
 export const DEFAULT_CHAIN_ID = 'charter-devnet';
 
@@ -46,6 +46,20 @@ export function governanceProblem(g: GovernanceParams): string | null {
     if (p.execution_delay_blocks > MAX_GOV_BLOCKS) return `${t}.execution_delay_blocks must be 0–${MAX_GOV_BLOCKS}`;
   }
   if (g.whitelist_delay_blocks < 1 || g.whitelist_delay_blocks > MAX_GOV_BLOCKS) return `whitelist_delay_blocks must be 1–${MAX_GOV_BLOCKS}`;
+  return null;
+}
+
+/** Emergency controls when params.emergency is absent: 2 operators, at most 1000 blocks, ratify within 100. */
+export const DEFAULT_EMERGENCY: Readonly<EmergencyParams> = Object.freeze({ quorum: 2, max_expiry_blocks: 1000, ratification_window_blocks: 100 });
+
+export function emergencyOf(p: ChainParams): EmergencyParams {
+  return p.emergency ?? DEFAULT_EMERGENCY;
+}
+
+export function emergencyProblem(e: EmergencyParams): string | null {
+  if (e.quorum < 1 || e.quorum > 32) return 'quorum must be 1–32';
+  if (e.max_expiry_blocks < 1 || e.max_expiry_blocks > MAX_GOV_BLOCKS) return `max_expiry_blocks must be 1–${MAX_GOV_BLOCKS}`;
+  if (e.ratification_window_blocks < 1 || e.ratification_window_blocks > MAX_GOV_BLOCKS) return `ratification_window_blocks must be 1–${MAX_GOV_BLOCKS}`;
   return null;
 }
 
@@ -100,6 +114,7 @@ const GenesisSchema = z.strictObject({
     faucet: z.boolean(),
     max_expiry_blocks: z.number().int().min(1).max(MAX_EXPIRY_BLOCKS_LIMIT),
     governance: GOVERNANCE_PARAMS_SCHEMA.optional(),
+    emergency: EMERGENCY_PARAMS_SCHEMA.optional(),
   }),
 });
 
@@ -124,11 +139,15 @@ export function validateGenesis(doc: unknown): GenesisDoc {
     const problem = governanceProblem(g.params.governance);
     if (problem) throw new CharterError('INVALID_INPUT', `invalid genesis: params.governance.${problem}`);
   }
+  if (g.params.emergency !== undefined) {
+    const problem = emergencyProblem(g.params.emergency);
+    if (problem) throw new CharterError('INVALID_INPUT', `invalid genesis: params.emergency.${problem}`);
+  }
   return {
     chain_id: g.chain_id,
     genesis_time: g.genesis_time,
     admins: g.admins.map((a) => ({ public_key: a.public_key, label: a.label })),
-    params: { faucet: g.params.faucet, max_expiry_blocks: g.params.max_expiry_blocks, ...(g.params.governance ? { governance: g.params.governance } : {}) },
+    params: { faucet: g.params.faucet, max_expiry_blocks: g.params.max_expiry_blocks, ...(g.params.governance ? { governance: g.params.governance } : {}), ...(g.params.emergency ? { emergency: g.params.emergency } : {}) },
   };
 }
 
@@ -148,5 +167,5 @@ export function genesisState(doc: GenesisDoc): EngineState {
     admins.push(id);
   }
   admins.sort();
-  return { chain_id: g.chain_id, height: 0, time: g.genesis_time, params: { ...g.params }, admins, keys, accounts: {}, vaults: {}, requests: {}, proposals: {}, validators: {} };
+  return { chain_id: g.chain_id, height: 0, time: g.genesis_time, params: { ...g.params }, admins, keys, accounts: {}, vaults: {}, requests: {}, proposals: {}, validators: {}, controls: {} };
 }

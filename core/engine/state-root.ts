@@ -13,6 +13,8 @@
  *   "request/<id>"   WithdrawalRecord
  *   "proposal/<id>"  ProposalRecord  governance proposals
  *   "validator/<pk>" ValidatorRecord validators admitted by governance
+ *   "control/<id>"   EmergencyControlRecord
+ *   "mode"           {degraded} chain-wide degraded mode, once ever set
  *
  * Block height and block time are NOT part of the root: they belong to the
  * block header, which commits to the root. An empty block therefore keeps the
@@ -80,6 +82,8 @@ export function stateEntries(state: EngineState): StateEntry[] {
   for (const id of sortedKeys(state.requests)) out.push({ key: `request/${id}`, json: state.requests[id] });
   for (const id of sortedKeys(state.proposals ?? {})) out.push({ key: `proposal/${id}`, json: state.proposals[id] });
   for (const id of sortedKeys(state.validators ?? {})) out.push({ key: `validator/${id}`, json: state.validators[id] });
+  for (const id of sortedKeys(state.controls ?? {})) out.push({ key: `control/${id}`, json: state.controls[id] });
+  if (state.mode !== undefined) out.push({ key: 'mode', json: state.mode });
   out.sort((a, b) => compareUtf8(a.key, b.key));
   for (let i = 1; i < out.length; i++) {
     if (compareUtf8((out[i - 1] as { key: string }).key, (out[i] as { key: string }).key) === 0) throw new Error(`duplicate state key ${(out[i] as { key: string }).key}`);

@@ -150,6 +150,10 @@ export interface TxBodies {
   'gov.vote': { proposal_id: string; vote: 'yes' | 'no' | 'abstain' };
   /** Carry out a passed proposal once its execution delay has passed. Signed by a governance member. */
   'gov.execute': { proposal_id: string };
+  /** Propose an emergency control; the proposer's signature counts toward the emergency quorum. Signed by an operator. */
+  'emergency.propose': { action: EmergencyAction; reason: string; expires_in_blocks: number };
+  /** Co-sign a collecting emergency control. Signed by an operator. */
+  'emergency.sign': { control_id: string };
 }
 export type TxType = keyof TxBodies;
 export const TX_TYPES: readonly TxType[] = [
@@ -167,7 +171,54 @@ export const TX_TYPES: readonly TxType[] = [
   'gov.propose',
   'gov.vote',
   'gov.execute',
+  'emergency.propose',
+  'emergency.sign',
 ];
+
+// ─── Emergency controls (control 10) and degraded mode (control 9) ─────────
+
+export type EmergencyAction =
+  | { type: 'vault.freeze'; vault_id: string }
+  | { type: 'key.quarantine'; key_id: string }
+  /** Degraded mode for one vault, or global without vault_id. */
+  | { type: 'degraded.enter'; vault_id?: string };
+
+export interface EmergencyParams {
+  /** Distinct operator signatures (distinct owners) that activate a control. */
+  quorum: number;
+  /** Longest life of a control, in blocks from activation. */
+  max_expiry_blocks: number;
+  /** Blocks after activation within which governance must ratify it, or it lapses; also how long signatures may be collected. */
+  ratification_window_blocks: number;
+}
+
+/** collecting → active → ratified; active/ratified → expired | lifted; collecting/active → lapsed. */
+export type ControlStatus = 'collecting' | 'active' | 'ratified' | 'lapsed' | 'expired' | 'lifted';
+
+export interface EmergencyControlRecord {
+  control_id: string;
+  action: EmergencyAction;
+  reason: string;
+  proposer: string;
+  created_at: number;
+  signatures: { key_id: string; height: number }[];
+  expires_in_blocks: number;
+  status: ControlStatus;
+  activated_at: number | null;
+  /** Height from which it no longer holds (activated_at + expires_in_blocks). */
+  expires_at: number | null;
+  /** Last height at which governance may ratify it (activated_at + ratification window). */
+  ratify_by: number | null;
+  /** The proposal that ratified or lifted it. */
+  proposal_id: string | null;
+  ended_at: number | null;
+}
+
+/** A freeze or degraded mode in force, by the control that set it. */
+export interface ControlHold {
+  control_id: string;
+  until: number;
+}
 
 // ─── Governance ────────────────────────────────────────────────────────────
 
@@ -185,7 +236,9 @@ export type GovAction =
   | { type: 'key.set_roles'; key_id: string; roles: Role[]; owner?: string }
   | { type: 'key.release'; key_id: string; reason: string }
   | { type: 'whitelist.add'; vault_id: string; destination: string }
-  | { type: 'whitelist.remove'; vault_id: string; destination: string };
+  | { type: 'whitelist.remove'; vault_id: string; destination: string }
+  | { type: 'emergency.ratify'; control_id: string }
+  | { type: 'emergency.lift'; control_id: string };
 
 /** A fraction num/den (0 ≤ num ≤ den, den ≥ 1). */
 export interface Fraction {
@@ -295,6 +348,8 @@ export interface ChainParams {
   max_expiry_blocks: number;
   /** Governance tracks; absent = DEFAULT_GOVERNANCE (core/engine/genesis.ts). */
   governance?: GovernanceParams;
+  /** Emergency quorum and limits; absent = DEFAULT_EMERGENCY (core/engine/genesis.ts). */
+  emergency?: EmergencyParams;
 }
 
 export type KeyStatus = 'active' | 'quarantined' | 'revoked' | 'retired';
@@ -310,7 +365,7 @@ export interface KeyRecord {
   /** The person or organisation holding the key: keys of one owner count once toward a threshold. Absent = the key is its own owner. */
   owner?: string;
   /** Set while quarantined: why, and the height it began. */
-  quarantine?: { reason: string; since: number; by: string };
+  quarantine?: { reason: string; since: number; by: string; control_id?: string };
 }
 
 export interface VaultRecord {
@@ -324,6 +379,10 @@ export interface VaultRecord {
   spent?: Record<string, [number, string][]>;
   /** Whitelist changes approved by governance, applied by the block at `apply_at`. */
   pending_whitelist?: PendingWhitelistChange[];
+  /** Set while an emergency control freezes the vault: no withdrawal moves. */
+  frozen?: ControlHold;
+  /** Set while the vault is in degraded mode: only cancellations, governance and emergency transactions. */
+  degraded?: ControlHold;
 }
 
 /** pending → (approved: timelocked / waiting for velocity room) → executed | failed; pending/approved → cancelled. */
@@ -388,4 +447,8 @@ export interface EngineState {
   proposals: Record<string, ProposalRecord>;
   /** Consensus validators admitted by governance, by public key. */
   validators: Record<string, ValidatorRecord>;
+  /** Emergency controls by id. */
+  controls: Record<string, EmergencyControlRecord>;
+  /** Chain-wide modes; absent until first set (state-root entry "mode"). */
+  mode?: { degraded: ControlHold | null };
 }
