@@ -73,6 +73,25 @@ describe('SoftwareKeystore', () => {
     expect(await code(ks.sign(a.keyId, new Uint8Array(32), 'passphrase-a'))).toBe('KEYSTORE_CORRUPT');
   });
 
+  it('refuses an edited file with KEYSTORE_CORRUPT, never an internal error', async () => {
+    const ks = new SoftwareKeystore(dir, FAST);
+    const a = await ks.generate({ label: 'a', secret: 'passphrase-a' });
+    const file = path.join(dir, `${a.keyId}.json`);
+    const good = fs.readFileSync(file, 'utf8');
+    for (const edit of [
+      (f: any) => delete f.crypto.kdfparams.r,
+      (f: any) => (f.crypto.kdfparams.n = 3000),
+      (f: any) => (f.crypto.iv = 'zz'),
+      (f: any) => (f.crypto.tag = ''),
+      (f: any) => (f.crypto.kdfparams.salt = 42),
+    ]) {
+      const f = JSON.parse(good);
+      edit(f);
+      fs.writeFileSync(file, JSON.stringify(f));
+      expect(await code(ks.sign(a.keyId, new Uint8Array(32), 'passphrase-a'))).toBe('KEYSTORE_CORRUPT');
+    }
+  });
+
   it('reports unknown keys as KEY_NOT_FOUND', async () => {
     const ks = new SoftwareKeystore(dir, FAST);
     expect(await code(ks.sign('ab'.repeat(20), new Uint8Array(32), 'whatever-123'))).toBe('KEY_NOT_FOUND');

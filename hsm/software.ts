@@ -99,7 +99,9 @@ export class SoftwareKeystore implements KeyBackend {
       const file = path.join(this.dir, name);
       out.push(SoftwareKeystore.info(parseKeystore(fs.readFileSync(file, 'utf8'), file)));
     }
-    return out.sort((a, b) => (a.createdAt === b.createdAt ? a.keyId.localeCompare(b.keyId) : a.createdAt.localeCompare(b.createdAt)));
+    // Plain code-unit order (ISO times and hex ids): the same on every machine, whatever its locale.
+    const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+    return out.sort((a, b) => cmp(a.createdAt, b.createdAt) || cmp(a.keyId, b.keyId));
   }
 
   async get(keyId: string): Promise<KeyInfo> {
@@ -201,7 +203,18 @@ function parseKeystore(text: string, file: string): KeystoreFile {
     f.crypto.cipher === 'aes-256-gcm' &&
     Number.isInteger(f.crypto.kdfparams?.n) &&
     f.crypto.kdfparams.n >= 1024 &&
-    f.crypto.kdfparams.n <= 1 << 20;
+    f.crypto.kdfparams.n <= 1 << 20 &&
+    (f.crypto.kdfparams.n & (f.crypto.kdfparams.n - 1)) === 0 &&
+    Number.isInteger(f.crypto.kdfparams.r) &&
+    f.crypto.kdfparams.r >= 1 &&
+    f.crypto.kdfparams.r <= 32 &&
+    Number.isInteger(f.crypto.kdfparams.p) &&
+    f.crypto.kdfparams.p >= 1 &&
+    f.crypto.kdfparams.p <= 16 &&
+    /^[0-9a-f]{32,128}$/.test(String(f.crypto.kdfparams.salt)) &&
+    /^[0-9a-f]{24}$/.test(String(f.crypto.iv)) &&
+    /^[0-9a-f]{64}$/.test(String(f.crypto.ciphertext)) &&
+    /^[0-9a-f]{32}$/.test(String(f.crypto.tag));
   if (!ok) throw new CharterError('KEYSTORE_CORRUPT', `${file} is not a ${KEYSTORE_FORMAT} file or its fields do not agree`);
   return f;
 }

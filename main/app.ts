@@ -4,7 +4,6 @@
  * client to the node's real RPC socket, builds the services and returns the
  * one object every host (Electron IPC, `charter serve`, the CLI) drives.
  */
-import os from 'node:os';
 import { CharterError } from '../core/errors.js';
 import type { CallResult, EventName, OutputLine } from '../core/contract/index.js';
 import { SoftwareKeystore, DEFAULT_SCRYPT, type ScryptParams } from '../hsm/software.js';
@@ -17,7 +16,7 @@ import { EvidenceService } from './services/evidence.js';
 import { ExplorerService } from './services/explorer.js';
 import { KeysService } from './services/keys.js';
 import { Submitter, type TxSigner } from './services/submit.js';
-import { dispatch, type Handlers } from './hosts/dispatch.js';
+import { actorOf, dispatch, type Handlers } from './hosts/dispatch.js';
 import { Workspace, resolveWorkspaceDir } from './workspace/workspace.js';
 import { VERSION } from './version.js';
 
@@ -156,7 +155,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     },
   };
 
-  const actor = `${safeUser()}@${opts.host}`;
+  const actor = actorOf(opts.host);
   let closed = false;
   return {
     workspace,
@@ -174,12 +173,4 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
       workspace.close();
     },
   };
-}
-
-function safeUser(): string {
-  try {
-    return os.userInfo().username || 'operator';
-  } catch {
-    return 'operator';
-  }
 }

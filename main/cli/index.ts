@@ -224,9 +224,19 @@ export function buildProgram(): Command {
       const ws = await openWorkspace(o.workspace);
       try {
         const { SoftwareKeystore } = await lazy.keystore();
-        const info = await new SoftwareKeystore(ws.keystoreDir).generate({ label, secret: passphrase });
         const { AuditLog } = await lazy.audit();
-        new AuditLog(ws).append({ actor: `${process.env['USER'] ?? 'operator'}@cli`, action: 'keys.create', subject: `key ${info.keyId}`, result: 'ok', details: { label } });
+        const { actorOf } = await import('../hosts/dispatch.js');
+        const audit = new AuditLog(ws);
+        let info;
+        try {
+          info = await new SoftwareKeystore(ws.keystoreDir).generate({ label, secret: passphrase });
+        } catch (e) {
+          // Audited like the console's keys.create: failures too, with their code.
+          const code = e instanceof CharterError ? e.code : 'INTERNAL';
+          audit.append({ actor: actorOf('cli'), action: 'keys.create', subject: `"${label}"`, result: 'error', details: { code, message: (e as Error).message } });
+          throw e;
+        }
+        audit.append({ actor: actorOf('cli'), action: 'keys.create', subject: `key ${info.keyId}`, result: 'ok', details: { keyId: info.keyId, input: { label } } });
         if (o.json) console.log(JSON.stringify(info));
         else console.log(`Created ${info.scheme} key ${info.keyId} ("${info.label}")\n  public key: ${info.publicKey}\n  keystore:   ${path.join(ws.keystoreDir, info.keyId + '.json')}`);
       } finally {

@@ -9,6 +9,8 @@ export async function readSecret(opts: { envVar?: string; prompt: string; confir
   if (opts.envVar) {
     const v = process.env[opts.envVar];
     if (v === undefined || v === '') throw new CharterError('USAGE', `environment variable ${opts.envVar} is not set`);
+    // Read once, then gone: child processes of this one never inherit it.
+    delete process.env[opts.envVar];
     return v;
   }
   if (!process.stdin.isTTY) {

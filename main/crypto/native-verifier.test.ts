@@ -282,7 +282,9 @@ describe('the engine verifies envelopes of every scheme, with either verifier', 
       }
     });
 
-    it.runIf(engineRegisters(scheme))(`${scheme}: a registered key's withdrawal approval executes the request`, () => {
+    it(`${scheme}: a registered key's withdrawal approval executes the request`, () => {
+      // The engine must register keys of every scheme; if it stops, this fails (never a skip).
+      expect(engineRegisters(scheme)).toBe(true);
       for (const v of [nobleVerifier, nativeVerifier]) {
         const { approveCode, status } = approveFlow(v, schemeTestKey(scheme, 4));
         expect(approveCode).toBe(0);

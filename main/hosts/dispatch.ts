@@ -18,6 +18,7 @@ import {
   type MethodOutput,
   type ParsedInput,
 } from '../../core/contract/index.js';
+import os from 'node:os';
 import { CharterError, type SerializedError } from '../../core/errors.js';
 import type { AuditLog } from '../services/audit.js';
 import type { OutputLog } from '../services/bus.js';
@@ -58,6 +59,17 @@ function outcomeDetails(output: Record<string, unknown> | null): Record<string, 
   return d;
 }
 
+/** Who acts, as the audit log records it: the OS user and the host. */
+export function actorOf(host: string): string {
+  let user = 'operator';
+  try {
+    user = os.userInfo().username || user;
+  } catch {
+    // no user database entry (containers): keep the generic name
+  }
+  return `${user}@${host}`;
+}
+
 export interface DispatchContext {
   handlers: Handlers;
   audit: AuditLog;
@@ -81,7 +93,16 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(input)', message: i.message }));
     const msg = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    return { ok: false, error: new CharterError('INVALID_INPUT', `${method}: ${msg}`, { problems }).toJSON() };
+    const error = new CharterError('INVALID_INPUT', `${method}: ${msg}`, { problems }).toJSON();
+    // A refused operator action is still an action: record it (the problems name fields, never values).
+    if (AUDITED[method]) {
+      try {
+        ctx.audit.append({ actor: ctx.actor, action: method, subject: '(invalid input)', result: 'error', details: { code: error.code, problems } });
+      } catch (e) {
+        ctx.out.error('audit', `could not append to the audit log: ${(e as Error).message}`);
+      }
+    }
+    return { ok: false, error };
   }
   const input = parsed.data as Record<string, unknown>;
   const auditSubject = AUDITED[method];

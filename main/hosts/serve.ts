@@ -18,11 +18,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CharterError } from '../../core/errors.js';
 import type { Charter } from '../app.js';
 import { rendererDir } from '../util/paths.js';
+import { toSerializedError } from './dispatch.js';
 
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
-const COOKIE = 'charter_session';
+/** Cookies ignore ports: name the session cookie after ours, so other local services never receive it. */
+const cookieName = (port: number): string => `charter_session_${port}`;
 const MAX_MESSAGE = 1024 * 1024;
 
 const TYPES: Record<string, string> = {
@@ -69,14 +71,28 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-function cookieToken(req: http.IncomingMessage): string | null {
+function cookieToken(req: http.IncomingMessage, name: string): string | null {
   const header = req.headers.cookie;
   if (!header) return null;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return null; // a malformed cookie authenticates nothing
+    }
   }
   return null;
+}
+
+/** The request's URL, or null when the request line cannot be parsed (answered 400, never a crash). */
+function parseUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://placeholder');
+  } catch {
+    return null;
+  }
 }
 
 export async function startServe(charter: Charter, opts: ServeOptions = {}): Promise<ServeHandle> {
@@ -96,7 +112,7 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
   const authorised = (req: http.IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
     const q = url.searchParams.get('token');
     if (q !== null && safeEqual(q, token)) return { ok: true, viaQuery: true };
-    const c = cookieToken(req);
+    const c = cookieToken(req, cookieName(port));
     if (c !== null && safeEqual(c, token)) return { ok: true, viaQuery: false };
     return { ok: false, viaQuery: false };
   };
@@ -117,12 +133,18 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
   };
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const url = parseUrl(req);
+    if (!url) return deny(res, 400, 'Bad request.\n');
     if (!allowedHosts().has(req.headers.host ?? '') && isLoopback(host)) return deny(res, 421, 'Misdirected request: unexpected Host header.\n');
     const auth = authorised(req, url);
     if (!auth.ok) return deny(res, 401, '401 Unauthorized: open the console with the URL printed by `charter serve`; it carries the session token.\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.\n');
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return deny(res, 400, 'Bad request.\n');
+    }
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = path.resolve(staticDir, '.' + rel);
     if (!file.startsWith(staticDir + path.sep)) return deny(res, 404, 'Not found.\n');
@@ -136,7 +158,7 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
       return deny(res, 404, 'Not found.\n');
     }
     const headers: Record<string, string> = { ...baseHeaders, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' };
-    if (auth.viaQuery) headers['Set-Cookie'] = `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    if (auth.viaQuery) headers['Set-Cookie'] = `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : data);
   });
@@ -145,11 +167,12 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
   const sockets = new Set<WebSocket>();
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
     const reject = (status: string): void => {
       socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
     };
+    const url = parseUrl(req);
+    if (!url) return reject('400 Bad Request');
     if (url.pathname !== '/contract') return reject('404 Not Found');
     if (!allowedHosts().has(req.headers.host ?? '') && isLoopback(host)) return reject('421 Misdirected Request');
     const origin = req.headers.origin;
@@ -171,13 +194,19 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
         let id: unknown = null;
         try {
           if (isBinary) throw new CharterError('INVALID_INPUT', 'binary frames are not part of the protocol');
-          const msg = JSON.parse(raw.toString()) as { id?: unknown; method?: unknown; input?: unknown };
+          let msg: { id?: unknown; method?: unknown; input?: unknown };
+          try {
+            msg = JSON.parse(raw.toString()) as typeof msg;
+          } catch {
+            throw new CharterError('INVALID_INPUT', 'the message is not valid JSON');
+          }
+          if (msg === null || typeof msg !== 'object') throw new CharterError('INVALID_INPUT', 'a request is a JSON object {id, method, input}');
           id = msg.id ?? null;
           if (typeof id !== 'number' && typeof id !== 'string') throw new CharterError('INVALID_INPUT', 'each request needs an "id" (number or string)');
           const result = await charter.dispatch(String(msg.method), msg.input);
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
         } catch (e) {
-          const error = e instanceof CharterError ? e.toJSON() : new CharterError('INVALID_INPUT', 'the message is not valid JSON').toJSON();
+          const error = toSerializedError(e, charter.out, 'serve');
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result: { ok: false, error } }));
         }
       })();

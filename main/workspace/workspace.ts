@@ -58,7 +58,12 @@ export class Workspace {
       throw new CharterError('WORKSPACE_INVALID', `cannot open ${path.join(dir, 'workspace.db')}: ${(e as Error).message}`);
     }
     const ws = new Workspace(dir, db);
-    ws.migrate();
+    try {
+      ws.migrate();
+    } catch (e) {
+      db.close();
+      throw new CharterError('WORKSPACE_INVALID', `cannot migrate ${path.join(dir, 'workspace.db')}: ${(e as Error).message}`);
+    }
     return ws;
   }
 

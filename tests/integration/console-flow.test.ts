@@ -266,7 +266,7 @@ describe('bad input gets a stable code and changes nothing', () => {
   it('failed attempts are audited with their code, and no secret reaches the database or the Output log', async () => {
     const { entries } = await call<{ entries: { result: string; details: { code?: string } }[] }>('audit.list', { limit: 200 });
     const codes = entries.filter((e) => e.result === 'error').map((e) => e.details.code);
-    expect(codes).toEqual(expect.arrayContaining(['WRONG_PASSPHRASE', 'NOT_AN_APPROVER', 'DUPLICATE_APPROVAL', 'INSUFFICIENT_BALANCE']));
+    expect(codes).toEqual(expect.arrayContaining(['WRONG_PASSPHRASE', 'NOT_AN_APPROVER', 'DUPLICATE_APPROVAL', 'INSUFFICIENT_BALANCE', 'INVALID_INPUT']));
     const out = await call<{ lines: { message: string }[] }>('output.recent', {});
     expect(JSON.stringify(out)).not.toContain(PASS);
     const blobs = ['workspace.db', 'workspace.db-wal'].filter((f) => fs.existsSync(path.join(dir, f))).map((f) => fs.readFileSync(path.join(dir, f)));

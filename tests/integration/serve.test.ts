@@ -2,6 +2,7 @@
 // Host and Origin checks, the WebSocket contract protocol, loopback-only bind.
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -82,11 +83,25 @@ describe('charter serve over HTTP', () => {
     const r = await get(`/?token=${srv.token}`);
     expect(r.status).toBe(200);
     expect(r.body).toContain('<title>Charter Console</title>');
-    expect(String(r.headers['set-cookie'])).toMatch(/charter_session=.*HttpOnly; SameSite=Strict/);
+    expect(String(r.headers['set-cookie'])).toMatch(new RegExp(`charter_session_${srv.port}=.*HttpOnly; SameSite=Strict`));
     expect(r.headers['content-security-policy']).toContain("script-src 'self'");
     expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     const cookie = String(r.headers['set-cookie']).split(';')[0]!;
     expect((await get('/index.html', { Cookie: cookie })).status).toBe(200);
+  });
+
+  it('answers malformed requests with 400, before and without any token, and keeps serving', async () => {
+    expect((await get('/', { Cookie: `charter_session_${srv.port}=%` })).status).toBe(401);
+    expect((await get('/%E0%A4%A?token=' + srv.token)).status).toBe(400);
+    const raw = await new Promise<string>((resolve) => {
+      const sock = net.connect(srv.port, '127.0.0.1', () => sock.write(`GET http://a:99999/ HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n\r\n`));
+      let data = '';
+      sock.on('data', (d) => (data += d));
+      sock.on('close', () => resolve(data));
+      sock.setTimeout(2000, () => sock.destroy());
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400/);
+    expect((await get(`/?token=${srv.token}`)).status).toBe(200);
   });
 
   it('refuses a foreign Host header (DNS rebinding) and paths outside the build', async () => {

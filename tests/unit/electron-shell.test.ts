@@ -144,7 +144,8 @@ describe('preload bridge (window.charter)', () => {
 
   it('the built preload contains the method names and no schema code', () => {
     const built = path.join(ROOT, 'dist/preload/index.cjs');
-    if (!existsSync(built)) return; // built by `npm run build`; npm test builds first
+    // `npm test` builds first; run alone, this needs `npm run build`. Missing is a failure, never a silent pass.
+    expect(existsSync(built), `${built} is missing: run \`npm run build\``).toBe(true);
     const text = readFileSync(built, 'utf8');
     for (const name of METHOD_NAMES) expect(text).toContain(JSON.stringify(name));
     expect(text).not.toMatch(/\bz\.object\b|ZodObject|\$ZodType/);
