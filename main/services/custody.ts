@@ -56,11 +56,24 @@ export class CustodyService {
 
   async createVault(input: { vaultId: string; name: string; approvers: string[]; threshold: number }): Promise<{ vault: VaultView; txHash: string; height: number }> {
     const admin = this.keys.requireAdmin();
-    // Approver keys from this workspace that the chain does not know yet are
-    // registered first (devnet admin), so a newcomer's 2-of-3 works at once.
-    for (const keyId of [...new Set(input.approvers)]) {
-      if (!(await this.keys.isRegistered(keyId))) await this.keys.register(keyId);
+    // Everything that can be checked is checked before anything is signed, so a
+    // refused vault registers no key on the way (a refused action changes nothing).
+    const distinct = [...new Set(input.approvers)];
+    if (distinct.length !== input.approvers.length) throw new CharterError('INVALID_POLICY', 'an approver is listed twice');
+    if (input.threshold > distinct.length) {
+      throw new CharterError('INVALID_POLICY', `threshold ${input.threshold} is more than the ${distinct.length} approvers`);
     }
+    const client = await this.chain.get();
+    if (await client.query<VaultRecord>(`/vault/${input.vaultId}`)) throw new CharterError('VAULT_EXISTS', `vault "${input.vaultId}" already exists`);
+    const toRegister: string[] = [];
+    for (const keyId of distinct) {
+      if (await this.keys.isRegistered(keyId)) continue;
+      await this.keys.info(keyId); // KEY_NOT_FOUND: neither on chain nor in this workspace
+      toRegister.push(keyId);
+    }
+    // Approver keys of this workspace that the chain does not know yet are
+    // registered (devnet admin), so a newcomer's 2-of-3 works at once.
+    for (const keyId of toRegister) await this.keys.register(keyId);
     const res = await this.submitter.submit(
       'vault.create',
       { vault_id: input.vaultId, name: input.name, policy: { approvers: input.approvers, threshold: input.threshold } },

@@ -2,8 +2,9 @@
  * Evidence for an executed withdrawal: one canonical JSON (RFC 8785) document
  * with the request, every signed transaction behind it (creation and each
  * approval, with its envelope, signing digest, signature and public key), and
- * the block that executed it. The same request always yields the same bytes:
- * no export time inside. A copy goes to the workspace's content-addressed
+ * the block that executed it. No export time inside: the same request yields
+ * the same bytes as long as its vault's policy is unchanged (the file carries
+ * the policy in force at export; a later governance change makes a new file). A copy goes to the workspace's content-addressed
  * store (artifacts/<sha256>.json). Format: docs/formats/withdrawal-evidence.md.
  */
 import fs from 'node:fs';
@@ -14,7 +15,7 @@ import type { KeyRecord, SignedEnvelope, VaultRecord, WithdrawalRecord } from '.
 import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import { writeFileAtomic, type Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
-import type { ExplorerService } from './explorer.js';
+import { viaComet, type ExplorerService } from './explorer.js';
 
 export const WITHDRAWAL_EVIDENCE_FORMAT = 'charter.evidence.withdrawal/v1';
 
@@ -36,7 +37,7 @@ export class EvidenceService {
 
   private async signedTx(hash: string): Promise<SignedTxEvidence> {
     const client = await this.chain.get();
-    const t = await client.comet.tx({ hash: Uint8Array.from(Buffer.from(hash, 'hex')) });
+    const t = await viaComet(`tx ${hash}`, () => client.comet.tx({ hash: Uint8Array.from(Buffer.from(hash, 'hex')) }), `the node has no transaction ${hash}`);
     if (t.result.code !== 0) throw new CharterError('NODE_ERROR', `transaction ${hash} did not succeed (code ${t.result.code})`);
     const env = decodeTx(t.tx);
     const key = await client.query<KeyRecord>(`/key/${env.signer}`);
@@ -106,8 +107,8 @@ export class EvidenceService {
         },
       },
       how_to_verify: [
-        'For each signed transaction: recompute signing_digest = SHA-256("charter/tx/v1" || 0x00 || JCS(envelope without signature)) and check the Ed25519 signature with the public key.',
-        'Check that key_id = first 20 bytes of SHA-256("ed25519" || 0x00 || public key).',
+        'For each signed transaction: recompute signing_digest = SHA-256("charter/tx/v1" || 0x00 || JCS(envelope without signature)) and check the signature with the public key under signer.scheme: ed25519 over the digest (strict RFC 8032); p256 ECDSA-SHA256 with the digest as the message, low-S; secp256k1 ECDSA over the EIP-712 digest of the envelope, low-S (docs/formats/transactions.md §9).',
+        'Check that key_id = first 20 bytes of SHA-256(signer.scheme || 0x00 || public key).',
         'Check tx_hash = SHA-256(JCS(envelope)) in upper-case hex, and that the block at execution.block.height on the node has this hash and time.',
       ],
     };

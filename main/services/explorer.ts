@@ -13,6 +13,27 @@ import type { ChainConnection } from './chain.js';
 /** A CometBFT 0.38 or 1.x client, as the custody client connected it. */
 type Comet = CustodyClient['comet'];
 
+/**
+ * Run a call of the raw CometBFT client with the console's error contract: a
+ * node's "no such height / tx" answer is NOT_FOUND, a dead socket is
+ * NODE_UNREACHABLE, anything else the node said is NODE_ERROR.
+ */
+export async function viaComet<T>(what: string, fn: () => Promise<T>, notFound?: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof CharterError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    if (notFound && /must be less than or equal|not found|could not find|no such|not available/i.test(msg)) {
+      throw new CharterError('NOT_FOUND', `${notFound}: ${msg}`);
+    }
+    if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|fetch failed|socket hang up|network/i.test(msg)) {
+      throw new CharterError('NODE_UNREACHABLE', `${what}: ${msg}`);
+    }
+    throw new CharterError('NODE_ERROR', `${what}: ${msg}`);
+  }
+}
+
 function hexU(b: Uint8Array): string {
   return toHex(b).toUpperCase();
 }
@@ -39,7 +60,7 @@ export class ExplorerService {
 
   async overview(limit: number): Promise<{ chainId: string; height: number; blocks: BlockSummary[]; txCount: number }> {
     const comet = await this.comet();
-    const status = await comet.status();
+    const status = await viaComet('status', () => comet.status());
     const height = status.syncInfo.latestBlockHeight;
     const blocks = height > 0 ? await latestBlocks(comet, height, limit) : [];
     let txCount = 0;
@@ -54,13 +75,8 @@ export class ExplorerService {
 
   async block(height: number): Promise<BlockView> {
     const comet = await this.comet();
-    let b;
-    try {
-      b = await comet.block(height);
-    } catch (e) {
-      throw new CharterError('NOT_FOUND', `no block at height ${height}: ${(e as Error).message}`);
-    }
-    const results = await comet.blockResults(height);
+    const b = await viaComet(`block ${height}`, () => comet.block(height), `no block at height ${height}`);
+    const results = await viaComet<{ results: readonly { code: number }[] }>(`block_results ${height}`, () => comet.blockResults(height), `no results for block ${height}`);
     const txs: TxSummary[] = b.block.txs.map((bytes, index) => {
       const d = describeTx(bytes);
       const r = results.results[index];
@@ -92,24 +108,21 @@ export class ExplorerService {
     const info = await client.abciInfo();
     if (info.height === height) return info.appHash.toUpperCase();
     try {
-      const next = await client.comet.block(height + 1);
+      const next = await viaComet(`block ${height + 1}`, () => client.comet.block(height + 1), 'no next block');
       return hexU(next.block.header.appHash);
-    } catch {
-      return '';
+    } catch (e) {
+      // No next block yet (and the app reported another height): unknown, said as "".
+      if (e instanceof CharterError && e.code === 'NOT_FOUND') return '';
+      throw e;
     }
   }
 
   async tx(hash: string): Promise<TxView> {
     const comet = await this.comet();
     const clean = hash.replace(/^0x/i, '').toUpperCase();
-    let t;
-    try {
-      t = await comet.tx({ hash: Uint8Array.from(Buffer.from(clean, 'hex')) });
-    } catch (e) {
-      throw new CharterError('NOT_FOUND', `no transaction ${clean}: ${(e as Error).message}`);
-    }
+    const t = await viaComet(`tx ${clean}`, () => comet.tx({ hash: Uint8Array.from(Buffer.from(clean, 'hex')) }), `no transaction ${clean}`);
     const d = describeTx(t.tx);
-    const header = await comet.block(t.height);
+    const header = await viaComet(`block ${t.height}`, () => comet.block(t.height));
     return {
       hash: hexU(t.hash),
       height: t.height,
@@ -134,7 +147,7 @@ export async function latestBlocks(comet: Comet, height: number, limit: number):
   let max = height;
   while (out.length < limit && max >= 1) {
     const min = Math.max(1, max - Math.min(20, limit - out.length) + 1);
-    const res = await comet.blockchain(min, max);
+    const res = await viaComet(`blockchain ${min}-${max}`, () => comet.blockchain(min, max));
     for (const m of [...res.blockMetas].sort((a, z) => z.header.height - a.header.height)) {
       out.push({ height: m.header.height, hash: hexU(m.blockId.hash), time: toRfc3339WithNanoseconds(m.header.time), numTxs: m.numTxs });
     }

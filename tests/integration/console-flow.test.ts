@@ -191,9 +191,21 @@ describe('bad input gets a stable code and changes nothing', () => {
     expect(await fail('keys.create', { label: 'x', passphrase: 'long enough', extra: 1 })).toBe('INVALID_INPUT');
     expect(await fail('keys.create', 'not an object')).toBe('INVALID_INPUT');
     expect(await fail('custody.fundVault', { vaultId: 'treasury', asset: 'USDC', amount: '-5' })).toBe('INVALID_INPUT');
+    expect(await fail('explorer.block', { height: 999_999 })).toBe('NOT_FOUND');
+    expect(await fail('explorer.tx', { hash: 'AB'.repeat(32) })).toBe('NOT_FOUND');
     const r = await charter.dispatch('custody.approve', { requestId: 'nope', keyId: 'zz', passphrase: PASS });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(JSON.stringify(r.error)).not.toContain(PASS); // the secret is not echoed back
+  });
+
+  it('a vault that would be refused registers no key on the way', async () => {
+    const fresh = await call<KeyView>('keys.create', { label: 'unregistered', passphrase: PASS });
+    const before = await observable();
+    expect(await fail('custody.createVault', { vaultId: 'treasury', name: 'Again', approvers: [fresh.keyId, keys[0]!.keyId], threshold: 1 })).toBe('VAULT_EXISTS');
+    expect(await fail('custody.createVault', { vaultId: 'other', name: 'Other', approvers: [fresh.keyId, 'ab'.repeat(20)], threshold: 1 })).toBe('KEY_NOT_FOUND');
+    expect(await fail('custody.createVault', { vaultId: 'other', name: 'Other', approvers: [fresh.keyId], threshold: 2 })).toBe('INVALID_POLICY');
+    expect(await observable()).toEqual(before);
+    expect((await call<{ keys: KeyView[] }>('keys.list', {})).keys.find((k) => k.keyId === fresh.keyId)?.onChain).toBe('unregistered');
   });
 
   it('a wrong passphrase signs nothing', async () => {
@@ -281,6 +293,6 @@ describe('bad input gets a stable code and changes nothing', () => {
     expect(after.height).toBe(before.height);
     expect(after.appHash).toBe(before.appHash);
     const listed = await call<{ keys: KeyView[] }>('keys.list', {});
-    expect(listed.keys).toHaveLength(4);
+    expect(listed.keys).toHaveLength(5);
   });
 });
