@@ -36,6 +36,7 @@ export const GOV_ACTION_SCHEMA = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('whitelist.remove'), vault_id: str, destination: str }),
   z.strictObject({ type: z.literal('emergency.ratify'), control_id: str }),
   z.strictObject({ type: z.literal('emergency.lift'), control_id: str }),
+  z.strictObject({ type: z.literal('key.rotate_approve'), key_id: str }),
 ]);
 
 export const EMERGENCY_PARAMS_SCHEMA = z.strictObject({ quorum: int, max_expiry_blocks: int, ratification_window_blocks: int });
@@ -43,6 +44,7 @@ export const EMERGENCY_PARAMS_SCHEMA = z.strictObject({ quorum: int, max_expiry_
 export const EMERGENCY_ACTION_SCHEMA = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('vault.freeze'), vault_id: str }),
   z.strictObject({ type: z.literal('key.quarantine'), key_id: str }),
+  z.strictObject({ type: z.literal('key.revoke'), key_id: str }),
   z.strictObject({ type: z.literal('degraded.enter'), vault_id: str.optional() }),
 ]);
 
@@ -57,7 +59,10 @@ export type ControlTxType =
   | 'gov.vote'
   | 'gov.execute'
   | 'emergency.propose'
-  | 'emergency.sign';
+  | 'emergency.sign'
+  | 'key.attest'
+  | 'key.rotate'
+  | 'key.retire';
 
 export const CONTROL_BODY_SCHEMAS: { [T in ControlTxType]: z.ZodType<TxBodies[T]> } = {
   'key.set_roles': z.strictObject({ key_id: str, roles: z.array(z.enum(ROLES)).max(8), owner: str.optional() }),
@@ -71,4 +76,7 @@ export const CONTROL_BODY_SCHEMAS: { [T in ControlTxType]: z.ZodType<TxBodies[T]
   'gov.execute': z.strictObject({ proposal_id: str }),
   'emergency.propose': z.strictObject({ action: EMERGENCY_ACTION_SCHEMA, reason: str, expires_in_blocks: int }) as z.ZodType<TxBodies['emergency.propose']>,
   'emergency.sign': z.strictObject({ control_id: str }),
+  'key.attest': z.strictObject({ key_id: str, attestation_ref: str, revalidate_by: int }),
+  'key.rotate': z.strictObject({ new_key_id: str }),
+  'key.retire': z.strictObject({ key_id: str, reason: str }),
 };

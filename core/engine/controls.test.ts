@@ -209,6 +209,9 @@ function sampleBody(d: D, t: TxType, creator: TestKey = erin): never {
     'gov.execute': { proposal_id: t === 'gov.execute' ? passed(d) : '' },
     'emergency.propose': { action: { type: 'vault.freeze', vault_id: 'v1' }, reason: 'r', expires_in_blocks: 10 },
     'emergency.sign': { control_id: t === 'emergency.sign' ? emergency(d) : '' },
+    'key.attest': { key_id: erin.keyId, attestation_ref: 'att:1', revalidate_by: d.engine.height() + 100 },
+    'key.rotate': { new_key_id: erin.keyId },
+    'key.retire': { key_id: dave.keyId, reason: 'r' },
   };
   return b[t] as never;
 }

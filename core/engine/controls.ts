@@ -36,7 +36,20 @@ export function ownerOf(s: EngineState, id: string): string {
 
 /** Whether a key's approvals and attestations count now: active (not quarantined, revoked, retired). */
 export function keyCounts(s: EngineState, id: string): boolean {
-  return keyOf(s, id)?.status === 'active';
+  return notCounting(s, id) === null;
+}
+
+/**
+ * Why a key's approvals and attestations do not count now, or null when they do:
+ * its status (quarantined, revoked, retired), "unknown", or "revalidation_due"
+ * when the height of the state is past its attestation's re-validation deadline.
+ */
+export function notCounting(s: EngineState, id: string): string | null {
+  const k = keyOf(s, id);
+  if (!k) return 'unknown';
+  if (k.status !== 'active') return k.status;
+  if (k.attestation && s.height > k.attestation.revalidate_by) return 'revalidation_due';
+  return null;
 }
 
 export interface Tally {
@@ -53,9 +66,9 @@ export function approvalTally(s: EngineState, vault: VaultRecord, req: Withdrawa
   const owners = new Set<string>();
   const out: Tally = { weight: 0, threshold: p.threshold, counted: [], ignored: [] };
   for (const a of req.approvals) {
-    const k = keyOf(s, a.key_id);
-    if (!k || k.status !== 'active') {
-      out.ignored.push({ key_id: a.key_id, why: k ? k.status : 'unknown' });
+    const why = notCounting(s, a.key_id);
+    if (why !== null) {
+      out.ignored.push({ key_id: a.key_id, why });
       continue;
     }
     if (!p.approvers.includes(a.key_id)) {
@@ -94,7 +107,7 @@ export function attestationTally(s: EngineState, vault: VaultRecord, req: Withdr
       continue;
     }
     if (!keyCounts(s, a.key_id)) {
-      out.ignored.push({ key_id: a.key_id, why: keyOf(s, a.key_id)?.status ?? 'unknown' });
+      out.ignored.push({ key_id: a.key_id, why: notCounting(s, a.key_id) ?? 'unknown' });
       continue;
     }
     if (!gate.attesters.includes(a.key_id)) {

@@ -703,6 +703,12 @@ export function validateTx(s: EngineState, env: SignedEnvelope | UnsignedEnvelop
       return emergencyPropose(s, env as SignedEnvelope<'emergency.propose'>, ctx);
     case 'emergency.sign':
       return emergencySign(s, env as SignedEnvelope<'emergency.sign'>, ctx);
+    case 'key.attest':
+      return keyAttest(s, env as SignedEnvelope<'key.attest'>, ctx);
+    case 'key.rotate':
+      return keyRotate(s, env as SignedEnvelope<'key.rotate'>, ctx);
+    case 'key.retire':
+      return keyRetire(s, env as SignedEnvelope<'key.retire'>, ctx);
     default:
       return fail('UNKNOWN_TX_TYPE', `unknown transaction type ${JSON.stringify((env as { type: string }).type)}`);
   }
@@ -730,6 +736,9 @@ export const POLICY_MATRIX: Readonly<Record<TxType, readonly Role[]>> = {
   'gov.execute': ['governance'],
   'emergency.propose': ['operator'],
   'emergency.sign': ['operator'],
+  'key.attest': ['admin'],
+  'key.rotate': [...ROLES],
+  'key.retire': [...ROLES],
 };
 
 /** Roles a key holds: its roles, plus "admin" for chain admins. */
@@ -1296,6 +1305,8 @@ function actionEffect(s: EngineState, env: SignedEnvelope | UnsignedEnvelope, a:
     case 'emergency.ratify':
     case 'emergency.lift':
       return controlAction(s, a, proposalId, ctx);
+    case 'key.rotate_approve':
+      return rotateApprove(s, a.key_id, proposalId, ctx);
     default:
       return fail('INVALID_PROPOSAL', `unknown action ${JSON.stringify((a as { type: string }).type)}`);
   }
@@ -1450,11 +1461,13 @@ function checkEmergencyAction(s: EngineState, a: EmergencyAction, signer: string
     const v = lookup(s.vaults, a.vault_id);
     if (!v) fail('VAULT_NOT_FOUND', `no vault ${JSON.stringify(a.vault_id.slice(0, 64))}`);
     if (v.frozen) fail('CONTROL_STATUS_CONFLICT', `vault ${v.vault_id} is already frozen by ${v.frozen.control_id}`);
-  } else if (a.type === 'key.quarantine') {
+  } else if (a.type === 'key.quarantine' || a.type === 'key.revoke') {
     const k = keyOf(s, a.key_id);
     if (!k) fail('UNKNOWN_KEY', `no key ${JSON.stringify(a.key_id.slice(0, 48))} is registered`);
-    if (k.status !== 'active') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}; only an active key can be quarantined`);
-    if (k.key_id === signer) fail('KEY_STATUS_CONFLICT', 'a key cannot quarantine itself');
+    if (a.type === 'key.quarantine' && k.status !== 'active') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}; only an active key can be quarantined`);
+    if (a.type === 'key.revoke' && k.status !== 'active' && k.status !== 'quarantined') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}`);
+    if (k.key_id === signer) fail('KEY_STATUS_CONFLICT', `a key cannot ${a.type === 'key.revoke' ? 'revoke' : 'quarantine'} itself`);
+    if (s.admins.includes(k.key_id) && a.type === 'key.revoke') fail('KEY_STATUS_CONFLICT', 'a genesis admin key cannot be revoked');
   } else {
     if (a.vault_id !== undefined) {
       const v = lookup(s.vaults, a.vault_id);
@@ -1467,7 +1480,7 @@ function checkEmergencyAction(s: EngineState, a: EmergencyAction, signer: string
 function controlAttrs(c: EmergencyControlRecord): [string, string | number][] {
   const a = c.action;
   const out: [string, string | number][] = [['control_id', c.control_id], ['action', a.type]];
-  if (a.type === 'key.quarantine') out.push(['key_id', a.key_id]);
+  if (a.type === 'key.quarantine' || a.type === 'key.revoke') out.push(['key_id', a.key_id]);
   else if (a.vault_id !== undefined) out.push(['vault_id', a.vault_id]);
   return out;
 }
@@ -1489,6 +1502,12 @@ function activate(s: EngineState, c: EmergencyControlRecord, height: number): { 
     const k = keyOf(s, a.key_id) as KeyRecord;
     apply = (w) => w.putKey({ ...k, status: 'quarantined', quarantine: { reason: c.reason, since: height, by: c.proposer, control_id: c.control_id } });
     events.push(ev('security.key_quarantined', [['key_id', a.key_id], ['reason', c.reason], ['by', c.proposer], ['control_id', c.control_id]]));
+  } else if (a.type === 'key.revoke') {
+    const k = keyOf(s, a.key_id) as KeyRecord;
+    const rec: KeyRecord = { ...k, status: 'revoked', ended: { reason: c.reason, height, by: c.control_id } };
+    delete rec.quarantine;
+    apply = (w) => w.putKey(rec);
+    events.push(ev('security.key_revoked', [['key_id', a.key_id], ['reason', c.reason], ['control_id', c.control_id]]));
   } else if (a.vault_id !== undefined) {
     const v = s.vaults[a.vault_id] as VaultRecord;
     apply = (w) => w.putVault({ ...v, degraded: hold });
@@ -1518,6 +1537,15 @@ function deactivate(s: EngineState, c: EmergencyControlRecord, w: Work, reason: 
     delete rec.quarantine;
     w.putKey(rec);
     return [ev('security.key_released', [['key_id', a.key_id], ['reason', reason], ['by', ''], ['control_id', c.control_id]])];
+  }
+  if (a.type === 'key.revoke') {
+    // A ratified revocation is permanent; an unratified one lapses (or is lifted) and the key is active again.
+    const k = keyOf(s, a.key_id);
+    if (reason === 'expired' || !k || k.status !== 'revoked' || k.ended?.by !== c.control_id) return [];
+    const rec: KeyRecord = { ...k, status: 'active' };
+    delete rec.ended;
+    w.putKey(rec);
+    return [ev('security.key_reinstated', [['key_id', a.key_id], ['control_id', c.control_id], ['reason', reason]])];
   }
   if (a.vault_id !== undefined) {
     const v = lookup(s.vaults, a.vault_id);
@@ -1618,6 +1646,103 @@ function runEmergencyDue(w: Work, height: number): AbciEvent[] {
   return events;
 }
 
+// ─── Key lifecycle (control 12) ───────────────────────────────────────────────
+
+function keyAttest(s: EngineState, env: SignedEnvelope<'key.attest'>, ctx: TxContext): Effect {
+  const b = env.body;
+  const k = keyOf(s, b.key_id);
+  if (!k) fail('UNKNOWN_KEY', `no key ${JSON.stringify(b.key_id.slice(0, 48))} is registered`);
+  if (k.status === 'revoked' || k.status === 'retired') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}`);
+  if (!/^[\x21-\x7e]{1,256}$/.test(b.attestation_ref)) fail('INVALID_FIELD', 'attestation_ref must be 1–256 printable ASCII characters without spaces');
+  if (!Number.isSafeInteger(b.revalidate_by) || b.revalidate_by <= ctx.height || b.revalidate_by > ctx.height + MAX_GOV_BLOCKS * 10) {
+    fail('INVALID_FIELD', `revalidate_by must be a height after ${ctx.height} and at most ${ctx.height + MAX_GOV_BLOCKS * 10}`);
+  }
+  const rec: KeyRecord = { ...k, attestation: { ref: b.attestation_ref, revalidate_by: b.revalidate_by, attested_at: ctx.height, by: env.signer } };
+  return {
+    apply: (w) => w.putKey(rec),
+    data: { key_id: k.key_id, revalidate_by: b.revalidate_by },
+    events: [ev('security.key_attested', [['key_id', k.key_id], ['attestation_ref', b.attestation_ref], ['revalidate_by', b.revalidate_by], ['by', env.signer]])],
+  };
+}
+
+function keyRotate(s: EngineState, env: SignedEnvelope<'key.rotate'>, ctx: TxContext): Effect {
+  const old = keyOf(s, env.signer) as KeyRecord;
+  const nk = keyOf(s, env.body.new_key_id);
+  if (!nk) fail('UNKNOWN_KEY', `no key ${JSON.stringify(env.body.new_key_id.slice(0, 48))} is registered`);
+  if (nk.key_id === old.key_id) fail('KEY_STATUS_CONFLICT', 'a key cannot rotate to itself');
+  if (nk.status !== 'active') fail('KEY_STATUS_CONFLICT', `the new key ${nk.key_id} is ${nk.status}, not active`);
+  if (nk.rotation) fail('KEY_STATUS_CONFLICT', `the new key ${nk.key_id} already has a rotation link`);
+  if (old.rotation?.to !== undefined) fail('KEY_STATUS_CONFLICT', `key ${old.key_id} already hands over to ${old.rotation.to}`);
+  if (s.admins.includes(old.key_id)) fail('KEY_STATUS_CONFLICT', 'genesis admin keys are not rotated on chain');
+  const rec: KeyRecord = { ...old, rotation: { ...(old.rotation ?? {}), to: nk.key_id, requested_at: ctx.height, approved_at: null } };
+  return {
+    apply: (w) => w.putKey(rec),
+    data: { key_id: old.key_id, new_key_id: nk.key_id, status: 'pending_approval' },
+    events: [ev('security.key_rotation_requested', [['key_id', old.key_id], ['new_key_id', nk.key_id]])],
+  };
+}
+
+/** The operational action approving a requested rotation: the old key retires, the link is recorded both ways, vault policies name the new key. */
+function rotateApprove(s: EngineState, keyId: string, proposalId: string, ctx: TxContext): Effect {
+  const old = keyOf(s, keyId);
+  if (!old) fail('UNKNOWN_KEY', `no key ${JSON.stringify(keyId.slice(0, 48))} is registered`);
+  const to = old.rotation?.to;
+  if (to === undefined || old.rotation?.approved_at !== null) fail('KEY_STATUS_CONFLICT', `key ${old.key_id} has no rotation waiting for approval`);
+  if (old.status === 'revoked' || old.status === 'retired') fail('KEY_STATUS_CONFLICT', `key ${old.key_id} is ${old.status}`);
+  const nk = keyOf(s, to);
+  if (!nk || nk.status !== 'active') fail('KEY_STATUS_CONFLICT', `the new key ${to} is not active`);
+  const oldRec: KeyRecord = { ...old, status: 'retired', rotation: { ...old.rotation, to, approved_at: ctx.height, proposal_id: proposalId }, ended: { reason: 'rotated', height: ctx.height, by: proposalId } };
+  delete oldRec.quarantine;
+  const newRec: KeyRecord = { ...nk, rotation: { from: old.key_id, approved_at: ctx.height, proposal_id: proposalId } };
+  if (old.owner !== undefined && nk.owner === undefined) newRec.owner = old.owner;
+  const vaults: VaultRecord[] = [];
+  for (const id in s.vaults) {
+    const v = lookup(s.vaults, id) as VaultRecord;
+    const p = v.policy;
+    const inApprovers = p.approvers.includes(old.key_id) && !p.approvers.includes(to);
+    const inAttesters = p.attestation !== undefined && p.attestation.attesters.includes(old.key_id) && !p.attestation.attesters.includes(to);
+    if (!inApprovers && !inAttesters) continue;
+    const np: VaultPolicy = { ...p };
+    if (inApprovers) {
+      np.approvers = p.approvers.map((a) => (a === old.key_id ? to : a));
+      if (p.weights && hasOwn(p.weights, old.key_id)) {
+        const w: Record<string, number> = {};
+        for (const k of Object.keys(p.weights)) w[k === old.key_id ? to : k] = p.weights[k] as number;
+        np.weights = Object.fromEntries(Object.keys(w).sort(compareUtf8).map((k) => [k, w[k] as number]));
+      }
+    }
+    if (inAttesters && p.attestation) np.attestation = { ...p.attestation, attesters: p.attestation.attesters.map((a) => (a === old.key_id ? to : a)) };
+    vaults.push({ ...v, policy: np });
+  }
+  vaults.sort((a, b) => compareUtf8(a.vault_id, b.vault_id));
+  return {
+    apply: (w) => {
+      w.putKey(oldRec);
+      w.putKey(newRec);
+      for (const v of vaults) w.putVault(v);
+    },
+    data: { key_id: old.key_id, new_key_id: to },
+    events: [ev('security.key_rotated', [['key_id', old.key_id], ['new_key_id', to], ['vaults', vaults.map((v) => v.vault_id).join(',')], ['proposal_id', proposalId]])],
+  };
+}
+
+function keyRetire(s: EngineState, env: SignedEnvelope<'key.retire'>, ctx: TxContext): Effect {
+  const b = env.body;
+  const k = keyOf(s, b.key_id);
+  if (!k) fail('UNKNOWN_KEY', `no key ${JSON.stringify(b.key_id.slice(0, 48))} is registered`);
+  if (k.key_id !== env.signer && !s.admins.includes(env.signer)) fail('NOT_AUTHORIZED', `only key ${k.key_id} itself or an admin may retire it`);
+  if (chars(b.reason) < 1 || chars(b.reason) > MAX_REASON_CHARS) fail('INVALID_FIELD', `reason must be 1–${MAX_REASON_CHARS} characters`);
+  if (k.status === 'revoked' || k.status === 'retired') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}`);
+  if (s.admins.includes(k.key_id)) fail('KEY_STATUS_CONFLICT', 'a genesis admin key cannot be retired');
+  const rec: KeyRecord = { ...k, status: 'retired', ended: { reason: b.reason, height: ctx.height, by: env.signer } };
+  delete rec.quarantine;
+  return {
+    apply: (w) => w.putKey(rec),
+    data: { key_id: k.key_id, status: 'retired' },
+    events: [ev('security.key_retired', [['key_id', k.key_id], ['reason', b.reason], ['by', env.signer]])],
+  };
+}
+
 // ─── Snapshot validation ───────────────────────────────────────────────────
 
 const KeyId = z.string().regex(KEY_ID_RE);
@@ -1636,6 +1761,11 @@ const KeyRecordSchema = z.strictObject({
   registered_at: Height,
   owner: z.string().optional(),
   quarantine: z.strictObject({ reason: z.string(), since: Height, by: KeyId, control_id: z.string().regex(CONTROL_ID_RE).optional() }).optional(),
+  attestation: z.strictObject({ ref: z.string(), revalidate_by: Height, attested_at: Height, by: KeyId }).optional(),
+  rotation: z
+    .strictObject({ to: KeyId.optional(), from: KeyId.optional(), requested_at: Height.optional(), approved_at: Height.nullable().optional(), proposal_id: z.string().regex(PROPOSAL_ID_RE).optional() })
+    .optional(),
+  ended: z.strictObject({ reason: z.string(), height: Height, by: z.string() }).optional(),
 });
 const VaultRecordSchema = z.strictObject({
   vault_id: z.string().regex(VAULT_ID_RE),

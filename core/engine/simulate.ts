@@ -45,7 +45,7 @@ export function requestControls(s: EngineState, vault: VaultRecord, req: Withdra
     detail: `${t.weight} of ${t.threshold}${p.weights ? ' weight' : ''} approvals`,
     numbers: { have: t.weight, need: t.threshold, counted: t.counted.length, ignored: t.ignored.length },
   });
-  const quarantined = [...t.ignored, ...(attestationTally(s, vault, req)?.ignored ?? [])].filter((i) => i.why === 'quarantined');
+  const quarantined = [...t.ignored, ...(attestationTally(s, vault, req)?.ignored ?? [])].filter((i) => i.why === 'quarantined' || i.why === 'revalidation_due');
   out.push({
     control: 'quarantine',
     status: quarantined.length ? 'not_met' : 'met',

@@ -154,6 +154,12 @@ export interface TxBodies {
   'emergency.propose': { action: EmergencyAction; reason: string; expires_in_blocks: number };
   /** Co-sign a collecting emergency control. Signed by an operator. */
   'emergency.sign': { control_id: string };
+  /** Record a key's attestation reference and its re-validation deadline (height). Signed by an admin. */
+  'key.attest': { key_id: string; attestation_ref: string; revalidate_by: number };
+  /** Hand a key over to a registered successor. Signed by the OLD key; takes effect when an operational proposal (key.rotate_approve) executes. */
+  'key.rotate': { new_key_id: string };
+  /** Retire a key for good. Signed by the key itself or an admin. */
+  'key.retire': { key_id: string; reason: string };
 }
 export type TxType = keyof TxBodies;
 export const TX_TYPES: readonly TxType[] = [
@@ -173,6 +179,9 @@ export const TX_TYPES: readonly TxType[] = [
   'gov.execute',
   'emergency.propose',
   'emergency.sign',
+  'key.attest',
+  'key.rotate',
+  'key.retire',
 ];
 
 // ─── Emergency controls (control 10) and degraded mode (control 9) ─────────
@@ -180,6 +189,8 @@ export const TX_TYPES: readonly TxType[] = [
 export type EmergencyAction =
   | { type: 'vault.freeze'; vault_id: string }
   | { type: 'key.quarantine'; key_id: string }
+  /** Revoke a key (permanent once ratified; an unratified revocation lapses and the key is active again). */
+  | { type: 'key.revoke'; key_id: string }
   /** Degraded mode for one vault, or global without vault_id. */
   | { type: 'degraded.enter'; vault_id?: string };
 
@@ -238,7 +249,8 @@ export type GovAction =
   | { type: 'whitelist.add'; vault_id: string; destination: string }
   | { type: 'whitelist.remove'; vault_id: string; destination: string }
   | { type: 'emergency.ratify'; control_id: string }
-  | { type: 'emergency.lift'; control_id: string };
+  | { type: 'emergency.lift'; control_id: string }
+  | { type: 'key.rotate_approve'; key_id: string };
 
 /** A fraction num/den (0 ≤ num ≤ den, den ≥ 1). */
 export interface Fraction {
@@ -366,6 +378,12 @@ export interface KeyRecord {
   owner?: string;
   /** Set while quarantined: why, and the height it began. */
   quarantine?: { reason: string; since: number; by: string; control_id?: string };
+  /** Attestation reference and re-validation deadline: past `revalidate_by` the key's approvals and attestations stop counting until re-attested. */
+  attestation?: { ref: string; revalidate_by: number; attested_at: number; by: string };
+  /** Rotation link: `to` the successor (pending until approved: `approved_at` null), or `from` the predecessor. */
+  rotation?: { to?: string; from?: string; requested_at?: number; approved_at?: number | null; proposal_id?: string };
+  /** Set when revoked or retired: why, when, by whom (key id or control id). */
+  ended?: { reason: string; height: number; by: string };
 }
 
 export interface VaultRecord {

@@ -85,7 +85,7 @@ describe('docs/formats/transactions.md lists', () => {
     }
   });
   it('every security event kind the engine emits', () => {
-    for (const k of ['tx_rejected', 'roles_changed', 'policy_changed', 'key_quarantined', 'key_released', 'withdrawal_cancelled', 'timelock_started', 'velocity_deferred', 'withdrawal_blocked', 'approvals_lost', 'proposal_created', 'proposal_voted', 'proposal_passed', 'proposal_rejected', 'proposal_executed', 'params_changed', 'validator_added', 'validator_removed', 'whitelist_change_scheduled', 'whitelist_changed', 'control_proposed', 'control_signed', 'control_activated', 'vault_frozen', 'vault_unfrozen', 'degraded_entered', 'degraded_exited', 'control_ratified', 'control_lifted', 'control_lapsed', 'control_expired']) {
+    for (const k of ['tx_rejected', 'roles_changed', 'policy_changed', 'key_quarantined', 'key_released', 'withdrawal_cancelled', 'timelock_started', 'velocity_deferred', 'withdrawal_blocked', 'approvals_lost', 'proposal_created', 'proposal_voted', 'proposal_passed', 'proposal_rejected', 'proposal_executed', 'params_changed', 'validator_added', 'validator_removed', 'whitelist_change_scheduled', 'whitelist_changed', 'control_proposed', 'control_signed', 'control_activated', 'vault_frozen', 'vault_unfrozen', 'degraded_entered', 'degraded_exited', 'control_ratified', 'control_lifted', 'control_lapsed', 'control_expired', 'key_attested', 'key_rotation_requested', 'key_rotated', 'key_retired', 'key_revoked', 'key_reinstated']) {
       expect(doc).toContain('| `security.' + k + '` |');
     }
   });
