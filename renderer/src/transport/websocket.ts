@@ -4,28 +4,24 @@ import { ContractCallError, type HostConnection, type RendererClient } from './t
 const TOKEN_KEY = 'charter.sessionToken';
 
 /**
- * Take the session token from `?token=…` (then keep it in sessionStorage and
- * remove it from the address bar), or from sessionStorage on a reload.
+ * Take the session token from `?token=…` and remove it from the address bar.
+ * It is kept in this page's memory only (for reconnections), never in storage
+ * a script could read: on a reload the page was served because the HttpOnly
+ * session cookie authenticated it, and the WebSocket authenticates the same way.
  */
 export function takeSessionToken(loc: Location = window.location, storage: Storage = window.sessionStorage): string | null {
+  try {
+    storage.removeItem(TOKEN_KEY); // from earlier builds that kept it there
+  } catch {
+    /* storage may be disabled */
+  }
   const params = new URLSearchParams(loc.search);
   const fromUrl = params.get('token');
-  if (fromUrl) {
-    try {
-      storage.setItem(TOKEN_KEY, fromUrl);
-    } catch {
-      /* storage may be disabled; the token then lives only in this page */
-    }
-    params.delete('token');
-    const search = params.toString();
-    window.history.replaceState(window.history.state, '', `${loc.pathname}${search ? `?${search}` : ''}${loc.hash}`);
-    return fromUrl;
-  }
-  try {
-    return storage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
+  if (!fromUrl) return null;
+  params.delete('token');
+  const search = params.toString();
+  window.history.replaceState(window.history.state, '', `${loc.pathname}${search ? `?${search}` : ''}${loc.hash}`);
+  return fromUrl;
 }
 
 interface Pending {
@@ -59,7 +55,8 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let conn: HostConnection = token ? { state: 'connecting', attempt: 0 } : { state: 'no-token' };
+  // Without a token the session cookie authenticates (the page itself was served with it).
+  let conn: HostConnection = { state: 'connecting', attempt: 0 };
 
   const setConn = (c: HostConnection) => {
     conn = c;
@@ -68,7 +65,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
 
   const url = () => {
     const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${loc.host}/contract?token=${encodeURIComponent(token ?? '')}`;
+    return `${scheme}//${loc.host}/contract${token ? `?token=${encodeURIComponent(token)}` : ''}`;
   };
 
   const failPending = (reason: string) => {
@@ -86,7 +83,6 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
   };
 
   const connect = () => {
-    if (!token) return;
     if (timer) {
       clearTimeout(timer);
       timer = null;
@@ -156,16 +152,6 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
     kind: 'websocket',
     call(method, input) {
       return new Promise((resolve, reject) => {
-        if (!token) {
-          reject(
-            new ContractCallError({
-              code: 'UNAUTHORIZED',
-              message: 'This page has no session token.',
-              hint: 'Open the console with the URL printed by `charter serve`, which includes the token.',
-            }),
-          );
-          return;
-        }
         if (conn.state === 'closed') {
           reject(new ContractCallError({ code: 'HOST_UNREACHABLE', message: `The console host does not answer (${conn.reason}).`, hint: HOST_HINT }));
           return;
