@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromUtf8 } from '../codec/index.js';
 import { CustodyEngine } from './engine.js';
-import { simulate } from './simulate.js';
+import { precheckRequest, simulate } from './simulate.js';
 import { blockTime, buildTx, testGenesis, testKey } from './testkit.js';
 import type { TestKey } from './testkit.js';
 import type { AbciEvent, EmergencyAction, EmergencyControlRecord, FinalizeBlockResponse, GovAction, KeyRecord, TxBodies, TxResult, TxType, VaultRecord, WithdrawalRecord } from './types.js';
@@ -137,6 +137,9 @@ describe('vault freeze', () => {
     expect(d.code(alice, 'withdrawal.create', W())).toBe('VAULT_FROZEN');
     expect(d.code(bob, 'withdrawal.approve', { request_id: other })).toBe('VAULT_FROZEN');
     expect(d.code(alice, 'withdrawal.create', W('v2'))).toBe('OK');
+    const pc = precheckRequest(d.engine.state(), other, { height: d.engine.height() + 1, time: blockTime(9999) });
+    expect(pc).toMatchObject({ ok: false, code: 'VAULT_FROZEN' });
+    expect(pc.controls.find((c) => c.control === 'freeze')).toMatchObject({ status: 'not_met' });
     expect(d.code(alice, 'withdrawal.cancel', { request_id: other, reason: 'r' })).toBe('OK');
     expect(d.engine.height()).toBeGreaterThan(d.q<WithdrawalRecord>(`/request/${rid}`).executable_at as number);
     expect(d.q<WithdrawalRecord>(`/request/${rid}`).status).toBe('approved'); // past its timelock, held by the freeze
@@ -206,6 +209,9 @@ describe('degraded mode', () => {
     expect(d.code(admin, 'key.register', { public_key: testKey(60).publicKeyHex, scheme: 'ed25519', label: 'x' })).toBe('DEGRADED_MODE');
     const env = buildTx(alice, 'withdrawal.create', W(), (d.nonces.get(alice.keyId) ?? 0) + 1, { expires_at: d.engine.height() + 50 }).env;
     expect(simulate(d.engine.state(), env, { height: d.engine.height() + 1, time: blockTime(9999) }).code).toBe('DEGRADED_MODE');
+    const pc = precheckRequest(d.engine.state(), rid, { height: d.engine.height() + 1, time: blockTime(9999) });
+    expect(pc).toMatchObject({ ok: false, code: 'DEGRADED_MODE' });
+    expect(pc.controls.find((c) => c.control === 'degraded_mode')).toMatchObject({ status: 'not_met', numbers: { until: expect.any(Number) } });
     expect(d.code(alice, 'withdrawal.cancel', { request_id: rid, reason: 'r' })).toBe('OK');
     const c = d.q<EmergencyControlRecord>(`/control/${id}`);
     const evs = d.until(c.expires_at as number);

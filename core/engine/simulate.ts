@@ -83,6 +83,19 @@ export function requestControls(s: EngineState, vault: VaultRecord, req: Withdra
   else out.push({ control: 'whitelist', status: whitelisted(vault, req.destination) ? 'met' : 'not_met', detail: `destination ${req.destination} ${whitelisted(vault, req.destination) ? 'is' : 'is not'} whitelisted` });
   const balance = hasOwn(vault.balances, req.asset) ? BigInt(vault.balances[req.asset] as string) : 0n;
   out.push({ control: 'balance', status: BigInt(req.amount) <= balance ? 'met' : 'not_met', detail: `vault holds ${balance} ${req.asset}`, numbers: { balance: balance.toString(), amount: req.amount } });
+  const deg = s.mode?.degraded ?? vault.degraded;
+  out.push({
+    control: 'degraded_mode',
+    status: deg ? 'not_met' : 'met',
+    detail: deg ? `${s.mode?.degraded ? 'the chain' : `vault ${vault.vault_id}`} is in degraded mode until height ${deg.until} (control ${deg.control_id})` : 'not in degraded mode',
+    ...(deg ? { numbers: { until: deg.until } } : {}),
+  });
+  out.push({
+    control: 'freeze',
+    status: vault.frozen ? 'not_met' : 'met',
+    detail: vault.frozen ? `vault ${vault.vault_id} is frozen until height ${vault.frozen.until} (control ${vault.frozen.control_id})` : 'the vault is not frozen',
+    ...(vault.frozen ? { numbers: { until: vault.frozen.until } } : {}),
+  });
   return out;
 }
 
@@ -104,6 +117,10 @@ function codeOf(control: string): ErrorCode {
       return 'DESTINATION_NOT_WHITELISTED';
     case 'velocity':
       return 'VELOCITY_EXCEEDED';
+    case 'degraded_mode':
+      return 'DEGRADED_MODE';
+    case 'freeze':
+      return 'VAULT_FROZEN';
     default:
       return 'INSUFFICIENT_BALANCE';
   }
