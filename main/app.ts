@@ -13,6 +13,8 @@ import { EventBus, OutputLog } from './services/bus.js';
 import { ChainConnection } from './services/chain.js';
 import { CustodyService } from './services/custody.js';
 import { EvidenceService } from './services/evidence.js';
+import { GovernanceService } from './services/governance.js';
+import type { GovAction } from '../core/engine/types.js';
 import { ExplorerService } from './services/explorer.js';
 import { KeysService } from './services/keys.js';
 import { Submitter, type TxSigner } from './services/submit.js';
@@ -112,6 +114,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const custody = new CustodyService(chain, submitter, keys);
   const explorer = new ExplorerService(chain);
   const evidence = new EvidenceService(chain, workspace, explorer);
+  const governance = new GovernanceService(chain, submitter, keys);
 
   const handlers: Handlers = {
     'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded }),
@@ -132,6 +135,10 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'explorer.block': async (i) => explorer.block(i.height),
     'explorer.tx': async (i) => explorer.tx(i.hash),
     'evidence.exportWithdrawal': async (i) => evidence.exportWithdrawal(i.requestId),
+    'governance.list': async () => ({ proposals: await governance.list() }),
+    'governance.propose': async (i) => governance.propose({ track: i.track, action: i.action as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase }),
+    'governance.vote': async (i) => governance.vote(i),
+    'governance.execute': async (i) => governance.execute(i),
     'security.events': async (i) => {
       const client = await chain.get();
       const page = await client.securityEvents({

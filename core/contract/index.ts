@@ -190,6 +190,32 @@ export const SecurityEventView = z.object({
 });
 export type SecurityEventView = z.infer<typeof SecurityEventView>;
 
+export const ProposalView = z.object({
+  proposalId: z.string(),
+  track: z.enum(['protocol', 'operational']),
+  actionType: z.string(),
+  /** The proposed action (JSON), as the engine stores it. */
+  action: z.unknown(),
+  proposer: z.string(),
+  createdAt: Height,
+  createdTx: z.string(),
+  votingEndsAt: Height,
+  votes: z.array(z.object({ keyId: z.string(), vote: z.enum(['yes', 'no', 'abstain']), height: Height })),
+  status: z.enum(['open', 'passed', 'rejected', 'expired', 'executed']),
+  decidedAt: Height.nullable(),
+  executableAt: Height.nullable(),
+  executedAt: Height.nullable(),
+  /** Against the current members; null if the node does not report it. */
+  tally: z
+    .object({ members: z.number().int(), yes: z.number().int(), no: z.number().int(), abstain: z.number().int(), quorumMet: z.boolean(), thresholdMet: z.boolean() })
+    .nullable(),
+});
+export type ProposalView = z.infer<typeof ProposalView>;
+
+/** Who signs a governance transaction: a local key (with its passphrase), or — without keyId — the devnet admin. */
+const SignAs = { keyId: KeyId.optional(), passphrase: Passphrase.optional() };
+const GovOutcome = z.object({ proposal: ProposalView, txHash: TxHash, height: Height });
+
 export const Settings = z.object({ theme: z.enum(['dark', 'light']) });
 export type Settings = z.infer<typeof Settings>;
 
@@ -268,6 +294,17 @@ export const methods = {
     /** Where the workspace's content-addressed store keeps a copy. */
     artifact: z.string(),
   })),
+
+  'governance.list': op('Governance proposals of both tracks with votes and tally, newest first', Empty, z.object({ proposals: z.array(ProposalView) })),
+  'governance.propose': op('Draft and sign a proposal (protocol or operational track); the engine validates the action', z.object({
+    track: z.enum(['protocol', 'operational']),
+    /** The action, e.g. {"type":"params.set","max_expiry_blocks":500}; see docs/formats/transactions.md. */
+    action: z.record(z.string(), z.unknown()).refine((a) => typeof a['type'] === 'string', 'the action needs a "type"'),
+    votingPeriodBlocks: z.number().int().positive().max(1_000_000).optional(),
+    ...SignAs,
+  }).strict(), GovOutcome),
+  'governance.vote': op('Sign a vote on an open proposal', z.object({ proposalId: z.string().min(1).max(80), vote: z.enum(['yes', 'no', 'abstain']), ...SignAs }).strict(), GovOutcome),
+  'governance.execute': op('Execute a passed proposal once its execution delay is over', z.object({ proposalId: z.string().min(1).max(80), ...SignAs }).strict(), GovOutcome),
 
   'security.events': op('Security events of the connected node, newest first, filtered by kind, key, vault and height', z.object({
     kind: z.string().regex(/^(security\.)?[a-z][a-z0-9_]{0,63}$/, 'an event kind such as tx_rejected').optional(),

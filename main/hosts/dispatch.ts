@@ -41,6 +41,12 @@ export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
   'explorer.block': (i) => `block ${String(i['height'])}`,
   'explorer.tx': (i) => `tx ${String(i['hash']).replace(/^0x/i, '').toUpperCase()}`,
   'evidence.exportWithdrawal': (i) => `request ${String(i['requestId'])}`,
+  'governance.propose': (i, o) => {
+    const p = o?.['proposal'] as { proposalId?: string } | undefined;
+    return p?.proposalId ? `proposal ${p.proposalId}` : `proposal (${String(i['track'])})`;
+  },
+  'governance.vote': (i) => `proposal ${String(i['proposalId'])}`,
+  'governance.execute': (i) => `proposal ${String(i['proposalId'])}`,
   'settings.set': () => 'settings',
   'audit.verify': () => 'audit log',
 };

@@ -11,14 +11,7 @@ export const VIEWS: readonly ViewInfo[] = [
   { id: 'overview', title: 'Overview' },
   { id: 'keys', title: 'Keys' },
   { id: 'approvals', title: 'Approvals' },
-  {
-    id: 'governance',
-    title: 'Governance',
-    later: {
-      issue: 'issue 3',
-      what: 'drafting, signing and voting on proposals (validator admission and removal, policy parameters, whitelist changes, expiring emergency controls), with the tally and the execution.',
-    },
-  },
+  { id: 'governance', title: 'Governance' },
   {
     id: 'ceremonies',
     title: 'Ceremonies',
@@ -40,7 +33,7 @@ export const VIEWS: readonly ViewInfo[] = [
     id: 'replay',
     title: 'Replay',
     later: {
-      issue: 'issue 3 (deterministic replay) and issue 4 (evidence bundles)',
+      issue: 'issue 4 (evidence bundles); replay itself runs from the command line today: `charter node export` and `charter replay --check`',
       what: 'loading a chain history or an evidence bundle, replaying it locally, comparing state roots with what the nodes signed, and verifying every signature and inclusion proof offline.',
     },
   },

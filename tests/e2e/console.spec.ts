@@ -368,8 +368,27 @@ test('the command palette lists every action with its keybinding; the theme pers
   await expect(status.getByRole('button', { name: /^Theme: / })).toHaveText(after);
   await expect(auditRows(page, 'settings.set', 'ok')).toHaveCount(1);
 
+  // Governance: the devnet admin (genesis member) drafts a protocol proposal, votes, executes it.
+  await showView(page, 'Governance');
+  const gov = editor(page);
+  const draft = gov.getByRole('form', { name: 'New proposal' });
+  await expect(draft.getByLabel('Action', { exact: true })).toHaveValue('params.set');
+  await draft.getByLabel('Action (JSON)').fill('{"type": "params.set", "max_expiry_blocks": 640}');
+  await draft.getByRole('button', { name: 'Sign proposal' }).click();
+  const proposal = gov.getByRole('table', { name: 'Proposals' }).getByRole('row').filter({ hasText: 'params.set' });
+  await expect(proposal).toContainText('open');
+  await proposal.getByRole('button', { name: /^Vote yes on params\.set/ }).click();
+  await expect(proposal).toContainText('passed');
+  await proposal.getByRole('button', { name: /^Execute params\.set/ }).click();
+  await expect(proposal).toContainText('executed');
+  await expect(auditRows(page, 'governance.execute', 'ok')).toHaveCount(1);
+  // A malformed action is refused where the user is looking, with its code.
+  await draft.getByLabel('Action (JSON)').fill('{"type": "params.set", "max_expiry_blocks": -1}');
+  await draft.getByRole('button', { name: 'Sign proposal' }).click();
+  await expect(gov.getByRole('alert')).toContainText(/[A-Z_]{6,}/);
+
   // Views of later issues say so and show nothing invented.
-  for (const name of ['Governance', 'Ceremonies', 'Runbooks', 'Replay']) {
+  for (const name of ['Ceremonies', 'Runbooks', 'Replay']) {
     await showView(page, name);
     await expect(editor(page).getByRole('tabpanel').getByText(/^Arrives with /)).toBeVisible();
   }

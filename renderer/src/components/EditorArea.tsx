@@ -6,6 +6,7 @@ import { BlockTab, TxTab } from '../views/ExplorerTabs.js';
 import { EvidenceView } from '../views/EvidenceView.js';
 import { KeysView } from '../views/KeysView.js';
 import { LaterView } from '../views/LaterView.js';
+import { GovernanceView } from '../views/GovernanceView.js';
 import { NodesView } from '../views/NodesView.js';
 import { OverviewView } from '../views/OverviewView.js';
 import { RequestTab } from '../views/RequestTab.js';
@@ -30,6 +31,8 @@ function TabContent({ tab }: { tab: Tab }) {
           return <EvidenceView />;
         case 'nodes':
           return <NodesView />;
+        case 'governance':
+          return <GovernanceView />;
         default:
           return <LaterView view={tab.view} />;
       }

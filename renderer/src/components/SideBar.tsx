@@ -220,6 +220,9 @@ export function SideBar() {
     case 'nodes':
       body = <NodesSide />;
       break;
+    case 'governance':
+      body = <p className="sidebar-note">Proposals, votes and execution on both tracks. Members sign with their governance keys.</p>;
+      break;
     default:
       body = <LaterSide view={view} />;
   }

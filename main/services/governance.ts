@@ -1,0 +1,94 @@
+/**
+ * Governance: proposals on the protocol and operational tracks, signed votes,
+ * execution. The engine is the authority on every rule (membership, quorum,
+ * supermajority, voting period, execution delay); this service builds, signs
+ * and submits the transactions and reads proposals back with their tally.
+ */
+import type { ProposalView } from '../../core/contract/index.js';
+import { CharterError } from '../../core/errors.js';
+import type { GovAction, GovTrack, ProposalRecord } from '../../core/engine/types.js';
+import type { ChainConnection } from './chain.js';
+import type { KeysService } from './keys.js';
+import type { Submitter, TxSigner } from './submit.js';
+
+interface ProposalWithTally extends ProposalRecord {
+  tally?: { members: number; yes: number; no: number; abstain: number; quorum_met: boolean; threshold_met: boolean };
+}
+
+function view(p: ProposalWithTally): ProposalView {
+  return {
+    proposalId: p.proposal_id,
+    track: p.track,
+    actionType: p.action.type,
+    action: p.action,
+    proposer: p.proposer,
+    createdAt: p.created_at,
+    createdTx: p.created_tx,
+    votingEndsAt: p.voting_ends_at,
+    votes: p.votes.map((v) => ({ keyId: v.key_id, vote: v.vote, height: v.height })),
+    status: p.status,
+    decidedAt: p.decided_at,
+    executableAt: p.executable_at,
+    executedAt: p.executed_at,
+    tally: p.tally
+      ? { members: p.tally.members, yes: p.tally.yes, no: p.tally.no, abstain: p.tally.abstain, quorumMet: p.tally.quorum_met, thresholdMet: p.tally.threshold_met }
+      : null,
+  };
+}
+
+export interface SignAs {
+  /** A local key with the governance role; absent: the devnet admin. */
+  keyId?: string | undefined;
+  passphrase?: string | undefined;
+}
+
+export class GovernanceService {
+  constructor(
+    private readonly chain: ChainConnection,
+    private readonly submitter: Submitter,
+    private readonly keys: KeysService,
+  ) {}
+
+  private signer(as: SignAs): TxSigner {
+    if (as.keyId) {
+      if (!as.passphrase) throw new CharterError('INVALID_INPUT', 'a passphrase is needed to sign with a local key');
+      return this.keys.signerFor(as.keyId, as.passphrase);
+    }
+    return this.keys.requireAdmin();
+  }
+
+  async get(proposalId: string): Promise<ProposalView> {
+    const p = await (await this.chain.get()).query<ProposalWithTally>(`/proposal/${proposalId}`);
+    if (!p) throw new CharterError('NOT_FOUND', `no proposal ${proposalId}`);
+    return view(p);
+  }
+
+  async list(): Promise<ProposalView[]> {
+    const client = await this.chain.get();
+    const all = (await client.query<ProposalRecord[]>('/proposals')) ?? [];
+    const out: ProposalView[] = [];
+    for (const p of all) out.push(await this.get(p.proposal_id));
+    return out.sort((a, b) => b.createdAt - a.createdAt || (a.proposalId < b.proposalId ? -1 : 1));
+  }
+
+  async propose(input: { track: GovTrack; action: GovAction; votingPeriodBlocks?: number | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit(
+      'gov.propose',
+      { track: input.track, action: input.action, ...(input.votingPeriodBlocks !== undefined ? { voting_period_blocks: input.votingPeriodBlocks } : {}) },
+      this.signer(input),
+    );
+    const id = (res.data as { proposal_id?: string } | null)?.proposal_id;
+    if (!id) throw new CharterError('NODE_ERROR', 'the node did not return the new proposal id');
+    return { proposal: await this.get(id), txHash: res.txHash, height: res.height };
+  }
+
+  async vote(input: { proposalId: string; vote: 'yes' | 'no' | 'abstain' } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit('gov.vote', { proposal_id: input.proposalId, vote: input.vote }, this.signer(input));
+    return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
+  }
+
+  async execute(input: { proposalId: string } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit('gov.execute', { proposal_id: input.proposalId }, this.signer(input));
+    return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
+  }
+}

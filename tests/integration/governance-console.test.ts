@@ -1,0 +1,76 @@
+// Governance through the console's contract on the real embedded devnet: the
+// devnet admin (the genesis governance member) drafts a protocol proposal,
+// votes, and executes it; the chain's parameters change. Bad proposals and
+// votes get the engine's stable codes and change nothing.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallResult, ProposalView } from '../../core/contract/index.js';
+import { createCharter, type Charter } from '../../main/app.js';
+
+let dir: string;
+let charter: Charter;
+
+async function call<T>(method: string, input: unknown): Promise<T> {
+  const r = (await charter.dispatch(method, input)) as CallResult<T>;
+  if (!r.ok) throw new Error(`${method} failed: ${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+async function fail(method: string, input: unknown): Promise<string> {
+  const r = await charter.dispatch(method, input);
+  if (r.ok) throw new Error(`${method} unexpectedly succeeded`);
+  return r.error.code;
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-gov-'));
+  charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
+});
+afterAll(async () => {
+  await charter?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('governance in the console', () => {
+  it('drafts, votes on and executes a protocol proposal; the parameter changes on chain', async () => {
+    const client = await charter.services.chain.get();
+    const before = await client.query<{ max_expiry_blocks: number }>('/params');
+    expect(before?.max_expiry_blocks).not.toBe(777);
+
+    const { proposal } = await call<{ proposal: ProposalView }>('governance.propose', { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 777 } });
+    expect(proposal).toMatchObject({ track: 'protocol', actionType: 'params.set', status: 'open' });
+    expect((await call<{ proposals: ProposalView[] }>('governance.list', {})).proposals.map((p) => p.proposalId)).toContain(proposal.proposalId);
+
+    const voted = await call<{ proposal: ProposalView }>('governance.vote', { proposalId: proposal.proposalId, vote: 'yes' });
+    expect(voted.proposal.votes).toHaveLength(1);
+    expect(voted.proposal.tally?.yes).toBe(1);
+    expect(['open', 'passed']).toContain(voted.proposal.status);
+
+    // A second vote by the same member is refused, and changes nothing.
+    const code = await fail('governance.vote', { proposalId: proposal.proposalId, vote: 'no' });
+    expect(code).toMatch(/^[A-Z_]+$/);
+    expect((await call<ProposalView>('governance.list', {}) as unknown as { proposals: ProposalView[] }).proposals.find((p) => p.proposalId === proposal.proposalId)?.votes).toHaveLength(1);
+
+    // Executable once passed (no execution delay by default); the block may decide it first.
+    let done: ProposalView | null = null;
+    for (let i = 0; i < 30 && !done; i++) {
+      const r = await charter.dispatch('governance.execute', { proposalId: proposal.proposalId });
+      if (r.ok) done = (r.value as { proposal: ProposalView }).proposal;
+      else await new Promise((res) => setTimeout(res, 150));
+    }
+    expect(done?.status).toBe('executed');
+    expect((await client.query<{ max_expiry_blocks: number }>('/params'))?.max_expiry_blocks).toBe(777);
+
+    const { entries } = await call<{ entries: { action: string; result: string }[] }>('audit.list', { limit: 50 });
+    expect(entries.filter((e) => e.result === 'ok').map((e) => e.action)).toEqual(expect.arrayContaining(['governance.propose', 'governance.vote', 'governance.execute']));
+  });
+
+  it('refuses malformed proposals with INVALID_INPUT, and unknown ones with a stable code', async () => {
+    expect(await fail('governance.propose', { track: 'protocol', action: { nope: 1 } })).toBe('INVALID_INPUT');
+    expect(await fail('governance.propose', { track: 'sideways', action: { type: 'params.set' } })).toBe('INVALID_INPUT');
+    const unknown = await fail('governance.vote', { proposalId: 'no-such-proposal', vote: 'yes' });
+    expect(unknown).toMatch(/^[A-Z_]+$/);
+    expect(unknown).not.toBe('INTERNAL');
+  });
+});
