@@ -219,6 +219,20 @@ describe('degraded mode', () => {
     expect(d.q<{ degraded: unknown }>('/mode').degraded).toBeNull();
     expect(d.code(alice, 'withdrawal.create', W())).toBe('OK');
   });
+  it('global degraded mode holds timelocked executions; they run at the first block after it ends', () => {
+    const d = setup();
+    d.ok(admin, 'vault.set_policy', { vault_id: 'v1', policy: { approvers: [alice.keyId, bob.keyId, carol.keyId], threshold: 2, timelock_blocks: 3 } });
+    const rid = d.ok(alice, 'withdrawal.create', W()).request_id as string;
+    d.ok(bob, 'withdrawal.approve', { request_id: rid });
+    d.ok(carol, 'withdrawal.approve', { request_id: rid });
+    const { id } = d.emergency({ type: 'degraded.enter' }, 4);
+    expect(d.engine.height()).toBeLessThan(d.q<WithdrawalRecord>(`/request/${rid}`).executable_at as number);
+    const c = d.q<EmergencyControlRecord>(`/control/${id}`);
+    d.until((c.expires_at as number) - 1);
+    expect(d.q<WithdrawalRecord>(`/request/${rid}`).status).toBe('approved');
+    const evs = d.block().events;
+    expect(types(evs)).toEqual(['security.control_expired', 'security.degraded_exited', 'custody.withdrawal_executed']);
+  });
   it('per vault: only that vault is degraded; a second degraded mode on it is refused', () => {
     const d = setup();
     d.emergency({ type: 'degraded.enter', vault_id: 'v1' });
