@@ -11,6 +11,9 @@ export default defineConfig({
           name: 'unit',
           include: ['core/**/*.test.ts', 'hsm/**/*.test.ts', 'main/**/*.test.ts', 'tests/unit/**/*.test.ts'],
           environment: 'node',
+          // Property and differential tests take seconds; on a loaded 2-core CI
+          // machine the 5 s default would fail them for time, not for a bug.
+          testTimeout: 60_000,
         },
       },
       {
