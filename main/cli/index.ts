@@ -10,6 +10,7 @@ import { CharterError, ERROR_CODES, type SerializedError } from '../../core/erro
 import type { KeyView } from '../../core/contract/index.js';
 import type { Charter } from '../app.js';
 import { VERSION } from '../version.js';
+import { isLoopback, parseDuration } from '../util/cli-args.js';
 import { readSecret } from './prompt.js';
 
 // Heavy modules (SQLite, the chain client, the engine) load only in the verbs
@@ -26,9 +27,6 @@ const lazy = {
 async function openWorkspace(dir: string | undefined) {
   const { Workspace, resolveWorkspaceDir } = await lazy.workspace();
   return Workspace.open(resolveWorkspaceDir(dir));
-}
-function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export const EXIT_OK = 0;
@@ -61,13 +59,6 @@ async function withCharter<T>(workspace: string | undefined, fn: (c: Charter) =>
   } finally {
     await charter.close();
   }
-}
-
-function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(s.trim());
-  if (!m) throw new CharterError('USAGE', `not a duration: "${s}" (examples: 1s, 500ms)`);
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : n * 1000);
 }
 
 function parsePort(s: string): number {
@@ -104,7 +95,7 @@ export function buildProgram(): Command {
     .option('--block-time <d>', 'embedded devnet block interval', '1s')
     .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string }) => {
       const port = parsePort(o.port);
-      if (!isLoopbackHost(o.host) && !o.forceHost) {
+      if (!isLoopback(o.host) && !o.forceHost) {
         throw new CharterError('HOST_REFUSED', `refusing to listen on ${o.host}: the console would be reachable from the network`);
       }
       const { createCharter } = await lazy.app();

@@ -4,6 +4,9 @@
  */
 import { isIP } from 'node:net';
 import { CharterError } from '../../core/errors.js';
+import { isLoopback, parseDuration } from '../util/cli-args.js';
+
+export { isLoopback, parseDuration };
 import { ADMIN_KEY_WARNING } from './keys.js';
 import { DevnetNode, type BlockEvent } from './node.js';
 
@@ -25,17 +28,6 @@ export interface NodeCommandOptions {
   onStarted?: (node: DevnetNode) => void;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** "1s" → 1000, "500ms" → 500, "1.5s" → 1500, "250" → 250 (ms). */
-export function parseDuration(s: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(s);
-  if (!m) throw new CharterError('USAGE', `not a duration: ${JSON.stringify(s)} (use e.g. 1s, 500ms, 2m)`);
-  const ms = Number(m[1]) * (UNITS[m[2] ?? 'ms'] as number);
-  if (!Number.isFinite(ms) || ms < 1 || ms > 3_600_000) throw new CharterError('USAGE', `block time must be between 1ms and 1h, got ${s}`);
-  return Math.round(ms);
-}
-
 /** "127.0.0.1:26657", "[::1]:26657", "localhost:0" → {host, port}. */
 export function parseHostPort(s: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(s.trim());
@@ -45,14 +37,6 @@ export function parseHostPort(s: string): { host: string; port: number } {
   if (port > 65535) throw new CharterError('USAGE', `port ${port} is out of range`);
   if (m[1] !== undefined && isIP(host) !== 6) throw new CharterError('USAGE', `not an IPv6 address: ${host}`);
   return { host, port };
-}
-
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');
-  return false;
 }
 
 function short(h: string): string {

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CharterError } from '../../core/errors.js';
 import type { Charter } from '../app.js';
+import { isLoopback } from '../util/cli-args.js';
 import { rendererDir } from '../util/paths.js';
 import { toSerializedError } from './dispatch.js';
 
@@ -61,9 +62,6 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
