@@ -2,39 +2,16 @@
 // devnet admin (the genesis governance member) drafts a protocol proposal,
 // votes, and executes it; the chain's parameters change. Bad proposals and
 // votes get the engine's stable codes and change nothing.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallResult, ProposalView } from '../../core/contract/index.js';
-import { createCharter, type Charter } from '../../main/app.js';
+import { describe, expect, it } from 'vitest';
+import { useConsole } from './console-harness.js';
+import type { ProposalView } from '../../core/contract/index.js';
 
-let dir: string;
-let charter: Charter;
-
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const r = (await charter.dispatch(method, input)) as CallResult<T>;
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-async function fail(method: string, input: unknown): Promise<string> {
-  const r = await charter.dispatch(method, input);
-  if (r.ok) throw new Error(`${method} unexpectedly succeeded`);
-  return r.error.code;
-}
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-gov-'));
-  charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
-});
-afterAll(async () => {
-  await charter?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const h = useConsole('charter-gov-');
+const { call, fail } = h;
 
 describe('governance in the console', () => {
   it('drafts, votes on and executes a protocol proposal; the parameter changes on chain', async () => {
-    const client = await charter.services.chain.get();
+    const client = await h.charter.services.chain.get();
     const before = await client.query<{ max_expiry_blocks: number }>('/params');
     expect(before?.max_expiry_blocks).not.toBe(777);
 
@@ -55,7 +32,7 @@ describe('governance in the console', () => {
     // Executable once passed (no execution delay by default); the block may decide it first.
     let done: ProposalView | null = null;
     for (let i = 0; i < 30 && !done; i++) {
-      const r = await charter.dispatch('governance.execute', { proposalId: proposal.proposalId });
+      const r = await h.charter.dispatch('governance.execute', { proposalId: proposal.proposalId });
       if (r.ok) done = (r.value as { proposal: ProposalView }).proposal;
       else await new Promise((res) => setTimeout(res, 150));
     }

@@ -1,0 +1,72 @@
+// A console on a fresh temporary workspace with its embedded devnet, for
+// integration tests that drive it through its contract (real SQLite, real
+// devnet over its RPC socket). Registers its own beforeAll/afterAll.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { toHex } from '../../core/codec/index.js';
+import type { CallResult } from '../../core/contract/index.js';
+import type { TxBodies, TxType } from '../../core/engine/types.js';
+import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
+import { createCharter, type Charter } from '../../main/app.js';
+import { loadDevnetAdmin } from '../../main/devnet/node.js';
+
+export interface ConsoleHarness {
+  readonly charter: Charter;
+  /** Call an operation; throws with the error code if it fails. */
+  call<T>(method: string, input: unknown): Promise<T>;
+  /** Call an operation that must fail; returns its error code. */
+  fail(method: string, input: unknown): Promise<string>;
+  /** Sign a transaction with the devnet admin key and commit it (for actions without a console form). */
+  submitAsAdmin<T extends TxType>(type: T, body: TxBodies[T]): Promise<{ hash: string; height: number; code: number }>;
+}
+
+export function useConsole(prefix: string): ConsoleHarness {
+  let dir = '';
+  let charter: Charter | null = null;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    // A lower scrypt cost keeps the suite quick; the product uses N=2^17.
+    charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
+  });
+  afterAll(async () => {
+    await charter?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const the = (): Charter => {
+    if (!charter) throw new Error('the console is not open (used outside a test?)');
+    return charter;
+  };
+  return {
+    get charter() {
+      return the();
+    },
+    async call<T>(method: string, input: unknown): Promise<T> {
+      const r = (await the().dispatch(method, input)) as CallResult<T>;
+      if (!r.ok) throw new Error(`${method} failed: ${r.error.code}: ${r.error.message}`);
+      return r.value;
+    },
+    async fail(method: string, input: unknown): Promise<string> {
+      const r = await the().dispatch(method, input);
+      if (r.ok) throw new Error(`${method} unexpectedly succeeded`);
+      return r.error.code;
+    },
+    async submitAsAdmin(type, body) {
+      const admin = loadDevnetAdmin(the().workspace.devnetHome);
+      const client = await the().services.chain.get();
+      const status = await client.status();
+      const unsigned = {
+        version: 1 as const,
+        chain_id: status.chainId,
+        type,
+        body,
+        signer: admin.keyId,
+        nonce: (await client.nonceOf(admin.keyId)) + 1,
+        expires_at: status.height + 50,
+      };
+      const res = await client.broadcastCommit(encodeTx({ ...unsigned, signature: toHex(admin.sign(signingDigest(unsigned))) }));
+      return { hash: res.hash, height: res.height, code: res.txResult.code };
+    },
+  };
+}
