@@ -18,7 +18,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { canonicalBytes, keyIdOf, toHex, fromHex } from '../core/codec/index.js';
 import { CharterError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { DeviceQueue, type KeyBackend, type KeyInfo } from './types.js';
+import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
 
 export const KEYSTORE_FORMAT = 'charter-keystore/v1';
 export const MIN_PASSPHRASE_LENGTH = 8;
@@ -89,7 +89,11 @@ export class SoftwareKeystore implements KeyBackend {
   }
 
   private static info(f: KeystoreFile): KeyInfo {
-    return { keyId: f.key_id, label: f.label, scheme: f.scheme, backend: 'software', publicKey: f.public_key, createdAt: f.created_at };
+    return { keyId: f.key_id, label: f.label, scheme: f.scheme, backend: 'software', deviceId: 'software', publicKey: f.public_key, createdAt: f.created_at };
+  }
+
+  async devices(): Promise<DeviceInfo[]> {
+    return [{ deviceId: 'software', backend: 'software', label: 'Software keystore', state: 'ready', facts: { directory: this.dir } }];
   }
 
   async list(): Promise<KeyInfo[]> {
@@ -108,7 +112,8 @@ export class SoftwareKeystore implements KeyBackend {
     return SoftwareKeystore.info(this.read(keyId));
   }
 
-  async generate({ label, secret }: { label: string; secret: string }): Promise<KeyInfo> {
+  async generate({ label, secret = '', scheme }: GenerateOptions): Promise<KeyInfo> {
+    if (scheme !== 'ed25519') throw new CharterError('NOT_AVAILABLE', `the software keystore makes ${scheme} keys only as Web3 keystore files (issue 5); ed25519 here`);
     if (secret.length < MIN_PASSPHRASE_LENGTH) throw new CharterError('WEAK_PASSPHRASE', `the passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters`);
     return this.queue.run(async () => {
       const sk = ed25519.utils.randomSecretKey();
@@ -148,8 +153,10 @@ export class SoftwareKeystore implements KeyBackend {
     });
   }
 
-  async sign(keyId: string, digest: Uint8Array, secret: string): Promise<Uint8Array> {
+  async sign(keyId: string, req: SignRequest, { secret = '' }: Unlock): Promise<Uint8Array> {
     const f = this.read(keyId);
+    if (req.scheme !== f.scheme) throw new CharterError('INVALID_INPUT', `key ${keyId} is ${f.scheme}, not ${req.scheme}`);
+    const digest = req.digest;
     return this.queue.run(async () => {
       const sk = await decryptSecret(f, secret);
       try {
@@ -160,6 +167,22 @@ export class SoftwareKeystore implements KeyBackend {
         sk.fill(0);
       }
     });
+  }
+
+  /** A software key has no hardware to vouch for it: the record says so, and proves the passphrase unlocks it. */
+  async attest(keyId: string, unlock: Unlock): Promise<AttestationRecord> {
+    const f = this.read(keyId);
+    const sk = await decryptSecret(f, unlock.secret ?? '');
+    sk.fill(0);
+    return {
+      format: 'charter-key-attestation/v1',
+      key_id: f.key_id,
+      scheme: f.scheme,
+      public_key: f.public_key,
+      backend: 'software',
+      device: { kind: 'software-keystore', format: f.format },
+      key: { label: f.label, created_at: f.created_at, kdf: f.crypto.kdf, cipher: f.crypto.cipher, hardware_backed: false },
+    };
   }
 }
 

@@ -34,8 +34,8 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase']);
 export const KeyView = z.object({
   keyId: KeyId,
   label: z.string(),
-  scheme: z.literal('ed25519'),
-  backend: z.literal('software'),
+  scheme: z.enum(['ed25519', 'p256', 'secp256k1']),
+  backend: z.enum(['software', 'pkcs11', 'ledger']),
   publicKey: Hex,
   createdAt: z.string(),
   /** On-chain status; "unregistered" if the chain does not know the key, "unknown" if the node is unreachable. */

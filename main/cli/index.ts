@@ -220,7 +220,7 @@ export function buildProgram(): Command {
         const audit = new AuditLog(ws);
         let info;
         try {
-          info = await new SoftwareKeystore(ws.keystoreDir).generate({ label, secret: passphrase });
+          info = await new SoftwareKeystore(ws.keystoreDir).generate({ label, secret: passphrase, scheme: 'ed25519' });
         } catch (e) {
           // Audited like the console's keys.create: failures too, with their code.
           const code = e instanceof CharterError ? e.code : 'INTERNAL';

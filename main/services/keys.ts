@@ -43,7 +43,7 @@ export class KeysService {
   }
 
   async create(label: string, passphrase: string): Promise<KeyView> {
-    const info = await this.backend.generate({ label, secret: passphrase });
+    const info = await this.backend.generate({ label, secret: passphrase, scheme: 'ed25519' });
     this.bus.emit('devices.changed', { reason: `key ${info.keyId} created` });
     const status = await this.onChain([info.keyId]);
     return KeysService.view(info, status.get(info.keyId) ?? 'unknown');
@@ -56,7 +56,13 @@ export class KeysService {
 
   /** The signer for a local key, unlocked with the passphrase for this call only. */
   signerFor(keyId: string, passphrase: string): TxSigner {
-    return { keyId, sign: (digest) => this.backend.sign(keyId, digest, passphrase) };
+    return {
+      keyId,
+      sign: async (digest, envelope) => {
+        const info = await this.backend.get(keyId);
+        return this.backend.sign(keyId, { scheme: info.scheme, digest, envelope }, { secret: passphrase });
+      },
+    };
   }
 
   requireAdmin(): TxSigner {

@@ -15,7 +15,8 @@ import type { ChainConnection } from './chain.js';
 
 export interface TxSigner {
   keyId: string;
-  sign(digest: Uint8Array): Promise<Uint8Array>;
+  /** Sign the envelope's signing digest; the envelope is passed so a device can show its fields. */
+  sign(digest: Uint8Array, envelope: UnsignedEnvelope): Promise<Uint8Array>;
 }
 
 /** What a preview showed: the signer's nonce, the expiry height and the signing digest (hex). */
@@ -84,7 +85,7 @@ export class Submitter {
         }
       }
       opts.before?.(unsigned);
-      const signature = await signer.sign(signingDigest(unsigned));
+      const signature = await signer.sign(signingDigest(unsigned), unsigned);
       const bytes = encodeTx({ ...unsigned, signature: toHex(signature) });
       const client = await this.chain.get();
       const res = await client.broadcastCommit(bytes);

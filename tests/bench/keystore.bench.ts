@@ -8,11 +8,11 @@ import { SoftwareKeystore } from '../../hsm/software.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-bench-ks-'));
 const ks = new SoftwareKeystore(dir);
-const keyPromise = ks.generate({ label: 'bench', secret: 'benchmark passphrase' });
+const keyPromise = ks.generate({ label: 'bench', secret: 'benchmark passphrase', scheme: 'ed25519' });
 
 describe('software keystore', () => {
   bench('unlock (scrypt N=2^17) + Ed25519 sign', async () => {
     const k = await keyPromise;
-    await ks.sign(k.keyId, new Uint8Array(32), 'benchmark passphrase');
+    await ks.sign(k.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'benchmark passphrase' });
   }, { iterations: 5, time: 0 });
 });
