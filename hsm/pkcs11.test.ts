@@ -50,7 +50,7 @@ describe('CKA_EC_POINT → engine public key', () => {
 describe('ECDSA signature normalisation', () => {
   const der = (r: bigint, s: bigint): Uint8Array => {
     const int = (x: bigint) => {
-      let b = numberToBytesBE(x, 32);
+      let b: Uint8Array = numberToBytesBE(x, 32);
       while (b.length > 1 && b[0] === 0 && (b[1]! & 0x80) === 0) b = b.subarray(1);
       if (b[0]! & 0x80) b = new Uint8Array([0, ...b]);
       return [0x02, b.length, ...b];

@@ -107,8 +107,8 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     doomed = await makeSoftHsmToken({ label: 'charter-doomed', soPin: SO_PIN, userPin: DOOMED_PIN, dir: tok.dir, setEnv: false });
     backend = new Pkcs11Backend({ modulePath: tok.modulePath, tokenLabel: 'charter-ops', clock: () => new Date('2026-11-22T05:00:00Z') });
   });
-  afterAll(() => {
-    backend?.close();
+  afterAll(async () => {
+    await backend?.close();
     for (const r of restore.splice(0)) r();
   });
 
@@ -124,7 +124,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     try {
       expect((await all.devices()).map((x) => x.label).sort()).toEqual(['charter-doomed', 'charter-ops']);
     } finally {
-      all.close();
+      await all.close();
     }
   });
 
@@ -238,7 +238,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_Login') return () => {
+            if (prop === 'C_Login') return async () => {
               throw new pkcs11js.Pkcs11Error(`CKR_PIN_LOCKED:${pkcs11js.CKR_PIN_LOCKED}`, pkcs11js.CKR_PIN_LOCKED, 'C_Login');
             };
             const v = Reflect.get(target, prop, receiver) as unknown;
@@ -253,7 +253,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       expect(e.message).toContain('charter-ops');
       expect(e.hint).toMatch(/security officer/);
     } finally {
-      shimmed.close();
+      await shimmed.close();
     }
   });
 
@@ -267,8 +267,8 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_GetTokenInfo') return (slot: Buffer) => {
-              const info = target.C_GetTokenInfo(slot);
+            if (prop === 'C_GetTokenInfo') return async (slot: Buffer) => {
+              const info = await target.C_GetTokenInfo(slot);
               return { ...info, flags: info.flags | pkcs11js.CKF_USER_PIN_LOCKED };
             };
             if (prop === 'C_Login') return (...args: Parameters<Pkcs11Module['C_Login']>) => {
@@ -288,7 +288,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       expect(e.code).toBe('PIN_LOCKED');
       expect(logins).toBe(0);
     } finally {
-      shimmed.close();
+      await shimmed.close();
     }
   });
 
@@ -340,15 +340,39 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       const k2 = keys.get('ed25519')!;
       expect(nobleVerifier.verify('ed25519', fromHex(k2.publicKey), new Uint8Array(32), await backend.sign(k2.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }))).toBe(true);
     } finally {
-      gone.close();
+      await gone.close();
     }
   });
 
-  it('fails to load a module that is not there with PKCS11_MODULE_ERROR', async () => {
-    const bad = new Pkcs11Backend({ modulePath: '/nonexistent/libnothing.so' });
-    const e = await failure(bad.devices());
-    expect(e.code).toBe('PKCS11_MODULE_ERROR');
-    expect(e.message).toContain('/nonexistent/libnothing.so');
+  it('fails to load a module that is not there with PKCS11_MODULE_ERROR (worker and inline)', async () => {
+    for (const thread of ['worker', 'inline'] as const) {
+      const bad = new Pkcs11Backend({ modulePath: '/nonexistent/libnothing.so', thread });
+      const e = await failure(bad.devices());
+      expect(e.code).toBe('PKCS11_MODULE_ERROR');
+      expect(e.message).toContain('cannot load the PKCS#11 module /nonexistent/libnothing.so');
+      await bad.close();
+    }
+    // A library that is not a PKCS#11 module.
+    const notModule = new Pkcs11Backend({ modulePath: 'libz.so.1' });
+    expect((await failure(notModule.devices())).code).toBe('PKCS11_MODULE_ERROR');
+    await notModule.close();
+  });
+
+  it('runs the same on the calling thread (thread: inline) as in the worker', async () => {
+    const inline = new Pkcs11Backend({ modulePath: tok.modulePath, tokenLabel: 'charter-ops', thread: 'inline' });
+    try {
+      expect(await inline.list()).toEqual(await backend.list());
+      for (const [scheme, k] of keys) {
+        const digest = sha256(new Uint8Array([42]));
+        expect(nobleVerifier.verify(scheme, fromHex(k.publicKey), digest, await inline.sign(k.keyId, { scheme, digest }, { secret: USER_PIN }))).toBe(true);
+      }
+      expect((await failure(inline.sign(keys.get('p256')!.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
+    } finally {
+      await inline.close();
+    }
+    // The worker's module is still initialised and usable after the inline client left.
+    const k = keys.get('secp256k1')!;
+    expect(await backend.sign(k.keyId, { scheme: 'secp256k1', digest: new Uint8Array(32).fill(1) }, { secret: USER_PIN })).toHaveLength(64);
   });
 
   it('wrote no PIN to the console, stdout or stderr', () => {
@@ -367,8 +391,8 @@ describe('PKCS#11 backend on a token without EdDSA', () => {
     limited = await makeSoftHsmToken({ label: 'no-eddsa', soPin: SO_PIN, userPin: USER_PIN, mechanisms: '-CKM_MD5,CKM_EC_EDWARDS_KEY_PAIR_GEN,CKM_EDDSA' });
     b = new Pkcs11Backend({ modulePath: limited.modulePath, tokenLabel: 'no-eddsa' });
   });
-  afterAll(() => {
-    b?.close();
+  afterAll(async () => {
+    await b?.close();
     limited?.cleanup();
     tok?.cleanup();
   });
