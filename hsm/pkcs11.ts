@@ -77,8 +77,10 @@ export interface Pkcs11BackendOptions {
    */
   thread?: Pkcs11Thread;
   /**
-   * Tests only: wraps the loaded module before this backend calls it (used to
-   * simulate CKR_PIN_LOCKED, which SoftHSM2 never returns). Not for production.
+   * Tests only: wraps the module's calls before this backend uses them (used to
+   * simulate CKR_PIN_LOCKED, which SoftHSM2 never returns, and to hook a token
+   * removal or a session close at a chosen call). The wrapper must not have a
+   * `then` property (it is returned from an async function). Not for production.
    */
   wrapModule?: (module: Pkcs11Module) => Pkcs11Module;
 }

@@ -292,6 +292,66 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     }
   });
 
+  it('reopens a session the module closed under it, once; then says SESSION_LOST', async () => {
+    const k = keys.get('p256')!;
+    let closes = 0;
+    let limit = 1;
+    // HOOK (not a mock): really closes the backend's live session with SoftHSM just before C_SignInit,
+    // so SoftHSM itself answers CKR_SESSION_HANDLE_INVALID.
+    const flaky = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_SignInit') return async (...args: Parameters<Pkcs11Module['C_SignInit']>) => {
+              if (closes < limit) {
+                closes++;
+                await target.C_CloseSession(args[0]);
+              }
+              return target.C_SignInit(...args);
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const digest = sha256(new Uint8Array([5]));
+      const sig = await flaky.sign(k.keyId, { scheme: 'p256', digest }, { secret: USER_PIN });
+      expect(closes).toBe(1);
+      expect(nobleVerifier.verify('p256', fromHex(k.publicKey), digest, sig)).toBe(true);
+      closes = 0;
+      limit = 2;
+      const e = await failure(flaky.sign(k.keyId, { scheme: 'p256', digest }, { secret: USER_PIN }));
+      expect(closes).toBe(2);
+      expect(e.code).toBe('SESSION_LOST');
+      expect(e.message).toContain('charter-ops');
+      expect(e.message).toContain('CKR_SESSION_HANDLE_INVALID');
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('generates on the device asked for, and says TOKEN_NOT_PRESENT for one that is not there', async () => {
+    const all = new Pkcs11Backend({ modulePath: tok.modulePath });
+    try {
+      const k = await all.generate({ label: 'on ops', scheme: 'secp256k1', secret: USER_PIN, deviceId: `pkcs11:${tok.serial}` });
+      expect(k.deviceId).toBe(`pkcs11:${tok.serial}`);
+      await all.destroy(k.keyId, { secret: USER_PIN });
+      const e = await failure(all.generate({ label: 'x', scheme: 'p256', secret: USER_PIN, deviceId: 'pkcs11:0000000000000000' }));
+      expect(e.code).toBe('TOKEN_NOT_PRESENT');
+      expect(e.message).toContain('pkcs11:0000000000000000');
+      // Bad input is refused before any token is touched.
+      expect((await failure(all.generate({ label: '', scheme: 'p256', secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+      expect((await failure(all.generate({ label: 'x', scheme: 'rsa' as SignatureScheme, secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+      expect((await failure(all.sign(keys.get('p256')!.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+      expect((await failure(all.sign(keys.get('p256')!.keyId, { scheme: 'p256', digest: new Uint8Array(31) }, { secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+    } finally {
+      await all.close();
+    }
+  });
+
   it('destroys a key on the token', async () => {
     const k = await backend.generate({ label: 'short-lived', scheme: 'p256', secret: USER_PIN });
     expect(readTokenKey(tok, USER_PIN, k.keyId).privateKey).toHaveLength(1);
