@@ -161,7 +161,7 @@ function workerEntry(modulePath: string): Entry {
     eval: true,
     workerData: { modulePath, pkcs11js: require.resolve('pkcs11js'), calls: PKCS11_CALLS },
   });
-  worker.unref();
+  // Referenced (keeps the process alive) while it starts and while a call is pending; idle, it does not.
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   let dead: CharterError | null = null;
@@ -180,6 +180,7 @@ function workerEntry(modulePath: string): Entry {
   worker.on('message', (m: { ready?: boolean; stage?: 'load' | 'init'; id?: number; result?: unknown; error?: { name: string; message: string; code?: number; method?: string } }) => {
     if (m.ready !== undefined) {
       onReady(m.ready ? null : moduleError(modulePath, m.stage ?? 'load', m.error?.message ?? 'unknown error'));
+      if (pending.size === 0) worker.unref();
       return;
     }
     if (m.id === undefined) return;

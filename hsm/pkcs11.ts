@@ -287,6 +287,9 @@ function dateOf(v: Buffer | undefined): string {
 }
 
 // ── the backend ──────────────────────────────────────────────────────────────
+/** One queue per token per module path, process-wide. */
+const QUEUES = new Map<string, DeviceQueue>();
+
 interface Token {
   slot: Handle;
   slotId: number;
@@ -319,7 +322,6 @@ export class Pkcs11Backend implements KeyBackend {
   private readonly thread: Pkcs11Thread;
   private opened: Promise<OpenModule> | null = null;
   private lib: Pkcs11Module | null = null;
-  private readonly queues = new Map<string, DeviceQueue>();
   /** Where keys were last seen (key id → token): public facts, kept to say "its token is gone" rather than "no such key". */
   private readonly seen = new Map<string, { deviceId: string; label: string; serial: string; slotId: number }>();
   private closed = false;
@@ -363,9 +365,11 @@ export class Pkcs11Backend implements KeyBackend {
     if (opened) await opened.then((m) => m.release(), () => undefined);
   }
 
+  /** The token's queue, shared by every backend of this process on the same module (a login is per token, not per backend). */
   private queue(deviceId: string): DeviceQueue {
-    let q = this.queues.get(deviceId);
-    if (!q) this.queues.set(deviceId, (q = new DeviceQueue()));
+    const k = `${this.modulePath}\0${deviceId}`;
+    let q = QUEUES.get(k);
+    if (!q) QUEUES.set(k, (q = new DeviceQueue()));
     return q;
   }
 
@@ -467,7 +471,9 @@ export class Pkcs11Backend implements KeyBackend {
       case pkcs11js.CKR_PIN_LEN_RANGE:
         return make(
           'PIN_INCORRECT',
-          `the PIN has a length ${t ? `outside ${t.info.minPinLen}–${t.info.maxPinLen} characters, the range ` : ''}${t ? this.describe(t) : 'the token'} accepts (${ckr}); nothing was done`,
+          t
+            ? `the PIN was not accepted by ${this.describe(t)}: its length is outside the ${t.info.minPinLen}–${t.info.maxPinLen} characters the token takes (${ckr}); nothing was done`
+            : `the PIN's length is outside what the token takes (${ckr}); nothing was done`,
         );
       case pkcs11js.CKR_PIN_LOCKED:
         return make('PIN_LOCKED', `the user PIN of ${t ? this.describe(t) : 'the token'} is locked after too many wrong PINs (${ckr}); nothing was done`);
@@ -607,7 +613,11 @@ export class Pkcs11Backend implements KeyBackend {
       }
       return out;
     } finally {
-      await lib.C_FindObjectsFinal(s);
+      try {
+        await lib.C_FindObjectsFinal(s);
+      } catch {
+        /* the search's own error (if any) is the one to report */
+      }
     }
   }
 

@@ -222,6 +222,9 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     expect(e1.hint).toMatch(/PIN/);
     expect((await failure(backend.generate({ label: 'never', scheme: 'ed25519', secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
     expect((await failure(backend.attest(k.keyId, { secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
+    // Too short for the token (SoftHSM2 takes 4–255 characters).
+    const short = await failure(backend.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: 'ab' }));
+    expect(short.code).toBe('PIN_INCORRECT');
     expect(await backend.list()).toEqual(before);
     // No PIN at all: asked for, not tried.
     expect((await failure(backend.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, {}))).code).toBe('INVALID_INPUT');
