@@ -14,6 +14,7 @@
  * under a live, logged-in session; every call still goes to SoftHSM.
  */
 import fs from 'node:fs';
+import { inspect } from 'node:util';
 import pkcs11js from 'pkcs11js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -355,6 +356,48 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     }
   });
 
+  it('maps each CKR code a real token may answer to its stable code (SHIM: C_SignInit answers the code)', async () => {
+    // SoftHSM2 cannot be made to answer CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT or CKR_MECHANISM_INVALID
+    // from C_SignInit, so this shim raises each (as pkcs11js raises module errors); everything else is SoftHSM.
+    const table: [string, string][] = [
+      ['CKR_DEVICE_REMOVED', 'DEVICE_REMOVED'],
+      ['CKR_TOKEN_NOT_PRESENT', 'TOKEN_NOT_PRESENT'],
+      ['CKR_MECHANISM_INVALID', 'MECHANISM_NOT_SUPPORTED'],
+      ['CKR_PIN_LOCKED', 'PIN_LOCKED'],
+      ['CKR_DEVICE_ERROR', 'PKCS11_ERROR'],
+      ['CKR_FUNCTION_FAILED', 'PKCS11_ERROR'],
+    ];
+    let answer = '';
+    const shimmed = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_SignInit') return async () => {
+              const code = (pkcs11js as unknown as Record<string, number>)[answer]!;
+              throw new pkcs11js.Pkcs11Error(`${answer}:${code}`, code, 'C_SignInit');
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const k = keys.get('ed25519')!;
+      for (const [ckr, code] of table) {
+        answer = ckr;
+        const e = await failure(shimmed.sign(k.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }));
+        expect([ckr, e.code]).toEqual([ckr, code]);
+        expect(e.message).toContain(ckr);
+        expect(e.message).toContain('charter-ops');
+        expect(e.details).toMatchObject({ ckr, call: 'C_SignInit', deviceId: `pkcs11:${tok.serial}` });
+      }
+    } finally {
+      await shimmed.close();
+    }
+  });
+
   it('destroys a key on the token', async () => {
     const k = await backend.generate({ label: 'short-lived', scheme: 'p256', secret: USER_PIN });
     expect(readTokenKey(tok, USER_PIN, k.keyId).privateKey).toHaveLength(1);
@@ -438,10 +481,12 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     expect(await backend.sign(k.keyId, { scheme: 'secp256k1', digest: new Uint8Array(32).fill(1) }, { secret: USER_PIN })).toHaveLength(64);
   });
 
-  it('wrote no PIN to the console, stdout or stderr', () => {
-    expect(output.length).toBeGreaterThanOrEqual(0);
+  it('wrote no PIN to the console, stdout or stderr, and keeps none', () => {
     const all = output.join('\n');
     for (const pin of PINS) expect(all).not.toContain(pin);
+    const state = inspect(backend, { depth: 8, showHidden: true });
+    expect(state).toContain('charter-ops'); // the inspection does reach the backend's state
+    for (const pin of PINS) expect(state).not.toContain(pin);
   });
 });
 
