@@ -219,8 +219,17 @@ function workerEntry(modulePath: string): Entry {
       // C_Finalize in the worker (its answer is the last message), then end it.
       worker.ref();
       await new Promise<void>((resolve) => {
-        worker.once('message', () => resolve());
-        worker.once('exit', () => resolve());
+        // Answers to calls still in flight may come first; wait for the worker's own "finalized".
+        const onMessage = (m: { finalized?: boolean }) => {
+          if (m?.finalized) done();
+        };
+        const done = () => {
+          worker.off('message', onMessage);
+          worker.off('exit', done);
+          resolve();
+        };
+        worker.on('message', onMessage);
+        worker.once('exit', done);
         worker.postMessage({ end: true, finalize });
       });
       await worker.terminate();
