@@ -112,6 +112,12 @@ export const ERROR_CODES = {
   SESSION_LOST: { summary: 'The session with the token was lost and could not be reopened.', hint: 'Check the token and its connection, then try again. Nothing was signed.' },
   PKCS11_MODULE_ERROR: { summary: 'The PKCS#11 module cannot be loaded or initialised.', hint: 'Check the module path (for SoftHSM2: /usr/lib/softhsm/libsofthsm2.so) and that the vendor\'s library and its configuration are installed.' },
   PKCS11_ERROR: { summary: 'The PKCS#11 module returned an error.', hint: 'The message names the CKR_ code and the call; see the vendor\'s documentation for it.' },
+  // ── evidence (issue 4) ────────────────────────────────────────────────────
+  INVALID_JSON: { summary: 'The document is not valid JSON.', hint: 'The message gives the line, column and path of the first error.' },
+  DUPLICATE_KEY: { summary: 'A JSON object names the same key twice.', hint: 'Canonical JSON needs unique keys; the message gives the key and its path.' },
+  NUMBER_NOT_REPRESENTABLE: { summary: 'A JSON number cannot be represented exactly (overflow, underflow, or beyond ±(2^53 − 1)).', hint: 'Write large integers as strings; the message gives the number and its path.' },
+  PROOF_INVALID: { summary: 'The proof does not lead to the given peak, accumulator or checkpoint.', hint: 'The proof, the proven value or the target is wrong or belongs to another log or size.' },
+  HISTORY_MISMATCH: { summary: 'Re-executing the node\'s blocks did not reproduce the app hash it recorded.', hint: 'The node\'s history is inconsistent with its state; keep the data directory for investigation.' },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
