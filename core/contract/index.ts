@@ -29,7 +29,7 @@ const Passphrase = z.string().min(1, 'required').max(1024);
 const Label = z.string().trim().min(1, 'required').max(64);
 const Height = z.number().int().nonnegative();
 
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase', 'secret', 'pin']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase', 'secret', 'pin', 'proposerSecret']);
 /** A per-call unlock secret: a software key's passphrase or a PKCS#11 PIN (Ledger needs none). */
 const Secret = z.string().min(1, 'required').max(1024);
 const Scheme = z.enum(['ed25519', 'p256', 'secp256k1']);
