@@ -14,7 +14,8 @@
  */
 import path from 'node:path';
 import { CharterError } from '../../core/errors.js';
-import type { KeyBackends } from '../../hsm/registry.js';
+import { KeyBackends } from '../../hsm/registry.js';
+import { DEFAULT_SCRYPT, SoftwareKeystore, type ScryptParams } from '../../hsm/software.js';
 import type { DeviceInfo, KeyBackend } from '../../hsm/types.js';
 import type { Workspace } from '../workspace/workspace.js';
 
@@ -145,4 +146,16 @@ export async function addDeviceBackends(
     added.push(b);
   }
   return added;
+}
+
+/** The software keystore plus the configured device backends, without a node (the CLI's offline verbs). */
+export async function buildKeyBackends(
+  ws: Workspace,
+  opts: KeyBackendOptions & { scrypt?: ScryptParams },
+  log: (level: 'info' | 'warn', msg: string) => void,
+): Promise<{ registry: KeyBackends; devices: KeyBackend[] }> {
+  const registry = new KeyBackends([new SoftwareKeystore(ws.keystoreDir, opts.scrypt ?? DEFAULT_SCRYPT)]);
+  const devices = await addDeviceBackends(registry, resolveKeyBackendConfig(ws, opts), ws, log);
+  for (const b of opts.extra ?? []) registry.add(b);
+  return { registry, devices };
 }

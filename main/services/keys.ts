@@ -28,6 +28,39 @@ export const KEY_ATTESTATION_FORMAT = 'charter-key-attestation/v1';
 export const DEFAULT_REVALIDATE_BLOCKS = 100_000;
 const DEFAULT_EMERGENCY_QUORUM = 2;
 
+/** Keep an attestation record in the workspace's content-addressed store; its reference is "sha256:<hex of its canonical JSON>". */
+export function storeAttestation(ws: Workspace, record: AttestationRecord): AttestationOutcome {
+  const canonical = canonicalJson(record);
+  const sha256 = sha256Hex(utf8(canonical));
+  const artifact = path.join(ws.artifactsDir, `${sha256}.json`);
+  try {
+    if (!fs.existsSync(artifact)) writeFileAtomic(artifact, canonical, 0o644);
+    ws.db
+      .prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(sha256, KEY_ATTESTATION_FORMAT, Buffer.byteLength(canonical), record.key_id, new Date().toISOString());
+  } catch (e) {
+    throw new CharterError('EXPORT_FAILED', `cannot store the attestation record: ${(e as Error).message}`);
+  }
+  return { record: record as AttestationOutcome['record'], canonical, sha256, ref: `sha256:${sha256}`, artifact };
+}
+
+/** The latest attestation record kept for a key, re-checked against its hash; null if none. */
+export function storedAttestation(ws: Workspace, keyId: string): AttestationOutcome | null {
+  const row = ws.db
+    .prepare('SELECT sha256 FROM artifacts WHERE artifact_type = ? AND subject = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
+    .get(KEY_ATTESTATION_FORMAT, keyId) as { sha256: string } | undefined;
+  if (!row) return null;
+  const artifact = path.join(ws.artifactsDir, `${row.sha256}.json`);
+  let canonical: string;
+  try {
+    canonical = fs.readFileSync(artifact, 'utf8');
+  } catch {
+    return null;
+  }
+  if (sha256Hex(utf8(canonical)) !== row.sha256) throw new CharterError('WORKSPACE_INVALID', `${artifact} does not match its sha256: the stored attestation record was altered`);
+  return { record: JSON.parse(canonical) as AttestationOutcome['record'], canonical, sha256: row.sha256, ref: `sha256:${row.sha256}`, artifact };
+}
+
 export interface GenerateInput {
   backend: BackendKind;
   scheme: KeyInfo['scheme'];
@@ -153,37 +186,12 @@ export class KeysService {
     return { key: await this.viewOf(info), attestation };
   }
 
-  /** Keep an attestation record in the content-addressed store; its reference is "sha256:<hex of its canonical JSON>". */
-  private storeAttestation(record: AttestationRecord): AttestationOutcome {
-    const canonical = canonicalJson(record);
-    const sha256 = sha256Hex(utf8(canonical));
-    const artifact = path.join(this.workspace.artifactsDir, `${sha256}.json`);
-    try {
-      if (!fs.existsSync(artifact)) writeFileAtomic(artifact, canonical, 0o644);
-      this.workspace.db
-        .prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(sha256, KEY_ATTESTATION_FORMAT, Buffer.byteLength(canonical), record.key_id, new Date().toISOString());
-    } catch (e) {
-      throw new CharterError('EXPORT_FAILED', `cannot store the attestation record: ${(e as Error).message}`);
-    }
-    return { record: record as AttestationOutcome['record'], canonical, sha256, ref: `sha256:${sha256}`, artifact };
+  storedAttestation(keyId: string): AttestationOutcome | null {
+    return storedAttestation(this.workspace, keyId);
   }
 
-  /** The latest attestation record kept for a key, re-checked against its hash; null if none. */
-  storedAttestation(keyId: string): AttestationOutcome | null {
-    const row = this.workspace.db
-      .prepare('SELECT sha256 FROM artifacts WHERE artifact_type = ? AND subject = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
-      .get(KEY_ATTESTATION_FORMAT, keyId) as { sha256: string } | undefined;
-    if (!row) return null;
-    const artifact = path.join(this.workspace.artifactsDir, `${row.sha256}.json`);
-    let canonical: string;
-    try {
-      canonical = fs.readFileSync(artifact, 'utf8');
-    } catch {
-      return null;
-    }
-    if (sha256Hex(utf8(canonical)) !== row.sha256) throw new CharterError('WORKSPACE_INVALID', `${artifact} does not match its sha256: the stored attestation record was altered`);
-    return { record: JSON.parse(canonical) as AttestationOutcome['record'], canonical, sha256: row.sha256, ref: `sha256:${row.sha256}`, artifact };
+  private storeAttestation(record: AttestationRecord): AttestationOutcome {
+    return storeAttestation(this.workspace, record);
   }
 
   /** Read a fresh attestation record from the device, keep it, and with `submit` record it on chain (key.attest, devnet admin). */
