@@ -103,6 +103,15 @@ export const ERROR_CODES = {
   // ── CLI ───────────────────────────────────────────────────────────────────
   USAGE: { summary: 'The command line is not valid.', hint: 'Run the command with --help.' },
   HOST_REFUSED: { summary: 'Refusing to listen on a non-loopback address.', hint: 'Pass --force-host to expose the console to the network, knowingly.' },
+  // ── key devices: PKCS#11 tokens (issue 5) ─────────────────────────────────
+  PIN_INCORRECT: { summary: 'The PIN was not accepted by the token.', hint: 'Type the token\'s user PIN again; repeated wrong PINs may lock the token. Nothing was signed.' },
+  PIN_LOCKED: { summary: 'The token\'s user PIN is locked after too many wrong PINs.', hint: 'The token\'s security officer must unlock or reset the user PIN with the vendor\'s tool. Nothing was signed.' },
+  TOKEN_NOT_PRESENT: { summary: 'The token is not present: not inserted, removed, or not found in the PKCS#11 module.', hint: 'Insert the token (or check the module path and token label) and try again. Nothing was signed.' },
+  DEVICE_REMOVED: { summary: 'The token was removed while it was in use.', hint: 'Reinsert the token and try again; the operation was not completed.' },
+  MECHANISM_NOT_SUPPORTED: { summary: 'The token does not offer the mechanism this key type needs.', hint: 'The message names the mechanism; use another token or another key type (ed25519, p256, secp256k1).' },
+  SESSION_LOST: { summary: 'The session with the token was lost and could not be reopened.', hint: 'Check the token and its connection, then try again. Nothing was signed.' },
+  PKCS11_MODULE_ERROR: { summary: 'The PKCS#11 module cannot be loaded or initialised.', hint: 'Check the module path (for SoftHSM2: /usr/lib/softhsm/libsofthsm2.so) and that the vendor\'s library and its configuration are installed.' },
+  PKCS11_ERROR: { summary: 'The PKCS#11 module returned an error.', hint: 'The message names the CKR_ code and the call; see the vendor\'s documentation for it.' },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,10 +2,12 @@
 /**
  * `npm test`: everything, in order, on a fresh clone or a developer machine.
  *
- *   1. system packages: Debian's `chromium` for the end-to-end tests. If
- *      /usr/bin/chromium (or $CHARTER_CHROMIUM) is missing and we are root with
- *      apt-get, `apt-get update` + `apt-get install -y --no-install-recommends
- *      chromium`; otherwise fail, naming the package and the command.
+ *   1. system packages: Debian's `chromium` for the end-to-end tests and
+ *      `softhsm2` (SoftHSM2: /usr/lib/softhsm/libsofthsm2.so, softhsm2-util) for
+ *      the PKCS#11 tests. If one is missing (chromium: /usr/bin/chromium or
+ *      $CHARTER_CHROMIUM) and we are root with apt-get, `apt-get update` +
+ *      `apt-get install -y --no-install-recommends <packages>`; otherwise fail,
+ *      naming the packages and the command.
  *   2. build (scripts/build.mjs, i.e. `npm run build`)
  *   3. typecheck: tsc -p on tsconfig.json, core/, renderer/, tests/e2e/ (where present)
  *   4. vitest run (unit + integration projects), JSON report in test-results/vitest.json
@@ -88,34 +90,42 @@ async function step(name, fn) {
 }
 
 // ── 1. system packages ─────────────────────────────────────────────────────
+/** Debian packages the tests need, each with the files that show it is installed and what it is for. */
+const SOFTHSM_FILES = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/bin/softhsm2-util'];
+const PACKAGES = [
+  { name: 'chromium', files: [CHROMIUM], purpose: 'the end-to-end tests' },
+  { name: 'softhsm2', files: SOFTHSM_FILES, purpose: 'the PKCS#11 tests (SoftHSM2 tokens)' },
+];
+const installed = (pkg) => pkg.files.every((f) => existsSync(f));
+
 async function systemPackages() {
-  if (existsSync(CHROMIUM)) {
-    console.log(`chromium: ${CHROMIUM}`);
-    return true;
-  }
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const aptGet = ['/usr/bin/apt-get', '/bin/apt-get'].find((p) => existsSync(p));
-  const command = 'apt-get update && apt-get install -y --no-install-recommends chromium';
-  if (process.env.CHARTER_CHROMIUM) {
+  for (const pkg of PACKAGES.filter(installed)) console.log(`${pkg.name}: ${pkg.files.join(', ')}`);
+  if (process.env.CHARTER_CHROMIUM && !existsSync(CHROMIUM)) {
     stepFailures.push(['system packages', `CHARTER_CHROMIUM=${CHROMIUM} does not exist`]);
     return false;
   }
+  const missing = PACKAGES.filter((p) => !installed(p));
+  if (missing.length === 0) return true;
+  const names = missing.map((p) => p.name).join(' ');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const aptGet = ['/usr/bin/apt-get', '/bin/apt-get'].find((p) => existsSync(p));
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${names}`;
   if (!isRoot || !aptGet) {
     const why = !aptGet ? 'apt-get is not available' : 'not running as root';
-    console.error(`test: the end-to-end tests need Debian's package "chromium" (${CHROMIUM}), and ${why}.`);
-    console.error(`test: install it with:  sudo ${command}`);
-    console.error('test: (or point CHARTER_CHROMIUM at a Chromium binary)');
-    stepFailures.push(['system packages', `missing package "chromium": run \`sudo ${command}\``]);
+    for (const p of missing) console.error(`test: ${p.purpose} need Debian's package "${p.name}" (${p.files.join(', ')}), and ${why}.`);
+    console.error(`test: install with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}`);
+    if (missing.some((p) => p.name === 'chromium')) console.error('test: (or point CHARTER_CHROMIUM at a Chromium binary)');
+    stepFailures.push(['system packages', `missing package(s) ${missing.map((p) => `"${p.name}"`).join(', ')}: run \`sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}\``]);
     return false;
   }
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  console.log('test: installing Debian package "chromium" (apt-get update, then install)…');
+  console.log(`test: installing Debian package(s) ${names} (apt-get update, then install)…`);
   if ((await run(aptGet, ['update'], { env })) !== 0) {
-    stepFailures.push(['system packages', `\`apt-get update\` failed; install "chromium" with: ${command}`]);
+    stepFailures.push(['system packages', `\`apt-get update\` failed; install ${names} with: ${command}`]);
     return false;
   }
-  if ((await run(aptGet, ['install', '-y', '--no-install-recommends', 'chromium'], { env })) !== 0 || !existsSync(CHROMIUM)) {
-    stepFailures.push(['system packages', `\`apt-get install chromium\` failed; install "chromium" with: ${command}`]);
+  if ((await run(aptGet, ['install', '-y', '--no-install-recommends', ...missing.map((p) => p.name)], { env })) !== 0 || !missing.every(installed)) {
+    stepFailures.push(['system packages', `\`apt-get install ${names}\` failed; install with: ${command}`]);
     return false;
   }
   return true;

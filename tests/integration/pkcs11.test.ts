@@ -1,0 +1,387 @@
+/**
+ * The PKCS#11 backend against a real SoftHSM2 token made for this run in a
+ * temp directory (SOFTHSM2_CONF): keys of each scheme generated on the token,
+ * their attributes read back from the token by a separate raw pkcs11js
+ * session in another process, signatures verified by the engine (core's
+ * verifier and the native one), attestation, destroy, and the error codes.
+ *
+ * Shims, and why: SoftHSM2 never locks a user PIN (Token::loginUser only sets
+ * CKF_USER_PIN_COUNT_LOW; it never answers CKR_PIN_LOCKED), so the PIN_LOCKED
+ * tests wrap the real module with a Proxy that answers CKR_PIN_LOCKED from
+ * C_Login (as pkcs11js would raise it) and/or raises the CKF_USER_PIN_LOCKED
+ * token flag. The removed-token test uses a Proxy only as a hook: it deletes
+ * the real token directory at the moment the backend calls C_SignInit, i.e.
+ * under a live, logged-in session; every call still goes to SoftHSM.
+ */
+import fs from 'node:fs';
+import pkcs11js from 'pkcs11js';
+import { p256 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToNumberBE } from '@noble/curves/utils.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromHex, keyIdOf, sha256, toHex } from '../../core/codec/index.js';
+import { ECDSA_CURVES } from '../../core/crypto/ecdsa.js';
+import { nobleVerifier } from '../../core/crypto/ed25519.js';
+import type { SignatureScheme, UnsignedEnvelope } from '../../core/engine/types.js';
+import { CharterError } from '../../core/errors.js';
+import { digestForScheme, signEnvelopeFor, verifyEnvelope } from '../../core/tx/verify.js';
+import { Pkcs11Backend, popDigest, type Pkcs11Module } from '../../hsm/pkcs11.js';
+import type { KeyInfo } from '../../hsm/types.js';
+import { createNativeVerifier } from '../../main/crypto/native-verifier.js';
+import { makeSoftHsmToken, readTokenKey, tokenDirOf, type SoftHsmToken } from '../support/softhsm.js';
+
+const SO_PIN = 'so-pin-5Kd81Wq';
+const USER_PIN = 'user-pin-7Q3xK9';
+const WRONG_PIN = 'wrong-pin-8R2mV5';
+const DOOMED_PIN = 'doomed-pin-3Hf6Tz';
+const PINS = [SO_PIN, USER_PIN, WRONG_PIN, DOOMED_PIN];
+const SCHEMES: SignatureScheme[] = ['p256', 'secp256k1', 'ed25519'];
+
+// Everything written to the console or stdout/stderr during this file, to show no PIN reaches a log.
+const output: string[] = [];
+const restore: (() => void)[] = [];
+function capture(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      output.push(String(chunk));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+    restore.push(() => {
+      stream.write = write;
+    });
+  }
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const orig = console[level];
+    console[level] = (...args: unknown[]) => {
+      output.push(args.map(String).join(' '));
+      orig.apply(console, args);
+    };
+    restore.push(() => {
+      console[level] = orig;
+    });
+  }
+}
+
+/** The rejection of `p`, which must be a CharterError with no PIN anywhere in it. */
+async function failure(p: Promise<unknown>): Promise<CharterError> {
+  const err = await p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CharterError);
+  const e = err as CharterError;
+  const text = JSON.stringify(e.toJSON()) + String(e.stack);
+  for (const pin of PINS) expect(text).not.toContain(pin);
+  return e;
+}
+
+function approval(signer: string, nonce: number): UnsignedEnvelope<'withdrawal.approve'> {
+  return { version: 1, chain_id: 'charter-devnet', type: 'withdrawal.approve', body: { request_id: `req-${nonce}` }, signer, nonce, expires_at: 1000 + nonce };
+}
+
+/** The engine's public-key encoding of a raw CKA_EC_POINT, computed here independently of the backend. */
+function expectedPublicKey(scheme: SignatureScheme, ecPointHex: string): string {
+  const der = fromHex(ecPointHex);
+  expect(der[0]).toBe(0x04); // DER OCTET STRING, as SoftHSM stores it
+  const point = der.subarray(2);
+  expect(point.length).toBe(der[1]);
+  if (scheme === 'ed25519') return toHex(point);
+  return toHex((scheme === 'p256' ? p256 : secp256k1).Point.fromBytes(point).toBytes(true));
+}
+
+const native = createNativeVerifier();
+
+let tok: SoftHsmToken;
+let doomed: SoftHsmToken;
+let backend: Pkcs11Backend;
+const keys = new Map<SignatureScheme, KeyInfo>();
+
+describe('PKCS#11 backend on a SoftHSM2 token', () => {
+  beforeAll(async () => {
+    capture();
+    tok = await makeSoftHsmToken({ label: 'charter-ops', soPin: SO_PIN, userPin: USER_PIN });
+    // A second token in the same store, removed by the last test.
+    doomed = await makeSoftHsmToken({ label: 'charter-doomed', soPin: SO_PIN, userPin: DOOMED_PIN, dir: tok.dir, setEnv: false });
+    backend = new Pkcs11Backend({ modulePath: tok.modulePath, tokenLabel: 'charter-ops', clock: () => new Date('2026-11-22T05:00:00Z') });
+  });
+  afterAll(() => {
+    backend?.close();
+    for (const r of restore.splice(0)) r();
+  });
+
+  it('lists the token with its label, serial, manufacturer, model and flags', async () => {
+    const devices = await backend.devices();
+    expect(devices).toHaveLength(1);
+    const d = devices[0]!;
+    expect(d).toMatchObject({ deviceId: `pkcs11:${tok.serial}`, backend: 'pkcs11', label: 'charter-ops', state: 'ready' });
+    expect(d.facts).toMatchObject({ serial: tok.serial, label: 'charter-ops', manufacturer: 'SoftHSM project', model: 'SoftHSM v2', module: tok.modulePath });
+    expect(d.facts.flags!.split(',')).toEqual(expect.arrayContaining(['login-required', 'user-pin-initialized', 'token-initialized']));
+    // Without a label filter both tokens of the store are devices.
+    const all = new Pkcs11Backend({ modulePath: tok.modulePath });
+    try {
+      expect((await all.devices()).map((x) => x.label).sort()).toEqual(['charter-doomed', 'charter-ops']);
+    } finally {
+      all.close();
+    }
+  });
+
+  for (const scheme of SCHEMES) {
+    it(`generates a ${scheme} key on the token: non-extractable, sensitive, born there (read back by a raw session)`, async () => {
+      const k = await backend.generate({ label: `ops ${scheme}`, scheme, secret: USER_PIN });
+      keys.set(scheme, k);
+      expect(k).toMatchObject({ scheme, backend: 'pkcs11', deviceId: `pkcs11:${tok.serial}`, label: `ops ${scheme}`, createdAt: '2026-11-22' });
+      expect(k.keyId).toBe(keyIdOf(scheme, fromHex(k.publicKey)));
+      expect(k.locator).toBe(k.keyId); // CKA_ID is the key id
+
+      const raw = readTokenKey(tok, USER_PIN, k.keyId);
+      expect(raw.privateKey).toHaveLength(1);
+      expect(raw.publicKey).toHaveLength(1);
+      const priv = raw.privateKey[0]!;
+      expect(priv).toMatchObject({
+        CKA_TOKEN: true,
+        CKA_PRIVATE: true,
+        CKA_SENSITIVE: true,
+        CKA_EXTRACTABLE: false,
+        CKA_LOCAL: true,
+        CKA_NEVER_EXTRACTABLE: true,
+        CKA_ALWAYS_SENSITIVE: true,
+        CKA_SIGN: true,
+        CKA_ID: k.keyId,
+        CKA_LABEL: Buffer.from(`ops ${scheme}`).toString('hex'),
+      });
+      expect(priv.CKA_VALUE).toBeNull(); // the token refuses to reveal the private value
+      const pub = raw.publicKey[0]!;
+      expect(pub.CKA_TOKEN).toBe(true);
+      expect(pub.CKA_EC_PARAMS).toBe({ p256: '06082a8648ce3d030107', secp256k1: '06052b8104000a', ed25519: '06032b6570' }[scheme]);
+      expect(k.publicKey).toBe(expectedPublicKey(scheme, pub.CKA_EC_POINT as string));
+    });
+
+    it(`signs ${scheme} envelopes the engine verifies (core and native verifiers), low-S`, async () => {
+      const k = keys.get(scheme)!;
+      for (let nonce = 1; nonce <= 8; nonce++) {
+        const env = await signEnvelopeFor(scheme, approval(k.keyId, nonce), (digest) => backend.sign(k.keyId, { scheme, digest }, { secret: USER_PIN }));
+        const key = { scheme, public_key: k.publicKey };
+        expect(verifyEnvelope(nobleVerifier, env, key)).toBe(true);
+        expect(verifyEnvelope(native, env, key)).toBe(true);
+        const sig = fromHex(env.signature);
+        expect(sig).toHaveLength(64);
+        if (scheme !== 'ed25519') expect(bytesToNumberBE(sig.subarray(32)) <= ECDSA_CURVES[scheme].halfN).toBe(true);
+        // A signature for one envelope does not verify for another.
+        const other = { ...env, nonce: nonce + 100 };
+        expect(verifyEnvelope(nobleVerifier, other, key)).toBe(false);
+      }
+    });
+  }
+
+  it('p256 signs ECDSA-SHA256 over the digest and secp256k1 ECDSA over the digest itself', async () => {
+    const digest = sha256(new Uint8Array([1, 2, 3]));
+    const pk = keys.get('p256')!;
+    const sig = await backend.sign(pk.keyId, { scheme: 'p256', digest }, { secret: USER_PIN });
+    expect(p256.verify(sig, digest, fromHex(pk.publicKey), { prehash: true, format: 'compact' })).toBe(true);
+    expect(p256.verify(sig, digest, fromHex(pk.publicKey), { prehash: false, format: 'compact' })).toBe(false);
+    const kk = keys.get('secp256k1')!;
+    const sig2 = await backend.sign(kk.keyId, { scheme: 'secp256k1', digest }, { secret: USER_PIN });
+    expect(secp256k1.verify(sig2, digest, fromHex(kk.publicKey), { prehash: false, format: 'compact' })).toBe(true);
+    expect(nobleVerifier.verify('secp256k1', fromHex(kk.publicKey), digestForScheme('secp256k1', approval(kk.keyId, 1)), sig2)).toBe(false);
+  });
+
+  it('lists and gets keys without a PIN, from the public objects', async () => {
+    const listed = await backend.list();
+    expect(listed.map((k) => k.keyId).sort()).toEqual([...keys.values()].map((k) => k.keyId).sort());
+    for (const k of keys.values()) expect(await backend.get(k.keyId)).toEqual(k);
+    expect((await failure(backend.get('00'.repeat(20)))).code).toBe('KEY_NOT_FOUND');
+  });
+
+  it('attests each key with attributes and token facts that match the token, and a proof of possession', async () => {
+    for (const [scheme, k] of keys) {
+      const rec = await backend.attest(k.keyId, { secret: USER_PIN });
+      const raw = readTokenKey(tok, USER_PIN, k.keyId).privateKey[0]!;
+      expect(rec).toMatchObject({ format: 'charter-key-attestation/v1', key_id: k.keyId, scheme, public_key: k.publicKey, backend: 'pkcs11' });
+      expect(rec.device).toMatchObject({ kind: 'pkcs11-token', serial: tok.serial, model: 'SoftHSM v2', manufacturer: 'SoftHSM project', label: 'charter-ops' });
+      for (const name of ['CKA_LOCAL', 'CKA_NEVER_EXTRACTABLE', 'CKA_ALWAYS_SENSITIVE', 'CKA_EXTRACTABLE', 'CKA_SENSITIVE', 'CKA_TOKEN', 'CKA_PRIVATE'] as const) {
+        expect(rec.key[name]).toBe(raw[name]);
+      }
+      expect(rec.key.CKA_ID).toBe(raw.CKA_ID);
+      expect(rec.key.CKA_LABEL).toBe(`ops ${scheme}`);
+      expect(rec.key.never_left_token).toBe(true);
+      expect(rec.key.proof_of_possession_digest).toBe(toHex(popDigest(k.keyId)));
+      expect(nobleVerifier.verify(scheme, fromHex(k.publicKey), popDigest(k.keyId), fromHex(rec.key.proof_of_possession_signature as string))).toBe(true);
+    }
+  });
+
+  it('refuses a wrong PIN with PIN_INCORRECT, naming the token and not the PIN; nothing changes', async () => {
+    const k = keys.get('p256')!;
+    const before = await backend.list();
+    const e1 = await failure(backend.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: WRONG_PIN }));
+    expect(e1.code).toBe('PIN_INCORRECT');
+    expect(e1.message).toContain('charter-ops');
+    expect(e1.message).toContain('CKR_PIN_INCORRECT');
+    expect(e1.hint).toMatch(/PIN/);
+    expect((await failure(backend.generate({ label: 'never', scheme: 'ed25519', secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
+    expect((await failure(backend.attest(k.keyId, { secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
+    expect(await backend.list()).toEqual(before);
+    // No PIN at all: asked for, not tried.
+    expect((await failure(backend.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, {}))).code).toBe('INVALID_INPUT');
+    // The right PIN still works (SoftHSM2 does not lock; see the header).
+    expect(await backend.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: USER_PIN })).toHaveLength(64);
+  });
+
+  it('maps CKR_PIN_LOCKED from C_Login to PIN_LOCKED (SHIM: SoftHSM2 never locks a PIN)', async () => {
+    const k = keys.get('ed25519')!;
+    // SHIM: C_Login answers CKR_PIN_LOCKED, raised the way pkcs11js raises module errors; all else is SoftHSM.
+    const shimmed = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_Login') return () => {
+              throw new pkcs11js.Pkcs11Error(`CKR_PIN_LOCKED:${pkcs11js.CKR_PIN_LOCKED}`, pkcs11js.CKR_PIN_LOCKED, 'C_Login');
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const e = await failure(shimmed.sign(k.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }));
+      expect(e.code).toBe('PIN_LOCKED');
+      expect(e.message).toMatch(/locked/);
+      expect(e.message).toContain('charter-ops');
+      expect(e.hint).toMatch(/security officer/);
+    } finally {
+      shimmed.close();
+    }
+  });
+
+  it('reports a token whose CKF_USER_PIN_LOCKED flag is up as pin-locked and does not try its PIN (SHIM: the flag)', async () => {
+    const k = keys.get('p256')!;
+    let logins = 0;
+    // SHIM: C_GetTokenInfo adds CKF_USER_PIN_LOCKED; C_Login is SoftHSM's, counted.
+    const shimmed = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_GetTokenInfo') return (slot: Buffer) => {
+              const info = target.C_GetTokenInfo(slot);
+              return { ...info, flags: info.flags | pkcs11js.CKF_USER_PIN_LOCKED };
+            };
+            if (prop === 'C_Login') return (...args: Parameters<Pkcs11Module['C_Login']>) => {
+              logins++;
+              return target.C_Login(...args);
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const [d] = await shimmed.devices();
+      expect(d).toMatchObject({ state: 'pin-locked' });
+      expect(d!.facts.flags).toContain('user-pin-locked');
+      const e = await failure(shimmed.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: USER_PIN }));
+      expect(e.code).toBe('PIN_LOCKED');
+      expect(logins).toBe(0);
+    } finally {
+      shimmed.close();
+    }
+  });
+
+  it('destroys a key on the token', async () => {
+    const k = await backend.generate({ label: 'short-lived', scheme: 'p256', secret: USER_PIN });
+    expect(readTokenKey(tok, USER_PIN, k.keyId).privateKey).toHaveLength(1);
+    await backend.destroy(k.keyId, { secret: USER_PIN });
+    expect(readTokenKey(tok, USER_PIN, k.keyId)).toEqual({ privateKey: [], publicKey: [] });
+    expect((await failure(backend.get(k.keyId))).code).toBe('KEY_NOT_FOUND');
+    // The other keys are untouched.
+    expect((await backend.list()).map((x) => x.keyId).sort()).toEqual([...keys.values()].map((x) => x.keyId).sort());
+  });
+
+  it('says the token is gone when its directory is deleted under a live session, and after', async () => {
+    let armed = true;
+    // HOOK (not a mock): deletes the real token directory when the backend starts to sign, i.e. logged in, session open.
+    const gone = new Pkcs11Backend({
+      modulePath: doomed.modulePath,
+      tokenLabel: 'charter-doomed',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            if (prop === 'C_SignInit') return (...args: Parameters<Pkcs11Module['C_SignInit']>) => {
+              if (armed) {
+                armed = false;
+                fs.rmSync(tokenDirOf(doomed), { recursive: true });
+              }
+              return target.C_SignInit(...args);
+            };
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const k = await gone.generate({ label: 'doomed key', scheme: 'ed25519', secret: DOOMED_PIN });
+      // Under the live session:
+      const live = await failure(gone.sign(k.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: DOOMED_PIN }));
+      expect(armed).toBe(false);
+      expect(['TOKEN_NOT_PRESENT', 'DEVICE_REMOVED', 'SESSION_LOST']).toContain(live.code);
+      expect(live.message).toMatch(/no longer present|removed/);
+      expect(live.message).toContain('charter-doomed');
+      // And on the next call, with no session left:
+      const after = await failure(gone.sign(k.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: DOOMED_PIN }));
+      expect(after.code).toBe('TOKEN_NOT_PRESENT');
+      expect(after.message).toContain('charter-doomed');
+      expect(await gone.devices()).toEqual([]);
+      // The other token of the same module is unaffected.
+      const k2 = keys.get('ed25519')!;
+      expect(nobleVerifier.verify('ed25519', fromHex(k2.publicKey), new Uint8Array(32), await backend.sign(k2.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }))).toBe(true);
+    } finally {
+      gone.close();
+    }
+  });
+
+  it('fails to load a module that is not there with PKCS11_MODULE_ERROR', async () => {
+    const bad = new Pkcs11Backend({ modulePath: '/nonexistent/libnothing.so' });
+    const e = await failure(bad.devices());
+    expect(e.code).toBe('PKCS11_MODULE_ERROR');
+    expect(e.message).toContain('/nonexistent/libnothing.so');
+  });
+
+  it('wrote no PIN to the console, stdout or stderr', () => {
+    expect(output.length).toBeGreaterThanOrEqual(0);
+    const all = output.join('\n');
+    for (const pin of PINS) expect(all).not.toContain(pin);
+  });
+});
+
+describe('PKCS#11 backend on a token without EdDSA', () => {
+  let limited: SoftHsmToken;
+  let b: Pkcs11Backend;
+  beforeAll(async () => {
+    // SoftHSM 2.6.1 ignores the first name of a "-" list (checked: "-CKM_EDDSA,X" keeps CKM_EDDSA), hence the leading CKM_MD5.
+    // The module was finalised by the suite above (its backends are closed); SoftHSM re-reads SOFTHSM2_CONF on C_Initialize.
+    limited = await makeSoftHsmToken({ label: 'no-eddsa', soPin: SO_PIN, userPin: USER_PIN, mechanisms: '-CKM_MD5,CKM_EC_EDWARDS_KEY_PAIR_GEN,CKM_EDDSA' });
+    b = new Pkcs11Backend({ modulePath: limited.modulePath, tokenLabel: 'no-eddsa' });
+  });
+  afterAll(() => {
+    b?.close();
+    limited?.cleanup();
+    tok?.cleanup();
+  });
+
+  it('refuses Ed25519 with MECHANISM_NOT_SUPPORTED naming the mechanism; P-256 still works', async () => {
+    const e = await failure(b.generate({ label: 'ed', scheme: 'ed25519', secret: USER_PIN }));
+    expect(e.code).toBe('MECHANISM_NOT_SUPPORTED');
+    expect(e.message).toContain('CKM_EC_EDWARDS_KEY_PAIR_GEN');
+    expect(e.message).toContain('no-eddsa');
+    expect(e.details).toMatchObject({ mechanism: 'CKM_EC_EDWARDS_KEY_PAIR_GEN', scheme: 'ed25519' });
+    expect(await b.list()).toEqual([]);
+    const k = await b.generate({ label: 'p', scheme: 'p256', secret: USER_PIN });
+    const digest = sha256(new Uint8Array([9]));
+    expect(nobleVerifier.verify('p256', fromHex(k.publicKey), digest, await b.sign(k.keyId, { scheme: 'p256', digest }, { secret: USER_PIN }))).toBe(true);
+  });
+});
