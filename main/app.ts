@@ -9,7 +9,7 @@ import type { CallResult, EventName, OutputLine } from '../core/contract/index.j
 import { SoftwareKeystore, DEFAULT_SCRYPT, type ScryptParams } from '../hsm/software.js';
 import { KeyBackends } from '../hsm/registry.js';
 import type { KeyBackend } from '../hsm/types.js';
-import { addDeviceBackends, resolveKeyBackendConfig, SETTING_LEDGER_ENABLED, SETTING_PKCS11_MODULES, type Pkcs11ModuleConfig } from './services/key-config.js';
+import { addDeviceBackends, closeBackend, resolveKeyBackendConfig, SETTING_LEDGER_ENABLED, SETTING_PKCS11_MODULES, type Pkcs11ModuleConfig } from './services/key-config.js';
 import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
 import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
@@ -128,7 +128,10 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   backends.onChange((reason) => bus.emit('devices.changed', { reason }));
   /** Apply changed key-backend settings at once: the device backends are rebuilt. */
   const reconfigureBackends = async (): Promise<void> => {
-    for (const b of deviceBackends) backends.remove(b);
+    for (const b of deviceBackends) {
+      backends.remove(b);
+      await closeBackend(b);
+    }
     const cfg = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
     deviceBackends = await addDeviceBackends(backends, cfg, workspace, (level, msg) => out.write(level, 'keys', msg));
   };
@@ -221,6 +224,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
       if (closed) return;
       closed = true;
       await chain.close();
+      for (const b of backends.all()) await closeBackend(b);
       if (devnet) await devnet.stop();
       workspace.close();
     },

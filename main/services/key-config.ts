@@ -96,17 +96,25 @@ export const backendLoaders: {
   pkcs11: () => Promise<Pkcs11Ctor>;
   ledger: () => Promise<LedgerCtor>;
 } = {
-  pkcs11: async () => {
-    const spec = '../../hsm/pkcs11.js';
-    const m = (await import(/* @vite-ignore */ spec)) as { Pkcs11Backend: Pkcs11Ctor };
-    return m.Pkcs11Backend;
-  },
+  pkcs11: async () => (await import('../../hsm/pkcs11.js')).Pkcs11Backend,
   ledger: async () => {
     const spec = '../../hsm/ledger.js';
     const m = (await import(/* @vite-ignore */ spec)) as { LedgerBackend: LedgerCtor };
     return m.LedgerBackend;
   },
 };
+
+/** Release a backend's device sessions (PKCS#11 C_Finalize, Ledger transports) if it holds any. */
+export async function closeBackend(b: KeyBackend): Promise<void> {
+  const c = (b as { close?: () => unknown }).close;
+  if (typeof c === 'function') {
+    try {
+      await c.call(b);
+    } catch {
+      // closing is best effort
+    }
+  }
+}
 
 /** Build and add the configured device backends (the software keystore is added by the caller). */
 export async function addDeviceBackends(
