@@ -250,6 +250,15 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
   });
 });
 
+describe('LedgerBackend defaults (real node-hid)', () => {
+  it('enumerates USB HID devices with node-hid and lists only Ledgers (none, on a machine without one)', async () => {
+    const be = new LedgerBackend({ store: dir });
+    const list = await be.devices();
+    for (const d of list) expect(d).toMatchObject({ backend: 'ledger', facts: { vendor_id: '0x2c97' } });
+    expect(await be.list()).toEqual([]);
+  });
+});
+
 describe('Ledger on Linux without the udev rule', () => {
   // SIMULATED — the one thing that cannot exist here: a Ledger that node-hid
   // lists (vendor 0x2c97) but this user may not open. The listing and the open
