@@ -361,9 +361,20 @@ export class LedgerBackend implements KeyBackend {
     return parseAppAndVersion(r.subarray(0, r.length - 2));
   }
 
+  /**
+   * The Ledgers on USB, each opened briefly to read its state (ready, locked,
+   * wrong-app, no-permission) and app. If USB itself cannot be listed (node-hid
+   * did not load), one entry "ledger" in state 'error' says why.
+   */
   async devices(): Promise<DeviceInfo[]> {
     const out: DeviceInfo[] = [];
-    for (const d of await this.listed()) {
+    let listed: LedgerDeviceDescriptor[];
+    try {
+      listed = await this.listed();
+    } catch (e) {
+      return [{ deviceId: 'ledger', backend: 'ledger', label: 'Ledger', state: 'error', detail: ledgerError(e, this.platform).message, facts: {} }];
+    }
+    for (const d of listed) {
       const deviceId = `ledger:${d.path}`;
       const facts: Record<string, string> = { vendor_id: '0x' + d.vendorId.toString(16).padStart(4, '0'), product_id: '0x' + d.productId.toString(16).padStart(4, '0'), path: d.path };
       if (d.product) facts.product = d.product;

@@ -37,7 +37,7 @@ import { Slip10, Slip10Curve, Slip10RawIndex } from '@cosmjs/crypto';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import type { Transport } from '../../hsm/ledger.js';
+import type { LedgerBackendOptions, LedgerDeviceDescriptor, Transport } from '../../hsm/ledger.js';
 
 const require = createRequire(import.meta.url);
 const TransportBase = require('@ledgerhq/hw-transport').default as new () => Transport;
@@ -202,4 +202,26 @@ export class LedgerEmulator extends TransportBase {
     const be = (x: bigint) => Buffer.from(x.toString(16).padStart(64, '0'), 'hex');
     return Uint8Array.from([27 + rec, ...be(r), ...be(s)]);
   }
+}
+
+/**
+ * LedgerBackend options that put `emulator` on USB as one Nano X at `hidPath`:
+ * `new LedgerBackend({ store, ...emulatedLedger(new LedgerEmulator()) })`.
+ * `connected` can be flipped to unplug it.
+ */
+export function emulatedLedger(
+  emulator: LedgerEmulator,
+  hidPath = 'emulated-ledger',
+): Pick<LedgerBackendOptions, 'openTransport' | 'listDevices'> & { connected: boolean; descriptor: LedgerDeviceDescriptor } {
+  const descriptor: LedgerDeviceDescriptor = { path: hidPath, vendorId: 0x2c97, productId: 0x4011, product: 'Nano X (emulated)' };
+  const o = {
+    connected: true,
+    descriptor,
+    openTransport: async (): Promise<Transport> => {
+      if (!o.connected) throw Object.assign(new Error('no device found'), { name: 'DisconnectedDevice' });
+      return emulator;
+    },
+    listDevices: async (): Promise<LedgerDeviceDescriptor[]> => (o.connected ? [descriptor] : []),
+  };
+  return o;
 }

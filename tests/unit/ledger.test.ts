@@ -23,7 +23,7 @@ import { envelopeEip712 } from '../../core/tx/eip712.js';
 import { digestForScheme, signEnvelopeFor, verifyEnvelope } from '../../core/tx/verify.js';
 import { LedgerBackend, ledgerError, normaliseLedgerPath, type LedgerDeviceDescriptor, type Transport } from '../../hsm/ledger.js';
 import { nativeVerifier } from '../../main/crypto/native-verifier.js';
-import { LedgerEmulator } from '../support/ledger-emulator.js';
+import { emulatedLedger, LedgerEmulator } from '../support/ledger-emulator.js';
 
 const require = createRequire(import.meta.url);
 const Eth = require('@ledgerhq/hw-app-eth').default;
@@ -218,6 +218,26 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
         hardware_backed: true,
       },
     });
+  });
+
+  it('works through the emulatedLedger() options other tests use, and reports the device gone when unplugged', async () => {
+    const usb = emulatedLedger(new LedgerEmulator());
+    const be = new LedgerBackend({ store: dir, openTransport: usb.openTransport, listDevices: usb.listDevices });
+    expect(await be.devices()).toMatchObject([{ deviceId: 'ledger:emulated-ledger', state: 'ready', facts: { app: 'Ethereum', model: 'Ledger Nano X' } }]);
+    const k = await be.generate({ scheme: 'secp256k1', label: 'x' });
+    usb.connected = false;
+    const u = approval(k.keyId);
+    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({ code: 'LEDGER_NOT_FOUND' });
+  });
+
+  it('lists USB trouble as one device in state error instead of failing the listing', async () => {
+    const be = new LedgerBackend({
+      store: dir,
+      listDevices: async () => {
+        throw new Error('HID enumeration failed');
+      },
+    });
+    expect(await be.devices()).toMatchObject([{ deviceId: 'ledger', state: 'error', detail: expect.stringContaining('HID enumeration failed') }]);
   });
 
   it('reports no device as LEDGER_NOT_FOUND', async () => {
