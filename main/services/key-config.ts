@@ -97,11 +97,7 @@ export const backendLoaders: {
   ledger: () => Promise<LedgerCtor>;
 } = {
   pkcs11: async () => (await import('../../hsm/pkcs11.js')).Pkcs11Backend,
-  ledger: async () => {
-    const spec = '../../hsm/ledger.js';
-    const m = (await import(/* @vite-ignore */ spec)) as { LedgerBackend: LedgerCtor };
-    return m.LedgerBackend;
-  },
+  ledger: async () => (await import('../../hsm/ledger.js')).LedgerBackend,
 };
 
 /** Release a backend's device sessions (PKCS#11 C_Finalize, Ledger transports) if it holds any. */

@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { AttestationOutcome, DeviceView, EmergencyControlView, KeyView } from '../../core/contract/index.js';
 import { canonicalJson, sha256Hex, utf8 } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
+import { digestForScheme } from '../../core/tx/verify.js';
 import type { ChainParams, EmergencyControlRecord, KeyRecord, Role } from '../../core/engine/types.js';
 import type { KeyBackends } from '../../hsm/registry.js';
 import type { AttestationRecord, BackendKind, KeyInfo } from '../../hsm/types.js';
@@ -385,7 +386,10 @@ export class KeysService {
       keyId,
       sign: async (digest, envelope) => {
         const { backend, info } = await this.backends.find(keyId);
-        return backend.sign(keyId, { scheme: info.scheme, digest, envelope }, secret !== undefined ? { secret } : {});
+        // The Submitter hands over the envelope's SHA-256 signing digest; a secp256k1
+        // key signs the EIP-712 digest of the same envelope instead (what the engine verifies).
+        const d = envelope ? digestForScheme(info.scheme, envelope) : digest;
+        return backend.sign(keyId, { scheme: info.scheme, digest: d, envelope }, secret !== undefined ? { secret } : {});
       },
     };
   }
