@@ -121,7 +121,9 @@ export function buildProgram(): Command {
     .option('--force-host', 'allow a non-loopback --host (the console becomes reachable from the network)')
     .option('--node <url>', 'use this custody node RPC instead of the embedded devnet')
     .option('--block-time <d>', 'embedded devnet block interval', '1s')
-    .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string }) => {
+    .option('--pkcs11-module <path...>', 'PKCS#11 module(s) to use as key backends (besides $CHARTER_PKCS11_MODULE and the setting)')
+    .option('--ledger', 'use Ledger devices as a key backend (default: the setting or $CHARTER_LEDGER=1)')
+    .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string; pkcs11Module?: string[]; ledger?: boolean }) => {
       const port = parsePort(o.port);
       if (!isLoopback(o.host) && !o.forceHost) {
         throw new CharterError('HOST_REFUSED', `refusing to listen on ${o.host}: the console would be reachable from the network`);
@@ -133,6 +135,8 @@ export function buildProgram(): Command {
         workspace: o.workspace ?? null,
         nodeUrl: o.node ?? null,
         blockTimeMs: parseDuration(o.blockTime),
+        ...(o.pkcs11Module?.length ? { pkcs11Modules: o.pkcs11Module } : {}),
+        ...(o.ledger ? { ledger: true } : {}),
         outputSink: (l) => {
           if (l.level !== 'info') process.stderr.write(`[${l.level}] ${l.source}: ${l.message}\n`);
         },
