@@ -37,7 +37,7 @@ export type DialogState =
   | null;
 
 /** The key lifecycle actions of the Keys & Devices view. */
-export type KeyAction = 'generate' | 'register' | 'attest' | 'rotate' | 'retire' | 'revoke';
+export type KeyAction = 'generate' | 'register' | 'attest' | 'roles' | 'rotate' | 'retire' | 'revoke';
 
 export type PanelTab = 'output' | 'audit' | 'security';
 export type Theme = Settings['theme'];

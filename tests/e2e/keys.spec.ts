@@ -169,3 +169,54 @@ test('keys on the software keystore and a SoftHSM token: generate, register with
   }
   expect(hits).toEqual([]);
 });
+
+test('roles and emergency revoke by two operators; a module that cannot load shows its code', async ({ page, console }) => {
+  const passes = { target: 'e2e target pass 6120', op1: 'e2e operator one 3307', op2: 'e2e operator two 9914' };
+  await openConsole(page, console);
+  for (const [label, pass] of Object.entries(passes)) {
+    const dialog = await generate(page, { backend: 'Software keystore', label, secret: pass, confirm: true });
+    await registerFromDialog(page, dialog);
+  }
+  for (const [label, owner] of [['op1', 'ops-a'], ['op2', 'ops-b']] as const) {
+    await keyRow(page, label).getByRole('button', { name: `Roles ${label}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Set key roles' });
+    const roles = dialog.getByRole('group', { name: 'Roles' });
+    await roles.getByLabel('approver').uncheck();
+    await roles.getByLabel('initiator').uncheck();
+    await roles.getByLabel('operator').check();
+    await dialog.getByLabel('Owner').fill(owner);
+    await dialog.getByRole('button', { name: 'Set key roles' }).click();
+    await expect(dialog.getByRole('status')).toContainText('Roles set in block');
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect(keyRow(page, label)).toContainText('operator');
+  }
+
+  const revoke = async (operator: string, pass: string): Promise<Locator> => {
+    await keyRow(page, 'target').getByRole('button', { name: 'Revoke target' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Emergency revoke' });
+    await dialog.getByLabel('Reason').fill('laptop stolen');
+    await dialog.getByLabel('Operator key').selectOption({ label: `${operator} (${operator === 'op1' ? 'ops-a' : 'ops-b'})` });
+    await dialog.getByLabel('Operator passphrase').fill(pass);
+    await dialog.getByRole('button', { name: 'Emergency revoke' }).click();
+    return dialog;
+  };
+  let dialog = await revoke('op1', passes.op1);
+  await expect(dialog.getByRole('status')).toContainText('1 of 2 operator signatures');
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(keyRow(page, 'target')).toContainText('Active');
+  dialog = await revoke('op2', passes.op2);
+  await expect(dialog.getByRole('status')).toContainText('the key is revoked');
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(keyRow(page, 'target')).toContainText('Revoked');
+
+  // A PKCS#11 module that cannot be loaded: a device in state Error with the stable code.
+  await editor(page).getByText('Key backends', { exact: true }).click();
+  const form = editor(page).getByRole('form', { name: 'Key backends' });
+  await form.getByLabel('PKCS#11 modules').fill('/nonexistent/libnothing-pkcs11.so');
+  await form.getByRole('button', { name: 'Apply key backends' }).click();
+  const broken = editor(page).getByRole('table', { name: 'Devices' }).getByRole('row').filter({ hasText: 'libnothing-pkcs11.so' });
+  await expect(broken).toContainText('Error');
+  await expect(broken).toContainText('PKCS11_MODULE_ERROR');
+  // The software keystore still works beside it.
+  await expect(editor(page).getByRole('table', { name: 'Devices' }).getByRole('row').filter({ hasText: 'Software keystore' })).toContainText('Ready');
+});

@@ -12,12 +12,14 @@ const SCHEMES: Record<BackendKind, KeyView['scheme'][]> = {
   pkcs11: ['p256', 'secp256k1', 'ed25519'],
   ledger: ['secp256k1'],
 };
+const ROLES = ['initiator', 'approver', 'attester', 'custodian', 'governance', 'operator', 'auditor'] as const;
 const BACKEND_TEXT: Record<BackendKind, string> = { software: 'Software keystore', pkcs11: 'PKCS#11 token (HSM)', ledger: 'Ledger device' };
 const SCHEME_TEXT: Record<KeyView['scheme'], string> = { ed25519: 'Ed25519', p256: 'ECDSA P-256', secp256k1: 'ECDSA secp256k1' };
 const TITLES: Record<KeyAction, string> = {
   generate: 'Generate key',
   register: 'Register key on chain',
   attest: 'Re-attest key',
+  roles: 'Set key roles',
   rotate: 'Rotate key',
   retire: 'Retire key',
   revoke: 'Emergency revoke',
@@ -204,6 +206,8 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
   const [blocks, setBlocks] = useState(100_000);
   const [reason, setReason] = useState('');
   const [asAdmin, setAsAdmin] = useState(false);
+  const [roles, setRoles] = useState<string[]>(k.roles.filter((r) => r !== 'admin'));
+  const [owner, setOwner] = useState(k.owner ?? '');
   const successors = keys.filter((x) => x.keyId !== k.keyId && (x.onChain === 'active' || x.onChain === 'unregistered') && !x.rotation);
   const [newKeyId, setNewKeyId] = useState(successors[0]?.keyId ?? '');
   const operators = keys.filter((x) => x.keyId !== k.keyId && x.onChain === 'active' && x.roles.includes('operator'));
@@ -211,7 +215,7 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
   const signerKey = operators.find((x) => x.keyId === signerKeyId);
   // Register without a secret uses the record kept at generation; typing one reads a fresh record.
   const secretOptional = action === 'register';
-  const needsKeySecret = action !== 'revoke' && !(action === 'retire' && asAdmin);
+  const needsKeySecret = action !== 'revoke' && action !== 'roles' && !(action === 'retire' && asAdmin);
 
   const run = async (e: FormEvent) => {
     e.preventDefault();
@@ -232,6 +236,11 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
           const out = await client().call('keys.attest', { keyId: k.keyId, submit: true, revalidateInBlocks: blocks, ...s });
           setAttestation(out);
           setResult(`Attested on chain in block ${out.height}; re-attest by height ${out.revalidateBy}.`);
+          break;
+        }
+        case 'roles': {
+          const out = await client().call('keys.setRoles', { keyId: k.keyId, roles: roles as never, ...(owner.trim() ? { owner: owner.trim() } : {}) });
+          setResult(`Roles set in block ${out.height}: ${roles.join(', ') || 'none'}.`);
           break;
         }
         case 'rotate': {
@@ -294,6 +303,23 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
           <input id={`${id}-blocks`} type="number" min={1} max={10_000_000} value={blocks} onChange={(e) => setBlocks(Number(e.target.value))} required />
           <span className="field-hint">After this deadline the key's approvals stop counting until it is attested again.</span>
         </div>
+      ) : null}
+      {action === 'roles' ? (
+        <>
+          <fieldset className="field">
+            <legend>Roles</legend>
+            {ROLES.map((r) => (
+              <label key={r} className="checkbox">
+                <input type="checkbox" checked={roles.includes(r)} onChange={(e) => setRoles((cur) => (e.target.checked ? [...cur, r] : cur.filter((x) => x !== r)))} /> {r}
+              </label>
+            ))}
+          </fieldset>
+          <div className="field">
+            <label htmlFor={`${id}-owner`}>Owner</label>
+            <input id={`${id}-owner`} value={owner} onChange={(e) => setOwner(e.target.value)} maxLength={64} autoComplete="off" aria-describedby={`${id}-owner-hint`} />
+            <span id={`${id}-owner-hint`} className="field-hint">The person or organisation holding the key (no spaces); empty: the key is its own owner.</span>
+          </div>
+        </>
       ) : null}
       {action === 'rotate' ? (
         <div className="field">
@@ -364,6 +390,7 @@ export function KeyActionDialog({ action, keyId }: { action: KeyAction; keyId?: 
     generate: 'A new key on the software keystore, a PKCS#11 token or a Ledger. Its attestation record — public facts read back from the device — is kept in the workspace as evidence.',
     register: 'Registers the key on chain (signed by the devnet admin) and records the sha256 of its attestation record as evidence, with a re-validation deadline.',
     attest: 'Reads a fresh attestation record from the device and records it on chain with a new re-validation deadline.',
+    roles: 'Sets the key\'s on-chain roles and owner (signed by the devnet admin). Keys of one owner count once toward a threshold or quorum.',
     rotate: 'Hands this key over to a successor. The old key signs the hand-over; governance approves it; then vault policies name the new key and this one retires.',
     retire: 'Retires the key for good: it can no longer sign or approve.',
     revoke: 'Emergency revocation by an operator quorum, for a key that may be compromised. Governance must ratify it within the ratification window.',

@@ -1,6 +1,70 @@
-import type { DeviceView, KeyView } from '../../../core/contract/index.js';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { DeviceView, KeyView, SerializedError } from '../../../core/contract/index.js';
+import { client } from '../client.js';
 import { Empty, ErrorAlert, formatTime, Hash, Loading } from '../components/common.js';
-import { openDialog, useStore, type KeyAction } from '../store.js';
+import { notify, openDialog, refreshKeys, useStore, type KeyAction } from '../store.js';
+import { toSerializedError } from '../transport/index.js';
+
+/** Which device backends the console uses: PKCS#11 module paths and Ledger, applied at once. */
+function BackendSettings() {
+  const id = useId();
+  const [modules, setModules] = useState('');
+  const [ledger, setLedger] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<SerializedError | null>(null);
+  useEffect(() => {
+    let live = true;
+    client()
+      .call('settings.get', {})
+      .then((s) => {
+        if (!live) return;
+        setModules((s.pkcs11Modules ?? []).join('\n'));
+        setLedger(s.ledgerEnabled ?? false);
+      })
+      .catch((e: unknown) => live && setError(toSerializedError(e)));
+    return () => {
+      live = false;
+    };
+  }, []);
+  const apply = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const paths = modules.split('\n').map((m) => m.trim()).filter(Boolean);
+      await client().call('settings.set', { pkcs11Modules: paths, ledgerEnabled: ledger });
+      notify({ kind: 'info', title: 'Key backends applied', text: `${paths.length} PKCS#11 module(s); Ledger ${ledger ? 'on' : 'off'}.` });
+      void refreshKeys();
+    } catch (err) {
+      setError(toSerializedError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <details className="page-section">
+      <summary>Key backends</summary>
+      <form aria-label="Key backends" className="form" onSubmit={(e) => void apply(e)}>
+        <div className="field">
+          <label htmlFor={`${id}-mods`}>PKCS#11 modules</label>
+          <textarea id={`${id}-mods`} rows={3} value={modules} onChange={(e) => setModules(e.target.value)} aria-describedby={`${id}-mods-hint`} spellCheck={false} />
+          <span id={`${id}-mods-hint`} className="field-hint">
+            One module (shared library) path per line, e.g. /usr/lib/softhsm/libsofthsm2.so. $CHARTER_PKCS11_MODULE adds more.
+          </span>
+        </div>
+        <label className="checkbox">
+          <input type="checkbox" checked={ledger} onChange={(e) => setLedger(e.target.checked)} /> Use Ledger devices
+        </label>
+        {error ? <ErrorAlert error={error} title="Key backends not applied" /> : null}
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Applying…' : 'Apply key backends'}
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}
 
 const STATUS_TEXT: Record<KeyView['onChain'], string> = {
   unregistered: 'Not registered',
@@ -41,6 +105,7 @@ function KeyActions({ k }: { k: KeyView }) {
     return (
       <span className="key-actions">
         <Action k={k} action="attest" text="Re-attest" />
+        <Action k={k} action="roles" text="Roles" />
         {k.rotation?.pending ? null : <Action k={k} action="rotate" text="Rotate" />}
         <Action k={k} action="retire" text="Retire" />
         <Action k={k} action="revoke" text="Revoke" danger />
@@ -137,6 +202,7 @@ export function KeysView() {
         <h2 id="keys-devices-h">Devices</h2>
         {devices === null && !error ? <Loading what="devices" /> : null}
         {devices && devices.length > 0 ? <DevicesTable devices={devices} /> : null}
+        <BackendSettings />
       </section>
 
       <section className="page-section" aria-labelledby="keys-keys-h">
