@@ -25,12 +25,12 @@
  *             its own session, logs in, and logs out and closes it afterwards
  *             (a lost session is reopened once, for operations that had not
  *             changed the token yet).
- *   Threads   pkcs11js is synchronous except for its *Async variants, which run
- *             the call on libuv's thread pool: key generation and C_Sign — the
- *             calls that take time on a real HSM — use them, so the event loop
- *             (and the UI it serves) is not blocked while the token works.
- *             Session, login and attribute calls are short and stay on the
- *             calling thread. The module is initialised with CKF_OS_LOCKING_OK.
+ *   Threads   every PKCS#11 call runs in a worker thread per module
+ *             (hsm/pkcs11-calls.ts): pkcs11js is synchronous, and on a network
+ *             HSM or a smart card C_Login, C_FindObjects or C_Sign can take
+ *             long; the main thread (Electron's, or the served host's) never
+ *             waits on one. `thread: 'inline'` runs them on the calling thread
+ *             instead (key generation and C_Sign on libuv's pool).
  *   Queue     one request at a time per token (DeviceQueue).
  *   Errors    CKR_* codes map to stable codes (core/errors.ts): PIN_INCORRECT,
  *             PIN_LOCKED, TOKEN_NOT_PRESENT, DEVICE_REMOVED,
@@ -45,7 +45,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import type { Handle, PKCS11, Template, TokenInfo } from 'pkcs11js';
+import type { Handle, Template, TokenInfo } from 'pkcs11js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
@@ -54,10 +54,12 @@ import { ECDSA_CURVES } from '../core/crypto/ecdsa.js';
 import { isSignatureScheme, isValidPublicKey, nobleVerifier } from '../core/crypto/ed25519.js';
 import type { SignatureScheme } from '../core/engine/types.js';
 import { CharterError, type ErrorCode } from '../core/errors.js';
+import { openModule, type OpenModule, type Pkcs11Calls, type Pkcs11Thread } from './pkcs11-calls.js';
 import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
 
-/** The subset of pkcs11js's PKCS11 class this backend calls (a test may wrap it). */
-export type Pkcs11Module = PKCS11;
+/** The PKCS#11 calls this backend makes, as promises (hsm/pkcs11-calls.ts; a test may wrap them). */
+export type Pkcs11Module = Pkcs11Calls;
+export type { Pkcs11Thread } from './pkcs11-calls.js';
 
 export interface Pkcs11BackendOptions {
   /** Path of the PKCS#11 shared library, e.g. /usr/lib/softhsm/libsofthsm2.so. */
@@ -69,8 +71,16 @@ export interface Pkcs11BackendOptions {
   /** Clock for CKA_START_DATE of generated keys. */
   clock?: () => Date;
   /**
-   * Tests only: wraps the loaded module before this backend calls it (used to
-   * simulate CKR_PIN_LOCKED, which SoftHSM2 never returns). Not for production.
+   * Where the module's calls run: 'worker' (default), a worker thread per
+   * module, so no PKCS#11 call blocks this thread; or 'inline', on this thread
+   * (key generation and C_Sign still on libuv's pool).
+   */
+  thread?: Pkcs11Thread;
+  /**
+   * Tests only: wraps the module's calls before this backend uses them (used to
+   * simulate CKR_PIN_LOCKED, which SoftHSM2 never returns, and to hook a token
+   * removal or a session close at a chosen call). The wrapper must not have a
+   * `then` property (it is returned from an async function). Not for production.
    */
   wrapModule?: (module: Pkcs11Module) => Pkcs11Module;
 }
@@ -165,66 +175,6 @@ CKR_NAMES.set(CKR_CURVE_NOT_SUPPORTED, 'CKR_CURVE_NOT_SUPPORTED');
 CKR_NAMES.set(CKR_ACTION_PROHIBITED, 'CKR_ACTION_PROHIBITED');
 export function ckrName(code: number): string {
   return CKR_NAMES.get(code) ?? `CKR_0x${code.toString(16).toUpperCase()}`;
-}
-
-// ── shared module instances ───────────────────────────────────────────────────
-interface LoadedModule {
-  lib: PKCS11;
-  refs: number;
-}
-const loaded = new Map<string, LoadedModule>();
-
-function acquireModule(modulePath: string): PKCS11 {
-  const hit = loaded.get(modulePath);
-  if (hit) {
-    hit.refs++;
-    return hit.lib;
-  }
-  const lib = new pkcs11js.PKCS11();
-  try {
-    lib.load(modulePath);
-  } catch (e) {
-    throw new CharterError('PKCS11_MODULE_ERROR', `cannot load the PKCS#11 module ${modulePath}: ${errText(e)}`, { modulePath });
-  }
-  try {
-    try {
-      lib.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
-    } catch (e) {
-      const code = pkcs11Code(e);
-      if (code === pkcs11js.CKR_CANT_LOCK) lib.C_Initialize();
-      else throw e;
-    }
-  } catch (e) {
-    // Already initialised in this process by someone else (another pkcs11js user): usable as is.
-    if (pkcs11Code(e) !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-      try {
-        lib.close();
-      } catch {
-        /* nothing more to release */
-      }
-      throw new CharterError('PKCS11_MODULE_ERROR', `the PKCS#11 module ${modulePath} did not initialise: ${errText(e)}`, { modulePath });
-    }
-  }
-  loaded.set(modulePath, { lib, refs: 1 });
-  return lib;
-}
-
-function releaseModule(modulePath: string): void {
-  const hit = loaded.get(modulePath);
-  if (!hit) return;
-  hit.refs--;
-  if (hit.refs > 0) return;
-  loaded.delete(modulePath);
-  try {
-    hit.lib.C_Finalize();
-  } catch {
-    /* finalising a module that failed is best effort */
-  }
-  try {
-    hit.lib.close();
-  } catch {
-    /* idem */
-  }
 }
 
 function pkcs11Code(e: unknown): number | null {
@@ -337,6 +287,9 @@ function dateOf(v: Buffer | undefined): string {
 }
 
 // ── the backend ──────────────────────────────────────────────────────────────
+/** One queue per token per module path, process-wide. */
+const QUEUES = new Map<string, DeviceQueue>();
+
 interface Token {
   slot: Handle;
   slotId: number;
@@ -366,8 +319,9 @@ export class Pkcs11Backend implements KeyBackend {
   private readonly slotId?: number;
   private readonly clock: () => Date;
   private readonly wrapModule?: (m: Pkcs11Module) => Pkcs11Module;
+  private readonly thread: Pkcs11Thread;
+  private opened: Promise<OpenModule> | null = null;
   private lib: Pkcs11Module | null = null;
-  private readonly queues = new Map<string, DeviceQueue>();
   /** Where keys were last seen (key id → token): public facts, kept to say "its token is gone" rather than "no such key". */
   private readonly seen = new Map<string, { deviceId: string; label: string; serial: string; slotId: number }>();
   private closed = false;
@@ -379,40 +333,54 @@ export class Pkcs11Backend implements KeyBackend {
     this.slotId = opts.slotId;
     this.clock = opts.clock ?? (() => new Date());
     this.wrapModule = opts.wrapModule;
+    this.thread = opts.thread ?? 'worker';
   }
 
   /** The module, loaded and initialised on first use (PKCS11_MODULE_ERROR if it cannot be). */
-  private module(): Pkcs11Module {
+  private async module(): Promise<Pkcs11Module> {
     if (this.closed) throw new CharterError('PKCS11_MODULE_ERROR', `the PKCS#11 backend for ${this.modulePath} was closed`);
-    if (!this.lib) {
-      const raw = acquireModule(this.modulePath);
-      this.lib = this.wrapModule ? this.wrapModule(raw) : raw;
+    if (this.lib) return this.lib;
+    this.opened ??= openModule(this.modulePath, this.thread);
+    let open: OpenModule;
+    try {
+      open = await this.opened;
+    } catch (e) {
+      this.opened = null; // a later call tries again (the module may have been installed meanwhile)
+      throw e;
     }
+    this.lib ??= this.wrapModule ? this.wrapModule(open.calls) : open.calls;
     return this.lib;
   }
 
-  /** Releases the module (C_Finalize when no other backend in this process uses it). */
-  close(): void {
+  /**
+   * Releases the module (C_Finalize, and the end of its worker, when no other
+   * backend in this process uses it). Resolves when that is done.
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.lib) releaseModule(this.modulePath);
     this.lib = null;
+    const opened = this.opened;
+    this.opened = null;
+    if (opened) await opened.then((m) => m.release(), () => undefined);
   }
 
+  /** The token's queue, shared by every backend of this process on the same module (a login is per token, not per backend). */
   private queue(deviceId: string): DeviceQueue {
-    let q = this.queues.get(deviceId);
-    if (!q) this.queues.set(deviceId, (q = new DeviceQueue()));
+    const k = `${this.modulePath}\0${deviceId}`;
+    let q = QUEUES.get(k);
+    if (!q) QUEUES.set(k, (q = new DeviceQueue()));
     return q;
   }
 
   /** Present, initialised tokens matching the options, in slot order. */
-  private tokens(): Token[] {
-    const lib = this.module();
+  private async tokens(): Promise<Token[]> {
+    const lib = await this.module();
     let slots: Handle[];
     try {
-      slots = lib.C_GetSlotList(true);
+      slots = await lib.C_GetSlotList(true);
     } catch (e) {
-      throw this.mapError(e, null, 'C_GetSlotList');
+      throw await this.mapError(e, null, 'C_GetSlotList');
     }
     const out: Token[] = [];
     for (const slot of slots) {
@@ -420,7 +388,7 @@ export class Pkcs11Backend implements KeyBackend {
       if (this.slotId !== undefined && slotId !== this.slotId) continue;
       let info: TokenInfo;
       try {
-        info = lib.C_GetTokenInfo(slot);
+        info = await lib.C_GetTokenInfo(slot);
       } catch {
         continue; // a token that vanished between the two calls (or a broken one) is not present
       }
@@ -438,8 +406,8 @@ export class Pkcs11Backend implements KeyBackend {
   }
 
   /** The token with this deviceId, or the first usable one. */
-  private token(deviceId?: string): Token {
-    const all = this.tokens();
+  private async token(deviceId?: string): Promise<Token> {
+    const all = await this.tokens();
     const where = `module ${this.modulePath}${this.tokenLabel !== undefined ? ` with label "${this.tokenLabel}"` : ''}`;
     if (deviceId !== undefined) {
       const t = all.find((x) => x.deviceId === deviceId);
@@ -452,12 +420,12 @@ export class Pkcs11Backend implements KeyBackend {
   }
 
   /** Whether the token is still there (same serial and label in some slot). */
-  private present(t: Token): boolean {
+  private async present(t: Token): Promise<boolean> {
     try {
-      const lib = this.module();
-      for (const slot of lib.C_GetSlotList(true)) {
+      const lib = await this.module();
+      for (const slot of await lib.C_GetSlotList(true)) {
         try {
-          const info = lib.C_GetTokenInfo(slot);
+          const info = await lib.C_GetTokenInfo(slot);
           if (trimPadded(info.serialNumber) === t.serial && trimPadded(info.label) === t.label) return true;
         } catch {
           /* that slot's token is gone or broken */
@@ -470,7 +438,7 @@ export class Pkcs11Backend implements KeyBackend {
   }
 
   /** A CharterError for anything a PKCS#11 call threw. Never includes a PIN: pkcs11js errors carry only CKR names. */
-  private mapError(e: unknown, t: Token | null, call: string): CharterError {
+  private async mapError(e: unknown, t: Token | null, call: string): Promise<CharterError> {
     if (e instanceof CharterError) return e;
     const code = pkcs11Code(e);
     const on = t ? ` on ${this.describe(t)}` : '';
@@ -491,7 +459,7 @@ export class Pkcs11Backend implements KeyBackend {
         let warn = '';
         if (t) {
           try {
-            const flags = this.module().C_GetTokenInfo(t.slot).flags;
+            const flags = (await (await this.module()).C_GetTokenInfo(t.slot)).flags;
             if (flags & CKF_USER_PIN_LOCKED) return make('PIN_LOCKED', `the PIN was not accepted and the user PIN of ${this.describe(t)} is now locked (${ckr}); nothing was done`);
             if (flags & CKF_USER_PIN_FINAL_TRY) warn = '; one more wrong PIN will lock the token';
           } catch {
@@ -503,7 +471,9 @@ export class Pkcs11Backend implements KeyBackend {
       case pkcs11js.CKR_PIN_LEN_RANGE:
         return make(
           'PIN_INCORRECT',
-          `the PIN has a length ${t ? `outside ${t.info.minPinLen}–${t.info.maxPinLen} characters, the range ` : ''}${t ? this.describe(t) : 'the token'} accepts (${ckr}); nothing was done`,
+          t
+            ? `the PIN was not accepted by ${this.describe(t)}: its length is outside the ${t.info.minPinLen}–${t.info.maxPinLen} characters the token takes (${ckr}); nothing was done`
+            : `the PIN's length is outside what the token takes (${ckr}); nothing was done`,
         );
       case pkcs11js.CKR_PIN_LOCKED:
         return make('PIN_LOCKED', `the user PIN of ${t ? this.describe(t) : 'the token'} is locked after too many wrong PINs (${ckr}); nothing was done`);
@@ -519,11 +489,11 @@ export class Pkcs11Backend implements KeyBackend {
         break;
     }
     // Anything else from a token that has gone away is its absence, whatever the module says.
-    if (t && code !== pkcs11js.CKR_SESSION_HANDLE_INVALID && code !== pkcs11js.CKR_SESSION_CLOSED && !this.present(t)) {
+    if (t && code !== pkcs11js.CKR_SESSION_HANDLE_INVALID && code !== pkcs11js.CKR_SESSION_CLOSED && !(await this.present(t))) {
       return make('TOKEN_NOT_PRESENT', `${this.describe(t)} is no longer present: it was removed while in use (${call} answered ${ckr}); the operation was not completed`);
     }
     if (code === pkcs11js.CKR_SESSION_HANDLE_INVALID || code === pkcs11js.CKR_SESSION_CLOSED) {
-      if (t && !this.present(t)) {
+      if (t && !(await this.present(t))) {
         return make('TOKEN_NOT_PRESENT', `${this.describe(t)} is no longer present: its session closed (${ckr} from ${call}); the operation was not completed`);
       }
       return make('SESSION_LOST', `the session with ${t ? this.describe(t) : 'the token'} was lost (${ckr} from ${call}); the operation was not completed`);
@@ -537,17 +507,17 @@ export class Pkcs11Backend implements KeyBackend {
    * called `mutating()` (i.e. had not changed the token).
    */
   private async withSession<T>(t: Token, opts: SessionOpts, fn: (s: Handle, mutating: () => void) => Promise<T>): Promise<T> {
-    const lib = this.module();
+    const lib = await this.module();
     for (let attempt = 0; ; attempt++) {
       let session: Handle | null = null;
       let loggedIn = false;
       let mutated = false;
       let call = 'C_OpenSession';
       try {
-        session = lib.C_OpenSession(t.slot, pkcs11js.CKF_SERIAL_SESSION | (opts.rw ? pkcs11js.CKF_RW_SESSION : 0));
+        session = await lib.C_OpenSession(t.slot, pkcs11js.CKF_SERIAL_SESSION | (opts.rw ? pkcs11js.CKF_RW_SESSION : 0));
         if (opts.pin !== undefined) {
           call = 'C_Login';
-          this.login(session, t, opts.pin);
+          await this.login(session, t, opts.pin);
           loggedIn = true;
         }
         call = 'operation';
@@ -555,20 +525,20 @@ export class Pkcs11Backend implements KeyBackend {
           mutated = true;
         });
       } catch (e) {
-        const err = this.mapError(e, t, methodOf(e) ?? call);
+        const err = await this.mapError(e, t, methodOf(e) ?? call);
         if (err.code === 'SESSION_LOST' && attempt === 0 && !mutated) continue;
         throw err;
       } finally {
         if (session !== null) {
           if (loggedIn) {
             try {
-              lib.C_Logout(session);
+              await lib.C_Logout(session);
             } catch {
               /* the session may be gone already */
             }
           }
           try {
-            lib.C_CloseSession(session);
+            await lib.C_CloseSession(session);
           } catch {
             /* idem */
           }
@@ -578,20 +548,20 @@ export class Pkcs11Backend implements KeyBackend {
   }
 
   /** C_Login as the user. The PIN goes to the module and nowhere else. */
-  private login(session: Handle, t: Token, pin: string | null): void {
-    const lib = this.module();
-    const flags = lib.C_GetTokenInfo(t.slot).flags;
+  private async login(session: Handle, t: Token, pin: string | null): Promise<void> {
+    const lib = await this.module();
+    const flags = (await lib.C_GetTokenInfo(t.slot)).flags;
     if (flags & CKF_USER_PIN_LOCKED) {
       throw new CharterError('PIN_LOCKED', `the user PIN of ${this.describe(t)} is locked (token flag CKF_USER_PIN_LOCKED); nothing was tried`, { deviceId: t.deviceId, module: this.modulePath });
     }
-    const login = () => (pin === null ? lib.C_Login(session, pkcs11js.CKU_USER) : lib.C_Login(session, pkcs11js.CKU_USER, pin));
+    const login = async () => (pin === null ? await lib.C_Login(session, pkcs11js.CKU_USER) : await lib.C_Login(session, pkcs11js.CKU_USER, pin));
     try {
-      login();
+      await login();
     } catch (e) {
       // Logged in by another session of this process: log out and in again, so this PIN is checked.
       if (pkcs11Code(e) !== pkcs11js.CKR_USER_ALREADY_LOGGED_IN) throw e;
-      lib.C_Logout(session);
-      login();
+      await lib.C_Logout(session);
+      await login();
     }
   }
 
@@ -603,13 +573,13 @@ export class Pkcs11Backend implements KeyBackend {
     throw new CharterError('INVALID_INPUT', `${this.describe(t)} needs its user PIN; none was given`, { deviceId: t.deviceId });
   }
 
-  private requireMechanisms(t: Token, scheme: SignatureScheme, forGenerate: boolean): { sign: number } {
-    const lib = this.module();
+  private async requireMechanisms(t: Token, scheme: SignatureScheme, forGenerate: boolean): Promise<{ sign: number }> {
+    const lib = await this.module();
     let mechs: Set<number>;
     try {
-      mechs = new Set(lib.C_GetMechanismList(t.slot));
+      mechs = new Set(await lib.C_GetMechanismList(t.slot));
     } catch (e) {
-      throw this.mapError(e, t, 'C_GetMechanismList');
+      throw await this.mapError(e, t, 'C_GetMechanismList');
     }
     const spec = SCHEMES[scheme];
     if (forGenerate && !mechs.has(spec.generate)) {
@@ -631,29 +601,43 @@ export class Pkcs11Backend implements KeyBackend {
     return { sign };
   }
 
-  private findObjects(s: Handle, template: Template): Handle[] {
-    const lib = this.module();
-    lib.C_FindObjectsInit(s, template);
+  private async findObjects(s: Handle, template: Template): Promise<Handle[]> {
+    const lib = await this.module();
+    await lib.C_FindObjectsInit(s, template);
     try {
       const out: Handle[] = [];
       for (;;) {
-        const batch = lib.C_FindObjects(s, 64);
+        const batch = await lib.C_FindObjects(s, 64);
         if (batch.length === 0) break;
         out.push(...batch);
       }
       return out;
     } finally {
-      lib.C_FindObjectsFinal(s);
+      try {
+        await lib.C_FindObjectsFinal(s);
+      } catch {
+        /* the search's own error (if any) is the one to report */
+      }
     }
   }
 
   /** Reads attributes one by one; an attribute the token does not have (or hides) is absent. */
-  private attrs(s: Handle, h: Handle, types: number[]): Map<number, Buffer> {
-    const lib = this.module();
+  private async attrs(s: Handle, h: Handle, types: number[]): Promise<Map<number, Buffer>> {
+    const lib = await this.module();
     const out = new Map<number, Buffer>();
+    try {
+      // All at once when the token has them all (the usual case) …
+      const got = await lib.C_GetAttributeValue(s, h, types.map((type) => ({ type })));
+      for (const a of got) if (Buffer.isBuffer(a.value)) out.set(a.type, a.value);
+      return out;
+    } catch (e) {
+      const c = pkcs11Code(e);
+      if (c !== pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID && c !== pkcs11js.CKR_ATTRIBUTE_SENSITIVE) throw e;
+    }
+    // … else one by one, leaving out those it lacks or hides.
     for (const type of types) {
       try {
-        const [a] = lib.C_GetAttributeValue(s, h, [{ type }]);
+        const [a] = await lib.C_GetAttributeValue(s, h, [{ type }]);
         if (a && Buffer.isBuffer(a.value)) out.set(type, a.value);
       } catch (e) {
         const c = pkcs11Code(e);
@@ -665,8 +649,8 @@ export class Pkcs11Backend implements KeyBackend {
   }
 
   /** KeyInfo of a public-key object, or null if it is not a key of an engine scheme. */
-  private keyOfPublicObject(s: Handle, t: Token, h: Handle): { info: KeyInfo; ckaId: Buffer } | null {
-    const a = this.attrs(s, h, [pkcs11js.CKA_KEY_TYPE, pkcs11js.CKA_EC_PARAMS, pkcs11js.CKA_EC_POINT, pkcs11js.CKA_ID, pkcs11js.CKA_LABEL, pkcs11js.CKA_START_DATE]);
+  private async keyOfPublicObject(s: Handle, t: Token, h: Handle): Promise<{ info: KeyInfo; ckaId: Buffer } | null> {
+    const a = await this.attrs(s, h, [pkcs11js.CKA_KEY_TYPE, pkcs11js.CKA_EC_PARAMS, pkcs11js.CKA_EC_POINT, pkcs11js.CKA_ID, pkcs11js.CKA_LABEL, pkcs11js.CKA_START_DATE]);
     const keyType = a.get(pkcs11js.CKA_KEY_TYPE);
     const params = a.get(pkcs11js.CKA_EC_PARAMS)?.toString('hex');
     const point = a.get(pkcs11js.CKA_EC_POINT);
@@ -697,20 +681,20 @@ export class Pkcs11Backend implements KeyBackend {
     };
   }
 
-  private keysOn(s: Handle, t: Token): { info: KeyInfo; ckaId: Buffer }[] {
+  private async keysOn(s: Handle, t: Token): Promise<{ info: KeyInfo; ckaId: Buffer }[]> {
     const out: { info: KeyInfo; ckaId: Buffer }[] = [];
-    for (const h of this.findObjects(s, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY }])) {
-      const k = this.keyOfPublicObject(s, t, h);
+    for (const h of await this.findObjects(s, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY }])) {
+      const k = await this.keyOfPublicObject(s, t, h);
       if (k) out.push(k);
     }
     return out;
   }
 
   async devices(): Promise<DeviceInfo[]> {
-    const lib = this.module();
+    const lib = await this.module();
     let module: Record<string, string> = {};
     try {
-      const mi = lib.C_GetInfo();
+      const mi = await lib.C_GetInfo();
       module = {
         module_manufacturer: trimPadded(mi.manufacturerID),
         module_description: trimPadded(mi.libraryDescription),
@@ -719,7 +703,7 @@ export class Pkcs11Backend implements KeyBackend {
     } catch {
       /* module facts are a courtesy */
     }
-    return this.tokens().map((t) => {
+    return (await this.tokens()).map((t) => {
       const flags = t.info.flags;
       const locked = (flags & CKF_USER_PIN_LOCKED) !== 0;
       const noPin = (flags & CKF_USER_PIN_INITIALIZED) === 0;
@@ -753,7 +737,7 @@ export class Pkcs11Backend implements KeyBackend {
 
   async list(): Promise<KeyInfo[]> {
     const out: KeyInfo[] = [];
-    for (const t of this.tokens()) {
+    for (const t of await this.tokens()) {
       const keys = await this.queue(t.deviceId).run(() => this.withSession(t, {}, async (s) => this.keysOn(s, t)));
       for (const k of keys) this.seen.set(k.info.keyId, { deviceId: t.deviceId, label: t.label, serial: t.serial, slotId: t.slotId });
       out.push(...keys.map((k) => k.info));
@@ -765,18 +749,18 @@ export class Pkcs11Backend implements KeyBackend {
   /** Finds the key's token and public object: CKA_ID = key id first, then any public key whose key id matches. */
   private async locate(keyId: string): Promise<Located> {
     if (typeof keyId !== 'string' || !/^[0-9a-f]{40}$/.test(keyId)) throw new CharterError('KEY_NOT_FOUND', `no key ${String(keyId)}: a key id is 40 lower-case hex digits`);
-    for (const t of this.tokens()) {
+    for (const t of await this.tokens()) {
       const hit = await this.queue(t.deviceId).run(() =>
         this.withSession(t, {}, async (s) => {
-          const byId = this.findObjects(s, [
+          const byId = await this.findObjects(s, [
             { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
             { type: pkcs11js.CKA_ID, value: Buffer.from(fromHex(keyId)) },
           ]);
           for (const h of byId) {
-            const k = this.keyOfPublicObject(s, t, h);
+            const k = await this.keyOfPublicObject(s, t, h);
             if (k && k.info.keyId === keyId) return k;
           }
-          return this.keysOn(s, t).find((k) => k.info.keyId === keyId) ?? null;
+          return (await this.keysOn(s, t)).find((k) => k.info.keyId === keyId) ?? null;
         }),
       );
       if (hit) {
@@ -785,7 +769,7 @@ export class Pkcs11Backend implements KeyBackend {
       }
     }
     const last = this.seen.get(keyId);
-    if (last && !this.tokens().some((t) => t.deviceId === last.deviceId)) {
+    if (last && !(await this.tokens()).some((t) => t.deviceId === last.deviceId)) {
       throw new CharterError(
         'TOKEN_NOT_PRESENT',
         `key ${keyId} is on token "${last.label}" (serial ${last.serial || 'none'}, slot ${last.slotId}), which is no longer present in ${this.modulePath}; nothing was done`,
@@ -799,8 +783,8 @@ export class Pkcs11Backend implements KeyBackend {
     return (await this.locate(keyId)).info;
   }
 
-  private privateKey(s: Handle, loc: Located): Handle {
-    const found = this.findObjects(s, [
+  private async privateKey(s: Handle, loc: Located): Promise<Handle> {
+    const found = await this.findObjects(s, [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
       { type: pkcs11js.CKA_ID, value: loc.ckaId },
     ]);
@@ -827,12 +811,12 @@ export class Pkcs11Backend implements KeyBackend {
     const { scheme, label } = opts;
     if (!isSignatureScheme(scheme)) throw new CharterError('INVALID_INPUT', `unknown scheme ${String(scheme)}: ed25519, p256 or secp256k1`);
     if (typeof label !== 'string' || label.length === 0 || Buffer.byteLength(label) > 128) throw new CharterError('INVALID_INPUT', 'a key label is 1–128 bytes');
-    const t = this.token(opts.deviceId);
+    const t = await this.token(opts.deviceId);
     const pin = this.pinOf(t, opts);
     return this.queue(t.deviceId).run(() =>
       this.withSession(t, { rw: true, pin }, async (s, mutating) => {
-        this.requireMechanisms(t, scheme, true);
-        const lib = this.module();
+        await this.requireMechanisms(t, scheme, true);
+        const lib = await this.module();
         const spec = SCHEMES[scheme];
         const tempId = randomBytes(16);
         const d = this.clock();
@@ -864,18 +848,18 @@ export class Pkcs11Backend implements KeyBackend {
           mutating();
           try {
             // Off the main thread: pkcs11js runs *Async calls on libuv's pool.
-            pair = await lib.C_GenerateKeyPairAsync(s, { mechanism: spec.generate }, publicTemplate, privateTemplate);
+            pair = await lib.C_GenerateKeyPair(s, { mechanism: spec.generate }, publicTemplate, privateTemplate);
             break;
           } catch (e) {
             lastErr = e;
             const c = pkcs11Code(e);
             // Another encoding of the curve may be what this token wants (Ed25519: OID or name).
             if (c === pkcs11js.CKR_DOMAIN_PARAMS_INVALID || c === CKR_CURVE_NOT_SUPPORTED || c === pkcs11js.CKR_ATTRIBUTE_VALUE_INVALID || c === pkcs11js.CKR_TEMPLATE_INCONSISTENT) continue;
-            throw this.mapError(e, t, 'C_GenerateKeyPair');
+            throw await this.mapError(e, t, 'C_GenerateKeyPair');
           }
         }
         if (!pair) {
-          const err = this.mapError(lastErr, t, 'C_GenerateKeyPair');
+          const err = await this.mapError(lastErr, t, 'C_GenerateKeyPair');
           if (err.code === 'MECHANISM_NOT_SUPPORTED' || err.code === 'PKCS11_ERROR') {
             throw new CharterError('MECHANISM_NOT_SUPPORTED', `${this.describe(t)} offers ${mechanismName(spec.generate)} but not the ${scheme} curve (${String((err.details as { ckr?: string } | undefined)?.ckr ?? err.message)})`, {
               mechanism: mechanismName(spec.generate),
@@ -886,7 +870,7 @@ export class Pkcs11Backend implements KeyBackend {
           throw err;
         }
         try {
-          const [pt] = lib.C_GetAttributeValue(s, pair.publicKey, [{ type: pkcs11js.CKA_EC_POINT }]);
+          const [pt] = await lib.C_GetAttributeValue(s, pair.publicKey, [{ type: pkcs11js.CKA_EC_POINT }]);
           const pk = enginePublicKey(scheme, unwrapEcPoint(pt!.value as Buffer, scheme));
           if (!isValidPublicKey(scheme, pk)) throw new Error(`the token produced a ${scheme} public key the engine does not accept`);
           const keyId = keyIdOf(scheme, pk);
@@ -894,13 +878,13 @@ export class Pkcs11Backend implements KeyBackend {
           try {
             // CKA_ID = the key id, so the key is found by it (here and in pkcs11-tool --id).
             const id = Buffer.from(fromHex(keyId));
-            lib.C_SetAttributeValue(s, pair.privateKey, [{ type: pkcs11js.CKA_ID, value: id }]);
-            lib.C_SetAttributeValue(s, pair.publicKey, [{ type: pkcs11js.CKA_ID, value: id }]);
+            await lib.C_SetAttributeValue(s, pair.privateKey, [{ type: pkcs11js.CKA_ID, value: id }]);
+            await lib.C_SetAttributeValue(s, pair.publicKey, [{ type: pkcs11js.CKA_ID, value: id }]);
             ckaId = id;
           } catch {
             // A token that keeps CKA_ID read-only: keep the random one on both objects (it is the locator).
             try {
-              lib.C_SetAttributeValue(s, pair.privateKey, [{ type: pkcs11js.CKA_ID, value: tempId }]);
+              await lib.C_SetAttributeValue(s, pair.privateKey, [{ type: pkcs11js.CKA_ID, value: tempId }]);
             } catch {
               /* unchanged */
             }
@@ -920,7 +904,7 @@ export class Pkcs11Backend implements KeyBackend {
           // Leave no half-made key behind.
           for (const h of [pair.privateKey, pair.publicKey]) {
             try {
-              lib.C_DestroyObject(s, h);
+              await lib.C_DestroyObject(s, h);
             } catch {
               /* best effort */
             }
@@ -946,13 +930,13 @@ export class Pkcs11Backend implements KeyBackend {
   private async signIn(s: Handle, loc: Located, digest: Uint8Array): Promise<Uint8Array> {
     const { scheme } = loc.info;
     const t = loc.token;
-    const lib = this.module();
-    const { sign: mech } = this.requireMechanisms(t, scheme, false);
-    const key = this.privateKey(s, loc);
+    const lib = await this.module();
+    const { sign: mech } = await this.requireMechanisms(t, scheme, false);
+    const key = await this.privateKey(s, loc);
     // What the token's mechanism consumes (core/crypto/ecdsa.ts for the engine's forms).
     const input = scheme === 'p256' && mech === pkcs11js.CKM_ECDSA ? sha256(digest) : digest;
-    lib.C_SignInit(s, { mechanism: mech }, key);
-    const raw = await lib.C_SignAsync(s, Buffer.from(input), Buffer.alloc(256));
+    await lib.C_SignInit(s, { mechanism: mech }, key);
+    const raw = await lib.C_Sign(s, Buffer.from(input), Buffer.alloc(256));
     let sig: Uint8Array;
     try {
       sig = scheme === 'ed25519' ? Uint8Array.from(raw) : normalizeEcdsaSignature(scheme, raw);
@@ -980,9 +964,9 @@ export class Pkcs11Backend implements KeyBackend {
     const pin = this.pinOf(t, unlock);
     return this.queue(t.deviceId).run(() =>
       this.withSession(t, { pin }, async (s) => {
-        const key = this.privateKey(s, loc);
+        const key = await this.privateKey(s, loc);
         const A = pkcs11js;
-        const a = this.attrs(s, key, [A.CKA_TOKEN, A.CKA_PRIVATE, A.CKA_LOCAL, A.CKA_NEVER_EXTRACTABLE, A.CKA_ALWAYS_SENSITIVE, A.CKA_EXTRACTABLE, A.CKA_SENSITIVE, A.CKA_SIGN, A.CKA_ID, A.CKA_LABEL, A.CKA_KEY_TYPE]);
+        const a = await this.attrs(s, key, [A.CKA_TOKEN, A.CKA_PRIVATE, A.CKA_LOCAL, A.CKA_NEVER_EXTRACTABLE, A.CKA_ALWAYS_SENSITIVE, A.CKA_EXTRACTABLE, A.CKA_SENSITIVE, A.CKA_SIGN, A.CKA_ID, A.CKA_LABEL, A.CKA_KEY_TYPE]);
         const flag = (type: number, name: string, out: Record<string, string | boolean>) => {
           const v = bool(a.get(type));
           if (v !== undefined) out[name] = v;
@@ -999,13 +983,12 @@ export class Pkcs11Backend implements KeyBackend {
         keyFacts.CKA_ID = (a.get(A.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
         keyFacts.CKA_LABEL = a.get(A.CKA_LABEL)?.toString('utf8') ?? '';
         keyFacts.CKA_KEY_TYPE = SCHEMES[loc.info.scheme].keyTypeName;
-        keyFacts.CKA_EC_PARAMS = (() => {
-          const p = this.attrs(s, this.findObjects(s, [
-            { type: A.CKA_CLASS, value: A.CKO_PUBLIC_KEY },
-            { type: A.CKA_ID, value: loc.ckaId },
-          ])[0] ?? key, [A.CKA_EC_PARAMS]).get(A.CKA_EC_PARAMS);
-          return p ? p.toString('hex') : '';
-        })();
+        const [pubObject] = await this.findObjects(s, [
+          { type: A.CKA_CLASS, value: A.CKO_PUBLIC_KEY },
+          { type: A.CKA_ID, value: loc.ckaId },
+        ]);
+        const ecParams = (await this.attrs(s, pubObject ?? key, [A.CKA_EC_PARAMS])).get(A.CKA_EC_PARAMS);
+        keyFacts.CKA_EC_PARAMS = ecParams ? ecParams.toString('hex') : '';
         keyFacts.never_left_token =
           keyFacts.CKA_LOCAL === true &&
           keyFacts.CKA_NEVER_EXTRACTABLE === true &&
@@ -1016,7 +999,7 @@ export class Pkcs11Backend implements KeyBackend {
         const popSig = await this.signIn(s, loc, pop);
         keyFacts.proof_of_possession_digest = toHex(pop);
         keyFacts.proof_of_possession_signature = toHex(popSig);
-        const info = this.module().C_GetTokenInfo(t.slot);
+        const info = await (await this.module()).C_GetTokenInfo(t.slot);
         return {
           format: 'charter-key-attestation/v1' as const,
           key_id: loc.info.keyId,
@@ -1045,15 +1028,15 @@ export class Pkcs11Backend implements KeyBackend {
     const pin = this.pinOf(t, unlock);
     await this.queue(t.deviceId).run(() =>
       this.withSession(t, { rw: true, pin }, async (s, mutating) => {
-        const lib = this.module();
-        const key = this.privateKey(s, loc);
-        const pubs = this.findObjects(s, [
+        const lib = await this.module();
+        const key = await this.privateKey(s, loc);
+        const pubs = await this.findObjects(s, [
           { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
           { type: pkcs11js.CKA_ID, value: loc.ckaId },
         ]);
         mutating();
-        lib.C_DestroyObject(s, key);
-        for (const h of pubs) lib.C_DestroyObject(s, h);
+        await lib.C_DestroyObject(s, key);
+        for (const h of pubs) await lib.C_DestroyObject(s, h);
       }),
     );
   }

@@ -15,8 +15,8 @@ const SCHEMES: SignatureScheme[] = ['p256', 'secp256k1', 'ed25519'];
 const keyIds = new Map<SignatureScheme, string>();
 for (const scheme of SCHEMES) keyIds.set(scheme, (await backend.generate({ label: `bench ${scheme}`, scheme, secret: PIN })).keyId);
 
-afterAll(() => {
-  backend.close();
+afterAll(async () => {
+  await backend.close();
   tok.cleanup();
 });
 

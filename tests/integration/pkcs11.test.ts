@@ -14,6 +14,7 @@
  * under a live, logged-in session; every call still goes to SoftHSM.
  */
 import fs from 'node:fs';
+import { inspect } from 'node:util';
 import pkcs11js from 'pkcs11js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -107,8 +108,8 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     doomed = await makeSoftHsmToken({ label: 'charter-doomed', soPin: SO_PIN, userPin: DOOMED_PIN, dir: tok.dir, setEnv: false });
     backend = new Pkcs11Backend({ modulePath: tok.modulePath, tokenLabel: 'charter-ops', clock: () => new Date('2026-11-22T05:00:00Z') });
   });
-  afterAll(() => {
-    backend?.close();
+  afterAll(async () => {
+    await backend?.close();
     for (const r of restore.splice(0)) r();
   });
 
@@ -124,7 +125,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     try {
       expect((await all.devices()).map((x) => x.label).sort()).toEqual(['charter-doomed', 'charter-ops']);
     } finally {
-      all.close();
+      await all.close();
     }
   });
 
@@ -222,6 +223,9 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     expect(e1.hint).toMatch(/PIN/);
     expect((await failure(backend.generate({ label: 'never', scheme: 'ed25519', secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
     expect((await failure(backend.attest(k.keyId, { secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
+    // Too short for the token (SoftHSM2 takes 4–255 characters).
+    const short = await failure(backend.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: 'ab' }));
+    expect(short.code).toBe('PIN_INCORRECT');
     expect(await backend.list()).toEqual(before);
     // No PIN at all: asked for, not tried.
     expect((await failure(backend.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, {}))).code).toBe('INVALID_INPUT');
@@ -238,7 +242,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_Login') return () => {
+            if (prop === 'C_Login') return async () => {
               throw new pkcs11js.Pkcs11Error(`CKR_PIN_LOCKED:${pkcs11js.CKR_PIN_LOCKED}`, pkcs11js.CKR_PIN_LOCKED, 'C_Login');
             };
             const v = Reflect.get(target, prop, receiver) as unknown;
@@ -253,7 +257,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       expect(e.message).toContain('charter-ops');
       expect(e.hint).toMatch(/security officer/);
     } finally {
-      shimmed.close();
+      await shimmed.close();
     }
   });
 
@@ -267,8 +271,8 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_GetTokenInfo') return (slot: Buffer) => {
-              const info = target.C_GetTokenInfo(slot);
+            if (prop === 'C_GetTokenInfo') return async (slot: Buffer) => {
+              const info = await target.C_GetTokenInfo(slot);
               return { ...info, flags: info.flags | pkcs11js.CKF_USER_PIN_LOCKED };
             };
             if (prop === 'C_Login') return (...args: Parameters<Pkcs11Module['C_Login']>) => {
@@ -288,7 +292,109 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       expect(e.code).toBe('PIN_LOCKED');
       expect(logins).toBe(0);
     } finally {
-      shimmed.close();
+      await shimmed.close();
+    }
+  });
+
+  it('reopens a session the module closed under it, once; then says SESSION_LOST', async () => {
+    const k = keys.get('p256')!;
+    let closes = 0;
+    let limit = 1;
+    // HOOK (not a mock): really closes the backend's live session with SoftHSM just before C_SignInit,
+    // so SoftHSM itself answers CKR_SESSION_HANDLE_INVALID.
+    const flaky = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_SignInit') return async (...args: Parameters<Pkcs11Module['C_SignInit']>) => {
+              if (closes < limit) {
+                closes++;
+                await target.C_CloseSession(args[0]);
+              }
+              return target.C_SignInit(...args);
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const digest = sha256(new Uint8Array([5]));
+      const sig = await flaky.sign(k.keyId, { scheme: 'p256', digest }, { secret: USER_PIN });
+      expect(closes).toBe(1);
+      expect(nobleVerifier.verify('p256', fromHex(k.publicKey), digest, sig)).toBe(true);
+      closes = 0;
+      limit = 2;
+      const e = await failure(flaky.sign(k.keyId, { scheme: 'p256', digest }, { secret: USER_PIN }));
+      expect(closes).toBe(2);
+      expect(e.code).toBe('SESSION_LOST');
+      expect(e.message).toContain('charter-ops');
+      expect(e.message).toContain('CKR_SESSION_HANDLE_INVALID');
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('generates on the device asked for, and says TOKEN_NOT_PRESENT for one that is not there', async () => {
+    const all = new Pkcs11Backend({ modulePath: tok.modulePath });
+    try {
+      const k = await all.generate({ label: 'on ops', scheme: 'secp256k1', secret: USER_PIN, deviceId: `pkcs11:${tok.serial}` });
+      expect(k.deviceId).toBe(`pkcs11:${tok.serial}`);
+      await all.destroy(k.keyId, { secret: USER_PIN });
+      const e = await failure(all.generate({ label: 'x', scheme: 'p256', secret: USER_PIN, deviceId: 'pkcs11:0000000000000000' }));
+      expect(e.code).toBe('TOKEN_NOT_PRESENT');
+      expect(e.message).toContain('pkcs11:0000000000000000');
+      // Bad input is refused before any token is touched.
+      expect((await failure(all.generate({ label: '', scheme: 'p256', secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+      expect((await failure(all.generate({ label: 'x', scheme: 'rsa' as SignatureScheme, secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+      expect((await failure(all.sign(keys.get('p256')!.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+      expect((await failure(all.sign(keys.get('p256')!.keyId, { scheme: 'p256', digest: new Uint8Array(31) }, { secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+    } finally {
+      await all.close();
+    }
+  });
+
+  it('maps each CKR code a real token may answer to its stable code (SHIM: C_SignInit answers the code)', async () => {
+    // SoftHSM2 cannot be made to answer CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT or CKR_MECHANISM_INVALID
+    // from C_SignInit, so this shim raises each (as pkcs11js raises module errors); everything else is SoftHSM.
+    const table: [string, string][] = [
+      ['CKR_DEVICE_REMOVED', 'DEVICE_REMOVED'],
+      ['CKR_TOKEN_NOT_PRESENT', 'TOKEN_NOT_PRESENT'],
+      ['CKR_MECHANISM_INVALID', 'MECHANISM_NOT_SUPPORTED'],
+      ['CKR_PIN_LOCKED', 'PIN_LOCKED'],
+      ['CKR_DEVICE_ERROR', 'PKCS11_ERROR'],
+      ['CKR_FUNCTION_FAILED', 'PKCS11_ERROR'],
+    ];
+    let answer = '';
+    const shimmed = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_SignInit') return async () => {
+              const code = (pkcs11js as unknown as Record<string, number>)[answer]!;
+              throw new pkcs11js.Pkcs11Error(`${answer}:${code}`, code, 'C_SignInit');
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const k = keys.get('ed25519')!;
+      for (const [ckr, code] of table) {
+        answer = ckr;
+        const e = await failure(shimmed.sign(k.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }));
+        expect([ckr, e.code]).toEqual([ckr, code]);
+        expect(e.message).toContain(ckr);
+        expect(e.message).toContain('charter-ops');
+        expect(e.details).toMatchObject({ ckr, call: 'C_SignInit', deviceId: `pkcs11:${tok.serial}` });
+      }
+    } finally {
+      await shimmed.close();
     }
   });
 
@@ -340,21 +446,47 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       const k2 = keys.get('ed25519')!;
       expect(nobleVerifier.verify('ed25519', fromHex(k2.publicKey), new Uint8Array(32), await backend.sign(k2.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }))).toBe(true);
     } finally {
-      gone.close();
+      await gone.close();
     }
   });
 
-  it('fails to load a module that is not there with PKCS11_MODULE_ERROR', async () => {
-    const bad = new Pkcs11Backend({ modulePath: '/nonexistent/libnothing.so' });
-    const e = await failure(bad.devices());
-    expect(e.code).toBe('PKCS11_MODULE_ERROR');
-    expect(e.message).toContain('/nonexistent/libnothing.so');
+  it('fails to load a module that is not there with PKCS11_MODULE_ERROR (worker and inline)', async () => {
+    for (const thread of ['worker', 'inline'] as const) {
+      const bad = new Pkcs11Backend({ modulePath: '/nonexistent/libnothing.so', thread });
+      const e = await failure(bad.devices());
+      expect(e.code).toBe('PKCS11_MODULE_ERROR');
+      expect(e.message).toContain('cannot load the PKCS#11 module /nonexistent/libnothing.so');
+      await bad.close();
+    }
+    // A library that is not a PKCS#11 module.
+    const notModule = new Pkcs11Backend({ modulePath: 'libz.so.1' });
+    expect((await failure(notModule.devices())).code).toBe('PKCS11_MODULE_ERROR');
+    await notModule.close();
   });
 
-  it('wrote no PIN to the console, stdout or stderr', () => {
-    expect(output.length).toBeGreaterThanOrEqual(0);
+  it('runs the same on the calling thread (thread: inline) as in the worker', async () => {
+    const inline = new Pkcs11Backend({ modulePath: tok.modulePath, tokenLabel: 'charter-ops', thread: 'inline' });
+    try {
+      expect(await inline.list()).toEqual(await backend.list());
+      for (const [scheme, k] of keys) {
+        const digest = sha256(new Uint8Array([42]));
+        expect(nobleVerifier.verify(scheme, fromHex(k.publicKey), digest, await inline.sign(k.keyId, { scheme, digest }, { secret: USER_PIN }))).toBe(true);
+      }
+      expect((await failure(inline.sign(keys.get('p256')!.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
+    } finally {
+      await inline.close();
+    }
+    // The worker's module is still initialised and usable after the inline client left.
+    const k = keys.get('secp256k1')!;
+    expect(await backend.sign(k.keyId, { scheme: 'secp256k1', digest: new Uint8Array(32).fill(1) }, { secret: USER_PIN })).toHaveLength(64);
+  });
+
+  it('wrote no PIN to the console, stdout or stderr, and keeps none', () => {
     const all = output.join('\n');
     for (const pin of PINS) expect(all).not.toContain(pin);
+    const state = inspect(backend, { depth: 8, showHidden: true });
+    expect(state).toContain('charter-ops'); // the inspection does reach the backend's state
+    for (const pin of PINS) expect(state).not.toContain(pin);
   });
 });
 
@@ -367,8 +499,8 @@ describe('PKCS#11 backend on a token without EdDSA', () => {
     limited = await makeSoftHsmToken({ label: 'no-eddsa', soPin: SO_PIN, userPin: USER_PIN, mechanisms: '-CKM_MD5,CKM_EC_EDWARDS_KEY_PAIR_GEN,CKM_EDDSA' });
     b = new Pkcs11Backend({ modulePath: limited.modulePath, tokenLabel: 'no-eddsa' });
   });
-  afterAll(() => {
-    b?.close();
+  afterAll(async () => {
+    await b?.close();
     limited?.cleanup();
     tok?.cleanup();
   });

@@ -10,7 +10,11 @@
  * process.env writes through to the C environment, so setting it from a test
  * is enough. makeSoftHsmToken does that by default (setEnv) and cleanup()
  * restores the previous value. Vitest runs each test file in its own
- * process, so one file's tokens are invisible to another's.
+ * process, so one file's tokens are invisible to another's. A child process
+ * (the `charter` CLI, a served host) needs SOFTHSM2_CONF=tok.conf in the
+ * environment it is given. A module already initialised in this process keeps
+ * the configuration it read: close every Pkcs11Backend on it (await close())
+ * before pointing SOFTHSM2_CONF elsewhere.
  *
  *   const tok = await makeSoftHsmToken({ label: 'ops', soPin: '87654321', userPin: '123456' });
  *   const backend = new Pkcs11Backend({ modulePath: tok.modulePath, tokenLabel: 'ops' });
