@@ -136,7 +136,7 @@ export function ledgerError(e: unknown, platform: NodeJS.Platform = process.plat
   if (isPermissionError(e)) {
     return new CharterError('LEDGER_NO_PERMISSION', platform === 'linux' ? `the Ledger is connected but this user may not open it; ${udevFix()}` : `the Ledger is connected but cannot be opened (${err.message}); close other apps using it (Ledger Live) and replug it`);
   }
-  if (err?.name === 'DisconnectedDevice' || err?.name === 'DisconnectedDeviceDuringOperation' || err?.id === 'NoDeviceFound' || /no device|not found|disconnected/i.test(String(err?.message ?? '')))
+  if (err?.name === 'DisconnectedDevice' || err?.name === 'DisconnectedDeviceDuringOperation' || err?.id === 'NoDevice' || err?.id === 'NoDeviceFound' || /no ?device|not found|disconnected/i.test(String(err?.message ?? '')))
     return new CharterError('LEDGER_NOT_FOUND', `no Ledger is connected (${err.message ?? err.name}): plug it in, unlock it and open the Ethereum app`);
   return new CharterError('LEDGER_ERROR', `Ledger: ${err?.message ?? String(e)}`);
 }
@@ -311,9 +311,15 @@ export class LedgerBackend implements KeyBackend {
     }
   }
 
-  /** Which device a call goes to: the one asked for, else the only/first Ledger connected. */
-  private async pick(deviceId?: string): Promise<{ deviceId: string; descriptor?: LedgerDeviceDescriptor }> {
+  /**
+   * Which device a call goes to: the one asked for; else `preferred` (the
+   * device a key was made on) if it is still connected at the same HID path;
+   * else the first Ledger connected.
+   */
+  private async pick(deviceId?: string, preferred?: string): Promise<{ deviceId: string; descriptor?: LedgerDeviceDescriptor }> {
     const list = await this.listed();
+    const pref = preferred ? list.find((x) => `ledger:${x.path}` === preferred) : undefined;
+    if (!deviceId && pref) return { deviceId: preferred!, descriptor: pref };
     if (deviceId) {
       const d = list.find((x) => `ledger:${x.path}` === deviceId);
       if (!d) throw new CharterError('LEDGER_NOT_FOUND', `the Ledger ${deviceId} is not connected`);
@@ -328,8 +334,8 @@ export class LedgerBackend implements KeyBackend {
    * time per device; the transport is closed afterwards; errors become
    * LEDGER_* codes.
    */
-  private async withEth<T>(deviceId: string | undefined, fn: (eth: EthApp, t: Transport, dev: { deviceId: string; model: string; app: { name: string; version: string } }) => Promise<T>): Promise<T> {
-    const dev = await this.pick(deviceId);
+  private async withEth<T>(deviceId: string | undefined, preferred: string | undefined, fn: (eth: EthApp, t: Transport, dev: { deviceId: string; model: string; app: { name: string; version: string } }) => Promise<T>): Promise<T> {
+    const dev = await this.pick(deviceId, preferred);
     return this.queue(dev.deviceId).run(async () => {
       let t: Transport;
       try {
@@ -470,7 +476,7 @@ export class LedgerBackend implements KeyBackend {
     if (opts.scheme !== 'secp256k1') throw new CharterError('NOT_AVAILABLE', `a Ledger running the Ethereum app holds secp256k1 keys only, not ${opts.scheme}`);
     if (typeof opts.label !== 'string') throw new CharterError('INVALID_INPUT', 'a key needs a label');
     const bip44 = normaliseLedgerPath(opts.path ?? DEFAULT_LEDGER_PATH);
-    return this.withEth(opts.deviceId, async (eth, _t, dev) => {
+    return this.withEth(opts.deviceId, undefined, async (eth, _t, dev) => {
       const r = await eth.getAddress(bip44, true, false);
       const pk = compressPublicKey(fromHex(r.publicKey.toLowerCase()));
       const address = addressOf(pk);
@@ -521,7 +527,7 @@ export class LedgerBackend implements KeyBackend {
       throw new CharterError('INVALID_INPUT', `the envelope has no EIP-712 form: ${(e as Error).message}`);
     }
     if (!(req.digest instanceof Uint8Array) || !bytesEqual(h.digest, req.digest)) throw new CharterError('INVALID_INPUT', 'the digest to sign is not the EIP-712 digest of the envelope; nothing was sent to the device');
-    return this.withEth(undefined, async (eth) => {
+    return this.withEth(undefined, k.device_id, async (eth) => {
       const pk = await LedgerBackend.checkKey(eth, k);
       const sig = await eth.signEIP712HashedMessage(k.path, toHex(h.domainSeparator), toHex(h.structHash));
       return engineSignature(pk, h.digest, sig);
@@ -535,7 +541,7 @@ export class LedgerBackend implements KeyBackend {
    */
   async attest(keyId: string, _unlock: Unlock = {}): Promise<AttestationRecord> {
     const k = this.stored(keyId);
-    return this.withEth(undefined, async (eth, _t, dev) => {
+    return this.withEth(undefined, k.device_id, async (eth, _t, dev) => {
       const pk = await LedgerBackend.checkKey(eth, k);
       const conf = await eth.getAppConfiguration();
       return {

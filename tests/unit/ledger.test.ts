@@ -28,7 +28,7 @@ import { emulatedLedger, LedgerEmulator } from '../support/ledger-emulator.js';
 const require = createRequire(import.meta.url);
 const Eth = require('@ledgerhq/hw-app-eth').default;
 const { RecordStore, openTransportReplayer, createTransportRecorder } = require('@ledgerhq/hw-transport-mocker');
-const { TransportStatusError } = require('@ledgerhq/errors');
+const { TransportStatusError, TransportError, DisconnectedDeviceDuringOperation } = require('@ledgerhq/errors');
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIXTURE = path.join(ROOT, 'tests/fixtures/ledger/get-address-and-eip712-sign.apdus');
@@ -184,6 +184,9 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     expect(ledgerError(new TransportStatusError(0x6985)).code).toBe('LEDGER_USER_REJECTED');
     expect(ledgerError(new TransportStatusError(0x5515)).code).toBe('LEDGER_LOCKED');
     expect(ledgerError(new TransportStatusError(0x6a80))).toMatchObject({ code: 'LEDGER_ERROR', message: expect.stringContaining('0x6a80') });
+    // Transport-level errors as @ledgerhq/hw-transport-node-hid raises them.
+    expect(ledgerError(new TransportError('NoDevice', 'NoDevice')).code).toBe('LEDGER_NOT_FOUND');
+    expect(ledgerError(new DisconnectedDeviceDuringOperation('write')).code).toBe('LEDGER_NOT_FOUND');
   });
 
   it('refuses a Ledger whose seed derives another key on the stored path', async () => {
@@ -194,6 +197,25 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     const e = await failure(other.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}));
     expect(e.code).toBe('KEY_NOT_FOUND');
     expect(e.message).toMatch(/another key/);
+  });
+
+  it('with two Ledgers connected, derives on the one asked for and signs on the one the key was made on', async () => {
+    const a = new LedgerEmulator({ mnemonic: 'legal winner thank year wave sausage worth useful legal winner thank yellow' });
+    const b = new LedgerEmulator();
+    const byId: Record<string, LedgerEmulator> = { 'ledger:a': a, 'ledger:b': b };
+    const be = new LedgerBackend({
+      store: dir,
+      openTransport: async (id) => byId[id!]!,
+      listDevices: async () => [{ ...NANO_X, path: 'a' }, { ...NANO_X, path: 'b' }],
+    });
+    const k = await be.generate({ scheme: 'secp256k1', label: 'on b', deviceId: 'ledger:b' });
+    expect(keccakAddress(fromHex(k.publicKey))).toBe(KNOWN_ADDRESS.toLowerCase());
+    expect(k.deviceId).toBe('ledger:b');
+    const u = approval(k.keyId);
+    const sig = await be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {});
+    expect(nobleVerifier.verify('secp256k1', fromHex(k.publicKey), digestForScheme('secp256k1', u), sig)).toBe(true);
+    expect(a.shown).toEqual([]);
+    expect(await failure(be.generate({ scheme: 'secp256k1', label: 'x', deviceId: 'ledger:c' }))).toMatchObject({ code: 'LEDGER_NOT_FOUND' });
   });
 
   it('attests model, app, path, public key and address read back from the device', async () => {
