@@ -70,6 +70,8 @@ export interface LedgerBackendOptions {
   clock?: () => Date;
   /** For the no-permission message (default: process.platform). */
   platform?: NodeJS.Platform;
+  /** Where the shipped udev rule is, as the no-permission message shows it (default: resources/udev/20-hw1.rules; the packaged app passes its resources path). */
+  udevRulePath?: string;
 }
 
 interface StoredKey {
@@ -99,10 +101,10 @@ function ledgerErrors(): { TransportStatusError: new (...a: any[]) => Error & { 
 }
 
 /** The fix for a Ledger Linux will not let us open, shown in LEDGER_NO_PERMISSION. */
-export function udevFix(): string {
+export function udevFix(rulePath: string = LEDGER_UDEV_RULE): string {
   return (
     `install Ledger's udev rule and replug the device: ` +
-    `sudo cp ${LEDGER_UDEV_RULE} /etc/udev/rules.d/20-hw1.rules && sudo udevadm control --reload-rules && sudo udevadm trigger` +
+    `sudo cp ${/[^\w./-]/.test(rulePath) ? `'${rulePath.replace(/'/g, `'\\''`)}'` : rulePath} /etc/udev/rules.d/20-hw1.rules && sudo udevadm control --reload-rules && sudo udevadm trigger` +
     ` (the rule grants the logged-in user access to USB devices of vendor 2c97; see docs/keys-and-devices.md, "Ledger")`
   );
 }
@@ -121,7 +123,7 @@ const LOCKED_STATUS = new Set([0x5515, 0x6b0c, 0x6982, 0x6804]);
 const WRONG_APP_STATUS = new Set([0x6e00, 0x6e01, 0x6d00, 0x6511]);
 
 /** A Ledger error (status word, transport error) as a CharterError with a stable code. CharterErrors pass through. */
-export function ledgerError(e: unknown, platform: NodeJS.Platform = process.platform): CharterError {
+export function ledgerError(e: unknown, platform: NodeJS.Platform = process.platform, udevRulePath: string = LEDGER_UDEV_RULE): CharterError {
   if (e instanceof CharterError) return e;
   const sw = statusWord(e);
   const hex = sw === undefined ? '' : ` (status 0x${sw.toString(16).padStart(4, '0')})`;
@@ -134,7 +136,7 @@ export function ledgerError(e: unknown, platform: NodeJS.Platform = process.plat
   }
   const err = e as { name?: string; id?: string; message?: string };
   if (isPermissionError(e)) {
-    return new CharterError('LEDGER_NO_PERMISSION', platform === 'linux' ? `the Ledger is connected but this user may not open it; ${udevFix()}` : `the Ledger is connected but cannot be opened (${err.message}); close other apps using it (Ledger Live) and replug it`);
+    return new CharterError('LEDGER_NO_PERMISSION', platform === 'linux' ? `the Ledger is connected but this user may not open it; ${udevFix(udevRulePath)}` : `the Ledger is connected but cannot be opened (${err.message}); close other apps using it (Ledger Live) and replug it`);
   }
   if (err?.name === 'DisconnectedDevice' || err?.name === 'DisconnectedDeviceDuringOperation' || err?.id === 'NoDevice' || err?.id === 'NoDeviceFound' || /no ?device|not found|disconnected/i.test(String(err?.message ?? '')))
     return new CharterError('LEDGER_NOT_FOUND', `no Ledger is connected (${err.message ?? err.name}): plug it in, unlock it and open the Ethereum app`);
@@ -235,6 +237,7 @@ export class LedgerBackend implements KeyBackend {
   private readonly listDevices: () => Promise<LedgerDeviceDescriptor[]>;
   private readonly clock: () => Date;
   private readonly platform: NodeJS.Platform;
+  private readonly udevRulePath: string;
   private readonly queues = new Map<string, DeviceQueue>();
 
   constructor(opts: LedgerBackendOptions) {
@@ -243,6 +246,7 @@ export class LedgerBackend implements KeyBackend {
     this.listDevices = opts.listDevices ?? defaultListDevices;
     this.clock = opts.clock ?? (() => new Date());
     this.platform = opts.platform ?? process.platform;
+    this.udevRulePath = opts.udevRulePath ?? LEDGER_UDEV_RULE;
   }
 
   // ── the store of public facts ─────────────────────────────────────────────
@@ -307,7 +311,7 @@ export class LedgerBackend implements KeyBackend {
     try {
       return await this.listDevices();
     } catch (e) {
-      throw ledgerError(e, this.platform);
+      throw ledgerError(e, this.platform, this.udevRulePath);
     }
   }
 
@@ -341,7 +345,7 @@ export class LedgerBackend implements KeyBackend {
       try {
         t = await this.openTransport(dev.deviceId);
       } catch (e) {
-        throw ledgerError(e, this.platform);
+        throw ledgerError(e, this.platform, this.udevRulePath);
       }
       try {
         const app = await this.appOf(t);
@@ -354,7 +358,7 @@ export class LedgerBackend implements KeyBackend {
         const eth = new Eth(t) as EthApp;
         return await fn(eth, t, { deviceId: dev.deviceId, model: modelOf(t, dev.descriptor), app });
       } catch (e) {
-        throw ledgerError(e, this.platform);
+        throw ledgerError(e, this.platform, this.udevRulePath);
       } finally {
         await t.close().catch(() => undefined);
       }
@@ -378,7 +382,7 @@ export class LedgerBackend implements KeyBackend {
     try {
       listed = await this.listed();
     } catch (e) {
-      return [{ deviceId: 'ledger', backend: 'ledger', label: 'Ledger', state: 'error', detail: ledgerError(e, this.platform).message, facts: {} }];
+      return [{ deviceId: 'ledger', backend: 'ledger', label: 'Ledger', state: 'error', detail: ledgerError(e, this.platform, this.udevRulePath).message, facts: {} }];
     }
     for (const d of listed) {
       const deviceId = `ledger:${d.path}`;
@@ -404,7 +408,7 @@ export class LedgerBackend implements KeyBackend {
           }
         });
       } catch (e) {
-        const ce = ledgerError(e, this.platform);
+        const ce = ledgerError(e, this.platform, this.udevRulePath);
         detail = ce.message;
         state = ce.code === 'LEDGER_LOCKED' ? 'locked' : ce.code === 'LEDGER_WRONG_APP' ? 'wrong-app' : ce.code === 'LEDGER_NO_PERMISSION' ? 'no-permission' : ce.code === 'LEDGER_NOT_FOUND' ? 'absent' : 'error';
       }

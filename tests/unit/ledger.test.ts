@@ -325,6 +325,20 @@ describe('Ledger on Linux without the udev rule', () => {
     expect(d!.detail).toContain('udevadm');
   });
 
+  it('shows the rule where the packaged app keeps it, when told', async () => {
+    const be = new LedgerBackend({
+      store: dir,
+      platform: 'linux',
+      udevRulePath: '/opt/Charter Console/resources/udev/20-hw1.rules',
+      listDevices: async () => [NANO_X],
+      openTransport: async () => {
+        throw new Error('cannot open device with path /dev/hidraw-test');
+      },
+    });
+    const e = await failure(be.generate({ scheme: 'secp256k1', label: 'x' }));
+    expect(e).toMatchObject({ code: 'LEDGER_NO_PERMISSION', message: expect.stringContaining("sudo cp '/opt/Charter Console/resources/udev/20-hw1.rules' /etc/udev/rules.d/20-hw1.rules") });
+  });
+
   it('ships a udev rule for Ledger\'s vendor id', () => {
     const rules = fs
       .readFileSync(path.join(ROOT, 'resources/udev/20-hw1.rules'), 'utf8')
