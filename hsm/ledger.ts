@@ -18,6 +18,8 @@
  *   LEDGER_WRONG_APP      another app (or the dashboard) is open: GET_APP_AND_VERSION names it,
  *                         or the app answers CLA/INS not supported (0x6e00 / 0x6e01 / 0x6d00 / 0x6511)
  *   LEDGER_USER_REJECTED  the user refused on the device (0x6985)
+ *   LEDGER_BLIND_SIGNING_DISABLED  the app's "Blind signing" setting is off (GET APP
+ *                         CONFIGURATION bit 0), which signing by hashes needs
  *   LEDGER_ERROR          any other status word, which the message names
  * One request at a time per device (DeviceQueue).
  */
@@ -92,7 +94,7 @@ interface StoreFile {
 
 interface EthApp {
   getAddress(path: string, boolDisplay?: boolean, boolChaincode?: boolean): Promise<{ publicKey: string; address: string; chainCode?: string }>;
-  getAppConfiguration(): Promise<{ version: string }>;
+  getAppConfiguration(): Promise<{ version: string; arbitraryDataEnabled: number }>;
   signEIP712HashedMessage(path: string, domainSeparatorHex: string, hashStructMessageHex: string): Promise<{ v: number; r: string; s: string }>;
 }
 
@@ -402,6 +404,10 @@ export class LedgerBackend implements KeyBackend {
             if (app.name !== ETHEREUM_APP) {
               state = 'wrong-app';
               detail = app.name === 'BOLOS' ? 'open the Ethereum app on the device' : `the ${app.name} app is open: open the Ethereum app`;
+            } else {
+              const conf = await t.send(0xe0, 0x06, 0x00, 0x00);
+              facts.blind_signing = conf[0]! & 0x01 ? 'enabled' : 'disabled';
+              if (!(conf[0]! & 0x01)) detail = 'enable "Blind signing" in the Ethereum app\'s Settings to sign approvals';
             }
           } finally {
             await t.close().catch(() => undefined);
@@ -533,6 +539,9 @@ export class LedgerBackend implements KeyBackend {
     if (!(req.digest instanceof Uint8Array) || !bytesEqual(h.digest, req.digest)) throw new CharterError('INVALID_INPUT', 'the digest to sign is not the EIP-712 digest of the envelope; nothing was sent to the device');
     return this.withEth(undefined, k.device_id, async (eth) => {
       const pk = await LedgerBackend.checkKey(eth, k);
+      // The app signs by hashes only with its "Blind signing" setting on (else it answers 0x6a80).
+      if (!(await eth.getAppConfiguration()).arbitraryDataEnabled)
+        throw new CharterError('LEDGER_BLIND_SIGNING_DISABLED', 'the Ethereum app does not allow blind signing: enable "Blind signing" in its Settings on the device, then sign again');
       const sig = await eth.signEIP712HashedMessage(k.path, toHex(h.domainSeparator), toHex(h.structHash));
       return engineSignature(pk, h.digest, sig);
     });
@@ -554,7 +563,7 @@ export class LedgerBackend implements KeyBackend {
         scheme: 'secp256k1',
         public_key: toHex(pk),
         backend: 'ledger',
-        device: { kind: 'ledger', model: dev.model, app: dev.app.name, app_version: conf.version || dev.app.version },
+        device: { kind: 'ledger', model: dev.model, app: dev.app.name, app_version: conf.version || dev.app.version, blind_signing: conf.arbitraryDataEnabled ? 'enabled' : 'disabled' },
         key: {
           label: k.label,
           path: k.path,

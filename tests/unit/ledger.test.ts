@@ -156,6 +156,19 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({ code: 'LEDGER_USER_REJECTED' });
   });
 
+  it('asks for blind signing when the app\'s setting is off, before sending anything to sign', async () => {
+    const emu = new LedgerEmulator({ blindSigning: false });
+    const be = backendOn(emu);
+    const k = await be.generate({ scheme: 'secp256k1', label: 'ledger' });
+    expect((await be.devices())[0]).toMatchObject({ state: 'ready', facts: { blind_signing: 'disabled' }, detail: expect.stringContaining('Blind signing') });
+    const u = approval(k.keyId);
+    const e = await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}));
+    expect(e.code).toBe('LEDGER_BLIND_SIGNING_DISABLED');
+    expect(emu.log.some((x) => x.apdu.startsWith('e00c'))).toBe(false);
+    emu.blindSigning = true;
+    expect(await be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {})).toHaveLength(64);
+  });
+
   it('reports a locked device as LEDGER_LOCKED (0x5515, and the older 0x6b0c), in calls and in devices()', async () => {
     for (const lockedStatus of [0x5515, 0x6b0c]) {
       const emu = new LedgerEmulator({ locked: true, lockedStatus });
@@ -228,7 +241,7 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
       scheme: 'secp256k1',
       public_key: k.publicKey,
       backend: 'ledger',
-      device: { kind: 'ledger', model: 'Ledger Nano X', app: 'Ethereum', app_version: '1.13.0' },
+      device: { kind: 'ledger', model: 'Ledger Nano X', app: 'Ethereum', app_version: '1.13.0', blind_signing: 'enabled' },
       key: {
         label: 'ledger',
         path: "44'/60'/0'/0/0",
