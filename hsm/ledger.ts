@@ -18,6 +18,8 @@
  *   LEDGER_WRONG_APP      another app (or the dashboard) is open: GET_APP_AND_VERSION names it,
  *                         or the app answers CLA/INS not supported (0x6e00 / 0x6e01 / 0x6d00 / 0x6511)
  *   LEDGER_USER_REJECTED  the user refused on the device (0x6985)
+ *   LEDGER_BLIND_SIGNING_DISABLED  the app's "Blind signing" setting is off (GET APP
+ *                         CONFIGURATION bit 0), which signing by hashes needs
  *   LEDGER_ERROR          any other status word, which the message names
  * One request at a time per device (DeviceQueue).
  */
@@ -70,6 +72,8 @@ export interface LedgerBackendOptions {
   clock?: () => Date;
   /** For the no-permission message (default: process.platform). */
   platform?: NodeJS.Platform;
+  /** Where the shipped udev rule is, as the no-permission message shows it (default: resources/udev/20-hw1.rules; the packaged app passes its resources path). */
+  udevRulePath?: string;
 }
 
 interface StoredKey {
@@ -90,7 +94,7 @@ interface StoreFile {
 
 interface EthApp {
   getAddress(path: string, boolDisplay?: boolean, boolChaincode?: boolean): Promise<{ publicKey: string; address: string; chainCode?: string }>;
-  getAppConfiguration(): Promise<{ version: string }>;
+  getAppConfiguration(): Promise<{ version: string; arbitraryDataEnabled: number }>;
   signEIP712HashedMessage(path: string, domainSeparatorHex: string, hashStructMessageHex: string): Promise<{ v: number; r: string; s: string }>;
 }
 
@@ -99,10 +103,10 @@ function ledgerErrors(): { TransportStatusError: new (...a: any[]) => Error & { 
 }
 
 /** The fix for a Ledger Linux will not let us open, shown in LEDGER_NO_PERMISSION. */
-export function udevFix(): string {
+export function udevFix(rulePath: string = LEDGER_UDEV_RULE): string {
   return (
     `install Ledger's udev rule and replug the device: ` +
-    `sudo cp ${LEDGER_UDEV_RULE} /etc/udev/rules.d/20-hw1.rules && sudo udevadm control --reload-rules && sudo udevadm trigger` +
+    `sudo cp ${/[^\w./-]/.test(rulePath) ? `'${rulePath.replace(/'/g, `'\\''`)}'` : rulePath} /etc/udev/rules.d/20-hw1.rules && sudo udevadm control --reload-rules && sudo udevadm trigger` +
     ` (the rule grants the logged-in user access to USB devices of vendor 2c97; see docs/keys-and-devices.md, "Ledger")`
   );
 }
@@ -121,7 +125,7 @@ const LOCKED_STATUS = new Set([0x5515, 0x6b0c, 0x6982, 0x6804]);
 const WRONG_APP_STATUS = new Set([0x6e00, 0x6e01, 0x6d00, 0x6511]);
 
 /** A Ledger error (status word, transport error) as a CharterError with a stable code. CharterErrors pass through. */
-export function ledgerError(e: unknown, platform: NodeJS.Platform = process.platform): CharterError {
+export function ledgerError(e: unknown, platform: NodeJS.Platform = process.platform, udevRulePath: string = LEDGER_UDEV_RULE): CharterError {
   if (e instanceof CharterError) return e;
   const sw = statusWord(e);
   const hex = sw === undefined ? '' : ` (status 0x${sw.toString(16).padStart(4, '0')})`;
@@ -134,9 +138,9 @@ export function ledgerError(e: unknown, platform: NodeJS.Platform = process.plat
   }
   const err = e as { name?: string; id?: string; message?: string };
   if (isPermissionError(e)) {
-    return new CharterError('LEDGER_NO_PERMISSION', platform === 'linux' ? `the Ledger is connected but this user may not open it; ${udevFix()}` : `the Ledger is connected but cannot be opened (${err.message}); close other apps using it (Ledger Live) and replug it`);
+    return new CharterError('LEDGER_NO_PERMISSION', platform === 'linux' ? `the Ledger is connected but this user may not open it; ${udevFix(udevRulePath)}` : `the Ledger is connected but cannot be opened (${err.message}); close other apps using it (Ledger Live) and replug it`);
   }
-  if (err?.name === 'DisconnectedDevice' || err?.name === 'DisconnectedDeviceDuringOperation' || err?.id === 'NoDeviceFound' || /no device|not found|disconnected/i.test(String(err?.message ?? '')))
+  if (err?.name === 'DisconnectedDevice' || err?.name === 'DisconnectedDeviceDuringOperation' || err?.id === 'NoDevice' || err?.id === 'NoDeviceFound' || /no ?device|not found|disconnected/i.test(String(err?.message ?? '')))
     return new CharterError('LEDGER_NOT_FOUND', `no Ledger is connected (${err.message ?? err.name}): plug it in, unlock it and open the Ethereum app`);
   return new CharterError('LEDGER_ERROR', `Ledger: ${err?.message ?? String(e)}`);
 }
@@ -235,6 +239,7 @@ export class LedgerBackend implements KeyBackend {
   private readonly listDevices: () => Promise<LedgerDeviceDescriptor[]>;
   private readonly clock: () => Date;
   private readonly platform: NodeJS.Platform;
+  private readonly udevRulePath: string;
   private readonly queues = new Map<string, DeviceQueue>();
 
   constructor(opts: LedgerBackendOptions) {
@@ -243,6 +248,7 @@ export class LedgerBackend implements KeyBackend {
     this.listDevices = opts.listDevices ?? defaultListDevices;
     this.clock = opts.clock ?? (() => new Date());
     this.platform = opts.platform ?? process.platform;
+    this.udevRulePath = opts.udevRulePath ?? LEDGER_UDEV_RULE;
   }
 
   // ── the store of public facts ─────────────────────────────────────────────
@@ -307,13 +313,19 @@ export class LedgerBackend implements KeyBackend {
     try {
       return await this.listDevices();
     } catch (e) {
-      throw ledgerError(e, this.platform);
+      throw ledgerError(e, this.platform, this.udevRulePath);
     }
   }
 
-  /** Which device a call goes to: the one asked for, else the only/first Ledger connected. */
-  private async pick(deviceId?: string): Promise<{ deviceId: string; descriptor?: LedgerDeviceDescriptor }> {
+  /**
+   * Which device a call goes to: the one asked for; else `preferred` (the
+   * device a key was made on) if it is still connected at the same HID path;
+   * else the first Ledger connected.
+   */
+  private async pick(deviceId?: string, preferred?: string): Promise<{ deviceId: string; descriptor?: LedgerDeviceDescriptor }> {
     const list = await this.listed();
+    const pref = preferred ? list.find((x) => `ledger:${x.path}` === preferred) : undefined;
+    if (!deviceId && pref) return { deviceId: preferred!, descriptor: pref };
     if (deviceId) {
       const d = list.find((x) => `ledger:${x.path}` === deviceId);
       if (!d) throw new CharterError('LEDGER_NOT_FOUND', `the Ledger ${deviceId} is not connected`);
@@ -328,14 +340,14 @@ export class LedgerBackend implements KeyBackend {
    * time per device; the transport is closed afterwards; errors become
    * LEDGER_* codes.
    */
-  private async withEth<T>(deviceId: string | undefined, fn: (eth: EthApp, t: Transport, dev: { deviceId: string; model: string; app: { name: string; version: string } }) => Promise<T>): Promise<T> {
-    const dev = await this.pick(deviceId);
+  private async withEth<T>(deviceId: string | undefined, preferred: string | undefined, fn: (eth: EthApp, t: Transport, dev: { deviceId: string; model: string; app: { name: string; version: string } }) => Promise<T>): Promise<T> {
+    const dev = await this.pick(deviceId, preferred);
     return this.queue(dev.deviceId).run(async () => {
       let t: Transport;
       try {
         t = await this.openTransport(dev.deviceId);
       } catch (e) {
-        throw ledgerError(e, this.platform);
+        throw ledgerError(e, this.platform, this.udevRulePath);
       }
       try {
         const app = await this.appOf(t);
@@ -348,7 +360,7 @@ export class LedgerBackend implements KeyBackend {
         const eth = new Eth(t) as EthApp;
         return await fn(eth, t, { deviceId: dev.deviceId, model: modelOf(t, dev.descriptor), app });
       } catch (e) {
-        throw ledgerError(e, this.platform);
+        throw ledgerError(e, this.platform, this.udevRulePath);
       } finally {
         await t.close().catch(() => undefined);
       }
@@ -372,7 +384,7 @@ export class LedgerBackend implements KeyBackend {
     try {
       listed = await this.listed();
     } catch (e) {
-      return [{ deviceId: 'ledger', backend: 'ledger', label: 'Ledger', state: 'error', detail: ledgerError(e, this.platform).message, facts: {} }];
+      return [{ deviceId: 'ledger', backend: 'ledger', label: 'Ledger', state: 'error', detail: ledgerError(e, this.platform, this.udevRulePath).message, facts: {} }];
     }
     for (const d of listed) {
       const deviceId = `ledger:${d.path}`;
@@ -392,13 +404,17 @@ export class LedgerBackend implements KeyBackend {
             if (app.name !== ETHEREUM_APP) {
               state = 'wrong-app';
               detail = app.name === 'BOLOS' ? 'open the Ethereum app on the device' : `the ${app.name} app is open: open the Ethereum app`;
+            } else {
+              const conf = await t.send(0xe0, 0x06, 0x00, 0x00);
+              facts.blind_signing = conf[0]! & 0x01 ? 'enabled' : 'disabled';
+              if (!(conf[0]! & 0x01)) detail = 'enable "Blind signing" in the Ethereum app\'s Settings to sign approvals';
             }
           } finally {
             await t.close().catch(() => undefined);
           }
         });
       } catch (e) {
-        const ce = ledgerError(e, this.platform);
+        const ce = ledgerError(e, this.platform, this.udevRulePath);
         detail = ce.message;
         state = ce.code === 'LEDGER_LOCKED' ? 'locked' : ce.code === 'LEDGER_WRONG_APP' ? 'wrong-app' : ce.code === 'LEDGER_NO_PERMISSION' ? 'no-permission' : ce.code === 'LEDGER_NOT_FOUND' ? 'absent' : 'error';
       }
@@ -470,7 +486,7 @@ export class LedgerBackend implements KeyBackend {
     if (opts.scheme !== 'secp256k1') throw new CharterError('NOT_AVAILABLE', `a Ledger running the Ethereum app holds secp256k1 keys only, not ${opts.scheme}`);
     if (typeof opts.label !== 'string') throw new CharterError('INVALID_INPUT', 'a key needs a label');
     const bip44 = normaliseLedgerPath(opts.path ?? DEFAULT_LEDGER_PATH);
-    return this.withEth(opts.deviceId, async (eth, _t, dev) => {
+    return this.withEth(opts.deviceId, undefined, async (eth, _t, dev) => {
       const r = await eth.getAddress(bip44, true, false);
       const pk = compressPublicKey(fromHex(r.publicKey.toLowerCase()));
       const address = addressOf(pk);
@@ -521,8 +537,11 @@ export class LedgerBackend implements KeyBackend {
       throw new CharterError('INVALID_INPUT', `the envelope has no EIP-712 form: ${(e as Error).message}`);
     }
     if (!(req.digest instanceof Uint8Array) || !bytesEqual(h.digest, req.digest)) throw new CharterError('INVALID_INPUT', 'the digest to sign is not the EIP-712 digest of the envelope; nothing was sent to the device');
-    return this.withEth(undefined, async (eth) => {
+    return this.withEth(undefined, k.device_id, async (eth) => {
       const pk = await LedgerBackend.checkKey(eth, k);
+      // The app signs by hashes only with its "Blind signing" setting on (else it answers 0x6a80).
+      if (!(await eth.getAppConfiguration()).arbitraryDataEnabled)
+        throw new CharterError('LEDGER_BLIND_SIGNING_DISABLED', 'the Ethereum app does not allow blind signing: enable "Blind signing" in its Settings on the device, then sign again');
       const sig = await eth.signEIP712HashedMessage(k.path, toHex(h.domainSeparator), toHex(h.structHash));
       return engineSignature(pk, h.digest, sig);
     });
@@ -535,7 +554,7 @@ export class LedgerBackend implements KeyBackend {
    */
   async attest(keyId: string, _unlock: Unlock = {}): Promise<AttestationRecord> {
     const k = this.stored(keyId);
-    return this.withEth(undefined, async (eth, _t, dev) => {
+    return this.withEth(undefined, k.device_id, async (eth, _t, dev) => {
       const pk = await LedgerBackend.checkKey(eth, k);
       const conf = await eth.getAppConfiguration();
       return {
@@ -544,7 +563,7 @@ export class LedgerBackend implements KeyBackend {
         scheme: 'secp256k1',
         public_key: toHex(pk),
         backend: 'ledger',
-        device: { kind: 'ledger', model: dev.model, app: dev.app.name, app_version: conf.version || dev.app.version },
+        device: { kind: 'ledger', model: dev.model, app: dev.app.name, app_version: conf.version || dev.app.version, blind_signing: conf.arbitraryDataEnabled ? 'enabled' : 'disabled' },
         key: {
           label: k.label,
           path: k.path,

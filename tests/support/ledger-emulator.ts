@@ -10,7 +10,7 @@
  * doc/ethapp.adoc), not from its source:
  *   B0 01 00 00            GET_APP_AND_VERSION (answered by every app and the dashboard):
  *                          01 | len | name | len | version | len | flags
- *   E0 06 00 00            GET APP CONFIGURATION: flags | major | minor | patch
+ *   E0 06 00 00            GET APP CONFIGURATION: flags (bit 0: blind signing allowed) | major | minor | patch
  *   E0 02 P1 P2 data       GET ETH PUBLIC ADDRESS. P1 00 silent / 01 show and confirm;
  *                          P2 00 / 01 also return the chain code. data: n | n×4-byte path
  *                          [| 8-byte chain id]. Answer: 65 | 04‖x‖y | 40 | address (ASCII hex,
@@ -28,6 +28,7 @@
  * the standard test mnemonic checks the emulator independently.
  *
  * Switches: `locked`, `app` (another app name, or "BOLOS" for the dashboard),
+ * `blindSigning` (the app setting hashed EIP-712 signing needs),
  * `user` ('approve' | 'reject' what would be shown on screen), `highS` (answer
  * with the other, high-S form of each signature, as a device may).
  * `shown` records what the screen would display; `log` every exchange.
@@ -57,6 +58,8 @@ export interface LedgerEmulatorOptions {
   lockedStatus?: number;
   user?: 'approve' | 'reject';
   highS?: boolean;
+  /** The app's "Blind signing" setting (default on); off, SIGN EIP 712 hashed answers 6a80. */
+  blindSigning?: boolean;
   productName?: string;
 }
 
@@ -95,6 +98,7 @@ export class LedgerEmulator extends TransportBase {
   lockedStatus: number;
   user: 'approve' | 'reject';
   highS: boolean;
+  blindSigning: boolean;
   readonly shown: Shown[] = [];
   readonly log: Array<{ apdu: string; response: string }> = [];
   private readonly seed: Uint8Array;
@@ -108,6 +112,7 @@ export class LedgerEmulator extends TransportBase {
     this.lockedStatus = o.lockedStatus ?? SW.LOCKED;
     this.user = o.user ?? 'approve';
     this.highS = o.highS ?? false;
+    this.blindSigning = o.blindSigning ?? true;
     (this as unknown as { deviceModel: unknown }).deviceModel = { id: 'nanoX', productName: o.productName ?? 'Ledger Nano X' };
   }
 
@@ -152,7 +157,7 @@ export class LedgerEmulator extends TransportBase {
     switch (ins) {
       case 0x06: {
         const [maj, min, pat] = this.appVersion.split('.').map(Number);
-        return Uint8Array.from([0x01, maj ?? 0, min ?? 0, pat ?? 0]);
+        return Uint8Array.from([this.blindSigning ? 0x01 : 0x00, maj ?? 0, min ?? 0, pat ?? 0]);
       }
       case 0x02:
         return this.getAddress(p1, p2, data);
@@ -180,6 +185,7 @@ export class LedgerEmulator extends TransportBase {
 
   private signEip712Hashed(p1: number, p2: number, data: Uint8Array): Uint8Array {
     if (p1 !== 0 || p2 !== 0) throw new Apdu(SW.P1P2);
+    if (!this.blindSigning) throw new Apdu(SW.DATA); // the device shows "enable blind signing"
     const { indexes, text, rest } = parsePath(data);
     if (rest.length !== 64) throw new Apdu(SW.DATA);
     const domain = rest.subarray(0, 32);

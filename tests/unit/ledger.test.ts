@@ -28,7 +28,7 @@ import { emulatedLedger, LedgerEmulator } from '../support/ledger-emulator.js';
 const require = createRequire(import.meta.url);
 const Eth = require('@ledgerhq/hw-app-eth').default;
 const { RecordStore, openTransportReplayer, createTransportRecorder } = require('@ledgerhq/hw-transport-mocker');
-const { TransportStatusError } = require('@ledgerhq/errors');
+const { TransportStatusError, TransportError, DisconnectedDeviceDuringOperation } = require('@ledgerhq/errors');
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIXTURE = path.join(ROOT, 'tests/fixtures/ledger/get-address-and-eip712-sign.apdus');
@@ -156,6 +156,19 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({ code: 'LEDGER_USER_REJECTED' });
   });
 
+  it('asks for blind signing when the app\'s setting is off, before sending anything to sign', async () => {
+    const emu = new LedgerEmulator({ blindSigning: false });
+    const be = backendOn(emu);
+    const k = await be.generate({ scheme: 'secp256k1', label: 'ledger' });
+    expect((await be.devices())[0]).toMatchObject({ state: 'ready', facts: { blind_signing: 'disabled' }, detail: expect.stringContaining('Blind signing') });
+    const u = approval(k.keyId);
+    const e = await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}));
+    expect(e.code).toBe('LEDGER_BLIND_SIGNING_DISABLED');
+    expect(emu.log.some((x) => x.apdu.startsWith('e00c'))).toBe(false);
+    emu.blindSigning = true;
+    expect(await be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {})).toHaveLength(64);
+  });
+
   it('reports a locked device as LEDGER_LOCKED (0x5515, and the older 0x6b0c), in calls and in devices()', async () => {
     for (const lockedStatus of [0x5515, 0x6b0c]) {
       const emu = new LedgerEmulator({ locked: true, lockedStatus });
@@ -184,6 +197,9 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     expect(ledgerError(new TransportStatusError(0x6985)).code).toBe('LEDGER_USER_REJECTED');
     expect(ledgerError(new TransportStatusError(0x5515)).code).toBe('LEDGER_LOCKED');
     expect(ledgerError(new TransportStatusError(0x6a80))).toMatchObject({ code: 'LEDGER_ERROR', message: expect.stringContaining('0x6a80') });
+    // Transport-level errors as @ledgerhq/hw-transport-node-hid raises them.
+    expect(ledgerError(new TransportError('NoDevice', 'NoDevice')).code).toBe('LEDGER_NOT_FOUND');
+    expect(ledgerError(new DisconnectedDeviceDuringOperation('write')).code).toBe('LEDGER_NOT_FOUND');
   });
 
   it('refuses a Ledger whose seed derives another key on the stored path', async () => {
@@ -196,6 +212,25 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     expect(e.message).toMatch(/another key/);
   });
 
+  it('with two Ledgers connected, derives on the one asked for and signs on the one the key was made on', async () => {
+    const a = new LedgerEmulator({ mnemonic: 'legal winner thank year wave sausage worth useful legal winner thank yellow' });
+    const b = new LedgerEmulator();
+    const byId: Record<string, LedgerEmulator> = { 'ledger:a': a, 'ledger:b': b };
+    const be = new LedgerBackend({
+      store: dir,
+      openTransport: async (id) => byId[id!]!,
+      listDevices: async () => [{ ...NANO_X, path: 'a' }, { ...NANO_X, path: 'b' }],
+    });
+    const k = await be.generate({ scheme: 'secp256k1', label: 'on b', deviceId: 'ledger:b' });
+    expect(keccakAddress(fromHex(k.publicKey))).toBe(KNOWN_ADDRESS.toLowerCase());
+    expect(k.deviceId).toBe('ledger:b');
+    const u = approval(k.keyId);
+    const sig = await be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {});
+    expect(nobleVerifier.verify('secp256k1', fromHex(k.publicKey), digestForScheme('secp256k1', u), sig)).toBe(true);
+    expect(a.shown).toEqual([]);
+    expect(await failure(be.generate({ scheme: 'secp256k1', label: 'x', deviceId: 'ledger:c' }))).toMatchObject({ code: 'LEDGER_NOT_FOUND' });
+  });
+
   it('attests model, app, path, public key and address read back from the device', async () => {
     const be = backendOn(new LedgerEmulator({ appVersion: '1.13.0' }));
     const k = await be.generate({ scheme: 'secp256k1', label: 'ledger' });
@@ -206,7 +241,7 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
       scheme: 'secp256k1',
       public_key: k.publicKey,
       backend: 'ledger',
-      device: { kind: 'ledger', model: 'Ledger Nano X', app: 'Ethereum', app_version: '1.13.0' },
+      device: { kind: 'ledger', model: 'Ledger Nano X', app: 'Ethereum', app_version: '1.13.0', blind_signing: 'enabled' },
       key: {
         label: 'ledger',
         path: "44'/60'/0'/0/0",
@@ -301,6 +336,20 @@ describe('Ledger on Linux without the udev rule', () => {
     const [d] = await denied().devices();
     expect(d).toMatchObject({ state: 'no-permission', facts: { vendor_id: '0x2c97' } });
     expect(d!.detail).toContain('udevadm');
+  });
+
+  it('shows the rule where the packaged app keeps it, when told', async () => {
+    const be = new LedgerBackend({
+      store: dir,
+      platform: 'linux',
+      udevRulePath: '/opt/Charter Console/resources/udev/20-hw1.rules',
+      listDevices: async () => [NANO_X],
+      openTransport: async () => {
+        throw new Error('cannot open device with path /dev/hidraw-test');
+      },
+    });
+    const e = await failure(be.generate({ scheme: 'secp256k1', label: 'x' }));
+    expect(e).toMatchObject({ code: 'LEDGER_NO_PERMISSION', message: expect.stringContaining("sudo cp '/opt/Charter Console/resources/udev/20-hw1.rules' /etc/udev/rules.d/20-hw1.rules") });
   });
 
   it('ships a udev rule for Ledger\'s vendor id', () => {
