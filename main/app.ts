@@ -123,7 +123,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const keystore = new SoftwareKeystore(workspace.keystoreDir, opts.scrypt ?? DEFAULT_SCRYPT);
   const backends = new KeyBackends([keystore]);
   const keyConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
-  let deviceBackends = await addDeviceBackends(backends, keyConfig, workspace, (level, msg) => out.write(level, 'keys', msg));
+  let deviceBackends = await addDeviceBackends(backends, keyConfig, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
   for (const b of opts.keyBackends ?? []) backends.add(b);
   backends.onChange((reason) => bus.emit('devices.changed', { reason }));
   /** Apply changed key-backend settings at once: the device backends are rebuilt. */
@@ -133,7 +133,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
       await closeBackend(b);
     }
     const cfg = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
-    deviceBackends = await addDeviceBackends(backends, cfg, workspace, (level, msg) => out.write(level, 'keys', msg));
+    deviceBackends = await addDeviceBackends(backends, cfg, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
   };
   const keys = new KeysService(backends, chain, submitter, () => admin, bus, workspace);
   const custody = new CustodyService(chain, submitter, keys);

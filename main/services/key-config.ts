@@ -100,8 +100,13 @@ export const backendLoaders: {
   ledger: async () => (await import('../../hsm/ledger.js')).LedgerBackend,
 };
 
+/** Hot-plug watchers (Ledger) by backend, stopped when the backend is closed. */
+const watchers = new WeakMap<KeyBackend, () => void>();
+
 /** Release a backend's device sessions (PKCS#11 C_Finalize, Ledger transports) if it holds any. */
 export async function closeBackend(b: KeyBackend): Promise<void> {
+  watchers.get(b)?.();
+  watchers.delete(b);
   const c = (b as { close?: () => unknown }).close;
   if (typeof c === 'function') {
     try {
@@ -118,6 +123,8 @@ export async function addDeviceBackends(
   config: KeyBackendConfig,
   ws: Workspace,
   log: (level: 'info' | 'warn', msg: string) => void,
+  /** Watch for Ledgers plugged in or out and tell the registry's listeners (UI hosts). */
+  watch = false,
 ): Promise<KeyBackend[]> {
   const added: KeyBackend[] = [];
   for (const m of config.pkcs11) {
@@ -141,6 +148,10 @@ export async function addDeviceBackends(
       const Ctor = await backendLoaders.ledger();
       b = new Ctor({ store: path.join(ws.dir, 'ledger-keys.json') });
       log('info', 'Ledger devices enabled');
+      const w = (b as { watch?: (cb: (d: DeviceInfo[]) => void) => () => void }).watch;
+      if (watch && typeof w === 'function') {
+        watchers.set(b, w.call(b, (devices) => registry.emit(`Ledger devices: ${devices.map((d) => `${d.label} ${d.state}`).join(', ') || 'none'}`)));
+      }
     } catch (e) {
       const err = asCharterError(e, 'Ledger support could not be loaded');
       log('warn', `${err.code}: ${err.message}`);

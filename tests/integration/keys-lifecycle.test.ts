@@ -26,6 +26,8 @@ const SECRETS = {
   d: 'delta-operator-2207',
   e: 'echo-operator-6641',
   f: 'foxtrot-target-3090',
+  g: 'golf-p256-pass-4471',
+  h: 'hotel-k1-pass-8823',
   wrong: 'not-the-right-one-1111',
 };
 
@@ -190,6 +192,19 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     expect(await fail('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId })).toBe('WRONG_PASSPHRASE');
     const voted = await call<{ proposal: ProposalView }>('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId, passphrase: SECRETS.c });
     expect(voted.proposal.votes.map((v) => v.keyId)).toContain(c.keyId);
+  });
+
+  it('software P-256 and secp256k1 (Web3 keystore) keys approve a withdrawal that executes', async () => {
+    const p = await call<{ key: KeyView }>('keys.generate', { backend: 'software', scheme: 'p256', label: 'sw-p256', secret: SECRETS.g });
+    const s = await call<{ key: KeyView }>('keys.generate', { backend: 'software', scheme: 'secp256k1', label: 'sw-k1', secret: SECRETS.h });
+    expect([p.key.scheme, s.key.scheme]).toEqual(['p256', 'secp256k1']);
+    await call('custody.createVault', { vaultId: 'curves', name: 'Curves', approvers: [p.key.keyId, s.key.keyId], threshold: 2 });
+    await call('custody.fundVault', { vaultId: 'curves', asset: 'USDC', amount: '100' });
+    const req = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'curves', asset: 'USDC', amount: '40', destination: 'acct:y', memo: '', keyId: keys['c']!.keyId, passphrase: SECRETS.c });
+    const requestId = req.request.requestId;
+    await call('custody.approve', { requestId, keyId: p.key.keyId, passphrase: SECRETS.g });
+    const done = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: s.key.keyId, passphrase: SECRETS.h });
+    expect(done.request.status).toBe('executed');
   });
 
   it('every action is in the audit log, and no secret typed is anywhere in the workspace, the Output log or the audit log', async () => {
