@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex, utf8 } from '../../core/codec/index.js';
 import { findSecrets } from './secrets-scan.js';
+import { makeSoftHsmToken } from '../support/softhsm.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'bin', 'charter.js');
@@ -59,6 +60,31 @@ describe('charter keys generate / attest / devices', () => {
     const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     for (const f of walk(ws)) hits.push(...findSecrets(fs.readFileSync(f), [PASS]).map((s) => `${f}:${s}`));
     expect(hits).toEqual([]);
+  });
+
+  it('generates a P-256 key on a SoftHSM token (module, token label, PIN from the environment) and attests it', async () => {
+    const PIN = 'cli-user-pin-6613';
+    const tok = await makeSoftHsmToken({ label: 'cli-ops', soPin: 'cli-so-pin-2290', userPin: PIN }); // sets SOFTHSM2_CONF, which the child inherits
+    try {
+      const ws = path.join(tmp, 'ws-hsm');
+      const common = ['--module', tok.modulePath, '--token-label', 'cli-ops', '--pin-env', 'HSM_PIN', '--workspace', ws, '--json'];
+      const wrong = run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'hsm-cli', ...common], { HSM_PIN: 'not-the-pin-000' });
+      expect(wrong.status).toBe(1);
+      expect(JSON.parse(wrong.stdout).error.code).toBe('PIN_INCORRECT');
+      const made = run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'hsm-cli', ...common], { HSM_PIN: PIN });
+      expect(made.status, made.stderr).toBe(0);
+      const out = JSON.parse(made.stdout) as { key: { keyId: string; backend: string; scheme: string }; attestation: { sha256: string; record: { key: Record<string, unknown> } } };
+      expect(out.key).toMatchObject({ backend: 'pkcs11', scheme: 'p256' });
+      expect(out.attestation.record.key).toMatchObject({ CKA_LOCAL: true, CKA_NEVER_EXTRACTABLE: true, CKA_EXTRACTABLE: false });
+      const att = run(['keys', 'attest', out.key.keyId, ...common], { HSM_PIN: PIN });
+      expect(att.status, att.stderr).toBe(0);
+      expect(JSON.parse(att.stdout).record.key_id).toBe(out.key.keyId);
+      const devices = run(['keys', 'devices', '--module', tok.modulePath, '--workspace', ws, '--json']);
+      expect(JSON.parse(devices.stdout).devices).toEqual(expect.arrayContaining([expect.objectContaining({ backend: 'pkcs11', state: 'ready' })]));
+      expect(findSecrets(made.stdout + made.stderr + att.stdout + att.stderr + wrong.stdout + wrong.stderr, [PIN])).toEqual([]);
+    } finally {
+      tok.cleanup();
+    }
   });
 
   it('refuses bad usage with exit 64 and an unconfigured backend with its code', () => {
