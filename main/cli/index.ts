@@ -73,7 +73,7 @@ type AuditFn = (action: string, subject: string, error: unknown, details: Record
 
 /** The workspace's key backends without a node (software keystore + PKCS#11 modules + Ledger as configured), with an audit appender. */
 async function withKeyBackends(
-  o: { workspace?: string | undefined; module?: string | undefined; tokenLabel?: string | undefined },
+  o: { workspace?: string | undefined; module?: string | undefined; tokenLabel?: string | undefined; ledger?: boolean },
   fn: (ws: Awaited<ReturnType<typeof openWorkspace>>, registry: import('../../hsm/registry.js').KeyBackends, audit: AuditFn) => Promise<void>,
 ): Promise<void> {
   const ws = await openWorkspace(o.workspace);
@@ -86,7 +86,9 @@ async function withKeyBackends(
       const code = error ? (error instanceof CharterError ? error.code : 'INTERNAL') : null;
       log.append({ actor: actorOf('cli'), action, subject, result: error ? 'error' : 'ok', details: error ? { code, message: (error as Error).message } : details });
     };
-    const { registry } = await buildKeyBackends(ws, { ...(o.module ? { pkcs11Modules: [{ modulePath: o.module, ...(o.tokenLabel ? { tokenLabel: o.tokenLabel } : {}) }] } : {}) }, (level, msg) => {
+    // Ledger: when asked for (--backend ledger), or when this workspace already holds Ledger keys.
+    const ledger = o.ledger || fs.existsSync(path.join(ws.dir, 'ledger-keys.json'));
+    const { registry } = await buildKeyBackends(ws, { ...(o.module ? { pkcs11Modules: [{ modulePath: o.module, ...(o.tokenLabel ? { tokenLabel: o.tokenLabel } : {}) }] } : {}), ...(ledger ? { ledger: true } : {}) }, (level, msg) => {
       if (level === 'warn') process.stderr.write(`warning: ${msg}\n`);
     });
     await fn(ws, registry, audit);
@@ -262,7 +264,7 @@ export function buildProgram(): Command {
           : o.backend === 'pkcs11'
             ? await readSecret({ envVar: o.pinEnv, prompt: 'Token user PIN: ', flag: '--pin-env', what: 'PIN' })
             : undefined;
-      await withKeyBackends(o, async (ws, registry, audit) => {
+      await withKeyBackends({ ...o, ledger: o.backend === 'ledger' }, async (ws, registry, audit) => {
         const { storeAttestation } = await lazy.keysService();
         const input = { backend: o.backend, scheme: o.algo, label, ...(o.device ? { deviceId: o.device } : {}), ...(o.path ? { path: o.path } : {}) };
         let out;
@@ -325,8 +327,9 @@ export function buildProgram(): Command {
     .description('list the devices of the configured key backends and their state (works offline)')
     .addOption(workspaceOption())
     .option('--module <path>', 'also a PKCS#11 module')
+    .option('--ledger', 'also Ledger devices')
     .option('--json', 'machine-readable output')
-    .action(async (o: { workspace?: string; module?: string; json?: boolean }) => {
+    .action(async (o: { workspace?: string; module?: string; ledger?: boolean; json?: boolean }) => {
       await withKeyBackends(o, async (_ws, registry) => {
         const devices = await registry.devices();
         if (o.json) console.log(JSON.stringify({ devices }));

@@ -100,5 +100,9 @@ describe('charter keys generate / attest / devices', () => {
     const noModule = run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'x', '--pin-env', 'PIN', '--workspace', ws, '--json'], { PIN: '1234' });
     expect(noModule.status).toBe(1);
     expect(JSON.parse(noModule.stdout).error.code).toBe('NOT_AVAILABLE');
+    // --backend ledger enables the Ledger backend (real USB listing); with no Ledger plugged in, its own code.
+    const noLedger = run(['keys', 'generate', '--backend', 'ledger', '--algo', 'secp256k1', '--label', 'x', '--workspace', ws, '--json']);
+    expect(noLedger.status).toBe(1);
+    expect(JSON.parse(noLedger.stdout).error.code).toMatch(/^LEDGER_/);
   });
 });
