@@ -230,8 +230,8 @@ export class KeysService {
 
   /**
    * Register a key (devnet admin) with its attestation record as evidence:
-   * the record (fresh from the device when `secret` is given or the device
-   * needs none, else the one kept at generation) is stored content-addressed
+   * the record (fresh from the device when `secret` is given, else the one
+   * kept at generation; a Ledger key without one reads it from the device) is stored content-addressed
    * and its "sha256:<hex>" reference is recorded on chain by key.attest, with
    * the re-validation deadline.
    */
@@ -246,10 +246,12 @@ export class KeysService {
     const admin = this.requireAdmin();
     if (await this.isRegistered(keyId)) throw new CharterError('KEY_EXISTS', `key ${keyId} is already registered`);
     let attestation: AttestationOutcome | null = null;
-    if (opts.secret !== undefined || backend.kind === 'ledger') {
-      attestation = this.storeAttestation(await backend.attest(keyId, opts.secret !== undefined ? { secret: opts.secret } : {}));
+    if (opts.secret !== undefined) {
+      attestation = this.storeAttestation(await backend.attest(keyId, { secret: opts.secret }));
     } else {
       attestation = this.storedAttestation(keyId);
+      // A Ledger needs no secret: without a kept record, read one from the device.
+      if (!attestation && backend.kind === 'ledger') attestation = this.storeAttestation(await backend.attest(keyId, {}));
     }
     if (attestation && (attestation.record.public_key !== info.publicKey || attestation.record.key_id !== keyId)) {
       throw new CharterError('KEYSTORE_CORRUPT', `the attestation record kept for ${keyId} names another public key`);
