@@ -96,6 +96,15 @@ export const ERROR_CODES = {
   NOT_FOUND: { summary: 'The requested item does not exist.', hint: 'Check the id, height or hash.' },
   PREVIEW_STALE: { summary: 'What would be signed changed since it was shown.', hint: 'Review the new preview and approve again. Nothing was signed.' },
   EXPORT_FAILED: { summary: 'The evidence file could not be written.', hint: 'Choose a writable location.' },
+  KEYSTORE_DUPLICATE: { summary: 'The keystore already holds this key.', hint: 'The message names the key id and its label; nothing was imported.' },
+  // ── Ledger hardware wallets (hsm/ledger.ts) ───────────────────────────────
+  LEDGER_NOT_FOUND: { summary: 'No Ledger device is connected.', hint: 'Plug in the Ledger, unlock it with its PIN and open the Ethereum app.' },
+  LEDGER_LOCKED: { summary: 'The Ledger is locked.', hint: 'Unlock the device with its PIN, open the Ethereum app and try again. Nothing was signed.' },
+  LEDGER_WRONG_APP: { summary: 'The Ledger is not running the Ethereum app.', hint: 'Open the Ethereum app on the device (install it with Ledger Live if it is missing) and try again.' },
+  LEDGER_USER_REJECTED: { summary: 'The request was rejected on the Ledger.', hint: 'Nothing was signed. Try again and approve on the device if the fields it shows are right.' },
+  LEDGER_NO_PERMISSION: { summary: 'The Ledger is connected but this user may not open it.', hint: 'On Linux, install the udev rule shipped in resources/udev/20-hw1.rules (see docs/keys-and-devices.md, "Ledger"), then unplug and replug the device.' },
+  LEDGER_BLIND_SIGNING_DISABLED: { summary: 'The Ethereum app on the Ledger does not allow blind signing, which signing by hashes needs.', hint: 'On the device, open the Ethereum app, then Settings, and enable "Blind signing"; try again. Nothing was signed.' },
+  LEDGER_ERROR: { summary: 'The Ledger answered with an error.', hint: 'The message has the device\'s status word. Unplug and replug the device, open the Ethereum app and try again.' },
   // ── chain client ──────────────────────────────────────────────────────────
   NODE_UNREACHABLE: { summary: 'The custody node does not answer.', hint: 'Check the Nodes view: is the node running and the RPC address right?' },
   NODE_ERROR: { summary: 'The custody node returned an error.', hint: 'The message has the node\'s words.' },

@@ -7,6 +7,9 @@
 import { CharterError } from '../core/errors.js';
 import type { CallResult, EventName, OutputLine } from '../core/contract/index.js';
 import { SoftwareKeystore, DEFAULT_SCRYPT, type ScryptParams } from '../hsm/software.js';
+import { KeyBackends } from '../hsm/registry.js';
+import type { KeyBackend } from '../hsm/types.js';
+import { addDeviceBackends, closeBackend, resolveKeyBackendConfig, SETTING_LEDGER_ENABLED, SETTING_PKCS11_MODULES, type Pkcs11ModuleConfig } from './services/key-config.js';
 import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
 import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
@@ -40,6 +43,12 @@ export interface CharterOptions {
   outputSink?: (line: OutputLine) => void;
   /** Keystore KDF cost; tests may lower it, the product never does. */
   scrypt?: ScryptParams;
+  /** PKCS#11 modules to load besides $CHARTER_PKCS11_MODULE and the setting (CLI --pkcs11-module). */
+  pkcs11Modules?: (string | Pkcs11ModuleConfig)[];
+  /** Enable Ledger devices (default: the setting or $CHARTER_LEDGER=1). */
+  ledger?: boolean;
+  /** Already-built key backends to add (tests: an emulated Ledger). */
+  keyBackends?: KeyBackend[];
 }
 
 export interface Charter {
@@ -51,6 +60,8 @@ export interface Charter {
   readonly out: OutputLog;
   readonly services: {
     keys: KeysService;
+    backends: KeyBackends;
+    governance: GovernanceService;
     custody: CustodyService;
     explorer: ExplorerService;
     evidence: EvidenceService;
@@ -113,18 +124,45 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   if (opts.watch ?? opts.host !== 'cli') chain.start();
   const submitter = new Submitter(chain);
   const keystore = new SoftwareKeystore(workspace.keystoreDir, opts.scrypt ?? DEFAULT_SCRYPT);
-  const keys = new KeysService(keystore, chain, submitter, () => admin, bus);
+  const backends = new KeyBackends([keystore]);
+  const keyConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
+  let deviceBackends = await addDeviceBackends(backends, keyConfig, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
+  for (const b of opts.keyBackends ?? []) backends.add(b);
+  backends.onChange((reason) => bus.emit('devices.changed', { reason }));
+  /** Apply changed key-backend settings at once: the device backends are rebuilt. */
+  const reconfigureBackends = async (): Promise<void> => {
+    for (const b of deviceBackends) {
+      backends.remove(b);
+      await closeBackend(b);
+    }
+    const cfg = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
+    deviceBackends = await addDeviceBackends(backends, cfg, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
+  };
+  const keys = new KeysService(backends, chain, submitter, () => admin, bus, workspace);
   const custody = new CustodyService(chain, submitter, keys);
   const explorer = new ExplorerService(chain);
   const evidence = new EvidenceService(chain, workspace, explorer);
   const governance = new GovernanceService(chain, submitter, keys);
 
+  const settingsView = () => ({
+    theme: workspace.getSetting<'dark' | 'light'>('ui.theme') ?? 'dark',
+    pkcs11Modules: workspace.getSetting<string[]>(SETTING_PKCS11_MODULES) ?? [],
+    ledgerEnabled: workspace.getSetting<boolean>(SETTING_LEDGER_ENABLED) ?? false,
+  });
+
   const handlers: Handlers = {
     'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded }),
     'node.status': async () => chain.status(),
-    'keys.list': async () => ({ keys: await keys.list() }),
+    'keys.devices': async () => ({ devices: await keys.devices() }),
+    'keys.list': async () => keys.list(),
     'keys.create': async (i) => keys.create(i.label, i.passphrase),
-    'keys.register': async (i) => keys.register(i.keyId),
+    'keys.generate': async (i) => keys.generate(i),
+    'keys.attest': async (i) => keys.attest(i),
+    'keys.register': async (i) => keys.register(i.keyId, { secret: i.secret, revalidateInBlocks: i.revalidateInBlocks }),
+    'keys.setRoles': async (i) => keys.setRoles(i),
+    'keys.rotate': async (i) => keys.rotate(i),
+    'keys.retire': async (i) => keys.retire(i),
+    'keys.revoke': async (i) => keys.revoke(i),
     'custody.listVaults': async () => ({ vaults: await custody.listVaults() }),
     'custody.createVault': async (i) => custody.createVault(i),
     'custody.fundVault': async (i) => custody.fundVault(i),
@@ -158,10 +196,20 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'audit.list': async (i) => ({ entries: audit.list(i.limit) }),
     'audit.verify': async () => audit.verify(),
     'output.recent': async () => ({ lines: out.recent() }),
-    'settings.get': async () => ({ theme: workspace.getSetting<'dark' | 'light'>('ui.theme') ?? 'dark' }),
+    'settings.get': async () => settingsView(),
     'settings.set': async (i) => {
       if (i.theme) workspace.setSetting('ui.theme', i.theme);
-      return { theme: workspace.getSetting<'dark' | 'light'>('ui.theme') ?? 'dark' };
+      let keysChanged = false;
+      if (i.pkcs11Modules !== undefined) {
+        workspace.setSetting(SETTING_PKCS11_MODULES, i.pkcs11Modules);
+        keysChanged = true;
+      }
+      if (i.ledgerEnabled !== undefined) {
+        workspace.setSetting(SETTING_LEDGER_ENABLED, i.ledgerEnabled);
+        keysChanged = true;
+      }
+      if (keysChanged) await reconfigureBackends();
+      return settingsView();
     },
   };
 
@@ -172,13 +220,14 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     rpcUrl,
     embedded,
     out,
-    services: { keys, custody, explorer, evidence, audit, chain },
+    services: { keys, backends, governance, custody, explorer, evidence, audit, chain },
     dispatch: (method, input) => dispatch({ handlers, audit, out, actor }, method, input),
     subscribe: (listener) => bus.subscribe((event, payload) => listener(event, payload)),
     async close() {
       if (closed) return;
       closed = true;
       await chain.close();
+      for (const b of backends.all()) await closeBackend(b);
       if (devnet) await devnet.stop();
       workspace.close();
     },

@@ -8,7 +8,7 @@
  * these operations and validate every input against these schemas on the
  * host side; there is no generic "invoke anything" passthrough.
  *
- * Secrets: fields named in SECRET_FIELDS (passphrases) travel from the input
+ * Secrets: fields named in SECRET_FIELDS (passphrases, PINs) travel from the input
  * field to the host and are never logged, audited, stored or sent back.
  */
 import { z } from 'zod';
@@ -29,7 +29,12 @@ const Passphrase = z.string().min(1, 'required').max(1024);
 const Label = z.string().trim().min(1, 'required').max(64);
 const Height = z.number().int().nonnegative();
 
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase', 'secret', 'pin', 'proposerSecret']);
+/** A per-call unlock secret: a software key's passphrase or a PKCS#11 PIN (Ledger needs none). */
+const Secret = z.string().min(1, 'required').max(1024);
+const Scheme = z.enum(['ed25519', 'p256', 'secp256k1']);
+const BackendKind = z.enum(['software', 'pkcs11', 'ledger']);
+const Reason = z.string().trim().min(1, 'required').max(256);
 
 export const KeyView = z.object({
   keyId: KeyId,
@@ -40,8 +45,73 @@ export const KeyView = z.object({
   createdAt: z.string(),
   /** On-chain status; "unregistered" if the chain does not know the key, "unknown" if the node is unreachable. */
   onChain: z.enum(['unregistered', 'active', 'quarantined', 'revoked', 'retired', 'unknown']),
+  /** The device holding the key (DeviceView.deviceId). */
+  deviceId: z.string().default('software'),
+  /** Backend locator, public: PKCS#11 CKA_ID hex, Ledger BIP-44 path. */
+  locator: z.string().nullable().default(null),
+  /** On-chain roles (empty when unregistered). */
+  roles: z.array(z.string()).default([]),
+  owner: z.string().nullable().default(null),
+  /** The on-chain attestation reference ("sha256:<hex>" of the stored attestation record) and its re-validation deadline (height). */
+  attestationRef: z.string().nullable().default(null),
+  revalidateBy: Height.nullable().default(null),
+  /** Past the re-validation deadline: approvals stop counting until the key is attested again. */
+  revalidationDue: z.boolean().default(false),
+  /** Rotation link: the successor (pending until governance approves) or the predecessor. */
+  rotation: z.object({ to: z.string().nullable(), from: z.string().nullable(), pending: z.boolean() }).nullable().default(null),
+  /** Why and when the key ended (revoked or retired). */
+  ended: z.object({ reason: z.string(), height: Height, by: z.string() }).nullable().default(null),
 });
 export type KeyView = z.infer<typeof KeyView>;
+
+/** A device a backend can see: the software keystore, a PKCS#11 token, a Ledger. */
+export const DeviceView = z.object({
+  deviceId: z.string(),
+  backend: BackendKind,
+  label: z.string(),
+  /** 'ready', or why the device cannot be used now. */
+  state: z.enum(['ready', 'locked', 'pin-locked', 'wrong-app', 'no-permission', 'absent', 'error']),
+  /** Human-readable detail for the state, with the stable error code when there is one. */
+  detail: z.string().nullable(),
+  facts: z.record(z.string(), z.string()),
+});
+export type DeviceView = z.infer<typeof DeviceView>;
+
+/** Public facts read back from a device as evidence of where a key was born (hsm/types.ts AttestationRecord). */
+export const KeyAttestation = z.object({
+  format: z.literal('charter-key-attestation/v1'),
+  key_id: KeyId,
+  scheme: Scheme,
+  public_key: Hex,
+  backend: BackendKind,
+  device: z.record(z.string(), z.string()),
+  key: z.record(z.string(), z.union([z.string(), z.boolean()])),
+});
+export type KeyAttestation = z.infer<typeof KeyAttestation>;
+
+export const AttestationOutcome = z.object({
+  record: KeyAttestation,
+  /** Canonical JSON (RFC 8785) of the record: what its sha256 covers. */
+  canonical: z.string(),
+  sha256: Digest,
+  /** The on-chain reference: "sha256:<hex>". */
+  ref: z.string(),
+  /** Where the workspace's content-addressed store keeps it. */
+  artifact: z.string(),
+});
+export type AttestationOutcome = z.infer<typeof AttestationOutcome>;
+
+export const EmergencyControlView = z.object({
+  controlId: z.string(),
+  action: z.string(),
+  keyId: z.string().nullable(),
+  status: z.enum(['collecting', 'active', 'ratified', 'lapsed', 'expired', 'lifted']),
+  signatures: z.array(z.string()),
+  quorum: z.number().int(),
+  ratifyBy: Height.nullable(),
+  expiresAt: Height.nullable(),
+});
+export type EmergencyControlView = z.infer<typeof EmergencyControlView>;
 
 export const PolicyView = z.object({ approvers: z.array(KeyId), threshold: z.number().int().positive() });
 
@@ -212,11 +282,17 @@ export const ProposalView = z.object({
 });
 export type ProposalView = z.infer<typeof ProposalView>;
 
-/** Who signs a governance transaction: a local key (with its passphrase), or — without keyId — the devnet admin. */
+/** Who signs a governance transaction: a local key of any backend (with its passphrase or PIN; a Ledger key needs none), or — without keyId — the devnet admin. */
 const SignAs = { keyId: KeyId.optional(), passphrase: Passphrase.optional() };
 const GovOutcome = z.object({ proposal: ProposalView, txHash: TxHash, height: Height });
 
-export const Settings = z.object({ theme: z.enum(['dark', 'light']) });
+export const Settings = z.object({
+  theme: z.enum(['dark', 'light']),
+  /** PKCS#11 module paths (shared libraries) the console loads as key backends; applied at once. */
+  pkcs11Modules: z.array(z.string().min(1).max(1024)).max(8).optional(),
+  /** Whether Ledger devices are a key backend; applied at once. */
+  ledgerEnabled: z.boolean().optional(),
+});
 export type Settings = z.infer<typeof Settings>;
 
 // ─── operations ────────────────────────────────────────────────────────────
@@ -234,9 +310,64 @@ export const methods = {
   })),
   'node.status': op('Connection to the custody node and its latest block', Empty, NodeStatus),
 
-  'keys.list': op('Keys in the workspace keystore with their on-chain status', Empty, z.object({ keys: z.array(KeyView) })),
+  'keys.devices': op('Devices of every configured key backend (software keystore, PKCS#11 tokens, Ledgers) with their state', Empty, z.object({ devices: z.array(DeviceView) })),
+  'keys.list': op('Keys of every configured backend with their on-chain status, roles and re-validation deadline', Empty, z.object({
+    keys: z.array(KeyView),
+    /** Backends that could not list their keys, with the stable code. */
+    problems: z.array(z.object({ backend: BackendKind, code: z.string(), message: z.string() })).default([]),
+  })),
   'keys.create': op('Generate an Ed25519 software key, encrypted under a passphrase', z.object({ label: Label, passphrase: Passphrase }).strict(), KeyView),
-  'keys.register': op('Register a key on chain (signed by the devnet admin)', z.object({ keyId: KeyId }).strict(), TxOutcome),
+  'keys.generate': op('Generate a key on a backend (software, PKCS#11 token, Ledger) and read back its attestation record', z.object({
+    backend: BackendKind,
+    scheme: Scheme,
+    label: Label,
+    deviceId: z.string().min(1).max(256).optional(),
+    /** Ledger: BIP-44 path to derive. */
+    path: z.string().regex(/^m(\/[0-9]{1,10}'?){1,10}$/, "a BIP-44 path such as m/44'/60'/0'/0/0").optional(),
+    /** Software: the new key's passphrase; PKCS#11: the token's user PIN; Ledger: none. */
+    secret: Secret.optional(),
+  }).strict(), z.object({ key: KeyView, attestation: AttestationOutcome })),
+  'keys.attest': op('Read a key\'s attestation record from its device and keep it in the workspace; with `submit`, record it on chain as the key\'s new attestation (devnet admin)', z.object({
+    keyId: KeyId,
+    secret: Secret.optional(),
+    submit: z.boolean().default(false),
+    /** Re-validation deadline, in blocks from now, when submitting. */
+    revalidateInBlocks: z.number().int().min(1).max(10_000_000).default(100_000),
+  }).strict(), AttestationOutcome.extend({ txHash: TxHash.nullable(), height: Height.nullable(), revalidateBy: Height.nullable() })),
+  'keys.register': op('Register a key on chain with its attestation record as evidence (signed by the devnet admin)', z.object({
+    keyId: KeyId,
+    /** Unlocks the key to read a fresh attestation; without it the record kept at generation is used. */
+    secret: Secret.optional(),
+    revalidateInBlocks: z.number().int().min(1).max(10_000_000).default(100_000),
+  }).strict(), TxOutcome.extend({ keyId: KeyId.optional(), attestationRef: z.string().nullable().optional(), revalidateBy: Height.nullable().optional() })),
+  'keys.setRoles': op('Set a registered key\'s roles and owner (signed by the devnet admin)', z.object({
+    keyId: KeyId,
+    roles: z.array(z.enum(['initiator', 'approver', 'attester', 'custodian', 'governance', 'operator', 'auditor'])).max(8),
+    owner: z.string().regex(/^[\x21-\x7e]{1,64}$/, '1–64 printable characters, no spaces').optional(),
+  }).strict(), TxOutcome.extend({ keyId: KeyId })),
+  'keys.rotate': op('Hand a key over to a successor: the old key signs key.rotate, and an operational proposal asks governance to approve it', z.object({
+    keyId: KeyId,
+    newKeyId: KeyId,
+    /** Unlocks the OLD key. */
+    secret: Secret.optional(),
+    /** Who proposes the approval: a governance key with its secret, or (absent) the devnet admin. */
+    proposerKeyId: KeyId.optional(),
+    proposerSecret: Secret.optional(),
+  }).strict(), TxOutcome.extend({ keyId: KeyId, newKeyId: KeyId, proposalId: z.string(), newKeyRegistered: z.boolean() })),
+  'keys.retire': op('Retire a key for good: signed by the key itself (with its secret) or, with asAdmin, by the devnet admin', z.object({
+    keyId: KeyId,
+    reason: Reason,
+    secret: Secret.optional(),
+    asAdmin: z.boolean().default(false),
+  }).strict(), TxOutcome.extend({ keyId: KeyId })),
+  'keys.revoke': op('Emergency revoke: an operator key proposes (or co-signs) the revocation; it takes effect at the emergency quorum and is permanent once governance ratifies it', z.object({
+    keyId: KeyId,
+    reason: Reason,
+    /** The operator key signing, and its secret. */
+    signerKeyId: KeyId,
+    secret: Secret.optional(),
+    expiresInBlocks: z.number().int().min(1).max(1_000_000).default(1000),
+  }).strict(), TxOutcome.extend({ control: EmergencyControlView })),
 
   'custody.listVaults': op('Vaults with balances and policies', Empty, z.object({ vaults: z.array(VaultView) })),
   'custody.createVault': op('Create a vault with an M-of-N approval policy (registers unregistered approver keys)', z.object({
@@ -256,7 +387,8 @@ export const methods = {
     destination: z.string().regex(/^[\x21-\x7e]{1,128}$/, '1–128 printable characters, no spaces'),
     memo: z.string().max(256).default(''),
     keyId: KeyId,
-    passphrase: Passphrase,
+    /** The key's passphrase or PIN; none for a Ledger key. */
+    passphrase: Passphrase.optional(),
   }).strict(), z.object({ request: RequestView, txHash: TxHash, height: Height })),
   'custody.precheck': op('Every control\'s verdict for a request, computed by the engine without changing state', z.object({ requestId: RequestId }).strict(), Precheck),
   'custody.previewApproval': op('Exactly what an approval would sign: the envelope, its canonical bytes and digest', z.object({ requestId: RequestId, keyId: KeyId }).strict(),
@@ -276,7 +408,8 @@ export const methods = {
   'custody.approve': op('Approve a withdrawal with an approver key; with `expected` (a preview), sign exactly the previewed envelope or nothing', z.object({
     requestId: RequestId,
     keyId: KeyId,
-    passphrase: Passphrase,
+    /** The key's passphrase or PIN; none for a Ledger key. */
+    passphrase: Passphrase.optional(),
     expected: z.object({ nonce: z.number().int().positive(), expiresAt: Height, digest: Digest }).strict().optional(),
   }).strict(),
     z.object({ request: RequestView, txHash: TxHash, height: Height })),

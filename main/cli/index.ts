@@ -24,6 +24,8 @@ const lazy = {
   keystore: () => import('../../hsm/software.js'),
   workspace: () => import('../workspace/workspace.js'),
   audit: () => import('../services/audit.js'),
+  keyConfig: () => import('../services/key-config.js'),
+  keysService: () => import('../services/keys.js'),
 };
 async function openWorkspace(dir: string | undefined) {
   const { Workspace, resolveWorkspaceDir } = await lazy.workspace();
@@ -52,9 +54,9 @@ function unwrap<T>(r: { ok: true; value: unknown } | { ok: false; error: Seriali
 
 const workspaceOption = () => new Option('-w, --workspace <dir>', 'workspace directory (default: $CHARTER_WORKSPACE or the OS user-data dir)');
 
-async function withCharter<T>(workspace: string | undefined, fn: (c: Charter) => Promise<T>, nodeUrl?: string): Promise<T> {
+async function withCharter<T>(workspace: string | undefined, fn: (c: Charter) => Promise<T>, nodeUrl?: string, pkcs11Module?: string): Promise<T> {
   const { createCharter } = await lazy.app();
-  const charter = await createCharter({ host: 'cli', workspace: workspace ?? null, nodeUrl: nodeUrl ?? null, watch: false });
+  const charter = await createCharter({ host: 'cli', workspace: workspace ?? null, nodeUrl: nodeUrl ?? null, watch: false, ...(pkcs11Module ? { pkcs11Modules: [pkcs11Module] } : {}) });
   try {
     return await fn(charter);
   } finally {
@@ -66,6 +68,34 @@ function parsePort(s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CharterError('USAGE', `not a port: "${s}"`);
   return n;
+}
+
+type AuditFn = (action: string, subject: string, error: unknown, details: Record<string, unknown>) => void;
+
+/** The workspace's key backends without a node (software keystore + PKCS#11 modules + Ledger as configured), with an audit appender. */
+async function withKeyBackends(
+  o: { workspace?: string | undefined; module?: string | undefined; tokenLabel?: string | undefined; ledger?: boolean },
+  fn: (ws: Awaited<ReturnType<typeof openWorkspace>>, registry: import('../../hsm/registry.js').KeyBackends, audit: AuditFn) => Promise<void>,
+): Promise<void> {
+  const ws = await openWorkspace(o.workspace);
+  try {
+    const { buildKeyBackends } = await lazy.keyConfig();
+    const { AuditLog } = await lazy.audit();
+    const { actorOf } = await import('../hosts/dispatch.js');
+    const log = new AuditLog(ws);
+    const audit: AuditFn = (action, subject, error, details) => {
+      const code = error ? (error instanceof CharterError ? error.code : 'INTERNAL') : null;
+      log.append({ actor: actorOf('cli'), action, subject, result: error ? 'error' : 'ok', details: error ? { code, message: (error as Error).message } : details });
+    };
+    // Ledger: when asked for (--backend ledger), or when this workspace already holds Ledger keys.
+    const ledger = o.ledger || fs.existsSync(path.join(ws.dir, 'ledger-keys.json'));
+    const { registry } = await buildKeyBackends(ws, { ...(o.module ? { pkcs11Modules: [{ modulePath: o.module, ...(o.tokenLabel ? { tokenLabel: o.tokenLabel } : {}) }] } : {}), ...(ledger ? { ledger: true } : {}) }, (level, msg) => {
+      if (level === 'warn') process.stderr.write(`warning: ${msg}\n`);
+    });
+    await fn(ws, registry, audit);
+  } finally {
+    ws.close();
+  }
 }
 
 export function buildProgram(): Command {
@@ -94,7 +124,9 @@ export function buildProgram(): Command {
     .option('--force-host', 'allow a non-loopback --host (the console becomes reachable from the network)')
     .option('--node <url>', 'use this custody node RPC instead of the embedded devnet')
     .option('--block-time <d>', 'embedded devnet block interval', '1s')
-    .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string }) => {
+    .option('--pkcs11-module <path...>', 'PKCS#11 module(s) to use as key backends (besides $CHARTER_PKCS11_MODULE and the setting)')
+    .option('--ledger', 'use Ledger devices as a key backend (default: the setting or $CHARTER_LEDGER=1)')
+    .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string; pkcs11Module?: string[]; ledger?: boolean }) => {
       const port = parsePort(o.port);
       if (!isLoopback(o.host) && !o.forceHost) {
         throw new CharterError('HOST_REFUSED', `refusing to listen on ${o.host}: the console would be reachable from the network`);
@@ -106,6 +138,8 @@ export function buildProgram(): Command {
         workspace: o.workspace ?? null,
         nodeUrl: o.node ?? null,
         blockTimeMs: parseDuration(o.blockTime),
+        ...(o.pkcs11Module?.length ? { pkcs11Modules: o.pkcs11Module } : {}),
+        ...(o.ledger ? { ledger: true } : {}),
         outputSink: (l) => {
           if (l.level !== 'info') process.stderr.write(`[${l.level}] ${l.source}: ${l.message}\n`);
         },
@@ -184,15 +218,16 @@ export function buildProgram(): Command {
       if (code !== EXIT_OK) throw new Exit(code);
     });
 
-  const keys = program.command('keys').description('software keys in the workspace keystore');
+  const keys = program.command('keys').description('keys of the software keystore, PKCS#11 tokens and Ledger devices');
   keys
     .command('list')
     .description('list keys with their on-chain status')
     .addOption(workspaceOption())
     .option('--json', 'machine-readable output')
     .option('--node <url>', 'custody node RPC to read status from (default: the workspace devnet)')
-    .action(async (o: { workspace?: string; json?: boolean; node?: string }) => {
-      const list = await withCharter(o.workspace, async (c) => unwrap<{ keys: KeyView[] }>(await c.dispatch('keys.list', {})), o.node);
+    .option('--module <path>', 'also list the keys of this PKCS#11 module')
+    .action(async (o: { workspace?: string; json?: boolean; node?: string; module?: string }) => {
+      const list = await withCharter(o.workspace, async (c) => unwrap<{ keys: KeyView[]; problems: { backend: string; code: string; message: string }[] }>(await c.dispatch('keys.list', {})), o.node, o.module);
       if (o.json) {
         console.log(JSON.stringify(list));
         return;
@@ -201,7 +236,107 @@ export function buildProgram(): Command {
         console.log('No keys yet. Create one with: charter keys create --label NAME');
         return;
       }
-      for (const k of list.keys) console.log(`${k.keyId}  ${k.scheme}  ${k.backend}  ${k.onChain.padEnd(12)}  ${k.label}`);
+      for (const k of list.keys) {
+        const extra = [k.roles.length ? `roles ${k.roles.join(',')}` : '', k.revalidateBy !== null ? `re-attest by ${k.revalidateBy}${k.revalidationDue ? ' (DUE)' : ''}` : ''].filter(Boolean).join('  ');
+        console.log(`${k.keyId}  ${k.scheme.padEnd(9)}  ${k.backend.padEnd(8)}  ${k.onChain.padEnd(12)}  ${k.label}${extra ? '  ' + extra : ''}`);
+      }
+      for (const p of list.problems) console.error(`warning: the ${p.backend} backend could not list its keys: ${p.code}: ${p.message}`);
+    });
+  keys
+    .command('generate')
+    .description('generate a key on a backend and print its id, public key and attestation record (works offline)')
+    .addOption(workspaceOption())
+    .addOption(new Option('--backend <kind>', 'where the key is born').choices(['software', 'pkcs11', 'ledger']).makeOptionMandatory())
+    .addOption(new Option('--algo <scheme>', 'signature scheme').choices(['ed25519', 'p256', 'secp256k1']).makeOptionMandatory())
+    .requiredOption('--label <label>', 'a name for the key')
+    .option('--module <path>', 'PKCS#11 module (shared library), e.g. /usr/lib/softhsm/libsofthsm2.so')
+    .option('--token-label <label>', 'PKCS#11 token label (default: the first token)')
+    .option('--pin-env <VAR>', 'read the PKCS#11 user PIN from this environment variable instead of prompting')
+    .option('--passphrase-env <VAR>', 'read the software key passphrase from this environment variable instead of prompting')
+    .option('--device <id>', 'device id (see `charter keys devices`)')
+    .option('--path <bip44>', "Ledger derivation path, e.g. m/44'/60'/0'/0/0")
+    .option('--json', 'machine-readable output')
+    .action(async (o: { workspace?: string; backend: 'software' | 'pkcs11' | 'ledger'; algo: 'ed25519' | 'p256' | 'secp256k1'; label: string; module?: string; tokenLabel?: string; pinEnv?: string; passphraseEnv?: string; device?: string; path?: string; json?: boolean }) => {
+      const label = o.label.trim();
+      if (label.length < 1 || label.length > 64) throw new CharterError('USAGE', '--label must be 1–64 characters');
+      if (o.backend !== 'pkcs11' && (o.module || o.tokenLabel || o.pinEnv)) throw new CharterError('USAGE', '--module, --token-label and --pin-env go with --backend pkcs11');
+      const secret =
+        o.backend === 'software'
+          ? await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for "${label}": `, confirm: true })
+          : o.backend === 'pkcs11'
+            ? await readSecret({ envVar: o.pinEnv, prompt: 'Token user PIN: ', flag: '--pin-env', what: 'PIN' })
+            : undefined;
+      await withKeyBackends({ ...o, ledger: o.backend === 'ledger' }, async (ws, registry, audit) => {
+        const { storeAttestation } = await lazy.keysService();
+        const input = { backend: o.backend, scheme: o.algo, label, ...(o.device ? { deviceId: o.device } : {}), ...(o.path ? { path: o.path } : {}) };
+        let out;
+        try {
+          const { backend, info } = await registry.generate(o.backend, { label, scheme: o.algo, ...(o.device ? { deviceId: o.device } : {}), ...(o.path ? { path: o.path } : {}), ...(secret !== undefined ? { secret } : {}) });
+          const attestation = storeAttestation(ws, await backend.attest(info.keyId, secret !== undefined ? { secret } : {}));
+          out = { key: info, attestation };
+        } catch (e) {
+          audit('keys.generate', `${o.backend} key "${label}"`, e, { input });
+          throw e;
+        }
+        audit('keys.generate', `key ${out.key.keyId}`, null, { keyId: out.key.keyId, attestationSha256: out.attestation.sha256, input });
+        if (o.json) console.log(JSON.stringify(out));
+        else {
+          console.log(`Generated ${out.key.scheme} key ${out.key.keyId} ("${out.key.label}") on ${out.key.deviceId}`);
+          console.log(`  public key:  ${out.key.publicKey}`);
+          console.log(`  attestation: sha256:${out.attestation.sha256} (${out.attestation.artifact})`);
+          console.log(JSON.stringify(out.attestation.record, null, 2));
+        }
+      });
+    });
+  keys
+    .command('attest')
+    .description("read a key's attestation record from its device, keep it in the workspace and print it (works offline)")
+    .argument('<keyId>', 'key id (40 hex characters)')
+    .addOption(workspaceOption())
+    .option('--module <path>', 'PKCS#11 module holding the key')
+    .option('--token-label <label>', 'PKCS#11 token label')
+    .option('--pin-env <VAR>', 'read the PKCS#11 user PIN from this environment variable')
+    .option('--passphrase-env <VAR>', 'read the software key passphrase from this environment variable')
+    .option('--json', 'machine-readable output')
+    .action(async (keyId: string, o: { workspace?: string; module?: string; tokenLabel?: string; pinEnv?: string; passphraseEnv?: string; json?: boolean }) => {
+      if (!/^[0-9a-f]{40}$/.test(keyId)) throw new CharterError('USAGE', 'KEY_ID is 40 lower-case hex characters (see `charter keys list`)');
+      await withKeyBackends(o, async (ws, registry, audit) => {
+        const { storeAttestation } = await lazy.keysService();
+        let out;
+        try {
+          const { backend, info } = await registry.find(keyId);
+          const secret =
+            backend.kind === 'software'
+              ? await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for "${info.label}": ` })
+              : backend.kind === 'pkcs11'
+                ? await readSecret({ envVar: o.pinEnv, prompt: 'Token user PIN: ', flag: '--pin-env', what: 'PIN' })
+                : undefined;
+          out = storeAttestation(ws, await backend.attest(keyId, secret !== undefined ? { secret } : {}));
+        } catch (e) {
+          audit('keys.attest', `key ${keyId}`, e, { input: { keyId } });
+          throw e;
+        }
+        audit('keys.attest', `key ${keyId}`, null, { keyId, sha256: out.sha256, input: { keyId } });
+        if (o.json) console.log(JSON.stringify(out));
+        else {
+          console.log(`Attestation of ${keyId}: sha256:${out.sha256}\n  kept at ${out.artifact}`);
+          console.log(JSON.stringify(out.record, null, 2));
+        }
+      });
+    });
+  keys
+    .command('devices')
+    .description('list the devices of the configured key backends and their state (works offline)')
+    .addOption(workspaceOption())
+    .option('--module <path>', 'also a PKCS#11 module')
+    .option('--ledger', 'also Ledger devices')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { workspace?: string; module?: string; ledger?: boolean; json?: boolean }) => {
+      await withKeyBackends(o, async (_ws, registry) => {
+        const devices = await registry.devices();
+        if (o.json) console.log(JSON.stringify({ devices }));
+        else for (const d of devices) console.log(`${d.deviceId}  ${d.backend.padEnd(8)}  ${d.state.padEnd(13)}  ${d.label}${d.detail ? '  ' + d.detail : ''}`);
+      });
     });
   keys
     .command('create')

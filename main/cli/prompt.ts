@@ -5,7 +5,7 @@
  */
 import { CharterError } from '../../core/errors.js';
 
-export async function readSecret(opts: { envVar?: string; prompt: string; confirm?: boolean }): Promise<string> {
+export async function readSecret(opts: { envVar?: string | undefined; prompt: string; confirm?: boolean; flag?: string; what?: string }): Promise<string> {
   if (opts.envVar) {
     const v = process.env[opts.envVar];
     if (v === undefined || v === '') throw new CharterError('USAGE', `environment variable ${opts.envVar} is not set`);
@@ -14,12 +14,12 @@ export async function readSecret(opts: { envVar?: string; prompt: string; confir
     return v;
   }
   if (!process.stdin.isTTY) {
-    throw new CharterError('USAGE', 'no terminal to ask for the passphrase: pass --passphrase-env VAR naming an environment variable that holds it');
+    throw new CharterError('USAGE', `no terminal to ask for the ${opts.what ?? 'passphrase'}: pass ${opts.flag ?? '--passphrase-env'} VAR naming an environment variable that holds it`);
   }
   const first = await promptHidden(opts.prompt);
   if (opts.confirm) {
     const second = await promptHidden('Repeat it: ');
-    if (first !== second) throw new CharterError('USAGE', 'the two passphrases differ');
+    if (first !== second) throw new CharterError('USAGE', `the two ${opts.what ?? 'passphrase'}s differ`);
   }
   return first;
 }

@@ -31,6 +31,15 @@ type AuditSubject = (input: Record<string, unknown>, output: Record<string, unkn
 export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
   'keys.create': (i, o) => `key ${(o?.['keyId'] as string | undefined) ?? `"${String(i['label'])}"`}`,
   'keys.register': (i) => `key ${String(i['keyId'])}`,
+  'keys.generate': (i, o) => {
+    const k = o?.['key'] as { keyId?: string } | undefined;
+    return k?.keyId ? `key ${k.keyId}` : `${String(i['backend'])} key "${String(i['label'])}"`;
+  },
+  'keys.attest': (i) => `key ${String(i['keyId'])}`,
+  'keys.setRoles': (i) => `key ${String(i['keyId'])}`,
+  'keys.rotate': (i) => `key ${String(i['keyId'])} → ${String(i['newKeyId'])}`,
+  'keys.retire': (i) => `key ${String(i['keyId'])}`,
+  'keys.revoke': (i) => `key ${String(i['keyId'])}`,
   'custody.createVault': (i) => `vault ${String(i['vaultId'])}`,
   'custody.fundVault': (i) => `vault ${String(i['vaultId'])}`,
   'custody.createWithdrawal': (i, o) => {
@@ -55,7 +64,16 @@ export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
 function outcomeDetails(output: Record<string, unknown> | null): Record<string, unknown> {
   if (!output) return {};
   const d: Record<string, unknown> = {};
-  for (const k of ['txHash', 'height', 'sha256', 'keyId', 'ok', 'count'] as const) if (output[k] !== undefined) d[k] = output[k];
+  for (const k of ['txHash', 'height', 'sha256', 'keyId', 'ok', 'count', 'proposalId', 'attestationRef', 'revalidateBy'] as const) if (output[k] !== undefined) d[k] = output[k];
+  const key = output['key'] as { keyId?: string } | undefined;
+  if (key?.keyId) d['keyId'] = key.keyId;
+  const att = output['attestation'] as { sha256?: string } | undefined;
+  if (att?.sha256) d['attestationSha256'] = att.sha256;
+  const control = output['control'] as { controlId?: string; status?: string } | undefined;
+  if (control?.controlId) {
+    d['controlId'] = control.controlId;
+    d['controlStatus'] = control.status;
+  }
   const req = output['request'] as { requestId?: string; status?: string; approvals?: unknown[] } | undefined;
   if (req?.requestId) {
     d['requestId'] = req.requestId;

@@ -110,7 +110,8 @@ export class CustodyService {
     destination: string;
     memo: string;
     keyId: string;
-    passphrase: string;
+    /** Passphrase or PIN of the key (any backend); none for a Ledger key. */
+    passphrase?: string | undefined;
   }): Promise<{ request: RequestView; txHash: string; height: number }> {
     let requestId = '';
     const res = await this.submitter.submit(
@@ -179,7 +180,8 @@ export class CustodyService {
   async approve(input: {
     requestId: string;
     keyId: string;
-    passphrase: string;
+    /** Passphrase or PIN of the key (any backend); none for a Ledger key. */
+    passphrase?: string | undefined;
     expected?: { nonce: number; expiresAt: number; digest: string } | undefined;
   }): Promise<{ request: RequestView; txHash: string; height: number }> {
     const res = await this.submitter.submit(

@@ -50,10 +50,9 @@ export class GovernanceService {
   ) {}
 
   private signer(as: SignAs): TxSigner {
-    if (as.keyId) {
-      if (!as.passphrase) throw new CharterError('INVALID_INPUT', 'a passphrase is needed to sign with a local key');
-      return this.keys.signerFor(as.keyId, as.passphrase);
-    }
+    // A key of any backend: its passphrase or PIN unlocks it for this call (a Ledger key needs none;
+    // a software key without one fails with WRONG_PASSPHRASE).
+    if (as.keyId) return this.keys.signerFor(as.keyId, as.passphrase);
     return this.keys.requireAdmin();
   }
 

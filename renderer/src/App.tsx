@@ -10,6 +10,7 @@ import { ApproveDialog } from './dialogs/ApproveDialog.js';
 import { CreateKeyDialog } from './dialogs/CreateKeyDialog.js';
 import { CreateVaultDialog } from './dialogs/CreateVaultDialog.js';
 import { FundVaultDialog } from './dialogs/FundVaultDialog.js';
+import { KeyActionDialog } from './dialogs/KeyActionDialog.js';
 import { WithdrawDialog } from './dialogs/WithdrawDialog.js';
 import { useStore } from './store.js';
 
@@ -27,6 +28,8 @@ function ActiveDialog() {
       return <WithdrawDialog key={dialog.vaultId ?? ''} {...(dialog.vaultId ? { initialVault: dialog.vaultId } : {})} />;
     case 'approve':
       return <ApproveDialog key={dialog.requestId} requestId={dialog.requestId} />;
+    case 'keyAction':
+      return <KeyActionDialog key={`${dialog.action}:${dialog.keyId ?? ''}`} action={dialog.action} {...(dialog.keyId ? { keyId: dialog.keyId } : {})} />;
   }
 }
 

@@ -64,6 +64,7 @@ export const COMMANDS: readonly Command[] = [
   },
   { id: 'preferences.toggleTheme', category: 'Preferences', title: 'Toggle Light/Dark Theme', keybinding: 'Ctrl+K T', run: () => void toggleTheme() },
   { id: 'keys.create', category: 'Keys', title: 'Create Key…', keybinding: 'Ctrl+K K', run: () => openDialog({ kind: 'createKey' }) },
+  { id: 'keys.generate', category: 'Keys', title: 'Generate Key on a Device…', keybinding: 'Ctrl+K G', run: () => openDialog({ kind: 'keyAction', action: 'generate' }) },
   { id: 'custody.createVault', category: 'Custody', title: 'Create Vault…', keybinding: 'Ctrl+K V', run: () => openDialog({ kind: 'createVault' }) },
   { id: 'custody.fundVault', category: 'Custody', title: 'Fund Vault (Devnet Faucet)…', keybinding: 'Ctrl+K F', run: () => openDialog({ kind: 'fundVault' }) },
   { id: 'custody.newWithdrawal', category: 'Custody', title: 'New Withdrawal…', keybinding: 'Ctrl+K W', run: () => openDialog({ kind: 'withdraw' }) },

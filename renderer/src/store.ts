@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type {
   AuditEntry,
   BlockSummary,
+  DeviceView,
   KeyView,
   MethodOutput,
   NodeStatus,
@@ -32,7 +33,11 @@ export type DialogState =
   | { kind: 'fundVault'; vaultId?: string }
   | { kind: 'withdraw'; vaultId?: string }
   | { kind: 'approve'; requestId: string }
+  | { kind: 'keyAction'; action: KeyAction; keyId?: string }
   | null;
+
+/** The key lifecycle actions of the Keys & Devices view. */
+export type KeyAction = 'generate' | 'register' | 'attest' | 'roles' | 'rotate' | 'retire' | 'revoke';
 
 export type PanelTab = 'output' | 'audit' | 'security';
 export type Theme = Settings['theme'];
@@ -58,6 +63,10 @@ export interface WorkbenchState {
   app: MethodOutput<'app.info'> | null;
   node: NodeStatus | null;
   keys: KeyView[] | null;
+  /** Devices of the configured key backends (software keystore, PKCS#11 tokens, Ledgers). */
+  devices: DeviceView[] | null;
+  /** Backends that could not list their keys. */
+  keyProblems: { backend: string; code: string; message: string }[];
   vaults: VaultView[] | null;
   requests: RequestView[] | null;
   blocks: BlockSummary[] | null;
@@ -97,6 +106,8 @@ export const useStore = create<WorkbenchState>()(() => ({
   app: null,
   node: null,
   keys: null,
+  devices: null,
+  keyProblems: [],
   vaults: null,
   requests: null,
   blocks: null,
@@ -144,7 +155,12 @@ async function load<T>(resource: Resource, fn: () => Promise<T>, apply: (value: 
 
 export const refreshApp = () => load('app', () => client().call('app.info', {}), (app) => set({ app }));
 export const refreshNode = () => load('node', () => client().call('node.status', {}), (node) => set({ node }));
-export const refreshKeys = () => load('keys', () => client().call('keys.list', {}), (v) => set({ keys: v.keys }));
+export const refreshKeys = () =>
+  load(
+    'keys',
+    async () => Promise.all([client().call('keys.list', {}), client().call('keys.devices', {})]),
+    ([k, d]) => set({ keys: k.keys, keyProblems: k.problems, devices: d.devices }),
+  );
 export const refreshCustody = () =>
   load(
     'custody',

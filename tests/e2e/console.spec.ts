@@ -280,6 +280,10 @@ test('approvals by a key outside the policy, double approvals and overdrafts are
   for (const label of ['alice', 'bob', 'carol', 'mallory']) await createKey(page, label);
   // mallory is a registered key, but not an approver of the vault.
   await editor(page).getByRole('button', { name: 'Register mallory on chain' }).click();
+  const register = page.getByRole('dialog', { name: 'Register key on chain' });
+  await register.getByRole('button', { name: 'Register key on chain' }).click();
+  await expect(register.getByRole('status')).toContainText('Registered in block');
+  await register.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(editor(page).getByRole('table', { name: 'Keys' }).getByRole('row').filter({ hasText: 'mallory' })).toContainText('Active');
 
   await showView(page, 'Approvals');

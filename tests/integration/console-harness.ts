@@ -9,11 +9,13 @@ import { toHex } from '../../core/codec/index.js';
 import type { CallResult } from '../../core/contract/index.js';
 import type { TxBodies, TxType } from '../../core/engine/types.js';
 import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
-import { createCharter, type Charter } from '../../main/app.js';
+import { createCharter, type Charter, type CharterOptions } from '../../main/app.js';
 import { loadDevnetAdmin } from '../../main/devnet/node.js';
 
 export interface ConsoleHarness {
   readonly charter: Charter;
+  /** The workspace directory. */
+  readonly dir: string;
   /** Call an operation; throws with the error code if it fails. */
   call<T>(method: string, input: unknown): Promise<T>;
   /** Call an operation that must fail; returns its error code. */
@@ -22,13 +24,14 @@ export interface ConsoleHarness {
   submitAsAdmin<T extends TxType>(type: T, body: TxBodies[T]): Promise<{ hash: string; height: number; code: number }>;
 }
 
-export function useConsole(prefix: string): ConsoleHarness {
+/** `extra`: more createCharter options (key backends); called in beforeAll, so it may use state other hooks set up. */
+export function useConsole(prefix: string, extra?: () => Partial<CharterOptions>): ConsoleHarness {
   let dir = '';
   let charter: Charter | null = null;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     // A lower scrypt cost keeps the suite quick; the product uses N=2^17.
-    charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
+    charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false, ...(extra ? extra() : {}) });
   });
   afterAll(async () => {
     await charter?.close();
@@ -39,6 +42,9 @@ export function useConsole(prefix: string): ConsoleHarness {
     return charter;
   };
   return {
+    get dir() {
+      return dir;
+    },
     get charter() {
       return the();
     },

@@ -35,6 +35,7 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
   const shown = showAll ? all : eligible;
   const keyId = chosen && shown.some((x) => x.key.keyId === chosen) ? chosen : (eligible[0]?.key.keyId ?? '');
   const pending = request?.status === 'pending';
+  const selectedBackend = (keys ?? []).find((k) => k.keyId === keyId)?.backend ?? 'software';
 
   // What this key would sign, fetched whenever the key changes: the user sees the
   // exact envelope and digest, and the approval signs exactly that or nothing.
@@ -71,14 +72,15 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy || !keyId) return;
-    let passphrase = takeSecret(pass);
+    // A Ledger key has no secret field: the device asks for confirmation.
+    let passphrase: string | undefined = selectedBackend === 'ledger' ? undefined : takeSecret(pass);
     setBusy(true);
     setError(null);
     try {
       const expected = shownPreview && shownPreview.keyId === keyId
         ? { nonce: shownPreview.nonce, expiresAt: shownPreview.expiresAt, digest: shownPreview.signingDigest }
         : undefined;
-      const out = await client().call('custody.approve', { requestId, keyId, passphrase, ...(expected ? { expected } : {}) });
+      const out = await client().call('custody.approve', { requestId, keyId, ...(passphrase ? { passphrase } : {}), ...(expected ? { expected } : {}) });
       passphrase = '';
       void refreshCustody();
       const r = out.request;
@@ -197,21 +199,27 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
             ) : null}
           </section>
         ) : null}
-        <div className="field">
-          <label htmlFor={`${id}-pass`}>Passphrase</label>
-          <input
-            id={`${id}-pass`}
-            ref={pass}
-            type="password"
-            required
-            autoFocus
-            autoComplete="current-password"
-            aria-describedby={`${id}-pass-hint`}
-          />
-          <span id={`${id}-pass-hint`} className="field-hint">
-            Unlocks {keyId ? `“${keyName(keys, keyId)}”` : 'the key'} for this one signature. It is not kept.
-          </span>
-        </div>
+        {selectedBackend === 'ledger' ? (
+          <p className="field-hint" role="note">
+            Ledger key: no PIN is typed here. Unlock the device, open the Ethereum app and confirm the request's fields on the device.
+          </p>
+        ) : (
+          <div className="field">
+            <label htmlFor={`${id}-pass`}>{selectedBackend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
+            <input
+              id={`${id}-pass`}
+              ref={pass}
+              type="password"
+              required
+              autoFocus
+              autoComplete="current-password"
+              aria-describedby={`${id}-pass-hint`}
+            />
+            <span id={`${id}-pass-hint`} className="field-hint">
+              Unlocks {keyId ? `“${keyName(keys, keyId)}”` : 'the key'} for this one signature. It is not kept.
+            </span>
+          </div>
+        )}
         {error ? <ErrorAlert error={error} title="Not approved" /> : null}
         <div className="form-actions">
           <button type="button" className="button button-secondary" onClick={closeDialog}>

@@ -26,12 +26,13 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
   // Suggest an approver of the vault as initiator; any local key may be chosen.
   const defaultKey = (keys ?? []).find((k) => vault?.policy.approvers.includes(k.keyId))?.keyId ?? keys?.[0]?.keyId ?? '';
   const keyId = chosenKey || defaultKey;
+  const keyBackend = (keys ?? []).find((k) => k.keyId === keyId)?.backend ?? 'software';
   const assetValue = asset || (held.length === 1 ? (held[0]?.[0] ?? '') : '');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy) return;
-    let passphrase = takeSecret(pass);
+    let passphrase: string | undefined = keyBackend === 'ledger' ? undefined : takeSecret(pass);
     setBusy(true);
     setError(null);
     try {
@@ -42,7 +43,7 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
         destination: destination.trim(),
         memo,
         keyId,
-        passphrase,
+        ...(passphrase ? { passphrase } : {}),
       });
       passphrase = '';
       void refreshCustody();
@@ -137,13 +138,19 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
             </button>
           ) : null}
         </div>
-        <div className="field">
-          <label htmlFor={`${id}-pass`}>Initiator passphrase</label>
-          <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
-          <span id={`${id}-pass-hint`} className="field-hint">
-            Unlocks {keyId ? `“${keyName(keys, keyId)}”` : 'the key'} for this one signature; it is not kept.
-          </span>
-        </div>
+        {keyBackend === 'ledger' ? (
+          <p className="field-hint" role="note">
+            Ledger key: confirm on the device when it asks; no PIN is typed here.
+          </p>
+        ) : (
+          <div className="field">
+            <label htmlFor={`${id}-pass`}>{keyBackend === 'pkcs11' ? 'Initiator token PIN' : 'Initiator passphrase'}</label>
+            <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
+            <span id={`${id}-pass-hint`} className="field-hint">
+              Unlocks {keyId ? `“${keyName(keys, keyId)}”` : 'the key'} for this one signature; it is not kept.
+            </span>
+          </div>
+        )}
         {error ? <ErrorAlert error={error} title="The withdrawal was not requested" /> : null}
         <div className="form-actions">
           <button type="button" className="button button-secondary" onClick={closeDialog}>

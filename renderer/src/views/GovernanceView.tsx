@@ -31,6 +31,7 @@ export function GovernanceView() {
   const [error, setError] = useState<SerializedError | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [signAs, setSignAs] = useState(ADMIN);
+  const signBackend = (keys ?? []).find((k) => k.keyId === signAs)?.backend ?? 'software';
   const [actionType, setActionType] = useState('params.set');
   const [track, setTrack] = useState<'protocol' | 'operational'>('protocol');
   const [actionText, setActionText] = useState(JSON.stringify(TEMPLATES['params.set']!.action, null, 2));
@@ -63,7 +64,12 @@ export function GovernanceView() {
   };
 
   /** The signer fields of a call; the passphrase is read once and cleared. */
-  const signer = (): { keyId?: string; passphrase?: string } => (signAs === ADMIN ? {} : { keyId: signAs, passphrase: takeSecret(pass) });
+  const signer = (): { keyId?: string; passphrase?: string } => {
+    if (signAs === ADMIN) return {};
+    if (signBackend === 'ledger') return { keyId: signAs };
+    const secret = takeSecret(pass);
+    return secret ? { keyId: signAs, passphrase: secret } : { keyId: signAs };
+  };
 
   const run = async (what: string, fn: () => Promise<unknown>, done: string) => {
     setBusy(what);
@@ -117,9 +123,9 @@ export function GovernanceView() {
               ))}
             </select>
           </div>
-          {signAs !== ADMIN ? (
+          {signAs !== ADMIN && signBackend !== 'ledger' ? (
             <div className="field">
-              <label htmlFor={`${id}-pass`}>Passphrase</label>
+              <label htmlFor={`${id}-pass`}>{signBackend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
               <input id={`${id}-pass`} ref={pass} type="password" autoComplete="current-password" />
               <span className="field-hint">Unlocks the key for one signature; not kept.</span>
             </div>

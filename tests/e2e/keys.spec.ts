@@ -1,0 +1,222 @@
+/**
+ * Keys & Devices (issue 5), walked as an operator would, in the served console
+ * with a real SoftHSM2 token configured through the environment
+ * (CHARTER_PKCS11_MODULE, CHARTER_PKCS11_TOKEN, SOFTHSM2_CONF — the console
+ * inherits them): generate a software key and a key on the token, register
+ * both with their attestation records, rotate, retire; a wrong PIN shows
+ * PIN_INCORRECT where the user is looking and the field is cleared; every action
+ * is in the audit log; no PIN or passphrase typed is left in the workspace or
+ * the page. Controls are found by role and label only.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import { makeSoftHsmToken, type SoftHsmToken } from '../support/softhsm';
+import { expect, test, type ConsoleFixture } from './fixtures';
+
+const TOKEN = 'e2e-ops';
+const SO_PIN = 'e2e-so-pin-4410';
+const USER_PIN = 'e2e-user-pin-7782';
+const WRONG_PIN = 'e2e-wrong-pin-1193';
+const PASS_1 = 'e2e passphrase one 5521';
+const PASS_2 = 'e2e passphrase two 8830';
+const SECRETS = [SO_PIN, USER_PIN, WRONG_PIN, PASS_1, PASS_2];
+
+let tok: SoftHsmToken | null = null;
+const saved: Record<string, string | undefined> = {};
+
+test.beforeAll(async () => {
+  tok = await makeSoftHsmToken({ label: TOKEN, soPin: SO_PIN, userPin: USER_PIN });
+  for (const k of ['CHARTER_PKCS11_MODULE', 'CHARTER_PKCS11_TOKEN']) saved[k] = process.env[k];
+  process.env['CHARTER_PKCS11_MODULE'] = tok.modulePath;
+  process.env['CHARTER_PKCS11_TOKEN'] = TOKEN;
+});
+test.afterAll(() => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  tok?.cleanup();
+});
+
+async function openConsole(page: Page, console: ConsoleFixture): Promise<void> {
+  if (console.url) await page.goto(console.url);
+  await expect(page.getByRole('contentinfo', { name: 'Status bar' }).getByText(/Node connected/)).toBeVisible();
+  await page.getByRole('navigation', { name: 'Activity bar' }).getByRole('button', { name: 'Keys', exact: true }).click();
+}
+
+function editor(page: Page): Locator {
+  return page.getByRole('main', { name: 'Editor' });
+}
+
+function keyRow(page: Page, label: string): Locator {
+  return editor(page).getByRole('table', { name: 'Keys' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
+}
+
+async function generate(page: Page, o: { backend: string; label: string; secret: string; confirm?: boolean; wrongFirst?: string }): Promise<Locator> {
+  await editor(page).getByRole('button', { name: 'Generate key', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Generate key' });
+  await dialog.getByRole('radio', { name: o.backend }).check();
+  await dialog.getByLabel('Label').fill(o.label);
+  const secretLabel = o.backend === 'Software keystore' ? 'Passphrase' : 'Token PIN';
+  if (o.wrongFirst) {
+    await dialog.getByLabel(secretLabel, { exact: true }).fill(o.wrongFirst);
+    await dialog.getByRole('button', { name: 'Generate key', exact: true }).click();
+    await expect(dialog.getByRole('alert')).toContainText('PIN_INCORRECT');
+    // The field was read once and cleared: the wrong PIN is not kept in the page.
+    await expect(dialog.getByLabel(secretLabel, { exact: true })).toHaveValue('');
+  }
+  await dialog.getByLabel(secretLabel, { exact: true }).fill(o.secret);
+  if (o.confirm) await dialog.getByLabel('Confirm passphrase').fill(o.secret);
+  await dialog.getByRole('button', { name: 'Generate key', exact: true }).click();
+  await expect(dialog.getByRole('status')).toContainText(`Generated “${o.label}”`);
+  return dialog;
+}
+
+async function registerFromDialog(page: Page, dialog: Locator, pin?: string): Promise<void> {
+  await dialog.getByRole('button', { name: 'Register on chain…' }).click();
+  const reg = page.getByRole('dialog', { name: 'Register key on chain' });
+  if (pin) await reg.getByLabel('Token PIN').fill(pin);
+  await reg.getByRole('button', { name: 'Register key on chain' }).click();
+  await expect(reg.getByRole('status')).toContainText(/Registered in block \d+ with attestation sha256:/);
+  await reg.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(reg).toBeHidden();
+}
+
+test('keys on the software keystore and a SoftHSM token: generate, register with attestation, rotate, retire', async ({ page, console }) => {
+  await openConsole(page, console);
+  await expect(editor(page).getByRole('heading', { name: 'Keys & Devices', level: 1 })).toBeVisible();
+
+  // Devices and their state.
+  const devices = editor(page).getByRole('table', { name: 'Devices' });
+  await expect(devices.getByRole('row').filter({ hasText: 'Software keystore' })).toContainText('Ready');
+  await expect(devices.getByRole('row').filter({ hasText: 'PKCS#11' })).toContainText('Ready');
+
+  // A software key: generate, then register with its attestation record.
+  let dialog = await generate(page, { backend: 'Software keystore', label: 'ops-sw', secret: PASS_1, confirm: true });
+  await expect(dialog.getByRole('region', { name: 'Attestation record' })).toContainText('sha256:');
+  await registerFromDialog(page, dialog);
+  await expect(keyRow(page, 'ops-sw')).toContainText('Active');
+
+  // A P-256 key on the token: a wrong PIN first.
+  dialog = await generate(page, { backend: 'PKCS#11 token (HSM)', label: 'ops-hsm', secret: USER_PIN, wrongFirst: WRONG_PIN });
+  await dialog.getByText('Record read from the device').click();
+  await expect(dialog.getByLabel('Attestation record JSON')).toContainText('"CKA_LOCAL": true');
+  await expect(dialog.getByLabel('Attestation record JSON')).toContainText('"CKA_NEVER_EXTRACTABLE": true');
+  await registerFromDialog(page, dialog, USER_PIN);
+  const hsm = keyRow(page, 'ops-hsm');
+  await expect(hsm).toContainText('PKCS#11');
+  await expect(hsm).toContainText('P-256');
+  await expect(hsm).toContainText('Active');
+  await expect(hsm).toContainText('approver');
+  await expect(hsm).toContainText(/Height \d+/);
+
+  // A successor, and the rotation signed by the old key.
+  dialog = await generate(page, { backend: 'Software keystore', label: 'ops-sw-2', secret: PASS_2, confirm: true });
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await keyRow(page, 'ops-sw').getByRole('button', { name: 'Rotate ops-sw' }).click();
+  const rotate = page.getByRole('dialog', { name: 'Rotate key' });
+  await rotate.getByLabel('Successor key').selectOption({ label: 'ops-sw-2 (software, unregistered)' });
+  await rotate.getByLabel('Passphrase', { exact: true }).fill(PASS_1);
+  await rotate.getByRole('button', { name: 'Rotate key' }).click();
+  await expect(rotate.getByRole('status')).toContainText('Governance must approve');
+  await rotate.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(keyRow(page, 'ops-sw')).toContainText('awaiting governance');
+  await expect(keyRow(page, 'ops-sw-2')).toContainText('Active');
+
+  // Retire the token key, signed by itself with its PIN.
+  await hsm.getByRole('button', { name: 'Retire ops-hsm' }).click();
+  const retire = page.getByRole('dialog', { name: 'Retire key' });
+  await retire.getByLabel('Reason').fill('token decommissioned');
+  await retire.getByLabel('Token PIN').fill(USER_PIN);
+  await retire.getByRole('button', { name: 'Retire key' }).click();
+  await expect(retire.getByRole('status')).toContainText('Retired in block');
+  await retire.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(hsm).toContainText('Retired');
+
+  // Emergency revoke needs an operator key: none here, so the dialog says so and cannot submit.
+  await keyRow(page, 'ops-sw-2').getByRole('button', { name: 'Revoke ops-sw-2' }).click();
+  const revoke = page.getByRole('dialog', { name: 'Emergency revoke' });
+  await expect(revoke.getByLabel('Operator key')).toContainText('No local key holds the operator role');
+  await expect(revoke.getByRole('button', { name: 'Emergency revoke' })).toBeDisabled();
+  await revoke.getByRole('button', { name: 'Cancel' }).click();
+
+  // Every action in the audit log, the refused one with its code.
+  await page.getByRole('region', { name: 'Panel' }).getByRole('tab', { name: 'Audit log' }).click();
+  const audit = page.getByRole('region', { name: 'Panel' }).getByRole('table', { name: 'Audit log' });
+  for (const action of ['keys.generate', 'keys.register', 'keys.rotate', 'keys.retire']) {
+    await expect(audit.getByRole('row').filter({ has: page.getByRole('cell', { name: action, exact: true }) }).first()).toBeVisible();
+  }
+  await expect(audit.getByRole('row').filter({ hasText: 'PIN_INCORRECT' }).first()).toBeVisible();
+
+  // No secret typed is in the page or in any file of the workspace (SQLite, WAL, keystore, artifacts).
+  const html = await page.content();
+  for (const s of SECRETS) expect(html.includes(s), 'a secret is in the page').toBe(false);
+  const files: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) files.push(p);
+    }
+  };
+  await walk(console.workspace);
+  expect(files.some((f) => f.endsWith('-wal') || f.endsWith('.sqlite') || f.endsWith('.db'))).toBe(true);
+  const hits: string[] = [];
+  for (const f of files) {
+    const b = await readFile(f);
+    for (const s of SECRETS) if (b.includes(Buffer.from(s, 'utf8')) || b.includes(Buffer.from(s, 'utf16le'))) hits.push(`${path.basename(f)}: ${s.slice(0, 6)}…`);
+  }
+  expect(hits).toEqual([]);
+});
+
+test('roles and emergency revoke by two operators; a module that cannot load shows its code', async ({ page, console }) => {
+  const passes = { target: 'e2e target pass 6120', op1: 'e2e operator one 3307', op2: 'e2e operator two 9914' };
+  await openConsole(page, console);
+  for (const [label, pass] of Object.entries(passes)) {
+    const dialog = await generate(page, { backend: 'Software keystore', label, secret: pass, confirm: true });
+    await registerFromDialog(page, dialog);
+  }
+  for (const [label, owner] of [['op1', 'ops-a'], ['op2', 'ops-b']] as const) {
+    await keyRow(page, label).getByRole('button', { name: `Roles ${label}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Set key roles' });
+    const roles = dialog.getByRole('group', { name: 'Roles' });
+    await roles.getByLabel('approver').uncheck();
+    await roles.getByLabel('initiator').uncheck();
+    await roles.getByLabel('operator').check();
+    await dialog.getByLabel('Owner').fill(owner);
+    await dialog.getByRole('button', { name: 'Set key roles' }).click();
+    await expect(dialog.getByRole('status')).toContainText('Roles set in block');
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect(keyRow(page, label)).toContainText('operator');
+  }
+
+  const revoke = async (operator: string, pass: string): Promise<Locator> => {
+    await keyRow(page, 'target').getByRole('button', { name: 'Revoke target' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Emergency revoke' });
+    await dialog.getByLabel('Reason').fill('laptop stolen');
+    await dialog.getByLabel('Operator key').selectOption({ label: `${operator} (${operator === 'op1' ? 'ops-a' : 'ops-b'})` });
+    await dialog.getByLabel('Operator passphrase').fill(pass);
+    await dialog.getByRole('button', { name: 'Emergency revoke' }).click();
+    return dialog;
+  };
+  let dialog = await revoke('op1', passes.op1);
+  await expect(dialog.getByRole('status')).toContainText('1 of 2 operator signatures');
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(keyRow(page, 'target')).toContainText('Active');
+  dialog = await revoke('op2', passes.op2);
+  await expect(dialog.getByRole('status')).toContainText('the key is revoked');
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(keyRow(page, 'target')).toContainText('Revoked');
+
+  // A PKCS#11 module that cannot be loaded: a device in state Error with the stable code.
+  await editor(page).getByText('Key backends', { exact: true }).click();
+  const form = editor(page).getByRole('form', { name: 'Key backends' });
+  await form.getByLabel('PKCS#11 modules').fill('/nonexistent/libnothing-pkcs11.so');
+  await form.getByRole('button', { name: 'Apply key backends' }).click();
+  const broken = editor(page).getByRole('table', { name: 'Devices' }).getByRole('row').filter({ hasText: 'libnothing-pkcs11.so' });
+  await expect(broken).toContainText('Error');
+  await expect(broken).toContainText('PKCS11_MODULE_ERROR');
+  // The software keystore still works beside it.
+  await expect(editor(page).getByRole('table', { name: 'Devices' }).getByRole('row').filter({ hasText: 'Software keystore' })).toContainText('Ready');
+});
