@@ -440,8 +440,8 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
 
   it('the emulator, the engine (core/tx/eip712.ts) and ethers agree on every EIP-712 type: ints of each sign and size, bool, bytes, bytesN, nested struct arrays, fixed arrays, empty arrays, long UTF-8 strings', async () => {
     const legs = [
-      { who: '0x' + '11'.repeat(20), amount: '340282366920938463463374607431768211455', tags: ['a', 'b'] },
-      { who: '0x' + 'fe'.repeat(20), amount: 0, tags: [] },
+      { who: '0x' + '11'.repeat(20), amount: '340282366920938463463374607431768211455', tags: ['a', 'b'], value: { units: 7, asset: 'BTC' } },
+      { who: '0x' + 'fe'.repeat(20), amount: 0, tags: [], value: { units: 0, asset: '' } },
     ];
     const typed = {
       domain: { name: 'Rich', version: '2', chainId: 5, verifyingContract: '0x' + '22'.repeat(20), salt: '0x' + 'ab'.repeat(32) },
@@ -457,6 +457,16 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
           { name: 'who', type: 'address' },
           { name: 'amount', type: 'uint128' },
           { name: 'tags', type: 'string[]' },
+          { name: 'value', type: 'Amount' },
+        ],
+        // Referred to in the order Leg, Amount, Fee: encodeType must list them sorted (Amount, Fee, Leg).
+        Amount: [
+          { name: 'units', type: 'uint256' },
+          { name: 'asset', type: 'string' },
+        ],
+        Fee: [
+          { name: 'payer', type: 'address' },
+          { name: 'amount', type: 'Amount' },
         ],
         Order: [
           { name: 'id', type: 'uint64' },
@@ -468,6 +478,7 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
           { name: 'blob', type: 'bytes' },
           { name: 'sel', type: 'bytes4' },
           { name: 'legs', type: 'Leg[]' },
+          { name: 'fee', type: 'Fee' },
           { name: 'pair', type: 'uint16[2]' },
           { name: 'empty', type: 'string[]' },
           { name: 'note', type: 'string' },
@@ -475,7 +486,7 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
         ],
       },
       primaryType: 'Order',
-      message: { id: 42, delta: -70000, neg: -1, pos: 200, ok: true, no: false, blob: '0xdeadbeef00', sel: '0x12345678', legs, pair: [1, 65535], empty: [], note: 'é ✓ ünïcode', long: 'x'.repeat(600) },
+      message: { id: 42, delta: -70000, neg: -1, pos: 200, ok: true, no: false, blob: '0xdeadbeef00', sel: '0x12345678', legs, fee: { payer: '0x' + '33'.repeat(20), amount: { units: 5, asset: 'ETH' } }, pair: [1, 65535], empty: [], note: 'é ✓ ünïcode', long: 'x'.repeat(600) },
     };
     const emu = new LedgerEmulator({ screen: 'wallet' });
     await offlineEth(emu).signEIP712Message("44'/60'/0'/0/0", typed);
@@ -488,7 +499,7 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
     // The 600-byte string went in several APDUs (P1 01 = more to come).
     expect(emu.log.some((x) => x.apdu.startsWith('e01c01ff'))).toBe(true);
     const shown = Object.fromEntries(fieldsOf(emu, 'Order').map(([, p, v]) => [p, v]));
-    expect(shown).toMatchObject({ id: '42', delta: '-70000', neg: '-1', pos: '200', ok: 'true', no: 'false', blob: '0xdeadbeef00', sel: '0x12345678', 'legs.[].amount': '0', 'pair.[]': '65535', note: 'é ✓ ünïcode', long: 'x'.repeat(600) });
+    expect(shown).toMatchObject({ id: '42', delta: '-70000', neg: '-1', pos: '200', ok: 'true', no: 'false', blob: '0xdeadbeef00', sel: '0x12345678', 'legs.[].amount': '0', 'legs.[].value.asset': '', 'fee.amount.units': '5', 'pair.[]': '65535', note: 'é ✓ ünïcode', long: 'x'.repeat(600) });
     // A different value gives a different digest (the comparison can fail).
     const emu2 = new LedgerEmulator({ screen: 'wallet' });
     await offlineEth(emu2).signEIP712Message("44'/60'/0'/0/0", { ...typed, message: { ...typed.message, neg: -2 } });
