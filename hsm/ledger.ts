@@ -491,7 +491,7 @@ export class LedgerBackend implements KeyBackend {
               facts.blind_signing = conf[0]! & 0x01 ? 'enabled' : 'disabled';
               if (!appVersionAtLeast(app.version, FULL_EIP712_MIN_VERSION))
                 detail = `this Ethereum app (${app.version}) cannot show a request's fields: update it to ${FULL_EIP712_MIN_VERSION} or later${conf[0]! & 0x01 ? '' : ', or enable "Blind signing" to sign by hashes'}`;
-              else if (!(conf[0]! & 0x01)) detail = 'to sign approvals, turn on "Raw messages" (shows every field of a request) or "Blind signing" in the Ethereum app\'s Settings';
+              else if (!(conf[0]! & 0x01)) detail = 'Blind signing is off: signing needs the Ethereum app\'s "Raw messages" setting on (the device then shows every field of a request; it does not report this setting), or Blind signing';
             }
           } finally {
             await t.close().catch(() => undefined);
