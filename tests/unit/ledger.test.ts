@@ -22,7 +22,7 @@ import type { UnsignedEnvelope } from '../../core/engine/types.js';
 import { CharterError } from '../../core/errors.js';
 import { eip712Digest, envelopeEip712, envelopeTypedData, typedDataDigest } from '../../core/tx/eip712.js';
 import { digestForScheme, signEnvelopeFor, verifyEnvelope } from '../../core/tx/verify.js';
-import { fullEip712Obstacle, LEDGER_OFFLINE_CONFIG, LedgerBackend, ledgerError, normaliseLedgerPath, type LedgerDeviceDescriptor, type Transport } from '../../hsm/ledger.js';
+import { appVersionAtLeast, fullEip712Obstacle, LEDGER_OFFLINE_CONFIG, LedgerBackend, ledgerError, normaliseLedgerPath, type LedgerDeviceDescriptor, type Transport } from '../../hsm/ledger.js';
 import { nativeVerifier } from '../../main/crypto/native-verifier.js';
 import { emulatedLedger, LedgerEmulator, type Shown } from '../support/ledger-emulator.js';
 
@@ -732,6 +732,17 @@ describe('Ledger: recorded exchanges replayed through hw-app-eth and LedgerBacke
       fs.writeFileSync(FIXTURE, header.join('\n') + '\n' + store.toString());
     });
   }
+});
+
+describe('appVersionAtLeast', () => {
+  it('compares app versions numerically (1.10 is after 1.9), and an unreadable version counts as old', () => {
+    expect(appVersionAtLeast('1.10.0', '1.9.19')).toBe(true);
+    expect(appVersionAtLeast('1.9.19', '1.9.19')).toBe(true);
+    expect(appVersionAtLeast('1.9.18', '1.9.19')).toBe(false);
+    expect(appVersionAtLeast('2.0.0-rc1', '1.9.19')).toBe(true);
+    expect(appVersionAtLeast('0.99.99', '1.9.19')).toBe(false);
+    expect(appVersionAtLeast('unknown', '1.9.19')).toBe(false);
+  });
 });
 
 describe('normaliseLedgerPath', () => {
