@@ -1,9 +1,18 @@
 /**
  * Ledger hardware wallets running the Ethereum app: secp256k1 keys derived
  * from the device's seed, on the device, on a chosen BIP-44 path; signatures
- * over the engine's EIP-712 digest, which the device computes from the
- * domain separator and struct hash it is sent (SIGN ETH EIP 712, "hashed"
- * form), so what it signs is what the engine verifies.
+ * over the engine's EIP-712 digest. The device is sent the envelope's typed
+ * data itself (core/tx/eip712.ts envelopeTypedData: struct definitions, then
+ * every value, through @ledgerhq/hw-app-eth's signEIP712Message, SIGN ETH EIP
+ * 712 "full" form), so it can show the request's fields and hashes them
+ * itself; the signature must verify for the engine's digest of the envelope,
+ * so what the device hashed is what the engine verifies. The "hashed" form
+ * (domain separator and struct hash only) is a fallback for an app that
+ * cannot take the full form, and needs the app's Blind signing setting.
+ *
+ * No network: hw-app-eth would ask Ledger's services for "filters" (display
+ * names signed by Ledger for known contracts) and ERC-20 data; this backend
+ * gives it a loadConfig with every service URL null (LEDGER_OFFLINE_CONFIG).
  *
  * The device never gives out a private key: what this backend remembers about
  * a key (path, public key, address, label) are public facts, kept in a JSON
@@ -18,8 +27,10 @@
  *   LEDGER_WRONG_APP      another app (or the dashboard) is open: GET_APP_AND_VERSION names it,
  *                         or the app answers CLA/INS not supported (0x6e00 / 0x6e01 / 0x6d00 / 0x6511)
  *   LEDGER_USER_REJECTED  the user refused on the device (0x6985)
- *   LEDGER_BLIND_SIGNING_DISABLED  the app's "Blind signing" setting is off (GET APP
- *                         CONFIGURATION bit 0), which signing by hashes needs
+ *   LEDGER_BLIND_SIGNING_DISABLED  the app refused typed data without filters (0x6a80) while
+ *                         its "Blind signing" setting is off (GET APP CONFIGURATION bit 0) —
+ *                         it needs "Raw messages" or "Blind signing" — or the hashed
+ *                         fallback is needed and Blind signing is off
  *   LEDGER_ERROR          any other status word, which the message names
  * One request at a time per device (DeviceQueue).
  */
@@ -32,7 +43,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesEqual, fromHex, keyIdOf, toHex } from '../core/codec/index.js';
 import { verifyEcdsa } from '../core/crypto/ecdsa.js';
 import { CharterError, type ErrorCode } from '../core/errors.js';
-import { envelopeEip712 } from '../core/tx/eip712.js';
+import { envelopeEip712, envelopeTypedData } from '../core/tx/eip712.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
 
@@ -51,6 +62,25 @@ export const DEFAULT_LEDGER_PATH = "44'/60'/0'/0/0";
 export const LEDGER_UDEV_RULE = 'resources/udev/20-hw1.rules';
 const STORE_FORMAT = 'charter-ledger-keys/v1';
 const ETHEREUM_APP = 'Ethereum';
+/** The first Ethereum app version with the full EIP-712 protocol (SEND STRUCT DEFINITION / IMPLEMENTATION). */
+export const FULL_EIP712_MIN_VERSION = '1.9.19';
+
+/**
+ * hw-app-eth's loadConfig with every network source off: no CAL service
+ * (EIP-712 filters, contract names), no crypto-assets CDN (ERC-20
+ * signatures), no plugin or NFT services. Charter's typed data has no
+ * Ledger-signed filters anyway, and the console must not call out.
+ */
+export const LEDGER_OFFLINE_CONFIG = Object.freeze({
+  calServiceURL: null,
+  cryptoassetsBaseURL: null,
+  nftExplorerBaseURL: null,
+  pluginBaseURL: null,
+  extraPlugins: null,
+  staticERC20Signatures: null,
+  staticEIP712SignaturesV1: null,
+  staticEIP712SignaturesV2: null,
+});
 
 /** A Ledger as the USB/HID layer lists it (node-hid's HID.devices() fields we use). */
 export interface LedgerDeviceDescriptor {
@@ -96,6 +126,58 @@ interface EthApp {
   getAddress(path: string, boolDisplay?: boolean, boolChaincode?: boolean): Promise<{ publicKey: string; address: string; chainCode?: string }>;
   getAppConfiguration(): Promise<{ version: string; arbitraryDataEnabled: number }>;
   signEIP712HashedMessage(path: string, domainSeparatorHex: string, hashStructMessageHex: string): Promise<{ v: number; r: string; s: string }>;
+  signEIP712Message(path: string, typedData: EnvelopeTypedData, fullImplem?: boolean): Promise<{ v: number; r: string; s: string }>;
+}
+
+type EnvelopeTypedData = ReturnType<typeof envelopeTypedData>;
+
+/** "1.10.3" ≥ "1.9.19", numerically; a version that does not parse counts as old. */
+export function appVersionAtLeast(version: string, min: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const a = m.slice(1, 4).map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return true;
+}
+
+/**
+ * Why the typed data cannot go through hw-app-eth's full EIP-712 flow, or
+ * undefined if it can. @ledgerhq/hw-app-eth (7.x) cuts a value into APDUs of
+ * 255 bytes but counts them by 256, so a value whose 2-byte length + bytes is
+ * in (255·k, 256·k] loses its last bytes (the device then refuses it), and it
+ * sends an array's length in one byte (at most 255 elements).
+ */
+export function fullEip712Obstacle(td: EnvelopeTypedData): string | undefined {
+  const walk = (type: string, value: unknown, where: string): string | undefined => {
+    const arr = /^(.*)\[(\d*)\]$/.exec(type);
+    if (arr) {
+      if (!Array.isArray(value)) return undefined;
+      if (value.length > 255) return `${where} has ${value.length} elements (the APDU carries at most 255)`;
+      for (let i = 0; i < value.length; i++) {
+        const r = walk(arr[1]!, value[i], `${where}[${i}]`);
+        if (r) return r;
+      }
+      return undefined;
+    }
+    const fields = td.types[type];
+    if (fields) {
+      for (const f of fields) {
+        const r = walk(f.type, (value as Record<string, unknown>)?.[f.name], `${where}.${f.name}`);
+        if (r) return r;
+      }
+      return undefined;
+    }
+    let n: number | undefined;
+    if (type === 'string' && typeof value === 'string') n = Buffer.byteLength(value, 'utf8');
+    else if (type === 'bytes' && typeof value === 'string') n = Math.max(0, (value.length - 2) >> 1);
+    if (n === undefined) return undefined;
+    const total = n + 2;
+    if (total > 0xffff) return `${where} is ${n} bytes long (the APDU carries at most 65533)`;
+    if (255 * Math.ceil(total / 256) < total) return `${where} is ${n} bytes long, a length @ledgerhq/hw-app-eth cuts short when it splits it into APDUs`;
+    return undefined;
+  };
+  return walk('EIP712Domain', td.domain, 'domain') ?? walk(td.primaryType, td.message, 'message');
 }
 
 function ledgerErrors(): { TransportStatusError: new (...a: any[]) => Error & { statusCode: number } } {
@@ -357,7 +439,7 @@ export class LedgerBackend implements KeyBackend {
             app.name === 'BOLOS' ? 'the Ledger shows its dashboard: open the Ethereum app on the device' : `the Ledger is running the ${app.name} app: open the Ethereum app on the device`,
           );
         const Eth = require('@ledgerhq/hw-app-eth').default;
-        const eth = new Eth(t) as EthApp;
+        const eth = new Eth(t, undefined, { ...LEDGER_OFFLINE_CONFIG }) as EthApp;
         return await fn(eth, t, { deviceId: dev.deviceId, model: modelOf(t, dev.descriptor), app });
       } catch (e) {
         throw ledgerError(e, this.platform, this.udevRulePath);
@@ -407,7 +489,9 @@ export class LedgerBackend implements KeyBackend {
             } else {
               const conf = await t.send(0xe0, 0x06, 0x00, 0x00);
               facts.blind_signing = conf[0]! & 0x01 ? 'enabled' : 'disabled';
-              if (!(conf[0]! & 0x01)) detail = 'enable "Blind signing" in the Ethereum app\'s Settings to sign approvals';
+              if (!appVersionAtLeast(app.version, FULL_EIP712_MIN_VERSION))
+                detail = `this Ethereum app (${app.version}) cannot show a request's fields: update it to ${FULL_EIP712_MIN_VERSION} or later${conf[0]! & 0x01 ? '' : ', or enable "Blind signing" to sign by hashes'}`;
+              else if (!(conf[0]! & 0x01)) detail = 'Blind signing is off: signing needs the Ethereum app\'s "Raw messages" setting on (the device then shows every field of a request; it does not report this setting), or Blind signing';
             }
           } finally {
             await t.close().catch(() => undefined);
@@ -522,28 +606,56 @@ export class LedgerBackend implements KeyBackend {
 
   /**
    * Sign an envelope's EIP-712 digest on the device. `req.envelope` is
-   * required: the device is sent the domain separator and struct hash of the
-   * envelope (recomputed here), and their digest must be `req.digest`.
-   * Returns r || s with low S, verified against the key.
+   * required: the device is sent its typed data (envelopeTypedData) in the
+   * full EIP-712 form, shows the request's fields (see docs/keys-and-devices.md,
+   * "Ledger") and hashes them itself; `req.digest` must be the engine's EIP-712
+   * digest of the envelope, and the signature must verify for it (so a device
+   * that hashed anything else is caught). Falls back to the hashed form (two
+   * hashes on screen; needs Blind signing) only when the app cannot take the
+   * full form: a version before 1.9.19, an app answering "INS not supported"
+   * to the struct commands, or a value hw-app-eth cannot stream
+   * (fullEip712Obstacle). Returns r || s with low S, verified against the key.
    */
   async sign(keyId: string, req: SignRequest, _unlock: Unlock = {}): Promise<Uint8Array> {
     const k = this.stored(keyId);
     if (req.scheme !== 'secp256k1') throw new CharterError('INVALID_INPUT', `key ${keyId} is secp256k1, not ${req.scheme}`);
     if (!req.envelope) throw new CharterError('INVALID_INPUT', 'a Ledger signs EIP-712 typed data: the sign request must carry the envelope, so the device can show it');
     let h: ReturnType<typeof envelopeEip712>;
+    let td: EnvelopeTypedData;
     try {
       h = envelopeEip712(req.envelope);
+      td = envelopeTypedData(req.envelope);
     } catch (e) {
       throw new CharterError('INVALID_INPUT', `the envelope has no EIP-712 form: ${(e as Error).message}`);
     }
     if (!(req.digest instanceof Uint8Array) || !bytesEqual(h.digest, req.digest)) throw new CharterError('INVALID_INPUT', 'the digest to sign is not the EIP-712 digest of the envelope; nothing was sent to the device');
-    return this.withEth(undefined, k.device_id, async (eth) => {
+    return this.withEth(undefined, k.device_id, async (eth, _t, dev) => {
       const pk = await LedgerBackend.checkKey(eth, k);
-      // The app signs by hashes only with its "Blind signing" setting on (else it answers 0x6a80).
-      if (!(await eth.getAppConfiguration()).arbitraryDataEnabled)
-        throw new CharterError('LEDGER_BLIND_SIGNING_DISABLED', 'the Ethereum app does not allow blind signing: enable "Blind signing" in its Settings on the device, then sign again');
-      const sig = await eth.signEIP712HashedMessage(k.path, toHex(h.domainSeparator), toHex(h.structHash));
-      return engineSignature(pk, h.digest, sig);
+      const conf = await eth.getAppConfiguration();
+      const blind = Boolean(conf.arbitraryDataEnabled);
+      const version = conf.version || dev.app.version;
+      let why: string | undefined = appVersionAtLeast(version, FULL_EIP712_MIN_VERSION)
+        ? fullEip712Obstacle(td)
+        : `the Ethereum app ${version} predates the full EIP-712 protocol (${FULL_EIP712_MIN_VERSION}): update it to see the request's fields`;
+      if (!why) {
+        try {
+          return engineSignature(pk, h.digest, await eth.signEIP712Message(k.path, td));
+        } catch (e) {
+          const sw = statusWord(e);
+          // A message without Ledger-signed filters: the app reviews it only with "Raw messages" or "Blind signing" on.
+          if (sw === 0x6a80 && !blind)
+            throw new CharterError(
+              'LEDGER_BLIND_SIGNING_DISABLED',
+              'the Ethereum app refused to review the request (status 0x6a80): in its Settings turn on "Raw messages" (the device then shows every field of the request) or "Blind signing", then sign again',
+              { statusWord: sw },
+            );
+          if (sw !== 0x6d00 && sw !== 0x6e00) throw e;
+          why = `the Ethereum app ${version} does not take EIP-712 typed data (status 0x${sw.toString(16)})`;
+        }
+      }
+      // The hashed form: the device shows the two hashes only, and signs them only with Blind signing on.
+      if (!blind) throw new CharterError('LEDGER_BLIND_SIGNING_DISABLED', `${why}; it can sign only by hashes, which needs "Blind signing": enable it in the Ethereum app's Settings, then sign again`);
+      return engineSignature(pk, h.digest, await eth.signEIP712HashedMessage(k.path, toHex(h.domainSeparator), toHex(h.structHash)));
     });
   }
 

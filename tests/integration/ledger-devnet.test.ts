@@ -33,7 +33,8 @@ async function submit<T extends TxType>(backend: KeyBackend, key: KeyInfo, type:
 
 describe('Ledger and software keys on the devnet', () => {
   it('withdrawals approved with an emulated-Ledger key and software P-256 / secp256k1 (Web3 v3) keys execute', async () => {
-    const emulator = new LedgerEmulator();
+    // A Nano X with the Ethereum app's "Raw messages" on and "Blind signing" off: the full EIP-712 form, every field shown.
+    const emulator = new LedgerEmulator({ rawMessages: true, blindSigning: false });
     const ledger = new LedgerBackend({ store: path.join(dir, 'ledger-keys.json'), ...emulatedLedger(emulator) });
     const software = new SoftwareKeystore(path.join(dir, 'keystore'), { n: 1 << 12, r: 8, p: 1 });
     const lk = await ledger.generate({ scheme: 'secp256k1', label: 'ledger approver' });
@@ -62,7 +63,11 @@ describe('Ledger and software keys on the devnet', () => {
     expect((await submit(software, sk, 'withdrawal.approve', { request_id: id2 })).code).toBe(0);
     expect((await submit(software, pk, 'withdrawal.approve', { request_id: id2 })).events).toContain('custody.withdrawal_executed');
     expect((await client.query<{ balances: Record<string, string> }>('/vault/cold'))?.balances).toEqual({ BTC: '600' });
-    // The Ledger was shown each EIP-712 message before it signed (one approval, one request).
-    expect(emulator.shown.filter((s) => s.screen === 'eip712')).toHaveLength(2);
+    // The Ledger was shown each message's fields before it signed (one approval, one request), and signed the full form twice.
+    expect(emulator.shown.filter((s) => s.screen === 'eip712-sign')).toHaveLength(2);
+    expect(emulator.shown.some((s) => s.screen === 'eip712')).toBe(false);
+    const fields = emulator.shown.flatMap((s) => (s.screen === 'eip712-field' ? [`${s.root}.${s.path}=${s.value}`] : []));
+    expect(fields).toContain(`WithdrawalApprove.request_id=${requestId}`);
+    expect(fields).toEqual(expect.arrayContaining(['WithdrawalCreate.vault_id=cold', 'WithdrawalCreate.amount=100', 'WithdrawalCreate.destination=bc1qweb3', `WithdrawalCreate.chain_id=${(await client.status()).chainId}`]));
   });
 });
