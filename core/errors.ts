@@ -103,7 +103,7 @@ export const ERROR_CODES = {
   LEDGER_WRONG_APP: { summary: 'The Ledger is not running the Ethereum app.', hint: 'Open the Ethereum app on the device (install it with Ledger Live if it is missing) and try again.' },
   LEDGER_USER_REJECTED: { summary: 'The request was rejected on the Ledger.', hint: 'Nothing was signed. Try again and approve on the device if the fields it shows are right.' },
   LEDGER_NO_PERMISSION: { summary: 'The Ledger is connected but this user may not open it.', hint: 'On Linux, install the udev rule shipped in resources/udev/20-hw1.rules (see docs/keys-and-devices.md, "Ledger"), then unplug and replug the device.' },
-  LEDGER_BLIND_SIGNING_DISABLED: { summary: 'The Ethereum app on the Ledger does not allow blind signing, which signing by hashes needs.', hint: 'On the device, open the Ethereum app, then Settings, and enable "Blind signing"; try again. Nothing was signed.' },
+  LEDGER_BLIND_SIGNING_DISABLED: { summary: 'The Ethereum app on the Ledger refuses Charter\'s typed-data messages: neither "Raw messages" nor "Blind signing" is on.', hint: 'In the Ethereum app\'s Settings turn on "Raw messages" (the device then shows every field) or "Blind signing"; for an app older than 1.9.19, update it or enable Blind signing. Nothing was signed.' },
   LEDGER_ERROR: { summary: 'The Ledger answered with an error.', hint: 'The message has the device\'s status word. Unplug and replug the device, open the Ethereum app and try again.' },
   // ── chain client ──────────────────────────────────────────────────────────
   NODE_UNREACHABLE: { summary: 'The custody node does not answer.', hint: 'Check the Nodes view: is the node running and the RPC address right?' },
