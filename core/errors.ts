@@ -103,6 +103,10 @@ export const ERROR_CODES = {
   // ── CLI ───────────────────────────────────────────────────────────────────
   USAGE: { summary: 'The command line is not valid.', hint: 'Run the command with --help.' },
   HOST_REFUSED: { summary: 'Refusing to listen on a non-loopback address.', hint: 'Pass --force-host to expose the console to the network, knowingly.' },
+  // ── evidence bundles ─────────────────────────────────────────────────────
+  BUNDLE_TRUST_INVALID: { summary: 'The trust file cannot be used.', hint: 'A trust file is JSON {version, log_id, quorum, keys:[{key_id, scheme, public_key, valid_from_height, …}]}; see docs/formats/evidence-bundle.md.' },
+  BUNDLE_TOO_LARGE: { summary: 'The bundle is larger than the console accepts.', hint: 'Verify it with `charter bundle verify FILE.zip` instead; the caps are in docs/formats/evidence-bundle.md.' },
+  BUNDLE_NOT_OPEN: { summary: 'No bundle (or upload) with this id is open in the console.', hint: 'Open the bundle again; the console keeps only the last few in memory.' },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

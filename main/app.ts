@@ -113,7 +113,18 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const keys = new KeysService(keystore, chain, submitter, () => admin, bus);
   const custody = new CustodyService(chain, submitter, keys);
   const explorer = new ExplorerService(chain);
-  const evidence = new EvidenceService(chain, workspace, explorer);
+  const evidence = new EvidenceService(
+    chain,
+    workspace,
+    explorer,
+    // Bundle attestations are signed by the console's signing key: the devnet admin on the embedded devnet.
+    () => {
+      if (!embedded) return null;
+      const a = loadDevnetAdmin(workspace.devnetHome);
+      return { key_id: a.keyId, scheme: 'ed25519', public_key: Buffer.from(a.publicKey).toString('hex'), sign: (m: Uint8Array) => a.sign(m) };
+    },
+    (p) => bus.emit('evidence.progress', p),
+  );
   const governance = new GovernanceService(chain, submitter, keys);
 
   const handlers: Handlers = {
@@ -135,6 +146,11 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'explorer.block': async (i) => explorer.block(i.height),
     'explorer.tx': async (i) => explorer.tx(i.hash),
     'evidence.exportWithdrawal': async (i) => evidence.exportWithdrawal(i.requestId),
+    'evidence.buildCase': async (i) => evidence.buildCase(i.requestId),
+    'evidence.buildSegment': async (i) => evidence.buildSegment(i.from, i.to),
+    'evidence.uploadChunk': async (i) => evidence.uploadChunk(i.uploadId, i.chunkBase64),
+    'evidence.verifyBundle': async (i) => evidence.verify(i),
+    'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),
     'governance.list': async () => ({ proposals: await governance.list() }),
     'governance.propose': async (i) => governance.propose({ track: i.track, action: i.action as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase }),
     'governance.vote': async (i) => governance.vote(i),
