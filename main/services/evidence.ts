@@ -16,7 +16,7 @@ import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import { writeFileAtomic, type Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
 import { viaComet, type ExplorerService } from './explorer.js';
-import { ARTIFACT_TYPES, CASE_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport } from '../../core/evidence/bundle/index.js';
+import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import { bundleZip, storeArtifact, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
 import { VERSION } from '../version.js';
 
@@ -240,7 +240,7 @@ export class EvidenceService {
     this.signer();
     const members: BundleMemberInput[] = [];
     for (let h = from; h <= to; h++) {
-      members.push({ path: `blocks/${String(h).padStart(12, '0')}.json`, artifact_type: ARTIFACT_TYPES.block, bytes: utf8(canonicalJson(await this.blockDocument(h))) });
+      members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: utf8(canonicalJson(await this.blockDocument(h))) });
     }
     return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`);
   }

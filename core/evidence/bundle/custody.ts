@@ -12,11 +12,16 @@ import { encodeTx } from '../../tx/envelope.js';
 import { verifyEnvelope } from '../../tx/verify.js';
 import { ARTIFACT_TYPES, type Check } from './types.js';
 import { check, failFrom, type BundleContext } from './verify.js';
+import { receiptInclusionChecks } from './proofs.js';
 
 export const CASE_PATHS = {
   request: 'request.json',
   block: 'block.json',
   policy: 'policy.json',
+  stateProof: 'proofs/policy-state.json',
+  receipt: 'receipt.json',
+  inclusion: 'proofs/receipt-inclusion.json',
+  checkpoint: 'checkpoint.json',
   tx: (hash: string) => `transactions/${hash}.json`,
 } as const;
 
@@ -45,7 +50,6 @@ export function signedTxProblem(t: SignedTxMember, verifier: SignatureVerifier):
   } catch (e) {
     return { reason: 'MEMBER_INVALID', detail: `the envelope cannot be encoded: ${(e as Error).message}` };
   }
-  if (hash !== t.tx_hash) return { reason: 'TX_HASH_MISMATCH', detail: `the envelope hashes to ${hash}, not ${t.tx_hash}` };
   if (!isSignatureScheme(t.signer.scheme)) return { reason: 'UNSUPPORTED_SCHEME', detail: `scheme ${t.signer.scheme}` };
   let pk: Uint8Array;
   try {
@@ -59,6 +63,7 @@ export function signedTxProblem(t: SignedTxMember, verifier: SignatureVerifier):
   if (!verifyEnvelope(verifier, t.envelope, { scheme: t.signer.scheme, public_key: t.signer.public_key })) {
     return { reason: 'BAD_SIGNATURE', detail: `the signature of ${t.tx_hash} does not verify for key ${t.signer.key_id}` };
   }
+  if (hash !== t.tx_hash) return { reason: 'TX_HASH_MISMATCH', detail: `the envelope hashes to ${hash}, not ${t.tx_hash}` };
   return null;
 }
 
@@ -109,5 +114,13 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
   if (!block) out.push(check(BLK, BLK_T, 'fail', 'CASE_INCOMPLETE', `${CASE_PATHS.block} is missing or does not match the manifest`));
   else if (block.height !== req.executed_at || block.chain_id !== ctx.manifest.subject.chain_id) out.push(check(BLK, BLK_T, 'fail', 'SUBJECT_MISMATCH', `block.json is height ${String(block.height)} of ${String(block.chain_id)}`));
   else out.push(check(BLK, BLK_T, 'pass', 'OK', `block ${block.height} (${String(block.hash)}) of ${block.chain_id}`));
+
+  const POL = 'case.policy';
+  const POL_T = 'The policy in force at the execution height, with its state proof';
+  if (!ctx.members.has(CASE_PATHS.policy)) out.push(check(POL, POL_T, 'unknown', 'NO_POLICY', `the bundle carries no ${CASE_PATHS.policy}`));
+  else if (!ctx.members.has(CASE_PATHS.stateProof)) out.push(check(POL, POL_T, 'unknown', 'NO_STATE_PROOF', `${CASE_PATHS.policy} is not backed by a state proof at height ${ctx.manifest.subject.height}`));
+  else out.push(check(POL, POL_T, 'unknown', 'NOT_CHECKED', 'this verifier does not check state proofs yet'));
+
+  out.push(...receiptInclusionChecks(ctx, { receipt: CASE_PATHS.receipt, proof: CASE_PATHS.inclusion, checkpoint: CASE_PATHS.checkpoint }, { txDigests: new Set(needed.map((h) => h.toLowerCase())) }));
   return out;
 }

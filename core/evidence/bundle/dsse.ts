@@ -10,6 +10,7 @@
  */
 import { canonicalJson, concatBytes, fromHex, fromUtf8, toHex, utf8 } from '../../codec/index.js';
 import { toBase64, fromBase64 } from './base64.js';
+import { parseStrictJson } from '../jcs.js';
 import {
   BUNDLE_PREDICATE_TYPE,
   IN_TOTO_PAYLOAD_TYPE,
@@ -59,7 +60,7 @@ export type OpenedEnvelope =
 export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   let v: unknown;
   try {
-    v = JSON.parse(fromUtf8(bytes));
+    v = parseStrictJson(fromUtf8(bytes));
   } catch (e) {
     return { ok: false, reason: 'ATTESTATION_INVALID', detail: `not UTF-8 JSON: ${(e as Error).message}` };
   }
@@ -76,7 +77,7 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   if (payload === null) return { ok: false, reason: 'ATTESTATION_INVALID', detail: 'payload is not standard base64' };
   let statement: unknown;
   try {
-    statement = JSON.parse(fromUtf8(payload));
+    statement = parseStrictJson(fromUtf8(payload));
   } catch (e) {
     return { ok: false, reason: 'ATTESTATION_INVALID', detail: `payload is not UTF-8 JSON: ${(e as Error).message}` };
   }
