@@ -1,8 +1,9 @@
 /**
  * Writing a bundle: yazl with deterministic output — entries sorted by name
  * (byte order), one fixed DOS timestamp (1980-01-01 00:00, no extended
- * timestamp field), regular-file mode 0644, deflate. The same members give
- * the same bytes on every machine and in every time zone.
+ * timestamp field), regular-file mode 0644, stored (method 0): deflate output
+ * depends on the zlib build, so stored entries are what makes the same
+ * members give the same zip bytes on every machine and in every time zone.
  */
 import yazl from 'yazl';
 
@@ -14,7 +15,7 @@ export function writeZip(files: ReadonlyMap<string, Uint8Array> | readonly [stri
   list.sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
   const zip = new yazl.ZipFile();
   for (const [name, data] of list) {
-    zip.addBuffer(Buffer.from(data.buffer, data.byteOffset, data.byteLength), name, { mtime: FIXED_MTIME(), mode: 0o100644, compress: true, forceDosTimestamp: true });
+    zip.addBuffer(Buffer.from(data.buffer, data.byteOffset, data.byteLength), name, { mtime: FIXED_MTIME(), mode: 0o100644, compress: false, forceDosTimestamp: true });
   }
   zip.end();
   return new Promise((resolve, reject) => {

@@ -90,7 +90,7 @@ const CASES: { name: string; reason: string; zip: () => Promise<Uint8Array> | Ui
   { name: 'a FIFO', reason: 'SPECIAL_FILE', zip: () => craftZip([...entriesOf(files), { name: 'fifo', data: new Uint8Array(), method: 0, mode: 0o010644 }]) },
   { name: 'a character device', reason: 'SPECIAL_FILE', zip: () => craftZip([...entriesOf(files), { name: 'dev', data: new Uint8Array(), method: 0, mode: 0o020644 }]) },
   { name: 'an encrypted entry', reason: 'ENCRYPTED_ENTRY', zip: () => craftZip([...entriesOf(files), { name: 'secret.bin', data: utf8('xxxxxxxxxxxx'), method: 0, flags: 0x801 }]) },
-  { name: 'an unsupported compression method', reason: 'UNSUPPORTED_COMPRESSION', zip: () => craftZip([...entriesOf(files), { name: 'lzma.bin', data: utf8('x'), method: 0 }].map((e, i, a) => (i === a.length - 1 ? e : e))).then ? Promise.reject() : (() => { const z = craftZip([...entriesOf(files), { name: 'lzma.bin', data: utf8('x'), method: 0 }]); /* set method 14 in both headers */ const cd = z.lastIndexOf(Buffer.from('lzma.bin')); z.writeUInt16LE(14, cd - 46 + 10); const lh = z.indexOf(Buffer.from('lzma.bin')); z.writeUInt16LE(14, lh - 30 + 8); return z; })() },
+  { name: 'an unsupported compression method', reason: 'UNSUPPORTED_COMPRESSION', zip: () => withMethod(craftZip([...entriesOf(files), { name: 'lzma.bin', data: utf8('x'), method: 0 }]), 'lzma.bin', 14) },
   { name: 'a member over the size cap', reason: 'MEMBER_TOO_LARGE', zip: () => craftZip([...entriesOf(files), { name: 'big.bin', data: new Uint8Array(300_000).fill(7) }]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxMemberBytes: 200_000 } } },
   { name: 'a total over the cap', reason: 'TOTAL_TOO_LARGE', zip: () => craftZip([...entriesOf(files), { name: 'a.bin', data: new Uint8Array(60_000) }, { name: 'b.bin', data: new Uint8Array(60_000) }]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 100_000 } } },
   { name: 'a zip bomb (ratio)', reason: 'COMPRESSION_RATIO', zip: () => craftZip([...entriesOf(files), { name: 'bomb.bin', data: new Uint8Array(8 * 1024 * 1024) }]) },
@@ -114,6 +114,15 @@ const CASES: { name: string; reason: string; zip: () => Promise<Uint8Array> | Ui
   { name: 'a proof that does not reach the checkpoint', reason: 'PROOF_NOT_REACHING_CHECKPOINT', zip: async () => writeZip((await caseBundle((ms) => ms.map((x) => (x.path === CASE_PATHS.inclusion ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace(/"path":\["(.)/, (_s, c: string) => `"path":["${c === '0' ? '1' : '0'}`)) } : x)))).files) },
   { name: 'a forged transaction signature', reason: 'BAD_SIGNATURE', zip: async () => writeZip((await caseBundle((ms) => ms.map((x) => (x.path.startsWith('transactions/') ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace(/"signature":"(.)/, (_s, c: string) => `"signature":"${c === '0' ? '1' : '0'}`)) } : x)))).files) },
 ];
+
+/** Set the compression method of the entry `name` in both its headers. */
+function withMethod(z: Buffer, name: string, method: number): Buffer {
+  const lh = z.indexOf(Buffer.from(name));
+  z.writeUInt16LE(method, lh - 30 + 8);
+  const cd = z.lastIndexOf(Buffer.from(name));
+  z.writeUInt16LE(method, cd - 46 + 10);
+  return z;
+}
 
 function editEnvelope(m: Map<string, Uint8Array>, edit: (e: DsseEnvelope) => void): void {
   const name = [...m.keys()].find((k) => k.startsWith(ATTESTATIONS_DIR))!;
@@ -149,7 +158,7 @@ describe('fuzz', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }), fc.boolean(), async (flips, truncate) => {
         const z = Buffer.from(good);
-        for (const [at, x] of flips) z[at % z.length] ^= x;
+        for (const [at, x] of flips) z[at % z.length] = (z[at % z.length] as number) ^ x;
         const bytes = truncate ? z.subarray(0, z.length - (flips[0]![0] % 64) - 1) : z;
         const r = await verify(bytes);
         for (const c of r.checks) {

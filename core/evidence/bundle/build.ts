@@ -14,7 +14,7 @@ export interface BundleMemberInput {
 }
 
 export interface BundleSignerInput extends BundleSigner {
-  /** Signs the DSSE PAE bytes; returns the raw signature (Ed25519 64 bytes, P-256 r||s). */
+  /** Signs the DSSE PAE bytes; returns the raw Ed25519 signature (64 bytes). */
   sign: (pae: Uint8Array) => Promise<Uint8Array> | Uint8Array;
 }
 

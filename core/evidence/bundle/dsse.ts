@@ -5,8 +5,8 @@
  *
  *   PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body
  *
- * with LEN the ASCII decimal byte length. Ed25519 signs PAE; P-256 is
- * ECDSA-SHA256 over PAE (low-S, 64-byte r||s). Pure.
+ * with LEN the ASCII decimal byte length. Ed25519 signs PAE (the only
+ * attestation scheme in this version). Pure.
  */
 import { canonicalJson, concatBytes, fromHex, fromUtf8, toHex, utf8 } from '../../codec/index.js';
 import { toBase64, fromBase64 } from './base64.js';

@@ -78,7 +78,7 @@ export const BUNDLE_PREDICATE_TYPE = 'urn:charter:predicate:evidence-bundle:v1';
 
 export interface BundleSigner {
   key_id: string;
-  scheme: 'ed25519' | 'p256';
+  scheme: 'ed25519';
   public_key: string;
 }
 

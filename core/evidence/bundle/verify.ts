@@ -243,8 +243,9 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
       }
       const pk = hexToBytesOrNull(key.public_key);
       const sig = decodeSig(s.sig);
-      if (!isSignatureScheme(key.scheme) || key.scheme === 'secp256k1') {
-        sigItems.push({ subject: where, reason: 'UNSUPPORTED_SCHEME', detail: `scheme ${String(key.scheme)} does not sign attestations (ed25519, p256)` });
+      // Ed25519 signs PAE itself; the ECDSA verifiers take 32-byte digests, so ECDSA attestations are not defined yet.
+      if (!isSignatureScheme(key.scheme) || key.scheme !== 'ed25519') {
+        sigItems.push({ subject: where, reason: 'UNSUPPORTED_SCHEME', detail: `scheme ${String(key.scheme)} does not sign attestations (ed25519 only in this version)` });
         continue;
       }
       if (pk === null || keyIdOf(key.scheme, pk) !== s.keyid) {
