@@ -107,6 +107,7 @@ export const ERROR_CODES = {
   INVALID_JSON: { summary: 'The document is not valid JSON.', hint: 'The message gives the line, column and path of the first error.' },
   DUPLICATE_KEY: { summary: 'A JSON object names the same key twice.', hint: 'Canonical JSON needs unique keys; the message gives the key and its path.' },
   NUMBER_NOT_REPRESENTABLE: { summary: 'A JSON number cannot be represented exactly (overflow, underflow, or beyond ±(2^53 − 1)).', hint: 'Write large integers as strings; the message gives the number and its path.' },
+  PROOF_INVALID: { summary: 'The proof does not lead to the given peak, accumulator or checkpoint.', hint: 'The proof, the proven value or the target is wrong or belongs to another log or size.' },
   HISTORY_MISMATCH: { summary: 'Re-executing the node\'s blocks did not reproduce the app hash it recorded.', hint: 'The node\'s history is inconsistent with its state; keep the data directory for investigation.' },
   // ── evidence bundles ─────────────────────────────────────────────────────
   BUNDLE_TRUST_INVALID: { summary: 'The trust file cannot be used.', hint: 'A trust file is JSON {version, log_id, quorum, keys:[{key_id, scheme, public_key, valid_from_height, …}]}; see docs/formats/evidence-bundle.md.' },

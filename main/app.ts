@@ -32,6 +32,8 @@ export interface CharterOptions {
   nodeUrl?: string | null;
   /** Embedded devnet block interval (default 1000 ms). */
   blockTimeMs?: number;
+  /** Embedded devnet: a signed checkpoint of the receipt log every N blocks (default 10). */
+  checkpointEvery?: number;
   /** Poll the node for new blocks and emit events (UI hosts; default true unless host is cli). */
   watch?: boolean;
   /** Where Output lines are echoed besides the panel (e.g. stderr). */
@@ -81,6 +83,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
           rpcHost: '127.0.0.1',
           rpcPort: 0,
           blockTimeMs: opts.blockTimeMs ?? 1000,
+          ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
           log: (level, msg) => out.write(level, 'devnet', msg),
         });
         rpcUrl = devnet.rpcUrl;

@@ -12,6 +12,9 @@
  * - NOT_FOUND from the explorer routes for a missing block or transaction;
  * - NODE_ERROR for anything else the node says.
  */
+import type { Receipt } from '../../core/evidence/receipts.js';
+import type { SignedCheckpoint, TrustFile } from '../../core/evidence/checkpoint.js';
+import type { EntryProof } from '../../core/engine/state-root.js';
 import { Comet1Client, Comet38Client, connectComet, toRfc3339WithNanoseconds, type CometClient, type ReadonlyDateWithNanoseconds } from '@cosmjs/tendermint-rpc';
 
 type ReadonlyDate = ReadonlyDateWithNanoseconds extends infer D ? Omit<D, 'nanoseconds'> : never;
@@ -86,6 +89,58 @@ export interface BlockSummary {
   hash: string;
   time: string;
   numTxs: number;
+}
+
+/** GET /explorer/receipt (and each entry of /explorer/receipts). */
+export interface ReceiptView {
+  seq: number;
+  /** Upper-case hex, as the node names transactions. */
+  tx_hash: string;
+  height: number;
+  mmr_index: number;
+  /** receiptDigest, lower-case hex: the MMR leaf. */
+  digest: string;
+  receipt: Receipt;
+}
+export interface ReceiptsPage {
+  /** Receipts in the log. */
+  count: number;
+  mmr_size: number;
+  receipts: ReceiptView[];
+}
+export interface CheckpointsPage {
+  every: number;
+  checkpoints: SignedCheckpoint[];
+  nextBefore: number | null;
+}
+export interface InclusionProofView {
+  seq: number;
+  tx_hash: string;
+  receipt: Receipt;
+  mmr_index: number;
+  size: number;
+  /** The leaf value (= the receipt digest), lower-case hex. */
+  leaf: string;
+  path: string[];
+  /** Accumulator of MMR(size), highest first. */
+  peaks: string[];
+}
+export interface ConsistencyProofView {
+  from_size: number;
+  to_size: number;
+  from_peaks: string[];
+  to_peaks: string[];
+  /** One inclusion path per peak of MMR(from_size), highest first. */
+  paths: string[][];
+}
+export interface HistoricalStateProof {
+  height: number;
+  /** State root after block `height`, upper-case hex. */
+  app_hash: string;
+  block_hash: string;
+  key: string;
+  value: unknown;
+  proof: EntryProof;
 }
 
 /** Filter of GET /explorer/security-events (all optional; ANDed). */
@@ -474,6 +529,55 @@ export class CustodyClient {
     return this.getJson<SecurityEventsPage>(`/explorer/security-events${qs ? '?' + qs : ''}`);
   }
 
+  // ─── evidence log (docs/formats/evidence-log.md §7) ──────────────────────
+
+  /** GET /explorer/receipt: the receipt of a committed transaction (by hash) or by seq. */
+  async receipt(by: { tx: string } | { seq: number }): Promise<ReceiptView> {
+    const q = 'tx' in by ? `tx=${encodeURIComponent(by.tx)}` : `seq=${encodeURIComponent(String(by.seq))}`;
+    return this.getJson<ReceiptView>(`/explorer/receipt?${q}`);
+  }
+  /** GET /explorer/receipts: a seq range (from, to) or a height range (fromHeight, toHeight), ascending, at most `limit` (≤ 1000). */
+  async receipts(range: { from?: number; to?: number; fromHeight?: number; toHeight?: number; limit?: number } = {}): Promise<ReceiptsPage> {
+    const q = new URLSearchParams();
+    if (range.from !== undefined) q.set('from', String(range.from));
+    if (range.to !== undefined) q.set('to', String(range.to));
+    if (range.fromHeight !== undefined) q.set('from_height', String(range.fromHeight));
+    if (range.toHeight !== undefined) q.set('to_height', String(range.toHeight));
+    if (range.limit !== undefined) q.set('limit', String(range.limit));
+    const qs = q.toString();
+    return this.getJson<ReceiptsPage>(`/explorer/receipts${qs ? '?' + qs : ''}`);
+  }
+  /** GET /explorer/checkpoint: the signed checkpoint at `height`, or the latest. */
+  async checkpoint(height?: number): Promise<SignedCheckpoint> {
+    return this.getJson<SignedCheckpoint>(`/explorer/checkpoint?height=${height === undefined ? 'latest' : encodeURIComponent(String(height))}`);
+  }
+  /** GET /explorer/checkpoints: signed checkpoints below `before`, newest first. */
+  async checkpoints(opts: { before?: number; limit?: number } = {}): Promise<CheckpointsPage> {
+    const q = new URLSearchParams();
+    if (opts.before !== undefined) q.set('before', String(opts.before));
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit));
+    const qs = q.toString();
+    return this.getJson<CheckpointsPage>(`/explorer/checkpoints${qs ? '?' + qs : ''}`);
+  }
+  /** GET /explorer/inclusion-proof: the receipt's MMR inclusion proof in MMR(size) (default: the current size). */
+  async inclusionProof(by: { tx: string } | { seq: number }, size?: number): Promise<InclusionProofView> {
+    const q = new URLSearchParams('tx' in by ? { tx: by.tx } : { seq: String(by.seq) });
+    if (size !== undefined) q.set('size', String(size));
+    return this.getJson<InclusionProofView>(`/explorer/inclusion-proof?${q.toString()}`);
+  }
+  /** GET /explorer/consistency-proof: MMR(to) extends MMR(from) (to defaults to the current size). */
+  async consistencyProof(from: number, to?: number): Promise<ConsistencyProofView> {
+    return this.getJson<ConsistencyProofView>(`/explorer/consistency-proof?from=${from}${to === undefined ? '' : `&to=${to}`}`);
+  }
+  /** GET /explorer/trust: the trust file of the node's checkpoint keys. */
+  async trustFile(): Promise<TrustFile> {
+    return this.getJson<TrustFile>('/explorer/trust');
+  }
+  /** GET /explorer/state-proof: the state entry `key` after block `height`, with its proof against that block's result app hash. */
+  async stateProofAt(height: number, key: string): Promise<HistoricalStateProof> {
+    return this.getJson<HistoricalStateProof>(`/explorer/state-proof?height=${encodeURIComponent(String(height))}&key=${encodeURIComponent(key)}`);
+  }
+
   /** GET /metrics/engine: Prometheus text. */
   async metrics(): Promise<string> {
     const res = await this.fetch('/metrics/engine');
@@ -503,6 +607,7 @@ export class CustodyClient {
     if (res.ok) return body as T;
     const b = (body ?? {}) as { code?: unknown; message?: unknown };
     const msg = typeof b.message === 'string' ? b.message : `HTTP ${res.status}`;
+    if (b.code === 'NOT_IN_STATE' || b.code === 'HISTORY_MISMATCH') throw new CharterError(b.code, msg, { status: res.status, path });
     if (res.status === 404) throw new CharterError('NOT_FOUND', msg, { status: 404, path });
     if (res.status === 400) throw new CharterError('INVALID_INPUT', msg, { status: 400, path });
     throw new CharterError('NODE_ERROR', msg, { status: res.status, path, body });

@@ -12,6 +12,7 @@ import type { Charter } from '../app.js';
 import { VERSION } from '../version.js';
 import { isLoopback, parseDuration } from '../util/cli-args.js';
 import { readSecret } from './prompt.js';
+import { registerEvidenceCommands } from './evidence-cli.js';
 
 // Heavy modules (SQLite, the chain client, the engine) load only in the verbs
 // that need them, so `charter --help` and `charter version` answer at once.
@@ -145,9 +146,10 @@ export function buildProgram(): Command {
     .option('--block-time <d>', 'block interval', '1s')
     .option('--empty-blocks', 'produce blocks even when there are no transactions')
     .option('--force-host', 'allow a non-loopback RPC address')
-    .action(async (o: { home: string; rpc: string; blockTime: string; emptyBlocks?: boolean; forceHost?: boolean }) => {
+    .option('--checkpoint-every <n>', 'issue a signed checkpoint of the receipt log every N blocks', '10')
+    .action(async (o: { home: string; rpc: string; blockTime: string; emptyBlocks?: boolean; forceHost?: boolean; checkpointEvery: string }) => {
       const { runNodeCommand } = await lazy.node();
-      await runNodeCommand({ home: o.home, rpc: o.rpc, blockTime: o.blockTime, emptyBlocks: !!o.emptyBlocks, force: !!o.forceHost });
+      await runNodeCommand({ home: o.home, rpc: o.rpc, blockTime: o.blockTime, emptyBlocks: !!o.emptyBlocks, force: !!o.forceHost, checkpointEvery: o.checkpointEvery });
     });
   node
     .command('export')
@@ -342,6 +344,7 @@ export function buildProgram(): Command {
       const code = await runBundleVerify({ file, ...(o.trust !== undefined ? { trust: o.trust } : {}), ...(o.json ? { json: true } : {}) });
       if (code !== EXIT_OK) throw new Exit(code);
     });
+  registerEvidenceCommands(program);
 
   return program;
 }

@@ -17,6 +17,8 @@ export interface NodeCommandOptions {
   /** "1s", "500ms", "2m" (1 ms to 1 h). Default "1s". */
   blockTime?: string;
   emptyBlocks?: boolean;
+  /** Checkpoint interval in blocks ("10"); a positive integer. Default 10. */
+  checkpointEvery?: string;
   /** Allow a non-loopback RPC host. */
   force?: boolean;
   /** Output (default stdout / stderr). */
@@ -61,6 +63,10 @@ export async function runNodeCommand(opts: NodeCommandOptions): Promise<void> {
     }
     err(`WARNING: serving the devnet RPC on ${host}, reachable from the network. Anyone who reaches it can submit transactions; the devnet admin key is in plaintext in ${opts.home}.`);
   }
+  const checkpointEvery = opts.checkpointEvery === undefined ? undefined : Number(opts.checkpointEvery);
+  if (checkpointEvery !== undefined && (!/^\d{1,9}$/.test(opts.checkpointEvery ?? '') || checkpointEvery < 1)) {
+    throw new CharterError('USAGE', `--checkpoint-every must be a positive integer, got ${JSON.stringify(opts.checkpointEvery)}`);
+  }
   if (opts.signal?.aborted) return;
 
   const node = await DevnetNode.start({
@@ -69,6 +75,7 @@ export async function runNodeCommand(opts: NodeCommandOptions): Promise<void> {
     rpcPort: port,
     blockTimeMs,
     emptyBlocks: opts.emptyBlocks ?? false,
+    ...(checkpointEvery !== undefined ? { checkpointEvery } : {}),
     log: (level, msg) => (level === 'info' ? out(msg) : err(`${level}: ${msg}`)),
   });
   const unsubscribe = node.onBlock((b) => out(formatBlockLine(b)));

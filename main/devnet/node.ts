@@ -35,6 +35,8 @@ import { Mempool } from './mempool.js';
 import { EngineMetrics } from './metrics.js';
 import { RpcError } from './rpc-error.js';
 import { RpcServer } from './rpc-server.js';
+import { DEFAULT_CHECKPOINT_EVERY, EvidenceLog, type CheckpointRow, type ReceiptRow } from './evidence.js';
+import { HistoricalState } from './history.js';
 import { NodeStore, securityEventsOf, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type TxEventRow, type TxRow } from './store.js';
 
 export { loadDevnetAdmin, type DevnetAdmin };
@@ -78,6 +80,8 @@ export interface DevnetNodeOptions {
   maxBodyBytes?: number;
   /** Passed to the engine (e.g. a faster signature verifier that agrees with the default). */
   engineOptions?: EngineOptions;
+  /** Issue a signed checkpoint of the receipt MMR at every height divisible by this; default 10. */
+  checkpointEvery?: number;
 }
 
 /** What listeners hear after each durable block. */
@@ -141,6 +145,9 @@ export class DevnetNode {
   private rpc!: RpcServer;
   private readonly engine: Application;
   private readonly store: NodeStore;
+  /** Receipts, MMR and checkpoints (main/devnet/evidence.ts). */
+  readonly evidence: EvidenceLog;
+  private readonly history: HistoricalState;
   private readonly mempool: Mempool;
   private readonly clock: () => number;
   private readonly log: LogFn;
@@ -272,6 +279,10 @@ export class DevnetNode {
     if (info.chainId !== genesis.chain_id) throw new CharterError('WORKSPACE_INVALID', `engine reports chain ${info.chainId}, genesis says ${genesis.chain_id}`);
     this.appVersion = info.appVersion;
     this.lastResults = this.last ? store.txsOf(this.last.height).map((t) => storedToResult(JSON.parse(t.result) as StoredResult)) : [];
+
+    this.evidence = new EvidenceLog(this.chainId, validator, opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, store);
+    this.catchUpEvidence();
+    this.history = new HistoricalState(genesis, opts.engineOptions, store);
 
     this.metrics = new EngineMetrics({ height: () => this.height(), mempoolSize: () => this.mempool.size, mempoolBytes: () => this.mempool.totalBytes });
     this.metrics.seed(store.txCountsByCode(), this.last?.time_ms ?? null);
@@ -418,6 +429,52 @@ export class DevnetNode {
     return this.engine;
   }
 
+  // ─── evidence log ────────────────────────────────────────────────────────
+
+  receiptByTx(hash: string): ReceiptRow | null {
+    return this.store.receiptByTx(hash.replace(/^0x/i, '').toUpperCase());
+  }
+  receiptBySeq(seq: number): ReceiptRow | null {
+    return this.store.receiptBySeq(seq);
+  }
+  receiptsBySeq(from: number, to: number, limit: number): ReceiptRow[] {
+    return this.store.receiptsBySeq(from, to, limit);
+  }
+  receiptsByHeight(from: number, to: number, limit: number): ReceiptRow[] {
+    return this.store.receiptsByHeight(from, to, limit);
+  }
+  latestCheckpoint(): CheckpointRow | null {
+    return this.store.latestCheckpoint();
+  }
+  checkpointAt(height: number): CheckpointRow | null {
+    return this.store.checkpointAt(height);
+  }
+  checkpointsDesc(before: number, limit: number): CheckpointRow[] {
+    return this.store.checkpointsDesc(before, limit);
+  }
+  /** The state entry `key` after block `height`, with its proof against that block's result app hash. */
+  stateProofAt(height: number, key: string): ReturnType<HistoricalState['proofAt']> {
+    return this.history.proofAt(height, key);
+  }
+
+  /** Blocks stored before the evidence log existed (schema < 3) get their receipts and checkpoints now. */
+  private catchUpEvidence(): void {
+    const done = Number(this.store.getMeta('evidence_height') ?? '0');
+    const top = this.last?.height ?? 0;
+    for (let h = done + 1; h <= top; h++) {
+      const b = this.store.block(h);
+      if (b === null) throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: block ${h} is missing`);
+      const txs = this.store.txsOf(h).map((t) => {
+        const r = JSON.parse(t.result) as StoredResult;
+        return { hash: t.hash, code: t.code, codespace: t.codespace, events: r.events };
+      });
+      const plan = this.evidence.plan(h, b.time, txs);
+      this.store.commitEvidence(plan, h);
+      this.evidence.apply(plan);
+    }
+    if (top > done) this.log('info', `evidence log caught up: blocks ${done + 1}–${top}, ${this.evidence.receiptCount} receipts`);
+  }
+
   // ─── block production ────────────────────────────────────────────────────
 
   private assertRunning(): void {
@@ -562,9 +619,11 @@ export class DevnetNode {
       };
     });
     const securityEvents = securityEventsOf(height, txRows.map((t, i) => ({ index: t.idx, hash: t.hash, events: (res.txResults[i] as TxResult).events })), res.events);
-    this.store.commitBlock(row, txRows, { height, appHash: resultAppHash, bytes: snapshot }, securityEvents);
+    const evidence = this.evidence.plan(height, time, txRows.map((t, i) => ({ hash: t.hash, code: t.code, codespace: t.codespace, events: (res.txResults[i] as TxResult).events })));
+    this.store.commitBlock(row, txRows, { height, appHash: resultAppHash, bytes: snapshot }, securityEvents, evidence);
 
     // Durable: publish.
+    this.evidence.apply(evidence);
     this.last = row;
     this.lastResults = res.txResults;
     const commitSeconds = (performance.now() - t0) / 1000;

@@ -8,6 +8,10 @@
  *   upper-case hex, RFC 3339 times.
  * - GET /explorer/overview, /explorer/block?height=H, /explorer/transaction?hash=X (JSON).
  * - GET /explorer/security-events?kind=&key=&vault=&from=&to=&before=&limit= (JSON, newest first).
+ * - Evidence log (docs/formats/evidence-log.md §7): GET /explorer/receipt?tx=HASH|seq=N,
+ *   /explorer/receipts?from=&to= (seq) or ?from_height=&to_height=, /explorer/checkpoint?height=H|latest,
+ *   /explorer/checkpoints?before=&limit=, /explorer/inclusion-proof?tx=|seq=&size=,
+ *   /explorer/consistency-proof?from=&to=, /explorer/trust, /explorer/state-proof?height=H&key=K.
  * - GET /metrics/engine (Prometheus text, the node's own registry).
  *
  * Every failure is answered (JSON-RPC error or JSON error body); a request can
@@ -24,6 +28,7 @@ import { b64, fromB64, fromHexLoose, hexUpper, merkleProof, sha256 } from './for
 import { RpcError } from './rpc-error.js';
 import { COMET_COMPAT_VERSION, consensusParams, storedToResult, VALIDATOR_POWER, type DevnetNode, type LogFn, type StoredResult } from './node.js';
 import type { BlockRow, SecurityEventFilter, SecurityEventRow, TxRow } from './store.js';
+import type { ReceiptRow } from './evidence.js';
 
 type Params = Record<string, unknown>;
 type Source = 'json' | 'uri';
@@ -299,7 +304,10 @@ export class RpcServer {
         return this.sendJson(res, 200, out);
       } catch (e) {
         if (e instanceof HttpError) return this.sendJson(res, e.status, { code: e.code, message: e.message });
-        if (e instanceof CharterError) return this.sendJson(res, 400, e.toJSON());
+        if (e instanceof CharterError) {
+          const status = e.code === 'NOT_FOUND' || e.code === 'NOT_IN_STATE' ? 404 : e.code === 'HISTORY_MISMATCH' ? 500 : 400;
+          return this.sendJson(res, status, e.toJSON());
+        }
         throw e;
       }
     }
@@ -307,7 +315,7 @@ export class RpcServer {
       return this.sendJson(res, 200, {
         jsonrpc: 'POST / (JSON-RPC 2.0, single or batch)',
         methods: Object.keys(this.handlers).sort().map((m) => `/${m}${POSITIONAL[m] ? '?' + POSITIONAL[m].map((a) => `${a}=_`).join('&') : ''}`),
-        routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&limit=_', '/metrics/engine'],
+        routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&limit=_', ...EVIDENCE_ROUTES, '/metrics/engine'],
       });
     }
     // URI form of a JSON-RPC method.
@@ -682,6 +690,8 @@ export class RpcServer {
 
   private explorer(path: string, q: URLSearchParams): unknown {
     const node = this.node;
+    const ev = this.evidenceRoute(path, q);
+    if (ev !== undefined) return ev;
     if (path === '/explorer/overview') {
       const limitRaw = q.get('limit');
       const limit = limitRaw === null ? 20 : Number(limitRaw);
@@ -776,6 +786,95 @@ export class RpcServer {
     throw new HttpError(404, 'NOT_FOUND', `no route ${path}`);
   }
 
+  // ─── evidence log routes ─────────────────────────────────────────────────
+
+  private evidenceRoute(path: string, q: URLSearchParams): unknown {
+    const node = this.node;
+    const only = (...names: string[]): void => {
+      for (const k of q.keys()) if (!names.includes(k)) throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use ${names.join(', ') || 'none'}`);
+    };
+    const int = (k: string, min = 0): number | undefined => {
+      const v = q.get(k);
+      if (v === null || v === '') return undefined;
+      if (!/^\d{1,15}$/.test(v) || Number(v) < min) throw new HttpError(400, 'INVALID_INPUT', `${k}: an integer ≥ ${min}`);
+      return Number(v);
+    };
+    const txHash = (): string | undefined => {
+      const raw = q.get('tx');
+      if (raw === null) return undefined;
+      if (!/^(0x)?[0-9a-fA-F]{64}$/.test(raw)) throw new HttpError(400, 'INVALID_INPUT', 'tx: 64 hex digits');
+      return raw.replace(/^0x/, '').toUpperCase();
+    };
+    const receiptOf = (): ReceiptRow => {
+      const tx = txHash();
+      const seq = int('seq');
+      if ((tx === undefined) === (seq === undefined)) throw new HttpError(400, 'INVALID_INPUT', 'give exactly one of tx (a transaction hash) or seq');
+      const row = tx !== undefined ? node.receiptByTx(tx) : node.receiptBySeq(seq as number);
+      if (!row) throw new HttpError(404, 'NOT_FOUND', tx !== undefined ? `no receipt for transaction ${tx} (not in a committed block)` : `no receipt with seq ${String(seq)}`);
+      return row;
+    };
+    switch (path) {
+      case '/explorer/receipt': {
+        only('tx', 'seq');
+        return receiptView(receiptOf());
+      }
+      case '/explorer/receipts': {
+        only('from', 'to', 'from_height', 'to_height', 'limit');
+        const limit = int('limit', 1) ?? 100;
+        if (limit > 1000) throw new HttpError(400, 'INVALID_INPUT', 'limit: at most 1000');
+        const fh = int('from_height');
+        const th = int('to_height');
+        const fs = int('from');
+        const ts = int('to');
+        if ((fh !== undefined || th !== undefined) && (fs !== undefined || ts !== undefined)) throw new HttpError(400, 'INVALID_INPUT', 'give a seq range (from, to) or a height range (from_height, to_height), not both');
+        const rows = fh !== undefined || th !== undefined
+          ? node.receiptsByHeight(fh ?? 0, th ?? Number.MAX_SAFE_INTEGER, limit)
+          : node.receiptsBySeq(fs ?? 0, ts ?? Number.MAX_SAFE_INTEGER, limit);
+        return { count: node.evidence.receiptCount, mmr_size: node.evidence.size, receipts: rows.map(receiptView) };
+      }
+      case '/explorer/checkpoint': {
+        only('height');
+        const raw = q.get('height');
+        const row = raw === null || raw === 'latest' ? node.latestCheckpoint() : node.checkpointAt(int('height', 1) as number);
+        if (!row) throw new HttpError(404, 'NOT_FOUND', raw === null || raw === 'latest' ? `no checkpoint yet (one every ${node.evidence.checkpointEvery} blocks)` : `no checkpoint at height ${raw} (one every ${node.evidence.checkpointEvery} blocks)`);
+        return JSON.parse(row.signed) as unknown;
+      }
+      case '/explorer/checkpoints': {
+        only('before', 'limit');
+        const limit = int('limit', 1) ?? 100;
+        if (limit > 1000) throw new HttpError(400, 'INVALID_INPUT', 'limit: at most 1000');
+        const rows = node.checkpointsDesc(int('before', 1) ?? Number.MAX_SAFE_INTEGER, limit);
+        return { every: node.evidence.checkpointEvery, checkpoints: rows.map((r) => JSON.parse(r.signed) as unknown), nextBefore: rows.length === limit ? (rows[rows.length - 1] as { height: number }).height : null };
+      }
+      case '/explorer/inclusion-proof': {
+        only('tx', 'seq', 'size');
+        const r = receiptOf();
+        const size = int('size') ?? node.evidence.size;
+        return { seq: r.seq, tx_hash: r.tx_hash, receipt: JSON.parse(r.receipt) as unknown, ...node.evidence.inclusion(r.mmr_index, size) };
+      }
+      case '/explorer/consistency-proof': {
+        only('from', 'to');
+        const from = int('from');
+        if (from === undefined) throw new HttpError(400, 'INVALID_INPUT', 'from: an mmr size');
+        return node.evidence.consistency(from, int('to') ?? node.evidence.size);
+      }
+      case '/explorer/trust': {
+        only();
+        return node.evidence.trustFile();
+      }
+      case '/explorer/state-proof': {
+        only('height', 'key', 'path');
+        const height = int('height', 1);
+        if (height === undefined) throw new HttpError(400, 'INVALID_INPUT', 'height: a positive integer');
+        const key = q.get('key') ?? q.get('path');
+        if (key === null || key === '') throw new HttpError(400, 'INVALID_INPUT', 'key: a state key such as vault/<id>');
+        return node.stateProofAt(height, key.replace(/^\//, ''));
+      }
+      default:
+        return undefined;
+    }
+  }
+
   private txView(row: TxRow, block: BlockRow) {
     const r = parseStored(row);
     let envelope: unknown = null;
@@ -817,6 +916,22 @@ export class RpcServer {
       size: row.bytes.length,
     };
   }
+}
+
+const EVIDENCE_ROUTES = [
+  '/explorer/receipt?tx=_|seq=_',
+  '/explorer/receipts?from=_&to=_|from_height=_&to_height=_&limit=_',
+  '/explorer/checkpoint?height=_|latest',
+  '/explorer/checkpoints?before=_&limit=_',
+  '/explorer/inclusion-proof?tx=_|seq=_&size=_',
+  '/explorer/consistency-proof?from=_&to=_',
+  '/explorer/trust',
+  '/explorer/state-proof?height=_&key=_',
+];
+
+/** One receipt as the evidence routes show it. */
+function receiptView(r: ReceiptRow) {
+  return { seq: r.seq, tx_hash: r.tx_hash, height: r.height, mmr_index: r.mmr_index, digest: r.digest, receipt: JSON.parse(r.receipt) as unknown };
 }
 
 /** One security event as /explorer/security-events shows it. */

@@ -15,8 +15,9 @@
 import type Database from 'better-sqlite3';
 import { openSqlite } from '../util/sqlite.js';
 import { CharterError } from '../../core/errors.js';
+import type { CheckpointRow, EvidencePlan, EvidenceStore, ReceiptRow } from './evidence.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Database.Database) => void }[] = [
   {
@@ -105,6 +106,32 @@ const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Datab
         for (const e of securityEventsOf(b.height, txs, JSON.parse(b.finalize_events) as AbciEventLike[])) insert.run(e);
       }
     },
+  },
+  {
+    version: 3,
+    name: 'evidence log: receipts, MMR nodes, checkpoints',
+    // Filled by the node (main/devnet/evidence.ts): blocks stored before this
+    // version are caught up at the next start (meta evidence_height says how far).
+    sql: `
+      CREATE TABLE receipts (
+        seq        INTEGER PRIMARY KEY,          -- global, from 0, one per transaction in a committed block
+        tx_hash    TEXT NOT NULL UNIQUE REFERENCES txs(hash),
+        height     INTEGER NOT NULL,
+        mmr_index  INTEGER NOT NULL UNIQUE,      -- the receipt digest's leaf in the MMR
+        digest     TEXT NOT NULL,                -- receiptDigest, lower-case hex
+        receipt    TEXT NOT NULL                 -- JSON of the receipt
+      );
+      CREATE INDEX receipts_by_height ON receipts (height, seq);
+      CREATE TABLE mmr_nodes (
+        idx   INTEGER PRIMARY KEY,               -- zero-based post-order MMR index
+        value BLOB NOT NULL                      -- 32 bytes
+      );
+      CREATE TABLE checkpoints (
+        height   INTEGER PRIMARY KEY,
+        mmr_size INTEGER NOT NULL,
+        signed   TEXT NOT NULL                   -- JSON of the signed checkpoint
+      );
+    `,
   },
 ];
 
@@ -230,7 +257,7 @@ function isBusy(e: unknown): boolean {
   return code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED';
 }
 
-export class NodeStore {
+export class NodeStore implements EvidenceStore {
   private readonly db: Database.Database;
   private readonly stmts;
 
@@ -258,6 +285,19 @@ export class NodeStore {
       eventsOf: db.prepare<[string], TxEventRow>('SELECT type, key, value FROM tx_events WHERE tx_hash = ? ORDER BY rowid'),
       snapshot: db.prepare<[], SnapshotRow>('SELECT height, app_hash, snapshot FROM state_snapshot WHERE id = 1'),
       insertSecurityEvent: db.prepare(INSERT_SECURITY_EVENT),
+      insertReceipt: db.prepare('INSERT INTO receipts (seq, tx_hash, height, mmr_index, digest, receipt) VALUES (@seq, @tx_hash, @height, @mmr_index, @digest, @receipt)'),
+      insertNode: db.prepare('INSERT INTO mmr_nodes (idx, value) VALUES (?, ?)'),
+      insertCheckpoint: db.prepare('INSERT INTO checkpoints (height, mmr_size, signed) VALUES (@height, @mmr_size, @signed)'),
+      mmrNodes: db.prepare<[], { value: Buffer }>('SELECT value FROM mmr_nodes ORDER BY idx'),
+      lastReceipt: db.prepare<[], ReceiptRow>('SELECT * FROM receipts ORDER BY seq DESC LIMIT 1'),
+      receiptCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM receipts'),
+      receiptByTx: db.prepare<[string], ReceiptRow>('SELECT * FROM receipts WHERE tx_hash = ?'),
+      receiptBySeq: db.prepare<[number], ReceiptRow>('SELECT * FROM receipts WHERE seq = ?'),
+      receiptsBySeq: db.prepare<[number, number, number], ReceiptRow>('SELECT * FROM receipts WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?'),
+      receiptsByHeight: db.prepare<[number, number, number], ReceiptRow>('SELECT * FROM receipts WHERE height BETWEEN ? AND ? ORDER BY seq LIMIT ?'),
+      latestCheckpoint: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY height DESC LIMIT 1'),
+      checkpointAt: db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE height = ?'),
+      checkpointsDesc: db.prepare<[number, number], CheckpointRow>('SELECT * FROM checkpoints WHERE height < ? ORDER BY height DESC LIMIT ?'),
       putSnapshot: db.prepare(`INSERT INTO state_snapshot (id, height, app_hash, snapshot) VALUES (1, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET height = excluded.height, app_hash = excluded.app_hash, snapshot = excluded.snapshot`),
     };
@@ -365,6 +405,7 @@ export class NodeStore {
     txs: (Omit<TxRow, 'bytes'> & { bytes: Uint8Array; events: TxEventRow[] })[],
     snapshot: { height: number; appHash: string; bytes: Uint8Array },
     securityEvents: readonly SecurityEventInsert[] = [],
+    evidence: EvidencePlan | null = null,
   ): void {
     this.db.transaction(() => {
       this.stmts.insertBlock.run(block);
@@ -374,7 +415,53 @@ export class NodeStore {
       }
       for (const e of securityEvents) this.stmts.insertSecurityEvent.run(e);
       this.stmts.putSnapshot.run(snapshot.height, snapshot.appHash, Buffer.from(snapshot.bytes));
+      if (evidence !== null) this.writeEvidence(evidence, block.height);
     }).immediate();
+  }
+
+  private writeEvidence(plan: EvidencePlan, height: number): void {
+    for (const r of plan.receipts) this.stmts.insertReceipt.run(r);
+    for (const n of plan.nodes) this.stmts.insertNode.run(n.idx, Buffer.from(n.value));
+    if (plan.checkpoint !== null) this.stmts.insertCheckpoint.run(plan.checkpoint);
+    this.stmts.setMeta.run('evidence_height', String(height));
+  }
+
+  /** The evidence of an already stored block (catching up a home from before schema 3), atomically. */
+  commitEvidence(plan: EvidencePlan, height: number): void {
+    this.db.transaction(() => this.writeEvidence(plan, height)).immediate();
+  }
+
+  // ─── evidence log reads ──────────────────────────────────────────────────
+  mmrNodes(): Buffer[] {
+    return this.stmts.mmrNodes.all().map((r) => r.value);
+  }
+  lastReceipt(): ReceiptRow | null {
+    return this.stmts.lastReceipt.get() ?? null;
+  }
+  receiptCount(): number {
+    return this.stmts.receiptCount.get()?.n ?? 0;
+  }
+  receiptByTx(hash: string): ReceiptRow | null {
+    return this.stmts.receiptByTx.get(hash) ?? null;
+  }
+  receiptBySeq(seq: number): ReceiptRow | null {
+    return this.stmts.receiptBySeq.get(seq) ?? null;
+  }
+  receiptsBySeq(from: number, to: number, limit: number): ReceiptRow[] {
+    return this.stmts.receiptsBySeq.all(from, to, limit);
+  }
+  receiptsByHeight(from: number, to: number, limit: number): ReceiptRow[] {
+    return this.stmts.receiptsByHeight.all(from, to, limit);
+  }
+  latestCheckpoint(): CheckpointRow | null {
+    return this.stmts.latestCheckpoint.get() ?? null;
+  }
+  checkpointAt(height: number): CheckpointRow | null {
+    return this.stmts.checkpointAt.get(height) ?? null;
+  }
+  /** Checkpoints below `before` (exclusive), newest first. */
+  checkpointsDesc(before: number, limit: number): CheckpointRow[] {
+    return this.stmts.checkpointsDesc.all(before, limit);
   }
 
   /** Security events matching every given filter, newest first. */

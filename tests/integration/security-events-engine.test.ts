@@ -93,7 +93,7 @@ describe('security event index with the real engine', () => {
     // Turn the file back into schema 1 (as an older build left it).
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(path.join(home, 'node.db'));
-    db.exec('DROP TABLE security_events; DELETE FROM schema_version WHERE version = 2;');
+    db.exec("DROP TABLE security_events; DROP TABLE receipts; DROP TABLE mmr_nodes; DROP TABLE checkpoints; DELETE FROM meta WHERE key = 'evidence_height'; DELETE FROM schema_version WHERE version >= 2;");
     db.close();
     expect(fs.existsSync(path.join(home, 'node.db'))).toBe(true);
     const store = NodeStore.open(path.join(home, 'node.db'));
