@@ -7,7 +7,11 @@
 import { CharterError } from '../core/errors.js';
 import type { CallResult, EventName, OutputLine } from '../core/contract/index.js';
 import { SoftwareKeystore, DEFAULT_SCRYPT, type ScryptParams } from '../hsm/software.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { keyIdOf } from '../core/codec/index.js';
 import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
+import { NODE_KEY_FILE, loadOrCreateValidatorKey } from './devnet/keys.js';
 import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
 import { ChainConnection } from './services/chain.js';
@@ -120,11 +124,12 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     chain,
     workspace,
     explorer,
-    // Bundle attestations are signed by the console's signing key: the devnet admin on the embedded devnet.
+    // Bundle attestations are signed by the console's signing key: on the embedded devnet its
+    // validator key, which also signs the checkpoints, so the node's trust file covers both.
     () => {
-      if (!embedded) return null;
-      const a = loadDevnetAdmin(workspace.devnetHome);
-      return { key_id: a.keyId, scheme: 'ed25519', public_key: Buffer.from(a.publicKey).toString('hex'), sign: (m: Uint8Array) => a.sign(m) };
+      if (!embedded || !fs.existsSync(path.join(workspace.devnetHome, NODE_KEY_FILE))) return null;
+      const v = loadOrCreateValidatorKey(workspace.devnetHome);
+      return { key_id: keyIdOf('ed25519', v.publicKey), scheme: 'ed25519', public_key: Buffer.from(v.publicKey).toString('hex'), sign: (m: Uint8Array) => v.sign(m) };
     },
     (p) => bus.emit('evidence.progress', p),
   );

@@ -20,6 +20,16 @@ import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleM
 import { bundleZip, storeArtifact, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
 import { VERSION } from '../version.js';
 
+/** The value of a node call, or null when the node does not have it (NOT_FOUND / NOT_IN_STATE / an older node without the route). */
+async function optional<T>(f: () => Promise<T>): Promise<T | null> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof CharterError && (e.code === 'NOT_FOUND' || e.code === 'NOT_IN_STATE' || e.code === 'NODE_ERROR')) return null;
+    throw e;
+  }
+}
+
 export const WITHDRAWAL_EVIDENCE_FORMAT = 'charter.evidence.withdrawal/v1';
 
 interface SignedTxEvidence {
@@ -225,8 +235,27 @@ export class EvidenceService {
       members.push({ path: CASE_PATHS.tx(h), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(t) });
     }
     members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(await this.blockDocument(req.executed_at)) });
-    const vault = await client.query<VaultRecord>(`/vault/${req.vault_id}`);
-    if (vault) members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: vault.vault_id, policy: vault.policy, as_of: 'export' }) });
+    // The policy in force at the execution height, with its state proof against that block's result app hash.
+    const stateProof = await optional(() => client.stateProofAt(req.executed_at as number, `vault/${req.vault_id}`));
+    if (stateProof) {
+      const v = stateProof.value as VaultRecord;
+      members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: req.vault_id, policy: v.policy, as_of: stateProof.height }) });
+      members.push({ path: CASE_PATHS.stateProof, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(stateProof) });
+    } else {
+      const vault = await client.query<VaultRecord>(`/vault/${req.vault_id}`);
+      if (vault) members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: vault.vault_id, policy: vault.policy, as_of: 'export' }) });
+    }
+    // The receipt of the transaction that executed it (else the last one behind it), its
+    // inclusion proof and the latest checkpoint that covers it.
+    const receiptTx = req.executed_tx ?? hashes[hashes.length - 1] as string;
+    const receipt = await optional(() => client.receipt({ tx: receiptTx }));
+    const checkpoint = receipt ? await optional(() => client.checkpoint()) : null;
+    if (receipt && checkpoint && checkpoint.checkpoint.mmr_size > receipt.mmr_index) {
+      const proof = await client.inclusionProof({ tx: receiptTx }, checkpoint.checkpoint.mmr_size);
+      members.push({ path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(receipt.receipt) });
+      members.push({ path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: proof.mmr_index, size: proof.size, path: proof.path }) });
+      members.push({ path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(checkpoint) });
+    }
     return this.finish('custody-case', { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: req.executed_at }, members, `bundle-${requestId}.zip`);
   }
 
@@ -241,6 +270,25 @@ export class EvidenceService {
     const members: BundleMemberInput[] = [];
     for (let h = from; h <= to; h++) {
       members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: utf8(canonicalJson(await this.blockDocument(h))) });
+    }
+    // Receipts of the range, and a consistency proof between the checkpoints around it.
+    const rs = await optional(() => client.receipts({ fromHeight: from, toHeight: to, limit: 1000 }));
+    if (rs && rs.receipts.length > 0 && rs.receipts.length < 1000) {
+      members.push({ path: SEGMENT_PATHS.receipts, artifact_type: ARTIFACT_TYPES.receipts, bytes: utf8(canonicalJson(rs.receipts.map((r) => r.receipt))) });
+    }
+    const page = await optional(() => client.checkpoints({ limit: 1000 }));
+    if (page && page.checkpoints.length > 0) {
+      const cps = [...page.checkpoints].sort((a, b) => a.checkpoint.height - b.checkpoint.height);
+      const before = cps.filter((c) => c.checkpoint.height < from).pop() ?? cps[0];
+      const after = cps.find((c) => c.checkpoint.height >= to) ?? cps[cps.length - 1];
+      if (before && after && before.checkpoint.mmr_size <= after.checkpoint.mmr_size && before.checkpoint.mmr_size > 0) {
+        const cp = await optional(() => client.consistencyProof(before.checkpoint.mmr_size, after.checkpoint.mmr_size));
+        if (cp) {
+          members.push({ path: SEGMENT_PATHS.from, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: utf8(canonicalJson(before)) });
+          members.push({ path: SEGMENT_PATHS.to, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: utf8(canonicalJson(after)) });
+          members.push({ path: SEGMENT_PATHS.consistency, artifact_type: ARTIFACT_TYPES.consistencyProof, bytes: utf8(canonicalJson({ from_size: cp.from_size, to_size: cp.to_size, paths: cp.paths })) });
+        }
+      }
     }
     return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`);
   }

@@ -5,7 +5,8 @@
  * Proof checks (receipt, inclusion proof, checkpoint, state proof) live in
  * ./proofs.ts. Pure.
  */
-import { fromUtf8, keyIdOf, txHashOf, fromHex } from '../../codec/index.js';
+import { canonicalJson, fromUtf8, keyIdOf, txHashOf, fromHex } from '../../codec/index.js';
+import { verifyEntryProof, type EntryProof } from '../../engine/state-root.js';
 import { isSignatureScheme, type SignatureVerifier } from '../../crypto/ed25519.js';
 import type { SignedEnvelope, WithdrawalRecord } from '../../engine/types.js';
 import { encodeTx } from '../../tx/envelope.js';
@@ -117,9 +118,19 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
 
   const POL = 'case.policy';
   const POL_T = 'The policy in force at the execution height, with its state proof';
-  if (!ctx.members.has(CASE_PATHS.policy)) out.push(check(POL, POL_T, 'unknown', 'NO_POLICY', `the bundle carries no ${CASE_PATHS.policy}`));
-  else if (!ctx.members.has(CASE_PATHS.stateProof)) out.push(check(POL, POL_T, 'unknown', 'NO_STATE_PROOF', `${CASE_PATHS.policy} is not backed by a state proof at height ${ctx.manifest.subject.height}`));
-  else out.push(check(POL, POL_T, 'unknown', 'NOT_CHECKED', 'this verifier does not check state proofs yet'));
+  const policy = readJson<{ vault_id?: unknown; policy?: unknown }>(ctx, CASE_PATHS.policy);
+  const sp = readJson<{ height?: unknown; app_hash?: unknown; key?: unknown; value?: { policy?: unknown } | null; proof?: EntryProof }>(ctx, CASE_PATHS.stateProof);
+  if (!policy) out.push(check(POL, POL_T, 'unknown', 'NO_POLICY', `the bundle carries no ${CASE_PATHS.policy}`));
+  else if (!sp) out.push(check(POL, POL_T, 'unknown', 'NO_STATE_PROOF', `${CASE_PATHS.policy} is not backed by a state proof at height ${ctx.manifest.subject.height}`));
+  else if (sp.height !== req.executed_at || sp.key !== `vault/${req.vault_id}` || !sp.proof || typeof sp.app_hash !== 'string') {
+    out.push(check(POL, POL_T, 'fail', 'SUBJECT_MISMATCH', `the state proof is for ${String(sp.key)} at height ${String(sp.height)}, not vault/${req.vault_id} at ${String(req.executed_at)}`));
+  } else if (!block || typeof block !== 'object' || String((block as { result_app_hash?: unknown }).result_app_hash ?? '').toUpperCase() !== sp.app_hash.toUpperCase()) {
+    out.push(check(POL, POL_T, 'fail', 'PROOF_NOT_REACHING_CHECKPOINT', `the state proof is against app hash ${sp.app_hash}, not block.json's result_app_hash`));
+  } else if (!verifyEntryProof(sp.app_hash.toLowerCase(), sp.key, sp.value, sp.proof)) {
+    out.push(check(POL, POL_T, 'fail', 'BAD_STATE_PROOF', `the entry proof of ${sp.key} does not lead to app hash ${sp.app_hash}`));
+  } else if (canonicalJson(sp.value?.policy ?? null) !== canonicalJson(policy.policy ?? null)) {
+    out.push(check(POL, POL_T, 'fail', 'SUBJECT_MISMATCH', `${CASE_PATHS.policy} is not the proven policy`));
+  } else out.push(check(POL, POL_T, 'pass', 'OK', `the policy of ${req.vault_id} at height ${req.executed_at} is proven against app hash ${sp.app_hash}`));
 
   out.push(...receiptInclusionChecks(ctx, { receipt: CASE_PATHS.receipt, proof: CASE_PATHS.inclusion, checkpoint: CASE_PATHS.checkpoint }, { txDigests: new Set(needed.map((h) => h.toLowerCase())) }));
   return out;
