@@ -16,7 +16,7 @@ import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import { writeFileAtomic, type Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
 import { viaComet, type ExplorerService } from './explorer.js';
-import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport } from '../../core/evidence/bundle/index.js';
+import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport, type ZipEntryInput } from '../../core/evidence/bundle/index.js';
 import { bundleZip, storeArtifact, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
 import { VERSION } from '../version.js';
 
@@ -62,7 +62,8 @@ const OPEN_BUNDLES = 4;
 export const MAX_CONTRACT_BUNDLE_BYTES = 256 * 1024 * 1024;
 
 export class EvidenceService {
-  private readonly open = new Map<string, Uint8Array>();
+  /** Entries of the bundles opened for the UI, by bundle id (sha256 of the zip). */
+  private readonly open = new Map<string, Map<string, ZipEntryInput[]>>();
   private readonly uploads = new Map<string, Buffer[]>();
 
   constructor(
@@ -293,10 +294,12 @@ export class EvidenceService {
     return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`);
   }
 
-  private remember(bytes: Uint8Array): string {
+  private remember(bytes: Uint8Array, entries: readonly ZipEntryInput[]): string {
     const id = sha256Hex(bytes);
+    const byName = new Map<string, ZipEntryInput[]>();
+    for (const e of entries) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
     this.open.delete(id);
-    this.open.set(id, bytes);
+    this.open.set(id, byName);
     while (this.open.size > OPEN_BUNDLES) this.open.delete(this.open.keys().next().value as string);
     return id;
   }
@@ -343,17 +346,15 @@ export class EvidenceService {
         }
       },
     });
-    const { container: _container, ...rest } = report;
-    return { ...rest, bundleId: this.remember(bytes), size: bytes.length };
+    const { container, ...rest } = report;
+    return { ...rest, bundleId: this.remember(bytes, container.entries), size: bytes.length };
   }
 
-  /** One entry of an open bundle, read again from memory (never from disk). */
+  /** One entry of an open bundle, from memory (never from disk). */
   async readMember(bundleId: string, memberPath: string): Promise<{ path: string; size: number; sha256: string; text: string | null; base64: string | null; truncated: boolean }> {
-    const bytes = this.open.get(bundleId);
-    if (!bytes) throw new CharterError('BUNDLE_NOT_OPEN', `bundle ${bundleId.slice(0, 16)}… is not open; open it again`);
-    const { readZipEntries } = await import('../evidence/zip-read.js');
-    const c = await readZipEntries(bytes);
-    const matches = c.entries.filter((e) => e.name === memberPath);
+    const entries = this.open.get(bundleId);
+    if (!entries) throw new CharterError('BUNDLE_NOT_OPEN', `bundle ${bundleId.slice(0, 16)}… is not open; open it again`);
+    const matches = entries.get(memberPath) ?? [];
     const e = matches[0];
     if (!e || matches.length > 1) throw new CharterError('NOT_FOUND', matches.length > 1 ? `"${memberPath}" appears more than once in the bundle` : `the bundle has no entry "${memberPath}"`);
     if (!e.data) throw new CharterError('NOT_FOUND', `the entry "${memberPath}" was refused: ${e.error?.reason ?? 'unreadable'}`);
