@@ -164,6 +164,33 @@ describe('MMR(39) known answers from the draft', () => {
   });
 });
 
+describe('index arithmetic beyond 31 bits', () => {
+  // BigInt reference of the draft's index_height, for indices past the 31-bit fast path.
+  function refHeight(i: bigint): number {
+    let pos = i + 1n;
+    for (;;) {
+      const n = pos.toString(2).length;
+      const ones = (1n << BigInt(n)) - 1n;
+      if (pos === ones) return n - 1;
+      pos -= (1n << BigInt(n - 1)) - 1n;
+    }
+  }
+  it('indexHeight, mmrIndex, peaks and paths agree with a BigInt reference around 2^31, 2^32 and 2^45', () => {
+    for (const base of [2 ** 31, 2 ** 32, 2 ** 45]) {
+      for (let d = -5; d <= 5; d++) expect(indexHeight(base + d), `${base}+${d}`).toBe(refHeight(BigInt(base + d)));
+    }
+    expect(indexHeight(2 ** 32 - 2)).toBe(31);
+    const e = 2 ** 33 + 12345;
+    const ref = 2n * BigInt(e) - BigInt(e.toString(2).split('').filter((c) => c === '1').length);
+    expect(BigInt(mmrIndex(e))).toBe(ref);
+    const size = sizeAfterLeaf(e);
+    expect(isValidSize(size)).toBe(true);
+    expect(leafCount(size)).toBe(e + 1);
+    expect(peakIndices(size).length).toBe((e + 1).toString(2).split('').filter((c) => c === '1').length);
+    expect(inclusionProofPath(mmrIndex(0), size).length).toBe(33);
+  });
+});
+
 describe('against a naive recursive MMR', () => {
   it('peaks, indices and every inclusion proof for every leaf in every size up to 130 leaves', () => {
     const { store, leaves } = buildStore(130);

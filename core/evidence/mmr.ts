@@ -24,6 +24,7 @@
 import { sha256 } from '../codec/index.js';
 import { CharterError } from '../errors.js';
 
+/** SHA-256 or another 32-byte hash. Must return a fresh array and must not keep `data` (it may be a reused buffer). */
 export type Hasher = (data: Uint8Array) => Uint8Array;
 
 export interface MmrStore {
@@ -35,19 +36,39 @@ export interface MmrStore {
   size(): number;
 }
 
-/** An MmrStore in an array: for tests, the CLI and the verifier's scratch work. */
+const CHUNK_NODES = 1 << 15; // 32,768 nodes = 1 MiB per chunk
+
+/**
+ * An MmrStore in memory: for tests, the CLI, the devnet and a verifier's
+ * scratch work. 32-byte values are packed in 1 MiB chunks (millions of nodes
+ * without millions of small objects for the garbage collector); other lengths
+ * are kept as given. get() returns a view into the store: do not modify it.
+ */
 export class MemoryMmrStore implements MmrStore {
-  private readonly nodes: Uint8Array[] = [];
+  private readonly chunks: Uint8Array[] = [];
+  private readonly odd = new Map<number, Uint8Array>();
+  private n = 0;
   get(i: number): Uint8Array {
-    const v = this.nodes[i];
-    if (v === undefined) throw new CharterError('INVALID_INPUT', `mmr node ${i} is not in a store of ${this.nodes.length} nodes`);
-    return v;
+    if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new CharterError('INVALID_INPUT', `mmr node ${i} is not in a store of ${this.n} nodes`);
+    const o = this.odd.get(i);
+    if (o !== undefined) return o;
+    const c = this.chunks[Math.floor(i / CHUNK_NODES)] as Uint8Array;
+    const at = (i % CHUNK_NODES) * 32;
+    return c.subarray(at, at + 32);
   }
   append(v: Uint8Array): void {
-    this.nodes.push(v);
+    const i = this.n;
+    if (v.length !== 32) {
+      this.odd.set(i, Uint8Array.from(v));
+    } else {
+      const k = Math.floor(i / CHUNK_NODES);
+      if (k === this.chunks.length) this.chunks.push(new Uint8Array(CHUNK_NODES * 32));
+      (this.chunks[k] as Uint8Array).set(v, (i % CHUNK_NODES) * 32);
+    }
+    this.n = i + 1;
   }
   size(): number {
-    return this.nodes.length;
+    return this.n;
   }
 }
 
@@ -56,6 +77,11 @@ export const defaultHasher: Hasher = sha256;
 // ── bit helpers, exact for all safe integers ──────────────────────────────────
 
 const TWO32 = 2 ** 32;
+
+/** 2^k for 0 ≤ k ≤ 52, without Math.pow (slow for a variable exponent). */
+function pow2(k: number): number {
+  return k < 31 ? 1 << k : 2147483648 * pow2(k - 31);
+}
 
 /** Number of bits needed to write x (x ≥ 0): bitLength(0) = 0, bitLength(5) = 3. */
 export function bitLength(x: number): number {
@@ -82,12 +108,21 @@ function assertIndex(i: number, what: string): void {
 /** Zero-based height of node i (leaves are 0). */
 export function indexHeight(i: number): number {
   let pos = i + 1;
+  if (pos < 0x80000000) {
+    // 31-bit fast path: the same loop with integer bit operations.
+    for (;;) {
+      const n = 32 - Math.clz32(pos);
+      const allOnes = 0xffffffff >>> (32 - n); // 2^n − 1
+      if (pos === allOnes) return n - 1;
+      pos -= allOnes >>> 1;
+    }
+  }
   // Strip the left-most perfect trees until pos names the last node of one: all ones.
   for (;;) {
     const n = bitLength(pos);
-    const allOnes = 2 ** n - 1;
+    const allOnes = pow2(n) - 1;
     if (pos === allOnes) return n - 1;
-    pos = pos - (2 ** (n - 1) - 1);
+    pos = pos - (pow2(n - 1) - 1);
   }
 }
 
@@ -113,8 +148,8 @@ export function leafCount(size: number): number {
   let leaves = 0;
   while (s > 0) {
     const k = bitLength(s + 1) - 1; // largest perfect tree 2^k − 1 ≤ s
-    leaves += 2 ** (k - 1);
-    s -= 2 ** k - 1;
+    leaves += pow2(k - 1);
+    s -= pow2(k) - 1;
   }
   return leaves;
 }
@@ -133,7 +168,7 @@ export function peakIndices(size: number): number[] {
   let s = size;
   let base = 0;
   while (s > 0) {
-    const highest = 2 ** (bitLength(s + 1) - 1) - 1;
+    const highest = pow2(bitLength(s + 1) - 1) - 1;
     base += highest;
     out.push(base - 1);
     s -= highest;
@@ -158,9 +193,17 @@ export function accumulatorIndex(i: number, size: number): number {
 
 // ── hashing ─────────────────────────────────────────────────────────────────────
 
-/** H(be_u64(pos) || a || b): the value of the interior node at 1-based position pos. */
+// One scratch buffer for the common case of two 32-byte children: hashing is
+// synchronous and a Hasher must not keep its input, so reuse is safe and saves
+// an allocation per interior node.
+const scratch = new Uint8Array(72);
+
+/**
+ * H(be_u64(pos) || a || b): the value of the interior node at 1-based position pos.
+ * The hasher must not retain the array it is given (it may be reused).
+ */
 export function hashPosPair(pos: number, a: Uint8Array, b: Uint8Array, hash: Hasher = defaultHasher): Uint8Array {
-  const buf = new Uint8Array(8 + a.length + b.length);
+  const buf = a.length === 32 && b.length === 32 ? scratch : new Uint8Array(8 + a.length + b.length);
   const hi = Math.floor(pos / TWO32);
   const lo = pos % TWO32;
   buf[0] = (hi >>> 24) & 0xff;
@@ -188,7 +231,7 @@ export function addLeafHash(store: MmrStore, leaf: Uint8Array, hash: Hasher = de
   let i = leafAt + 1;
   let g = 0;
   while (indexHeight(i) > g) {
-    const left = store.get(i - (2 * 2 ** g));
+    const left = store.get(i - (2 * pow2(g)));
     const right = store.get(i - 1);
     store.append(hashPosPair(i + 1, left, right, hash));
     i += 1;
@@ -208,7 +251,7 @@ export function inclusionProofPath(i: number, size: number): number[] {
   const path: number[] = [];
   let g = indexHeight(i);
   for (;;) {
-    const siblingOffset = 2 * 2 ** g;
+    const siblingOffset = 2 * pow2(g);
     let sibling: number;
     if (indexHeight(i + 1) > g) {
       // i is a right child: its sibling is behind it, its parent right after it.
@@ -241,7 +284,7 @@ export function includedRoot(i: number, nodeHash: Uint8Array, proof: readonly Ui
       i += 1;
       root = hashPosPair(i + 1, sibling, root, hash);
     } else {
-      i += 2 * 2 ** g;
+      i += 2 * pow2(g);
       root = hashPosPair(i + 1, root, sibling, hash);
     }
     g += 1;
