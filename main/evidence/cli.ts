@@ -39,13 +39,18 @@ export async function runBundleVerify(o: { file: string; trust?: string; json?: 
     } catch (e) {
       throw new CharterError('USAGE', `cannot read the trust file ${o.trust}: ${(e as Error).message}`);
     }
+    // A trust file that cannot be used is a usage error (exit 64): no verdict can be given.
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new CharterError('BUNDLE_TRUST_INVALID', `${o.trust} is not JSON: ${(e as Error).message}`);
+      throw new CharterError('USAGE', `the trust file ${o.trust} is not JSON: ${(e as Error).message}`);
     }
-    trust = trustFromJson(value);
+    try {
+      trust = trustFromJson(value);
+    } catch (e) {
+      throw new CharterError('USAGE', `the trust file ${o.trust} cannot be used: ${(e as Error).message}`);
+    }
   }
   const { container: _c, ...report } = await verifyBundleBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { trust });
   if (o.json) process.stdout.write(JSON.stringify(report) + '\n');

@@ -89,6 +89,23 @@ function readEntry(zf: yauzl.ZipFile, entry: yauzl.Entry, limits: ZipLimits, bud
 }
 
 /**
+ * Unzip tools read names from the local headers, we from the central
+ * directory: an archive where the two disagree shows other files to whoever
+ * extracts it than to the verifier, so it is refused.
+ */
+function localHeaderProblem(buf: Uint8Array, entry: yauzl.Entry, centralName: Buffer): string | null {
+  const at = entry.relativeOffsetOfLocalHeader;
+  if (at + 30 > buf.length) return 'the local header lies outside the archive';
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (view.readUInt32LE(at) !== 0x04034b50) return 'no local header where the central directory points';
+  const n = view.readUInt16LE(at + 26);
+  if (at + 30 + n > buf.length) return 'the local header name lies outside the archive';
+  if (!view.subarray(at + 30, at + 30 + n).equals(centralName)) return 'the local header names another file than the central directory';
+  if (view.readUInt16LE(at + 8) !== entry.compressionMethod) return 'the local header has another compression method than the central directory';
+  return null;
+}
+
+/**
  * Read every entry of a zip held in memory into the verifier's input.
  * Never throws for a hostile archive: refusals become entry or archive errors.
  */
@@ -127,7 +144,9 @@ export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAUL
           uncompressedSize: entry.uncompressedSize,
           data: null,
         };
-        if (entry.isEncrypted()) base.error = { reason: 'ENCRYPTED_ENTRY', detail: 'the entry is encrypted' };
+        const local = localHeaderProblem(buf, entry, raw);
+        if (local) base.error = { reason: 'LOCAL_HEADER_MISMATCH', detail: local };
+        else if (entry.isEncrypted()) base.error = { reason: 'ENCRYPTED_ENTRY', detail: 'the entry is encrypted' };
         else if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) base.error = { reason: 'UNSUPPORTED_COMPRESSION', detail: `compression method ${entry.compressionMethod}` };
         else {
           const r = await readEntry(zf, entry, limits, limits.maxTotalBytes - inflatedTotal);

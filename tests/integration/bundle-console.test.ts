@@ -89,6 +89,9 @@ describe('evidence bundles on the devnet', () => {
     expect(t.code).toBe(1);
     expect(t.out).toMatch(/FAIL\s+members\.digests.*\[DIGEST_MISMATCH\]/);
     expect((await cli(['bundle', 'verify'])).code).toBe(64);
+    fs.writeFileSync(path.join(tmp, 'bad-trust.json'), '{"version":1}');
+    expect((await cli(['bundle', 'verify', casePath, '--trust', path.join(tmp, 'bad-trust.json')])).code).toBe(64);
+    expect((await cli(['bundle', 'verify', path.join(tmp, 'no-such.zip')])).code).toBe(64);
   });
 
   it('verifies through the contract in pieces with progress, and reads members', async () => {

@@ -132,6 +132,8 @@ export interface CraftEntry {
   declaredSize?: number;
   /** General purpose flags (default 0x800, UTF-8 names). */
   flags?: number;
+  /** A different name in the local header than in the central directory. */
+  localName?: string;
 }
 
 /** Write a zip by hand: local headers, data, central directory, end record. */
@@ -157,9 +159,10 @@ export function craftZip(entries: CraftEntry[]): Buffer {
     lh.writeUInt32LE(crc, 14);
     lh.writeUInt32LE(body.length, 18);
     lh.writeUInt32LE(size, 22);
-    lh.writeUInt16LE(name.length, 26);
+    const lname = e.localName !== undefined ? Buffer.from(e.localName, 'utf8') : name;
+    lh.writeUInt16LE(lname.length, 26);
     lh.writeUInt16LE(0, 28);
-    locals.push(lh, name, body);
+    locals.push(lh, lname, body);
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0);
     ch.writeUInt16LE(e.versionMadeBy ?? (3 << 8) | 20, 4);
@@ -179,7 +182,7 @@ export function craftZip(entries: CraftEntry[]): Buffer {
     ch.writeUInt32LE(e.externalAttributes ?? ((e.mode ?? 0o100644) << 16) >>> 0, 38);
     ch.writeUInt32LE(offset, 42);
     centrals.push(ch, name);
-    offset += 30 + name.length + body.length;
+    offset += 30 + lname.length + body.length;
   }
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);

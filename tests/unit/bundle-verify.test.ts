@@ -97,6 +97,7 @@ const CASES: { name: string; reason: string; zip: () => Promise<Uint8Array> | Ui
   { name: 'a bomb whose header claims a tiny size', reason: 'MEMBER_TOO_LARGE', zip: () => craftZip([...entriesOf(files), { name: 'liar.bin', data: new Uint8Array(3_000_000), declaredSize: 10 }]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxMemberBytes: 1_000_000 } } },
   { name: 'a header that lies about the size', reason: 'HEADER_SIZE_MISMATCH', zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.request ? { ...e, declaredSize: 3 } : e))) },
   { name: 'too many entries', reason: 'TOO_MANY_ENTRIES', zip: () => craftZip([...entriesOf(files), ...Array.from({ length: 30 }, (_, i) => ({ name: `x${i}`, data: utf8('x') }))]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxEntries: 20 } } },
+  { name: 'a local header naming another file', reason: 'LOCAL_HEADER_MISMATCH', zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.block ? { ...e, localName: '../../evil.sh' } : e))) },
   { name: 'no manifest', reason: 'MANIFEST_MISSING', zip: () => craftZip(withFiles((m) => m.delete(MANIFEST_PATH))) },
   { name: 'a manifest not in canonical form', reason: 'MANIFEST_NOT_CANONICAL', zip: () => craftZip(withFiles((m) => m.set(MANIFEST_PATH, utf8(JSON.stringify(JSON.parse(Buffer.from(m.get(MANIFEST_PATH)!).toString()), null, 1))))) },
   { name: 'a manifest with a duplicate key', reason: 'MANIFEST_NOT_CANONICAL', zip: () => craftZip(withFiles((m) => m.set(MANIFEST_PATH, utf8(Buffer.from(m.get(MANIFEST_PATH)!).toString().replace('{"created_by"', '{"kind":"x","created_by"'))))) },
@@ -146,7 +147,7 @@ describe('every refusal rule has a failing example with a stable reason', () => 
 describe('fuzz', () => {
   const KNOWN = new Set([
     'OK', 'NOT_CHECKED', 'NOT_A_ZIP', 'TOO_MANY_ENTRIES', 'MEMBER_TOO_LARGE', 'TOTAL_TOO_LARGE', 'COMPRESSION_RATIO', 'HEADER_SIZE_MISMATCH', 'ENCRYPTED_ENTRY',
-    'UNSUPPORTED_COMPRESSION', 'CORRUPT_ENTRY', 'BAD_NAME_ENCODING', 'EMPTY_PATH', 'PATH_TOO_LONG', 'ABSOLUTE_PATH', 'BACKSLASH', 'DRIVE_LETTER', 'PARENT_PATH',
+    'UNSUPPORTED_COMPRESSION', 'CORRUPT_ENTRY', 'LOCAL_HEADER_MISMATCH', 'BAD_NAME_ENCODING', 'EMPTY_PATH', 'PATH_TOO_LONG', 'ABSOLUTE_PATH', 'BACKSLASH', 'DRIVE_LETTER', 'PARENT_PATH',
     'DOT_SEGMENT', 'EMPTY_SEGMENT', 'CONTROL_CHARACTER', 'DUPLICATE_ENTRY', 'SYMLINK', 'SPECIAL_FILE', 'MANIFEST_MISSING', 'MANIFEST_INVALID', 'MANIFEST_NOT_CANONICAL',
     'UNSUPPORTED_FORMAT', 'MEMBER_MISSING', 'MEMBER_NOT_LISTED', 'SIZE_MISMATCH', 'DIGEST_MISMATCH', 'NO_ATTESTATION', 'ATTESTATION_INVALID', 'WRONG_PAYLOAD_TYPE',
     'SUBJECT_MISMATCH', 'UNKNOWN_KEY', 'UNSUPPORTED_SCHEME', 'KEY_ID_MISMATCH', 'BAD_SIGNATURE', 'NO_TRUST_FILE', 'KEY_REVOKED', 'KEY_OUTSIDE_VALIDITY',

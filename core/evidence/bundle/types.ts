@@ -103,6 +103,7 @@ export const CONTAINER_REASONS = [
   'ENCRYPTED_ENTRY',
   'UNSUPPORTED_COMPRESSION',
   'CORRUPT_ENTRY',
+  'LOCAL_HEADER_MISMATCH',
 ] as const;
 export type ContainerReason = (typeof CONTAINER_REASONS)[number];
 
