@@ -105,6 +105,18 @@ function localHeaderProblem(buf: Uint8Array, entry: yauzl.Entry, centralName: Bu
   return null;
 }
 
+function storedEntry(buf: Uint8Array, entry: yauzl.Entry, limits: ZipLimits, budget: number): ReadOutcome {
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const at = entry.relativeOffsetOfLocalHeader;
+  const start = at + 30 + view.readUInt16LE(at + 26) + view.readUInt16LE(at + 28);
+  const n = entry.compressedSize;
+  if (start + n > buf.length) return { error: { reason: 'CORRUPT_ENTRY', detail: 'the entry\'s data runs past the end of the archive' }, inflated: 0 };
+  if (n > limits.maxMemberBytes) return { error: { reason: 'MEMBER_TOO_LARGE', detail: `more than ${limits.maxMemberBytes} bytes` }, inflated: 0 };
+  if (n > budget) return { error: { reason: 'TOTAL_TOO_LARGE', detail: 'the archive holds more than the total cap' }, stopAll: true, inflated: n };
+  if (n !== entry.uncompressedSize) return { error: { reason: 'HEADER_SIZE_MISMATCH', detail: `stored ${n} bytes, the header says ${entry.uncompressedSize}` }, inflated: n };
+  return { data: buf.slice(start, start + n) };
+}
+
 /**
  * Read every entry of a zip held in memory into the verifier's input.
  * Never throws for a hostile archive: refusals become entry or archive errors.
@@ -148,7 +160,17 @@ export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAUL
         if (local) base.error = { reason: 'LOCAL_HEADER_MISMATCH', detail: local };
         else if (entry.isEncrypted()) base.error = { reason: 'ENCRYPTED_ENTRY', detail: 'the entry is encrypted' };
         else if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) base.error = { reason: 'UNSUPPORTED_COMPRESSION', detail: `compression method ${entry.compressionMethod}` };
-        else {
+        else if (entry.compressionMethod === 0) {
+          // Stored: the bytes are in the buffer already; slice them (bounds checked) instead of streaming.
+          const r = storedEntry(buf, entry, limits, limits.maxTotalBytes - inflatedTotal);
+          if ('data' in r) {
+            base.data = r.data;
+            inflatedTotal += r.data.length;
+          } else {
+            base.error = r.error;
+            if (r.stopAll) archiveError = r.error;
+          }
+        } else {
           const r = await readEntry(zf, entry, limits, limits.maxTotalBytes - inflatedTotal);
           if ('data' in r) {
             base.data = r.data;

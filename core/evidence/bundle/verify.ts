@@ -47,6 +47,8 @@ export interface VerifyOptions {
   contentChecks?: Readonly<Record<string, ContentChecks>>;
   /** Called while member digests are computed. */
   onProgress?: (done: number, total: number) => void;
+  /** SHA-256 as lower-case hex; the host may inject a native one (default: @noble/hashes). */
+  sha256Hex?: (data: Uint8Array) => string;
 }
 
 type Item = NonNullable<Check['items']>[number];
@@ -171,7 +173,7 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
     if (e && e.data) {
       if (e.data.length !== m.size) integrity.push({ subject: m.path, reason: 'SIZE_MISMATCH', detail: `${e.data.length} bytes, the manifest says ${m.size}` });
       else {
-        const d = sha256Hex(e.data);
+        const d = (opts.sha256Hex ?? sha256Hex)(e.data);
         if (d !== m.sha256) integrity.push({ subject: m.path, reason: 'DIGEST_MISMATCH', detail: `sha256 ${d}, the manifest says ${m.sha256}` });
         else good.set(m.path, e.data);
       }
