@@ -14,8 +14,11 @@ import {
   selectChain,
   verifyChain,
   verifyForkResolution,
+  verifyReceiptInclusion,
   type Receipt,
 } from './receipts.js';
+import { MemoryMmrStore, addLeafHash, inclusionProof, mmrIndex, peaks } from './mmr.js';
+import { fromHex } from '../codec/index.js';
 
 const hex = (s: string): string => sha256Hex(utf8(s));
 
@@ -150,5 +153,28 @@ describe('forks', () => {
     const sel = selectChain(all, resolved);
     expect(sel.forks).toEqual([{ seq: fork!.seq, prev_root: fork!.prev_root, chosen: highest, by: 'resolution' }]);
     expect(receiptDigestHex(sel.chain[2]!)).toBe(highest);
+  });
+});
+
+describe('verifyReceiptInclusion', () => {
+  it('accepts each receipt of a chain against a checkpoint of the MMR, and names what is wrong otherwise', () => {
+    const chain = chainOf(11);
+    const store = new MemoryMmrStore();
+    for (const r of chain) addLeafHash(store, fromHex(receiptDigestHex(r)));
+    const size = store.size();
+    const checkpoint = { log_id: 'l', mmr_size: size, peaks: peaks(store, size).map(toHex), height: 9, time: '2026-01-01T00:00:00Z' };
+    for (const r of chain) {
+      const proof = { mmr_index: mmrIndex(r.seq), size, path: inclusionProof(store, mmrIndex(r.seq), size).map(toHex) };
+      expect(verifyReceiptInclusion(r, proof, checkpoint)).toEqual({ ok: true });
+      expect(verifyReceiptInclusion({ ...r, height: r.height + 1 }, proof, checkpoint)).toEqual({ ok: false, reason: 'MALFORMED' });
+      expect(verifyReceiptInclusion(r, { ...proof, size: 4 }, checkpoint)).toEqual({ ok: false, reason: 'SIZE_MISMATCH' });
+      expect(verifyReceiptInclusion(r, { ...proof, mmr_index: proof.mmr_index + 1 }, checkpoint)).toEqual({ ok: false, reason: 'INDEX_MISMATCH' });
+      const other = chain[(r.seq + 1) % chain.length]!;
+      expect(verifyReceiptInclusion(other, { ...proof, mmr_index: mmrIndex(other.seq) }, checkpoint).ok).toBe(false);
+      expect(verifyReceiptInclusion(r, proof, { ...checkpoint, peaks: [...checkpoint.peaks.slice(1), checkpoint.peaks[0]!] })).toEqual({ ok: false, reason: 'PROOF_INVALID' });
+    }
+    const early = { ...checkpoint, mmr_size: 4, peaks: peaks(store, 4).map(toHex) };
+    const last = chain[10]!;
+    expect(verifyReceiptInclusion(last, { mmr_index: mmrIndex(10), path: [] }, early)).toEqual({ ok: false, reason: 'NOT_IN_CHECKPOINT' });
   });
 });

@@ -23,7 +23,10 @@ import { z } from 'zod';
 import { fromHex, toHex } from '../codec/index.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { domainDigest, evidenceSignatureSchema, verifyQuorum, type EvidenceSignature, type QuorumVerdict, type TrustFile } from './checkpoint.js';
+import { CharterError } from '../errors.js';
 import { jcsBytes } from './jcs.js';
+import { checkpointSchema, type Checkpoint } from './checkpoint.js';
+import { isValidSize, mmrIndex, verifyInclusion, type Hasher } from './mmr.js';
 
 export const RECEIPT_DOMAIN = 'charter/receipt/v1';
 export const RECEIPT_CHAIN_DOMAIN = 'charter/receipt-chain/v1';
@@ -78,7 +81,7 @@ export function receiptDigestHex(r: Receipt): string {
 
 /** The root after `body`: SHA-256("charter/receipt-chain/v1" || 0x00 || JCS(body)); body.prev_root must be prev_root. */
 export function nextRoot(prev_root: string, body: ReceiptBody): string {
-  if (body.prev_root !== prev_root) throw new Error(`receipt ${body.seq} does not follow root ${prev_root}`);
+  if (body.prev_root !== prev_root) throw new CharterError('INVALID_INPUT', `receipt ${body.seq} does not follow root ${prev_root}`);
   const { seq, height, tx_digest, result, events_digest } = body;
   return toHex(domainDigest(RECEIPT_CHAIN_DOMAIN, jcsBytes({ seq, prev_root, height, tx_digest, result, events_digest })));
 }
@@ -258,4 +261,35 @@ export function selectChain(
 /** Decode a receipt digest (hex) to the MMR leaf bytes. */
 export function receiptLeaf(digestHex: string): Uint8Array {
   return fromHex(digestHex);
+}
+
+export type ReceiptInclusionReason = 'MALFORMED' | 'INDEX_MISMATCH' | 'SIZE_MISMATCH' | 'NOT_IN_CHECKPOINT' | 'PROOF_INVALID';
+
+/**
+ * Whether `receipt` is committed by `checkpoint` through `proof` (the
+ * {mmr_index, size?, path} of /explorer/inclusion-proof or `charter mmr prove`):
+ * the receipt is well formed and its next_root recomputes, mmr_index is the
+ * index of leaf number `seq`, the proof's size (if given) is the checkpoint's
+ * mmr_size, and the path leads from receiptDigest to the checkpoint's peak
+ * (verifyInclusion). Does NOT check the checkpoint's signatures
+ * (verifyCheckpoint does). Never throws.
+ */
+export function verifyReceiptInclusion(
+  receipt: unknown,
+  proof: { mmr_index: number; size?: number; path: readonly string[] },
+  checkpoint: Checkpoint,
+  hash?: Hasher,
+): { ok: true } | { ok: false; reason: ReceiptInclusionReason } {
+  const r = receiptSchema.safeParse(receipt);
+  const c = checkpointSchema.safeParse(checkpoint);
+  if (!r.success || !c.success || !Array.isArray(proof?.path) || !proof.path.every((p) => typeof p === 'string' && HEX32.test(p))) return { ok: false, reason: 'MALFORMED' };
+  const rec = r.data as Receipt;
+  const { next_root, ...body } = rec;
+  if (nextRoot(rec.prev_root, body) !== next_root) return { ok: false, reason: 'MALFORMED' };
+  if (proof.mmr_index !== mmrIndex(rec.seq)) return { ok: false, reason: 'INDEX_MISMATCH' };
+  const size = c.data.mmr_size;
+  if (proof.size !== undefined && proof.size !== size) return { ok: false, reason: 'SIZE_MISMATCH' };
+  if (!isValidSize(size) || proof.mmr_index >= size) return { ok: false, reason: 'NOT_IN_CHECKPOINT' };
+  const ok = verifyInclusion(size, receiptDigest(rec), proof.mmr_index, proof.path.map((p) => fromHex(p)), c.data.peaks.map((p) => fromHex(p)), hash);
+  return ok ? { ok: true } : { ok: false, reason: 'PROOF_INVALID' };
 }

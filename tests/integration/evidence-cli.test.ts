@@ -1,11 +1,13 @@
 // `charter jcs` and `charter mmr …` through the real binary (bin/charter.js → dist/), as a user runs them.
 // `npm test` builds dist/ first; run `npm run build` before running this file alone.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nobleVerifier } from '../../core/crypto/ed25519.js';
+import { parseTrustFile, verifyCheckpoint } from '../../core/evidence/checkpoint.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'bin', 'charter.js');
@@ -125,5 +127,48 @@ describe('charter mmr', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('line 1');
     expect(run(['mmr', 'verify', '--mmr-index', '0', '--size', '2', '--path', '', '--leaf-hash', katLeaves()[0] as string, '--peak', katLeaves()[0] as string]).status).toBe(1); // not a valid size
+  });
+});
+
+describe('charter node --checkpoint-every', () => {
+  it('refuses a bad interval with exit 64', () => {
+    const r = run(['node', '--home', path.join(tmp, 'n0'), '--rpc', '127.0.0.1:0', '--checkpoint-every', '0']);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('--checkpoint-every');
+  });
+
+  it('issues validator-signed checkpoints every N blocks, served with the trust file', async () => {
+    const child = spawn(process.execPath, [bin, 'node', '--home', path.join(tmp, 'n1'), '--rpc', '127.0.0.1:0', '--block-time', '50ms', '--empty-blocks', '--checkpoint-every', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no RPC line; stdout: ${out}`)), 30_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString('utf8');
+          const m = /RPC: (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1] as string);
+          }
+        });
+      });
+      let page: { every: number; checkpoints: { checkpoint: { height: number } }[] } = { every: 0, checkpoints: [] };
+      const end = Date.now() + 30_000;
+      while (page.checkpoints.length < 2 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 100));
+        page = (await (await fetch(`${url}/explorer/checkpoints`)).json()) as typeof page;
+      }
+      expect(page.every).toBe(2);
+      expect(page.checkpoints.length).toBeGreaterThanOrEqual(2);
+      const trust = parseTrustFile(await (await fetch(`${url}/explorer/trust`)).json());
+      for (const c of page.checkpoints) {
+        expect(c.checkpoint.height % 2).toBe(0);
+        expect(verifyCheckpoint(c, trust, nobleVerifier).ok).toBe(true);
+      }
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
   });
 });
