@@ -116,6 +116,7 @@ const CASES: { name: string; reason: string; zip: () => Promise<Uint8Array> | Ui
   { name: 'a key outside its validity window', reason: 'KEY_OUTSIDE_VALIDITY', zip: () => good, opts: { trust: trustFor([CONSOLE_KEY], {}, { valid_from_height: 100 }) } },
   { name: 'a checkpoint below its quorum', reason: 'BELOW_QUORUM', zip: () => good, opts: { trust: trustFor([CONSOLE_KEY, SECOND_KEY], { quorum: 2 }) } },
   { name: 'a proof that does not reach the checkpoint', reason: 'PROOF_NOT_REACHING_CHECKPOINT', zip: async () => writeZip((await caseBundle((ms) => ms.map((x) => (x.path === CASE_PATHS.inclusion ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace(/"path":\["(.)/, (_s, c: string) => `"path":["${c === '0' ? '1' : '0'}`)) } : x)))).files) },
+  { name: 'a proof for another leaf than the receipt\'s', reason: 'PROOF_NOT_REACHING_CHECKPOINT', zip: async () => writeZip((await caseBundle((ms) => ms.map((x) => (x.path === CASE_PATHS.inclusion ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace('"mmr_index":7', '"mmr_index":8')) } : x)))).files) },
   { name: 'a forged transaction signature', reason: 'BAD_SIGNATURE', zip: async () => writeZip((await caseBundle((ms) => ms.map((x) => (x.path.startsWith('transactions/') ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace(/"signature":"(.)/, (_s, c: string) => `"signature":"${c === '0' ? '1' : '0'}`)) } : x)))).files) },
 ];
 

@@ -6,8 +6,8 @@
  */
 import { fromHex } from '../../codec/index.js';
 import { verifyCheckpoint, signedCheckpointSchema, checkpointAccumulator, type SignedCheckpoint } from '../checkpoint.js';
-import { mmrIndex, verifyConsistency, verifyInclusion } from '../mmr.js';
-import { receiptDigest, receiptSchema, verifyChain, type Receipt } from '../receipts.js';
+import { mmrIndex, verifyConsistency } from '../mmr.js';
+import { receiptSchema, verifyChain, verifyReceiptInclusion, type Receipt } from '../receipts.js';
 import { readJson } from './custody.js';
 import type { Check } from './types.js';
 import { check, failFrom, type BundleContext } from './verify.js';
@@ -87,12 +87,20 @@ export function receiptInclusionChecks(ctx: BundleContext, paths: { receipt: str
   else if (cp === null) out.push(check(I, I_T, 'unknown', 'NO_CHECKPOINT', `the bundle carries no ${paths.checkpoint}: the proof leads nowhere`));
   else if (typeof cp === 'string') out.push(check(I, I_T, 'fail', 'MEMBER_INVALID', cp));
   else {
-    const path = hexList(proof.path);
-    const acc = checkpointAccumulator(cp.checkpoint);
-    if (path === null || !Number.isSafeInteger(proof.mmr_index) || !Number.isSafeInteger(proof.size)) out.push(check(I, I_T, 'fail', 'MEMBER_INVALID', `${paths.proof} is not an inclusion proof {mmr_index, size, path}`));
-    else if (proof.size !== cp.checkpoint.mmr_size) out.push(check(I, I_T, 'fail', 'PROOF_NOT_REACHING_CHECKPOINT', `the proof is for MMR size ${proof.size}, the checkpoint has size ${cp.checkpoint.mmr_size}`));
-    else if (!verifyInclusion(proof.size, receiptDigest(receipt), proof.mmr_index, path, acc)) out.push(check(I, I_T, 'fail', 'PROOF_NOT_REACHING_CHECKPOINT', `the path from node ${proof.mmr_index} does not reach a peak of the checkpoint`));
-    else out.push(check(I, I_T, 'pass', 'OK', `receipt #${receipt.seq} is node ${proof.mmr_index} (leaf ${receipt.seq}${mmrIndex(receipt.seq) === proof.mmr_index ? '' : '?'}) of MMR(${proof.size}) at checkpoint height ${cp.checkpoint.height}`));
+    // core/evidence/receipts.ts verifyReceiptInclusion: the receipt's next_root recomputes, mmr_index is
+    // the index of leaf number seq, the sizes agree, and the path reaches the checkpoint's peak.
+    const v = verifyReceiptInclusion(receipt, proof, cp.checkpoint);
+    if (v.ok) out.push(check(I, I_T, 'pass', 'OK', `receipt #${receipt.seq} is node ${proof.mmr_index} of MMR(${cp.checkpoint.mmr_size}), committed by the checkpoint at height ${cp.checkpoint.height}`));
+    else if (v.reason === 'MALFORMED') out.push(check(I, I_T, 'fail', 'MEMBER_INVALID', `${paths.proof} is not an inclusion proof {mmr_index, size, path} of 32-byte hex hashes`));
+    else {
+      const why = {
+        INDEX_MISMATCH: `the proof is for node ${String(proof.mmr_index)}, but receipt #${receipt.seq} is node ${mmrIndex(receipt.seq)}`,
+        SIZE_MISMATCH: `the proof is for MMR size ${String(proof.size)}, the checkpoint has size ${cp.checkpoint.mmr_size}`,
+        NOT_IN_CHECKPOINT: `node ${String(proof.mmr_index)} is beyond the checkpoint's MMR(${cp.checkpoint.mmr_size})`,
+        PROOF_INVALID: `the path from node ${String(proof.mmr_index)} does not reach a peak of the checkpoint`,
+      }[v.reason];
+      out.push(check(I, I_T, 'fail', 'PROOF_NOT_REACHING_CHECKPOINT', `${why} (${v.reason})`));
+    }
   }
   out.push(checkpointCheck(ctx, 'checkpoint.quorum', paths.checkpoint));
   return out;
