@@ -9,6 +9,26 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test, ROOT } from './fixtures';
+import { canonicalJson, utf8 } from '../../core/codec/index.js';
+import { assembleBundle } from '../../core/evidence/bundle/index.js';
+import { writeZip } from '../../main/evidence/zip-write.js';
+import { CONSOLE_KEY } from '../unit/bundle-kit.js';
+
+/** A large signed bundle (many small members), to watch verification progress. */
+async function largeBundle(members: number): Promise<Buffer> {
+  const b = await assembleBundle({
+    kind: 'history-segment',
+    subject: { type: 'height-range', id: `1:${members}`, chain_id: 'charter-test', height: members },
+    tool: { name: 'e2e', version: '0' },
+    members: Array.from({ length: members }, (_, i) => ({
+      path: `blocks/${String(i + 1).padStart(12, '0')}.json`,
+      artifact_type: 'charter.block/v1',
+      bytes: utf8(canonicalJson({ height: i + 1, chain_id: 'charter-test', hash: String(i + 1).padStart(64, '0'), last_block_hash: String(i).padStart(64, '0') })),
+    })),
+    signer: { key_id: CONSOLE_KEY.keyId, scheme: 'ed25519', public_key: CONSOLE_KEY.publicKeyHex, sign: (m) => CONSOLE_KEY.sign(m) },
+  });
+  return writeZip(b.files);
+}
 
 const PASSPHRASE = 'correct horse battery staple';
 const FIXTURE = path.join(ROOT, 'tests/fixtures/bundle/custody-case.zip');
@@ -62,7 +82,20 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(checkRow(page, /Every member has the size and SHA-256.*Fail/)).toContainText('DIGEST_MISMATCH');
   await expect(checkRow(page, /Every member has the size and SHA-256.*Fail/)).toContainText('request.json');
 
-  // 4. A withdrawal executed here, then its bundle built, downloaded and verified.
+  // 4. A large bundle shows its progress while it is sent and verified, then its checklist.
+  await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'large.zip', mimeType: 'application/zip', buffer: await largeBundle(30_000) });
+  await expect(editor(page).getByRole('status', { name: 'Verification progress' })).toBeVisible();
+  await expect(editor(page).getByRole('status', { name: 'Verification progress' })).toBeHidden({ timeout: 120_000 });
+  await expect(verdict).toContainText('large.zip');
+  await expect(checkRow(page, /Every block of the range.*Pass/)).toBeVisible();
+  await expect(checkRow(page, /Every member has the size and SHA-256.*Pass/)).toContainText('30000 members match');
+  // The tree shows a window of a large bundle; the filter finds any member.
+  await expect(editor(page).getByRole('note')).toContainText('Showing 500 of 30001 members');
+  await editor(page).getByLabel('Filter members').fill('000000029999');
+  await tree.getByRole('treeitem', { name: '000000029999.json' }).click();
+  await expect(editor(page).getByLabel('Content of blocks/000000029999.json')).toContainText('"height": 29999');
+
+  // 5. A withdrawal executed here, then its bundle built, downloaded and verified.
   await showView(page, 'Keys');
   for (const label of ['dora', 'eve']) {
     await editor(page).getByRole('button', { name: 'Create key', exact: true }).click();

@@ -12,6 +12,8 @@ import { toSerializedError } from '../transport/index.js';
 import { ErrorAlert } from '../components/common.js';
 
 const CHUNK = 480 * 1024;
+/** Most members the tree renders at once. */
+const MAX_TREE = 500;
 
 function toBase64(bytes: Uint8Array): string {
   let s = '';
@@ -150,10 +152,12 @@ export function BundleVerifier() {
   const [member, setMember] = useState<MethodOutput<'evidence.readMember'> | null>(null);
   const [memberError, setMemberError] = useState<SerializedError | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [filter, setFilter] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
 
   const run = async (f: File, t: File | null) => {
     setReport(null);
+    setFilter('');
     setError(null);
     setSelected(null);
     setMember(null);
@@ -201,7 +205,10 @@ export function BundleVerifier() {
     if (f) setFile(f);
   };
 
-  const paths = report ? ['manifest.json', ...report.members.map((m) => m.path)] : [];
+  const paths = useMemo(() => (report ? ['manifest.json', ...report.members.map((m) => m.path)] : []), [report]);
+  // A large bundle's tree shows the first MAX_TREE matches of the filter, never tens of thousands of nodes.
+  const matching = useMemo(() => (filter ? paths.filter((p) => p.toLowerCase().includes(filter.toLowerCase())) : paths), [paths, filter]);
+  const shown = useMemo(() => matching.slice(0, MAX_TREE), [matching]);
   const counts = report ? { pass: 0, fail: 0, unknown: 0, ...Object.fromEntries(['pass', 'fail', 'unknown'].map((v) => [v, report.checks.filter((c) => c.verdict === v).length])) } : null;
   const pct = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
 
@@ -325,7 +332,13 @@ export function BundleVerifier() {
           <div className="bundle-browser">
             <div>
               <h3>Members</h3>
-              <MemberTree paths={paths} selected={selected} onSelect={(p) => void select(p)} />
+              <input type="search" aria-label="Filter members" placeholder="Filter members" value={filter} onChange={(e) => setFilter(e.target.value)} />
+              {shown.length < matching.length ? (
+                <p className="muted" role="note">
+                  Showing {shown.length} of {matching.length} members; type to filter.
+                </p>
+              ) : null}
+              <MemberTree paths={shown} selected={selected} onSelect={(p) => void select(p)} />
             </div>
             <div className="bundle-member" role="region" aria-label="Member content">
               {selected === null ? <p className="muted">Select a member to see its content.</p> : null}
