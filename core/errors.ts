@@ -127,6 +127,10 @@ export const ERROR_CODES = {
   NUMBER_NOT_REPRESENTABLE: { summary: 'A JSON number cannot be represented exactly (overflow, underflow, or beyond ±(2^53 − 1)).', hint: 'Write large integers as strings; the message gives the number and its path.' },
   PROOF_INVALID: { summary: 'The proof does not lead to the given peak, accumulator or checkpoint.', hint: 'The proof, the proven value or the target is wrong or belongs to another log or size.' },
   HISTORY_MISMATCH: { summary: 'Re-executing the node\'s blocks did not reproduce the app hash it recorded.', hint: 'The node\'s history is inconsistent with its state; keep the data directory for investigation.' },
+  // ── evidence bundles ─────────────────────────────────────────────────────
+  BUNDLE_TRUST_INVALID: { summary: 'The trust file cannot be used.', hint: 'A trust file is JSON {version, log_id, quorum, keys:[{key_id, scheme, public_key, valid_from_height, …}]}; see docs/formats/evidence-bundle.md.' },
+  BUNDLE_TOO_LARGE: { summary: 'The bundle is larger than the console accepts.', hint: 'Verify it with `charter bundle verify FILE.zip` instead; the caps are in docs/formats/evidence-bundle.md.' },
+  BUNDLE_NOT_OPEN: { summary: 'No bundle (or upload) with this id is open in the console.', hint: 'Open the bundle again; the console keeps only the last few in memory.' },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,7 +10,11 @@ import { SoftwareKeystore, DEFAULT_SCRYPT, type ScryptParams } from '../hsm/soft
 import { KeyBackends } from '../hsm/registry.js';
 import type { KeyBackend } from '../hsm/types.js';
 import { addDeviceBackends, closeBackend, resolveKeyBackendConfig, SETTING_LEDGER_ENABLED, SETTING_PKCS11_MODULES, type Pkcs11ModuleConfig } from './services/key-config.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { keyIdOf } from '../core/codec/index.js';
 import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
+import { NODE_KEY_FILE, loadOrCreateValidatorKey } from './devnet/keys.js';
 import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
 import { ChainConnection } from './services/chain.js';
@@ -141,7 +145,19 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const keys = new KeysService(backends, chain, submitter, () => admin, bus, workspace);
   const custody = new CustodyService(chain, submitter, keys);
   const explorer = new ExplorerService(chain);
-  const evidence = new EvidenceService(chain, workspace, explorer);
+  const evidence = new EvidenceService(
+    chain,
+    workspace,
+    explorer,
+    // Bundle attestations are signed by the console's signing key: on the embedded devnet its
+    // validator key, which also signs the checkpoints, so the node's trust file covers both.
+    () => {
+      if (!embedded || !fs.existsSync(path.join(workspace.devnetHome, NODE_KEY_FILE))) return null;
+      const v = loadOrCreateValidatorKey(workspace.devnetHome);
+      return { key_id: keyIdOf('ed25519', v.publicKey), scheme: 'ed25519', public_key: Buffer.from(v.publicKey).toString('hex'), sign: (m: Uint8Array) => v.sign(m) };
+    },
+    (p) => bus.emit('evidence.progress', p),
+  );
   const governance = new GovernanceService(chain, submitter, keys);
 
   const settingsView = () => ({
@@ -176,6 +192,11 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'explorer.block': async (i) => explorer.block(i.height),
     'explorer.tx': async (i) => explorer.tx(i.hash),
     'evidence.exportWithdrawal': async (i) => evidence.exportWithdrawal(i.requestId),
+    'evidence.buildCase': async (i) => evidence.buildCase(i.requestId),
+    'evidence.buildSegment': async (i) => evidence.buildSegment(i.from, i.to),
+    'evidence.uploadChunk': async (i) => evidence.uploadChunk(i.uploadId, i.chunkBase64),
+    'evidence.verifyBundle': async (i) => evidence.verify(i),
+    'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),
     'governance.list': async () => ({ proposals: await governance.list() }),
     'governance.propose': async (i) => governance.propose({ track: i.track, action: i.action as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase }),
     'governance.vote': async (i) => governance.vote(i),

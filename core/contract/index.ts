@@ -295,6 +295,44 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+export const BuiltBundleView = z.object({
+  fileName: z.string(),
+  /** The zip, base64. */
+  contentBase64: z.string(),
+  sha256: z.string(),
+  size: z.number().int().nonnegative(),
+  /** SHA-256 of manifest.json, the digest the attestation signs. */
+  manifestSha256: z.string(),
+  members: z.number().int().nonnegative(),
+  /** Where the workspace's content-addressed store keeps a copy. */
+  artifact: z.string(),
+});
+export type BuiltBundleView = z.infer<typeof BuiltBundleView>;
+
+export const BundleCheck = z.object({
+  id: z.string(),
+  title: z.string(),
+  verdict: z.enum(['pass', 'fail', 'unknown']),
+  /** Stable reason code ("OK" on pass); docs/formats/evidence-bundle.md lists them. */
+  reason: z.string(),
+  detail: z.string(),
+  items: z.array(z.object({ subject: z.string(), reason: z.string(), detail: z.string() })).optional(),
+});
+export type BundleCheck = z.infer<typeof BundleCheck>;
+
+export const BundleReportView = z.object({
+  /** The bundle's SHA-256; names it for evidence.readMember. */
+  bundleId: z.string(),
+  size: z.number().int().nonnegative(),
+  verdict: z.enum(['pass', 'fail', 'unknown']),
+  manifestSha256: z.string().nullable(),
+  kind: z.string().nullable(),
+  subject: z.object({ type: z.string(), id: z.string(), chain_id: z.string(), height: z.number().int() }).nullable(),
+  checks: z.array(BundleCheck),
+  members: z.array(z.object({ path: z.string(), artifact_type: z.string().nullable(), size: z.number().int().nonnegative(), sha256: z.string().nullable() })),
+});
+export type BundleReportView = z.infer<typeof BundleReportView>;
+
 // ─── operations ────────────────────────────────────────────────────────────
 
 function op<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I, output: O) {
@@ -428,6 +466,31 @@ export const methods = {
     artifact: z.string(),
   })),
 
+  'evidence.buildCase': op('Build and sign a custody-case evidence bundle (zip) for an executed withdrawal; a copy goes to the workspace store', z.object({ requestId: RequestId }).strict(), BuiltBundleView),
+  'evidence.buildSegment': op('Build and sign a history-segment evidence bundle (zip) for a height range', z.object({ from: z.number().int().positive(), to: z.number().int().positive() }).strict()
+    .refine((i) => i.to >= i.from, 'to must not be below from'), BuiltBundleView),
+  'evidence.uploadChunk': op('Send a piece of a bundle to verify (messages are capped at 1 MiB): the first call without uploadId starts an upload', z.object({
+    uploadId: z.string().regex(/^up-[0-9a-f]{24}$/).optional(),
+    chunkBase64: z.string().max(700_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+  }).strict(), z.object({ uploadId: z.string(), received: z.number().int().nonnegative() })),
+  'evidence.verifyBundle': op('Verify an evidence bundle in memory (nothing is extracted): every check with its verdict and reason; progress arrives as evidence.progress events', z.object({
+    contentBase64: z.string().max(700_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64').optional(),
+    uploadId: z.string().regex(/^up-[0-9a-f]{24}$/).optional(),
+    /** A trust file (JSON) naming the keys that may sign; without it key trust is "unknown". */
+    trust: z.unknown().optional(),
+    /** Echoed in evidence.progress events. */
+    jobId: z.string().max(64).optional(),
+  }).strict().refine((i) => (i.contentBase64 === undefined) !== (i.uploadId === undefined), 'give exactly one of contentBase64 and uploadId'), BundleReportView),
+  'evidence.readMember': op('The content of one entry of a bundle opened with evidence.verifyBundle', z.object({ bundleId: Digest, path: z.string().min(1).max(1024) }).strict(), z.object({
+    path: z.string(),
+    size: z.number().int().nonnegative(),
+    sha256: z.string(),
+    /** UTF-8 text (first 512 KiB), or null for binary content. */
+    text: z.string().nullable(),
+    base64: z.string().nullable(),
+    truncated: z.boolean(),
+  })),
+
   'governance.list': op('Governance proposals of both tracks with votes and tally, newest first', Empty, z.object({ proposals: z.array(ProposalView) })),
   'governance.propose': op('Draft and sign a proposal (protocol or operational track); the engine validates the action', z.object({
     track: z.enum(['protocol', 'operational']),
@@ -484,6 +547,8 @@ export const events = {
   'audit.appended': AuditEntry,
   /** A line for the Output panel. */
   'output.line': OutputLine,
+  /** Progress of a bundle verification (evidence.verifyBundle): reading entries, then checking member digests. */
+  'evidence.progress': z.object({ jobId: z.string(), phase: z.enum(['reading', 'checking']), done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
 } as const;
 
 export type Events = typeof events;

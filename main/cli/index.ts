@@ -26,6 +26,7 @@ const lazy = {
   audit: () => import('../services/audit.js'),
   keyConfig: () => import('../services/key-config.js'),
   keysService: () => import('../services/keys.js'),
+  bundle: () => import('../evidence/cli.js'),
 };
 async function openWorkspace(dir: string | undefined) {
   const { Workspace, resolveWorkspaceDir } = await lazy.workspace();
@@ -434,6 +435,50 @@ export function buildProgram(): Command {
       }
     });
 
+  const bundle = program.command('bundle').description('evidence bundles: zip + manifest + signed attestations (docs/formats/evidence-bundle.md)');
+  bundle
+    .command('build')
+    .description('build and sign an evidence bundle: a custody case (--case) or a history segment (--segment FROM:TO)')
+    .addOption(workspaceOption())
+    .option('--case <request id>', 'an executed withdrawal request (wr-…)')
+    .option('--segment <from:to>', 'a height range, e.g. 1:100')
+    .requiredOption('--out <file>', 'where to write the zip')
+    .option('--node <url>', 'custody node RPC (default: the workspace devnet)')
+    .option('--json', 'machine-readable summary')
+    .action(async (o: { workspace?: string; case?: string; segment?: string; out: string; node?: string; json?: boolean }) => {
+      if ((o.case === undefined) === (o.segment === undefined)) throw new CharterError('USAGE', 'give exactly one of --case <request id> and --segment FROM:TO');
+      let call: [string, unknown];
+      if (o.case !== undefined) call = ['evidence.buildCase', { requestId: o.case }];
+      else {
+        const m = /^(\d{1,12}):(\d{1,12})$/.exec(o.segment as string);
+        if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new CharterError('USAGE', `--segment must be FROM:TO with 1 ≤ FROM ≤ TO, got ${JSON.stringify(o.segment)}`);
+        call = ['evidence.buildSegment', { from: Number(m[1]), to: Number(m[2]) }];
+      }
+      const r = await withCharter(
+        o.workspace,
+        async (c) => unwrap<{ contentBase64: string; sha256: string; manifestSha256: string; members: number; artifact: string; size: number }>(await c.dispatch(call[0], call[1])),
+        o.node,
+      );
+      try {
+        fs.writeFileSync(o.out, Buffer.from(r.contentBase64, 'base64'));
+      } catch (e) {
+        throw new CharterError('EXPORT_FAILED', `cannot write ${o.out}: ${(e as Error).message}`);
+      }
+      const { contentBase64: _content, ...summary } = r;
+      if (o.json) console.log(JSON.stringify({ ...summary, out: o.out }));
+      else console.error(`wrote ${o.out}: ${r.members} members, ${r.size} bytes, sha256 ${r.sha256}, manifest sha256 ${r.manifestSha256}`);
+    });
+  bundle
+    .command('verify')
+    .description('verify an evidence bundle offline: every check with pass, fail or unknown (exit 0 all pass, 1 any fails, 2 some unknown)')
+    .argument('<file>', 'the bundle (zip)')
+    .option('--trust <file>', 'trust file (JSON) naming the keys that may sign attestations and checkpoints')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, o: { trust?: string; json?: boolean }) => {
+      const { runBundleVerify } = await lazy.bundle();
+      const code = await runBundleVerify({ file, ...(o.trust !== undefined ? { trust: o.trust } : {}), ...(o.json ? { json: true } : {}) });
+      if (code !== EXIT_OK) throw new Exit(code);
+    });
   registerEvidenceCommands(program);
 
   return program;

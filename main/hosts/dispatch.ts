@@ -50,6 +50,8 @@ export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
   'explorer.block': (i) => `block ${String(i['height'])}`,
   'explorer.tx': (i) => `tx ${String(i['hash']).replace(/^0x/i, '').toUpperCase()}`,
   'evidence.exportWithdrawal': (i) => `request ${String(i['requestId'])}`,
+  'evidence.buildCase': (i) => `request ${String(i['requestId'])}`,
+  'evidence.buildSegment': (i) => `heights ${String(i['from'])}:${String(i['to'])}`,
   'governance.propose': (i, o) => {
     const p = o?.['proposal'] as { proposalId?: string } | undefined;
     return p?.proposalId ? `proposal ${p.proposalId}` : `proposal (${String(i['track'])})`;

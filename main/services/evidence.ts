@@ -16,6 +16,19 @@ import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import { writeFileAtomic, type Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
 import { viaComet, type ExplorerService } from './explorer.js';
+import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport, type ZipEntryInput } from '../../core/evidence/bundle/index.js';
+import { bundleZip, storeArtifact, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
+import { VERSION } from '../version.js';
+
+/** The value of a node call, or null when the node does not have it (NOT_FOUND / NOT_IN_STATE / an older node without the route). */
+async function optional<T>(f: () => Promise<T>): Promise<T | null> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof CharterError && (e.code === 'NOT_FOUND' || e.code === 'NOT_IN_STATE' || e.code === 'NODE_ERROR')) return null;
+    throw e;
+  }
+}
 
 export const WITHDRAWAL_EVIDENCE_FORMAT = 'charter.evidence.withdrawal/v1';
 
@@ -28,11 +41,37 @@ interface SignedTxEvidence {
   signature: string;
 }
 
+/** Who signs bundle attestations: the console's signing key (the devnet admin on the embedded devnet), or null. */
+export type BundleSignerSource = () => BundleSignerInput | null;
+
+export interface BuiltBundle {
+  fileName: string;
+  /** The zip, base64. */
+  contentBase64: string;
+  sha256: string;
+  size: number;
+  manifestSha256: string;
+  members: number;
+  /** Where the workspace's content-addressed store keeps a copy. */
+  artifact: string;
+}
+
+/** Bundles and uploads the console keeps in memory for the UI (member reads), newest last. */
+const OPEN_BUNDLES = 4;
+/** Largest bundle the console accepts over its contract; bigger ones are verified with the CLI. */
+export const MAX_CONTRACT_BUNDLE_BYTES = 256 * 1024 * 1024;
+
 export class EvidenceService {
+  /** Entries of the bundles opened for the UI, by bundle id (sha256 of the zip). */
+  private readonly open = new Map<string, Map<string, ZipEntryInput[]>>();
+  private readonly uploads = new Map<string, Buffer[]>();
+
   constructor(
     private readonly chain: ChainConnection,
     private readonly ws: Workspace,
     private readonly explorer: ExplorerService,
+    private readonly bundleSigner: BundleSignerSource = () => null,
+    private readonly progress: (p: { jobId: string; phase: VerifyPhase; done: number; total: number }) => void = () => {},
   ) {}
 
   private async signedTx(hash: string): Promise<SignedTxEvidence> {
@@ -129,5 +168,204 @@ export class EvidenceService {
       throw new CharterError('EXPORT_FAILED', `cannot store the evidence artifact: ${(e as Error).message}`);
     }
     return { fileName: `evidence-${requestId}.json`, content: text, sha256, artifact };
+  }
+
+  private async blockDocument(height: number): Promise<Record<string, unknown>> {
+    const client = await this.chain.get();
+    const block = await client.block(height);
+    return {
+      height: block.height,
+      hash: block.hash,
+      time: block.time,
+      chain_id: block.chainId,
+      app_hash: block.appHash,
+      result_app_hash: await this.explorer.resultAppHash(height),
+      last_block_hash: block.lastBlockHash,
+      data_hash: block.dataHash,
+      proposer_address: block.proposer,
+      validator_signatures: block.signatures.map((sig) => ({ validator_address: sig.validatorAddress, timestamp: sig.timestamp, signature_base64: sig.signature })),
+    };
+  }
+
+  private signer(): BundleSignerInput {
+    const s = this.bundleSigner();
+    if (!s) throw new CharterError('NOT_AVAILABLE', 'bundle attestations are signed with the console\'s signing key, which is the devnet admin of the embedded devnet; this console has none (docs/formats/evidence-bundle.md §6)');
+    return s;
+  }
+
+  private async finish(kind: string, subject: { type: string; id: string; chain_id: string; height: number }, members: BundleMemberInput[], fileName: string): Promise<BuiltBundle> {
+    const assembled = await assembleBundle({ kind, subject, tool: { name: 'charter-console', version: VERSION }, members, signer: this.signer() });
+    const zip = await bundleZip(assembled);
+    const sha256 = sha256Hex(zip);
+    let artifact: string;
+    try {
+      artifact = storeArtifact(this.ws.artifactsDir, sha256, '.zip', zip);
+      const insert = this.ws.db.prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)');
+      const now = new Date().toISOString();
+      this.ws.db.transaction(() => {
+        insert.run(sha256, `charter.bundle/v1+zip;kind=${kind}`, zip.length, `${subject.type} ${subject.id}`, now);
+        // The members are artifacts too: keep each one, addressed by its digest.
+        for (const m of assembled.manifest.members) {
+          const bytes = assembled.files.get(m.path) as Uint8Array;
+          storeArtifact(this.ws.artifactsDir, m.sha256, '', bytes);
+          insert.run(m.sha256, m.artifact_type, m.size, `${subject.type} ${subject.id}`, now);
+        }
+      })();
+    } catch (e) {
+      throw new CharterError('EXPORT_FAILED', `cannot store the bundle in the workspace: ${(e as Error).message}`);
+    }
+    return { fileName, contentBase64: zip.toString('base64'), sha256, size: zip.length, manifestSha256: assembled.manifestSha256, members: assembled.manifest.members.length, artifact };
+  }
+
+  /** A custody-case bundle for an executed withdrawal (docs/formats/evidence-bundle.md §3.1). */
+  async buildCase(requestId: string): Promise<BuiltBundle> {
+    const client = await this.chain.get();
+    const req = await client.query<WithdrawalRecord>(`/request/${requestId}`);
+    if (!req) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
+    if (req.status !== 'executed' || req.executed_at === null) {
+      throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${req.status}; bundles are built for executed withdrawals`);
+    }
+    this.signer();
+    const status = await client.status();
+    const json = (v: unknown) => utf8(canonicalJson(v));
+    const members: BundleMemberInput[] = [{ path: CASE_PATHS.request, artifact_type: ARTIFACT_TYPES.request, bytes: json(req) }];
+    const hashes = [req.created_tx, ...req.approvals.map((a) => a.tx_hash), ...(req.attestations ?? []).map((a) => a.tx_hash)];
+    if (req.executed_tx) hashes.push(req.executed_tx);
+    for (const h of [...new Set(hashes)]) {
+      const t = await this.signedTx(h);
+      members.push({ path: CASE_PATHS.tx(h), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(t) });
+    }
+    members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(await this.blockDocument(req.executed_at)) });
+    // The policy in force at the execution height, with its state proof against that block's result app hash.
+    const stateProof = await optional(() => client.stateProofAt(req.executed_at as number, `vault/${req.vault_id}`));
+    if (stateProof) {
+      const v = stateProof.value as VaultRecord;
+      members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: req.vault_id, policy: v.policy, as_of: stateProof.height }) });
+      members.push({ path: CASE_PATHS.stateProof, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(stateProof) });
+    } else {
+      const vault = await client.query<VaultRecord>(`/vault/${req.vault_id}`);
+      if (vault) members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: vault.vault_id, policy: vault.policy, as_of: 'export' }) });
+    }
+    // The receipt of the transaction that executed it (else the last one behind it), its
+    // inclusion proof and the latest checkpoint that covers it.
+    const receiptTx = req.executed_tx ?? hashes[hashes.length - 1] as string;
+    const receipt = await optional(() => client.receipt({ tx: receiptTx }));
+    const checkpoint = receipt ? await optional(() => client.checkpoint()) : null;
+    if (receipt && checkpoint && checkpoint.checkpoint.mmr_size > receipt.mmr_index) {
+      const proof = await client.inclusionProof({ tx: receiptTx }, checkpoint.checkpoint.mmr_size);
+      members.push({ path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(receipt.receipt) });
+      members.push({ path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: proof.mmr_index, size: proof.size, path: proof.path }) });
+      members.push({ path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(checkpoint) });
+    }
+    return this.finish('custody-case', { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: req.executed_at }, members, `bundle-${requestId}.zip`);
+  }
+
+  /** A history-segment bundle: the blocks of heights from..to (docs/formats/evidence-bundle.md §3.2). */
+  async buildSegment(from: number, to: number): Promise<BuiltBundle> {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && to >= from)) throw new CharterError('INVALID_INPUT', `not a height range: ${from}:${to}`);
+    if (to - from >= 10_000) throw new CharterError('INVALID_INPUT', 'a segment holds at most 10,000 blocks');
+    const client = await this.chain.get();
+    const status = await client.status();
+    if (to > status.height) throw new CharterError('NOT_FOUND', `the node is at height ${status.height}; no block ${to} yet`);
+    this.signer();
+    const members: BundleMemberInput[] = [];
+    for (let h = from; h <= to; h++) {
+      members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: utf8(canonicalJson(await this.blockDocument(h))) });
+    }
+    // Receipts of the range, and a consistency proof between the checkpoints around it.
+    const rs = await optional(() => client.receipts({ fromHeight: from, toHeight: to, limit: 1000 }));
+    if (rs && rs.receipts.length > 0 && rs.receipts.length < 1000) {
+      members.push({ path: SEGMENT_PATHS.receipts, artifact_type: ARTIFACT_TYPES.receipts, bytes: utf8(canonicalJson(rs.receipts.map((r) => r.receipt))) });
+    }
+    const page = await optional(() => client.checkpoints({ limit: 1000 }));
+    if (page && page.checkpoints.length > 0) {
+      const cps = [...page.checkpoints].sort((a, b) => a.checkpoint.height - b.checkpoint.height);
+      const before = cps.filter((c) => c.checkpoint.height < from).pop() ?? cps[0];
+      const after = cps.find((c) => c.checkpoint.height >= to) ?? cps[cps.length - 1];
+      if (before && after && before.checkpoint.mmr_size <= after.checkpoint.mmr_size && before.checkpoint.mmr_size > 0) {
+        const cp = await optional(() => client.consistencyProof(before.checkpoint.mmr_size, after.checkpoint.mmr_size));
+        if (cp) {
+          members.push({ path: SEGMENT_PATHS.from, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: utf8(canonicalJson(before)) });
+          members.push({ path: SEGMENT_PATHS.to, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: utf8(canonicalJson(after)) });
+          members.push({ path: SEGMENT_PATHS.consistency, artifact_type: ARTIFACT_TYPES.consistencyProof, bytes: utf8(canonicalJson({ from_size: cp.from_size, to_size: cp.to_size, paths: cp.paths })) });
+        }
+      }
+    }
+    return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`);
+  }
+
+  private remember(bytes: Uint8Array, entries: readonly ZipEntryInput[]): string {
+    const id = sha256Hex(bytes);
+    const byName = new Map<string, ZipEntryInput[]>();
+    for (const e of entries) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
+    this.open.delete(id);
+    this.open.set(id, byName);
+    while (this.open.size > OPEN_BUNDLES) this.open.delete(this.open.keys().next().value as string);
+    return id;
+  }
+
+  /** Receive a bundle in pieces (the served console's messages are capped at 1 MiB). */
+  uploadChunk(uploadId: string | undefined, chunkBase64: string): { uploadId: string; received: number } {
+    const id = uploadId ?? `up-${sha256Hex(utf8(`${process.pid}:${process.hrtime.bigint()}`)).slice(0, 24)}`;
+    const parts = this.uploads.get(id);
+    if (uploadId && !parts) throw new CharterError('BUNDLE_NOT_OPEN', `no upload ${uploadId}`);
+    const list = parts ?? [];
+    list.push(Buffer.from(chunkBase64, 'base64'));
+    const received = list.reduce((n, b) => n + b.length, 0);
+    if (received > MAX_CONTRACT_BUNDLE_BYTES) {
+      this.uploads.delete(id);
+      throw new CharterError('BUNDLE_TOO_LARGE', `more than ${MAX_CONTRACT_BUNDLE_BYTES} bytes`);
+    }
+    this.uploads.set(id, list);
+    while (this.uploads.size > OPEN_BUNDLES) this.uploads.delete(this.uploads.keys().next().value as string);
+    return { uploadId: id, received };
+  }
+
+  /** Verify a bundle (bytes or a finished upload) in memory; nothing is written. */
+  async verify(input: { contentBase64?: string; uploadId?: string; trust?: unknown; jobId?: string }): Promise<VerifyReport & { bundleId: string; size: number }> {
+    let bytes: Uint8Array;
+    if (input.uploadId !== undefined) {
+      const parts = this.uploads.get(input.uploadId);
+      if (!parts) throw new CharterError('BUNDLE_NOT_OPEN', `no upload ${input.uploadId}`);
+      this.uploads.delete(input.uploadId);
+      bytes = new Uint8Array(Buffer.concat(parts));
+    } else if (input.contentBase64 !== undefined) {
+      bytes = new Uint8Array(Buffer.from(input.contentBase64, 'base64'));
+    } else throw new CharterError('INVALID_INPUT', 'give contentBase64 or uploadId');
+    if (bytes.length > MAX_CONTRACT_BUNDLE_BYTES) throw new CharterError('BUNDLE_TOO_LARGE', `${bytes.length} bytes; the console takes up to ${MAX_CONTRACT_BUNDLE_BYTES}`);
+    const trust = input.trust === undefined || input.trust === null ? null : trustFromJson(input.trust);
+    const jobId = input.jobId ?? '';
+    let last = 0;
+    const report = await verifyBundleBytes(bytes, {
+      trust,
+      onProgress: (phase, done, total) => {
+        // At most ~100 events per phase.
+        if (done === total || done - last >= Math.max(1, Math.floor(total / 100)) || done < last) {
+          last = done;
+          this.progress({ jobId, phase, done, total });
+        }
+      },
+    });
+    const { container, ...rest } = report;
+    return { ...rest, bundleId: this.remember(bytes, container.entries), size: bytes.length };
+  }
+
+  /** One entry of an open bundle, from memory (never from disk). */
+  async readMember(bundleId: string, memberPath: string): Promise<{ path: string; size: number; sha256: string; text: string | null; base64: string | null; truncated: boolean }> {
+    const entries = this.open.get(bundleId);
+    if (!entries) throw new CharterError('BUNDLE_NOT_OPEN', `bundle ${bundleId.slice(0, 16)}… is not open; open it again`);
+    const matches = entries.get(memberPath) ?? [];
+    const e = matches[0];
+    if (!e || matches.length > 1) throw new CharterError('NOT_FOUND', matches.length > 1 ? `"${memberPath}" appears more than once in the bundle` : `the bundle has no entry "${memberPath}"`);
+    if (!e.data) throw new CharterError('NOT_FOUND', `the entry "${memberPath}" was refused: ${e.error?.reason ?? 'unreadable'}`);
+    const MAX = 512 * 1024;
+    const shown = e.data.subarray(0, MAX);
+    let text: string | null = null;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(shown);
+    } catch {
+      text = null;
+    }
+    return { path: memberPath, size: e.data.length, sha256: sha256Hex(e.data), text, base64: text === null ? Buffer.from(shown).toString('base64') : null, truncated: e.data.length > MAX };
   }
 }

@@ -3,6 +3,7 @@ import type { RequestView, SerializedError } from '../../../core/contract/index.
 import { exportError, exportEvidence, savePicker, type ExportMode } from '../actions.js';
 import { Empty, ErrorAlert, Loading } from '../components/common.js';
 import { keyName, openBlock, openRequest, useStore } from '../store.js';
+import { BuildBundleButton, BundleVerifier } from './BundlePanels.js';
 
 function ExportRow({ r }: { r: RequestView }) {
   const keys = useStore((s) => s.keys);
@@ -50,6 +51,9 @@ function ExportRow({ r }: { r: RequestView }) {
           ) : null}
         </div>
       </div>
+      <div className="bundle-build">
+        <BuildBundleButton requestId={r.requestId} what={what} />
+      </div>
       {error ? <ErrorAlert error={error} title="The evidence was not exported" /> : null}
       {done ? (
         <dl className="facts facts-wide" role="status" aria-label={`Exported evidence for ${what}`}>
@@ -80,10 +84,14 @@ export function EvidenceView() {
           <h1>Evidence</h1>
           <p className="page-sub">
             An evidence file holds a withdrawal's request, every approval with its signature and public key, and the block that executed it, as
-            canonical JSON (RFC 8785). A copy is kept in the workspace's content-addressed store. Bundles with proofs arrive with issue 4.
+            canonical JSON (RFC 8785). An evidence bundle (zip) adds the receipt, its inclusion proof, a signed checkpoint and the policy's state
+            proof, signed by the console's key, for anyone to verify offline (<code>charter bundle verify</code>). Copies are kept in the workspace's
+            content-addressed store.
           </p>
         </div>
       </header>
+      <BundleVerifier />
+      <h2>Executed withdrawals</h2>
       {error ? <ErrorAlert error={error} title="Withdrawals could not be loaded" /> : null}
       {executed === null && !error ? <Loading what="withdrawals" /> : null}
       {executed && executed.length === 0 ? <Empty>No executed withdrawals yet: evidence can be exported once a withdrawal has executed.</Empty> : null}

@@ -1,0 +1,50 @@
+/**
+ * Assembling a bundle's files (pure): members → manifest → in-toto statement
+ * → DSSE envelope(s). The host writes the files into a zip (main/evidence).
+ */
+import { sha256Hex } from '../../codec/index.js';
+import { bundleStatement, envelopeBytes, signStatement } from './dsse.js';
+import { buildManifest, manifestBytes } from './manifest.js';
+import { ATTESTATIONS_DIR, MANIFEST_PATH, type BundleSigner, type BundleSubject, type Manifest } from './types.js';
+
+export interface BundleMemberInput {
+  path: string;
+  artifact_type: string;
+  bytes: Uint8Array;
+}
+
+export interface BundleSignerInput extends BundleSigner {
+  /** Signs the DSSE PAE bytes; returns the raw Ed25519 signature (64 bytes). */
+  sign: (pae: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+}
+
+export interface AssembledBundle {
+  manifest: Manifest;
+  manifestSha256: string;
+  /** Every file of the bundle by path, manifest and attestations included. */
+  files: Map<string, Uint8Array>;
+}
+
+export async function assembleBundle(b: {
+  kind: string;
+  subject: BundleSubject;
+  tool: { name: string; version: string };
+  members: readonly BundleMemberInput[];
+  signer: BundleSignerInput;
+}): Promise<AssembledBundle> {
+  const manifest = buildManifest({
+    kind: b.kind,
+    subject: b.subject,
+    created_by: { tool: b.tool.name, version: b.tool.version, key_id: b.signer.key_id },
+    members: b.members.map((m) => ({ path: m.path, artifact_type: m.artifact_type, sha256: sha256Hex(m.bytes), size: m.bytes.length })),
+  });
+  const mBytes = manifestBytes(manifest);
+  const manifestSha256 = sha256Hex(mBytes);
+  const signerDecl: BundleSigner = { key_id: b.signer.key_id, scheme: b.signer.scheme, public_key: b.signer.public_key };
+  const env = await signStatement(bundleStatement(manifestSha256, b.kind, b.subject, signerDecl), [{ keyId: b.signer.key_id, sign: b.signer.sign }]);
+  const files = new Map<string, Uint8Array>();
+  for (const m of b.members) files.set(m.path, m.bytes);
+  files.set(MANIFEST_PATH, mBytes);
+  files.set(`${ATTESTATIONS_DIR}${b.signer.key_id}.dsse.json`, envelopeBytes(env));
+  return { manifest, manifestSha256, files };
+}

@@ -1,0 +1,59 @@
+/**
+ * `charter bundle verify FILE.zip [--trust TRUST.json] [--json]`: offline, no
+ * workspace, no node. The file is read into memory and verified there;
+ * nothing is extracted. Exit 0 all checks pass, 1 any fails, 2 none fails but
+ * some are unknown (64 for usage errors is the CLI's).
+ */
+import fs from 'node:fs';
+import { exitCodeOf, type Check, type VerifyReport } from '../../core/evidence/bundle/index.js';
+import { CharterError } from '../../core/errors.js';
+import { trustFromJson, verifyBundleBytes } from './bundles.js';
+
+const MARK: Record<Check['verdict'], string> = { pass: 'PASS   ', fail: 'FAIL   ', unknown: 'UNKNOWN' };
+
+export function formatReport(r: VerifyReport): string {
+  const lines: string[] = [];
+  if (r.subject) lines.push(`${r.kind} bundle for ${r.subject.type} ${r.subject.id} on ${r.subject.chain_id} at height ${r.subject.height}`);
+  if (r.manifestSha256) lines.push(`manifest sha256 ${r.manifestSha256}`);
+  for (const c of r.checks) {
+    lines.push(`${MARK[c.verdict]}  ${c.id}  ${c.title}${c.verdict === 'pass' ? '' : ` [${c.reason}]`}`);
+    lines.push(`         ${c.detail}`);
+    for (const it of (c.verdict === 'pass' ? [] : c.items ?? []).slice(0, 20)) lines.push(`           - ${it.subject}: ${it.reason}: ${it.detail}`);
+  }
+  lines.push(`verdict: ${r.verdict.toUpperCase()}`);
+  return lines.join('\n');
+}
+
+export async function runBundleVerify(o: { file: string; trust?: string; json?: boolean }): Promise<number> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(o.file);
+  } catch (e) {
+    throw new CharterError('USAGE', `cannot read ${o.file}: ${(e as Error).message}`);
+  }
+  let trust = null;
+  if (o.trust !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(o.trust, 'utf8');
+    } catch (e) {
+      throw new CharterError('USAGE', `cannot read the trust file ${o.trust}: ${(e as Error).message}`);
+    }
+    // A trust file that cannot be used is a usage error (exit 64): no verdict can be given.
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new CharterError('USAGE', `the trust file ${o.trust} is not JSON: ${(e as Error).message}`);
+    }
+    try {
+      trust = trustFromJson(value);
+    } catch (e) {
+      throw new CharterError('USAGE', `the trust file ${o.trust} cannot be used: ${(e as Error).message}`);
+    }
+  }
+  const { container: _c, ...report } = await verifyBundleBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { trust });
+  if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
+  else process.stdout.write(formatReport(report) + '\n');
+  return exitCodeOf(report.verdict);
+}

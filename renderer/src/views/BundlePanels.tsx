@@ -1,0 +1,420 @@
+/**
+ * Evidence bundles in the Evidence view: open a bundle (file input or drag
+ * and drop) and see its verification checklist, member tree and any member's
+ * content; build a custody-case bundle for an executed withdrawal and save it.
+ * The bundle travels to the host in pieces (contract messages are capped) and
+ * is verified there in memory; progress arrives as evidence.progress events.
+ */
+import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import type { BundleReportView, MethodOutput, SerializedError } from '../../../core/contract/index.js';
+import { client } from '../client.js';
+import { toSerializedError } from '../transport/index.js';
+import { ErrorAlert } from '../components/common.js';
+
+const CHUNK = 480 * 1024;
+/** Most members the tree renders at once. */
+const MAX_TREE = 500;
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function downloadBytes(fileName: string, bytes: Uint8Array): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/zip' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.rel = 'noopener';
+  a.hidden = true;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+type Progress = { phase: 'uploading' | 'reading' | 'checking'; done: number; total: number };
+
+let jobCounter = 0;
+
+async function verifyFile(file: File, trust: unknown, onProgress: (p: Progress) => void): Promise<BundleReportView> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const jobId = `verify-${++jobCounter}`;
+  const off = client().on('evidence.progress', (p) => {
+    if (p.jobId === jobId) onProgress({ phase: p.phase, done: p.done, total: p.total });
+  });
+  try {
+    let uploadId: string | undefined;
+    for (let o = 0; o < bytes.length || o === 0; o += CHUNK) {
+      onProgress({ phase: 'uploading', done: Math.min(o, bytes.length), total: bytes.length });
+      const r = await client().call('evidence.uploadChunk', { ...(uploadId ? { uploadId } : {}), chunkBase64: toBase64(bytes.subarray(o, o + CHUNK)) });
+      uploadId = r.uploadId;
+      if (bytes.length === 0) break;
+    }
+    return await client().call('evidence.verifyBundle', { uploadId, jobId, ...(trust !== undefined ? { trust } : {}) });
+  } finally {
+    off();
+  }
+}
+
+const VERDICT_TEXT = { pass: 'Pass', fail: 'Fail', unknown: 'Unknown' } as const;
+
+function Verdict({ v }: { v: 'pass' | 'fail' | 'unknown' }) {
+  return <span className={`pill verdict-${v}`}>{VERDICT_TEXT[v]}</span>;
+}
+
+interface TreeNode {
+  name: string;
+  path: string;
+  children: TreeNode[];
+  file: boolean;
+}
+
+function buildTree(paths: string[]): TreeNode[] {
+  const root: TreeNode = { name: '', path: '', children: [], file: false };
+  for (const p of paths) {
+    const segs = p.split('/');
+    let node = root;
+    segs.forEach((seg, i) => {
+      const isFile = i === segs.length - 1;
+      let child = node.children.find((c) => c.name === seg && c.file === isFile);
+      if (!child) {
+        child = { name: seg, path: segs.slice(0, i + 1).join('/'), children: [], file: isFile };
+        node.children.push(child);
+      }
+      node = child;
+    });
+  }
+  return root.children;
+}
+
+function MemberTree({ paths, selected, onSelect }: { paths: string[]; selected: string | null; onSelect: (p: string) => void }) {
+  const tree = useMemo(() => buildTree(paths), [paths]);
+  const onKey = (e: KeyboardEvent<HTMLUListElement>) => {
+    const items = [...e.currentTarget.querySelectorAll<HTMLElement>('[role="treeitem"]')];
+    const i = items.indexOf(document.activeElement as HTMLElement);
+    if (e.key === 'ArrowDown' && i < items.length - 1) (items[i + 1] as HTMLElement).focus();
+    else if (e.key === 'ArrowUp' && i > 0) (items[i - 1] as HTMLElement).focus();
+    else return;
+    e.preventDefault();
+  };
+  const render = (nodes: TreeNode[], level: number) =>
+    nodes.map((n) =>
+      n.file ? (
+        <li
+          key={n.path}
+          role="treeitem"
+          aria-level={level}
+          aria-selected={selected === n.path}
+          aria-label={n.name}
+          title={n.path}
+          tabIndex={selected === n.path || (selected === null && n.path === paths[0]) ? 0 : -1}
+          className={`tree-file${selected === n.path ? ' selected' : ''}`}
+          onClick={() => onSelect(n.path)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' || e.key === ' ') {
+              e.preventDefault();
+              onSelect(n.path);
+            }
+          }}
+        >
+          {n.name}
+        </li>
+      ) : (
+        <li key={n.path + '/'} role="treeitem" aria-level={level} aria-expanded={true} aria-label={`${n.name}/`} tabIndex={-1} className="tree-dir">
+          <span>{n.name}/</span>
+          <ul role="group">{render(n.children, level + 1)}</ul>
+        </li>
+      ),
+    );
+  return (
+    <ul role="tree" aria-label="Bundle members" className="bundle-tree" onKeyDown={onKey}>
+      {render(tree, 1)}
+    </ul>
+  );
+}
+
+export function BundleVerifier() {
+  const [file, setFile] = useState<File | null>(null);
+  const [trustFile, setTrustFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [report, setReport] = useState<BundleReportView | null>(null);
+  const [error, setError] = useState<SerializedError | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [member, setMember] = useState<MethodOutput<'evidence.readMember'> | null>(null);
+  const [memberError, setMemberError] = useState<SerializedError | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [filter, setFilter] = useState('');
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const run = async (f: File, t: File | null) => {
+    setReport(null);
+    setFilter('');
+    setError(null);
+    setSelected(null);
+    setMember(null);
+    setProgress({ phase: 'uploading', done: 0, total: f.size });
+    try {
+      let trust: unknown;
+      if (t) {
+        try {
+          trust = JSON.parse(await t.text());
+        } catch (e) {
+          throw Object.assign(new Error(`${t.name} is not JSON: ${(e as Error).message}`), { code: 'BUNDLE_TRUST_INVALID' });
+        }
+      }
+      setReport(await verifyFile(f, trust, setProgress));
+    } catch (e) {
+      const err = toSerializedError(e);
+      const code = (e as { code?: string }).code;
+      setError(code === 'BUNDLE_TRUST_INVALID' && err.code !== 'BUNDLE_TRUST_INVALID' ? { ...err, code: 'BUNDLE_TRUST_INVALID', message: (e as Error).message } : err);
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  useEffect(() => {
+    if (file) void run(file, trustFile);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [file, trustFile]);
+
+  const select = async (p: string) => {
+    if (!report) return;
+    setSelected(p);
+    setMember(null);
+    setMemberError(null);
+    try {
+      setMember(await client().call('evidence.readMember', { bundleId: report.bundleId, path: p }));
+    } catch (e) {
+      setMemberError(toSerializedError(e));
+    }
+  };
+
+  const onDrop = (e: DragEvent<HTMLDivElement>) => {
+    e.preventDefault();
+    setDragging(false);
+    const f = e.dataTransfer.files[0];
+    if (f) setFile(f);
+  };
+
+  const paths = useMemo(() => (report ? ['manifest.json', ...report.members.map((m) => m.path)] : []), [report]);
+  // A large bundle's tree shows the first MAX_TREE matches of the filter, never tens of thousands of nodes.
+  const matching = useMemo(() => (filter ? paths.filter((p) => p.toLowerCase().includes(filter.toLowerCase())) : paths), [paths, filter]);
+  const shown = useMemo(() => matching.slice(0, MAX_TREE), [matching]);
+  const counts = report ? { pass: 0, fail: 0, unknown: 0, ...Object.fromEntries(['pass', 'fail', 'unknown'].map((v) => [v, report.checks.filter((c) => c.verdict === v).length])) } : null;
+  const pct = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
+
+  return (
+    <section aria-labelledby="bundle-verify-h" className="page-section">
+      <h2 id="bundle-verify-h">Verify a bundle</h2>
+      <p className="page-note">
+        The bundle is checked in memory, without extracting anything: every entry's path and type, the manifest's digests, the signed attestations,
+        and the proofs up to a signed checkpoint. A trust file names the keys you trust; without one, trust checks are "unknown".
+      </p>
+      <div
+        className={`drop-zone${dragging ? ' dragging' : ''}`}
+        role="region"
+        aria-label="Drop a bundle here"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <div className="button-row">
+          <label className="button button-primary">
+            Open a bundle…
+            <input
+              ref={fileInput}
+              type="file"
+              accept=".zip,application/zip"
+              aria-label="Open a bundle"
+              className="visually-hidden"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) setFile(f);
+                e.target.value = '';
+              }}
+            />
+          </label>
+          <label className="button">
+            {trustFile ? `Trust file: ${trustFile.name}` : 'Trust file (optional)…'}
+            <input
+              type="file"
+              accept=".json,application/json"
+              aria-label="Trust file"
+              className="visually-hidden"
+              onChange={(e) => {
+                setTrustFile(e.target.files?.[0] ?? null);
+                e.target.value = '';
+              }}
+            />
+          </label>
+          {trustFile ? (
+            <button type="button" className="button" onClick={() => setTrustFile(null)}>
+              Clear trust file
+            </button>
+          ) : null}
+        </div>
+        <p className="muted">…or drop a bundle (.zip) here.</p>
+      </div>
+
+      {progress ? (
+        <div role="status" aria-label="Verification progress" className="bundle-progress">
+          <progress aria-label={`${progress.phase === 'uploading' ? 'Sending' : progress.phase === 'reading' ? 'Reading entries' : 'Checking digests'}`} max={100} value={pct} />
+          <span>
+            {progress.phase === 'uploading' ? 'Sending' : progress.phase === 'reading' ? 'Reading entries' : 'Checking member digests'}: {progress.done} of {progress.total}
+          </span>
+        </div>
+      ) : null}
+      {error ? <ErrorAlert error={error} title="The bundle could not be verified" /> : null}
+
+      {report && counts ? (
+        <>
+          <div role="status" aria-label="Bundle verdict" className={`bundle-verdict verdict-${report.verdict}`}>
+            <strong>{file?.name}</strong>: <Verdict v={report.verdict} /> — {counts.pass} passed, {counts.fail} failed, {counts.unknown} unknown
+            {report.subject ? (
+              <div className="muted">
+                {report.kind} for {report.subject.type} {report.subject.id} on {report.subject.chain_id} at height {report.subject.height}
+              </div>
+            ) : null}
+            {report.manifestSha256 ? <div className="muted break">manifest sha256 {report.manifestSha256}</div> : null}
+          </div>
+          <table className="table" aria-label="Verification checklist">
+            <thead>
+              <tr>
+                <th scope="col">Verdict</th>
+                <th scope="col">Check</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.checks.map((c) => (
+                <tr key={c.id} aria-label={`${c.title}: ${VERDICT_TEXT[c.verdict]}`}>
+                  <td>
+                    <Verdict v={c.verdict} />
+                  </td>
+                  <th scope="row">
+                    {c.title}
+                    <div className="muted">
+                      <code>{c.id}</code>
+                    </div>
+                  </th>
+                  <td>
+                    <code>{c.reason}</code>
+                  </td>
+                  <td className="break">
+                    {c.detail}
+                    {c.items && c.verdict !== 'pass' ? (
+                      <ul className="check-items">
+                        {c.items.slice(0, 20).map((it, i) => (
+                          <li key={i}>
+                            <code>{it.subject}</code>: {it.reason} — {it.detail}
+                          </li>
+                        ))}
+                      </ul>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="bundle-browser">
+            <div>
+              <h3>Members</h3>
+              <input type="search" aria-label="Filter members" placeholder="Filter members" value={filter} onChange={(e) => setFilter(e.target.value)} />
+              {shown.length < matching.length ? (
+                <p className="muted" role="note">
+                  Showing {shown.length} of {matching.length} members; type to filter.
+                </p>
+              ) : null}
+              <MemberTree paths={shown} selected={selected} onSelect={(p) => void select(p)} />
+            </div>
+            <div className="bundle-member" role="region" aria-label="Member content">
+              {selected === null ? <p className="muted">Select a member to see its content.</p> : null}
+              {memberError ? <ErrorAlert error={memberError} title={`${selected} could not be read`} /> : null}
+              {member ? (
+                <>
+                  <h3 className="break">{member.path}</h3>
+                  <p className="muted break">
+                    {member.size} bytes · sha256 {member.sha256}
+                    {member.truncated ? ' · showing the first 512 KiB' : ''}
+                  </p>
+                  <pre aria-label={`Content of ${member.path}`} className="member-content">
+                    {member.text !== null ? prettyJson(member.text) : `(binary, base64)\n${member.base64 ?? ''}`}
+                  </pre>
+                </>
+              ) : null}
+            </div>
+          </div>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** "Build bundle" for one executed withdrawal: builds, signs and downloads the zip. */
+export function BuildBundleButton({ requestId, what }: { requestId: string; what: string }) {
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<MethodOutput<'evidence.buildCase'> | null>(null);
+  const [error, setError] = useState<SerializedError | null>(null);
+  const build = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const out = await client().call('evidence.buildCase', { requestId });
+      downloadBytes(out.fileName, fromBase64(out.contentBase64));
+      setDone(out);
+    } catch (e) {
+      setError(toSerializedError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" className="button" disabled={busy} aria-label={`Build bundle for ${what}`} onClick={() => void build()}>
+        {busy ? 'Building…' : 'Build bundle'}
+      </button>
+      {error ? <ErrorAlert error={error} title="The bundle was not built" /> : null}
+      {done ? (
+        <dl className="facts facts-wide" role="status" aria-label={`Built bundle for ${what}`}>
+          <dt>File</dt>
+          <dd>{done.fileName} (downloads)</dd>
+          <dt>Members</dt>
+          <dd>{done.members}</dd>
+          <dt>SHA-256</dt>
+          <dd>
+            <code className="break">{done.sha256}</code>
+          </dd>
+          <dt>Manifest SHA-256</dt>
+          <dd>
+            <code className="break">{done.manifestSha256}</code>
+          </dd>
+          <dt>Workspace copy</dt>
+          <dd>
+            <code className="break">{done.artifact}</code>
+          </dd>
+        </dl>
+      ) : null}
+    </>
+  );
+}
