@@ -25,7 +25,8 @@ const SW_PASS = 'software-three-pass-5090';
 
 let tok: SoftHsmToken;
 let ledgerDir: string;
-const emulator = new LedgerEmulator();
+// "Raw messages" on, Blind signing off: the device must show every field of what it signs.
+const emulator = new LedgerEmulator({ rawMessages: true, blindSigning: false });
 beforeAll(async () => {
   tok = await makeSoftHsmToken({ label: 'three-ops', soPin: SO_PIN, userPin: USER_PIN });
   ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-ledger-store-'));
@@ -92,12 +93,15 @@ describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger s
 
     const first = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: k.hsm.keyId, passphrase: USER_PIN });
     expect(first.request.status).toBe('pending');
-    const shownBefore = emulator.shown.filter((s) => s.screen === 'eip712').length;
+    const shownBefore = emulator.shown.filter((s) => s.screen === 'eip712-sign').length;
+    const fieldsBefore = emulator.shown.length;
     const second = await call<{ request: RequestView; height: number }>('custody.approve', { requestId, keyId: k.ledger.keyId });
     expect(second.request.status).toBe('executed');
     expect(second.request.approvals.map((a) => a.keyId).sort()).toEqual([k.hsm.keyId, k.ledger.keyId].sort());
-    // The Ledger showed the EIP-712 request it signed.
-    expect(emulator.shown.filter((s) => s.screen === 'eip712').length).toBe(shownBefore + 1);
+    // The Ledger showed the EIP-712 request it signed, field by field, then the sign screen.
+    expect(emulator.shown.filter((s) => s.screen === 'eip712-sign').length).toBe(shownBefore + 1);
+    const fields = emulator.shown.slice(fieldsBefore).flatMap((s) => (s.screen === 'eip712-field' ? [s.name] : []));
+    expect(fields).toContain('request_id');
     const v = (await call<{ vaults: { vaultId: string; balances: Record<string, string> }[] }>('custody.listVaults', {})).vaults.find((x) => x.vaultId === 'tri');
     expect(v?.balances).toEqual({ USDC: '7500' });
   });
