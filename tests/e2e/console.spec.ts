@@ -17,6 +17,8 @@ async function openConsole(page: Page, console: ConsoleFixture): Promise<void> {
   if (console.url) await page.goto(console.url);
   const status = page.getByRole('contentinfo', { name: 'Status bar' });
   await expect(status.getByText(/Node connected/)).toBeVisible();
+  // Key devices at a glance: the software keystore is the one device of a new console.
+  await expect(status.getByText('Devices 1/1 ready')).toBeVisible();
   // The session token has left the address bar (it is kept in sessionStorage).
   if (console.url) expect(page.url()).not.toContain('token=');
 }

@@ -1,3 +1,4 @@
+import type { DeviceView } from '../../../core/contract/index.js';
 import { client } from '../client.js';
 import { showPanel, showView, toggleTheme, useStore } from '../store.js';
 import type { HostConnection } from '../transport/index.js';
@@ -16,11 +17,30 @@ function hostText(h: HostConnection): { text: string; tone: 'ok' | 'warn' | 'bad
   }
 }
 
+/** Key devices at a glance (DESIGN §7): how many are ready, and which one needs attention. */
+function DevicesItem({ devices }: { devices: readonly DeviceView[] }) {
+  const ready = devices.filter((d) => d.state === 'ready').length;
+  const attention = devices.filter((d) => d.state !== 'ready' && d.state !== 'absent');
+  const tone = attention.length ? 'warn' : 'ok';
+  const text = `Devices ${ready}/${devices.length} ready`;
+  const title = devices.map((d) => `${d.label}: ${d.state}${d.detail ? ` (${d.detail})` : ''}`).join('\n');
+  return (
+    <button type="button" className={`status-item tone-${tone}`} title={title} onClick={() => showView('keys')}>
+      <span className={`dot dot-${tone}`} aria-hidden="true" />
+      <span role="status" aria-live="polite">
+        {text}
+        {attention.length ? `, ${attention.map((d) => `${d.label} ${d.state}`).join(', ')}` : ''}
+      </span>
+    </button>
+  );
+}
+
 export function StatusBar() {
   const host = useStore((s) => s.host);
   const node = useStore((s) => s.node);
   const theme = useStore((s) => s.theme);
   const auditCount = useStore((s) => s.audit?.length ?? null);
+  const devices = useStore((s) => s.devices);
   const now = useNow(1000);
   const h = hostText(host);
   const nodeTone = node?.connection === 'connected' ? 'ok' : node?.connection === 'connecting' ? 'warn' : 'bad';
@@ -63,6 +83,7 @@ export function StatusBar() {
         </span>
       </div>
       <div className="status-right">
+        {devices ? <DevicesItem devices={devices} /> : null}
         <button type="button" className="status-item" onClick={() => showPanel('audit')}>
           Audit log{auditCount !== null ? ` (${auditCount})` : ''}
         </button>
