@@ -36,8 +36,8 @@ export function fromHex(h: string): Uint8Array {
 export function sha256(data: Uint8Array): Uint8Array {
   return nobleSha256(data);
 }
-export function sha256Hex(data: Uint8Array, hash: (data: Uint8Array) => Uint8Array = nobleSha256): string {
-  return toHex(hash(data));
+export function sha256Hex(data: Uint8Array): string {
+  return toHex(nobleSha256(data));
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
@@ -97,12 +97,14 @@ export function keyIdOf(scheme: string, publicKey: Uint8Array): string {
   return sha256Hex(concatBytes(utf8(scheme), new Uint8Array([0]), publicKey)).slice(0, 40);
 }
 
-/**
- * Transaction hash as CometBFT writes it: upper-case hex SHA-256 of the tx bytes.
- * `hash` may be a faster SHA-256 a host injects (e.g. node:crypto's); it must be SHA-256.
- */
-export function txHashOf(txBytes: Uint8Array, hash: (data: Uint8Array) => Uint8Array = nobleSha256): string {
-  return sha256Hex(txBytes, hash).toUpperCase();
+/** Transaction hash as CometBFT writes it: upper-case hex SHA-256 of the tx bytes. */
+export function txHashOf(txBytes: Uint8Array): string {
+  return sha256Hex(txBytes).toUpperCase();
+}
+
+/** txHashOf with an injected SHA-256 (e.g. node:crypto's, faster); it must be SHA-256. */
+export function txHashWith(txBytes: Uint8Array, hash: (data: Uint8Array) => Uint8Array): string {
+  return toHex(hash(txBytes)).toUpperCase();
 }
 
 /** RFC 3339 UTC time with millisecond precision, from epoch milliseconds. */

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { CharterError, ENGINE_CODESPACE, ERROR_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import { canonicalBytes, fromHex, fromUtf8, keyIdOf, sha256, toHex, txHashOf } from '../codec/index.js';
+import { canonicalBytes, fromHex, fromUtf8, keyIdOf, sha256, toHex, txHashWith } from '../codec/index.js';
 import { nobleVerifier, isValidPublicKey, PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { verifyEnvelope } from '../tx/verify.js';
@@ -615,7 +615,7 @@ export class CustodyEngine implements Application {
     try {
       if (!(bytes instanceof Uint8Array)) fail('TX_MALFORMED', 'transaction is not a byte array');
       const hash = this.hash ?? sha256;
-      const txHash = txHashOf(bytes, hash);
+      const txHash = txHashWith(bytes, hash);
       attrs.push(['tx_hash', txHash]);
       const { env, digest } = decodeTxWithDigest(bytes, hash);
       attrs.push(['type', env.type], ['signer', env.signer]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { canonicalBytes, concatBytes, fromHex, fromUtf8, sha256, toHex, txHashOf, utf8 } from '../codec/index.js';
+import { canonicalBytes, concatBytes, fromHex, fromUtf8, sha256, toHex, txHashOf, txHashWith, utf8 } from '../codec/index.js';
 import { CharterError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { SignedEnvelope, UnsignedEnvelope } from '../engine/types.js';
@@ -134,7 +134,7 @@ describe('encodeTx / decodeTx', () => {
       expect(a.env).toEqual(env);
       expect(toHex(a.digest)).toBe(toHex(signingDigest(unsignedOf(env))));
       expect(toHex(b.digest)).toBe(toHex(a.digest));
-      expect(txHashOf(bytes, nodeHash)).toBe(txHashOf(bytes));
+      expect(txHashWith(bytes, nodeHash)).toBe(txHashOf(bytes));
     }
   });
 
