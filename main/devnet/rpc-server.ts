@@ -7,7 +7,7 @@
  *   exact result shapes: int64 as strings, bytes as base64, hashes as
  *   upper-case hex, RFC 3339 times.
  * - GET /explorer/overview, /explorer/block?height=H, /explorer/transaction?hash=X (JSON).
- * - GET /explorer/security-events?kind=&key=&vault=&from=&to=&before=&limit= (JSON, newest first).
+ * - GET /explorer/security-events?kind=&key=&vault=&from=&to=&stage=&before=&limit= (JSON, newest first).
  * - GET /metrics/engine (Prometheus text, the node's own registry).
  *
  * Every failure is answered (JSON-RPC error or JSON error body); a request can
@@ -307,7 +307,7 @@ export class RpcServer {
       return this.sendJson(res, 200, {
         jsonrpc: 'POST / (JSON-RPC 2.0, single or batch)',
         methods: Object.keys(this.handlers).sort().map((m) => `/${m}${POSITIONAL[m] ? '?' + POSITIONAL[m].map((a) => `${a}=_`).join('&') : ''}`),
-        routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&limit=_', '/metrics/engine'],
+        routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&stage=_&limit=_', '/metrics/engine'],
       });
     }
     // URI form of a JSON-RPC method.
@@ -741,9 +741,14 @@ export class RpcServer {
     if (path === '/explorer/security-events') {
       const f: SecurityEventFilter = {};
       for (const k of q.keys()) {
-        if (!['kind', 'key', 'vault', 'from', 'to', 'before', 'limit'].includes(k)) {
-          throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use kind, key, vault, from, to, before, limit`);
+        if (!['kind', 'key', 'vault', 'from', 'to', 'before', 'limit', 'stage'].includes(k)) {
+          throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use kind, key, vault, from, to, before, limit, stage`);
         }
+      }
+      const stage = q.get('stage');
+      if (stage !== null && stage !== '') {
+        if (stage !== 'block' && stage !== 'admission' && stage !== 'recheck') throw new HttpError(400, 'INVALID_INPUT', 'stage: block, admission or recheck');
+        f.stage = stage;
       }
       const text = (k: 'kind' | 'key' | 'vault', re: RegExp, what: string): void => {
         const v = q.get(k);
@@ -834,6 +839,8 @@ function securityEventView(r: SecurityEventRow) {
     proposalId: r.proposal_id,
     code: r.code,
     attributes,
+    /** "block" (in a committed block), "admission" (refused by CheckTx, never in a block) or "recheck" (evicted from the mempool after a commit). */
+    stage: r.stage,
   };
 }
 
