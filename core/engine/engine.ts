@@ -15,14 +15,14 @@
 import { z } from 'zod';
 import { CharterError, ENGINE_CODESPACE, ERROR_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import { canonicalBytes, fromHex, fromUtf8, keyIdOf, sha256, toHex, txHashWith } from '../codec/index.js';
+import { canonicalBytes, fromHex, fromUtf8, keyIdOf, sha256, toHex, txHashWith, utf8 } from '../codec/index.js';
 import { nobleVerifier, isValidPublicKey, PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { verifyEnvelope } from '../tx/verify.js';
 import { decodeTxWithDigest, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
 import { EMERGENCY_ACTION_SCHEMA, EMERGENCY_PARAMS_SCHEMA, GOV_ACTION_SCHEMA, GOVERNANCE_PARAMS_SCHEMA, POLICY_SCHEMA } from './bodies.js';
 import { emergencyOf, genesisHash, genesisState, governanceOf, governanceProblem, labelOk, MAX_EXPIRY_BLOCKS_LIMIT, MAX_GOV_BLOCKS, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
-import { compareUtf8, RootCache } from './state-root.js';
+import { compareUtf8, fastCanonicalJson, RootCache } from './state-root.js';
 import type { Sha256 } from './state-root.js';
 import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
 import { precheckRequest } from './simulate.js';
@@ -626,7 +626,7 @@ export class CustodyEngine implements Application {
       // Nothing below throws: validation is complete.
       effect.apply(w);
       w.putAccount(env.signer, env.nonce);
-      return { code: 0, codespace: '', log: '', data: effect.data === undefined ? EMPTY : canonicalBytes(effect.data), events: effect.events };
+      return { code: 0, codespace: '', log: '', data: effect.data === undefined ? EMPTY : utf8(fastCanonicalJson(effect.data)), events: effect.events };
     } catch (e) {
       if (isEngineError(e)) return rejection(e.code, e.message, attrs);
       // Anything else is a bug in validation; still answer deterministically,

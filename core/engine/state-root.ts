@@ -106,10 +106,12 @@ function u32be(n: number): Uint8Array {
 }
 
 /** SHA-256(0x00 || u32be(len(key)) || key || SHA-256(value)). */
-export function leafHash(key: string, value: Uint8Array, hash: Sha256 = sha256): Uint8Array {
+export function leafHash(key: string, value: Uint8Array, hash: Sha256 = sha256, valueHash?: Uint8Array): Uint8Array {
   const k = utf8(key);
-  return hash(concatBytes(new Uint8Array([0, (k.length >>> 24) & 0xff, (k.length >>> 16) & 0xff, (k.length >>> 8) & 0xff, k.length & 0xff]), k, hash(value)));
+  return hash(concatBytes(new Uint8Array([0, (k.length >>> 24) & 0xff, (k.length >>> 16) & 0xff, (k.length >>> 8) & 0xff, k.length & 0xff]), k, valueHash ?? hash(value)));
 }
+
+const EMPTY_VALUE = new Uint8Array(0);
 
 /** SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array, hash: Sha256 = sha256): Uint8Array {
@@ -260,6 +262,8 @@ interface TLeaf {
   inner: false;
   key: string;
   path: Uint8Array;
+  /** 0x00 || u32be(len key) || key: the part of the leaf hash input that never changes. */
+  head: Uint8Array;
   hash: Uint8Array;
 }
 interface TInner {
@@ -299,22 +303,45 @@ export class RootCache {
 
   /** Set (or insert) the entry `key` to the canonical JSON of `json`. */
   set(key: string, json: unknown): void {
-    this.put(key, leafHash(key, utf8(fastCanonicalJson(json)), this.hash));
-  }
-
-  private put(key: string, leaf: Uint8Array): void {
+    const value = this.hash(utf8(fastCanonicalJson(json)));
     const old = this.leaves.get(key);
     if (old) {
+      // leaf = SHA-256(0x00 || u32be(len key) || key || SHA-256(value)), the head kept from the insert.
+      const b = new Uint8Array(old.head.length + 32);
+      b.set(old.head, 0);
+      b.set(value, old.head.length);
+      this.update(old, this.hash(b));
+      return;
+    }
+    this.put(key, leafHash(key, EMPTY_VALUE, this.hash, value));
+  }
+
+  private update(old: TLeaf, leaf: Uint8Array): void {
+    {
       old.hash = leaf;
       let n = this.top as TNode;
       while (n.inner) {
         n.hash = null;
         n = bitOf(old.path, n.bit) === 1 ? n.r : n.l;
       }
+    }
+  }
+
+  private put(key: string, leaf: Uint8Array): void {
+    const old = this.leaves.get(key);
+    if (old) {
+      this.update(old, leaf);
       return;
     }
     const path = entryPath(key, this.hash);
-    const fresh: TLeaf = { inner: false, key, path, hash: leaf };
+    const k = utf8(key);
+    const head = new Uint8Array(5 + k.length);
+    head[1] = (k.length >>> 24) & 0xff;
+    head[2] = (k.length >>> 16) & 0xff;
+    head[3] = (k.length >>> 8) & 0xff;
+    head[4] = k.length & 0xff;
+    head.set(k, 5);
+    const fresh: TLeaf = { inner: false, key, path, head, hash: leaf };
     this.leaves.set(key, fresh);
     if (this.top === null) {
       this.top = fresh;

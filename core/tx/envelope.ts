@@ -149,10 +149,24 @@ const SIG_MEMBER = ',"signature":"';
  * signingDigest(unsignedOf(env), hash) (tested).
  */
 export function decodeTxWithDigest(bytes: Uint8Array, hash: Sha256Fn = sha256): { env: SignedEnvelope; digest: Uint8Array } {
-  const { env, text } = decodeTxText(bytes);
-  const at = text.lastIndexOf(SIG_MEMBER);
-  const unsigned = text.slice(0, at) + text.slice(at + SIG_MEMBER.length + 129);
-  return { env, digest: hash(concatBytes(DIGEST_PREFIX, utf8(unsigned))) };
+  const { env } = decodeTxText(bytes);
+  const at = lastIndexOfBytes(bytes, SIG_MEMBER_BYTES);
+  const end = at + SIG_MEMBER_BYTES.length + 129;
+  const buf = new Uint8Array(DIGEST_PREFIX.length + bytes.length - (end - at));
+  buf.set(DIGEST_PREFIX, 0);
+  buf.set(bytes.subarray(0, at), DIGEST_PREFIX.length);
+  buf.set(bytes.subarray(end), DIGEST_PREFIX.length + at);
+  return { env, digest: hash(buf) };
+}
+
+const SIG_MEMBER_BYTES = utf8(SIG_MEMBER);
+
+function lastIndexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = hay.length - needle.length; i >= 0; i--) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
 }
 
 function decodeTxText(bytes: Uint8Array): { env: SignedEnvelope; text: string } {
