@@ -112,15 +112,19 @@ export function leafHash(key: string, value: Uint8Array, hash: Sha256 = sha256, 
 }
 
 const EMPTY_VALUE = new Uint8Array(0);
+const ENCODER = new TextEncoder() as unknown as { encodeInto(s: string, into: Uint8Array): { read: number; written: number } };
+const VALUE_SCRATCH = new Uint8Array(1 << 16);
 
 /** SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array, hash: Sha256 = sha256): Uint8Array {
-  const b = new Uint8Array(65);
-  b[0] = 1;
-  b.set(left, 1);
-  b.set(right, 33);
-  return hash(b);
+  // One scratch buffer: the hash is synchronous and keeps nothing of its input.
+  NODE_INPUT.set(left, 1);
+  NODE_INPUT.set(right, 33);
+  return hash(NODE_INPUT);
 }
+
+const NODE_INPUT = new Uint8Array(65);
+NODE_INPUT[0] = 1;
 
 /** The path of an entry: SHA-256 of its UTF-8 key. */
 export function entryPath(key: string, hash: Sha256 = sha256): Uint8Array {
@@ -303,7 +307,10 @@ export class RootCache {
 
   /** Set (or insert) the entry `key` to the canonical JSON of `json`. */
   set(key: string, json: unknown): void {
-    const value = this.hash(utf8(fastCanonicalJson(json)));
+    const text = fastCanonicalJson(json);
+    // Encode into a scratch buffer when it fits (no allocation per entry); the hash keeps nothing of its input.
+    const enc = text.length * 3 <= VALUE_SCRATCH.length ? ENCODER.encodeInto(text, VALUE_SCRATCH) : null;
+    const value = this.hash(enc ? VALUE_SCRATCH.subarray(0, enc.written) : utf8(text));
     const old = this.leaves.get(key);
     if (old) {
       // leaf = SHA-256(0x00 || u32be(len key) || key || SHA-256(value)), the head kept from the insert.
