@@ -24,6 +24,7 @@ import { EMERGENCY_ACTION_SCHEMA, EMERGENCY_PARAMS_SCHEMA, GOV_ACTION_SCHEMA, GO
 import { emergencyOf, genesisHash, genesisState, governanceOf, governanceProblem, labelOk, MAX_EXPIRY_BLOCKS_LIMIT, MAX_GOV_BLOCKS, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
 import { compareUtf8, fastCanonicalJson, RootCache } from './state-root.js';
 import type { Sha256 } from './state-root.js';
+import type { Tally } from './controls.js';
 import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
 import { precheckRequest } from './simulate.js';
 import type {
@@ -1026,7 +1027,7 @@ function withdrawalApprove(s: EngineState, env: SignedEnvelope<'withdrawal.appro
   const events: AbciEvent[] = [
     ev('custody.withdrawal_approved', [['request_id', id], ['approver', env.signer], ['approvals', t.counted.length], ['threshold', t.threshold], ['weight', t.weight]]),
   ];
-  const out = decide(s, vault, next, ctx, ctx.txHash);
+  const out = decide(s, vault, next, ctx, ctx.txHash, t);
   return {
     apply: (w) => {
       if (out.kind === 'wait') w.putRequest(next);
@@ -1097,8 +1098,8 @@ type Decision =
  * `txHash` is the hash of the transaction that completed it, or null when the
  * block executes a timelocked request.
  */
-function decide(s: EngineState, vault: VaultRecord, req: WithdrawalRecord, ctx: TxContext, txHash: string | null): Decision {
-  const t = approvalTally(s, vault, req);
+function decide(s: EngineState, vault: VaultRecord, req: WithdrawalRecord, ctx: TxContext, txHash: string | null, tally?: Tally): Decision {
+  const t = tally ?? approvalTally(s, vault, req);
   const gate = attestationTally(s, vault, req);
   const ready = t.weight >= t.threshold && (gate === null || gate.weight >= gate.threshold);
   const base: [string, string][] = [['request_id', req.request_id], ['vault_id', req.vault_id]];
