@@ -210,6 +210,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
         ...(i.fromHeight !== undefined ? { from: i.fromHeight } : {}),
         ...(i.toHeight !== undefined ? { to: i.toHeight } : {}),
         ...(i.before !== undefined ? { before: i.before } : {}),
+        ...(i.stage !== undefined ? { stage: i.stage } : {}),
         limit: i.limit,
       });
       return { height: page.height, events: page.events, nextBefore: page.nextBefore };

@@ -5,7 +5,7 @@
  */
 import canonicalizeModule from 'canonicalize';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes as nobleHexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { CharterError } from '../errors.js';
 
 // canonicalize is CommonJS; depending on the loader its function arrives as
@@ -28,9 +28,30 @@ export function fromUtf8(b: Uint8Array): string {
 export function toHex(b: Uint8Array): string {
   return bytesToHex(b);
 }
+/** Value of each hex digit by char code (0–9, a–f, A–F), -1 elsewhere. */
+const HEX_VALUE = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[97 + i] = 10 + i;
+    t[65 + i] = 10 + i;
+  }
+  return t;
+})();
+
 export function fromHex(h: string): Uint8Array {
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new CharterError('INVALID_INPUT', `not hex: ${h.slice(0, 16)}…`);
-  return nobleHexToBytes(h.toLowerCase());
+  const bad = () => new CharterError('INVALID_INPUT', `not hex: ${h.slice(0, 16)}…`);
+  if (typeof h !== 'string' || h.length % 2 !== 0) throw bad();
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const a = h.charCodeAt(2 * i);
+    const b = h.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? (HEX_VALUE[a] as number) : -1;
+    const lo = b < 128 ? (HEX_VALUE[b] as number) : -1;
+    if (hi < 0 || lo < 0) throw bad();
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
@@ -100,6 +121,11 @@ export function keyIdOf(scheme: string, publicKey: Uint8Array): string {
 /** Transaction hash as CometBFT writes it: upper-case hex SHA-256 of the tx bytes. */
 export function txHashOf(txBytes: Uint8Array): string {
   return sha256Hex(txBytes).toUpperCase();
+}
+
+/** txHashOf with an injected SHA-256 (e.g. node:crypto's, faster); it must be SHA-256. */
+export function txHashWith(txBytes: Uint8Array, hash: (data: Uint8Array) => Uint8Array): string {
+  return toHex(hash(txBytes)).toUpperCase();
 }
 
 /** RFC 3339 UTC time with millisecond precision, from epoch milliseconds. */

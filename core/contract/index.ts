@@ -257,6 +257,12 @@ export const SecurityEventView = z.object({
   proposalId: z.string().nullable(),
   code: z.string().nullable(),
   attributes: z.array(z.object({ key: z.string(), value: z.string() })),
+  /**
+   * Where it was seen: "block" (a committed block), "admission" (CheckTx refused the
+   * transaction at mempool admission; height = last committed height then) or
+   * "recheck" (evicted from the mempool when re-checked after a commit).
+   */
+  stage: z.enum(['block', 'admission', 'recheck']),
 });
 export type SecurityEventView = z.infer<typeof SecurityEventView>;
 
@@ -511,6 +517,8 @@ export const methods = {
     /** Paging: events older than this seq (the previous page's nextBefore). */
     before: z.number().int().positive().optional(),
     limit: z.number().int().min(1).max(1000).default(100),
+    /** Only events seen in blocks, at mempool admission, or on mempool recheck. */
+    stage: z.enum(['block', 'admission', 'recheck']).optional(),
   }).strict(), z.object({ height: Height, events: z.array(SecurityEventView), nextBefore: z.number().int().nullable() })),
 
   'audit.list': op('Audit log entries, newest first', z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(), z.object({ entries: z.array(AuditEntry) })),

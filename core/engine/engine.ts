@@ -15,15 +15,16 @@
 import { z } from 'zod';
 import { CharterError, ENGINE_CODESPACE, ERROR_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import { canonicalBytes, fromHex, fromUtf8, keyIdOf, toHex, txHashOf } from '../codec/index.js';
+import { canonicalBytes, fromHex, fromUtf8, keyIdOf, sha256, toHex, txHashWith, utf8 } from '../codec/index.js';
 import { nobleVerifier, isValidPublicKey, PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { verifyEnvelope } from '../tx/verify.js';
-import { decodeTx, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
+import { decodeTxWithDigest, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
 import { EMERGENCY_ACTION_SCHEMA, EMERGENCY_PARAMS_SCHEMA, GOV_ACTION_SCHEMA, GOVERNANCE_PARAMS_SCHEMA, POLICY_SCHEMA } from './bodies.js';
 import { emergencyOf, genesisHash, genesisState, governanceOf, governanceProblem, labelOk, MAX_EXPIRY_BLOCKS_LIMIT, MAX_GOV_BLOCKS, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
-import { compareUtf8, RootCache } from './state-root.js';
+import { compareUtf8, fastCanonicalJson, RootCache } from './state-root.js';
 import type { Sha256 } from './state-root.js';
+import type { Tally } from './controls.js';
 import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
 import { precheckRequest } from './simulate.js';
 import type {
@@ -77,8 +78,9 @@ export const DEFAULT_KEY_ROLES: readonly Role[] = ['approver', 'initiator'];
 export interface EngineOptions {
   verifier?: SignatureVerifier;
   /**
-   * The SHA-256 the state root uses (default: the pure-JS one of core/codec).
-   * Node hosts pass node:crypto's, several times faster; it must be SHA-256.
+   * The SHA-256 the engine uses for the state root, transaction hashes and
+   * signing digests (default: the pure-JS one of core/codec). Node hosts pass
+   * node:crypto's (main/crypto/node-hash.ts), several times faster; it must be SHA-256.
    */
   sha256?: Sha256;
 }
@@ -195,6 +197,8 @@ export interface TxContext {
   /** Block time in seconds (the block being built; for checkTx the last block's). */
   now: number;
   txHash: string;
+  /** The envelope signing digest, when the caller has it (decoded from the wire); else it is computed. */
+  digest?: Uint8Array;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -611,18 +615,19 @@ export class CustodyEngine implements Application {
     const attrs: [string, string | number][] = [];
     try {
       if (!(bytes instanceof Uint8Array)) fail('TX_MALFORMED', 'transaction is not a byte array');
-      const txHash = txHashOf(bytes);
+      const hash = this.hash ?? sha256;
+      const txHash = txHashWith(bytes, hash);
       attrs.push(['tx_hash', txHash]);
-      const env = decodeTx(bytes);
+      const { env, digest } = decodeTxWithDigest(bytes, hash);
       attrs.push(['type', env.type], ['signer', env.signer]);
       const b = env.body as { vault_id?: unknown; request_id?: unknown };
       if (typeof b.vault_id === 'string') attrs.push(['vault_id', b.vault_id.slice(0, 64)]);
       if (typeof b.request_id === 'string') attrs.push(['request_id', b.request_id.slice(0, 64)]);
-      const effect = validateTx(w.s, env, { ...base, txHash }, this.verifier);
+      const effect = validateTx(w.s, env, { ...base, txHash, digest }, this.verifier);
       // Nothing below throws: validation is complete.
       effect.apply(w);
       w.putAccount(env.signer, env.nonce);
-      return { code: 0, codespace: '', log: '', data: effect.data === undefined ? EMPTY : canonicalBytes(effect.data), events: effect.events };
+      return { code: 0, codespace: '', log: '', data: effect.data === undefined ? EMPTY : utf8(fastCanonicalJson(effect.data)), events: effect.events };
     } catch (e) {
       if (isEngineError(e)) return rejection(e.code, e.message, attrs);
       // Anything else is a bug in validation; still answer deterministically,
@@ -662,7 +667,7 @@ export function validateTx(s: EngineState, env: SignedEnvelope | UnsignedEnvelop
   const key = keyOf(s, env.signer);
   if (!key) fail('UNKNOWN_SIGNER', `key ${env.signer} is not registered`);
   if (key.status !== 'active') fail('KEY_NOT_ACTIVE', `key ${env.signer} is ${key.status}`);
-  if (verifier !== null && !verifyEnvelope(verifier, env as SignedEnvelope, key)) {
+  if (verifier !== null && !verifyEnvelope(verifier, env as SignedEnvelope, key, ctx.digest)) {
     fail('BAD_SIGNATURE', `the signature does not verify for key ${env.signer}`);
   }
   const account = lookup(s.accounts, env.signer);
@@ -966,7 +971,7 @@ function withdrawalCreate(s: EngineState, env: SignedEnvelope<'withdrawal.create
   if (!whitelisted(vault, b.destination)) fail('DESTINATION_NOT_WHITELISTED', `destination ${b.destination} is not on the whitelist of vault ${b.vault_id}`);
   const balance = hasOwn(vault.balances, b.asset) ? BigInt(vault.balances[b.asset] as string) : 0n;
   if (amount > balance) fail('INSUFFICIENT_BALANCE', `vault ${b.vault_id} holds ${balance} ${b.asset}; the request is for ${b.amount}`);
-  const id = requestIdOf(unsignedOf(env) as UnsignedEnvelope<'withdrawal.create'>);
+  const id = ctx.digest !== undefined ? 'wr-' + toHex(ctx.digest).slice(0, 24) : requestIdOf(unsignedOf(env) as UnsignedEnvelope<'withdrawal.create'>);
   if (lookup(s.requests, id) !== undefined) fail('REQUEST_EXISTS', `request ${id} already exists`);
   const record: WithdrawalRecord = {
     request_id: id,
@@ -1022,7 +1027,7 @@ function withdrawalApprove(s: EngineState, env: SignedEnvelope<'withdrawal.appro
   const events: AbciEvent[] = [
     ev('custody.withdrawal_approved', [['request_id', id], ['approver', env.signer], ['approvals', t.counted.length], ['threshold', t.threshold], ['weight', t.weight]]),
   ];
-  const out = decide(s, vault, next, ctx, ctx.txHash);
+  const out = decide(s, vault, next, ctx, ctx.txHash, t);
   return {
     apply: (w) => {
       if (out.kind === 'wait') w.putRequest(next);
@@ -1093,8 +1098,8 @@ type Decision =
  * `txHash` is the hash of the transaction that completed it, or null when the
  * block executes a timelocked request.
  */
-function decide(s: EngineState, vault: VaultRecord, req: WithdrawalRecord, ctx: TxContext, txHash: string | null): Decision {
-  const t = approvalTally(s, vault, req);
+function decide(s: EngineState, vault: VaultRecord, req: WithdrawalRecord, ctx: TxContext, txHash: string | null, tally?: Tally): Decision {
+  const t = tally ?? approvalTally(s, vault, req);
   const gate = attestationTally(s, vault, req);
   const ready = t.weight >= t.threshold && (gate === null || gate.weight >= gate.threshold);
   const base: [string, string][] = [['request_id', req.request_id], ['vault_id', req.vault_id]];

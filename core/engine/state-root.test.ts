@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { canonicalBytes, concatBytes, sha256, toHex, utf8 } from '../codec/index.js';
 import { genesisState } from './genesis.js';
 import { testGenesis, testKey } from './testkit.js';
-import { compareUtf8, entryProof, leafHash, merkleRoot, nodeHash, stateEntries, stateRoot, verifyEntryProof } from './state-root.js';
+import { compareUtf8, entryPath, entryProof, leafHash, nodeHash, stateEntries, stateRoot, verifyEntryProof } from './state-root.js';
 import type { EngineState } from './types.js';
 
 function h(...parts: Uint8Array[]): Uint8Array {
@@ -22,7 +22,11 @@ function stateWithVaults(n: number): EngineState {
 
 describe('state root construction', () => {
   it('empty tree is SHA-256("")', () => {
-    expect(toHex(merkleRoot([]))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    const s = genesisState(testGenesis());
+    const empty = { ...s, admins: [], keys: {}, accounts: {}, vaults: {}, requests: {}, proposals: {}, validators: {}, controls: {} };
+    // chain, params and admins are always there: the smallest real state has three entries.
+    expect(stateEntries(empty).map((e) => e.key)).toEqual(['admins', 'chain', 'params']);
+    expect(toHex(sha256(new Uint8Array(0)))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 
   it('leaf = SHA-256(0x00 || u32be(len key) || key || SHA-256(value))', () => {
@@ -31,16 +35,25 @@ describe('state root construction', () => {
     expect(toHex(leafHash('params', v))).toBe(toHex(expected));
   });
 
-  it('follows RFC 6962 splitting (n = 1, 2, 3, 5, 7)', () => {
-    const L = [1, 2, 3, 4, 5, 6, 7].map((i) => sha256(new Uint8Array([i])));
-    const [a, b, c, d, e, f, g] = L as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-    const N = (x: Uint8Array, y: Uint8Array) => h(new Uint8Array([1]), x, y);
-    expect(toHex(merkleRoot([a]))).toBe(toHex(a));
-    expect(toHex(merkleRoot([a, b]))).toBe(toHex(N(a, b)));
-    expect(toHex(merkleRoot([a, b, c]))).toBe(toHex(N(N(a, b), c)));
-    expect(toHex(merkleRoot([a, b, c, d, e]))).toBe(toHex(N(N(N(a, b), N(c, d)), e)));
-    expect(toHex(merkleRoot([a, b, c, d, e, f, g]))).toBe(toHex(N(N(N(a, b), N(c, d)), N(N(e, f), g))));
-    expect(toHex(nodeHash(a, b))).toBe(toHex(N(a, b)));
+  it('is the crit-bit tree over SHA-256(key) paths, written out by hand for a small state', () => {
+    const s = stateWithVaults(2);
+    const entries = stateEntries(s).map((e) => ({ key: e.key, path: entryPath(e.key), leaf: leafHash(e.key, e.value) }));
+    expect(toHex(entryPath('params'))).toBe(toHex(sha256(utf8('params'))));
+    const bit = (p: Uint8Array, i: number) => ((p[i >> 3] as number) >> (7 - (i & 7))) & 1;
+    // The definition, independently of state-root.ts: split on the first bit where paths differ.
+    const T = (es: typeof entries, d: number): Uint8Array => {
+      if (es.length === 1) return es[0]!.leaf;
+      for (let c = d; c < 256; c++) {
+        const zero = es.filter((e) => bit(e.path, c) === 0);
+        const one = es.filter((e) => bit(e.path, c) === 1);
+        if (zero.length && one.length) return h(new Uint8Array([1]), T(zero, c + 1), T(one, c + 1));
+      }
+      throw new Error('equal paths');
+    };
+    expect(toHex(stateRoot(s))).toBe(toHex(T(entries, 0)));
+    const a = sha256(new Uint8Array([1]));
+    const b = sha256(new Uint8Array([2]));
+    expect(toHex(nodeHash(a, b))).toBe(toHex(h(new Uint8Array([1]), a, b)));
   });
 
   it('lists the documented entries, sorted by UTF-8 key, and excludes height and time', () => {
@@ -80,7 +93,7 @@ describe('state root construction', () => {
 
 describe('entry proofs', () => {
   it('verify for every entry of trees of many sizes', () => {
-    for (const n of [0, 1, 2, 3, 4, 5, 8, 13, 30]) {
+    for (const n of [0, 1, 2, 3, 4, 5, 8, 13, 30, 70]) {
       const s = stateWithVaults(n);
       const root = stateRoot(s);
       for (const e of stateEntries(s)) {
@@ -98,7 +111,7 @@ describe('entry proofs', () => {
     expect(verifyEntryProof(stateRoot(s), 'vault/v002', s.vaults.v002, p)).toBe(true);
   });
 
-  it('fails for a tampered value, key, path, index, size or root', () => {
+  it('fails for a tampered value, key, path, bits or root', () => {
     const s = stateWithVaults(6);
     const root = stateRoot(s);
     const key = 'vault/v003';
@@ -113,11 +126,21 @@ describe('entry proofs', () => {
     expect(verifyEntryProof(root, key, value, { ...p, audit_path: path })).toBe(false);
     expect(verifyEntryProof(root, key, value, { ...p, audit_path: p.audit_path.slice(1) })).toBe(false);
     expect(verifyEntryProof(root, key, value, { ...p, audit_path: [...p.audit_path, '00'.repeat(32)] })).toBe(false);
-    expect(verifyEntryProof(root, key, value, { ...p, leaf_index: p.leaf_index + 1 })).toBe(false);
-    // (A tree size with the same path shape is not detectable, as in RFC 9162; a different shape is.)
-    expect(verifyEntryProof(root, key, value, { ...p, tree_size: p.leaf_index + 1 })).toBe(false);
-    expect(verifyEntryProof(root, key, value, { ...p, tree_size: 1 })).toBe(false);
-    expect(verifyEntryProof(root, key, value, { ...p, leaf_index: p.tree_size })).toBe(false);
+    expect(p.bits.length).toBeGreaterThan(1);
+    const bits = [...p.bits];
+    bits[0] = (bits[0] as number) + 1;
+    // A bit with the other side for this key's path fails; so do bits out of order, out of range or not integers.
+    const flip = [...p.bits];
+    const pathBits = entryPath(key);
+    const other = Array.from({ length: 256 }, (_, i) => i).find((i) => i < (flip[1] as number) && i > (flip[0] as number) - 200 && i !== flip[0] && ((((pathBits[i >> 3] as number) >> (7 - (i & 7))) & 1) !== (((pathBits[(flip[0] as number) >> 3] as number) >> (7 - ((flip[0] as number) & 7))) & 1)));
+    if (other !== undefined) {
+      flip[0] = other;
+      expect(verifyEntryProof(root, key, value, { ...p, bits: flip })).toBe(false);
+    }
+    expect(verifyEntryProof(root, key, value, { ...p, bits: [...p.bits].reverse() })).toBe(false);
+    expect(verifyEntryProof(root, key, value, { ...p, bits: p.bits.map((b, i) => (i === 0 ? 256 : b)) })).toBe(false);
+    expect(verifyEntryProof(root, key, value, { ...p, bits: p.bits.map((b, i) => (i === 0 ? b + 0.5 : b)) })).toBe(false);
+    expect(verifyEntryProof(root, key, value, { ...p, bits: p.bits.slice(1) })).toBe(false);
     const badRoot = root.slice();
     badRoot[0] = (badRoot[0] as number) ^ 1;
     expect(verifyEntryProof(badRoot, key, value, p)).toBe(false);

@@ -21,18 +21,30 @@
  * root unchanged. (Records still carry the heights at which things happened,
  * e.g. created_at, so the root binds those.)
  *
- * Entries are sorted by the byte order of their UTF-8 keys. Each is hashed to
+ * Each entry is hashed to
  *
  *   leaf = SHA-256( 0x00 || u32be(len(key)) || key || SHA-256(value) )
  *
- * and the leaves form an RFC 6962 / RFC 9162 Merkle tree:
+ * and placed in a binary radix (crit-bit) tree by its path,
+ * path = SHA-256(key) read as 256 bits, most significant bit of byte 0 first.
+ * For a set E of two or more entries, c is the first bit at which their paths
+ * differ, E0/E1 the entries with bit c = 0/1, and
  *
- *   MTH([])    = SHA-256("")
- *   MTH([d])   = leaf(d)
- *   MTH(D[n])  = SHA-256( 0x01 || MTH(D[0:k]) || MTH(D[k:n]) ),  k = largest power of 2 < n
+ *   T({e})  = leaf(e)
+ *   T(E)    = SHA-256( 0x01 || T(E0) || T(E1) )
+ *   root    = T(all entries)            (SHA-256("") for no entries)
  *
- * entryProof gives the RFC 9162 §2.1.3 audit path of one entry;
- * verifyEntryProof checks it against a root without the rest of the state.
+ * The tree is a function of the set of entries alone (no insertion order),
+ * and one changed or added entry changes only the ≈ log2(n) nodes on its
+ * path: this is what lets the engine keep the root after every block at a
+ * cost that does not grow with the state. (Until contract version 2 the
+ * leaves formed an RFC 6962 tree in key order, where an entry inserted
+ * among random ids shifts every leaf to its right and the whole tree had to
+ * be rehashed each block; see docs/formats/transactions.md §6.)
+ *
+ * entryProof gives the sibling hashes from the leaf up with the bit index of
+ * each branching; verifyEntryProof checks it against a root without the rest
+ * of the state.
  */
 import { canonicalBytes, concatBytes, fromHex, sha256, toHex, utf8, bytesEqual } from '../codec/index.js';
 import type { EngineState } from './types.js';
@@ -45,11 +57,9 @@ export interface StateEntry {
 
 export interface EntryProof {
   key: string;
-  /** Position of the entry among the sorted entries. */
-  leaf_index: number;
-  /** Number of entries in the tree. */
-  tree_size: number;
-  /** Sibling hashes from the leaf up to the root, lower-case hex. */
+  /** The bit index (0–255) of each branching on the entry's path, from the leaf up (strictly decreasing). */
+  bits: number[];
+  /** Sibling hashes from the leaf up to the root, lower-case hex (one per bit). */
   audit_path: string[];
 }
 
@@ -95,98 +105,118 @@ function u32be(n: number): Uint8Array {
   return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 }
 
-/** SHA-256(0x00 || u32be(len(key)) || key || SHA-256(value)). */
-export function leafHash(key: string, value: Uint8Array): Uint8Array {
+/** SHA-256(0x00 || u32be(len(key)) || key || SHA-256(value)); `valueHash`, when given, is SHA-256(value) already computed. */
+export function leafHash(key: string, value: Uint8Array, hash: Sha256 = sha256, valueHash?: Uint8Array): Uint8Array {
   const k = utf8(key);
-  return sha256(concatBytes(new Uint8Array([0]), u32be(k.length), k, sha256(value)));
+  return hash(concatBytes(new Uint8Array([0, (k.length >>> 24) & 0xff, (k.length >>> 16) & 0xff, (k.length >>> 8) & 0xff, k.length & 0xff]), k, valueHash ?? hash(value)));
 }
+
+const EMPTY_VALUE = new Uint8Array(0);
+const ENCODER = new TextEncoder() as unknown as { encodeInto(s: string, into: Uint8Array): { read: number; written: number } };
+const VALUE_SCRATCH = new Uint8Array(1 << 16);
 
 /** SHA-256(0x01 || left || right). */
-export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(concatBytes(new Uint8Array([1]), left, right));
+export function nodeHash(left: Uint8Array, right: Uint8Array, hash: Sha256 = sha256): Uint8Array {
+  // One scratch buffer: the hash is synchronous and keeps nothing of its input.
+  NODE_INPUT.set(left, 1);
+  NODE_INPUT.set(right, 33);
+  return hash(NODE_INPUT);
 }
 
-/** The largest power of two strictly smaller than n (n ≥ 2). */
-function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
+const NODE_INPUT = new Uint8Array(65);
+NODE_INPUT[0] = 1;
+
+/** The path of an entry: SHA-256 of its UTF-8 key. */
+export function entryPath(key: string, hash: Sha256 = sha256): Uint8Array {
+  return hash(utf8(key));
 }
 
-function mth(leaves: Uint8Array[], lo: number, hi: number): Uint8Array {
-  const n = hi - lo;
-  if (n === 1) return leaves[lo] as Uint8Array;
-  const k = splitPoint(n);
-  return nodeHash(mth(leaves, lo, lo + k), mth(leaves, lo + k, hi));
+/** Bit i of a 256-bit path (most significant bit of byte 0 first). */
+function bitOf(path: Uint8Array, i: number): number {
+  return ((path[i >>> 3] as number) >>> (7 - (i & 7))) & 1;
 }
 
-/** RFC 6962 Merkle Tree Hash over leaf hashes. */
-export function merkleRoot(leaves: Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return sha256(new Uint8Array(0));
-  return mth(leaves, 0, leaves.length);
+/** The first bit at which two paths differ, or -1 when they are equal. */
+function critBit(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const x = (a[i] as number) ^ (b[i] as number);
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
+  }
+  return -1;
 }
 
-export function stateRoot(state: EngineState): Uint8Array {
-  return merkleRoot(stateEntries(state).map((e) => leafHash(e.key, e.value)));
+function comparePaths(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+interface Built {
+  path: Uint8Array;
+  leaf: Uint8Array;
+}
+
+/** T over leaves[lo, hi), sorted by path and distinct. */
+function treeHash(leaves: Built[], lo: number, hi: number, hash: Sha256): Uint8Array {
+  if (hi - lo === 1) return (leaves[lo] as Built).leaf;
+  const c = critBit((leaves[lo] as Built).path, (leaves[hi - 1] as Built).path);
+  let m = lo + 1;
+  while (bitOf((leaves[m] as Built).path, c) === 0) m++;
+  return nodeHash(treeHash(leaves, lo, m, hash), treeHash(leaves, m, hi, hash), hash);
+}
+
+function built(state: EngineState, hash: Sha256): Built[] {
+  const out = stateEntries(state).map((e) => ({ key: e.key, path: entryPath(e.key, hash), leaf: leafHash(e.key, e.value, hash) }));
+  out.sort((x, y) => comparePaths(x.path, y.path));
+  for (let i = 1; i < out.length; i++) if (critBit((out[i - 1] as Built).path, (out[i] as Built).path) < 0) throw new Error(`two state keys with one path: ${(out[i - 1] as { key: string }).key}, ${(out[i] as { key: string }).key}`);
+  return out;
+}
+
+export function stateRoot(state: EngineState, hash: Sha256 = sha256): Uint8Array {
+  const leaves = built(state, hash);
+  if (leaves.length === 0) return hash(new Uint8Array(0));
+  return treeHash(leaves, 0, leaves.length, hash);
 }
 
 export function stateRootHex(state: EngineState): string {
   return toHex(stateRoot(state));
 }
 
-function auditPath(leaves: Uint8Array[], m: number, lo: number, hi: number): Uint8Array[] {
-  const n = hi - lo;
-  if (n <= 1) return [];
-  const k = splitPoint(n);
-  if (m < k) return [...auditPath(leaves, m, lo, lo + k), mth(leaves, lo + k, hi)];
-  return [...auditPath(leaves, m - k, lo + k, hi), mth(leaves, lo, lo + k)];
-}
-
-/** The audit path of the entry with this key, or null when the state has no such entry. */
+/** The proof of the entry with this key, or null when the state has no such entry. */
 export function entryProof(state: EngineState, key: string): EntryProof | null {
-  const entries = stateEntries(state);
-  const index = entries.findIndex((e) => e.key === key);
-  if (index < 0) return null;
-  const leaves = entries.map((e) => leafHash(e.key, e.value));
-  return { key, leaf_index: index, tree_size: leaves.length, audit_path: auditPath(leaves, index, 0, leaves.length).map(toHex) };
+  return RootCache.fromState(state).proof(key);
 }
 
 /**
- * Verify that (key, value) is an entry of the state whose root is `root`
- * (RFC 9162 §2.1.3.2). `value` is either the canonical JSON bytes of the
- * value or the JSON value itself (canonicalised here). Never throws.
+ * Verify that (key, value) is an entry of the state whose root is `root`.
+ * `value` is either the canonical JSON bytes of the value or the JSON value
+ * itself (canonicalised here). The proof's bits must strictly decrease from
+ * the leaf up and each sibling sits on the side opposite the key's path bit.
+ * Never throws.
  */
 export function verifyEntryProof(root: Uint8Array | string, key: string, value: unknown, proof: EntryProof): boolean {
   try {
     const rootBytes = typeof root === 'string' ? fromHex(root) : root;
     if (rootBytes.length !== 32) return false;
     if (proof.key !== key) return false;
-    const { leaf_index: index, tree_size: size, audit_path: path } = proof;
-    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
-    if (!Array.isArray(path)) return false;
+    const { bits, audit_path: siblings } = proof;
+    if (!Array.isArray(bits) || !Array.isArray(siblings) || bits.length !== siblings.length || bits.length > 256) return false;
     const valueBytes = value instanceof Uint8Array ? value : canonicalBytes(value);
-    let fn = index;
-    let sn = size - 1;
+    const path = entryPath(key);
     let r = leafHash(key, valueBytes);
-    for (const hex of path) {
+    let prev = 256;
+    for (let i = 0; i < bits.length; i++) {
+      const c = bits[i];
+      const hex = siblings[i];
+      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= prev) return false;
       if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) return false;
-      const p = fromHex(hex);
-      if (sn === 0) return false;
-      if ((fn & 1) === 1 || fn === sn) {
-        r = nodeHash(p, r);
-        if ((fn & 1) === 0) {
-          while ((fn & 1) === 0 && fn !== 0) {
-            fn = Math.floor(fn / 2);
-            sn = Math.floor(sn / 2);
-          }
-        }
-      } else {
-        r = nodeHash(r, p);
-      }
-      fn = Math.floor(fn / 2);
-      sn = Math.floor(sn / 2);
+      const sib = fromHex(hex);
+      r = bitOf(path, c) === 1 ? nodeHash(sib, r) : nodeHash(r, sib);
+      prev = c;
     }
-    return sn === 0 && bytesEqual(r, rootBytes);
+    return bytesEqual(r, rootBytes);
   } catch {
     return false;
   }
@@ -194,20 +224,6 @@ export function verifyEntryProof(root: Uint8Array | string, key: string, value: 
 
 // ─── Incremental root ──────────────────────────────────────────────────────
 
-/** Fast key order: UTF-16 order equals UTF-8 byte order for strings without surrogates (all state keys are ASCII). */
-function compareKeys(a: string, b: string): number {
-  if (/[\ud800-\udfff]/.test(a) || /[\ud800-\udfff]/.test(b)) return compareUtf8(a, b);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * The same root as stateRoot(), maintained incrementally: leaf hashes are
- * cached per entry and the hashes of full, aligned subtrees of the RFC 6962
- * tree (2^j leaves starting at a multiple of 2^j) are cached per level. A
- * changed entry invalidates the log2(n) subtrees above it; an inserted entry
- * invalidates the subtrees at and to the right of its position (their leaves
- * shift). The tree definition and proofs are exactly those of stateRoot().
- */
 /** A SHA-256 implementation (the engine may be given a faster one than the pure-JS default, e.g. node:crypto's). */
 export type Sha256 = (data: Uint8Array) => Uint8Array;
 
@@ -246,118 +262,140 @@ export function fastCanonicalJson(v: unknown): string {
   return out + '}';
 }
 
+interface TLeaf {
+  inner: false;
+  key: string;
+  path: Uint8Array;
+  /** 0x00 || u32be(len key) || key: the part of the leaf hash input that never changes. */
+  head: Uint8Array;
+  hash: Uint8Array;
+}
+interface TInner {
+  inner: true;
+  bit: number;
+  l: TNode;
+  r: TNode;
+  /** null when a leaf below changed since it was last hashed. */
+  hash: Uint8Array | null;
+}
+type TNode = TLeaf | TInner;
+
+/**
+ * The same root as stateRoot(), maintained incrementally: the crit-bit tree
+ * is kept in memory with the hash of every node; a changed or inserted entry
+ * clears the hashes on its path, and root() rehashes only those. Entries are
+ * never removed from the state.
+ */
 export class RootCache {
-  private keys: string[] = [];
   private readonly hash: Sha256;
+  private top: TNode | null = null;
+  private readonly leaves = new Map<string, TLeaf>();
   constructor(hash: Sha256 = sha256) {
     this.hash = hash;
   }
-  private leaf(key: string, value: Uint8Array): Uint8Array {
-    const k = utf8(key);
-    return this.hash(concatBytes(new Uint8Array([0]), u32be(k.length), k, this.hash(value)));
-  }
-  private node(l: Uint8Array, r: Uint8Array): Uint8Array {
-    const b = new Uint8Array(65);
-    b[0] = 1;
-    b.set(l, 1);
-    b.set(r, 33);
-    return this.hash(b);
-  }
-  /** levels[0] = leaf hashes in key order; levels[j][k] = hash of leaves [k·2^j, (k+1)·2^j), or undefined. */
-  private levels: (Uint8Array | undefined)[][] = [[]];
 
   static fromState(state: EngineState, hash: Sha256 = sha256): RootCache {
     const c = new RootCache(hash);
-    const entries = stateEntries(state);
-    c.keys = entries.map((e) => e.key);
-    c.levels = [entries.map((e) => c.leaf(e.key, e.value))];
+    for (const e of stateEntries(state)) c.put(e.key, leafHash(e.key, e.value, hash));
     c.root();
     return c;
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.leaves.size;
   }
 
-  private find(key: string): { found: boolean; index: number } {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareKeys(this.keys[mid] as string, key);
-      if (c === 0) return { found: true, index: mid };
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return { found: false, index: lo };
-  }
-
-  /** Set (or insert) the entry `key` to the canonical JSON of `json`. Entries are never removed from the state. */
+  /** Set (or insert) the entry `key` to the canonical JSON of `json`. */
   set(key: string, json: unknown): void {
-    const leaf = this.leaf(key, utf8(fastCanonicalJson(json)));
-    const { found, index } = this.find(key);
-    const l0 = this.levels[0] as (Uint8Array | undefined)[];
-    if (found) {
-      l0[index] = leaf;
-      for (let j = 1; j < this.levels.length; j++) {
-        const lvl = this.levels[j] as (Uint8Array | undefined)[];
-        const k = index >>> j;
-        if (k < lvl.length) lvl[k] = undefined;
-      }
+    const text = fastCanonicalJson(json);
+    // Encode into a scratch buffer when it fits (no allocation per entry); the hash keeps nothing of its input.
+    const enc = text.length * 3 <= VALUE_SCRATCH.length ? ENCODER.encodeInto(text, VALUE_SCRATCH) : null;
+    const value = this.hash(enc ? VALUE_SCRATCH.subarray(0, enc.written) : utf8(text));
+    const old = this.leaves.get(key);
+    if (old) {
+      // leaf = SHA-256(0x00 || u32be(len key) || key || SHA-256(value)), the head kept from the insert.
+      const b = new Uint8Array(old.head.length + 32);
+      b.set(old.head, 0);
+      b.set(value, old.head.length);
+      this.update(old, this.hash(b));
       return;
     }
-    this.keys.splice(index, 0, key);
-    l0.splice(index, 0, leaf);
-    for (let j = 1; j < this.levels.length; j++) {
-      const lvl = this.levels[j] as (Uint8Array | undefined)[];
-      const keep = Math.floor(index / 2 ** j);
-      if (lvl.length > keep) lvl.length = keep;
+    this.put(key, leafHash(key, EMPTY_VALUE, this.hash, value));
+  }
+
+  private update(old: TLeaf, leaf: Uint8Array): void {
+    {
+      old.hash = leaf;
+      let n = this.top as TNode;
+      while (n.inner) {
+        n.hash = null;
+        n = bitOf(old.path, n.bit) === 1 ? n.r : n.l;
+      }
     }
   }
 
-  private full(j: number, k: number): Uint8Array {
-    if (j === 0) return this.levels[0]![k] as Uint8Array;
-    let lvl = this.levels[j];
-    if (!lvl) {
-      lvl = [];
-      this.levels[j] = lvl;
+  private put(key: string, leaf: Uint8Array): void {
+    const old = this.leaves.get(key);
+    if (old) {
+      this.update(old, leaf);
+      return;
     }
-    let h = lvl[k];
-    if (h === undefined) {
-      h = this.node(this.full(j - 1, 2 * k), this.full(j - 1, 2 * k + 1));
-      while (lvl.length < k) lvl.push(undefined);
-      lvl[k] = h;
+    const path = entryPath(key, this.hash);
+    const k = utf8(key);
+    const head = new Uint8Array(5 + k.length);
+    head[1] = (k.length >>> 24) & 0xff;
+    head[2] = (k.length >>> 16) & 0xff;
+    head[3] = (k.length >>> 8) & 0xff;
+    head[4] = k.length & 0xff;
+    head.set(k, 5);
+    const fresh: TLeaf = { inner: false, key, path, head, hash: leaf };
+    this.leaves.set(key, fresh);
+    if (this.top === null) {
+      this.top = fresh;
+      return;
     }
-    return h;
+    let n: TNode = this.top;
+    while (n.inner) n = bitOf(path, n.bit) === 1 ? n.r : n.l;
+    const c = critBit(path, n.path);
+    if (c < 0) throw new Error(`state keys ${n.key} and ${key} have one path`);
+    let parent: TInner | null = null;
+    n = this.top;
+    while (n.inner && n.bit < c) {
+      n.hash = null;
+      parent = n;
+      n = bitOf(path, n.bit) === 1 ? n.r : n.l;
+    }
+    const one = bitOf(path, c) === 1;
+    const node: TInner = { inner: true, bit: c, l: one ? n : fresh, r: one ? fresh : n, hash: null };
+    if (parent === null) this.top = node;
+    else if (parent.l === n) parent.l = node;
+    else parent.r = node;
   }
 
-  private mth(lo: number, hi: number): Uint8Array {
-    const n = hi - lo;
-    if ((n & (n - 1)) === 0) {
-      const j = 31 - Math.clz32(n);
-      if (lo % n === 0) return this.full(j, lo / n);
-    }
-    const k = splitPoint(n);
-    return this.node(this.mth(lo, lo + k), this.mth(lo + k, hi));
+  private hashOf(n: TNode): Uint8Array {
+    if (!n.inner) return n.hash;
+    if (n.hash === null) n.hash = nodeHash(this.hashOf(n.l), this.hashOf(n.r), this.hash);
+    return n.hash;
   }
 
   root(): Uint8Array {
-    if (this.keys.length === 0) return this.hash(new Uint8Array(0));
-    return this.mth(0, this.keys.length);
-  }
-
-  private path(m: number, lo: number, hi: number): Uint8Array[] {
-    const n = hi - lo;
-    if (n <= 1) return [];
-    const k = splitPoint(n);
-    if (m < k) return [...this.path(m, lo, lo + k), this.mth(lo + k, hi)];
-    return [...this.path(m - k, lo + k, hi), this.mth(lo, lo + k)];
+    if (this.top === null) return this.hash(new Uint8Array(0));
+    return this.hashOf(this.top);
   }
 
   /** The same proof entryProof(state, key) gives, from the cache. */
   proof(key: string): EntryProof | null {
-    const { found, index } = this.find(key);
-    if (!found) return null;
-    return { key, leaf_index: index, tree_size: this.keys.length, audit_path: this.path(index, 0, this.keys.length).map(toHex) };
+    const leaf = this.leaves.get(key);
+    if (!leaf) return null;
+    const bits: number[] = [];
+    const siblings: string[] = [];
+    let n = this.top as TNode;
+    while (n.inner) {
+      const one = bitOf(leaf.path, n.bit) === 1;
+      bits.push(n.bit);
+      siblings.push(toHex(this.hashOf(one ? n.l : n.r)));
+      n = one ? n.r : n.l;
+    }
+    return { key, bits: bits.reverse(), audit_path: siblings.reverse() };
   }
 }

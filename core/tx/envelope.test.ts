@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { canonicalBytes, concatBytes, fromHex, fromUtf8, sha256, toHex, txHashOf, utf8 } from '../codec/index.js';
+import { canonicalBytes, concatBytes, fromHex, fromUtf8, sha256, toHex, txHashOf, txHashWith, utf8 } from '../codec/index.js';
 import { CharterError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { SignedEnvelope, UnsignedEnvelope } from '../engine/types.js';
 import { buildTx, testKey } from '../engine/testkit.js';
-import { decodeTx, encodeTx, MAX_TX_BYTES, requestIdOf, SIGNING_DOMAIN, signEnvelope, signingDigest, unsignedOf } from './envelope.js';
+import { decodeTx, decodeTxWithDigest, encodeTx, MAX_TX_BYTES, requestIdOf, SIGNING_DOMAIN, signEnvelope, signingDigest, unsignedOf } from './envelope.js';
 
 const k1 = testKey(1);
 
@@ -102,6 +102,40 @@ describe('encodeTx / decodeTx', () => {
     expect(codeOf(() => decodeTx(utf8(text.replace('"USD"', '"\\u0055SD"'))))).toBe('TX_MALFORMED');
     // trailing newline
     expect(codeOf(() => decodeTx(utf8(text + '\n')))).toBe('TX_MALFORMED');
+  });
+
+  it('rejects a byte-order mark and unsorted keys inside the body; accepts canonical index-like keys (exact path)', () => {
+    const { env, bytes } = buildTx(k1, 'vault.fund', unsigned.body, 1);
+    expect(codeOf(() => decodeTx(concatBytes(new Uint8Array([0xef, 0xbb, 0xbf]), bytes)))).toBe('TX_MALFORMED');
+    const text = fromUtf8(bytes);
+    const body = fromUtf8(canonicalBytes(env.body));
+    expect(text).toContain(body);
+    const reordered = '{' + body.slice(1, -1).split(',').reverse().join(',') + '}';
+    expect(reordered).not.toBe(body);
+    expect(codeOf(() => decodeTx(utf8(text.replace(body, reordered))))).toBe('TX_MALFORMED');
+    // JSON.parse puts index-like keys first ("5" before "10"); RFC 8785 sorts "10" before "5".
+    const policy = { vault_id: 'treasury', policy: { approvers: [k1.keyId], threshold: 1, tx_limits: { '5': '1', '10': '2' } } };
+    const p = buildTx(k1, 'vault.set_policy', policy as never, 1);
+    expect(fromUtf8(p.bytes)).toContain('{"10":"2","5":"1"}');
+    expect(codeOf(() => decodeTx(p.bytes))).toBe('none');
+    expect(codeOf(() => decodeTx(utf8(fromUtf8(p.bytes).replace('{"10":"2","5":"1"}', '{"5":"1","10":"2"}'))))).toBe('TX_MALFORMED');
+  });
+
+  it('decodeTxWithDigest gives signingDigest of the envelope, with the default or an injected SHA-256', async () => {
+    const { createHash } = await import('node:crypto');
+    const nodeHash = (d: Uint8Array) => new Uint8Array(createHash('sha256').update(d).digest());
+    for (const [type, body] of [
+      ['vault.fund', unsigned.body],
+      ['withdrawal.create', { vault_id: 'v', asset: 'USD', amount: '5', destination: 'acct:"signature":"x', memo: ',"signature":"' + 'a'.repeat(128) + '"' }],
+    ] as const) {
+      const { env, bytes } = buildTx(k1, type, body as never, 3);
+      const a = decodeTxWithDigest(bytes);
+      const b = decodeTxWithDigest(bytes, nodeHash);
+      expect(a.env).toEqual(env);
+      expect(toHex(a.digest)).toBe(toHex(signingDigest(unsignedOf(env))));
+      expect(toHex(b.digest)).toBe(toHex(a.digest));
+      expect(txHashWith(bytes, nodeHash)).toBe(txHashOf(bytes));
+    }
   });
 
   it('rejects what is not a JSON object envelope', () => {

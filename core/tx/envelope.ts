@@ -12,10 +12,11 @@
  */
 import { z } from 'zod';
 import { CharterError } from '../errors.js';
-import { canonicalBytes, bytesEqual, concatBytes, fromUtf8, sha256, toHex, utf8 } from '../codec/index.js';
+import { canonicalBytes, concatBytes, fromUtf8, sha256, toHex, utf8 } from '../codec/index.js';
 import { ENVELOPE_VERSION, TX_TYPES } from '../engine/types.js';
 import type { SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../engine/types.js';
 import { CONTROL_BODY_SCHEMAS } from '../engine/bodies.js';
+import { fastCanonicalJson } from '../engine/state-root.js';
 
 export const SIGNING_DOMAIN = 'charter/tx/v1';
 
@@ -44,9 +45,15 @@ function pickUnsigned<T extends TxType>(u: UnsignedEnvelope<T>): UnsignedEnvelop
   };
 }
 
+/** A SHA-256 implementation; hosts may inject a faster one (node:crypto) than the pure-JS default. */
+export type Sha256Fn = (data: Uint8Array) => Uint8Array;
+
+/** utf8("charter/tx/v1") || 0x00: what the signing digest hashes before JCS(unsigned). */
+const DIGEST_PREFIX = concatBytes(utf8(SIGNING_DOMAIN), new Uint8Array([0]));
+
 /** SHA-256( utf8("charter/tx/v1") || 0x00 || canonicalBytes(unsigned envelope) ). */
-export function signingDigest(u: UnsignedEnvelope): Uint8Array {
-  return sha256(concatBytes(utf8(SIGNING_DOMAIN), new Uint8Array([0]), canonicalBytes(pickUnsigned(u))));
+export function signingDigest(u: UnsignedEnvelope, hash: Sha256Fn = sha256): Uint8Array {
+  return hash(concatBytes(DIGEST_PREFIX, canonicalBytes(pickUnsigned(u))));
 }
 
 /** The wire form: canonical JSON bytes of the full signed envelope. */
@@ -59,8 +66,8 @@ export function unsignedOf<T extends TxType>(s: SignedEnvelope<T>): UnsignedEnve
 }
 
 /** "wr-" + the first 24 hex digits of the signing digest of the withdrawal.create envelope. */
-export function requestIdOf(u: UnsignedEnvelope<'withdrawal.create'>): string {
-  return 'wr-' + toHex(signingDigest(u)).slice(0, 24);
+export function requestIdOf(u: UnsignedEnvelope<'withdrawal.create'>, hash: Sha256Fn = sha256): string {
+  return 'wr-' + toHex(signingDigest(u, hash)).slice(0, 24);
 }
 
 export async function signEnvelope<T extends TxType>(
@@ -128,9 +135,46 @@ function describeIssues(error: z.ZodError): string {
  * - INVALID_FIELD: the body does not have the shape of its type.
  */
 export function decodeTx(bytes: Uint8Array): SignedEnvelope {
+  return decodeTxText(bytes).env;
+}
+
+const SIG_MEMBER = ',"signature":"';
+
+/**
+ * decodeTx, plus the envelope's signing digest computed from the wire bytes
+ * with `hash` (no second canonicalisation): the wire form is canonical with
+ * sorted keys, so JCS(unsigned) is the wire text with the member
+ * `,"signature":"<128 hex>"` cut out (its last occurrence: only signer, type
+ * and version follow it, none of which can contain it). Equal to
+ * signingDigest(unsignedOf(env), hash) (tested).
+ */
+export function decodeTxWithDigest(bytes: Uint8Array, hash: Sha256Fn = sha256): { env: SignedEnvelope; digest: Uint8Array } {
+  const { env } = decodeTxText(bytes);
+  const at = lastIndexOfBytes(bytes, SIG_MEMBER_BYTES);
+  const end = at + SIG_MEMBER_BYTES.length + 129;
+  const buf = new Uint8Array(DIGEST_PREFIX.length + bytes.length - (end - at));
+  buf.set(DIGEST_PREFIX, 0);
+  buf.set(bytes.subarray(0, at), DIGEST_PREFIX.length);
+  buf.set(bytes.subarray(end), DIGEST_PREFIX.length + at);
+  return { env, digest: hash(buf) };
+}
+
+const SIG_MEMBER_BYTES = utf8(SIG_MEMBER);
+
+function lastIndexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = hay.length - needle.length; i >= 0; i--) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+function decodeTxText(bytes: Uint8Array): { env: SignedEnvelope; text: string } {
   if (!(bytes instanceof Uint8Array)) throw malformed('transaction is not a byte array');
   if (bytes.length === 0) throw malformed('empty transaction');
   if (bytes.length > MAX_TX_BYTES) throw malformed(`transaction is ${bytes.length} bytes; the limit is ${MAX_TX_BYTES}`);
+  // The decoder would drop a byte-order mark silently; no canonical form has one.
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) throw malformed('transaction bytes are not the canonical (RFC 8785) encoding of the envelope');
   let text: string;
   try {
     text = fromUtf8(bytes);
@@ -187,6 +231,34 @@ export function decodeTx(bytes: Uint8Array): SignedEnvelope {
 
   // One transaction, one byte form: the input must be the canonical encoding
   // (no whitespace, sorted keys, no duplicate keys, shortest number forms, …).
-  if (!bytesEqual(encodeTx(env), bytes)) throw malformed('transaction bytes are not the canonical (RFC 8785) encoding of the envelope');
-  return env;
+  // The text came from strict UTF-8 decoding and canonical JSON of well-formed
+  // strings encodes back injectively, so comparing strings compares bytes.
+  // Fast path: the parsed value re-serialises to the text (no whitespace,
+  // shortest numbers, JSON.stringify's string escapes, no duplicate keys) and
+  // every object's keys come in strictly increasing UTF-16 order — exactly
+  // RFC 8785. Otherwise (or with index-like keys, which JSON.parse reorders)
+  // the exact comparison decides.
+  if (!(JSON.stringify(parsed) === text && keysSorted(parsed)) && fastCanonicalJson({ ...pickUnsigned(env), signature: env.signature }) !== text) {
+    throw malformed('transaction bytes are not the canonical (RFC 8785) encoding of the envelope');
+  }
+  return { env, text };
+}
+
+/** Whether every object in `v` has its keys in strictly increasing UTF-16 order, none starting with a digit. */
+function keysSorted(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!keysSorted(x)) return false;
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  let prev: string | null = null;
+  for (const k of Object.keys(o)) {
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57) return false;
+    if (prev !== null && !(prev < k)) return false;
+    if (!keysSorted(o[k])) return false;
+    prev = k;
+  }
+  return true;
 }

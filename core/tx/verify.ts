@@ -34,13 +34,17 @@ export function digestForScheme(scheme: SignatureScheme, env: SignedEnvelope | U
   }
 }
 
-/** Whether `env.signature` verifies for the registered key. Never throws on malformed input. */
-export function verifyEnvelope(verifier: SignatureVerifier, env: SignedEnvelope, key: { scheme: SignatureScheme; public_key: string }): boolean {
+/**
+ * Whether `env.signature` verifies for the registered key. Never throws on malformed input.
+ * `envelopeDigest`, when given, is the envelope signing digest already computed
+ * (signingDigest(unsignedOf(env))); Ed25519 and P-256 use it instead of recomputing it.
+ */
+export function verifyEnvelope(verifier: SignatureVerifier, env: SignedEnvelope, key: { scheme: SignatureScheme; public_key: string }, envelopeDigest?: Uint8Array): boolean {
   let digest: Uint8Array;
   let sig: Uint8Array;
   let pk: Uint8Array;
   try {
-    digest = digestForScheme(key.scheme, env);
+    digest = envelopeDigest !== undefined && (key.scheme === 'ed25519' || key.scheme === 'p256') ? envelopeDigest : digestForScheme(key.scheme, env);
     sig = fromHex(env.signature);
     pk = fromHex(key.public_key);
   } catch {

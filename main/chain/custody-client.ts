@@ -157,14 +157,17 @@ export interface SecurityEventFilter {
   before?: number;
   /** 1–1000, default 100. */
   limit?: number;
+  /** Only events seen in blocks, at mempool admission (CheckTx), or on mempool recheck. */
+  stage?: 'block' | 'admission' | 'recheck';
 }
 
 /** One persisted security event (newest first in the answer). */
 export interface SecurityEvent {
-  /** Order of emission on this node (increasing with height). */
+  /** Order of persistence on this node (block events at commit, admission/recheck refusals when seen). */
   seq: number;
+  /** Block height; for admission/recheck refusals the last committed height when they were seen. */
   height: number;
-  /** Null for block-level events (FinalizeBlock). */
+  /** Null for block-level events (FinalizeBlock) and for admission/recheck refusals (in no block). */
   txIndex: number | null;
   txHash: string | null;
   kind: string;
@@ -174,6 +177,8 @@ export interface SecurityEvent {
   proposalId: string | null;
   code: string | null;
   attributes: { key: string; value: string }[];
+  /** "block" (in a committed block), "admission" (refused by CheckTx at mempool admission) or "recheck" (evicted on mempool recheck). */
+  stage: 'block' | 'admission' | 'recheck';
 }
 
 export interface SecurityEventsPage {
@@ -521,7 +526,7 @@ export class CustodyClient {
   /** GET /explorer/security-events: persisted security.* events, newest first. */
   async securityEvents(filter: SecurityEventFilter = {}): Promise<SecurityEventsPage> {
     const q = new URLSearchParams();
-    for (const k of ['kind', 'key', 'vault', 'from', 'to', 'before', 'limit'] as const) {
+    for (const k of ['kind', 'key', 'vault', 'from', 'to', 'before', 'limit', 'stage'] as const) {
       const v = filter[k];
       if (v !== undefined) q.set(k, String(v));
     }

@@ -37,7 +37,7 @@ import { RpcError } from './rpc-error.js';
 import { RpcServer } from './rpc-server.js';
 import { DEFAULT_CHECKPOINT_EVERY, EvidenceLog, type CheckpointRow, type ReceiptRow } from './evidence.js';
 import { HistoricalState } from './history.js';
-import { NodeStore, securityEventsOf, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type TxEventRow, type TxRow } from './store.js';
+import { NodeStore, admissionEventsOf, securityEventsOf, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type TxEventRow, type TxRow } from './store.js';
 
 export { loadDevnetAdmin, type DevnetAdmin };
 
@@ -343,7 +343,11 @@ export class DevnetNode {
     if (full) throw RpcError.internal(`error on broadcastTxSync: ${full}`);
     const result = this.engine.checkTx(tx);
     if (result.code === 0) this.mempool.add(hash, tx);
-    else this.metrics.recordCheckRejected(result.code, result.codespace);
+    else {
+      this.metrics.recordCheckRejected(result.code, result.codespace);
+      // Every rejection is a persisted security event, the ones at admission too (seen at the last committed height).
+      this.store.recordRefusal('admission', admissionEventsOf(this.height(), hash, result.events));
+    }
     return { hash, result };
   }
 
@@ -661,6 +665,7 @@ export class DevnetNode {
       if (r.code === 0) continue;
       this.mempool.remove(hash);
       this.metrics.recordCheckRejected(r.code, r.codespace);
+      this.store.recordRefusal('recheck', admissionEventsOf(this.height(), hash, r.events));
       this.log('info', `tx ${hash} evicted from the mempool on recheck: ${r.log}`);
       const set = this.waiters.get(hash);
       if (set) {

@@ -7,7 +7,7 @@
  *   exact result shapes: int64 as strings, bytes as base64, hashes as
  *   upper-case hex, RFC 3339 times.
  * - GET /explorer/overview, /explorer/block?height=H, /explorer/transaction?hash=X (JSON).
- * - GET /explorer/security-events?kind=&key=&vault=&from=&to=&before=&limit= (JSON, newest first).
+ * - GET /explorer/security-events?kind=&key=&vault=&from=&to=&stage=&before=&limit= (JSON, newest first).
  * - Evidence log (docs/formats/evidence-log.md §7): GET /explorer/receipt?tx=HASH|seq=N,
  *   /explorer/receipts?from=&to= (seq) or ?from_height=&to_height=, /explorer/checkpoint?height=H|latest,
  *   /explorer/checkpoints?before=&limit=, /explorer/inclusion-proof?tx=|seq=&size=,
@@ -315,7 +315,7 @@ export class RpcServer {
       return this.sendJson(res, 200, {
         jsonrpc: 'POST / (JSON-RPC 2.0, single or batch)',
         methods: Object.keys(this.handlers).sort().map((m) => `/${m}${POSITIONAL[m] ? '?' + POSITIONAL[m].map((a) => `${a}=_`).join('&') : ''}`),
-        routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&limit=_', ...EVIDENCE_ROUTES, '/metrics/engine'],
+        routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&stage=_&limit=_', ...EVIDENCE_ROUTES, '/metrics/engine'],
       });
     }
     // URI form of a JSON-RPC method.
@@ -751,9 +751,14 @@ export class RpcServer {
     if (path === '/explorer/security-events') {
       const f: SecurityEventFilter = {};
       for (const k of q.keys()) {
-        if (!['kind', 'key', 'vault', 'from', 'to', 'before', 'limit'].includes(k)) {
-          throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use kind, key, vault, from, to, before, limit`);
+        if (!['kind', 'key', 'vault', 'from', 'to', 'before', 'limit', 'stage'].includes(k)) {
+          throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use kind, key, vault, from, to, before, limit, stage`);
         }
+      }
+      const stage = q.get('stage');
+      if (stage !== null && stage !== '') {
+        if (stage !== 'block' && stage !== 'admission' && stage !== 'recheck') throw new HttpError(400, 'INVALID_INPUT', 'stage: block, admission or recheck');
+        f.stage = stage;
       }
       const text = (k: 'kind' | 'key' | 'vault', re: RegExp, what: string): void => {
         const v = q.get(k);
@@ -949,6 +954,8 @@ function securityEventView(r: SecurityEventRow) {
     proposalId: r.proposal_id,
     code: r.code,
     attributes,
+    /** "block" (in a committed block), "admission" (refused by CheckTx, never in a block) or "recheck" (evicted from the mempool after a commit). */
+    stage: r.stage,
   };
 }
 

@@ -133,10 +133,50 @@ const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Datab
       );
     `,
   },
+  {
+    version: 4,
+    name: 'security events of mempool admission (checkTx) and recheck',
+    // Rejections at admission are seen at a height whose block may not be
+    // stored (none before block 1), so the height no longer references blocks.
+    sql: `
+      CREATE TABLE security_events_v4 (
+        seq         INTEGER PRIMARY KEY,     -- order of persistence: block events at commit, admission events when seen
+        height      INTEGER NOT NULL,        -- block height; for admission/recheck the last committed height when seen
+        tx_index    INTEGER,                 -- null for block-level events and for admission/recheck rejections
+        tx_hash     TEXT,
+        kind        TEXT NOT NULL,
+        key_id      TEXT,
+        vault_id    TEXT,
+        request_id  TEXT,
+        proposal_id TEXT,
+        code        TEXT,
+        attributes  TEXT NOT NULL,
+        stage       TEXT NOT NULL DEFAULT 'block' CHECK (stage IN ('block', 'admission', 'recheck'))
+      );
+      INSERT INTO security_events_v4 (seq, height, tx_index, tx_hash, kind, key_id, vault_id, request_id, proposal_id, code, attributes, stage)
+        SELECT seq, height, tx_index, tx_hash, kind, key_id, vault_id, request_id, proposal_id, code, attributes, 'block' FROM security_events;
+      DROP TABLE security_events;
+      ALTER TABLE security_events_v4 RENAME TO security_events;
+      CREATE INDEX security_events_by_kind ON security_events (kind, seq);
+      CREATE INDEX security_events_by_key ON security_events (key_id, seq);
+      CREATE INDEX security_events_by_vault ON security_events (vault_id, seq);
+      CREATE INDEX security_events_by_height ON security_events (height, seq);
+      CREATE INDEX security_events_by_stage ON security_events (stage, seq);
+    `,
+  },
 ];
 
 const INSERT_SECURITY_EVENT = `INSERT INTO security_events (height, tx_index, tx_hash, kind, key_id, vault_id, request_id, proposal_id, code, attributes)
   VALUES (@height, @tx_index, @tx_hash, @kind, @key_id, @vault_id, @request_id, @proposal_id, @code, @attributes)`;
+const INSERT_STAGED_SECURITY_EVENT = `INSERT INTO security_events (height, tx_index, tx_hash, kind, key_id, vault_id, request_id, proposal_id, code, attributes, stage)
+  VALUES (@height, @tx_index, @tx_hash, @kind, @key_id, @vault_id, @request_id, @proposal_id, @code, @attributes, @stage)`;
+
+/**
+ * Where a security event was seen: in a committed block (FinalizeBlock), or
+ * when the node refused a transaction before any block — at mempool admission
+ * (CheckTx) or when re-checking the mempool after a commit (recheck).
+ */
+export type SecurityEventStage = 'block' | 'admission' | 'recheck';
 
 /** Event types with this prefix are security events: persisted and served at /explorer/security-events. */
 export const SECURITY_EVENT_PREFIX = 'security.';
@@ -161,6 +201,7 @@ export interface SecurityEventInsert {
 
 export interface SecurityEventRow extends SecurityEventInsert {
   seq: number;
+  stage: SecurityEventStage;
 }
 
 /**
@@ -194,6 +235,11 @@ export function securityEventsOf(height: number, txs: { index: number; hash: str
   return out;
 }
 
+/** The security.* events of a transaction refused at admission or recheck (seen at `height`, the last committed one). */
+export function admissionEventsOf(height: number, hash: string, events: readonly AbciEventLike[]): SecurityEventInsert[] {
+  return securityEventsOf(height, [{ index: 0, hash, events }], []).map((e) => ({ ...e, tx_index: null }));
+}
+
 export interface SecurityEventFilter {
   /** Exact event type; "tx_rejected" is read as "security.tx_rejected". */
   kind?: string;
@@ -206,6 +252,8 @@ export interface SecurityEventFilter {
   before?: number;
   /** Default 100, at most 1000. */
   limit?: number;
+  /** Only events of this stage (block, admission or recheck). */
+  stage?: SecurityEventStage;
 }
 
 export interface BlockRow {
@@ -298,6 +346,7 @@ export class NodeStore implements EvidenceStore {
       latestCheckpoint: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY height DESC LIMIT 1'),
       checkpointAt: db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE height = ?'),
       checkpointsDesc: db.prepare<[number, number], CheckpointRow>('SELECT * FROM checkpoints WHERE height < ? ORDER BY height DESC LIMIT ?'),
+      insertStagedSecurityEvent: db.prepare(INSERT_STAGED_SECURITY_EVENT),
       putSnapshot: db.prepare(`INSERT INTO state_snapshot (id, height, app_hash, snapshot) VALUES (1, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET height = excluded.height, app_hash = excluded.app_hash, snapshot = excluded.snapshot`),
     };
@@ -464,6 +513,14 @@ export class NodeStore implements EvidenceStore {
     return this.stmts.checkpointsDesc.all(before, limit);
   }
 
+  /** Persists the security events of a transaction refused at mempool admission or recheck (no block holds it). */
+  recordRefusal(stage: 'admission' | 'recheck', events: readonly SecurityEventInsert[]): void {
+    if (events.length === 0) return;
+    this.db.transaction(() => {
+      for (const e of events) this.stmts.insertStagedSecurityEvent.run({ ...e, stage });
+    }).immediate();
+  }
+
   /** Security events matching every given filter, newest first. */
   securityEvents(f: SecurityEventFilter = {}): SecurityEventRow[] {
     const where: string[] = [];
@@ -491,6 +548,10 @@ export class NodeStore implements EvidenceStore {
     if (f.before !== undefined) {
       where.push('seq < ?');
       args.push(f.before);
+    }
+    if (f.stage !== undefined) {
+      where.push('stage = ?');
+      args.push(f.stage);
     }
     const limit = Math.max(1, Math.min(1000, Math.floor(f.limit ?? 100)));
     const sql = `SELECT * FROM security_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${limit}`;

@@ -32,6 +32,7 @@ export const STATUS_INVALID = 2;
 const WORKER_SOURCE = String.raw`
 const { parentPort } = require('node:worker_threads');
 const crypto = require('node:crypto');
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : null;
 const PREFIX = Buffer.concat([Buffer.from('charter/tx/v1', 'utf8'), Buffer.from([0])]);
 const SIG_MARK = Buffer.from(',"signature":"', 'latin1');
 const SIGNER_MARK = Buffer.from(',"signer":"', 'latin1');
@@ -69,7 +70,7 @@ function verifyTxs(buf, offsets) {
     const key = keys.get(signer);
     if (!key) continue;
     const sig = Buffer.from(sigHex, 'hex');
-    const digest = crypto.createHash('sha256').update(PREFIX).update(b.subarray(0, s)).update(b.subarray(hs + 129)).digest();
+    const digest = oneShot ? oneShot('sha256', Buffer.concat([PREFIX, b.subarray(0, s), b.subarray(hs + 129)]), 'buffer') : crypto.createHash('sha256').update(PREFIX).update(b.subarray(0, s)).update(b.subarray(hs + 129)).digest();
     let ok = false;
     try { ok = crypto.verify(null, digest, key.obj, sig); } catch { ok = false; }
     const o = i * ${RECORD_BYTES};

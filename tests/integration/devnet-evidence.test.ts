@@ -230,7 +230,7 @@ describe('devnet evidence log', () => {
     s.client.disconnect();
     await s.node.stop();
     const db = new Database(path.join(home, 'node.db'));
-    db.exec("DROP TABLE receipts; DROP TABLE mmr_nodes; DROP TABLE checkpoints; DELETE FROM meta WHERE key = 'evidence_height'; DELETE FROM schema_version WHERE version = 3;");
+    db.exec("DROP TABLE receipts; DROP TABLE mmr_nodes; DROP TABLE checkpoints; DELETE FROM meta WHERE key = 'evidence_height'; DELETE FROM schema_version WHERE version >= 3;");
     db.close();
     const node = await homes.start({ home, chainId: CHAIN, blockTimeMs: 0, clock: steppingClock(Date.UTC(2026, 0, 2)), checkpointEvery: 3 });
     const client = await CustodyClient.connect(node.rpcUrl);

@@ -4,6 +4,9 @@
 // filtered by kind, key, vault and height.
 import { describe, expect, it } from 'vitest';
 import { useConsole } from './console-harness.js';
+import { toHex } from '../../core/codec/index.js';
+import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
+import { loadDevnetAdmin } from '../../main/devnet/node.js';
 import type { KeyView, SecurityEventView } from '../../core/contract/index.js';
 
 const h = useConsole('charter-sec-');
@@ -29,6 +32,27 @@ describe('security events in the console', () => {
     expect((await call<{ events: SecurityEventView[] }>('security.events', { kind: 'key_quarantined', fromHeight: res.height, toHeight: res.height })).events).toHaveLength(1);
     // The key's on-chain status follows.
     expect((await call<{ keys: KeyView[] }>('keys.list', {})).keys.find((k) => k.keyId === key.keyId)?.onChain).toBe('quarantined');
+  });
+
+  it('lists a transaction the node refused at mempool admission (CheckTx), marked stage "admission", never in a block', async () => {
+    const admin = loadDevnetAdmin(h.charter.workspace.devnetHome);
+    const client = await h.charter.services.chain.get();
+    const status = await client.status();
+    // A nonce far ahead of the admin's next one: CheckTx refuses it (BAD_NONCE) over the real RPC socket.
+    const unsigned = { version: 1 as const, chain_id: status.chainId, type: 'vault.fund' as const, body: { vault_id: 'nowhere', asset: 'USD', amount: '1' }, signer: admin.keyId, nonce: 1_000_000, expires_at: status.height + 50 };
+    const tx = encodeTx({ ...unsigned, signature: toHex(admin.sign(signingDigest(unsigned))) });
+    const res = await fetch(`${h.charter.rpcUrl}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(tx).toString('base64') } }) });
+    const sync = (await res.json()) as { result: { code: number; hash: string } };
+    expect(sync.result.code).not.toBe(0);
+
+    const page = await call<{ events: SecurityEventView[] }>('security.events', { stage: 'admission', keyId: admin.keyId });
+    const mine = page.events.filter((e) => e.txHash === sync.result.hash);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ kind: 'security.tx_rejected', stage: 'admission', txIndex: null, code: 'BAD_NONCE', keyId: admin.keyId });
+    expect(mine[0]!.height).toBeGreaterThanOrEqual(status.height);
+    // Block-stage queries do not list it; the filter is validated.
+    expect((await call<{ events: SecurityEventView[] }>('security.events', { stage: 'block' })).events.some((e) => e.txHash === sync.result.hash)).toBe(false);
+    expect(await h.fail('security.events', { stage: 'mempool' })).toBe('INVALID_INPUT');
   });
 
   it('refuses a malformed filter with INVALID_INPUT', async () => {

@@ -45,7 +45,7 @@ describe('security event index with the real engine', () => {
     for (const [i, k] of [k2, k3].entries()) expect(node.admit(buildTx(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `k${i}` }, i + 1, opts).bytes).result.code).toBe(0);
     produce();
     const bad = buildTx(admin, 'key.register', { public_key: testKey(9).publicKeyHex, scheme: 'ed25519', label: 'k9' }, 3, opts);
-    const good = buildTx(k2, 'key.register', { public_key: testKey(8).publicKeyHex, scheme: 'ed25519', label: 'k8' }, 1, opts); // NOT_AUTHORIZED in checkTx: never indexed
+    const good = buildTx(k2, 'key.register', { public_key: testKey(8).publicKeyHex, scheme: 'ed25519', label: 'k8' }, 1, opts); // NOT_AUTHORIZED in checkTx: indexed at admission
     expect(node.admit(bad.bytes).result.code).toBe(0);
     expect(node.admit(good.bytes).result.code).not.toBe(0);
     refuse.add(bad.env.signature);
@@ -55,12 +55,16 @@ describe('security event index with the real engine', () => {
 
     const client = await CustodyClient.connect(node.rpcUrl);
     clients.push(client);
-    const page = await client.securityEvents({ kind: 'security.tx_rejected' });
+    const page = await client.securityEvents({ kind: 'security.tx_rejected', stage: 'block' });
     expect(page.events).toHaveLength(1);
-    expect(page.events[0]).toMatchObject({ height: block.height, txIndex: 0, txHash: block.txs[0]!.hash, kind: 'security.tx_rejected', keyId: admin.keyId, code: 'BAD_SIGNATURE' });
+    expect(page.events[0]).toMatchObject({ stage: 'block', height: block.height, txIndex: 0, txHash: block.txs[0]!.hash, kind: 'security.tx_rejected', keyId: admin.keyId, code: 'BAD_SIGNATURE' });
     expect((await client.securityEvents({ key: admin.keyId, from: block.height, to: block.height })).events).toHaveLength(1);
-    expect((await client.securityEvents({ key: k2.keyId })).events).toHaveLength(0);
-    expect((await client.securityEvents({ to: block.height - 1 })).events).toHaveLength(0);
+    // The checkTx refusal is there too, at admission, seen at the height before the block.
+    const admitted = (await client.securityEvents({ key: k2.keyId })).events;
+    expect(admitted).toHaveLength(1);
+    expect(admitted[0]).toMatchObject({ stage: 'admission', height: block.height - 1, txIndex: null, code: 'NOT_AUTHORIZED', kind: 'security.tx_rejected' });
+    expect((await client.securityEvents({ to: block.height - 1 })).events.map((e) => e.stage)).toEqual(['admission']);
+    expect((await client.securityEvents({ kind: 'tx_rejected' })).events.map((e) => e.stage)).toEqual(['block', 'admission']);
     // Raw route: validation and JSON shape.
     const raw = (await (await fetch(`${node.rpcUrl}/explorer/security-events?limit=5`)).json()) as { limit: number; events: unknown[]; nextBefore: number | null };
     expect(raw).toMatchObject({ limit: 5, nextBefore: null });
@@ -74,7 +78,8 @@ describe('security event index with the real engine', () => {
     const again = await homes.start({ home, chainId: CHAIN, blockTimeMs: 0 });
     const c2 = await CustodyClient.connect(again.rpcUrl);
     clients.push(c2);
-    expect((await c2.securityEvents()).events).toEqual(page.events);
+    expect((await c2.securityEvents({ stage: 'block' })).events).toEqual(page.events);
+    expect((await c2.securityEvents()).events.map((e) => e.stage)).toEqual(['block', 'admission']);
   });
 
   it('migrating a schema-1 node.db indexes the security events its blocks already carry', async () => {
@@ -98,7 +103,7 @@ describe('security event index with the real engine', () => {
     expect(fs.existsSync(path.join(home, 'node.db'))).toBe(true);
     const store = NodeStore.open(path.join(home, 'node.db'));
     try {
-      expect(store.securityEvents().map((e) => ({ kind: e.kind, key: e.key_id, code: e.code }))).toEqual([{ kind: 'security.tx_rejected', key: admin.keyId, code: 'BAD_SIGNATURE' }]);
+      expect(store.securityEvents().map((e) => ({ kind: e.kind, key: e.key_id, code: e.code, stage: e.stage }))).toEqual([{ kind: 'security.tx_rejected', key: admin.keyId, code: 'BAD_SIGNATURE', stage: 'block' }]);
     } finally {
       store.close();
     }

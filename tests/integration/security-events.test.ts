@@ -12,7 +12,8 @@ import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { DevnetNode } from '../../main/devnet/node.js';
 import { NodeStore, securityEventsOf, type BlockRow } from '../../main/devnet/store.js';
 import { CustodyClient } from '../../main/chain/custody-client.js';
-import { Homes, steppingClock, VALIDATOR_SECRET } from './devnet-fixtures.js';
+import { getJson, Homes, rpcPost, signer, signTx, steppingClock, until, VALIDATOR_SECRET } from './devnet-fixtures.js';
+import { loadDevnetAdmin } from '../../main/devnet/keys.js';
 
 const homes = new Homes();
 afterEach(() => homes.cleanup());
@@ -82,5 +83,51 @@ describe('security event index', () => {
     expect((await fetch(`${node.rpcUrl}/explorer/security-events?limit=0`)).status).toBe(400);
     expect((await fetch(`${node.rpcUrl}/explorer/security-events?bogus=1`)).status).toBe(400);
     await expect(client.securityEvents({ limit: 5000 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('persists checkTx (mempool admission) rejections as security events, seen at the committed height, queryable over the real RPC socket, across a restart', async () => {
+    const home = homes.home();
+    const node = await homes.start({ home, blockTimeMs: 0, clock: steppingClock() });
+    if (node.height() === 0) node.produceBlock();
+    const h0 = node.height();
+    const admin = loadDevnetAdmin(home);
+    const stranger = signer(9);
+    // 1. An unregistered signer: CheckTx answers UNKNOWN_SIGNER; the tx never enters the mempool or a block.
+    const unknown = signTx(stranger, node.chainId, 'vault.fund', { vault_id: 'treasury', asset: 'USD', amount: '5' }, 1);
+    const r1 = await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(unknown).toString('base64') } });
+    expect(r1.json.result.code).not.toBe(0);
+    const hash1 = r1.json.result.hash as string;
+    // 2. The admin with a nonce from the future: BAD_NONCE at admission.
+    const badNonce = signTx(admin, node.chainId, 'vault.create', { vault_id: 'treasury', name: 'T', policy: { approvers: [admin.keyId], threshold: 1 } }, 99);
+    const r2 = await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: 2, method: 'broadcast_tx_sync', params: { tx: Buffer.from(badNonce).toString('base64') } });
+    expect(r2.json.result.code).not.toBe(0);
+    expect(node.mempoolList()).toEqual([]);
+
+    const page = await getJson(`${node.rpcUrl}/explorer/security-events?stage=admission`);
+    expect(page.status).toBe(200);
+    const evs = page.json.events as { kind: string; stage: string; height: number; txHash: string; txIndex: number | null; keyId: string; code: string }[];
+    expect(evs.map((e) => [e.kind, e.stage, e.height, e.txHash, e.txIndex, e.keyId, e.code])).toEqual([
+      ['security.tx_rejected', 'admission', h0, r2.json.result.hash, null, admin.keyId, 'BAD_NONCE'],
+      ['security.tx_rejected', 'admission', h0, hash1, null, stranger.keyId, 'UNKNOWN_SIGNER'],
+    ]);
+    // Filters: by key, by kind and height, and stage=block does not list them.
+    expect((await getJson(`${node.rpcUrl}/explorer/security-events?key=${stranger.keyId}`)).json.events.map((e: { txHash: string }) => e.txHash)).toEqual([hash1]);
+    expect((await getJson(`${node.rpcUrl}/explorer/security-events?kind=tx_rejected&from=${h0}&to=${h0}`)).json.events).toHaveLength(2);
+    expect((await getJson(`${node.rpcUrl}/explorer/security-events?stage=block`)).json.events.filter((e: { txHash: string }) => e.txHash === hash1)).toEqual([]);
+    expect((await getJson(`${node.rpcUrl}/explorer/security-events?stage=later`)).status).toBe(400);
+    // The same through the console's chain client.
+    const client = await CustodyClient.connect(node.rpcUrl);
+    clients.push(client);
+    const viaClient = await client.securityEvents({ stage: 'admission', key: admin.keyId });
+    expect(viaClient.events.map((e) => [e.stage, e.code])).toEqual([['admission', 'BAD_NONCE']]);
+    // Not in any block.
+    expect((await getJson(`${node.rpcUrl}/tx?hash=0x${hash1}`)).json.error).toBeDefined();
+
+    // 3. Persisted: a restarted node on the same home still serves them, and a later block's height is independent.
+    await node.stop();
+    const again = await homes.start({ home, blockTimeMs: 0, clock: steppingClock(Date.UTC(2026, 0, 2)) });
+    const after = await getJson(`${again.rpcUrl}/explorer/security-events?stage=admission`);
+    expect(after.json.events.map((e: { txHash: string }) => e.txHash)).toEqual([r2.json.result.hash, hash1]);
+    await until(() => again.height() >= h0, 5000, 'node up');
   });
 });
