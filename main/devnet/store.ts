@@ -17,7 +17,7 @@ import { openSqlite } from '../util/sqlite.js';
 import { CharterError } from '../../core/errors.js';
 import type { CheckpointRow, EvidencePlan, EvidenceStore, ReceiptRow } from './evidence.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Database.Database) => void }[] = [
   {
