@@ -170,10 +170,27 @@ export class EvidenceService {
     return { fileName: `evidence-${requestId}.json`, content: text, sha256, artifact };
   }
 
-  private async blockDocument(height: number): Promise<Record<string, unknown>> {
+  private async blockDocument(height: number, signedHeaders = false): Promise<Record<string, unknown>> {
     const client = await this.chain.get();
     const block = await client.block(height);
+    // The signed header (docs/formats/evidence-bundle.md §5 case.block.signature): the header whose
+    // SHA-256(JCS) is the block hash, and, when the node has it, the next block's header and
+    // signatures, whose app_hash is this block's result_app_hash.
+    const extra: Record<string, unknown> = {};
+    if (signedHeaders) {
+      const eb = await optional(() => client.explorerBlock(height));
+      if (eb && eb.header) extra['header'] = eb.header;
+      const status = await client.status();
+      if (eb && status.height > height) {
+        const next = await optional(() => client.explorerBlock(height + 1));
+        if (next && next.header && next.commit) {
+          extra['next_header'] = next.header;
+          extra['next_validator_signatures'] = [{ validator_address: next.commit.validatorAddress, timestamp: next.commit.timestamp, signature_base64: next.commit.signature }];
+        }
+      }
+    }
     return {
+      ...extra,
       height: block.height,
       hash: block.hash,
       time: block.time,
@@ -235,7 +252,7 @@ export class EvidenceService {
       const t = await this.signedTx(h);
       members.push({ path: CASE_PATHS.tx(h), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(t) });
     }
-    members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(await this.blockDocument(req.executed_at)) });
+    members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(await this.blockDocument(req.executed_at, true)) });
     // The policy in force at the execution height, with its state proof against that block's result app hash.
     const stateProof = await optional(() => client.stateProofAt(req.executed_at as number, `vault/${req.vault_id}`));
     if (stateProof) {

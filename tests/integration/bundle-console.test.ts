@@ -69,6 +69,8 @@ describe('evidence bundles on the devnet', () => {
     const r = await verifyBundleBytes(zip, { trust: trustFromJson(trust) });
     expect(r.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}:${c.reason}:${c.detail}`)).toEqual([]);
     expect(r.verdict).toBe('pass');
+    // The block is the one the devnet's validator signed (the trust file names that key).
+    expect(r.checks.find((c) => c.id === 'case.block.signature')).toMatchObject({ verdict: 'pass', reason: 'OK' });
     expect(r.members.map((m) => m.path)).toEqual(expect.arrayContaining(['request.json', 'block.json', 'policy.json', 'proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']));
     // The same case builds to the same bytes.
     expect((await call<{ sha256: string }>('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
