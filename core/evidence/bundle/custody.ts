@@ -89,7 +89,7 @@ interface BlockMember {
  */
 export function blockSignatureCheck(ctx: BundleContext, block: BlockMember): Check {
   const ID = 'case.block.signature';
-  const T = 'The block is signed by a validator key the trust file names, valid at its height';
+  const T = 'The block is signed by a trusted validator key, valid at its height';
   const sigs = block.validator_signatures;
   if (block.header === undefined || block.header === null || !Array.isArray(sigs) || sigs.length === 0) {
     return check(ID, T, 'unknown', 'NO_BLOCK_SIGNATURE', `${CASE_PATHS.block} carries no signed header (header and validator_signatures): the block is only what the node served`);
