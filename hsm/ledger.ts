@@ -617,6 +617,7 @@ export class LedgerBackend implements KeyBackend {
    * (fullEip712Obstacle). Returns r || s with low S, verified against the key.
    */
   async sign(keyId: string, req: SignRequest, _unlock: Unlock = {}): Promise<Uint8Array> {
+    if (req.attestationPae !== undefined) throw new CharterError('NOT_AVAILABLE', 'this backend does not sign evidence attestations yet (software keys do)');
     const k = this.stored(keyId);
     if (req.scheme !== 'secp256k1') throw new CharterError('INVALID_INPUT', `key ${keyId} is secp256k1, not ${req.scheme}`);
     if (!req.envelope) throw new CharterError('INVALID_INPUT', 'a Ledger signs EIP-712 typed data: the sign request must carry the envelope, so the device can show it');

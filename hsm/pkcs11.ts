@@ -917,6 +917,7 @@ export class Pkcs11Backend implements KeyBackend {
   }
 
   async sign(keyId: string, req: SignRequest, unlock: Unlock): Promise<Uint8Array> {
+    if (req.attestationPae !== undefined) throw new CharterError('NOT_AVAILABLE', 'this backend does not sign evidence attestations yet (software keys do)');
     if (!(req?.digest instanceof Uint8Array) || req.digest.length !== 32) throw new CharterError('INVALID_INPUT', 'the digest to sign must be 32 bytes');
     const loc = await this.locate(keyId);
     if (req.scheme !== loc.info.scheme) throw new CharterError('INVALID_INPUT', `key ${keyId} is ${loc.info.scheme}, not ${String(req.scheme)}`);

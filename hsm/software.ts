@@ -29,7 +29,8 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { canonicalBytes, keyIdOf, toHex, fromHex } from '../core/codec/index.js';
-import { verifyEcdsa } from '../core/crypto/ecdsa.js';
+import { verifyEcdsa, verifyEcdsaHashed } from '../core/crypto/ecdsa.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { SignatureScheme } from '../core/engine/types.js';
 import { CharterError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -159,6 +160,15 @@ function signWith(scheme: SignatureScheme, sk: Uint8Array, pk: Uint8Array, diges
   return sig;
 }
 
+/** Sign an attestation (SignRequest.attestationPae): Ed25519 over PAE; ECDSA over e = SHA-256(PAE) without further hashing; low S. */
+function signAttestationWith(scheme: SignatureScheme, sk: Uint8Array, pk: Uint8Array, paeBytes: Uint8Array): Uint8Array {
+  if (scheme === 'ed25519') return ed25519.sign(paeBytes, sk);
+  const e = sha256(paeBytes);
+  const sig = scheme === 'p256' ? p256.sign(e, sk, { prehash: false, lowS: true, format: 'compact' }) : secp256k1.sign(e, sk, { prehash: false, lowS: true, format: 'compact' });
+  if (!verifyEcdsaHashed(scheme, pk, e, sig)) throw new CharterError('INTERNAL', `the ${scheme} attestation signature does not verify`);
+  return sig;
+}
+
 function info(s: Stored): KeyInfo {
   if (s.kind === 'charter') {
     const f = s.file;
@@ -246,12 +256,16 @@ export class SoftwareKeystore implements KeyBackend {
     if (req.scheme !== ki.scheme) throw new CharterError('INVALID_INPUT', `key ${keyId} is ${ki.scheme}, not ${req.scheme}`);
     if (!(req.digest instanceof Uint8Array) || req.digest.length !== 32) throw new CharterError('INVALID_INPUT', 'the digest to sign must be 32 bytes');
     const digest = req.digest;
+    const attestationPae = req.attestationPae;
+    if (attestationPae !== undefined && (!(attestationPae instanceof Uint8Array) || toHex(sha256(attestationPae)) !== toHex(digest))) {
+      throw new CharterError('INVALID_INPUT', 'an attestation signing request carries digest = SHA-256(PAE)');
+    }
     return this.queue.run(async () => {
       const sk = await decryptStored(s, secret);
       try {
         const pk = publicKeyOf(ki.scheme, sk);
         if (toHex(pk) !== ki.publicKey) throw new CharterError('KEYSTORE_CORRUPT', `${keyId}: the decrypted key does not match the file's public key`);
-        return signWith(ki.scheme, sk, pk, digest);
+        return attestationPae !== undefined ? signAttestationWith(ki.scheme, sk, pk, attestationPae) : signWith(ki.scheme, sk, pk, digest);
       } finally {
         sk.fill(0);
       }

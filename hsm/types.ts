@@ -61,6 +61,14 @@ export interface SignRequest {
   /** 32-byte signing digest (for secp256k1: the EIP-712 digest of the envelope). */
   digest: Uint8Array;
   envelope?: UnsignedEnvelope;
+  /**
+   * An evidence-bundle attestation instead of an engine digest: the DSSE PAE
+   * bytes (docs/formats/evidence-bundle.md §4). The backend signs Ed25519 over
+   * PAE, or ECDSA with e = SHA-256(PAE) (no further hashing); `digest` must
+   * then be SHA-256(PAE). Only the software backend signs these so far; the
+   * evidence service refuses other backends (NOT_SUPPORTED).
+   */
+  attestationPae?: Uint8Array;
 }
 
 /** Per-call secret: a passphrase (software) or PIN (PKCS#11); Ledger needs none. */

@@ -19,7 +19,7 @@ import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
 import { ChainConnection } from './services/chain.js';
 import { CustodyService } from './services/custody.js';
-import { EvidenceService } from './services/evidence.js';
+import { EvidenceService, keyBundleSigner } from './services/evidence.js';
 import { GovernanceService } from './services/governance.js';
 import type { GovAction } from '../core/engine/types.js';
 import { ExplorerService } from './services/explorer.js';
@@ -157,7 +157,11 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
       return { key_id: keyIdOf('ed25519', v.publicKey), scheme: 'ed25519', public_key: Buffer.from(v.publicKey).toString('hex'), sign: (m: Uint8Array) => v.sign(m) };
     },
     (p) => bus.emit('evidence.progress', p),
+    // Or a local key of the key registry, chosen per build (signerKeyId): a console on another node signs this way.
+    (keyId, secret) => keyBundleSigner(backends, keyId, secret),
   );
+  const signerChoice = (i: { signerKeyId?: string | undefined; secret?: string | undefined }) =>
+    i.signerKeyId === undefined ? undefined : { keyId: i.signerKeyId, ...(i.secret !== undefined ? { secret: i.secret } : {}) };
   const governance = new GovernanceService(chain, submitter, keys);
 
   const settingsView = () => ({
@@ -192,8 +196,8 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'explorer.block': async (i) => explorer.block(i.height),
     'explorer.tx': async (i) => explorer.tx(i.hash),
     'evidence.exportWithdrawal': async (i) => evidence.exportWithdrawal(i.requestId),
-    'evidence.buildCase': async (i) => evidence.buildCase(i.requestId),
-    'evidence.buildSegment': async (i) => evidence.buildSegment(i.from, i.to),
+    'evidence.buildCase': async (i) => evidence.buildCase(i.requestId, signerChoice(i)),
+    'evidence.buildSegment': async (i) => evidence.buildSegment(i.from, i.to, signerChoice(i)),
     'evidence.uploadChunk': async (i) => evidence.uploadChunk(i.uploadId, i.chunkBase64),
     'evidence.verifyBundle': async (i) => evidence.verify(i),
     'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),

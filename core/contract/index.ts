@@ -472,8 +472,8 @@ export const methods = {
     artifact: z.string(),
   })),
 
-  'evidence.buildCase': op('Build and sign a custody-case evidence bundle (zip) for an executed withdrawal; a copy goes to the workspace store', z.object({ requestId: RequestId }).strict(), BuiltBundleView),
-  'evidence.buildSegment': op('Build and sign a history-segment evidence bundle (zip) for a height range', z.object({ from: z.number().int().positive(), to: z.number().int().positive() }).strict()
+  'evidence.buildCase': op('Build and sign a custody-case evidence bundle (zip) for an executed withdrawal; a copy goes to the workspace store. signerKeyId: sign the attestation with this local key (software keystore; secret = its passphrase) instead of the embedded devnet\'s validator key', z.object({ requestId: RequestId, signerKeyId: KeyId.optional(), secret: Secret.optional() }).strict(), BuiltBundleView),
+  'evidence.buildSegment': op('Build and sign a history-segment evidence bundle (zip) for a height range (signerKeyId and secret as for evidence.buildCase)', z.object({ from: z.number().int().positive(), to: z.number().int().positive(), signerKeyId: KeyId.optional(), secret: Secret.optional() }).strict()
     .refine((i) => i.to >= i.from, 'to must not be below from'), BuiltBundleView),
   'evidence.uploadChunk': op('Send a piece of a bundle to verify (messages are capped at 1 MiB): the first call without uploadId starts an upload', z.object({
     uploadId: z.string().regex(/^up-[0-9a-f]{24}$/).optional(),

@@ -92,3 +92,23 @@ export function verifyEcdsa(scheme: EcdsaScheme, publicKey: Uint8Array, message:
     return false;
   }
 }
+
+/**
+ * ECDSA verification where the caller hands over the hash value itself
+ * (`hash` = the 32-byte e, no further hashing), under the same key and
+ * signature rules as above (33-byte compressed key, 64-byte r||s, low S).
+ * Evidence attestations use it: ECDSA over SHA-256(DSSE PAE) for both curves,
+ * as DSSE/Sigstore do for P-256 (docs/formats/evidence-bundle.md §4). For
+ * secp256k1 this is exactly verifyEcdsa; for P-256 it differs from the
+ * engine's transaction rule, which hashes its 32-byte message once more.
+ * Never throws.
+ */
+export function verifyEcdsaHashed(scheme: EcdsaScheme, publicKey: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (!ecdsaSignatureShapeOk(scheme, hash, signature)) return false;
+    if (!isValidEcdsaPublicKey(scheme, publicKey)) return false;
+    return CURVES[scheme].verify(signature, hash, publicKey, { prehash: false, lowS: true, format: 'compact' });
+  } catch {
+    return false;
+  }
+}

@@ -444,15 +444,28 @@ export function buildProgram(): Command {
     .option('--segment <from:to>', 'a height range, e.g. 1:100')
     .requiredOption('--out <file>', 'where to write the zip')
     .option('--node <url>', 'custody node RPC (default: the workspace devnet)')
+    .option('--key <KEY_ID>', 'sign the attestation with this local key of the keystore (needed with --node; the verifier then needs a trust file naming it)')
+    .option('--passphrase-env <VAR>', 'with --key: read the key\'s passphrase from this environment variable instead of prompting')
+    .option('--pin-env <VAR>', 'with --key: read a token PIN from this environment variable')
     .option('--json', 'machine-readable summary')
-    .action(async (o: { workspace?: string; case?: string; segment?: string; out: string; node?: string; json?: boolean }) => {
+    .action(async (o: { workspace?: string; case?: string; segment?: string; out: string; node?: string; key?: string; passphraseEnv?: string; pinEnv?: string; json?: boolean }) => {
       if ((o.case === undefined) === (o.segment === undefined)) throw new CharterError('USAGE', 'give exactly one of --case <request id> and --segment FROM:TO');
+      if (o.key !== undefined && !/^[0-9a-f]{40}$/.test(o.key)) throw new CharterError('USAGE', '--key takes a KEY_ID: 40 lower-case hex characters (see `charter keys list`)');
+      if (o.key === undefined && (o.passphraseEnv !== undefined || o.pinEnv !== undefined)) throw new CharterError('USAGE', '--passphrase-env and --pin-env go with --key');
+      let signer: { signerKeyId?: string; secret?: string } = {};
+      if (o.key !== undefined) {
+        const secret =
+          o.pinEnv !== undefined
+            ? await readSecret({ envVar: o.pinEnv, prompt: 'Token user PIN: ', flag: '--pin-env', what: 'PIN' })
+            : await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for key ${o.key}: ` });
+        signer = { signerKeyId: o.key, secret };
+      }
       let call: [string, unknown];
-      if (o.case !== undefined) call = ['evidence.buildCase', { requestId: o.case }];
+      if (o.case !== undefined) call = ['evidence.buildCase', { requestId: o.case, ...signer }];
       else {
         const m = /^(\d{1,12}):(\d{1,12})$/.exec(o.segment as string);
         if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new CharterError('USAGE', `--segment must be FROM:TO with 1 ≤ FROM ≤ TO, got ${JSON.stringify(o.segment)}`);
-        call = ['evidence.buildSegment', { from: Number(m[1]), to: Number(m[2]) }];
+        call = ['evidence.buildSegment', { from: Number(m[1]), to: Number(m[2]), ...signer }];
       }
       const r = await withCharter(
         o.workspace,

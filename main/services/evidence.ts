@@ -9,7 +9,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { canonicalJson, sha256Hex, toHex, utf8 } from '../../core/codec/index.js';
+import { canonicalJson, sha256, sha256Hex, toHex, utf8 } from '../../core/codec/index.js';
+import type { KeyBackends } from '../../hsm/registry.js';
 import { CharterError } from '../../core/errors.js';
 import type { KeyRecord, SignedEnvelope, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
 import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
@@ -41,8 +42,34 @@ interface SignedTxEvidence {
   signature: string;
 }
 
-/** Who signs bundle attestations: the console's signing key (the devnet admin on the embedded devnet), or null. */
+/** Who signs bundle attestations: the console's signing key (the devnet validator on the embedded devnet), or null. */
 export type BundleSignerSource = () => BundleSignerInput | null;
+
+/** A local key chosen per build: resolves a key of the registry, unlocked with `secret` for this build only. */
+export type KeySignerSource = (keyId: string, secret: string | undefined) => Promise<BundleSignerInput>;
+
+/** The signer choice of one build: a registry key and its secret (never stored, never logged). */
+export interface BundleSignerChoice {
+  keyId: string;
+  secret?: string;
+}
+
+/**
+ * A bundle signer over a key of the registry (docs/formats/evidence-bundle.md §4):
+ * the backend signs the DSSE PAE through SignRequest.attestationPae (Ed25519 over
+ * PAE; ECDSA over SHA-256(PAE)). Software keys sign; the other backends refuse
+ * with NOT_AVAILABLE, before anything is stored.
+ */
+export async function keyBundleSigner(backends: KeyBackends, keyId: string, secret: string | undefined): Promise<BundleSignerInput> {
+  const { backend, info } = await backends.find(keyId);
+  if (backend.kind !== 'software') throw new CharterError('NOT_AVAILABLE', `key ${keyId} is a ${backend.kind} key; bundle attestations are signed with software keys in this version`);
+  return {
+    key_id: info.keyId,
+    scheme: info.scheme,
+    public_key: info.publicKey,
+    sign: (pae: Uint8Array) => backend.sign(keyId, { scheme: info.scheme, digest: sha256(pae), attestationPae: pae }, secret !== undefined ? { secret } : {}),
+  };
+}
 
 export interface BuiltBundle {
   fileName: string;
@@ -72,6 +99,7 @@ export class EvidenceService {
     private readonly explorer: ExplorerService,
     private readonly bundleSigner: BundleSignerSource = () => null,
     private readonly progress: (p: { jobId: string; phase: VerifyPhase; done: number; total: number }) => void = () => {},
+    private readonly keySigner: KeySignerSource | null = null,
   ) {}
 
   private async signedTx(hash: string): Promise<SignedTxEvidence> {
@@ -170,10 +198,27 @@ export class EvidenceService {
     return { fileName: `evidence-${requestId}.json`, content: text, sha256, artifact };
   }
 
-  private async blockDocument(height: number): Promise<Record<string, unknown>> {
+  private async blockDocument(height: number, signedHeaders = false): Promise<Record<string, unknown>> {
     const client = await this.chain.get();
     const block = await client.block(height);
+    // The signed header (docs/formats/evidence-bundle.md §5 case.block.signature): the header whose
+    // SHA-256(JCS) is the block hash, and, when the node has it, the next block's header and
+    // signatures, whose app_hash is this block's result_app_hash.
+    const extra: Record<string, unknown> = {};
+    if (signedHeaders) {
+      const eb = await optional(() => client.explorerBlock(height));
+      if (eb && eb.header) extra['header'] = eb.header;
+      const status = await client.status();
+      if (eb && status.height > height) {
+        const next = await optional(() => client.explorerBlock(height + 1));
+        if (next && next.header && next.commit) {
+          extra['next_header'] = next.header;
+          extra['next_validator_signatures'] = [{ validator_address: next.commit.validatorAddress, timestamp: next.commit.timestamp, signature_base64: next.commit.signature }];
+        }
+      }
+    }
     return {
+      ...extra,
       height: block.height,
       hash: block.hash,
       time: block.time,
@@ -187,14 +232,19 @@ export class EvidenceService {
     };
   }
 
-  private signer(): BundleSignerInput {
+  /** The attestation signer of one build: the chosen registry key, else the console's own key. Checked before any node work. */
+  private async signer(choice?: BundleSignerChoice): Promise<BundleSignerInput> {
+    if (choice) {
+      if (!this.keySigner) throw new CharterError('NOT_AVAILABLE', 'this console has no key registry to sign bundles with');
+      return this.keySigner(choice.keyId, choice.secret);
+    }
     const s = this.bundleSigner();
-    if (!s) throw new CharterError('NOT_AVAILABLE', 'bundle attestations are signed with the console\'s signing key, which is the devnet admin of the embedded devnet; this console has none (docs/formats/evidence-bundle.md §6)');
+    if (!s) throw new CharterError('NOT_AVAILABLE', 'bundle attestations are signed with the console\'s signing key (the embedded devnet\'s validator key) or a local key chosen with --key / the key picker; this console has neither (docs/formats/evidence-bundle.md §4, §6)');
     return s;
   }
 
-  private async finish(kind: string, subject: { type: string; id: string; chain_id: string; height: number }, members: BundleMemberInput[], fileName: string): Promise<BuiltBundle> {
-    const assembled = await assembleBundle({ kind, subject, tool: { name: 'charter-console', version: VERSION }, members, signer: this.signer() });
+  private async finish(kind: string, subject: { type: string; id: string; chain_id: string; height: number }, members: BundleMemberInput[], fileName: string, signer: BundleSignerInput): Promise<BuiltBundle> {
+    const assembled = await assembleBundle({ kind, subject, tool: { name: 'charter-console', version: VERSION }, members, signer });
     const zip = await bundleZip(assembled);
     const sha256 = sha256Hex(zip);
     let artifact: string;
@@ -218,14 +268,14 @@ export class EvidenceService {
   }
 
   /** A custody-case bundle for an executed withdrawal (docs/formats/evidence-bundle.md §3.1). */
-  async buildCase(requestId: string): Promise<BuiltBundle> {
+  async buildCase(requestId: string, choice?: BundleSignerChoice): Promise<BuiltBundle> {
     const client = await this.chain.get();
     const req = await client.query<WithdrawalRecord>(`/request/${requestId}`);
     if (!req) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
     if (req.status !== 'executed' || req.executed_at === null) {
       throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${req.status}; bundles are built for executed withdrawals`);
     }
-    this.signer();
+    const signer = await this.signer(choice);
     const status = await client.status();
     const json = (v: unknown) => utf8(canonicalJson(v));
     const members: BundleMemberInput[] = [{ path: CASE_PATHS.request, artifact_type: ARTIFACT_TYPES.request, bytes: json(req) }];
@@ -235,7 +285,7 @@ export class EvidenceService {
       const t = await this.signedTx(h);
       members.push({ path: CASE_PATHS.tx(h), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(t) });
     }
-    members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(await this.blockDocument(req.executed_at)) });
+    members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(await this.blockDocument(req.executed_at, true)) });
     // The policy in force at the execution height, with its state proof against that block's result app hash.
     const stateProof = await optional(() => client.stateProofAt(req.executed_at as number, `vault/${req.vault_id}`));
     if (stateProof) {
@@ -257,17 +307,17 @@ export class EvidenceService {
       members.push({ path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: proof.mmr_index, size: proof.size, path: proof.path }) });
       members.push({ path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(checkpoint) });
     }
-    return this.finish('custody-case', { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: req.executed_at }, members, `bundle-${requestId}.zip`);
+    return this.finish('custody-case', { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: req.executed_at }, members, `bundle-${requestId}.zip`, signer);
   }
 
   /** A history-segment bundle: the blocks of heights from..to (docs/formats/evidence-bundle.md §3.2). */
-  async buildSegment(from: number, to: number): Promise<BuiltBundle> {
+  async buildSegment(from: number, to: number, choice?: BundleSignerChoice): Promise<BuiltBundle> {
     if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && to >= from)) throw new CharterError('INVALID_INPUT', `not a height range: ${from}:${to}`);
     if (to - from >= 10_000) throw new CharterError('INVALID_INPUT', 'a segment holds at most 10,000 blocks');
     const client = await this.chain.get();
     const status = await client.status();
     if (to > status.height) throw new CharterError('NOT_FOUND', `the node is at height ${status.height}; no block ${to} yet`);
-    this.signer();
+    const signer = await this.signer(choice);
     const members: BundleMemberInput[] = [];
     for (let h = from; h <= to; h++) {
       members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: utf8(canonicalJson(await this.blockDocument(h))) });
@@ -291,7 +341,7 @@ export class EvidenceService {
         }
       }
     }
-    return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`);
+    return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`, signer);
   }
 
   private remember(bytes: Uint8Array, entries: readonly ZipEntryInput[]): string {

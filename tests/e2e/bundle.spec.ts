@@ -157,4 +157,44 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(checkRow(page, /with valid signatures.*Pass/)).toBeVisible();
   await expect(checkRow(page, /Every transaction behind the request.*Pass/)).toBeVisible();
   await expect(checkRow(page, /policy in force.*Pass/)).toBeVisible();
+  await expect(checkRow(page, /block is signed by a trusted validator key.*Unknown/)).toContainText('NO_TRUST_FILE');
+
+  // 6. Signed with a local key chosen in the key picker: a wrong passphrase is refused, the right one signs.
+  const picker = editor(page).getByLabel(`Sign the bundle for ${what} with`);
+  await picker.selectOption({ label: (await picker.getByRole('option', { name: /^dora / }).textContent()) as string });
+  const prefix = /\(ed25519, ([0-9a-f]{10})…\)/.exec((await picker.getByRole('option', { name: /^dora / }).textContent()) ?? '')?.[1];
+  expect(prefix).toMatch(/^[0-9a-f]{10}$/);
+  const pass = editor(page).getByLabel(`Passphrase of the signing key for ${what}`);
+  await pass.fill('not the passphrase');
+  await editor(page).getByRole('button', { name: `Build bundle for ${what}` }).click();
+  await expect(editor(page).getByRole('alert').filter({ hasText: 'The bundle was not built' })).toContainText('WRONG_PASSPHRASE');
+  await expect(pass).toHaveValue('');
+  await pass.fill(PASSPHRASE);
+  const download2P = page.waitForEvent('download');
+  await editor(page).getByRole('button', { name: `Build bundle for ${what}` }).click();
+  const file2 = await (await download2P).path();
+  await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'built-by-dora.zip', mimeType: 'application/zip', buffer: await readFile(file2 as string) });
+  await expect(verdict).toContainText('built-by-dora.zip');
+  await expect(verdict).toContainText('0 failed');
+  await expect(checkRow(page, /with valid signatures.*Pass/)).toBeVisible();
+  // The attestation is dora's: the trust check names her key (no trust file given, so it is unknown).
+  await expect(checkRow(page, /Attestation keys are trusted.*Unknown/)).toContainText(new RegExp(`${prefix}[0-9a-f]{30}`));
+
+  // 7. A history segment from the Evidence view: heights 1..3, signed by the console's key.
+  await editor(page).getByLabel('From height').fill('3');
+  await editor(page).getByLabel('To height').fill('1');
+  await editor(page).getByRole('button', { name: 'Build history segment' }).click();
+  await expect(editor(page).getByRole('alert').filter({ hasText: 'The segment was not built' })).toContainText('INVALID_INPUT');
+  await editor(page).getByLabel('From height').fill('1');
+  await editor(page).getByLabel('To height').fill('3');
+  const download3P = page.waitForEvent('download');
+  await editor(page).getByRole('button', { name: 'Build history segment' }).click();
+  const download3 = await download3P;
+  expect(download3.suggestedFilename()).toBe('segment-1-3.zip');
+  await expect(editor(page).getByRole('status', { name: 'Built history segment' })).toContainText(/[0-9a-f]{64}/);
+  await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'segment.zip', mimeType: 'application/zip', buffer: await readFile((await download3.path()) as string) });
+  await expect(verdict).toContainText('segment.zip');
+  await expect(verdict).toContainText('0 failed');
+  await expect(checkRow(page, /Every block of the range.*Pass/)).toBeVisible();
+  await expect(tree.getByRole('treeitem', { name: '000000000003.json' })).toBeVisible();
 });

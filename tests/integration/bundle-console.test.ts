@@ -12,6 +12,7 @@ import type { KeyView, RequestView } from '../../core/contract/index.js';
 import { main } from '../../main/cli/index.js';
 import { trustFromJson, verifyBundleBytes } from '../../main/evidence/bundles.js';
 import { useConsole } from './console-harness.js';
+import { SoftwareKeystore } from '../../hsm/software.js';
 
 const PASS = 'a long passphrase';
 const h = useConsole('charter-bundle-');
@@ -69,6 +70,8 @@ describe('evidence bundles on the devnet', () => {
     const r = await verifyBundleBytes(zip, { trust: trustFromJson(trust) });
     expect(r.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}:${c.reason}:${c.detail}`)).toEqual([]);
     expect(r.verdict).toBe('pass');
+    // The block is the one the devnet's validator signed (the trust file names that key).
+    expect(r.checks.find((c) => c.id === 'case.block.signature')).toMatchObject({ verdict: 'pass', reason: 'OK' });
     expect(r.members.map((m) => m.path)).toEqual(expect.arrayContaining(['request.json', 'block.json', 'policy.json', 'proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']));
     // The same case builds to the same bytes.
     expect((await call<{ sha256: string }>('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
@@ -122,5 +125,56 @@ describe('evidence bundles on the devnet', () => {
     const r = await verifyBundleBytes(Buffer.from(built.contentBase64, 'base64'), { trust: trustFromJson(JSON.parse(fs.readFileSync(trustPath, 'utf8'))) });
     expect(r.kind).toBe('history-segment');
     expect(r.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}:${c.reason}:${c.detail}`)).toEqual([]);
+  });
+
+  it('a console on another node (--node) signs with a local key (--key): P-256, verified with a trust file that names it', async () => {
+    // A second workspace with no devnet of its own, holding one real P-256 software key.
+    const ws2 = fs.mkdtempSync(path.join(tmp, 'remote-ws-'));
+    const key = await new SoftwareKeystore(path.join(ws2, 'keystore'), { n: 1 << 12, r: 8, p: 1 }).generate({ label: 'auditor', scheme: 'p256', secret: PASS });
+    const node = h.charter.rpcUrl;
+    const out = path.join(tmp, 'remote-case.zip');
+
+    // Without a key it cannot sign: refused, nothing written.
+    expect((await cli(['bundle', 'build', '--workspace', ws2, '--node', node, '--case', requestId, '--out', out])).code).not.toBe(0);
+    expect(fs.existsSync(out)).toBe(false);
+    // A wrong passphrase: refused, nothing written.
+    process.env['CHARTER_TEST_BUNDLE_PASS'] = 'not the passphrase';
+    expect((await cli(['bundle', 'build', '--workspace', ws2, '--node', node, '--case', requestId, '--out', out, '--key', key.keyId, '--passphrase-env', 'CHARTER_TEST_BUNDLE_PASS'])).code).not.toBe(0);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(process.env['CHARTER_TEST_BUNDLE_PASS']).toBeUndefined();
+
+    process.env['CHARTER_TEST_BUNDLE_PASS'] = PASS;
+    const built = await cli(['bundle', 'build', '--workspace', ws2, '--node', node, '--case', requestId, '--out', out, '--key', key.keyId, '--passphrase-env', 'CHARTER_TEST_BUNDLE_PASS', '--json']);
+    expect(built.code).toBe(0);
+    expect(fs.statSync(out).size).toBeGreaterThan(0);
+
+    // The node's trust file does not name the auditor's key: the attestation verifies but is not trusted.
+    const nodeTrust = JSON.parse(fs.readFileSync(trustPath, 'utf8')) as { keys: unknown[] };
+    const r1 = await verifyBundleBytes(fs.readFileSync(out), { trust: trustFromJson(nodeTrust) });
+    expect(r1.checks.find((c) => c.id === 'attestations.signatures')?.verdict).toBe('pass');
+    expect(r1.checks.find((c) => c.id === 'attestations.trust')).toMatchObject({ verdict: 'fail', reason: 'UNKNOWN_KEY' });
+    // A trust file naming it (docs/formats/evidence-bundle.md §4): every check passes.
+    const withKey = { ...nodeTrust, keys: [...nodeTrust.keys, { key_id: key.keyId, scheme: key.scheme, public_key: key.publicKey, valid_from_height: 0 }] };
+    const trust2 = path.join(tmp, 'trust-auditor.json');
+    fs.writeFileSync(trust2, JSON.stringify(withKey));
+    const v = await cli(['bundle', 'verify', out, '--trust', trust2, '--json']);
+    expect(JSON.parse(v.out).checks.filter((c: { verdict: string }) => c.verdict !== 'pass')).toEqual([]);
+    expect(v.code).toBe(0);
+    const att = JSON.parse(v.out).checks.find((c: { id: string }) => c.id === 'attestations.trust');
+    expect(att.detail).toContain(key.keyId);
+  });
+
+  it('through the contract: signerKeyId + secret sign with a registry key; a wrong secret or an unknown key is refused with its code', async () => {
+    const k = await call<KeyView>('keys.create', { label: 'bundle signer', passphrase: PASS });
+    expect(await h.fail('evidence.buildCase', { requestId, signerKeyId: k.keyId, secret: 'wrong passphrase' })).toBe('WRONG_PASSPHRASE');
+    expect(await h.fail('evidence.buildCase', { requestId, signerKeyId: 'ab'.repeat(20), secret: PASS })).toBe('KEY_NOT_FOUND');
+    const built = await call<{ contentBase64: string }>('evidence.buildCase', { requestId, signerKeyId: k.keyId, secret: PASS });
+    const r = await verifyBundleBytes(Buffer.from(built.contentBase64, 'base64'), { trust: null });
+    expect(r.checks.find((c) => c.id === 'attestations.signatures')).toMatchObject({ verdict: 'pass' });
+    expect(r.checks.find((c) => c.id === 'attestations.trust')?.detail).toContain(k.keyId);
+    // The secret never reaches the audit log.
+    const audit = JSON.stringify(h.charter.workspace.db.prepare('SELECT * FROM audit_log').all());
+    expect(audit).not.toContain('wrong passphrase');
+    expect(audit).not.toContain(PASS);
   });
 });

@@ -10,7 +10,7 @@ import type { WithdrawalRecord } from '../../core/engine/types.js';
 import { signCheckpoint, type Checkpoint, type SignedCheckpoint, type TrustFile } from '../../core/evidence/checkpoint.js';
 import { MemoryMmrStore, addLeafHash, inclusionProof, mmrIndex, peaks } from '../../core/evidence/mmr.js';
 import { GENESIS_ROOT, makeReceipt, receiptDigest, type Receipt } from '../../core/evidence/receipts.js';
-import { ARTIFACT_TYPES, CASE_PATHS, assembleBundle, type AssembledBundle, type BundleMemberInput } from '../../core/evidence/bundle/index.js';
+import { ARTIFACT_TYPES, CASE_PATHS, assembleBundle, headerSigningBytes, validatorAddressOf, type AssembledBundle, type BundleMemberInput } from '../../core/evidence/bundle/index.js';
 import { requestIdOf } from '../../core/tx/envelope.js';
 import { txHashOf } from '../../core/codec/index.js';
 
@@ -29,6 +29,54 @@ export function trustFor(keys: TestKey[], over: Partial<TrustFile> = {}, keyOver
     log_id: CHAIN,
     quorum: 1,
     keys: keys.map((k) => ({ key_id: k.keyId, scheme: 'ed25519' as const, public_key: k.publicKeyHex, valid_from_height: 0, ...keyOver })),
+    ...over,
+  };
+}
+
+/** The worked example's validator: the console key (as on the devnet, where the validator key also signs checkpoints). */
+export const VALIDATOR_KEY = CONSOLE_KEY;
+
+/** A block header in the devnet's shape (main/devnet/node.ts); its hash is SHA-256(JCS(header)). */
+export function headerAt(height: number, appHash: string, lastBlockHash: string): Record<string, unknown> {
+  return {
+    version: { block: '11', app: '1' },
+    chain_id: CHAIN,
+    height: String(height),
+    time: `2026-01-01T00:00:0${height}Z`,
+    last_block_id: { hash: lastBlockHash, parts: { total: 1, hash: '0'.repeat(64) } },
+    data_hash: 'D'.repeat(64),
+    app_hash: appHash,
+    proposer_address: validatorAddressOf(VALIDATOR_KEY.publicKey),
+  };
+}
+
+function commitOf(header: unknown, key: TestKey = VALIDATOR_KEY): { validator_address: string; timestamp: string; signature_base64: string }[] {
+  return [{ validator_address: validatorAddressOf(key.publicKey), timestamp: (header as { time: string }).time, signature_base64: Buffer.from(key.sign(headerSigningBytes(header))).toString('base64') }];
+}
+
+/**
+ * block.json of the worked example: block 6 with its header and the
+ * validator's signature, and block 7's signed header whose app_hash is block
+ * 6's result_app_hash. `over` replaces fields after signing (for failing cases).
+ */
+export function signedBlockDoc(over: Record<string, unknown> = {}, signer: TestKey = VALIDATOR_KEY): Record<string, unknown> {
+  const header = headerAt(6, 'A'.repeat(64), '5'.repeat(64));
+  const hash = toHex(headerSigningBytes(header)).toUpperCase();
+  const next = headerAt(7, 'B'.repeat(64), hash);
+  return {
+    height: 6,
+    hash,
+    time: header['time'],
+    chain_id: CHAIN,
+    app_hash: 'A'.repeat(64),
+    result_app_hash: 'B'.repeat(64),
+    last_block_hash: '5'.repeat(64),
+    data_hash: 'D'.repeat(64),
+    proposer_address: validatorAddressOf(signer.publicKey),
+    validator_signatures: commitOf(header, signer),
+    header,
+    next_header: next,
+    next_validator_signatures: commitOf(next, signer),
     ...over,
   };
 }
@@ -92,11 +140,7 @@ export async function caseMembers(): Promise<CaseParts> {
     { path: CASE_PATHS.request, artifact_type: ARTIFACT_TYPES.request, bytes: json(request) },
     { path: CASE_PATHS.tx(createHash), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(signed(createHash, 5, create.env, INITIATOR)) },
     { path: CASE_PATHS.tx(approveHash), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(signed(approveHash, 6, approve.env, APPROVER)) },
-    {
-      path: CASE_PATHS.block,
-      artifact_type: ARTIFACT_TYPES.block,
-      bytes: json({ height: 6, hash: '6'.repeat(64).toUpperCase(), time: '2026-01-01T00:00:06Z', chain_id: CHAIN, app_hash: 'A'.repeat(64), result_app_hash: 'B'.repeat(64), last_block_hash: '5'.repeat(64), data_hash: 'D'.repeat(64), proposer_address: 'E'.repeat(40), validator_signatures: [] }),
-    },
+    { path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(signedBlockDoc()) },
     { path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: 'treasury', policy: { approvers: [APPROVER.keyId], threshold: 1 }, as_of: 'export' }) },
     { path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(receipt) },
     { path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: idx, size, path: inclusionProof(store, idx, size).map(toHex) }) },

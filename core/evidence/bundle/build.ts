@@ -14,7 +14,11 @@ export interface BundleMemberInput {
 }
 
 export interface BundleSignerInput extends BundleSigner {
-  /** Signs the DSSE PAE bytes; returns the raw Ed25519 signature (64 bytes). */
+  /**
+   * Signs an attestation: receives the DSSE PAE bytes and returns the raw
+   * signature — Ed25519 over PAE (64 bytes), or ECDSA with e = SHA-256(PAE)
+   * as 64-byte r||s with low S (see attestationSigningInput in ./dsse.ts).
+   */
   sign: (pae: Uint8Array) => Promise<Uint8Array> | Uint8Array;
 }
 

@@ -5,7 +5,7 @@
  * Proof checks (receipt, inclusion proof, checkpoint, state proof) live in
  * ./proofs.ts. Pure.
  */
-import { canonicalJson, fromUtf8, keyIdOf, txHashOf, fromHex } from '../../codec/index.js';
+import { canonicalJson, fromUtf8, keyIdOf, txHashOf, fromHex, sha256, toHex, utf8 } from '../../codec/index.js';
 import { verifyEntryProof, type EntryProof } from '../../engine/state-root.js';
 import { isSignatureScheme, type SignatureVerifier } from '../../crypto/ed25519.js';
 import type { SignedEnvelope, WithdrawalRecord } from '../../engine/types.js';
@@ -14,6 +14,7 @@ import { verifyEnvelope } from '../../tx/verify.js';
 import { ARTIFACT_TYPES, type Check } from './types.js';
 import { check, failFrom, type BundleContext } from './verify.js';
 import { receiptInclusionChecks } from './proofs.js';
+import { verifySignedHeader } from './block-signature.js';
 
 export const CASE_PATHS = {
   request: 'request.json',
@@ -68,6 +69,54 @@ export function signedTxProblem(t: SignedTxMember, verifier: SignatureVerifier):
   return null;
 }
 
+/** block.json as the signature check reads it. */
+interface BlockMember {
+  height?: number;
+  chain_id?: string;
+  hash?: string;
+  app_hash?: string;
+  result_app_hash?: string;
+  header?: unknown;
+  validator_signatures?: unknown;
+  next_header?: unknown;
+  next_validator_signatures?: unknown;
+}
+
+/**
+ * `case.block.signature`: the block is signed by trust-file validator keys
+ * valid at its height; with the next block's signed header too, the
+ * result_app_hash the policy state proof is checked against is signed as well.
+ */
+export function blockSignatureCheck(ctx: BundleContext, block: BlockMember): Check {
+  const ID = 'case.block.signature';
+  const T = 'The block is signed by a trusted validator key, valid at its height';
+  const sigs = block.validator_signatures;
+  if (block.header === undefined || block.header === null || !Array.isArray(sigs) || sigs.length === 0) {
+    return check(ID, T, 'unknown', 'NO_BLOCK_SIGNATURE', `${CASE_PATHS.block} carries no signed header (header and validator_signatures): the block is only what the node served`);
+  }
+  if (!ctx.trust) return check(ID, T, 'unknown', 'NO_TRUST_FILE', 'no trust file given: cannot tell whether the validator that signed the block may (pass --trust)');
+  const height = Number(block.height);
+  const v = verifySignedHeader(block.header, sigs, { hash: String(block.hash), height, chain_id: String(block.chain_id), app_hash: String(block.app_hash) }, ctx.trust, ctx.verifier);
+  if (!v.ok) return check(ID, T, 'fail', v.reason, `block ${height}: ${v.detail}`);
+  if (block.next_header === undefined || block.next_header === null) {
+    return check(ID, T, 'pass', 'OK', `block ${height} (${v.hash}) is signed by ${v.keys.join(', ')}; its result_app_hash is not covered by a signature (the bundle carries no header of block ${height + 1})`);
+  }
+  const next = block.next_header as { app_hash?: unknown; last_block_id?: { hash?: unknown } } | null;
+  const nextHash = (() => {
+    try {
+      return toHex(sha256(utf8(canonicalJson(block.next_header)))).toUpperCase();
+    } catch {
+      return '';
+    }
+  })();
+  const nv = verifySignedHeader(block.next_header, block.next_validator_signatures, { hash: nextHash, height: height + 1, chain_id: String(block.chain_id) }, ctx.trust, ctx.verifier);
+  if (!nv.ok) return check(ID, T, 'fail', nv.reason, `block ${height + 1}: ${nv.detail}`);
+  if (String(next?.last_block_id?.hash ?? '').toUpperCase() !== v.hash || String(next?.app_hash ?? '').toUpperCase() !== String(block.result_app_hash ?? '').toUpperCase()) {
+    return check(ID, T, 'fail', 'HEADER_MISMATCH', `the header of block ${height + 1} does not follow block ${height} or does not state its result_app_hash ${String(block.result_app_hash)}`);
+  }
+  return check(ID, T, 'pass', 'OK', `blocks ${height} (${v.hash}) and ${height + 1} are signed by ${v.keys.join(', ')}; the result_app_hash ${String(block.result_app_hash)} is the signed app hash of block ${height + 1}`);
+}
+
 export function custodyCaseChecks(ctx: BundleContext): Check[] {
   const out: Check[] = [];
   const REQ = 'case.request';
@@ -115,6 +164,7 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
   if (!block) out.push(check(BLK, BLK_T, 'fail', 'CASE_INCOMPLETE', `${CASE_PATHS.block} is missing or does not match the manifest`));
   else if (block.height !== req.executed_at || block.chain_id !== ctx.manifest.subject.chain_id) out.push(check(BLK, BLK_T, 'fail', 'SUBJECT_MISMATCH', `block.json is height ${String(block.height)} of ${String(block.chain_id)}`));
   else out.push(check(BLK, BLK_T, 'pass', 'OK', `block ${block.height} (${String(block.hash)}) of ${block.chain_id}`));
+  if (block) out.push(blockSignatureCheck(ctx, block));
 
   const POL = 'case.policy';
   const POL_T = 'The policy in force at the execution height, with its state proof';

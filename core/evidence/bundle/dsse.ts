@@ -5,10 +5,21 @@
  *
  *   PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body
  *
- * with LEN the ASCII decimal byte length. Ed25519 signs PAE (the only
- * attestation scheme in this version). Pure.
+ * with LEN the ASCII decimal byte length. What a signature covers depends on
+ * the key's scheme (docs/formats/evidence-bundle.md §4):
+ *
+ *   ed25519    Ed25519 (strict RFC 8032) over the PAE bytes themselves;
+ *   p256       ECDSA P-256 with SHA-256 over PAE (e = SHA-256(PAE)), as DSSE
+ *              and Sigstore sign with ECDSA P-256;
+ *   secp256k1  ECDSA secp256k1 with SHA-256 over PAE (e = SHA-256(PAE)).
+ *
+ * ECDSA signatures are 64-byte r||s (IEEE P1363), low S; keys 33-byte
+ * compressed SEC1. Pure.
  */
-import { canonicalJson, concatBytes, fromHex, fromUtf8, toHex, utf8 } from '../../codec/index.js';
+import { canonicalJson, concatBytes, fromHex, fromUtf8, sha256, toHex, utf8 } from '../../codec/index.js';
+import { verifyEcdsaHashed } from '../../crypto/ecdsa.js';
+import type { SignatureVerifier } from '../../crypto/ed25519.js';
+import type { SignatureScheme } from '../../engine/types.js';
 import { toBase64, fromBase64 } from './base64.js';
 import { parseStrictJson } from '../jcs.js';
 import {
@@ -25,6 +36,26 @@ import {
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
   const type = utf8(payloadType);
   return concatBytes(utf8(`DSSEv1 ${type.length} `), type, utf8(` ${payload.length} `), payload);
+}
+
+/**
+ * The bytes a signer's primitive takes for an attestation: the PAE itself for
+ * Ed25519; for ECDSA the hash value e = SHA-256(PAE), signed without further
+ * hashing.
+ */
+export function attestationSigningInput(scheme: SignatureScheme, paeBytes: Uint8Array): Uint8Array {
+  return scheme === 'ed25519' ? paeBytes : sha256(paeBytes);
+}
+
+/** Whether `sig` is a valid attestation signature by `publicKey` over `paeBytes` (rules at the top). Never throws. */
+export function verifyAttestationSignature(scheme: SignatureScheme, publicKey: Uint8Array, paeBytes: Uint8Array, sig: Uint8Array, verifier: SignatureVerifier): boolean {
+  try {
+    if (scheme === 'ed25519') return verifier.verify('ed25519', publicKey, paeBytes, sig);
+    if (scheme === 'p256' || scheme === 'secp256k1') return verifyEcdsaHashed(scheme, publicKey, sha256(paeBytes), sig);
+    return false;
+  } catch {
+    return false;
+  }
 }
 
 export function bundleStatement(manifestSha256: string, kind: string, subject: BundleSubject, signer: BundleSigner): BundleStatement {

@@ -78,7 +78,9 @@ export const BUNDLE_PREDICATE_TYPE = 'urn:charter:predicate:evidence-bundle:v1';
 
 export interface BundleSigner {
   key_id: string;
-  scheme: 'ed25519';
+  /** ed25519, p256 or secp256k1 (what each signs: §4 of the format). */
+  scheme: 'ed25519' | 'p256' | 'secp256k1';
+  /** Lower-case hex: Ed25519 32 bytes; ECDSA 33-byte compressed SEC1. */
   public_key: string;
 }
 

@@ -9,7 +9,7 @@
 import { sha256Hex, keyIdOf } from '../../codec/index.js';
 import type { SignatureVerifier } from '../../crypto/ed25519.js';
 import { isSignatureScheme } from '../../crypto/ed25519.js';
-import { decodeSig, hexToBytesOrNull, openEnvelope, statementSubjectDigest } from './dsse.js';
+import { decodeSig, hexToBytesOrNull, openEnvelope, statementSubjectDigest, verifyAttestationSignature } from './dsse.js';
 import { parseManifest } from './manifest.js';
 import { collisionKey, entryType, pathProblem } from './paths.js';
 import { keyStanding, type TrustFileView } from './trust.js';
@@ -245,17 +245,17 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
       }
       const pk = hexToBytesOrNull(key.public_key);
       const sig = decodeSig(s.sig);
-      // Ed25519 signs PAE itself; the ECDSA verifiers take 32-byte digests, so ECDSA attestations are not defined yet.
-      if (!isSignatureScheme(key.scheme) || key.scheme !== 'ed25519') {
-        sigItems.push({ subject: where, reason: 'UNSUPPORTED_SCHEME', detail: `scheme ${String(key.scheme)} does not sign attestations (ed25519 only in this version)` });
+      // Ed25519 signs PAE itself; ECDSA (p256, secp256k1) signs e = SHA-256(PAE) (dsse.ts, format §4).
+      if (!isSignatureScheme(key.scheme)) {
+        sigItems.push({ subject: where, reason: 'UNSUPPORTED_SCHEME', detail: `scheme ${String(key.scheme)} does not sign attestations (ed25519, p256, secp256k1)` });
         continue;
       }
       if (pk === null || keyIdOf(key.scheme, pk) !== s.keyid) {
         sigItems.push({ subject: where, reason: 'KEY_ID_MISMATCH', detail: 'the key id is not derived from the public key' });
         continue;
       }
-      if (sig === null || !opts.verifier.verify(key.scheme, pk, opened.pae, sig)) {
-        sigItems.push({ subject: where, reason: 'BAD_SIGNATURE', detail: 'the signature does not verify over the DSSE PAE of the payload' });
+      if (sig === null || !verifyAttestationSignature(key.scheme, pk, opened.pae, sig, opts.verifier)) {
+        sigItems.push({ subject: where, reason: 'BAD_SIGNATURE', detail: key.scheme === 'ed25519' ? 'the signature does not verify over the DSSE PAE of the payload' : `the ${key.scheme} signature does not verify over SHA-256 of the DSSE PAE (64-byte r||s, low S)` });
         continue;
       }
       verified++;

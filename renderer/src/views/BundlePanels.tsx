@@ -10,6 +10,7 @@ import type { BundleReportView, MethodOutput, SerializedError } from '../../../c
 import { client } from '../client.js';
 import { toSerializedError } from '../transport/index.js';
 import { ErrorAlert } from '../components/common.js';
+import { useStore } from '../store.js';
 
 const CHUNK = 480 * 1024;
 /** Most members the tree renders at once. */
@@ -371,16 +372,55 @@ function prettyJson(text: string): string {
   }
 }
 
+/**
+ * Who signs a build: the console's own key (the embedded devnet's validator),
+ * or a local software key chosen here, unlocked with its passphrase for this
+ * build only (the field is cleared after each attempt and never kept in state).
+ */
+function SignerPicker({ id, what, value, onChange, passRef }: { id: string; what: string; value: string; onChange: (v: string) => void; passRef: React.RefObject<HTMLInputElement | null> }) {
+  const keys = useStore((s) => s.keys);
+  const software = (keys ?? []).filter((k) => k.backend === 'software');
+  return (
+    <div className="bundle-signer">
+      <label htmlFor={`${id}-signer`}>Sign with</label>
+      <select id={`${id}-signer`} aria-label={`Sign the bundle for ${what} with`} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">The console's key</option>
+        {software.map((k) => (
+          <option key={k.keyId} value={k.keyId}>
+            {k.label} ({k.scheme}, {k.keyId.slice(0, 10)}…)
+          </option>
+        ))}
+      </select>
+      {value ? (
+        <>
+          <label htmlFor={`${id}-pass`}>Passphrase</label>
+          <input id={`${id}-pass`} ref={passRef} type="password" autoComplete="current-password" aria-label={`Passphrase of the signing key for ${what}`} />
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+/** The signer fields of a build call, reading and clearing the passphrase field. */
+function signerInput(keyId: string, passRef: React.RefObject<HTMLInputElement | null>): { signerKeyId?: string; secret?: string } {
+  if (!keyId) return {};
+  const secret = passRef.current?.value ?? '';
+  if (passRef.current) passRef.current.value = '';
+  return secret ? { signerKeyId: keyId, secret } : { signerKeyId: keyId };
+}
+
 /** "Build bundle" for one executed withdrawal: builds, signs and downloads the zip. */
 export function BuildBundleButton({ requestId, what }: { requestId: string; what: string }) {
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<MethodOutput<'evidence.buildCase'> | null>(null);
   const [error, setError] = useState<SerializedError | null>(null);
+  const [signer, setSigner] = useState('');
+  const passRef = useRef<HTMLInputElement | null>(null);
   const build = async () => {
     setBusy(true);
     setError(null);
     try {
-      const out = await client().call('evidence.buildCase', { requestId });
+      const out = await client().call('evidence.buildCase', { requestId, ...signerInput(signer, passRef) });
       downloadBytes(out.fileName, fromBase64(out.contentBase64));
       setDone(out);
     } catch (e) {
@@ -391,6 +431,7 @@ export function BuildBundleButton({ requestId, what }: { requestId: string; what
   };
   return (
     <>
+      <SignerPicker id={`case-${requestId}`} what={what} value={signer} onChange={setSigner} passRef={passRef} />
       <button type="button" className="button" disabled={busy} aria-label={`Build bundle for ${what}`} onClick={() => void build()}>
         {busy ? 'Building…' : 'Build bundle'}
       </button>
@@ -416,5 +457,74 @@ export function BuildBundleButton({ requestId, what }: { requestId: string; what
         </dl>
       ) : null}
     </>
+  );
+}
+
+/** "Build history segment": blocks FROM..TO with their receipts and a consistency proof, signed and downloaded. */
+export function BuildSegmentForm() {
+  const [from, setFrom] = useState('1');
+  const [to, setTo] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<MethodOutput<'evidence.buildSegment'> | null>(null);
+  const [error, setError] = useState<SerializedError | null>(null);
+  const [signer, setSigner] = useState('');
+  const passRef = useRef<HTMLInputElement | null>(null);
+  const build = async () => {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      const f = Number(from);
+      const t = Number(to);
+      if (!Number.isInteger(f) || !Number.isInteger(t) || f < 1 || t < f) {
+        setError({ code: 'INVALID_INPUT', message: 'Give heights with 1 ≤ from ≤ to.' } as SerializedError);
+        return;
+      }
+      const out = await client().call('evidence.buildSegment', { from: f, to: t, ...signerInput(signer, passRef) });
+      downloadBytes(out.fileName, fromBase64(out.contentBase64));
+      setDone(out);
+    } catch (e) {
+      setError(toSerializedError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="bundle-segment" aria-labelledby="segment-heading">
+      <h2 id="segment-heading">History segment</h2>
+      <form
+        className="form-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void build();
+        }}
+      >
+        <label htmlFor="segment-from">From height</label>
+        <input id="segment-from" type="number" min={1} step={1} required value={from} onChange={(e) => setFrom(e.target.value)} />
+        <label htmlFor="segment-to">To height</label>
+        <input id="segment-to" type="number" min={1} step={1} required value={to} onChange={(e) => setTo(e.target.value)} />
+        <SignerPicker id="segment" what="the history segment" value={signer} onChange={setSigner} passRef={passRef} />
+        <button type="submit" className="button" disabled={busy}>
+          {busy ? 'Building…' : 'Build history segment'}
+        </button>
+      </form>
+      {error ? <ErrorAlert error={error} title="The segment was not built" /> : null}
+      {done ? (
+        <dl className="facts facts-wide" role="status" aria-label="Built history segment">
+          <dt>File</dt>
+          <dd>{done.fileName} (downloads)</dd>
+          <dt>Members</dt>
+          <dd>{done.members}</dd>
+          <dt>SHA-256</dt>
+          <dd>
+            <code className="break">{done.sha256}</code>
+          </dd>
+          <dt>Workspace copy</dt>
+          <dd>
+            <code className="break">{done.artifact}</code>
+          </dd>
+        </dl>
+      ) : null}
+    </section>
   );
 }

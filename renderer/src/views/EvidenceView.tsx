@@ -3,7 +3,7 @@ import type { RequestView, SerializedError } from '../../../core/contract/index.
 import { exportError, exportEvidence, savePicker, type ExportMode } from '../actions.js';
 import { Empty, ErrorAlert, Loading } from '../components/common.js';
 import { keyName, openBlock, openRequest, useStore } from '../store.js';
-import { BuildBundleButton, BundleVerifier } from './BundlePanels.js';
+import { BuildBundleButton, BuildSegmentForm, BundleVerifier } from './BundlePanels.js';
 
 function ExportRow({ r }: { r: RequestView }) {
   const keys = useStore((s) => s.keys);
@@ -91,6 +91,7 @@ export function EvidenceView() {
         </div>
       </header>
       <BundleVerifier />
+      <BuildSegmentForm />
       <h2>Executed withdrawals</h2>
       {error ? <ErrorAlert error={error} title="Withdrawals could not be loaded" /> : null}
       {executed === null && !error ? <Loading what="withdrawals" /> : null}
