@@ -18,16 +18,10 @@ import type { GenesisDoc } from '../../core/engine/types.js';
 import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
 import { hexUpper } from './format.js';
 import type { NodeStore } from './store.js';
+import type { HistoricalStateProof } from '../chain/custody-client.js';
 
-export interface StateProofAt {
-  height: number;
-  /** State root after block `height`, upper-case hex (= blocks[height].result_app_hash). */
-  app_hash: string;
-  block_hash: string;
-  key: string;
-  value: unknown;
-  proof: EntryProof;
-}
+/** What /explorer/state-proof answers: the wire type the chain client reads (main/chain/custody-client.ts). */
+export type StateProofAt = HistoricalStateProof;
 
 const CACHE_ENTRIES = 256;
 

@@ -43,9 +43,8 @@ export function evidenceFileName(requestId: string): string {
 }
 
 /** Save through the browser's downloads (Electron shows its save dialog for this). */
-function downloadText(fileName: string, text: string): void {
-  const blob = new Blob([text], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
+export function downloadFile(fileName: string, content: string | Uint8Array, type: string): void {
+  const url = URL.createObjectURL(new Blob([content as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = fileName;
@@ -90,7 +89,7 @@ export async function exportEvidence(requestId: string, mode: ExportMode): Promi
       throw Object.assign(new Error(e instanceof Error ? e.message : String(e)), { exportFailed: true });
     }
   } else {
-    downloadText(out.fileName, out.content);
+    downloadFile(out.fileName, out.content, 'application/json');
     savedTo = `${out.fileName} (downloads)`;
   }
   recordExport(requestId, { fileName: out.fileName, sha256: out.sha256, artifact: out.artifact, savedTo });

@@ -7,6 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { BundleReportView, MethodOutput, SerializedError } from '../../../core/contract/index.js';
+import { downloadFile } from '../actions.js';
 import { client } from '../client.js';
 import { toSerializedError } from '../transport/index.js';
 import { ErrorAlert } from '../components/common.js';
@@ -29,18 +30,6 @@ function fromBase64(b64: string): Uint8Array {
   return out;
 }
 
-function downloadBytes(fileName: string, bytes: Uint8Array): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/zip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.rel = 'noopener';
-  a.hidden = true;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 type Progress = { phase: 'uploading' | 'reading' | 'checking'; done: number; total: number };
 
@@ -421,7 +410,7 @@ export function BuildBundleButton({ requestId, what }: { requestId: string; what
     setError(null);
     try {
       const out = await client().call('evidence.buildCase', { requestId, ...signerInput(signer, passRef) });
-      downloadBytes(out.fileName, fromBase64(out.contentBase64));
+      downloadFile(out.fileName, fromBase64(out.contentBase64), 'application/zip');
       setDone(out);
     } catch (e) {
       setError(toSerializedError(e));
@@ -481,7 +470,7 @@ export function BuildSegmentForm() {
         return;
       }
       const out = await client().call('evidence.buildSegment', { from: f, to: t, ...signerInput(signer, passRef) });
-      downloadBytes(out.fileName, fromBase64(out.contentBase64));
+      downloadFile(out.fileName, fromBase64(out.contentBase64), 'application/zip');
       setDone(out);
     } catch (e) {
       setError(toSerializedError(e));
