@@ -275,8 +275,9 @@ interface TInner {
   bit: number;
   l: TNode;
   r: TNode;
-  /** null when a leaf below changed since it was last hashed. */
-  hash: Uint8Array | null;
+  /** This node's hash, a fixed 32-byte slot (rewritten in place), valid unless `dirty`. */
+  hash: Uint8Array;
+  dirty: boolean;
 }
 type TNode = TLeaf | TInner;
 
@@ -286,10 +287,20 @@ type TNode = TLeaf | TInner;
  * clears the hashes on its path, and root() rehashes only those. Entries are
  * never removed from the state.
  */
+const SLAB_BYTES = 1 << 16;
+
 export class RootCache {
   private readonly hash: Sha256;
   private top: TNode | null = null;
   private readonly leaves = new Map<string, TLeaf>();
+  /**
+   * Every node's fixed bytes (a leaf's path, head and hash; an inner node's
+   * hash) live in shared slabs: nodes are never removed, so the slabs are
+   * never wasted, and a large tree holds a few hundred ArrayBuffers instead of
+   * several per entry (each of which the garbage collector tracks).
+   */
+  private slab = new Uint8Array(SLAB_BYTES);
+  private slabAt = 0;
   constructor(hash: Sha256 = sha256) {
     this.hash = hash;
   }
@@ -323,14 +334,29 @@ export class RootCache {
     this.put(key, leafHash(key, EMPTY_VALUE, this.hash, value));
   }
 
+  private alloc(n: number): Uint8Array {
+    if (n > SLAB_BYTES >>> 4) return new Uint8Array(n);
+    if (this.slabAt + n > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabAt = 0;
+    }
+    const out = new Uint8Array(this.slab.buffer, this.slabAt, n);
+    this.slabAt += n;
+    return out;
+  }
+
+  private copy(bytes: Uint8Array): Uint8Array {
+    const out = this.alloc(bytes.length);
+    out.set(bytes);
+    return out;
+  }
+
   private update(old: TLeaf, leaf: Uint8Array): void {
-    {
-      old.hash = leaf;
-      let n = this.top as TNode;
-      while (n.inner) {
-        n.hash = null;
-        n = bitOf(old.path, n.bit) === 1 ? n.r : n.l;
-      }
+    old.hash.set(leaf);
+    let n = this.top as TNode;
+    while (n.inner) {
+      n.dirty = true;
+      n = bitOf(old.path, n.bit) === 1 ? n.r : n.l;
     }
   }
 
@@ -340,15 +366,16 @@ export class RootCache {
       this.update(old, leaf);
       return;
     }
-    const path = entryPath(key, this.hash);
+    const path = this.copy(entryPath(key, this.hash));
     const k = utf8(key);
-    const head = new Uint8Array(5 + k.length);
+    const head = this.alloc(5 + k.length);
+    head[0] = 0;
     head[1] = (k.length >>> 24) & 0xff;
     head[2] = (k.length >>> 16) & 0xff;
     head[3] = (k.length >>> 8) & 0xff;
     head[4] = k.length & 0xff;
     head.set(k, 5);
-    const fresh: TLeaf = { inner: false, key, path, head, hash: leaf };
+    const fresh: TLeaf = { inner: false, key, path, head, hash: this.copy(leaf) };
     this.leaves.set(key, fresh);
     if (this.top === null) {
       this.top = fresh;
@@ -361,12 +388,12 @@ export class RootCache {
     let parent: TInner | null = null;
     n = this.top;
     while (n.inner && n.bit < c) {
-      n.hash = null;
+      n.dirty = true;
       parent = n;
       n = bitOf(path, n.bit) === 1 ? n.r : n.l;
     }
     const one = bitOf(path, c) === 1;
-    const node: TInner = { inner: true, bit: c, l: one ? n : fresh, r: one ? fresh : n, hash: null };
+    const node: TInner = { inner: true, bit: c, l: one ? n : fresh, r: one ? fresh : n, hash: this.alloc(32), dirty: true };
     if (parent === null) this.top = node;
     else if (parent.l === n) parent.l = node;
     else parent.r = node;
@@ -374,13 +401,17 @@ export class RootCache {
 
   private hashOf(n: TNode): Uint8Array {
     if (!n.inner) return n.hash;
-    if (n.hash === null) n.hash = nodeHash(this.hashOf(n.l), this.hashOf(n.r), this.hash);
+    if (n.dirty) {
+      n.hash.set(nodeHash(this.hashOf(n.l), this.hashOf(n.r), this.hash));
+      n.dirty = false;
+    }
     return n.hash;
   }
 
+  /** The root (a fresh copy: the tree's own bytes are rewritten in place by later changes). */
   root(): Uint8Array {
     if (this.top === null) return this.hash(new Uint8Array(0));
-    return this.hashOf(this.top);
+    return this.hashOf(this.top).slice();
   }
 
   /** The same proof entryProof(state, key) gives, from the cache. */

@@ -16,7 +16,9 @@
 import { CustodyEngine } from '../../core/engine/engine.js';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
+import crypto from 'node:crypto';
 import { nodeSha256 } from '../crypto/node-hash.js';
+import type { Sha256 } from '../../core/engine/state-root.js';
 import { keyIdOf, txHashOf } from '../../core/codec/index.js';
 import { decodeTx } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignatureScheme } from '../../core/engine/types.js';
@@ -139,6 +141,19 @@ function scanKeys(txs: Uint8Array[], known: Set<string>): [string, string][] {
   return found;
 }
 
+/**
+ * nodeSha256 without its copy: a Uint8Array view of the digest node:crypto
+ * allocated (one ArrayBuffer per hash instead of two). Same bytes.
+ */
+const cryptoHash = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+export const replaySha256: Sha256 =
+  typeof cryptoHash === 'function'
+    ? (data) => {
+        const b = cryptoHash('sha256', data, 'buffer');
+        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      }
+    : nodeSha256;
+
 type Source = AsyncIterable<BlockRecord & { missing?: string[] }> | Iterable<BlockRecord & { missing?: string[] }>;
 
 /** Replays `blocks` (ascending, from height 1) on a fresh engine for `genesis`. */
@@ -148,7 +163,7 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
   const workers = opts.workers ?? undefined;
   const pool = workers === 0 ? null : new VerifyPool(workers);
   const verifier = new PrecomputedVerifier(opts.fallback ?? nativeVerifier);
-  const engine = new CustodyEngine(genesis, { verifier, sha256: nodeSha256 });
+  const engine = new CustodyEngine(genesis, { verifier, sha256: replaySha256 });
   const genesisRoot = hexUpper(engine.info().lastBlockAppHash);
   const result: ReplayResult = {
     chain_id: genesis.chain_id,
