@@ -344,6 +344,8 @@ export function buildProgram(): Command {
         if (e instanceof CharterError) throw e;
         throw new CharterError('USAGE', `cannot read ${file}: ${(e as Error).message}`);
       }
+      const { labelCheck } = await lazy.keysService();
+      labelCheck(text, label);
       const secret = await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase of ${path.basename(file)}: ` });
       await withKeyBackends(o, async (_ws, registry, audit) => {
         const { SoftwareKeystore } = await lazy.keystore();

@@ -85,7 +85,10 @@ describe('charter keys export / import', () => {
 
     // Duplicate: KEYSTORE_DUPLICATE, the stored file unchanged.
     const stored = fs.readFileSync(path.join(wsB, 'keystore', `${key.keyId}.json`));
-    const dup = run(['keys', 'import', out, '--label', 'other', '--passphrase-env', 'KP', '--workspace', wsB, '--json'], { KP: PASS });
+    const relabel = run(['keys', 'import', out, '--label', 'other', '--passphrase-env', 'KP', '--workspace', wsB, '--json'], { KP: PASS });
+    expect(relabel.status).toBe(1);
+    expect(JSON.parse(relabel.stdout).error.code).toBe('INVALID_INPUT');
+    const dup = run(['keys', 'import', out, '--passphrase-env', 'KP', '--workspace', wsB, '--json'], { KP: PASS });
     expect(dup.status).toBe(1);
     expect(JSON.parse(dup.stdout).error.code).toBe('KEYSTORE_DUPLICATE');
     expect(fs.readFileSync(path.join(wsB, 'keystore', `${key.keyId}.json`))).toEqual(stored);
