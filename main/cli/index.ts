@@ -392,9 +392,12 @@ export function buildProgram(): Command {
               try {
                 fs.writeSync(fd, out.text);
                 fs.fsyncSync(fd);
-              } finally {
+              } catch (e) {
                 fs.closeSync(fd);
+                fs.rmSync(o.out, { force: true }); // the file this call created, half written
+                throw e;
               }
+              fs.closeSync(fd);
             }
           } catch (e) {
             const code = (e as NodeJS.ErrnoException).code;
