@@ -6,7 +6,8 @@
  * both with their attestation records, rotate, retire; a wrong PIN shows
  * PIN_INCORRECT where the user is looking and the field is cleared; every action
  * is in the audit log; no PIN or passphrase typed is left in the workspace or
- * the page. Controls are found by role and label only.
+ * the page. Software key files: export one, restore it from the download, import
+ * a Web3 v3 file. Controls are found by role and label only.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
