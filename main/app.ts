@@ -178,6 +178,8 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'keys.create': async (i) => keys.create(i.label, i.passphrase),
     'keys.generate': async (i) => keys.generate(i),
     'keys.attest': async (i) => keys.attest(i),
+    'keys.import': async (i) => keys.importFile(i.fileText, i.passphrase, i.label),
+    'keys.export': async (i) => keys.exportFile(i.keyId),
     'keys.register': async (i) => keys.register(i.keyId, { secret: i.secret, revalidateInBlocks: i.revalidateInBlocks }),
     'keys.setRoles': async (i) => keys.setRoles(i),
     'keys.rotate': async (i) => keys.rotate(i),

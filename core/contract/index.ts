@@ -378,6 +378,13 @@ export const methods = {
     /** Re-validation deadline, in blocks from now, when submitting. */
     revalidateInBlocks: z.number().int().min(1).max(10_000_000).default(100_000),
   }).strict(), AttestationOutcome.extend({ txHash: TxHash.nullable(), height: Height.nullable(), revalidateBy: Height.nullable() })),
+  'keys.import': op('Import a software key file (Web3 Secret Storage v3 for secp256k1, charter-keystore/v1 for Ed25519/P-256) into the keystore; the passphrase checks the file and stays with it', z.object({
+    /** The file's JSON text (encrypted; at most 64 KiB). Not written to the audit log. */
+    fileText: z.string().min(1, 'required').max(64 * 1024),
+    passphrase: Passphrase,
+    label: Label.optional(),
+  }).strict(), KeyView),
+  'keys.export': op('A software key\'s keystore file, still encrypted under its passphrase, with its conventional file name', z.object({ keyId: KeyId }).strict(), z.object({ fileName: z.string(), text: z.string() })),
   'keys.register': op('Register a key on chain with its attestation record as evidence (signed by the devnet admin)', z.object({
     keyId: KeyId,
     /** Unlocks the key to read a fresh attestation; without it the record kept at generation is used. */

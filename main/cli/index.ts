@@ -326,6 +326,94 @@ export function buildProgram(): Command {
       });
     });
   keys
+    .command('import')
+    .description('import a software key file (Web3 Secret Storage v3 for secp256k1, charter-keystore/v1 for ed25519/p256) into the keystore; the passphrase must open it (works offline)')
+    .argument('<file>', 'the key file (JSON)')
+    .addOption(workspaceOption())
+    .option('--label <label>', 'a name for the key (default: the file\'s, or the Ethereum address)')
+    .option('--passphrase-env <VAR>', 'read the file\'s passphrase from this environment variable instead of prompting')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, o: { workspace?: string; label?: string; passphraseEnv?: string; json?: boolean }) => {
+      const label = o.label?.trim();
+      if (label !== undefined && (label.length < 1 || label.length > 64)) throw new CharterError('USAGE', '--label must be 1–64 characters');
+      let text: string;
+      try {
+        if (fs.statSync(file).size > 64 * 1024) throw new CharterError('KEYSTORE_CORRUPT', `${file} is larger than 64 KiB: not a key file`);
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        if (e instanceof CharterError) throw e;
+        throw new CharterError('USAGE', `cannot read ${file}: ${(e as Error).message}`);
+      }
+      const { labelCheck } = await lazy.keysService();
+      labelCheck(text, label);
+      const secret = await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase of ${path.basename(file)}: ` });
+      await withKeyBackends(o, async (_ws, registry, audit) => {
+        const { SoftwareKeystore } = await lazy.keystore();
+        let info;
+        try {
+          const ks = registry.all().find((b): b is InstanceType<typeof SoftwareKeystore> => b instanceof SoftwareKeystore);
+          if (!ks) throw new CharterError('KEY_NOT_FOUND', 'no software keystore is configured');
+          info = await ks.importFile(text, secret, label !== undefined ? { label } : {});
+        } catch (e) {
+          audit('keys.import', 'key file', e, {});
+          throw e;
+        }
+        audit('keys.import', `key ${info.keyId}`, null, { keyId: info.keyId, input: { ...(label !== undefined ? { label } : {}) } });
+        if (o.json) console.log(JSON.stringify({ keyId: info.keyId, scheme: info.scheme, publicKey: info.publicKey, label: info.label, backend: info.backend }));
+        else {
+          console.log(`Imported ${info.scheme} key ${info.keyId} ("${info.label}")`);
+          console.log(`  public key:  ${info.publicKey}`);
+        }
+      });
+    });
+  keys
+    .command('export')
+    .description("write a software key's keystore file, still encrypted under its passphrase (mode 0600; works offline)")
+    .argument('<keyId>', 'key id (40 hex characters)')
+    .requiredOption('--out <file>', 'where to write the file')
+    .option('--force', 'overwrite an existing file')
+    .addOption(workspaceOption())
+    .option('--json', 'machine-readable output')
+    .action(async (keyId: string, o: { out: string; force?: boolean; workspace?: string; json?: boolean }) => {
+      if (!/^[0-9a-f]{40}$/.test(keyId)) throw new CharterError('USAGE', 'KEY_ID is 40 lower-case hex characters (see `charter keys list`)');
+      await withKeyBackends(o, async (_ws, registry, audit) => {
+        const { SoftwareKeystore } = await lazy.keystore();
+        const { writeFileAtomic } = await import('../../hsm/atomic-file.js');
+        let out;
+        try {
+          const ks = registry.all().find((b): b is InstanceType<typeof SoftwareKeystore> => b instanceof SoftwareKeystore);
+          if (!ks) throw new CharterError('KEY_NOT_FOUND', 'no software keystore is configured');
+          out = await ks.exportFile(keyId);
+          try {
+            if (o.force) writeFileAtomic(o.out, out.text, 0o600);
+            else {
+              // 'wx': fails if the file exists, so nothing is ever overwritten without --force.
+              const fd = fs.openSync(o.out, 'wx', 0o600);
+              try {
+                fs.writeSync(fd, out.text);
+                fs.fsyncSync(fd);
+              } catch (e) {
+                fs.closeSync(fd);
+                fs.rmSync(o.out, { force: true }); // the file this call created, half written
+                throw e;
+              }
+              fs.closeSync(fd);
+            }
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            throw new CharterError('EXPORT_FAILED', code === 'EEXIST' ? `${o.out} exists; pass --force to overwrite it` : `cannot write ${o.out}: ${(e as Error).message}`);
+          }
+        } catch (e) {
+          audit('keys.export', `key ${keyId}`, e, { input: { keyId } });
+          throw e;
+        }
+        audit('keys.export', `key ${keyId}`, null, { keyId, input: { keyId } });
+        const file = path.resolve(o.out);
+        if (o.json) console.log(JSON.stringify({ keyId, file, fileName: out.fileName }));
+        else console.log(`Exported key ${keyId} to ${file} (still encrypted under its passphrase; conventional name ${out.fileName})`);
+      });
+    });
+  keys
     .command('devices')
     .description('list the devices of the configured key backends and their state (works offline)')
     .addOption(workspaceOption())

@@ -36,6 +36,8 @@ export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
     return k?.keyId ? `key ${k.keyId}` : `${String(i['backend'])} key "${String(i['label'])}"`;
   },
   'keys.attest': (i) => `key ${String(i['keyId'])}`,
+  'keys.import': (_i, o) => (o?.['keyId'] ? `key ${String(o['keyId'])}` : 'key file'),
+  'keys.export': (i) => `key ${String(i['keyId'])}`,
   'keys.setRoles': (i) => `key ${String(i['keyId'])}`,
   'keys.rotate': (i) => `key ${String(i['keyId'])} → ${String(i['newKeyId'])}`,
   'keys.retire': (i) => `key ${String(i['keyId'])}`,
@@ -61,6 +63,14 @@ export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
   'settings.set': () => 'settings',
   'audit.verify': () => 'audit log',
 };
+
+/** Input fields too bulky for the audit log (an imported key file's text: encrypted, but the key id says enough). */
+const AUDIT_OMITTED_INPUT: ReadonlySet<string> = new Set(['fileText']);
+function withoutBulk(input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (!AUDIT_OMITTED_INPUT.has(k)) out[k] = v;
+  return out;
+}
 
 /** Non-secret facts of a result worth keeping in the audit entry. */
 function outcomeDetails(output: Record<string, unknown> | null): Record<string, unknown> {
@@ -153,7 +163,7 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
         action: method,
         subject: auditSubject(input, output),
         result: error ? 'error' : 'ok',
-        details: error ? { code: error.code, message: error.message } : { ...outcomeDetails(output), input: redactSecrets(input) },
+        details: error ? { code: error.code, message: error.message } : { ...outcomeDetails(output), input: redactSecrets(withoutBulk(input)) },
       });
     } catch (e) {
       ctx.out.error('audit', `could not append to the audit log: ${(e as Error).message}`);

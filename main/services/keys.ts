@@ -19,10 +19,29 @@ import type { ChainParams, EmergencyControlRecord, KeyRecord, Role } from '../..
 import type { KeyBackends } from '../../hsm/registry.js';
 import type { AttestationRecord, BackendKind, KeyInfo } from '../../hsm/types.js';
 import { writeFileAtomic } from '../../hsm/atomic-file.js';
+import { SoftwareKeystore } from '../../hsm/software.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
 import type { Submitter, TxSigner } from './submit.js';
 import type { EventBus } from './bus.js';
+
+/**
+ * A charter-keystore/v1 file's label is part of its authenticated header, so an
+ * import keeps it; a different label asked for is refused before anything is
+ * written (INVALID_INPUT). Web3 v3 files take the label given.
+ */
+export function labelCheck(fileText: string, label: string | undefined): void {
+  if (label === undefined) return;
+  let f: unknown;
+  try {
+    f = JSON.parse(fileText);
+  } catch {
+    return; // the keystore reports the damaged file
+  }
+  const o = f as { format?: unknown; label?: unknown } | null;
+  if (o && typeof o === 'object' && o.format === 'charter-keystore/v1' && typeof o.label === 'string' && o.label !== label)
+    throw new CharterError('INVALID_INPUT', `a charter-keystore/v1 file keeps its own label ("${o.label}", part of its authenticated header): import it without a label`);
+}
 
 export const KEY_ATTESTATION_FORMAT = 'charter-key-attestation/v1';
 /** Default re-validation deadline, in blocks after registration or attestation. */
@@ -170,6 +189,26 @@ export class KeysService {
     const { info } = await this.backends.generate('software', { label, secret: passphrase, scheme: 'ed25519' });
     this.bus.emit('devices.changed', { reason: `key ${info.keyId} created` });
     return this.viewOf(info);
+  }
+
+  /** The software keystore (always configured). */
+  private software(): SoftwareKeystore {
+    const b = this.backends.all().find((x): x is SoftwareKeystore => x instanceof SoftwareKeystore);
+    if (!b) throw new CharterError('KEY_NOT_FOUND', 'no software keystore is configured');
+    return b;
+  }
+
+  /** Import a key file (Web3 v3 secp256k1 or charter-keystore/v1) into the software keystore; nothing is written on failure. */
+  async importFile(fileText: string, passphrase: string, label?: string): Promise<KeyView> {
+    labelCheck(fileText, label);
+    const info = await this.software().importFile(fileText, passphrase, label !== undefined ? { label } : {});
+    this.bus.emit('devices.changed', { reason: `key ${info.keyId} imported` });
+    return this.viewOf(info);
+  }
+
+  /** A software key's file, still encrypted under its passphrase. */
+  async exportFile(keyId: string): Promise<{ fileName: string; text: string }> {
+    return this.software().exportFile(keyId);
   }
 
   async generate(input: GenerateInput): Promise<{ key: KeyView; attestation: AttestationOutcome }> {

@@ -8,6 +8,7 @@ import { SideBar } from './components/SideBar.js';
 import { StatusBar } from './components/StatusBar.js';
 import { ApproveDialog } from './dialogs/ApproveDialog.js';
 import { CreateKeyDialog } from './dialogs/CreateKeyDialog.js';
+import { ImportKeyDialog } from './dialogs/ImportKeyDialog.js';
 import { CreateVaultDialog } from './dialogs/CreateVaultDialog.js';
 import { FundVaultDialog } from './dialogs/FundVaultDialog.js';
 import { KeyActionDialog } from './dialogs/KeyActionDialog.js';
@@ -30,6 +31,8 @@ function ActiveDialog() {
       return <ApproveDialog key={dialog.requestId} requestId={dialog.requestId} />;
     case 'keyAction':
       return <KeyActionDialog key={`${dialog.action}:${dialog.keyId ?? ''}`} action={dialog.action} {...(dialog.keyId ? { keyId: dialog.keyId } : {})} />;
+    case 'importKey':
+      return <ImportKeyDialog />;
   }
 }
 

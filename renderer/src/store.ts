@@ -34,6 +34,7 @@ export type DialogState =
   | { kind: 'withdraw'; vaultId?: string }
   | { kind: 'approve'; requestId: string }
   | { kind: 'keyAction'; action: KeyAction; keyId?: string }
+  | { kind: 'importKey' }
   | null;
 
 /** The key lifecycle actions of the Keys & Devices view. */

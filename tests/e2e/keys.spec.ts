@@ -6,7 +6,8 @@
  * both with their attestation records, rotate, retire; a wrong PIN shows
  * PIN_INCORRECT where the user is looking and the field is cleared; every action
  * is in the audit log; no PIN or passphrase typed is left in the workspace or
- * the page. Controls are found by role and label only.
+ * the page. Software key files: export one, restore it from the download, import
+ * a Web3 v3 file. Controls are found by role and label only.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -219,4 +220,85 @@ test('roles and emergency revoke by two operators; a module that cannot load sho
   await expect(broken).toContainText('PKCS11_MODULE_ERROR');
   // The software keystore still works beside it.
   await expect(editor(page).getByRole('table', { name: 'Devices' }).getByRole('row').filter({ hasText: 'Software keystore' })).toContainText('Ready');
+});
+
+test('software key files: export a key, restore it from the file with its passphrase; a Web3 v3 file imports', async ({ page, console }) => {
+  const PASS = 'e2e keyfile passphrase 6604';
+  await openConsole(page, console);
+
+  // A software key, created in the console.
+  await editor(page).getByRole('button', { name: 'Create key', exact: true }).click();
+  const create = page.getByRole('dialog', { name: 'Create key' });
+  await create.getByLabel('Label').fill('io-key');
+  await create.getByLabel('Passphrase', { exact: true }).fill(PASS);
+  await create.getByLabel('Confirm passphrase').fill(PASS);
+  await create.getByRole('button', { name: 'Create key', exact: true }).click();
+  await expect(create).toBeHidden();
+  const row = keyRow(page, 'io-key');
+  await expect(row).toContainText('Ed25519');
+
+  // Export: the download is the keystore file, still encrypted.
+  const downloadP = page.waitForEvent('download');
+  await row.getByRole('button', { name: 'Export io-key' }).click();
+  const download = await downloadP;
+  const name = download.suggestedFilename();
+  expect(name).toMatch(/^[0-9a-f]{40}\.json$/);
+  const keyId = name.slice(0, 40);
+  const text = await readFile((await download.path())!, 'utf8');
+  expect(JSON.parse(text)).toMatchObject({ format: 'charter-keystore/v1', key_id: keyId, label: 'io-key' });
+  expect(text).not.toContain(PASS);
+
+  const importFile = async (file: { name: string; text: string }, passphrase: string, label?: string): Promise<Locator> => {
+    await editor(page).getByRole('button', { name: 'Import key file' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import key file' });
+    await dialog.getByLabel('Key file', { exact: true }).setInputFiles({ name: file.name, mimeType: 'application/json', buffer: Buffer.from(file.text) });
+    await dialog.getByLabel('Passphrase').fill(passphrase);
+    if (label) await dialog.getByLabel('Label').fill(label);
+    await dialog.getByRole('button', { name: 'Import key', exact: true }).click();
+    return dialog;
+  };
+
+  // Still in the keystore: a duplicate is refused in the dialog.
+  let dialog = await importFile({ name, text }, PASS);
+  await expect(dialog.getByRole('alert')).toContainText('KEYSTORE_DUPLICATE');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  // The keystore loses the key (a disk failure); the exported file restores it.
+  const { rm } = await import('node:fs/promises');
+  await rm(path.join(console.workspace, 'keystore', `${keyId}.json`));
+  dialog = await importFile({ name, text }, 'not the passphrase 0000');
+  await expect(dialog.getByRole('alert')).toContainText('WRONG_PASSPHRASE');
+  await expect(dialog.getByLabel('Passphrase')).toHaveValue('');
+  await dialog.getByLabel('Passphrase').fill(PASS);
+  await dialog.getByRole('button', { name: 'Import key', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(keyRow(page, 'io-key')).toContainText(`${keyId.slice(0, 8)}…${keyId.slice(-4)}`);
+  expect(await readFile(path.join(console.workspace, 'keystore', `${keyId}.json`), 'utf8')).toBe(text);
+
+  // The Web3 Secret Storage v3 test vector (pbkdf2, password "testpassword") imports as a secp256k1 key.
+  const vector = {
+    crypto: {
+      cipher: 'aes-128-ctr',
+      cipherparams: { iv: '6087dab2f9fdbbfaddc31a909735c1e6' },
+      ciphertext: '5318b4d5bcd28de64ee5559e671353e16f075ecae9f99c7a79a38af5f869aa46',
+      kdf: 'pbkdf2',
+      kdfparams: { c: 262144, dklen: 32, prf: 'hmac-sha256', salt: 'ae3cd4e7013836a3df6bd7241b12db061dbe2c6785853cce422d148a624ce0bd' },
+      mac: '517ead924a9d0dc3124507e3393d175ce3ff7c1e96529c6c555ce9e51205e9b2',
+    },
+    id: '3198bc9c-6672-5ab3-d995-4942343ae5b6',
+    version: 3,
+  };
+  dialog = await importFile({ name: 'UTC--vector', text: JSON.stringify(vector) }, 'testpassword', 'w3-vector');
+  await expect(dialog).toBeHidden();
+  await expect(keyRow(page, 'w3-vector')).toContainText('secp256k1');
+  const w3P = page.waitForEvent('download');
+  await keyRow(page, 'w3-vector').getByRole('button', { name: 'Export w3-vector' }).click();
+  expect((await w3P).suggestedFilename()).toMatch(/^UTC--.+--[0-9a-f]{40}$/);
+
+  // No passphrase typed is left in the workspace files.
+  const walk = async (d: string): Promise<string[]> =>
+    (await readdir(d, { withFileTypes: true })).flatMap((e) => (e.isDirectory() ? [] : [path.join(d, e.name)])).concat(
+      ...(await Promise.all((await readdir(d, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => walk(path.join(d, e.name))))),
+    );
+  for (const f of await walk(console.workspace)) expect((await readFile(f)).includes(Buffer.from(PASS)), f).toBe(false);
 });

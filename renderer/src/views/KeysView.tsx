@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { DeviceView, KeyView, SerializedError } from '../../../core/contract/index.js';
+import { downloadFile } from '../actions.js';
 import { client } from '../client.js';
 import { Empty, ErrorAlert, formatTime, Hash, Loading } from '../components/common.js';
 import { notify, openDialog, refreshKeys, useStore, type KeyAction } from '../store.js';
@@ -99,11 +100,41 @@ function Action({ k, action, text, danger, name }: { k: KeyView; action: KeyActi
   );
 }
 
+/** Download a software key's keystore file, still encrypted under its passphrase. */
+function ExportAction({ k }: { k: KeyView }) {
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    try {
+      const file = await client().call('keys.export', { keyId: k.keyId });
+      downloadFile(file.fileName, file.text, 'application/json');
+      notify({ kind: 'info', title: `Key “${k.label}” exported`, text: `${file.fileName} (still encrypted under its passphrase)` });
+    } catch (e) {
+      notify({ kind: 'error', title: `Key “${k.label}” was not exported`, error: toSerializedError(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button type="button" className="button button-small" aria-label={`Export ${k.label}`} disabled={busy} onClick={() => void run()}>
+      Export
+    </button>
+  );
+}
+
 function KeyActions({ k }: { k: KeyView }) {
-  if (k.onChain === 'unregistered') return <Action k={k} action="register" text="Register on chain" name={`Register ${k.label} on chain`} />;
+  const exp = k.backend === 'software' ? <ExportAction k={k} /> : null;
+  if (k.onChain === 'unregistered')
+    return (
+      <span className="key-actions">
+        <Action k={k} action="register" text="Register on chain" name={`Register ${k.label} on chain`} />
+        {exp}
+      </span>
+    );
   if (k.onChain === 'active' || k.onChain === 'quarantined') {
     return (
       <span className="key-actions">
+        {exp}
         <Action k={k} action="attest" text="Re-attest" />
         <Action k={k} action="roles" text="Roles" />
         {k.rotation?.pending ? null : <Action k={k} action="rotate" text="Rotate" />}
@@ -112,7 +143,7 @@ function KeyActions({ k }: { k: KeyView }) {
       </span>
     );
   }
-  return null;
+  return exp;
 }
 
 function Deadline({ k }: { k: KeyView }) {
@@ -187,6 +218,9 @@ export function KeysView() {
         <div className="button-row">
           <button type="button" className="button button-secondary" onClick={() => openDialog({ kind: 'createKey' })}>
             Create key
+          </button>
+          <button type="button" className="button button-secondary" onClick={() => openDialog({ kind: 'importKey' })}>
+            Import key file
           </button>
           <button type="button" className="button button-primary" onClick={() => openDialog({ kind: 'keyAction', action: 'generate' })}>
             Generate key
