@@ -9,6 +9,13 @@ import type { Sha256 } from '../../core/engine/state-root.js';
 
 const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
 
+// A view of the digest's own bytes (no second copy): hot in replay and block execution.
 export const nodeSha256: Sha256 = oneShot
-  ? (data) => new Uint8Array(oneShot('sha256', data, 'buffer'))
-  : (data) => new Uint8Array(crypto.createHash('sha256').update(data).digest());
+  ? (data) => {
+      const b = oneShot('sha256', data, 'buffer');
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }
+  : (data) => {
+      const b = crypto.createHash('sha256').update(data).digest();
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    };

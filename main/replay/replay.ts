@@ -16,7 +16,6 @@
 import { CustodyEngine } from '../../core/engine/engine.js';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
-import crypto from 'node:crypto';
 import { nodeSha256 } from '../crypto/node-hash.js';
 import type { Sha256 } from '../../core/engine/state-root.js';
 import { keyIdOf, txHashOf } from '../../core/codec/index.js';
@@ -141,18 +140,8 @@ function scanKeys(txs: Uint8Array[], known: Set<string>): [string, string][] {
   return found;
 }
 
-/**
- * nodeSha256 without its copy: a Uint8Array view of the digest node:crypto
- * allocated (one ArrayBuffer per hash instead of two). Same bytes.
- */
-const cryptoHash = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
-export const replaySha256: Sha256 =
-  typeof cryptoHash === 'function'
-    ? (data) => {
-        const b = cryptoHash('sha256', data, 'buffer');
-        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      }
-    : nodeSha256;
+/** SHA-256 for replay: node:crypto's one-shot hash, viewed without a copy. */
+export const replaySha256: Sha256 = nodeSha256;
 
 type Source = AsyncIterable<BlockRecord & { missing?: string[] }> | Iterable<BlockRecord & { missing?: string[] }>;
 
