@@ -260,6 +260,119 @@ describe('against a naive recursive MMR', () => {
   });
 });
 
+// ── the same naive model in node indices only (no hashing): cheap enough for every (leaf, size) ──
+
+interface Mountain {
+  root: number; // mmr index of the peak
+  base: number; // mmr index of its first node
+  height: number;
+}
+/** The mountains of n leaves as index ranges, highest first (no bit tricks from mmr.ts). */
+function naiveIndexMountains(n: number): Mountain[] {
+  const out: Mountain[] = [];
+  let from = 0;
+  let base = 0;
+  for (let h = 40; h >= 0; h--) {
+    if (from + 2 ** h <= n) {
+      out.push({ root: base + 2 ** (h + 1) - 2, base, height: h });
+      from += 2 ** h;
+      base += 2 ** (h + 1) - 1;
+    }
+  }
+  return out;
+}
+/** Sibling indices, bottom-up, from node `target` to the root of a perfect tree; null if absent. */
+function naiveIndexPath(m: Mountain, target: number): number[] | null {
+  if (target < m.base || target > m.root) return null;
+  const up: number[] = [];
+  let { root, base, height } = m;
+  while (root !== target) {
+    const leftRoot = base + 2 ** height - 2; // the left subtree spans [base, leftRoot]
+    const rightRoot = root - 1;
+    if (target <= leftRoot) {
+      up.push(rightRoot);
+      root = leftRoot;
+    } else {
+      up.push(leftRoot);
+      base = leftRoot + 1;
+      root = rightRoot;
+    }
+    height -= 1;
+  }
+  return up.reverse();
+}
+function naiveLeafIndexOnly(leafNo: number, ms: Mountain[]): number {
+  let rest = leafNo;
+  for (const m of ms) {
+    if (rest < 2 ** m.height) {
+      let { base, height } = m;
+      while (height > 0) {
+        const half = 2 ** (height - 1);
+        if (rest >= half) {
+          rest -= half;
+          base += 2 * half - 1;
+        }
+        height -= 1;
+      }
+      return base;
+    }
+    rest -= 2 ** m.height;
+  }
+  throw new Error('leaf out of range');
+}
+const samePath = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, k) => x === b[k]);
+
+describe('against the naive model, in node indices, for every leaf and size up to a few thousand', () => {
+  it('every inclusion path of every leaf in every MMR of 1 to 2,048 leaves', () => {
+    const N = 2048;
+    const bad: string[] = [];
+    let checked = 0;
+    for (let n = 1; n <= N; n++) {
+      const ms = naiveIndexMountains(n);
+      const size = sizeAfterLeaf(n - 1);
+      if (size !== naiveSize(n) || !samePath(peakIndices(size), ms.map((m) => m.root))) bad.push(`peaks of ${n} leaves`);
+      for (let e = 0; e < n; e++) {
+        const i = mmrIndex(e);
+        if (i !== naiveLeafIndexOnly(e, ms)) bad.push(`index of leaf ${e}`);
+        const naive = ms.map((m) => naiveIndexPath(m, i)).find((p) => p !== null) as number[];
+        if (!samePath(inclusionProofPath(i, size), naive)) bad.push(`path of leaf ${e} in ${n} leaves`);
+        checked += 1;
+        if (bad.length > 5) break;
+      }
+      if (bad.length > 5) break;
+    }
+    expect(bad).toEqual([]);
+    expect(checked).toBe((N * (N + 1)) / 2);
+  });
+
+  it('every consistency proof between sizes of 1 to 400 leaves is the inclusion paths of the old peaks in the new MMR', () => {
+    const N = 400;
+    const bad: string[] = [];
+    for (let b = 1; b <= N; b++) {
+      const msB = naiveIndexMountains(b);
+      const sb = sizeAfterLeaf(b - 1);
+      for (let a = 1; a <= b; a++) {
+        const sa = sizeAfterLeaf(a - 1);
+        const naive = naiveIndexMountains(a).map((pa) => msB.map((m) => naiveIndexPath(m, pa.root)).find((p) => p !== null) as number[]);
+        const got = consistencyProofPaths(sa, sb);
+        if (got.length !== naive.length || !got.every((p, k) => samePath(p, naive[k] as number[]))) bad.push(`${a} → ${b} leaves`);
+        if (bad.length > 5) break;
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the naive index model agrees with the hashing model where both run (so a wrong model fails here)', () => {
+    const { leaves } = buildStore(64);
+    for (const n of [1, 2, 3, 7, 8, 33, 64]) {
+      const trees = naiveMountains(leaves.slice(0, n));
+      const ms = naiveIndexMountains(n);
+      expect(ms.map((m) => m.root)).toEqual(trees.map((t) => t.index));
+      for (let e = 0; e < n; e++) expect(naiveLeafIndexOnly(e, ms)).toBe(naiveLeafIndex(e, trees));
+    }
+  });
+});
+
 describe('failure cases', () => {
   const { store, leaves } = buildStore(21);
   const size = 39;
