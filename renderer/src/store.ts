@@ -162,6 +162,8 @@ export const refreshKeys = () =>
     async () => Promise.all([client().call('keys.list', {}), client().call('keys.devices', {})]),
     ([k, d]) => set({ keys: k.keys, keyProblems: k.problems, devices: d.devices }),
   );
+/** Keys only (their on-chain status follows custody changes); devices change only with devices.changed. */
+export const refreshKeyList = () => load('keys', () => client().call('keys.list', {}), (k) => set({ keys: k.keys, keyProblems: k.problems }));
 export const refreshCustody = () =>
   load(
     'custody',
@@ -197,7 +199,7 @@ export function subscribeEvents(): () => void {
     custodyTimer = setTimeout(() => {
       custodyTimer = null;
       void refreshCustody();
-      void refreshKeys();
+      void refreshKeyList();
     }, 50);
   };
   const offs = [
