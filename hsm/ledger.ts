@@ -180,10 +180,6 @@ export function fullEip712Obstacle(td: EnvelopeTypedData): string | undefined {
   return walk('EIP712Domain', td.domain, 'domain') ?? walk(td.primaryType, td.message, 'message');
 }
 
-function ledgerErrors(): { TransportStatusError: new (...a: any[]) => Error & { statusCode: number } } {
-  return require('@ledgerhq/errors');
-}
-
 /** The fix for a Ledger Linux will not let us open, shown in LEDGER_NO_PERMISSION. */
 export function udevFix(rulePath: string = LEDGER_UDEV_RULE): string {
   return (

@@ -5,56 +5,18 @@
  * whitelist changes, events, queries, simulate verdicts and snapshots.
  */
 import { describe, expect, it } from 'vitest';
-import { fromUtf8 } from '../codec/index.js';
 import { CustodyEngine } from './engine.js';
 import { simulate } from './simulate.js';
-import { blockTime, buildTx, testGenesis, testKey } from './testkit.js';
+import { BlockDriver, blockTime, buildTx, testGenesis, testKey } from './testkit.js';
 import type { TestKey } from './testkit.js';
-import type { AbciEvent, ChainParams, FinalizeBlockResponse, GovAction, ProposalRecord, TxBodies, TxResult, TxType, VaultRecord } from './types.js';
+import type { AbciEvent, ChainParams, GovAction, ProposalRecord, TxBodies, VaultRecord } from './types.js';
 
 const admin = testKey(1);
 const [alice, bob, carol, dave] = [testKey(2), testKey(3), testKey(4), testKey(5)] as [TestKey, TestKey, TestKey, TestKey];
 
-class D {
-  engine: CustodyEngine;
-  nonces = new Map<string, number>();
-  last: FinalizeBlockResponse | null = null;
+class D extends BlockDriver {
   constructor(params?: Partial<ChainParams>) {
-    this.engine = new CustodyEngine(testGenesis(params ? { params } : {}));
-  }
-  tx<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): Uint8Array {
-    const n = (this.nonces.get(k.keyId) ?? 0) + 1;
-    return buildTx(k, type, body, n, { expires_at: this.engine.height() + 500 }).bytes;
-  }
-  block(txs: Uint8Array[] = []): FinalizeBlockResponse {
-    const h = this.engine.height() + 1;
-    const res = this.engine.finalizeBlock({ height: h, time: blockTime(h * 10), txs });
-    this.engine.commit();
-    txs.forEach((b, i) => {
-      if ((res.txResults[i] as TxResult).code === 0) {
-        const env = JSON.parse(fromUtf8(b)) as { signer: string; nonce: number };
-        this.nonces.set(env.signer, env.nonce);
-      }
-    });
-    this.last = res;
-    return res;
-  }
-  send<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): TxResult {
-    return this.block([this.tx(k, type, body)]).txResults[0] as TxResult;
-  }
-  ok<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): Record<string, unknown> {
-    const r = this.send(k, type, body);
-    if (r.code !== 0) throw new Error(`expected success, got ${r.log}`);
-    return r.data.length ? (JSON.parse(fromUtf8(r.data)) as Record<string, unknown>) : {};
-  }
-  code<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): string {
-    const r = this.send(k, type, body);
-    return r.code === 0 ? 'OK' : (r.log.split(':')[0] as string);
-  }
-  q<T>(path: string): T {
-    const r = this.engine.query({ path });
-    if (r.code !== 0) throw new Error(r.log);
-    return JSON.parse(fromUtf8(r.value)) as T;
+    super(testGenesis(params ? { params } : {}));
   }
   propose(k: TestKey, action: GovAction, period?: number): string {
     const body: TxBodies['gov.propose'] = { track: action.type === 'params.set' ? 'protocol' : 'operational', action };

@@ -4,46 +4,18 @@
  * policies follow), revocation by emergency quorum, retirement.
  */
 import { describe, expect, it } from 'vitest';
-import { fromUtf8 } from '../codec/index.js';
 import { CustodyEngine } from './engine.js';
 import { precheckRequest } from './simulate.js';
-import { blockTime, buildTx, testGenesis, testKey } from './testkit.js';
+import { BlockDriver, blockTime, testGenesis, testKey } from './testkit.js';
 import type { TestKey } from './testkit.js';
-import type { AbciEvent, EmergencyControlRecord, GovAction, KeyRecord, TxBodies, TxResult, TxType, VaultRecord, WithdrawalRecord } from './types.js';
+import type { AbciEvent, EmergencyControlRecord, GovAction, KeyRecord, TxResult, VaultRecord, WithdrawalRecord } from './types.js';
 
 const admin = testKey(1);
 const [alice, bob, carol, dave, op1, op2] = [testKey(2), testKey(3), testKey(4), testKey(5), testKey(6), testKey(7)] as [TestKey, TestKey, TestKey, TestKey, TestKey, TestKey];
 
-class D {
-  engine = new CustodyEngine(testGenesis({ params: { emergency: { quorum: 2, max_expiry_blocks: 50, ratification_window_blocks: 5 } } }));
-  nonces = new Map<string, number>();
-  block(txs: Uint8Array[] = []): { events: AbciEvent[]; txResults: TxResult[] } {
-    const h = this.engine.height() + 1;
-    const res = this.engine.finalizeBlock({ height: h, time: blockTime(h * 10), txs });
-    this.engine.commit();
-    txs.forEach((b, i) => {
-      if ((res.txResults[i] as TxResult).code === 0) {
-        const env = JSON.parse(fromUtf8(b)) as { signer: string; nonce: number };
-        this.nonces.set(env.signer, env.nonce);
-      }
-    });
-    return res;
-  }
-  send<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): TxResult {
-    const n = (this.nonces.get(k.keyId) ?? 0) + 1;
-    return this.block([buildTx(k, type, body, n, { expires_at: this.engine.height() + 500 }).bytes]).txResults[0] as TxResult;
-  }
-  ok<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): Record<string, unknown> {
-    const r = this.send(k, type, body);
-    if (r.code !== 0) throw new Error(`expected success, got ${r.log}`);
-    return r.data.length ? (JSON.parse(fromUtf8(r.data)) as Record<string, unknown>) : {};
-  }
-  code<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): string {
-    const r = this.send(k, type, body);
-    return r.code === 0 ? 'OK' : (r.log.split(':')[0] as string);
-  }
-  q<T>(path: string): T {
-    return JSON.parse(fromUtf8(this.engine.query({ path }).value)) as T;
+class D extends BlockDriver {
+  constructor() {
+    super(testGenesis({ params: { emergency: { quorum: 2, max_expiry_blocks: 50, ratification_window_blocks: 5 } } }));
   }
   govern(action: GovAction): TxResult {
     const id = this.ok(admin, 'gov.propose', { track: 'operational', action }).proposal_id as string;

@@ -101,10 +101,6 @@ export function stateEntries(state: EngineState): StateEntry[] {
   return out.map((e) => ({ key: e.key, value: canonicalBytes(e.json) }));
 }
 
-function u32be(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
-
 /** SHA-256(0x00 || u32be(len(key)) || key || SHA-256(value)); `valueHash`, when given, is SHA-256(value) already computed. */
 export function leafHash(key: string, value: Uint8Array, hash: Sha256 = sha256, valueHash?: Uint8Array): Uint8Array {
   const k = utf8(key);

@@ -6,10 +6,11 @@
  * NEVER use these keys for anything but tests: their secrets are public.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { keyIdOf, toHex } from '../codec/index.js';
+import { fromUtf8, keyIdOf, toHex } from '../codec/index.js';
 import { encodeTx, signingDigest } from '../tx/envelope.js';
+import { CustodyEngine } from './engine.js';
 import { makeGenesis } from './genesis.js';
-import type { Application, ChainParams, FinalizeBlockResponse, GenesisDoc, SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from './types.js';
+import type { Application, ChainParams, FinalizeBlockResponse, GenesisDoc, SignedEnvelope, TxBodies, TxResult, TxType, UnsignedEnvelope } from './types.js';
 
 export interface TestKey {
   secretKey: Uint8Array;
@@ -89,4 +90,55 @@ export function runBlock(app: Application, txs: Uint8Array[]): FinalizeBlockResp
   const res = app.finalizeBlock({ height, time: blockTime(height), txs });
   app.commit();
   return res;
+}
+
+/**
+ * A block driver for engine tests: one transaction per block at block time
+ * h×10 s, nonces learned from accepted transactions, results decoded.
+ * Test files extend it with their own helpers (governance, emergency…).
+ */
+export class BlockDriver {
+  engine: CustodyEngine;
+  nonces = new Map<string, number>();
+  last: FinalizeBlockResponse | null = null;
+  constructor(genesis: GenesisDoc = testGenesis()) {
+    this.engine = new CustodyEngine(genesis);
+  }
+  /** A signed transaction with the signer's next nonce, valid for 500 blocks. */
+  tx<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): Uint8Array {
+    const n = (this.nonces.get(k.keyId) ?? 0) + 1;
+    return buildTx(k, type, body, n, { expires_at: this.engine.height() + 500 }).bytes;
+  }
+  block(txs: Uint8Array[] = []): FinalizeBlockResponse {
+    const h = this.engine.height() + 1;
+    const res = this.engine.finalizeBlock({ height: h, time: blockTime(h * 10), txs });
+    this.engine.commit();
+    txs.forEach((b, i) => {
+      if ((res.txResults[i] as TxResult).code === 0) {
+        const env = JSON.parse(fromUtf8(b)) as { signer: string; nonce: number };
+        this.nonces.set(env.signer, env.nonce);
+      }
+    });
+    this.last = res;
+    return res;
+  }
+  send<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): TxResult {
+    return this.block([this.tx(k, type, body)]).txResults[0] as TxResult;
+  }
+  /** The result data of an accepted transaction; throws with the log when refused. */
+  ok<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): Record<string, unknown> {
+    const r = this.send(k, type, body);
+    if (r.code !== 0) throw new Error(`expected success, got ${r.log}`);
+    return r.data.length ? (JSON.parse(fromUtf8(r.data)) as Record<string, unknown>) : {};
+  }
+  /** 'OK', or the error code of the refusal. */
+  code<T extends TxType>(k: TestKey, type: T, body: TxBodies[T]): string {
+    const r = this.send(k, type, body);
+    return r.code === 0 ? 'OK' : (r.log.split(':')[0] as string);
+  }
+  q<T>(path: string): T {
+    const r = this.engine.query({ path });
+    if (r.code !== 0) throw new Error(r.log);
+    return JSON.parse(fromUtf8(r.value)) as T;
+  }
 }

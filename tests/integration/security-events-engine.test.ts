@@ -6,10 +6,8 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildTx, testKey } from '../../core/engine/testkit.js';
 import { nativeVerifier } from '../../main/crypto/native-verifier.js';
-import type { AbciEvent, Application, FinalizeBlockRequest, FinalizeBlockResponse, TxResult } from '../../core/engine/types.js';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
-import { DevnetNode } from '../../main/devnet/node.js';
-import { NodeStore, securityEventsOf, type BlockRow } from '../../main/devnet/store.js';
+import { NodeStore } from '../../main/devnet/store.js';
 import { CustodyClient } from '../../main/chain/custody-client.js';
 import { Homes, steppingClock, VALIDATOR_SECRET } from './devnet-fixtures.js';
 

@@ -2,17 +2,12 @@
 // results (rejected transactions inside a block included) and from
 // FinalizeBlock, persisted with the block in node.db and served at
 // /explorer/security-events and CustodyClient.securityEvents().
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { buildTx, testKey } from '../../core/engine/testkit.js';
-import { nativeVerifier } from '../../main/crypto/native-verifier.js';
 import type { AbciEvent, Application, FinalizeBlockRequest, FinalizeBlockResponse, TxResult } from '../../core/engine/types.js';
-import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
-import { DevnetNode } from '../../main/devnet/node.js';
 import { NodeStore, securityEventsOf, type BlockRow } from '../../main/devnet/store.js';
 import { CustodyClient } from '../../main/chain/custody-client.js';
-import { getJson, Homes, rpcPost, signer, signTx, steppingClock, until, VALIDATOR_SECRET } from './devnet-fixtures.js';
+import { getJson, Homes, rpcPost, signer, signTx, steppingClock, until } from './devnet-fixtures.js';
 import { loadDevnetAdmin } from '../../main/devnet/keys.js';
 
 const homes = new Homes();
@@ -21,8 +16,6 @@ const clients: CustodyClient[] = [];
 afterAll(() => clients.forEach((c) => c.disconnect()));
 
 const CHAIN = 'charter-sec-1';
-const admin = testKey(1);
-const [k2, k3] = [testKey(2), testKey(3)];
 
 /** A tiny Application standing in for an engine that emits security events of every shape. */
 class FakeApp implements Pick<Application, 'finalizeBlock'> {
