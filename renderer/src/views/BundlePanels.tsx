@@ -398,18 +398,17 @@ function signerInput(keyId: string, passRef: React.RefObject<HTMLInputElement | 
   return secret ? { signerKeyId: keyId, secret } : { signerKeyId: keyId };
 }
 
-/** "Build bundle" for one executed withdrawal: builds, signs and downloads the zip. */
-export function BuildBundleButton({ requestId, what }: { requestId: string; what: string }) {
+/** Build a bundle with `call`, download it, and keep the outcome for display. */
+function useBundleBuild<T extends { fileName: string; contentBase64: string }>() {
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<MethodOutput<'evidence.buildCase'> | null>(null);
+  const [done, setDone] = useState<T | null>(null);
   const [error, setError] = useState<SerializedError | null>(null);
-  const [signer, setSigner] = useState('');
-  const passRef = useRef<HTMLInputElement | null>(null);
-  const build = async () => {
+  const run = async (call: () => Promise<T>): Promise<void> => {
     setBusy(true);
     setError(null);
+    setDone(null);
     try {
-      const out = await client().call('evidence.buildCase', { requestId, ...signerInput(signer, passRef) });
+      const out = await call();
       downloadFile(out.fileName, fromBase64(out.contentBase64), 'application/zip');
       setDone(out);
     } catch (e) {
@@ -418,6 +417,15 @@ export function BuildBundleButton({ requestId, what }: { requestId: string; what
       setBusy(false);
     }
   };
+  return { busy, done, error, setError, setDone, run };
+}
+
+/** "Build bundle" for one executed withdrawal: builds, signs and downloads the zip. */
+export function BuildBundleButton({ requestId, what }: { requestId: string; what: string }) {
+  const { busy, done, error, run } = useBundleBuild<MethodOutput<'evidence.buildCase'>>();
+  const [signer, setSigner] = useState('');
+  const passRef = useRef<HTMLInputElement | null>(null);
+  const build = () => run(() => client().call('evidence.buildCase', { requestId, ...signerInput(signer, passRef) }));
   return (
     <>
       <SignerPicker id={`case-${requestId}`} what={what} value={signer} onChange={setSigner} passRef={passRef} />
@@ -453,30 +461,18 @@ export function BuildBundleButton({ requestId, what }: { requestId: string; what
 export function BuildSegmentForm() {
   const [from, setFrom] = useState('1');
   const [to, setTo] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<MethodOutput<'evidence.buildSegment'> | null>(null);
-  const [error, setError] = useState<SerializedError | null>(null);
+  const { busy, done, error, setError, setDone, run } = useBundleBuild<MethodOutput<'evidence.buildSegment'>>();
   const [signer, setSigner] = useState('');
   const passRef = useRef<HTMLInputElement | null>(null);
   const build = async () => {
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    try {
-      const f = Number(from);
-      const t = Number(to);
-      if (!Number.isInteger(f) || !Number.isInteger(t) || f < 1 || t < f) {
-        setError({ code: 'INVALID_INPUT', message: 'Give heights with 1 ≤ from ≤ to.' } as SerializedError);
-        return;
-      }
-      const out = await client().call('evidence.buildSegment', { from: f, to: t, ...signerInput(signer, passRef) });
-      downloadFile(out.fileName, fromBase64(out.contentBase64), 'application/zip');
-      setDone(out);
-    } catch (e) {
-      setError(toSerializedError(e));
-    } finally {
-      setBusy(false);
+    const f = Number(from);
+    const t = Number(to);
+    if (!Number.isInteger(f) || !Number.isInteger(t) || f < 1 || t < f) {
+      setDone(null);
+      setError({ code: 'INVALID_INPUT', message: 'Give heights with 1 ≤ from ≤ to.' } as SerializedError);
+      return;
     }
+    await run(() => client().call('evidence.buildSegment', { from: f, to: t, ...signerInput(signer, passRef) }));
   };
   return (
     <section className="bundle-segment" aria-labelledby="segment-heading">
