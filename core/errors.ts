@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { summary: 'The requested item does not exist.', hint: 'Check the id, height or hash.' },
   PREVIEW_STALE: { summary: 'What would be signed changed since it was shown.', hint: 'Review the new preview and approve again. Nothing was signed.' },
   EXPORT_FAILED: { summary: 'The evidence file could not be written.', hint: 'Choose a writable location.' },
+  KDF_LIMIT_EXCEEDED: { summary: 'The key file asks for a key-derivation cost above what the console accepts.', hint: 'The message names the parameter and the limit. Re-encrypt the key in the tool it came from within the limits of docs/formats/keystore.md (scrypt N ≤ 2^18, r ≤ 16, p ≤ 16, 128·N·r·p ≤ 256 MiB; PBKDF2 c ≤ 2,000,000) and import it again. Nothing was imported.' },
   KEYSTORE_DUPLICATE: { summary: 'The keystore already holds this key.', hint: 'The message names the key id and its label; nothing was imported.' },
   // ── Ledger hardware wallets (hsm/ledger.ts) ───────────────────────────────
   LEDGER_NOT_FOUND: { summary: 'No Ledger device is connected.', hint: 'Plug in the Ledger, unlock it with its PIN and open the Ethereum app.' },
@@ -120,6 +121,8 @@ export const ERROR_CODES = {
   MECHANISM_NOT_SUPPORTED: { summary: 'The token does not offer the mechanism this key type needs.', hint: 'The message names the mechanism; use another token or another key type (ed25519, p256, secp256k1).' },
   SESSION_LOST: { summary: 'The session with the token was lost and could not be reopened.', hint: 'Check the token and its connection, then try again. Nothing was signed.' },
   PKCS11_MODULE_ERROR: { summary: 'The PKCS#11 module cannot be loaded or initialised.', hint: 'Check the module path (for SoftHSM2: /usr/lib/softhsm/libsofthsm2.so) and that the vendor\'s library and its configuration are installed.' },
+  PKCS11_MODULE_REFUSED: { summary: 'The PKCS#11 module path was refused: it is not absolute, not a regular file, or someone other than its owner could change it.', hint: 'Give the absolute path of the vendor\'s library, owned by root or by you and not writable by group or others, in a directory others cannot write (`chmod go-w`); the message names the rule. Modules are configured with --pkcs11-module, $CHARTER_PKCS11_MODULE or <workspace>/config.json (docs/keys-and-devices.md).' },
+  CONFIG_INVALID: { summary: 'The console\'s configuration file cannot be used.', hint: 'Fix <workspace>/config.json as the message says (valid JSON, the fields of docs/keys-and-devices.md, not writable by group or others); until then its settings are ignored.' },
   PKCS11_ERROR: { summary: 'The PKCS#11 module returned an error.', hint: 'The message names the CKR_ code and the call; see the vendor\'s documentation for it.' },
   // ── evidence (issue 4) ────────────────────────────────────────────────────
   INVALID_JSON: { summary: 'The document is not valid JSON.', hint: 'The message gives the line, column and path of the first error.' },

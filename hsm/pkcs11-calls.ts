@@ -24,6 +24,7 @@ import { Worker } from 'node:worker_threads';
 import pkcs11js from 'pkcs11js';
 import type { Handle, KeyPair, Mechanism, ModuleInfo, PKCS11, Template, TokenInfo } from 'pkcs11js';
 import { CharterError } from '../core/errors.js';
+import { checkModulePath } from './module-path.js';
 
 /** The PKCS#11 functions the backend uses, as promises. */
 export interface Pkcs11Calls {
@@ -287,10 +288,14 @@ function inlineEntry(modulePath: string): Entry {
 }
 
 /**
- * Opens (or shares) the module at `modulePath`: resolves once it is loaded
- * and initialised; PKCS11_MODULE_ERROR if it cannot be.
+ * Opens (or shares) the module at `givenPath`: resolves once it is loaded
+ * and initialised; PKCS11_MODULE_REFUSED if the path breaks a rule of
+ * hsm/module-path.ts, PKCS11_MODULE_ERROR if it cannot be loaded. Modules are
+ * shared by their resolved path.
  */
-export async function openModule(modulePath: string, thread: Pkcs11Thread): Promise<OpenModule> {
+export async function openModule(givenPath: string, thread: Pkcs11Thread): Promise<OpenModule> {
+  // Only a library that passes the path rules is loaded, and by its resolved path (hsm/module-path.ts).
+  const modulePath = checkModulePath(givenPath);
   const k = key(modulePath, thread);
   if (!modules.has(k)) await ending.get(modulePath);
   let entry = modules.get(k);

@@ -8,7 +8,9 @@
  *   Keys      EC key pairs: P-256 and secp256k1 (CKM_EC_KEY_PAIR_GEN with the
  *             curve OID as CKA_EC_PARAMS) and Ed25519 (CKM_EC_EDWARDS_KEY_PAIR_GEN),
  *             generated ON the token with CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE
- *             true and CKA_EXTRACTABLE false. The key id is the engine's
+ *             true and CKA_EXTRACTABLE false; of the usages only CKA_SIGN is
+ *             true (CKA_DECRYPT, CKA_SIGN_RECOVER, CKA_UNWRAP, CKA_DERIVE false;
+ *             the public key CKA_VERIFY alone). The key id is the engine's
  *             keyIdOf(scheme, publicKey); it is also written as CKA_ID (20 bytes)
  *             so the key is found again, by us or by pkcs11-tool.
  *   Public    keys are read from the public-key object (CKA_EC_POINT, DER OCTET
@@ -133,6 +135,38 @@ const SCHEMES: { readonly [S in SignatureScheme]: SchemeSpec } = {
     sign: [CKM_EDDSA],
   },
 };
+
+/**
+ * The usage attributes of a key pair, in the order (and with the names) OpenSC's
+ * `pkcs11-tool -O` prints them. A generated private key has CKA_SIGN alone
+ * true; its public key CKA_VERIFY alone.
+ */
+export const PRIVATE_USAGE: readonly [number, string][] = [
+  [pkcs11js.CKA_DECRYPT, 'decrypt'],
+  [pkcs11js.CKA_SIGN, 'sign'],
+  [pkcs11js.CKA_SIGN_RECOVER, 'signRecover'],
+  [pkcs11js.CKA_UNWRAP, 'unwrap'],
+  [pkcs11js.CKA_DERIVE, 'derive'],
+];
+export const PUBLIC_USAGE: readonly [number, string][] = [
+  [pkcs11js.CKA_ENCRYPT, 'encrypt'],
+  [pkcs11js.CKA_VERIFY, 'verify'],
+  [pkcs11js.CKA_VERIFY_RECOVER, 'verifyRecover'],
+  [pkcs11js.CKA_WRAP, 'wrap'],
+  [pkcs11js.CKA_DERIVE, 'derive'],
+];
+/** CKA_* names of the usage attributes (attestation record keys). */
+const USAGE_ATTR_NAMES = new Map<number, string>([
+  [pkcs11js.CKA_DECRYPT, 'CKA_DECRYPT'],
+  [pkcs11js.CKA_SIGN, 'CKA_SIGN'],
+  [pkcs11js.CKA_SIGN_RECOVER, 'CKA_SIGN_RECOVER'],
+  [pkcs11js.CKA_UNWRAP, 'CKA_UNWRAP'],
+  [pkcs11js.CKA_DERIVE, 'CKA_DERIVE'],
+  [pkcs11js.CKA_ENCRYPT, 'CKA_ENCRYPT'],
+  [pkcs11js.CKA_VERIFY, 'CKA_VERIFY'],
+  [pkcs11js.CKA_VERIFY_RECOVER, 'CKA_VERIFY_RECOVER'],
+  [pkcs11js.CKA_WRAP, 'CKA_WRAP'],
+]);
 
 /** Token flags by name (PKCS#11 CK_TOKEN_INFO.flags). */
 const TOKEN_FLAGS: [number, string][] = [
@@ -277,6 +311,12 @@ function slotNumber(slot: Handle): number {
 
 function bool(v: Buffer | undefined): boolean | undefined {
   return v === undefined || v.length === 0 ? undefined : v[0] !== 0;
+}
+
+/** The usages whose attribute the token reports true, comma-separated ("none" if none). */
+function usageText(a: Map<number, Buffer>, usage: readonly [number, string][]): string {
+  const on = usage.filter(([type]) => bool(a.get(type)) === true).map(([, name]) => name);
+  return on.length ? on.join(', ') : 'none';
 }
 
 /** CKA_START_DATE value (CK_DATE: "YYYYMMDD") → "YYYY-MM-DD", or "" if absent. */
@@ -833,8 +873,8 @@ export class Pkcs11Backend implements KeyBackend {
           { type: pkcs11js.CKA_PRIVATE, value: true },
           { type: pkcs11js.CKA_SENSITIVE, value: true },
           { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-          { type: pkcs11js.CKA_SIGN, value: true },
-          { type: pkcs11js.CKA_DERIVE, value: false },
+          // A custody signing key signs and does nothing else (least privilege): every other usage is false, explicitly.
+          ...PRIVATE_USAGE.map(([type]) => ({ type, value: type === pkcs11js.CKA_SIGN })),
         ];
         let pair: { publicKey: Handle; privateKey: Handle } | null = null;
         let lastErr: unknown = null;
@@ -842,7 +882,7 @@ export class Pkcs11Backend implements KeyBackend {
           const publicTemplate: Template = [
             ...common(tempId),
             { type: pkcs11js.CKA_PRIVATE, value: false },
-            { type: pkcs11js.CKA_VERIFY, value: true },
+            ...PUBLIC_USAGE.map(([type]) => ({ type, value: type === pkcs11js.CKA_VERIFY })),
             { type: pkcs11js.CKA_EC_PARAMS, value: Buffer.from(params, 'hex') },
           ];
           mutating();
@@ -967,7 +1007,8 @@ export class Pkcs11Backend implements KeyBackend {
       this.withSession(t, { pin }, async (s) => {
         const key = await this.privateKey(s, loc);
         const A = pkcs11js;
-        const a = await this.attrs(s, key, [A.CKA_TOKEN, A.CKA_PRIVATE, A.CKA_LOCAL, A.CKA_NEVER_EXTRACTABLE, A.CKA_ALWAYS_SENSITIVE, A.CKA_EXTRACTABLE, A.CKA_SENSITIVE, A.CKA_SIGN, A.CKA_ID, A.CKA_LABEL, A.CKA_KEY_TYPE]);
+        const usageTypes = PRIVATE_USAGE.map(([type]) => type);
+        const a = await this.attrs(s, key, [A.CKA_TOKEN, A.CKA_PRIVATE, A.CKA_LOCAL, A.CKA_NEVER_EXTRACTABLE, A.CKA_ALWAYS_SENSITIVE, A.CKA_EXTRACTABLE, A.CKA_SENSITIVE, ...usageTypes, A.CKA_ID, A.CKA_LABEL, A.CKA_KEY_TYPE]);
         const flag = (type: number, name: string, out: Record<string, string | boolean>) => {
           const v = bool(a.get(type));
           if (v !== undefined) out[name] = v;
@@ -980,7 +1021,7 @@ export class Pkcs11Backend implements KeyBackend {
         flag(A.CKA_ALWAYS_SENSITIVE, 'CKA_ALWAYS_SENSITIVE', keyFacts);
         flag(A.CKA_EXTRACTABLE, 'CKA_EXTRACTABLE', keyFacts);
         flag(A.CKA_SENSITIVE, 'CKA_SENSITIVE', keyFacts);
-        flag(A.CKA_SIGN, 'CKA_SIGN', keyFacts);
+        for (const type of usageTypes) flag(type, USAGE_ATTR_NAMES.get(type)!, keyFacts);
         keyFacts.CKA_ID = (a.get(A.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
         keyFacts.CKA_LABEL = a.get(A.CKA_LABEL)?.toString('utf8') ?? '';
         keyFacts.CKA_KEY_TYPE = SCHEMES[loc.info.scheme].keyTypeName;
@@ -988,8 +1029,13 @@ export class Pkcs11Backend implements KeyBackend {
           { type: A.CKA_CLASS, value: A.CKO_PUBLIC_KEY },
           { type: A.CKA_ID, value: loc.ckaId },
         ]);
-        const ecParams = (await this.attrs(s, pubObject ?? key, [A.CKA_EC_PARAMS])).get(A.CKA_EC_PARAMS);
+        const pubAttrs = await this.attrs(s, pubObject ?? key, [A.CKA_EC_PARAMS, ...(pubObject ? PUBLIC_USAGE.map(([type]) => type) : [])]);
+        const ecParams = pubAttrs.get(A.CKA_EC_PARAMS);
         keyFacts.CKA_EC_PARAMS = ecParams ? ecParams.toString('hex') : '';
+        // What the key may be used for, as the token reports it (pkcs11-tool's "Usage:" line).
+        keyFacts.usage = usageText(a, PRIVATE_USAGE);
+        if (pubObject) keyFacts.public_key_usage = usageText(pubAttrs, PUBLIC_USAGE);
+        keyFacts.sign_only = keyFacts.usage === 'sign' && (keyFacts.public_key_usage ?? 'verify') === 'verify';
         keyFacts.never_left_token =
           keyFacts.CKA_LOCAL === true &&
           keyFacts.CKA_NEVER_EXTRACTABLE === true &&

@@ -95,6 +95,7 @@ const SOFTHSM_FILES = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/bin/softhsm2-uti
 const PACKAGES = [
   { name: 'chromium', files: [CHROMIUM], purpose: 'the end-to-end tests' },
   { name: 'softhsm2', files: SOFTHSM_FILES, purpose: 'the PKCS#11 tests (SoftHSM2 tokens)' },
+  { name: 'opensc', files: ['/usr/bin/pkcs11-tool'], purpose: 'the PKCS#11 key-usage tests (OpenSC\'s pkcs11-tool)' },
 ];
 const installed = (pkg) => pkg.files.every((f) => existsSync(f));
 

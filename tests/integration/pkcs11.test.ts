@@ -14,6 +14,8 @@
  * under a live, logged-in session; every call still goes to SoftHSM.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import pkcs11js from 'pkcs11js';
 import { p256 } from '@noble/curves/nist.js';
@@ -29,7 +31,7 @@ import { digestForScheme, signEnvelopeFor, verifyEnvelope } from '../../core/tx/
 import { Pkcs11Backend, popDigest, type Pkcs11Module } from '../../hsm/pkcs11.js';
 import type { KeyInfo } from '../../hsm/types.js';
 import { createNativeVerifier } from '../../main/crypto/native-verifier.js';
-import { makeSoftHsmToken, readTokenKey, tokenDirOf, type SoftHsmToken } from '../support/softhsm.js';
+import { makeSoftHsmToken, pkcs11ToolObjects, readTokenKey, tokenDirOf, type SoftHsmToken } from '../support/softhsm.js';
 
 const SO_PIN = 'so-pin-5Kd81Wq';
 const USER_PIN = 'user-pin-7Q3xK9';
@@ -150,14 +152,31 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
         CKA_NEVER_EXTRACTABLE: true,
         CKA_ALWAYS_SENSITIVE: true,
         CKA_SIGN: true,
+        // Least privilege: a signing key signs, and nothing else.
+        CKA_DECRYPT: false,
+        CKA_UNWRAP: false,
+        CKA_DERIVE: false,
+        CKA_SIGN_RECOVER: false,
         CKA_ID: k.keyId,
         CKA_LABEL: Buffer.from(`ops ${scheme}`).toString('hex'),
       });
       expect(priv.CKA_VALUE).toBeNull(); // the token refuses to reveal the private value
       const pub = raw.publicKey[0]!;
+      expect(pub).toMatchObject({ CKA_VERIFY: true, CKA_ENCRYPT: false, CKA_WRAP: false, CKA_DERIVE: false, CKA_VERIFY_RECOVER: false });
       expect(pub.CKA_TOKEN).toBe(true);
       expect(pub.CKA_EC_PARAMS).toBe({ p256: '06082a8648ce3d030107', secp256k1: '06052b8104000a', ed25519: '06032b6570' }[scheme]);
       expect(k.publicKey).toBe(expectedPublicKey(scheme, pub.CKA_EC_POINT as string));
+    });
+
+    it(`pkcs11-tool -O shows the ${scheme} private key with "Usage: sign" alone and its public key with "verify" alone`, () => {
+      const objects = pkcs11ToolObjects(tok, USER_PIN).filter((o) => o.fields.label === `ops ${scheme}`);
+      const priv = objects.filter((o) => o.heading.startsWith('Private Key Object'));
+      const pub = objects.filter((o) => o.heading.startsWith('Public Key Object'));
+      expect(priv).toHaveLength(1);
+      expect(pub).toHaveLength(1);
+      expect(priv[0]!.fields.Usage).toBe('sign');
+      expect(pub[0]!.fields.Usage).toBe('verify');
+      expect(priv[0]!.fields.Access).toContain('never extractable');
     });
 
     it(`signs ${scheme} envelopes the engine verifies (core and native verifiers), low-S`, async () => {
@@ -205,6 +224,9 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       for (const name of ['CKA_LOCAL', 'CKA_NEVER_EXTRACTABLE', 'CKA_ALWAYS_SENSITIVE', 'CKA_EXTRACTABLE', 'CKA_SENSITIVE', 'CKA_TOKEN', 'CKA_PRIVATE'] as const) {
         expect(rec.key[name]).toBe(raw[name]);
       }
+      for (const name of ['CKA_SIGN', 'CKA_DECRYPT', 'CKA_UNWRAP', 'CKA_DERIVE', 'CKA_SIGN_RECOVER'] as const) expect(rec.key[name]).toBe(raw[name]);
+      // The key's usage, read back from the token, in the record.
+      expect(rec.key).toMatchObject({ CKA_SIGN: true, CKA_DECRYPT: false, CKA_UNWRAP: false, CKA_DERIVE: false, usage: 'sign', public_key_usage: 'verify', sign_only: true });
       expect(rec.key.CKA_ID).toBe(raw.CKA_ID);
       expect(rec.key.CKA_LABEL).toBe(`ops ${scheme}`);
       expect(rec.key.never_left_token).toBe(true);
@@ -458,10 +480,61 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       expect(e.message).toContain('cannot load the PKCS#11 module /nonexistent/libnothing.so');
       await bad.close();
     }
-    // A library that is not a PKCS#11 module.
-    const notModule = new Pkcs11Backend({ modulePath: 'libz.so.1' });
+    // A library that is not a PKCS#11 module (found where the system keeps zlib).
+    const libz = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/aarch64-linux-gnu/libz.so.1', '/usr/lib64/libz.so.1', '/usr/lib/libz.so.1'].find((f) => fs.existsSync(f));
+    expect(libz, 'zlib is installed').toBeDefined();
+    const notModule = new Pkcs11Backend({ modulePath: libz! });
     expect((await failure(notModule.devices())).code).toBe('PKCS11_MODULE_ERROR');
     await notModule.close();
+  });
+
+  it('refuses, without loading it, a module path that is relative, a directory, a file others may write, or a symlink to one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-module-rules-'));
+    try {
+      // A copy of the real module: loadable, so only the rules stop it.
+      const writable = path.join(dir, 'libwritable-pkcs11.so');
+      fs.copyFileSync(tok.modulePath, writable);
+      fs.chmodSync(writable, 0o666);
+      const groupWritable = path.join(dir, 'libgroup-pkcs11.so');
+      fs.copyFileSync(tok.modulePath, groupWritable);
+      fs.chmodSync(groupWritable, 0o664);
+      const link = path.join(dir, 'liblink-pkcs11.so');
+      fs.symlinkSync(writable, link);
+      const openDir = path.join(dir, 'open');
+      fs.mkdirSync(openDir);
+      const inOpenDir = path.join(openDir, 'libin-open-dir.so');
+      fs.copyFileSync(tok.modulePath, inOpenDir);
+      fs.chmodSync(inOpenDir, 0o644);
+      fs.chmodSync(openDir, 0o777);
+      const cases: [string, string][] = [
+        ['libsofthsm2.so', 'absolute'],
+        [path.relative(process.cwd(), tok.modulePath), 'absolute'],
+        [dir, 'regular-file'],
+        [writable, 'file-writable'],
+        [groupWritable, 'file-writable'],
+        [link, 'file-writable'],
+        [inOpenDir, 'directory-writable'],
+      ];
+      for (const [modulePath, rule] of cases) {
+        for (const thread of ['worker', 'inline'] as const) {
+          const b = new Pkcs11Backend({ modulePath, thread });
+          const e = await failure(b.devices());
+          expect(e.code, modulePath).toBe('PKCS11_MODULE_REFUSED');
+          expect(e.details).toMatchObject({ modulePath, rule });
+          await b.close();
+        }
+      }
+      // The same file, no longer writable by others, loads (it is SoftHSM: the token is there).
+      fs.chmodSync(writable, 0o644);
+      const ok = new Pkcs11Backend({ modulePath: link, tokenLabel: 'charter-ops' });
+      try {
+        expect((await ok.devices()).map((d) => d.label)).toEqual(['charter-ops']);
+      } finally {
+        await ok.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs the same on the calling thread (thread: inline) as in the worker', async () => {

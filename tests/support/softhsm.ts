@@ -23,7 +23,9 @@
  *
  * readTokenKey() reads a key's attributes from the token in a separate
  * process with its own raw pkcs11js session: evidence from the token itself,
- * independent of the backend under test.
+ * independent of the backend under test. pkcs11ToolObjects() asks OpenSC's
+ * pkcs11-tool (Debian's package "opensc") for the token's objects, as an
+ * operator would check them.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,6 +36,7 @@ import { promisify } from 'node:util';
 
 export const SOFTHSM_MODULE = process.env.CHARTER_SOFTHSM_MODULE || '/usr/lib/softhsm/libsofthsm2.so';
 export const SOFTHSM_UTIL = 'softhsm2-util';
+export const PKCS11_TOOL = 'pkcs11-tool';
 
 export interface SoftHsmToken {
   /** The softhsm2.conf written for this token store. */
@@ -159,7 +162,7 @@ try {
   if (!slot) throw new Error('no token ' + process.env.P11_LABEL);
   const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
   lib.C_Login(session, pkcs11js.CKU_USER, process.env.P11_PIN);
-  const BOOLS = ['CKA_TOKEN', 'CKA_PRIVATE', 'CKA_SENSITIVE', 'CKA_EXTRACTABLE', 'CKA_LOCAL', 'CKA_NEVER_EXTRACTABLE', 'CKA_ALWAYS_SENSITIVE', 'CKA_SIGN', 'CKA_VERIFY', 'CKA_MODIFIABLE'];
+  const BOOLS = ['CKA_TOKEN', 'CKA_PRIVATE', 'CKA_SENSITIVE', 'CKA_EXTRACTABLE', 'CKA_LOCAL', 'CKA_NEVER_EXTRACTABLE', 'CKA_ALWAYS_SENSITIVE', 'CKA_SIGN', 'CKA_VERIFY', 'CKA_MODIFIABLE', 'CKA_DECRYPT', 'CKA_ENCRYPT', 'CKA_UNWRAP', 'CKA_WRAP', 'CKA_DERIVE', 'CKA_SIGN_RECOVER', 'CKA_VERIFY_RECOVER'];
   const BYTES = ['CKA_ID', 'CKA_LABEL', 'CKA_KEY_TYPE', 'CKA_EC_PARAMS', 'CKA_EC_POINT', 'CKA_VALUE'];
   const read = (h) => {
     const out = {};
@@ -209,4 +212,34 @@ export function readTokenKey(tok: Pick<SoftHsmToken, 'conf' | 'modulePath' | 'la
   });
   if (r.status !== 0) throw new Error(`raw pkcs11js reader failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as RawKey;
+}
+
+/** One object as `pkcs11-tool -O` prints it: its heading ("Private Key Object; EC") and its indented "name: value" lines. */
+export interface ToolObject {
+  heading: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * The token's objects as OpenSC's `pkcs11-tool --module … --token-label … -O
+ * --login --pin …` lists them (a separate process; the PIN is a test PIN on
+ * its command line).
+ */
+export function pkcs11ToolObjects(tok: Pick<SoftHsmToken, 'conf' | 'modulePath' | 'label'>, pin: string): ToolObject[] {
+  const r = spawnSync(PKCS11_TOOL, ['--module', tok.modulePath, '--token-label', tok.label, '-O', '--login', '--pin', pin], {
+    env: { ...process.env, SOFTHSM2_CONF: tok.conf },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.error) throw new Error(`${PKCS11_TOOL} could not run (Debian's package "opensc"): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${PKCS11_TOOL} failed (${r.status}): ${r.stderr}`);
+  const out: ToolObject[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (/^\S.*Object;/.test(line)) out.push({ heading: line.trim(), fields: {} });
+    else {
+      const m = /^\s+([A-Za-z_ ]+?):\s+(.*)$/.exec(line);
+      if (m && out.length) out[out.length - 1]!.fields[m[1]!.trim()] = m[2]!.trim();
+    }
+  }
+  return out;
 }
