@@ -157,7 +157,7 @@ export class KeyBackends {
     if (of.length === 0) {
       const how: Record<BackendKind, string> = {
         software: 'the software keystore is always configured',
-        pkcs11: 'add a PKCS#11 module (Settings, CHARTER_PKCS11_MODULE or --pkcs11-module)',
+        pkcs11: 'configure a PKCS#11 module in <workspace>/config.json, $CHARTER_PKCS11_MODULE or --pkcs11-module (docs/keys-and-devices.md)',
         ledger: 'enable Ledger devices in Settings (or CHARTER_LEDGER=1)',
       };
       throw new CharterError('NOT_AVAILABLE', `no ${kind} backend is configured: ${how[kind]}`);

@@ -13,7 +13,9 @@
  *                  an extra "x-charter" object those tools ignore.
  *
  * importFile() takes a file of either format (a foreign Web3 v3 file from
- * geth, MyEtherWallet, ethers…) and exportFile() hands one back.
+ * geth, MyEtherWallet, ethers…), checks its KDF's cost before running it, and
+ * stores the key re-encrypted under this keystore's own KDF settings;
+ * exportFile() hands the stored file back.
  *
  * Keys are generated with @noble/curves. The passphrase is used for one call
  * and not kept; decrypted secret bytes are zeroed after use. ECDSA signatures
@@ -32,6 +34,7 @@ import { canonicalBytes, keyIdOf, toHex, fromHex } from '../core/codec/index.js'
 import { verifyEcdsa, verifyEcdsaHashed } from '../core/crypto/ecdsa.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { SignatureScheme } from '../core/engine/types.js';
+import { FileTimestamp, Label } from '../core/contract/index.js';
 import { CharterError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
@@ -47,6 +50,41 @@ export interface ScryptParams {
   p: number;
 }
 export const DEFAULT_SCRYPT: ScryptParams = { n: 1 << 17, r: 8, p: 1 };
+
+/**
+ * The most a key file may ask the key derivation to cost, checked before it
+ * runs (a 500-byte file must not hold the keystore for seconds or take GiBs).
+ * The standard files fit: geth's scrypt N=2^18, r=8, p=1 and the Web3 v3
+ * spec's vectors (scrypt N=2^18, r=1, p=8; PBKDF2 c=262144) are 256 MiB or less.
+ */
+export const KDF_LIMITS = {
+  scrypt: { n: 1 << 18, r: 16, p: 16, memoryBytes: 256 * 1024 * 1024 },
+  pbkdf2: { c: 2_000_000 },
+} as const;
+
+function kdfLimit(kdf: string, parameter: string, value: number, limit: number, what: string): never {
+  throw new CharterError('KDF_LIMIT_EXCEEDED', `the key file's ${kdf} parameter ${parameter} = ${value} is above the console's limit of ${limit}${what}; nothing was derived or imported`, {
+    kdf,
+    parameter,
+    value,
+    limit,
+  });
+}
+
+/** KDF_LIMIT_EXCEEDED, naming the parameter and the limit, if deriving with these parameters would cost more than KDF_LIMITS allows. */
+export function checkKdfCost(c: { kdf: 'scrypt'; kdfparams: { n: number; r: number; p: number } } | { kdf: 'pbkdf2'; kdfparams: { c: number } }): void {
+  if (c.kdf === 'pbkdf2') {
+    if (c.kdfparams.c > KDF_LIMITS.pbkdf2.c) kdfLimit('pbkdf2', 'c', c.kdfparams.c, KDF_LIMITS.pbkdf2.c, ' iterations');
+    return;
+  }
+  const { n, r, p } = c.kdfparams;
+  const L = KDF_LIMITS.scrypt;
+  if (n > L.n) kdfLimit('scrypt', 'n', n, L.n, ' (2^18)');
+  if (r > L.r) kdfLimit('scrypt', 'r', r, L.r, '');
+  if (p > L.p) kdfLimit('scrypt', 'p', p, L.p, '');
+  const memory = 128 * n * r * p;
+  if (memory > L.memoryBytes) kdfLimit('scrypt', '128·n·r·p', memory, L.memoryBytes, ' bytes (256 MiB)');
+}
 
 /** Schemes of the charter-keystore/v1 format. */
 type CharterScheme = 'ed25519' | 'p256';
@@ -298,48 +336,59 @@ export class SoftwareKeystore implements KeyBackend {
   /**
    * Import a keystore file: Web3 Secret Storage v3 (secp256k1; from geth,
    * ethers, MyEtherWallet… or one we exported) or charter-keystore/v1
-   * (ed25519, p256). The passphrase must unlock it (WRONG_PASSPHRASE
-   * otherwise); the file keeps its encryption, so the same passphrase unlocks
-   * it here. `label` names a foreign Web3 file (default: its address); a
-   * charter-keystore file keeps its own label, which its encryption binds.
-   * KEYSTORE_DUPLICATE if the keystore already holds the key; KEYSTORE_CORRUPT for a
-   * file that is neither format or whose fields disagree. Nothing is written
-   * on failure.
+   * (ed25519, p256). Before any key derivation runs, its cost is checked
+   * (KDF_LIMIT_EXCEEDED naming the parameter and the limit). The passphrase
+   * must unlock it (WRONG_PASSPHRASE otherwise). The key is then stored
+   * re-encrypted under this keystore's own KDF settings (scrypt, N=2^17 by
+   * default) with the same passphrase: a weak file (PBKDF2 with c=1) is not
+   * kept as it came. Its label: `label` if given, else the file's (a Web3
+   * file without one: its address); a file's label that is not a valid key
+   * label (contract Label: 1–64 characters, no control characters) is refused
+   * with INVALID_INPUT unless `label` is given. Its created_at: the file's if
+   * it is an ISO 8601 UTC time not later than now, else the time of import.
+   * KEYSTORE_DUPLICATE if the keystore already holds the key; KEYSTORE_CORRUPT
+   * for a file that is neither format or whose fields disagree. Nothing is
+   * written on failure.
    */
   async importFile(text: string, passphrase: string, opts: { label?: string } = {}): Promise<KeyInfo> {
     const parsed = parseImport(text);
+    const given = opts.label === undefined ? undefined : validLabel(opts.label, 'the label given');
     return this.queue.run(async () => {
+      const now = this.clock();
       let stored: Stored;
       if (parsed.kind === 'charter') {
+        const f = parsed.file;
+        const label = given ?? validLabel(f.label, 'the file\'s label');
         const sk = await decryptStored(parsed, passphrase);
         try {
-          if (toHex(publicKeyOf(parsed.file.scheme, sk)) !== parsed.file.public_key) throw new CharterError('KEYSTORE_CORRUPT', 'the decrypted key does not match the file\'s public key');
+          if (toHex(publicKeyOf(f.scheme, sk)) !== f.public_key) throw new CharterError('KEYSTORE_CORRUPT', 'the decrypted key does not match the file\'s public key');
+          stored = { kind: 'charter', file: await encryptCharter(f.scheme, sk, fromHex(f.public_key), passphrase, this.scrypt, label, importedDate(f.created_at, now)) };
         } finally {
           sk.fill(0);
         }
-        stored = parsed;
       } else {
         const sk = await decryptWeb3(parsed.file, passphrase);
-        let pk: Uint8Array;
         try {
-          pk = publicKeyOf('secp256k1', sk);
-        } catch {
-          throw new CharterError('KEYSTORE_CORRUPT', 'the decrypted secret is not a secp256k1 private key');
+          let pk: Uint8Array;
+          try {
+            pk = publicKeyOf('secp256k1', sk);
+          } catch {
+            throw new CharterError('KEYSTORE_CORRUPT', 'the decrypted secret is not a secp256k1 private key');
+          }
+          const address = ethereumAddressOf(pk);
+          if (parsed.file.address !== undefined && parsed.file.address.toLowerCase().replace(/^0x/, '') !== address)
+            throw new CharterError('KEYSTORE_CORRUPT', `the file's address ${parsed.file.address} is not the address of the key it holds (0x${address})`);
+          const prev = parsed.file[WEB3_EXTRA_FIELD];
+          const ours = prev !== undefined && prev.public_key === toHex(pk);
+          const label = given ?? (ours ? validLabel(prev.label, 'the file\'s label') : `0x${address}`);
+          const createdAt = ours ? importedDate(prev.created_at, now) : now.toISOString();
+          const file = await encryptWeb3(sk, pk, passphrase, { scrypt: this.scrypt }, { label, created_at: createdAt });
+          // The file's own id (a UUID) is kept, so tools that track it still know the key.
+          const id = typeof parsed.file.id === 'string' && /^[0-9a-fA-F-]{36}$/.test(parsed.file.id) ? parsed.file.id.toLowerCase() : file.id;
+          stored = { kind: 'web3', file: { ...file, id } };
         } finally {
           sk.fill(0);
         }
-        const address = ethereumAddressOf(pk);
-        if (parsed.file.address !== undefined && parsed.file.address.toLowerCase().replace(/^0x/, '') !== address)
-          throw new CharterError('KEYSTORE_CORRUPT', `the file's address ${parsed.file.address} is not the address of the key it holds (0x${address})`);
-        const prev = parsed.file[WEB3_EXTRA_FIELD];
-        const extra: Web3Extra = {
-          key_id: keyIdOf('secp256k1', pk),
-          scheme: 'secp256k1',
-          public_key: toHex(pk),
-          label: opts.label ?? (prev && prev.public_key === toHex(pk) ? prev.label : `0x${address}`),
-          created_at: prev && prev.public_key === toHex(pk) ? prev.created_at : this.clock().toISOString(),
-        };
-        stored = { kind: 'web3', file: { ...parsed.file, address, [WEB3_EXTRA_FIELD]: extra } };
       }
       const i = info(stored);
       const file = this.fileOf(i.keyId);
@@ -362,6 +411,26 @@ export class SoftwareKeystore implements KeyBackend {
     const x = s.file[WEB3_EXTRA_FIELD];
     return { fileName: `UTC--${x.created_at.replace(/:/g, '-')}--${s.file.address}`, text };
   }
+}
+
+/** A key label by the contract's rule (core/contract Label), trimmed; INVALID_INPUT naming `what` otherwise. The label itself is not echoed (it may hold control characters). */
+function validLabel(label: unknown, what: string): string {
+  const r = Label.safeParse(label);
+  if (r.success) return r.data;
+  const reason = r.error.issues[0]?.message ?? 'not valid';
+  throw new CharterError('INVALID_INPUT', `${what} is not a valid key label (${reason}: 1–64 characters, no control characters); give the key a label of your own to import it`, {
+    field: 'label',
+    problem: reason,
+  });
+}
+
+/** The file's created_at if it is an ISO 8601 UTC time no later than `now`; else `now` (the time of import). */
+function importedDate(createdAt: unknown, now: Date): string {
+  if (typeof createdAt === 'string' && FileTimestamp.safeParse(createdAt).success) {
+    const t = Date.parse(createdAt);
+    if (Number.isFinite(t) && t <= now.getTime()) return new Date(t).toISOString();
+  }
+  return now.toISOString();
 }
 
 async function encryptCharter(scheme: CharterScheme, sk: Uint8Array, pk: Uint8Array, secret: string, params: ScryptParams, label: string, createdAt: string): Promise<KeystoreFile> {
@@ -473,18 +542,16 @@ async function decryptCharter(f: KeystoreFile, passphrase: string): Promise<Uint
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The shape of scrypt parameters (their cost is checkKdfCost's). */
 function scryptParamsOk(k: any): boolean {
   return (
-    Number.isInteger(k?.n) &&
+    Number.isSafeInteger(k?.n) &&
     k.n >= 1024 &&
-    k.n <= 1 << 20 &&
-    (k.n & (k.n - 1)) === 0 &&
-    Number.isInteger(k.r) &&
+    Number.isInteger(Math.log2(k.n)) &&
+    Number.isSafeInteger(k.r) &&
     k.r >= 1 &&
-    k.r <= 32 &&
-    Number.isInteger(k.p) &&
+    Number.isSafeInteger(k.p) &&
     k.p >= 1 &&
-    k.p <= 16 &&
     k.dklen === 32 &&
     /^[0-9a-f]{32,128}$/.test(String(k.salt))
   );
@@ -519,7 +586,7 @@ function web3FileOk(f: any): f is Web3File {
   if (c.kdf === 'scrypt') return scryptParamsOk({ ...c.kdfparams, salt: String(c.kdfparams?.salt).toLowerCase() });
   if (c.kdf === 'pbkdf2') {
     const k = c.kdfparams;
-    return isObj(k) && k.prf === 'hmac-sha256' && k.dklen === 32 && Number.isInteger(k.c) && k.c >= 1 && k.c <= 10_000_000 && /^[0-9a-fA-F]{32,128}$/.test(String(k.salt));
+    return isObj(k) && k.prf === 'hmac-sha256' && k.dklen === 32 && Number.isSafeInteger(k.c) && k.c >= 1 && /^[0-9a-fA-F]{32,128}$/.test(String(k.salt));
   }
   return false;
 }
@@ -558,8 +625,12 @@ function parseJson(text: string, what: string): unknown {
 /** A file of our keystore directory. */
 function parseStored(text: string, file: string): Stored {
   const f = parseJson(text, file) as any;
-  if (charterFileOk(f)) return { kind: 'charter', file: f };
+  if (charterFileOk(f)) {
+    checkKdfCost(f.crypto);
+    return { kind: 'charter', file: f };
+  }
   if (web3FileOk(f) && web3ExtraOk(f[WEB3_EXTRA_FIELD])) {
+    checkKdfCost(f.crypto);
     const x = f[WEB3_EXTRA_FIELD] as Web3Extra;
     let addressOk = false;
     try {
@@ -576,8 +647,13 @@ function parseStored(text: string, file: string): Stored {
 function parseImport(text: string): { kind: 'charter'; file: KeystoreFile } | { kind: 'web3'; file: Web3File } {
   if (typeof text !== 'string' || text.length > 64 * 1024) throw new CharterError('KEYSTORE_CORRUPT', 'a keystore file is a JSON text of at most 64 KiB');
   const f = parseJson(text, 'the file') as any;
-  if (charterFileOk(f)) return { kind: 'charter', file: f };
+  // The cost of the key derivation is checked before anything runs it.
+  if (charterFileOk(f)) {
+    checkKdfCost(f.crypto);
+    return { kind: 'charter', file: f };
+  }
   if (web3FileOk(f)) {
+    checkKdfCost(f.crypto);
     const g = normaliseWeb3(f);
     if (g[WEB3_EXTRA_FIELD] !== undefined && !web3ExtraOk(g[WEB3_EXTRA_FIELD])) delete g[WEB3_EXTRA_FIELD];
     return { kind: 'web3', file: g };

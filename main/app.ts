@@ -9,7 +9,7 @@ import type { CallResult, EventName, OutputLine } from '../core/contract/index.j
 import { SoftwareKeystore, DEFAULT_SCRYPT, type ScryptParams } from '../hsm/software.js';
 import { KeyBackends } from '../hsm/registry.js';
 import type { KeyBackend } from '../hsm/types.js';
-import { addDeviceBackends, closeBackend, resolveKeyBackendConfig, SETTING_LEDGER_ENABLED, SETTING_PKCS11_MODULES, type Pkcs11ModuleConfig } from './services/key-config.js';
+import { addDeviceBackends, closeBackend, configFileOf, ENV_PKCS11_MODULE, resolveKeyBackendConfig, SETTING_LEDGER_ENABLED, type KeyBackendConfig, type Pkcs11ModuleConfig } from './services/key-config.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { keyIdOf } from '../core/codec/index.js';
@@ -47,7 +47,7 @@ export interface CharterOptions {
   outputSink?: (line: OutputLine) => void;
   /** Keystore KDF cost; tests may lower it, the product never does. */
   scrypt?: ScryptParams;
-  /** PKCS#11 modules to load besides $CHARTER_PKCS11_MODULE and the setting (CLI --pkcs11-module). */
+  /** PKCS#11 modules to load besides $CHARTER_PKCS11_MODULE and <workspace>/config.json (CLI --pkcs11-module). */
   pkcs11Modules?: (string | Pkcs11ModuleConfig)[];
   /** Enable Ledger devices (default: the setting or $CHARTER_LEDGER=1). */
   ledger?: boolean;
@@ -129,18 +129,18 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const submitter = new Submitter(chain);
   const keystore = new SoftwareKeystore(workspace.keystoreDir, opts.scrypt ?? DEFAULT_SCRYPT);
   const backends = new KeyBackends([keystore]);
-  const keyConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
+  let keyConfig: KeyBackendConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
   let deviceBackends = await addDeviceBackends(backends, keyConfig, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
   for (const b of opts.keyBackends ?? []) backends.add(b);
   backends.onChange((reason) => bus.emit('devices.changed', { reason }));
-  /** Apply changed key-backend settings at once: the device backends are rebuilt. */
+  /** Apply a changed Ledger setting at once: the device backends are rebuilt (and the module configuration read again). */
   const reconfigureBackends = async (): Promise<void> => {
     for (const b of deviceBackends) {
       backends.remove(b);
       await closeBackend(b);
     }
-    const cfg = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
-    deviceBackends = await addDeviceBackends(backends, cfg, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
+    keyConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
+    deviceBackends = await addDeviceBackends(backends, keyConfig, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
   };
   const keys = new KeysService(backends, chain, submitter, () => admin, bus, workspace);
   const custody = new CustodyService(chain, submitter, keys);
@@ -164,10 +164,23 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     i.signerKeyId === undefined ? undefined : { keyId: i.signerKeyId, ...(i.secret !== undefined ? { secret: i.secret } : {}) };
   const governance = new GovernanceService(chain, submitter, keys);
 
+  // PKCS#11 modules are shown, never set: they come from the command line, the environment or the configuration file.
   const settingsView = () => ({
     theme: workspace.getSetting<'dark' | 'light'>('ui.theme') ?? 'dark',
-    pkcs11Modules: workspace.getSetting<string[]>(SETTING_PKCS11_MODULES) ?? [],
     ledgerEnabled: workspace.getSetting<boolean>(SETTING_LEDGER_ENABLED) ?? false,
+    pkcs11Modules: keyConfig.pkcs11.map((m) => ({
+      path: m.modulePath,
+      source: m.source,
+      origin: m.origin,
+      tokenLabel: m.tokenLabel ?? null,
+      problem: m.problem ?? null,
+    })),
+    pkcs11Config: {
+      file: configFileOf(workspace),
+      environment: ENV_PKCS11_MODULE,
+      flag: '--pkcs11-module',
+      problem: keyConfig.configProblem ? { code: keyConfig.configProblem.code, message: keyConfig.configProblem.message } : null,
+    },
   });
 
   const handlers: Handlers = {
@@ -227,16 +240,10 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'settings.get': async () => settingsView(),
     'settings.set': async (i) => {
       if (i.theme) workspace.setSetting('ui.theme', i.theme);
-      let keysChanged = false;
-      if (i.pkcs11Modules !== undefined) {
-        workspace.setSetting(SETTING_PKCS11_MODULES, i.pkcs11Modules);
-        keysChanged = true;
-      }
       if (i.ledgerEnabled !== undefined) {
         workspace.setSetting(SETTING_LEDGER_ENABLED, i.ledgerEnabled);
-        keysChanged = true;
+        await reconfigureBackends();
       }
-      if (keysChanged) await reconfigureBackends();
       return settingsView();
     },
   };

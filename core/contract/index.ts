@@ -26,8 +26,17 @@ const Asset = z.string().regex(/^[A-Z0-9][A-Z0-9.-]{0,15}$/, '1–16 characters:
 const Amount = z.string().regex(/^[1-9][0-9]{0,30}$/, 'a positive whole number of base units');
 const Digest = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex characters');
 const Passphrase = z.string().min(1, 'required').max(1024);
-const Label = z.string().trim().min(1, 'required').max(64);
+/** A name shown to people: 1–64 characters after trimming, no control characters (C0, DEL, C1) and no bidirectional or line/paragraph separators that change how text around it reads. */
+export const LABEL_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+export const Label = z
+  .string()
+  .trim()
+  .min(1, 'required')
+  .max(64, 'at most 64 characters')
+  .refine((s) => !LABEL_FORBIDDEN.test(s), 'no control characters');
 const Height = z.number().int().nonnegative();
+/** A time read from a file (a key file's created_at): ISO 8601 in UTC, e.g. 2026-11-22T10:00:00.000Z. */
+export const FileTimestamp = z.iso.datetime();
 
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase', 'secret', 'pin', 'proposerSecret']);
 /** A per-call unlock secret: a software key's passphrase or a PKCS#11 PIN (Ledger needs none). */
@@ -292,14 +301,44 @@ export type ProposalView = z.infer<typeof ProposalView>;
 const SignAs = { keyId: KeyId.optional(), passphrase: Passphrase.optional() };
 const GovOutcome = z.object({ proposal: ProposalView, txHash: TxHash, height: Height });
 
+const Problem = z.object({ code: z.string(), message: z.string() });
+
+/**
+ * A PKCS#11 module the console was configured with, read-only: modules come
+ * from the command line (--pkcs11-module), the environment
+ * ($CHARTER_PKCS11_MODULE) or the workspace's configuration file, never from
+ * the contract (loading a library runs its code in the host).
+ */
+export const Pkcs11ModuleView = z.object({
+  path: z.string(),
+  source: z.enum(['command-line', 'environment', 'config-file']),
+  /** Exactly where: "--pkcs11-module", "$CHARTER_PKCS11_MODULE" or the configuration file's path. */
+  origin: z.string(),
+  tokenLabel: z.string().nullable(),
+  /** Why it is not in use (e.g. PKCS11_MODULE_REFUSED), or null. */
+  problem: Problem.nullable(),
+});
+export type Pkcs11ModuleView = z.infer<typeof Pkcs11ModuleView>;
+
 export const Settings = z.object({
   theme: z.enum(['dark', 'light']),
-  /** PKCS#11 module paths (shared libraries) the console loads as key backends; applied at once. */
-  pkcs11Modules: z.array(z.string().min(1).max(1024)).max(8).optional(),
   /** Whether Ledger devices are a key backend; applied at once. */
-  ledgerEnabled: z.boolean().optional(),
+  ledgerEnabled: z.boolean(),
+  /** The PKCS#11 modules in use and where each was configured (read-only). */
+  pkcs11Modules: z.array(Pkcs11ModuleView),
+  /** How to change them: the configuration file, the environment variable and the command-line flag. */
+  pkcs11Config: z.object({ file: z.string(), environment: z.string(), flag: z.string(), problem: Problem.nullable() }),
 });
 export type Settings = z.infer<typeof Settings>;
+
+/** What settings.set may change. No field names a library, a path or a command. */
+export const SettingsChange = z
+  .object({
+    theme: z.enum(['dark', 'light']),
+    ledgerEnabled: z.boolean(),
+  })
+  .partial()
+  .strict();
 
 export const BuiltBundleView = z.object({
   fileName: z.string(),
@@ -537,7 +576,7 @@ export const methods = {
   'output.recent': op('Recent lines of the Output panel', Empty, z.object({ lines: z.array(OutputLine) })),
 
   'settings.get': op('Console settings', Empty, Settings),
-  'settings.set': op('Change console settings', Settings.partial().strict(), Settings),
+  'settings.set': op('Change console settings (theme, Ledger); PKCS#11 modules are not settable here', SettingsChange, Settings),
 } as const;
 
 export type Methods = typeof methods;

@@ -125,7 +125,7 @@ export function buildProgram(): Command {
     .option('--force-host', 'allow a non-loopback --host (the console becomes reachable from the network)')
     .option('--node <url>', 'use this custody node RPC instead of the embedded devnet')
     .option('--block-time <d>', 'embedded devnet block interval', '1s')
-    .option('--pkcs11-module <path...>', 'PKCS#11 module(s) to use as key backends (besides $CHARTER_PKCS11_MODULE and the setting)')
+    .option('--pkcs11-module <path...>', 'PKCS#11 module(s) to use as key backends (besides $CHARTER_PKCS11_MODULE and <workspace>/config.json); absolute paths of files only root or you can change')
     .option('--ledger', 'use Ledger devices as a key backend (default: the setting or $CHARTER_LEDGER=1)')
     .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string; pkcs11Module?: string[]; ledger?: boolean }) => {
       const port = parsePort(o.port);
@@ -327,10 +327,10 @@ export function buildProgram(): Command {
     });
   keys
     .command('import')
-    .description('import a software key file (Web3 Secret Storage v3 for secp256k1, charter-keystore/v1 for ed25519/p256) into the keystore; the passphrase must open it (works offline)')
+    .description('import a software key file (Web3 Secret Storage v3 for secp256k1, charter-keystore/v1 for ed25519/p256) into the keystore, re-encrypted under the console\'s own KDF settings; the passphrase must open it (works offline)')
     .argument('<file>', 'the key file (JSON)')
     .addOption(workspaceOption())
-    .option('--label <label>', 'a name for the key (default: the file\'s, or the Ethereum address)')
+    .option('--label <label>', 'a name for the key (default: the file\'s, or the Ethereum address; needed when the file\'s label is not a valid one)')
     .option('--passphrase-env <VAR>', 'read the file\'s passphrase from this environment variable instead of prompting')
     .option('--json', 'machine-readable output')
     .action(async (file: string, o: { workspace?: string; label?: string; passphraseEnv?: string; json?: boolean }) => {
@@ -344,8 +344,6 @@ export function buildProgram(): Command {
         if (e instanceof CharterError) throw e;
         throw new CharterError('USAGE', `cannot read ${file}: ${(e as Error).message}`);
       }
-      const { labelCheck } = await lazy.keysService();
-      labelCheck(text, label);
       const secret = await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase of ${path.basename(file)}: ` });
       await withKeyBackends(o, async (_ws, registry, audit) => {
         const { SoftwareKeystore } = await lazy.keystore();

@@ -25,24 +25,6 @@ import type { ChainConnection } from './chain.js';
 import type { Submitter, TxSigner } from './submit.js';
 import type { EventBus } from './bus.js';
 
-/**
- * A charter-keystore/v1 file's label is part of its authenticated header, so an
- * import keeps it; a different label asked for is refused before anything is
- * written (INVALID_INPUT). Web3 v3 files take the label given.
- */
-export function labelCheck(fileText: string, label: string | undefined): void {
-  if (label === undefined) return;
-  let f: unknown;
-  try {
-    f = JSON.parse(fileText);
-  } catch {
-    return; // the keystore reports the damaged file
-  }
-  const o = f as { format?: unknown; label?: unknown } | null;
-  if (o && typeof o === 'object' && o.format === 'charter-keystore/v1' && typeof o.label === 'string' && o.label !== label)
-    throw new CharterError('INVALID_INPUT', `a charter-keystore/v1 file keeps its own label ("${o.label}", part of its authenticated header): import it without a label`);
-}
-
 export const KEY_ATTESTATION_FORMAT = 'charter-key-attestation/v1';
 /** Default re-validation deadline, in blocks after registration or attestation. */
 export const DEFAULT_REVALIDATE_BLOCKS = 100_000;
@@ -198,9 +180,12 @@ export class KeysService {
     return b;
   }
 
-  /** Import a key file (Web3 v3 secp256k1 or charter-keystore/v1) into the software keystore; nothing is written on failure. */
+  /**
+   * Import a key file (Web3 v3 secp256k1 or charter-keystore/v1) into the software keystore,
+   * re-encrypted under the console's own KDF settings (SoftwareKeystore.importFile); nothing is
+   * written on failure.
+   */
   async importFile(fileText: string, passphrase: string, label?: string): Promise<KeyView> {
-    labelCheck(fileText, label);
     const info = await this.software().importFile(fileText, passphrase, label !== undefined ? { label } : {});
     this.bus.emit('devices.changed', { reason: `key ${info.keyId} imported` });
     return this.viewOf(info);

@@ -83,11 +83,11 @@ describe('charter keys export / import', () => {
     expect(JSON.parse(imp.stdout)).toMatchObject({ keyId: key.keyId, scheme: 'p256', publicKey: key.publicKey, label: 'ops-export' });
     expect(keystoreFiles(wsB)).toEqual([`${key.keyId}.json`]);
 
-    // Duplicate: KEYSTORE_DUPLICATE, the stored file unchanged.
+    // Duplicate (with or without another label): KEYSTORE_DUPLICATE, the stored file unchanged.
     const stored = fs.readFileSync(path.join(wsB, 'keystore', `${key.keyId}.json`));
     const relabel = run(['keys', 'import', out, '--label', 'other', '--passphrase-env', 'KP', '--workspace', wsB, '--json'], { KP: PASS });
     expect(relabel.status).toBe(1);
-    expect(JSON.parse(relabel.stdout).error.code).toBe('INVALID_INPUT');
+    expect(JSON.parse(relabel.stdout).error.code).toBe('KEYSTORE_DUPLICATE');
     const dup = run(['keys', 'import', out, '--passphrase-env', 'KP', '--workspace', wsB, '--json'], { KP: PASS });
     expect(dup.status).toBe(1);
     expect(JSON.parse(dup.stdout).error.code).toBe('KEYSTORE_DUPLICATE');
@@ -117,6 +117,9 @@ describe('charter keys export / import', () => {
     const imp = run(['keys', 'import', file, '--label', 'vector', '--passphrase-env', 'KP', '--workspace', ws, '--json'], { KP: 'testpassword' });
     expect(imp.status, imp.stderr).toBe(0);
     expect(JSON.parse(imp.stdout)).toMatchObject({ keyId: keyIdOf('secp256k1', pk), scheme: 'secp256k1', publicKey: toHex(pk), label: 'vector' });
+    // Stored re-encrypted under the console's own KDF (scrypt N=2^17, r=8, p=1), not the vector's PBKDF2.
+    const stored = JSON.parse(fs.readFileSync(path.join(ws, 'keystore', `${keyIdOf('secp256k1', pk)}.json`), 'utf8'));
+    expect(stored.crypto).toMatchObject({ kdf: 'scrypt', kdfparams: { n: 131072, r: 8, p: 1, dklen: 32 } });
     const human = run(['keys', 'list', '--workspace', ws, '--node', 'http://127.0.0.1:1', '--json']);
     expect(human.status, human.stderr).toBe(0);
     expect((JSON.parse(human.stdout).keys as { keyId: string }[]).map((k) => k.keyId)).toEqual([keyIdOf('secp256k1', pk)]);
@@ -126,6 +129,15 @@ describe('charter keys export / import', () => {
     const corrupt = run(['keys', 'import', bad, '--passphrase-env', 'KP', '--workspace', ws, '--json'], { KP: 'testpassword' });
     expect(corrupt.status).toBe(1);
     expect(JSON.parse(corrupt.stdout).error.code).toBe('KEYSTORE_CORRUPT');
+    expect(keystoreFiles(ws)).toEqual([`${keyIdOf('secp256k1', pk)}.json`]);
+
+    // A 500-byte file asking scrypt for N=2^20, r=32 (4 GiB): refused before the KDF runs, nothing written.
+    const huge = path.join(tmp, 'huge-scrypt.json');
+    fs.writeFileSync(huge, JSON.stringify({ ...PBKDF2_VECTOR, crypto: { ...PBKDF2_VECTOR.crypto, kdf: 'scrypt', kdfparams: { dklen: 32, n: 2 ** 20, r: 32, p: 1, salt: PBKDF2_VECTOR.crypto.kdfparams.salt } } }));
+    expect(fs.statSync(huge).size).toBeLessThan(600);
+    const refused = run(['keys', 'import', huge, '--label', 'huge', '--passphrase-env', 'KP', '--workspace', ws, '--json'], { KP: 'testpassword' });
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'KDF_LIMIT_EXCEEDED', details: { kdf: 'scrypt', parameter: 'n', value: 2 ** 20, limit: 2 ** 18 } });
     expect(keystoreFiles(ws)).toEqual([`${keyIdOf('secp256k1', pk)}.json`]);
   });
 });

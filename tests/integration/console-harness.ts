@@ -24,14 +24,18 @@ export interface ConsoleHarness {
   submitAsAdmin<T extends TxType>(type: T, body: TxBodies[T]): Promise<{ hash: string; height: number; code: number }>;
 }
 
-/** `extra`: more createCharter options (key backends); called in beforeAll, so it may use state other hooks set up. */
-export function useConsole(prefix: string, extra?: () => Partial<CharterOptions>): ConsoleHarness {
+/**
+ * `extra`: more createCharter options (key backends); called in beforeAll with the fresh
+ * workspace directory (so it may write the workspace's config.json), and may use state other
+ * hooks set up.
+ */
+export function useConsole(prefix: string, extra?: (dir: string) => Partial<CharterOptions>): ConsoleHarness {
   let dir = '';
   let charter: Charter | null = null;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     // A lower scrypt cost keeps the suite quick; the product uses N=2^17.
-    charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false, ...(extra ? extra() : {}) });
+    charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false, ...(extra ? extra(dir) : {}) });
   });
   afterAll(async () => {
     await charter?.close();

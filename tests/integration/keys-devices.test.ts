@@ -25,7 +25,11 @@ let tok: SoftHsmToken;
 beforeAll(async () => {
   tok = await makeSoftHsmToken({ label: 'console-ops', soPin: SO_PIN, userPin: USER_PIN });
 });
-const h = useConsole('charter-keys-dev-', () => ({ pkcs11Modules: [{ modulePath: tok.modulePath, tokenLabel: 'console-ops' }] }));
+// The token's module is configured as an operator does: in the workspace's config.json, edited outside the console.
+const h = useConsole('charter-keys-dev-', (dir) => {
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ pkcs11: { modules: [{ path: tok.modulePath, tokenLabel: 'console-ops' }] } }, null, 2), { mode: 0o600 });
+  return {};
+});
 afterAll(() => tok?.cleanup());
 const { call, fail } = h;
 
@@ -38,6 +42,9 @@ describe('software and PKCS#11 keys in one console', () => {
     expect(devices.map((d) => [d.backend, d.state])).toEqual(expect.arrayContaining([['software', 'ready'], ['pkcs11', 'ready']]));
     const token = devices.find((d) => d.backend === 'pkcs11')!;
     expect(token.deviceId).toBe(`pkcs11:${tok.serial}`);
+    // settings.get shows it, read-only, with where it came from.
+    const settings = await call<{ pkcs11Modules: unknown[] }>('settings.get', {});
+    expect(settings.pkcs11Modules).toEqual([{ path: tok.modulePath, source: 'config-file', origin: path.join(h.dir, 'config.json'), tokenLabel: 'console-ops', problem: null }]);
     expect(JSON.stringify(token)).not.toContain(USER_PIN);
   });
 

@@ -27,15 +27,22 @@ let tok: SoftHsmToken;
 let ledgerDir: string;
 // "Raw messages" on, Blind signing off: the device must show every field of what it signs.
 const emulator = new LedgerEmulator({ rawMessages: true, blindSigning: false });
+// The token's module comes from the environment, as an operator sets it: $CHARTER_PKCS11_MODULE (+ _TOKEN).
+const savedEnv = { module: process.env.CHARTER_PKCS11_MODULE, token: process.env.CHARTER_PKCS11_TOKEN };
 beforeAll(async () => {
   tok = await makeSoftHsmToken({ label: 'three-ops', soPin: SO_PIN, userPin: USER_PIN });
   ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-ledger-store-'));
+  process.env.CHARTER_PKCS11_MODULE = tok.modulePath;
+  process.env.CHARTER_PKCS11_TOKEN = 'three-ops';
 });
 const h = useConsole('charter-keys-three-', () => ({
-  pkcs11Modules: [{ modulePath: tok.modulePath, tokenLabel: 'three-ops' }],
   keyBackends: [new LedgerBackend({ store: ledgerDir, ...emulatedLedger(emulator) })],
 }));
 afterAll(() => {
+  for (const [k, v] of [['CHARTER_PKCS11_MODULE', savedEnv.module], ['CHARTER_PKCS11_TOKEN', savedEnv.token]] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   tok?.cleanup();
   if (ledgerDir) fs.rmSync(ledgerDir, { recursive: true, force: true });
 });

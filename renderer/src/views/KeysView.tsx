@@ -1,15 +1,33 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { DeviceView, KeyView, SerializedError } from '../../../core/contract/index.js';
+import type { DeviceView, KeyView, Pkcs11ModuleView, SerializedError, Settings } from '../../../core/contract/index.js';
 import { downloadFile } from '../actions.js';
 import { client } from '../client.js';
 import { Empty, ErrorAlert, formatTime, Hash, Loading } from '../components/common.js';
 import { notify, openDialog, refreshKeys, useStore, type KeyAction } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
 
-/** Which device backends the console uses: PKCS#11 module paths and Ledger, applied at once. */
+const SOURCE_TEXT: Record<Pkcs11ModuleView['source'], string> = {
+  'command-line': 'Command line',
+  environment: 'Environment',
+  'config-file': 'Configuration file',
+};
+
+/** How to change a module of this source, in the operator's words. */
+function howToChange(m: Pkcs11ModuleView, cfg: Settings['pkcs11Config']): string {
+  if (m.source === 'command-line') return `Restart the console with other ${cfg.flag} options.`;
+  if (m.source === 'environment') return `Change $${cfg.environment} in the environment the console starts in, then restart it.`;
+  return `Edit ${cfg.file} with an editor, then restart the console.`;
+}
+
+/**
+ * Which device backends the console uses. PKCS#11 modules are shown, not edited:
+ * loading a library runs its code in the host, so they are configured outside the
+ * console (command line, environment, configuration file). The Ledger switch
+ * stays: it loads no library of anyone's choosing.
+ */
 function BackendSettings() {
   const id = useId();
-  const [modules, setModules] = useState('');
+  const [settings, setSettings] = useState<Settings | null>(null);
   const [ledger, setLedger] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<SerializedError | null>(null);
@@ -19,8 +37,8 @@ function BackendSettings() {
       .call('settings.get', {})
       .then((s) => {
         if (!live) return;
-        setModules((s.pkcs11Modules ?? []).join('\n'));
-        setLedger(s.ledgerEnabled ?? false);
+        setSettings(s);
+        setLedger(s.ledgerEnabled);
       })
       .catch((e: unknown) => live && setError(toSerializedError(e)));
     return () => {
@@ -32,9 +50,9 @@ function BackendSettings() {
     setBusy(true);
     setError(null);
     try {
-      const paths = modules.split('\n').map((m) => m.trim()).filter(Boolean);
-      await client().call('settings.set', { pkcs11Modules: paths, ledgerEnabled: ledger });
-      notify({ kind: 'info', title: 'Key backends applied', text: `${paths.length} PKCS#11 module(s); Ledger ${ledger ? 'on' : 'off'}.` });
+      const s = await client().call('settings.set', { ledgerEnabled: ledger });
+      setSettings(s);
+      notify({ kind: 'info', title: 'Key backends applied', text: `Ledger ${ledger ? 'on' : 'off'}.` });
       void refreshKeys();
     } catch (err) {
       setError(toSerializedError(err));
@@ -42,17 +60,53 @@ function BackendSettings() {
       setBusy(false);
     }
   };
+  const cfg = settings?.pkcs11Config;
   return (
     <details className="page-section">
       <summary>Key backends</summary>
+      <section aria-labelledby={`${id}-mods-h`}>
+        <h3 id={`${id}-mods-h`}>PKCS#11 modules</h3>
+        <p className="field-hint" id={`${id}-mods-hint`}>
+          Read-only here: a module is a library the console runs, so it is configured outside the console
+          {cfg ? (
+            <>
+              {' '}— in <code>{cfg.file}</code> (<code>{'{"pkcs11": {"modules": [{"path": "/usr/lib/softhsm/libsofthsm2.so"}]}}'}</code>), with <code>${cfg.environment}</code>, or with <code>{cfg.flag}</code>
+            </>
+          ) : null}
+          . A module must be an absolute path to a file that only its owner (root or you) can change.
+        </p>
+        {cfg?.problem ? <ErrorAlert error={{ code: cfg.problem.code as never, message: cfg.problem.message, hint: 'Fix the configuration file; until then its modules are not used.' }} title="Configuration file ignored" /> : null}
+        {settings && settings.pkcs11Modules.length === 0 ? <Empty>No PKCS#11 module is configured.</Empty> : null}
+        {settings && settings.pkcs11Modules.length > 0 ? (
+          <table className="table" aria-label="PKCS#11 modules" aria-describedby={`${id}-mods-hint`}>
+            <thead>
+              <tr>
+                <th scope="col">Module</th>
+                <th scope="col">Configured by</th>
+                <th scope="col">Token</th>
+                <th scope="col">State</th>
+                <th scope="col">How to change it</th>
+              </tr>
+            </thead>
+            <tbody>
+              {settings.pkcs11Modules.map((m) => (
+                <tr key={m.path}>
+                  <th scope="row">
+                    <code>{m.path}</code>
+                  </th>
+                  <td>
+                    {SOURCE_TEXT[m.source]} <span className="field-hint">({m.origin})</span>
+                  </td>
+                  <td>{m.tokenLabel ?? 'any'}</td>
+                  <td>{m.problem ? <span role="note">{`${m.problem.code}: ${m.problem.message}`}</span> : 'In use'}</td>
+                  <td>{cfg ? howToChange(m, cfg) : null}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
       <form aria-label="Key backends" className="form" onSubmit={(e) => void apply(e)}>
-        <div className="field">
-          <label htmlFor={`${id}-mods`}>PKCS#11 modules</label>
-          <textarea id={`${id}-mods`} rows={3} value={modules} onChange={(e) => setModules(e.target.value)} aria-describedby={`${id}-mods-hint`} spellCheck={false} />
-          <span id={`${id}-mods-hint`} className="field-hint">
-            One module (shared library) path per line, e.g. /usr/lib/softhsm/libsofthsm2.so. $CHARTER_PKCS11_MODULE adds more.
-          </span>
-        </div>
         <label className="checkbox">
           <input type="checkbox" checked={ledger} onChange={(e) => setLedger(e.target.checked)} /> Use Ledger devices
         </label>
