@@ -81,6 +81,17 @@ describe('charter keys generate / attest / devices', () => {
       expect(JSON.parse(att.stdout).record.key_id).toBe(out.key.keyId);
       const devices = run(['keys', 'devices', '--module', tok.modulePath, '--workspace', ws, '--json']);
       expect(JSON.parse(devices.stdout).devices).toEqual(expect.arrayContaining([expect.objectContaining({ backend: 'pkcs11', state: 'ready' })]));
+      // The same module from the workspace's config.json: the CLI uses it without --module.
+      fs.writeFileSync(path.join(ws, 'config.json'), JSON.stringify({ pkcs11: { modules: [{ path: tok.modulePath, tokenLabel: 'cli-ops' }] } }), { mode: 0o600 });
+      const fromFile = run(['keys', 'attest', out.key.keyId, '--pin-env', 'HSM_PIN', '--workspace', ws, '--json'], { HSM_PIN: PIN });
+      expect(fromFile.status, fromFile.stderr).toBe(0);
+      expect(JSON.parse(fromFile.stdout).record.key).toMatchObject({ usage: 'sign', public_key_usage: 'verify' });
+      fs.rmSync(path.join(ws, 'config.json'));
+      // A module path that is not absolute is refused, never handed to the loader.
+      const relative = run(['keys', 'devices', '--module', 'libsofthsm2.so', '--workspace', ws, '--json']);
+      expect(relative.status, relative.stderr).toBe(0);
+      expect(JSON.parse(relative.stdout).devices).toEqual(expect.arrayContaining([expect.objectContaining({ backend: 'pkcs11', state: 'error', facts: expect.objectContaining({ code: 'PKCS11_MODULE_REFUSED' }) })]));
+      expect(relative.stderr).toContain('PKCS11_MODULE_REFUSED');
       expect(findSecrets(made.stdout + made.stderr + att.stdout + att.stderr + wrong.stdout + wrong.stderr, [PIN])).toEqual([]);
     } finally {
       tok.cleanup();
