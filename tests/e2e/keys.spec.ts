@@ -7,9 +7,10 @@
  * PIN_INCORRECT where the user is looking and the field is cleared; every action
  * is in the audit log; no PIN or passphrase typed is left in the workspace or
  * the page. Software key files: export one, restore it from the download, import
- * a Web3 v3 file. Controls are found by role and label only.
+ * a Web3 v3 file. PKCS#11 modules are read-only in the view: a config.json module
+ * anyone may write is refused with its code. Controls are found by role and label only.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { chmod, copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { makeSoftHsmToken, type SoftHsmToken } from '../support/softhsm';
@@ -171,7 +172,50 @@ test('keys on the software keystore and a SoftHSM token: generate, register with
   expect(hits).toEqual([]);
 });
 
-test('roles and emergency revoke by two operators; a module that cannot load shows its code', async ({ page, console }) => {
+/**
+ * A console whose workspace has a config.json (written before `charter serve` starts, as an
+ * operator edits it) naming a module the console must refuse: a copy of SoftHSM that anyone
+ * may write.
+ */
+const withRefusedModule = test.extend({
+  workspace: async ({ workspace }, use) => {
+    const lib = path.join(workspace, 'libshared-writable-pkcs11.so');
+    await copyFile(tok!.modulePath, lib);
+    await chmod(lib, 0o666);
+    await writeFile(path.join(workspace, 'config.json'), JSON.stringify({ pkcs11: { modules: [{ path: lib }] } }, null, 2), { mode: 0o600 });
+    await use(workspace);
+  },
+});
+
+withRefusedModule('the Key backends section lists the modules read-only, with where each came from; a module anyone may write is refused with its code', async ({ page, console }, testInfo) => {
+  await openConsole(page, console);
+  const lib = path.join(console.workspace, 'libshared-writable-pkcs11.so');
+  const devicesTable = editor(page).getByRole('table', { name: 'Devices' });
+  const refused = devicesTable.getByRole('row').filter({ hasText: 'libshared-writable-pkcs11.so' });
+  await expect(refused).toContainText('Error');
+  await expect(refused).toContainText('PKCS11_MODULE_REFUSED');
+  await expect(devicesTable.getByRole('row').filter({ hasText: TOKEN })).toContainText('Ready');
+
+  await editor(page).getByText('Key backends', { exact: true }).click();
+  const modules = editor(page).getByRole('table', { name: 'PKCS#11 modules' });
+  const fromEnv = modules.getByRole('row').filter({ has: page.getByRole('rowheader', { name: tok!.modulePath }) });
+  await expect(fromEnv).toContainText('Environment');
+  await expect(fromEnv).toContainText('$CHARTER_PKCS11_MODULE');
+  await expect(fromEnv).toContainText('In use');
+  const fromFile = modules.getByRole('row').filter({ has: page.getByRole('rowheader', { name: lib }) });
+  await expect(fromFile).toContainText('Configuration file');
+  await expect(fromFile).toContainText('PKCS11_MODULE_REFUSED');
+  await expect(fromFile).toContainText(`Edit ${path.join(console.workspace, 'config.json')}`);
+  // Nothing in the page can name a module: no text field in the section, only the Ledger switch.
+  const form = editor(page).getByRole('form', { name: 'Key backends' });
+  await expect(form.getByRole('textbox')).toHaveCount(0);
+  await expect(form.getByRole('checkbox', { name: 'Use Ledger devices' })).toBeVisible();
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await modules.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('key-backends.png'), fullPage: false });
+});
+
+test('roles and emergency revoke by two operators', async ({ page, console }) => {
   const passes = { target: 'e2e target pass 6120', op1: 'e2e operator one 3307', op2: 'e2e operator two 9914' };
   await openConsole(page, console);
   for (const [label, pass] of Object.entries(passes)) {
@@ -210,16 +254,6 @@ test('roles and emergency revoke by two operators; a module that cannot load sho
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(keyRow(page, 'target')).toContainText('Revoked');
 
-  // A PKCS#11 module that cannot be loaded: a device in state Error with the stable code.
-  await editor(page).getByText('Key backends', { exact: true }).click();
-  const form = editor(page).getByRole('form', { name: 'Key backends' });
-  await form.getByLabel('PKCS#11 modules').fill('/nonexistent/libnothing-pkcs11.so');
-  await form.getByRole('button', { name: 'Apply key backends' }).click();
-  const broken = editor(page).getByRole('table', { name: 'Devices' }).getByRole('row').filter({ hasText: 'libnothing-pkcs11.so' });
-  await expect(broken).toContainText('Error');
-  await expect(broken).toContainText('PKCS11_MODULE_ERROR');
-  // The software keystore still works beside it.
-  await expect(editor(page).getByRole('table', { name: 'Devices' }).getByRole('row').filter({ hasText: 'Software keystore' })).toContainText('Ready');
 });
 
 test('software key files: export a key, restore it from the file with its passphrase; a Web3 v3 file imports', async ({ page, console }) => {
@@ -273,7 +307,12 @@ test('software key files: export a key, restore it from the file with its passph
   await dialog.getByRole('button', { name: 'Import key', exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect(keyRow(page, 'io-key')).toContainText(`${keyId.slice(0, 8)}…${keyId.slice(-4)}`);
-  expect(await readFile(path.join(console.workspace, 'keystore', `${keyId}.json`), 'utf8')).toBe(text);
+  // The key is back, stored re-encrypted under the console's own KDF (a fresh salt), not the bytes of the file.
+  const restored = JSON.parse(await readFile(path.join(console.workspace, 'keystore', `${keyId}.json`), 'utf8'));
+  const original = JSON.parse(text);
+  expect(restored).toMatchObject({ format: 'charter-keystore/v1', key_id: keyId, public_key: original.public_key, label: 'io-key' });
+  expect(restored.crypto).toMatchObject({ kdf: 'scrypt', kdfparams: { n: 131072, r: 8, p: 1 } });
+  expect(restored.crypto.kdfparams.salt).not.toBe(original.crypto.kdfparams.salt);
 
   // The Web3 Secret Storage v3 test vector (pbkdf2, password "testpassword") imports as a secp256k1 key.
   const vector = {
