@@ -542,6 +542,16 @@ async function decryptCharter(f: KeystoreFile, passphrase: string): Promise<Uint
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * The bounds a file already in the keystore directory must keep (what consoles accepted
+ * before imports were re-encrypted, so a key imported then stays usable); files from
+ * outside must pass the lower KDF_LIMITS (checkKdfCost) instead.
+ */
+function storedKdfOk(c: any): boolean {
+  if (c?.kdf === 'scrypt') return c.kdfparams.n <= 1 << 20 && c.kdfparams.r <= 32 && c.kdfparams.p <= 16;
+  return c?.kdf === 'pbkdf2' && c.kdfparams.c <= 10_000_000;
+}
+
 /** The shape of scrypt parameters (their cost is checkKdfCost's). */
 function scryptParamsOk(k: any): boolean {
   return (
@@ -625,12 +635,8 @@ function parseJson(text: string, what: string): unknown {
 /** A file of our keystore directory. */
 function parseStored(text: string, file: string): Stored {
   const f = parseJson(text, file) as any;
-  if (charterFileOk(f)) {
-    checkKdfCost(f.crypto);
-    return { kind: 'charter', file: f };
-  }
-  if (web3FileOk(f) && web3ExtraOk(f[WEB3_EXTRA_FIELD])) {
-    checkKdfCost(f.crypto);
+  if (charterFileOk(f) && storedKdfOk(f.crypto)) return { kind: 'charter', file: f };
+  if (web3FileOk(f) && storedKdfOk(f.crypto) && web3ExtraOk(f[WEB3_EXTRA_FIELD])) {
     const x = f[WEB3_EXTRA_FIELD] as Web3Extra;
     let addressOk = false;
     try {
