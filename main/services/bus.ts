@@ -4,6 +4,7 @@
  */
 import type { EventName, EventPayload, OutputLine } from '../../core/contract/index.js';
 import { redactSecrets } from '../../core/contract/index.js';
+import type { ErrorLog } from './error-log.js';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -27,6 +28,8 @@ export class EventBus {
 /** The Output panel's log: a ring buffer of recent lines, also echoed to an optional sink (stderr for the CLI). */
 export class OutputLog {
   private lines: OutputLine[] = [];
+  /** Where internal errors' messages and stacks go (the workspace's logs/charter.log); the panel shows their id. */
+  errorLog: ErrorLog | null = null;
   constructor(
     private readonly bus: EventBus,
     private readonly sink?: (line: OutputLine) => void,
