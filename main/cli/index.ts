@@ -503,7 +503,9 @@ export function buildProgram(): Command {
     .requiredOption('--out <file>', 'where to write it ("-" for stdout)')
     .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
     .option('--node <url>', 'custody node RPC (default: the workspace devnet)')
-    .action(async (o: { workspace?: string; request: string; out: string; force?: boolean; node?: string }) => {
+    .option('--json', 'machine-readable summary (not with --out -)')
+    .action(async (o: { workspace?: string; request: string; out: string; force?: boolean; node?: string; json?: boolean }) => {
+      if (o.out === '-' && o.json) throw new CharterError('USAGE', '--json goes with --out FILE: with --out - the evidence itself is the output');
       // Refused before anything is read from the node.
       if (o.out !== '-') checkOut(o.out, o.force);
       const r = await withCharter(
@@ -514,7 +516,8 @@ export function buildProgram(): Command {
       if (o.out === '-') process.stdout.write(r.content + '\n');
       else {
         writeOut(o.out, r.content, o.force);
-        sayErr(`wrote ${o.out} (sha256 ${r.sha256})`);
+        if (o.json) jsonLine({ out: o.out, sha256: r.sha256, fileName: r.fileName });
+        else sayErr(`wrote ${o.out} (sha256 ${r.sha256})`);
       }
     });
 
