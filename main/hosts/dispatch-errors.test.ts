@@ -134,6 +134,21 @@ describe('internal errors through dispatch', () => {
     expect(JSON.stringify(e) + JSON.stringify(out.recent())).not.toContain(INSTALL_PATH);
   });
 
+  it('a stack another component writes to the Output panel (the devnet RPC logs one) goes to the log under an id', () => {
+    const out = new OutputLog(new EventBus());
+    out.errorLog = new ErrorLog(ws.dir);
+    const stack = new Error(`RPC status failed at ${INSTALL_PATH}`).stack!;
+    out.error('devnet', `RPC status failed: ${stack}`);
+    const line = out.recent().at(-1)!;
+    expect(line.message).toMatch(/^internal error E-[0-9A-F]{12} in devnet: see logs\/charter\.log/);
+    expect(line.message).not.toContain(INSTALL_PATH);
+    const id = /E-[0-9A-F]{12}/.exec(line.message)![0];
+    expect(readLog(path.join(dir, ERROR_LOG_NAME)).find((l) => l.errorId === id)!.message).toContain(INSTALL_PATH);
+    // A plain message stays as it is.
+    out.warn('devnet', 'block production is slow');
+    expect(out.recent().at(-1)!.message).toBe('block production is slow');
+  });
+
   it('the log is bounded: past its size it is rotated to charter.log.1, both 0600', () => {
     const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-errlog-'));
     try {

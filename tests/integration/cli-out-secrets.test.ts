@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView, RequestView } from '../../core/contract/index.js';
 import { useConsole } from './console-harness.js';
@@ -43,7 +44,7 @@ function run(args: string[], opts: { fd3?: string; env?: Record<string, string> 
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     if (opts.fd3 !== undefined) {
-      const w = child.stdio[3] as NodeJS.ReadWriteStream;
+      const w = child.stdio[3] as Writable;
       // The child closes its end once it has read the first line (or never reads it): a reset here is expected.
       w.on('error', () => {});
       w.end(opts.fd3);
