@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView, RequestView } from '../../core/contract/index.js';
+import { makeSoftHsmToken } from '../support/softhsm.js';
 import { useConsole } from './console-harness.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -138,6 +139,28 @@ describe('the CLI with a node: one rule for --out files, secrets from a descript
     expect((await run(['keys', 'attest', signer, '--workspace', ws2, '--passphrase-fd', '3'], { fd3: '\n' })).status).toBe(64);
     // A descriptor nobody opened: refused with a usage error, not a hang.
     expect((await run(['keys', 'attest', signer, '--workspace', ws2, '--passphrase-fd', '9'])).status).toBe(64);
+  });
+
+  it('keys generate / attest on a SoftHSM token with --pin-fd 3', async () => {
+    const PIN = 'fd-user-pin-5521';
+    const tok = await makeSoftHsmToken({ label: 'fd-ops', soPin: 'fd-so-pin-8830', userPin: PIN }); // sets SOFTHSM2_CONF, which the child inherits
+    try {
+      const ws = path.join(tmp, 'ws-hsm');
+      const common = ['--module', tok.modulePath, '--token-label', 'fd-ops', '--pin-fd', '3', '--workspace', ws, '--json'];
+      const wrong = await run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'fd-hsm', ...common], { fd3: 'not-the-pin-000\n' });
+      expect(wrong.status).toBe(1);
+      expect(jsonError(wrong).code).toBe('PIN_INCORRECT');
+      const made = await run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'fd-hsm', ...common], { fd3: `${PIN}\n` });
+      expect(made.status, made.stderr).toBe(0);
+      const keyId = (JSON.parse(made.stdout) as { key: { keyId: string } }).key.keyId;
+      const att = await run(['keys', 'attest', keyId, ...common], { fd3: `${PIN}\n` });
+      expect(att.status, att.stderr).toBe(0);
+      expect(made.stdout + made.stderr + att.stdout + att.stderr).not.toContain(PIN);
+      // --pin-fd belongs to the pkcs11 backend.
+      expect((await run(['keys', 'generate', '--backend', 'software', '--algo', 'p256', '--label', 'x', '--pin-fd', '3', '--workspace', ws], { fd3: `${PIN}\n` })).status).toBe(64);
+    } finally {
+      tok.cleanup();
+    }
   });
 
   it('bundle build --out: the same rule; --key with --passphrase-fd signs', async () => {
