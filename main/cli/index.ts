@@ -49,7 +49,8 @@ class Exit extends Error {
 
 function printError(e: SerializedError, json: boolean): void {
   if (json) jsonLine({ ok: false, error: e });
-  else sayErr(`error ${e.code}: ${cleanText(e.message)}\n  ${cleanText(e.hint)}`);
+  // One line per message (a message from outside cannot fake more lines); the CLI's own stack keeps its lines.
+  else sayErr(`error ${e.code}: ${e.code === 'INTERNAL' ? e.message : cleanText(e.message)}\n  ${cleanText(e.hint)}`);
 }
 
 function unwrap<T>(r: { ok: true; value: unknown } | { ok: false; error: SerializedError }): T {

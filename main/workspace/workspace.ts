@@ -70,7 +70,7 @@ export class Workspace {
       if (fs.existsSync(path.join(dir, 'devnet'))) ensurePrivateDir(path.join(dir, 'devnet'));
       narrowTree(dir);
     } catch (e) {
-      throw new CharterError('WORKSPACE_INVALID', `cannot create workspace directory ${dir}: ${(e as Error).message}`);
+      throw new CharterError('WORKSPACE_INVALID', `cannot create the workspace directory ${dir} or make it private (0700, files 0600): ${(e as Error).message}`);
     }
     let db: Database.Database;
     const dbFile = path.join(dir, 'workspace.db');
