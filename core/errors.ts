@@ -81,7 +81,7 @@ export const ERROR_CODES = {
   INVALID_INPUT: { summary: 'The request does not match the contract.', hint: 'The details list each field that is wrong.' },
   UNKNOWN_METHOD: { summary: 'No such operation in the contract.', hint: 'See core/contract for the list of operations.' },
   UNAUTHORIZED: { summary: 'The request carries no valid session token.', hint: 'Open the console with the URL printed by `charter serve`, which includes the token.' },
-  INTERNAL: { summary: 'An unexpected error occurred.', hint: 'The Output panel has details. Nothing was changed.' },
+  INTERNAL: { summary: 'An unexpected error occurred.', hint: 'The message gives its error id; logs/charter.log in the workspace keeps the details under that id. Nothing was changed.' },
   HOST_UNREACHABLE: { summary: 'The console host does not answer.', hint: 'Check that `charter serve` (or the desktop app) is still running; the console reconnects by itself. Nothing was sent.' },
   CONNECTION_LOST: { summary: 'The connection closed before the operation answered.', hint: 'It may or may not have been carried out: check the audit log and the current state before retrying.' },
   NOT_AVAILABLE: { summary: 'This capability is not available here yet.', hint: 'The message says which issue or setting brings it.' },
@@ -166,6 +166,8 @@ export interface SerializedError {
   message: string;
   hint: string;
   details?: unknown;
+  /** INTERNAL only: the id under which the host's error log (logs/charter.log in the workspace) keeps the message and stack. */
+  errorId?: string;
 }
 
 export function isErrorCode(s: string): s is ErrorCode {

@@ -17,6 +17,7 @@ import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
 import { NODE_KEY_FILE, loadOrCreateValidatorKey } from './devnet/keys.js';
 import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
+import { ErrorLog } from './services/error-log.js';
 import { ChainConnection } from './services/chain.js';
 import { CustodyService } from './services/custody.js';
 import { EvidenceService, keyBundleSigner } from './services/evidence.js';
@@ -80,6 +81,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const workspace = Workspace.open(dir);
   const bus = new EventBus();
   const out = new OutputLog(bus, opts.outputSink);
+  out.errorLog = new ErrorLog(workspace.dir);
   const audit = new AuditLog(workspace);
   audit.onAppend((e) => bus.emit('audit.appended', e));
   out.info('workspace', `opened ${dir} (schema v${workspace.schemaVersion()})`);

@@ -6,12 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { CharterError, ERROR_CODES, type SerializedError } from '../../core/errors.js';
+import { CharterError, type SerializedError } from '../../core/errors.js';
 import type { KeyView } from '../../core/contract/index.js';
 import type { Charter } from '../app.js';
 import { VERSION } from '../version.js';
 import { isLoopback, parseDuration } from '../util/cli-args.js';
 import { readSecret } from './prompt.js';
+import { checkOut, cleanText, jsonLine, jsonText, say, sayErr, writeOut } from './output.js';
 import { registerEvidenceCommands } from './evidence-cli.js';
 
 // Heavy modules (SQLite, the chain client, the engine) load only in the verbs
@@ -33,6 +34,9 @@ async function openWorkspace(dir: string | undefined) {
   return Workspace.open(resolveWorkspaceDir(dir));
 }
 
+/** The CLI prints an unexpected error's stack on the operator's own terminal (no Output panel, no renderer). */
+const CLI_INTERNAL_HINT = 'An unexpected error in the command line itself; the stack above says where. Nothing was changed.';
+
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 64;
@@ -44,14 +48,20 @@ class Exit extends Error {
 }
 
 function printError(e: SerializedError, json: boolean): void {
-  if (json) process.stdout.write(JSON.stringify({ ok: false, error: e }) + '\n');
-  else process.stderr.write(`error ${e.code}: ${e.message}\n  ${e.hint}\n`);
+  if (json) jsonLine({ ok: false, error: e });
+  // One line per message (a message from outside cannot fake more lines); the CLI's own stack keeps its lines.
+  else sayErr(`error ${e.code}: ${e.code === 'INTERNAL' ? e.message : cleanText(e.message)}\n  ${cleanText(e.hint)}`);
 }
 
 function unwrap<T>(r: { ok: true; value: unknown } | { ok: false; error: SerializedError }): T {
-  if (!r.ok) throw Object.assign(new CharterError(r.error.code, r.error.message, r.error.details));
+  if (!r.ok) throw new CharterError(r.error.code, r.error.message, r.error.details);
   return r.value as T;
 }
+
+/** The two script-friendly ways to pass a secret (besides the prompt): a file descriptor, or an environment variable. */
+const passphraseFdOption = (what = 'the software key passphrase') => new Option('--passphrase-fd <N>', `read ${what} from the first line of file descriptor N (e.g. 3 with 3<file or a pipe)`);
+const pinFdOption = (what = 'the PKCS#11 user PIN') => new Option('--pin-fd <N>', `read ${what} from the first line of file descriptor N`);
+const PIN = { prompt: 'Token user PIN: ', flag: '--pin-env', fdFlag: '--pin-fd', what: 'PIN' } as const;
 
 const workspaceOption = () => new Option('-w, --workspace <dir>', 'workspace directory (default: $CHARTER_WORKSPACE or the OS user-data dir)');
 
@@ -91,7 +101,7 @@ async function withKeyBackends(
     // Ledger: when asked for (--backend ledger), or when this workspace already holds Ledger keys.
     const ledger = o.ledger || fs.existsSync(path.join(ws.dir, 'ledger-keys.json'));
     const { registry } = await buildKeyBackends(ws, { ...(o.module ? { pkcs11Modules: [{ modulePath: o.module, ...(o.tokenLabel ? { tokenLabel: o.tokenLabel } : {}) }] } : {}), ...(ledger ? { ledger: true } : {}) }, (level, msg) => {
-      if (level === 'warn') process.stderr.write(`warning: ${msg}\n`);
+      if (level === 'warn') sayErr(`warning: ${msg}`);
     });
     await fn(ws, registry, audit);
   } finally {
@@ -112,8 +122,8 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) => {
       const info = { charter: VERSION, node: process.versions.node, engine: 'custody-engine envelope v1', platform: `${process.platform}-${process.arch}` };
-      if (o.json) console.log(JSON.stringify(info));
-      else console.log(`Charter Console ${info.charter} (custody engine: envelope v1; Node ${info.node}; ${info.platform})`);
+      if (o.json) jsonLine(info);
+      else say(`Charter Console ${info.charter} (custody engine: envelope v1; Node ${info.node}; ${info.platform})`);
     });
 
   program
@@ -142,20 +152,20 @@ export function buildProgram(): Command {
         ...(o.pkcs11Module?.length ? { pkcs11Modules: o.pkcs11Module } : {}),
         ...(o.ledger ? { ledger: true } : {}),
         outputSink: (l) => {
-          if (l.level !== 'info') process.stderr.write(`[${l.level}] ${l.source}: ${l.message}\n`);
+          if (l.level !== 'info') sayErr(`[${l.level}] ${l.source}: ${l.message}`);
         },
       });
       let handle;
       try {
-        handle = await startServe(charter, { host: o.host, port, force: !!o.forceHost, warn: (m) => process.stderr.write(m + '\n') });
+        handle = await startServe(charter, { host: o.host, port, force: !!o.forceHost, warn: (m) => sayErr(m) });
       } catch (e) {
         await charter.close();
         throw e;
       }
-      console.log(`Charter Console: ${handle.url}`);
-      console.log(`  workspace: ${charter.workspace.dir}`);
-      console.log(`  custody node: ${charter.rpcUrl}${charter.embedded ? ' (embedded devnet)' : ''}`);
-      console.log('  Press Ctrl+C to stop.');
+      say(`Charter Console: ${handle.url}`);
+      say(`  workspace: ${charter.workspace.dir}`);
+      say(`  custody node: ${charter.rpcUrl}${charter.embedded ? ' (embedded devnet)' : ''}`);
+      say('  Press Ctrl+C to stop.');
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
@@ -230,18 +240,18 @@ export function buildProgram(): Command {
     .action(async (o: { workspace?: string; json?: boolean; node?: string; module?: string }) => {
       const list = await withCharter(o.workspace, async (c) => unwrap<{ keys: KeyView[]; problems: { backend: string; code: string; message: string }[] }>(await c.dispatch('keys.list', {})), o.node, o.module);
       if (o.json) {
-        console.log(JSON.stringify(list));
+        jsonLine(list);
         return;
       }
       if (list.keys.length === 0) {
-        console.log('No keys yet. Create one with: charter keys create --label NAME');
+        say('No keys yet. Create one with: charter keys create --label NAME');
         return;
       }
       for (const k of list.keys) {
         const extra = [k.roles.length ? `roles ${k.roles.join(',')}` : '', k.revalidateBy !== null ? `re-attest by ${k.revalidateBy}${k.revalidationDue ? ' (DUE)' : ''}` : ''].filter(Boolean).join('  ');
-        console.log(`${k.keyId}  ${k.scheme.padEnd(9)}  ${k.backend.padEnd(8)}  ${k.onChain.padEnd(12)}  ${k.label}${extra ? '  ' + extra : ''}`);
+        say(`${k.keyId}  ${k.scheme.padEnd(9)}  ${k.backend.padEnd(8)}  ${k.onChain.padEnd(12)}  ${cleanText(k.label)}${extra ? '  ' + extra : ''}`);
       }
-      for (const p of list.problems) console.error(`warning: the ${p.backend} backend could not list its keys: ${p.code}: ${p.message}`);
+      for (const p of list.problems) sayErr(`warning: the ${p.backend} backend could not list its keys: ${p.code}: ${cleanText(p.message)}`);
     });
   keys
     .command('generate')
@@ -253,19 +263,21 @@ export function buildProgram(): Command {
     .option('--module <path>', 'PKCS#11 module (shared library), e.g. /usr/lib/softhsm/libsofthsm2.so')
     .option('--token-label <label>', 'PKCS#11 token label (default: the first token)')
     .option('--pin-env <VAR>', 'read the PKCS#11 user PIN from this environment variable instead of prompting')
+    .addOption(pinFdOption())
     .option('--passphrase-env <VAR>', 'read the software key passphrase from this environment variable instead of prompting')
+    .addOption(passphraseFdOption())
     .option('--device <id>', 'device id (see `charter keys devices`)')
     .option('--path <bip44>', "Ledger derivation path, e.g. m/44'/60'/0'/0/0")
     .option('--json', 'machine-readable output')
-    .action(async (o: { workspace?: string; backend: 'software' | 'pkcs11' | 'ledger'; algo: 'ed25519' | 'p256' | 'secp256k1'; label: string; module?: string; tokenLabel?: string; pinEnv?: string; passphraseEnv?: string; device?: string; path?: string; json?: boolean }) => {
+    .action(async (o: { workspace?: string; backend: 'software' | 'pkcs11' | 'ledger'; algo: 'ed25519' | 'p256' | 'secp256k1'; label: string; module?: string; tokenLabel?: string; pinEnv?: string; pinFd?: string; passphraseEnv?: string; passphraseFd?: string; device?: string; path?: string; json?: boolean }) => {
       const label = o.label.trim();
       if (label.length < 1 || label.length > 64) throw new CharterError('USAGE', '--label must be 1–64 characters');
-      if (o.backend !== 'pkcs11' && (o.module || o.tokenLabel || o.pinEnv)) throw new CharterError('USAGE', '--module, --token-label and --pin-env go with --backend pkcs11');
+      if (o.backend !== 'pkcs11' && (o.module || o.tokenLabel || o.pinEnv || o.pinFd !== undefined)) throw new CharterError('USAGE', '--module, --token-label, --pin-env and --pin-fd go with --backend pkcs11');
       const secret =
         o.backend === 'software'
-          ? await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for "${label}": `, confirm: true })
+          ? await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for "${cleanText(label)}": `, confirm: true })
           : o.backend === 'pkcs11'
-            ? await readSecret({ envVar: o.pinEnv, prompt: 'Token user PIN: ', flag: '--pin-env', what: 'PIN' })
+            ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
             : undefined;
       await withKeyBackends({ ...o, ledger: o.backend === 'ledger' }, async (ws, registry, audit) => {
         const { storeAttestation } = await lazy.keysService();
@@ -280,12 +292,12 @@ export function buildProgram(): Command {
           throw e;
         }
         audit('keys.generate', `key ${out.key.keyId}`, null, { keyId: out.key.keyId, attestationSha256: out.attestation.sha256, input });
-        if (o.json) console.log(JSON.stringify(out));
+        if (o.json) jsonLine(out);
         else {
-          console.log(`Generated ${out.key.scheme} key ${out.key.keyId} ("${out.key.label}") on ${out.key.deviceId}`);
-          console.log(`  public key:  ${out.key.publicKey}`);
-          console.log(`  attestation: sha256:${out.attestation.sha256} (${out.attestation.artifact})`);
-          console.log(JSON.stringify(out.attestation.record, null, 2));
+          say(`Generated ${out.key.scheme} key ${out.key.keyId} ("${cleanText(out.key.label)}") on ${cleanText(out.key.deviceId)}`);
+          say(`  public key:  ${out.key.publicKey}`);
+          say(`  attestation: sha256:${out.attestation.sha256} (${out.attestation.artifact})`);
+          say(jsonText(out.attestation.record, 2));
         }
       });
     });
@@ -297,9 +309,11 @@ export function buildProgram(): Command {
     .option('--module <path>', 'PKCS#11 module holding the key')
     .option('--token-label <label>', 'PKCS#11 token label')
     .option('--pin-env <VAR>', 'read the PKCS#11 user PIN from this environment variable')
+    .addOption(pinFdOption())
     .option('--passphrase-env <VAR>', 'read the software key passphrase from this environment variable')
+    .addOption(passphraseFdOption())
     .option('--json', 'machine-readable output')
-    .action(async (keyId: string, o: { workspace?: string; module?: string; tokenLabel?: string; pinEnv?: string; passphraseEnv?: string; json?: boolean }) => {
+    .action(async (keyId: string, o: { workspace?: string; module?: string; tokenLabel?: string; pinEnv?: string; pinFd?: string; passphraseEnv?: string; passphraseFd?: string; json?: boolean }) => {
       if (!/^[0-9a-f]{40}$/.test(keyId)) throw new CharterError('USAGE', 'KEY_ID is 40 lower-case hex characters (see `charter keys list`)');
       await withKeyBackends(o, async (ws, registry, audit) => {
         const { storeAttestation } = await lazy.keysService();
@@ -308,9 +322,9 @@ export function buildProgram(): Command {
           const { backend, info } = await registry.find(keyId);
           const secret =
             backend.kind === 'software'
-              ? await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for "${info.label}": ` })
+              ? await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for "${cleanText(info.label)}": ` })
               : backend.kind === 'pkcs11'
-                ? await readSecret({ envVar: o.pinEnv, prompt: 'Token user PIN: ', flag: '--pin-env', what: 'PIN' })
+                ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
                 : undefined;
           out = storeAttestation(ws, await backend.attest(keyId, secret !== undefined ? { secret } : {}));
         } catch (e) {
@@ -318,10 +332,10 @@ export function buildProgram(): Command {
           throw e;
         }
         audit('keys.attest', `key ${keyId}`, null, { keyId, sha256: out.sha256, input: { keyId } });
-        if (o.json) console.log(JSON.stringify(out));
+        if (o.json) jsonLine(out);
         else {
-          console.log(`Attestation of ${keyId}: sha256:${out.sha256}\n  kept at ${out.artifact}`);
-          console.log(JSON.stringify(out.record, null, 2));
+          say(`Attestation of ${keyId}: sha256:${out.sha256}\n  kept at ${out.artifact}`);
+          say(jsonText(out.record, 2));
         }
       });
     });
@@ -332,8 +346,9 @@ export function buildProgram(): Command {
     .addOption(workspaceOption())
     .option('--label <label>', 'a name for the key (default: the file\'s, or the Ethereum address; needed when the file\'s label is not a valid one)')
     .option('--passphrase-env <VAR>', 'read the file\'s passphrase from this environment variable instead of prompting')
+    .addOption(passphraseFdOption("the file's passphrase"))
     .option('--json', 'machine-readable output')
-    .action(async (file: string, o: { workspace?: string; label?: string; passphraseEnv?: string; json?: boolean }) => {
+    .action(async (file: string, o: { workspace?: string; label?: string; passphraseEnv?: string; passphraseFd?: string; json?: boolean }) => {
       const label = o.label?.trim();
       if (label !== undefined && (label.length < 1 || label.length > 64)) throw new CharterError('USAGE', '--label must be 1–64 characters');
       let text: string;
@@ -344,7 +359,7 @@ export function buildProgram(): Command {
         if (e instanceof CharterError) throw e;
         throw new CharterError('USAGE', `cannot read ${file}: ${(e as Error).message}`);
       }
-      const secret = await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase of ${path.basename(file)}: ` });
+      const secret = await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase of ${cleanText(path.basename(file))}: ` });
       await withKeyBackends(o, async (_ws, registry, audit) => {
         const { SoftwareKeystore } = await lazy.keystore();
         let info;
@@ -357,10 +372,10 @@ export function buildProgram(): Command {
           throw e;
         }
         audit('keys.import', `key ${info.keyId}`, null, { keyId: info.keyId, input: { ...(label !== undefined ? { label } : {}) } });
-        if (o.json) console.log(JSON.stringify({ keyId: info.keyId, scheme: info.scheme, publicKey: info.publicKey, label: info.label, backend: info.backend }));
+        if (o.json) jsonLine({ keyId: info.keyId, scheme: info.scheme, publicKey: info.publicKey, label: info.label, backend: info.backend });
         else {
-          console.log(`Imported ${info.scheme} key ${info.keyId} ("${info.label}")`);
-          console.log(`  public key:  ${info.publicKey}`);
+          say(`Imported ${info.scheme} key ${info.keyId} ("${cleanText(info.label)}")`);
+          say(`  public key:  ${info.publicKey}`);
         }
       });
     });
@@ -369,46 +384,27 @@ export function buildProgram(): Command {
     .description("write a software key's keystore file, still encrypted under its passphrase (mode 0600; works offline)")
     .argument('<keyId>', 'key id (40 hex characters)')
     .requiredOption('--out <file>', 'where to write the file')
-    .option('--force', 'overwrite an existing file')
+    .option('--force', 'overwrite an existing file (never through a symbolic link)')
     .addOption(workspaceOption())
     .option('--json', 'machine-readable output')
     .action(async (keyId: string, o: { out: string; force?: boolean; workspace?: string; json?: boolean }) => {
       if (!/^[0-9a-f]{40}$/.test(keyId)) throw new CharterError('USAGE', 'KEY_ID is 40 lower-case hex characters (see `charter keys list`)');
       await withKeyBackends(o, async (_ws, registry, audit) => {
         const { SoftwareKeystore } = await lazy.keystore();
-        const { writeFileAtomic } = await import('../../hsm/atomic-file.js');
         let out;
         try {
           const ks = registry.all().find((b): b is InstanceType<typeof SoftwareKeystore> => b instanceof SoftwareKeystore);
           if (!ks) throw new CharterError('KEY_NOT_FOUND', 'no software keystore is configured');
           out = await ks.exportFile(keyId);
-          try {
-            if (o.force) writeFileAtomic(o.out, out.text, 0o600);
-            else {
-              // 'wx': fails if the file exists, so nothing is ever overwritten without --force.
-              const fd = fs.openSync(o.out, 'wx', 0o600);
-              try {
-                fs.writeSync(fd, out.text);
-                fs.fsyncSync(fd);
-              } catch (e) {
-                fs.closeSync(fd);
-                fs.rmSync(o.out, { force: true }); // the file this call created, half written
-                throw e;
-              }
-              fs.closeSync(fd);
-            }
-          } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code;
-            throw new CharterError('EXPORT_FAILED', code === 'EEXIST' ? `${o.out} exists; pass --force to overwrite it` : `cannot write ${o.out}: ${(e as Error).message}`);
-          }
+          writeOut(o.out, out.text, o.force);
         } catch (e) {
           audit('keys.export', `key ${keyId}`, e, { input: { keyId } });
           throw e;
         }
         audit('keys.export', `key ${keyId}`, null, { keyId, input: { keyId } });
         const file = path.resolve(o.out);
-        if (o.json) console.log(JSON.stringify({ keyId, file, fileName: out.fileName }));
-        else console.log(`Exported key ${keyId} to ${file} (still encrypted under its passphrase; conventional name ${out.fileName})`);
+        if (o.json) jsonLine({ keyId, file, fileName: out.fileName });
+        else say(`Exported key ${keyId} to ${file} (still encrypted under its passphrase; conventional name ${out.fileName})`);
       });
     });
   keys
@@ -421,8 +417,8 @@ export function buildProgram(): Command {
     .action(async (o: { workspace?: string; module?: string; ledger?: boolean; json?: boolean }) => {
       await withKeyBackends(o, async (_ws, registry) => {
         const devices = await registry.devices();
-        if (o.json) console.log(JSON.stringify({ devices }));
-        else for (const d of devices) console.log(`${d.deviceId}  ${d.backend.padEnd(8)}  ${d.state.padEnd(13)}  ${d.label}${d.detail ? '  ' + d.detail : ''}`);
+        if (o.json) jsonLine({ devices });
+        else for (const d of devices) say(`${d.deviceId}  ${d.backend.padEnd(8)}  ${d.state.padEnd(13)}  ${cleanText(d.label)}${d.detail ? '  ' + cleanText(d.detail) : ''}`);
       });
     });
   keys
@@ -431,11 +427,12 @@ export function buildProgram(): Command {
     .addOption(workspaceOption())
     .requiredOption('--label <label>', 'a name for the key')
     .option('--passphrase-env <VAR>', 'read the passphrase from this environment variable instead of prompting')
+    .addOption(passphraseFdOption('the passphrase'))
     .option('--json', 'machine-readable output')
-    .action(async (o: { workspace?: string; label: string; passphraseEnv?: string; json?: boolean }) => {
+    .action(async (o: { workspace?: string; label: string; passphraseEnv?: string; passphraseFd?: string; json?: boolean }) => {
       const label = o.label.trim();
       if (label.length < 1 || label.length > 64) throw new CharterError('USAGE', '--label must be 1–64 characters');
-      const passphrase = await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for "${label}": `, confirm: true });
+      const passphrase = await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for "${cleanText(label)}": `, confirm: true });
       const ws = await openWorkspace(o.workspace);
       try {
         const { SoftwareKeystore } = await lazy.keystore();
@@ -452,8 +449,8 @@ export function buildProgram(): Command {
           throw e;
         }
         audit.append({ actor: actorOf('cli'), action: 'keys.create', subject: `key ${info.keyId}`, result: 'ok', details: { keyId: info.keyId, input: { label } } });
-        if (o.json) console.log(JSON.stringify(info));
-        else console.log(`Created ${info.scheme} key ${info.keyId} ("${info.label}")\n  public key: ${info.publicKey}\n  keystore:   ${path.join(ws.keystoreDir, info.keyId + '.json')}`);
+        if (o.json) jsonLine(info);
+        else say(`Created ${info.scheme} key ${info.keyId} ("${cleanText(info.label)}")\n  public key: ${info.publicKey}\n  keystore:   ${path.join(ws.keystoreDir, info.keyId + '.json')}`);
       } finally {
         ws.close();
       }
@@ -470,9 +467,9 @@ export function buildProgram(): Command {
       try {
         const { AuditLog } = await lazy.audit();
         const r = new AuditLog(ws).verify();
-        if (o.json) console.log(JSON.stringify(r));
-        else if (r.ok) console.log(`audit log OK: ${r.count} entries chain correctly`);
-        else console.log(`audit log BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+        if (o.json) jsonLine(r);
+        else if (r.ok) say(`audit log OK: ${r.count} entries chain correctly`);
+        else say(`audit log BROKEN at entry ${r.firstBad?.seq}: ${cleanText(r.firstBad?.reason)}`);
         if (!r.ok) throw new Exit(EXIT_FAIL);
       } finally {
         ws.close();
@@ -489,8 +486,8 @@ export function buildProgram(): Command {
       try {
         const { AuditLog } = await lazy.audit();
         const entries = new AuditLog(ws).list(Number(o.limit) || 50);
-        if (o.json) console.log(JSON.stringify({ entries }));
-        else for (const e of entries) console.log(`#${e.seq}  ${e.time}  ${e.actor}  ${e.action}  ${e.subject}  ${e.result}`);
+        if (o.json) jsonLine({ entries });
+        else for (const e of entries) say(`#${e.seq}  ${e.time}  ${cleanText(e.actor)}  ${e.action}  ${cleanText(e.subject)}  ${e.result}`);
       } finally {
         ws.close();
       }
@@ -503,8 +500,13 @@ export function buildProgram(): Command {
     .addOption(workspaceOption())
     .requiredOption('--request <id>', 'withdrawal request id (wr-…)')
     .requiredOption('--out <file>', 'where to write it ("-" for stdout)')
+    .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
     .option('--node <url>', 'custody node RPC (default: the workspace devnet)')
-    .action(async (o: { workspace?: string; request: string; out: string; node?: string }) => {
+    .option('--json', 'machine-readable summary (not with --out -)')
+    .action(async (o: { workspace?: string; request: string; out: string; force?: boolean; node?: string; json?: boolean }) => {
+      if (o.out === '-' && o.json) throw new CharterError('USAGE', '--json goes with --out FILE: with --out - the evidence itself is the output');
+      // Refused before anything is read from the node.
+      if (o.out !== '-') checkOut(o.out, o.force);
       const r = await withCharter(
         o.workspace,
         async (c) => unwrap<{ content: string; sha256: string; fileName: string }>(await c.dispatch('evidence.exportWithdrawal', { requestId: o.request })),
@@ -512,12 +514,9 @@ export function buildProgram(): Command {
       );
       if (o.out === '-') process.stdout.write(r.content + '\n');
       else {
-        try {
-          fs.writeFileSync(o.out, r.content);
-        } catch (e) {
-          throw new CharterError('EXPORT_FAILED', `cannot write ${o.out}: ${(e as Error).message}`);
-        }
-        console.error(`wrote ${o.out} (sha256 ${r.sha256})`);
+        writeOut(o.out, r.content, o.force);
+        if (o.json) jsonLine({ out: o.out, sha256: r.sha256, fileName: r.fileName });
+        else sayErr(`wrote ${o.out} (sha256 ${r.sha256})`);
       }
     });
 
@@ -532,18 +531,25 @@ export function buildProgram(): Command {
     .option('--node <url>', 'custody node RPC (default: the workspace devnet)')
     .option('--key <KEY_ID>', 'sign the attestation with this local key of the keystore (needed with --node; the verifier then needs a trust file naming it)')
     .option('--passphrase-env <VAR>', 'with --key: read the key\'s passphrase from this environment variable instead of prompting')
+    .addOption(passphraseFdOption("with --key: the key's passphrase"))
     .option('--pin-env <VAR>', 'with --key: read a token PIN from this environment variable')
+    .addOption(pinFdOption('with --key: a token PIN'))
+    .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
     .option('--json', 'machine-readable summary')
-    .action(async (o: { workspace?: string; case?: string; segment?: string; out: string; node?: string; key?: string; passphraseEnv?: string; pinEnv?: string; json?: boolean }) => {
+    .action(async (o: { workspace?: string; case?: string; segment?: string; out: string; node?: string; key?: string; passphraseEnv?: string; passphraseFd?: string; pinEnv?: string; pinFd?: string; force?: boolean; json?: boolean }) => {
       if ((o.case === undefined) === (o.segment === undefined)) throw new CharterError('USAGE', 'give exactly one of --case <request id> and --segment FROM:TO');
       if (o.key !== undefined && !/^[0-9a-f]{40}$/.test(o.key)) throw new CharterError('USAGE', '--key takes a KEY_ID: 40 lower-case hex characters (see `charter keys list`)');
-      if (o.key === undefined && (o.passphraseEnv !== undefined || o.pinEnv !== undefined)) throw new CharterError('USAGE', '--passphrase-env and --pin-env go with --key');
+      const secretFlags = [o.passphraseEnv, o.passphraseFd, o.pinEnv, o.pinFd].filter((v) => v !== undefined).length;
+      if (o.key === undefined && secretFlags > 0) throw new CharterError('USAGE', '--passphrase-env, --passphrase-fd, --pin-env and --pin-fd go with --key');
+      if (secretFlags > 1) throw new CharterError('USAGE', 'give one of --passphrase-env, --passphrase-fd, --pin-env and --pin-fd');
+      // Refused before anything is built or signed.
+      checkOut(o.out, o.force);
       let signer: { signerKeyId?: string; secret?: string } = {};
       if (o.key !== undefined) {
         const secret =
-          o.pinEnv !== undefined
-            ? await readSecret({ envVar: o.pinEnv, prompt: 'Token user PIN: ', flag: '--pin-env', what: 'PIN' })
-            : await readSecret({ envVar: o.passphraseEnv, prompt: `Passphrase for key ${o.key}: ` });
+          o.pinEnv !== undefined || o.pinFd !== undefined
+            ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
+            : await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for key ${o.key}: ` });
         signer = { signerKeyId: o.key, secret };
       }
       let call: [string, unknown];
@@ -558,14 +564,10 @@ export function buildProgram(): Command {
         async (c) => unwrap<{ contentBase64: string; sha256: string; manifestSha256: string; members: number; artifact: string; size: number }>(await c.dispatch(call[0], call[1])),
         o.node,
       );
-      try {
-        fs.writeFileSync(o.out, Buffer.from(r.contentBase64, 'base64'));
-      } catch (e) {
-        throw new CharterError('EXPORT_FAILED', `cannot write ${o.out}: ${(e as Error).message}`);
-      }
+      writeOut(o.out, Buffer.from(r.contentBase64, 'base64'), o.force);
       const { contentBase64: _content, ...summary } = r;
-      if (o.json) console.log(JSON.stringify({ ...summary, out: o.out }));
-      else console.error(`wrote ${o.out}: ${r.members} members, ${r.size} bytes, sha256 ${r.sha256}, manifest sha256 ${r.manifestSha256}`);
+      if (o.json) jsonLine({ ...summary, out: o.out });
+      else sayErr(`wrote ${o.out}: ${r.members} members, ${r.size} bytes, sha256 ${r.sha256}, manifest sha256 ${r.manifestSha256}`);
     });
   bundle
     .command('verify')
@@ -599,7 +601,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       printError(e.toJSON(), json);
       return e.code === 'USAGE' ? EXIT_USAGE : EXIT_FAIL;
     }
-    printError({ code: 'INTERNAL', message: (e as Error)?.stack ?? String(e), hint: ERROR_CODES.INTERNAL.hint }, json);
+    printError({ code: 'INTERNAL', message: (e as Error)?.stack ?? String(e), hint: CLI_INTERNAL_HINT }, json);
     return EXIT_FAIL;
   }
 }

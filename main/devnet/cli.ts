@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { CharterError } from '../../core/errors.js';
 import { isLoopback, parseDuration } from '../util/cli-args.js';
+import { say, sayErr } from '../cli/output.js';
 
 export { isLoopback, parseDuration };
 import { ADMIN_KEY_WARNING } from './keys.js';
@@ -53,8 +54,8 @@ export function formatBlockLine(b: BlockEvent): string {
 
 /** Starts the devnet, prints its URL and one line per block, and resolves once it has stopped (SIGINT, SIGTERM or `signal`). */
 export async function runNodeCommand(opts: NodeCommandOptions): Promise<void> {
-  const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
-  const err = opts.err ?? ((l: string) => process.stderr.write(l + '\n'));
+  const out = opts.out ?? say;
+  const err = opts.err ?? sayErr;
   const { host, port } = parseHostPort(opts.rpc ?? '127.0.0.1:26657');
   const blockTimeMs = parseDuration(opts.blockTime ?? '1s');
   if (!isLoopback(host)) {

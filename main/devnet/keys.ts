@@ -10,7 +10,8 @@
  * Both are written with mode 0600.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { tightenMode, writeFileAtomic } from '../../hsm/atomic-file.js';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { CharterError } from '../../core/errors.js';
@@ -59,15 +60,7 @@ export function validatorAddress(publicKey: Uint8Array): string {
 
 /** Writes a file atomically (temp file, fsync, rename) with mode 0600. */
 export function writeSecretFile(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o600, flag: 'w' });
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, text, 0o600);
 }
 
 function readJson(path: string): unknown {
@@ -78,10 +71,17 @@ function readJson(path: string): unknown {
   }
 }
 
+/** A key file others could read (an older home, a copy): narrowed to 0600, with a warning that it was open. */
 function warnIfOpen(path: string, log?: (level: 'warn', msg: string) => void): void {
   if (process.platform === 'win32') return;
   const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) log?.('warn', `${path} is readable by other users (mode ${mode.toString(8)}); it should be 0600`);
+  if ((mode & 0o077) === 0) return;
+  try {
+    tightenMode(path, 0o600);
+    log?.('warn', `${path} was readable by other users (mode ${mode.toString(8)}); narrowed to 0600`);
+  } catch (e) {
+    log?.('warn', `${path} is readable by other users (mode ${mode.toString(8)}) and cannot be narrowed to 0600: ${(e as Error).message}`);
+  }
 }
 
 /** Loads node_key.json, creating it (from `secret` or fresh randomness) when absent. */

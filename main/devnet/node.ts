@@ -18,7 +18,8 @@
  * visible (height(), RPC, broadcast_tx_commit waiters, listeners). If the
  * write fails the node halts; a restart resumes from the last durable block.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { ensurePrivateDir, tightenMode } from '../../hsm/atomic-file.js';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CustodyEngine, type EngineOptions } from '../../core/engine/engine.js';
@@ -167,11 +168,17 @@ export class DevnetNode {
   static async start(opts: DevnetNodeOptions): Promise<DevnetNode> {
     const clock = opts.clock ?? Date.now;
     const log: LogFn = opts.log ?? (() => {});
-    mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+    try {
+      ensurePrivateDir(opts.home);
+    } catch (e) {
+      throw new CharterError('WORKSPACE_INVALID', `cannot create the devnet home ${opts.home}: ${(e as Error).message}`, { file: opts.home });
+    }
     // The lock first: nothing in the home is touched before we own it.
     const store = NodeStore.open(join(opts.home, NODE_DB_FILE));
     let node: DevnetNode | null = null;
     try {
+      // Ours now: files an older version left readable by others are narrowed to 0600.
+      for (const e of readdirSync(opts.home, { withFileTypes: true })) if (e.isFile()) tightenMode(join(opts.home, e.name), 0o600);
       const validator = loadOrCreateValidatorKey(opts.home, opts.initKeys?.validatorSecret, log);
       const genesis = DevnetNode.loadOrCreateGenesis(opts, store, clock);
       node = new DevnetNode(opts, store, genesis, validator, clock, log);

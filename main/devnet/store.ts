@@ -14,6 +14,7 @@
  */
 import type Database from 'better-sqlite3';
 import { openSqlite } from '../util/sqlite.js';
+import { ensurePrivateFile, tightenDatabaseFiles } from '../../hsm/atomic-file.js';
 import { CharterError } from '../../core/errors.js';
 import type { CheckpointRow, EvidencePlan, EvidenceStore, ReceiptRow } from './evidence.js';
 
@@ -356,6 +357,9 @@ export class NodeStore implements EvidenceStore {
   static open(path: string): NodeStore {
     let db: Database.Database;
     try {
+      // Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+      ensurePrivateFile(path);
+      tightenDatabaseFiles(path);
       db = openSqlite(path, { timeout: 0 });
     } catch (e) {
       throw new CharterError('WORKSPACE_INVALID', `${path} cannot be opened: ${(e as Error).message}`, { file: path });

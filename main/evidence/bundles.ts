@@ -63,7 +63,7 @@ export function storeArtifact(artifactsDir: string, sha256: string, ext: string,
   const file = path.join(artifactsDir, `${sha256}${ext}`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(artifactsDir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(file, bytes, 0o644);
+    writeFileAtomic(file, bytes, 0o600);
   }
   return file;
 }

@@ -8,17 +8,19 @@ import fs from 'node:fs';
 import { exitCodeOf, type Check, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import { CharterError } from '../../core/errors.js';
 import { trustFromJson, verifyBundleBytes } from './bundles.js';
+import { cleanText as t, jsonLine, say } from '../cli/output.js';
 
 const MARK: Record<Check['verdict'], string> = { pass: 'PASS   ', fail: 'FAIL   ', unknown: 'UNKNOWN' };
 
 export function formatReport(r: VerifyReport): string {
   const lines: string[] = [];
-  if (r.subject) lines.push(`${r.kind} bundle for ${r.subject.type} ${r.subject.id} on ${r.subject.chain_id} at height ${r.subject.height}`);
-  if (r.manifestSha256) lines.push(`manifest sha256 ${r.manifestSha256}`);
+  // Subjects, details and member names come from the bundle: each is one line with no control characters.
+  if (r.subject) lines.push(`${t(r.kind)} bundle for ${t(r.subject.type)} ${t(r.subject.id)} on ${t(r.subject.chain_id)} at height ${t(r.subject.height)}`);
+  if (r.manifestSha256) lines.push(`manifest sha256 ${t(r.manifestSha256)}`);
   for (const c of r.checks) {
-    lines.push(`${MARK[c.verdict]}  ${c.id}  ${c.title}${c.verdict === 'pass' ? '' : ` [${c.reason}]`}`);
-    lines.push(`         ${c.detail}`);
-    for (const it of (c.verdict === 'pass' ? [] : c.items ?? []).slice(0, 20)) lines.push(`           - ${it.subject}: ${it.reason}: ${it.detail}`);
+    lines.push(`${MARK[c.verdict]}  ${c.id}  ${t(c.title)}${c.verdict === 'pass' ? '' : ` [${t(c.reason)}]`}`);
+    lines.push(`         ${t(c.detail)}`);
+    for (const it of (c.verdict === 'pass' ? [] : c.items ?? []).slice(0, 20)) lines.push(`           - ${t(it.subject)}: ${t(it.reason)}: ${t(it.detail)}`);
   }
   lines.push(`verdict: ${r.verdict.toUpperCase()}`);
   return lines.join('\n');
@@ -53,7 +55,7 @@ export async function runBundleVerify(o: { file: string; trust?: string; json?: 
     }
   }
   const { container: _c, ...report } = await verifyBundleBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { trust });
-  if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
-  else process.stdout.write(formatReport(report) + '\n');
+  if (o.json) jsonLine(report);
+  else say(formatReport(report));
   return exitCodeOf(report.verdict);
 }

@@ -5,7 +5,9 @@
  *   2. the input is parsed with the method's zod schema (else INVALID_INPUT,
  *      with the path and reason of each problem, never the values);
  *   3. the handler runs; a CharterError keeps its code, anything else becomes
- *      INTERNAL (details to the Output panel, never secrets);
+ *      INTERNAL: its message and stack go to the workspace's logs/charter.log
+ *      under an error id (the call's secrets scrubbed), and the caller and the
+ *      Output panel get the id alone — no stack, no file path;
  *   4. the output is checked against the method's output schema;
  *   5. operator actions are appended to the audit log, success or failure.
  */
@@ -13,15 +15,17 @@ import {
   methods,
   isMethodName,
   redactSecrets,
+  SECRET_FIELDS,
   type CallResult,
   type MethodName,
   type MethodOutput,
   type ParsedInput,
 } from '../../core/contract/index.js';
 import os from 'node:os';
-import { CharterError, type SerializedError } from '../../core/errors.js';
+import { CharterError, ERROR_CODES, type SerializedError } from '../../core/errors.js';
 import type { AuditLog } from '../services/audit.js';
 import type { OutputLog } from '../services/bus.js';
+import { ERROR_LOG_NAME, newErrorId } from '../services/error-log.js';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<MethodOutput<M>> };
 
@@ -113,11 +117,37 @@ export interface DispatchContext {
   actor: string;
 }
 
-export function toSerializedError(e: unknown, out?: OutputLog, method?: string): SerializedError {
-  if (e instanceof CharterError) return e.toJSON();
-  const err = new CharterError('INTERNAL', `unexpected error in ${method ?? 'the console'}: ${(e as Error)?.message ?? String(e)}`);
-  out?.error('host', `${method ?? ''}: ${(e as Error)?.stack ?? String(e)}`);
-  return err.toJSON();
+/** The values of the secret fields (passphrases, PINs) anywhere in a call's input. */
+export function secretValues(input: unknown): string[] {
+  const found: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (SECRET_FIELDS.has(k) && typeof x === 'string') found.push(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(input);
+  return found;
+}
+
+/**
+ * A thrown value as the caller may see it. A CharterError keeps its code and
+ * message. Anything else, and an INTERNAL CharterError, is an internal error:
+ * its message and stack (which name files and install paths) go to the
+ * workspace's error log under a new error id, and what the caller and the
+ * Output panel get is that id and where to look, nothing of the error itself.
+ */
+export function toSerializedError(e: unknown, out?: OutputLog, method?: string, secrets: readonly string[] = []): SerializedError {
+  if (e instanceof CharterError && e.code !== 'INTERNAL') return e.toJSON();
+  const errorId = newErrorId();
+  const where = method ?? 'the console';
+  const logged = out?.errorLog?.record({ errorId, source: where, error: e, secrets }) ?? false;
+  const message = `internal error ${errorId} in ${where}: ${logged ? `see ${ERROR_LOG_NAME} in the workspace` : 'the error log could not be written'}`;
+  out?.error(method ?? 'host', message);
+  return { code: 'INTERNAL', message, hint: ERROR_CODES.INTERNAL.hint, errorId };
 }
 
 export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: unknown): Promise<CallResult<unknown>> {
@@ -149,12 +179,12 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
     const value = await handler(input);
     const checked = spec.output.safeParse(value);
     if (!checked.success) {
-      ctx.out.error('host', `${method} produced output that does not match the contract: ${checked.error.message}`);
-      throw new CharterError('INTERNAL', `${method} produced an invalid result`);
+      // Logged under an error id like any internal error (the problems may name files or values).
+      throw new Error(`${method} produced output that does not match the contract: ${checked.error.message}`);
     }
     output = checked.data as Record<string, unknown>;
   } catch (e) {
-    error = toSerializedError(e, ctx.out, method);
+    error = toSerializedError(e, ctx.out, method, secretValues(input));
   }
   if (auditSubject) {
     try {
@@ -170,7 +200,8 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
     }
   }
   if (error) {
-    ctx.out.write(error.code === 'INTERNAL' ? 'error' : 'warn', method, `${error.code}: ${error.message}`);
+    // An internal error has its Output line already (its id, from toSerializedError).
+    if (error.code !== 'INTERNAL') ctx.out.write('warn', method, `${error.code}: ${error.message}`);
     return { ok: false, error };
   }
   return { ok: true, value: output };

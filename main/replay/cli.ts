@@ -6,6 +6,7 @@ import { CharterError } from '../../core/errors.js';
 import { exportBlocks, openHomeReadOnly } from '../devnet/export.js';
 import { openBlocksFile } from './format.js';
 import { exitCodeOf, replayBlocks, type ReplayResult } from './replay.js';
+import { say, sayErr } from '../cli/output.js';
 
 export interface ReplayCommandOptions {
   home?: string;
@@ -20,8 +21,8 @@ export interface ReplayCommandOptions {
 
 /** Runs a replay and prints it; returns the exit code (0 match, 1 diverged, 2 cannot tell). */
 export async function runReplayCommand(o: ReplayCommandOptions): Promise<number> {
-  const out = o.out ?? ((l: string) => process.stdout.write(l + '\n'));
-  const err = o.err ?? ((l: string) => process.stderr.write(l + '\n'));
+  const out = o.out ?? say;
+  const err = o.err ?? sayErr;
   if ((o.home === undefined) === (o.blocks === undefined)) throw new CharterError('USAGE', 'give exactly one of --home DIR or --blocks FILE');
   if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 64)) throw new CharterError('USAGE', '--workers must be an integer from 0 to 64');
   let result: ReplayResult;

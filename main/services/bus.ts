@@ -4,6 +4,10 @@
  */
 import type { EventName, EventPayload, OutputLine } from '../../core/contract/index.js';
 import { redactSecrets } from '../../core/contract/index.js';
+import { ERROR_LOG_NAME, newErrorId, type ErrorLog } from './error-log.js';
+
+/** A stack frame line ("    at fn (/path/file.js:1:2)"): such text belongs in the error log, not the panel. */
+const STACK_FRAME = /\n\s+at\s/;
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -27,6 +31,8 @@ export class EventBus {
 /** The Output panel's log: a ring buffer of recent lines, also echoed to an optional sink (stderr for the CLI). */
 export class OutputLog {
   private lines: OutputLine[] = [];
+  /** Where internal errors' messages and stacks go (the workspace's logs/charter.log); the panel shows their id. */
+  errorLog: ErrorLog | null = null;
   constructor(
     private readonly bus: EventBus,
     private readonly sink?: (line: OutputLine) => void,
@@ -34,7 +40,14 @@ export class OutputLog {
   ) {}
   write(level: OutputLine['level'], source: string, message: string): void {
     // Belt and braces: a message is plain text, but never let an object with a secret through.
-    const line: OutputLine = { time: new Date().toISOString(), level, source, message: String(redactSecrets(message)) };
+    let text = String(redactSecrets(message));
+    // A message with a stack (a component that logged one): kept in the error log, the panel gets its id.
+    if (this.errorLog && STACK_FRAME.test(text)) {
+      const errorId = newErrorId();
+      const logged = this.errorLog.record({ errorId, source, error: text });
+      text = `internal error ${errorId} in ${source}: ${logged ? `see ${ERROR_LOG_NAME} in the workspace` : 'the error log could not be written'}`;
+    }
+    const line: OutputLine = { time: new Date().toISOString(), level, source, message: text };
     this.lines.push(line);
     if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
     this.sink?.(line);

@@ -188,7 +188,7 @@ export class EvidenceService {
     const { text, sha256 } = await this.build(requestId);
     const artifact = path.join(this.ws.artifactsDir, `${sha256}.json`);
     try {
-      if (!fs.existsSync(artifact)) writeFileAtomic(artifact, text, 0o644);
+      if (!fs.existsSync(artifact)) writeFileAtomic(artifact, text, 0o600);
       this.ws.db
         .prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(sha256, WITHDRAWAL_EVIDENCE_FORMAT, Buffer.byteLength(text), requestId, new Date().toISOString());

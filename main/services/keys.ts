@@ -36,7 +36,7 @@ export function storeAttestation(ws: Workspace, record: AttestationRecord): Atte
   const sha256 = sha256Hex(utf8(canonical));
   const artifact = path.join(ws.artifactsDir, `${sha256}.json`);
   try {
-    if (!fs.existsSync(artifact)) writeFileAtomic(artifact, canonical, 0o644);
+    if (!fs.existsSync(artifact)) writeFileAtomic(artifact, canonical, 0o600);
     ws.db
       .prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(sha256, KEY_ATTESTATION_FORMAT, Buffer.byteLength(canonical), record.key_id, new Date().toISOString());

@@ -5,6 +5,10 @@
  *   keystore/      encrypted software keys (one JSON file per key)
  *   artifacts/     content-addressed store (sha256) for evidence
  *   devnet/        home of the embedded devnet node (its own SQLite file)
+ *   logs/          charter.log: internal errors with their stacks, by error id
+ *
+ * The directory and every directory in it are 0700 and every file 0600,
+ * whoever created the directory: an existing one is narrowed when opened.
  *
  * Location: --workspace, else $CHARTER_WORKSPACE, else the OS user-data dir.
  */
@@ -14,6 +18,7 @@ import type Database from 'better-sqlite3';
 import { openSqlite } from '../util/sqlite.js';
 import envPaths from 'env-paths';
 import { CharterError } from '../../core/errors.js';
+import { ensurePrivateDir, ensurePrivateFile, tightenDatabaseFiles, tightenMode } from '../../hsm/atomic-file.js';
 import { MIGRATIONS } from './migrations.js';
 
 export function defaultWorkspaceDir(): string {
@@ -25,29 +30,55 @@ export function resolveWorkspaceDir(explicit?: string | null): string {
   return path.resolve(chosen);
 }
 
+/**
+ * Files an older version left 0644 (or a folder made by hand): every directory
+ * of the workspace narrowed to 0700 and every file to 0600. The devnet home is
+ * left to the node, which may be running in another process.
+ */
+function narrowTree(root: string, dir = root): void {
+  if (process.platform === 'win32') return;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (p === path.join(root, 'devnet')) continue;
+      tightenMode(p, 0o700);
+      narrowTree(root, p);
+    } else if (e.isFile()) tightenMode(p, 0o600);
+  }
+}
+
 export class Workspace {
   readonly db: Database.Database;
   readonly keystoreDir: string;
   readonly artifactsDir: string;
   readonly devnetHome: string;
+  readonly logsDir: string;
 
   private constructor(readonly dir: string, db: Database.Database) {
     this.db = db;
     this.keystoreDir = path.join(dir, 'keystore');
     this.artifactsDir = path.join(dir, 'artifacts');
     this.devnetHome = path.join(dir, 'devnet');
+    this.logsDir = path.join(dir, 'logs');
   }
 
   static open(dir: string): Workspace {
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      for (const sub of ['keystore', 'artifacts']) fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o700 });
+      ensurePrivateDir(dir);
+      for (const sub of ['keystore', 'artifacts', 'logs']) ensurePrivateDir(path.join(dir, sub));
+      // The devnet home, if an earlier run made it: DevnetNode narrows it too, this covers `--node` runs.
+      if (fs.existsSync(path.join(dir, 'devnet'))) ensurePrivateDir(path.join(dir, 'devnet'));
+      narrowTree(dir);
     } catch (e) {
-      throw new CharterError('WORKSPACE_INVALID', `cannot create workspace directory ${dir}: ${(e as Error).message}`);
+      throw new CharterError('WORKSPACE_INVALID', `cannot create the workspace directory ${dir} or make it private (0700, files 0600): ${(e as Error).message}`);
     }
     let db: Database.Database;
+    const dbFile = path.join(dir, 'workspace.db');
     try {
-      db = openSqlite(path.join(dir, 'workspace.db'));
+      // Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+      ensurePrivateFile(dbFile);
+      tightenDatabaseFiles(dbFile);
+      db = openSqlite(dbFile);
       db.pragma('journal_mode = WAL');
       // WAL defaults to synchronous=NORMAL, under which a committed transaction
       // can roll back after a power loss. Custody data wants FULL.
@@ -57,6 +88,7 @@ export class Workspace {
     } catch (e) {
       throw new CharterError('WORKSPACE_INVALID', `cannot open ${path.join(dir, 'workspace.db')}: ${(e as Error).message}`);
     }
+    tightenDatabaseFiles(dbFile);
     const ws = new Workspace(dir, db);
     try {
       ws.migrate();
