@@ -97,6 +97,9 @@ export function describeError(e: SerializedError): ErrorText {
   let specifics: string | null = null;
   if (e.code === 'INVALID_INPUT' && fields.length > 0) {
     sentence = fields.length === 1 ? 'One field is not valid.' : `${fields.length} fields are not valid.`;
+  } else if (info && !internalMessage(e) && /^[A-Z“"]/.test(e.message.trim()) && /[.!?]$/.test(e.message.trim())) {
+    // Already a sentence written for a person (by the console or the engine): it says more than the summary.
+    sentence = e.message.trim();
   } else if (info) {
     sentence = info.summary;
     if (!internalMessage(e) && e.message.trim() !== info.summary) specifics = sentenceCase(e.message);

@@ -21,7 +21,7 @@ function ExplorerSearch() {
       const missing = (): SerializedError => ({
         code: 'NOT_FOUND',
         message: tip === null ? `There is no block ${height}.` : `There is no block ${height} yet: the chain is at height ${tip}.`,
-        hint: tip === null ? 'Type another height, or a transaction hash.' : `Type a height from 1 to ${tip}, or a transaction hash.`,
+        hint: tip === null ? 'Type another height, or a transaction hash.' : tip === 1 ? 'Type 1, or a transaction hash.' : `Type a height from 1 to ${tip}, or a transaction hash.`,
       });
       // Say so here instead of opening a tab for a block that does not exist.
       if (tip !== null && height > tip) {
