@@ -306,6 +306,26 @@ test('errors read as sentences next to their button; approve fits at 1280×800; 
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 
+  // Approve from the keyboard: Ctrl+K P opens the one pending request's dialog, ready for the passphrase.
+  for (const key of ['carol', LONG]) {
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('p');
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('group', { name: 'Approve with key' }).getByLabel(key, { exact: true }).check();
+    await dialog.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+    await dialog.getByRole('button', { name: 'Sign approval' }).click();
+    await expect(dialog).toBeHidden();
+  }
+  await expect(row).toContainText('Executed');
+  // Ctrl+K E exports the evidence of the one executed withdrawal (no detour through the Evidence view).
+  const downloadP = page.waitForEvent('download');
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('e');
+  const download = await downloadP;
+  expect(download.suggestedFilename()).toMatch(/^evidence-wr-[0-9a-f]{24}\.json$/);
+  await expect(page.getByRole('region', { name: 'Notifications' })).toContainText('Evidence exported');
+  await expect(page.getByRole('tab', { name: 'Evidence', exact: true })).toHaveCount(0);
+
   // The status bar at 1024 px: no two items overlap, none leaves the bar.
   await page.setViewportSize({ width: 1024, height: 700 });
   const bar = page.getByRole('contentinfo', { name: 'Status bar' });
