@@ -29,6 +29,10 @@ import { Submitter, type TxSigner } from './services/submit.js';
 import { actorOf, dispatch, type Handlers } from './hosts/dispatch.js';
 import { Workspace, resolveWorkspaceDir } from './workspace/workspace.js';
 import { VERSION } from './version.js';
+import { WorkbenchLayout } from '../core/contract/index.js';
+
+/** Workspace setting holding the renderer's layout (validated by WorkbenchLayout on the way in and out). */
+const SETTING_WORKBENCH_LAYOUT = 'ui.workbenchLayout';
 
 export type HostKind = 'electron' | 'serve' | 'cli';
 
@@ -239,6 +243,14 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'audit.list': async (i) => ({ entries: audit.list(i.limit) }),
     'audit.verify': async () => audit.verify(),
     'output.recent': async () => ({ lines: out.recent() }),
+    'workbench.getLayout': async () => {
+      const saved = WorkbenchLayout.safeParse(workspace.getSetting<unknown>(SETTING_WORKBENCH_LAYOUT));
+      return { layout: saved.success ? saved.data : null };
+    },
+    'workbench.setLayout': async (i) => {
+      workspace.setSetting(SETTING_WORKBENCH_LAYOUT, i.layout);
+      return { saved: true as const };
+    },
     'settings.get': async () => settingsView(),
     'settings.set': async (i) => {
       if (i.theme) workspace.setSetting('ui.theme', i.theme);

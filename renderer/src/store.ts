@@ -11,7 +11,10 @@ import type {
   SerializedError,
   Settings,
   VaultView,
+  WorkbenchLayout,
+  WorkbenchViewStates,
 } from '../../core/contract/index.js';
+import { WORKBENCH_TABS_MAX } from '../../core/contract/index.js';
 import { client } from './client.js';
 import { toSerializedError, type HostConnection } from './transport/index.js';
 import { VIEWS, type ViewId } from './views.js';
@@ -51,6 +54,19 @@ export interface EvidenceExport {
   savedTo: string;
 }
 
+export interface QuickPickItem {
+  id: string;
+  title: string;
+  detail?: string;
+  run: () => void;
+}
+
+/** A choice the palette offers after a command that needs a target. */
+export interface QuickPick {
+  placeholder: string;
+  items: QuickPickItem[];
+}
+
 export interface Notice {
   id: number;
   kind: 'error' | 'info';
@@ -85,10 +101,16 @@ export interface WorkbenchState {
   activeTabId: string | null;
   dialog: DialogState;
   paletteOpen: boolean;
+  /** The palette asking for the target of a command (which request, which key…); null for the command list. */
+  quickPick: QuickPick | null;
   /** Blocks opened in the explorer during this session (for the first-steps checklist). */
   openedBlocks: number[];
   exports: Record<string, EvidenceExport>;
   notices: Notice[];
+  /** What views keep across reloads (saved with the layout); see useViewState. */
+  viewStates: WorkbenchViewStates;
+  /** Set once the saved layout was read (or found missing): saving starts only then. */
+  layoutRestored: boolean;
 }
 
 const OUTPUT_MAX = 1000;
@@ -125,9 +147,12 @@ export const useStore = create<WorkbenchState>()(() => ({
   activeTabId: 'view:overview',
   dialog: null,
   paletteOpen: false,
+  quickPick: null,
   openedBlocks: [],
   exports: {},
   notices: [],
+  viewStates: {},
+  layoutRestored: false,
 }));
 
 const set = useStore.setState;
@@ -225,7 +250,10 @@ export function subscribeEvents(): () => void {
     c.onConnection((host) => {
       const was = get().host.state;
       set({ host });
-      if (host.state === 'open' && was !== 'open') void refreshAll();
+      if (host.state === 'open' && was !== 'open') {
+        void restoreLayout();
+        void refreshAll();
+      }
     }),
   ];
   return () => {
@@ -319,7 +347,16 @@ export function toggleSidebar(): void {
 }
 
 export function openDialog(dialog: Exclude<DialogState, null>): void {
-  set({ dialog, paletteOpen: false });
+  set({ dialog, paletteOpen: false, quickPick: null });
+}
+
+/** Ask for a command's target in the palette. */
+export function openQuickPick(pick: QuickPick): void {
+  set({ paletteOpen: true, quickPick: pick });
+}
+
+export function closePalette(): void {
+  set({ paletteOpen: false, quickPick: null });
 }
 
 export function closeDialog(): void {
@@ -361,4 +398,132 @@ export function recordExport(requestId: string, e: EvidenceExport): void {
 export function keyName(keys: KeyView[] | null, keyId: string): string {
   const k = keys?.find((x) => x.keyId === keyId);
   return k ? k.label : `${keyId.slice(0, 8)}…`;
+}
+
+// ─── layout: saved in the workspace, restored on reload ─────────────────────
+
+function tabId(t: WorkbenchLayout['tabs'][number]): Tab {
+  switch (t.kind) {
+    case 'view':
+      return { id: `view:${t.view}`, kind: 'view', view: t.view };
+    case 'block':
+      return { id: `block:${t.height}`, kind: 'block', height: t.height };
+    case 'tx':
+      return { id: `tx:${t.hash}`, kind: 'tx', hash: t.hash };
+    case 'request':
+      return { id: `request:${t.requestId}`, kind: 'request', requestId: t.requestId };
+  }
+}
+
+/** The part of the state that is saved: what the contract's WorkbenchLayout schema allows, nothing else. */
+export function currentLayout(s: WorkbenchState = get()): WorkbenchLayout {
+  const tabs = s.tabs.slice(0, WORKBENCH_TABS_MAX);
+  const i = tabs.findIndex((t) => t.id === s.activeTabId);
+  return {
+    activeView: s.activeView,
+    sidebarVisible: s.sidebarVisible,
+    panelVisible: s.panelVisible,
+    panelTab: s.panelTab,
+    tabs: tabs.map((t): WorkbenchLayout['tabs'][number] => {
+      switch (t.kind) {
+        case 'view':
+          return { kind: 'view', view: t.view };
+        case 'block':
+          return { kind: 'block', height: t.height };
+        case 'tx':
+          return { kind: 'tx', hash: t.hash };
+        case 'request':
+          return { kind: 'request', requestId: t.requestId };
+      }
+    }),
+    activeTab: i < 0 ? null : i,
+    views: s.viewStates,
+  };
+}
+
+export function applyLayout(l: WorkbenchLayout): void {
+  const tabs = l.tabs.map(tabId);
+  set({
+    activeView: l.activeView,
+    sidebarVisible: l.sidebarVisible,
+    panelVisible: l.panelVisible,
+    panelTab: l.panelTab,
+    tabs,
+    activeTabId: l.activeTab === null ? null : (tabs[l.activeTab]?.id ?? null),
+    viewStates: l.views ?? {},
+  });
+}
+
+/** Read the saved layout once (at the first connection) and apply it; from then on changes are saved. */
+export async function restoreLayout(): Promise<void> {
+  if (get().layoutRestored) return;
+  try {
+    const { layout } = await client().call('workbench.getLayout', {});
+    if (layout) applyLayout(layout);
+  } catch (e) {
+    notify({ kind: 'error', title: 'The saved layout could not be read', error: toSerializedError(e) });
+  } finally {
+    set({ layoutRestored: true });
+  }
+}
+
+const LAYOUT_SAVE_DELAY_MS = 250;
+
+/** Save the layout shortly after it changes (tabs, active view, side bar, panel, view states). Returns the unsubscribe function. */
+export function persistLayout(): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let last = '';
+  const save = () => {
+    timer = null;
+    const s = get();
+    if (!s.layoutRestored || s.host.state !== 'open') return;
+    const layout = currentLayout(s);
+    const text = JSON.stringify(layout);
+    if (text === last) return;
+    last = text;
+    client()
+      .call('workbench.setLayout', { layout })
+      .catch((e: unknown) => {
+        last = '';
+        notify({ kind: 'error', title: 'The layout could not be saved', error: toSerializedError(e) });
+      });
+  };
+  const off = useStore.subscribe((s, prev) => {
+    if (
+      s.layoutRestored === prev.layoutRestored &&
+      s.tabs === prev.tabs &&
+      s.activeTabId === prev.activeTabId &&
+      s.activeView === prev.activeView &&
+      s.sidebarVisible === prev.sidebarVisible &&
+      s.panelVisible === prev.panelVisible &&
+      s.panelTab === prev.panelTab &&
+      s.viewStates === prev.viewStates
+    )
+      return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, LAYOUT_SAVE_DELAY_MS);
+  });
+  return () => {
+    off();
+    if (timer) clearTimeout(timer);
+  };
+}
+
+/**
+ * What a view remembers across reloads, saved with the layout: the view's entry of
+ * WorkbenchViewStates (core/contract), which each view declares strictly there.
+ *   const [state, setState] = useViewState('evidence');
+ */
+export function useViewState<K extends keyof WorkbenchViewStates>(view: K): [WorkbenchViewStates[K] | undefined, (value: WorkbenchViewStates[K] | undefined) => void] {
+  const value = useStore((s) => s.viewStates[view]);
+  return [value, (v) => setViewState(view, v)];
+}
+
+export function setViewState<K extends keyof WorkbenchViewStates>(view: K, value: WorkbenchViewStates[K] | undefined): void {
+  set((s) => {
+    const viewStates = { ...s.viewStates };
+    if (value === undefined) delete viewStates[view];
+    else viewStates[view] = value;
+    return { viewStates };
+  });
 }

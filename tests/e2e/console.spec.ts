@@ -281,7 +281,8 @@ test('approvals by a key outside the policy, double approvals and overdrafts are
   await showView(page, 'Keys');
   for (const label of ['alice', 'bob', 'carol', 'mallory']) await createKey(page, label);
   // mallory is a registered key, but not an approver of the vault.
-  await editor(page).getByRole('button', { name: 'Register mallory on chain' }).click();
+  await editor(page).getByRole('button', { name: 'Actions for mallory' }).click();
+  await page.getByRole('menu', { name: 'Actions for mallory' }).getByRole('menuitem', { name: 'Register on chain…' }).click();
   const register = page.getByRole('dialog', { name: 'Register key on chain' });
   await register.getByRole('button', { name: 'Register key on chain' }).click();
   await expect(register.getByRole('status')).toContainText('Registered in block');
@@ -372,6 +373,9 @@ test('the command palette lists every action with its keybinding; the theme pers
   await page.reload();
   await expect(status.getByText(/Node connected/)).toBeVisible();
   await expect(status.getByRole('button', { name: /^Theme: / })).toHaveText(after);
+  // The reload kept the layout: the panel still shows Security events.
+  await expect(page.getByRole('tablist', { name: 'Panel' }).getByRole('tab', { name: 'Security events', selected: true })).toBeVisible();
+  await showAuditLog(page);
   await expect(auditRows(page, 'settings.set', 'ok')).toHaveCount(1);
 
   // Governance: the devnet admin (genesis member) drafts a protocol proposal, votes, executes it.

@@ -55,6 +55,12 @@ function keyRow(page: Page, label: string): Locator {
   return editor(page).getByRole('table', { name: 'Keys' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
 }
 
+/** The per-key actions live in a menu on the key's row: open it and choose one. */
+async function keyAction(page: Page, label: string, item: string): Promise<void> {
+  await keyRow(page, label).getByRole('button', { name: `Actions for ${label}` }).click();
+  await page.getByRole('menu', { name: `Actions for ${label}` }).getByRole('menuitem', { name: item }).click();
+}
+
 async function generate(page: Page, o: { backend: string; label: string; secret: string; confirm?: boolean; wrongFirst?: string }): Promise<Locator> {
   await editor(page).getByRole('button', { name: 'Generate key', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Generate key' });
@@ -116,7 +122,7 @@ test('keys on the software keystore and a SoftHSM token: generate, register with
   // A successor, and the rotation signed by the old key.
   dialog = await generate(page, { backend: 'Software keystore', label: 'ops-sw-2', secret: PASS_2, confirm: true });
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
-  await keyRow(page, 'ops-sw').getByRole('button', { name: 'Rotate ops-sw' }).click();
+  await keyAction(page, 'ops-sw', 'Rotate…');
   const rotate = page.getByRole('dialog', { name: 'Rotate key' });
   await rotate.getByLabel('Successor key').selectOption({ label: 'ops-sw-2 (software, unregistered)' });
   await rotate.getByLabel('Passphrase', { exact: true }).fill(PASS_1);
@@ -127,7 +133,7 @@ test('keys on the software keystore and a SoftHSM token: generate, register with
   await expect(keyRow(page, 'ops-sw-2')).toContainText('Active');
 
   // Retire the token key, signed by itself with its PIN.
-  await hsm.getByRole('button', { name: 'Retire ops-hsm' }).click();
+  await keyAction(page, 'ops-hsm', 'Retire…');
   const retire = page.getByRole('dialog', { name: 'Retire key' });
   await retire.getByLabel('Reason').fill('token decommissioned');
   await retire.getByLabel('Token PIN').fill(USER_PIN);
@@ -137,7 +143,7 @@ test('keys on the software keystore and a SoftHSM token: generate, register with
   await expect(hsm).toContainText('Retired');
 
   // Emergency revoke needs an operator key: none here, so the dialog says so and cannot submit.
-  await keyRow(page, 'ops-sw-2').getByRole('button', { name: 'Revoke ops-sw-2' }).click();
+  await keyAction(page, 'ops-sw-2', 'Revoke…');
   const revoke = page.getByRole('dialog', { name: 'Emergency revoke' });
   await expect(revoke.getByLabel('Operator key')).toContainText('No local key holds the operator role');
   await expect(revoke.getByRole('button', { name: 'Emergency revoke' })).toBeDisabled();
@@ -223,7 +229,7 @@ test('roles and emergency revoke by two operators', async ({ page, console }) =>
     await registerFromDialog(page, dialog);
   }
   for (const [label, owner] of [['op1', 'ops-a'], ['op2', 'ops-b']] as const) {
-    await keyRow(page, label).getByRole('button', { name: `Roles ${label}` }).click();
+    await keyAction(page, label, 'Roles…');
     const dialog = page.getByRole('dialog', { name: 'Set key roles' });
     const roles = dialog.getByRole('group', { name: 'Roles' });
     await roles.getByLabel('approver').uncheck();
@@ -237,7 +243,7 @@ test('roles and emergency revoke by two operators', async ({ page, console }) =>
   }
 
   const revoke = async (operator: string, pass: string): Promise<Locator> => {
-    await keyRow(page, 'target').getByRole('button', { name: 'Revoke target' }).click();
+    await keyAction(page, 'target', 'Revoke…');
     const dialog = page.getByRole('dialog', { name: 'Emergency revoke' });
     await dialog.getByLabel('Reason').fill('laptop stolen');
     await dialog.getByLabel('Operator key').selectOption({ label: `${operator} (${operator === 'op1' ? 'ops-a' : 'ops-b'})` });
@@ -273,7 +279,7 @@ test('software key files: export a key, restore it from the file with its passph
 
   // Export: the download is the keystore file, still encrypted.
   const downloadP = page.waitForEvent('download');
-  await row.getByRole('button', { name: 'Export io-key' }).click();
+  await keyAction(page, 'io-key', 'Export key file');
   const download = await downloadP;
   const name = download.suggestedFilename();
   expect(name).toMatch(/^[0-9a-f]{40}\.json$/);
@@ -331,7 +337,7 @@ test('software key files: export a key, restore it from the file with its passph
   await expect(dialog).toBeHidden();
   await expect(keyRow(page, 'w3-vector')).toContainText('secp256k1');
   const w3P = page.waitForEvent('download');
-  await keyRow(page, 'w3-vector').getByRole('button', { name: 'Export w3-vector' }).click();
+  await keyAction(page, 'w3-vector', 'Export key file');
   expect((await w3P).suggestedFilename()).toMatch(/^UTC--.+--[0-9a-f]{40}$/);
 
   // No passphrase typed is left in the workspace files.

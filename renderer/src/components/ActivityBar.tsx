@@ -56,7 +56,7 @@ export function ActivityBar() {
           className="activity-item"
           aria-label="Show all commands"
           title={`Show All Commands (${displayKeybinding('Ctrl+Shift+P')})`}
-          onClick={() => useStore.setState({ paletteOpen: true })}
+          onClick={() => useStore.setState({ paletteOpen: true, quickPick: null })}
         >
           <Icon name="palette" />
         </button>

@@ -1,4 +1,4 @@
-import type { KeyboardEvent } from 'react';
+import { useEffect, type KeyboardEvent } from 'react';
 import { client } from '../client.js';
 import { closeTab, focusTab, showView, tabTitle, useStore, type Tab } from '../store.js';
 import { ApprovalsView } from '../views/ApprovalsView.js';
@@ -72,6 +72,12 @@ function HostBanner() {
 export function EditorArea() {
   const tabs = useStore((s) => s.tabs);
   const activeTabId = useStore((s) => s.activeTabId);
+
+  // The active tab is always in sight in the tab strip (after a reload, Ctrl+PageDown, opening a block…).
+  useEffect(() => {
+    if (!activeTabId) return;
+    document.getElementById(tabDomId(activeTabId))?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [activeTabId, tabs.length]);
 
   const focusDomTab = (id: string) => requestAnimationFrame(() => document.getElementById(tabDomId(id))?.focus());
 

@@ -1,60 +1,73 @@
 import { Command as Cmdk } from 'cmdk';
-import { COMMANDS, displayKeybinding, type Command } from '../commands.js';
-import { openBlock, openDialog, openRequest, useStore } from '../store.js';
+import { activeKeybinding, COMMANDS, displayKeybinding, dynamicCommands } from '../commands.js';
+import { closePalette, useStore } from '../store.js';
 import { Dialog } from './common.js';
 
-/** Commands that depend on the current state: one per pending request, executed withdrawal, … */
-function dynamicCommands(): Command[] {
-  const { requests } = useStore.getState();
-  const out: Command[] = [];
-  for (const r of requests ?? []) {
-    const what = `${r.amount} ${r.asset} → ${r.destination}`;
-    if (r.status === 'pending') {
-      out.push({
-        id: `approve.${r.requestId}`,
-        category: 'Custody',
-        title: `Approve Withdrawal of ${what} (${r.approvals.length} of ${r.threshold})`,
-        keybinding: '',
-        run: () => openDialog({ kind: 'approve', requestId: r.requestId }),
-      });
-    }
-    out.push({ id: `request.${r.requestId}`, category: 'Custody', title: `Open Request ${what}`, keybinding: '', run: () => openRequest(r.requestId) });
-    if (r.status === 'executed' && r.executedAt !== null) {
-      const h = r.executedAt;
-      out.push({ id: `block.${r.requestId}`, category: 'Explorer', title: `Open Block ${h} (executed ${what})`, keybinding: '', run: () => openBlock(h) });
-    }
-  }
-  return out;
+/** The command palette: every command with the binding that applies here, or the targets a command asks for. */
+export function Palette() {
+  const pick = useStore((s) => s.quickPick);
+  return pick ? <QuickPickList /> : <CommandList />;
 }
 
-export function Palette() {
-  const close = () => useStore.setState({ paletteOpen: false });
+function CommandList() {
   const all = [...COMMANDS, ...dynamicCommands()];
   return (
-    <Dialog title="Command palette" onClose={close} className="dialog-palette">
+    <Dialog title="Command palette" onClose={closePalette} className="dialog-palette">
       <Cmdk label="Commands" className="palette" loop>
-        <Cmdk.Input className="palette-input" placeholder="Type a command name" aria-label="Command" autoFocus />
+        <Cmdk.Input className="palette-input" placeholder="Type a command name" aria-label="Command" />
         <Cmdk.List className="palette-list" aria-label="Commands">
           <Cmdk.Empty className="palette-empty">No command matches.</Cmdk.Empty>
-          {all.map((c) => (
+          {all.map((c) => {
+            const kb = activeKeybinding(c);
+            return (
+              <Cmdk.Item
+                key={c.id}
+                value={`${c.category}: ${c.title}`}
+                keywords={kb ? [kb] : []}
+                className="palette-item"
+                onSelect={() => {
+                  closePalette();
+                  c.run();
+                }}
+              >
+                <span className="palette-title">
+                  <span className="palette-category">{c.category}:</span> {c.title}
+                </span>
+                {kb ? (
+                  <kbd className="palette-kb" aria-label={`keybinding ${kb}`}>
+                    {displayKeybinding(kb)}
+                  </kbd>
+                ) : null}
+              </Cmdk.Item>
+            );
+          })}
+        </Cmdk.List>
+      </Cmdk>
+    </Dialog>
+  );
+}
+
+function QuickPickList() {
+  const pick = useStore((s) => s.quickPick);
+  if (!pick) return null;
+  return (
+    <Dialog title={pick.placeholder} onClose={closePalette} className="dialog-palette">
+      <Cmdk label={pick.placeholder} className="palette" loop>
+        <Cmdk.Input className="palette-input" placeholder={pick.placeholder} aria-label={pick.placeholder} />
+        <Cmdk.List className="palette-list" aria-label="Choices">
+          <Cmdk.Empty className="palette-empty">Nothing matches.</Cmdk.Empty>
+          {pick.items.map((item) => (
             <Cmdk.Item
-              key={c.id}
-              value={`${c.category}: ${c.title}`}
-              keywords={c.keybinding ? [c.keybinding] : []}
+              key={item.id}
+              value={`${item.title} ${item.id}`}
               className="palette-item"
               onSelect={() => {
-                close();
-                c.run();
+                closePalette();
+                item.run();
               }}
             >
-              <span className="palette-title">
-                <span className="palette-category">{c.category}:</span> {c.title}
-              </span>
-              {c.keybinding ? (
-                <kbd className="palette-kb" aria-label={`keybinding ${c.keybinding}`}>
-                  {displayKeybinding(c.keybinding)}
-                </kbd>
-              ) : null}
+              <span className="palette-title">{item.title}</span>
+              {item.detail ? <span className="palette-detail">{item.detail}</span> : null}
             </Cmdk.Item>
           ))}
         </Cmdk.List>

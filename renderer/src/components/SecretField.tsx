@@ -50,6 +50,7 @@ export function SecretField({
         type="password"
         required={required}
         autoFocus={autoFocus}
+        data-autofocus={autoFocus ? '' : undefined}
         autoComplete={newSecret ? 'new-password' : 'current-password'}
         aria-describedby={`${id}-secret-hint`}
       />

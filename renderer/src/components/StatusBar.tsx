@@ -74,21 +74,25 @@ export function StatusBar() {
             {nodeText}
           </span>
         </button>
-        {node?.chainId ? <span className="status-item">Chain {node.chainId}</span> : null}
+        {node?.chainId ? (
+          <span className="status-item status-chain" title={`Chain ${node.chainId}`}>
+            <span>Chain {node.chainId}</span>
+          </span>
+        ) : null}
         <span className="status-item" aria-label={`Block height ${node?.height ?? 'unknown'}`}>
-          Height {node?.height ?? '—'}
+          <span>Height {node?.height ?? '—'}</span>
         </span>
-        <span className="status-item" title={formatTime(node?.lastBlockTime)}>
-          Last block {ago(node?.lastBlockTime, now)}
+        <span className="status-item status-last-block" title={formatTime(node?.lastBlockTime)}>
+          <span>Last block {ago(node?.lastBlockTime, now)}</span>
         </span>
       </div>
       <div className="status-right">
         {devices ? <DevicesItem devices={devices} /> : null}
         <button type="button" className="status-item" onClick={() => showPanel('audit')}>
-          Audit log{auditCount !== null ? ` (${auditCount})` : ''}
+          <span>Audit log{auditCount !== null ? ` (${auditCount})` : ''}</span>
         </button>
         <button type="button" className="status-item" onClick={() => void toggleTheme()}>
-          Theme: {theme === 'dark' ? 'Dark' : 'Light'}
+          <span>Theme: {theme === 'dark' ? 'Dark' : 'Light'}</span>
         </button>
       </div>
     </footer>

@@ -1,43 +1,56 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { SerializedError } from '../../../core/contract/index.js';
+import { describeError } from './errorText.js';
 
-/** An error where the user is looking: code, message and what to do. */
+/**
+ * An error where the user is looking: what happened in one sentence, the
+ * fields to correct, and what to do. The code, the raw message and the details
+ * (a node's ABCI code, codespace and log; the contract's field paths) are
+ * behind a disclosure. Place it next to the button that caused the error.
+ */
 export function ErrorAlert({ error, title }: { error: SerializedError; title?: string }) {
+  const t = describeError(error);
   return (
     <div role="alert" className="alert alert-error">
-      <div className="alert-title">
-        {title ? `${title}: ` : ''}
-        <code className="error-code">{error.code}</code>
+      {title ? <div className="alert-title">{title}</div> : null}
+      <div className="alert-message">
+        {t.sentence}
+        {t.specifics ? ` ${t.specifics}` : ''}
       </div>
-      <div className="alert-message">{error.message}</div>
-      {error.hint ? <div className="alert-hint">{error.hint}</div> : null}
-      <ErrorDetails details={error.details} />
+      {t.fields.length > 0 ? (
+        <ul className="alert-fields" aria-label="Fields to correct">
+          {t.fields.map((f, i) => (
+            <li key={i}>{f}</li>
+          ))}
+        </ul>
+      ) : null}
+      {t.remedy ? <div className="alert-hint">{t.remedy}</div> : null}
+      <details className="alert-more">
+        <summary>
+          Details <code className="error-code">{error.code}</code>
+        </summary>
+        <div className="alert-raw">{error.message}</div>
+        <ErrorDetails details={error.details} />
+      </details>
     </div>
   );
 }
 
 function ErrorDetails({ details }: { details: unknown }) {
   if (details === undefined || details === null) return null;
-  // zod issues from INVALID_INPUT: [{path, message}]
-  if (Array.isArray(details)) {
-    const items = details
-      .map((d) => {
-        if (d && typeof d === 'object' && 'message' in d) {
-          const path = 'path' in d && Array.isArray((d as { path: unknown }).path) ? ((d as { path: unknown[] }).path.join('.') || 'input') : '';
-          return `${path ? `${path}: ` : ''}${String((d as { message: unknown }).message)}`;
-        }
-        return typeof d === 'string' ? d : JSON.stringify(d);
-      })
-      .slice(0, 10);
-    return (
-      <ul className="alert-details">
-        {items.map((t, i) => (
-          <li key={i}>{t}</li>
-        ))}
-      </ul>
-    );
-  }
   return <pre className="alert-details">{typeof details === 'string' ? details : JSON.stringify(details, null, 2)}</pre>;
+}
+
+/** The element a dialog focuses when it opens: one marked data-autofocus, else its first field, else its first button. */
+function initialFocus(d: HTMLDialogElement): HTMLElement | null {
+  const body = d.querySelector<HTMLElement>('.dialog-body');
+  if (!body) return null;
+  const usable = (el: HTMLElement) => !el.hasAttribute('disabled') && el.getClientRects().length > 0;
+  const marked = Array.from(body.querySelectorAll<HTMLElement>('[data-autofocus]')).find(usable);
+  if (marked) return marked;
+  const field = Array.from(body.querySelectorAll<HTMLElement>('input:not([type="hidden"]), select, textarea')).find(usable);
+  if (field) return field;
+  return Array.from(body.querySelectorAll<HTMLElement>('button, [href], [tabindex]:not([tabindex="-1"])')).find(usable) ?? null;
 }
 
 /** A modal dialog on the native <dialog> element: focus trapped, Escape closes. */
@@ -63,6 +76,9 @@ export function Dialog({
     const opener = document.activeElement as HTMLElement | null;
     const d = ref.current;
     if (d && !d.open) d.showModal();
+    // showModal() focuses the first focusable element, the close button: move focus
+    // to what the person came to type in (the palette's input, the first field).
+    if (d) initialFocus(d)?.focus();
     return () => {
       if (d?.open) d.close();
       // Give focus back to what opened the dialog, if it is still there.
@@ -93,6 +109,113 @@ export function Dialog({
       ) : null}
       <div className="dialog-body">{children}</div>
     </dialog>
+  );
+}
+
+export interface MenuItem {
+  text: string;
+  danger?: boolean;
+  run: () => void;
+}
+
+/**
+ * A menu button (WAI-ARIA menu button pattern): the button opens a role=menu
+ * of role=menuitem entries. Enter, Space or ArrowDown open it on the first item,
+ * ArrowUp on the last; ArrowUp/ArrowDown/Home/End move; Enter runs; Escape closes
+ * and gives focus back to the button; Tab or a click elsewhere closes it.
+ */
+export function MenuButton({ label, text, items }: { label: string; text: string; items: readonly MenuItem[] }) {
+  const [open, setOpen] = useState(false);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const menuRef = useRef<HTMLDivElement>(null);
+  const wrapRef = useRef<HTMLSpanElement>(null);
+  const startAt = useRef<'first' | 'last'>('first');
+  const menuId = useId();
+
+  useEffect(() => {
+    if (!open) return;
+    const entries = menuRef.current?.querySelectorAll<HTMLElement>('[role="menuitem"]');
+    if (entries && entries.length > 0) (startAt.current === 'last' ? entries[entries.length - 1] : entries[0])?.focus();
+    const onDown = (e: PointerEvent) => {
+      if (wrapRef.current && !wrapRef.current.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', onDown, true);
+    return () => document.removeEventListener('pointerdown', onDown, true);
+  }, [open]);
+
+  const close = (refocus: boolean) => {
+    setOpen(false);
+    if (refocus) buttonRef.current?.focus();
+  };
+  const onButtonKey = (e: KeyboardEvent<HTMLButtonElement>) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      startAt.current = e.key === 'ArrowUp' ? 'last' : 'first';
+      setOpen(true);
+    }
+  };
+  const onMenuKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const entries = Array.from(e.currentTarget.querySelectorAll<HTMLElement>('[role="menuitem"]'));
+    const i = entries.indexOf(document.activeElement as HTMLElement);
+    let j: number | null = null;
+    if (e.key === 'ArrowDown') j = (i + 1) % entries.length;
+    else if (e.key === 'ArrowUp') j = (i - 1 + entries.length) % entries.length;
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = entries.length - 1;
+    else if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+      return;
+    } else if (e.key === 'Tab') {
+      setOpen(false);
+      return;
+    }
+    if (j !== null) {
+      e.preventDefault();
+      entries[j]?.focus();
+    }
+  };
+  return (
+    <span className="menu-wrap" ref={wrapRef}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="button button-small menu-button"
+        aria-label={label}
+        title={label}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={open ? menuId : undefined}
+        onClick={() => {
+          startAt.current = 'first';
+          setOpen((o) => !o);
+        }}
+        onKeyDown={onButtonKey}
+      >
+        {text} <span aria-hidden="true">▾</span>
+      </button>
+      {open ? (
+        <div ref={menuRef} id={menuId} role="menu" aria-label={label} className="menu" onKeyDown={onMenuKey}>
+          {items.map((item) => (
+            <button
+              key={item.text}
+              type="button"
+              role="menuitem"
+              tabIndex={-1}
+              className={`menu-item${item.danger ? ' menu-item-danger' : ''}`}
+              onClick={() => {
+                // Focus goes back to the button first, so a dialog the item opens returns focus there.
+                close(true);
+                item.run();
+              }}
+            >
+              {item.text}
+            </button>
+          ))}
+        </div>
+      ) : null}
+    </span>
   );
 }
 

@@ -105,131 +105,139 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
   };
 
   return (
-    <Dialog title="Approve withdrawal" onClose={closeDialog} wide>
-      <dl className="facts facts-wide" aria-label="Request to approve">
-        <dt>Amount</dt>
-        <dd>
-          <strong>
-            {request.amount} {request.asset}
-          </strong>
-        </dd>
-        <dt>Destination</dt>
-        <dd className="break">{request.destination}</dd>
-        <dt>Vault</dt>
-        <dd>
-          {vault?.name ?? request.vaultId} ({request.vaultId})
-        </dd>
-        {request.memo ? (
-          <>
-            <dt>Memo</dt>
-            <dd>{request.memo}</dd>
-          </>
-        ) : null}
-        <dt>Request</dt>
-        <dd>
-          <code>{request.requestId}</code>
-        </dd>
-        <dt>Approvals</dt>
-        <dd>
-          {request.approvals.length} of {request.threshold}
-          {request.approvals.length > 0 ? ` (${request.approvals.map((a) => keyName(keys, a.keyId)).join(', ')})` : ''}
-        </dd>
-      </dl>
-      {pending ? <PrecheckTable requestId={request.requestId} title="Pre-check before you sign" /> : null}
-      {request.status !== 'pending' ? (
-        <p role="status">This request is {request.status}; there is nothing left to approve.</p>
-      ) : null}
-      <form aria-label="Approve withdrawal" className="form" onSubmit={(e) => void submit(e)}>
-        <fieldset className="field">
-          <legend>Approve with key</legend>
-          {eligible.length === 0 ? (
-            <p className="field-hint">No key in this workspace can approve this request{keys && keys.length > 0 ? ': see below for why.' : '.'}</p>
-          ) : null}
-          <div className="checks">
-            {shown.map(({ key: k, why }) => (
-              <div key={k.keyId} className={`check${why ? ' ineligible' : ''}`}>
-                <input
-                  type="radio"
-                  name={`${id}-key`}
-                  id={`${id}-k-${k.keyId}`}
-                  value={k.keyId}
-                  checked={keyId === k.keyId}
-                  onChange={() => setChosen(k.keyId)}
-                  aria-describedby={`${id}-kd-${k.keyId}`}
-                />
-                <label htmlFor={`${id}-k-${k.keyId}`}>{k.label}</label>
-                <span id={`${id}-kd-${k.keyId}`} className="check-desc">
-                  <Hash value={k.keyId} />
-                  {why ? ` · ${why}` : ''}
-                </span>
-              </div>
-            ))}
-          </div>
-          <div className="check">
-            <input type="checkbox" id={`${id}-all`} checked={showAll} onChange={(e) => setShowAll(e.target.checked)} />
-            <label htmlFor={`${id}-all`}>Show keys that cannot approve</label>
-          </div>
-        </fieldset>
-        {pending && keyId ? (
-          <section className="field" aria-labelledby={`${id}-sign-h`}>
-            <h3 id={`${id}-sign-h`} className="field-label">
-              What you will sign
-            </h3>
-            {preview === null ? <p className="field-hint">Preparing the envelope…</p> : null}
-            {preview && 'error' in preview ? <ErrorAlert error={preview.error} title="Cannot prepare the approval" /> : null}
-            {shownPreview ? (
+    <Dialog title="Approve withdrawal" onClose={closeDialog} wide className="dialog-approve">
+      <div className="approve-layout">
+        <div className="approve-main">
+          <dl className="facts facts-wide" aria-label="Request to approve">
+            <dt>Amount</dt>
+            <dd>
+              <strong>
+                {request.amount} {request.asset}
+              </strong>
+            </dd>
+            <dt>Destination</dt>
+            <dd className="break">{request.destination}</dd>
+            <dt>Vault</dt>
+            <dd>
+              {vault?.name ?? request.vaultId} ({request.vaultId})
+            </dd>
+            {request.memo ? (
               <>
-                <pre className="json" aria-label="Envelope to sign" tabIndex={0}>
-                  {JSON.stringify(shownPreview.envelope, null, 2)}
-                </pre>
-                <dl className="facts" aria-label="Signing details">
-                  <dt>Signing digest</dt>
-                  <dd>
-                    <code className="break">{shownPreview.signingDigest}</code>
-                  </dd>
-                  <dt>Scheme</dt>
-                  <dd>{shownPreview.scheme}</dd>
-                  <dt>Chain</dt>
-                  <dd>{shownPreview.chainId}</dd>
-                </dl>
-                <p className="field-hint">
-                  The key signs SHA-256("charter/tx/v1" ‖ 0x00 ‖ canonical JSON of this envelope), and only if it is still exactly this.
-                </p>
+                <dt>Memo</dt>
+                <dd>{request.memo}</dd>
               </>
             ) : null}
-          </section>
-        ) : null}
-        {selectedBackend === 'ledger' ? (
-          <p className="field-hint" role="note">
-            Ledger key: no PIN is typed here. Unlock the device, open the Ethereum app and confirm the request's fields on the device.
-          </p>
-        ) : (
-          <div className="field">
-            <label htmlFor={`${id}-pass`}>{selectedBackend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
-            <input
-              id={`${id}-pass`}
-              ref={pass}
-              type="password"
-              required
-              autoFocus
-              autoComplete="current-password"
-              aria-describedby={`${id}-pass-hint`}
-            />
-            <span id={`${id}-pass-hint`} className="field-hint">
-              Unlocks {keyId ? `“${keyName(keys, keyId)}”` : 'the key'} for this one signature. It is not kept.
-            </span>
-          </div>
-        )}
-        {error ? <ErrorAlert error={error} title="Not approved" /> : null}
-        <div className="form-actions">
-          <button type="button" className="button button-secondary" onClick={closeDialog}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy || !keyId || request.status !== 'pending'}>
-            {busy ? 'Signing…' : 'Sign approval'}
-          </button>
+            <dt>Request</dt>
+            <dd>
+              <code>{request.requestId}</code>
+            </dd>
+            <dt>Approvals</dt>
+            <dd>
+              {request.approvals.length} of {request.threshold}
+              {request.approvals.length > 0 ? ` (${request.approvals.map((a) => keyName(keys, a.keyId)).join(', ')})` : ''}
+            </dd>
+          </dl>
+          {request.status !== 'pending' ? (
+            <p role="status">This request is {request.status}; there is nothing left to approve.</p>
+          ) : null}
+          <form aria-label="Approve withdrawal" className="form" onSubmit={(e) => void submit(e)}>
+            <fieldset className="field">
+              <legend>Approve with key</legend>
+              {eligible.length === 0 ? (
+                <p className="field-hint">No key in this workspace can approve this request{keys && keys.length > 0 ? ': see below for why.' : '.'}</p>
+              ) : null}
+              <div className="checks">
+                {shown.map(({ key: k, why }) => (
+                  <div key={k.keyId} className={`check${why ? ' ineligible' : ''}`}>
+                    <input
+                      type="radio"
+                      name={`${id}-key`}
+                      id={`${id}-k-${k.keyId}`}
+                      value={k.keyId}
+                      checked={keyId === k.keyId}
+                      onChange={() => setChosen(k.keyId)}
+                      aria-describedby={`${id}-kd-${k.keyId}`}
+                    />
+                    <label htmlFor={`${id}-k-${k.keyId}`}>{k.label}</label>
+                    <span id={`${id}-kd-${k.keyId}`} className="check-desc">
+                      <Hash value={k.keyId} />
+                      {why ? ` · ${why}` : ''}
+                    </span>
+                  </div>
+                ))}
+              </div>
+              <div className="check">
+                <input type="checkbox" id={`${id}-all`} checked={showAll} onChange={(e) => setShowAll(e.target.checked)} />
+                <label htmlFor={`${id}-all`}>Show keys that cannot approve</label>
+              </div>
+            </fieldset>
+            {selectedBackend === 'ledger' ? (
+              <p className="field-hint" role="note">
+                Ledger key: no PIN is typed here. Unlock the device, open the Ethereum app and confirm the request's fields on the device.
+              </p>
+            ) : (
+              <div className="field">
+                <label htmlFor={`${id}-pass`}>{selectedBackend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
+                <input
+                  id={`${id}-pass`}
+                  ref={pass}
+                  type="password"
+                  required
+                  autoFocus
+                  data-autofocus=""
+                  autoComplete="current-password"
+                  aria-describedby={`${id}-pass-hint`}
+                />
+                <span id={`${id}-pass-hint`} className="field-hint">
+                  Unlocks {keyId ? `“${keyName(keys, keyId)}”` : 'the key'} for this one signature. It is not kept.
+                </span>
+              </div>
+            )}
+            {error ? <ErrorAlert error={error} title="Not approved" /> : null}
+            <div className="form-actions">
+              <button type="button" className="button button-secondary" onClick={closeDialog}>
+                Cancel
+              </button>
+              <button type="submit" className="button button-primary" disabled={busy || !keyId || request.status !== 'pending'}>
+                {busy ? 'Signing…' : 'Sign approval'}
+              </button>
+            </div>
+          </form>
         </div>
-      </form>
+        {/* The long parts (the envelope, its digest, every control) scroll here, so key, passphrase and Sign stay in sight. */}
+        <div className="approve-review" role="region" aria-label="Review before you sign" tabIndex={0}>
+          {pending && keyId ? (
+            <section className="field approve-signed" aria-labelledby={`${id}-sign-h`}>
+              <h3 id={`${id}-sign-h`} className="field-label">
+                What you will sign
+              </h3>
+              {preview === null ? <p className="field-hint">Preparing the envelope…</p> : null}
+              {preview && 'error' in preview ? <ErrorAlert error={preview.error} title="Cannot prepare the approval" /> : null}
+              {shownPreview ? (
+                <>
+                  <pre className="json approve-envelope" aria-label="Envelope to sign" tabIndex={0}>
+                    {JSON.stringify(shownPreview.envelope, null, 2)}
+                  </pre>
+                  <dl className="facts" aria-label="Signing details">
+                    <dt>Signing digest</dt>
+                    <dd>
+                      <code className="break">{shownPreview.signingDigest}</code>
+                    </dd>
+                    <dt>Scheme</dt>
+                    <dd>{shownPreview.scheme}</dd>
+                    <dt>Chain</dt>
+                    <dd>{shownPreview.chainId}</dd>
+                  </dl>
+                  <p className="field-hint">
+                    The key signs SHA-256("charter/tx/v1" ‖ 0x00 ‖ canonical JSON of this envelope), and only if it is still exactly this.
+                  </p>
+                </>
+              ) : null}
+            </section>
+          ) : null}
+          {pending ? <PrecheckTable requestId={request.requestId} title="Pre-check before you sign" /> : null}
+        </div>
+      </div>
     </Dialog>
   );
 }

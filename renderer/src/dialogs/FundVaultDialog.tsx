@@ -58,6 +58,7 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
             autoComplete="off"
             spellCheck={false}
             autoFocus={Boolean(initialVault)}
+            data-autofocus={initialVault ? '' : undefined}
             aria-describedby={`${id}-asset-hint`}
             onChange={(e) => setAsset(e.target.value.toUpperCase())}
           />

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ProposalView, SerializedError } from '../../../core/contract/index.js';
 import { client } from '../client.js';
 import { Empty, ErrorAlert, Hash } from '../components/common.js';
@@ -29,6 +29,8 @@ export function GovernanceView() {
   const [proposals, setProposals] = useState<ProposalView[] | null>(null);
   const [loadError, setLoadError] = useState<SerializedError | null>(null);
   const [error, setError] = useState<SerializedError | null>(null);
+  /** Where the error is shown: next to the action that caused it ('propose', or the proposal's id). */
+  const [errorAt, setErrorAt] = useState('propose');
   const [busy, setBusy] = useState<string | null>(null);
   const [signAs, setSignAs] = useState(ADMIN);
   const signBackend = (keys ?? []).find((k) => k.keyId === signAs)?.backend ?? 'software';
@@ -71,9 +73,10 @@ export function GovernanceView() {
     return secret ? { keyId: signAs, passphrase: secret } : { keyId: signAs };
   };
 
-  const run = async (what: string, fn: () => Promise<unknown>, done: string) => {
+  const run = async (what: string, fn: () => Promise<unknown>, done: string, at = 'propose') => {
     setBusy(what);
     setError(null);
+    setErrorAt(at);
     try {
       await fn();
       notify({ kind: 'info', title: done });
@@ -90,6 +93,7 @@ export function GovernanceView() {
     try {
       action = JSON.parse(actionText) as Record<string, unknown>;
     } catch (err) {
+      setErrorAt('propose');
       setError({ code: 'INVALID_INPUT', message: `The action is not valid JSON: ${(err as Error).message}`, hint: 'Fix the JSON; the templates show each action\'s fields.' });
       return;
     }
@@ -131,7 +135,6 @@ export function GovernanceView() {
             </div>
           ) : null}
         </div>
-        {error ? <ErrorAlert error={error} title="Not done" /> : null}
       </section>
 
       <section className="page-section" aria-labelledby={`${id}-new`}>
@@ -159,6 +162,7 @@ export function GovernanceView() {
             <textarea id={`${id}-json`} className="json" rows={6} value={actionText} onChange={(e) => setActionText(e.target.value)} spellCheck={false} />
             <span className="field-hint">The engine checks every field; docs/formats/transactions.md lists each action.</span>
           </div>
+          {error && errorAt === 'propose' ? <ErrorAlert error={error} title="The proposal was not submitted" /> : null}
           <div className="form-actions">
             <button type="submit" className="button button-primary" disabled={busy !== null}>
               {busy === 'propose' ? 'Signing…' : 'Sign proposal'}
@@ -187,7 +191,8 @@ export function GovernanceView() {
             </thead>
             <tbody>
               {proposals.map((p) => (
-                <tr key={p.proposalId}>
+                <Fragment key={p.proposalId}>
+                <tr>
                   <th scope="row">
                     {p.actionType} <Hash value={p.proposalId} />
                   </th>
@@ -208,7 +213,7 @@ export function GovernanceView() {
                             className="button button-small"
                             disabled={busy !== null}
                             aria-label={`Vote ${v} on ${p.actionType} ${p.proposalId}`}
-                            onClick={() => void run(`vote-${v}`, () => client().call('governance.vote', { proposalId: p.proposalId, vote: v, ...signer() }), `Voted ${v}`)}
+                            onClick={() => void run(`vote-${v}`, () => client().call('governance.vote', { proposalId: p.proposalId, vote: v, ...signer() }), `Voted ${v}`, p.proposalId)}
                           >
                             {v === 'yes' ? 'Yes' : v === 'no' ? 'No' : 'Abstain'}
                           </button>
@@ -220,13 +225,21 @@ export function GovernanceView() {
                         className="button button-small button-primary"
                         disabled={busy !== null || (p.executableAt !== null && height !== null && height < p.executableAt)}
                         aria-label={`Execute ${p.actionType} ${p.proposalId}`}
-                        onClick={() => void run('execute', () => client().call('governance.execute', { proposalId: p.proposalId, ...signer() }), 'Proposal executed')}
+                        onClick={() => void run('execute', () => client().call('governance.execute', { proposalId: p.proposalId, ...signer() }), 'Proposal executed', p.proposalId)}
                       >
                         Execute
                       </button>
                     ) : null}
                   </td>
                 </tr>
+                {error && errorAt === p.proposalId ? (
+                  <tr>
+                    <td colSpan={6}>
+                      <ErrorAlert error={error} title="Not done" />
+                    </td>
+                  </tr>
+                ) : null}
+                </Fragment>
               ))}
             </tbody>
           </table>

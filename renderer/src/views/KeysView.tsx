@@ -2,8 +2,9 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { DeviceView, KeyView, Pkcs11ModuleView, SerializedError, Settings } from '../../../core/contract/index.js';
 import { downloadFile } from '../actions.js';
 import { client } from '../client.js';
-import { Empty, ErrorAlert, formatTime, Hash, Loading } from '../components/common.js';
-import { notify, openDialog, refreshKeys, useStore, type KeyAction } from '../store.js';
+import { Empty, ErrorAlert, formatTime, Hash, Loading, MenuButton } from '../components/common.js';
+import { notify, openDialog, refreshKeys, useStore } from '../store.js';
+import { exportKey, keyActionsFor } from './keyActions.js';
 import { toSerializedError } from '../transport/index.js';
 
 const SOURCE_TEXT: Record<Pkcs11ModuleView['source'], string> = {
@@ -141,63 +142,14 @@ const DEVICE_STATE_TEXT: Record<DeviceView['state'], string> = {
 const BACKEND_TEXT: Record<KeyView['backend'], string> = { software: 'Software', pkcs11: 'PKCS#11', ledger: 'Ledger' };
 const SCHEME_TEXT: Record<KeyView['scheme'], string> = { ed25519: 'Ed25519', p256: 'P-256', secp256k1: 'secp256k1' };
 
-function Action({ k, action, text, danger, name }: { k: KeyView; action: KeyAction; text: string; danger?: boolean; name?: string }) {
-  return (
-    <button
-      type="button"
-      className={`button button-small${danger ? ' button-danger' : ''}`}
-      aria-label={name ?? `${text} ${k.label}`}
-      onClick={() => openDialog({ kind: 'keyAction', action, keyId: k.keyId })}
-    >
-      {text}
-    </button>
-  );
-}
-
-/** Download a software key's keystore file, still encrypted under its passphrase. */
-function ExportAction({ k }: { k: KeyView }) {
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    setBusy(true);
-    try {
-      const file = await client().call('keys.export', { keyId: k.keyId });
-      downloadFile(file.fileName, file.text, 'application/json');
-      notify({ kind: 'info', title: `Key “${k.label}” exported`, text: `${file.fileName} (still encrypted under its passphrase)` });
-    } catch (e) {
-      notify({ kind: 'error', title: `Key “${k.label}” was not exported`, error: toSerializedError(e) });
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <button type="button" className="button button-small" aria-label={`Export ${k.label}`} disabled={busy} onClick={() => void run()}>
-      Export
-    </button>
-  );
-}
-
 function KeyActions({ k }: { k: KeyView }) {
-  const exp = k.backend === 'software' ? <ExportAction k={k} /> : null;
-  if (k.onChain === 'unregistered')
-    return (
-      <span className="key-actions">
-        <Action k={k} action="register" text="Register on chain" name={`Register ${k.label} on chain`} />
-        {exp}
-      </span>
-    );
-  if (k.onChain === 'active' || k.onChain === 'quarantined') {
-    return (
-      <span className="key-actions">
-        {exp}
-        <Action k={k} action="attest" text="Re-attest" />
-        <Action k={k} action="roles" text="Roles" />
-        {k.rotation?.pending ? null : <Action k={k} action="rotate" text="Rotate" />}
-        <Action k={k} action="retire" text="Retire" />
-        <Action k={k} action="revoke" text="Revoke" danger />
-      </span>
-    );
-  }
-  return exp;
+  const items = keyActionsFor(k).map((a) => ({
+    text: a.text,
+    ...(a.danger ? { danger: true } : {}),
+    run: () => (a.id === 'export' ? void exportKey(k) : openDialog({ kind: 'keyAction', action: a.id, keyId: k.keyId })),
+  }));
+  if (items.length === 0) return null;
+  return <MenuButton label={`Actions for ${k.label}`} text="Actions" items={items} />;
 }
 
 function Deadline({ k }: { k: KeyView }) {
@@ -231,7 +183,11 @@ function DevicesTable({ devices }: { devices: DeviceView[] }) {
       <tbody>
         {devices.map((d) => (
           <tr key={d.deviceId}>
-            <th scope="row">{d.label}</th>
+            <th scope="row">
+              <span className="truncate" title={d.label}>
+                {d.label}
+              </span>
+            </th>
             <td>{BACKEND_TEXT[d.backend]}</td>
             <td>
               <span className={`chip chip-${d.state}`}>{DEVICE_STATE_TEXT[d.state]}</span>
@@ -298,7 +254,7 @@ export function KeysView() {
         {keys === null && !error ? <Loading what="keys" /> : null}
         {keys && keys.length === 0 ? <Empty>No keys yet. Create three to set up a 2-of-3 vault.</Empty> : null}
         {keys && keys.length > 0 ? (
-          <table className="table" aria-label="Keys">
+          <table className="table table-keys" aria-label="Keys">
             <thead>
               <tr>
                 <th scope="col">Label</th>
@@ -318,7 +274,11 @@ export function KeysView() {
             <tbody>
               {keys.map((k) => (
                 <tr key={k.keyId}>
-                  <th scope="row">{k.label}</th>
+                  <th scope="row">
+                    <span className="truncate" title={k.label}>
+                      {k.label}
+                    </span>
+                  </th>
                   <td>
                     <Hash value={k.keyId} />
                   </td>

@@ -16,7 +16,28 @@ function ExplorerSearch() {
     const v = q.trim();
     setError(null);
     if (/^[0-9]{1,15}$/.test(v) && Number(v) > 0) {
-      openBlock(Number(v));
+      const height = Number(v);
+      const tip = useStore.getState().node?.height ?? null;
+      const missing = (): SerializedError => ({
+        code: 'NOT_FOUND',
+        message: tip === null ? `There is no block ${height}.` : `There is no block ${height} yet: the chain is at height ${tip}.`,
+        hint: tip === null ? 'Type another height, or a transaction hash.' : tip === 1 ? 'Type 1, or a transaction hash.' : `Type a height from 1 to ${tip}, or a transaction hash.`,
+      });
+      // Say so here instead of opening a tab for a block that does not exist.
+      if (tip !== null && height > tip) {
+        setError(missing());
+        return;
+      }
+      setBusy(true);
+      try {
+        await client().call('explorer.block', { height });
+        openBlock(height);
+      } catch (err) {
+        const e = toSerializedError(err);
+        setError(e.code === 'NOT_FOUND' ? missing() : e);
+      } finally {
+        setBusy(false);
+      }
       return;
     }
     if (/^(0x)?[0-9a-fA-F]{64}$/.test(v)) {

@@ -1,0 +1,113 @@
+import { ERROR_CODES, isErrorCode } from '../../../core/errors.js';
+import type { SerializedError } from '../../../core/contract/index.js';
+
+/**
+ * An error in words for the person who caused it: one sentence, the field
+ * problems as "Vault id: must be …", and the remedy. The raw code, message and
+ * details (contract method names, zod paths, a node's ABCI code, codespace and
+ * log) stay available behind a disclosure, never in the sentence.
+ */
+export interface ErrorText {
+  sentence: string;
+  /** Specifics the sentence lacks (an engine's own words, a file name), already in words; null when there are none. */
+  specifics: string | null;
+  fields: string[];
+  remedy: string | null;
+}
+
+/** "vaultId" → "Vault id", "approvers.0" → "Approvers, item 1", "policy.threshold" → "Policy, threshold". */
+export function fieldName(path: string): string {
+  if (path === '' || path === '(input)') return 'Input';
+  const parts = path.split('.').map((p) => {
+    if (/^\d+$/.test(p)) return `item ${Number(p) + 1}`;
+    return p
+      .replace(/_/g, ' ')
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .toLowerCase();
+  });
+  const text = parts.join(', ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A zod message read as a phrase after "Field:" ("Too small: expected string to have >=1 characters" → "too short: at least 1 character"). */
+function fieldMessage(message: string): string {
+  let m = message.trim();
+  const small = /^Too small: expected (string|array|number) to (?:have|be) (>=?|>)\s*([0-9.]+)(?: (\w+))?/i.exec(m);
+  if (small) {
+    const [, kind, op, n] = small;
+    if (kind === 'string') return n === '1' && op === '>=' ? 'must not be empty' : `must be at least ${n} characters long`;
+    if (kind === 'array') return n === '1' && op === '>=' ? 'choose at least one' : `choose at least ${n}`;
+    return `must be ${op === '>' ? 'more than' : 'at least'} ${n}`;
+  }
+  const big = /^Too big: expected (string|array|number) to (?:have|be) (<=?|<)\s*([0-9.]+)/i.exec(m);
+  if (big) {
+    const [, kind, op, n] = big;
+    if (kind === 'string') return `must be at most ${n} characters long`;
+    if (kind === 'array') return `choose at most ${n}`;
+    return `must be ${op === '<' ? 'less than' : 'at most'} ${n}`;
+  }
+  if (/^Invalid input: expected \w+, received undefined$/i.test(m) || /^Required$/i.test(m)) return 'is required';
+  const type = /^Invalid input: expected (\w+), received (\w+)$/i.exec(m);
+  if (type) return `must be a ${type[1] === 'int' ? 'whole number' : type[1]}`;
+  if (/^Unrecognized key/i.test(m)) return 'is not a field of this form';
+  if (/^Invalid string: must match pattern/i.test(m)) return 'is not in the expected format';
+  m = m.replace(/^Invalid input: /i, '');
+  if (/^[0-9]/.test(m)) return `must be ${m}`; // "2–32 characters: a–z, …"
+  return m.charAt(0).toLowerCase() + m.slice(1);
+}
+
+function problemsOf(details: unknown): { path: string; message: string }[] | null {
+  const list = details && typeof details === 'object' && !Array.isArray(details) && 'problems' in details ? (details as { problems: unknown }).problems : details;
+  if (!Array.isArray(list)) return null;
+  const out: { path: string; message: string }[] = [];
+  for (const d of list) {
+    if (!d || typeof d !== 'object' || !('message' in d)) return null;
+    const raw = (d as { path?: unknown }).path;
+    const path = Array.isArray(raw) ? raw.map(String).join('.') : typeof raw === 'string' ? raw : '';
+    out.push({ path, message: String((d as { message: unknown }).message) });
+  }
+  return out;
+}
+
+/** Messages that are only internals: an operation name with field paths, a stack, raw JSON. */
+function internalMessage(e: SerializedError): boolean {
+  const m = e.message.trim();
+  if (m === '') return true;
+  if (e.code === 'INTERNAL') return true;
+  if (/^[a-z]+\.[a-zA-Z]+: /.test(m)) return true; // "custody.createVault: vaultId: …"
+  if (/^[{[]/.test(m)) return true; // a JSON dump
+  if (/\n\s+at /.test(m)) return true; // a stack
+  return false;
+}
+
+function sentenceCase(s: string): string {
+  const t = s.trim();
+  if (!t) return t;
+  const first = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?…:)]$/.test(first) ? first : `${first}.`;
+}
+
+export function describeError(e: SerializedError): ErrorText {
+  const info = isErrorCode(e.code) ? ERROR_CODES[e.code] : null;
+  const problems = problemsOf(e.details);
+  const fields = (problems ?? []).slice(0, 10).map((p) => `${fieldName(p.path)}: ${fieldMessage(p.message)}`);
+  let sentence: string;
+  let specifics: string | null = null;
+  if (e.code === 'INVALID_INPUT' && fields.length > 0) {
+    sentence = fields.length === 1 ? 'One field is not valid.' : `${fields.length} fields are not valid.`;
+  } else if (info && !internalMessage(e) && /^[A-Z“"]/.test(e.message.trim()) && /[.!?]$/.test(e.message.trim())) {
+    // Already a sentence written for a person (by the console or the engine): it says more than the summary.
+    sentence = e.message.trim();
+  } else if (info) {
+    sentence = info.summary;
+    if (!internalMessage(e) && e.message.trim() !== info.summary) specifics = sentenceCase(e.message);
+  } else {
+    sentence = internalMessage(e) ? 'Something went wrong.' : sentenceCase(e.message);
+  }
+  let remedy = e.hint?.trim() || info?.hint || null;
+  // The generic INVALID_INPUT hint points at "the details": the fields are listed already.
+  if (e.code === 'INVALID_INPUT' && fields.length > 0) remedy = 'Correct the fields named above and try again.';
+  return { sentence, specifics, fields, remedy };
+}

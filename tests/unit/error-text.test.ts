@@ -1,0 +1,76 @@
+/**
+ * How the console words an error (renderer/src/components/errorText.ts): a
+ * sentence and the remedy, field problems in words, never the contract's
+ * method names, field paths or a node's raw refusal in the sentence.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeError, fieldName } from '../../renderer/src/components/errorText.js';
+import { CharterError, ERROR_CODES } from '../../core/errors.js';
+
+describe('describeError', () => {
+  it('words the contract refusal of a field, without the method name or the JSON problems', () => {
+    const e = new CharterError('INVALID_INPUT', 'custody.createVault: vaultId: 2–32 characters: a–z, 0–9 and "-", not starting with "-"', {
+      problems: [{ path: 'vaultId', message: '2–32 characters: a–z, 0–9 and "-", not starting with "-"' }],
+    }).toJSON();
+    const t = describeError(e);
+    expect(t.sentence).toBe('One field is not valid.');
+    expect(t.fields).toEqual(['Vault id: must be 2–32 characters: a–z, 0–9 and "-", not starting with "-"']);
+    expect(t.remedy).toMatch(/Correct the fields/);
+    expect(JSON.stringify(t)).not.toContain('custody.createVault');
+    expect(JSON.stringify(t)).not.toContain('problems');
+  });
+
+  it('turns zod messages into phrases', () => {
+    const e = new CharterError('INVALID_INPUT', 'x', {
+      problems: [
+        { path: 'label', message: 'Too small: expected string to have >=1 characters' },
+        { path: 'approvers', message: 'Too small: expected array to have >=2 items' },
+        { path: 'threshold', message: 'Invalid input: expected int, received number' },
+        { path: 'memo', message: 'Too big: expected string to have <=256 characters' },
+      ],
+    }).toJSON();
+    expect(describeError(e).fields).toEqual([
+      'Label: must not be empty',
+      'Approvers: choose at least 2',
+      'Threshold: must be a whole number',
+      'Memo: must be at most 256 characters long',
+    ]);
+    expect(describeError(e).sentence).toBe('4 fields are not valid.');
+  });
+
+  it('says what a node refusal means and what to do, keeping abci_code, codespace and log out of the words', () => {
+    const e = new CharterError('SELF_APPROVAL', 'initiator 0123abcd may not approve its own request', {
+      abci_code: 70,
+      codespace: 'custody',
+      log: 'SELF_APPROVAL: initiator 0123abcd may not approve its own request',
+      hash: 'AB'.repeat(32),
+    }).toJSON();
+    const t = describeError(e);
+    expect(t.sentence).toBe(ERROR_CODES.SELF_APPROVAL.summary);
+    expect(t.specifics).toBe('Initiator 0123abcd may not approve its own request.');
+    expect(t.remedy).toBe(ERROR_CODES.SELF_APPROVAL.hint);
+    expect(JSON.stringify(t)).not.toMatch(/abci_code|codespace|"log"/);
+  });
+
+  it('keeps an internal error to the summary', () => {
+    const t = describeError(new CharterError('INTERNAL', 'unexpected error in custody.approve: TypeError: x is undefined').toJSON());
+    expect(t.sentence).toBe(ERROR_CODES.INTERNAL.summary);
+    expect(t.specifics).toBeNull();
+  });
+
+  it('names fields in words', () => {
+    expect(fieldName('vaultId')).toBe('Vault id');
+    expect(fieldName('approvers.0')).toBe('Approvers, item 1');
+    expect(fieldName('signer_key_id')).toBe('Signer key id');
+    expect(fieldName('(input)')).toBe('Input');
+  });
+});
+
+describe('describeError with a message written as a sentence', () => {
+  it('uses it instead of the code summary', () => {
+    const t = describeError({ code: 'NOT_FOUND', message: 'There is no block 99 yet: the chain is at height 7.', hint: 'Type a height from 1 to 7, or a transaction hash.' });
+    expect(t.sentence).toBe('There is no block 99 yet: the chain is at height 7.');
+    expect(t.specifics).toBeNull();
+    expect(t.remedy).toBe('Type a height from 1 to 7, or a transaction hash.');
+  });
+});
