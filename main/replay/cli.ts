@@ -6,7 +6,7 @@ import { CharterError } from '../../core/errors.js';
 import { exportBlocks, openHomeReadOnly } from '../devnet/export.js';
 import { openBlocksFile } from './format.js';
 import { exitCodeOf, replayBlocks, type ReplayResult } from './replay.js';
-import { say, sayErr } from '../cli/output.js';
+import { cleanText, jsonText, say, sayErr } from '../cli/output.js';
 
 export interface ReplayCommandOptions {
   home?: string;
@@ -85,8 +85,8 @@ export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
   const from = height('--from', o.from);
   const to = height('--to', o.to);
   const s = await exportBlocks({ home: o.home, out: o.out, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
-  const line = o.json ? JSON.stringify(s) : `exported blocks ${s.from}–${s.to} of ${s.chainId} (${s.blocks} blocks, ${s.txs} transactions) to ${s.file}`;
+  const line = o.json ? jsonText(s) : `exported blocks ${s.from}–${s.to} of ${cleanText(s.chainId)} (${s.blocks} blocks, ${s.txs} transactions) to ${s.file}`;
   // With --out -, stdout carries the export itself: the summary goes to stderr.
-  if (o.out === '-' || !o.json) process.stderr.write(line + '\n');
-  else process.stdout.write(line + '\n');
+  if (o.out === '-' || !o.json) sayErr(line);
+  else say(line);
 }
