@@ -1,27 +1,48 @@
 import type { CallResult, EventName, MethodName } from '../../../core/contract/index.js';
+import { MAX_MESSAGE_BYTES } from '../../../core/contract/limits.js';
 import { ContractCallError, type HostConnection, type RendererClient } from './types.js';
 
 const TOKEN_KEY = 'charter.sessionToken';
 
 /**
- * Take the session token from `?token=…` and remove it from the address bar.
- * It is kept in this page's memory only (for reconnections), never in storage
- * a script could read: on a reload the page was served because the HttpOnly
- * session cookie authenticated it, and the WebSocket authenticates the same way.
+ * The session token: from `?token=…` (then removed from the address bar), else
+ * from this tab's sessionStorage, where it is kept so that a reload reconnects.
+ * sessionStorage belongs to this origin — scheme, host and port — and this tab:
+ * other services on 127.0.0.1 cannot read it, unlike a cookie, which the
+ * browser sends to every port of the host. The host sets no cookie at all.
  */
-export function takeSessionToken(loc: Location = window.location, storage: Storage = window.sessionStorage): string | null {
-  try {
-    storage.removeItem(TOKEN_KEY); // from earlier builds that kept it there
-  } catch {
-    /* storage may be disabled */
-  }
+export function takeSessionToken(loc: Location = window.location, storage: Storage | null = safeSessionStorage()): string | null {
   const params = new URLSearchParams(loc.search);
   const fromUrl = params.get('token');
-  if (!fromUrl) return null;
-  params.delete('token');
-  const search = params.toString();
-  window.history.replaceState(window.history.state, '', `${loc.pathname}${search ? `?${search}` : ''}${loc.hash}`);
-  return fromUrl;
+  if (fromUrl) {
+    try {
+      storage?.setItem(TOKEN_KEY, fromUrl);
+    } catch {
+      /* storage may be disabled: a reload then needs the printed URL again */
+    }
+    params.delete('token');
+    const search = params.toString();
+    window.history.replaceState(window.history.state, '', `${loc.pathname}${search ? `?${search}` : ''}${loc.hash}`);
+    return fromUrl;
+  }
+  try {
+    return storage?.getItem(TOKEN_KEY) || null;
+  } catch {
+    return null;
+  }
+}
+
+function safeSessionStorage(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** UTF-8 length of a message, as the host counts it against MAX_MESSAGE_BYTES. */
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
 }
 
 interface Pending {
@@ -55,8 +76,8 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  // Without a token the session cookie authenticates (the page itself was served with it).
-  let conn: HostConnection = { state: 'connecting', attempt: 0 };
+  // Without a token the host refuses the contract: say so instead of retrying.
+  let conn: HostConnection = token ? { state: 'connecting', attempt: 0 } : { state: 'no-token' };
 
   const setConn = (c: HostConnection) => {
     conn = c;
@@ -65,7 +86,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
 
   const url = () => {
     const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${loc.host}/contract${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    return `${scheme}//${loc.host}/contract?token=${encodeURIComponent(token ?? '')}`;
   };
 
   const failPending = (reason: string) => {
@@ -146,18 +167,35 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
     };
   };
 
-  queueMicrotask(connect);
+  if (token) queueMicrotask(connect);
 
   return {
     kind: 'websocket',
     call(method, input) {
       return new Promise((resolve, reject) => {
+        if (conn.state === 'no-token') {
+          reject(new ContractCallError({ code: 'UNAUTHORIZED', message: 'This page has no session token.', hint: 'Open the console with the URL printed by `charter serve`, which includes the token. Nothing was sent.' }));
+          return;
+        }
         if (conn.state === 'closed') {
           reject(new ContractCallError({ code: 'HOST_UNREACHABLE', message: `The console host does not answer (${conn.reason}).`, hint: HOST_HINT }));
           return;
         }
         const id = nextId++;
         const text = JSON.stringify({ id, method, input });
+        // The host closes a socket that sends a frame over the limit: refuse here, with the reason, and keep the connection.
+        const size = text.length > MAX_MESSAGE_BYTES / 3 ? utf8Length(text) : text.length;
+        if (size > MAX_MESSAGE_BYTES) {
+          reject(
+            new ContractCallError({
+              code: 'MESSAGE_TOO_LARGE',
+              message: `${method}: the request is ${size} bytes; the console host takes messages of up to ${MAX_MESSAGE_BYTES} bytes.`,
+              hint: 'Nothing was sent. Use a smaller input; bundles to verify travel in pieces (evidence.uploadChunk).',
+              details: { method, bytes: size, limit: MAX_MESSAGE_BYTES },
+            }),
+          );
+          return;
+        }
         const open = socket !== null && socket.readyState === WebSocket.OPEN;
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method, sent: open });
         if (open) {
@@ -188,7 +226,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
       return () => connListeners.delete(listener);
     },
     reconnect() {
-      if (conn.state === 'closed') {
+      if (conn.state === 'closed' && token) {
         attempt = 0;
         connect();
       }

@@ -14,6 +14,8 @@ import { ErrorAlert } from '../components/common.js';
 import { useStore } from '../store.js';
 
 const CHUNK = 480 * 1024;
+/** Largest trust file read: the format allows at most 256 keys, well under this; it travels in one contract message. */
+const MAX_TRUST_FILE_BYTES = 512 * 1024;
 /** Most members the tree renders at once. */
 const MAX_TREE = 500;
 
@@ -155,6 +157,9 @@ export function BundleVerifier() {
     try {
       let trust: unknown;
       if (t) {
+        if (t.size > MAX_TRUST_FILE_BYTES) {
+          throw Object.assign(new Error(`${t.name} is ${t.size} bytes; a trust file (at most 256 keys) is under ${MAX_TRUST_FILE_BYTES / 1024} KiB. Nothing was sent.`), { code: 'BUNDLE_TRUST_INVALID' });
+        }
         try {
           trust = JSON.parse(await t.text());
         } catch (e) {
