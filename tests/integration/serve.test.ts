@@ -8,8 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_BYTES } from '../../core/contract/limits.js';
 import { createCharter, type Charter } from '../../main/app.js';
 import { startServe, type ServeHandle } from '../../main/hosts/serve.js';
+import { createWebSocketClient } from '../../renderer/src/transport/websocket.js';
 
 let dir: string;
 let staticDir: string;
@@ -176,5 +178,38 @@ describe('the contract over the WebSocket', () => {
     } finally {
       ws.close();
     }
+  });
+});
+
+describe("the renderer's WebSocket transport against the real host", () => {
+  // Node 20 has no global WebSocket: the renderer's transport gets ws's client, which has the browser API (real socket, real host).
+  const loc = (): Location => ({ protocol: 'http:', host: `127.0.0.1:${srv.port}` }) as Location;
+  beforeAll(() => {
+    (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+  });
+  afterAll(() => {
+    delete (globalThis as { WebSocket?: unknown }).WebSocket;
+  });
+
+  it('refuses a request over the message limit before sending it, and the connection stays usable', async () => {
+    const client = createWebSocketClient(srv.token, loc());
+    expect(await client.call('app.info', {})).toMatchObject({ host: 'serve' });
+    const before = charter.out.recent().length;
+    const huge = { label: 'x'.repeat(MAX_MESSAGE_BYTES), passphrase: 'a long passphrase' };
+    await expect(client.call('keys.create', huge)).rejects.toMatchObject({ error: { code: 'MESSAGE_TOO_LARGE', details: { method: 'keys.create', limit: MAX_MESSAGE_BYTES } } });
+    // Multi-byte text is counted in UTF-8 bytes, as the host counts it: 400,000 × "€" is 1.2 MB.
+    await expect(client.call('keys.create', { label: '€'.repeat(400_000), passphrase: 'a long passphrase' })).rejects.toMatchObject({ error: { code: 'MESSAGE_TOO_LARGE' } });
+    expect(client.connection()).toEqual({ state: 'open' });
+    expect(await client.call('app.info', {})).toMatchObject({ host: 'serve' });
+    // Nothing reached the host: no socket was closed for size.
+    expect(charter.out.recent().slice(before).some((l) => /closed a WebSocket/.test(l.message))).toBe(false);
+  });
+
+  it('without a token it says so and never connects', async () => {
+    const client = createWebSocketClient(null, loc());
+    expect(client.connection()).toEqual({ state: 'no-token' });
+    await expect(client.call('app.info', {})).rejects.toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.connection()).toEqual({ state: 'no-token' });
   });
 });

@@ -7,6 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { BundleReportView, MethodOutput, SerializedError } from '../../../core/contract/index.js';
+import { ERROR_CODES } from '../../../core/errors.js';
 import { downloadFile } from '../actions.js';
 import { client } from '../client.js';
 import { toSerializedError } from '../transport/index.js';
@@ -170,7 +171,7 @@ export function BundleVerifier() {
     } catch (e) {
       const err = toSerializedError(e);
       const code = (e as { code?: string }).code;
-      setError(code === 'BUNDLE_TRUST_INVALID' && err.code !== 'BUNDLE_TRUST_INVALID' ? { ...err, code: 'BUNDLE_TRUST_INVALID', message: (e as Error).message } : err);
+      setError(code === 'BUNDLE_TRUST_INVALID' && err.code !== 'BUNDLE_TRUST_INVALID' ? { ...err, code: 'BUNDLE_TRUST_INVALID', message: (e as Error).message, hint: ERROR_CODES.BUNDLE_TRUST_INVALID.hint } : err);
     } finally {
       setProgress(null);
     }
