@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES } from '../../core/contract/limits.js';
 import { createCharter, type Charter } from '../../main/app.js';
 import { startServe, type ServeHandle } from '../../main/hosts/serve.js';
-import { createWebSocketClient } from '../../renderer/src/transport/websocket.js';
 
 let dir: string;
 let staticDir: string;
@@ -183,9 +182,14 @@ describe('the contract over the WebSocket', () => {
 
 describe("the renderer's WebSocket transport against the real host", () => {
   // Node 20 has no global WebSocket: the renderer's transport gets ws's client, which has the browser API (real socket, real host).
-  const loc = (): Location => ({ protocol: 'http:', host: `127.0.0.1:${srv.port}` }) as Location;
-  beforeAll(() => {
+  // The renderer is typechecked with the DOM library (renderer/tsconfig.json), this file without it: load it untyped.
+  type Client = { call(method: string, input: unknown): Promise<unknown>; connection(): unknown };
+  let createWebSocketClient: (token: string | null, loc: { protocol: string; host: string }) => Client;
+  const loc = () => ({ protocol: 'http:', host: `127.0.0.1:${srv.port}` });
+  beforeAll(async () => {
     (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+    const transport = '../../renderer/src/transport/websocket.js';
+    ({ createWebSocketClient } = (await import(transport)) as { createWebSocketClient: typeof createWebSocketClient });
   });
   afterAll(() => {
     delete (globalThis as { WebSocket?: unknown }).WebSocket;
