@@ -281,7 +281,7 @@ describe('URI GET form, batches and malformed requests', () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx } });
     const post = async (headers: Record<string, string>, b: string = body) => {
       const res = await fetch(url, { method: 'POST', headers, body: b });
-      return { status: res.status, json: await res.json() };
+      return { status: res.status, json: (await res.json()) as any };
     };
     // What a form or a fetch without preflight from any web page sends: text/plain, form-encoded, no type at all.
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
