@@ -124,6 +124,12 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
     if (!url) return deny(res, 400, 'Bad request.\n');
     if (!allowedHosts().has(req.headers.host ?? '') && isLoopback(host)) return deny(res, 421, 'Misdirected request: unexpected Host header.\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.\n');
+    // A plain GET of the contract's address tells the page whether its token is still the session's
+    // (a browser's WebSocket hides the handshake's 401); it tells nothing the handshake does not.
+    if (url.pathname === '/contract') {
+      if (!authorised(url)) return deny(res, 401, '401 Unauthorized: open the console with the URL printed by `charter serve`; it carries the session token.\n');
+      return deny(res, 426, 'Upgrade Required: the contract is a WebSocket.\n');
+    }
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);

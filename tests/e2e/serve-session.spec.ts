@@ -121,6 +121,17 @@ test('the session token never leaves this origin; reload works; a bad frame clos
   await expect(page.getByText('This page has no session token')).toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath('after-reload.png') });
 
+  // A tab whose stored token the host no longer accepts (as after `charter serve` restarts with a new one):
+  // a reload says there is no valid token and what to do, instead of retrying for ever.
+  const stale = await context.newPage();
+  await stale.goto(console.url);
+  await expect(status(stale).getByText(/Node connected/)).toBeVisible();
+  await stale.evaluate(() => sessionStorage.setItem('charter.sessionToken', 'a-token-of-an-earlier-run'));
+  await stale.reload();
+  await expect(stale.getByRole('alert').filter({ hasText: 'This page has no session token' })).toContainText('charter serve');
+  expect(await stale.evaluate(() => sessionStorage.getItem('charter.sessionToken'))).toBeNull();
+  await stale.close();
+
   // A new tab opened without the token says exactly what to do.
   const bare = await context.newPage();
   await bare.goto(origin + '/');

@@ -86,6 +86,15 @@ describe('charter serve over HTTP', () => {
     expect((await get('/assets/app.js')).status).toBe(404);
   });
 
+  it("a plain GET of /contract says only whether the token is the session's (401, or 426 Upgrade Required)", async () => {
+    expect((await get('/contract')).status).toBe(401);
+    expect((await get('/contract?token=wrong')).status).toBe(401);
+    expect((await get('/contract', { Cookie: `token=${srv.token}` })).status).toBe(401);
+    const ok = await get(`/contract?token=${srv.token}`);
+    expect(ok.status).toBe(426);
+    expect(ok.headers['set-cookie']).toBeUndefined();
+  });
+
   it('answers malformed requests with 400, before and without any token, and keeps serving', async () => {
     const raw = await new Promise<string>((resolve) => {
       const sock = net.connect(srv.port, '127.0.0.1', () => sock.write(`GET http://a:99999/ HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n\r\n`));
@@ -184,7 +193,7 @@ describe("the renderer's WebSocket transport against the real host", () => {
   // Node 20 has no global WebSocket: the renderer's transport gets ws's client, which has the browser API (real socket, real host).
   // The renderer is typechecked with the DOM library (renderer/tsconfig.json), this file without it: load it untyped.
   type Client = { call(method: string, input: unknown): Promise<unknown>; connection(): unknown };
-  let createWebSocketClient: (token: string | null, loc: { protocol: string; host: string }) => Client;
+  let createWebSocketClient: (token: string | null, loc: { protocol: string; host: string }, opts?: { onTokenRefused?: () => void }) => Client;
   const loc = () => ({ protocol: 'http:', host: `127.0.0.1:${srv.port}` });
   beforeAll(async () => {
     (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
@@ -207,6 +216,20 @@ describe("the renderer's WebSocket transport against the real host", () => {
     expect(await client.call('app.info', {})).toMatchObject({ host: 'serve' });
     // Nothing reached the host: no socket was closed for size.
     expect(charter.out.recent().slice(before).some((l) => /closed a WebSocket/.test(l.message))).toBe(false);
+  });
+
+  it('a token the host refuses (charter serve restarted with a new one): it stops retrying and says there is no valid token', async () => {
+    let refused = 0;
+    const client = createWebSocketClient('a-token-from-an-earlier-run', loc(), { onTokenRefused: () => (refused += 1) });
+    const deadline = Date.now() + 10_000;
+    while ((client.connection() as { state: string }).state !== 'no-token' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(client.connection()).toEqual({ state: 'no-token' });
+    expect(refused).toBe(1);
+    await expect(client.call('app.info', {})).rejects.toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    // No further attempts: it stays so.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(client.connection()).toEqual({ state: 'no-token' });
+    expect(refused).toBe(1);
   });
 
   it('without a token it says so and never connects', async () => {

@@ -32,6 +32,15 @@ export function takeSessionToken(loc: Location = window.location, storage: Stora
   }
 }
 
+/** Forget this tab's token (the host refused it: it was restarted with a new one). */
+export function forgetSessionToken(storage: Storage | null = safeSessionStorage()): void {
+  try {
+    storage?.removeItem(TOKEN_KEY);
+  } catch {
+    /* storage may be disabled */
+  }
+}
+
 function safeSessionStorage(): Storage | null {
   try {
     return window.sessionStorage;
@@ -67,7 +76,11 @@ const HOST_HINT = 'Check that `charter serve` is still running; the console reco
  * Calls made while connecting are queued; calls in flight when the socket drops
  * fail with a clear error (the host may or may not have carried them out).
  */
-export function createWebSocketClient(token: string | null, loc: Location = window.location): RendererClient {
+export function createWebSocketClient(
+  token: string | null,
+  loc: Pick<Location, 'protocol' | 'host'> = window.location,
+  opts: { onTokenRefused?: () => void } = {},
+): RendererClient {
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const connListeners = new Set<(c: HostConnection) => void>();
   const pending = new Map<number, Pending>();
@@ -108,11 +121,16 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
       clearTimeout(timer);
       timer = null;
     }
+    if (token === null) return;
     setConn({ state: 'connecting', attempt });
     const ws = new WebSocket(url());
     socket = ws;
+    let opened = false;
+    // A failed connection fires "error" and then "close"; close does the work.
+    ws.onerror = () => {};
     ws.onopen = () => {
       if (socket !== ws) return;
+      opened = true;
       attempt = 0;
       setConn({ state: 'open' });
       for (const q of queue.splice(0)) {
@@ -164,7 +182,30 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
       attempt += 1;
       setConn({ state: 'closed', retryInMs, reason });
       timer = setTimeout(connect, retryInMs);
+      // A browser hides the handshake's status: ask the host whether it refuses this token (say, a reload after
+      // `charter serve` was restarted with a new one). Then retrying is pointless; the page says what to do.
+      if (!opened) void refusesToken().then((refused) => refused && giveUp());
     };
+  };
+
+  const refusesToken = async (): Promise<boolean> => {
+    try {
+      const r = await fetch(`${loc.protocol}//${loc.host}/contract?token=${encodeURIComponent(token ?? '')}`, { cache: 'no-store' });
+      return r.status === 401;
+    } catch {
+      return false; // the host does not answer at all: keep retrying
+    }
+  };
+
+  const giveUp = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    token = null;
+    const current = socket;
+    socket = null; // its close handler then does nothing
+    current?.close();
+    opts.onTokenRefused?.();
+    setConn({ state: 'no-token' });
   };
 
   if (token) queueMicrotask(connect);
