@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   INTERNAL: { summary: 'An unexpected error occurred.', hint: 'The message gives its error id; logs/charter.log in the workspace keeps the details under that id. Nothing was changed.' },
   HOST_UNREACHABLE: { summary: 'The console host does not answer.', hint: 'Check that `charter serve` (or the desktop app) is still running; the console reconnects by itself. Nothing was sent.' },
   CONNECTION_LOST: { summary: 'The connection closed before the operation answered.', hint: 'It may or may not have been carried out: check the audit log and the current state before retrying.' },
+  MESSAGE_TOO_LARGE: { summary: 'The request is larger than the console host accepts in one message (1 MiB).', hint: 'Nothing was sent. Use a smaller input; bundles to verify travel in pieces (evidence.uploadChunk).' },
   NOT_AVAILABLE: { summary: 'This capability is not available here yet.', hint: 'The message says which issue or setting brings it.' },
   // ── workspace, keystore, audit ────────────────────────────────────────────
   WORKSPACE_LOCKED: { summary: 'Another process holds this workspace\'s devnet.', hint: 'Close the other console or pass --workspace with another directory.' },

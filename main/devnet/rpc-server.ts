@@ -2,10 +2,16 @@
  * The devnet's RPC surface on node:http:
  *
  * - CometBFT 0.38 JSON-RPC subset, as JSON-RPC 2.0 POST to "/" (single or
- *   batch) and as URI GET (/status, /block?height=5, /tx?hash=0xABC…,
- *   /broadcast_tx_sync?tx=0x…, /abci_query?path="/vault/x"), with CometBFT's
- *   exact result shapes: int64 as strings, bytes as base64, hashes as
- *   upper-case hex, RFC 3339 times.
+ *   batch; Content-Type: application/json) and, for reads only, as URI GET
+ *   (/status, /block?height=5, /tx?hash=0xABC…, /abci_query?path="/vault/x"),
+ *   with CometBFT's exact result shapes: int64 as strings, bytes as base64,
+ *   hashes as upper-case hex, RFC 3339 times.
+ * - broadcast_tx_* only by POST with a JSON body: any web page can make a
+ *   browser send a GET (a link, an image) or a form-like POST (text/plain,
+ *   no preflight), so those get a JSON-RPC error instead. A POST must say
+ *   Content-Type: application/json, which a page on another origin cannot send
+ *   without a CORS preflight this node never grants; a POST whose Origin is
+ *   not this node's own is refused.
  * - GET /explorer/overview, /explorer/block?height=H, /explorer/transaction?hash=X (JSON).
  * - GET /explorer/security-events?kind=&key=&vault=&from=&to=&stage=&before=&limit= (JSON, newest first).
  * - Evidence log (docs/formats/evidence-log.md §7): GET /explorer/receipt?tx=HASH|seq=N,
@@ -181,6 +187,11 @@ class HttpError extends Error {
   }
 }
 
+/** The methods that change the chain: JSON-RPC POST only, never the URI GET form. */
+const BROADCASTS: ReadonlySet<string> = new Set(['broadcast_tx_sync', 'broadcast_tx_async', 'broadcast_tx_commit']);
+const BROADCAST_BY_POST = (name: string): string =>
+  `${name} is accepted only as a JSON-RPC POST to / with Content-Type: application/json, e.g. {"jsonrpc":"2.0","id":1,"method":"${name}","params":{"tx":"<base64>"}}; a GET can be sent by any web page`;
+
 /** Positional parameter names, for JSON-RPC requests that send params as an array. */
 const POSITIONAL: Record<string, string[]> = {
   block: ['height'],
@@ -270,6 +281,11 @@ export class RpcServer {
     }
     if (method === 'POST') {
       if (url.pathname !== '/') return this.sendJson(res, 404, { code: 'NOT_FOUND', message: `POST ${url.pathname}: JSON-RPC requests go to /` });
+      const refused = this.postRefusal(req);
+      if (refused) {
+        req.resume();
+        return this.sendJson(res, refused.status, rpcErrorBody(null, RpcError.invalidRequest(refused.message)));
+      }
       let body: string;
       try {
         body = await this.readBody(req);
@@ -314,17 +330,38 @@ export class RpcServer {
     if (path === '/') {
       return this.sendJson(res, 200, {
         jsonrpc: 'POST / (JSON-RPC 2.0, single or batch)',
-        methods: Object.keys(this.handlers).sort().map((m) => `/${m}${POSITIONAL[m] ? '?' + POSITIONAL[m].map((a) => `${a}=_`).join('&') : ''}`),
+        methods: Object.keys(this.handlers).sort().filter((m) => !BROADCASTS.has(m)).map((m) => `/${m}${POSITIONAL[m] ? '?' + POSITIONAL[m].map((a) => `${a}=_`).join('&') : ''}`),
+        post_only: [...BROADCASTS].sort(),
         routes: ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&stage=_&limit=_', ...EVIDENCE_ROUTES, '/metrics/engine'],
       });
     }
     // URI form of a JSON-RPC method.
     const name = path.slice(1);
+    if (BROADCASTS.has(name)) {
+      res.setHeader('Allow', 'POST');
+      return this.sendJson(res, 405, rpcErrorBody(-1, RpcError.invalidRequest(BROADCAST_BY_POST(name))));
+    }
     const params: Params = {};
     for (const [k, v] of url.searchParams) params[k] = v;
     const out = await this.call(-1, name, params, 'uri');
     const status = 'error' in out ? (out.error.code === -32601 ? 404 : out.error.code === -32603 ? 500 : 400) : 200;
     return this.sendJson(res, status, out);
+  }
+
+  /** Why a POST is refused before its body is read, or null: it must carry a JSON body and come from no other web origin. */
+  private postRefusal(req: IncomingMessage): { status: number; message: string } | null {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      return {
+        status: 415,
+        message: `a JSON-RPC request is a POST to / with Content-Type: application/json (got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'}); other bodies are refused, since any web page can send them`,
+      };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== this.url && !(isLoopbackHost(this.host) && isLoopbackOrigin(origin, this.port))) {
+      return { status: 403, message: `requests from the web origin ${JSON.stringify(origin.slice(0, 100))} are refused; call the node from a program, not from a web page` };
+    }
+    return null;
   }
 
   private hostAllowed(hostHeader: string | undefined): boolean {
@@ -962,6 +999,18 @@ function securityEventView(r: SecurityEventRow) {
 function isLoopbackHost(h: string): boolean {
   const x = h.toLowerCase();
   return x === 'localhost' || x.endsWith('.localhost') || x === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(x) || /^::ffff:127\./.test(x);
+}
+
+/** Is `origin` this loopback node's own web origin (http://127.0.0.1:PORT, http://localhost:PORT, http://[::1]:PORT)? */
+function isLoopbackOrigin(origin: string, port: number): boolean {
+  let u: URL;
+  try {
+    u = new URL(origin);
+  } catch {
+    return false;
+  }
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  return u.protocol === 'http:' && u.port === String(port) && isLoopbackHost(host);
 }
 
 function rpcErrorBody(id: unknown, e: RpcError): { jsonrpc: '2.0'; id: unknown; error: { code: number; message: string; data: string } } {

@@ -179,6 +179,14 @@ const INSERT_STAGED_SECURITY_EVENT = `INSERT INTO security_events (height, tx_in
  */
 export type SecurityEventStage = 'block' | 'admission' | 'recheck';
 
+/**
+ * Most refusals (stage admission or recheck) node.db keeps: anyone who can
+ * reach the RPC can send refused transactions, and each one is otherwise a row.
+ * Past this, the oldest refusals are dropped; the metric
+ * charter_engine_checktx_rejected_total still counts every one.
+ */
+export const MAX_STORED_REFUSALS = 1000;
+
 /** Event types with this prefix are security events: persisted and served at /explorer/security-events. */
 export const SECURITY_EVENT_PREFIX = 'security.';
 
@@ -348,6 +356,13 @@ export class NodeStore implements EvidenceStore {
       checkpointAt: db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE height = ?'),
       checkpointsDesc: db.prepare<[number, number], CheckpointRow>('SELECT * FROM checkpoints WHERE height < ? ORDER BY height DESC LIMIT ?'),
       insertStagedSecurityEvent: db.prepare(INSERT_STAGED_SECURITY_EVENT),
+      refusalStored: db.prepare<{ stage: string; tx_hash: string | null; kind: string; code: string | null }, { one: number }>(
+        "SELECT 1 AS one FROM security_events WHERE stage = @stage AND tx_hash IS @tx_hash AND kind = @kind AND code IS @code LIMIT 1",
+      ),
+      refusalCount: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM security_events WHERE stage IN ('admission', 'recheck')"),
+      dropOldestRefusals: db.prepare<[number]>(
+        "DELETE FROM security_events WHERE seq IN (SELECT seq FROM security_events WHERE stage IN ('admission', 'recheck') ORDER BY seq LIMIT ?)",
+      ),
       putSnapshot: db.prepare(`INSERT INTO state_snapshot (id, height, app_hash, snapshot) VALUES (1, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET height = excluded.height, app_hash = excluded.app_hash, snapshot = excluded.snapshot`),
     };
@@ -517,11 +532,24 @@ export class NodeStore implements EvidenceStore {
     return this.stmts.checkpointsDesc.all(before, limit);
   }
 
-  /** Persists the security events of a transaction refused at mempool admission or recheck (no block holds it). */
+  /**
+   * Persists the security events of a transaction refused at mempool admission
+   * or recheck (no block holds it). The same refusal (stage, transaction hash,
+   * kind and code) is stored once, however often it is sent; at most
+   * MAX_STORED_REFUSALS are kept, the oldest dropped first.
+   */
   recordRefusal(stage: 'admission' | 'recheck', events: readonly SecurityEventInsert[]): void {
     if (events.length === 0) return;
     this.db.transaction(() => {
-      for (const e of events) this.stmts.insertStagedSecurityEvent.run({ ...e, stage });
+      let added = 0;
+      for (const e of events) {
+        if (this.stmts.refusalStored.get({ stage, tx_hash: e.tx_hash, kind: e.kind, code: e.code })) continue;
+        this.stmts.insertStagedSecurityEvent.run({ ...e, stage });
+        added += 1;
+      }
+      if (added === 0) return;
+      const over = this.stmts.refusalCount.get()!.n - MAX_STORED_REFUSALS;
+      if (over > 0) this.stmts.dropOldestRefusals.run(over);
     }).immediate();
   }
 

@@ -5,8 +5,9 @@
  * runtime binary; where that fails (CI without internet) the package and its
  * types are absent, yet `tsc` must pass. main.ts therefore loads Electron with
  * a dynamic import whose specifier TypeScript does not resolve, and types it
- * with these interfaces — a subset of Electron's own declarations (Electron 39)
- * with the same names and signatures for the members used. If you use a new
+ * with these interfaces — a subset of Electron's own declarations
+ * with the same names and signatures for the members used (unchanged in
+ * Electron 45). If you use a new
  * Electron API in main.ts, add it here, copying Electron's signature.
  */
 
@@ -37,6 +38,8 @@ export interface WebContents {
   on(event: 'will-navigate' | 'will-redirect' | 'will-frame-navigate', listener: (event: ElectronEvent & { url?: string }, url?: string) => void): this;
   on(event: 'will-attach-webview', listener: (event: ElectronEvent) => void): this;
   on(event: 'render-process-gone', listener: (event: ElectronEvent, details: { reason: string; exitCode: number }) => void): this;
+  on(event: 'devtools-opened', listener: () => void): this;
+  closeDevTools(): void;
 }
 
 export interface WebPreferences {
@@ -128,6 +131,22 @@ export interface IpcMain {
   handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown> | unknown): void;
 }
 
+export interface MenuItemConstructorOptions {
+  role?: string;
+  label?: string;
+  type?: 'normal' | 'separator' | 'submenu' | 'checkbox' | 'radio';
+  submenu?: MenuItemConstructorOptions[];
+}
+
+export interface MenuInstance {
+  readonly items: unknown[];
+}
+
+export interface MenuStatic {
+  buildFromTemplate(template: MenuItemConstructorOptions[]): MenuInstance;
+  setApplicationMenu(menu: MenuInstance | null): void;
+}
+
 export interface Dialog {
   showErrorBox(title: string, content: string): void;
 }
@@ -140,4 +159,5 @@ export interface ElectronMain {
   session: { readonly defaultSession: Session };
   ipcMain: IpcMain;
   dialog: Dialog;
+  Menu: MenuStatic;
 }

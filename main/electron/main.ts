@@ -12,6 +12,8 @@
  * - One ipcMain.handle('charter:<method>') per contract method; each checks
  *   the sender is our window's main frame showing app://charter.
  * - Events go to the window as webContents.send('charter:event', name, payload).
+ * - Packaged (app.isPackaged): no DevTools, and CHARTER_SQLITE_BINDING is
+ *   ignored; a minimal application menu either way (./shell.ts).
  *
  * See docs/electron.md. Electron is loaded with a dynamic import typed by
  * ./electron-types.ts so this file typechecks without the electron package.
@@ -24,7 +26,7 @@ import { METHOD_NAMES, type CallResult, type EventName, type MethodName } from '
 import { CharterError } from '../../core/errors.js';
 import { createCharter } from '../app.js';
 import type { BrowserWindow, ElectronMain, WebContents } from './electron-types.js';
-import { useElectronSqlite } from './native.js';
+import { applicationMenu, chooseSqliteBinding, devToolsAllowed } from './shell.js';
 import {
   APP_SCHEME,
   APP_URL,
@@ -44,9 +46,12 @@ const preloadPath = path.join(distDir, 'preload', 'index.cjs');
 const ELECTRON_MODULE: string = 'electron';
 const loaded = (await import(ELECTRON_MODULE)) as ElectronMain & { default?: ElectronMain };
 const electron: ElectronMain = loaded.app ? loaded : (loaded.default as ElectronMain);
-const { app, BrowserWindow: BrowserWindowCtor, protocol, session, ipcMain, dialog } = electron;
+const { app, BrowserWindow: BrowserWindowCtor, protocol, session, ipcMain, dialog, Menu } = electron;
 
 const workspace = workspaceFrom(process.argv.slice(1), process.env);
+// Before any store opens: a packaged app never takes its SQLite binding from the environment.
+const sqliteNote = chooseSqliteBinding(app.isPackaged, path.resolve(distDir, '..'));
+const devTools = devToolsAllowed(app.isPackaged);
 
 // ── before ready ──────────────────────────────────────────────────────────
 protocol.registerSchemesAsPrivileged([
@@ -70,6 +75,13 @@ function unauthorized(): CallResult<never> {
 }
 
 function hardenContents(contents: WebContents): void {
+  if (!devTools) {
+    // devTools: false already refuses; belt and braces for any other path that opens them.
+    contents.on('devtools-opened', () => {
+      log('closed DevTools: not available in a packaged app');
+      contents.closeDevTools();
+    });
+  }
   contents.on('will-navigate', (event, url) => {
     event.preventDefault();
     log('blocked navigation to', url ?? event.url);
@@ -156,6 +168,7 @@ function createWindow(): void {
       navigateOnDragDrop: false,
       safeDialogs: true,
       spellcheck: false,
+      devTools,
     },
   });
   mainWindow = win;
@@ -186,10 +199,8 @@ async function start(): Promise<void> {
   denyPermissions();
   registerProtocol();
   registerIpc();
-  if (!app.isPackaged) {
-    const note = useElectronSqlite(path.resolve(distDir, '..'));
-    if (note) log(note);
-  }
+  if (sqliteNote) log(sqliteNote);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu({ isPackaged: app.isPackaged, platform: process.platform, appName: 'Charter Console' })));
   try {
     charter = await createCharter({ ...(workspace ? { workspace } : {}), host: 'electron' });
   } catch (err) {

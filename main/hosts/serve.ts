@@ -3,11 +3,19 @@
  * contract over a WebSocket, the way VS Code's serve-web and Jupyter do it.
  *
  * - Binds to 127.0.0.1 by default; any other host needs `force`.
- * - A random session token (256 bits) is printed in the URL. A request must
- *   carry it (?token=… or the HttpOnly, SameSite=Strict cookie set when the
- *   page is first opened with it); otherwise 401 and no data.
+ * - A random session token (256 bits) is printed in the URL. The contract (the
+ *   WebSocket at /contract, the only way to any data) needs it as ?token=…;
+ *   otherwise 401 and no data. No cookie is ever set: cookies ignore ports, so
+ *   a cookie for 127.0.0.1 reaches every other web service on 127.0.0.1 the
+ *   browser visits. The page keeps the token in its sessionStorage, which is
+ *   scoped to this origin (scheme, host and port) and this tab, so a reload
+ *   reconnects and no other local service can read it.
+ * - The built renderer (HTML, JavaScript, CSS: the same files for everyone,
+ *   no workspace data) is served without the token, so a reload works.
  * - The Host header must name the address we listen on (DNS rebinding), and a
  *   WebSocket's Origin must be our own origin (cross-site WebSocket hijacking).
+ * - A frame over MAX_MESSAGE_BYTES, invalid UTF-8 or any other socket error
+ *   closes that one socket; the server, the devnet and other sockets go on.
  * - Strict CSP and no-store on every response.
  */
 import crypto from 'node:crypto';
@@ -15,6 +23,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_MESSAGE_BYTES } from '../../core/contract/limits.js';
 import { CharterError } from '../../core/errors.js';
 import type { Charter } from '../app.js';
 import { isLoopback } from '../util/cli-args.js';
@@ -24,9 +33,6 @@ import { toSerializedError } from './dispatch.js';
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
-/** Cookies ignore ports: name the session cookie after ours, so other local services never receive it. */
-const cookieName = (port: number): string => `charter_session_${port}`;
-const MAX_MESSAGE = 1024 * 1024;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -69,21 +75,6 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-function cookieToken(req: http.IncomingMessage, name: string): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k !== name) continue;
-    try {
-      return decodeURIComponent(v.join('='));
-    } catch {
-      return null; // a malformed cookie authenticates nothing
-    }
-  }
-  return null;
-}
-
 /** The request's URL, or null when the request line cannot be parsed (answered 400, never a crash). */
 function parseUrl(req: http.IncomingMessage): URL | null {
   try {
@@ -107,12 +98,10 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
 
   const allowedHosts = (): Set<string> => new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
 
-  const authorised = (req: http.IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
+  /** The contract's one credential: ?token=… on the WebSocket's URL (never a cookie, never a header a browser adds by itself). */
+  const authorised = (url: URL): boolean => {
     const q = url.searchParams.get('token');
-    if (q !== null && safeEqual(q, token)) return { ok: true, viaQuery: true };
-    const c = cookieToken(req, cookieName(port));
-    if (c !== null && safeEqual(c, token)) return { ok: true, viaQuery: false };
-    return { ok: false, viaQuery: false };
+    return q !== null && safeEqual(q, token);
   };
 
   const baseHeaders = {
@@ -134,9 +123,13 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
     const url = parseUrl(req);
     if (!url) return deny(res, 400, 'Bad request.\n');
     if (!allowedHosts().has(req.headers.host ?? '') && isLoopback(host)) return deny(res, 421, 'Misdirected request: unexpected Host header.\n');
-    const auth = authorised(req, url);
-    if (!auth.ok) return deny(res, 401, '401 Unauthorized: open the console with the URL printed by `charter serve`; it carries the session token.\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.\n');
+    // A plain GET of the contract's address tells the page whether its token is still the session's
+    // (a browser's WebSocket hides the handshake's 401); it tells nothing the handshake does not.
+    if (url.pathname === '/contract') {
+      if (!authorised(url)) return deny(res, 401, '401 Unauthorized: open the console with the URL printed by `charter serve`; it carries the session token.\n');
+      return deny(res, 426, 'Upgrade Required: the contract is a WebSocket.\n');
+    }
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);
@@ -155,16 +148,18 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
       }
       return deny(res, 404, 'Not found.\n');
     }
-    const headers: Record<string, string> = { ...baseHeaders, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' };
-    if (auth.viaQuery) headers['Set-Cookie'] = `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
-    res.writeHead(200, headers);
+    res.writeHead(200, { ...baseHeaders, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
     res.end(req.method === 'HEAD' ? undefined : data);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
+  // The server's own errors (never a client's) are reported, not thrown.
+  wss.on('error', (e) => charter.out.error('serve', `WebSocket server: ${e.message}`));
 
   server.on('upgrade', (req, socket, head) => {
+    // A peer resetting the connection during the handshake ends that connection only.
+    socket.on('error', () => socket.destroy());
     const reject = (status: string): void => {
       socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
@@ -175,7 +170,7 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
     if (!allowedHosts().has(req.headers.host ?? '') && isLoopback(host)) return reject('421 Misdirected Request');
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `http://${req.headers.host}`) return reject('403 Forbidden');
-    if (!authorised(req, url).ok) return reject('401 Unauthorized');
+    if (!authorised(url)) return reject('401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -187,6 +182,15 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
   wss.on('connection', (ws: WebSocket) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
+    // A frame over the limit (ws answers with close code 1009), invalid UTF-8
+    // (1007) or a protocol error (1002): ws is already closing this socket, and
+    // only this one. Without a listener the 'error' event would throw and take
+    // the process (and the embedded devnet) down.
+    ws.on('error', (e: Error & { code?: string }) => {
+      sockets.delete(ws);
+      charter.out.warn('serve', `closed a WebSocket: ${e.code ?? 'socket error'}: ${e.message}`);
+      if (ws.readyState === ws.OPEN) ws.close(1011, 'socket error');
+    });
     ws.on('message', (raw, isBinary) => {
       void (async () => {
         let id: unknown = null;

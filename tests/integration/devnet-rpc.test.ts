@@ -169,10 +169,19 @@ describe('cosmjs Comet38Client against the devnet', () => {
 });
 
 describe('URI GET form, batches and malformed requests', () => {
-  test('URI GET: /status, /block?height=, /tx?hash=0x…, /broadcast_tx_sync?tx=0x…, /abci_query?path="…"', async () => {
+  test('URI GET: /status, /block?height=, /tx?hash=0x…, /abci_query?path="…"; broadcasts only by POST', async () => {
     const node = await homes.start({ clock: steppingClock() });
     const tx = await registerKey(node, 1, 1);
-    const sync = await getJson(`${node.rpcUrl}/broadcast_tx_sync?tx=0x${Buffer.from(tx).toString('hex')}`);
+    // A broadcast as a GET (what any web page can make a browser send) is refused with a JSON-RPC error and changes nothing.
+    for (const m of ['broadcast_tx_sync', 'broadcast_tx_async', 'broadcast_tx_commit']) {
+      const viaGet = await getJson(`${node.rpcUrl}/${m}?tx=0x${Buffer.from(tx).toString('hex')}`);
+      expect(viaGet.status, m).toBe(405);
+      expect(viaGet.headers.get('allow')).toBe('POST');
+      expect(viaGet.json).toMatchObject({ jsonrpc: '2.0', id: -1, error: { code: -32600 } });
+      expect(viaGet.json.error.data).toContain(`${m} is accepted only as a JSON-RPC POST to / with Content-Type: application/json`);
+    }
+    expect(node.mempoolSize).toBe(0);
+    const sync = await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(tx).toString('base64') } });
     expect(sync.status).toBe(200);
     expect(sync.json.result.code).toBe(0);
     expect(sync.json.result.hash).toBe(txHashOf(tx));
@@ -197,9 +206,9 @@ describe('URI GET form, batches and malformed requests', () => {
     const st = await getJson(`${node.rpcUrl}/status`);
     expect(st.json.result.sync_info.latest_block_height).toBe(String(node.height()));
 
-    // broadcast_tx_commit in the URI form
+    // broadcast_tx_commit by POST
     const tx2 = await registerKey(node, 2, 2);
-    const commit = await getJson(`${node.rpcUrl}/broadcast_tx_commit?tx=0x${Buffer.from(tx2).toString('hex')}`);
+    const commit = await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: 2, method: 'broadcast_tx_commit', params: { tx: Buffer.from(tx2).toString('base64') } });
     expect(commit.json.result.tx_result.code).toBe(0);
     expect(commit.json.result.check_tx.code).toBe(0);
     expect(Number(commit.json.result.height)).toBeGreaterThan(0);
@@ -263,6 +272,51 @@ describe('URI GET form, batches and malformed requests', () => {
 
     const ok = await rpcPost(url, { jsonrpc: '2.0', id: 9, method: 'health' });
     expect(ok.json).toEqual({ jsonrpc: '2.0', id: 9, result: {} });
+  });
+
+  test('a POST without a JSON body, or from a foreign web origin, gets a JSON-RPC error and broadcasts nothing', async () => {
+    const node = await homes.start({ blockTimeMs: 0, clock: steppingClock() });
+    const url = node.rpcUrl;
+    const tx = Buffer.from(await registerKey(node, 3, 1)).toString('base64');
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx } });
+    const post = async (headers: Record<string, string>, b: string = body) => {
+      const res = await fetch(url, { method: 'POST', headers, body: b });
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    // What a form or a fetch without preflight from any web page sends: text/plain, form-encoded, no type at all.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const r = await post({ 'Content-Type': type });
+      expect(r.status, type).toBe(415);
+      expect(r.json).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
+      expect(r.json.error.data).toContain('Content-Type: application/json');
+    }
+    const untyped = await new Promise<{ status: number; json: any }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: node.rpcAddress.port, path: '/', method: 'POST' }, (res) => {
+        let t = '';
+        res.on('data', (c) => (t += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(t) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(untyped.status).toBe(415);
+    expect(untyped.json.error.data).toMatch(/got none/);
+    // A JSON body from another web origin.
+    const foreign = await post({ 'Content-Type': 'application/json', Origin: 'http://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.json.error).toMatchObject({ code: -32600 });
+    expect(foreign.json.error.data).toMatch(/web origin "http:\/\/evil\.example" are refused/);
+    expect((await post({ 'Content-Type': 'application/json', Origin: 'http://127.0.0.1:1' })).status).toBe(403);
+    expect(node.mempoolSize).toBe(0);
+    // The node's own origin, and no Origin at all (a program), broadcast.
+    const own = await post({ 'Content-Type': 'application/json; charset=utf-8', Origin: `http://127.0.0.1:${node.rpcAddress.port}` });
+    expect(own.status).toBe(200);
+    expect(own.json.result.code).toBe(0);
+    expect(node.mempoolSize).toBe(1);
+    // The index at / lists the broadcasts as POST only.
+    const index = await getJson(url + '/');
+    expect(index.json.post_only).toEqual(['broadcast_tx_async', 'broadcast_tx_commit', 'broadcast_tx_sync']);
+    expect(index.json.methods.some((m: string) => m.startsWith('/broadcast'))).toBe(false);
   });
 
   test('block_by_hash, unconfirmed_txs, and the DNS-rebinding guard on the Host header', async () => {

@@ -41,24 +41,26 @@ interface Report {
   log: [string, Record<string, unknown>?][];
 }
 
-let tmp: string;
-let report: Report;
-let exitCode: number | null;
-let output = '';
+interface MenuItem { role?: string; label?: string; type?: string; submenu?: MenuItem[] }
+interface Run { report: Report & { applicationMenu: MenuItem[] | null; devToolsClosedOnOpen: boolean }; exitCode: number | null; output: string; workspace: string }
 
-beforeAll(async () => {
-  for (const f of [mainJs, path.join(root, 'dist', 'preload', 'index.cjs'), path.join(root, 'dist', 'renderer', 'index.html')]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run \`npm run build\` (npm test does it for you)`);
-  }
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-electron-shell-'));
+const tmps: string[] = [];
+
+/** Runs the built shell under the fake Electron API; `packaged` is what app.isPackaged says. */
+async function runShell(packaged: boolean, extraEnv: Record<string, string> = {}, expectWindow = true): Promise<Run> {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-electron-shell-'));
+  tmps.push(workspace);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'CHARTER_SQLITE_BINDING') env[k] = v;
   const child = spawn(process.execPath, ['--import', register, mainJs], {
     cwd: root,
-    env: { ...process.env, CHARTER_WORKSPACE: tmp },
+    env: { ...env, CHARTER_WORKSPACE: workspace, FAKE_ELECTRON_PACKAGED: packaged ? '1' : '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
   child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
   child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
-  exitCode = await new Promise<number | null>((resolve) => {
+  const exitCode = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -66,13 +68,32 @@ beforeAll(async () => {
     });
   });
   const line = output.split('\n').find((l) => l.startsWith('FAKE_ELECTRON_REPORT '));
-  if (!line) throw new Error(`the shell did not reach its window (exit ${exitCode}):\n${output}`);
-  report = JSON.parse(line.slice('FAKE_ELECTRON_REPORT '.length)) as Report;
+  if (!line) {
+    if (expectWindow) throw new Error(`the shell did not reach its window (exit ${exitCode}):\n${output}`);
+    return { report: null as unknown as Run['report'], exitCode, output, workspace };
+  }
+  const report = JSON.parse(line.slice('FAKE_ELECTRON_REPORT '.length)) as Run['report'];
   if (report.error) throw new Error(`scenario failed: ${report.error}\n${output}`);
-}, 90_000);
+  return { report, exitCode, output, workspace };
+}
+
+let tmp: string;
+let report: Run['report'];
+let exitCode: number | null;
+let output = '';
+let packagedRun: Run;
+
+beforeAll(async () => {
+  for (const f of [mainJs, path.join(root, 'dist', 'preload', 'index.cjs'), path.join(root, 'dist', 'renderer', 'index.html')]) {
+    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run \`npm run build\` (npm test does it for you)`);
+  }
+  ({ report, exitCode, output, workspace: tmp } = await runShell(false));
+  // Packaged, with CHARTER_SQLITE_BINDING naming a library that does not exist: ignored, so the workspace opens.
+  packagedRun = await runShell(true, { CHARTER_SQLITE_BINDING: path.join(os.tmpdir(), 'no-such-dir', 'evil.node') });
+}, 150_000);
 
 afterAll(() => {
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  for (const t of tmps) fs.rmSync(t, { recursive: true, force: true });
 });
 
 describe('Electron shell (built main.js, fake Electron API, real services)', () => {
@@ -155,4 +176,46 @@ describe('Electron shell (built main.js, fake Electron API, real services)', () 
     expect(exitCode).toBe(0);
     expect(output).toMatch(/FAKE_ELECTRON_REPORT/);
   });
+});
+
+/** Every role in a menu template, depth first. */
+const roles = (items: MenuItem[] | null): string[] => (items ?? []).flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? null)]);
+
+describe('Electron shell: packaged and not packaged (app.isPackaged injected)', () => {
+  it('not packaged: DevTools allowed, a minimal menu with reload and Toggle Developer Tools', () => {
+    expect(report.webPreferences.devTools).toBe(true);
+    expect(report.devToolsClosedOnOpen).toBe(false);
+    expect(report.log).toContainEqual(['setApplicationMenu', { beforeWindow: true }]);
+    const r = roles(report.applicationMenu);
+    expect(r).toEqual(expect.arrayContaining(['quit', 'copy', 'paste', 'toggleDevTools', 'reload']));
+    expect(report.applicationMenu!.map((m) => m.label)).toEqual(process.platform === 'darwin' ? ['Charter Console', 'Edit', 'View', 'Window'] : ['File', 'Edit', 'View', 'Window']);
+  });
+
+  it('packaged: no DevTools (webPreferences, menu, and closed if opened anyway), same hardened window', () => {
+    const p = packagedRun.report;
+    expect(p.webPreferences.devTools).toBe(false);
+    expect(p.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(p.devToolsClosedOnOpen).toBe(true);
+    const r = roles(p.applicationMenu);
+    expect(r).not.toContain('toggleDevTools');
+    expect(r).not.toContain('reload');
+    expect(r).not.toContain('forceReload');
+    expect(r).toEqual(expect.arrayContaining(['quit', 'copy', 'paste', 'selectAll']));
+    expect(packagedRun.exitCode).toBe(0);
+  });
+
+  it('packaged: CHARTER_SQLITE_BINDING is ignored (the workspace opens with the bundled binding) and the log says so', () => {
+    const p = packagedRun.report;
+    expect(p.ipc.trustedInfo).toMatchObject({ ok: true, value: { host: 'electron', workspace: packagedRun.workspace } });
+    expect(packagedRun.output).toMatch(/ignored CHARTER_SQLITE_BINDING=.*evil\.node: a packaged app loads only its own better-sqlite3 binding/);
+    expect(p.log.some(([what]) => what === 'showErrorBox')).toBe(false);
+  });
+
+  it('not packaged, the same CHARTER_SQLITE_BINDING is honoured (so the packaged run above proves the rule)', async () => {
+    const dev = await runShell(false, { CHARTER_SQLITE_BINDING: path.join(os.tmpdir(), 'no-such-dir', 'evil.node') }, false);
+    expect(dev.exitCode).toBe(1);
+    expect(dev.output).toMatch(/FAKE_ELECTRON_EXIT/);
+    expect(dev.output).toMatch(/Charter Console could not open its workspace/);
+    expect(dev.output).toContain('evil.node');
+  }, 90_000);
 });

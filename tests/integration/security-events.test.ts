@@ -2,13 +2,15 @@
 // results (rejected transactions inside a block included) and from
 // FinalizeBlock, persisted with the block in node.db and served at
 // /explorer/security-events and CustodyClient.securityEvents().
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AbciEvent, Application, FinalizeBlockRequest, FinalizeBlockResponse, TxResult } from '../../core/engine/types.js';
-import { NodeStore, securityEventsOf, type BlockRow } from '../../main/devnet/store.js';
+import { MAX_STORED_REFUSALS, NodeStore, securityEventsOf, type BlockRow } from '../../main/devnet/store.js';
 import { CustodyClient } from '../../main/chain/custody-client.js';
 import { getJson, Homes, rpcPost, signer, signTx, steppingClock, until } from './devnet-fixtures.js';
 import { loadDevnetAdmin } from '../../main/devnet/keys.js';
+import { txHashOf } from '../../core/codec/index.js';
 
 const homes = new Homes();
 afterEach(() => homes.cleanup());
@@ -122,5 +124,55 @@ describe('security event index', () => {
     const after = await getJson(`${again.rpcUrl}/explorer/security-events?stage=admission`);
     expect(after.json.events.map((e: { txHash: string }) => e.txHash)).toEqual([r2.json.result.hash, hash1]);
     await until(() => again.height() >= h0, 5000, 'node up');
+  });
+
+  it('3,000 refusals over the real RPC socket: the same refusal is stored once, the stored count is bounded, node.db stays small', async () => {
+    const home = homes.home();
+    const node = await homes.start({ home, blockTimeMs: 0, clock: steppingClock() });
+    if (node.height() === 0) node.produceBlock();
+    const files = (): number => fs.readdirSync(home).filter((f) => f.startsWith('node.db')).reduce((n, f) => n + fs.statSync(path.join(home, f)).size, 0);
+    const before = files();
+    const stranger = signer(7);
+    const refused = (nonce: number): Uint8Array => signTx(stranger, node.chainId, 'vault.fund', { vault_id: 'treasury', asset: 'USD', amount: '5' }, nonce);
+    // The same refused transaction, broadcast 50 times.
+    const same = Buffer.from(refused(1)).toString('base64');
+    for (let i = 0; i < 50; i++) {
+      const r = await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: i, method: 'broadcast_tx_sync', params: { tx: same } });
+      expect(r.json.result.code).not.toBe(0);
+    }
+    const sameHash = (await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: 'h', method: 'broadcast_tx_sync', params: { tx: same } })).json.result.hash as string;
+    let page = await getJson(`${node.rpcUrl}/explorer/security-events?stage=admission&limit=1000`);
+    expect(page.json.events.filter((e: { txHash: string }) => e.txHash === sameHash)).toHaveLength(1);
+
+    // 2,949 distinct refused transactions (each nonce gives another hash), in batches of 100: 3,000 refusals in all.
+    let sent = 51;
+    for (let nonce = 2; sent < 3000; ) {
+      const batch = [];
+      for (let i = 0; i < 100 && sent < 3000; i++, sent++, nonce++) {
+        batch.push({ jsonrpc: '2.0', id: nonce, method: 'broadcast_tx_sync', params: { tx: Buffer.from(refused(nonce)).toString('base64') } });
+      }
+      const r = await rpcPost(node.rpcUrl, batch);
+      expect(r.json.every((x: { result: { code: number } }) => x.result.code !== 0)).toBe(true);
+    }
+    expect(sent).toBe(3000);
+    // Every refusal is still counted in the metrics; the store keeps the newest MAX_STORED_REFUSALS distinct ones.
+    const stored: { txHash: string }[] = [];
+    for (let cursor = ''; ; ) {
+      page = await getJson(`${node.rpcUrl}/explorer/security-events?stage=admission&limit=1000${cursor}`);
+      stored.push(...page.json.events);
+      if (page.json.nextBefore === null) break;
+      cursor = `&before=${page.json.nextBefore}`;
+    }
+    expect(MAX_STORED_REFUSALS).toBeLessThan(2949);
+    expect(stored).toHaveLength(MAX_STORED_REFUSALS);
+    expect(new Set(stored.map((e) => e.txHash)).size).toBe(stored.length);
+    // The newest is the last one sent; the one repeated first has been dropped as the oldest.
+    expect(stored[0]!.txHash).toBe(txHashOf(refused(2950)));
+    expect(stored.some((e) => e.txHash === sameHash)).toBe(false);
+    const metrics = await (await fetch(`${node.rpcUrl}/metrics/engine`)).text();
+    expect(metrics).toContain('charter_engine_checktx_rejected_total{code="UNKNOWN_SIGNER"} 3000');
+    // node.db with its WAL: grows by well under 2 MB (it grew by 5 MB when every refusal was kept).
+    await node.stop();
+    expect(files() - before).toBeLessThan(2 * 1024 * 1024);
   });
 });

@@ -1,5 +1,6 @@
-// The served console's security boundary, over real sockets: token, cookie,
-// Host and Origin checks, the WebSocket contract protocol, loopback-only bind.
+// The served console's security boundary, over real sockets: token (never a
+// cookie), Host and Origin checks, the WebSocket contract protocol, bad frames,
+// loopback-only bind.
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -7,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_BYTES } from '../../core/contract/limits.js';
 import { createCharter, type Charter } from '../../main/app.js';
 import { startServe, type ServeHandle } from '../../main/hosts/serve.js';
 
@@ -71,28 +73,29 @@ describe('charter serve over HTTP', () => {
     expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
   });
 
-  it('answers 401 with no data without the token, or with a wrong one', async () => {
-    for (const p of ['/', '/index.html', '/?token=wrong', '/assets/app.js']) {
+  it('serves the built renderer (code, no data) with or without the token, with a strict CSP, and never sets a cookie', async () => {
+    // Cookies ignore ports: a cookie for 127.0.0.1 would reach every other local web service.
+    for (const p of ['/', '/index.html', '/?token=wrong', `/?token=${srv.token}`]) {
       const r = await get(p);
-      expect(r.status, p).toBe(401);
-      expect(r.body).not.toContain('<title>');
+      expect(r.status, p).toBe(200);
+      expect(r.body).toContain('<title>Charter Console</title>');
+      expect(r.headers['set-cookie'], p).toBeUndefined();
+      expect(r.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     }
+    expect((await get('/assets/app.js')).status).toBe(404);
   });
 
-  it('serves the console with the token, sets an HttpOnly SameSite=Strict cookie, and a strict CSP', async () => {
-    const r = await get(`/?token=${srv.token}`);
-    expect(r.status).toBe(200);
-    expect(r.body).toContain('<title>Charter Console</title>');
-    expect(String(r.headers['set-cookie'])).toMatch(new RegExp(`charter_session_${srv.port}=.*HttpOnly; SameSite=Strict`));
-    expect(r.headers['content-security-policy']).toContain("script-src 'self'");
-    expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-    const cookie = String(r.headers['set-cookie']).split(';')[0]!;
-    expect((await get('/index.html', { Cookie: cookie })).status).toBe(200);
+  it("a plain GET of /contract says only whether the token is the session's (401, or 426 Upgrade Required)", async () => {
+    expect((await get('/contract')).status).toBe(401);
+    expect((await get('/contract?token=wrong')).status).toBe(401);
+    expect((await get('/contract', { Cookie: `token=${srv.token}` })).status).toBe(401);
+    const ok = await get(`/contract?token=${srv.token}`);
+    expect(ok.status).toBe(426);
+    expect(ok.headers['set-cookie']).toBeUndefined();
   });
 
   it('answers malformed requests with 400, before and without any token, and keeps serving', async () => {
-    expect((await get('/', { Cookie: `charter_session_${srv.port}=%` })).status).toBe(401);
-    expect((await get('/%E0%A4%A?token=' + srv.token)).status).toBe(400);
     const raw = await new Promise<string>((resolve) => {
       const sock = net.connect(srv.port, '127.0.0.1', () => sock.write(`GET http://a:99999/ HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n\r\n`));
       let data = '';
@@ -119,9 +122,47 @@ describe('charter serve over HTTP', () => {
 });
 
 describe('the contract over the WebSocket', () => {
-  it('rejects a connection without the token, or from a foreign Origin', async () => {
+  it('rejects a connection without the token, with a wrong one, with the token only as a cookie, or from a foreign Origin', async () => {
     await expect(connect('')).rejects.toThrow(/401/);
+    await expect(connect('?token=wrong')).rejects.toThrow(/401/);
+    await expect(connect('', { Cookie: `charter_session_${srv.port}=${srv.token}; token=${srv.token}` })).rejects.toThrow(/401/);
     await expect(connect(`?token=${srv.token}`, { Origin: 'http://evil.example' })).rejects.toThrow(/403/);
+  });
+
+  it('an over-size frame or invalid UTF-8 closes only the socket that sent it; the server and other sockets go on', async () => {
+    const origin = { Origin: `http://127.0.0.1:${srv.port}` };
+    const bystander = await connect(`?token=${srv.token}`, origin);
+    const closed = (ws: WebSocket): Promise<number> => new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+    try {
+      // A frame one byte over 1 MiB: ws answers close 1009 (message too big).
+      const big = await connect(`?token=${srv.token}`, origin);
+      big.on('error', () => {}); // the client side sees the abrupt end too
+      const bigClosed = closed(big);
+      big.send(JSON.stringify({ id: 1, method: 'app.info', input: { pad: 'x'.repeat(1024 * 1024) } }));
+      expect(await bigClosed).toBe(1009);
+
+      // A text frame whose bytes are not UTF-8: close 1007 (invalid frame payload data).
+      const bad = await connect(`?token=${srv.token}`, origin);
+      bad.on('error', () => {});
+      const badClosed = closed(bad);
+      // ws validates what it sends, so write the frame by hand on the raw socket: FIN + text opcode, masked, 4 bytes.
+      const payload = Buffer.from([0xff, 0xfe, 0xc3, 0x28]);
+      const mask = Buffer.from([1, 2, 3, 4]);
+      const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+      (bad as unknown as { _socket: net.Socket })._socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
+      expect(await badClosed).toBe(1007);
+
+      // The bystander's socket still answers, and new connections are accepted.
+      expect(bystander.readyState).toBe(WebSocket.OPEN);
+      expect((await request(bystander, { id: 7, method: 'app.info', input: {} })).result.ok).toBe(true);
+      const fresh = await connect(`?token=${srv.token}`, origin);
+      expect((await request(fresh, { id: 8, method: 'app.info', input: {} })).result.ok).toBe(true);
+      fresh.close();
+      expect((await get('/')).status).toBe(200);
+      expect(charter.out.recent().map((l) => l.message).join('\n')).toMatch(/closed a WebSocket: WS_ERR_UNSUPPORTED_MESSAGE_LENGTH[\s\S]*closed a WebSocket: WS_ERR_INVALID_UTF8/);
+    } finally {
+      bystander.close();
+    }
   });
 
   it('answers calls, validates input, and pushes events', async () => {
@@ -145,5 +186,57 @@ describe('the contract over the WebSocket', () => {
     } finally {
       ws.close();
     }
+  });
+});
+
+describe("the renderer's WebSocket transport against the real host", () => {
+  // Node 20 has no global WebSocket: the renderer's transport gets ws's client, which has the browser API (real socket, real host).
+  // The renderer is typechecked with the DOM library (renderer/tsconfig.json), this file without it: load it untyped.
+  type Client = { call(method: string, input: unknown): Promise<unknown>; connection(): unknown };
+  let createWebSocketClient: (token: string | null, loc: { protocol: string; host: string }, opts?: { onTokenRefused?: () => void }) => Client;
+  const loc = () => ({ protocol: 'http:', host: `127.0.0.1:${srv.port}` });
+  beforeAll(async () => {
+    (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+    const transport = '../../renderer/src/transport/websocket.js';
+    ({ createWebSocketClient } = (await import(transport)) as { createWebSocketClient: typeof createWebSocketClient });
+  });
+  afterAll(() => {
+    delete (globalThis as { WebSocket?: unknown }).WebSocket;
+  });
+
+  it('refuses a request over the message limit before sending it, and the connection stays usable', async () => {
+    const client = createWebSocketClient(srv.token, loc());
+    expect(await client.call('app.info', {})).toMatchObject({ host: 'serve' });
+    const before = charter.out.recent().length;
+    const huge = { label: 'x'.repeat(MAX_MESSAGE_BYTES), passphrase: 'a long passphrase' };
+    await expect(client.call('keys.create', huge)).rejects.toMatchObject({ error: { code: 'MESSAGE_TOO_LARGE', details: { method: 'keys.create', limit: MAX_MESSAGE_BYTES } } });
+    // Multi-byte text is counted in UTF-8 bytes, as the host counts it: 400,000 × "€" is 1.2 MB.
+    await expect(client.call('keys.create', { label: '€'.repeat(400_000), passphrase: 'a long passphrase' })).rejects.toMatchObject({ error: { code: 'MESSAGE_TOO_LARGE' } });
+    expect(client.connection()).toEqual({ state: 'open' });
+    expect(await client.call('app.info', {})).toMatchObject({ host: 'serve' });
+    // Nothing reached the host: no socket was closed for size.
+    expect(charter.out.recent().slice(before).some((l) => /closed a WebSocket/.test(l.message))).toBe(false);
+  });
+
+  it('a token the host refuses (charter serve restarted with a new one): it stops retrying and says there is no valid token', async () => {
+    let refused = 0;
+    const client = createWebSocketClient('a-token-from-an-earlier-run', loc(), { onTokenRefused: () => (refused += 1) });
+    const deadline = Date.now() + 10_000;
+    while ((client.connection() as { state: string }).state !== 'no-token' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(client.connection()).toEqual({ state: 'no-token' });
+    expect(refused).toBe(1);
+    await expect(client.call('app.info', {})).rejects.toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    // No further attempts: it stays so.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(client.connection()).toEqual({ state: 'no-token' });
+    expect(refused).toBe(1);
+  });
+
+  it('without a token it says so and never connects', async () => {
+    const client = createWebSocketClient(null, loc());
+    expect(client.connection()).toEqual({ state: 'no-token' });
+    await expect(client.call('app.info', {})).rejects.toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.connection()).toEqual({ state: 'no-token' });
   });
 });

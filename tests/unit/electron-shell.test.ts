@@ -3,11 +3,13 @@
  * without the Electron runtime (they are pure functions of their inputs).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { EVENT_NAMES, METHOD_NAMES } from '../../core/contract/index.js';
 import { CSP, isAppUrl, isTrustedSender, resolveAppRequest, workspaceFrom } from '../../main/electron/security.js';
+import { applicationMenu, chooseSqliteBinding, devToolsAllowed, type MenuItemSpec } from '../../main/electron/shell.js';
 import { createBridge, EVENT_CHANNEL, type IpcRendererLike } from '../../preload/api.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -164,5 +166,76 @@ describe('Electron build of better-sqlite3', () => {
       expect(fromShell).toBe(native.electronSqlitePath({ electronVersion: v, platform: p, arch: a }));
       expect(fromShell).toContain(`electron-${v}-${p}-${a}`);
     }
+  });
+});
+
+describe('packaging: electron-builder.yml', () => {
+  // electron-builder's own YAML reader and schema check (app-builder-lib), so a misspelt fuse fails here, not at `npm run dist`.
+  const requireFromBuilder = createRequire(createRequire(path.join(ROOT, 'package.json')).resolve('app-builder-lib/package.json'));
+  const yaml = requireFromBuilder('js-yaml') as { load(text: string): Record<string, unknown> };
+  const { validateConfiguration } = requireFromBuilder('./out/util/config/config.js') as { validateConfiguration(c: unknown, logger: unknown): Promise<void> };
+  const { DebugLogger } = requireFromBuilder('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
+  const config = (): Record<string, unknown> => yaml.load(readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8'));
+
+  it('flips the fuses: no run-as-node, NODE_OPTIONS or inspect; ASAR only, integrity-checked; encrypted cookies', () => {
+    expect(config().electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      enableCookieEncryption: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    expect(config().asar).toBe(true);
+  });
+
+  it('is a valid electron-builder 26 configuration, and the check itself refuses an unknown fuse', async () => {
+    await expect(validateConfiguration(config(), new DebugLogger(false))).resolves.toBeUndefined();
+    const wrong = config();
+    wrong.electronFuses = { ...(wrong.electronFuses as object), runAsNodeTypo: false };
+    await expect(validateConfiguration(wrong, new DebugLogger(false))).rejects.toThrow(/electronFuses/);
+  });
+
+  it('asks for a supported Electron major (45)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+    expect(pkg.optionalDependencies?.electron).toBe('^45.0.0');
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    expect(lock.packages['node_modules/electron']?.version).toMatch(/^45\./);
+  });
+});
+
+describe('packaged or not: DevTools, the menu, the SQLite binding (isPackaged injected)', () => {
+  const roles = (items: MenuItemSpec[]): string[] => items.flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? [])]);
+
+  it('DevTools only when not packaged', () => {
+    expect(devToolsAllowed(false)).toBe(true);
+    expect(devToolsAllowed(true)).toBe(false);
+  });
+
+  it('a minimal menu: quit, edit, zoom, minimise; reload and DevTools only when not packaged; no Ctrl+W close outside macOS', () => {
+    for (const platform of ['linux', 'win32', 'darwin']) {
+      const packaged = roles(applicationMenu({ isPackaged: true, platform, appName: 'Charter Console' }));
+      const dev = roles(applicationMenu({ isPackaged: false, platform, appName: 'Charter Console' }));
+      expect(packaged, platform).toEqual(expect.arrayContaining(['quit', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen', 'minimize']));
+      for (const r of ['toggleDevTools', 'reload', 'forceReload']) {
+        expect(packaged, platform).not.toContain(r);
+        expect(dev, platform).toContain(r);
+      }
+      expect(packaged.includes('close'), platform).toBe(platform === 'darwin');
+    }
+    const mac = applicationMenu({ isPackaged: true, platform: 'darwin', appName: 'Charter Console' });
+    expect(mac.map((m) => m.label)).toEqual(['Charter Console', 'Edit', 'View', 'Window']);
+    expect(roles(mac)).toEqual(expect.arrayContaining(['about', 'hide', 'hideOthers', 'unhide']));
+  });
+
+  it('a packaged app removes CHARTER_SQLITE_BINDING and says so; from a checkout it is honoured', () => {
+    const packagedEnv: Record<string, string | undefined> = { CHARTER_SQLITE_BINDING: '/tmp/evil.node', OTHER: 'kept' };
+    expect(chooseSqliteBinding(true, ROOT, packagedEnv)).toBe('ignored CHARTER_SQLITE_BINDING=/tmp/evil.node: a packaged app loads only its own better-sqlite3 binding');
+    expect(packagedEnv).toEqual({ OTHER: 'kept' });
+    expect(chooseSqliteBinding(true, ROOT, {})).toBeNull();
+    const devEnv: Record<string, string | undefined> = { CHARTER_SQLITE_BINDING: '/tmp/dev.node' };
+    expect(chooseSqliteBinding(false, ROOT, devEnv)).toBe('better-sqlite3 binding from CHARTER_SQLITE_BINDING: /tmp/dev.node');
+    expect(devEnv.CHARTER_SQLITE_BINDING).toBe('/tmp/dev.node');
   });
 });

@@ -1,5 +1,5 @@
 import { createElectronClient } from './electron.js';
-import { createWebSocketClient, takeSessionToken } from './websocket.js';
+import { createWebSocketClient, forgetSessionToken, takeSessionToken } from './websocket.js';
 import type { RendererClient } from './types.js';
 
 export * from './types.js';
@@ -9,5 +9,5 @@ export function createClient(): RendererClient {
   if (window.charter && typeof window.charter === 'object' && window.charter.methods) {
     return createElectronClient(window.charter);
   }
-  return createWebSocketClient(takeSessionToken());
+  return createWebSocketClient(takeSessionToken(), window.location, { onTokenRefused: () => forgetSessionToken() });
 }

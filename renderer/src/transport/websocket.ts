@@ -1,27 +1,57 @@
 import type { CallResult, EventName, MethodName } from '../../../core/contract/index.js';
+import { MAX_MESSAGE_BYTES } from '../../../core/contract/limits.js';
 import { ContractCallError, type HostConnection, type RendererClient } from './types.js';
 
 const TOKEN_KEY = 'charter.sessionToken';
 
 /**
- * Take the session token from `?token=…` and remove it from the address bar.
- * It is kept in this page's memory only (for reconnections), never in storage
- * a script could read: on a reload the page was served because the HttpOnly
- * session cookie authenticated it, and the WebSocket authenticates the same way.
+ * The session token: from `?token=…` (then removed from the address bar), else
+ * from this tab's sessionStorage, where it is kept so that a reload reconnects.
+ * sessionStorage belongs to this origin — scheme, host and port — and this tab:
+ * other services on 127.0.0.1 cannot read it, unlike a cookie, which the
+ * browser sends to every port of the host. The host sets no cookie at all.
  */
-export function takeSessionToken(loc: Location = window.location, storage: Storage = window.sessionStorage): string | null {
+export function takeSessionToken(loc: Location = window.location, storage: Storage | null = safeSessionStorage()): string | null {
+  const params = new URLSearchParams(loc.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    try {
+      storage?.setItem(TOKEN_KEY, fromUrl);
+    } catch {
+      /* storage may be disabled: a reload then needs the printed URL again */
+    }
+    params.delete('token');
+    const search = params.toString();
+    window.history.replaceState(window.history.state, '', `${loc.pathname}${search ? `?${search}` : ''}${loc.hash}`);
+    return fromUrl;
+  }
   try {
-    storage.removeItem(TOKEN_KEY); // from earlier builds that kept it there
+    return storage?.getItem(TOKEN_KEY) || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Forget this tab's token (the host refused it: it was restarted with a new one). */
+export function forgetSessionToken(storage: Storage | null = safeSessionStorage()): void {
+  try {
+    storage?.removeItem(TOKEN_KEY);
   } catch {
     /* storage may be disabled */
   }
-  const params = new URLSearchParams(loc.search);
-  const fromUrl = params.get('token');
-  if (!fromUrl) return null;
-  params.delete('token');
-  const search = params.toString();
-  window.history.replaceState(window.history.state, '', `${loc.pathname}${search ? `?${search}` : ''}${loc.hash}`);
-  return fromUrl;
+}
+
+function safeSessionStorage(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** UTF-8 length of a message, as the host counts it against MAX_MESSAGE_BYTES. */
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
 }
 
 interface Pending {
@@ -46,7 +76,11 @@ const HOST_HINT = 'Check that `charter serve` is still running; the console reco
  * Calls made while connecting are queued; calls in flight when the socket drops
  * fail with a clear error (the host may or may not have carried them out).
  */
-export function createWebSocketClient(token: string | null, loc: Location = window.location): RendererClient {
+export function createWebSocketClient(
+  token: string | null,
+  loc: Pick<Location, 'protocol' | 'host'> = window.location,
+  opts: { onTokenRefused?: () => void } = {},
+): RendererClient {
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   const connListeners = new Set<(c: HostConnection) => void>();
   const pending = new Map<number, Pending>();
@@ -55,8 +89,8 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  // Without a token the session cookie authenticates (the page itself was served with it).
-  let conn: HostConnection = { state: 'connecting', attempt: 0 };
+  // Without a token the host refuses the contract: say so instead of retrying.
+  let conn: HostConnection = token ? { state: 'connecting', attempt: 0 } : { state: 'no-token' };
 
   const setConn = (c: HostConnection) => {
     conn = c;
@@ -65,7 +99,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
 
   const url = () => {
     const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${loc.host}/contract${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    return `${scheme}//${loc.host}/contract?token=${encodeURIComponent(token ?? '')}`;
   };
 
   const failPending = (reason: string) => {
@@ -87,11 +121,16 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
       clearTimeout(timer);
       timer = null;
     }
+    if (token === null) return;
     setConn({ state: 'connecting', attempt });
     const ws = new WebSocket(url());
     socket = ws;
+    let opened = false;
+    // A failed connection fires "error" and then "close"; close does the work.
+    ws.onerror = () => {};
     ws.onopen = () => {
       if (socket !== ws) return;
+      opened = true;
       attempt = 0;
       setConn({ state: 'open' });
       for (const q of queue.splice(0)) {
@@ -143,21 +182,61 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
       attempt += 1;
       setConn({ state: 'closed', retryInMs, reason });
       timer = setTimeout(connect, retryInMs);
+      // A browser hides the handshake's status: ask the host whether it refuses this token (say, a reload after
+      // `charter serve` was restarted with a new one). Then retrying is pointless; the page says what to do.
+      if (!opened) void refusesToken().then((refused) => refused && giveUp());
     };
   };
 
-  queueMicrotask(connect);
+  const refusesToken = async (): Promise<boolean> => {
+    try {
+      const r = await fetch(`${loc.protocol}//${loc.host}/contract?token=${encodeURIComponent(token ?? '')}`, { cache: 'no-store' });
+      return r.status === 401;
+    } catch {
+      return false; // the host does not answer at all: keep retrying
+    }
+  };
+
+  const giveUp = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    token = null;
+    const current = socket;
+    socket = null; // its close handler then does nothing
+    current?.close();
+    opts.onTokenRefused?.();
+    setConn({ state: 'no-token' });
+  };
+
+  if (token) queueMicrotask(connect);
 
   return {
     kind: 'websocket',
     call(method, input) {
       return new Promise((resolve, reject) => {
+        if (conn.state === 'no-token') {
+          reject(new ContractCallError({ code: 'UNAUTHORIZED', message: 'This page has no session token.', hint: 'Open the console with the URL printed by `charter serve`, which includes the token. Nothing was sent.' }));
+          return;
+        }
         if (conn.state === 'closed') {
           reject(new ContractCallError({ code: 'HOST_UNREACHABLE', message: `The console host does not answer (${conn.reason}).`, hint: HOST_HINT }));
           return;
         }
         const id = nextId++;
         const text = JSON.stringify({ id, method, input });
+        // The host closes a socket that sends a frame over the limit: refuse here, with the reason, and keep the connection.
+        const size = text.length > MAX_MESSAGE_BYTES / 3 ? utf8Length(text) : text.length;
+        if (size > MAX_MESSAGE_BYTES) {
+          reject(
+            new ContractCallError({
+              code: 'MESSAGE_TOO_LARGE',
+              message: `${method}: the request is ${size} bytes; the console host takes messages of up to ${MAX_MESSAGE_BYTES} bytes.`,
+              hint: 'Nothing was sent. Use a smaller input; bundles to verify travel in pieces (evidence.uploadChunk).',
+              details: { method, bytes: size, limit: MAX_MESSAGE_BYTES },
+            }),
+          );
+          return;
+        }
         const open = socket !== null && socket.readyState === WebSocket.OPEN;
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method, sent: open });
         if (open) {
@@ -188,7 +267,7 @@ export function createWebSocketClient(token: string | null, loc: Location = wind
       return () => connListeners.delete(listener);
     },
     reconnect() {
-      if (conn.state === 'closed') {
+      if (conn.state === 'closed' && token) {
         attempt = 0;
         connect();
       }

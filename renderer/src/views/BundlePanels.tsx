@@ -7,6 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { BundleReportView, MethodOutput, SerializedError } from '../../../core/contract/index.js';
+import { ERROR_CODES } from '../../../core/errors.js';
 import { downloadFile } from '../actions.js';
 import { client } from '../client.js';
 import { toSerializedError } from '../transport/index.js';
@@ -14,6 +15,8 @@ import { ErrorAlert } from '../components/common.js';
 import { useStore } from '../store.js';
 
 const CHUNK = 480 * 1024;
+/** Largest trust file read: the format allows at most 256 keys, well under this; it travels in one contract message. */
+const MAX_TRUST_FILE_BYTES = 512 * 1024;
 /** Most members the tree renders at once. */
 const MAX_TREE = 500;
 
@@ -155,6 +158,9 @@ export function BundleVerifier() {
     try {
       let trust: unknown;
       if (t) {
+        if (t.size > MAX_TRUST_FILE_BYTES) {
+          throw Object.assign(new Error(`${t.name} is ${t.size} bytes; a trust file (at most 256 keys) is under ${MAX_TRUST_FILE_BYTES / 1024} KiB. Nothing was sent.`), { code: 'BUNDLE_TRUST_INVALID' });
+        }
         try {
           trust = JSON.parse(await t.text());
         } catch (e) {
@@ -165,7 +171,7 @@ export function BundleVerifier() {
     } catch (e) {
       const err = toSerializedError(e);
       const code = (e as { code?: string }).code;
-      setError(code === 'BUNDLE_TRUST_INVALID' && err.code !== 'BUNDLE_TRUST_INVALID' ? { ...err, code: 'BUNDLE_TRUST_INVALID', message: (e as Error).message } : err);
+      setError(code === 'BUNDLE_TRUST_INVALID' && err.code !== 'BUNDLE_TRUST_INVALID' ? { ...err, code: 'BUNDLE_TRUST_INVALID', message: (e as Error).message, hint: ERROR_CODES.BUNDLE_TRUST_INVALID.hint } : err);
     } finally {
       setProgress(null);
     }

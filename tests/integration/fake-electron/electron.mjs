@@ -29,7 +29,8 @@ const windows = [];
 const sent = [];
 
 export const app = {
-  isPackaged: false,
+  // The test injects "packaged" through the environment, to run the packaged-app rules.
+  isPackaged: process.env.FAKE_ELECTRON_PACKAGED === '1',
   enableSandbox() {
     record('enableSandbox', { beforeReady: !ready });
   },
@@ -88,6 +89,17 @@ export const ipcMain = {
   },
 };
 
+let applicationMenu;
+export const Menu = {
+  buildFromTemplate(template) {
+    return { template, items: template };
+  },
+  setApplicationMenu(menu) {
+    applicationMenu = menu ? menu.template : null;
+    record('setApplicationMenu', { beforeWindow: windows.length === 0 });
+  },
+};
+
 export const dialog = {
   showErrorBox(title, content) {
     record('showErrorBox', { title, content });
@@ -102,6 +114,10 @@ class FakeWebContents {
     this.openHandler = null;
     this.mainFrame = { url: '', parent: null };
     this.destroyed = false;
+    this.devToolsClosed = 0;
+  }
+  closeDevTools() {
+    this.devToolsClosed += 1;
   }
   send(channel, ...args) {
     sent.push([channel, ...args]);
@@ -158,6 +174,10 @@ async function scenario(win) {
     report.webPreferences = win.options.webPreferences;
     report.windowTitle = win.options.title;
     report.ipcChannels = [...ipcHandlers.keys()];
+    report.applicationMenu = applicationMenu;
+    // Something opens DevTools (a shortcut, a debugger): a packaged window closes them again.
+    emit(wc.listeners, 'devtools-opened');
+    report.devToolsClosedOnOpen = wc.devToolsClosed > 0;
 
     report.protocol = {
       index: await fetchApp('app://charter/index.html'),
@@ -225,4 +245,4 @@ async function scenario(win) {
   emit(appListeners, 'window-all-closed');
 }
 
-export default { app, protocol, session, ipcMain, dialog, BrowserWindow };
+export default { app, protocol, session, ipcMain, dialog, BrowserWindow, Menu };
