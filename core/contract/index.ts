@@ -595,6 +595,43 @@ export const methods = {
 } as const;
 
 export type Methods = typeof methods;
+
+/**
+ * The operations that are operator actions: the host appends each call of these,
+ * success or refusal, to the audit log (main/hosts/dispatch.ts AUDITED gives each
+ * its subject; a unit test keeps the two lists equal).
+ */
+export const AUDITED_METHODS = [
+  'keys.create',
+  'keys.register',
+  'keys.generate',
+  'keys.attest',
+  'keys.import',
+  'keys.export',
+  'keys.setRoles',
+  'keys.rotate',
+  'keys.retire',
+  'keys.revoke',
+  'custody.createVault',
+  'custody.fundVault',
+  'custody.createWithdrawal',
+  'custody.approve',
+  'explorer.block',
+  'explorer.tx',
+  'evidence.exportWithdrawal',
+  'evidence.buildCase',
+  'evidence.buildSegment',
+  'governance.propose',
+  'governance.vote',
+  'governance.execute',
+  'settings.set',
+  'audit.verify',
+  'audit.export',
+  'explorer.search',
+  'evidence.verifyBundle',
+  'evidence.saveTrust',
+  'evidence.clearTrust',
+] as const satisfies readonly (keyof typeof methods)[];
 export type MethodName = keyof Methods;
 export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
 export type ParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;

@@ -11,6 +11,7 @@
  *      with the key that signed (AUDIT_SIGNER) beside the OS user.
  */
 import {
+  AUDITED_METHODS,
   methods,
   isMethodName,
   redactSecrets,
@@ -28,8 +29,8 @@ export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<M
 
 type AuditSubject = (input: Record<string, unknown>, output: Record<string, unknown> | null) => string;
 
-/** Operations that are operator actions, with the subject each one records. */
-export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
+/** Operations that are operator actions (exactly the contract's AUDITED_METHODS: the type says so), with the subject each one records. */
+const AUDITED_SUBJECTS = {
   'keys.create': (i, o) => `key ${(o?.['keyId'] as string | undefined) ?? `"${String(i['label'])}"`}`,
   'keys.register': (i) => `key ${String(i['keyId'])}`,
   'keys.generate': (i, o) => {
@@ -68,7 +69,8 @@ export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
   'evidence.verifyBundle': (_i, o) => (o?.['bundleId'] ? `bundle ${String(o['bundleId'])}` : 'bundle'),
   'evidence.saveTrust': (i) => `trust file "${String(i['name'])}"`,
   'evidence.clearTrust': () => 'trust file',
-};
+} satisfies Record<(typeof AUDITED_METHODS)[number], AuditSubject>;
+export const AUDITED: Partial<Record<MethodName, AuditSubject>> = AUDITED_SUBJECTS;
 
 /** "theme=light, ledgerEnabled=true": the names and new values of changed settings (settings hold no secrets). */
 function settingsChange(i: Record<string, unknown>): string {
