@@ -342,13 +342,13 @@ function AuditView() {
           <table className="table audit-table" aria-label="Audit log">
             <thead>
               <tr>
-                <th scope="col">Seq</th>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Key</th>
-                <th scope="col">Action</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Result</th>
+                <th scope="col" className="col-seq">Seq</th>
+                <th scope="col" className="col-time">Time</th>
+                <th scope="col" className="col-actor">Actor</th>
+                <th scope="col" className="col-key">Key</th>
+                <th scope="col" className="col-action">Action</th>
+                <th scope="col" className="col-subject">Subject</th>
+                <th scope="col" className="col-result">Result</th>
               </tr>
             </thead>
             <tbody>
@@ -359,11 +359,13 @@ function AuditView() {
                       {e.seq}
                     </button>
                   </td>
-                  <td>{formatTime(e.time)}</td>
-                  <td className="actor" title={e.actor}>
+                  <td className="col-time" title={e.time}>
+                    {formatTime(e.time)}
+                  </td>
+                  <td className="actor col-actor" title={e.actor}>
                     {e.actor}
                   </td>
-                  <td className="actor" title={e.keyId ?? 'no local key signed'}>
+                  <td className="actor col-key" title={e.keyId ?? 'no local key signed'}>
                     {e.keyId ? keyName(keys, e.keyId) : '—'}
                   </td>
                   <td>

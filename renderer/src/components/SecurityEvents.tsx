@@ -148,8 +148,12 @@ export function SecurityEventsView() {
         <select id={`${id}-stage`} name="stage" defaultValue="">
           <option value="">Any stage</option>
           <option value="block">Block</option>
-          <option value="admission">Admission (refused, in no block)</option>
-          <option value="recheck">Recheck (evicted, in no block)</option>
+          <option value="admission" title={STAGE_HINT.admission}>
+            Admission
+          </option>
+          <option value="recheck" title={STAGE_HINT.recheck}>
+            Recheck
+          </option>
         </select>
         <label htmlFor={`${id}-key`}>Key</label>
         <input id={`${id}-key`} name="key" placeholder="key id" size={14} />

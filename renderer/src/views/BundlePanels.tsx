@@ -294,7 +294,7 @@ export function BundleVerifier() {
           ) : null}
         </div>
         {trust ? (
-          <p className="muted break" role="status" aria-label="Trust file in use">
+          <p className="muted break" role="status" aria-label="Trust in use">
             Trust file {trust.name} (sha256 {trust.sha256.slice(0, 16)}…), kept in this workspace.
           </p>
         ) : null}
