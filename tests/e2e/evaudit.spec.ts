@@ -292,6 +292,18 @@ test('security events show the stage and the refused transaction; the audit log 
   await detail.getByRole('button', { name: 'Close entry' }).click();
   await expect(detail).toHaveCount(0);
 
+  // By signing key, named by its label.
+  await af.getByRole('button', { name: 'Clear' }).click();
+  await af.getByLabel('Actor or key').fill('ben');
+  await af.getByRole('button', { name: 'Filter' }).click();
+  await expect(auditLog(page).getByRole('row')).toHaveCount(2);
+  await expect(auditRows(page, 'custody.approve', 'ok')).toContainText('ben');
+  await af.getByLabel('Result').selectOption('error');
+  await af.getByLabel('Actor or key').fill('');
+  await af.getByLabel('Search').fill('SELF_APPROVAL');
+  await af.getByRole('button', { name: 'Filter' }).click();
+  await expect(auditLog(page).getByRole('row')).toHaveCount(2);
+
   // Export what the filter selects, as CSV and as JSON lines.
   const csvP = page.waitForEvent('download');
   await af.getByRole('button', { name: 'Export CSV' }).click();

@@ -249,7 +249,10 @@ function AuditView() {
     const result = text('result');
     if (result === 'ok' || result === 'error') next.result = result;
     const who = text('actor');
+    // A key id, or a key's label as the Keys view shows it, selects by signing key; anything else matches the actor.
+    const byLabel = (keys ?? []).filter((k) => k.label === who);
     if (/^[0-9a-f]{40}$/.test(who)) next.keyId = who;
+    else if (byLabel.length === 1) next.keyId = (byLabel[0] as { keyId: string }).keyId;
     else if (who) next.actor = who;
     if (text('text')) next.text = text('text');
     setFilter(next);
@@ -289,7 +292,7 @@ function AuditView() {
             <option value="error">error</option>
           </select>
           <label htmlFor={`${id}-actor`}>Actor or key</label>
-          <input id={`${id}-actor`} name="actor" list={`${id}-keys`} placeholder="user, host or key id" size={18} />
+          <input id={`${id}-actor`} name="actor" list={`${id}-keys`} placeholder="user, key label or id" size={18} />
           <datalist id={`${id}-keys`}>
             {(keys ?? []).map((k) => (
               <option key={k.keyId} value={k.keyId}>
