@@ -117,7 +117,7 @@ function withoutBulk(input: Record<string, unknown>): Record<string, unknown> {
 function outcomeDetails(output: Record<string, unknown> | null): Record<string, unknown> {
   if (!output) return {};
   const d: Record<string, unknown> = {};
-  for (const k of ['txHash', 'height', 'sha256', 'keyId', 'ok', 'count', 'proposalId', 'attestationRef', 'revalidateBy', 'verdict', 'manifestSha256', 'kind', 'found'] as const) if (output[k] !== undefined) d[k] = output[k];
+  for (const k of ['txHash', 'height', 'sha256', 'keyId', 'ok', 'count', 'proposalId', 'attestationRef', 'revalidateBy', 'verdict', 'manifestSha256', 'kind'] as const) if (output[k] !== undefined) d[k] = output[k];
   const key = output['key'] as { keyId?: string } | undefined;
   if (key?.keyId) d['keyId'] = key.keyId;
   const att = output['attestation'] as { sha256?: string } | undefined;
