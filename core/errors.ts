@@ -90,6 +90,7 @@ export const ERROR_CODES = {
   WORKSPACE_LOCKED: { summary: 'Another process holds this workspace\'s devnet.', hint: 'Close the other console or pass --workspace with another directory.' },
   WORKSPACE_INVALID: { summary: 'The workspace cannot be opened.', hint: 'Check the path and its permissions; the message names the file.' },
   WRONG_PASSPHRASE: { summary: 'The passphrase does not unlock this key.', hint: 'Type the passphrase you chose when the key was created. Nothing was signed.' },
+  PASSPHRASE_MISMATCH: { summary: 'The two passphrases are not the same.', hint: 'Type the same passphrase in both fields. No key was created.' },
   WEAK_PASSPHRASE: { summary: 'The passphrase is too short.', hint: 'Use at least 8 characters.' },
   KEY_NOT_FOUND: { summary: 'No key with this id is in the keystore.', hint: 'See the Keys view or `charter keys list`.' },
   KEYSTORE_CORRUPT: { summary: 'A keystore file is damaged.', hint: 'Restore it from your backup; the message names the file.' },

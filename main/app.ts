@@ -21,7 +21,7 @@ import { ErrorLog } from './services/error-log.js';
 import { ChainConnection } from './services/chain.js';
 import { CustodyService } from './services/custody.js';
 import { EvidenceService, keyBundleSigner } from './services/evidence.js';
-import { GovernanceService } from './services/governance.js';
+import { GovernanceService, parseActionJson } from './services/governance.js';
 import type { GovAction } from '../core/engine/types.js';
 import { ExplorerService } from './services/explorer.js';
 import { KeysService } from './services/keys.js';
@@ -194,7 +194,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'node.status': async () => chain.status(),
     'keys.devices': async () => ({ devices: await keys.devices() }),
     'keys.list': async () => keys.list(),
-    'keys.create': async (i) => keys.create(i.label, i.passphrase),
+    'keys.create': async (i) => keys.create(i.label, i.passphrase, i.confirmPassphrase),
     'keys.generate': async (i) => keys.generate(i),
     'keys.attest': async (i) => keys.attest(i),
     'keys.import': async (i) => keys.importFile(i.fileText, i.passphrase, i.label),
@@ -216,14 +216,18 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'explorer.overview': async (i) => explorer.overview(i.limit),
     'explorer.block': async (i) => explorer.block(i.height),
     'explorer.tx': async (i) => explorer.tx(i.hash),
+    'explorer.search': async (i) => explorer.search(i.query),
     'evidence.exportWithdrawal': async (i) => evidence.exportWithdrawal(i.requestId),
     'evidence.buildCase': async (i) => evidence.buildCase(i.requestId, signerChoice(i)),
     'evidence.buildSegment': async (i) => evidence.buildSegment(i.from, i.to, signerChoice(i)),
     'evidence.uploadChunk': async (i) => evidence.uploadChunk(i.uploadId, i.chunkBase64),
     'evidence.verifyBundle': async (i) => evidence.verify(i),
+    'evidence.saveTrust': async (i) => evidence.saveTrust(i.name, i.trustText),
+    'evidence.loadTrust': async () => ({ saved: evidence.loadTrust() }),
+    'evidence.clearTrust': async () => evidence.clearTrust(),
     'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),
     'governance.list': async () => ({ proposals: await governance.list() }),
-    'governance.propose': async (i) => governance.propose({ track: i.track, action: i.action as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase }),
+    'governance.propose': async (i) => governance.propose({ track: i.track, action: (i.action ?? parseActionJson(i.actionJson as string)) as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase }),
     'governance.vote': async (i) => governance.vote(i),
     'governance.execute': async (i) => governance.execute(i),
     'security.events': async (i) => {
@@ -240,7 +244,8 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
       });
       return { height: page.height, events: page.events, nextBefore: page.nextBefore };
     },
-    'audit.list': async (i) => ({ entries: audit.list(i.limit) }),
+    'audit.list': async ({ limit, before, ...filter }) => audit.page(limit, filter, before),
+    'audit.export': async ({ format, ...filter }) => audit.export(format, filter),
     'audit.verify': async () => audit.verify(),
     'output.recent': async () => ({ lines: out.recent() }),
     'workbench.getLayout': async () => {

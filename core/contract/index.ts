@@ -13,6 +13,9 @@
  */
 import { z } from 'zod';
 import type { ErrorCode, SerializedError } from '../errors.js';
+import { SECURITY_EVENT_KINDS, securityKindOf } from '../engine/security-kinds.js';
+
+export { SECURITY_EVENT_KINDS };
 
 // ─── shared shapes ─────────────────────────────────────────────────────────
 
@@ -38,7 +41,7 @@ const Height = z.number().int().nonnegative();
 /** A time read from a file (a key file's created_at): ISO 8601 in UTC, e.g. 2026-11-22T10:00:00.000Z. */
 export const FileTimestamp = z.iso.datetime();
 
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase', 'secret', 'pin', 'proposerSecret']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase', 'confirmPassphrase', 'secret', 'pin', 'proposerSecret']);
 /** A per-call unlock secret: a software key's passphrase or a PKCS#11 PIN (Ledger needs none). */
 const Secret = z.string().min(1, 'required').max(1024);
 const Scheme = z.enum(['ed25519', 'p256', 'secp256k1']);
@@ -232,7 +235,10 @@ export type TxView = z.infer<typeof TxView>;
 export const AuditEntry = z.object({
   seq: z.number().int().positive(),
   time: z.string(),
+  /** Who ran the console: the OS user and the host ("alice@serve"). */
   actor: z.string(),
+  /** The key that signed the action, when one did (null otherwise, and in entries older than this field). */
+  keyId: z.string().nullable().default(null),
   action: z.string(),
   subject: z.string(),
   result: z.enum(['ok', 'error']),
@@ -418,6 +424,23 @@ export const WorkbenchLayout = z
   .refine((l) => (l.activeTab === null ? true : l.activeTab < l.tabs.length), { message: 'the active tab must be one of the tabs', path: ['activeTab'] });
 export type WorkbenchLayout = z.infer<typeof WorkbenchLayout>;
 
+/** What audit.list and audit.export select by (all optional, ANDed). */
+const AuditFilter = z.object({
+  /** Exact action, e.g. "custody.approve". */
+  action: z.string().regex(/^[a-z]+\.[A-Za-z]+$/, 'an action such as custody.approve').optional(),
+  result: z.enum(['ok', 'error']).optional(),
+  /** Part of the actor (OS user and host), or of the signing key id. */
+  actor: z.string().trim().min(1).max(128).optional(),
+  /** The key that signed. */
+  keyId: KeyId.optional(),
+  /** Text to find in the action, subject, actor, key or details (case-insensitive). */
+  text: z.string().trim().min(1).max(256).optional(),
+});
+
+/** A trust file kept in the workspace: its name, its digest, and the parsed JSON to pass to evidence.verifyBundle. */
+export const SavedTrust = z.object({ name: z.string(), sha256: Digest, size: z.number().int().nonnegative(), trust: z.unknown() });
+export type SavedTrust = z.infer<typeof SavedTrust>;
+
 // ─── operations ────────────────────────────────────────────────────────────
 
 function op<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I, output: O) {
@@ -439,7 +462,12 @@ export const methods = {
     /** Backends that could not list their keys, with the stable code. */
     problems: z.array(z.object({ backend: BackendKind, code: z.string(), message: z.string() })).default([]),
   })),
-  'keys.create': op('Generate an Ed25519 software key, encrypted under a passphrase', z.object({ label: Label, passphrase: Passphrase }).strict(), KeyView),
+  'keys.create': op('Generate an Ed25519 software key, encrypted under a passphrase; with confirmPassphrase, refuse (PASSPHRASE_MISMATCH) unless both are the same', z.object({
+    label: Label,
+    passphrase: Passphrase,
+    /** The passphrase typed a second time. */
+    confirmPassphrase: Passphrase.optional(),
+  }).strict(), KeyView),
   'keys.generate': op('Generate a key on a backend (software, PKCS#11 token, Ledger) and read back its attestation record', z.object({
     backend: BackendKind,
     scheme: Scheme,
@@ -548,6 +576,13 @@ export const methods = {
     z.object({ chainId: z.string(), height: Height, blocks: z.array(BlockSummary), txCount: z.number().int().nonnegative() })),
   'explorer.block': op('One block with its transactions', z.object({ height: z.number().int().positive() }).strict(), BlockView),
   'explorer.tx': op('One transaction with its result', z.object({ hash: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 64-hex-digit transaction hash') }).strict(), TxView),
+  'explorer.search': op('What a typed query names: a block height (that exists) or a transaction hash (that the node has); refuses anything else with the reason', z.object({
+    /** As typed: a height such as 12, or a 64-hex-digit transaction hash (0x allowed). */
+    query: z.string().max(200),
+  }).strict(), z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('block'), height: z.number().int().positive() }),
+    z.object({ kind: z.literal('tx'), hash: TxHash, height: Height }),
+  ])),
 
   'evidence.exportWithdrawal': op('Evidence file for an executed withdrawal, as canonical JSON', z.object({ requestId: RequestId }).strict(), z.object({
     fileName: z.string(),
@@ -573,6 +608,14 @@ export const methods = {
     /** Echoed in evidence.progress events. */
     jobId: z.string().max(64).optional(),
   }).strict().refine((i) => (i.contentBase64 === undefined) !== (i.uploadId === undefined), 'give exactly one of contentBase64 and uploadId'), BundleReportView),
+  'evidence.saveTrust': op('Keep a trust file in the workspace (content-addressed store, its digest in a setting) so the Evidence view restores it; the host parses and checks it first (BUNDLE_TRUST_INVALID)', z.object({
+    /** The file's name as chosen (shown back). */
+    name: z.string().trim().min(1).max(255).regex(/^[^\x00-\x1f\x7f/\\]+$/, 'a file name without control characters or slashes'),
+    /** The file's JSON text. */
+    trustText: z.string().min(1, 'required').max(512 * 1024),
+  }).strict(), SavedTrust),
+  'evidence.loadTrust': op('The trust file kept in the workspace, if any (null when none is chosen, or its artifact is gone or no longer matches its digest)', Empty, z.object({ saved: SavedTrust.nullable() })),
+  'evidence.clearTrust': op('Forget the trust file kept in the workspace (the artifact stays in the store)', Empty, z.object({ cleared: z.boolean() })),
   'evidence.readMember': op('The content of one entry of a bundle opened with evidence.verifyBundle', z.object({ bundleId: Digest, path: z.string().min(1).max(1024) }).strict(), z.object({
     path: z.string(),
     size: z.number().int().nonnegative(),
@@ -587,15 +630,18 @@ export const methods = {
   'governance.propose': op('Draft and sign a proposal (protocol or operational track); the engine validates the action', z.object({
     track: z.enum(['protocol', 'operational']),
     /** The action, e.g. {"type":"params.set","max_expiry_blocks":500}; see docs/formats/transactions.md. */
-    action: z.record(z.string(), z.unknown()).refine((a) => typeof a['type'] === 'string', 'the action needs a "type"'),
+    action: z.record(z.string(), z.unknown()).refine((a) => typeof a['type'] === 'string', 'the action needs a "type"').optional(),
+    /** The action as typed (JSON text); the host parses it and refuses text that is not a JSON object with a "type" (INVALID_JSON, INVALID_INPUT). Give exactly one of action and actionJson. */
+    actionJson: z.string().min(1, 'required').max(16 * 1024).optional(),
     votingPeriodBlocks: z.number().int().positive().max(1_000_000).optional(),
     ...SignAs,
-  }).strict(), GovOutcome),
+  }).strict().refine((i) => (i.action === undefined) !== (i.actionJson === undefined), 'give exactly one of action and actionJson'), GovOutcome),
   'governance.vote': op('Sign a vote on an open proposal', z.object({ proposalId: z.string().min(1).max(80), vote: z.enum(['yes', 'no', 'abstain']), ...SignAs }).strict(), GovOutcome),
   'governance.execute': op('Execute a passed proposal once its execution delay is over', z.object({ proposalId: z.string().min(1).max(80), ...SignAs }).strict(), GovOutcome),
 
   'security.events': op('Security events of the connected node, newest first, filtered by kind, key, vault and height', z.object({
-    kind: z.string().regex(/^(security\.)?[a-z][a-z0-9_]{0,63}$/, 'an event kind such as tx_rejected').optional(),
+    /** One of SECURITY_EVENT_KINDS, with or without the "security." prefix. */
+    kind: z.string().max(80).refine((k) => securityKindOf(k) !== null, 'not a kind of security event the engine emits').optional(),
     keyId: KeyId.optional(),
     vaultId: VaultId.optional(),
     fromHeight: Height.optional(),
@@ -605,9 +651,17 @@ export const methods = {
     limit: z.number().int().min(1).max(1000).default(100),
     /** Only events seen in blocks, at mempool admission, or on mempool recheck. */
     stage: z.enum(['block', 'admission', 'recheck']).optional(),
-  }).strict(), z.object({ height: Height, events: z.array(SecurityEventView), nextBefore: z.number().int().nullable() })),
+  }).strict().refine((i) => i.fromHeight === undefined || i.toHeight === undefined || i.fromHeight <= i.toHeight, { message: 'the height range is inverted: from must not be above to', path: ['toHeight'] }),
+  z.object({ height: Height, events: z.array(SecurityEventView), nextBefore: z.number().int().nullable() })),
 
-  'audit.list': op('Audit log entries, newest first', z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(), z.object({ entries: z.array(AuditEntry) })),
+  'audit.list': op('Audit log entries, newest first, filtered by action, result, actor, signing key and text', AuditFilter.extend({
+    limit: z.number().int().min(1).max(1000).default(200),
+    /** Paging: entries older than this seq (the previous page's nextBefore). */
+    before: z.number().int().positive().optional(),
+  }).strict(), z.object({ entries: z.array(AuditEntry), nextBefore: z.number().int().nullable().default(null) })),
+  'audit.export': op('The audit log entries matching a filter, oldest first, as CSV or JSON lines (one entry per line, every field, the hashes included)', AuditFilter.extend({
+    format: z.enum(['csv', 'jsonl']),
+  }).strict(), z.object({ fileName: z.string(), text: z.string(), count: z.number().int().nonnegative() })),
   'audit.verify': op('Check the audit log\'s hash chain', Empty, z.object({
     ok: z.boolean(),
     count: z.number().int().nonnegative(),
@@ -623,6 +677,43 @@ export const methods = {
 } as const;
 
 export type Methods = typeof methods;
+
+/**
+ * The operations that are operator actions: the host appends each call of these,
+ * success or refusal, to the audit log (main/hosts/dispatch.ts AUDITED gives each
+ * its subject; a unit test keeps the two lists equal).
+ */
+export const AUDITED_METHODS = [
+  'keys.create',
+  'keys.register',
+  'keys.generate',
+  'keys.attest',
+  'keys.import',
+  'keys.export',
+  'keys.setRoles',
+  'keys.rotate',
+  'keys.retire',
+  'keys.revoke',
+  'custody.createVault',
+  'custody.fundVault',
+  'custody.createWithdrawal',
+  'custody.approve',
+  'explorer.block',
+  'explorer.tx',
+  'evidence.exportWithdrawal',
+  'evidence.buildCase',
+  'evidence.buildSegment',
+  'governance.propose',
+  'governance.vote',
+  'governance.execute',
+  'settings.set',
+  'audit.verify',
+  'audit.export',
+  'explorer.search',
+  'evidence.verifyBundle',
+  'evidence.saveTrust',
+  'evidence.clearTrust',
+] as const satisfies readonly (keyof typeof methods)[];
 export type MethodName = keyof Methods;
 export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
 export type ParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;

@@ -456,6 +456,23 @@ export function buildProgram(): Command {
       }
     });
 
+  interface AuditFilterOptions {
+    action?: string;
+    result?: string;
+    actor?: string;
+    key?: string;
+    search?: string;
+  }
+  /** The audit filter of the command line, checked by the contract's own rules (audit.list's input schema). */
+  const auditFilterOf = async (o: AuditFilterOptions): Promise<import('../services/audit.js').AuditFilter> => {
+    const { methods } = await import('../../core/contract/index.js');
+    const raw = { action: o.action, result: o.result, actor: o.actor, keyId: o.key, text: o.search };
+    const parsed = methods['audit.list'].input.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+    if (!parsed.success) throw new CharterError('USAGE', parsed.error.issues.map((i) => `${i.path.join('.') || 'filter'}: ${i.message}`).join('; '));
+    const { limit: _limit, before: _before, ...filter } = parsed.data;
+    return filter;
+  };
+
   const audit = program.command('audit').description('the workspace audit log');
   audit
     .command('verify')
@@ -479,15 +496,61 @@ export function buildProgram(): Command {
     .command('list')
     .description('print audit log entries, newest first')
     .addOption(workspaceOption())
-    .option('-n, --limit <n>', 'how many', '50')
+    .option('-n, --limit <n>', 'how many (newest first; --csv and --jsonl write every match, oldest first)', '50')
+    .option('--action <action>', 'only this action, e.g. custody.approve')
+    .option('--result <result>', 'only ok or error')
+    .option('--actor <text>', 'only entries whose actor or signing key contains this')
+    .option('--key <keyId>', 'only entries signed by this key')
+    .option('--search <text>', 'only entries containing this text')
     .option('--json', 'machine-readable output')
-    .action(async (o: { workspace?: string; limit: string; json?: boolean }) => {
+    .option('--csv', 'every matching entry as CSV (RFC 4180)')
+    .option('--jsonl', 'every matching entry as JSON lines')
+    .action(async (o: { workspace?: string; limit: string; json?: boolean; csv?: boolean; jsonl?: boolean } & AuditFilterOptions) => {
+      if ([o.json, o.csv, o.jsonl].filter(Boolean).length > 1) throw new CharterError('USAGE', 'give at most one of --json, --csv and --jsonl');
+      const filter = await auditFilterOf(o);
       const ws = await openWorkspace(o.workspace);
       try {
         const { AuditLog } = await lazy.audit();
-        const entries = new AuditLog(ws).list(Number(o.limit) || 50);
+        const log = new AuditLog(ws);
+        if (o.csv || o.jsonl) {
+          process.stdout.write(log.export(o.csv ? 'csv' : 'jsonl', filter).text);
+          return;
+        }
+        const entries = log.list(Number(o.limit) || 50, filter);
         if (o.json) jsonLine({ entries });
-        else for (const e of entries) say(`#${e.seq}  ${e.time}  ${cleanText(e.actor)}  ${e.action}  ${cleanText(e.subject)}  ${e.result}`);
+        else for (const e of entries) say(`#${e.seq}  ${e.time}  ${cleanText(e.actor)}${e.keyId ? ` key ${e.keyId}` : ''}  ${e.action}  ${cleanText(e.subject)}  ${e.result}`);
+      } finally {
+        ws.close();
+      }
+    });
+  audit
+    .command('export')
+    .description('write every matching audit log entry, oldest first, as CSV or JSON lines')
+    .addOption(workspaceOption())
+    .requiredOption('--format <format>', 'csv or jsonl')
+    .requiredOption('--out <file>', 'where to write it ("-" for stdout); an existing file is not overwritten')
+    .option('--action <action>', 'only this action, e.g. custody.approve')
+    .option('--result <result>', 'only ok or error')
+    .option('--actor <text>', 'only entries whose actor or signing key contains this')
+    .option('--key <keyId>', 'only entries signed by this key')
+    .option('--search <text>', 'only entries containing this text')
+    .action(async (o: { workspace?: string; format: string; out: string } & AuditFilterOptions) => {
+      if (o.format !== 'csv' && o.format !== 'jsonl') throw new CharterError('USAGE', '--format is csv or jsonl');
+      const filter = await auditFilterOf(o);
+      const ws = await openWorkspace(o.workspace);
+      try {
+        const { AuditLog } = await lazy.audit();
+        const r = new AuditLog(ws).export(o.format, filter);
+        if (o.out === '-') process.stdout.write(r.text);
+        else {
+          try {
+            // "wx": never overwrite, never follow a symlink planted at the name.
+            fs.writeFileSync(o.out, r.text, { flag: 'wx', mode: 0o600 });
+          } catch (e) {
+            throw new CharterError('EXPORT_FAILED', `cannot write ${o.out}: ${(e as Error).message}`);
+          }
+          console.error(`wrote ${o.out}: ${r.count} entries`);
+        }
       } finally {
         ws.close();
       }

@@ -353,7 +353,7 @@ export class DevnetNode {
     else {
       this.metrics.recordCheckRejected(result.code, result.codespace);
       // Every rejection is a persisted security event, the ones at admission too (seen at the last committed height).
-      this.store.recordRefusal('admission', admissionEventsOf(this.height(), hash, result.events));
+      this.store.recordRefusal('admission', admissionEventsOf(this.height(), hash, result.events, result.log));
     }
     return { hash, result };
   }
@@ -672,7 +672,7 @@ export class DevnetNode {
       if (r.code === 0) continue;
       this.mempool.remove(hash);
       this.metrics.recordCheckRejected(r.code, r.codespace);
-      this.store.recordRefusal('recheck', admissionEventsOf(this.height(), hash, r.events));
+      this.store.recordRefusal('recheck', admissionEventsOf(this.height(), hash, r.events, r.log));
       this.log('info', `tx ${hash} evicted from the mempool on recheck: ${r.log}`);
       const set = this.waiters.get(hash);
       if (set) {

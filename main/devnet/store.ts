@@ -244,9 +244,20 @@ export function securityEventsOf(height: number, txs: { index: number; hash: str
   return out;
 }
 
-/** The security.* events of a transaction refused at admission or recheck (seen at `height`, the last committed one). */
-export function admissionEventsOf(height: number, hash: string, events: readonly AbciEventLike[]): SecurityEventInsert[] {
-  return securityEventsOf(height, [{ index: 0, hash, events }], []).map((e) => ({ ...e, tx_index: null }));
+/**
+ * The security.* events of a transaction refused at admission or recheck (seen at
+ * `height`, the last committed one). Such a transaction is in no block, so its
+ * refusal's words (the check's log, "CODE: reason") are kept with the event as
+ * its "reason" attribute: the event is then all there is to show of it.
+ */
+export function admissionEventsOf(height: number, hash: string, events: readonly AbciEventLike[], log = ''): SecurityEventInsert[] {
+  const reason = log.replace(/^[A-Z][A-Z0-9_]*: /, '').slice(0, 512);
+  const withReason = events.map((ev) =>
+    reason && ev?.type === 'security.tx_rejected' && Array.isArray(ev.attributes) && !ev.attributes.some((a) => a.key === 'reason')
+      ? { type: ev.type, attributes: [...ev.attributes, { key: 'reason', value: reason }] }
+      : ev,
+  );
+  return securityEventsOf(height, [{ index: 0, hash, events: withReason }], []).map((e) => ({ ...e, tx_index: null }));
 }
 
 export interface SecurityEventFilter {

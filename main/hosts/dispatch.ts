@@ -9,9 +9,11 @@
  *      under an error id (the call's secrets scrubbed), and the caller and the
  *      Output panel get the id alone — no stack, no file path;
  *   4. the output is checked against the method's output schema;
- *   5. operator actions are appended to the audit log, success or failure.
+ *   5. operator actions are appended to the audit log, success or failure,
+ *      with the key that signed (AUDIT_SIGNER) beside the OS user.
  */
 import {
+  AUDITED_METHODS,
   methods,
   isMethodName,
   redactSecrets,
@@ -31,8 +33,8 @@ export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<M
 
 type AuditSubject = (input: Record<string, unknown>, output: Record<string, unknown> | null) => string;
 
-/** Operations that are operator actions, with the subject each one records. */
-export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
+/** Operations that are operator actions (exactly the contract's AUDITED_METHODS: the type says so), with the subject each one records. */
+const AUDITED_SUBJECTS = {
   'keys.create': (i, o) => `key ${(o?.['keyId'] as string | undefined) ?? `"${String(i['label'])}"`}`,
   'keys.register': (i) => `key ${String(i['keyId'])}`,
   'keys.generate': (i, o) => {
@@ -64,12 +66,51 @@ export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
   },
   'governance.vote': (i) => `proposal ${String(i['proposalId'])}`,
   'governance.execute': (i) => `proposal ${String(i['proposalId'])}`,
-  'settings.set': () => 'settings',
+  'settings.set': (i) => `settings: ${settingsChange(i)}`,
   'audit.verify': () => 'audit log',
+  'audit.export': (i, o) => `audit log as ${String(i['format']).toUpperCase()}${o?.['count'] !== undefined ? ` (${String(o['count'])} entries)` : ''}`,
+  'explorer.search': (i) => `query ${JSON.stringify(String(i['query']).slice(0, 80))}`,
+  'evidence.verifyBundle': (_i, o) => (o?.['bundleId'] ? `bundle ${String(o['bundleId'])}` : 'bundle'),
+  'evidence.saveTrust': (i) => `trust file "${String(i['name'])}"`,
+  'evidence.clearTrust': () => 'trust file',
+} satisfies Record<(typeof AUDITED_METHODS)[number], AuditSubject>;
+export const AUDITED: Partial<Record<MethodName, AuditSubject>> = AUDITED_SUBJECTS;
+
+/** "theme=light, ledgerEnabled=true": the names and new values of changed settings (settings hold no secrets). */
+function settingsChange(i: Record<string, unknown>): string {
+  const parts = Object.entries(i)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return parts.length ? parts.join(', ') : 'nothing changed';
+}
+
+/**
+ * The local key that signs each operation, read from its input: the entry's keyId.
+ * Absent (null) when nothing signs or the devnet admin signs.
+ */
+export const AUDIT_SIGNER: Partial<Record<MethodName, (input: Record<string, unknown>) => unknown>> = {
+  'custody.createWithdrawal': (i) => i['keyId'],
+  'custody.approve': (i) => i['keyId'],
+  'governance.propose': (i) => i['keyId'],
+  'governance.vote': (i) => i['keyId'],
+  'governance.execute': (i) => i['keyId'],
+  'keys.rotate': (i) => i['keyId'],
+  'keys.retire': (i) => (i['asAdmin'] === true ? null : i['keyId']),
+  'keys.revoke': (i) => i['signerKeyId'],
+  'evidence.buildCase': (i) => i['signerKeyId'],
+  'evidence.buildSegment': (i) => i['signerKeyId'],
 };
 
-/** Input fields too bulky for the audit log (an imported key file's text: encrypted, but the key id says enough). */
-const AUDIT_OMITTED_INPUT: ReadonlySet<string> = new Set(['fileText']);
+/** The signing key of a call, if its input names a well-formed one. */
+export function signerOf(method: MethodName, input: unknown): string | null {
+  const pick = AUDIT_SIGNER[method];
+  if (!pick || input === null || typeof input !== 'object') return null;
+  const k = pick(input as Record<string, unknown>);
+  return typeof k === 'string' && /^[0-9a-f]{40}$/.test(k) ? k : null;
+}
+
+/** Input fields too bulky for the audit log (an imported key file's text: encrypted, but the key id says enough; a bundle, a trust file's text). */
+const AUDIT_OMITTED_INPUT: ReadonlySet<string> = new Set(['fileText', 'contentBase64', 'trust', 'trustText']);
 function withoutBulk(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) if (!AUDIT_OMITTED_INPUT.has(k)) out[k] = v;
@@ -80,7 +121,7 @@ function withoutBulk(input: Record<string, unknown>): Record<string, unknown> {
 function outcomeDetails(output: Record<string, unknown> | null): Record<string, unknown> {
   if (!output) return {};
   const d: Record<string, unknown> = {};
-  for (const k of ['txHash', 'height', 'sha256', 'keyId', 'ok', 'count', 'proposalId', 'attestationRef', 'revalidateBy'] as const) if (output[k] !== undefined) d[k] = output[k];
+  for (const k of ['txHash', 'height', 'sha256', 'keyId', 'ok', 'count', 'proposalId', 'attestationRef', 'revalidateBy', 'verdict', 'manifestSha256', 'kind'] as const) if (output[k] !== undefined) d[k] = output[k];
   const key = output['key'] as { keyId?: string } | undefined;
   if (key?.keyId) d['keyId'] = key.keyId;
   const att = output['attestation'] as { sha256?: string } | undefined;
@@ -163,7 +204,7 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
     // A refused operator action is still an action: record it (the problems name fields, never values).
     if (AUDITED[method]) {
       try {
-        ctx.audit.append({ actor: ctx.actor, action: method, subject: '(invalid input)', result: 'error', details: { code: error.code, problems } });
+        ctx.audit.append({ actor: ctx.actor, keyId: signerOf(method, rawInput), action: method, subject: '(invalid input)', result: 'error', details: { code: error.code, problems } });
       } catch (e) {
         ctx.out.error('audit', `could not append to the audit log: ${(e as Error).message}`);
       }
@@ -190,6 +231,7 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
     try {
       ctx.audit.append({
         actor: ctx.actor,
+        keyId: signerOf(method, input),
         action: method,
         subject: auditSubject(input, output),
         result: error ? 'error' : 'ok',

@@ -2,8 +2,10 @@
  * The append-only, hash-chained audit log of operator actions.
  *
  * Each entry's hash is SHA-256 over the canonical JSON (RFC 8785) of
- * {seq, time, actor, action, subject, result, details, prev_hash}; prev_hash
- * is the previous entry's hash (64 zeros for the first). Editing any field,
+ * {seq, time, actor, key_id, action, subject, result, details, prev_hash};
+ * key_id (the key that signed) is left out when null, so entries written
+ * before it existed hash as they always did. prev_hash is the previous
+ * entry's hash (64 zeros for the first). Editing any field,
  * deleting or reordering entries breaks the chain, which verify() reports.
  * SQLite triggers refuse UPDATE and DELETE; the chain catches what bypasses
  * them (another SQLite client with the triggers dropped, a hex editor).
@@ -20,6 +22,8 @@ export const AUDIT_GENESIS = '0'.repeat(64);
 
 export interface AuditInput {
   actor: string;
+  /** The key that signed the action, when one did. */
+  keyId?: string | null;
   action: string;
   subject: string;
   result: 'ok' | 'error';
@@ -30,6 +34,7 @@ interface Row {
   seq: number;
   time: string;
   actor: string;
+  key_id: string | null;
   action: string;
   subject: string;
   result: 'ok' | 'error';
@@ -45,6 +50,7 @@ export function auditEntryHash(e: Omit<AuditEntry, 'hash' | 'prevHash'> & { prev
         seq: e.seq,
         time: e.time,
         actor: e.actor,
+        ...(e.keyId !== null && e.keyId !== undefined ? { key_id: e.keyId } : {}),
         action: e.action,
         subject: e.subject,
         result: e.result,
@@ -60,6 +66,7 @@ function toEntry(r: Row): AuditEntry {
     seq: r.seq,
     time: r.time,
     actor: r.actor,
+    keyId: r.key_id ?? null,
     action: r.action,
     subject: r.subject,
     result: r.result,
@@ -67,6 +74,67 @@ function toEntry(r: Row): AuditEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+}
+
+/** What list() and export() select by (all optional, ANDed). */
+export interface AuditFilter {
+  action?: string;
+  result?: 'ok' | 'error';
+  /** Part of the actor, or of the signing key id. */
+  actor?: string;
+  keyId?: string;
+  /** Case-insensitive text in the action, subject, actor, key id or details. */
+  text?: string;
+}
+
+/** Most entries one export holds. */
+export const MAX_EXPORT = 100_000;
+
+/** A LIKE pattern matching `s` anywhere, with LIKE's wildcards escaped (ESCAPE '\\'). */
+function contains(s: string): string {
+  return '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+function whereOf(f: AuditFilter): { where: string[]; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (f.action) {
+    where.push('action = ?');
+    args.push(f.action);
+  }
+  if (f.result) {
+    where.push('result = ?');
+    args.push(f.result);
+  }
+  if (f.keyId) {
+    where.push('key_id = ?');
+    args.push(f.keyId);
+  }
+  if (f.actor) {
+    where.push("(actor LIKE ? ESCAPE '\\' OR IFNULL(key_id, '') LIKE ? ESCAPE '\\')");
+    args.push(contains(f.actor), contains(f.actor));
+  }
+  if (f.text) {
+    where.push("(action || ' ' || subject || ' ' || actor || ' ' || IFNULL(key_id, '') || ' ' || details) LIKE ? ESCAPE '\\'");
+    args.push(contains(f.text));
+  }
+  return { where, args };
+}
+
+const CSV_COLUMNS = ['seq', 'time', 'actor', 'keyId', 'action', 'subject', 'result', 'details', 'prevHash', 'hash'] as const;
+
+/** One CSV field: quoted when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run it as a formula. */
+function csvField(v: unknown): string {
+  let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : canonicalJson(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+/** Entries as CSV (RFC 4180, CRLF line ends, a header row; details as canonical JSON). */
+export function auditCsv(entries: readonly AuditEntry[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const e of entries) lines.push(CSV_COLUMNS.map((c) => csvField(e[c])).join(','));
+  return lines.join('\r\n') + '\r\n';
 }
 
 export class AuditLog {
@@ -94,6 +162,7 @@ export class AuditLog {
         seq: (last?.seq ?? 0) + 1,
         time: this.clock().toISOString(),
         actor: input.actor,
+        keyId: input.keyId ?? null,
         action: input.action,
         subject: input.subject,
         result: input.result,
@@ -102,8 +171,8 @@ export class AuditLog {
       };
       const hash = auditEntryHash(base);
       this.db
-        .prepare('INSERT INTO audit_log (seq, time, actor, action, subject, result, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(base.seq, base.time, base.actor, base.action, base.subject, base.result, canonicalJson(details), base.prevHash, hash);
+        .prepare('INSERT INTO audit_log (seq, time, actor, key_id, action, subject, result, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(base.seq, base.time, base.actor, base.keyId, base.action, base.subject, base.result, canonicalJson(details), base.prevHash, hash);
       this.ws.setSetting('audit.head', { seq: base.seq, hash });
       return { ...base, hash };
     })();
@@ -111,8 +180,29 @@ export class AuditLog {
     return entry;
   }
 
-  list(limit = 200): AuditEntry[] {
-    return (this.db.prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?').all(limit) as Row[]).map(toEntry);
+  /** Entries matching the filter, newest first (oldest first with `ascending`). */
+  list(limit = 200, filter: AuditFilter = {}, opts: { before?: number; ascending?: boolean } = {}): AuditEntry[] {
+    const { where, args } = whereOf(filter);
+    if (opts.before !== undefined) {
+      where.push('seq < ?');
+      args.push(opts.before);
+    }
+    const sql = `SELECT * FROM audit_log${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${opts.ascending ? 'ASC' : 'DESC'} LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, limit) as Row[]).map(toEntry);
+  }
+
+  /** A page of entries, newest first, with the seq to pass as `before` for the next page (null at the end). */
+  page(limit: number, filter: AuditFilter = {}, before?: number): { entries: AuditEntry[]; nextBefore: number | null } {
+    const rows = this.list(limit + 1, filter, { before });
+    const entries = rows.slice(0, limit);
+    return { entries, nextBefore: rows.length > limit ? (entries[entries.length - 1] as AuditEntry).seq : null };
+  }
+
+  /** Every entry matching the filter, oldest first, as CSV (RFC 4180) or JSON lines. */
+  export(format: 'csv' | 'jsonl', filter: AuditFilter = {}): { fileName: string; text: string; count: number } {
+    const entries = this.list(MAX_EXPORT, filter, { ascending: true });
+    const text = format === 'csv' ? auditCsv(entries) : entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '');
+    return { fileName: `audit-log.${format === 'csv' ? 'csv' : 'jsonl'}`, text, count: entries.length };
   }
 
   /** Walk the whole chain; report the first entry that does not chain. */

@@ -83,6 +83,9 @@ export interface BuiltBundle {
   artifact: string;
 }
 
+/** The setting holding the Evidence view's trust file: {name, sha256} of an artifact, or null. */
+export const SETTING_TRUST_FILE = 'evidence.trustFile';
+
 /** Bundles and uploads the console keeps in memory for the UI (member reads), newest last. */
 const OPEN_BUNDLES = 4;
 /** Largest bundle the console accepts over its contract; bigger ones are verified with the CLI. */
@@ -398,6 +401,55 @@ export class EvidenceService {
     });
     const { container, ...rest } = report;
     return { ...rest, bundleId: this.remember(bytes, container.entries), size: bytes.length };
+  }
+
+  /**
+   * Keep a trust file for the Evidence view: parsed and checked first (nothing is
+   * kept if it is refused), stored as an artifact, and its name and digest kept in
+   * the setting evidence.trustFile so a reload restores it.
+   */
+  saveTrust(name: string, text: string): { name: string; sha256: string; size: number; trust: unknown } {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new CharterError('BUNDLE_TRUST_INVALID', `${name} is not JSON: ${(e as Error).message}`);
+    }
+    trustFromJson(value);
+    const bytes = utf8(text);
+    const sha256 = sha256Hex(bytes);
+    storeArtifact(this.ws.artifactsDir, sha256, '.json', bytes);
+    this.ws.db
+      .prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(sha256, 'trust-file', bytes.length, name, new Date().toISOString());
+    this.ws.setSetting(SETTING_TRUST_FILE, { name, sha256 });
+    return { name, sha256, size: bytes.length, trust: value };
+  }
+
+  /** The kept trust file, or null (none chosen; its artifact missing, changed or no longer a valid trust file). */
+  loadTrust(): { name: string; sha256: string; size: number; trust: unknown } | null {
+    const saved = this.ws.getSetting<{ name?: unknown; sha256?: unknown }>(SETTING_TRUST_FILE);
+    if (!saved || typeof saved.name !== 'string' || typeof saved.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(saved.sha256)) return null;
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(path.join(this.ws.artifactsDir, `${saved.sha256}.json`));
+    } catch {
+      return null;
+    }
+    if (sha256Hex(bytes) !== saved.sha256) return null;
+    try {
+      const value = JSON.parse(bytes.toString('utf8')) as unknown;
+      trustFromJson(value);
+      return { name: saved.name, sha256: saved.sha256, size: bytes.length, trust: value };
+    } catch {
+      return null;
+    }
+  }
+
+  clearTrust(): { cleared: boolean } {
+    const had = this.ws.getSetting(SETTING_TRUST_FILE) != null;
+    this.ws.setSetting(SETTING_TRUST_FILE, null);
+    return { cleared: had };
   }
 
   /** One entry of an open bundle, from memory (never from disk). */

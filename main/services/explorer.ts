@@ -73,6 +73,31 @@ export class ExplorerService {
     return { chainId: status.nodeInfo.network, height, blocks, txCount };
   }
 
+  /**
+   * What a typed query names: a height the node has a block for, or a transaction
+   * hash the node knows. Anything else is refused here (and so audited) with the
+   * reason: INVALID_INPUT for text that is neither, NOT_FOUND for what does not exist.
+   */
+  async search(query: string): Promise<{ kind: 'block'; height: number } | { kind: 'tx'; hash: string; height: number }> {
+    const q = query.trim();
+    if (/^[0-9]{1,15}$/.test(q)) {
+      const height = Number(q);
+      if (height < 1) throw new CharterError('INVALID_INPUT', 'block heights start at 1', { problems: [{ path: 'query', message: 'block heights start at 1' }] });
+      const comet = await this.comet();
+      const latest = (await viaComet('status', () => comet.status())).syncInfo.latestBlockHeight;
+      if (height > latest) throw new CharterError('NOT_FOUND', `there is no block ${height} yet: the chain is at height ${latest}`);
+      return { kind: 'block', height };
+    }
+    if (/^(0x)?[0-9a-fA-F]{64}$/.test(q)) {
+      const t = await this.tx(q);
+      return { kind: 'tx', hash: t.hash, height: t.height };
+    }
+    const shown = q.length > 40 ? `${q.slice(0, 40)}…` : q;
+    throw new CharterError('INVALID_INPUT', `"${shown}" is neither a block height nor a transaction hash`, {
+      problems: [{ path: 'query', message: 'type a height such as 12, or a 64-hex-digit transaction hash' }],
+    });
+  }
+
   async block(height: number): Promise<BlockView> {
     const comet = await this.comet();
     const b = await viaComet(`block ${height}`, () => comet.block(height), `no block at height ${height}`);

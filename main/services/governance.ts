@@ -6,6 +6,7 @@
  */
 import type { ProposalView } from '../../core/contract/index.js';
 import { CharterError } from '../../core/errors.js';
+import { parseStrictJson } from '../../core/evidence/jcs.js';
 import type { GovAction, GovTrack, ProposalRecord } from '../../core/engine/types.js';
 import type { ChainConnection } from './chain.js';
 import type { KeysService } from './keys.js';
@@ -90,4 +91,26 @@ export class GovernanceService {
     const res = await this.submitter.submit('gov.execute', { proposal_id: input.proposalId }, this.signer(input));
     return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
   }
+}
+
+/**
+ * A proposal's action as the operator typed it (JSON text): strict JSON (INVALID_JSON,
+ * DUPLICATE_KEY or NUMBER_NOT_REPRESENTABLE with line and column), and an object
+ * with a string "type" (INVALID_INPUT). The engine validates the rest.
+ */
+export function parseActionJson(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = parseStrictJson(text);
+  } catch (e) {
+    if (e instanceof CharterError) throw new CharterError(e.code, `the action is not valid JSON: ${e.message}`, e.details);
+    throw e;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new CharterError('INVALID_INPUT', 'the action must be a JSON object such as {"type":"params.set", …}', { problems: [{ path: 'actionJson', message: 'not a JSON object' }] });
+  }
+  if (typeof (v as Record<string, unknown>)['type'] !== 'string') {
+    throw new CharterError('INVALID_INPUT', 'the action needs a "type"', { problems: [{ path: 'actionJson.type', message: 'required' }] });
+  }
+  return v as Record<string, unknown>;
 }

@@ -167,7 +167,8 @@ export class KeysService {
   // ─── generate and attest ──────────────────────────────────────────────────
 
   /** The old single-backend call: an Ed25519 software key. */
-  async create(label: string, passphrase: string): Promise<KeyView> {
+  async create(label: string, passphrase: string, confirmPassphrase?: string): Promise<KeyView> {
+    if (confirmPassphrase !== undefined && confirmPassphrase !== passphrase) throw new CharterError('PASSPHRASE_MISMATCH', 'the passphrase and its confirmation are not the same; no key was created');
     const { info } = await this.backends.generate('software', { label, secret: passphrase, scheme: 'ed25519' });
     this.bus.emit('devices.changed', { reason: `key ${info.keyId} created` });
     return this.viewOf(info);

@@ -56,4 +56,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'audit log: the key that signed',
+    sql: `
+      -- The key that signed the action (null when none did, and in entries written
+      -- before this column existed). An entry's hash covers key_id only when it is
+      -- not null, so entries written before it still verify.
+      ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+      CREATE INDEX audit_log_by_key ON audit_log (key_id, seq);
+      CREATE INDEX audit_log_by_action ON audit_log (action, seq);
+    `,
+  },
 ];

@@ -90,7 +90,8 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(checkRow(page, /Every block of the range.*Pass/)).toBeVisible();
   await expect(checkRow(page, /Every member has the size and SHA-256.*Pass/)).toContainText('30000 members match');
   // The tree shows a window of a large bundle; the filter finds any member.
-  await expect(editor(page).getByRole('note')).toContainText('Showing 500 of 30001 members');
+  // manifest.json, the 30,000 blocks and the attestation.
+  await expect(editor(page).getByRole('note')).toContainText('Showing 500 of 30002 members');
   await editor(page).getByLabel('Filter members').fill('000000029999');
   await tree.getByRole('treeitem', { name: '000000029999.json' }).click();
   await expect(editor(page).getByLabel('Content of blocks/000000029999.json')).toContainText('"height": 29999');

@@ -359,7 +359,7 @@ test('the command palette lists every action with its keybinding; the theme pers
   await page.getByRole('tablist', { name: 'Panel' }).getByRole('tab', { name: 'Security events' }).click();
   const filter = page.getByRole('form', { name: 'Filter security events' });
   await expect(filter.getByLabel('Kind')).toBeVisible();
-  await filter.getByLabel('Kind').fill('key_quarantined');
+  await filter.getByLabel('Kind').selectOption('key_quarantined');
   await filter.getByRole('button', { name: 'Filter' }).click();
   await expect(page.getByText('No security events match this filter.')).toBeVisible();
 

@@ -119,6 +119,45 @@ describe('evidence bundles on the devnet', () => {
     expect(await h.fail('evidence.verifyBundle', { contentBase64: 'AAAA', trust: { version: 1 } })).toBe('BUNDLE_TRUST_INVALID');
   });
 
+  it('a file that is not a zip: one NOT_A_ZIP failure, and the console and `charter bundle verify` say the same', async () => {
+    const notZip = Buffer.from('{"version":1,"note":"a JSON file dropped by mistake"}\n');
+    const viaContract = await call<{ verdict: string; checks: { id: string; verdict: string; reason: string }[]; members: unknown[]; manifestSha256: string | null }>('evidence.verifyBundle', { contentBase64: notZip.toString('base64') });
+    expect(viaContract.verdict).toBe('fail');
+    expect(viaContract.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual(['zip.container:fail:NOT_A_ZIP']);
+    expect(viaContract.members).toEqual([]);
+    const file = path.join(tmp, 'not-a-bundle.zip');
+    fs.writeFileSync(file, notZip);
+    const viaCli = await cli(['bundle', 'verify', file, '--json']);
+    expect(viaCli.code).toBe(1);
+    const json = JSON.parse(viaCli.out) as { verdict: string; checks: { id: string; verdict: string; reason: string; detail: string }[]; members: unknown[] };
+    expect(json.verdict).toBe('fail');
+    expect(json.checks).toEqual(viaContract.checks);
+    expect(json.members).toEqual([]);
+    // The verification is an audited action, refusals included.
+    const audit = await call<{ entries: { action: string; details: Record<string, unknown> }[] }>('audit.list', { action: 'evidence.verifyBundle', limit: 1 });
+    expect(audit.entries[0]?.details['verdict']).toBe('fail');
+  });
+
+  it('keeps the chosen trust file in the workspace and restores it; refuses one that is not a trust file, keeping the previous one', async () => {
+    const text = fs.readFileSync(trustPath, 'utf8');
+    expect((await call<{ saved: unknown }>('evidence.loadTrust', {})).saved).toBeNull();
+    const saved = await call<{ name: string; sha256: string; trust: unknown }>('evidence.saveTrust', { name: 'node-trust.json', trustText: text });
+    expect(saved.name).toBe('node-trust.json');
+    expect(saved.trust).toEqual(JSON.parse(text));
+    expect(fs.existsSync(path.join(h.charter.workspace.artifactsDir, `${saved.sha256}.json`))).toBe(true);
+    expect(await h.fail('evidence.saveTrust', { name: 'x.json', trustText: '{not json' })).toBe('BUNDLE_TRUST_INVALID');
+    expect(await h.fail('evidence.saveTrust', { name: 'x.json', trustText: '{"version":1}' })).toBe('BUNDLE_TRUST_INVALID');
+    expect(await h.fail('evidence.saveTrust', { name: '../x.json', trustText: text })).toBe('INVALID_INPUT');
+    const loaded = await call<{ saved: { name: string; sha256: string; trust: unknown } | null }>('evidence.loadTrust', {});
+    expect(loaded.saved).toMatchObject({ name: 'node-trust.json', sha256: saved.sha256 });
+    expect(loaded.saved?.trust).toEqual(JSON.parse(text));
+    // The refusals were audited.
+    const refused = await call<{ entries: { result: string; details: Record<string, unknown> }[] }>('audit.list', { action: 'evidence.saveTrust', result: 'error' });
+    expect(refused.entries.map((e) => e.details['code'])).toEqual(['INVALID_INPUT', 'BUNDLE_TRUST_INVALID', 'BUNDLE_TRUST_INVALID']);
+    expect((await call<{ cleared: boolean }>('evidence.clearTrust', {})).cleared).toBe(true);
+    expect((await call<{ saved: unknown }>('evidence.loadTrust', {})).saved).toBeNull();
+  });
+
   it('builds a history segment with receipts and a consistency proof', async () => {
     const status = await (await h.charter.services.chain.get()).status();
     const built = await call<{ contentBase64: string; members: number }>('evidence.buildSegment', { from: 2, to: status.height });

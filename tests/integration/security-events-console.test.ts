@@ -50,13 +50,23 @@ describe('security events in the console', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ kind: 'security.tx_rejected', stage: 'admission', txIndex: null, code: 'BAD_NONCE', keyId: admin.keyId });
     expect(mine[0]!.height).toBeGreaterThanOrEqual(status.height);
+    // The refused transaction is in no block: the event itself carries what the console shows of it.
+    expect(mine[0]!.attributes).toContainEqual({ key: 'type', value: 'vault.fund' });
+    const reason = mine[0]!.attributes.find((a) => a.key === 'reason')?.value ?? '';
+    expect(reason).toMatch(/nonce/i);
+    expect(reason).not.toMatch(/^BAD_NONCE:/);
+    expect(await h.fail('explorer.tx', { hash: sync.result.hash })).toBe('NOT_FOUND');
     // Block-stage queries do not list it; the filter is validated.
     expect((await call<{ events: SecurityEventView[] }>('security.events', { stage: 'block' })).events.some((e) => e.txHash === sync.result.hash)).toBe(false);
     expect(await h.fail('security.events', { stage: 'mempool' })).toBe('INVALID_INPUT');
   });
 
-  it('refuses a malformed filter with INVALID_INPUT', async () => {
+  it('refuses a malformed filter with INVALID_INPUT: a kind the engine does not emit, an inverted height range', async () => {
     const r = await h.charter.dispatch('security.events', { kind: 'DROP TABLE', limit: 5 });
     expect(r.ok ? null : r.error.code).toBe('INVALID_INPUT');
+    expect(await h.fail('security.events', { kind: 'tx_rejectd' })).toBe('INVALID_INPUT');
+    const inv = await h.charter.dispatch('security.events', { fromHeight: 9, toHeight: 2 });
+    expect(inv.ok ? null : inv.error.message).toMatch(/inverted/);
+    expect((await h.charter.dispatch('security.events', { kind: 'security.key_revoked' })).ok).toBe(true);
   });
 });

@@ -118,3 +118,42 @@ describe('audit log', () => {
     expect(Buffer.concat([raw, wal]).includes(Buffer.from('hunter2-secret'))).toBe(false);
   });
 });
+
+describe('audit log migration 2 (the signing key)', () => {
+  it('keeps entries written before the key_id column verifiable, and chains new entries with a key onto them', async () => {
+    // A workspace as migration 1 left it, with entries hashed by the original formula
+    // (computed here independently: SHA-256 over canonical JSON without key_id).
+    const { MIGRATIONS } = await import('../../main/workspace/migrations.js');
+    const { canonicalJson, sha256Hex, utf8 } = await import('../../core/codec/index.js');
+    const raw = new Database(path.join(dir, 'workspace.db'));
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    raw.exec((MIGRATIONS[0] as { sql: string }).sql);
+    raw.prepare('INSERT INTO schema_migrations VALUES (1, ?, ?)').run('v1', '2026-01-01T00:00:00.000Z');
+    let prev = '0'.repeat(64);
+    for (let seq = 1; seq <= 3; seq++) {
+      const e = { seq, time: `2026-01-01T00:00:0${seq}.000Z`, actor: 'old@cli', action: 'keys.create', subject: `key ${seq}`, result: 'ok', details: { n: seq }, prev_hash: prev };
+      const hash = sha256Hex(utf8(canonicalJson(e)));
+      raw.prepare('INSERT INTO audit_log (seq, time, actor, action, subject, result, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(seq, e.time, e.actor, e.action, e.subject, e.result, canonicalJson(e.details), prev, hash);
+      raw.prepare("INSERT INTO settings (key, value) VALUES ('audit.head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ seq, hash }));
+      prev = hash;
+    }
+    raw.close();
+
+    const ws = Workspace.open(dir);
+    expect(ws.schemaVersion()).toBeGreaterThanOrEqual(2);
+    const log = new AuditLog(ws);
+    expect(log.verify()).toEqual({ ok: true, count: 3, firstBad: null });
+    expect(log.list(10).every((e) => e.keyId === null)).toBe(true);
+    const k = 'ab'.repeat(20);
+    const added = log.append({ actor: 'new@serve', keyId: k, action: 'custody.approve', subject: 'request wr-1', result: 'ok', details: {} });
+    expect(added.keyId).toBe(k);
+    expect(added.prevHash).toBe(prev);
+    expect(log.verify()).toEqual({ ok: true, count: 4, firstBad: null });
+    ws.close();
+    // The key is covered by the hash: changing it behind the triggers' back breaks the chain.
+    tamper(`UPDATE audit_log SET key_id = '${'cd'.repeat(20)}' WHERE seq = 4`);
+    const again = Workspace.open(dir);
+    expect(new AuditLog(again).verify()).toMatchObject({ ok: false, firstBad: { seq: 4 } });
+    again.close();
+  });
+});

@@ -73,6 +73,29 @@ describe('a well-formed bundle', () => {
   });
 });
 
+describe('a file that is not a zip', () => {
+  it('gets one failing check, NOT_A_ZIP, and nothing else: no path checks, no manifest, no members', async () => {
+    for (const bytes of [utf8('{"this":"is JSON, not a zip"}'), utf8('PK\u0003\u0004 not really'), new Uint8Array(0), new Uint8Array(4096).fill(0x41)]) {
+      const r = await verify(bytes);
+      expect(r.verdict).toBe('fail');
+      expect(r.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual(['zip.container:fail:NOT_A_ZIP']);
+      expect(r.members).toEqual([]);
+      expect(r.manifestSha256).toBeNull();
+      expect(r.kind).toBeNull();
+    }
+  });
+});
+
+describe('the members a report lists', () => {
+  it('include the attestations, which sign the manifest and are not listed in it', async () => {
+    const r = await verify(good);
+    const atts = r.members.filter((m) => m.path.startsWith(ATTESTATIONS_DIR));
+    expect(atts.length).toBeGreaterThan(0);
+    expect(atts.every((m) => m.artifact_type === 'attestation' && /^[0-9a-f]{64}$/.test(m.sha256 ?? ''))).toBe(true);
+    expect(new Set(r.members.map((m) => m.path)).size).toBe(r.members.length);
+  });
+});
+
 /** Each refusal rule with a hostile example and the reason it must give. */
 const CASES: { name: string; reason: string; zip: () => Promise<Uint8Array> | Uint8Array; opts?: Parameters<typeof verifyBundleBytes>[1] }[] = [
   { name: 'not a zip', reason: 'NOT_A_ZIP', zip: () => utf8('PK\u0003\u0004 not really') },

@@ -81,7 +81,12 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
     for (const e of entries) if (e.error) items.push({ subject: e.name, reason: e.error.reason, detail: e.error.detail });
     checks.push(items.length ? failFrom('zip.container', 'The archive reads within the caps', items, 'the archive was refused') : check('zip.container', 'The archive reads within the caps', 'pass', 'OK', `${entries.length} entries read, none over the size, ratio or count caps`));
   }
-  const fatal = input.error !== undefined;
+  // An archive refused as a whole (not a zip, a damaged central directory, too many
+  // entries) is not interpreted at all: that one failing check is the whole report,
+  // with no path checks over entries that were never read and no members.
+  if (input.error !== undefined) {
+    return { verdict: overallVerdict(checks), manifestSha256: null, kind: null, subject: null, checks, members: [] };
+  }
 
   // 2. Names.
   const pathItems: Item[] = [];
@@ -117,7 +122,7 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
   }
   checks.push(typeItems.length ? failFrom('zip.types', 'Entries are regular files or directories', typeItems, 'not a regular file') : check('zip.types', 'Entries are regular files or directories', 'pass', 'OK', 'no symbolic links or special files'));
 
-  const structuralFail = fatal || pathItems.length > 0 || dupItems.length > 0 || typeItems.length > 0;
+  const structuralFail = pathItems.length > 0 || dupItems.length > 0 || typeItems.length > 0;
   // From here on only unambiguous regular files count; a refused archive is not interpreted further.
   const byName = new Map<string, ZipEntryInput>();
   if (!structuralFail) for (const e of files) byName.set(e.name, e);
@@ -129,7 +134,13 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
     subject: manifest?.subject ?? null,
     checks,
     members: manifest
-      ? manifest.members.map((m) => ({ path: m.path, artifact_type: m.artifact_type, size: m.size, sha256: m.sha256 }))
+      ? [
+          ...manifest.members.map((m) => ({ path: m.path, artifact_type: m.artifact_type, size: m.size, sha256: m.sha256 })),
+          // The attestations are in the archive but not in the manifest (they sign it).
+          ...files
+            .filter((e) => e.name.startsWith(ATTESTATIONS_DIR) && !manifest.members.some((m) => m.path === e.name))
+            .map((e) => ({ path: e.name, artifact_type: 'attestation', size: e.data?.length ?? e.uncompressedSize, sha256: e.data ? (opts.sha256Hex ?? sha256Hex)(e.data) : null })),
+        ]
       : files.map((e) => ({ path: e.name, artifact_type: null, size: e.data?.length ?? e.uncompressedSize, sha256: null })),
   });
 

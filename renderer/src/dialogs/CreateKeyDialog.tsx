@@ -26,23 +26,20 @@ export function CreateKeyDialog() {
     e.preventDefault();
     if (busy) return;
     let passphrase = takeSecret(pass);
-    const again = takeSecret(confirm);
-    if (passphrase !== again) {
-      passphrase = '';
-      setError({ code: 'INVALID_INPUT', message: 'The two passphrases are not the same.', hint: 'Type the same passphrase in both fields.' });
-      pass.current?.focus();
-      return;
-    }
+    // The host compares the two (PASSPHRASE_MISMATCH) and records a refusal in the audit log.
+    let confirmPassphrase = takeSecret(confirm);
     setBusy(true);
     setError(null);
     try {
-      const key = await client().call('keys.create', { label, passphrase });
+      const key = await client().call('keys.create', { label, passphrase, confirmPassphrase });
       passphrase = '';
+      confirmPassphrase = '';
       void refreshKeys();
       notify({ kind: 'info', title: `Key “${key.label}” created`, text: `Key id ${key.keyId}` });
       closeDialog();
     } catch (err) {
       passphrase = '';
+      confirmPassphrase = '';
       setError(toSerializedError(err));
       setBusy(false);
       pass.current?.focus();

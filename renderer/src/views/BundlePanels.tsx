@@ -6,7 +6,7 @@
  * is verified there in memory; progress arrives as evidence.progress events.
  */
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
-import type { BundleReportView, MethodOutput, SerializedError } from '../../../core/contract/index.js';
+import type { BundleReportView, MethodOutput, SavedTrust, SerializedError } from '../../../core/contract/index.js';
 import { ERROR_CODES } from '../../../core/errors.js';
 import { downloadFile } from '../actions.js';
 import { client } from '../client.js';
@@ -137,7 +137,9 @@ function MemberTree({ paths, selected, onSelect }: { paths: string[]; selected: 
 
 export function BundleVerifier() {
   const [file, setFile] = useState<File | null>(null);
-  const [trustFile, setTrustFile] = useState<File | null>(null);
+  /** The trust file, as the workspace keeps it (restored on reload). */
+  const [trust, setTrust] = useState<SavedTrust | null>(null);
+  const [trustError, setTrustError] = useState<SerializedError | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [report, setReport] = useState<BundleReportView | null>(null);
   const [error, setError] = useState<SerializedError | null>(null);
@@ -148,7 +150,7 @@ export function BundleVerifier() {
   const [filter, setFilter] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const run = async (f: File, t: File | null) => {
+  const run = async (f: File, t: SavedTrust | null) => {
     setReport(null);
     setFilter('');
     setError(null);
@@ -156,31 +158,62 @@ export function BundleVerifier() {
     setMember(null);
     setProgress({ phase: 'uploading', done: 0, total: f.size });
     try {
-      let trust: unknown;
-      if (t) {
-        if (t.size > MAX_TRUST_FILE_BYTES) {
-          throw Object.assign(new Error(`${t.name} is ${t.size} bytes; a trust file (at most 256 keys) is under ${MAX_TRUST_FILE_BYTES / 1024} KiB. Nothing was sent.`), { code: 'BUNDLE_TRUST_INVALID' });
-        }
-        try {
-          trust = JSON.parse(await t.text());
-        } catch (e) {
-          throw Object.assign(new Error(`${t.name} is not JSON: ${(e as Error).message}`), { code: 'BUNDLE_TRUST_INVALID' });
-        }
-      }
-      setReport(await verifyFile(f, trust, setProgress));
+      setReport(await verifyFile(f, t ? t.trust : undefined, setProgress));
     } catch (e) {
-      const err = toSerializedError(e);
-      const code = (e as { code?: string }).code;
-      setError(code === 'BUNDLE_TRUST_INVALID' && err.code !== 'BUNDLE_TRUST_INVALID' ? { ...err, code: 'BUNDLE_TRUST_INVALID', message: (e as Error).message, hint: ERROR_CODES.BUNDLE_TRUST_INVALID.hint } : err);
+      setError(toSerializedError(e));
     } finally {
       setProgress(null);
     }
   };
 
   useEffect(() => {
-    if (file) void run(file, trustFile);
+    if (file) void run(file, trust);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [file, trustFile]);
+  }, [file, trust]);
+
+  // The trust file chosen before a reload comes back from the workspace.
+  useEffect(() => {
+    let live = true;
+    client()
+      .call('evidence.loadTrust', {})
+      .then((r) => {
+        if (live && r.saved) setTrust((cur) => cur ?? r.saved);
+      })
+      .catch((e: unknown) => {
+        if (live) setTrustError(toSerializedError(e));
+      });
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  /** The host parses and checks the file, keeps it in the workspace, and refuses (and records) one it cannot use. */
+  const chooseTrust = async (f: File) => {
+    setTrustError(null);
+    if (f.size > MAX_TRUST_FILE_BYTES) {
+      // Checked here so that nothing is sent: the contract's messages are capped.
+      setTrustError({
+        code: 'BUNDLE_TRUST_INVALID',
+        message: `${f.name} is ${f.size} bytes; a trust file (at most 256 keys) is under ${MAX_TRUST_FILE_BYTES / 1024} KiB. Nothing was sent.`,
+        hint: ERROR_CODES.BUNDLE_TRUST_INVALID.hint,
+      });
+      return;
+    }
+    try {
+      setTrust(await client().call('evidence.saveTrust', { name: f.name, trustText: await f.text() }));
+    } catch (e) {
+      setTrustError(toSerializedError(e));
+    }
+  };
+  const clearTrust = async () => {
+    setTrustError(null);
+    try {
+      await client().call('evidence.clearTrust', {});
+      setTrust(null);
+    } catch (e) {
+      setTrustError(toSerializedError(e));
+    }
+  };
 
   const select = async (p: string) => {
     if (!report) return;
@@ -201,7 +234,8 @@ export function BundleVerifier() {
     if (f) setFile(f);
   };
 
-  const paths = useMemo(() => (report ? ['manifest.json', ...report.members.map((m) => m.path)] : []), [report]);
+  // The tree shows what the archive holds: manifest.json only when there is a manifest, and nothing for an archive refused as a whole.
+  const paths = useMemo(() => (report ? [...(report.manifestSha256 ? ['manifest.json'] : []), ...report.members.map((m) => m.path)] : []), [report]);
   // A large bundle's tree shows the first MAX_TREE matches of the filter, never tens of thousands of nodes.
   const matching = useMemo(() => (filter ? paths.filter((p) => p.toLowerCase().includes(filter.toLowerCase())) : paths), [paths, filter]);
   const shown = useMemo(() => matching.slice(0, MAX_TREE), [matching]);
@@ -219,11 +253,20 @@ export function BundleVerifier() {
         className={`drop-zone${dragging ? ' dragging' : ''}`}
         role="region"
         aria-label="Drop a bundle here"
-        onDragOver={(e) => {
+        data-dragging={dragging ? 'true' : undefined}
+        onDragEnter={(e) => {
           e.preventDefault();
           setDragging(true);
         }}
-        onDragLeave={() => setDragging(false)}
+        onDragOver={(e) => {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+          if (!dragging) setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          // Leaving for a child of the zone is not leaving the zone.
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+        }}
         onDrop={onDrop}
       >
         <div className="button-row">
@@ -243,26 +286,35 @@ export function BundleVerifier() {
             />
           </label>
           <label className="button">
-            {trustFile ? `Trust file: ${trustFile.name}` : 'Trust file (optional)…'}
+            {trust ? `Trust file: ${trust.name}` : 'Trust file (optional)…'}
             <input
               type="file"
               accept=".json,application/json"
               aria-label="Trust file"
               className="visually-hidden"
               onChange={(e) => {
-                setTrustFile(e.target.files?.[0] ?? null);
+                const f = e.target.files?.[0];
+                if (f) void chooseTrust(f);
                 e.target.value = '';
               }}
             />
           </label>
-          {trustFile ? (
-            <button type="button" className="button" onClick={() => setTrustFile(null)}>
+          {trust ? (
+            <button type="button" className="button" onClick={() => void clearTrust()}>
               Clear trust file
             </button>
           ) : null}
         </div>
-        <p className="muted">…or drop a bundle (.zip) here.</p>
+        {trust ? (
+          <p className="muted break" role="status" aria-label="Trust in use">
+            Trust file {trust.name} (sha256 {trust.sha256.slice(0, 16)}…), kept in this workspace.
+          </p>
+        ) : null}
+        <p className="drop-hint" aria-live="polite">
+          {dragging ? 'Release to verify this file.' : '…or drop a bundle (.zip) here.'}
+        </p>
       </div>
+      {trustError ? <ErrorAlert error={trustError} title="The trust file cannot be used" /> : null}
 
       {progress ? (
         <div role="status" aria-label="Verification progress" className="bundle-progress">
@@ -325,6 +377,7 @@ export function BundleVerifier() {
               ))}
             </tbody>
           </table>
+          {paths.length > 0 ? (
           <div className="bundle-browser">
             <div>
               <h3>Members</h3>
@@ -353,6 +406,7 @@ export function BundleVerifier() {
               ) : null}
             </div>
           </div>
+          ) : null}
         </>
       ) : null}
     </section>
@@ -465,35 +519,50 @@ export function BuildBundleButton({ requestId, what }: { requestId: string; what
 
 /** "Build history segment": blocks FROM..TO with their receipts and a consistency proof, signed and downloaded. */
 export function BuildSegmentForm() {
+  const latest = useStore((s) => s.node?.height ?? null);
   const [from, setFrom] = useState('1');
   const [to, setTo] = useState('');
-  const { busy, done, error, setError, setDone, run } = useBundleBuild<MethodOutput<'evidence.buildSegment'>>();
+  const toTouched = useRef(false);
+  // "To" follows the latest height until the operator types one.
+  useEffect(() => {
+    if (!toTouched.current && latest !== null && latest > 0) setTo(String(latest));
+  }, [latest]);
+  const { busy, done, error, run } = useBundleBuild<MethodOutput<'evidence.buildSegment'>>();
   const [signer, setSigner] = useState('');
   const passRef = useRef<HTMLInputElement | null>(null);
-  const build = async () => {
-    const f = Number(from);
-    const t = Number(to);
-    if (!Number.isInteger(f) || !Number.isInteger(t) || f < 1 || t < f) {
-      setDone(null);
-      setError({ code: 'INVALID_INPUT', message: 'Give heights with 1 ≤ from ≤ to.' } as SerializedError);
-      return;
-    }
-    await run(() => client().call('evidence.buildSegment', { from: f, to: t, ...signerInput(signer, passRef) }));
-  };
+  // The host checks the range (and records a refusal in the audit log).
+  const build = () => run(() => client().call('evidence.buildSegment', { from: Number(from), to: Number(to), ...signerInput(signer, passRef) }));
   return (
     <section className="bundle-segment" aria-labelledby="segment-heading">
       <h2 id="segment-heading">History segment</h2>
       <form
         className="form-row"
+        aria-label="Build a history segment"
+        noValidate
         onSubmit={(e) => {
           e.preventDefault();
           void build();
         }}
       >
-        <label htmlFor="segment-from">From height</label>
-        <input id="segment-from" type="number" min={1} step={1} required value={from} onChange={(e) => setFrom(e.target.value)} />
-        <label htmlFor="segment-to">To height</label>
-        <input id="segment-to" type="number" min={1} step={1} required value={to} onChange={(e) => setTo(e.target.value)} />
+        <span className="inline-field">
+          <label htmlFor="segment-from">From height</label>
+          <input id="segment-from" type="number" min={1} step={1} required value={from} onChange={(e) => setFrom(e.target.value)} />
+        </span>
+        <span className="inline-field">
+          <label htmlFor="segment-to">To height</label>
+          <input
+            id="segment-to"
+            type="number"
+            min={1}
+            step={1}
+            required
+            value={to}
+            onChange={(e) => {
+              toTouched.current = true;
+              setTo(e.target.value);
+            }}
+          />
+        </span>
         <SignerPicker id="segment" what="the history segment" value={signer} onChange={setSigner} passRef={passRef} />
         <button type="submit" className="button" disabled={busy}>
           {busy ? 'Building…' : 'Build history segment'}

@@ -89,15 +89,8 @@ export function GovernanceView() {
 
   const propose = (e: FormEvent) => {
     e.preventDefault();
-    let action: Record<string, unknown>;
-    try {
-      action = JSON.parse(actionText) as Record<string, unknown>;
-    } catch (err) {
-      setErrorAt('propose');
-      setError({ code: 'INVALID_INPUT', message: `The action is not valid JSON: ${(err as Error).message}`, hint: 'Fix the JSON; the templates show each action\'s fields.' });
-      return;
-    }
-    void run('propose', () => client().call('governance.propose', { track, action, ...signer() }), 'Proposal submitted');
+    // The host parses the text (INVALID_JSON with line and column) and records a refusal in the audit log.
+    void run('propose', () => client().call('governance.propose', { track, actionJson: actionText, ...signer() }), 'Proposal submitted');
   };
 
   const localKeys = keys ?? [];

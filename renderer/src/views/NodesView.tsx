@@ -13,47 +13,18 @@ function ExplorerSearch() {
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const v = q.trim();
     setError(null);
-    if (/^[0-9]{1,15}$/.test(v) && Number(v) > 0) {
-      const height = Number(v);
-      const tip = useStore.getState().node?.height ?? null;
-      const missing = (): SerializedError => ({
-        code: 'NOT_FOUND',
-        message: tip === null ? `There is no block ${height}.` : `There is no block ${height} yet: the chain is at height ${tip}.`,
-        hint: tip === null ? 'Type another height, or a transaction hash.' : tip === 1 ? 'Type 1, or a transaction hash.' : `Type a height from 1 to ${tip}, or a transaction hash.`,
-      });
-      // Say so here instead of opening a tab for a block that does not exist.
-      if (tip !== null && height > tip) {
-        setError(missing());
-        return;
-      }
-      setBusy(true);
-      try {
-        await client().call('explorer.block', { height });
-        openBlock(height);
-      } catch (err) {
-        const e = toSerializedError(err);
-        setError(e.code === 'NOT_FOUND' ? missing() : e);
-      } finally {
-        setBusy(false);
-      }
-      return;
+    setBusy(true);
+    try {
+      // The host reads the query, checks that the block or transaction exists, and records a refusal in the audit log.
+      const found = await client().call('explorer.search', { query: q });
+      if (found.kind === 'block') openBlock(found.height);
+      else openTx(found.hash);
+    } catch (err) {
+      setError(toSerializedError(err));
+    } finally {
+      setBusy(false);
     }
-    if (/^(0x)?[0-9a-fA-F]{64}$/.test(v)) {
-      setBusy(true);
-      try {
-        // Check it exists before opening a tab for it.
-        const tx = await client().call('explorer.tx', { hash: v });
-        openTx(tx.hash);
-      } catch (err) {
-        setError(toSerializedError(err));
-      } finally {
-        setBusy(false);
-      }
-      return;
-    }
-    setError({ code: 'INVALID_INPUT', message: `“${v}” is neither a block height nor a transaction hash.`, hint: 'Type a height such as 12, or a 64-hex-digit transaction hash.' });
   };
   return (
     <form role="search" aria-label="Explorer search" className="search" onSubmit={(e) => void submit(e)}>
