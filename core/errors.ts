@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { summary: 'The requested item does not exist.', hint: 'Check the id, height or hash.' },
   PREVIEW_STALE: { summary: 'What would be signed changed since it was shown.', hint: 'Review the new preview and approve again. Nothing was signed.' },
   EXPORT_FAILED: { summary: 'The evidence file could not be written.', hint: 'Choose a writable location.' },
+  ADDRESS_EXISTS: { summary: 'The address book already has an entry with this name or this destination.', hint: 'Names and destinations are unique in the address book: pick the existing entry, or remove it first.' },
   KEYSTORE_DUPLICATE: { summary: 'The keystore already holds this key.', hint: 'The message names the key id and its label; nothing was imported.' },
   // ── Ledger hardware wallets (hsm/ledger.ts) ───────────────────────────────
   LEDGER_NOT_FOUND: { summary: 'No Ledger device is connected.', hint: 'Plug in the Ledger, unlock it with its PIN and open the Ethereum app.' },

@@ -15,6 +15,8 @@ import path from 'node:path';
 import { keyIdOf } from '../core/codec/index.js';
 import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
 import { NODE_KEY_FILE, loadOrCreateValidatorKey } from './devnet/keys.js';
+import { AddressBook } from './services/address-book.js';
+import { milestones } from './services/milestones.js';
 import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
 import { ChainConnection } from './services/chain.js';
@@ -163,6 +165,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const signerChoice = (i: { signerKeyId?: string | undefined; secret?: string | undefined }) =>
     i.signerKeyId === undefined ? undefined : { keyId: i.signerKeyId, ...(i.secret !== undefined ? { secret: i.secret } : {}) };
   const governance = new GovernanceService(chain, submitter, keys);
+  const addressBook = new AddressBook(workspace);
 
   const settingsView = () => ({
     theme: workspace.getSetting<'dark' | 'light'>('ui.theme') ?? 'dark',
@@ -194,6 +197,12 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'custody.precheck': async (i) => custody.precheck(i.requestId),
     'custody.previewApproval': async (i) => custody.previewApproval(i),
     'custody.approve': async (i) => custody.approve(i),
+    'custody.previewCancel': async (i) => custody.previewCancel(i),
+    'custody.cancel': async (i) => custody.cancel(i),
+    'addressBook.list': async () => ({ entries: addressBook.list() }),
+    'addressBook.add': async (i) => addressBook.add(i),
+    'addressBook.remove': async (i) => ({ removed: addressBook.remove(i.name) }),
+    'app.milestones': async () => milestones(workspace),
     'explorer.overview': async (i) => explorer.overview(i.limit),
     'explorer.block': async (i) => explorer.block(i.height),
     'explorer.tx': async (i) => explorer.tx(i.hash),
@@ -204,9 +213,11 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'evidence.verifyBundle': async (i) => evidence.verify(i),
     'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),
     'governance.list': async () => ({ proposals: await governance.list() }),
-    'governance.propose': async (i) => governance.propose({ track: i.track, action: i.action as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase }),
+    'governance.propose': async (i) => governance.propose({ track: i.track, action: i.action as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase, expected: i.expected }),
     'governance.vote': async (i) => governance.vote(i),
     'governance.execute': async (i) => governance.execute(i),
+    'governance.preview': async (i) =>
+      governance.preview(i.op === 'propose' ? { op: 'propose', track: i.track, action: i.action as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId } : i),
     'security.events': async (i) => {
       const client = await chain.get();
       const page = await client.securityEvents({

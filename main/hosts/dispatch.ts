@@ -62,6 +62,10 @@ export const AUDITED: Partial<Record<MethodName, AuditSubject>> = {
   'governance.execute': (i) => `proposal ${String(i['proposalId'])}`,
   'settings.set': () => 'settings',
   'audit.verify': () => 'audit log',
+  // Request cancellation and the address book.
+  'custody.cancel': (i) => `request ${String(i['requestId'])}`,
+  'addressBook.add': (i) => `address "${String(i['name'])}"`,
+  'addressBook.remove': (i) => `address "${String(i['name'])}"`,
 };
 
 /** Input fields too bulky for the audit log (an imported key file's text: encrypted, but the key id says enough). */

@@ -81,7 +81,24 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   { id: 'workbench.refresh', category: 'Developer', title: 'Refresh All Data', keybinding: 'Ctrl+K R', run: () => void refreshAll() },
+  // Custody: cancelling a request and the address book.
+  { id: 'custody.cancelRequest', category: 'Custody', title: 'Cancel Withdrawal Request…', keybinding: 'Ctrl+K X', run: cancelRequestCommand },
+  { id: 'custody.addressBook', category: 'Custody', title: 'Open Address Book…', keybinding: 'Ctrl+K B', run: () => openDialog({ kind: 'addressBook' }) },
 ];
+
+/**
+ * Cancel the request in view (its tab), else the only cancellable request;
+ * with several, the Approvals view lists them with their Cancel buttons.
+ */
+function cancelRequestCommand(): void {
+  const s = useStore.getState();
+  const open = (s.requests ?? []).filter((r) => r.status === 'pending' || r.status === 'approved');
+  const tab = s.tabs.find((t) => t.id === s.activeTabId);
+  const inTab = tab?.kind === 'request' ? open.find((r) => r.requestId === tab.requestId) : undefined;
+  const target = inTab ?? (open.length === 1 ? open[0] : undefined);
+  if (target) openDialog({ kind: 'cancelRequest', requestId: target.requestId });
+  else showView('approvals');
+}
 
 export const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 

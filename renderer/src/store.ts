@@ -15,6 +15,7 @@ import type {
 import { client } from './client.js';
 import { toSerializedError, type HostConnection } from './transport/index.js';
 import { VIEWS, type ViewId } from './views.js';
+import { refreshAddresses, refreshMilestones, refreshMilestonesSoon } from './workspaceData.js';
 
 /*
  * The workbench state. Secrets never enter it: passphrase fields are
@@ -35,7 +36,16 @@ export type DialogState =
   | { kind: 'approve'; requestId: string }
   | { kind: 'keyAction'; action: KeyAction; keyId?: string }
   | { kind: 'importKey' }
+  | { kind: 'cancelRequest'; requestId: string }
+  | { kind: 'addressBook' }
+  | { kind: 'governanceSign'; sign: GovernanceSign }
   | null;
+
+/** A governance transaction awaiting confirmation: what the Governance view asks the confirm dialog to sign. */
+export type GovernanceSign =
+  | { op: 'vote'; proposalId: string; vote: 'yes' | 'no' | 'abstain'; title: string }
+  | { op: 'execute'; proposalId: string; title: string }
+  | { op: 'propose'; track: 'protocol' | 'operational'; action: Record<string, unknown>; title: string };
 
 /** The key lifecycle actions of the Keys & Devices view. */
 export type KeyAction = 'generate' | 'register' | 'attest' | 'roles' | 'rotate' | 'retire' | 'revoke';
@@ -179,6 +189,8 @@ export const refreshSettings = () => load('settings', () => client().call('setti
 
 export function refreshAll(): Promise<unknown> {
   return Promise.all([
+    refreshAddresses(),
+    refreshMilestones(),
     refreshApp(),
     refreshSettings(),
     refreshNode(),
@@ -214,6 +226,7 @@ export function subscribeEvents(): () => void {
     c.on('node.connection', (node) => set({ node })),
     c.on('custody.changed', refreshCustodySoon),
     c.on('devices.changed', () => void refreshKeys()),
+    c.on('audit.appended', refreshMilestonesSoon),
     c.on('audit.appended', (entry) =>
       set((s) => {
         const audit = s.audit ?? [];
