@@ -78,92 +78,96 @@ export function CancelRequestDialog({ requestId }: { requestId: string }) {
   };
 
   return (
-    <Dialog title="Cancel request" onClose={closeDialog} wide description="A cancelled request never executes. The cancellation is a signed transaction with its reason, by the request's initiator, a governance key or the devnet admin.">
-      <dl className="facts facts-wide" aria-label="Request to cancel">
-        <dt>Amount</dt>
-        <dd>
-          <strong>{formatAmount(request.amount, request.asset)}</strong>
-        </dd>
-        <dt>Destination</dt>
-        <dd className="break">{request.destination}</dd>
-        <dt>Request</dt>
-        <dd>
-          <code>{request.requestId}</code>
-        </dd>
-        <dt>Initiator</dt>
-        <dd>{keyName(keys, request.initiator)}</dd>
-        <dt>Approvals</dt>
-        <dd>
-          {request.approvals.length} of {request.threshold}
-        </dd>
-      </dl>
-      {!open ? <p role="status">This request is {request.status}; it can no longer be cancelled.</p> : null}
-      <form aria-label="Cancel request" className="form" onSubmit={(e) => void submit(e)}>
-        <div className="field">
-          <label htmlFor={`${id}-reason`}>Reason</label>
-          <input
-            id={`${id}-reason`}
-            value={reason}
-            required
-            maxLength={256}
-            autoFocus
-            autoComplete="off"
-            aria-describedby={`${id}-reason-hint`}
-            onChange={(e) => setReason(e.target.value)}
-          />
-          <span id={`${id}-reason-hint`} className="field-hint">
-            Signed with the cancellation and kept on chain (1–256 characters).
-          </span>
-        </div>
-        <fieldset className="field">
-          <legend>Sign with</legend>
-          {choices.length === 0 ? (
-            <p className="field-hint">No key of this workspace may cancel this request: only its initiator, a governance key or an admin may.</p>
-          ) : null}
-          <div className="checks">
-            {choices.map((c) => (
-              <div key={c || 'admin'} className="check">
-                <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => setChosen(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
-                <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
-                <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
-                  {c === DEVNET_ADMIN ? 'admin of the embedded devnet' : (
-                    <>
-                      <Hash value={c} /> · {c === request.initiator ? 'initiator of this request' : 'governance key'}
-                    </>
-                  )}
-                </span>
-              </div>
-            ))}
-          </div>
-        </fieldset>
-        {open && signer !== null ? (
-          trimmed.length > 0 ? (
-            <SigningPreviewPanel preview={preview} what="cancellation" signerName={signerName} />
-          ) : (
-            <p className="field-hint">Type a reason to see what will be signed.</p>
-          )
-        ) : null}
-        {signer === DEVNET_ADMIN || signer === null ? null : backend === 'ledger' ? (
-          <p className="field-hint" role="note">
-            Ledger key: no PIN is typed here. Confirm on the device when it asks.
-          </p>
-        ) : (
+    <Dialog title="Cancel request" onClose={closeDialog} className="dialog-sign" description="A cancelled request never executes. Its initiator, a governance key or the devnet admin signs the cancellation with its reason.">
+      <form aria-label="Cancel request" className="form sign-columns" onSubmit={(e) => void submit(e)}>
+        <div className="sign-main">
+          <dl className="facts facts-wide" aria-label="Request to cancel">
+            <dt>Amount</dt>
+            <dd>
+              <strong>{formatAmount(request.amount, request.asset)}</strong>
+            </dd>
+            <dt>Destination</dt>
+            <dd className="break">{request.destination}</dd>
+            <dt>Request</dt>
+            <dd>
+              <code>{request.requestId}</code>
+            </dd>
+            <dt>Initiator</dt>
+            <dd>{keyName(keys, request.initiator)}</dd>
+            <dt>Approvals</dt>
+            <dd>
+              {request.approvals.length} of {request.threshold}
+            </dd>
+          </dl>
+          {!open ? <p role="status">This request is {request.status}; it can no longer be cancelled.</p> : null}
           <div className="field">
-            <label htmlFor={`${id}-pass`}>{backend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
-            <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
-            <span id={`${id}-pass-hint`} className="field-hint">
-              Unlocks “{signerName}” for this one signature. It is not kept.
+            <label htmlFor={`${id}-reason`}>Reason</label>
+            <input
+              id={`${id}-reason`}
+              value={reason}
+              required
+              maxLength={256}
+              autoFocus
+              autoComplete="off"
+              aria-describedby={`${id}-reason-hint`}
+              onChange={(e) => setReason(e.target.value)}
+            />
+            <span id={`${id}-reason-hint`} className="field-hint">
+              Signed with the cancellation and kept on chain (1–256 characters).
             </span>
           </div>
-        )}
-        {error ? <ErrorAlert error={error} title="Not cancelled" /> : null}
-        <div className="form-actions">
-          <button type="button" className="button button-secondary" onClick={closeDialog}>
-            Keep request
-          </button>
-          <button type="submit" className="button button-danger" disabled={busy || !open || signer === null || !previewMatches}>
-            {busy ? 'Signing…' : 'Sign cancellation'}
-          </button>
+          <fieldset className="field">
+            <legend>Sign with</legend>
+            {choices.length === 0 ? (
+              <p className="field-hint">No key of this workspace may cancel this request: only its initiator, a governance key or an admin may.</p>
+            ) : null}
+            <div className="checks">
+              {choices.map((c) => (
+                <div key={c || 'admin'} className="check">
+                  <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => setChosen(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
+                  <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
+                  <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
+                    {c === DEVNET_ADMIN ? 'admin of the embedded devnet' : (
+                      <>
+                        <Hash value={c} /> · {c === request.initiator ? 'initiator of this request' : 'governance key'}
+                      </>
+                    )}
+                  </span>
+                </div>
+              ))}
+            </div>
+          </fieldset>
+          {signer === DEVNET_ADMIN || signer === null ? null : backend === 'ledger' ? (
+            <p className="field-hint" role="note">
+              Ledger key: no PIN is typed here. Confirm on the device when it asks.
+            </p>
+          ) : (
+            <div className="field">
+              <label htmlFor={`${id}-pass`}>{backend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
+              <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
+              <span id={`${id}-pass-hint`} className="field-hint">
+                Unlocks “{signerName}” for this one signature. It is not kept.
+              </span>
+            </div>
+          )}
+          {error ? <ErrorAlert error={error} title="Not cancelled" /> : null}
+          <div className="form-actions">
+            <button type="button" className="button button-secondary" onClick={closeDialog}>
+              Keep request
+            </button>
+            <button type="submit" className="button button-danger" disabled={busy || !open || signer === null || !previewMatches}>
+              {busy ? 'Signing…' : 'Sign cancellation'}
+            </button>
+          </div>
+        </div>
+        <div className="sign-preview">
+          {open && signer !== null ? (
+            trimmed.length > 0 ? (
+              <SigningPreviewPanel preview={preview} what="cancellation" signerName={signerName} />
+            ) : (
+              <p className="field-hint">Type a reason to see what will be signed.</p>
+            )
+          ) : null}
         </div>
       </form>
     </Dialog>

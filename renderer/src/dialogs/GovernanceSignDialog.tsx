@@ -92,46 +92,48 @@ export function GovernanceSignDialog({ sign }: { sign: GovernanceSign }) {
   };
 
   return (
-    <Dialog title={`Sign ${VERB[sign.op]}`} onClose={closeDialog} wide description={sign.title}>
-      <form aria-label={`Sign ${VERB[sign.op]}`} className="form" onSubmit={(e) => void submit(e)}>
-        <fieldset className="field">
-          <legend>Sign as</legend>
-          {choices.length === 0 ? <p className="field-hint">No governance key in this workspace, and no devnet admin: nothing here can sign this.</p> : null}
-          <div className="checks">
-            {choices.map((c) => (
-              <div key={c || 'admin'} className="check">
-                <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => setChosen(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
-                <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
-                <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
-                  {c === DEVNET_ADMIN ? 'genesis governance member of the embedded devnet' : <Hash value={c} />}
-                </span>
-              </div>
-            ))}
+    <Dialog title={`Sign ${VERB[sign.op]}`} onClose={closeDialog} className="dialog-sign" description={sign.title}>
+      <form aria-label={`Sign ${VERB[sign.op]}`} className="form sign-columns" onSubmit={(e) => void submit(e)}>
+        <div className="sign-main">
+          <fieldset className="field">
+            <legend>Sign as</legend>
+            {choices.length === 0 ? <p className="field-hint">No governance key in this workspace, and no devnet admin: nothing here can sign this.</p> : null}
+            <div className="checks">
+              {choices.map((c) => (
+                <div key={c || 'admin'} className="check">
+                  <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => setChosen(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
+                  <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
+                  <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
+                    {c === DEVNET_ADMIN ? 'genesis governance member of the embedded devnet' : <Hash value={c} />}
+                  </span>
+                </div>
+              ))}
+            </div>
+          </fieldset>
+          {signer === DEVNET_ADMIN || signer === null ? null : backend === 'ledger' ? (
+            <p className="field-hint" role="note">
+              Ledger key: no PIN is typed here. Confirm on the device when it asks.
+            </p>
+          ) : (
+            <div className="field">
+              <label htmlFor={`${id}-pass`}>{backend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
+              <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
+              <span id={`${id}-pass-hint`} className="field-hint">
+                Unlocks “{signerName}” for this one signature. It is not kept.
+              </span>
+            </div>
+          )}
+          {error ? <ErrorAlert error={error} title="Not signed" /> : null}
+          <div className="form-actions">
+            <button type="button" className="button button-secondary" onClick={closeDialog}>
+              Cancel
+            </button>
+            <button type="submit" className="button button-primary" disabled={busy || signer === null || !p}>
+              {busy ? 'Signing…' : `Sign ${VERB[sign.op]}`}
+            </button>
           </div>
-        </fieldset>
-        {signer !== null ? <SigningPreviewPanel preview={preview} what={VERB[sign.op]} signerName={signerName} /> : null}
-        {signer === DEVNET_ADMIN || signer === null ? null : backend === 'ledger' ? (
-          <p className="field-hint" role="note">
-            Ledger key: no PIN is typed here. Confirm on the device when it asks.
-          </p>
-        ) : (
-          <div className="field">
-            <label htmlFor={`${id}-pass`}>{backend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
-            <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
-            <span id={`${id}-pass-hint`} className="field-hint">
-              Unlocks “{signerName}” for this one signature. It is not kept.
-            </span>
-          </div>
-        )}
-        {error ? <ErrorAlert error={error} title="Not signed" /> : null}
-        <div className="form-actions">
-          <button type="button" className="button button-secondary" onClick={closeDialog}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy || signer === null || !p}>
-            {busy ? 'Signing…' : `Sign ${VERB[sign.op]}`}
-          </button>
         </div>
+        <div className="sign-preview">{signer !== null ? <SigningPreviewPanel preview={preview} what={VERB[sign.op]} signerName={signerName} /> : null}</div>
       </form>
     </Dialog>
   );

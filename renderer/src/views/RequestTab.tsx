@@ -1,7 +1,7 @@
 import { CopyButton, ErrorAlert, Hash } from '../components/common.js';
 import { keyName, openDialog, openTx, showView, useStore } from '../store.js';
 import { approvalsText, cancellable, RequestStatus } from './custodyParts.js';
-import { baseUnitsTitle, formatAmount } from '../amounts.js';
+import { assetDecimals, baseUnitsTitle, formatAmount } from '../amounts.js';
 import { addressName, useWorkspaceData } from '../workspaceData.js';
 import { PrecheckTable } from './Precheck.js';
 
@@ -52,7 +52,8 @@ export function RequestTab({ requestId }: { requestId: string }) {
         </dd>
         <dt>Amount</dt>
         <dd>
-          {formatAmount(r.amount, r.asset)} <span className="muted">({r.amount} base units)</span>
+          {formatAmount(r.amount, r.asset)}
+          {assetDecimals(r.asset) !== null ? <span className="muted"> ({r.amount} base units)</span> : null}
         </dd>
         <dt>Vault</dt>
         <dd>{r.vaultId}</dd>
