@@ -172,6 +172,15 @@ test('a new user is stopped before the passphrase, names destinations, cancels a
   await expect(dialog).toBeHidden();
   await expect(toCancel).toContainText('Cancelled: wrong amount');
   await expect(toCancel.getByRole('button', { name: 'Approve', exact: true })).toHaveCount(0);
+  await shot(page, testInfo, '4b-approvals-after-cancel');
+  await toCancel.getByRole('button', { name: /^Details of wr-/ }).click();
+  const details = editor(page).getByRole('tabpanel');
+  await expect(details.getByRole('heading', { name: 'Withdrawal of 0.0025 USDC', level: 1 })).toBeVisible();
+  await expect(details).toContainText('(2500 base units)');
+  await expect(details).toContainText('by carol in block');
+  await expect(details).toContainText('(“Exchange hot wallet” in the address book)');
+  await shot(page, testInfo, '4c-request-tab');
+  await showView(page, 'Approvals');
   await page.getByRole('region', { name: 'Panel' }).getByRole('tab', { name: 'Audit log' }).click();
   await expect(page.getByRole('region', { name: 'Panel' }).getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'custody.cancel' })).toHaveCount(1);
 
