@@ -59,8 +59,14 @@ describe('cancelling a withdrawal request', () => {
     expect(await fail('custody.cancel', { requestId: r.requestId, reason: '   ', keyId: byLabel('carol'), passphrase: PASS })).toBe('INVALID_INPUT');
     expect(await observable()).toEqual(before);
 
-    const out = await call<{ request: RequestView; height: number }>('custody.cancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol'), passphrase: PASS, expected });
+    const out = await call<{ request: RequestView; height: number; txHash: string }>('custody.cancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol'), passphrase: PASS, expected });
     expect(out.request.status).toBe('cancelled');
+    // On chain is exactly the previewed envelope.
+    const tx = await call<{ envelope: Record<string, unknown>; signingDigest: string; type: string }>('explorer.tx', { hash: out.txHash });
+    expect(tx.type).toBe('withdrawal.cancel');
+    expect(tx.signingDigest).toBe(preview.signingDigest);
+    const { signature: _sig, ...unsigned } = tx.envelope;
+    expect(unsigned).toEqual(preview.envelope);
     expect(out.request.cancelled).toEqual({ by: byLabel('carol'), reason: 'wrong amount', height: out.height });
 
     // Nothing left to cancel or approve.
