@@ -146,7 +146,7 @@ function EvidenceSide() {
           {executed.map((r) => (
             <NavItem key={r.requestId} onClick={() => showView('evidence')} title={r.requestId}>
               <span className="nav-primary">
-                {r.amount} {r.asset} → {r.destination}
+                {formatAmount(r.amount, r.asset)} → {r.destination}
               </span>
               <span className="nav-secondary">block {r.executedAt}</span>
             </NavItem>
