@@ -31,7 +31,7 @@ function CancelledChip({ r }: { r: RequestView }) {
   const keys = useStore((s) => s.keys);
   const c = r.cancelled;
   return (
-    <span className="chip chip-failed" title={c ? `by ${keyName(keys, c.by)} in block ${c.height}: ${c.reason}` : undefined}>
+    <span className="chip chip-failed chip-reason" title={c ? `Cancelled by ${keyName(keys, c.by)} in block ${c.height}: ${c.reason}` : undefined}>
       Cancelled{c ? `: ${c.reason}` : ''}
     </span>
   );
