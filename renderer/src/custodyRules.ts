@@ -73,7 +73,10 @@ export function actionProblem(text: string, chosen: string): { action: Record<st
   }
   const parsed = GOV_ACTION_SCHEMA.safeParse(action);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'action'}: ${i.message}`);
+    const problems = parsed.error.issues.map((i) => {
+      const missing = /expected (\w+), received undefined/.exec(i.message);
+      return `${i.path.join('.') || 'action'}: ${missing ? `required (a ${missing[1]})` : i.message}`;
+    });
     return { error: { code: 'INVALID_INPUT', message: `The ${chosen} action is not valid: ${problems.join('; ')}.`, hint: 'docs/formats/transactions.md lists each action\'s fields.' } };
   }
   return { action: action as Record<string, unknown> };

@@ -147,6 +147,7 @@ test('a new user is stopped before the passphrase, names destinations, cancels a
   await dialog.getByLabel('Amount').fill('2500');
   await expect(dialog.getByText('= 0.0025 USDC')).toBeVisible();
   await expect(dialog.getByRole('button', { name: 'Request withdrawal' })).toBeEnabled();
+  await shot(page, testInfo, '3b-withdrawal-in-units');
   await dialog.getByLabel('Initiator key').selectOption({ label: 'carol' });
   await dialog.getByLabel('Initiator passphrase').fill(PASSPHRASE);
   await dialog.getByRole('button', { name: 'Request withdrawal' }).click();
@@ -237,6 +238,7 @@ test('governance: only valid tracks, every signature previewed and confirmed, pr
   await expect(draft.getByRole('alert')).toContainText('INVALID_INPUT');
   await expect(draft.getByRole('alert')).toContainText('destination');
   await expect(page.getByRole('dialog', { name: 'Sign proposal' })).toHaveCount(0);
+  await shot(page, testInfo, '5b-governance-form-refusal');
 
   await draft.getByLabel('Action', { exact: true }).selectOption('params.set');
   await draft.getByLabel('Action (JSON)').fill('{"type": "params.set", "max_expiry_blocks": 640}');

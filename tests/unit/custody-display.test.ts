@@ -75,6 +75,8 @@ describe('governance: only valid track and action combinations, from the engine'
     expect(actionProblem('{"type":"params.set","max_expiry_blocks":500}', 'params.set')).toEqual({ action: { type: 'params.set', max_expiry_blocks: 500 } });
     const bad = actionProblem('{"type":"params.set","max_expiry_blocks":"x"}', 'params.set');
     expect('error' in bad && bad.error.message).toMatch(/max_expiry_blocks/);
+    const missing = actionProblem('{"type":"whitelist.add","vault_id":"treasury"}', 'whitelist.add');
+    expect('error' in missing && missing.error.message).toContain('destination: required (a string)');
     const mismatch = actionProblem('{"type":"params.set"}', 'whitelist.add');
     expect('error' in mismatch && mismatch.error.message).toMatch(/but whitelist.add is chosen/);
     const notJson = actionProblem('{', 'params.set');
