@@ -99,6 +99,7 @@ export const ERROR_CODES = {
   PREVIEW_STALE: { summary: 'What would be signed changed since it was shown.', hint: 'Review the new preview and approve again. Nothing was signed.' },
   EXPORT_FAILED: { summary: 'The evidence file could not be written.', hint: 'Choose a writable location.' },
   KDF_LIMIT_EXCEEDED: { summary: 'The key file asks for a key-derivation cost above what the console accepts.', hint: 'The message names the parameter and the limit. Re-encrypt the key in the tool it came from within the limits of docs/formats/keystore.md (scrypt N ≤ 2^18, r ≤ 16, p ≤ 16, 128·N·r·p ≤ 256 MiB; PBKDF2 c ≤ 2,000,000) and import it again. Nothing was imported.' },
+  ADDRESS_EXISTS: { summary: 'The address book already has an entry with this name or this destination.', hint: 'Names and destinations are unique in the address book: pick the existing entry, or remove it first.' },
   KEYSTORE_DUPLICATE: { summary: 'The keystore already holds this key.', hint: 'The message names the key id and its label; nothing was imported.' },
   // ── Ledger hardware wallets (hsm/ledger.ts) ───────────────────────────────
   LEDGER_NOT_FOUND: { summary: 'No Ledger device is connected.', hint: 'Plug in the Ledger, unlock it with its PIN and open the Ethereum app.' },

@@ -15,13 +15,15 @@ import path from 'node:path';
 import { keyIdOf } from '../core/codec/index.js';
 import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
 import { NODE_KEY_FILE, loadOrCreateValidatorKey } from './devnet/keys.js';
+import { AddressBook } from './services/address-book.js';
+import { milestones } from './services/milestones.js';
 import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
 import { ErrorLog } from './services/error-log.js';
 import { ChainConnection } from './services/chain.js';
 import { CustodyService } from './services/custody.js';
 import { EvidenceService, keyBundleSigner } from './services/evidence.js';
-import { GovernanceService, parseActionJson } from './services/governance.js';
+import { checkedActionJson, GovernanceService, parseActionJson } from './services/governance.js';
 import type { GovAction } from '../core/engine/types.js';
 import { ExplorerService } from './services/explorer.js';
 import { KeysService } from './services/keys.js';
@@ -169,6 +171,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const signerChoice = (i: { signerKeyId?: string | undefined; secret?: string | undefined }) =>
     i.signerKeyId === undefined ? undefined : { keyId: i.signerKeyId, ...(i.secret !== undefined ? { secret: i.secret } : {}) };
   const governance = new GovernanceService(chain, submitter, keys);
+  const addressBook = new AddressBook(workspace);
 
   // PKCS#11 modules are shown, never set: they come from the command line, the environment or the configuration file.
   const settingsView = () => ({
@@ -213,6 +216,12 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'custody.precheck': async (i) => custody.precheck(i.requestId),
     'custody.previewApproval': async (i) => custody.previewApproval(i),
     'custody.approve': async (i) => custody.approve(i),
+    'custody.previewCancel': async (i) => custody.previewCancel(i),
+    'custody.cancel': async (i) => custody.cancel(i),
+    'addressBook.list': async () => ({ entries: addressBook.list() }),
+    'addressBook.add': async (i) => addressBook.add(i),
+    'addressBook.remove': async (i) => ({ removed: addressBook.remove(i.name) }),
+    'app.milestones': async () => milestones(workspace),
     'explorer.overview': async (i) => explorer.overview(i.limit),
     'explorer.block': async (i) => explorer.block(i.height),
     'explorer.tx': async (i) => explorer.tx(i.hash),
@@ -227,9 +236,11 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'evidence.clearTrust': async () => evidence.clearTrust(),
     'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),
     'governance.list': async () => ({ proposals: await governance.list() }),
-    'governance.propose': async (i) => governance.propose({ track: i.track, action: (i.action ?? parseActionJson(i.actionJson as string)) as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase }),
+    'governance.propose': async (i) => governance.propose({ track: i.track, action: (i.action ?? parseActionJson(i.actionJson as string)) as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase, expected: i.expected }),
     'governance.vote': async (i) => governance.vote(i),
     'governance.execute': async (i) => governance.execute(i),
+    'governance.preview': async (i) =>
+      governance.preview(i.op === 'propose' ? { op: 'propose', track: i.track, action: (i.action ?? checkedActionJson(i.actionJson as string)) as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId } : i),
     'security.events': async (i) => {
       const client = await chain.get();
       const page = await client.securityEvents({

@@ -40,6 +40,7 @@ export const Label = z
 const Height = z.number().int().nonnegative();
 /** A time read from a file (a key file's created_at): ISO 8601 in UTC, e.g. 2026-11-22T10:00:00.000Z. */
 export const FileTimestamp = z.iso.datetime();
+const Destination = z.string().regex(/^[\x21-\x7e]{1,128}$/, '1–128 printable characters, no spaces');
 
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase', 'confirmPassphrase', 'secret', 'pin', 'proposerSecret']);
 /** A per-call unlock secret: a software key's passphrase or a PKCS#11 PIN (Ledger needs none). */
@@ -155,6 +156,8 @@ export const RequestView = z.object({
   executedAt: Height.nullable(),
   executedTx: TxHash.nullable(),
   failure: z.string().nullable(),
+  /** Who cancelled it (key id), why and when; null unless cancelled. */
+  cancelled: z.object({ by: KeyId, reason: z.string(), height: Height }).nullable().default(null),
 });
 export type RequestView = z.infer<typeof RequestView>;
 
@@ -441,6 +444,37 @@ const AuditFilter = z.object({
 export const SavedTrust = z.object({ name: z.string(), sha256: Digest, size: z.number().int().nonnegative(), trust: z.unknown() });
 export type SavedTrust = z.infer<typeof SavedTrust>;
 
+/** Exactly what a transaction would sign: the unsigned envelope, its canonical bytes and digest (a preview). */
+export const SigningPreview = z.object({
+  chainId: z.string(),
+  /** The signing key (the devnet admin's key id when asAdmin). */
+  keyId: KeyId,
+  /** Signed by the embedded devnet's admin key rather than a local key. */
+  asAdmin: z.boolean().default(false),
+  scheme: z.string(),
+  /** The unsigned envelope (JSON). */
+  envelope: z.unknown(),
+  /** Its canonical JSON (RFC 8785) text. */
+  canonical: z.string(),
+  /** Lower-case hex digest the key signs. */
+  signingDigest: Digest,
+  nonce: z.number().int().positive(),
+  expiresAt: Height,
+});
+export type SigningPreview = z.infer<typeof SigningPreview>;
+/** What a preview showed; the signing call signs exactly this envelope or nothing (PREVIEW_STALE). */
+const Expected = z.object({ nonce: z.number().int().positive(), expiresAt: Height, digest: Digest }).strict();
+
+/** A named destination of the workspace's address book. */
+export const AddressEntry = z.object({
+  name: z.string(),
+  destination: z.string(),
+  note: z.string(),
+  createdAt: z.string(),
+});
+export type AddressEntry = z.infer<typeof AddressEntry>;
+const AddressName = z.string().trim().min(1, 'required').max(64).regex(/^[^\p{Cc}]*$/u, 'no control characters');
+
 // ─── operations ────────────────────────────────────────────────────────────
 
 function op<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I, output: O) {
@@ -542,7 +576,7 @@ export const methods = {
     vaultId: VaultId,
     asset: Asset,
     amount: Amount,
-    destination: z.string().regex(/^[\x21-\x7e]{1,128}$/, '1–128 printable characters, no spaces'),
+    destination: Destination,
     memo: z.string().max(256).default(''),
     keyId: KeyId,
     /** The key's passphrase or PIN; none for a Ledger key. */
@@ -571,6 +605,31 @@ export const methods = {
     expected: z.object({ nonce: z.number().int().positive(), expiresAt: Height, digest: Digest }).strict().optional(),
   }).strict(),
     z.object({ request: RequestView, txHash: TxHash, height: Height })),
+  'custody.previewCancel': op('Exactly what cancelling a pending or approved request would sign (withdrawal.cancel with its reason): by a local key (its initiator, or a governance key) or, without keyId, the devnet admin', z.object({
+    requestId: RequestId,
+    reason: Reason,
+    keyId: KeyId.optional(),
+  }).strict(), SigningPreview),
+  'custody.cancel': op('Cancel a pending or approved withdrawal request with a reason; signed by its initiator, a governance key or (without keyId) the devnet admin; with `expected` (a preview), sign exactly the previewed envelope or nothing', z.object({
+    requestId: RequestId,
+    reason: Reason,
+    keyId: KeyId.optional(),
+    /** The key's passphrase or PIN; none for a Ledger key or the devnet admin. */
+    passphrase: Passphrase.optional(),
+    expected: Expected.optional(),
+  }).strict(), z.object({ request: RequestView, txHash: TxHash, height: Height })),
+
+  'addressBook.list': op('The workspace\'s named destinations, by name', Empty, z.object({ entries: z.array(AddressEntry) })),
+  'addressBook.add': op('Add a named destination to the workspace\'s address book (names and destinations are unique)', z.object({
+    name: AddressName,
+    destination: Destination,
+    note: z.string().trim().max(256).regex(/^[^\p{Cc}]*$/u, 'no control characters').default(''),
+  }).strict(), AddressEntry),
+  'addressBook.remove': op('Remove a named destination from the address book', z.object({ name: AddressName }).strict(), z.object({ removed: AddressEntry })),
+  'app.milestones': op('What the workspace has done, from its audit log: blocks opened and withdrawals whose evidence was exported (the Overview\'s first steps)', Empty, z.object({
+    openedBlocks: z.array(Height),
+    exportedRequests: z.array(z.string()),
+  })),
 
   'explorer.overview': op('Latest blocks of the connected node', z.object({ limit: z.number().int().min(1).max(100).default(20) }).strict(),
     z.object({ chainId: z.string(), height: Height, blocks: z.array(BlockSummary), txCount: z.number().int().nonnegative() })),
@@ -635,9 +694,23 @@ export const methods = {
     actionJson: z.string().min(1, 'required').max(16 * 1024).optional(),
     votingPeriodBlocks: z.number().int().positive().max(1_000_000).optional(),
     ...SignAs,
+    expected: Expected.optional(),
   }).strict().refine((i) => (i.action === undefined) !== (i.actionJson === undefined), 'give exactly one of action and actionJson'), GovOutcome),
-  'governance.vote': op('Sign a vote on an open proposal', z.object({ proposalId: z.string().min(1).max(80), vote: z.enum(['yes', 'no', 'abstain']), ...SignAs }).strict(), GovOutcome),
-  'governance.execute': op('Execute a passed proposal once its execution delay is over', z.object({ proposalId: z.string().min(1).max(80), ...SignAs }).strict(), GovOutcome),
+  'governance.vote': op('Sign a vote on an open proposal; with `expected` (a preview), sign exactly the previewed envelope or nothing', z.object({ proposalId: z.string().min(1).max(80), vote: z.enum(['yes', 'no', 'abstain']), ...SignAs, expected: Expected.optional() }).strict(), GovOutcome),
+  'governance.execute': op('Execute a passed proposal once its execution delay is over; with `expected` (a preview), sign exactly the previewed envelope or nothing', z.object({ proposalId: z.string().min(1).max(80), ...SignAs, expected: Expected.optional() }).strict(), GovOutcome),
+  'governance.preview': op('Exactly what a governance vote, execution or proposal would sign, by a local key or (without keyId) the devnet admin', z.discriminatedUnion('op', [
+    z.object({ op: z.literal('vote'), proposalId: z.string().min(1).max(80), vote: z.enum(['yes', 'no', 'abstain']), keyId: KeyId.optional() }).strict(),
+    z.object({ op: z.literal('execute'), proposalId: z.string().min(1).max(80), keyId: KeyId.optional() }).strict(),
+    z.object({
+      op: z.literal('propose'),
+      track: z.enum(['protocol', 'operational']),
+      action: z.record(z.string(), z.unknown()).refine((a) => typeof a['type'] === 'string', 'the action needs a "type"').optional(),
+      /** The action as typed (JSON text): the host parses it and checks it against the engine's action schema; a refusal is recorded in the audit log. Give exactly one of action and actionJson. */
+      actionJson: z.string().min(1, 'required').max(16 * 1024).optional(),
+      votingPeriodBlocks: z.number().int().positive().max(1_000_000).optional(),
+      keyId: KeyId.optional(),
+    }).strict().refine((i) => (i.action === undefined) !== (i.actionJson === undefined), 'give exactly one of action and actionJson'),
+  ]), SigningPreview),
 
   'security.events': op('Security events of the connected node, newest first, filtered by kind, key, vault and height', z.object({
     /** One of SECURITY_EVENT_KINDS, with or without the "security." prefix. */
@@ -698,6 +771,9 @@ export const AUDITED_METHODS = [
   'custody.fundVault',
   'custody.createWithdrawal',
   'custody.approve',
+  'custody.cancel',
+  'addressBook.add',
+  'addressBook.remove',
   'explorer.block',
   'explorer.tx',
   'evidence.exportWithdrawal',

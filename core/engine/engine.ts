@@ -56,7 +56,7 @@ import type {
   VaultRecord,
   WithdrawalRecord,
 } from './types.js';
-import { ROLES } from './types.js';
+import { GOV_ACTION_TRACK, ROLES } from './types.js';
 
 export const APP_VERSION = 1;
 export const SNAPSHOT_FORMAT = 'charter/engine-snapshot/v1';
@@ -1180,7 +1180,7 @@ export function appHashOf(engine: CustodyEngine): Uint8Array {
 
 /** The track each action belongs to. */
 export function trackOf(a: GovAction): GovTrack {
-  return a.type === 'params.set' ? 'protocol' : 'operational';
+  return GOV_ACTION_TRACK[a.type];
 }
 
 /** Whether a key is a governance member now: registered, active, holding the governance role. */

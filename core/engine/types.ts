@@ -252,6 +252,25 @@ export type GovAction =
   | { type: 'emergency.lift'; control_id: string }
   | { type: 'key.rotate_approve'; key_id: string };
 
+/**
+ * The track each governance action belongs to: the one table the engine checks
+ * a proposal against (INVALID_PROPOSAL otherwise) and the console offers
+ * combinations from.
+ */
+export const GOV_ACTION_TRACK: Readonly<Record<GovAction['type'], GovTrack>> = {
+  'params.set': 'protocol',
+  'validator.add': 'operational',
+  'validator.remove': 'operational',
+  'key.register': 'operational',
+  'key.set_roles': 'operational',
+  'key.release': 'operational',
+  'whitelist.add': 'operational',
+  'whitelist.remove': 'operational',
+  'emergency.ratify': 'operational',
+  'emergency.lift': 'operational',
+  'key.rotate_approve': 'operational',
+};
+
 /** A fraction num/den (0 ≤ num ≤ den, den ≥ 1). */
 export interface Fraction {
   num: number;

@@ -251,7 +251,7 @@ export interface ExplorerBlock {
 }
 
 /** Query results that mean "no such thing" rather than an error. */
-const NOT_FOUND_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['VAULT_NOT_FOUND', 'REQUEST_NOT_FOUND', 'UNKNOWN_SIGNER', 'NOT_IN_STATE']);
+const NOT_FOUND_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['VAULT_NOT_FOUND', 'REQUEST_NOT_FOUND', 'UNKNOWN_SIGNER', 'NOT_IN_STATE', 'PROPOSAL_NOT_FOUND']);
 
 const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 

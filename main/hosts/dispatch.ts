@@ -73,8 +73,20 @@ const AUDITED_SUBJECTS = {
   'evidence.verifyBundle': (_i, o) => (o?.['bundleId'] ? `bundle ${String(o['bundleId'])}` : 'bundle'),
   'evidence.saveTrust': (i) => `trust file "${String(i['name'])}"`,
   'evidence.clearTrust': () => 'trust file',
+  // Request cancellation and the address book.
+  'custody.cancel': (i) => `request ${String(i['requestId'])}`,
+  'addressBook.add': (i) => `address "${String(i['name'])}"`,
+  'addressBook.remove': (i) => `address "${String(i['name'])}"`,
 } satisfies Record<(typeof AUDITED_METHODS)[number], AuditSubject>;
 export const AUDITED: Partial<Record<MethodName, AuditSubject>> = AUDITED_SUBJECTS;
+
+/**
+ * Operations that change nothing and are recorded only when refused: a proposal's
+ * preview is where a mistyped action (bad JSON, a missing field) is first refused.
+ */
+const AUDITED_WHEN_REFUSED: Partial<Record<MethodName, AuditSubject>> = {
+  'governance.preview': (i) => `preview of a governance ${String(i['op'] ?? 'transaction')}`,
+};
 
 /** "theme=light, ledgerEnabled=true": the names and new values of changed settings (settings hold no secrets). */
 function settingsChange(i: Record<string, unknown>): string {
@@ -91,6 +103,7 @@ function settingsChange(i: Record<string, unknown>): string {
 export const AUDIT_SIGNER: Partial<Record<MethodName, (input: Record<string, unknown>) => unknown>> = {
   'custody.createWithdrawal': (i) => i['keyId'],
   'custody.approve': (i) => i['keyId'],
+  'custody.cancel': (i) => i['keyId'],
   'governance.propose': (i) => i['keyId'],
   'governance.vote': (i) => i['keyId'],
   'governance.execute': (i) => i['keyId'],
@@ -202,7 +215,7 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
     const msg = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     const error = new CharterError('INVALID_INPUT', `${method}: ${msg}`, { problems }).toJSON();
     // A refused operator action is still an action: record it (the problems name fields, never values).
-    if (AUDITED[method]) {
+    if (AUDITED[method] || AUDITED_WHEN_REFUSED[method]) {
       try {
         ctx.audit.append({ actor: ctx.actor, keyId: signerOf(method, rawInput), action: method, subject: '(invalid input)', result: 'error', details: { code: error.code, problems } });
       } catch (e) {
@@ -213,6 +226,7 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
   }
   const input = parsed.data as Record<string, unknown>;
   const auditSubject = AUDITED[method];
+  const refusalSubject = AUDITED_WHEN_REFUSED[method];
   let output: Record<string, unknown> | null = null;
   let error: SerializedError | null = null;
   try {
@@ -237,6 +251,13 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
         result: error ? 'error' : 'ok',
         details: error ? { code: error.code, message: error.message } : { ...outcomeDetails(output), input: redactSecrets(withoutBulk(input)) },
       });
+    } catch (e) {
+      ctx.out.error('audit', `could not append to the audit log: ${(e as Error).message}`);
+    }
+  }
+  if (error && refusalSubject) {
+    try {
+      ctx.audit.append({ actor: ctx.actor, keyId: signerOf(method, input), action: method, subject: refusalSubject(input, null), result: 'error', details: { code: error.code, message: error.message } });
     } catch (e) {
       ctx.out.error('audit', `could not append to the audit log: ${(e as Error).message}`);
     }

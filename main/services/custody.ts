@@ -10,7 +10,7 @@ import { canonicalJson, toHex } from '../../core/codec/index.js';
 import { requestIdOf, signingDigest } from '../../core/tx/envelope.js';
 import type { ChainConnection } from './chain.js';
 import type { KeysService } from './keys.js';
-import type { Submitter } from './submit.js';
+import type { ExpectedEnvelope, SigningPreviewOut, Submitter, TxSigner } from './submit.js';
 
 export function vaultView(v: VaultRecord): VaultView {
   return { vaultId: v.vault_id, name: v.name, policy: { approvers: [...v.policy.approvers], threshold: v.policy.threshold }, balances: { ...v.balances }, createdAt: v.created_at };
@@ -33,6 +33,7 @@ export function requestView(r: WithdrawalRecord, threshold: number): RequestView
     executedAt: r.executed_at,
     executedTx: r.executed_tx,
     failure: r.failure,
+    cancelled: r.cancelled ? { by: r.cancelled.by, reason: r.cancelled.reason, height: r.cancelled.height } : null,
   };
 }
 
@@ -138,7 +139,7 @@ export class CustodyService {
       answer = await client.query(`/precheck/${requestId}`);
     } catch (e) {
       if (e instanceof CharterError && (e.code === 'UNKNOWN_QUERY' || /UNKNOWN_QUERY/.test(e.message))) {
-        throw new CharterError('NOT_AVAILABLE', 'the connected custody engine has no pre-check (it predates issue 3)');
+        throw new CharterError('NOT_AVAILABLE', 'the connected custody engine has no pre-check (an engine version without the /precheck query)');
       }
       throw e;
     }
@@ -175,6 +176,56 @@ export class CustodyService {
       nonce: unsigned.nonce,
       expiresAt: unsigned.expires_at,
     };
+  }
+
+  /**
+   * Who signs a cancellation: a local key (the request's initiator, or a key
+   * with the governance role: the engine decides) or, without keyId, the
+   * devnet admin (admin and governance member of the embedded devnet).
+   */
+  private async cancelSigner(keyId: string | undefined, passphrase?: string): Promise<{ signer: TxSigner; scheme: string; asAdmin: boolean }> {
+    if (keyId) {
+      const info = await this.keys.info(keyId); // KEY_NOT_FOUND before anything is prepared
+      return { signer: this.keys.signerFor(keyId, passphrase), scheme: info.scheme, asAdmin: false };
+    }
+    return { signer: this.keys.requireAdmin(), scheme: 'ed25519', asAdmin: true };
+  }
+
+  /** A request that can still be cancelled (pending or approved-and-waiting), else REQUEST_NOT_PENDING before anything is signed. */
+  private async cancellable(requestId: string): Promise<RequestView> {
+    const r = await this.getRequest(requestId);
+    if (r.status !== 'pending' && r.status !== 'approved') throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${r.status}; only a pending or approved request can be cancelled`);
+    return r;
+  }
+
+  /** Exactly what cancelling `requestId` with `reason` would sign now (withdrawal.cancel). */
+  async previewCancel(input: { requestId: string; reason: string; keyId?: string | undefined }): Promise<SigningPreviewOut<'withdrawal.cancel'>> {
+    await this.cancellable(input.requestId);
+    const { signer, scheme, asAdmin } = await this.cancelSigner(input.keyId);
+    return this.submitter.preview('withdrawal.cancel', { request_id: input.requestId, reason: input.reason }, { keyId: signer.keyId, scheme, asAdmin });
+  }
+
+  /**
+   * Cancel a pending or approved request. The engine decides who may (the
+   * initiator of the request, a governance member or an admin: docs/policy.md);
+   * with `expected`, exactly the previewed envelope is signed or nothing.
+   */
+  async cancel(input: {
+    requestId: string;
+    reason: string;
+    keyId?: string | undefined;
+    passphrase?: string | undefined;
+    expected?: ExpectedEnvelope | undefined;
+  }): Promise<{ request: RequestView; txHash: string; height: number }> {
+    await this.cancellable(input.requestId);
+    const { signer } = await this.cancelSigner(input.keyId, input.passphrase);
+    const res = await this.submitter.submit(
+      'withdrawal.cancel',
+      { request_id: input.requestId, reason: input.reason },
+      signer,
+      input.expected ? { expected: input.expected } : {},
+    );
+    return { request: await this.getRequest(input.requestId), txHash: res.txHash, height: res.height };
   }
 
   async approve(input: {

@@ -8,9 +8,10 @@ import type { ProposalView } from '../../core/contract/index.js';
 import { CharterError } from '../../core/errors.js';
 import { parseStrictJson } from '../../core/evidence/jcs.js';
 import type { GovAction, GovTrack, ProposalRecord } from '../../core/engine/types.js';
+import { GOV_ACTION_SCHEMA } from '../../core/engine/bodies.js';
 import type { ChainConnection } from './chain.js';
 import type { KeysService } from './keys.js';
-import type { Submitter, TxSigner } from './submit.js';
+import type { ExpectedEnvelope, SigningPreviewOut, Submitter, TxSigner } from './submit.js';
 
 interface ProposalWithTally extends ProposalRecord {
   tally?: { members: number; yes: number; no: number; abstain: number; quorum_met: boolean; threshold_met: boolean };
@@ -37,6 +38,10 @@ function view(p: ProposalWithTally): ProposalView {
   };
 }
 
+function proposeBody(input: { track: GovTrack; action: GovAction; votingPeriodBlocks?: number | undefined }) {
+  return { track: input.track, action: input.action, ...(input.votingPeriodBlocks !== undefined ? { voting_period_blocks: input.votingPeriodBlocks } : {}) };
+}
+
 export interface SignAs {
   /** A local key with the governance role; absent: the devnet admin. */
   keyId?: string | undefined;
@@ -57,6 +62,28 @@ export class GovernanceService {
     return this.keys.requireAdmin();
   }
 
+  /**
+   * Exactly what a vote, an execution or a proposal would sign now, and by
+   * whom (a local key, or the devnet admin). Submitting with `expected` set
+   * from it signs exactly these bytes or nothing (PREVIEW_STALE).
+   */
+  async preview(
+    input:
+      | ({ op: 'vote'; proposalId: string; vote: 'yes' | 'no' | 'abstain' } & SignAs)
+      | ({ op: 'execute'; proposalId: string } & SignAs)
+      | ({ op: 'propose'; track: GovTrack; action: GovAction; votingPeriodBlocks?: number | undefined } & SignAs),
+  ): Promise<SigningPreviewOut> {
+    let who: { keyId: string; scheme: string; asAdmin: boolean };
+    if (input.keyId) who = { keyId: input.keyId, scheme: (await this.keys.info(input.keyId)).scheme, asAdmin: false };
+    else who = { keyId: this.keys.requireAdmin().keyId, scheme: 'ed25519', asAdmin: true };
+    if (input.op === 'propose') {
+      return this.submitter.preview('gov.propose', proposeBody(input), who);
+    }
+    await this.get(input.proposalId); // NOT_FOUND before anything is prepared
+    if (input.op === 'vote') return this.submitter.preview('gov.vote', { proposal_id: input.proposalId, vote: input.vote }, who);
+    return this.submitter.preview('gov.execute', { proposal_id: input.proposalId }, who);
+  }
+
   async get(proposalId: string): Promise<ProposalView> {
     const p = await (await this.chain.get()).query<ProposalWithTally>(`/proposal/${proposalId}`);
     if (!p) throw new CharterError('NOT_FOUND', `no proposal ${proposalId}`);
@@ -71,24 +98,20 @@ export class GovernanceService {
     return out.sort((a, b) => b.createdAt - a.createdAt || (a.proposalId < b.proposalId ? -1 : 1));
   }
 
-  async propose(input: { track: GovTrack; action: GovAction; votingPeriodBlocks?: number | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit(
-      'gov.propose',
-      { track: input.track, action: input.action, ...(input.votingPeriodBlocks !== undefined ? { voting_period_blocks: input.votingPeriodBlocks } : {}) },
-      this.signer(input),
-    );
+  async propose(input: { track: GovTrack; action: GovAction; votingPeriodBlocks?: number | undefined; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit('gov.propose', proposeBody(input), this.signer(input), input.expected ? { expected: input.expected } : {});
     const id = (res.data as { proposal_id?: string } | null)?.proposal_id;
     if (!id) throw new CharterError('NODE_ERROR', 'the node did not return the new proposal id');
     return { proposal: await this.get(id), txHash: res.txHash, height: res.height };
   }
 
-  async vote(input: { proposalId: string; vote: 'yes' | 'no' | 'abstain' } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('gov.vote', { proposal_id: input.proposalId, vote: input.vote }, this.signer(input));
+  async vote(input: { proposalId: string; vote: 'yes' | 'no' | 'abstain'; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit('gov.vote', { proposal_id: input.proposalId, vote: input.vote }, this.signer(input), input.expected ? { expected: input.expected } : {});
     return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
   }
 
-  async execute(input: { proposalId: string } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('gov.execute', { proposal_id: input.proposalId }, this.signer(input));
+  async execute(input: { proposalId: string; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit('gov.execute', { proposal_id: input.proposalId }, this.signer(input), input.expected ? { expected: input.expected } : {});
     return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
   }
 }
@@ -113,4 +136,19 @@ export function parseActionJson(text: string): Record<string, unknown> {
     throw new CharterError('INVALID_INPUT', 'the action needs a "type"', { problems: [{ path: 'actionJson.type', message: 'required' }] });
   }
   return v as Record<string, unknown>;
+}
+
+/**
+ * A typed action checked as the engine will check it: parseActionJson, then the
+ * engine's own action schema (INVALID_INPUT naming each field). Used where nothing
+ * is signed yet (a preview), so that the operator hears of a bad field before signing.
+ */
+export function checkedActionJson(text: string): Record<string, unknown> {
+  const action = parseActionJson(text);
+  const parsed = GOV_ACTION_SCHEMA.safeParse(action);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ path: ['action', ...i.path.map(String)].join('.'), message: i.message }));
+    throw new CharterError('INVALID_INPUT', `the ${String(action['type'])} action is not valid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
+  }
+  return action;
 }

@@ -7,7 +7,7 @@
  * actions never race for a nonce. A rejection surfaces as a CharterError with
  * the engine's stable code, and changes nothing on chain.
  */
-import { toHex } from '../../core/codec/index.js';
+import { canonicalJson, toHex } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
 import type { TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
 import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
@@ -31,6 +31,19 @@ export interface Submitted {
   height: number;
   data: unknown;
   unsigned: UnsignedEnvelope;
+}
+
+/** A preview of what a signer would sign (the contract's SigningPreview). */
+export interface SigningPreviewOut<T extends TxType = TxType> {
+  chainId: string;
+  keyId: string;
+  asAdmin: boolean;
+  scheme: string;
+  envelope: UnsignedEnvelope<T>;
+  canonical: string;
+  signingDigest: string;
+  nonce: number;
+  expiresAt: number;
 }
 
 /** How many blocks a signed transaction stays valid. */
@@ -58,6 +71,26 @@ export class Submitter {
     const status = await client.status();
     const nonce = (await client.nonceOf(signerKeyId)) + 1;
     return { version: 1, chain_id: status.chainId, type, body, signer: signerKeyId, nonce, expires_at: status.height + EXPIRY_BLOCKS };
+  }
+
+  /**
+   * Exactly what `signerKeyId` would sign for this transaction now: the unsigned
+   * envelope, its canonical JSON and the signing digest. Submitting with
+   * `expected` set from this preview signs these bytes or nothing.
+   */
+  async preview<T extends TxType>(type: T, body: TxBodies[T], signer: { keyId: string; scheme: string; asAdmin: boolean }): Promise<SigningPreviewOut<T>> {
+    const unsigned = await this.prepare(type, body, signer.keyId);
+    return {
+      chainId: unsigned.chain_id,
+      keyId: signer.keyId,
+      asAdmin: signer.asAdmin,
+      scheme: signer.scheme,
+      envelope: unsigned,
+      canonical: canonicalJson(unsigned),
+      signingDigest: toHex(signingDigest(unsigned)),
+      nonce: unsigned.nonce,
+      expiresAt: unsigned.expires_at,
+    };
   }
 
   /**

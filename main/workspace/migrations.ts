@@ -68,4 +68,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_by_action ON audit_log (action, seq);
     `,
   },
+  {
+    version: 3,
+    name: 'address book',
+    sql: `
+      -- Named withdrawal destinations of this workspace (display and picking only; the chain never sees names).
+      CREATE TABLE address_book (
+        name        TEXT PRIMARY KEY COLLATE NOCASE,
+        destination TEXT NOT NULL UNIQUE,
+        note        TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL
+      );
+    `,
+  },
 ];

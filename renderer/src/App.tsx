@@ -13,6 +13,9 @@ import { CreateVaultDialog } from './dialogs/CreateVaultDialog.js';
 import { FundVaultDialog } from './dialogs/FundVaultDialog.js';
 import { KeyActionDialog } from './dialogs/KeyActionDialog.js';
 import { WithdrawDialog } from './dialogs/WithdrawDialog.js';
+import { AddressBookDialog } from './dialogs/AddressBookDialog.js';
+import { CancelRequestDialog } from './dialogs/CancelRequestDialog.js';
+import { GovernanceSignDialog } from './dialogs/GovernanceSignDialog.js';
 import { useStore } from './store.js';
 
 function ActiveDialog() {
@@ -33,6 +36,12 @@ function ActiveDialog() {
       return <KeyActionDialog key={`${dialog.action}:${dialog.keyId ?? ''}`} action={dialog.action} {...(dialog.keyId ? { keyId: dialog.keyId } : {})} />;
     case 'importKey':
       return <ImportKeyDialog />;
+    case 'cancelRequest':
+      return <CancelRequestDialog key={dialog.requestId} requestId={dialog.requestId} />;
+    case 'addressBook':
+      return <AddressBookDialog />;
+    case 'governanceSign':
+      return <GovernanceSignDialog sign={dialog.sign} />;
   }
 }
 

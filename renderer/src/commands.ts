@@ -123,9 +123,10 @@ function approveRequest(): void {
   withRequest(pendingRequests(), 'Which withdrawal do you approve?', 'No withdrawal is waiting for approval', (r) => openDialog({ kind: 'approve', requestId: r.requestId }));
 }
 
-/** Cancelling or rejecting happens on the request's own tab: open it. */
+/** Cancel a request that is still open (pending or approved): the one in view, else ask which. */
 function cancelRequest(): void {
-  withRequest(pendingRequests(), 'Which pending request do you cancel?', 'No withdrawal request is pending', (r) => openRequest(r.requestId));
+  const open = (useStore.getState().requests ?? []).filter((r) => r.status === 'pending' || r.status === 'approved');
+  withRequest(open, 'Which request do you cancel?', 'No withdrawal request is open', (r) => openDialog({ kind: 'cancelRequest', requestId: r.requestId }));
 }
 
 /** Export the evidence of an executed withdrawal (asks which when it is not obvious). */
@@ -225,7 +226,7 @@ export const COMMANDS: readonly Command[] = [
   { id: 'custody.fundVault', category: 'Custody', title: 'Fund Vault (Devnet Faucet)…', keybinding: 'Ctrl+K F', run: () => openDialog({ kind: 'fundVault' }) },
   { id: 'custody.newWithdrawal', category: 'Custody', title: 'New Withdrawal…', keybinding: 'Ctrl+K W', run: () => openDialog({ kind: 'withdraw' }) },
   { id: 'custody.approve', category: 'Custody', title: 'Approve a Withdrawal…', keybinding: 'Ctrl+K P', run: approveRequest },
-  { id: 'custody.cancel', category: 'Custody', title: 'Cancel a Withdrawal Request…', keybinding: '', run: cancelRequest },
+  { id: 'custody.cancel', category: 'Custody', title: 'Cancel Withdrawal Request…', keybinding: 'Ctrl+K X', run: cancelRequest },
   {
     id: 'governance.propose',
     category: 'Governance',
@@ -277,6 +278,7 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   { id: 'workbench.refresh', category: 'Developer', title: 'Refresh All Data', keybinding: 'Ctrl+K R', run: () => void refreshAll() },
+  { id: 'custody.addressBook', category: 'Custody', title: 'Open Address Book…', keybinding: 'Ctrl+K D', run: () => openDialog({ kind: 'addressBook' }) },
 ];
 
 /** Commands that depend on the current state: one per pending request and executed withdrawal. */

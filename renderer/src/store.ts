@@ -18,6 +18,7 @@ import { WORKBENCH_TABS_MAX } from '../../core/contract/index.js';
 import { client } from './client.js';
 import { toSerializedError, type HostConnection } from './transport/index.js';
 import { VIEWS, type ViewId } from './views.js';
+import { refreshAddresses, refreshMilestones, refreshMilestonesSoon } from './workspaceData.js';
 
 /*
  * The workbench state. Secrets never enter it: passphrase fields are
@@ -38,7 +39,16 @@ export type DialogState =
   | { kind: 'approve'; requestId: string }
   | { kind: 'keyAction'; action: KeyAction; keyId?: string }
   | { kind: 'importKey' }
+  | { kind: 'cancelRequest'; requestId: string }
+  | { kind: 'addressBook' }
+  | { kind: 'governanceSign'; sign: GovernanceSign }
   | null;
+
+/** A governance transaction awaiting confirmation: what the Governance view asks the confirm dialog to sign. */
+export type GovernanceSign =
+  | { op: 'vote'; proposalId: string; vote: 'yes' | 'no' | 'abstain'; title: string }
+  | { op: 'execute'; proposalId: string; title: string }
+  | { op: 'propose'; track: 'protocol' | 'operational'; action: Record<string, unknown>; title: string };
 
 /** The key lifecycle actions of the Keys & Devices view. */
 export type KeyAction = 'generate' | 'register' | 'attest' | 'roles' | 'rotate' | 'retire' | 'revoke';
@@ -204,6 +214,8 @@ export const refreshSettings = () => load('settings', () => client().call('setti
 
 export function refreshAll(): Promise<unknown> {
   return Promise.all([
+    refreshAddresses(),
+    refreshMilestones(),
     refreshApp(),
     refreshSettings(),
     refreshNode(),
@@ -239,6 +251,7 @@ export function subscribeEvents(): () => void {
     c.on('node.connection', (node) => set({ node })),
     c.on('custody.changed', refreshCustodySoon),
     c.on('devices.changed', () => void refreshKeys()),
+    c.on('audit.appended', refreshMilestonesSoon),
     c.on('audit.appended', (entry) =>
       set((s) => {
         const audit = s.audit ?? [];

@@ -72,25 +72,28 @@ async function createVault(page: Page, name: string, approvers: string[], thresh
   await expect(row).toContainText(approvers.join(', '));
 }
 
-async function fundVault(page: Page, asset: string, amount: string): Promise<void> {
+/** `shown`: the balance as the console shows it (in the asset's unit where it knows the decimals). */
+async function fundVault(page: Page, asset: string, amount: string, shown: string): Promise<void> {
   await editor(page).getByRole('button', { name: 'Fund vault', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Fund vault' });
   await dialog.getByLabel('Asset').fill(asset);
   await dialog.getByLabel('Amount').fill(amount);
   await dialog.getByRole('button', { name: 'Fund vault', exact: true }).click();
   await expect(dialog).toBeHidden();
-  await expect(editor(page).getByRole('table', { name: 'Vaults' })).toContainText(`${amount} ${asset}`);
+  await expect(editor(page).getByRole('table', { name: 'Vaults' })).toContainText(shown);
 }
 
 interface Withdrawal {
   asset: string;
   amount: string;
+  /** The amount as the console shows it. */
+  shown: string;
   destination: string;
   memo: string;
   initiator: string;
 }
 
-async function fillWithdrawal(page: Page, w: Withdrawal): Promise<Locator> {
+async function fillWithdrawal(page: Page, w: Withdrawal, submit = true): Promise<Locator> {
   await editor(page).getByRole('button', { name: 'New withdrawal', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'New withdrawal' });
   await dialog.getByLabel('Asset').fill(w.asset);
@@ -99,7 +102,7 @@ async function fillWithdrawal(page: Page, w: Withdrawal): Promise<Locator> {
   await dialog.getByLabel('Memo').fill(w.memo);
   await dialog.getByLabel('Initiator key').selectOption({ label: w.initiator });
   await dialog.getByLabel('Initiator passphrase').fill(PASSPHRASE);
-  await dialog.getByRole('button', { name: 'Request withdrawal' }).click();
+  if (submit) await dialog.getByRole('button', { name: 'Request withdrawal' }).click();
   return dialog;
 }
 
@@ -107,7 +110,7 @@ async function requestWithdrawal(page: Page, w: Withdrawal): Promise<Locator> {
   const dialog = await fillWithdrawal(page, w);
   await expect(dialog).toBeHidden();
   const row = editor(page).getByRole('table', { name: 'Withdrawal requests' }).getByRole('row').filter({ hasText: w.destination });
-  await expect(row).toContainText(`${w.amount} ${w.asset}`);
+  await expect(row).toContainText(w.shown);
   await expect(row).toContainText('0 of 2');
   await expect(row).toContainText('Pending');
   return row;
@@ -150,7 +153,7 @@ function ed25519Verify(publicKeyHex: string, messageHex: string, signatureHex: s
 
 test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, explores the block and exports evidence', async ({ page, console }) => {
   await openConsole(page, console);
-  const withdrawal: Withdrawal = { asset: 'USDC', amount: '2500', destination: 'acct-0xDEADBEEF', memo: 'Payroll March', initiator: 'carol' };
+  const withdrawal: Withdrawal = { asset: 'USDC', amount: '2500', shown: '0.0025 USDC', destination: 'acct-0xDEADBEEF', memo: 'Payroll March', initiator: 'carol' };
 
   // 1. Three software keys under the same passphrase.
   await showView(page, 'Keys');
@@ -163,7 +166,7 @@ test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, 
   // 2. A vault with a 2-of-3 policy over them, funded from the devnet faucet.
   await showView(page, 'Approvals');
   await createVault(page, 'Treasury', ['alice', 'bob', 'carol'], 2);
-  await fundVault(page, 'USDC', '1000000');
+  await fundVault(page, 'USDC', '1000000', '1 USDC');
   await expect(auditRows(page, 'custody.createVault', 'ok')).toHaveCount(1);
   await expect(auditRows(page, 'custody.fundVault', 'ok')).toHaveCount(1);
   await showView(page, 'Keys');
@@ -199,7 +202,7 @@ test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, 
   const executedAt = Number(/Executed in block (\d+)/.exec((await row.textContent()) ?? '')?.[1]);
   expect(executedAt).toBeGreaterThan(0);
   await expect(auditRows(page, 'custody.approve', 'ok')).toHaveCount(2);
-  await expect(editor(page).getByRole('table', { name: 'Vaults' })).toContainText('997500 USDC');
+  await expect(editor(page).getByRole('table', { name: 'Vaults' })).toContainText('0.9975 USDC');
 
   // 4. The block and the transaction in the explorer.
   await row.getByRole('button', { name: `Open block ${executedAt}` }).click();
@@ -291,16 +294,17 @@ test('approvals by a key outside the policy, double approvals and overdrafts are
 
   await showView(page, 'Approvals');
   await createVault(page, 'Operations', ['alice', 'bob', 'carol'], 2);
-  await fundVault(page, 'EUR', '5000');
+  await fundVault(page, 'EUR', '5000', '5,000 EUR (base units)');
 
-  // A withdrawal above the balance is refused in the form itself.
-  const over = await fillWithdrawal(page, { asset: 'EUR', amount: '5001', destination: 'iban-DE89370400440532013000', memo: '', initiator: 'alice' });
-  await expect(over.getByRole('alert')).toContainText('INSUFFICIENT_BALANCE');
+  // A withdrawal above the balance is refused in the form itself, before anything is signed.
+  const over = await fillWithdrawal(page, { asset: 'EUR', amount: '5001', shown: '', destination: 'iban-DE89370400440532013000', memo: '', initiator: 'alice' }, false);
+  await expect(over.getByRole('alert')).toContainText('More than the vault holds');
+  await expect(over.getByRole('button', { name: 'Request withdrawal' })).toBeDisabled();
   await over.getByRole('button', { name: 'Cancel' }).click();
   await expect(over).toBeHidden();
   await expect(editor(page).getByText('No withdrawal requests yet.')).toBeVisible();
 
-  const row = await requestWithdrawal(page, { asset: 'EUR', amount: '1200', destination: 'iban-DE89370400440532013000', memo: 'Supplier', initiator: 'bob' });
+  const row = await requestWithdrawal(page, { asset: 'EUR', amount: '1200', shown: '1,200 EUR', destination: 'iban-DE89370400440532013000', memo: 'Supplier', initiator: 'bob' });
   let dialog = await approve(page, row, 'alice', PASSPHRASE);
   await expect(dialog).toBeHidden();
   await expect(row).toContainText('1 of 2');
@@ -323,12 +327,13 @@ test('approvals by a key outside the policy, double approvals and overdrafts are
 
   await expect(row).toContainText('1 of 2');
   await expect(row).toContainText('Pending');
-  await expect(editor(page).getByRole('table', { name: 'Vaults' })).toContainText('5000 EUR');
+  await expect(editor(page).getByRole('table', { name: 'Vaults' })).toContainText('5,000 EUR');
   await showAuditLog(page);
   await expect(auditRows(page, 'custody.approve', 'NOT_AN_APPROVER')).toHaveCount(1);
   await expect(auditRows(page, 'custody.approve', 'DUPLICATE_APPROVAL')).toHaveCount(1);
   await expect(auditRows(page, 'custody.approve', 'SELF_APPROVAL')).toHaveCount(1);
-  await expect(auditRows(page, 'custody.createWithdrawal', 'INSUFFICIENT_BALANCE')).toHaveCount(1);
+  // The overdraft never reached the chain: nothing was signed, so nothing was refused there.
+  await expect(auditRows(page, 'custody.createWithdrawal', 'INSUFFICIENT_BALANCE')).toHaveCount(0);
 });
 
 // ─── the workbench itself ───────────────────────────────────────────────────
@@ -384,17 +389,26 @@ test('the command palette lists every action with its keybinding; the theme pers
   const draft = gov.getByRole('form', { name: 'New proposal' });
   await expect(draft.getByLabel('Action', { exact: true })).toHaveValue('params.set');
   await draft.getByLabel('Action (JSON)').fill('{"type": "params.set", "max_expiry_blocks": 640}');
-  await draft.getByRole('button', { name: 'Sign proposal' }).click();
+  // Each signature shows what is signed, and by whom, and asks first.
+  const signGov = async (open: () => Promise<void>, title: string, type: string) => {
+    await open();
+    const d = page.getByRole('dialog', { name: title });
+    await expect(d.getByLabel('Envelope to sign')).toContainText(`"type": "${type}"`);
+    await expect(d.getByLabel('Signing details')).toContainText('Devnet admin');
+    await d.getByRole('button', { name: title }).click();
+    await expect(d).toBeHidden();
+  };
+  await signGov(() => draft.getByRole('button', { name: 'Review and sign proposal' }).click(), 'Sign proposal', 'gov.propose');
   const proposal = gov.getByRole('table', { name: 'Proposals' }).getByRole('row').filter({ hasText: 'params.set' });
   await expect(proposal).toContainText('open');
-  await proposal.getByRole('button', { name: /^Vote yes on params\.set/ }).click();
+  await signGov(() => proposal.getByRole('button', { name: /^Vote yes on params\.set/ }).click(), 'Sign vote', 'gov.vote');
   await expect(proposal).toContainText('passed');
-  await proposal.getByRole('button', { name: /^Execute params\.set/ }).click();
+  await signGov(() => proposal.getByRole('button', { name: /^Execute params\.set/ }).click(), 'Sign execution', 'gov.execute');
   await expect(proposal).toContainText('executed');
   await expect(auditRows(page, 'governance.execute', 'ok')).toHaveCount(1);
   // A malformed action is refused where the user is looking, with its code.
   await draft.getByLabel('Action (JSON)').fill('{"type": "params.set", "max_expiry_blocks": -1}');
-  await draft.getByRole('button', { name: 'Sign proposal' }).click();
+  await draft.getByRole('button', { name: 'Review and sign proposal' }).click();
   await expect(gov.getByRole('alert')).toContainText(/[A-Z_]{6,}/);
 
   // Views of later issues say so and show nothing invented.

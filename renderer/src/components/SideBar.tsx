@@ -1,4 +1,6 @@
 import type { ReactNode } from 'react';
+import { formatAmount } from '../amounts.js';
+import { selectProposal, useGovernance, useProposals } from '../governanceData.js';
 import { keyName, openBlock, openRequest, showView, useStore } from '../store.js';
 import { viewInfo, type ViewId } from '../views.js';
 import { arrowNavigation, Empty, formatTime, Loading } from './common.js';
@@ -118,7 +120,7 @@ function ApprovalsSide() {
             {requests.map((r) => (
               <NavItem key={r.requestId} onClick={() => openRequest(r.requestId)} title={`${r.requestId} by ${keyName(keys, r.initiator)}`}>
                 <span className="nav-primary">
-                  {r.amount} {r.asset} → {r.destination}
+                  {formatAmount(r.amount, r.asset)} → {r.destination}
                 </span>
                 <span className={`nav-secondary chip chip-${r.status}`}>
                   {r.status === 'pending' ? `${r.approvals.length} of ${r.threshold}` : r.status}
@@ -144,7 +146,7 @@ function EvidenceSide() {
           {executed.map((r) => (
             <NavItem key={r.requestId} onClick={() => showView('evidence')} title={r.requestId}>
               <span className="nav-primary">
-                {r.amount} {r.asset} → {r.destination}
+                {formatAmount(r.amount, r.asset)} → {r.destination}
               </span>
               <span className="nav-secondary">block {r.executedAt}</span>
             </NavItem>
@@ -191,6 +193,36 @@ function NodesSide() {
   );
 }
 
+function GovernanceSide() {
+  const { proposals, loadError } = useProposals();
+  const selected = useGovernance((s) => s.selected);
+  return (
+    <Section title="Proposals">
+      {proposals === null && !loadError ? <Loading what="proposals" /> : null}
+      {loadError ? <p className="sidebar-note">Proposals could not be loaded ({loadError.code}).</p> : null}
+      {proposals && proposals.length === 0 ? <Empty>No proposals yet.</Empty> : null}
+      {proposals && proposals.length > 0 ? (
+        <NavList label="Proposals">
+          {proposals.map((p) => (
+            <NavItem
+              key={p.proposalId}
+              current={p.proposalId === selected}
+              onClick={() => {
+                showView('governance');
+                selectProposal(p.proposalId);
+              }}
+              title={`${p.proposalId} · ${p.track} track · voting ends at block ${p.votingEndsAt}`}
+            >
+              <span className="nav-primary">{p.actionType}</span>
+              <span className={`nav-secondary chip chip-${p.status === 'executed' ? 'executed' : p.status === 'open' || p.status === 'passed' ? 'pending' : 'failed'}`}>{p.status}</span>
+            </NavItem>
+          ))}
+        </NavList>
+      ) : null}
+    </Section>
+  );
+}
+
 function LaterSide({ view }: { view: ViewId }) {
   const info = viewInfo(view);
   return (
@@ -221,7 +253,7 @@ export function SideBar() {
       body = <NodesSide />;
       break;
     case 'governance':
-      body = <p className="sidebar-note">Proposals, votes and execution on both tracks. Members sign with their governance keys.</p>;
+      body = <GovernanceSide />;
       break;
     default:
       body = <LaterSide view={view} />;

@@ -6,6 +6,7 @@ import { closeDialog, keyName, notify, refreshCustody, useStore } from '../store
 import { toSerializedError } from '../transport/index.js';
 import { takeSecret } from './CreateKeyDialog.js';
 import { PrecheckTable } from '../views/Precheck.js';
+import { assetDecimals, formatAmount } from '../amounts.js';
 
 /** Why a local key cannot approve this request, or null if it can. */
 export function ineligibility(k: KeyView, r: RequestView, approvers: string[] | undefined): string | null {
@@ -111,9 +112,8 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
           <dl className="facts facts-wide" aria-label="Request to approve">
             <dt>Amount</dt>
             <dd>
-              <strong>
-                {request.amount} {request.asset}
-              </strong>
+              <strong>{formatAmount(request.amount, request.asset)}</strong>
+              {assetDecimals(request.asset) !== null ? <span className="muted"> ({request.amount} base units)</span> : null}
             </dd>
             <dt>Destination</dt>
             <dd className="break">{request.destination}</dd>

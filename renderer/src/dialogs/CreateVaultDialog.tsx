@@ -4,6 +4,7 @@ import { client } from '../client.js';
 import { Dialog, ErrorAlert, Hash } from '../components/common.js';
 import { closeDialog, notify, openDialog, refreshCustody, refreshKeys, useStore } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
+import { thresholdProblemOf } from '../custodyRules.js';
 
 function slug(name: string): string {
   return name
@@ -23,11 +24,12 @@ export function CreateVaultDialog() {
   const [threshold, setThreshold] = useState(2);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<SerializedError | null>(null);
+  const thresholdProblem = thresholdProblemOf(threshold, approvers.length);
   const usable = (keys ?? []).filter((k) => k.onChain === 'unregistered' || k.onChain === 'active' || k.onChain === 'unknown');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (busy) return;
+    if (busy || thresholdProblem) return;
     setBusy(true);
     setError(null);
     try {
@@ -127,18 +129,25 @@ export function CreateVaultDialog() {
             value={threshold}
             required
             aria-describedby={`${id}-thr-hint`}
+            aria-invalid={thresholdProblem ? true : undefined}
             onChange={(e) => setThreshold(Number(e.target.value))}
           />
-          <span id={`${id}-thr-hint`} className="field-hint">
-            {approvers.length > 0 ? `${threshold} of ${approvers.length} approvers must sign each withdrawal.` : 'Choose the approvers first.'}
-          </span>
+          {thresholdProblem ? (
+            <span id={`${id}-thr-hint`} className="field-error" role="alert">
+              {thresholdProblem}
+            </span>
+          ) : (
+            <span id={`${id}-thr-hint`} className="field-hint">
+              {approvers.length > 0 ? `${threshold} of ${approvers.length} approvers must sign each withdrawal.` : 'Choose the approvers first.'}
+            </span>
+          )}
         </div>
         {error ? <ErrorAlert error={error} title="The vault was not created" /> : null}
         <div className="form-actions">
           <button type="button" className="button button-secondary" onClick={closeDialog}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
+          <button type="submit" className="button button-primary" disabled={busy || thresholdProblem !== null || approvers.length === 0}>
             {busy ? 'Creating…' : 'Create vault'}
           </button>
         </div>

@@ -4,6 +4,7 @@ import { client } from '../client.js';
 import { Dialog, ErrorAlert } from '../components/common.js';
 import { closeDialog, notify, refreshCustody, useStore } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
+import { amountInUnits, assetDecimals, formatAmount } from '../amounts.js';
 
 export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
   const id = useId();
@@ -26,7 +27,7 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
       notify({
         kind: 'info',
         title: `Vault “${out.vault.name}” funded`,
-        text: `${amount} ${asset} credited in block ${out.height}; balance ${out.vault.balances[asset.trim()] ?? '?'} ${asset}.`,
+        text: `${formatAmount(amount.trim(), asset.trim())} credited in block ${out.height}; balance ${formatAmount(out.vault.balances[asset.trim()] ?? '0', asset.trim())}.`,
       });
       closeDialog();
     } catch (err) {
@@ -67,7 +68,7 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
           </span>
         </div>
         <div className="field">
-          <label htmlFor={`${id}-amount`}>Amount</label>
+          <label htmlFor={`${id}-amount`}>Amount (base units)</label>
           <input
             id={`${id}-amount`}
             value={amount}
@@ -78,7 +79,9 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
             onChange={(e) => setAmount(e.target.value)}
           />
           <span id={`${id}-amount-hint`} className="field-hint">
-            A whole number of base units.
+            {/^[1-9][0-9]*$/.test(amount.trim()) && assetDecimals(asset.trim()) !== null
+              ? `= ${amountInUnits(amount.trim(), asset.trim())} ${asset.trim()}`
+              : 'A whole number of base units (the chain\'s smallest unit of the asset).'}
           </span>
         </div>
         {error ? <ErrorAlert error={error} title="The vault was not funded" /> : null}

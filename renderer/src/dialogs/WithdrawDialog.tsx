@@ -1,10 +1,13 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { SerializedError } from '../../../core/contract/index.js';
+import { amountInUnits, assetDecimals, baseUnitsTitle, formatAmount } from '../amounts.js';
+import { amountProblem } from '../custodyRules.js';
 import { client } from '../client.js';
 import { Dialog, ErrorAlert } from '../components/common.js';
 import { closeDialog, keyName, notify, openDialog, refreshCustody, useStore } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
 import { takeSecret } from './CreateKeyDialog.js';
+import { addressName, refreshAddresses, useWorkspaceData } from '../workspaceData.js';
 
 export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
   const id = useId();
@@ -22,16 +25,23 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
   const pass = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<SerializedError | null>(null);
+  const addresses = useWorkspaceData((s) => s.addresses);
+  useEffect(() => {
+    void refreshAddresses();
+  }, []);
 
   // Suggest an approver of the vault as initiator; any local key may be chosen.
   const defaultKey = (keys ?? []).find((k) => vault?.policy.approvers.includes(k.keyId))?.keyId ?? keys?.[0]?.keyId ?? '';
   const keyId = chosenKey || defaultKey;
   const keyBackend = (keys ?? []).find((k) => k.keyId === keyId)?.backend ?? 'software';
   const assetValue = asset || (held.length === 1 ? (held[0]?.[0] ?? '') : '');
+  const problem = vault ? amountProblem(amount, assetValue.trim(), vault.balances) : null;
+  const named = addressName(addresses, destination.trim());
+  const amountOk = /^[1-9][0-9]*$/.test(amount.trim());
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (busy) return;
+    if (busy || problem) return;
     let passphrase: string | undefined = keyBackend === 'ledger' ? undefined : takeSecret(pass);
     setBusy(true);
     setError(null);
@@ -50,7 +60,7 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
       notify({
         kind: 'info',
         title: 'Withdrawal requested',
-        text: `${out.request.amount} ${out.request.asset} to ${out.request.destination}, in block ${out.height}. It needs ${out.request.threshold} approvals.`,
+        text: `${formatAmount(out.request.amount, out.request.asset)} to ${out.request.destination}, in block ${out.height}. It needs ${out.request.threshold} approvals.`,
       });
       closeDialog();
     } catch (err) {
@@ -75,7 +85,7 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
           </select>
           {vault ? (
             <span className="field-hint">
-              Holds {held.length === 0 ? 'nothing yet' : held.map(([a, n]) => `${n} ${a}`).join(', ')} · policy {vault.policy.threshold} of{' '}
+              Holds {held.length === 0 ? 'nothing yet' : held.map(([a, n]) => formatAmount(n, a)).join(', ')} · policy {vault.policy.threshold} of{' '}
               {vault.policy.approvers.length}
             </span>
           ) : null}
@@ -99,10 +109,43 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
             </datalist>
           </div>
           <div className="field">
-            <label htmlFor={`${id}-amount`}>Amount</label>
-            <input id={`${id}-amount`} value={amount} required inputMode="numeric" autoComplete="off" onChange={(e) => setAmount(e.target.value)} />
+            <label htmlFor={`${id}-amount`}>Amount (base units)</label>
+            <input
+              id={`${id}-amount`}
+              value={amount}
+              required
+              inputMode="numeric"
+              autoComplete="off"
+              aria-invalid={problem ? true : undefined}
+              aria-describedby={`${id}-amount-hint`}
+              onChange={(e) => setAmount(e.target.value)}
+            />
+            {problem ? (
+              <span id={`${id}-amount-hint`} className="field-error" role="alert">
+                {problem}
+              </span>
+            ) : (
+              <span id={`${id}-amount-hint`} className="field-hint" title={amountOk && assetValue ? baseUnitsTitle(amount.trim(), assetValue.trim()) : undefined}>
+                {amountOk && assetValue && assetDecimals(assetValue.trim()) !== null
+                  ? `= ${amountInUnits(amount.trim(), assetValue.trim())} ${assetValue.trim()}`
+                  : 'A whole number of base units (the chain\'s smallest unit of the asset).'}
+              </span>
+            )}
           </div>
         </div>
+        {addresses && addresses.length > 0 ? (
+          <div className="field">
+            <label htmlFor={`${id}-book`}>Address book</label>
+            <select id={`${id}-book`} value={named ?? ''} onChange={(e) => setDestination(addresses.find((a) => a.name === e.target.value)?.destination ?? '')}>
+              <option value="">— type a destination below —</option>
+              {addresses.map((a) => (
+                <option key={a.name} value={a.name}>
+                  {a.name} ({a.destination})
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <div className="field">
           <label htmlFor={`${id}-dest`}>Destination</label>
           <input
@@ -115,7 +158,9 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
             onChange={(e) => setDestination(e.target.value)}
           />
           <span id={`${id}-dest-hint`} className="field-hint">
-            1–128 printable characters, no spaces.
+            {named
+              ? `“${named}” from the address book.`
+              : `1–128 printable characters, no spaces${addresses && addresses.length > 0 ? '; or pick a named one above' : ''}. Approvals → Address book keeps named destinations.`}
           </span>
         </div>
         <div className="field">
@@ -156,7 +201,7 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
           <button type="button" className="button button-secondary" onClick={closeDialog}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy || !vaultId || !keyId}>
+          <button type="submit" className="button button-primary" disabled={busy || !vaultId || !keyId || problem !== null}>
             {busy ? 'Signing…' : 'Request withdrawal'}
           </button>
         </div>

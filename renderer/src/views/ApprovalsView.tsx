@@ -1,7 +1,8 @@
 import { PrecheckSummary } from './Precheck.js';
 import { Empty, ErrorAlert, Loading } from '../components/common.js';
 import { keyName, openDialog, openRequest, useStore } from '../store.js';
-import { approvalsText, balancesText, RequestStatus } from './custodyParts.js';
+import { approvalsText, cancellable, RequestStatus } from './custodyParts.js';
+import { Amount } from '../amounts.js';
 
 export function ApprovalsView() {
   const vaults = useStore((s) => s.vaults);
@@ -25,6 +26,9 @@ export function ApprovalsView() {
           </button>
           <button type="button" className="button" disabled={!haveVaults} onClick={() => openDialog({ kind: 'withdraw' })}>
             New withdrawal
+          </button>
+          <button type="button" className="button" onClick={() => openDialog({ kind: 'addressBook' })}>
+            Address book
           </button>
         </div>
       </header>
@@ -58,7 +62,20 @@ export function ApprovalsView() {
                     {v.policy.threshold} of {v.policy.approvers.length}
                   </td>
                   <td>{v.policy.approvers.map((k) => keyName(keys, k)).join(', ')}</td>
-                  <td>{balancesText(v.balances)}</td>
+                  <td>
+                    {Object.keys(v.balances).length === 0 ? (
+                      'empty'
+                    ) : (
+                      <span className="balances">
+                        {Object.entries(v.balances).map(([a, n], i) => (
+                          <span key={a}>
+                            {i > 0 ? ', ' : ''}
+                            <Amount value={n} asset={a} />
+                          </span>
+                        ))}
+                      </span>
+                    )}
+                  </td>
                   <td>block {v.createdAt}</td>
                   <td className="actions">
                     <button
@@ -108,7 +125,7 @@ export function ApprovalsView() {
               {requests.map((r) => (
                 <tr key={r.requestId}>
                   <th scope="row">
-                    {r.amount} {r.asset}
+                    <Amount value={r.amount} asset={r.asset} />
                   </th>
                   <td className="break">{r.destination}</td>
                   <td>{r.vaultId}</td>
@@ -124,6 +141,18 @@ export function ApprovalsView() {
                         Approve
                       </button>
                     ) : null}{' '}
+                    {cancellable(r) ? (
+                      <>
+                        <button
+                          type="button"
+                          className="button button-small"
+                          aria-label={`Cancel request ${r.requestId}`}
+                          onClick={() => openDialog({ kind: 'cancelRequest', requestId: r.requestId })}
+                        >
+                          Cancel…
+                        </button>{' '}
+                      </>
+                    ) : null}
                     <button type="button" className="button button-small" aria-label={`Details of ${r.requestId}`} onClick={() => openRequest(r.requestId)}>
                       Details
                     </button>

@@ -1,99 +1,80 @@
-import { Fragment, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ProposalView, SerializedError } from '../../../core/contract/index.js';
-import { client } from '../client.js';
+import { GOV_ACTION_TRACK } from '../../../core/engine/types.js';
 import { Empty, ErrorAlert, Hash } from '../components/common.js';
-import { takeSecret } from '../dialogs/CreateKeyDialog.js';
-import { keyName, notify, useStore } from '../store.js';
+import { actionProblem, tracksFor } from '../custodyRules.js';
+import { onGovernanceSigned } from '../dialogs/GovernanceSignDialog.js';
+import { refreshProposals, selectProposal, useProposals } from '../governanceData.js';
+import { keyName, openDialog, useStore } from '../store.js';
+import { client } from '../client.js';
 import { toSerializedError } from '../transport/index.js';
 
+type ActionType = keyof typeof GOV_ACTION_TRACK;
+
 /** Starting points for each action; the engine validates every field. */
-const TEMPLATES: Record<string, { track: 'protocol' | 'operational'; action: Record<string, unknown> }> = {
-  'params.set': { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 500 } },
-  'validator.add': { track: 'operational', action: { type: 'validator.add', public_key: '<64 hex digits: Ed25519 public key>', power: 10, name: 'validator-2' } },
-  'validator.remove': { track: 'operational', action: { type: 'validator.remove', public_key: '<64 hex digits>' } },
-  'key.register': { track: 'operational', action: { type: 'key.register', public_key: '<hex public key>', scheme: 'ed25519', label: 'name' } },
-  'key.set_roles': { track: 'operational', action: { type: 'key.set_roles', key_id: '<key id>', roles: ['approver', 'initiator'] } },
-  'key.release': { track: 'operational', action: { type: 'key.release', key_id: '<key id>', reason: 'investigation closed' } },
-  'key.rotate_approve': { track: 'operational', action: { type: 'key.rotate_approve', key_id: '<old key id>' } },
-  'whitelist.add': { track: 'operational', action: { type: 'whitelist.add', vault_id: 'treasury', destination: 'acct-example' } },
-  'whitelist.remove': { track: 'operational', action: { type: 'whitelist.remove', vault_id: 'treasury', destination: 'acct-example' } },
-  'emergency.ratify': { track: 'operational', action: { type: 'emergency.ratify', control_id: '<control id>' } },
-  'emergency.lift': { track: 'operational', action: { type: 'emergency.lift', control_id: '<control id>' } },
+const TEMPLATES: Record<ActionType, Record<string, unknown>> = {
+  'params.set': { type: 'params.set', max_expiry_blocks: 500 },
+  'validator.add': { type: 'validator.add', public_key: '<64 hex digits: Ed25519 public key>', power: 10, name: 'validator-2' },
+  'validator.remove': { type: 'validator.remove', public_key: '<64 hex digits>' },
+  'key.register': { type: 'key.register', public_key: '<hex public key>', scheme: 'ed25519', label: 'name' },
+  'key.set_roles': { type: 'key.set_roles', key_id: '<key id>', roles: ['approver', 'initiator'] },
+  'key.release': { type: 'key.release', key_id: '<key id>', reason: 'investigation closed' },
+  'key.rotate_approve': { type: 'key.rotate_approve', key_id: '<old key id>' },
+  'whitelist.add': { type: 'whitelist.add', vault_id: 'treasury', destination: 'acct-example' },
+  'whitelist.remove': { type: 'whitelist.remove', vault_id: 'treasury', destination: 'acct-example' },
+  'emergency.ratify': { type: 'emergency.ratify', control_id: '<control id>' },
+  'emergency.lift': { type: 'emergency.lift', control_id: '<control id>' },
 };
-const ADMIN = '';
+/** The actions the engine knows, from its track table (core/engine/types.ts GOV_ACTION_TRACK). */
+const ACTION_TYPES = Object.keys(GOV_ACTION_TRACK) as ActionType[];
+function chipOf(status: ProposalView['status']): string {
+  return status === 'executed' ? 'executed' : status === 'open' || status === 'passed' ? 'pending' : 'failed';
+}
 
 export function GovernanceView() {
   const id = useId();
   const height = useStore((s) => s.node?.height ?? null);
   const keys = useStore((s) => s.keys);
-  const [proposals, setProposals] = useState<ProposalView[] | null>(null);
-  const [loadError, setLoadError] = useState<SerializedError | null>(null);
-  const [error, setError] = useState<SerializedError | null>(null);
-  /** Where the error is shown: next to the action that caused it ('propose', or the proposal's id). */
-  const [errorAt, setErrorAt] = useState('propose');
-  const [busy, setBusy] = useState<string | null>(null);
-  const [signAs, setSignAs] = useState(ADMIN);
-  const signBackend = (keys ?? []).find((k) => k.keyId === signAs)?.backend ?? 'software';
-  const [actionType, setActionType] = useState('params.set');
-  const [track, setTrack] = useState<'protocol' | 'operational'>('protocol');
-  const [actionText, setActionText] = useState(JSON.stringify(TEMPLATES['params.set']!.action, null, 2));
-  const pass = useRef<HTMLInputElement>(null);
+  const { proposals, loadError, selected } = useProposals();
+  const [actionType, setActionType] = useState<ActionType>('params.set');
+  const [actionText, setActionText] = useState(JSON.stringify(TEMPLATES['params.set'], null, 2));
+  const [formError, setFormError] = useState<SerializedError | null>(null);
+  const detailRef = useRef<HTMLElement>(null);
+  const tracks = tracksFor(actionType);
 
+  useEffect(() => onGovernanceSigned(() => void refreshProposals()), []);
   useEffect(() => {
-    let live = true;
-    client()
-      .call('governance.list', {})
-      .then((r) => {
-        if (!live) return;
-        setProposals(r.proposals);
-        setLoadError(null);
-      })
-      .catch((e: unknown) => {
-        if (live) setLoadError(toSerializedError(e));
-      });
-    return () => {
-      live = false;
-    };
-  }, [height, busy]);
+    if (selected) detailRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
 
-  const chooseType = (t: string) => {
+  const chooseType = (t: ActionType) => {
     setActionType(t);
-    const tpl = TEMPLATES[t];
-    if (tpl) {
-      setTrack(tpl.track);
-      setActionText(JSON.stringify(tpl.action, null, 2));
-    }
-  };
-
-  /** The signer fields of a call; the passphrase is read once and cleared. */
-  const signer = (): { keyId?: string; passphrase?: string } => {
-    if (signAs === ADMIN) return {};
-    if (signBackend === 'ledger') return { keyId: signAs };
-    const secret = takeSecret(pass);
-    return secret ? { keyId: signAs, passphrase: secret } : { keyId: signAs };
-  };
-
-  const run = async (what: string, fn: () => Promise<unknown>, done: string, at = 'propose') => {
-    setBusy(what);
-    setError(null);
-    setErrorAt(at);
-    try {
-      await fn();
-      notify({ kind: 'info', title: done });
-    } catch (e) {
-      setError(toSerializedError(e));
-    } finally {
-      setBusy(null);
-    }
+    setActionText(JSON.stringify(TEMPLATES[t], null, 2));
+    setFormError(null);
   };
 
   const propose = (e: FormEvent) => {
     e.preventDefault();
-    // The host parses the text (INVALID_JSON with line and column) and records a refusal in the audit log.
-    void run('propose', () => client().call('governance.propose', { track, actionJson: actionText, ...signer() }), 'Proposal submitted');
+    setFormError(null);
+    const track = tracks[0];
+    if (!track) return;
+    const checked = actionProblem(actionText, actionType);
+    if ('error' in checked) {
+      // The host reads the same text (strict JSON, the engine's action schema) and records the refusal in the audit log;
+      // its verdict is shown when it has one, else the check made here.
+      void client()
+        .call('governance.preview', { op: 'propose', track, actionJson: actionText })
+        .then(
+          () => setFormError(checked.error),
+          (err: unknown) => setFormError(toSerializedError(err)),
+        );
+      return;
+    }
+    openDialog({ kind: 'governanceSign', sign: { op: 'propose', track, action: checked.action, title: `Propose ${actionType} on the ${track} track.` } });
   };
 
-  const localKeys = keys ?? [];
+  const detail = proposals?.find((p) => p.proposalId === selected) ?? null;
+
   return (
     <div className="page">
       <header className="page-header">
@@ -102,63 +83,48 @@ export function GovernanceView() {
           <p className="page-sub">
             Proposals on the protocol track (chain parameters) and the operational track (validators, roles, key registration and release,
             whitelist changes, emergency ratification). Members vote; a proposal passes with quorum and a two-thirds majority, then anyone executes it.
+            Every vote, execution and proposal shows what is signed, and by whom, before it is signed.
           </p>
         </div>
       </header>
 
-      <section className="page-section" aria-labelledby={`${id}-as`}>
-        <h2 id={`${id}-as`}>Sign as</h2>
-        <div className="form form-inline">
-          <div className="field">
-            <label htmlFor={`${id}-signer`}>Governance key</label>
-            <select id={`${id}-signer`} value={signAs} onChange={(e) => setSignAs(e.target.value)}>
-              <option value={ADMIN}>Devnet admin (genesis governance member)</option>
-              {localKeys.map((k) => (
-                <option key={k.keyId} value={k.keyId}>
-                  {k.label}
-                </option>
-              ))}
-            </select>
-          </div>
-          {signAs !== ADMIN && signBackend !== 'ledger' ? (
-            <div className="field">
-              <label htmlFor={`${id}-pass`}>{signBackend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
-              <input id={`${id}-pass`} ref={pass} type="password" autoComplete="current-password" />
-              <span className="field-hint">Unlocks the key for one signature; not kept.</span>
-            </div>
-          ) : null}
-        </div>
-      </section>
-
       <section className="page-section" aria-labelledby={`${id}-new`}>
         <h2 id={`${id}-new`}>New proposal</h2>
         <form className="form" aria-label="New proposal" onSubmit={propose}>
-          <div className="field">
-            <label htmlFor={`${id}-type`}>Action</label>
-            <select id={`${id}-type`} value={actionType} onChange={(e) => chooseType(e.target.value)}>
-              {Object.keys(TEMPLATES).map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-track`}>Track</label>
-            <select id={`${id}-track`} value={track} onChange={(e) => setTrack(e.target.value as 'protocol' | 'operational')}>
-              <option value="protocol">protocol</option>
-              <option value="operational">operational</option>
-            </select>
+          <div className="field-row">
+            <div className="field">
+              <label htmlFor={`${id}-type`}>Action</label>
+              <select id={`${id}-type`} value={actionType} onChange={(e) => chooseType(e.target.value as ActionType)}>
+                {ACTION_TYPES.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-track`}>Track</label>
+              <select id={`${id}-track`} value={tracks[0] ?? ''} aria-describedby={`${id}-track-hint`} onChange={() => undefined}>
+                {tracks.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
+              </select>
+              <span id={`${id}-track-hint`} className="field-hint">
+                {actionType} belongs to the {tracks[0]} track: the engine refuses it on any other.
+              </span>
+            </div>
           </div>
           <div className="field">
             <label htmlFor={`${id}-json`}>Action (JSON)</label>
             <textarea id={`${id}-json`} className="json" rows={6} value={actionText} onChange={(e) => setActionText(e.target.value)} spellCheck={false} />
-            <span className="field-hint">The engine checks every field; docs/formats/transactions.md lists each action.</span>
+            <span className="field-hint">Checked against the engine's schema before signing; docs/formats/transactions.md lists each action.</span>
           </div>
-          {error && errorAt === 'propose' ? <ErrorAlert error={error} title="The proposal was not submitted" /> : null}
+          {formError ? <ErrorAlert error={formError} title="Not proposed" /> : null}
           <div className="form-actions">
-            <button type="submit" className="button button-primary" disabled={busy !== null}>
-              {busy === 'propose' ? 'Signing…' : 'Sign proposal'}
+            <button type="submit" className="button button-primary">
+              Review and sign proposal…
             </button>
           </div>
         </form>
@@ -184,14 +150,16 @@ export function GovernanceView() {
             </thead>
             <tbody>
               {proposals.map((p) => (
-                <Fragment key={p.proposalId}>
-                <tr>
+                <tr key={p.proposalId} className={p.proposalId === selected ? 'selected' : undefined} aria-selected={p.proposalId === selected ? true : undefined}>
                   <th scope="row">
-                    {p.actionType} <Hash value={p.proposalId} />
+                    <button type="button" className="link-button" aria-label={`Open ${p.actionType} ${p.proposalId}`} onClick={() => selectProposal(p.proposalId)}>
+                      {p.actionType}
+                    </button>{' '}
+                    <Hash value={p.proposalId} />
                   </th>
                   <td>{p.track}</td>
                   <td>
-                    <span className={`chip chip-${p.status === 'executed' ? 'executed' : p.status === 'open' || p.status === 'passed' ? 'pending' : 'failed'}`}>{p.status}</span>
+                    <span className={`chip chip-${chipOf(p.status)}`}>{p.status}</span>
                   </td>
                   <td title={p.votes.map((v) => `${keyName(keys, v.keyId)}: ${v.vote}`).join(', ')}>
                     {p.tally ? `${p.tally.yes} yes · ${p.tally.no} no · ${p.tally.abstain} abstain of ${p.tally.members}` : `${p.votes.length} votes`}
@@ -204,9 +172,8 @@ export function GovernanceView() {
                             key={v}
                             type="button"
                             className="button button-small"
-                            disabled={busy !== null}
                             aria-label={`Vote ${v} on ${p.actionType} ${p.proposalId}`}
-                            onClick={() => void run(`vote-${v}`, () => client().call('governance.vote', { proposalId: p.proposalId, vote: v, ...signer() }), `Voted ${v}`, p.proposalId)}
+                            onClick={() => openDialog({ kind: 'governanceSign', sign: { op: 'vote', proposalId: p.proposalId, vote: v, title: `Vote ${v} on ${p.actionType} (${p.proposalId}).` } })}
                           >
                             {v === 'yes' ? 'Yes' : v === 'no' ? 'No' : 'Abstain'}
                           </button>
@@ -216,28 +183,63 @@ export function GovernanceView() {
                       <button
                         type="button"
                         className="button button-small button-primary"
-                        disabled={busy !== null || (p.executableAt !== null && height !== null && height < p.executableAt)}
+                        disabled={p.executableAt !== null && height !== null && height < p.executableAt}
+                        title={p.executableAt !== null && height !== null && height < p.executableAt ? `executable from block ${p.executableAt}` : undefined}
                         aria-label={`Execute ${p.actionType} ${p.proposalId}`}
-                        onClick={() => void run('execute', () => client().call('governance.execute', { proposalId: p.proposalId, ...signer() }), 'Proposal executed', p.proposalId)}
+                        onClick={() => openDialog({ kind: 'governanceSign', sign: { op: 'execute', proposalId: p.proposalId, title: `Execute ${p.actionType} (${p.proposalId}).` } })}
                       >
                         Execute
                       </button>
                     ) : null}
                   </td>
                 </tr>
-                {error && errorAt === p.proposalId ? (
-                  <tr>
-                    <td colSpan={6}>
-                      <ErrorAlert error={error} title="Not done" />
-                    </td>
-                  </tr>
-                ) : null}
-                </Fragment>
               ))}
             </tbody>
           </table>
         ) : null}
       </section>
+
+      {detail ? (
+        <section ref={detailRef} className="page-section" aria-labelledby={`${id}-detail`}>
+          <h2 id={`${id}-detail`}>
+            Proposal {detail.actionType} <code>{detail.proposalId}</code>
+          </h2>
+          <dl className="facts facts-wide" aria-label="Proposal details">
+            <dt>Status</dt>
+            <dd>
+              <span className={`chip chip-${chipOf(detail.status)}`}>{detail.status}</span>
+            </dd>
+            <dt>Track</dt>
+            <dd>{detail.track}</dd>
+            <dt>Proposer</dt>
+            <dd>{detail.proposer === '' ? '—' : keyName(keys, detail.proposer)}</dd>
+            <dt>Created</dt>
+            <dd>block {detail.createdAt}</dd>
+            <dt>Voting ends</dt>
+            <dd>block {detail.votingEndsAt}</dd>
+            {detail.executableAt !== null ? (
+              <>
+                <dt>Executable from</dt>
+                <dd>block {detail.executableAt}</dd>
+              </>
+            ) : null}
+            {detail.executedAt !== null ? (
+              <>
+                <dt>Executed</dt>
+                <dd>block {detail.executedAt}</dd>
+              </>
+            ) : null}
+            <dt>Votes</dt>
+            <dd>{detail.votes.length === 0 ? 'none yet' : detail.votes.map((v) => `${keyName(keys, v.keyId)}: ${v.vote} (block ${v.height})`).join(', ')}</dd>
+          </dl>
+          <pre className="json" aria-label="Proposed action" tabIndex={0}>
+            {JSON.stringify(detail.action, null, 2)}
+          </pre>
+          <button type="button" className="button button-small" onClick={() => selectProposal(null)}>
+            Close details
+          </button>
+        </section>
+      ) : null}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { ago, ErrorAlert, formatTime, Icon, useNow } from '../components/common.js';
 import { openBlock, openDialog, showPanel, showView, useStore } from '../store.js';
+import { useWorkspaceData } from '../workspaceData.js';
 
 interface Step {
   title: string;
@@ -21,17 +22,27 @@ export function OverviewView() {
   const nodeError = useStore((s) => s.errors.node);
   const now = useNow(1000);
 
+  const milestones = useWorkspaceData((s) => s.milestones);
+
+  // Every tick derives from durable state — keys in the keystore, vaults and
+  // requests on chain, and the audit log's record of blocks opened and evidence
+  // exported — so it never goes back, after a second withdrawal or a reload.
   const nKeys = keys?.length ?? 0;
-  const multi = (vaults ?? []).filter((v) => v.policy.threshold >= 2 && v.policy.approvers.length > v.policy.threshold - 1);
-  const funded = (vaults ?? []).some((v) => Object.values(v.balances).some((b) => b !== '0')) || (requests?.length ?? 0) > 0;
-  const pending = (requests ?? []).filter((r) => r.status === 'pending');
-  const executed = (requests ?? []).filter((r) => r.status === 'executed');
-  const twiceApproved = (requests ?? []).some((r) => r.approvals.length >= 2 || r.status === 'executed');
-  const executedBlocks = executed.map((r) => r.executedAt);
-  const explored = openedBlocks.some((h) => executedBlocks.includes(h));
-  const exported =
-    Object.keys(exports).length > 0 || (audit ?? []).some((e) => e.result === 'ok' && e.action.startsWith('evidence.'));
-  const firstExecuted = executed[0];
+  const all = requests ?? [];
+  const multi = (vaults ?? []).filter((v) => v.policy.threshold >= 2 && v.policy.approvers.length >= v.policy.threshold);
+  // Funded: a vault holds something, or a withdrawal was requested from one (the engine refuses a request above the balance).
+  const funded = (vaults ?? []).some((v) => Object.values(v.balances).some((b) => !/^0*$/.test(b))) || all.length > 0;
+  const pending = all.filter((r) => r.status === 'pending');
+  const executed = all.filter((r) => r.status === 'executed');
+  const twiceApproved = executed.length > 0 || all.some((r) => r.approvals.length >= 2);
+  const opened = new Set([...(milestones?.openedBlocks ?? []), ...openedBlocks]);
+  const exportedIds = new Set([...(milestones?.exportedRequests ?? []), ...Object.keys(exports)]);
+  const explored = executed.some((r) => r.executedAt !== null && opened.has(r.executedAt));
+  const exported = executed.some((r) => exportedIds.has(r.requestId));
+  // "Its" block and evidence: of the oldest executed withdrawal still lacking the step (else the oldest).
+  const oldestFirst = [...executed].reverse();
+  const toExplore = oldestFirst.find((r) => r.executedAt !== null && !opened.has(r.executedAt)) ?? oldestFirst[0];
+  const firstExecuted = oldestFirst.find((r) => !exportedIds.has(r.requestId)) ?? oldestFirst[0];
 
   const steps: Step[] = [
     {
@@ -66,8 +77,8 @@ export function OverviewView() {
     },
     {
       title: 'Request a withdrawal',
-      done: (requests?.length ?? 0) > 0,
-      detail: (requests?.length ?? 0) === 1 ? '1 request' : `${requests?.length ?? 0} requests`,
+      done: all.length > 0,
+      detail: all.length === 1 ? '1 request' : `${all.length} requests`,
       action: (
         <button type="button" className="button button-small" disabled={(vaults?.length ?? 0) === 0} onClick={() => openDialog({ kind: 'withdraw' })}>
           New withdrawal
@@ -91,13 +102,13 @@ export function OverviewView() {
     {
       title: 'Open its block in the explorer',
       done: explored,
-      detail: firstExecuted ? `executed in block ${firstExecuted.executedAt}` : 'after execution',
+      detail: toExplore ? `executed in block ${toExplore.executedAt}` : 'after execution',
       action: (
         <button
           type="button"
           className="button button-small"
-          disabled={!firstExecuted}
-          onClick={() => firstExecuted && openBlock(firstExecuted.executedAt as number)}
+          disabled={!toExplore}
+          onClick={() => toExplore && openBlock(toExplore.executedAt as number)}
         >
           Open the block
         </button>

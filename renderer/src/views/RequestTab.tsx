@@ -1,12 +1,15 @@
 import { CopyButton, ErrorAlert, Hash } from '../components/common.js';
 import { keyName, openDialog, openTx, showView, useStore } from '../store.js';
-import { approvalsText, RequestStatus } from './custodyParts.js';
+import { approvalsText, cancellable, RequestStatus } from './custodyParts.js';
+import { assetDecimals, baseUnitsTitle, formatAmount } from '../amounts.js';
+import { addressName, useWorkspaceData } from '../workspaceData.js';
 import { PrecheckTable } from './Precheck.js';
 
 export function RequestTab({ requestId }: { requestId: string }) {
   const r = useStore((s) => s.requests?.find((x) => x.requestId === requestId) ?? null);
   const keys = useStore((s) => s.keys);
   const error = useStore((s) => s.errors.custody);
+  const addresses = useWorkspaceData((s) => s.addresses);
   if (!r) {
     return (
       <div className="page">
@@ -19,9 +22,7 @@ export function RequestTab({ requestId }: { requestId: string }) {
     <div className="page">
       <header className="page-header">
         <div>
-          <h1>
-            Withdrawal of {r.amount} {r.asset}
-          </h1>
+          <h1 title={baseUnitsTitle(r.amount, r.asset)}>Withdrawal of {formatAmount(r.amount, r.asset)}</h1>
           <p className="page-sub">
             <code>{r.requestId}</code> <CopyButton text={r.requestId} label="Copy request id" />
           </p>
@@ -30,6 +31,11 @@ export function RequestTab({ requestId }: { requestId: string }) {
           {r.status === 'pending' ? (
             <button type="button" className="button button-primary" onClick={() => openDialog({ kind: 'approve', requestId: r.requestId })}>
               Approve
+            </button>
+          ) : null}
+          {cancellable(r) ? (
+            <button type="button" className="button" onClick={() => openDialog({ kind: 'cancelRequest', requestId: r.requestId })}>
+              Cancel request…
             </button>
           ) : null}
           {r.status === 'executed' ? (
@@ -44,10 +50,18 @@ export function RequestTab({ requestId }: { requestId: string }) {
         <dd>
           <RequestStatus r={r} />
         </dd>
+        <dt>Amount</dt>
+        <dd>
+          {formatAmount(r.amount, r.asset)}
+          {assetDecimals(r.asset) !== null ? <span className="muted"> ({r.amount} base units)</span> : null}
+        </dd>
         <dt>Vault</dt>
         <dd>{r.vaultId}</dd>
         <dt>Destination</dt>
-        <dd className="break">{r.destination}</dd>
+        <dd className="break">
+          {r.destination}
+          {addressName(addresses, r.destination) ? <span className="muted"> (“{addressName(addresses, r.destination)}” in the address book)</span> : null}
+        </dd>
         <dt>Memo</dt>
         <dd>{r.memo || '—'}</dd>
         <dt>Initiator</dt>
@@ -61,6 +75,14 @@ export function RequestTab({ requestId }: { requestId: string }) {
         </dd>
         <dt>Approvals</dt>
         <dd>{approvalsText(r)}</dd>
+        {r.cancelled ? (
+          <>
+            <dt>Cancelled</dt>
+            <dd>
+              by {keyName(keys, r.cancelled.by)} in block {r.cancelled.height}: {r.cancelled.reason}
+            </dd>
+          </>
+        ) : null}
         {r.executedTx ? (
           <>
             <dt>Executed by</dt>

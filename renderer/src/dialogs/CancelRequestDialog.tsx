@@ -1,0 +1,175 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import type { SerializedError } from '../../../core/contract/index.js';
+import { cancelIneligibility } from '../custodyRules.js';
+import { formatAmount } from '../amounts.js';
+import { client } from '../client.js';
+import { Dialog, ErrorAlert, Hash } from '../components/common.js';
+import { SigningPreviewPanel, shownPreview, usePreview } from '../components/SigningPreview.js';
+import { closeDialog, keyName, notify, refreshCustody, useStore } from '../store.js';
+import { toSerializedError } from '../transport/index.js';
+import { takeSecret } from './CreateKeyDialog.js';
+
+/** The devnet admin as a signer choice (no key of this workspace). */
+export const DEVNET_ADMIN = '';
+
+export function CancelRequestDialog({ requestId }: { requestId: string }) {
+  const id = useId();
+  const request = useStore((s) => s.requests?.find((r) => r.requestId === requestId) ?? null);
+  const keys = useStore((s) => s.keys);
+  const devnet = useStore((s) => s.app?.devnet ?? false);
+  const [reason, setReason] = useState('');
+  const [chosen, setChosen] = useState<string | null>(null);
+  const pass = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<SerializedError | null>(null);
+
+  const eligible = request ? (keys ?? []).filter((k) => cancelIneligibility(k, request) === null) : [];
+  // The initiator first: cancelling one's own request is the common case.
+  eligible.sort((a, b) => Number(b.keyId === request?.initiator) - Number(a.keyId === request?.initiator));
+  const choices = [...eligible.map((k) => k.keyId), ...(devnet ? [DEVNET_ADMIN] : [])];
+  const signer = chosen !== null && choices.includes(chosen) ? chosen : (choices[0] ?? null);
+  const backend = (keys ?? []).find((k) => k.keyId === signer)?.backend ?? 'software';
+  const open = request?.status === 'pending' || request?.status === 'approved';
+  const trimmed = reason.trim();
+
+  const [preview, refetch] = usePreview(
+    () => client().call('custody.previewCancel', { requestId, reason: trimmed, ...(signer ? { keyId: signer } : {}) }),
+    [requestId, trimmed, signer],
+    open && signer !== null && trimmed.length > 0,
+  );
+  const p = shownPreview(preview);
+  const previewMatches = p !== null && (p.envelope as { body?: { reason?: string } }).body?.reason === trimmed;
+
+  if (!request) {
+    return (
+      <Dialog title="Cancel request" onClose={closeDialog}>
+        <p>Request {requestId} is not known to this console (yet). Refresh the Approvals view.</p>
+      </Dialog>
+    );
+  }
+
+  const signerName = signer === DEVNET_ADMIN ? 'Devnet admin' : signer ? keyName(keys, signer) : '';
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy || signer === null || !p || !previewMatches) return;
+    let passphrase: string | undefined = signer === DEVNET_ADMIN || backend === 'ledger' ? undefined : takeSecret(pass);
+    setBusy(true);
+    setError(null);
+    try {
+      const out = await client().call('custody.cancel', {
+        requestId,
+        reason: trimmed,
+        ...(signer !== DEVNET_ADMIN ? { keyId: signer } : {}),
+        ...(passphrase ? { passphrase } : {}),
+        expected: { nonce: p.nonce, expiresAt: p.expiresAt, digest: p.signingDigest },
+      });
+      passphrase = '';
+      void refreshCustody();
+      notify({ kind: 'info', title: 'Request cancelled', text: `${formatAmount(out.request.amount, out.request.asset)} to ${out.request.destination}, in block ${out.height}.` });
+      closeDialog();
+    } catch (err) {
+      passphrase = '';
+      const s = toSerializedError(err);
+      setError(s);
+      if (s.code === 'PREVIEW_STALE') refetch();
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title="Cancel request" onClose={closeDialog} className="dialog-sign" description="A cancelled request never executes. Its initiator, a governance key or the devnet admin signs the cancellation with its reason.">
+      <form aria-label="Cancel request" className="form sign-columns" onSubmit={(e) => void submit(e)}>
+        <div className="sign-main">
+          <dl className="facts facts-wide" aria-label="Request to cancel">
+            <dt>Amount</dt>
+            <dd>
+              <strong>{formatAmount(request.amount, request.asset)}</strong>
+            </dd>
+            <dt>Destination</dt>
+            <dd className="break">{request.destination}</dd>
+            <dt>Request</dt>
+            <dd>
+              <code>{request.requestId}</code>
+            </dd>
+            <dt>Initiator</dt>
+            <dd>{keyName(keys, request.initiator)}</dd>
+            <dt>Approvals</dt>
+            <dd>
+              {request.approvals.length} of {request.threshold}
+            </dd>
+          </dl>
+          {!open ? <p role="status">This request is {request.status}; it can no longer be cancelled.</p> : null}
+          <div className="field">
+            <label htmlFor={`${id}-reason`}>Reason</label>
+            <input
+              id={`${id}-reason`}
+              value={reason}
+              required
+              maxLength={256}
+              autoFocus
+              autoComplete="off"
+              aria-describedby={`${id}-reason-hint`}
+              onChange={(e) => setReason(e.target.value)}
+            />
+            <span id={`${id}-reason-hint`} className="field-hint">
+              Signed with the cancellation and kept on chain (1–256 characters).
+            </span>
+          </div>
+          <fieldset className="field">
+            <legend>Sign with</legend>
+            {choices.length === 0 ? (
+              <p className="field-hint">No key of this workspace may cancel this request: only its initiator, a governance key or an admin may.</p>
+            ) : null}
+            <div className="checks">
+              {choices.map((c) => (
+                <div key={c || 'admin'} className="check">
+                  <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => setChosen(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
+                  <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
+                  <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
+                    {c === DEVNET_ADMIN ? 'admin of the embedded devnet' : (
+                      <>
+                        <Hash value={c} /> · {c === request.initiator ? 'initiator of this request' : 'governance key'}
+                      </>
+                    )}
+                  </span>
+                </div>
+              ))}
+            </div>
+          </fieldset>
+          {signer === DEVNET_ADMIN || signer === null ? null : backend === 'ledger' ? (
+            <p className="field-hint" role="note">
+              Ledger key: no PIN is typed here. Confirm on the device when it asks.
+            </p>
+          ) : (
+            <div className="field">
+              <label htmlFor={`${id}-pass`}>{backend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
+              <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
+              <span id={`${id}-pass-hint`} className="field-hint">
+                Unlocks “{signerName}” for this one signature. It is not kept.
+              </span>
+            </div>
+          )}
+          {error ? <ErrorAlert error={error} title="Not cancelled" /> : null}
+          <div className="form-actions">
+            <button type="button" className="button button-secondary" onClick={closeDialog}>
+              Keep request
+            </button>
+            <button type="submit" className="button button-danger" disabled={busy || !open || signer === null || !previewMatches}>
+              {busy ? 'Signing…' : 'Sign cancellation'}
+            </button>
+          </div>
+        </div>
+        <div className="sign-preview">
+          {open && signer !== null ? (
+            trimmed.length > 0 ? (
+              <SigningPreviewPanel preview={preview} what="cancellation" signerName={signerName} />
+            ) : (
+              <p className="field-hint">Type a reason to see what will be signed.</p>
+            )
+          ) : null}
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,140 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import type { KeyView, SerializedError } from '../../../core/contract/index.js';
+import { client } from '../client.js';
+import { Dialog, ErrorAlert, Hash } from '../components/common.js';
+import { SigningPreviewPanel, shownPreview, usePreview } from '../components/SigningPreview.js';
+import { closeDialog, keyName, notify, useStore, type GovernanceSign } from '../store.js';
+import { toSerializedError } from '../transport/index.js';
+import { takeSecret } from './CreateKeyDialog.js';
+import { DEVNET_ADMIN } from './CancelRequestDialog.js';
+
+const VERB: Record<GovernanceSign['op'], string> = { vote: 'vote', execute: 'execution', propose: 'proposal' };
+
+/** Keys that may sign governance transactions: active (or of unknown status) and holding the governance role. */
+export function governanceKeys(keys: KeyView[] | null): KeyView[] {
+  return (keys ?? []).filter((k) => k.roles.includes('governance') && (k.onChain === 'active' || k.onChain === 'unknown'));
+}
+
+/** Listeners told when a governance transaction was signed (the Governance view re-reads its proposals). */
+const signedListeners = new Set<() => void>();
+export function onGovernanceSigned(l: () => void): () => void {
+  signedListeners.add(l);
+  return () => signedListeners.delete(l);
+}
+
+/**
+ * Confirm a governance vote, execution or proposal: who signs (the devnet
+ * admin or a governance key), exactly what is signed (envelope and digest),
+ * the key's passphrase where one is needed; it signs exactly the preview or nothing.
+ */
+export function GovernanceSignDialog({ sign }: { sign: GovernanceSign }) {
+  const id = useId();
+  const keys = useStore((s) => s.keys);
+  const devnet = useStore((s) => s.app?.devnet ?? false);
+  const members = governanceKeys(keys);
+  const choices = [...(devnet ? [DEVNET_ADMIN] : []), ...members.map((k) => k.keyId)];
+  const [chosen, setChosen] = useState<string | null>(null);
+  const signer = chosen !== null && choices.includes(chosen) ? chosen : (choices[0] ?? null);
+  const backend = (keys ?? []).find((k) => k.keyId === signer)?.backend ?? 'software';
+  const pass = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<SerializedError | null>(null);
+  const signerName = signer === DEVNET_ADMIN ? 'Devnet admin' : signer ? keyName(keys, signer) : '';
+  const as = signer && signer !== DEVNET_ADMIN ? { keyId: signer } : {};
+
+  const [preview, refetch] = usePreview(
+    () =>
+      client().call(
+        'governance.preview',
+        sign.op === 'vote'
+          ? { op: 'vote', proposalId: sign.proposalId, vote: sign.vote, ...as }
+          : sign.op === 'execute'
+            ? { op: 'execute', proposalId: sign.proposalId, ...as }
+            : { op: 'propose', track: sign.track, action: sign.action, ...as },
+      ),
+    [signer],
+    signer !== null,
+    0,
+  );
+  const p = shownPreview(preview);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy || signer === null || !p) return;
+    let passphrase: string | undefined = signer === DEVNET_ADMIN || backend === 'ledger' ? undefined : takeSecret(pass);
+    const expected = { nonce: p.nonce, expiresAt: p.expiresAt, digest: p.signingDigest };
+    const secret = passphrase ? { passphrase } : {};
+    setBusy(true);
+    setError(null);
+    try {
+      let done: string;
+      if (sign.op === 'vote') {
+        const out = await client().call('governance.vote', { proposalId: sign.proposalId, vote: sign.vote, ...as, ...secret, expected });
+        done = `Voted ${sign.vote} in block ${out.height}; the proposal is ${out.proposal.status}.`;
+      } else if (sign.op === 'execute') {
+        const out = await client().call('governance.execute', { proposalId: sign.proposalId, ...as, ...secret, expected });
+        done = `Executed in block ${out.height}.`;
+      } else {
+        const out = await client().call('governance.propose', { track: sign.track, action: sign.action, ...as, ...secret, expected });
+        done = `Proposal ${out.proposal.proposalId} in block ${out.height}; voting ends at block ${out.proposal.votingEndsAt}.`;
+      }
+      passphrase = '';
+      for (const l of signedListeners) l();
+      notify({ kind: 'info', title: `Signed ${VERB[sign.op]}`, text: done });
+      closeDialog();
+    } catch (err) {
+      passphrase = '';
+      const s = toSerializedError(err);
+      setError(s);
+      if (s.code === 'PREVIEW_STALE') refetch();
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={`Sign ${VERB[sign.op]}`} onClose={closeDialog} className="dialog-sign" description={sign.title}>
+      <form aria-label={`Sign ${VERB[sign.op]}`} className="form sign-columns" onSubmit={(e) => void submit(e)}>
+        <div className="sign-main">
+          <fieldset className="field">
+            <legend>Sign as</legend>
+            {choices.length === 0 ? <p className="field-hint">No governance key in this workspace, and no devnet admin: nothing here can sign this.</p> : null}
+            <div className="checks">
+              {choices.map((c) => (
+                <div key={c || 'admin'} className="check">
+                  <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => setChosen(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
+                  <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
+                  <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
+                    {c === DEVNET_ADMIN ? 'genesis governance member of the embedded devnet' : <Hash value={c} />}
+                  </span>
+                </div>
+              ))}
+            </div>
+          </fieldset>
+          {signer === DEVNET_ADMIN || signer === null ? null : backend === 'ledger' ? (
+            <p className="field-hint" role="note">
+              Ledger key: no PIN is typed here. Confirm on the device when it asks.
+            </p>
+          ) : (
+            <div className="field">
+              <label htmlFor={`${id}-pass`}>{backend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
+              <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
+              <span id={`${id}-pass-hint`} className="field-hint">
+                Unlocks “{signerName}” for this one signature. It is not kept.
+              </span>
+            </div>
+          )}
+          {error ? <ErrorAlert error={error} title="Not signed" /> : null}
+          <div className="form-actions">
+            <button type="button" className="button button-secondary" onClick={closeDialog}>
+              Cancel
+            </button>
+            <button type="submit" className="button button-primary" disabled={busy || signer === null || !p}>
+              {busy ? 'Signing…' : `Sign ${VERB[sign.op]}`}
+            </button>
+          </div>
+        </div>
+        <div className="sign-preview">{signer !== null ? <SigningPreviewPanel preview={preview} what={VERB[sign.op]} signerName={signerName} /> : null}</div>
+      </form>
+    </Dialog>
+  );
+}
