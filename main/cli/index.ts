@@ -557,7 +557,7 @@ export function buildProgram(): Command {
       }
       const r = await withCharter(
         o.workspace,
-        async (c) => unwrap<{ contentBase64: string; sha256: string; manifestSha256: string; members: number; artifact: string; size: number }>(await c.dispatch(call[0], call[1])),
+        async (c) => unwrap<{ contentBase64: string; sha256: string; manifestSha256: string; members: number; artifact: string; size: number; missing?: string[] }>(await c.dispatch(call[0], call[1])),
         o.node,
       );
       try {
@@ -568,6 +568,7 @@ export function buildProgram(): Command {
       const { contentBase64: _content, ...summary } = r;
       if (o.json) console.log(JSON.stringify({ ...summary, out: o.out }));
       else console.error(`wrote ${o.out}: ${r.members} members, ${r.size} bytes, sha256 ${r.sha256}, manifest sha256 ${r.manifestSha256}`);
+      if (!o.json) for (const m of r.missing ?? []) console.error(`not in the bundle yet: ${m}`);
     });
   bundle
     .command('verify')

@@ -150,6 +150,8 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   expect(download.suggestedFilename()).toMatch(/^bundle-wr-[0-9a-f]{24}\.zip$/);
   const built = editor(page).getByRole('status', { name: `Built bundle for ${what}` });
   await expect(built).toContainText(/[0-9a-f]{64}/);
+  // Built right after the execution, nothing is missing: the devnet made the checkpoint the case needs.
+  await expect(built).not.toContainText('Not in the bundle yet');
   const file = await download.path();
   expect(file).toBeTruthy();
   // The downloaded zip opens in the same view; the signature verifies (trust is the verifier's choice).
@@ -160,6 +162,7 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(checkRow(page, /with valid signatures.*Pass/)).toBeVisible();
   await expect(checkRow(page, /Every transaction behind the request.*Pass/)).toBeVisible();
   await expect(checkRow(page, /policy in force.*Pass/)).toBeVisible();
+  await expect(checkRow(page, /inclusion proof reaches the checkpoint.*Pass/)).toBeVisible();
   await expect(checkRow(page, /block is signed by a trusted validator key.*Unknown/)).toContainText('NO_TRUST_FILE');
 
   // 6. Signed with a local key chosen in the key picker: a wrong passphrase is refused, the right one signs.
