@@ -342,7 +342,7 @@ export class EvidenceService {
       const every = page?.every;
       const next = every ? Math.ceil(Math.max(status.height + 1, executedAt) / every) * every : null;
       missing.push(
-        `proofs.inclusion, checkpoint.quorum: no signed checkpoint covers block ${executedAt} yet` +
+        `proofs.receipt, proofs.inclusion, checkpoint.quorum: no signed checkpoint covers block ${executedAt} yet, so the bundle has no receipt, inclusion proof or checkpoint` +
           (next !== null ? `; the node signs one every ${every} blocks, the next at height ${next} (the chain is at ${status.height}): build the case again once it is there` : '; build the case again once the node has signed a newer checkpoint') +
           (issueError ? ` (the node could not issue one now: ${issueError})` : ''),
       );
