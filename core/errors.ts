@@ -85,7 +85,7 @@ export const ERROR_CODES = {
   HOST_UNREACHABLE: { summary: 'The console host does not answer.', hint: 'Check that `charter serve` (or the desktop app) is still running; the console reconnects by itself. Nothing was sent.' },
   CONNECTION_LOST: { summary: 'The connection closed before the operation answered.', hint: 'It may or may not have been carried out: check the audit log and the current state before retrying.' },
   MESSAGE_TOO_LARGE: { summary: 'The request is larger than the console host accepts in one message (1 MiB).', hint: 'Nothing was sent. Use a smaller input; bundles to verify travel in pieces (evidence.uploadChunk).' },
-  NOT_AVAILABLE: { summary: 'This capability is not available here yet.', hint: 'The message says which issue or setting brings it.' },
+  NOT_AVAILABLE: { summary: 'This capability is not available here yet.', hint: 'The message says what brings it: a setting, a device, or a newer node or console.' },
   // ── workspace, keystore, audit ────────────────────────────────────────────
   WORKSPACE_LOCKED: { summary: 'Another process holds this workspace\'s devnet.', hint: 'Close the other console or pass --workspace with another directory.' },
   WORKSPACE_INVALID: { summary: 'The workspace cannot be opened.', hint: 'Check the path and its permissions; the message names the file.' },
@@ -116,7 +116,7 @@ export const ERROR_CODES = {
   // ── CLI ───────────────────────────────────────────────────────────────────
   USAGE: { summary: 'The command line is not valid.', hint: 'Run the command with --help.' },
   HOST_REFUSED: { summary: 'Refusing to listen on a non-loopback address.', hint: 'Pass --force-host to expose the console to the network, knowingly.' },
-  // ── key devices: PKCS#11 tokens (issue 5) ─────────────────────────────────
+  // ── key devices: PKCS#11 tokens ──────────────────────────────────────────
   PIN_INCORRECT: { summary: 'The PIN was not accepted by the token.', hint: 'Type the token\'s user PIN again; repeated wrong PINs may lock the token. Nothing was signed.' },
   PIN_LOCKED: { summary: 'The token\'s user PIN is locked after too many wrong PINs.', hint: 'The token\'s security officer must unlock or reset the user PIN with the vendor\'s tool. Nothing was signed.' },
   TOKEN_NOT_PRESENT: { summary: 'The token is not present: not inserted, removed, or not found in the PKCS#11 module.', hint: 'Insert the token (or check the module path and token label) and try again. Nothing was signed.' },
@@ -127,7 +127,7 @@ export const ERROR_CODES = {
   PKCS11_MODULE_REFUSED: { summary: 'The PKCS#11 module path was refused: it is not absolute, not a regular file, or someone other than its owner could change it.', hint: 'Give the absolute path of the vendor\'s library, owned by root or by you and not writable by group or others, in a directory others cannot write (`chmod go-w`); the message names the rule. Modules are configured with --pkcs11-module, $CHARTER_PKCS11_MODULE or <workspace>/config.json (docs/keys-and-devices.md).' },
   CONFIG_INVALID: { summary: 'The console\'s configuration file cannot be used.', hint: 'Fix <workspace>/config.json as the message says (valid JSON, the fields of docs/keys-and-devices.md, not writable by group or others); until then its settings are ignored.' },
   PKCS11_ERROR: { summary: 'The PKCS#11 module returned an error.', hint: 'The message names the CKR_ code and the call; see the vendor\'s documentation for it.' },
-  // ── evidence (issue 4) ────────────────────────────────────────────────────
+  // ── evidence ─────────────────────────────────────────────────────────────
   INVALID_JSON: { summary: 'The document is not valid JSON.', hint: 'The message gives the line, column and path of the first error.' },
   DUPLICATE_KEY: { summary: 'A JSON object names the same key twice.', hint: 'Canonical JSON needs unique keys; the message gives the key and its path.' },
   NUMBER_NOT_REPRESENTABLE: { summary: 'A JSON number cannot be represented exactly (overflow, underflow, or beyond ±(2^53 − 1)).', hint: 'Write large integers as strings; the message gives the number and its path.' },

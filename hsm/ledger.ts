@@ -31,7 +31,9 @@
  *                         its "Blind signing" setting is off (GET APP CONFIGURATION bit 0) —
  *                         it needs "Raw messages" or "Blind signing" — or the hashed
  *                         fallback is needed and Blind signing is off
- *   LEDGER_ERROR          any other status word, which the message names
+ *   LEDGER_ERROR          any other status word, which the message names; or node-hid
+ *                         could not load (hidUnavailable: a missing libusb-1.0.so.0 is
+ *                         named with the package libusb-1.0-0)
  * One request at a time per device (DeviceQueue).
  */
 import fs from 'node:fs';
@@ -215,6 +217,7 @@ export function ledgerError(e: unknown, platform: NodeJS.Platform = process.plat
     return make('LEDGER_ERROR', `the Ledger answered with an error${hex}: ${(e as Error).message}`);
   }
   const err = e as { name?: string; id?: string; message?: string };
+  if (/libusb/i.test(String(err?.message ?? ''))) return hidUnavailable(e);
   if (isPermissionError(e)) {
     return new CharterError('LEDGER_NO_PERMISSION', platform === 'linux' ? `the Ledger is connected but this user may not open it; ${udevFix(udevRulePath)}` : `the Ledger is connected but cannot be opened (${err.message}); close other apps using it (Ledger Live) and replug it`);
   }
@@ -286,16 +289,45 @@ export function engineSignature(publicKey: Uint8Array, digest: Uint8Array, sig: 
   return out;
 }
 
-async function defaultListDevices(): Promise<LedgerDeviceDescriptor[]> {
-  let hid: { devices(): Array<{ path?: string; vendorId: number; productId: number; product?: string; manufacturer?: string; usagePage?: number; interface?: number }> };
+/** The shared library node-hid's Linux binary is linked against, and the Debian/Ubuntu package that installs it. */
+export const LIBUSB_LIBRARY = 'libusb-1.0.so.0';
+export const LIBUSB_PACKAGE = 'libusb-1.0-0';
+
+/**
+ * Why USB HID cannot be used, from the error node-hid gave while loading its
+ * native binary (a `require` of node-hid, or its first HID.devices(): the
+ * binary is opened lazily). A missing libusb — "libusb-1.0.so.0: cannot open
+ * shared object file" on a fresh Linux — names the library and the package
+ * that brings it; facts carry both for the device list.
+ */
+export function hidUnavailable(e: unknown): CharterError {
+  const msg = String((e as { message?: unknown })?.message ?? e);
+  const lib = /(libusb[\w.-]*\.so(?:\.\d+)*)/.exec(msg);
+  if (lib || /libusb/i.test(msg)) {
+    const library = lib?.[1] ?? LIBUSB_LIBRARY;
+    return new CharterError(
+      'LEDGER_ERROR',
+      `USB HID access is not available: node-hid needs the system library ${library} (libusb 1.0), which is not installed; ` +
+        `install it with the package ${LIBUSB_PACKAGE} (Debian, Ubuntu: sudo apt-get install ${LIBUSB_PACKAGE}; Fedora: libusb1; Arch: libusb), then restart the console`,
+      { missingLibrary: library, package: LIBUSB_PACKAGE },
+    );
+  }
+  return new CharterError('LEDGER_ERROR', `USB HID access is not available on this machine (node-hid did not load: ${msg})`);
+}
+
+type NodeHid = { devices(): Array<{ path?: string; vendorId: number; productId: number; product?: string; manufacturer?: string; usagePage?: number; interface?: number }> };
+
+/** node-hid's HID.devices() filtered to Ledgers' APDU interfaces; `loadHid` is node-hid itself unless a test gives another. */
+export async function defaultListDevices(loadHid: () => NodeHid = () => require('node-hid') as NodeHid): Promise<LedgerDeviceDescriptor[]> {
+  let listed: ReturnType<NodeHid['devices']>;
   try {
-    hid = require('node-hid');
+    listed = loadHid().devices();
   } catch (e) {
-    throw new CharterError('LEDGER_ERROR', `USB HID access is not available on this machine (node-hid did not load: ${(e as Error).message})`);
+    throw hidUnavailable(e);
   }
   const seen = new Set<string>();
   const out: LedgerDeviceDescriptor[] = [];
-  for (const d of hid.devices()) {
+  for (const d of listed) {
     // Ledger's APDU interface: usage page 0xffa0, or interface 0 where usage pages are not reported (Linux hidraw).
     if (d.vendorId !== LEDGER_VENDOR_ID || !d.path || !(d.usagePage === 0xffa0 || d.interface === 0)) continue;
     if (seen.has(d.path)) continue;
@@ -323,7 +355,7 @@ export class LedgerBackend implements KeyBackend {
   constructor(opts: LedgerBackendOptions) {
     this.storeFile = opts.store.endsWith('.json') ? opts.store : path.join(opts.store, 'ledger-keys.json');
     this.openTransport = opts.openTransport ?? defaultOpenTransport;
-    this.listDevices = opts.listDevices ?? defaultListDevices;
+    this.listDevices = opts.listDevices ?? (() => defaultListDevices());
     this.clock = opts.clock ?? (() => new Date());
     this.platform = opts.platform ?? process.platform;
     this.udevRulePath = opts.udevRulePath ?? LEDGER_UDEV_RULE;
@@ -462,7 +494,12 @@ export class LedgerBackend implements KeyBackend {
     try {
       listed = await this.listed();
     } catch (e) {
-      return [{ deviceId: 'ledger', backend: 'ledger', label: 'Ledger', state: 'error', detail: ledgerError(e, this.platform, this.udevRulePath).message, facts: {} }];
+      const ce = ledgerError(e, this.platform, this.udevRulePath);
+      const d = (ce.details ?? {}) as { missingLibrary?: unknown; package?: unknown };
+      const facts: Record<string, string> = {};
+      if (typeof d.missingLibrary === 'string') facts.missing_library = d.missingLibrary;
+      if (typeof d.package === 'string') facts.package = d.package;
+      return [{ deviceId: 'ledger', backend: 'ledger', label: 'Ledger', state: 'error', detail: ce.message, facts }];
     }
     for (const d of listed) {
       const deviceId = `ledger:${d.path}`;

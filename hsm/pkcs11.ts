@@ -1,5 +1,5 @@
 /**
- * PKCS#11 key backend (issue 5): keys generated on and used inside a token
+ * PKCS#11 key backend: keys generated on and used inside a token
  * of any PKCS#11 module (SoftHSM2, a network HSM, a smart card), through
  * pkcs11js. docs/keys-and-devices.md ("## PKCS#11") is the user-facing account.
  *

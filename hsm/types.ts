@@ -1,6 +1,6 @@
 /**
  * The key backend interface: software keystore, PKCS#11 tokens and Ledger
- * devices implement it (issue 5).
+ * devices implement it.
  *
  * A backend never hands a private key to its caller: it signs a digest.
  * Secrets needed to unlock a key (passphrase, PIN) are passed per call and

@@ -7,6 +7,10 @@
  *   preload/index.ts         → dist/preload/index.cjs        (esbuild, CJS; only `electron` external)
  *   renderer/ (Vite config)  → dist/renderer/                (Vite's JS API, renderer/vite.config.ts)
  *
+ * A CSS warning fails the renderer build: renderer/vite.config.ts's cssStrict
+ * plugin runs esbuild's CSS parser over every stylesheet, and a warning Vite
+ * itself prints about CSS (e.g. while minifying) fails the entry too.
+ *
  * npm packages stay external in the Node bundles (they are resolved from
  * node_modules at run time, and native ones such as better-sqlite3 cannot be
  * bundled); our own code (main/, core/, hsm/) is bundled.
@@ -135,8 +139,18 @@ const entries = [
     source: 'renderer/vite.config.ts',
     out: 'dist/renderer/index.html',
     run: async () => {
-      const { build } = await import('vite');
-      await build({ configFile: path.join(root, 'renderer/vite.config.ts'), mode: 'production', logLevel: quiet ? 'warn' : 'info' });
+      const { build, createLogger } = await import('vite');
+      // A CSS warning fails the build: the config's cssStrict plugin checks each
+      // stylesheet; this catches what Vite itself warns about CSS (minification).
+      const logger = createLogger(quiet ? 'warn' : 'info');
+      const cssWarnings = [];
+      const warn = logger.warn.bind(logger);
+      logger.warn = (msg, opts) => {
+        if (/\bcss\b/i.test(String(msg))) cssWarnings.push(String(msg));
+        warn(msg, opts);
+      };
+      await build({ configFile: path.join(root, 'renderer/vite.config.ts'), mode: 'production', customLogger: logger });
+      if (cssWarnings.length > 0) throw new Error(`Vite warned about CSS (${cssWarnings.length} warning(s), see above); a CSS warning fails the build`);
       if (!existsSync('dist/renderer/index.html')) {
         throw new Error('Vite finished but dist/renderer/index.html is missing: renderer/vite.config.ts must set build.outDir to dist/renderer');
       }

@@ -2,10 +2,13 @@
 /**
  * `npm test`: everything, in order, on a fresh clone or a developer machine.
  *
- *   1. system packages: Debian's `chromium` for the end-to-end tests and
+ *   1. system packages: Debian's `chromium` for the end-to-end tests,
  *      `softhsm2` (SoftHSM2: /usr/lib/softhsm/libsofthsm2.so, softhsm2-util) for
- *      the PKCS#11 tests. If one is missing (chromium: /usr/bin/chromium or
- *      $CHARTER_CHROMIUM) and we are root with apt-get, `apt-get update` +
+ *      the PKCS#11 tests and, on Linux, `libusb-1.0-0` (libusb-1.0.so.0, which
+ *      node-hid's prebuilt binary is linked against) for the Ledger tests. If one
+ *      is missing (chromium: /usr/bin/chromium or $CHARTER_CHROMIUM; libusb: the
+ *      dynamic loader's cache, `ldconfig -p`, or a library directory of any
+ *      architecture) and we are root with apt-get, `apt-get update` +
  *      `apt-get install -y --no-install-recommends <packages>`; otherwise fail,
  *      naming the packages and the command.
  *   2. build (scripts/build.mjs, i.e. `npm run build`)
@@ -18,6 +21,10 @@
  * typecheck, a suite that cannot load, a missing system package) counts as
  * one failure and is named above that line. Exit status 1 if anything failed.
  *
+ * `node scripts/test.mjs --system-packages` runs step 1 alone (checks, and
+ * installs as root, what the tests need from the system), exit status 1 if
+ * something is still missing.
+ *
  * Non-interactive (CI=true, no stdin). Environment:
  *   CHARTER_CHROMIUM=/path       use this Chromium instead of /usr/bin/chromium
  *   CHARTER_ALLOW_NO_E2E=1       while developing only: no e2e spec is not a failure
@@ -26,6 +33,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LIBUSB_PACKAGE } from './system-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -96,11 +104,14 @@ const PACKAGES = [
   { name: 'chromium', files: [CHROMIUM], purpose: 'the end-to-end tests' },
   { name: 'softhsm2', files: SOFTHSM_FILES, purpose: 'the PKCS#11 tests (SoftHSM2 tokens)' },
   { name: 'opensc', files: ['/usr/bin/pkcs11-tool'], purpose: 'the PKCS#11 key-usage tests (OpenSC\'s pkcs11-tool)' },
+  // node-hid's prebuilt Linux binary is linked against libusb 1.0 (arch-independent check).
+  ...(process.platform === 'linux' ? [LIBUSB_PACKAGE] : []),
 ];
-const installed = (pkg) => pkg.files.every((f) => existsSync(f));
+const installed = (pkg) => (pkg.find ? pkg.find() !== undefined : pkg.files.every((f) => existsSync(f)));
+const where = (pkg) => (pkg.find ? pkg.find() : pkg.files.join(', '));
 
 async function systemPackages() {
-  for (const pkg of PACKAGES.filter(installed)) console.log(`${pkg.name}: ${pkg.files.join(', ')}`);
+  for (const pkg of PACKAGES.filter(installed)) console.log(`${pkg.name}: ${where(pkg)}`);
   if (process.env.CHARTER_CHROMIUM && !existsSync(CHROMIUM)) {
     stepFailures.push(['system packages', `CHARTER_CHROMIUM=${CHROMIUM} does not exist`]);
     return false;
@@ -113,7 +124,7 @@ async function systemPackages() {
   const command = `apt-get update && apt-get install -y --no-install-recommends ${names}`;
   if (!isRoot || !aptGet) {
     const why = !aptGet ? 'apt-get is not available' : 'not running as root';
-    for (const p of missing) console.error(`test: ${p.purpose} need Debian's package "${p.name}" (${p.files.join(', ')}), and ${why}.`);
+    for (const p of missing) console.error(`test: ${p.purpose} need Debian's package "${p.name}" (${p.files.join(', ')}${p.find ? ', not found by ldconfig -p nor in /usr/lib/<arch>' : ''}), and ${why}.`);
     console.error(`test: install with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}`);
     if (missing.some((p) => p.name === 'chromium')) console.error('test: (or point CHARTER_CHROMIUM at a Chromium binary)');
     stepFailures.push(['system packages', `missing package(s) ${missing.map((p) => `"${p.name}"`).join(', ')}: run \`sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}\``]);
@@ -252,7 +263,11 @@ async function playwright(buildOk) {
 
 mkdirSync(RESULTS, { recursive: true });
 const started = Date.now();
-await step('system packages', systemPackages);
+const systemOk = await step('system packages', systemPackages);
+if (process.argv.includes('--system-packages')) {
+  for (const [s, what] of stepFailures) console.log(`failed step: ${s}: ${what}`);
+  process.exit(systemOk ? 0 : 1);
+}
 const buildOk = await step('build', build);
 await step('typecheck', typecheck);
 await step('unit + integration tests (vitest)', vitest);

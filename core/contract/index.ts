@@ -360,6 +360,8 @@ export const BuiltBundleView = z.object({
   members: z.number().int().nonnegative(),
   /** Where the workspace's content-addressed store keeps a copy. */
   artifact: z.string(),
+  /** What the node could not give at build time: each names the check it leaves unknown and when it will be there (empty: nothing missing). */
+  missing: z.array(z.string()).default([]),
 });
 export type BuiltBundleView = z.infer<typeof BuiltBundleView>;
 

@@ -1,5 +1,6 @@
 /**
- * Body shapes of the engine's control transactions (added in issue 3): every
+ * Body shapes of the engine's control transactions (the opt-in policy controls,
+ * governance, emergency and key lifecycle): every
  * field present and of the right JSON type, nothing else. core/tx/envelope.ts
  * merges them into BODY_SCHEMAS. Content rules are the engine's.
  */

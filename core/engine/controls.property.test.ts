@@ -1,5 +1,5 @@
 /**
- * Invariants of the controls under random streams (issue 3 "Tests and figures"):
+ * Invariants of the controls under random streams:
  * no negative balance; every executed withdrawal had enough valid distinct
  * approvals from active keys of the right role, after its timelock, within
  * its limit and velocity, to a whitelisted destination, past its attestation

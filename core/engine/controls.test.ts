@@ -1,6 +1,6 @@
 /**
- * The policy controls, each alone and in combination (issue 3 §"State and
- * controls"), the policy matrix cell by cell, security events and the pre-check.
+ * The policy controls, each alone and in combination (docs/policy.md), the
+ * policy matrix cell by cell, security events and the pre-check.
  */
 import { describe, expect, it } from 'vitest';
 import { fromUtf8 } from '../codec/index.js';
@@ -53,7 +53,7 @@ function types(evs: AbciEvent[]): string[] {
   return evs.map((e) => e.type);
 }
 
-describe('default policy (the issue-2 flow)', () => {
+describe('default policy (the README\'s 2-of-3 flow)', () => {
   it('2-of-3 executes at once on the second approval by two other keys', () => {
     const d = setup();
     const id = create(d);

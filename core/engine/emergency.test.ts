@@ -1,5 +1,5 @@
 /**
- * Emergency controls (issue 3 control 10) and degraded mode (control 9):
+ * Emergency controls (control 10 of docs/policy.md) and degraded mode (control 9):
  * an emergency quorum of operators freezes a vault, quarantines a key or
  * enters degraded mode (global or per vault); every control has a strict
  * expiry and lapses at a block boundary unless governance ratifies it in

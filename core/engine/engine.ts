@@ -1176,7 +1176,7 @@ export function appHashOf(engine: CustodyEngine): Uint8Array {
   return engine.appHash();
 }
 
-// ─── Governance (issue 3 control 11) and the whitelist lifecycle (control 5) ──
+// ─── Governance (control 11) and the whitelist lifecycle (control 5) ─────────
 
 /** The track each action belongs to. */
 export function trackOf(a: GovAction): GovTrack {

@@ -1,5 +1,5 @@
 /**
- * Governance (issue 3 control 11) and the whitelist lifecycle (control 5):
+ * Governance (control 11 of docs/policy.md) and the whitelist lifecycle (control 5):
  * proposals on two tracks, votes, quorum and threshold, voting period,
  * execution delay, execution of every action, block-level decisions and
  * whitelist changes, events, queries, simulate verdicts and snapshots.

@@ -1,5 +1,5 @@
 /**
- * Key lifecycle (issue 3 control 12): attestation reference and re-validation
+ * Key lifecycle (control 12 of docs/policy.md): attestation reference and re-validation
  * deadline, rotation (old key signs, governance approves, link both ways,
  * policies follow), revocation by emergency quorum, retirement.
  */

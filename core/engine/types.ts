@@ -340,7 +340,7 @@ export const ROLES = ['initiator', 'approver', 'attester', 'custodian', 'governa
 export type Role = (typeof ROLES)[number];
 
 /**
- * A vault's policy. `approvers` and `threshold` are the issue-2 M-of-N; every
+ * A vault's policy. `approvers` and `threshold` are the basic M-of-N; every
  * other field is an opt-in control, absent = off.
  */
 export interface VaultPolicy {

@@ -583,6 +583,15 @@ export class CustodyClient {
     return this.getJson<HistoricalStateProof>(`/explorer/state-proof?height=${encodeURIComponent(String(height))}&key=${encodeURIComponent(key)}`);
   }
 
+  /**
+   * POST /explorer/checkpoint {"height": H}: ask a Charter devnet node to make
+   * what evidence of block H still lacks (the next block; a checkpoint
+   * covering H). NOT_FOUND / NODE_ERROR from a node without the route.
+   */
+  async issueCheckpoint(height: number): Promise<{ checkpoint: SignedCheckpoint | null; produced_block: number | null; issued: boolean }> {
+    return this.getJson('/explorer/checkpoint', { height });
+  }
+
   /** GET /metrics/engine: Prometheus text. */
   async metrics(): Promise<string> {
     const res = await this.fetch('/metrics/engine');
@@ -593,21 +602,23 @@ export class CustodyClient {
 
   // ─── plumbing ────────────────────────────────────────────────────────────
 
-  private async fetch(path: string): Promise<Response> {
+  private async fetch(path: string, post?: unknown): Promise<Response> {
+    const init: RequestInit = { signal: AbortSignal.timeout(this.httpTimeoutMs), headers: { Accept: 'application/json, text/plain' } };
+    if (post !== undefined) Object.assign(init, { method: 'POST', body: JSON.stringify(post), headers: { Accept: 'application/json', 'Content-Type': 'application/json' } });
     try {
-      return await fetch(this.httpBase + path, { signal: AbortSignal.timeout(this.httpTimeoutMs), headers: { Accept: 'application/json, text/plain' } });
+      return await fetch(this.httpBase + path, init);
     } catch (e) {
-      throw CustodyClient.mapError(e, `GET ${path}`);
+      throw CustodyClient.mapError(e, `${post === undefined ? 'GET' : 'POST'} ${path}`);
     }
   }
 
-  private async getJson<T>(path: string): Promise<T> {
-    const res = await this.fetch(path);
+  private async getJson<T>(path: string, post?: unknown): Promise<T> {
+    const res = await this.fetch(path, post);
     let body: unknown;
     try {
       body = await res.json();
     } catch (e) {
-      throw new CharterError('NODE_ERROR', `GET ${path}: the node did not answer JSON (${res.status})`, { status: res.status, error: (e as Error).message });
+      throw new CharterError('NODE_ERROR', `${post === undefined ? 'GET' : 'POST'} ${path}: the node did not answer JSON (${res.status})`, { status: res.status, error: (e as Error).message });
     }
     if (res.ok) return body as T;
     const b = (body ?? {}) as { code?: unknown; message?: unknown };

@@ -624,13 +624,14 @@ export function buildProgram(): Command {
       }
       const r = await withCharter(
         o.workspace,
-        async (c) => unwrap<{ contentBase64: string; sha256: string; manifestSha256: string; members: number; artifact: string; size: number }>(await c.dispatch(call[0], call[1])),
+        async (c) => unwrap<{ contentBase64: string; sha256: string; manifestSha256: string; members: number; artifact: string; size: number; missing?: string[] }>(await c.dispatch(call[0], call[1])),
         o.node,
       );
       writeOut(o.out, Buffer.from(r.contentBase64, 'base64'), o.force);
       const { contentBase64: _content, ...summary } = r;
       if (o.json) jsonLine({ ...summary, out: o.out });
       else sayErr(`wrote ${o.out}: ${r.members} members, ${r.size} bytes, sha256 ${r.sha256}, manifest sha256 ${r.manifestSha256}`);
+      if (!o.json) for (const m of r.missing ?? []) sayErr(`not in the bundle yet: ${cleanText(m)}`);
     });
   bundle
     .command('verify')

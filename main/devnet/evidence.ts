@@ -184,13 +184,29 @@ export class EvidenceLog {
     let checkpoint: CheckpointRow | null = null;
     if (height % this.checkpointEvery === 0) {
       const size = overlay.size();
-      const c: Checkpoint = { log_id: this.chainId, mmr_size: size, peaks: peaks(overlay, size).map(toHex), height, time };
-      const signature = toHex(this.validator.sign(checkpointSigningDigest(c)));
-      const signed: SignedCheckpoint = { checkpoint: c, signatures: [{ key_id: this.keyId, scheme: 'ed25519', signature }] };
-      checkpoint = { height, mmr_size: size, signed: JSON.stringify(signed) };
+      checkpoint = this.signedRow(size, peaks(overlay, size).map(toHex), height, time);
     }
     const base = this.nodes.length;
     return { receipts, nodes: overlay.added.map((value, k) => ({ idx: base + k, value })), checkpoint };
+  }
+
+  private signedRow(size: number, peakHexes: string[], height: number, time: string): CheckpointRow {
+    const c: Checkpoint = { log_id: this.chainId, mmr_size: size, peaks: peakHexes, height, time };
+    const signature = toHex(this.validator.sign(checkpointSigningDigest(c)));
+    const signed: SignedCheckpoint = { checkpoint: c, signatures: [{ key_id: this.keyId, scheme: 'ed25519', signature }] };
+    return { height, mmr_size: size, signed: JSON.stringify(signed) };
+  }
+
+  /**
+   * A checkpoint of the whole log as it is now, for block `height` (the
+   * latest: its receipts are the last ones in the MMR) at that block's time,
+   * outside the every-N cadence: issued on demand when evidence needs one.
+   * Null while the log is empty.
+   */
+  checkpointNow(height: number, time: string): EvidencePlan | null {
+    const size = this.nodes.length;
+    if (size === 0) return null;
+    return { receipts: [], nodes: [], checkpoint: this.signedRow(size, this.peaksAt(size), height, time) };
   }
 
   /** After the plan is durable. */

@@ -38,6 +38,7 @@ import { RpcError } from './rpc-error.js';
 import { RpcServer } from './rpc-server.js';
 import { DEFAULT_CHECKPOINT_EVERY, EvidenceLog, type CheckpointRow, type ReceiptRow } from './evidence.js';
 import { HistoricalState } from './history.js';
+import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
 import { NodeStore, admissionEventsOf, securityEventsOf, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type TxEventRow, type TxRow } from './store.js';
 
 export { loadDevnetAdmin, type DevnetAdmin };
@@ -466,6 +467,37 @@ export class DevnetNode {
   /** The state entry `key` after block `height`, with its proof against that block's result app hash. */
   stateProofAt(height: number, key: string): ReturnType<HistoricalState['proofAt']> {
     return this.history.proofAt(height, key);
+  }
+
+  /**
+   * Make now what evidence of block `height` needs from this node, when it is
+   * missing (an idle devnet makes no more blocks, and signs a checkpoint only
+   * every N blocks):
+   *   - the next block, whose header signs block `height`'s result app hash:
+   *     made (from the mempool, possibly empty) when `height` is the latest
+   *     block and its state root is not yet in a header;
+   *   - a signed checkpoint covering block `height`'s receipts: when none at
+   *     or above `height` exists, one for the latest block, outside the
+   *     every-N cadence.
+   * At most one block and one checkpoint per call, none when both exist.
+   * Returns the checkpoint that covers `height` (null while the log is empty).
+   */
+  issueEvidenceFor(height: number): { checkpoint: SignedCheckpoint | null; producedBlock: number | null; issuedCheckpoint: boolean } {
+    this.assertRunning();
+    if (!Number.isSafeInteger(height) || height < 1) throw new CharterError('INVALID_INPUT', 'height: a positive integer');
+    const latest = this.last;
+    if (latest === null || height > latest.height) throw new CharterError('NOT_FOUND', `no block at height ${height} (latest is ${latest?.height ?? 0})`);
+    let producedBlock: number | null = null;
+    if (height === latest.height && latest.result_app_hash !== latest.app_hash) producedBlock = this.produceBlock().height;
+    const covering = this.store.latestCheckpoint();
+    if (covering !== null && covering.height >= height) return { checkpoint: JSON.parse(covering.signed) as SignedCheckpoint, producedBlock, issuedCheckpoint: false };
+    const top = this.last as BlockRow;
+    const plan = this.evidence.checkpointNow(top.height, top.time);
+    if (plan === null || plan.checkpoint === null) return { checkpoint: null, producedBlock, issuedCheckpoint: false };
+    this.store.commitEvidence(plan, top.height);
+    this.evidence.apply(plan);
+    this.log('info', `checkpoint issued on demand at height ${top.height} (MMR size ${plan.checkpoint.mmr_size}) for evidence of block ${height}`);
+    return { checkpoint: JSON.parse(plan.checkpoint.signed) as SignedCheckpoint, producedBlock, issuedCheckpoint: true };
   }
 
   /** Blocks stored before the evidence log existed (schema < 3) get their receipts and checkpoints now. */

@@ -17,7 +17,8 @@
  * - Evidence log (docs/formats/evidence-log.md §7): GET /explorer/receipt?tx=HASH|seq=N,
  *   /explorer/receipts?from=&to= (seq) or ?from_height=&to_height=, /explorer/checkpoint?height=H|latest,
  *   /explorer/checkpoints?before=&limit=, /explorer/inclusion-proof?tx=|seq=&size=,
- *   /explorer/consistency-proof?from=&to=, /explorer/trust, /explorer/state-proof?height=H&key=K.
+ *   /explorer/consistency-proof?from=&to=, /explorer/trust, /explorer/state-proof?height=H&key=K;
+ *   POST /explorer/checkpoint {"height": H} makes the next block and a checkpoint covering H when missing.
  * - GET /metrics/engine (Prometheus text, the node's own registry).
  *
  * Every failure is answered (JSON-RPC error or JSON error body); a request can
@@ -272,6 +273,46 @@ export class RpcServer {
 
   // ─── HTTP plumbing ───────────────────────────────────────────────────────
 
+  /**
+   * POST /explorer/checkpoint with the JSON body {"height": H}: make what
+   * evidence of block H needs and the node does not have yet (the next block,
+   * a signed checkpoint covering H; DevnetNode.issueEvidenceFor) and answer
+   * {checkpoint, produced_block, issued}. JSON bodies only, and no cross-site
+   * Origin: a web page cannot trigger it.
+   */
+  private async issueCheckpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== this.url.replace(/\/$/, '')) return this.sendJson(res, 403, { code: 'UNAUTHORIZED', message: `Origin ${JSON.stringify(origin)} may not issue checkpoints` });
+    if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) return this.sendJson(res, 415, { code: 'INVALID_INPUT', message: 'POST /explorer/checkpoint takes a JSON body {"height": H} (Content-Type: application/json)' });
+    let body: string;
+    try {
+      body = await this.readBody(req);
+    } catch (e) {
+      if (e instanceof HttpError) {
+        res.setHeader('Connection', 'close');
+        return this.sendJson(res, e.status, { code: e.code, message: e.message });
+      }
+      throw e;
+    }
+    let height: unknown;
+    try {
+      const parsed = JSON.parse(body) as { height?: unknown };
+      if (!parsed || typeof parsed !== 'object' || Object.keys(parsed).some((k) => k !== 'height')) throw new Error('not {"height": H}');
+      height = parsed.height;
+    } catch {
+      return this.sendJson(res, 400, { code: 'INVALID_INPUT', message: 'the body must be the JSON object {"height": H}' });
+    }
+    if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) return this.sendJson(res, 400, { code: 'INVALID_INPUT', message: 'height: a positive integer' });
+    try {
+      const r = this.node.issueEvidenceFor(height);
+      return this.sendJson(res, 200, { checkpoint: r.checkpoint, produced_block: r.producedBlock, issued: r.issuedCheckpoint });
+    } catch (e) {
+      if (e instanceof CharterError) return this.sendJson(res, e.code === 'NOT_FOUND' ? 404 : 400, e.toJSON());
+      if (e instanceof RpcError) return this.sendJson(res, 503, { code: 'NODE_ERROR', message: e.message });
+      throw e;
+    }
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
@@ -279,6 +320,7 @@ export class RpcServer {
       // DNS-rebinding guard: a loopback-bound node answers only to loopback names.
       return this.sendJson(res, 403, { code: 'UNAUTHORIZED', message: `Host ${JSON.stringify(req.headers.host ?? '')} is not allowed; use ${this.url}` });
     }
+    if (method === 'POST' && url.pathname === '/explorer/checkpoint') return this.issueCheckpoint(req, res);
     if (method === 'POST') {
       if (url.pathname !== '/') return this.sendJson(res, 404, { code: 'NOT_FOUND', message: `POST ${url.pathname}: JSON-RPC requests go to /` });
       const refused = this.postRefusal(req);

@@ -11,7 +11,7 @@
  * them (another SQLite client with the triggers dropped, a hex editor).
  * The head (last seq and hash) is also kept in settings, so removing the
  * newest entries is caught too unless the head is rewritten with them; an
- * anchor outside the workspace (signed checkpoints, a later issue) closes that.
+ * anchor outside the workspace (the audit log signed into checkpoints, not built yet) would close that.
  */
 import type Database from 'better-sqlite3';
 import { canonicalJson, sha256Hex, utf8 } from '../../core/codec/index.js';

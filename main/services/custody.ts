@@ -139,7 +139,7 @@ export class CustodyService {
       answer = await client.query(`/precheck/${requestId}`);
     } catch (e) {
       if (e instanceof CharterError && (e.code === 'UNKNOWN_QUERY' || /UNKNOWN_QUERY/.test(e.message))) {
-        throw new CharterError('NOT_AVAILABLE', 'the connected custody engine has no pre-check (an engine version without the /precheck query)');
+        throw new CharterError('NOT_AVAILABLE', 'the connected custody engine has no pre-check (a node from before the policy controls); the node checks the request when it executes');
       }
       throw e;
     }

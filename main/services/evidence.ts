@@ -81,6 +81,12 @@ export interface BuiltBundle {
   members: number;
   /** Where the workspace's content-addressed store keeps a copy. */
   artifact: string;
+  /**
+   * What the bundle lacks that the node could not give at build time, each
+   * naming the check it leaves unknown and when it will be there; empty when
+   * the bundle carries everything its checks need.
+   */
+  missing: string[];
 }
 
 /** The setting holding the Evidence view's trust file: {name, sha256} of an artifact, or null. */
@@ -246,7 +252,7 @@ export class EvidenceService {
     return s;
   }
 
-  private async finish(kind: string, subject: { type: string; id: string; chain_id: string; height: number }, members: BundleMemberInput[], fileName: string, signer: BundleSignerInput): Promise<BuiltBundle> {
+  private async finish(kind: string, subject: { type: string; id: string; chain_id: string; height: number }, members: BundleMemberInput[], fileName: string, signer: BundleSignerInput, missing: string[] = []): Promise<BuiltBundle> {
     const assembled = await assembleBundle({ kind, subject, tool: { name: 'charter-console', version: VERSION }, members, signer });
     const zip = await bundleZip(assembled);
     const sha256 = sha256Hex(zip);
@@ -267,7 +273,7 @@ export class EvidenceService {
     } catch (e) {
       throw new CharterError('EXPORT_FAILED', `cannot store the bundle in the workspace: ${(e as Error).message}`);
     }
-    return { fileName, contentBase64: zip.toString('base64'), sha256, size: zip.length, manifestSha256: assembled.manifestSha256, members: assembled.manifest.members.length, artifact };
+    return { fileName, contentBase64: zip.toString('base64'), sha256, size: zip.length, manifestSha256: assembled.manifestSha256, members: assembled.manifest.members.length, artifact, missing };
   }
 
   /** A custody-case bundle for an executed withdrawal (docs/formats/evidence-bundle.md §3.1). */
@@ -279,8 +285,21 @@ export class EvidenceService {
       throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${req.status}; bundles are built for executed withdrawals`);
     }
     const signer = await this.signer(choice);
+    const executedAt = req.executed_at;
+    // Right after execution an idle devnet has neither the next block (whose header signs this
+    // block's result app hash) nor a checkpoint covering the receipt (one every N blocks): a
+    // Charter devnet makes both on request (POST /explorer/checkpoint). Another node is asked
+    // nothing more; what it lacks is named in `missing`.
+    let issueError: string | null = null;
+    try {
+      await client.issueCheckpoint(executedAt);
+    } catch (e) {
+      if (!(e instanceof CharterError)) throw e;
+      issueError = e.message;
+    }
     const status = await client.status();
     const json = (v: unknown) => utf8(canonicalJson(v));
+    const missing: string[] = [];
     const members: BundleMemberInput[] = [{ path: CASE_PATHS.request, artifact_type: ARTIFACT_TYPES.request, bytes: json(req) }];
     const hashes = [req.created_tx, ...req.approvals.map((a) => a.tx_hash), ...(req.attestations ?? []).map((a) => a.tx_hash)];
     if (req.executed_tx) hashes.push(req.executed_tx);
@@ -288,9 +307,18 @@ export class EvidenceService {
       const t = await this.signedTx(h);
       members.push({ path: CASE_PATHS.tx(h), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(t) });
     }
-    members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(await this.blockDocument(req.executed_at, true)) });
+    const blockDoc = await this.blockDocument(executedAt, true);
+    members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(blockDoc) });
+    if (blockDoc['header'] === undefined) missing.push(`case.block.signature: the node serves no signed header of block ${executedAt} (a Charter devnet does; this node's blocks are checked by hash only)`);
+    else if (blockDoc['next_header'] === undefined) missing.push(`case.block.signature: block ${executedAt + 1} is not made yet, so block ${executedAt}'s result app hash is not covered by a signature; it will be once the node makes block ${executedAt + 1} (build the case again then)`);
     // The policy in force at the execution height, with its state proof against that block's result app hash.
-    const stateProof = await optional(() => client.stateProofAt(req.executed_at as number, `vault/${req.vault_id}`));
+    let stateProofError = '';
+    const stateProof = await client.stateProofAt(executedAt, `vault/${req.vault_id}`).catch((e: unknown) => {
+      if (!(e instanceof CharterError) || !['NOT_FOUND', 'NOT_IN_STATE', 'NODE_ERROR'].includes(e.code)) throw e;
+      stateProofError = `${e.code}: ${e.message}`;
+      return null;
+    });
+    if (!stateProof) missing.push(`case.policy: the node gave no state proof of vault/${req.vault_id} at height ${executedAt} (${stateProofError}); policy.json is the policy at build time`);
     if (stateProof) {
       const v = stateProof.value as VaultRecord;
       members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: req.vault_id, policy: v.policy, as_of: stateProof.height }) });
@@ -309,8 +337,20 @@ export class EvidenceService {
       members.push({ path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(receipt.receipt) });
       members.push({ path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: proof.mmr_index, size: proof.size, path: proof.path }) });
       members.push({ path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(checkpoint) });
+    } else if (!receipt) {
+      missing.push(`proofs.receipt, proofs.inclusion, checkpoint.quorum: the node serves no receipt of ${receiptTx} (it keeps no evidence log), so the bundle has no receipt, inclusion proof or checkpoint`);
+    } else {
+      // The node signs checkpoints on a cadence and could not issue one now: say when the next comes.
+      const page = await optional(() => client.checkpoints({ limit: 1 }));
+      const every = page?.every;
+      const next = every ? Math.ceil(Math.max(status.height + 1, executedAt) / every) * every : null;
+      missing.push(
+        `proofs.receipt, proofs.inclusion, checkpoint.quorum: no signed checkpoint covers block ${executedAt} yet, so the bundle has no receipt, inclusion proof or checkpoint` +
+          (next !== null ? `; the node signs one every ${every} blocks, the next at height ${next} (the chain is at ${status.height}): build the case again once it is there` : '; build the case again once the node has signed a newer checkpoint') +
+          (issueError ? ` (the node could not issue one now: ${issueError})` : ''),
+      );
     }
-    return this.finish('custody-case', { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: req.executed_at }, members, `bundle-${requestId}.zip`, signer);
+    return this.finish('custody-case', { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: executedAt }, members, `bundle-${requestId}.zip`, signer, missing);
   }
 
   /** A history-segment bundle: the blocks of heights from..to (docs/formats/evidence-bundle.md §3.2). */

@@ -1,5 +1,5 @@
 /**
- * The five steps of issue 2, walked the way a new user would, in the served
+ * The README's five steps, walked the way a new user would, in the served
  * console (Debian's Chromium) and in the Electron window where it exists.
  * Controls are found only by role, label and text.
  */
@@ -411,7 +411,7 @@ test('the command palette lists every action with its keybinding; the theme pers
   await draft.getByRole('button', { name: 'Review and sign proposal' }).click();
   await expect(gov.getByRole('alert')).toContainText(/[A-Z_]{6,}/);
 
-  // Views of later issues say so and show nothing invented.
+  // Views not in the console yet say so, and what works today, and show nothing invented.
   for (const name of ['Ceremonies', 'Runbooks', 'Replay']) {
     await showView(page, name);
     await expect(editor(page).getByRole('tabpanel').getByText(/^Arrives with /)).toBeVisible();

@@ -1,5 +1,5 @@
 /**
- * Keys & Devices (issue 5), walked as an operator would, in the served console
+ * Keys & Devices (software keys, PKCS#11 tokens, Ledgers), walked as an operator would, in the served console
  * with a real SoftHSM2 token configured through the environment
  * (CHARTER_PKCS11_MODULE, CHARTER_PKCS11_TOKEN, SOFTHSM2_CONF — the console
  * inherits them): generate a software key and a key on the token, register

@@ -1,4 +1,4 @@
-// The five steps of issue 2 through the real services: a real workspace file,
+// The README's five steps through the real services: a real workspace file,
 // the real embedded devnet, reached by the CometBFT client over its RPC socket.
 // Nothing is mocked. The evidence file is checked with an independent
 // implementation (node:crypto's Ed25519 and SHA-256), not with our own code.

@@ -1,4 +1,4 @@
-// The end-to-end test of issue 5, through the console's contract on the real
+// Keys of all three backends end to end, through the console's contract on the real
 // embedded devnet: a 2-of-3 vault whose approvers are one software key, one
 // SoftHSM2 P-256 key (a real token in a temp directory) and one Ledger
 // secp256k1 key; a withdrawal approved by the HSM and Ledger keys executes.

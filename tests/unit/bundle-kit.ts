@@ -4,12 +4,14 @@
 // writer for archives yazl refuses to produce (symlinks, duplicate names,
 // lying sizes, traversal paths).
 import zlib from 'node:zlib';
-import { canonicalJson, toHex, utf8 } from '../../core/codec/index.js';
-import { testKey, buildTx, type TestKey } from '../../core/engine/testkit.js';
-import type { WithdrawalRecord } from '../../core/engine/types.js';
+import { canonicalJson, fromUtf8, toHex, utf8 } from '../../core/codec/index.js';
+import { CustodyEngine } from '../../core/engine/engine.js';
+import { testGenesis, testKey, buildTx, type TestKey } from '../../core/engine/testkit.js';
+import type { TxBodies, TxResult, TxType, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
 import { signCheckpoint, type Checkpoint, type SignedCheckpoint, type TrustFile } from '../../core/evidence/checkpoint.js';
 import { MemoryMmrStore, addLeafHash, inclusionProof, mmrIndex, peaks } from '../../core/evidence/mmr.js';
-import { GENESIS_ROOT, makeReceipt, receiptDigest, type Receipt } from '../../core/evidence/receipts.js';
+import { GENESIS_ROOT, eventsDigest, makeReceipt, receiptDigest, type Receipt } from '../../core/evidence/receipts.js';
+import { receiptEvents, receiptResultOf } from '../../main/devnet/evidence.js';
 import { ARTIFACT_TYPES, CASE_PATHS, assembleBundle, headerSigningBytes, validatorAddressOf, type AssembledBundle, type BundleMemberInput } from '../../core/evidence/bundle/index.js';
 import { requestIdOf } from '../../core/tx/envelope.js';
 import { txHashOf } from '../../core/codec/index.js';
@@ -54,22 +56,34 @@ function commitOf(header: unknown, key: TestKey = VALIDATOR_KEY): { validator_ad
   return [{ validator_address: validatorAddressOf(key.publicKey), timestamp: (header as { time: string }).time, signature_base64: Buffer.from(key.sign(headerSigningBytes(header))).toString('base64') }];
 }
 
+/** The state roots before and after block 6 of the worked example's chain (executedChain). */
+let workedRoots: { appHash: string; resultAppHash: string } | undefined;
+const WORKED_ROOTS = new Proxy({} as { appHash: string; resultAppHash: string }, {
+  get(_t, k: 'appHash' | 'resultAppHash') {
+    if (!workedRoots) {
+      const c = executedChain();
+      workedRoots = { appHash: c.blocks[4]!.resultAppHash, resultAppHash: c.blocks[5]!.resultAppHash };
+    }
+    return workedRoots[k];
+  },
+});
+
 /**
  * block.json of the worked example: block 6 with its header and the
  * validator's signature, and block 7's signed header whose app_hash is block
  * 6's result_app_hash. `over` replaces fields after signing (for failing cases).
  */
-export function signedBlockDoc(over: Record<string, unknown> = {}, signer: TestKey = VALIDATOR_KEY): Record<string, unknown> {
-  const header = headerAt(6, 'A'.repeat(64), '5'.repeat(64));
+export function signedBlockDoc(over: Record<string, unknown> = {}, signer: TestKey = VALIDATOR_KEY, roots: { appHash: string; resultAppHash: string } = WORKED_ROOTS): Record<string, unknown> {
+  const header = headerAt(6, roots.appHash, '5'.repeat(64));
   const hash = toHex(headerSigningBytes(header)).toUpperCase();
-  const next = headerAt(7, 'B'.repeat(64), hash);
+  const next = headerAt(7, roots.resultAppHash, hash);
   return {
     height: 6,
     hash,
     time: header['time'],
     chain_id: CHAIN,
-    app_hash: 'A'.repeat(64),
-    result_app_hash: 'B'.repeat(64),
+    app_hash: roots.appHash,
+    result_app_hash: roots.resultAppHash,
     last_block_hash: '5'.repeat(64),
     data_hash: 'D'.repeat(64),
     proposer_address: validatorAddressOf(signer.publicKey),
@@ -87,61 +101,132 @@ export interface CaseParts {
   height: number;
 }
 
+/** The worked example's vault, its asset and the amount withdrawn. */
+const VAULT = 'treasury';
+const POLICY = { approvers: [APPROVER.keyId], threshold: 1 };
+
+interface ChainBlock {
+  height: number;
+  time: string;
+  txs: { bytes: Uint8Array; hash: string; env: unknown; result: TxResult }[];
+  /** State root after the block (the next header's app_hash), upper-case hex. */
+  resultAppHash: string;
+}
+
+/**
+ * The chain behind the worked example, executed by the real custody engine
+ * from the test genesis (key 1 is its admin): block 1 registers key 2, block 2
+ * creates the vault (key 2 approves, 1 of 1), block 3 funds it, block 4 is
+ * empty, key 1 requests the withdrawal at block 5 and key 2's approval
+ * executes it at block 6; block 7 carries three more transactions. Every app
+ * hash, the request record and the policy's state proof at height 6 are the
+ * engine's own, so the state proof verifies against the signed
+ * result_app_hash of block 6.
+ */
+function executedChain(): { blocks: ChainBlock[]; engine: CustodyEngine; requestId: string; createHash: string; approveHash: string; vaultProofAt6: Uint8Array } {
+  const engine = new CustodyEngine(testGenesis());
+  const nonces = new Map<string, number>();
+  const tx = <T extends TxType>(k: TestKey, type: T, body: TxBodies[T]) => {
+    const n = (nonces.get(k.keyId) ?? 0) + 1;
+    nonces.set(k.keyId, n);
+    return buildTx(k, type, body, n, { chain_id: CHAIN, expires_at: 100 });
+  };
+  const create = () => tx(INITIATOR, 'withdrawal.create', { vault_id: VAULT, asset: 'BTC', amount: '1500', destination: 'bc1qexampledestination', memo: '' });
+  const plan: (() => ReturnType<typeof tx>[])[] = [
+    () => [tx(INITIATOR, 'key.register', { public_key: APPROVER.publicKeyHex, scheme: 'ed25519', label: 'approver' })],
+    () => [tx(INITIATOR, 'vault.create', { vault_id: VAULT, name: 'Treasury', policy: POLICY })],
+    () => [tx(INITIATOR, 'vault.fund', { vault_id: VAULT, asset: 'BTC', amount: '10000' })],
+    () => [],
+    () => [create()],
+    () => [tx(APPROVER, 'withdrawal.approve', { request_id: requestId })],
+    () => [
+      tx(INITIATOR, 'vault.fund', { vault_id: VAULT, asset: 'ETH', amount: '250' }),
+      tx(INITIATOR, 'key.register', { public_key: CONSOLE_KEY.publicKeyHex, scheme: 'ed25519', label: 'console' }),
+      tx(INITIATOR, 'vault.fund', { vault_id: VAULT, asset: 'BTC', amount: '500' }),
+    ],
+  ];
+  let requestId = '';
+  let createHash = '';
+  let approveHash = '';
+  let vaultProofAt6: Uint8Array = new Uint8Array();
+  const blocks: ChainBlock[] = [];
+  plan.forEach((make, i) => {
+    const height = i + 1;
+    const txs = make();
+    if (height === 5) requestId = requestIdOf(txs[0]!.unsigned as Parameters<typeof requestIdOf>[0]);
+    const time = `2026-01-01T00:00:0${height}Z`;
+    const res = engine.finalizeBlock({ height, time, txs: txs.map((t) => t.bytes) });
+    engine.commit();
+    const out = txs.map((t, j) => {
+      const result = res.txResults[j] as TxResult;
+      if (result.code !== 0) throw new Error(`worked example: block ${height} tx ${j} refused: ${result.log}`);
+      return { bytes: t.bytes, hash: txHashOf(t.bytes), env: t.env, result };
+    });
+    if (height === 5) createHash = out[0]!.hash;
+    if (height === 6) {
+      approveHash = out[0]!.hash;
+      // The vault entry and its proof as they are after block 6 (the devnet's /explorer/state-proof).
+      const q = engine.query({ path: `/proof/vault/${VAULT}` });
+      if (q.code !== 0) throw new Error(`worked example: /proof/vault/${VAULT}: ${q.log}`);
+      vaultProofAt6 = q.value;
+    }
+    blocks.push({ height, time, txs: out, resultAppHash: toHex(engine.info().lastBlockAppHash).toUpperCase() });
+  });
+  return { blocks, engine, requestId, createHash, approveHash, vaultProofAt6 };
+}
+
 /** The members of the worked-example custody case. */
 export async function caseMembers(): Promise<CaseParts> {
-  const create = buildTx(INITIATOR, 'withdrawal.create', { vault_id: 'treasury', asset: 'BTC', amount: '1500', destination: 'bc1qexampledestination', memo: '' }, 1, { chain_id: CHAIN, expires_at: 100 });
-  const requestId = requestIdOf(create.unsigned);
-  const approve = buildTx(APPROVER, 'withdrawal.approve', { request_id: requestId }, 1, { chain_id: CHAIN, expires_at: 100 });
-  const createHash = txHashOf(create.bytes);
-  const approveHash = txHashOf(approve.bytes);
-  const request: WithdrawalRecord = {
-    request_id: requestId,
-    vault_id: 'treasury',
-    asset: 'BTC',
-    amount: '1500',
-    destination: 'bc1qexampledestination',
-    memo: '',
-    initiator: INITIATOR.keyId,
-    created_at: 5,
-    created_tx: createHash,
-    approvals: [{ key_id: APPROVER.keyId, height: 6, tx_hash: approveHash }],
-    status: 'executed',
-    executed_at: 6,
-    executed_tx: approveHash,
-    failure: null,
+  const chain = executedChain();
+  const { engine, requestId, createHash, approveHash } = chain;
+  const query = <T>(path: string): T => {
+    const r = engine.query({ path });
+    if (r.code !== 0) throw new Error(`worked example: ${path}: ${r.log}`);
+    return JSON.parse(fromUtf8(r.value)) as T;
   };
+  const request = query<WithdrawalRecord>(`/request/${requestId}`);
+  if (request.status !== 'executed' || request.executed_at !== 6 || request.created_at !== 5) throw new Error(`worked example: the request is ${request.status} at ${String(request.executed_at)}`);
+  const b6 = chain.blocks[5]!;
+  const createTx = chain.blocks[4]!.txs[0]!;
+  const approveTx = b6.txs[0]!;
   const signed = (hash: string, height: number, env: unknown, k: TestKey) => ({ tx_hash: hash, height, envelope: env, signer: { key_id: k.keyId, scheme: 'ed25519', public_key: k.publicKeyHex, label: `test key ${k.keyId.slice(0, 6)}` } });
-  // The receipt chain: three earlier transactions, the creation, the approval, three later ones.
-  const bodies = [
-    { height: 2, tx: 'aa'.repeat(32) },
-    { height: 3, tx: 'bb'.repeat(32) },
-    { height: 4, tx: 'cc'.repeat(32) },
-    { height: 5, tx: createHash.toLowerCase() },
-    { height: 6, tx: approveHash.toLowerCase() },
-    { height: 6, tx: 'dd'.repeat(32) },
-    { height: 7, tx: 'ee'.repeat(32) },
-    { height: 7, tx: 'ff'.repeat(32) },
-  ];
+
+  // The receipt chain as the devnet writes it (main/devnet/evidence.ts): one per transaction, in block order.
   let prev = GENESIS_ROOT;
   const receipts: Receipt[] = [];
   const store = new MemoryMmrStore();
-  bodies.forEach((b, seq) => {
-    const r = makeReceipt(prev, { seq, height: b.height, tx_digest: b.tx, result: { code: 0 }, events_digest: '00'.repeat(32) });
-    receipts.push(r);
-    prev = r.next_root;
-    addLeafHash(store, receiptDigest(r));
-  });
+  let seq = 0;
+  let approveSeq = -1;
+  for (const b of chain.blocks) {
+    for (const t of b.txs) {
+      const r = makeReceipt(prev, { seq, height: b.height, tx_digest: t.hash.toLowerCase(), result: receiptResultOf(t.result.code, t.result.codespace), events_digest: eventsDigest(receiptEvents(t.result.events)) });
+      if (t.hash === approveHash) approveSeq = seq;
+      receipts.push(r);
+      prev = r.next_root;
+      addLeafHash(store, receiptDigest(r));
+      seq++;
+    }
+  }
   const size = store.size();
-  const receipt = receipts[4] as Receipt;
+  const receipt = receipts[approveSeq] as Receipt;
   const checkpoint: Checkpoint = { log_id: CHAIN, mmr_size: size, peaks: peaks(store, size).map(toHex), height: 7, time: '2026-01-01T00:00:07Z' };
   const sc: SignedCheckpoint = { checkpoint, signatures: [await signCheckpoint(checkpoint, { key_id: CONSOLE_KEY.keyId, scheme: 'ed25519' }, CONSOLE_KEY.sign)] };
-  const idx = mmrIndex(4);
+  const idx = mmrIndex(approveSeq);
+
+  // Block 6 and the signed header of block 7, whose app_hash is block 6's result app hash.
+  const block = signedBlockDoc({}, VALIDATOR_KEY, { appHash: chain.blocks[4]!.resultAppHash, resultAppHash: b6.resultAppHash });
+  // The vault as it was after block 6, with its entry proof against that root: what the devnet's
+  // /explorer/state-proof answers (main/devnet/history.ts).
+  const proven = JSON.parse(fromUtf8(chain.vaultProofAt6)) as { height: number; app_hash: string; key: string; value: VaultRecord; proof: unknown };
+  if (proven.app_hash !== b6.resultAppHash) throw new Error('worked example: the state proof is not against block 6\'s result app hash');
+  const stateProof = { height: 6, app_hash: proven.app_hash, block_hash: block['hash'], key: proven.key, value: proven.value, proof: proven.proof };
   const members: BundleMemberInput[] = [
     { path: CASE_PATHS.request, artifact_type: ARTIFACT_TYPES.request, bytes: json(request) },
-    { path: CASE_PATHS.tx(createHash), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(signed(createHash, 5, create.env, INITIATOR)) },
-    { path: CASE_PATHS.tx(approveHash), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(signed(approveHash, 6, approve.env, APPROVER)) },
-    { path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(signedBlockDoc()) },
-    { path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: 'treasury', policy: { approvers: [APPROVER.keyId], threshold: 1 }, as_of: 'export' }) },
+    { path: CASE_PATHS.tx(createHash), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(signed(createHash, 5, createTx.env, INITIATOR)) },
+    { path: CASE_PATHS.tx(approveHash), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(signed(approveHash, 6, approveTx.env, APPROVER)) },
+    { path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(block) },
+    { path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: VAULT, policy: proven.value.policy, as_of: 6 }) },
+    { path: CASE_PATHS.stateProof, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(stateProof) },
     { path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(receipt) },
     { path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: idx, size, path: inclusionProof(store, idx, size).map(toHex) }) },
     { path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(sc) },

@@ -22,7 +22,7 @@ import type { UnsignedEnvelope } from '../../core/engine/types.js';
 import { CharterError } from '../../core/errors.js';
 import { eip712Digest, envelopeEip712, envelopeTypedData, typedDataDigest } from '../../core/tx/eip712.js';
 import { digestForScheme, signEnvelopeFor, verifyEnvelope } from '../../core/tx/verify.js';
-import { appVersionAtLeast, fullEip712Obstacle, LEDGER_OFFLINE_CONFIG, LedgerBackend, ledgerError, normaliseLedgerPath, type LedgerDeviceDescriptor, type Transport } from '../../hsm/ledger.js';
+import { appVersionAtLeast, defaultListDevices, fullEip712Obstacle, hidUnavailable, LEDGER_OFFLINE_CONFIG, LedgerBackend, ledgerError, normaliseLedgerPath, type LedgerDeviceDescriptor, type Transport } from '../../hsm/ledger.js';
 import { nativeVerifier } from '../../main/crypto/native-verifier.js';
 import { emulatedLedger, LedgerEmulator, type Shown } from '../support/ledger-emulator.js';
 
@@ -318,8 +318,65 @@ describe('LedgerBackend defaults (real node-hid)', () => {
   it('enumerates USB HID devices with node-hid and lists only Ledgers (none, on a machine without one)', async () => {
     const be = new LedgerBackend({ store: dir });
     const list = await be.devices();
+    // node-hid failing to load shows as one 'error' entry; its detail says why (e.g. libusb missing).
+    expect(list.filter((d) => d.state === 'error').map((d) => d.detail)).toEqual([]);
     for (const d of list) expect(d).toMatchObject({ backend: 'ledger', facts: { vendor_id: '0x2c97' } });
     expect(await be.list()).toEqual([]);
+  });
+});
+
+describe('node-hid without libusb', () => {
+  // SIMULATED — a machine without libusb-1.0.so.0, once it is installed here:
+  // node-hid 3's prebuilt binary is opened at its first HID.devices(), which
+  // throws the dynamic loader's error. This is the error as a fresh Debian
+  // gives it (message and code taken from the real one).
+  const dlopenError = () => Object.assign(new Error('libusb-1.0.so.0: cannot open shared object file: No such file or directory'), { code: 'ERR_DLOPEN_FAILED' });
+
+  it('maps the loader error to the missing library and the package that brings it', () => {
+    const e = hidUnavailable(dlopenError());
+    expect(e.code).toBe('LEDGER_ERROR');
+    expect(e.message).toContain('libusb-1.0.so.0');
+    expect(e.message).toContain('libusb-1.0-0');
+    expect(e.message).toContain('apt-get install libusb-1.0-0');
+    expect(e.details).toEqual({ missingLibrary: 'libusb-1.0.so.0', package: 'libusb-1.0-0' });
+    // Through the generic mapper as well (a transport opened while node-hid cannot load).
+    expect(ledgerError(dlopenError()).message).toBe(e.message);
+    // Any other load failure keeps node-hid's own message and names no package.
+    const other = hidUnavailable(new Error('Module did not self-register'));
+    expect(other.message).toContain('Module did not self-register');
+    expect(other.message).not.toContain('libusb');
+    expect(other.details).toBeUndefined();
+  });
+
+  it('shows it in the Ledger device entry (devices()): state error, detail and facts name libusb-1.0.so.0 and libusb-1.0-0', async () => {
+    const be = new LedgerBackend({
+      store: dir,
+      listDevices: () =>
+        defaultListDevices(() => ({
+          devices: () => {
+            throw dlopenError();
+          },
+        })),
+    });
+    const list = await be.devices();
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ deviceId: 'ledger', backend: 'ledger', state: 'error', facts: { missing_library: 'libusb-1.0.so.0', package: 'libusb-1.0-0' } });
+    expect(list[0]!.detail).toMatch(/libusb-1\.0\.so\.0.*not installed.*libusb-1\.0-0/);
+    // A call that needs the device says the same.
+    const e = await failure(be.generate({ scheme: 'secp256k1', label: 'x' }));
+    expect(e.message).toBe(list[0]!.detail);
+  });
+
+  it('lists only Ledger APDU interfaces from what node-hid reports', async () => {
+    const list = await defaultListDevices(() => ({
+      devices: () => [
+        { path: '/dev/hidraw2', vendorId: 0x2c97, productId: 0x4011, product: 'Nano X', interface: 0 },
+        { path: '/dev/hidraw2', vendorId: 0x2c97, productId: 0x4011, product: 'Nano X', interface: 0 },
+        { path: '/dev/hidraw3', vendorId: 0x2c97, productId: 0x4011, interface: 1 },
+        { path: '/dev/hidraw1', vendorId: 0x046d, productId: 0xc52b, interface: 0 },
+      ],
+    }));
+    expect(list).toEqual([{ path: '/dev/hidraw2', vendorId: 0x2c97, productId: 0x4011, product: 'Nano X', manufacturer: undefined }]);
   });
 });
 

@@ -9,7 +9,7 @@ export const BUNDLE_FORMAT = 'charter.bundle/v1';
 export const MANIFEST_PATH = 'manifest.json';
 export const ATTESTATIONS_DIR = 'attestations/';
 
-/** Kinds defined so far; later issues add more with the same format. */
+/** Kinds defined so far; later kinds use the same format. */
 export const BUNDLE_KINDS = ['custody-case', 'history-segment'] as const;
 export type BundleKind = (typeof BUNDLE_KINDS)[number];
 

@@ -511,6 +511,18 @@ export function BuildBundleButton({ requestId, what }: { requestId: string; what
           <dd>
             <code className="break">{done.artifact}</code>
           </dd>
+          {done.missing.length > 0 ? (
+            <>
+              <dt>Not in the bundle yet</dt>
+              <dd>
+                <ul aria-label="Not in the bundle yet">
+                  {done.missing.map((m) => (
+                    <li key={m}>{m}</li>
+                  ))}
+                </ul>
+              </dd>
+            </>
+          ) : null}
         </dl>
       ) : null}
     </>
