@@ -33,7 +33,8 @@ export function resolveWorkspaceDir(explicit?: string | null): string {
 /**
  * Files an older version left 0644 (or a folder made by hand): every directory
  * of the workspace narrowed to 0700 and every file to 0600. The devnet home is
- * left to the node, which may be running in another process.
+ * left to the node, which may be running in another process, and `config.json`
+ * to the operator who writes it.
  */
 function narrowTree(root: string, dir = root): void {
   if (process.platform === 'win32') return;
@@ -43,9 +44,17 @@ function narrowTree(root: string, dir = root): void {
       if (p === path.join(root, 'devnet')) continue;
       tightenMode(p, 0o700);
       narrowTree(root, p);
-    } else if (e.isFile()) tightenMode(p, 0o600);
+    } else if (e.isFile()) {
+      // The operator's own config.json is theirs to set: narrowing it would turn a file others
+      // could write (which the key backends refuse to read) into one that is trusted.
+      if (p === path.join(root, OPERATOR_CONFIG_FILE)) continue;
+      tightenMode(p, 0o600);
+    }
   }
 }
+
+/** The configuration file the operator edits outside the console (PKCS#11 modules): see main/services/key-config.ts. */
+const OPERATOR_CONFIG_FILE = 'config.json';
 
 export class Workspace {
   readonly db: Database.Database;

@@ -124,12 +124,16 @@ describe('charter CLI', () => {
     expect(r.status).not.toBe(0);
   });
 
-  it('`charter serve` returns 401 without the token and the console with it', async () => {
+  it('`charter serve`: the contract answers 401 without the token; the console page itself holds no data', async () => {
     const srv = await startLong(['serve', '--port', '0', '--workspace', path.join(tmp, 'ws-serve')], /Charter Console: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+))/);
     try {
-      const [, url, port] = srv.match;
-      const denied = await fetch(`http://127.0.0.1:${port}/`);
+      const [, url, port, token] = srv.match;
+      const denied = await fetch(`http://127.0.0.1:${port}/contract`);
       expect(denied.status).toBe(401);
+      const wrong = await fetch(`http://127.0.0.1:${port}/contract?token=${'A'.repeat(token!.length)}`);
+      expect(wrong.status).toBe(401);
+      const upgrade = await fetch(`http://127.0.0.1:${port}/contract?token=${token}`);
+      expect(upgrade.status).toBe(426);
       const ok = await fetch(url!);
       expect(ok.status).toBe(200);
       expect(await ok.text()).toMatch(/<html/i);
