@@ -482,12 +482,14 @@ export async function restoreLayout(): Promise<void> {
 
 const LAYOUT_SAVE_DELAY_MS = 250;
 
-/** Save the layout shortly after it changes (tabs, active view, side bar, panel, view states). Returns the unsubscribe function. */
+/** Save the layout when it changes (tabs, active view, side bar, panel, view states), bursts at most every LAYOUT_SAVE_DELAY_MS. Returns the unsubscribe function. */
 export function persistLayout(): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let last = '';
+  let lastSaveAt = 0;
   const save = () => {
     timer = null;
+    lastSaveAt = Date.now();
     const s = get();
     if (!s.layoutRestored || s.host.state !== 'open') return;
     const layout = currentLayout(s);
@@ -513,11 +515,22 @@ export function persistLayout(): () => void {
       s.viewStates === prev.viewStates
     )
       return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(save, LAYOUT_SAVE_DELAY_MS);
+    // A change is saved at once (a person may reload right after it); a burst of
+    // changes within LAYOUT_SAVE_DELAY_MS of a save is saved once, at its end.
+    if (timer) return;
+    if (Date.now() - lastSaveAt >= LAYOUT_SAVE_DELAY_MS) save();
+    else timer = setTimeout(save, LAYOUT_SAVE_DELAY_MS - (Date.now() - lastSaveAt));
   });
+  // Leaving or reloading the page sends what is still pending.
+  const flush = () => {
+    if (!timer) return;
+    clearTimeout(timer);
+    save();
+  };
+  if (typeof window !== 'undefined') window.addEventListener('pagehide', flush);
   return () => {
     off();
+    if (typeof window !== 'undefined') window.removeEventListener('pagehide', flush);
     if (timer) clearTimeout(timer);
   };
 }

@@ -262,7 +262,7 @@ test('security events show the stage and the refused transaction; the audit log 
   await expect(auditRows(page, 'custody.approve', 'ok')).toContainText('ben');
   await expect(auditRows(page, 'custody.createWithdrawal', 'ok')).toContainText('ann');
   await expect(auditRows(page, 'explorer.search', 'INVALID_INPUT')).toHaveCount(1);
-  await expect(auditRows(page, 'governance.propose', 'INVALID_JSON')).toHaveCount(1);
+  await expect(auditRows(page, 'governance.preview', 'INVALID_JSON')).toHaveCount(1);
   await expect(auditRows(page, 'settings.set', 'ok')).toContainText(/settings: theme=(light|dark)/);
   // The Result column is whole, inside the panel.
   const panelBox = await panel(page).boundingBox();

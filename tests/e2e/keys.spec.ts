@@ -10,7 +10,8 @@
  * a Web3 v3 file. PKCS#11 modules are read-only in the view: a config.json module
  * anyone may write is refused with its code. Controls are found by role and label only.
  */
-import { chmod, copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { makeSoftHsmToken, type SoftHsmToken } from '../support/softhsm';
@@ -185,17 +186,22 @@ test('keys on the software keystore and a SoftHSM token: generate, register with
  */
 const withRefusedModule = test.extend({
   workspace: async ({ workspace }, use) => {
-    const lib = path.join(workspace, 'libshared-writable-pkcs11.so');
+    // Outside the workspace: the console narrows the files of its own folder to 0600 when it opens it.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'charter-e2e-module-'));
+    const lib = path.join(dir, 'libshared-writable-pkcs11.so');
     await copyFile(tok!.modulePath, lib);
     await chmod(lib, 0o666);
     await writeFile(path.join(workspace, 'config.json'), JSON.stringify({ pkcs11: { modules: [{ path: lib }] } }, null, 2), { mode: 0o600 });
-    await use(workspace);
+    try {
+      await use(workspace);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   },
 });
 
 withRefusedModule('the Key backends section lists the modules read-only, with where each came from; a module anyone may write is refused with its code', async ({ page, console }, testInfo) => {
   await openConsole(page, console);
-  const lib = path.join(console.workspace, 'libshared-writable-pkcs11.so');
   const devicesTable = editor(page).getByRole('table', { name: 'Devices' });
   const refused = devicesTable.getByRole('row').filter({ hasText: 'libshared-writable-pkcs11.so' });
   await expect(refused).toContainText('Error');
@@ -208,7 +214,7 @@ withRefusedModule('the Key backends section lists the modules read-only, with wh
   await expect(fromEnv).toContainText('Environment');
   await expect(fromEnv).toContainText('$CHARTER_PKCS11_MODULE');
   await expect(fromEnv).toContainText('In use');
-  const fromFile = modules.getByRole('row').filter({ has: page.getByRole('rowheader', { name: lib }) });
+  const fromFile = modules.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /libshared-writable-pkcs11\.so$/ }) });
   await expect(fromFile).toContainText('Configuration file');
   await expect(fromFile).toContainText('PKCS11_MODULE_REFUSED');
   await expect(fromFile).toContainText(`Edit ${path.join(console.workspace, 'config.json')}`);

@@ -71,7 +71,7 @@ test('the palette and dialogs take typing at once; every named action is a comma
   await page.keyboard.press('Control+Shift+P');
   for (const title of [
     'Custody: Approve a Withdrawal…',
-    'Custody: Cancel a Withdrawal Request…',
+    'Custody: Cancel Withdrawal Request…',
     'Governance: New Governance Proposal…',
     'Governance: Vote on a Proposal…',
     'Governance: Execute a Passed Proposal…',
