@@ -199,15 +199,16 @@ export function buildProgram(): Command {
     .command('export')
     .description('write a stopped node\'s blocks as JSON lines (charter.blocks/v1, docs/formats/replay.md) for `charter replay --blocks`')
     .option('--home <dir>', 'node home directory (required; the node must not be running)')
-    .requiredOption('--out <file>', 'output file ("-" for stdout)')
+    .requiredOption('--out <file>', 'output file ("-" for stdout); an existing file is not overwritten without --force')
+    .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
     .option('--from <height>', 'first height (default 1)')
     .option('--to <height>', 'last height (default: the latest)')
     .option('--json', 'machine-readable summary')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ home?: string; out: string; from?: string; to?: string; json?: boolean }>();
+      const o = cmd.optsWithGlobals<{ home?: string; out: string; force?: boolean; from?: string; to?: string; json?: boolean }>();
       if (o.home === undefined) throw new CharterError('USAGE', "required option '--home <dir>' not specified");
       const { runExportCommand } = await lazy.replay();
-      await runExportCommand({ home: o.home, out: o.out, ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}), ...(o.json ? { json: true } : {}) });
+      await runExportCommand({ home: o.home, out: o.out, ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}), ...(o.json ? { json: true } : {}), ...(o.force ? { force: true } : {}) });
     });
 
   program
@@ -528,14 +529,17 @@ export function buildProgram(): Command {
     .description('write every matching audit log entry, oldest first, as CSV or JSON lines')
     .addOption(workspaceOption())
     .requiredOption('--format <format>', 'csv or jsonl')
-    .requiredOption('--out <file>', 'where to write it ("-" for stdout); an existing file is not overwritten')
+    .requiredOption('--out <file>', 'where to write it ("-" for stdout); an existing file is not overwritten without --force')
+    .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
     .option('--action <action>', 'only this action, e.g. custody.approve')
     .option('--result <result>', 'only ok or error')
     .option('--actor <text>', 'only entries whose actor or signing key contains this')
     .option('--key <keyId>', 'only entries signed by this key')
     .option('--search <text>', 'only entries containing this text')
-    .action(async (o: { workspace?: string; format: string; out: string } & AuditFilterOptions) => {
+    .action(async (o: { workspace?: string; format: string; out: string; force?: boolean } & AuditFilterOptions) => {
       if (o.format !== 'csv' && o.format !== 'jsonl') throw new CharterError('USAGE', '--format is csv or jsonl');
+      // Refused before the workspace is opened.
+      if (o.out !== '-') checkOut(o.out, o.force);
       const filter = await auditFilterOf(o);
       const ws = await openWorkspace(o.workspace);
       try {
@@ -543,13 +547,8 @@ export function buildProgram(): Command {
         const r = new AuditLog(ws).export(o.format, filter);
         if (o.out === '-') process.stdout.write(r.text);
         else {
-          try {
-            // "wx": never overwrite, never follow a symlink planted at the name.
-            fs.writeFileSync(o.out, r.text, { flag: 'wx', mode: 0o600 });
-          } catch (e) {
-            throw new CharterError('EXPORT_FAILED', `cannot write ${o.out}: ${(e as Error).message}`);
-          }
-          console.error(`wrote ${o.out}: ${r.count} entries`);
+          writeOut(o.out, r.text, o.force);
+          sayErr(`wrote ${o.out}: ${r.count} entries`);
         }
       } finally {
         ws.close();

@@ -159,6 +159,20 @@ describe('the audit log through the contract', () => {
     // An existing file is not overwritten.
     expect((await cli(['audit', 'export', '--workspace', dir, '--format', 'csv', '--out', out])).code).not.toBe(0);
     expect(fs.readFileSync(out, 'utf8').startsWith('{')).toBe(true);
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    // Refused before the workspace is opened: a missing workspace would be another failure.
+    expect((await cli(['audit', 'export', '--workspace', path.join(dir, 'no-such-workspace'), '--format', 'csv', '--out', out])).code).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'no-such-workspace'))).toBe(false);
+    // --force replaces it.
+    expect((await cli(['audit', 'export', '--workspace', dir, '--format', 'csv', '--out', out, '--force'])).code).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').startsWith('seq,')).toBe(true);
+    // A symbolic link is never written through, even with --force.
+    const target = path.join(path.dirname(out), 'target');
+    fs.writeFileSync(target, 'target');
+    const link = path.join(path.dirname(out), 'link.csv');
+    fs.symlinkSync(target, link);
+    expect((await cli(['audit', 'export', '--workspace', dir, '--format', 'csv', '--out', link, '--force'])).code).not.toBe(0);
+    expect(fs.readFileSync(target, 'utf8')).toBe('target');
     fs.rmSync(path.dirname(out), { recursive: true, force: true });
     const v = await cli(['audit', 'verify', '--workspace', dir, '--json']);
     expect(v.code).toBe(0);
