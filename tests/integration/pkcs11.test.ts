@@ -30,6 +30,7 @@ import { CharterError } from '../../core/errors.js';
 import { digestForScheme, signEnvelopeFor, verifyEnvelope } from '../../core/tx/verify.js';
 import { Pkcs11Backend, popDigest, type Pkcs11Module } from '../../hsm/pkcs11.js';
 import type { KeyInfo } from '../../hsm/types.js';
+import { checkModulePath } from '../../hsm/module-path.js';
 import { createNativeVerifier } from '../../main/crypto/native-verifier.js';
 import { makeSoftHsmToken, pkcs11ToolObjects, readTokenKey, tokenDirOf, type SoftHsmToken } from '../support/softhsm.js';
 
@@ -488,7 +489,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     await notModule.close();
   });
 
-  it('refuses, without loading it, a module path that is relative, a directory, a file others may write, or a symlink to one', async () => {
+  it('refuses, without loading it, a module path that is relative, a directory, a file others may write, a symlink to one, or one under a directory group or others may write', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-module-rules-'));
     try {
       // A copy of the real module: loadable, so only the rules stop it.
@@ -506,6 +507,40 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       fs.copyFileSync(tok.modulePath, inOpenDir);
       fs.chmodSync(inOpenDir, 0o644);
       fs.chmodSync(openDir, 0o777);
+      // A module whose directory, otherwise private, its group may write to.
+      const groupDir = path.join(dir, 'group');
+      fs.mkdirSync(groupDir);
+      const inGroupDir = path.join(groupDir, 'libin-group-dir.so');
+      fs.copyFileSync(tok.modulePath, inGroupDir);
+      fs.chmodSync(inGroupDir, 0o644);
+      fs.chmodSync(groupDir, 0o775);
+      // A private directory (0755) inside one others may write to: the private one can be renamed away.
+      const openAncestor = path.join(dir, 'open-ancestor');
+      fs.mkdirSync(path.join(openAncestor, 'private'), { recursive: true });
+      const underOpenAncestor = path.join(openAncestor, 'private', 'libunder-open.so');
+      fs.copyFileSync(tok.modulePath, underOpenAncestor);
+      fs.chmodSync(underOpenAncestor, 0o644);
+      fs.chmodSync(path.join(openAncestor, 'private'), 0o755);
+      fs.chmodSync(openAncestor, 0o777);
+      // A group-writable ancestor, two levels up.
+      const groupAncestor = path.join(dir, 'group-ancestor');
+      fs.mkdirSync(path.join(groupAncestor, 'a', 'b'), { recursive: true });
+      const underGroupAncestor = path.join(groupAncestor, 'a', 'b', 'libunder-group.so');
+      fs.copyFileSync(tok.modulePath, underGroupAncestor);
+      fs.chmodSync(underGroupAncestor, 0o644);
+      fs.chmodSync(groupAncestor, 0o770);
+      // A sticky directory (like /tmp) is accepted as an ancestor, not as the library's own directory.
+      const sticky = path.join(dir, 'sticky');
+      fs.mkdirSync(path.join(sticky, 'mine'), { recursive: true });
+      const inSticky = path.join(sticky, 'libin-sticky.so');
+      const underSticky = path.join(sticky, 'mine', 'libunder-sticky.so');
+      for (const f of [inSticky, underSticky]) {
+        fs.copyFileSync(tok.modulePath, f);
+        fs.chmodSync(f, 0o644);
+      }
+      fs.chmodSync(path.join(sticky, 'mine'), 0o700);
+      fs.chmodSync(sticky, 0o1777);
+      expect(checkModulePath(underSticky)).toBe(fs.realpathSync(underSticky));
       const cases: [string, string][] = [
         ['libsofthsm2.so', 'absolute'],
         [path.relative(process.cwd(), tok.modulePath), 'absolute'],
@@ -514,6 +549,10 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
         [groupWritable, 'file-writable'],
         [link, 'file-writable'],
         [inOpenDir, 'directory-writable'],
+        [inGroupDir, 'directory-writable'],
+        [underOpenAncestor, 'directory-writable'],
+        [underGroupAncestor, 'directory-writable'],
+        [inSticky, 'directory-writable'],
       ];
       for (const [modulePath, rule] of cases) {
         for (const thread of ['worker', 'inline'] as const) {
