@@ -534,7 +534,8 @@ async function decryptCharter(f: KeystoreFile, passphrase: string): Promise<Uint
   } catch {
     // GCM authentication failed: wrong passphrase (or an edited header — which
     // also means this passphrase cannot be trusted to have unlocked it).
-    throw new CharterError('WRONG_PASSPHRASE', `the passphrase does not unlock key ${f.key_id} (${f.label})`);
+    // The label is the file's own, unchecked text (any length, any characters): the key id names the key.
+    throw new CharterError('WRONG_PASSPHRASE', `the passphrase does not unlock key ${f.key_id}`);
   } finally {
     dk.fill(0);
   }
