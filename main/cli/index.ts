@@ -465,6 +465,17 @@ export function buildProgram(): Command {
     search?: string;
   }
   /** The audit filter of the command line, checked by the contract's own rules (audit.list's input schema). */
+  /**
+   * The audit log for stdout: JSON lines through jsonText, CSV with control and
+   * bidirectional characters written as \uXXXX, so nothing in an entry (an
+   * actor, a subject, details) can act on the terminal. Files keep exact values.
+   */
+  const auditForTerminal = async (log: import('../services/audit.js').AuditLog, format: 'csv' | 'jsonl', filter: import('../services/audit.js').AuditFilter): Promise<string> => {
+    const { auditCsv } = await lazy.audit();
+    const entries = log.exportEntries(filter);
+    if (format === 'csv') return auditCsv(entries, { terminal: true });
+    return entries.map((e) => jsonText(e)).join('\n') + (entries.length ? '\n' : '');
+  };
   const auditFilterOf = async (o: AuditFilterOptions): Promise<import('../services/audit.js').AuditFilter> => {
     const { methods } = await import('../../core/contract/index.js');
     const raw = { action: o.action, result: o.result, actor: o.actor, keyId: o.key, text: o.search };
@@ -514,7 +525,7 @@ export function buildProgram(): Command {
         const { AuditLog } = await lazy.audit();
         const log = new AuditLog(ws);
         if (o.csv || o.jsonl) {
-          process.stdout.write(log.export(o.csv ? 'csv' : 'jsonl', filter).text);
+          process.stdout.write(await auditForTerminal(log, o.csv ? 'csv' : 'jsonl', filter));
           return;
         }
         const entries = log.list(Number(o.limit) || 50, filter);
@@ -544,9 +555,11 @@ export function buildProgram(): Command {
       const ws = await openWorkspace(o.workspace);
       try {
         const { AuditLog } = await lazy.audit();
-        const r = new AuditLog(ws).export(o.format, filter);
-        if (o.out === '-') process.stdout.write(r.text);
+        const log = new AuditLog(ws);
+        if (o.out === '-') process.stdout.write(await auditForTerminal(log, o.format, filter));
         else {
+          // A file keeps every value exact.
+          const r = log.export(o.format, filter);
           writeOut(o.out, r.text, o.force);
           sayErr(`wrote ${o.out}: ${r.count} entries`);
         }
