@@ -236,6 +236,77 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     }
   });
 
+  it('attestation: a usage attribute the token does not report is "unknown", not false, and then the key is not sign_only (SHIM: CKA_DERIVE unreadable)', async () => {
+    const k = keys.get('p256')!;
+    // SHIM: C_GetAttributeValue answers CKR_ATTRIBUTE_TYPE_INVALID whenever CKA_DERIVE is asked for,
+    // as a token that does not know it would; everything else is SoftHSM's.
+    const shimmed = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_GetAttributeValue') return async (...args: Parameters<Pkcs11Module['C_GetAttributeValue']>) => {
+              if (args[2].some((t) => t.type === pkcs11js.CKA_DERIVE)) throw new pkcs11js.Pkcs11Error(`CKR_ATTRIBUTE_TYPE_INVALID:${pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID}`, pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID, 'C_GetAttributeValue');
+              return target.C_GetAttributeValue(...args);
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const rec = await shimmed.attest(k.keyId, { secret: USER_PIN });
+      expect(rec.key).toMatchObject({ CKA_SIGN: true, CKA_DECRYPT: false, CKA_DERIVE: 'unknown', usage: 'sign; unknown: derive', public_key_usage: 'verify; unknown: derive', sign_only: false });
+    } finally {
+      await shimmed.close();
+    }
+  });
+
+  it('attestation: without the public-key object the key is not sign_only (SHIM: the object hidden from the logged-in search)', async () => {
+    const k = keys.get('ed25519')!;
+    let loggedIn = false;
+    let hide = false;
+    let hidden = 0;
+    // SHIM: once logged in (attest's own session), a search for a public-key object finds nothing,
+    // as on a token where it was deleted after the key was located; everything else is SoftHSM's.
+    const shimmed = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_Login') return async (...args: Parameters<Pkcs11Module['C_Login']>) => {
+              await target.C_Login(...args);
+              loggedIn = true;
+            };
+            if (prop === 'C_Logout') return async (...args: Parameters<Pkcs11Module['C_Logout']>) => {
+              loggedIn = false;
+              return target.C_Logout(...args);
+            };
+            if (prop === 'C_FindObjectsInit') return async (...args: Parameters<Pkcs11Module['C_FindObjectsInit']>) => {
+              hide = loggedIn && args[1].some((t) => t.type === pkcs11js.CKA_CLASS && t.value === pkcs11js.CKO_PUBLIC_KEY);
+              return target.C_FindObjectsInit(...args);
+            };
+            if (prop === 'C_FindObjects') return async (...args: Parameters<Pkcs11Module['C_FindObjects']>) => {
+              const found = await target.C_FindObjects(...args);
+              if (hide && found.length) hidden++;
+              return hide ? [] : found;
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const rec = await shimmed.attest(k.keyId, { secret: USER_PIN });
+      expect(hidden).toBeGreaterThan(0);
+      expect(rec.key).toMatchObject({ CKA_SIGN: true, usage: 'sign', public_key_usage: 'unknown (no public-key object)', sign_only: false });
+    } finally {
+      await shimmed.close();
+    }
+  });
+
   it('refuses a wrong PIN with PIN_INCORRECT, naming the token and not the PIN; nothing changes', async () => {
     const k = keys.get('p256')!;
     const before = await backend.list();
