@@ -8,7 +8,9 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes, keyIdOf, toHex } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
-import { SoftwareKeystore } from '../../hsm/software.js';
+import { checkKdfCost, encryptWeb3, KDF_LIMITS, SoftwareKeystore } from '../../hsm/software.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { nobleVerifier } from '../../core/crypto/ed25519.js';
 
 const PASS = 'correct horse battery staple';
 const FAST = { n: 1 << 12, r: 8, p: 1 };
@@ -58,5 +60,58 @@ describe('a key file already in the keystore', () => {
     expect(e.message).not.toContain('xxxx');
     expect(e.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(e.message.length).toBeLessThan(200);
+  });
+  it('a stored file whose KDF cost is above the import limits is re-encrypted under the console\'s scrypt after its first unlock, keeping its key id, label and date', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'costly-'));
+    // r = 17: within the bounds a stored file may keep (r ≤ 32), above the import limit (r ≤ 16); cheap enough to run here.
+    const costly = { n: 1024, r: KDF_LIMITS.scrypt.r + 1, p: 1 };
+    expect(() => checkKdfCost({ kdf: 'scrypt', kdfparams: costly })).toThrow(expect.objectContaining({ code: 'KDF_LIMIT_EXCEEDED' }));
+    const label = 'legacy key';
+    const created = '2025-06-01T12:00:00.000Z';
+    const f = charterFile({ seed: crypto.randomBytes(32), passphrase: PASS, ...costly, label, created_at: created });
+    const file = path.join(dir, `${f.keyId}.json`);
+    fs.writeFileSync(file, f.text, { mode: 0o600 });
+    // A Web3 file (secp256k1) with the same cost, as an older console would have stored it.
+    const sk = secp256k1.utils.randomSecretKey();
+    const pk = secp256k1.getPublicKey(sk, true);
+    const w = await encryptWeb3(sk, pk, PASS, { scrypt: costly }, { label: 'legacy web3', created_at: created });
+    const wId = w['x-charter'].key_id;
+    const wFile = path.join(dir, `${wId}.json`);
+    fs.writeFileSync(wFile, JSON.stringify(w, null, 2) + '\n', { mode: 0o600 });
+
+    const ks = new SoftwareKeystore(dir, FAST);
+    const before = await ks.list();
+    // A wrong passphrase changes nothing.
+    await expect(ks.sign(f.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'not the passphrase' })).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE' });
+    expect(fs.readFileSync(file, 'utf8')).toBe(f.text);
+
+    const digest = crypto.randomBytes(32);
+    const sig = await ks.sign(f.keyId, { scheme: 'ed25519', digest }, { secret: PASS });
+    expect(nobleVerifier.verify('ed25519', Buffer.from(JSON.parse(f.text).public_key, 'hex'), digest, sig)).toBe(true);
+    const after = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(after.crypto.kdfparams).toMatchObject(FAST);
+    expect(after).toMatchObject({ key_id: f.keyId, label, created_at: created, public_key: JSON.parse(f.text).public_key });
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+
+    await ks.attest(wId, { secret: PASS });
+    const wAfter = JSON.parse(fs.readFileSync(wFile, 'utf8'));
+    expect(wAfter.crypto.kdfparams).toMatchObject(FAST);
+    expect(wAfter).toMatchObject({ id: w.id, address: w.address, 'x-charter': { key_id: wId, label: 'legacy web3', created_at: created } });
+
+    // Same keys, same listing; both still unlock with the same passphrase.
+    expect(await ks.list()).toEqual(before);
+    const sig2 = await ks.sign(f.keyId, { scheme: 'ed25519', digest }, { secret: PASS });
+    expect(toHex(sig2)).toBe(toHex(sig));
+    await ks.sign(wId, { scheme: 'secp256k1', digest }, { secret: PASS });
+  });
+
+  it('a stored file within the import limits is left as it is', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'cheap-'));
+    const f = charterFile({ seed: crypto.randomBytes(32), passphrase: PASS, n: 2048, r: 8, p: 1, label: 'fine', created_at: '2025-06-01T12:00:00.000Z' });
+    const file = path.join(dir, `${f.keyId}.json`);
+    fs.writeFileSync(file, f.text, { mode: 0o600 });
+    await new SoftwareKeystore(dir, FAST).sign(f.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: PASS });
+    expect(fs.readFileSync(file, 'utf8')).toBe(f.text);
   });
 });
