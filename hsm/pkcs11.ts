@@ -313,10 +313,25 @@ function bool(v: Buffer | undefined): boolean | undefined {
   return v === undefined || v.length === 0 ? undefined : v[0] !== 0;
 }
 
-/** The usages whose attribute the token reports true, comma-separated ("none" if none). */
-function usageText(a: Map<number, Buffer>, usage: readonly [number, string][]): string {
-  const on = usage.filter(([type]) => bool(a.get(type)) === true).map(([, name]) => name);
-  return on.length ? on.join(', ') : 'none';
+/**
+ * The usages of an object as the token reports them: those it reports true, and those it
+ * would not report (absent, sensitive, or not understood), which are unknown, not false.
+ */
+function usageOf(a: Map<number, Buffer>, usage: readonly [number, string][]): { on: string[]; unknown: string[] } {
+  const on: string[] = [];
+  const unknown: string[] = [];
+  for (const [type, name] of usage) {
+    const v = bool(a.get(type));
+    if (v === undefined) unknown.push(name);
+    else if (v) on.push(name);
+  }
+  return { on, unknown };
+}
+
+/** "sign", "sign, derive", "none"; with the unread ones after: "sign; unknown: derive". */
+function usageText(u: { on: string[]; unknown: string[] }): string {
+  const text = u.on.length ? u.on.join(', ') : 'none';
+  return u.unknown.length ? `${text}; unknown: ${u.unknown.join(', ')}` : text;
 }
 
 /** CKA_START_DATE value (CK_DATE: "YYYYMMDD") → "YYYY-MM-DD", or "" if absent. */
@@ -1021,7 +1036,8 @@ export class Pkcs11Backend implements KeyBackend {
         flag(A.CKA_ALWAYS_SENSITIVE, 'CKA_ALWAYS_SENSITIVE', keyFacts);
         flag(A.CKA_EXTRACTABLE, 'CKA_EXTRACTABLE', keyFacts);
         flag(A.CKA_SENSITIVE, 'CKA_SENSITIVE', keyFacts);
-        for (const type of usageTypes) flag(type, USAGE_ATTR_NAMES.get(type)!, keyFacts);
+        // A usage attribute the token does not report is recorded as "unknown", never left out (it may be true).
+        for (const type of usageTypes) keyFacts[USAGE_ATTR_NAMES.get(type)!] = bool(a.get(type)) ?? 'unknown';
         keyFacts.CKA_ID = (a.get(A.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
         keyFacts.CKA_LABEL = a.get(A.CKA_LABEL)?.toString('utf8') ?? '';
         keyFacts.CKA_KEY_TYPE = SCHEMES[loc.info.scheme].keyTypeName;
@@ -1033,9 +1049,14 @@ export class Pkcs11Backend implements KeyBackend {
         const ecParams = pubAttrs.get(A.CKA_EC_PARAMS);
         keyFacts.CKA_EC_PARAMS = ecParams ? ecParams.toString('hex') : '';
         // What the key may be used for, as the token reports it (pkcs11-tool's "Usage:" line).
-        keyFacts.usage = usageText(a, PRIVATE_USAGE);
-        if (pubObject) keyFacts.public_key_usage = usageText(pubAttrs, PUBLIC_USAGE);
-        keyFacts.sign_only = keyFacts.usage === 'sign' && (keyFacts.public_key_usage ?? 'verify') === 'verify';
+        const usage = usageOf(a, PRIVATE_USAGE);
+        keyFacts.usage = usageText(usage);
+        const pubUsage = pubObject ? usageOf(pubAttrs, PUBLIC_USAGE) : null;
+        keyFacts.public_key_usage = pubUsage ? usageText(pubUsage) : 'unknown (no public-key object)';
+        // Sign-only is a claim about every usage: each one read, only CKA_SIGN true on the
+        // private key, and the public-key object present with only CKA_VERIFY true.
+        const only = (u: { on: string[]; unknown: string[] } | null, name: string) => u !== null && u.unknown.length === 0 && u.on.length === 1 && u.on[0] === name;
+        keyFacts.sign_only = only(usage, 'sign') && only(pubUsage, 'verify');
         keyFacts.never_left_token =
           keyFacts.CKA_LOCAL === true &&
           keyFacts.CKA_NEVER_EXTRACTABLE === true &&

@@ -303,11 +303,47 @@ export class SoftwareKeystore implements KeyBackend {
       try {
         const pk = publicKeyOf(ki.scheme, sk);
         if (toHex(pk) !== ki.publicKey) throw new CharterError('KEYSTORE_CORRUPT', `${keyId}: the decrypted key does not match the file's public key`);
+        await this.reencryptIfCostly(keyId, s, sk, pk, secret);
         return attestationPae !== undefined ? signAttestationWith(ki.scheme, sk, pk, attestationPae) : signWith(ki.scheme, sk, pk, digest);
       } finally {
         sk.fill(0);
       }
     });
+  }
+
+  /**
+   * A file already in the keystore passes looser per-parameter bounds than an
+   * import (storedKdfOk: what older consoles wrote), and nothing caps their
+   * product there. Once its passphrase has unlocked it, a file whose cost is
+   * above the import limits (KDF_LIMITS) is re-encrypted under this keystore's
+   * scrypt settings, atomically, keeping its key id, label and creation time
+   * (and a Web3 file's id), so that cost is paid once. The file is rewritten
+   * only if it is still the one that was read; if rewriting fails it is left as
+   * it was (still usable) and tried again at the next unlock.
+   */
+  private async reencryptIfCostly(keyId: string, s: Stored, sk: Uint8Array, pk: Uint8Array, secret: string): Promise<void> {
+    try {
+      checkKdfCost(s.file.crypto);
+      return;
+    } catch (e) {
+      if (!(e instanceof CharterError) || e.code !== 'KDF_LIMIT_EXCEEDED') return;
+    }
+    try {
+      let file: KeystoreFile | Web3File;
+      if (s.kind === 'charter') {
+        const f = s.file;
+        file = await encryptCharter(f.scheme, sk, pk, secret, this.scrypt, f.label, f.created_at);
+      } else {
+        const x = s.file[WEB3_EXTRA_FIELD];
+        const f = await encryptWeb3(sk, pk, secret, { scrypt: this.scrypt }, { label: x.label, created_at: x.created_at });
+        file = { ...f, id: s.file.id };
+      }
+      const current = this.read(keyId);
+      if (JSON.stringify(current.file) !== JSON.stringify(s.file)) return; // changed since: leave it
+      writeFileAtomic(this.fileOf(keyId), JSON.stringify(file, null, 2) + '\n', 0o600);
+    } catch {
+      // Left as it was: it still unlocks, and is re-encrypted at the next unlock.
+    }
   }
 
   /** A software key has no hardware to vouch for it: the record says so, and proves the passphrase unlocks it. */
@@ -316,7 +352,9 @@ export class SoftwareKeystore implements KeyBackend {
     const ki = info(s);
     const sk = await decryptStored(s, unlock.secret ?? '');
     try {
-      if (toHex(publicKeyOf(ki.scheme, sk)) !== ki.publicKey) throw new CharterError('KEYSTORE_CORRUPT', `${keyId}: the decrypted key does not match the file's public key`);
+      const pk = publicKeyOf(ki.scheme, sk);
+      if (toHex(pk) !== ki.publicKey) throw new CharterError('KEYSTORE_CORRUPT', `${keyId}: the decrypted key does not match the file's public key`);
+      await this.queue.run(() => this.reencryptIfCostly(keyId, s, sk, pk, unlock.secret ?? ''));
     } finally {
       sk.fill(0);
     }
@@ -534,7 +572,8 @@ async function decryptCharter(f: KeystoreFile, passphrase: string): Promise<Uint
   } catch {
     // GCM authentication failed: wrong passphrase (or an edited header — which
     // also means this passphrase cannot be trusted to have unlocked it).
-    throw new CharterError('WRONG_PASSPHRASE', `the passphrase does not unlock key ${f.key_id} (${f.label})`);
+    // The label is the file's own, unchecked text (any length, any characters): the key id names the key.
+    throw new CharterError('WRONG_PASSPHRASE', `the passphrase does not unlock key ${f.key_id}`);
   } finally {
     dk.fill(0);
   }

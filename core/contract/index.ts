@@ -475,7 +475,8 @@ export const AddressEntry = z.object({
   createdAt: z.string(),
 });
 export type AddressEntry = z.infer<typeof AddressEntry>;
-const AddressName = z.string().trim().min(1, 'required').max(64).regex(/^[^\p{Cc}]*$/u, 'no control characters');
+/** The key Label's rule: no C0/DEL/C1 controls, no bidirectional marks or line/paragraph separators. */
+const AddressName = z.string().trim().min(1, 'required').max(64).refine((s) => !LABEL_FORBIDDEN.test(s), 'no control characters');
 
 // ─── operations ────────────────────────────────────────────────────────────
 
@@ -625,7 +626,7 @@ export const methods = {
   'addressBook.add': op('Add a named destination to the workspace\'s address book (names and destinations are unique)', z.object({
     name: AddressName,
     destination: Destination,
-    note: z.string().trim().max(256).regex(/^[^\p{Cc}]*$/u, 'no control characters').default(''),
+    note: z.string().trim().max(256).refine((s) => !LABEL_FORBIDDEN.test(s), 'no control characters').default(''),
   }).strict(), AddressEntry),
   'addressBook.remove': op('Remove a named destination from the address book', z.object({ name: AddressName }).strict(), z.object({ removed: AddressEntry })),
   'app.milestones': op('What the workspace has done, from its audit log: blocks opened and withdrawals whose evidence was exported (the Overview\'s first steps)', Empty, z.object({
@@ -639,7 +640,7 @@ export const methods = {
   'explorer.tx': op('One transaction with its result', z.object({ hash: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 64-hex-digit transaction hash') }).strict(), TxView),
   'explorer.search': op('What a typed query names: a block height (that exists) or a transaction hash (that the node has); refuses anything else with the reason', z.object({
     /** As typed: a height such as 12, or a 64-hex-digit transaction hash (0x allowed). */
-    query: z.string().max(200),
+    query: z.string().max(200).refine((s) => !LABEL_FORBIDDEN.test(s), 'no control characters'),
   }).strict(), z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('block'), height: z.number().int().positive() }),
     z.object({ kind: z.literal('tx'), hash: TxHash, height: Height }),
@@ -671,7 +672,7 @@ export const methods = {
   }).strict().refine((i) => (i.contentBase64 === undefined) !== (i.uploadId === undefined), 'give exactly one of contentBase64 and uploadId'), BundleReportView),
   'evidence.saveTrust': op('Keep a trust file in the workspace (content-addressed store, its digest in a setting) so the Evidence view restores it; the host parses and checks it first (BUNDLE_TRUST_INVALID)', z.object({
     /** The file's name as chosen (shown back). */
-    name: z.string().trim().min(1).max(255).regex(/^[^\x00-\x1f\x7f/\\]+$/, 'a file name without control characters or slashes'),
+    name: z.string().trim().min(1).max(255).regex(/^[^/\\]+$/, 'a file name without slashes').refine((s) => !LABEL_FORBIDDEN.test(s), 'a file name without control characters'),
     /** The file's JSON text. */
     trustText: z.string().min(1, 'required').max(512 * 1024),
   }).strict(), SavedTrust),

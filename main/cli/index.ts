@@ -199,15 +199,16 @@ export function buildProgram(): Command {
     .command('export')
     .description('write a stopped node\'s blocks as JSON lines (charter.blocks/v1, docs/formats/replay.md) for `charter replay --blocks`')
     .option('--home <dir>', 'node home directory (required; the node must not be running)')
-    .requiredOption('--out <file>', 'output file ("-" for stdout)')
+    .requiredOption('--out <file>', 'output file ("-" for stdout); an existing file is not overwritten without --force')
+    .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
     .option('--from <height>', 'first height (default 1)')
     .option('--to <height>', 'last height (default: the latest)')
     .option('--json', 'machine-readable summary')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ home?: string; out: string; from?: string; to?: string; json?: boolean }>();
+      const o = cmd.optsWithGlobals<{ home?: string; out: string; force?: boolean; from?: string; to?: string; json?: boolean }>();
       if (o.home === undefined) throw new CharterError('USAGE', "required option '--home <dir>' not specified");
       const { runExportCommand } = await lazy.replay();
-      await runExportCommand({ home: o.home, out: o.out, ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}), ...(o.json ? { json: true } : {}) });
+      await runExportCommand({ home: o.home, out: o.out, ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}), ...(o.json ? { json: true } : {}), ...(o.force ? { force: true } : {}) });
     });
 
   program
@@ -464,6 +465,17 @@ export function buildProgram(): Command {
     search?: string;
   }
   /** The audit filter of the command line, checked by the contract's own rules (audit.list's input schema). */
+  /**
+   * The audit log for stdout: JSON lines through jsonText, CSV with control and
+   * bidirectional characters written as \uXXXX, so nothing in an entry (an
+   * actor, a subject, details) can act on the terminal. Files keep exact values.
+   */
+  const auditForTerminal = async (log: import('../services/audit.js').AuditLog, format: 'csv' | 'jsonl', filter: import('../services/audit.js').AuditFilter): Promise<string> => {
+    const { auditCsv } = await lazy.audit();
+    const entries = log.exportEntries(filter);
+    if (format === 'csv') return auditCsv(entries, { terminal: true });
+    return entries.map((e) => jsonText(e)).join('\n') + (entries.length ? '\n' : '');
+  };
   const auditFilterOf = async (o: AuditFilterOptions): Promise<import('../services/audit.js').AuditFilter> => {
     const { methods } = await import('../../core/contract/index.js');
     const raw = { action: o.action, result: o.result, actor: o.actor, keyId: o.key, text: o.search };
@@ -513,7 +525,7 @@ export function buildProgram(): Command {
         const { AuditLog } = await lazy.audit();
         const log = new AuditLog(ws);
         if (o.csv || o.jsonl) {
-          process.stdout.write(log.export(o.csv ? 'csv' : 'jsonl', filter).text);
+          process.stdout.write(await auditForTerminal(log, o.csv ? 'csv' : 'jsonl', filter));
           return;
         }
         const entries = log.list(Number(o.limit) || 50, filter);
@@ -528,28 +540,28 @@ export function buildProgram(): Command {
     .description('write every matching audit log entry, oldest first, as CSV or JSON lines')
     .addOption(workspaceOption())
     .requiredOption('--format <format>', 'csv or jsonl')
-    .requiredOption('--out <file>', 'where to write it ("-" for stdout); an existing file is not overwritten')
+    .requiredOption('--out <file>', 'where to write it ("-" for stdout); an existing file is not overwritten without --force')
+    .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
     .option('--action <action>', 'only this action, e.g. custody.approve')
     .option('--result <result>', 'only ok or error')
     .option('--actor <text>', 'only entries whose actor or signing key contains this')
     .option('--key <keyId>', 'only entries signed by this key')
     .option('--search <text>', 'only entries containing this text')
-    .action(async (o: { workspace?: string; format: string; out: string } & AuditFilterOptions) => {
+    .action(async (o: { workspace?: string; format: string; out: string; force?: boolean } & AuditFilterOptions) => {
       if (o.format !== 'csv' && o.format !== 'jsonl') throw new CharterError('USAGE', '--format is csv or jsonl');
+      // Refused before the workspace is opened.
+      if (o.out !== '-') checkOut(o.out, o.force);
       const filter = await auditFilterOf(o);
       const ws = await openWorkspace(o.workspace);
       try {
         const { AuditLog } = await lazy.audit();
-        const r = new AuditLog(ws).export(o.format, filter);
-        if (o.out === '-') process.stdout.write(r.text);
+        const log = new AuditLog(ws);
+        if (o.out === '-') process.stdout.write(await auditForTerminal(log, o.format, filter));
         else {
-          try {
-            // "wx": never overwrite, never follow a symlink planted at the name.
-            fs.writeFileSync(o.out, r.text, { flag: 'wx', mode: 0o600 });
-          } catch (e) {
-            throw new CharterError('EXPORT_FAILED', `cannot write ${o.out}: ${(e as Error).message}`);
-          }
-          console.error(`wrote ${o.out}: ${r.count} entries`);
+          // A file keeps every value exact.
+          const r = log.export(o.format, filter);
+          writeOut(o.out, r.text, o.force);
+          sayErr(`wrote ${o.out}: ${r.count} entries`);
         }
       } finally {
         ws.close();

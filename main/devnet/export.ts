@@ -10,11 +10,12 @@
  * that a read-only connection cannot recover, we say so too (WORKSPACE_INVALID
  * with the fix: start and stop the node once).
  */
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CharterError } from '../../core/errors.js';
+import { checkOut, writeOut } from '../cli/output.js';
 import { genesisHash, validateGenesis } from '../../core/engine/genesis.js';
 import { hexUpper } from './format.js';
 import { CustodyEngine } from '../../core/engine/engine.js';
@@ -131,6 +132,8 @@ export interface ExportOptions {
   home: string;
   /** Output file, or "-" for stdout. */
   out: string;
+  /** Replace an existing output file (never through a symbolic link). */
+  force?: boolean;
   from?: number;
   to?: number;
 }
@@ -148,6 +151,9 @@ export interface ExportSummary {
 
 /** `charter node export`: writes the home's blocks as charter.blocks/v1 JSON lines. */
 export async function exportBlocks(opts: ExportOptions): Promise<ExportSummary> {
+  const toFile = opts.out !== '-';
+  // The --out rule of every CLI writer: refused before anything is read.
+  if (toFile) checkOut(opts.out, opts.force);
   const reader = openHomeReadOnly(opts.home);
   try {
     const from = opts.from ?? 1;
@@ -158,13 +164,19 @@ export async function exportBlocks(opts: ExportOptions): Promise<ExportSummary> 
     if (opts.from !== undefined && opts.to !== undefined && from > to) throw new CharterError('USAGE', `--from ${from} is above --to ${to}`);
     const empty = from > to;
     const header: BlocksHeader = { format: BLOCKS_FORMAT, chain_id: reader.chainId, genesis: reader.genesis, from: empty ? 0 : from, to: empty ? 0 : to };
-    const stream = opts.out === '-' ? process.stdout : createWriteStream(opts.out, { flags: 'w', mode: 0o644 });
+    // To a file: the lines are gathered and written once, by the shared rule
+    // (exclusive create 0600, no overwrite without --force, never through a
+    // symbolic link, nothing left behind if it fails); a node home that fails
+    // part-way writes no file at all. To stdout: streamed.
+    const chunks: string[] = [];
+    const stream = process.stdout;
     const failed = new Promise<never>((_, reject) => {
-      stream.once('error', (e: Error) => reject(new CharterError('EXPORT_FAILED', `cannot write ${opts.out}: ${e.message}`, { file: opts.out })));
+      if (!toFile) stream.once('error', (e: Error) => reject(new CharterError('EXPORT_FAILED', `cannot write to stdout: ${e.message}`, { file: opts.out })));
     });
     failed.catch(() => {});
     const write = async (line: string): Promise<void> => {
-      if (!stream.write(line + '\n')) await Promise.race([once(stream, 'drain'), failed]);
+      if (toFile) chunks.push(line + '\n');
+      else if (!stream.write(line + '\n')) await Promise.race([once(stream, 'drain'), failed]);
     };
     let blocks = 0;
     let txs = 0;
@@ -180,10 +192,7 @@ export async function exportBlocks(opts: ExportOptions): Promise<ExportSummary> 
         await write(blockLine(b));
       }
     }
-    if (stream !== process.stdout) {
-      const ws = stream as ReturnType<typeof createWriteStream>;
-      await Promise.race([new Promise<void>((resolve) => ws.end(() => resolve())), failed]);
-    }
+    if (toFile) writeOut(opts.out, chunks.join(''), opts.force);
     const genesisAppHash = hexUpper(new CustodyEngine(reader.genesis).info().lastBlockAppHash);
     return { file: opts.out, chainId: reader.chainId, from: header.from, to: header.to, blocks, txs, genesisAppHash };
   } finally {

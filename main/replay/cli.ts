@@ -73,6 +73,7 @@ export interface ExportCommandOptions {
   from?: string;
   to?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 function height(name: string, s: string | undefined): number | undefined {
@@ -84,7 +85,7 @@ function height(name: string, s: string | undefined): number | undefined {
 export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
   const from = height('--from', o.from);
   const to = height('--to', o.to);
-  const s = await exportBlocks({ home: o.home, out: o.out, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+  const s = await exportBlocks({ home: o.home, out: o.out, ...(o.force ? { force: true } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
   const line = o.json ? jsonText(s) : `exported blocks ${s.from}–${s.to} of ${cleanText(s.chainId)} (${s.blocks} blocks, ${s.txs} transactions) to ${s.file}`;
   // With --out -, stdout carries the export itself: the summary goes to stderr.
   if (o.out === '-' || !o.json) sayErr(line);

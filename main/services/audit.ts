@@ -123,17 +123,33 @@ function whereOf(f: AuditFilter): { where: string[]; args: (string | number)[] }
 
 const CSV_COLUMNS = ['seq', 'time', 'actor', 'keyId', 'action', 'subject', 'result', 'details', 'prevHash', 'hash'] as const;
 
-/** One CSV field: quoted when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run it as a formula. */
-function csvField(v: unknown): string {
+/** C0 controls, DEL, C1 controls (U+009B is a CSI), bidirectional marks, embeddings, overrides and isolates, and the line/paragraph separators. */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/** Text for a terminal: each character a terminal could act on written as the six characters \uXXXX (a display form, not the exact value). */
+export function escapeForTerminal(s: string): string {
+  return s.replace(TERMINAL_UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+/**
+ * One CSV field: quoted when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run it as a formula.
+ * `terminal`: control and bidirectional characters are written as \uXXXX (for stdout); otherwise the value is exact (for a file).
+ */
+function csvField(v: unknown, terminal: boolean): string {
   let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : canonicalJson(v);
+  if (terminal) s = escapeForTerminal(s);
   if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
   return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
-/** Entries as CSV (RFC 4180, CRLF line ends, a header row; details as canonical JSON). */
-export function auditCsv(entries: readonly AuditEntry[]): string {
+/**
+ * Entries as CSV (RFC 4180, CRLF line ends, a header row; details as canonical JSON).
+ * With `terminal` (written to stdout), control and bidirectional characters in a field are escaped as \uXXXX.
+ */
+export function auditCsv(entries: readonly AuditEntry[], opts: { terminal?: boolean } = {}): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const e of entries) lines.push(CSV_COLUMNS.map((c) => csvField(e[c])).join(','));
+  for (const e of entries) lines.push(CSV_COLUMNS.map((c) => csvField(e[c], !!opts.terminal)).join(','));
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -198,9 +214,14 @@ export class AuditLog {
     return { entries, nextBefore: rows.length > limit ? (entries[entries.length - 1] as AuditEntry).seq : null };
   }
 
-  /** Every entry matching the filter, oldest first, as CSV (RFC 4180) or JSON lines. */
+  /** Every entry matching the filter, oldest first (what export() writes). */
+  exportEntries(filter: AuditFilter = {}): AuditEntry[] {
+    return this.list(MAX_EXPORT, filter, { ascending: true });
+  }
+
+  /** Every entry matching the filter, oldest first, as CSV (RFC 4180) or JSON lines, values exact (for a file). */
   export(format: 'csv' | 'jsonl', filter: AuditFilter = {}): { fileName: string; text: string; count: number } {
-    const entries = this.list(MAX_EXPORT, filter, { ascending: true });
+    const entries = this.exportEntries(filter);
     const text = format === 'csv' ? auditCsv(entries) : entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '');
     return { fileName: `audit-log.${format === 'csv' ? 'csv' : 'jsonl'}`, text, count: entries.length };
   }

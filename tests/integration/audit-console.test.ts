@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry, KeyView, RequestView } from '../../core/contract/index.js';
 import { main } from '../../main/cli/index.js';
+import { AuditLog } from '../../main/services/audit.js';
 import { useConsole } from './console-harness.js';
 
 const PASS = 'a long passphrase';
@@ -159,9 +160,51 @@ describe('the audit log through the contract', () => {
     // An existing file is not overwritten.
     expect((await cli(['audit', 'export', '--workspace', dir, '--format', 'csv', '--out', out])).code).not.toBe(0);
     expect(fs.readFileSync(out, 'utf8').startsWith('{')).toBe(true);
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    // Refused before the workspace is opened: a missing workspace would be another failure.
+    expect((await cli(['audit', 'export', '--workspace', path.join(dir, 'no-such-workspace'), '--format', 'csv', '--out', out])).code).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'no-such-workspace'))).toBe(false);
+    // --force replaces it.
+    expect((await cli(['audit', 'export', '--workspace', dir, '--format', 'csv', '--out', out, '--force'])).code).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').startsWith('seq,')).toBe(true);
+    // A symbolic link is never written through, even with --force.
+    const target = path.join(path.dirname(out), 'target');
+    fs.writeFileSync(target, 'target');
+    const link = path.join(path.dirname(out), 'link.csv');
+    fs.symlinkSync(target, link);
+    expect((await cli(['audit', 'export', '--workspace', dir, '--format', 'csv', '--out', link, '--force'])).code).not.toBe(0);
+    expect(fs.readFileSync(target, 'utf8')).toBe('target');
     fs.rmSync(path.dirname(out), { recursive: true, force: true });
     const v = await cli(['audit', 'verify', '--workspace', dir, '--json']);
     expect(v.code).toBe(0);
     expect(JSON.parse(v.out)).toMatchObject({ ok: true });
+  });
+  it('audit to stdout (list --csv/--jsonl, export --out -) carries no C0/C1 control or bidi character raw; a file keeps the exact value', async () => {
+    const dir = h.dir;
+    const nasty = 'evil\u009b31m\u001b[2J\u202egnp.exe\u2066x\u0085\r';
+    new AuditLog(h.charter.workspace).append({ actor: `op${nasty}`, action: 'test.terminal', subject: `sub${nasty}`, result: 'ok', details: { note: nasty } });
+    const raw = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+    const filter = ['--action', 'test.terminal'];
+    for (const args of [['audit', 'list', '--csv'], ['audit', 'list', '--jsonl'], ['audit', 'export', '--format', 'csv', '--out', '-'], ['audit', 'export', '--format', 'jsonl', '--out', '-']]) {
+      const r = await cli([...args, '--workspace', dir, ...filter]);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.out, args.join(' ')).toContain('sub');
+      expect(raw.test(r.out.replace(/\r\n/g, '\n')), args.join(' ')).toBe(false);
+      if (args.includes('--jsonl') || args.includes('jsonl')) {
+        // The same JSON value: the escapes are JSON's own.
+        const [e] = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+        expect(e).toMatchObject({ actor: `op${nasty}`, subject: `sub${nasty}`, details: { note: nasty } });
+      } else {
+        expect(r.out).toContain('subevil\\u009b31m\\u001b[2J\\u202egnp.exe');
+      }
+    }
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-audit-exact-'));
+    try {
+      const file = path.join(outDir, 'exact.jsonl');
+      expect((await cli(['audit', 'export', '--workspace', dir, '--format', 'jsonl', '--out', file, ...filter])).code).toBe(0);
+      expect((JSON.parse(fs.readFileSync(file, 'utf8').trimEnd()) as AuditEntry).subject).toBe(`sub${nasty}`);
+    } finally {
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
   });
 });

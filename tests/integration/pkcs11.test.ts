@@ -30,6 +30,7 @@ import { CharterError } from '../../core/errors.js';
 import { digestForScheme, signEnvelopeFor, verifyEnvelope } from '../../core/tx/verify.js';
 import { Pkcs11Backend, popDigest, type Pkcs11Module } from '../../hsm/pkcs11.js';
 import type { KeyInfo } from '../../hsm/types.js';
+import { checkModulePath } from '../../hsm/module-path.js';
 import { createNativeVerifier } from '../../main/crypto/native-verifier.js';
 import { makeSoftHsmToken, pkcs11ToolObjects, readTokenKey, tokenDirOf, type SoftHsmToken } from '../support/softhsm.js';
 
@@ -232,6 +233,77 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       expect(rec.key.never_left_token).toBe(true);
       expect(rec.key.proof_of_possession_digest).toBe(toHex(popDigest(k.keyId)));
       expect(nobleVerifier.verify(scheme, fromHex(k.publicKey), popDigest(k.keyId), fromHex(rec.key.proof_of_possession_signature as string))).toBe(true);
+    }
+  });
+
+  it('attestation: a usage attribute the token does not report is "unknown", not false, and then the key is not sign_only (SHIM: CKA_DERIVE unreadable)', async () => {
+    const k = keys.get('p256')!;
+    // SHIM: C_GetAttributeValue answers CKR_ATTRIBUTE_TYPE_INVALID whenever CKA_DERIVE is asked for,
+    // as a token that does not know it would; everything else is SoftHSM's.
+    const shimmed = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_GetAttributeValue') return async (...args: Parameters<Pkcs11Module['C_GetAttributeValue']>) => {
+              if (args[2].some((t) => t.type === pkcs11js.CKA_DERIVE)) throw new pkcs11js.Pkcs11Error(`CKR_ATTRIBUTE_TYPE_INVALID:${pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID}`, pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID, 'C_GetAttributeValue');
+              return target.C_GetAttributeValue(...args);
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const rec = await shimmed.attest(k.keyId, { secret: USER_PIN });
+      expect(rec.key).toMatchObject({ CKA_SIGN: true, CKA_DECRYPT: false, CKA_DERIVE: 'unknown', usage: 'sign; unknown: derive', public_key_usage: 'verify; unknown: derive', sign_only: false });
+    } finally {
+      await shimmed.close();
+    }
+  });
+
+  it('attestation: without the public-key object the key is not sign_only (SHIM: the object hidden from the logged-in search)', async () => {
+    const k = keys.get('ed25519')!;
+    let loggedIn = false;
+    let hide = false;
+    let hidden = 0;
+    // SHIM: once logged in (attest's own session), a search for a public-key object finds nothing,
+    // as on a token where it was deleted after the key was located; everything else is SoftHSM's.
+    const shimmed = new Pkcs11Backend({
+      modulePath: tok.modulePath,
+      tokenLabel: 'charter-ops',
+      wrapModule: (m) =>
+        new Proxy(m, {
+          get(target, prop, receiver) {
+            if (prop === 'C_Login') return async (...args: Parameters<Pkcs11Module['C_Login']>) => {
+              await target.C_Login(...args);
+              loggedIn = true;
+            };
+            if (prop === 'C_Logout') return async (...args: Parameters<Pkcs11Module['C_Logout']>) => {
+              loggedIn = false;
+              return target.C_Logout(...args);
+            };
+            if (prop === 'C_FindObjectsInit') return async (...args: Parameters<Pkcs11Module['C_FindObjectsInit']>) => {
+              hide = loggedIn && args[1].some((t) => t.type === pkcs11js.CKA_CLASS && t.value === pkcs11js.CKO_PUBLIC_KEY);
+              return target.C_FindObjectsInit(...args);
+            };
+            if (prop === 'C_FindObjects') return async (...args: Parameters<Pkcs11Module['C_FindObjects']>) => {
+              const found = await target.C_FindObjects(...args);
+              if (hide && found.length) hidden++;
+              return hide ? [] : found;
+            };
+            const v = Reflect.get(target, prop, receiver) as unknown;
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        }) as Pkcs11Module,
+    });
+    try {
+      const rec = await shimmed.attest(k.keyId, { secret: USER_PIN });
+      expect(hidden).toBeGreaterThan(0);
+      expect(rec.key).toMatchObject({ CKA_SIGN: true, usage: 'sign', public_key_usage: 'unknown (no public-key object)', sign_only: false });
+    } finally {
+      await shimmed.close();
     }
   });
 
@@ -488,7 +560,7 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     await notModule.close();
   });
 
-  it('refuses, without loading it, a module path that is relative, a directory, a file others may write, or a symlink to one', async () => {
+  it('refuses, without loading it, a module path that is relative, a directory, a file others may write, a symlink to one, or one under a directory group or others may write', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-module-rules-'));
     try {
       // A copy of the real module: loadable, so only the rules stop it.
@@ -506,6 +578,40 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       fs.copyFileSync(tok.modulePath, inOpenDir);
       fs.chmodSync(inOpenDir, 0o644);
       fs.chmodSync(openDir, 0o777);
+      // A module whose directory, otherwise private, its group may write to.
+      const groupDir = path.join(dir, 'group');
+      fs.mkdirSync(groupDir);
+      const inGroupDir = path.join(groupDir, 'libin-group-dir.so');
+      fs.copyFileSync(tok.modulePath, inGroupDir);
+      fs.chmodSync(inGroupDir, 0o644);
+      fs.chmodSync(groupDir, 0o775);
+      // A private directory (0755) inside one others may write to: the private one can be renamed away.
+      const openAncestor = path.join(dir, 'open-ancestor');
+      fs.mkdirSync(path.join(openAncestor, 'private'), { recursive: true });
+      const underOpenAncestor = path.join(openAncestor, 'private', 'libunder-open.so');
+      fs.copyFileSync(tok.modulePath, underOpenAncestor);
+      fs.chmodSync(underOpenAncestor, 0o644);
+      fs.chmodSync(path.join(openAncestor, 'private'), 0o755);
+      fs.chmodSync(openAncestor, 0o777);
+      // A group-writable ancestor, two levels up.
+      const groupAncestor = path.join(dir, 'group-ancestor');
+      fs.mkdirSync(path.join(groupAncestor, 'a', 'b'), { recursive: true });
+      const underGroupAncestor = path.join(groupAncestor, 'a', 'b', 'libunder-group.so');
+      fs.copyFileSync(tok.modulePath, underGroupAncestor);
+      fs.chmodSync(underGroupAncestor, 0o644);
+      fs.chmodSync(groupAncestor, 0o770);
+      // A sticky directory (like /tmp) is accepted as an ancestor, not as the library's own directory.
+      const sticky = path.join(dir, 'sticky');
+      fs.mkdirSync(path.join(sticky, 'mine'), { recursive: true });
+      const inSticky = path.join(sticky, 'libin-sticky.so');
+      const underSticky = path.join(sticky, 'mine', 'libunder-sticky.so');
+      for (const f of [inSticky, underSticky]) {
+        fs.copyFileSync(tok.modulePath, f);
+        fs.chmodSync(f, 0o644);
+      }
+      fs.chmodSync(path.join(sticky, 'mine'), 0o700);
+      fs.chmodSync(sticky, 0o1777);
+      expect(checkModulePath(underSticky)).toBe(fs.realpathSync(underSticky));
       const cases: [string, string][] = [
         ['libsofthsm2.so', 'absolute'],
         [path.relative(process.cwd(), tok.modulePath), 'absolute'],
@@ -514,6 +620,10 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
         [groupWritable, 'file-writable'],
         [link, 'file-writable'],
         [inOpenDir, 'directory-writable'],
+        [inGroupDir, 'directory-writable'],
+        [underOpenAncestor, 'directory-writable'],
+        [underGroupAncestor, 'directory-writable'],
+        [inSticky, 'directory-writable'],
       ];
       for (const [modulePath, rule] of cases) {
         for (const thread of ['worker', 'inline'] as const) {

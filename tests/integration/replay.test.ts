@@ -12,6 +12,7 @@ import { exportBlocks, openHomeReadOnly } from '../../main/devnet/export.js';
 import { openBlocksFile, BLOCKS_FORMAT } from '../../main/replay/format.js';
 import { exitCodeOf, PrecomputedVerifier, replayBlocks, type ReplayResult } from '../../main/replay/replay.js';
 import { runReplayCommand } from '../../main/replay/cli.js';
+import { main } from '../../main/cli/index.js';
 import { VerifyPool } from '../../main/replay/verify-pool.js';
 import { Homes, steppingClock, VALIDATOR_SECRET } from './devnet-fixtures.js';
 
@@ -124,6 +125,49 @@ describe('charter node export', () => {
     const s = await exportBlocks({ home, out: part, from: 2, to: 4 });
     expect(s).toMatchObject({ from: 2, to: 4, blocks: 3, txs: 7 });
     expect(lines(part).slice(1).map((l) => (JSON.parse(l) as { height: number }).height)).toEqual([2, 3, 4]);
+  });
+
+  it('follows the --out rule: checked before the home is read, no overwrite without --force, no symbolic link, 0600', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'out-rule-'));
+    const fresh = path.join(dir, 'fresh.jsonl');
+    await exportBlocks({ home, out: fresh });
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o600);
+    // An existing file: refused before anything is read (a missing home would be another error).
+    const existing = path.join(dir, 'existing.jsonl');
+    fs.writeFileSync(existing, 'keep me');
+    await expect(exportBlocks({ home: path.join(tmp, 'no-such-home'), out: existing })).rejects.toMatchObject({ code: 'EXPORT_FAILED', details: { reason: 'EXISTS' } });
+    await expect(exportBlocks({ home, out: existing })).rejects.toMatchObject({ code: 'EXPORT_FAILED' });
+    expect(fs.readFileSync(existing, 'utf8')).toBe('keep me');
+    // --force replaces it, 0600.
+    fs.chmodSync(existing, 0o644);
+    await exportBlocks({ home, out: existing, force: true });
+    expect(fs.readFileSync(existing)).toEqual(fs.readFileSync(exported));
+    expect(fs.statSync(existing).mode & 0o777).toBe(0o600);
+    // A symbolic link is never written through, with or without --force, dangling or not.
+    const target = path.join(dir, 'target');
+    fs.writeFileSync(target, 'target');
+    const link = path.join(dir, 'link.jsonl');
+    fs.symlinkSync(target, link);
+    for (const force of [false, true]) await expect(exportBlocks({ home, out: link, force })).rejects.toMatchObject({ code: 'EXPORT_FAILED', details: { reason: 'SYMLINK' } });
+    expect(fs.readFileSync(target, 'utf8')).toBe('target');
+    const dangling = path.join(dir, 'dangling.jsonl');
+    fs.symlinkSync(path.join(dir, 'nothing-here'), dangling);
+    await expect(exportBlocks({ home, out: dangling })).rejects.toMatchObject({ code: 'EXPORT_FAILED' });
+    expect(fs.existsSync(path.join(dir, 'nothing-here'))).toBe(false);
+    // A failure after the check (a bad --to) leaves no file behind.
+    const failed = path.join(dir, 'failed.jsonl');
+    await expect(exportBlocks({ home, out: failed, to: 999 })).rejects.toMatchObject({ code: 'USAGE' });
+    expect(fs.existsSync(failed)).toBe(false);
+    // The CLI: --force is an option of `charter node export`.
+    const errWrite = process.stderr.write.bind(process.stderr);
+    (process.stderr as unknown as { write: () => boolean }).write = () => true;
+    try {
+      expect(await main(['node', 'charter', 'node', 'export', '--home', home, '--out', fresh])).not.toBe(0);
+      expect(await main(['node', 'charter', 'node', 'export', '--home', home, '--out', fresh, '--force', '--from', '2', '--to', '3'])).toBe(0);
+    } finally {
+      (process.stderr as unknown as { write: typeof errWrite }).write = errWrite;
+    }
+    expect(lines(fresh)).toHaveLength(3);
   });
 
   it('answers WORKSPACE_LOCKED while the node runs on the home', async () => {
