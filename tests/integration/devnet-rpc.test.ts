@@ -113,9 +113,13 @@ describe('cosmjs Comet38Client against the devnet', () => {
     const br = await getJson(`${node.rpcUrl}/block_results?height=${r1.height}`);
     expect(Buffer.from(br.json.result.app_hash, 'base64').toString('hex').toUpperCase()).toBe(hex(next.block.header.appHash));
 
-    // latest block (no height)
+    // latest block (no height): the node may commit the block that carries the last
+    // app hash while the request is in flight, so the answer lies between the heights around it
+    const before = node.height();
     const latest = await c.block();
-    expect(latest.block.header.height).toBe(node.height());
+    const after = node.height();
+    expect(latest.block.header.height).toBeGreaterThanOrEqual(before);
+    expect(latest.block.header.height).toBeLessThanOrEqual(after);
 
     // block_results
     const res = await c.blockResults(r1.height);
