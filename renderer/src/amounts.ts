@@ -59,6 +59,11 @@ export function formatAmount(baseUnits: string, asset: string): string {
   return `${amountInUnits(baseUnits, asset)} ${asset}`;
 }
 
+/** An amount in words with its exact base units: "0.25 USDC (250000 base units)"; an asset without known decimals: formatAmount's "250,000 FOO (base units)". */
+export function amountWithBaseUnits(baseUnits: string, asset: string): string {
+  return assetDecimals(asset) === null ? formatAmount(baseUnits, asset) : `${formatAmount(baseUnits, asset)} (${baseUnits} base units)`;
+}
+
 /** What the hover shows: the exact base units. */
 export function baseUnitsTitle(baseUnits: string, asset: string): string {
   const d = assetDecimals(asset);

@@ -144,7 +144,7 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(row).toContainText(/Executed in block \d+/);
 
   await showView(page, 'Evidence');
-  const what = '700 USDC to acct-bundle';
+  const what = '0.0007 USDC (700 base units) to acct-bundle';
   const downloadP = page.waitForEvent('download');
   await editor(page).getByRole('button', { name: `Build bundle for ${what}` }).click();
   const download = await downloadP;

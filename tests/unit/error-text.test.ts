@@ -74,3 +74,19 @@ describe('describeError with a message written as a sentence', () => {
     expect(t.remedy).toBe('Type a height from 1 to 7, or a transaction hash.');
   });
 });
+
+describe('an error that says the same thing twice', () => {
+  it('shows the summary and the remedy once, without a host message that only repeats them', () => {
+    const e = new CharterError('PASSPHRASE_MISMATCH', 'the passphrase and its confirmation are not the same; no key was created').toJSON();
+    const t = describeError(e);
+    expect(t.sentence).toBe('The two passphrases are not the same.');
+    expect(t.specifics).toBeNull();
+    expect(t.remedy).toBe('Type the same passphrase in both fields. No key was created.');
+    expect(`${t.sentence} ${t.specifics ?? ''} ${t.remedy}`.match(/created/g)).toHaveLength(1);
+  });
+
+  it('keeps specifics that say something new', () => {
+    const e = new CharterError('INVALID_AMOUNT', '"1.5" is not a positive whole number of base units (1–31 decimal digits, no leading zero)').toJSON();
+    expect(describeError(e).specifics).toContain('1–31 decimal digits');
+  });
+});
