@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { trackOf } from '../../core/engine/engine.js';
 import { GOV_ACTION_SCHEMA } from '../../core/engine/bodies.js';
 import type { KeyView, RequestView } from '../../core/contract/index.js';
-import { amountInUnits, baseUnitsTitle, formatAmount, groupDigits } from '../../renderer/src/amounts.js';
+import { amountInUnits, amountWithBaseUnits, baseUnitsTitle, formatAmount, groupDigits } from '../../renderer/src/amounts.js';
 import { actionProblem, amountProblem, cancelIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/custodyRules.js';
 
 describe('amounts in the asset unit', () => {
@@ -81,5 +81,12 @@ describe('governance: only valid track and action combinations, from the engine'
     expect('error' in mismatch && mismatch.error.message).toMatch(/but whitelist.add is chosen/);
     const notJson = actionProblem('{', 'params.set');
     expect('error' in notJson && notJson.error.code).toBe('INVALID_INPUT');
+  });
+});
+
+describe('amountWithBaseUnits', () => {
+  it('names the unit and keeps the base units', () => {
+    expect(amountWithBaseUnits('250000', 'USDC')).toBe('0.25 USDC (250000 base units)');
+    expect(amountWithBaseUnits('2500', 'ACME')).toBe('2,500 ACME (base units)');
   });
 });
