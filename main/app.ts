@@ -232,6 +232,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'evidence.uploadChunk': async (i) => evidence.uploadChunk(i.uploadId, i.chunkBase64),
     'evidence.verifyBundle': async (i) => evidence.verify(i),
     'evidence.saveTrust': async (i) => evidence.saveTrust(i.name, i.trustText),
+    'evidence.nodeTrust': async () => evidence.nodeTrust(),
     'evidence.loadTrust': async () => ({ saved: evidence.loadTrust() }),
     'evidence.clearTrust': async () => evidence.clearTrust(),
     'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),

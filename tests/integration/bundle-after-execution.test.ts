@@ -67,6 +67,23 @@ describe('a custody case built right after the withdrawal executes', () => {
     expect((await call<{ sha256: string }>('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
   });
 
+  it('evidence.nodeTrust keeps the node\'s trust file as the chosen one, and the case verifies pass with it', async () => {
+    const client = await h.charter.services.chain.get();
+    const fromNode = await client.trustFile();
+    const saved = await call<{ name: string; sha256: string; size: number; trust: unknown }>('evidence.nodeTrust', {});
+    expect(saved.trust).toEqual(fromNode);
+    expect(saved.name).toBe(`node-trust-${fromNode.log_id}.json`);
+    expect(saved.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Kept in the workspace as a chosen trust file is: a reload restores it.
+    expect((await call<{ saved: { sha256: string } | null }>('evidence.loadTrust', {})).saved?.sha256).toBe(saved.sha256);
+    // Strict input: nothing may be passed.
+    expect(await h.fail('evidence.nodeTrust', { url: 'http://elsewhere' })).toBe('INVALID_INPUT');
+    const built = await call<{ contentBase64: string }>('evidence.buildCase', { requestId });
+    const report = await call<{ verdict: string; checks: { id: string; verdict: string }[] }>('evidence.verifyBundle', { contentBase64: built.contentBase64, trust: saved.trust });
+    expect(report.checks.filter((x) => x.verdict !== 'pass').map((x) => x.id)).toEqual([]);
+    expect(report.verdict).toBe('pass');
+  });
+
   it('POST /explorer/checkpoint issues at most once per height and takes only a JSON {"height": H}', async () => {
     const client = await h.charter.services.chain.get();
     const before = await client.status();

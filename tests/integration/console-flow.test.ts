@@ -104,6 +104,8 @@ describe('the first custody flow, end to end through the services', () => {
     expect(approvals, JSON.stringify(pre.controls)).toBeDefined();
     expect(approvals!.status).not.toBe('met');
     expect(pre.controls.every((c) => ['met', 'not_met', 'waiting', 'not_applicable'].includes(c.status))).toBe(true);
+    // The engine knows no decimals: its words say base units, never "1000000 USDC" (which would read as a million dollars).
+    expect(pre.controls.find((c) => c.control === 'balance')?.detail).toBe('vault holds 1000000 base units of USDC');
     const first = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: keys[1]!.keyId, passphrase: PASS });
     expect(first.request.status).toBe('pending');
     expect(first.request.approvals).toHaveLength(1);
