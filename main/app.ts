@@ -193,7 +193,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   });
 
   const handlers: Handlers = {
-    'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded }),
+    'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded, devnetAdminKeyId: admin?.keyId ?? null }),
     'node.status': async () => chain.status(),
     'keys.devices': async () => ({ devices: await keys.devices() }),
     'keys.list': async () => keys.list(),

@@ -490,6 +490,8 @@ export const methods = {
     host: z.enum(['electron', 'serve', 'cli']),
     workspace: z.string(),
     devnet: z.boolean(),
+    /** The embedded devnet's admin key id (shown as "Devnet admin"); null without an embedded devnet. */
+    devnetAdminKeyId: KeyId.nullable().default(null),
   })),
   'node.status': op('Connection to the custody node and its latest block', Empty, NodeStatus),
 

@@ -63,6 +63,12 @@ afterAll(async () => {
 });
 
 describe('the first custody flow, end to end through the services', () => {
+  it('names the embedded devnet\'s admin key in app.info, so the console can show it as "Devnet admin"', async () => {
+    const info = await call<{ devnet: boolean; devnetAdminKeyId: string | null }>('app.info', {});
+    expect(info.devnet).toBe(true);
+    expect(info.devnetAdminKeyId).toMatch(/^[0-9a-f]{40}$/);
+  });
+
   it('1. creates three encrypted Ed25519 software keys', async () => {
     for (const label of ['alice', 'bob', 'carol']) keys.push(await call<KeyView>('keys.create', { label, passphrase: PASS }));
     expect(keys.map((k) => k.scheme)).toEqual(['ed25519', 'ed25519', 'ed25519']);

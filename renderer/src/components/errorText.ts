@@ -139,3 +139,31 @@ export function describeError(e: SerializedError): ErrorText {
   if (specifics) specifics = newSpecifics(specifics, `${sentence} ${remedy ?? ''}`);
   return { sentence, specifics, fields, remedy };
 }
+
+/**
+ * Key ids in a message read as the names people gave them: a known 40-hex key id (also as
+ * "key:<id>", an owner) becomes "alice (074911d3…)", and the same id again just "alice".
+ * Unknown ids stay as they are. Display only: the host's message is unchanged.
+ */
+export function nameKeyIds(text: string, names: ReadonlyMap<string, string>): string {
+  if (names.size === 0) return text;
+  const seen = new Set<string>();
+  return text.replace(/(?:key:)?\b([0-9a-f]{40})\b/g, (whole, id: string) => {
+    const name = names.get(id);
+    if (!name) return whole;
+    if (seen.has(id)) return name;
+    seen.add(id);
+    return `${name} (${id.slice(0, 8)}…)`;
+  });
+}
+
+/** describeError, with known key ids named (nameKeyIds) in the sentence, the specifics and the remedy. */
+export function describeErrorNamed(e: SerializedError, names: ReadonlyMap<string, string>): ErrorText {
+  const t = describeError(e);
+  return {
+    sentence: nameKeyIds(t.sentence, names),
+    specifics: t.specifics === null ? null : nameKeyIds(t.specifics, names),
+    fields: t.fields,
+    remedy: t.remedy === null ? null : nameKeyIds(t.remedy, names),
+  };
+}
