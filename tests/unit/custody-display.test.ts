@@ -5,7 +5,7 @@ import { trackOf } from '../../core/engine/engine.js';
 import { GOV_ACTION_SCHEMA } from '../../core/engine/bodies.js';
 import type { KeyView, RequestView } from '../../core/contract/index.js';
 import { amountInUnits, amountWithBaseUnits, baseUnitsTitle, formatAmount, groupDigits } from '../../renderer/src/amounts.js';
-import { actionProblem, amountProblem, cancelIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/custodyRules.js';
+import { actionProblem, amountProblem, cancelIneligibility, initiatorIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/custodyRules.js';
 
 describe('amounts in the asset unit', () => {
   it('groups digits and honours the known decimals, exactly, at any length', () => {
@@ -88,5 +88,16 @@ describe('amountWithBaseUnits', () => {
   it('names the unit and keeps the base units', () => {
     expect(amountWithBaseUnits('250000', 'USDC')).toBe('0.25 USDC (250000 base units)');
     expect(amountWithBaseUnits('2500', 'ACME')).toBe('2,500 ACME (base units)');
+  });
+});
+
+describe('initiatorIneligibility', () => {
+  const key = (over: Partial<KeyView>): KeyView => ({ keyId: 'a'.repeat(40), label: 'k', onChain: 'active', roles: ['approver', 'initiator'], ...over }) as KeyView;
+  it('offers only active keys with the initiator role', () => {
+    expect(initiatorIneligibility(key({}))).toBeNull();
+    expect(initiatorIneligibility(key({ onChain: 'unregistered', roles: [] }))).toMatch(/^not registered on chain/);
+    expect(initiatorIneligibility(key({ roles: ['approver'] }))).toBe('no initiator role');
+    expect(initiatorIneligibility(key({ onChain: 'revoked' }))).toBe('on-chain status: revoked');
+    expect(initiatorIneligibility(key({ onChain: 'unknown', roles: [] }))).toBeNull();
   });
 });
