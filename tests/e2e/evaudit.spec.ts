@@ -198,6 +198,10 @@ test('security events show the stage and the refused transaction; the audit log 
   // Create key: mismatched passphrases are refused by the host, with a code, and recorded.
   const dialog = await createKey(page, 'typo', PASSPHRASE + '!');
   await expect(dialog.getByRole('alert')).toContainText('PASSPHRASE_MISMATCH');
+  // Said once: the summary and the remedy, not the host's message repeating them.
+  const mismatch = (await dialog.getByRole('alert').locator('.alert-message').textContent()) ?? '';
+  expect(mismatch.trim()).toBe('The two passphrases are not the same.');
+  expect(((await dialog.getByRole('alert').textContent()) ?? '').match(/No key was created/g)).toHaveLength(1);
   await dialog.getByRole('button', { name: /Cancel|Close/ }).first().click();
   for (const label of ['ann', 'ben']) {
     const d = await createKey(page, label);
@@ -362,6 +366,7 @@ test('security events show the stage and the refused transaction; the audit log 
   expect(lines[0]).toBe('seq,time,actor,keyId,action,subject,result,details,prevHash,hash');
   expect(lines).toHaveLength(2);
   expect(lines[1]).toContain('SELF_APPROVAL');
+  await expect(page.getByText('Audit log exported: 1 entry', { exact: true })).toBeVisible();
   await af.getByRole('button', { name: 'Clear' }).click();
   const jsonP = page.waitForEvent('download');
   await af.getByRole('button', { name: 'Export JSON lines' }).click();
