@@ -212,6 +212,10 @@ test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, 
   const approvalTx = txs.getByRole('row').filter({ hasText: 'withdrawal.approve' });
   await expect(approvalTx).toHaveCount(1);
   await expect(approvalTx).toContainText('ok');
+  // The signer by its name (bob approved last, executing it), the full key id on hover.
+  const signer = approvalTx.getByText('bob', { exact: true });
+  await expect(signer).toBeVisible();
+  await expect(signer).toHaveAttribute('title', /^[0-9a-f]{40}$/);
   await approvalTx.getByRole('button', { name: /Open transaction/ }).click();
   await expect(page.getByRole('tab', { name: /^Transaction /, selected: true })).toBeVisible();
   await expect(editor(page).getByRole('heading', { name: 'Transaction', level: 1 })).toBeVisible();
@@ -229,6 +233,10 @@ test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, 
   // 5. Evidence: canonical JSON with both approvals, their signatures and public keys, and the block.
   await showView(page, 'Evidence');
   const item = editor(page).getByRole('list', { name: 'Executed withdrawals' }).getByRole('listitem').filter({ hasText: withdrawal.destination });
+  // In the asset's unit, never base units labelled as USDC; the base units on hover.
+  await expect(item).toContainText(`0.0025 USDC → ${withdrawal.destination}`);
+  await expect(item).not.toContainText('2500 USDC');
+  await expect(item.getByRole('button', { name: `Export evidence for 0.0025 USDC (2500 base units) to ${withdrawal.destination}` })).toBeVisible();
   let text: string;
   if (console.host === 'serve') {
     const downloading = page.waitForEvent('download');
