@@ -58,6 +58,8 @@ describe('a custody case built right after the withdrawal executes', () => {
     const r = await verifyBundleBytes(Buffer.from(built.contentBase64, 'base64'), { trust: trustFromJson(trust) });
     expect(r.checks.filter((x) => x.verdict !== 'pass').map((x) => `${x.id}:${x.reason}:${x.detail}`)).toEqual([]);
     expect(r.verdict).toBe('pass');
+    // The core knows no decimals: the request's amount is said in base units, never "250000 USDC".
+    expect(r.checks.find((x) => x.id === 'case.request')?.detail).toBe(`${requestId}: 250000 base units of USDC to acct:dest, executed at height ${executedAt}`);
     expect(r.members.map((m) => m.path)).toEqual(expect.arrayContaining(['proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']));
     // The node now holds a checkpoint covering the execution, outside its 1,000-block cadence.
     const cp = await client.checkpoint();
