@@ -192,6 +192,10 @@ test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, 
   dialog = page.getByRole('dialog', { name: 'Approve withdrawal' });
   await expect(dialog.getByRole('group', { name: 'Approve with key' }).getByLabel('alice', { exact: true })).toHaveCount(0);
   await expect(dialog.getByRole('group', { name: 'Approve with key' }).getByLabel('carol', { exact: true })).toHaveCount(0);
+  // The pre-check in the asset's unit (the engine says base units), and keys by name.
+  const controls = dialog.getByRole('table', { name: /^Controls of wr-/ });
+  await expect(controls.getByRole('row').filter({ hasText: 'Balance' })).toContainText('vault holds 1 USDC (1000000 base units)');
+  await expect(controls.getByRole('row').filter({ hasText: 'Separation of duties' })).toContainText(/initiator carol \([0-9a-f]{8}…\)/);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
 

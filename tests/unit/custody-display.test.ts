@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { trackOf } from '../../core/engine/engine.js';
 import { GOV_ACTION_SCHEMA } from '../../core/engine/bodies.js';
 import type { KeyView, RequestView } from '../../core/contract/index.js';
-import { amountInUnits, amountWithBaseUnits, baseUnitsTitle, formatAmount, groupDigits } from '../../renderer/src/amounts.js';
+import { amountInUnits, amountWithBaseUnits, baseUnitsTitle, formatAmount, groupDigits, unitsInText } from '../../renderer/src/amounts.js';
 import { actionProblem, amountProblem, cancelIneligibility, initiatorIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/custodyRules.js';
 
 describe('amounts in the asset unit', () => {
@@ -99,5 +99,14 @@ describe('initiatorIneligibility', () => {
     expect(initiatorIneligibility(key({ roles: ['approver'] }))).toBe('no initiator role');
     expect(initiatorIneligibility(key({ onChain: 'revoked' }))).toBe('on-chain status: revoked');
     expect(initiatorIneligibility(key({ onChain: 'unknown', roles: [] }))).toBeNull();
+  });
+});
+
+describe('unitsInText', () => {
+  it('reads the engine\'s base units in the asset\'s unit when its decimals are known', () => {
+    expect(unitsInText('vault holds 1000000 base units of USDC')).toBe('vault holds 1 USDC (1000000 base units)');
+    expect(unitsInText('250000 of at most 500000 base units of USDC')).toBe('0.25 USDC of at most 0.5 USDC (500000 base units)');
+    expect(unitsInText('vault holds 2500 base units of ACME')).toBe('vault holds 2500 base units of ACME');
+    expect(unitsInText('no quarantined key among the signers')).toBe('no quarantined key among the signers');
   });
 });

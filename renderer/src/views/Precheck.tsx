@@ -4,6 +4,7 @@ import { client } from '../client.js';
 import { ErrorAlert } from '../components/common.js';
 import { keyNames, useStore } from '../store.js';
 import { nameKeyIds } from '../components/errorText.js';
+import { unitsInText } from '../amounts.js';
 import { toSerializedError } from '../transport/index.js';
 
 const STATUS_TEXT: Record<PrecheckResult['controls'][number]['status'], string> = {
@@ -100,7 +101,7 @@ export function PrecheckTable({ requestId, title = 'Pre-check' }: { requestId: s
                   <td>
                     <span className={`pill pill-${c.status}`}>{STATUS_TEXT[c.status]}</span>
                   </td>
-                  <td title={c.detail}>{nameKeyIds(c.detail, names)}</td>
+                  <td title={c.detail}>{unitsInText(nameKeyIds(c.detail, names))}</td>
                 </tr>
               ))}
             </tbody>
