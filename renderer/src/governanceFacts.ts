@@ -1,4 +1,5 @@
 import type { ProposalView } from '../../core/contract/index.js';
+import { plural } from './wording.js';
 
 /**
  * What a governance vote or execution is about, in words, for the dialog that signs it:
@@ -17,7 +18,7 @@ export function proposalFacts(p: ProposalView, name: (keyId: string) => string):
   facts.push(['Status', `${p.status}${when}`]);
   if (p.tally) {
     const t = p.tally;
-    facts.push(['Tally', `${t.yes} yes, ${t.no} no, ${t.abstain} abstain of ${t.members} members; quorum ${t.quorumMet ? 'met' : 'not met'}, threshold ${t.thresholdMet ? 'met' : 'not met'}`]);
+    facts.push(['Tally', `${t.yes} yes, ${t.no} no, ${t.abstain} abstain of ${plural(t.members, 'member')}; quorum ${t.quorumMet ? 'met' : 'not met'}, threshold ${t.thresholdMet ? 'met' : 'not met'}`]);
   }
   return facts;
 }

@@ -280,9 +280,9 @@ test('governance: only valid tracks, every signature previewed and confirmed, pr
   // The envelope names only the proposal id: what the proposal does is shown above it.
   const does = dialog.getByLabel('What the proposal does');
   await expect(does).toContainText('params.set');
-  await expect(does).toContainText('operational');
+  await expect(does).toContainText('Trackprotocol');
   await expect(does).toContainText(/open, voting ends at block \d+/);
-  await expect(does).toContainText(/\d+ yes, \d+ no, \d+ abstain of \d+ members/);
+  await expect(does).toContainText(/\d+ yes, \d+ no, \d+ abstain of 1 member;/);
   await expect(does).toContainText('Max expiry blocks640');
   await shot(page, testInfo, '6-governance-vote-dialog');
   await dialog.getByRole('button', { name: 'Sign vote' }).click();

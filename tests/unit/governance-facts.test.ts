@@ -42,3 +42,10 @@ describe('proposalFacts', () => {
     expect(facts.map(([k]) => k)).not.toContain('Tally');
   });
 });
+
+describe('proposalFacts tally', () => {
+  it('says "1 member" for a one-member council', () => {
+    const facts = proposalFacts({ ...proposal, tally: { members: 1, yes: 0, no: 0, abstain: 0, quorumMet: false, thresholdMet: false } }, (k) => k);
+    expect(facts).toContainEqual(['Tally', '0 yes, 0 no, 0 abstain of 1 member; quorum not met, threshold not met']);
+  });
+});
