@@ -148,7 +148,7 @@ export function GovernanceSignDialog({ sign }: { sign: GovernanceSign }) {
                   {proposalFacts(proposal, (k) => keyName(keys, k)).map(([k, v]) => (
                     <Fragment key={k}>
                       <dt>{k}</dt>
-                      <dd className="break">{v}</dd>
+                      <dd style={{ overflowWrap: 'anywhere' }}>{v}</dd>
                     </Fragment>
                   ))}
                 </dl>
