@@ -193,7 +193,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   });
 
   const handlers: Handlers = {
-    'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded }),
+    'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded, devnetAdminKeyId: admin?.keyId ?? null }),
     'node.status': async () => chain.status(),
     'keys.devices': async () => ({ devices: await keys.devices() }),
     'keys.list': async () => keys.list(),
@@ -232,6 +232,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     'evidence.uploadChunk': async (i) => evidence.uploadChunk(i.uploadId, i.chunkBase64),
     'evidence.verifyBundle': async (i) => evidence.verify(i),
     'evidence.saveTrust': async (i) => evidence.saveTrust(i.name, i.trustText),
+    'evidence.nodeTrust': async () => evidence.nodeTrust(),
     'evidence.loadTrust': async () => ({ saved: evidence.loadTrust() }),
     'evidence.clearTrust': async () => evidence.clearTrust(),
     'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),

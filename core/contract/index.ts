@@ -490,6 +490,8 @@ export const methods = {
     host: z.enum(['electron', 'serve', 'cli']),
     workspace: z.string(),
     devnet: z.boolean(),
+    /** The embedded devnet's admin key id (shown as "Devnet admin"); null without an embedded devnet. */
+    devnetAdminKeyId: KeyId.nullable().default(null),
   })),
   'node.status': op('Connection to the custody node and its latest block', Empty, NodeStatus),
 
@@ -676,6 +678,7 @@ export const methods = {
     /** The file's JSON text. */
     trustText: z.string().min(1, 'required').max(512 * 1024),
   }).strict(), SavedTrust),
+  'evidence.nodeTrust': op('Fetch the connected node\'s trust file (GET /explorer/trust: the keys that sign its checkpoints) and keep it as the Evidence view\'s trust file, as evidence.saveTrust does. It trusts the node it checks: fine on a devnet; an auditor uses a trust file obtained out of band', Empty, SavedTrust),
   'evidence.loadTrust': op('The trust file kept in the workspace, if any (null when none is chosen, or its artifact is gone or no longer matches its digest)', Empty, z.object({ saved: SavedTrust.nullable() })),
   'evidence.clearTrust': op('Forget the trust file kept in the workspace (the artifact stays in the store)', Empty, z.object({ cleared: z.boolean() })),
   'evidence.readMember': op('The content of one entry of a bundle opened with evidence.verifyBundle', z.object({ bundleId: Digest, path: z.string().min(1).max(1024) }).strict(), z.object({
@@ -791,6 +794,7 @@ export const AUDITED_METHODS = [
   'explorer.search',
   'evidence.verifyBundle',
   'evidence.saveTrust',
+  'evidence.nodeTrust',
   'evidence.clearTrust',
 ] as const satisfies readonly (keyof typeof methods)[];
 export type MethodName = keyof Methods;

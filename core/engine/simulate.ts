@@ -66,7 +66,7 @@ export function requestControls(s: EngineState, vault: VaultRecord, req: Withdra
   else out.push({ control: 'timelock', status: 'waiting', detail: `${lock} blocks after the last approval`, numbers: { blocks: lock } });
   const limit = txLimitOf(vault, req.asset);
   if (limit === null) out.push({ control: 'tx_limit', status: 'not_applicable', detail: `no per-transaction limit for ${req.asset}` });
-  else out.push({ control: 'tx_limit', status: BigInt(req.amount) <= limit ? 'met' : 'not_met', detail: `${req.amount} of at most ${limit} ${req.asset}`, numbers: { amount: req.amount, limit: limit.toString() } });
+  else out.push({ control: 'tx_limit', status: BigInt(req.amount) <= limit ? 'met' : 'not_met', detail: `${req.amount} of at most ${limit} base units of ${req.asset}`, numbers: { amount: req.amount, limit: limit.toString() } });
   const vel = velocityUse(vault, req.asset, timeSeconds(at.time));
   if (vel === null) out.push({ control: 'velocity', status: 'not_applicable', detail: `no velocity limit for ${req.asset}` });
   else {
@@ -82,7 +82,7 @@ export function requestControls(s: EngineState, vault: VaultRecord, req: Withdra
   if (!p.whitelist) out.push({ control: 'whitelist', status: 'not_applicable', detail: 'the vault has no destination whitelist' });
   else out.push({ control: 'whitelist', status: whitelisted(vault, req.destination) ? 'met' : 'not_met', detail: `destination ${req.destination} ${whitelisted(vault, req.destination) ? 'is' : 'is not'} whitelisted` });
   const balance = hasOwn(vault.balances, req.asset) ? BigInt(vault.balances[req.asset] as string) : 0n;
-  out.push({ control: 'balance', status: BigInt(req.amount) <= balance ? 'met' : 'not_met', detail: `vault holds ${balance} ${req.asset}`, numbers: { balance: balance.toString(), amount: req.amount } });
+  out.push({ control: 'balance', status: BigInt(req.amount) <= balance ? 'met' : 'not_met', detail: `vault holds ${balance} base units of ${req.asset}`, numbers: { balance: balance.toString(), amount: req.amount } });
   const deg = s.mode?.degraded ?? vault.degraded;
   out.push({
     control: 'degraded_mode',

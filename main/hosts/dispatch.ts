@@ -72,6 +72,7 @@ const AUDITED_SUBJECTS = {
   'explorer.search': (i) => `query ${JSON.stringify(String(i['query']).slice(0, 80))}`,
   'evidence.verifyBundle': (_i, o) => (o?.['bundleId'] ? `bundle ${String(o['bundleId'])}` : 'bundle'),
   'evidence.saveTrust': (i) => `trust file "${String(i['name'])}"`,
+  'evidence.nodeTrust': (_i, o) => (o?.['name'] ? `trust file "${String(o['name'])}" from the connected node` : 'trust file from the connected node'),
   'evidence.clearTrust': () => 'trust file',
   // Request cancellation and the address book.
   'custody.cancel': (i) => `request ${String(i['requestId'])}`,

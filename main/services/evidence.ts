@@ -466,6 +466,18 @@ export class EvidenceService {
     return { name, sha256, size: bytes.length, trust: value };
   }
 
+  /**
+   * The connected node's own trust file (GET /explorer/trust), kept as saveTrust keeps a
+   * chosen one, under the name node-trust-<log id>.json. It is the node vouching for its
+   * own keys: convenient on a devnet, no independent check for an auditor.
+   */
+  async nodeTrust(): Promise<{ name: string; sha256: string; size: number; trust: unknown }> {
+    const client = await this.chain.get();
+    const trust = await client.trustFile();
+    const logId = typeof trust?.log_id === 'string' ? trust.log_id.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) : '';
+    return this.saveTrust(logId ? `node-trust-${logId}.json` : 'node-trust.json', `${JSON.stringify(trust, null, 2)}\n`);
+  }
+
   /** The kept trust file, or null (none chosen; its artifact missing, changed or no longer a valid trust file). */
   loadTrust(): { name: string; sha256: string; size: number; trust: unknown } | null {
     const saved = this.ws.getSetting<{ name?: unknown; sha256?: unknown }>(SETTING_TRUST_FILE);

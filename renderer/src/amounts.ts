@@ -59,6 +59,24 @@ export function formatAmount(baseUnits: string, asset: string): string {
   return `${amountInUnits(baseUnits, asset)} ${asset}`;
 }
 
+/** An amount in words with its exact base units: "0.25 USDC (250000 base units)"; an asset without known decimals: formatAmount's "250,000 FOO (base units)". */
+export function amountWithBaseUnits(baseUnits: string, asset: string): string {
+  return assetDecimals(asset) === null ? formatAmount(baseUnits, asset) : `${formatAmount(baseUnits, asset)} (${baseUnits} base units)`;
+}
+
+/**
+ * The engine's words, which know no decimals ("vault holds 1000000 base units of USDC";
+ * "250000 of at most 500000 base units of USDC"), with known assets read in their unit:
+ * "vault holds 1 USDC (1000000 base units)". Other text is returned as it is.
+ */
+export function unitsInText(text: string): string {
+  return text
+    .replace(/\b([0-9]+) of at most ([0-9]+) base units of ([A-Z0-9][A-Z0-9.-]{0,15})\b/g, (whole, a: string, b: string, asset: string) =>
+      assetDecimals(asset) === null ? whole : `${formatAmount(a, asset)} of at most ${amountWithBaseUnits(b, asset)}`,
+    )
+    .replace(/\b([0-9]+) base units of ([A-Z0-9][A-Z0-9.-]{0,15})\b/g, (whole, n: string, asset: string) => (assetDecimals(asset) === null ? whole : amountWithBaseUnits(n, asset)));
+}
+
 /** What the hover shows: the exact base units. */
 export function baseUnitsTitle(baseUnits: string, asset: string): string {
   const d = assetDecimals(asset);

@@ -20,6 +20,7 @@ import { exportError, exportEvidence, verifyAuditChain } from './actions.js';
 import { client } from './client.js';
 import { exportKey, keyActionsFor } from './views/keyActions.js';
 import { VIEWS } from './views.js';
+import { amountWithBaseUnits } from './amounts.js';
 
 /**
  * Every action of the workbench, with its keybinding. The command palette
@@ -84,7 +85,7 @@ function focusExplorerSearch(): void {
   showAndFocus('nodes', () => document.getElementById('explorer-search'));
 }
 
-const requestText = (r: RequestView) => `${r.amount} ${r.asset} → ${r.destination}`;
+const requestText = (r: RequestView) => `${amountWithBaseUnits(r.amount, r.asset)} → ${r.destination}`;
 
 function pendingRequests(): RequestView[] {
   return (useStore.getState().requests ?? []).filter((r) => r.status === 'pending');
@@ -144,7 +145,7 @@ function exportWithdrawalEvidence(): void {
 function buildCaseBundle(): void {
   withRequest(executedRequests(), 'Build an evidence bundle for which executed withdrawal?', 'No withdrawal has executed yet: a custody-case bundle needs one', (r) =>
     showAndFocus('evidence', () =>
-      Array.from(document.querySelectorAll<HTMLElement>('button[aria-label^="Build bundle for "]')).find((b) => b.getAttribute('aria-label') === `Build bundle for ${r.amount} ${r.asset} to ${r.destination}`),
+      Array.from(document.querySelectorAll<HTMLElement>('button[aria-label^="Build bundle for "]')).find((b) => b.getAttribute('aria-label') === `Build bundle for ${amountWithBaseUnits(r.amount, r.asset)} to ${r.destination}`),
     ),
   );
 }

@@ -47,6 +47,19 @@ export function cancelIneligibility(k: KeyView, r: RequestView): string | null {
   return 'neither the initiator of this request nor a governance key';
 }
 
+/**
+ * Why a local key cannot initiate a withdrawal, or null if it may: the engine takes a
+ * request only from an active key with the initiator role (a new key holds it once
+ * registered). A key whose on-chain state is unknown (no node) is not held back.
+ */
+export function initiatorIneligibility(k: KeyView): string | null {
+  if (k.onChain === 'unknown') return null;
+  if (k.onChain === 'unregistered') return 'not registered on chain (add it to a vault, or register it in the Keys view)';
+  if (k.onChain !== 'active') return `on-chain status: ${k.onChain}`;
+  if (!k.roles.includes('initiator')) return 'no initiator role';
+  return null;
+}
+
 /** The tracks an action may be proposed on: exactly the engine's one (a proposal on another is refused as INVALID_PROPOSAL). */
 export function tracksFor(action: string): ('protocol' | 'operational')[] {
   const t = (GOV_ACTION_TRACK as Record<string, 'protocol' | 'operational' | undefined>)[action];

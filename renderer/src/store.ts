@@ -408,9 +408,25 @@ export function recordExport(requestId: string, e: EvidenceExport): void {
 }
 
 /** Local key label for a key id, else a short id. */
+/** The embedded devnet's admin key id, from app.info (null before it loads, or without an embedded devnet). */
+export function devnetAdminKeyId(): string | null {
+  return useStore.getState().app?.devnetAdminKeyId ?? null;
+}
+
+/** A key's name for people: its label, "Devnet admin" for the devnet's admin key, else the id's start. */
 export function keyName(keys: KeyView[] | null, keyId: string): string {
   const k = keys?.find((x) => x.keyId === keyId);
-  return k ? k.label : `${keyId.slice(0, 8)}…`;
+  if (k) return k.label;
+  if (keyId !== '' && keyId === devnetAdminKeyId()) return 'Devnet admin';
+  return `${keyId.slice(0, 8)}…`;
+}
+
+/** Every known key id with its name (local keys' labels, the devnet admin), for naming ids in messages. */
+export function keyNames(keys: KeyView[] | null, adminKeyId: string | null): Map<string, string> {
+  const m = new Map<string, string>();
+  if (adminKeyId) m.set(adminKeyId, 'Devnet admin');
+  for (const k of keys ?? []) m.set(k.keyId, k.label);
+  return m;
 }
 
 // ─── layout: saved in the workspace, restored on reload ─────────────────────

@@ -45,7 +45,7 @@ function checkRow(page: Page, title: string | RegExp): Locator {
   return editor(page).getByRole('table', { name: 'Verification checklist' }).getByRole('row', { name: title });
 }
 
-test('open, inspect and verify evidence bundles; build one for an executed withdrawal', async ({ page, console }) => {
+test('open, inspect and verify evidence bundles; build one for an executed withdrawal', async ({ page, console }, info) => {
   if (console.url) await page.goto(console.url);
   await expect(page.getByRole('contentinfo', { name: 'Status bar' }).getByText(/Node connected/)).toBeVisible();
   await showView(page, 'Evidence');
@@ -144,7 +144,7 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(row).toContainText(/Executed in block \d+/);
 
   await showView(page, 'Evidence');
-  const what = '700 USDC to acct-bundle';
+  const what = '0.0007 USDC (700 base units) to acct-bundle';
   const downloadP = page.waitForEvent('download');
   await editor(page).getByRole('button', { name: `Build bundle for ${what}` }).click();
   const download = await downloadP;
@@ -165,6 +165,17 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(checkRow(page, /policy in force.*Pass/)).toBeVisible();
   await expect(checkRow(page, /inclusion proof reaches the checkpoint.*Pass/)).toBeVisible();
   await expect(checkRow(page, /block is signed by a trusted validator key.*Unknown/)).toContainText('NO_TRUST_FILE');
+  // "Use the node's trust file": the connected node's own trust file is chosen, and the case built right after
+  // its execution verifies Pass; the view says what that trust file is and when to rather use one from elsewhere.
+  await expect(editor(page).getByText('An auditor should rather use a trust file obtained out of band')).toBeVisible();
+  await editor(page).getByRole('button', { name: "Use the node's trust file" }).click();
+  await expect(editor(page).getByRole('status', { name: 'Trust in use' })).toContainText(/node-trust-.+\.json/);
+  await expect(verdict).toContainText('Pass');
+  await expect(verdict).toContainText('0 failed, 0 unknown');
+  await expect(checkRow(page, /block is signed by a trusted validator key.*Pass/)).toBeVisible();
+  await page.screenshot({ path: info.outputPath('node-trust.png'), fullPage: false });
+  await editor(page).getByRole('button', { name: 'Clear trust file' }).click();
+  await expect(editor(page).getByRole('status', { name: 'Trust in use' })).toHaveCount(0);
 
   // 6. Signed with a local key chosen in the key picker: a wrong passphrase is refused, the right one signs.
   const picker = editor(page).getByLabel(`Sign the bundle for ${what} with`);

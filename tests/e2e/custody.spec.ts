@@ -86,7 +86,7 @@ async function expectAllTicked(page: Page): Promise<void> {
 test('a new user is stopped before the passphrase, names destinations, cancels a request, and the checklist never un-ticks', async ({ page, console }, testInfo) => {
   await openConsole(page, console);
   await showView(page, 'Keys');
-  for (const label of ['alice', 'bob', 'carol']) await createKey(page, label);
+  for (const label of ['alice', 'bob', 'carol', 'dave']) await createKey(page, label);
 
   // A threshold above the number of approvers is refused in the form, not after signing.
   await showView(page, 'Approvals');
@@ -107,6 +107,12 @@ test('a new user is stopped before the passphrase, names destinations, cancels a
   // Amounts in the asset's unit, grouped; the base units on hover.
   await editor(page).getByRole('button', { name: 'Fund vault', exact: true }).click();
   dialog = page.getByRole('dialog', { name: 'Fund vault' });
+  // The Asset field suggests the assets whose decimals the console knows; Amount says what it means as it is typed.
+  const suggested = await dialog.getByLabel('Asset').evaluate((el) => Array.from((el as HTMLInputElement).list?.options ?? []).map((o) => o.value));
+  expect(suggested).toEqual(expect.arrayContaining(['USDC', 'EURC', 'ETH']));
+  await dialog.getByLabel('Amount').fill('2500');
+  await dialog.getByLabel('Asset').fill('ACME');
+  await expect(dialog.getByText('= 2,500 base units of ACME (the console knows no decimals for ACME)')).toBeVisible();
   await dialog.getByLabel('Asset').fill('USDC');
   await dialog.getByLabel('Amount').fill('1000000');
   await expect(dialog.getByText('= 1 USDC')).toBeVisible();
@@ -147,6 +153,10 @@ test('a new user is stopped before the passphrase, names destinations, cancels a
   await dialog.getByLabel('Amount').fill('2500');
   await expect(dialog.getByText('= 0.0025 USDC')).toBeVisible();
   await expect(dialog.getByRole('button', { name: 'Request withdrawal' })).toBeEnabled();
+  // dave was never registered (he is in no vault): listed as an initiator that cannot be chosen, with why.
+  const daveOption = dialog.getByLabel('Initiator key').getByRole('option', { name: /^dave — cannot initiate: not registered on chain/ });
+  await expect(daveOption).toBeDisabled();
+  await expect(dialog.getByText('A withdrawal is initiated by an active key with the initiator role; one key is listed but cannot be chosen.')).toBeVisible();
   await shot(page, testInfo, '3b-withdrawal-in-units');
   await dialog.getByLabel('Initiator key').selectOption({ label: 'carol' });
   await dialog.getByLabel('Initiator passphrase').fill(PASSPHRASE);
@@ -214,6 +224,10 @@ test('a new user is stopped before the passphrase, names destinations, cancels a
   await page.reload();
   await expect(page.getByRole('contentinfo', { name: 'Status bar' }).getByText(/Node connected/)).toBeVisible();
   await expectAllTicked(page);
+  // Counts in words: four keys against the three needed; the cancelled request counted apart.
+  const steps = editor(page).getByRole('list', { name: 'First steps' });
+  await expect(steps).toContainText('4 keys in the keystore (3 needed)');
+  await expect(steps).toContainText('2 requests, 1 cancelled');
   await shot(page, testInfo, '5-overview-after-two-withdrawals');
 
   // The palette offers the new actions.
@@ -263,6 +277,14 @@ test('governance: only valid tracks, every signature previewed and confirmed, pr
   await row.getByRole('button', { name: /^Vote yes on params\.set/ }).click();
   dialog = page.getByRole('dialog', { name: 'Sign vote' });
   await expect(dialog.getByLabel('Envelope to sign')).toContainText('"vote": "yes"');
+  // The envelope names only the proposal id: what the proposal does is shown above it.
+  const does = dialog.getByLabel('What the proposal does');
+  await expect(does).toContainText('params.set');
+  await expect(does).toContainText('Trackprotocol');
+  await expect(does).toContainText(/open, voting ends at block \d+/);
+  await expect(does).toContainText(/\d+ yes, \d+ no, \d+ abstain of 1 member;/);
+  await expect(does).toContainText('Max expiry blocks640');
+  await shot(page, testInfo, '6-governance-vote-dialog');
   await dialog.getByRole('button', { name: 'Sign vote' }).click();
   await expect(dialog).toBeHidden();
   await expect(side.getByRole('button', { name: /params\.set\s*passed/ })).toBeVisible();
@@ -271,6 +293,9 @@ test('governance: only valid tracks, every signature previewed and confirmed, pr
   await side.getByRole('button', { name: /params\.set/ }).click();
   const details = editor(page).getByLabel('Proposal details');
   await expect(details).toContainText('passed');
+  // The devnet admin proposed and voted: named, not a key id.
+  await expect(details).toContainText('Devnet admin: yes');
+  await expect(details).not.toContainText(/\b[0-9a-f]{8}…/);
   await expect(editor(page).getByLabel('Proposed action')).toContainText('"max_expiry_blocks": 640');
   await shot(page, testInfo, '7-governance-side-bar');
 });

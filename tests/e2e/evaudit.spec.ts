@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page, TestInfo } from '@playwright/test';
+import WebSocket from 'ws';
 import { expect, test, ROOT } from './fixtures';
 
 const PASSPHRASE = 'correct horse battery staple';
@@ -62,6 +63,47 @@ async function dragFile(zone: Locator, events: string[], file: { name: string; t
     return d;
   }, file);
   for (const type of events) await zone.dispatchEvent(type, { dataTransfer: dt });
+}
+
+/**
+ * One contract call over the served console's own WebSocket, as any other client of the host would make it
+ * (the token comes from the console's URL); `prepare` may make read calls first to find the input.
+ */
+async function contractCall(
+  consoleUrl: string,
+  method: string,
+  prepare: (call: (m: string, input: unknown) => Promise<unknown>) => Promise<unknown>,
+): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
+  const u = new URL(consoleUrl);
+  const wsUrl = `ws://${u.host}/contract?token=${encodeURIComponent(u.searchParams.get('token') ?? '')}`;
+  const ws = new WebSocket(wsUrl, { headers: { Origin: u.origin } });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', (e) => reject(e));
+  });
+  let next = 1;
+  const raw = (m: string, input: unknown) =>
+    new Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>((resolve) => {
+      const id = next++;
+      const onMessage = (data: WebSocket.RawData) => {
+        const frame = JSON.parse(String(data)) as { id?: number; result?: { ok: boolean; value?: unknown; error?: { code: string } } };
+        if (frame.id !== id || !frame.result) return;
+        ws.off('message', onMessage);
+        resolve(frame.result);
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id, method: m, input }));
+    });
+  try {
+    const input = await prepare(async (m, i) => {
+      const r = await raw(m, i);
+      if (!r.ok) throw new Error(`${m} failed: ${JSON.stringify(r.error)}`);
+      return r.value;
+    });
+    return await raw(method, input);
+  } finally {
+    ws.close();
+  }
 }
 
 test('evidence: the drop zone shows a file over it; a file that is not a zip is one NOT_A_ZIP failure; the trust file survives a reload', async ({ page, console }, info) => {
@@ -156,6 +198,10 @@ test('security events show the stage and the refused transaction; the audit log 
   // Create key: mismatched passphrases are refused by the host, with a code, and recorded.
   const dialog = await createKey(page, 'typo', PASSPHRASE + '!');
   await expect(dialog.getByRole('alert')).toContainText('PASSPHRASE_MISMATCH');
+  // Said once: the summary and the remedy, not the host's message repeating them.
+  const mismatch = (await dialog.getByRole('alert').locator('.alert-message').textContent()) ?? '';
+  expect(mismatch.trim()).toBe('The two passphrases are not the same.');
+  expect(((await dialog.getByRole('alert').textContent()) ?? '').match(/No key was created/g)).toHaveLength(1);
   await dialog.getByRole('button', { name: /Cancel|Close/ }).first().click();
   for (const label of ['ann', 'ben']) {
     const d = await createKey(page, label);
@@ -189,11 +235,19 @@ test('security events show the stage and the refused transaction; the audit log 
   const row = editor(page).getByRole('table', { name: 'Withdrawal requests' }).getByRole('row').filter({ hasText: 'acct-audit' });
   await row.getByRole('button', { name: 'Approve', exact: true }).click();
   d = page.getByRole('dialog', { name: 'Approve withdrawal' });
+  // The dialog does not sign with the initiator's key; a contract client that does gets the node's refusal.
   await d.getByLabel('Show keys that cannot approve').check();
   await d.getByRole('group', { name: 'Approve with key' }).getByLabel('ann', { exact: true }).check();
-  await d.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await d.getByRole('button', { name: 'Sign approval' }).click();
-  await expect(d.getByRole('alert')).toContainText('SELF_APPROVAL');
+  await expect(d.getByRole('note', { name: 'Why this key cannot approve' })).toContainText('initiated this request');
+  await expect(d.getByRole('button', { name: 'Sign approval' })).toBeDisabled();
+  const refusal = await contractCall(console.url, 'custody.approve', async (call) => {
+    const { keys } = (await call('keys.list', {})) as { keys: { keyId: string; label: string }[] };
+    const { requests } = (await call('custody.listRequests', {})) as { requests: { requestId: string; destination: string }[] };
+    const keyId = keys.find((k) => k.label === 'ann')?.keyId;
+    const requestId = requests.find((r) => r.destination === 'acct-audit')?.requestId;
+    return { requestId, keyId, passphrase: PASSPHRASE };
+  });
+  expect(refusal).toMatchObject({ ok: false, error: { code: 'SELF_APPROVAL' } });
   await d.getByRole('group', { name: 'Approve with key' }).getByLabel('ben', { exact: true }).check();
   await d.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await d.getByRole('button', { name: 'Sign approval' }).click();
@@ -312,6 +366,7 @@ test('security events show the stage and the refused transaction; the audit log 
   expect(lines[0]).toBe('seq,time,actor,keyId,action,subject,result,details,prevHash,hash');
   expect(lines).toHaveLength(2);
   expect(lines[1]).toContain('SELF_APPROVAL');
+  await expect(page.getByText('Audit log exported: 1 entry', { exact: true })).toBeVisible();
   await af.getByRole('button', { name: 'Clear' }).click();
   const jsonP = page.waitForEvent('download');
   await af.getByRole('button', { name: 'Export JSON lines' }).click();

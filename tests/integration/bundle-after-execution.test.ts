@@ -58,6 +58,8 @@ describe('a custody case built right after the withdrawal executes', () => {
     const r = await verifyBundleBytes(Buffer.from(built.contentBase64, 'base64'), { trust: trustFromJson(trust) });
     expect(r.checks.filter((x) => x.verdict !== 'pass').map((x) => `${x.id}:${x.reason}:${x.detail}`)).toEqual([]);
     expect(r.verdict).toBe('pass');
+    // The core knows no decimals: the request's amount is said in base units, never "250000 USDC".
+    expect(r.checks.find((x) => x.id === 'case.request')?.detail).toBe(`${requestId}: 250000 base units of USDC to acct:dest, executed at height ${executedAt}`);
     expect(r.members.map((m) => m.path)).toEqual(expect.arrayContaining(['proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']));
     // The node now holds a checkpoint covering the execution, outside its 1,000-block cadence.
     const cp = await client.checkpoint();
@@ -65,6 +67,23 @@ describe('a custody case built right after the withdrawal executes', () => {
     expect(cp.checkpoint.height % 1000).not.toBe(0);
     // Built again, nothing new is issued: the same bytes.
     expect((await call<{ sha256: string }>('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
+  });
+
+  it('evidence.nodeTrust keeps the node\'s trust file as the chosen one, and the case verifies pass with it', async () => {
+    const client = await h.charter.services.chain.get();
+    const fromNode = await client.trustFile();
+    const saved = await call<{ name: string; sha256: string; size: number; trust: unknown }>('evidence.nodeTrust', {});
+    expect(saved.trust).toEqual(fromNode);
+    expect(saved.name).toBe(`node-trust-${fromNode.log_id}.json`);
+    expect(saved.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Kept in the workspace as a chosen trust file is: a reload restores it.
+    expect((await call<{ saved: { sha256: string } | null }>('evidence.loadTrust', {})).saved?.sha256).toBe(saved.sha256);
+    // Strict input: nothing may be passed.
+    expect(await h.fail('evidence.nodeTrust', { url: 'http://elsewhere' })).toBe('INVALID_INPUT');
+    const built = await call<{ contentBase64: string }>('evidence.buildCase', { requestId });
+    const report = await call<{ verdict: string; checks: { id: string; verdict: string }[] }>('evidence.verifyBundle', { contentBase64: built.contentBase64, trust: saved.trust });
+    expect(report.checks.filter((x) => x.verdict !== 'pass').map((x) => x.id)).toEqual([]);
+    expect(report.verdict).toBe('pass');
   });
 
   it('POST /explorer/checkpoint issues at most once per height and takes only a JSON {"height": H}', async () => {

@@ -63,6 +63,12 @@ afterAll(async () => {
 });
 
 describe('the first custody flow, end to end through the services', () => {
+  it('names the embedded devnet\'s admin key in app.info, so the console can show it as "Devnet admin"', async () => {
+    const info = await call<{ devnet: boolean; devnetAdminKeyId: string | null }>('app.info', {});
+    expect(info.devnet).toBe(true);
+    expect(info.devnetAdminKeyId).toMatch(/^[0-9a-f]{40}$/);
+  });
+
   it('1. creates three encrypted Ed25519 software keys', async () => {
     for (const label of ['alice', 'bob', 'carol']) keys.push(await call<KeyView>('keys.create', { label, passphrase: PASS }));
     expect(keys.map((k) => k.scheme)).toEqual(['ed25519', 'ed25519', 'ed25519']);
@@ -104,6 +110,8 @@ describe('the first custody flow, end to end through the services', () => {
     expect(approvals, JSON.stringify(pre.controls)).toBeDefined();
     expect(approvals!.status).not.toBe('met');
     expect(pre.controls.every((c) => ['met', 'not_met', 'waiting', 'not_applicable'].includes(c.status))).toBe(true);
+    // The engine knows no decimals: its words say base units, never "1000000 USDC" (which would read as a million dollars).
+    expect(pre.controls.find((c) => c.control === 'balance')?.detail).toBe('vault holds 1000000 base units of USDC');
     const first = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: keys[1]!.keyId, passphrase: PASS });
     expect(first.request.status).toBe('pending');
     expect(first.request.approvals).toHaveLength(1);

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { trackOf } from '../../core/engine/engine.js';
 import { GOV_ACTION_SCHEMA } from '../../core/engine/bodies.js';
 import type { KeyView, RequestView } from '../../core/contract/index.js';
-import { amountInUnits, baseUnitsTitle, formatAmount, groupDigits } from '../../renderer/src/amounts.js';
-import { actionProblem, amountProblem, cancelIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/custodyRules.js';
+import { amountInUnits, amountWithBaseUnits, baseUnitsTitle, formatAmount, groupDigits, unitsInText } from '../../renderer/src/amounts.js';
+import { actionProblem, amountProblem, cancelIneligibility, initiatorIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/custodyRules.js';
 
 describe('amounts in the asset unit', () => {
   it('groups digits and honours the known decimals, exactly, at any length', () => {
@@ -81,5 +81,32 @@ describe('governance: only valid track and action combinations, from the engine'
     expect('error' in mismatch && mismatch.error.message).toMatch(/but whitelist.add is chosen/);
     const notJson = actionProblem('{', 'params.set');
     expect('error' in notJson && notJson.error.code).toBe('INVALID_INPUT');
+  });
+});
+
+describe('amountWithBaseUnits', () => {
+  it('names the unit and keeps the base units', () => {
+    expect(amountWithBaseUnits('250000', 'USDC')).toBe('0.25 USDC (250000 base units)');
+    expect(amountWithBaseUnits('2500', 'ACME')).toBe('2,500 ACME (base units)');
+  });
+});
+
+describe('initiatorIneligibility', () => {
+  const key = (over: Partial<KeyView>): KeyView => ({ keyId: 'a'.repeat(40), label: 'k', onChain: 'active', roles: ['approver', 'initiator'], ...over }) as KeyView;
+  it('offers only active keys with the initiator role', () => {
+    expect(initiatorIneligibility(key({}))).toBeNull();
+    expect(initiatorIneligibility(key({ onChain: 'unregistered', roles: [] }))).toMatch(/^not registered on chain/);
+    expect(initiatorIneligibility(key({ roles: ['approver'] }))).toBe('no initiator role');
+    expect(initiatorIneligibility(key({ onChain: 'revoked' }))).toBe('on-chain status: revoked');
+    expect(initiatorIneligibility(key({ onChain: 'unknown', roles: [] }))).toBeNull();
+  });
+});
+
+describe('unitsInText', () => {
+  it('reads the engine\'s base units in the asset\'s unit when its decimals are known', () => {
+    expect(unitsInText('vault holds 1000000 base units of USDC')).toBe('vault holds 1 USDC (1000000 base units)');
+    expect(unitsInText('250000 of at most 500000 base units of USDC')).toBe('0.25 USDC of at most 0.5 USDC (500000 base units)');
+    expect(unitsInText('vault holds 2500 base units of ACME')).toBe('vault holds 2500 base units of ACME');
+    expect(unitsInText('no quarantined key among the signers')).toBe('no quarantined key among the signers');
   });
 });

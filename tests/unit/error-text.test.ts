@@ -4,7 +4,7 @@
  * method names, field paths or a node's raw refusal in the sentence.
  */
 import { describe, expect, it } from 'vitest';
-import { describeError, fieldName } from '../../renderer/src/components/errorText.js';
+import { describeError, describeErrorNamed, fieldName, nameKeyIds } from '../../renderer/src/components/errorText.js';
 import { CharterError, ERROR_CODES } from '../../core/errors.js';
 
 describe('describeError', () => {
@@ -72,5 +72,48 @@ describe('describeError with a message written as a sentence', () => {
     expect(t.sentence).toBe('There is no block 99 yet: the chain is at height 7.');
     expect(t.specifics).toBeNull();
     expect(t.remedy).toBe('Type a height from 1 to 7, or a transaction hash.');
+  });
+});
+
+describe('an error that says the same thing twice', () => {
+  it('shows the summary and the remedy once, without a host message that only repeats them', () => {
+    const e = new CharterError('PASSPHRASE_MISMATCH', 'the passphrase and its confirmation are not the same; no key was created').toJSON();
+    const t = describeError(e);
+    expect(t.sentence).toBe('The two passphrases are not the same.');
+    expect(t.specifics).toBeNull();
+    expect(t.remedy).toBe('Type the same passphrase in both fields. No key was created.');
+    expect(`${t.sentence} ${t.specifics ?? ''} ${t.remedy}`.match(/created/g)).toHaveLength(1);
+  });
+
+  it('keeps specifics that say something new', () => {
+    const e = new CharterError('INVALID_AMOUNT', '"1.5" is not a positive whole number of base units (1–31 decimal digits, no leading zero)').toJSON();
+    expect(describeError(e).specifics).toContain('1–31 decimal digits');
+  });
+});
+
+describe('key ids in messages', () => {
+  const alice = '074911d3a0c1e2f3a4b5c6d7e8f90a1b2c3d4e5f';
+  const admin = '02340eb0aabbccddeeff00112233445566778899';
+  const names = new Map([
+    [alice, 'alice'],
+    [admin, 'Devnet admin'],
+  ]);
+
+  it('names a known key id once with its start, then by name only; "key:<id>" owners too', () => {
+    expect(nameKeyIds(`initiator ${alice} (owner key:${alice}) cannot approve`, names)).toBe('initiator alice (074911d3…) (owner alice) cannot approve');
+    expect(nameKeyIds(`proposed by ${admin}`, names)).toBe('proposed by Devnet admin (02340eb0…)');
+  });
+
+  it('leaves unknown ids and other hex alone', () => {
+    const other = 'ffffffffffffffffffffffffffffffffffffffff';
+    expect(nameKeyIds(`key ${other} is not registered`, names)).toBe(`key ${other} is not registered`);
+    expect(nameKeyIds(`digest ${'a'.repeat(64)}`, names)).toBe(`digest ${'a'.repeat(64)}`);
+  });
+
+  it('names ids in an error shown to a person, the raw message unchanged', () => {
+    const e = new CharterError('SELF_APPROVAL', `Key ${alice} initiated this request and may not approve it.`).toJSON();
+    const t = describeErrorNamed(e, names);
+    expect(t.sentence).toBe('Key alice (074911d3…) initiated this request and may not approve it.');
+    expect(e.message).toContain(alice);
   });
 });

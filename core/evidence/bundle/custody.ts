@@ -128,7 +128,7 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
   }
   if (req.request_id !== ctx.manifest.subject.id) out.push(check(REQ, REQ_T, 'fail', 'SUBJECT_MISMATCH', `request.json is ${req.request_id}, the manifest's subject is ${ctx.manifest.subject.id}`));
   else if (req.status !== 'executed' || req.executed_at !== ctx.manifest.subject.height) out.push(check(REQ, REQ_T, 'fail', 'SUBJECT_MISMATCH', `the request is ${req.status} at ${String(req.executed_at)}, the manifest anchors it at ${ctx.manifest.subject.height}`));
-  else out.push(check(REQ, REQ_T, 'pass', 'OK', `${req.request_id}: ${req.amount} ${req.asset} to ${req.destination}, executed at height ${req.executed_at}`));
+  else out.push(check(REQ, REQ_T, 'pass', 'OK', `${req.request_id}: ${req.amount} base units of ${req.asset} to ${req.destination}, executed at height ${req.executed_at}`));
 
   // Every transaction the request names is in the bundle and verifies.
   const TX = 'case.transactions';

@@ -5,6 +5,7 @@ import { client } from '../client.js';
 import { keyName, notify, useStore, type PanelTab } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
 import { Empty, ErrorAlert, formatTime, Icon, Loading } from './common.js';
+import { plural } from '../wording.js';
 import { SecurityEventsView } from './SecurityEvents.js';
 
 const PANEL_TABS: { id: PanelTab; title: string }[] = [
@@ -264,7 +265,7 @@ function AuditView() {
     try {
       const r = await client().call('audit.export', { ...filter, format });
       downloadFile(r.fileName, r.text, format === 'csv' ? 'text/csv' : 'application/x-ndjson');
-      notify({ kind: 'info', title: `Audit log exported: ${r.count} entries`, text: r.fileName });
+      notify({ kind: 'info', title: `Audit log exported: ${plural(r.count, 'entry', 'entries')}`, text: r.fileName });
     } catch (e) {
       setError(toSerializedError(e));
     } finally {

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { SerializedError } from '../../../core/contract/index.js';
-import { describeError } from './errorText.js';
+import { describeErrorNamed } from './errorText.js';
+import { keyName, keyNames, useStore } from '../store.js';
 
 /**
  * An error where the user is looking: what happened in one sentence, the
@@ -9,7 +10,10 @@ import { describeError } from './errorText.js';
  * behind a disclosure. Place it next to the button that caused the error.
  */
 export function ErrorAlert({ error, title }: { error: SerializedError; title?: string }) {
-  const t = describeError(error);
+  const keys = useStore((s) => s.keys);
+  const adminKeyId = useStore((s) => s.app?.devnetAdminKeyId ?? null);
+  // Key ids in the host's words read as the keys' names (the raw message stays under Details).
+  const t = describeErrorNamed(error, keyNames(keys, adminKeyId));
   return (
     <div role="alert" className="alert alert-error">
       {title ? <div className="alert-title">{title}</div> : null}
@@ -33,6 +37,17 @@ export function ErrorAlert({ error, title }: { error: SerializedError; title?: s
         <ErrorDetails details={error.details} />
       </details>
     </div>
+  );
+}
+
+/** A key by its name (label, or "Devnet admin"), its full id on hover; an id the console does not know shows its start. */
+export function KeyName({ keyId }: { keyId: string }) {
+  const keys = useStore((s) => s.keys);
+  useStore((s) => s.app?.devnetAdminKeyId); // re-render once the admin's id is known
+  return (
+    <span className="key-name" title={keyId}>
+      {keyName(keys, keyId)}
+    </span>
   );
 }
 

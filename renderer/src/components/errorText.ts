@@ -89,6 +89,32 @@ function sentenceCase(s: string): string {
   return /[.!?…:)]$/.test(first) ? first : `${first}.`;
 }
 
+const FILLER = new Set(['the', 'and', 'its', 'are', 'not', 'was', 'were', 'has', 'have', 'this', 'that', 'with', 'for', 'from', 'been', 'any', 'one', 'two']);
+
+/** Content words of a text, singular ("passphrases" → "passphrase"), without filler words. */
+function contentWords(text: string): string[] {
+  return (text.toLowerCase().match(/[a-z0-9]+/g) ?? [])
+    .filter((w) => w.length >= 3 && !FILLER.has(w))
+    .map((w) => (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w));
+}
+
+/**
+ * The specifics with every clause dropped that only repeats the sentence or the remedy
+ * (all its content words said there but at most one, and at least two thirds of them); null when nothing is left.
+ */
+export function newSpecifics(specifics: string, said: string): string | null {
+  const known = new Set(contentWords(said));
+  const clauses = specifics.split(/(?<=[;.!?])\s+|;\s*/).map((c) => c.trim()).filter(Boolean);
+  const kept = clauses.filter((c) => {
+    const w = contentWords(c);
+    if (w.length === 0) return false;
+    const missing = w.filter((x) => !known.has(x)).length;
+    return !(missing <= 1 && missing * 3 <= w.length);
+  });
+  if (kept.length === clauses.length) return specifics;
+  return kept.length === 0 ? null : sentenceCase(kept.join('; ').replace(/[;.]$/, ''));
+}
+
 export function describeError(e: SerializedError): ErrorText {
   const info = isErrorCode(e.code) ? ERROR_CODES[e.code] : null;
   const problems = problemsOf(e.details);
@@ -109,5 +135,35 @@ export function describeError(e: SerializedError): ErrorText {
   let remedy = e.hint?.trim() || info?.hint || null;
   // The generic INVALID_INPUT hint points at "the details": the fields are listed already.
   if (e.code === 'INVALID_INPUT' && fields.length > 0) remedy = 'Correct the fields named above and try again.';
+  // The specifics often say the summary again in other words ("… are not the same; no key was created"): keep only what is new.
+  if (specifics) specifics = newSpecifics(specifics, `${sentence} ${remedy ?? ''}`);
   return { sentence, specifics, fields, remedy };
+}
+
+/**
+ * Key ids in a message read as the names people gave them: a known 40-hex key id (also as
+ * "key:<id>", an owner) becomes "alice (074911d3…)", and the same id again just "alice".
+ * Unknown ids stay as they are. Display only: the host's message is unchanged.
+ */
+export function nameKeyIds(text: string, names: ReadonlyMap<string, string>): string {
+  if (names.size === 0) return text;
+  const seen = new Set<string>();
+  return text.replace(/(?:key:)?\b([0-9a-f]{40})\b/g, (whole, id: string) => {
+    const name = names.get(id);
+    if (!name) return whole;
+    if (seen.has(id)) return name;
+    seen.add(id);
+    return `${name} (${id.slice(0, 8)}…)`;
+  });
+}
+
+/** describeError, with known key ids named (nameKeyIds) in the sentence, the specifics and the remedy. */
+export function describeErrorNamed(e: SerializedError, names: ReadonlyMap<string, string>): ErrorText {
+  const t = describeError(e);
+  return {
+    sentence: nameKeyIds(t.sentence, names),
+    specifics: t.specifics === null ? null : nameKeyIds(t.specifics, names),
+    fields: t.fields,
+    remedy: t.remedy === null ? null : nameKeyIds(t.remedy, names),
+  };
 }

@@ -37,11 +37,13 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
   const keyId = chosen && shown.some((x) => x.key.keyId === chosen) ? chosen : (eligible[0]?.key.keyId ?? '');
   const pending = request?.status === 'pending';
   const selectedBackend = (keys ?? []).find((k) => k.keyId === keyId)?.backend ?? 'software';
+  // The chosen key cannot approve (offered with "Show keys that cannot approve"): say why, ask for no passphrase, do not sign.
+  const chosenWhy = all.find((x) => x.key.keyId === keyId)?.why ?? null;
 
   // What this key would sign, fetched whenever the key changes: the user sees the
   // exact envelope and digest, and the approval signs exactly that or nothing.
   useEffect(() => {
-    if (!keyId || !pending) {
+    if (!keyId || !pending || chosenWhy !== null) {
       setPreview(null);
       return;
     }
@@ -58,7 +60,7 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
     return () => {
       live = false;
     };
-  }, [requestId, keyId, pending, previewNonce]);
+  }, [requestId, keyId, pending, previewNonce, chosenWhy]);
   const shownPreview = preview && !('error' in preview) ? preview : null;
 
   if (!request) {
@@ -72,7 +74,7 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (busy || !keyId) return;
+    if (busy || !keyId || chosenWhy !== null) return;
     // A Ledger key has no secret field: the device asks for confirmation.
     let passphrase: string | undefined = selectedBackend === 'ledger' ? undefined : takeSecret(pass);
     setBusy(true);
@@ -166,12 +168,17 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
                   </div>
                 ))}
               </div>
+              {chosenWhy ? (
+                <p className="field-error" role="note" aria-label="Why this key cannot approve" id={`${id}-why`}>
+                  “{keyName(keys, keyId)}” cannot approve this request ({chosenWhy}). Choose another key.
+                </p>
+              ) : null}
               <div className="check">
                 <input type="checkbox" id={`${id}-all`} checked={showAll} onChange={(e) => setShowAll(e.target.checked)} />
                 <label htmlFor={`${id}-all`}>Show keys that cannot approve</label>
               </div>
             </fieldset>
-            {selectedBackend === 'ledger' ? (
+            {chosenWhy !== null ? null : selectedBackend === 'ledger' ? (
               <p className="field-hint" role="note">
                 Ledger key: no PIN is typed here. Unlock the device, open the Ethereum app and confirm the request's fields on the device.
               </p>
@@ -198,7 +205,9 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
               <button type="button" className="button button-secondary" onClick={closeDialog}>
                 Cancel
               </button>
-              <button type="submit" className="button button-primary" disabled={busy || !keyId || request.status !== 'pending'}>
+              <button type="submit" className="button button-primary" disabled={busy || !keyId || chosenWhy !== null || request.status !== 'pending'}
+                aria-describedby={chosenWhy ? `${id}-why` : undefined}
+              >
                 {busy ? 'Signing…' : 'Sign approval'}
               </button>
             </div>
@@ -206,7 +215,7 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
         </div>
         {/* The long parts (the envelope, its digest, every control) scroll here, so key, passphrase and Sign stay in sight. */}
         <div className="approve-review" role="region" aria-label="Review before you sign" tabIndex={0}>
-          {pending && keyId ? (
+          {pending && keyId && chosenWhy === null ? (
             <section className="field approve-signed" aria-labelledby={`${id}-sign-h`}>
               <h3 id={`${id}-sign-h`} className="field-label">
                 What you will sign

@@ -4,7 +4,7 @@ import { client } from '../client.js';
 import { Dialog, ErrorAlert } from '../components/common.js';
 import { closeDialog, notify, refreshCustody, useStore } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
-import { amountInUnits, assetDecimals, formatAmount } from '../amounts.js';
+import { amountInUnits, ASSET_DECIMALS, assetDecimals, formatAmount, groupDigits } from '../amounts.js';
 
 export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
   const id = useId();
@@ -14,6 +14,9 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
   const [asset, setAsset] = useState('');
   const [amount, setAmount] = useState('');
   const [busy, setBusy] = useState(false);
+  // Suggested assets: what the chosen vault holds already, then the assets whose decimals the console knows.
+  const heldAssets = Object.keys(vaults?.find((v) => v.vaultId === vaultId)?.balances ?? {});
+  const suggested = [...heldAssets, ...Object.keys(ASSET_DECIMALS).filter((a) => !heldAssets.includes(a))];
   const [error, setError] = useState<SerializedError | null>(null);
 
   const submit = async (e: FormEvent) => {
@@ -55,6 +58,8 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
           <input
             id={`${id}-asset`}
             value={asset}
+            list={`${id}-assets`}
+            placeholder="e.g. USDC"
             required
             autoComplete="off"
             spellCheck={false}
@@ -63,6 +68,11 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
             aria-describedby={`${id}-asset-hint`}
             onChange={(e) => setAsset(e.target.value.toUpperCase())}
           />
+          <datalist id={`${id}-assets`}>
+            {suggested.map((a) => (
+              <option key={a} value={a} />
+            ))}
+          </datalist>
           <span id={`${id}-asset-hint`} className="field-hint">
             A symbol of 1–16 characters: A–Z, 0–9, “.” or “-”.
           </span>
@@ -81,7 +91,9 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
           <span id={`${id}-amount-hint`} className="field-hint">
             {/^[1-9][0-9]*$/.test(amount.trim()) && assetDecimals(asset.trim()) !== null
               ? `= ${amountInUnits(amount.trim(), asset.trim())} ${asset.trim()}`
-              : 'A whole number of base units (the chain\'s smallest unit of the asset).'}
+              : /^[1-9][0-9]*$/.test(amount.trim()) && asset.trim()
+                ? `= ${groupDigits(amount.trim())} base units of ${asset.trim()} (the console knows no decimals for ${asset.trim()})`
+                : 'A whole number of base units (the chain\'s smallest unit of the asset).'}
           </span>
         </div>
         {error ? <ErrorAlert error={error} title="The vault was not funded" /> : null}

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { Fragment, useId, useRef, useState, type FormEvent } from 'react';
 import type { KeyView, SerializedError } from '../../../core/contract/index.js';
 import { client } from '../client.js';
 import { Dialog, ErrorAlert, Hash } from '../components/common.js';
@@ -7,6 +7,8 @@ import { closeDialog, keyName, notify, useStore, type GovernanceSign } from '../
 import { toSerializedError } from '../transport/index.js';
 import { takeSecret } from './CreateKeyDialog.js';
 import { DEVNET_ADMIN } from './CancelRequestDialog.js';
+import { useGovernance } from '../governanceData.js';
+import { proposalFacts } from '../governanceFacts.js';
 
 const VERB: Record<GovernanceSign['op'], string> = { vote: 'vote', execute: 'execution', propose: 'proposal' };
 
@@ -57,6 +59,8 @@ export function GovernanceSignDialog({ sign }: { sign: GovernanceSign }) {
     0,
   );
   const p = shownPreview(preview);
+  // A vote or an execution signs only the proposal's id: what the proposal does is shown above it.
+  const proposal = useGovernance((g) => (sign.op === 'propose' ? null : (g.proposals?.find((x) => x.proposalId === sign.proposalId) ?? null)));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -133,7 +137,29 @@ export function GovernanceSignDialog({ sign }: { sign: GovernanceSign }) {
             </button>
           </div>
         </div>
-        <div className="sign-preview">{signer !== null ? <SigningPreviewPanel preview={preview} what={VERB[sign.op]} signerName={signerName} /> : null}</div>
+        <div className="sign-preview">
+          {sign.op !== 'propose' ? (
+            <section className="field" aria-labelledby={`${id}-prop-h`}>
+              <h3 id={`${id}-prop-h`} className="field-label">
+                Proposal {sign.proposalId}
+              </h3>
+              {proposal ? (
+                <dl className="facts" aria-label="What the proposal does">
+                  {proposalFacts(proposal, (k) => keyName(keys, k)).map(([k, v]) => (
+                    <Fragment key={k}>
+                      <dt>{k}</dt>
+                      <dd style={{ overflowWrap: 'anywhere' }}>{v}</dd>
+                    </Fragment>
+                  ))}
+                </dl>
+              ) : (
+                <p className="field-hint">This console has not loaded the proposal; refresh the Governance view to see what it does.</p>
+              )}
+              <p className="field-hint">The {VERB[sign.op]} signs only the proposal id below; this is what that proposal does.</p>
+            </section>
+          ) : null}
+          {signer !== null ? <SigningPreviewPanel preview={preview} what={VERB[sign.op]} signerName={signerName} /> : null}
+        </div>
       </form>
     </Dialog>
   );

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { SerializedError } from '../../../core/contract/index.js';
 import { amountInUnits, assetDecimals, baseUnitsTitle, formatAmount } from '../amounts.js';
-import { amountProblem } from '../custodyRules.js';
+import { amountProblem, initiatorIneligibility } from '../custodyRules.js';
 import { client } from '../client.js';
 import { Dialog, ErrorAlert } from '../components/common.js';
 import { closeDialog, keyName, notify, openDialog, refreshCustody, useStore } from '../store.js';
@@ -30,9 +30,11 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
     void refreshAddresses();
   }, []);
 
-  // Suggest an approver of the vault as initiator; any local key may be chosen.
-  const defaultKey = (keys ?? []).find((k) => vault?.policy.approvers.includes(k.keyId))?.keyId ?? keys?.[0]?.keyId ?? '';
-  const keyId = chosenKey || defaultKey;
+  // Only keys that may initiate can be chosen (the others are listed, disabled, with why); an approver of the vault is suggested.
+  const initiators = (keys ?? []).map((k) => ({ key: k, why: initiatorIneligibility(k) }));
+  const able = initiators.filter((x) => x.why === null).map((x) => x.key);
+  const defaultKey = able.find((k) => vault?.policy.approvers.includes(k.keyId))?.keyId ?? able[0]?.keyId ?? '';
+  const keyId = chosenKey && able.some((k) => k.keyId === chosenKey) ? chosenKey : defaultKey;
   const keyBackend = (keys ?? []).find((k) => k.keyId === keyId)?.backend ?? 'software';
   const assetValue = asset || (held.length === 1 ? (held[0]?.[0] ?? '') : '');
   const problem = vault ? amountProblem(amount, assetValue.trim(), vault.balances) : null;
@@ -171,12 +173,19 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
           <label htmlFor={`${id}-key`}>Initiator key</label>
           <select id={`${id}-key`} value={keyId} required onChange={(e) => setKeyId(e.target.value)}>
             {keys && keys.length === 0 ? <option value="">No keys yet</option> : null}
-            {(keys ?? []).map((k) => (
-              <option key={k.keyId} value={k.keyId}>
-                {k.label}
+            {keys && keys.length > 0 && able.length === 0 ? <option value="">No key can initiate</option> : null}
+            {initiators.map(({ key: k, why }) => (
+              <option key={k.keyId} value={k.keyId} disabled={why !== null}>
+                {why ? `${k.label} — cannot initiate: ${why}` : k.label}
               </option>
             ))}
           </select>
+          {keys && keys.length > 0 && able.length < keys.length ? (
+            <span className="field-hint" id={`${id}-key-hint`}>
+              A withdrawal is initiated by an active key with the initiator role; {keys.length - able.length === 1 ? 'one key is' : `${keys.length - able.length} keys are`} listed but
+              cannot be chosen.
+            </span>
+          ) : null}
           {keys && keys.length === 0 ? (
             <button type="button" className="link-button" onClick={() => openDialog({ kind: 'createKey' })}>
               Create a key

@@ -205,6 +205,15 @@ export function BundleVerifier() {
       setTrustError(toSerializedError(e));
     }
   };
+  /** The node's own trust file, fetched and kept by the host as a chosen one is. */
+  const useNodeTrust = async () => {
+    setTrustError(null);
+    try {
+      setTrust(await client().call('evidence.nodeTrust', {}));
+    } catch (e) {
+      setTrustError(toSerializedError(e));
+    }
+  };
   const clearTrust = async () => {
     setTrustError(null);
     try {
@@ -299,12 +308,20 @@ export function BundleVerifier() {
               }}
             />
           </label>
+          <button type="button" className="button" aria-describedby="node-trust-note" onClick={() => void useNodeTrust()}>
+            Use the node's trust file
+          </button>
           {trust ? (
             <button type="button" className="button" onClick={() => void clearTrust()}>
               Clear trust file
             </button>
           ) : null}
         </div>
+        <p id="node-trust-note" className="field-hint">
+          A trust file lists the public keys that may sign checkpoints, with how many must sign. “Use the node's trust file” takes it from the
+          connected node (GET /explorer/trust): the node vouches for itself, which is fine on a devnet. An auditor should rather use a trust file
+          obtained out of band, from the chain's operators.
+        </p>
         {trust ? (
           <p className="muted break" role="status" aria-label="Trust in use">
             Trust file {trust.name} (sha256 {trust.sha256.slice(0, 16)}…), kept in this workspace.

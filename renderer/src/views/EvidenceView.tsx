@@ -3,6 +3,7 @@ import type { RequestView, SerializedError } from '../../../core/contract/index.
 import { exportError, exportEvidence, savePicker, type ExportMode } from '../actions.js';
 import { Empty, ErrorAlert, Loading } from '../components/common.js';
 import { keyName, openBlock, openRequest, useStore } from '../store.js';
+import { Amount, amountWithBaseUnits } from '../amounts.js';
 import { BuildBundleButton, BuildSegmentForm, BundleVerifier } from './BundlePanels.js';
 
 function ExportRow({ r }: { r: RequestView }) {
@@ -22,13 +23,13 @@ function ExportRow({ r }: { r: RequestView }) {
       setBusy(false);
     }
   };
-  const what = `${r.amount} ${r.asset} to ${r.destination}`;
+  const what = `${amountWithBaseUnits(r.amount, r.asset)} to ${r.destination}`;
   return (
     <li className="evidence-item">
       <div className="evidence-head">
         <div>
           <div className="evidence-title">
-            {r.amount} {r.asset} → <span className="break">{r.destination}</span>
+            <Amount value={r.amount} asset={r.asset} /> → <span className="break">{r.destination}</span>
           </div>
           <div className="muted">
             <button type="button" className="link-button" onClick={() => openRequest(r.requestId)}>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { BlockView, SerializedError, TxView } from '../../../core/contract/index.js';
 import { client } from '../client.js';
-import { CopyButton, ErrorAlert, formatTime, Hash, Loading } from '../components/common.js';
+import { CopyButton, ErrorAlert, formatTime, Hash, KeyName, Loading } from '../components/common.js';
 import { openBlock, openTx } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
 
@@ -110,7 +110,7 @@ function BlockBody({ b }: { b: BlockView }) {
                     <code>{t.type}</code>
                   </td>
                   <td>
-                    <Hash value={t.signer} />
+                    <KeyName keyId={t.signer} />
                   </td>
                   <td>{t.code === 0 ? <span className="chip chip-executed">ok</span> : <span className="chip chip-failed">{t.error ?? `code ${t.code}`}</span>}</td>
                 </tr>
@@ -178,7 +178,7 @@ function TxBody({ t }: { t: TxView }) {
         </dd>
         <dt>Signer</dt>
         <dd>
-          <code className="break">{t.signer}</code>
+          <KeyName keyId={t.signer} /> <code className="break muted">{t.signer}</code>
         </dd>
         <dt>Signing digest</dt>
         <dd>

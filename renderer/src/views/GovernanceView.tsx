@@ -35,6 +35,7 @@ export function GovernanceView() {
   const id = useId();
   const height = useStore((s) => s.node?.height ?? null);
   const keys = useStore((s) => s.keys);
+  useStore((s) => s.app?.devnetAdminKeyId); // keyName says "Devnet admin" once the admin's id is known
   const { proposals, loadError, selected } = useProposals();
   const [actionType, setActionType] = useState<ActionType>('params.set');
   const [actionText, setActionText] = useState(JSON.stringify(TEMPLATES['params.set'], null, 2));
@@ -212,7 +213,7 @@ export function GovernanceView() {
             <dt>Track</dt>
             <dd>{detail.track}</dd>
             <dt>Proposer</dt>
-            <dd>{detail.proposer === '' ? '—' : keyName(keys, detail.proposer)}</dd>
+            <dd title={detail.proposer || undefined}>{detail.proposer === '' ? '—' : keyName(keys, detail.proposer)}</dd>
             <dt>Created</dt>
             <dd>block {detail.createdAt}</dd>
             <dt>Voting ends</dt>
@@ -230,7 +231,9 @@ export function GovernanceView() {
               </>
             ) : null}
             <dt>Votes</dt>
-            <dd>{detail.votes.length === 0 ? 'none yet' : detail.votes.map((v) => `${keyName(keys, v.keyId)}: ${v.vote} (block ${v.height})`).join(', ')}</dd>
+            <dd title={detail.votes.map((v) => v.keyId).join(', ') || undefined}>
+              {detail.votes.length === 0 ? 'none yet' : detail.votes.map((v) => `${keyName(keys, v.keyId)}: ${v.vote} (block ${v.height})`).join(', ')}
+            </dd>
           </dl>
           <pre className="json" aria-label="Proposed action" tabIndex={0}>
             {JSON.stringify(detail.action, null, 2)}

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { ago, ErrorAlert, formatTime, Icon, useNow } from '../components/common.js';
 import { openBlock, openDialog, showPanel, showView, useStore } from '../store.js';
+import { keysStepDetail, requestsStepDetail } from '../wording.js';
 import { useWorkspaceData } from '../workspaceData.js';
 
 interface Step {
@@ -48,7 +49,7 @@ export function OverviewView() {
     {
       title: 'Create three keys',
       done: nKeys >= 3,
-      detail: `${nKeys} of 3 keys in the keystore`,
+      detail: keysStepDetail(nKeys),
       action: (
         <button type="button" className="button button-small" onClick={() => openDialog({ kind: 'createKey' })}>
           Create a key
@@ -78,7 +79,7 @@ export function OverviewView() {
     {
       title: 'Request a withdrawal',
       done: all.length > 0,
-      detail: all.length === 1 ? '1 request' : `${all.length} requests`,
+      detail: requestsStepDetail(all),
       action: (
         <button type="button" className="button button-small" disabled={(vaults?.length ?? 0) === 0} onClick={() => openDialog({ kind: 'withdraw' })}>
           New withdrawal

@@ -2,7 +2,9 @@ import { useEffect, useState } from 'react';
 import type { Precheck as PrecheckResult, SerializedError } from '../../../core/contract/index.js';
 import { client } from '../client.js';
 import { ErrorAlert } from '../components/common.js';
-import { useStore } from '../store.js';
+import { keyNames, useStore } from '../store.js';
+import { nameKeyIds } from '../components/errorText.js';
+import { unitsInText } from '../amounts.js';
 import { toSerializedError } from '../transport/index.js';
 
 const STATUS_TEXT: Record<PrecheckResult['controls'][number]['status'], string> = {
@@ -70,6 +72,9 @@ export function PrecheckSummary({ requestId }: { requestId: string }) {
 /** Every control's verdict for a request, as the engine computes it without changing state. */
 export function PrecheckTable({ requestId, title = 'Pre-check' }: { requestId: string; title?: string }) {
   const { result, error } = usePrecheck(requestId);
+  const keys = useStore((s) => s.keys);
+  const adminKeyId = useStore((s) => s.app?.devnetAdminKeyId ?? null);
+  const names = keyNames(keys, adminKeyId);
   return (
     <section className="page-section" aria-label={`${title} of ${requestId}`}>
       <h2>{title}</h2>
@@ -96,7 +101,7 @@ export function PrecheckTable({ requestId, title = 'Pre-check' }: { requestId: s
                   <td>
                     <span className={`pill pill-${c.status}`}>{STATUS_TEXT[c.status]}</span>
                   </td>
-                  <td>{c.detail}</td>
+                  <td title={c.detail}>{unitsInText(nameKeyIds(c.detail, names))}</td>
                 </tr>
               ))}
             </tbody>
