@@ -263,7 +263,9 @@ export function KeysView() {
                 <th scope="col">Backend</th>
                 <th scope="col">Public key</th>
                 <th scope="col" className="col-created">Created</th>
-                <th scope="col">On chain</th>
+                <th scope="col" className="col-onchain">
+                  On chain
+                </th>
                 <th scope="col">Roles</th>
                 <th scope="col">Re-attest by</th>
                 <th scope="col" className="col-actions">
