@@ -546,9 +546,19 @@ test('layout fits: dialog actions stay in view after an error, long labels are c
   expect(await editor(page).getByRole('tabpanel').evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
   await shot(page, testInfo, 'fit-1024-keys.png');
 
-  // Eight and more editor tabs at 1280 px: they shrink so every one, its × included, is in the strip.
+  // Nine editor tabs at 1280 px (a request, a block among them): they shrink so every one, its × included,
+  // is in the strip; the long titles are cut with an ellipsis.
   await page.setViewportSize({ width: 1280, height: 800 });
-  for (const name of ['Overview', 'Governance', 'Evidence', 'Nodes', 'Replay', 'Runbooks', 'Ceremonies']) await showView(page, name);
+  await showView(page, 'Approvals');
+  await details.first().click();
+  await expect(page.getByRole('tab', { name: /^Request wr-/, selected: true })).toBeVisible();
+  for (const name of ['Overview', 'Nodes']) await showView(page, name);
+  await page.keyboard.press('Control+G');
+  await expect(editor(page).getByLabel('Block height or transaction hash')).toBeFocused();
+  await page.keyboard.type('1');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('tab', { name: 'Block 1', selected: true })).toBeVisible();
+  for (const name of ['Governance', 'Evidence']) await showView(page, name);
   const strip = page.getByRole('tablist', { name: 'Open editors' });
   const tabs = strip.getByRole('tab');
   expect(await tabs.count()).toBeGreaterThanOrEqual(8);
@@ -559,7 +569,25 @@ test('layout fits: dialog actions stay in view after an error, long labels are c
     expect(tb.x + tb.width, 'a tab is cut at the right edge').toBeLessThanOrEqual(sb.x + sb.width + 0.5);
   }
   expect(await strip.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
-  await shot(page, testInfo, 'fit-eight-tabs.png');
+  await shot(page, testInfo, 'fit-nine-tabs.png');
+  // Three more: past their minimum width the strip scrolls, with a scrollbar showing it, the active tab in view.
+  for (const name of ['Replay', 'Runbooks', 'Ceremonies']) await showView(page, name);
+  expect(await strip.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  await expect(strip.getByRole('tab', { name: 'Ceremonies', selected: true })).toBeInViewport({ ratio: 1 });
+  await expect(strip.getByRole('button', { name: 'Close Ceremonies' })).toBeInViewport({ ratio: 1 });
+  // Arrows at the strip's ends show that it scrolls, and scroll it: back to Overview.
+  const left = editor(page).getByRole('button', { name: 'Scroll tabs left' });
+  const right = editor(page).getByRole('button', { name: 'Scroll tabs right' });
+  await expect(left).toBeEnabled();
+  await expect(right).toBeDisabled();
+  await shot(page, testInfo, 'fit-twelve-tabs.png');
+  const overview = strip.getByRole('tab', { name: 'Overview', exact: true });
+  await expect(overview).not.toBeInViewport({ ratio: 1 });
+  for (let i = 0; i < 6 && (await left.isEnabled()); i++) await left.click();
+  await expect(overview).toBeInViewport({ ratio: 1 });
+  await expect(right).toBeEnabled();
+  await expect(left).toBeDisabled();
+  await shot(page, testInfo, 'fit-twelve-tabs-scrolled.png');
 
   // Evidence: the file pickers are buttons that open the hidden file inputs (still found by their labels).
   await page.getByRole('tab', { name: 'Evidence', exact: true }).click();
