@@ -102,7 +102,7 @@ export function EditorArea() {
   }, [tabs.length]);
   const scrollStrip = (dir: -1 | 1) => {
     const el = stripRef.current;
-    if (el) el.scrollBy({ left: dir * Math.max(120, el.clientWidth * 0.6), behavior: 'smooth' });
+    if (el) el.scrollBy({ left: dir * Math.max(120, el.clientWidth * 0.6) });
   };
   const scrolls = overflow.left || overflow.right;
 
