@@ -386,3 +386,219 @@ test('a reload restores the open tabs, the active one in view, and the layout', 
   await expect(page.getByRole('tab', { name: 'Evidence', exact: true })).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Panel' })).toBeHidden();
 });
+
+test('layout fits: dialog actions stay in view after an error, long labels are cut in every table, row actions in view at 1024 px, eight editor tabs fit', async ({ page, console }, testInfo) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openConsole(page, console);
+  await showView(page, 'Keys');
+  for (const label of [LONG, 'bob', 'carol', 'dave']) await createKey(page, label);
+
+  // Keys: the long label is cut (full text on hover), the other columns keep their room, dates stay on one line.
+  const keysTable = editor(page).getByRole('table', { name: 'Keys' });
+  const longRow = keysTable.getByRole('row').filter({ has: page.getByRole('rowheader', { name: LONG, exact: true }) });
+  const labelSpan = longRow.getByRole('rowheader').locator('[title]');
+  await expect(labelSpan).toHaveAttribute('title', LONG);
+  expect(await labelSpan.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  const lineCount = (cell: Locator) =>
+    cell.evaluate((el) => {
+      const r = document.createRange();
+      r.selectNodeContents(el);
+      return new Set(Array.from(r.getClientRects()).map((b) => Math.round(b.top))).size;
+    });
+  for (const row of await keysTable.getByRole('row').all()) {
+    const cells = row.getByRole('cell');
+    if ((await cells.count()) < 6) continue;
+    expect(await lineCount(cells.nth(4)), 'a key creation date wraps').toBe(1);
+    expect(await cells.nth(4).evaluate((el) => el.scrollWidth <= el.clientWidth), 'a key creation date is cut').toBe(true);
+  }
+  await expect(longRow.getByRole('button', { name: `Actions for ${LONG}` })).toBeInViewport({ ratio: 1 });
+  await shot(page, testInfo, 'fit-keys-long-label.png');
+
+  // A vault of bob, carol and dave; the long-labelled key stays unregistered.
+  await showView(page, 'Approvals');
+  await editor(page).getByRole('button', { name: 'Create vault', exact: true }).click();
+  const vaultDialog = page.getByRole('dialog', { name: 'Create vault' });
+  await vaultDialog.getByLabel('Name').fill('Treasury');
+  await vaultDialog.getByLabel('Vault id').fill('treasury');
+  for (const a of ['bob', 'carol', 'dave']) await vaultDialog.getByLabel(a, { exact: true }).check();
+  // The threshold's message takes the field's full width below it; the field does not move.
+  const thr = vaultDialog.getByLabel('Threshold');
+  const thrBefore = (await thr.boundingBox())!;
+  await thr.fill('4');
+  const thrError = vaultDialog.getByRole('alert').filter({ hasText: /threshold/i });
+  await expect(thrError).toBeVisible();
+  const thrAfter = (await thr.boundingBox())!;
+  expect(Math.abs(thrAfter.x - thrBefore.x)).toBeLessThan(1);
+  const teb = (await thrError.boundingBox())!;
+  const vdb = (await vaultDialog.boundingBox())!;
+  expect(teb.width).toBeGreaterThan(vdb.width * 0.7);
+  expect(teb.y).toBeGreaterThanOrEqual(thrAfter.y + thrAfter.height - 1);
+  await shot(page, testInfo, 'fit-vault-threshold.png');
+  await thr.fill('2');
+  await vaultDialog.getByRole('button', { name: 'Create vault', exact: true }).click();
+  await expect(vaultDialog).toBeHidden();
+  await editor(page).getByRole('button', { name: 'Fund vault', exact: true }).click();
+  const fund = page.getByRole('dialog', { name: 'Fund vault' });
+  await fund.getByLabel('Asset').fill('USDC');
+  await fund.getByLabel('Amount').fill('5000');
+  await fund.getByRole('button', { name: 'Fund vault', exact: true }).click();
+  await expect(fund).toBeHidden();
+
+  // New withdrawal at 1280×800 with a memo: after a refusal the error banner and both actions are in view,
+  // the body scrolls and the dialog stays inside the window.
+  await editor(page).getByRole('button', { name: 'New withdrawal', exact: true }).click();
+  const wd = page.getByRole('dialog', { name: 'New withdrawal' });
+  await wd.getByLabel('Asset').fill('USDC');
+  await wd.getByLabel('Amount').fill('100');
+  await wd.getByLabel('Destination').fill('acct-dest-1');
+  await wd.getByLabel('Memo').fill('Payroll December');
+  await wd.getByLabel('Initiator key').selectOption({ label: 'bob' });
+  await wd.getByLabel('Initiator passphrase').fill('not the passphrase');
+  await wd.getByRole('button', { name: 'Request withdrawal' }).click();
+  const refused = wd.getByRole('alert').filter({ hasText: 'not requested' });
+  await expect(refused).toBeVisible();
+  await refused.scrollIntoViewIfNeeded();
+  await expect(wd.getByRole('button', { name: 'Request withdrawal' })).toBeInViewport({ ratio: 1 });
+  await expect(wd.getByRole('button', { name: 'Cancel', exact: true })).toBeInViewport({ ratio: 1 });
+  const wdb = (await wd.boundingBox())!;
+  expect(wdb.y).toBeGreaterThanOrEqual(0);
+  expect(wdb.y + wdb.height).toBeLessThanOrEqual(800);
+  const actionsBox = (await wd.getByRole('button', { name: 'Request withdrawal' }).boundingBox())!;
+  expect(actionsBox.y + actionsBox.height).toBeLessThanOrEqual(wdb.y + wdb.height);
+  await shot(page, testInfo, 'fit-withdraw-wrong-pass.png');
+  // Scrolled back to the top, the actions are still in view (they stick to the bottom of the body).
+  await wd.getByLabel('Asset').scrollIntoViewIfNeeded();
+  await expect(wd.getByRole('button', { name: 'Request withdrawal' })).toBeInViewport({ ratio: 1 });
+  // The unregistered long-labelled key as initiator: refused at admission, a security event naming the key.
+  await wd.getByLabel('Initiator key').selectOption({ label: LONG });
+  await wd.getByLabel('Initiator passphrase').fill(PASSPHRASE);
+  await wd.getByRole('button', { name: 'Request withdrawal' }).click();
+  await expect(wd.getByRole('alert').filter({ hasText: 'UNKNOWN_SIGNER' })).toBeVisible();
+  await expect(wd.getByRole('button', { name: 'Request withdrawal' })).toBeInViewport({ ratio: 1 });
+  await wd.getByLabel('Initiator key').selectOption({ label: 'bob' });
+  await wd.getByLabel('Initiator passphrase').fill(PASSPHRASE);
+  await wd.getByRole('button', { name: 'Request withdrawal' }).click();
+  await expect(wd).toBeHidden();
+
+  // Security events: the long label is cut in the Key column, the columns after it stay in the panel.
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('s');
+  const panel = page.getByRole('region', { name: 'Panel' });
+  const events = panel.getByRole('table', { name: 'Security events' });
+  const keyCell = events.getByRole('cell').filter({ hasText: LONG }).first();
+  await expect(keyCell).toBeVisible();
+  await expect(keyCell).toHaveAttribute('title', new RegExp(`^${LONG}`));
+  expect(await keyCell.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  const pb = (await panel.boundingBox())!;
+  for (const col of ['Vault', 'Request', 'Transaction']) {
+    const hb = (await events.getByRole('columnheader', { name: col, exact: true }).boundingBox())!;
+    expect(hb.x + hb.width, `${col} leaves the panel`).toBeLessThanOrEqual(pb.x + pb.width + 0.5);
+  }
+  await shot(page, testInfo, 'fit-security-events.png');
+
+  // Audit log with an entry open: cells are cut (full text on hover), labels stay with their fields,
+  // the export buttons stay together, every column is shown and the entry fits the panel.
+  await page.keyboard.press('Control+Shift+Y');
+  const audit = panel.getByRole('table', { name: 'Audit log' });
+  const created = audit.getByRole('row').filter({ hasText: 'custody.createWithdrawal' }).first();
+  await created.getByRole('button', { name: /Open audit entry/ }).click();
+  const detail = panel.getByRole('region', { name: /Audit entry/ });
+  await expect(detail).toBeVisible();
+  const actionCell = created.getByRole('cell').filter({ hasText: 'custody.createWithdrawal' });
+  await expect(actionCell).toHaveAttribute('title', 'custody.createWithdrawal');
+  const acb = (await actionCell.boundingBox())!;
+  const code = (await actionCell.locator('code').boundingBox())!;
+  expect(code.x + code.width).toBeLessThanOrEqual(acb.x + acb.width + 0.5);
+  const filterForm = panel.getByRole('form', { name: 'Filter the audit log' });
+  const lb = (await filterForm.getByText('Actor or key', { exact: true }).boundingBox())!;
+  const ib = (await filterForm.getByLabel('Actor or key').boundingBox())!;
+  expect(Math.abs(lb.y + lb.height / 2 - (ib.y + ib.height / 2))).toBeLessThan(4);
+  const csv = (await filterForm.getByRole('button', { name: 'Export CSV' }).boundingBox())!;
+  const jsonl = (await filterForm.getByRole('button', { name: 'Export JSON lines' }).boundingBox())!;
+  expect(Math.abs(csv.y - jsonl.y)).toBeLessThan(2);
+  for (const col of ['Time', 'Actor', 'Key', 'Action', 'Subject', 'Result']) {
+    const hb = await audit.getByRole('columnheader', { name: col, exact: true }).boundingBox();
+    expect(hb && hb.width > 20, `the ${col} column is shown`).toBe(true);
+  }
+  const db = (await detail.boundingBox())!;
+  const pb2 = (await panel.boundingBox())!;
+  expect(db.y + db.height).toBeLessThanOrEqual(pb2.y + pb2.height + 0.5);
+  expect(db.x + db.width).toBeLessThanOrEqual(pb2.x + pb2.width + 0.5);
+  await shot(page, testInfo, 'fit-audit-entry.png');
+  await detail.getByRole('button', { name: 'Close entry' }).click();
+
+  // At 1024×768 the row actions are in view without scrolling sideways.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  const details = editor(page).getByRole('table', { name: 'Withdrawal requests' }).getByRole('button', { name: /^Details of / });
+  await expect(details.first()).toBeInViewport({ ratio: 1 });
+  const tabpanel = editor(page).getByRole('tabpanel');
+  expect(await tabpanel.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  await expect(editor(page).getByRole('button', { name: 'Withdraw from Treasury' })).toBeInViewport({ ratio: 1 });
+  await shot(page, testInfo, 'fit-1024-approvals.png');
+  await showView(page, 'Keys');
+  await expect(editor(page).getByRole('button', { name: `Actions for ${LONG}` })).toBeInViewport({ ratio: 1 });
+  expect(await editor(page).getByRole('tabpanel').evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  await shot(page, testInfo, 'fit-1024-keys.png');
+
+  // Nine editor tabs at 1280 px (a request, a block among them): they shrink so every one, its × included,
+  // is in the strip; the long titles are cut with an ellipsis.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await showView(page, 'Approvals');
+  await details.first().click();
+  await expect(page.getByRole('tab', { name: /^Request wr-/, selected: true })).toBeVisible();
+  for (const name of ['Overview', 'Nodes']) await showView(page, name);
+  await page.keyboard.press('Control+G');
+  await expect(editor(page).getByLabel('Block height or transaction hash')).toBeFocused();
+  await page.keyboard.type('1');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('tab', { name: 'Block 1', selected: true })).toBeVisible();
+  for (const name of ['Governance', 'Evidence']) await showView(page, name);
+  const strip = page.getByRole('tablist', { name: 'Open editors' });
+  const tabs = strip.getByRole('tab');
+  expect(await tabs.count()).toBeGreaterThanOrEqual(8);
+  const sb = (await strip.boundingBox())!;
+  for (const t of await strip.locator('.editor-tab').all()) {
+    const tb = (await t.boundingBox())!;
+    expect(tb.x).toBeGreaterThanOrEqual(sb.x - 0.5);
+    expect(tb.x + tb.width, 'a tab is cut at the right edge').toBeLessThanOrEqual(sb.x + sb.width + 0.5);
+  }
+  expect(await strip.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  await shot(page, testInfo, 'fit-nine-tabs.png');
+  // Three more: past their minimum width the strip scrolls, with a scrollbar showing it, the active tab in view.
+  for (const name of ['Replay', 'Runbooks', 'Ceremonies']) await showView(page, name);
+  expect(await strip.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  await expect(strip.getByRole('tab', { name: 'Ceremonies', selected: true })).toBeInViewport({ ratio: 1 });
+  await expect(strip.getByRole('button', { name: 'Close Ceremonies' })).toBeInViewport({ ratio: 1 });
+  // Arrows at the strip's ends show that it scrolls, and scroll it: back to Overview.
+  const left = editor(page).getByRole('button', { name: 'Scroll tabs left' });
+  const right = editor(page).getByRole('button', { name: 'Scroll tabs right' });
+  await expect(left).toBeEnabled();
+  await expect(right).toBeDisabled();
+  await shot(page, testInfo, 'fit-twelve-tabs.png');
+  const overview = strip.getByRole('tab', { name: 'Overview', exact: true });
+  await expect(overview).not.toBeInViewport({ ratio: 1 });
+  for (let i = 0; i < 6 && (await left.isEnabled()); i++) {
+    await left.click();
+    // The arrow turns disabled once the strip is at its start: let that render before asking again.
+    await page.waitForTimeout(200);
+  }
+  await expect(overview).toBeInViewport({ ratio: 1 });
+  await expect(right).toBeEnabled();
+  await expect(left).toBeDisabled();
+  await shot(page, testInfo, 'fit-twelve-tabs-scrolled.png');
+
+  // Evidence: the file pickers are buttons that open the hidden file inputs (still found by their labels).
+  await page.getByRole('tab', { name: 'Evidence', exact: true }).click();
+  const openBundle = editor(page).getByRole('button', { name: 'Open a bundle…' });
+  await expect(openBundle).toBeVisible();
+  const chooser = page.waitForEvent('filechooser');
+  await openBundle.click();
+  expect((await chooser).isMultiple()).toBe(false);
+  await expect(editor(page).getByRole('button', { name: 'Trust file (optional)…' })).toBeVisible();
+  await expect(editor(page).getByLabel('Trust file')).toHaveAttribute('type', 'file');
+  // The segment's signer select and its Build button keep a gap.
+  const signerBox = (await editor(page).getByLabel('Sign the bundle for the history segment with').boundingBox())!;
+  const buildBox = (await editor(page).getByRole('button', { name: 'Build history segment' }).boundingBox())!;
+  if (Math.abs(buildBox.y - signerBox.y) < signerBox.height) expect(buildBox.x - (signerBox.x + signerBox.width)).toBeGreaterThanOrEqual(6);
+  await shot(page, testInfo, 'fit-evidence.png');
+});

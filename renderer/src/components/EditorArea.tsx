@@ -1,4 +1,4 @@
-import { useEffect, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { client } from '../client.js';
 import { closeTab, focusTab, showView, tabTitle, useStore, type Tab } from '../store.js';
 import { ApprovalsView } from '../views/ApprovalsView.js';
@@ -73,11 +73,38 @@ export function EditorArea() {
   const tabs = useStore((s) => s.tabs);
   const activeTabId = useStore((s) => s.activeTabId);
 
-  // The active tab is always in sight in the tab strip (after a reload, Ctrl+PageDown, opening a block…).
+  // The active tab, its close button included, is always in sight in the tab strip (after a reload, Ctrl+PageDown, opening a block…).
   useEffect(() => {
     if (!activeTabId) return;
-    document.getElementById(tabDomId(activeTabId))?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const label = document.getElementById(tabDomId(activeTabId));
+    (label?.parentElement ?? label)?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }, [activeTabId, tabs.length]);
+
+  // When the tabs are wider than the strip, arrows at its ends say so and scroll it.
+  const stripRef = useRef<HTMLDivElement>(null);
+  const [overflow, setOverflow] = useState({ left: false, right: false });
+  useEffect(() => {
+    const el = stripRef.current;
+    if (!el) return;
+    const measure = () => {
+      const left = el.scrollLeft > 1;
+      const right = el.scrollLeft + el.clientWidth < el.scrollWidth - 1;
+      setOverflow((o) => (o.left === left && o.right === right ? o : { left, right }));
+    };
+    measure();
+    el.addEventListener('scroll', measure, { passive: true });
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => {
+      el.removeEventListener('scroll', measure);
+      ro.disconnect();
+    };
+  }, [tabs.length]);
+  const scrollStrip = (dir: -1 | 1) => {
+    const el = stripRef.current;
+    if (el) el.scrollBy({ left: dir * Math.max(120, el.clientWidth * 0.6) });
+  };
+  const scrolls = overflow.left || overflow.right;
 
   const focusDomTab = (id: string) => requestAnimationFrame(() => document.getElementById(tabDomId(id))?.focus());
 
@@ -108,7 +135,13 @@ export function EditorArea() {
     <main className="editor" aria-label="Editor">
       <HostBanner />
       {tabs.length > 0 ? (
-        <div role="tablist" aria-label="Open editors" className="editor-tabs" onKeyDown={onKeyDown}>
+        <div className={`editor-tabs-bar${scrolls ? ' scrolls' : ''}`}>
+        {scrolls ? (
+          <button type="button" className="editor-tabs-scroll" aria-label="Scroll tabs left" title="Scroll tabs left" disabled={!overflow.left} onClick={() => scrollStrip(-1)}>
+            <Icon name="chevron" />
+          </button>
+        ) : null}
+        <div ref={stripRef} role="tablist" aria-label="Open editors" className="editor-tabs" onKeyDown={onKeyDown}>
           {tabs.map((t) => {
             const active = t.id === activeTabId;
             const title = tabTitle(t);
@@ -143,6 +176,12 @@ export function EditorArea() {
               </div>
             );
           })}
+        </div>
+        {scrolls ? (
+          <button type="button" className="editor-tabs-scroll" aria-label="Scroll tabs right" title="Scroll tabs right" disabled={!overflow.right} onClick={() => scrollStrip(1)}>
+            <Icon name="chevron" />
+          </button>
+        ) : null}
         </div>
       ) : null}
       {tabs.map((t) => (

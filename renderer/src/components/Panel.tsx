@@ -277,6 +277,7 @@ function AuditView() {
     <div className={`audit${entry ? ' audit-with-detail' : ''}`}>
       <div className="audit-main">
         <form className="filter-row" aria-label="Filter the audit log" onSubmit={apply}>
+          <span className="filter-field">
           <label htmlFor={`${id}-action`}>Action</label>
           <select id={`${id}-action`} name="action" defaultValue="">
             <option value="">Any action</option>
@@ -286,14 +287,19 @@ function AuditView() {
               </option>
             ))}
           </select>
+          </span>
+          <span className="filter-field">
           <label htmlFor={`${id}-result`}>Result</label>
           <select id={`${id}-result`} name="result" defaultValue="">
             <option value="">Any result</option>
             <option value="ok">ok</option>
             <option value="error">error</option>
           </select>
+          </span>
+          <span className="filter-field">
           <label htmlFor={`${id}-actor`}>Actor or key</label>
           <input id={`${id}-actor`} name="actor" list={`${id}-keys`} placeholder="user, key label or id" size={18} />
+          </span>
           <datalist id={`${id}-keys`}>
             {(keys ?? []).map((k) => (
               <option key={k.keyId} value={k.keyId}>
@@ -301,8 +307,10 @@ function AuditView() {
               </option>
             ))}
           </datalist>
+          <span className="filter-field">
           <label htmlFor={`${id}-text`}>Search</label>
           <input id={`${id}-text`} name="text" type="search" placeholder="code, subject, detail…" size={18} />
+          </span>
           <button type="submit" className="button button-small">
             Filter
           </button>
@@ -310,12 +318,14 @@ function AuditView() {
             Clear
           </button>
           <span className="filter-spacer" />
+          <span className="filter-group">
           <button type="button" className="button button-small" disabled={exporting} onClick={() => void exportAs('csv')}>
             Export CSV
           </button>
           <button type="button" className="button button-small" disabled={exporting} onClick={() => void exportAs('jsonl')}>
             Export JSON lines
           </button>
+          </span>
         </form>
         <div className="audit-verify" aria-live="polite">
           {verify?.running ? <span role="status">Verifying the audit chain…</span> : null}
@@ -372,13 +382,15 @@ function AuditView() {
                   <td className="actor col-key" title={e.keyId ?? 'no local key signed'}>
                     {e.keyId ? keyName(keys, e.keyId) : '—'}
                   </td>
-                  <td>
+                  <td className="col-action" title={e.action}>
                     <code>{e.action}</code>
                   </td>
                   <td className="subject" title={e.subject}>
                     {e.subject}
                   </td>
-                  <td className="result">{resultText(e)}</td>
+                  <td className="result" title={resultText(e)}>
+                    {resultText(e)}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -185,11 +185,15 @@ export function SecurityEventsView() {
       {error ? <ErrorAlert error={error} title="Security events could not be loaded" /> : null}
       {events && events.length === 0 ? <Empty>No security events{Object.keys(filter).length ? ' match this filter' : ' yet'}.</Empty> : null}
       {events && events.length > 0 ? (
-        <table className="table" aria-label="Security events">
+        <table className="table table-security table-fit" aria-label="Security events">
           <thead>
             <tr>
-              <th scope="col">Stage</th>
-              <th scope="col">Height</th>
+              <th scope="col" className="col-stage">
+                Stage
+              </th>
+              <th scope="col" className="col-height">
+                Height
+              </th>
               <th scope="col">Kind</th>
               <th scope="col">Code</th>
               <th scope="col">Key</th>
@@ -222,10 +226,18 @@ export function SecurityEventsView() {
                       )}
                     </td>
                     <th scope="row">{kindText(e.kind)}</th>
-                    <td>{e.code ?? '—'}</td>
-                    <td>{e.keyId ? keyName(keys, e.keyId) : '—'}</td>
-                    <td>{e.vaultId ?? '—'}</td>
-                    <td>{e.requestId ? <code>{e.requestId}</code> : '—'}</td>
+                    <td className="clip" title={e.code ?? undefined}>
+                      {e.code ?? '—'}
+                    </td>
+                    <td className="clip" title={e.keyId ? `${keyName(keys, e.keyId)} (${e.keyId})` : undefined}>
+                      {e.keyId ? keyName(keys, e.keyId) : '—'}
+                    </td>
+                    <td className="clip" title={e.vaultId ?? undefined}>
+                      {e.vaultId ?? '—'}
+                    </td>
+                    <td className="clip" title={e.requestId ?? undefined}>
+                      {e.requestId ? <code>{e.requestId}</code> : '—'}
+                    </td>
                     <td>
                       {e.txHash && inBlock ? (
                         <button type="button" className="link-button" onClick={() => openTx(e.txHash as string)} aria-label={`Open transaction ${e.txHash}`}>

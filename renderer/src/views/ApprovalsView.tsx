@@ -39,15 +39,17 @@ export function ApprovalsView() {
         {vaults === null && !error ? <Loading what="vaults" /> : null}
         {vaults && vaults.length === 0 ? <Empty>No vaults yet. Create one with an approval policy over your keys.</Empty> : null}
         {vaults && vaults.length > 0 ? (
-          <table className="table" aria-label="Vaults">
+          <table className="table table-vaults table-fit" aria-label="Vaults">
             <thead>
               <tr>
-                <th scope="col">Vault</th>
+                <th scope="col" className="col-name">
+                  Vault
+                </th>
                 <th scope="col">Policy</th>
                 <th scope="col">Approvers</th>
                 <th scope="col">Balances</th>
                 <th scope="col">Created</th>
-                <th scope="col">
+                <th scope="col" className="col-actions">
                   <span className="visually-hidden">Actions</span>
                 </th>
               </tr>
@@ -61,7 +63,9 @@ export function ApprovalsView() {
                   <td>
                     {v.policy.threshold} of {v.policy.approvers.length}
                   </td>
-                  <td>{v.policy.approvers.map((k) => keyName(keys, k)).join(', ')}</td>
+                  <td className="clip" title={v.policy.approvers.map((k) => keyName(keys, k)).join(', ')}>
+                    {v.policy.approvers.map((k) => keyName(keys, k)).join(', ')}
+                  </td>
                   <td>
                     {Object.keys(v.balances).length === 0 ? (
                       'empty'
@@ -106,17 +110,21 @@ export function ApprovalsView() {
         <h2 id="requests-h">Withdrawal requests</h2>
         {requests && requests.length === 0 ? <Empty>No withdrawal requests yet.</Empty> : null}
         {requests && requests.length > 0 ? (
-          <table className="table" aria-label="Withdrawal requests">
+          <table className="table table-requests table-fit" aria-label="Withdrawal requests">
             <thead>
               <tr>
-                <th scope="col">Amount</th>
+                <th scope="col" className="col-amount">
+                  Amount
+                </th>
                 <th scope="col">Destination</th>
                 <th scope="col">Vault</th>
                 <th scope="col">Initiator</th>
                 <th scope="col">Approvals</th>
-                <th scope="col">Status</th>
+                <th scope="col" className="col-status">
+                  Status
+                </th>
                 <th scope="col">Controls</th>
-                <th scope="col">
+                <th scope="col" className="col-actions">
                   <span className="visually-hidden">Actions</span>
                 </th>
               </tr>
@@ -129,7 +137,9 @@ export function ApprovalsView() {
                   </th>
                   <td className="break">{r.destination}</td>
                   <td>{r.vaultId}</td>
-                  <td>{keyName(keys, r.initiator)}</td>
+                  <td className="clip" title={keyName(keys, r.initiator)}>
+                    {keyName(keys, r.initiator)}
+                  </td>
                   <td title={r.approvals.map((a) => keyName(keys, a.keyId)).join(', ')}>{approvalsText(r)}</td>
                   <td>
                     <RequestStatus r={r} />

@@ -149,6 +149,7 @@ export function BundleVerifier() {
   const [dragging, setDragging] = useState(false);
   const [filter, setFilter] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
+  const trustInput = useRef<HTMLInputElement>(null);
 
   const run = async (f: File, t: SavedTrust | null) => {
     setReport(null);
@@ -279,35 +280,39 @@ export function BundleVerifier() {
         onDrop={onDrop}
       >
         <div className="button-row">
-          <label className="button button-primary">
+          {/* The file inputs are hidden (a file chooser has no useful look of its own); the buttons open them. */}
+          <button type="button" className="button button-primary" onClick={() => fileInput.current?.click()}>
             Open a bundle…
-            <input
-              ref={fileInput}
-              type="file"
-              accept=".zip,application/zip"
-              aria-label="Open a bundle"
-              className="visually-hidden"
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) setFile(f);
-                e.target.value = '';
-              }}
-            />
-          </label>
-          <label className="button">
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            accept=".zip,application/zip"
+            aria-label="Open a bundle"
+            className="visually-hidden"
+            tabIndex={-1}
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) setFile(f);
+              e.target.value = '';
+            }}
+          />
+          <button type="button" className="button" onClick={() => trustInput.current?.click()}>
             {trust ? `Trust file: ${trust.name}` : 'Trust file (optional)…'}
-            <input
-              type="file"
-              accept=".json,application/json"
-              aria-label="Trust file"
-              className="visually-hidden"
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) void chooseTrust(f);
-                e.target.value = '';
-              }}
-            />
-          </label>
+          </button>
+          <input
+            ref={trustInput}
+            type="file"
+            accept=".json,application/json"
+            aria-label="Trust file"
+            className="visually-hidden"
+            tabIndex={-1}
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void chooseTrust(f);
+              e.target.value = '';
+            }}
+          />
           <button type="button" className="button" aria-describedby="node-trust-note" onClick={() => void useNodeTrust()}>
             Use the node's trust file
           </button>

@@ -254,19 +254,21 @@ export function KeysView() {
         {keys === null && !error ? <Loading what="keys" /> : null}
         {keys && keys.length === 0 ? <Empty>No keys yet. Create three to set up a 2-of-3 vault.</Empty> : null}
         {keys && keys.length > 0 ? (
-          <table className="table table-keys" aria-label="Keys">
+          <table className="table table-keys table-fit" aria-label="Keys">
             <thead>
               <tr>
-                <th scope="col">Label</th>
+                <th scope="col" className="col-label">Label</th>
                 <th scope="col">Key id</th>
                 <th scope="col">Scheme</th>
                 <th scope="col">Backend</th>
                 <th scope="col">Public key</th>
-                <th scope="col">Created</th>
-                <th scope="col">On chain</th>
+                <th scope="col" className="col-created">Created</th>
+                <th scope="col" className="col-onchain">
+                  On chain
+                </th>
                 <th scope="col">Roles</th>
                 <th scope="col">Re-attest by</th>
-                <th scope="col">
+                <th scope="col" className="col-actions">
                   <span className="visually-hidden">Actions</span>
                 </th>
               </tr>
@@ -283,11 +285,15 @@ export function KeysView() {
                     <Hash value={k.keyId} />
                   </td>
                   <td>{SCHEME_TEXT[k.scheme]}</td>
-                  <td title={k.deviceId}>{BACKEND_TEXT[k.backend]}</td>
+                  <td title={k.deviceId} className="clip">
+                    {BACKEND_TEXT[k.backend]}
+                  </td>
                   <td>
                     <Hash value={k.publicKey} />
                   </td>
-                  <td>{formatTime(k.createdAt)}</td>
+                  <td className="nowrap" title={formatTime(k.createdAt)}>
+                    {formatTime(k.createdAt)}
+                  </td>
                   <td>
                     <span className={`chip chip-${k.onChain}`}>{STATUS_TEXT[k.onChain]}</span>
                     <Lifecycle k={k} />
