@@ -10,8 +10,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page, TestInfo } from '@playwright/test';
-import WebSocket from 'ws';
 import { expect, test, ROOT } from './fixtures';
+import { contractCall } from './contract-client';
 
 const PASSPHRASE = 'correct horse battery staple';
 const FIXTURE = path.join(ROOT, 'tests/fixtures/bundle/custody-case.zip');
@@ -63,47 +63,6 @@ async function dragFile(zone: Locator, events: string[], file: { name: string; t
     return d;
   }, file);
   for (const type of events) await zone.dispatchEvent(type, { dataTransfer: dt });
-}
-
-/**
- * One contract call over the served console's own WebSocket, as any other client of the host would make it
- * (the token comes from the console's URL); `prepare` may make read calls first to find the input.
- */
-async function contractCall(
-  consoleUrl: string,
-  method: string,
-  prepare: (call: (m: string, input: unknown) => Promise<unknown>) => Promise<unknown>,
-): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
-  const u = new URL(consoleUrl);
-  const wsUrl = `ws://${u.host}/contract?token=${encodeURIComponent(u.searchParams.get('token') ?? '')}`;
-  const ws = new WebSocket(wsUrl, { headers: { Origin: u.origin } });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', (e) => reject(e));
-  });
-  let next = 1;
-  const raw = (m: string, input: unknown) =>
-    new Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>((resolve) => {
-      const id = next++;
-      const onMessage = (data: WebSocket.RawData) => {
-        const frame = JSON.parse(String(data)) as { id?: number; result?: { ok: boolean; value?: unknown; error?: { code: string } } };
-        if (frame.id !== id || !frame.result) return;
-        ws.off('message', onMessage);
-        resolve(frame.result);
-      };
-      ws.on('message', onMessage);
-      ws.send(JSON.stringify({ id, method: m, input }));
-    });
-  try {
-    const input = await prepare(async (m, i) => {
-      const r = await raw(m, i);
-      if (!r.ok) throw new Error(`${m} failed: ${JSON.stringify(r.error)}`);
-      return r.value;
-    });
-    return await raw(method, input);
-  } finally {
-    ws.close();
-  }
 }
 
 test('evidence: the drop zone shows a file over it; a file that is not a zip is one NOT_A_ZIP failure; the trust file survives a reload', async ({ page, console }, info) => {
