@@ -589,19 +589,8 @@ export const methods = {
   }).strict(), z.object({ request: RequestView, txHash: TxHash, height: Height })),
   'custody.precheck': op('Every control\'s verdict for a request, computed by the engine without changing state', z.object({ requestId: RequestId }).strict(), Precheck),
   'custody.previewApproval': op('Exactly what an approval would sign: the envelope, its canonical bytes and digest', z.object({ requestId: RequestId, keyId: KeyId }).strict(),
-    z.object({
-      chainId: z.string(),
-      keyId: KeyId,
-      scheme: z.string(),
-      /** The unsigned envelope (JSON). */
-      envelope: z.unknown(),
-      /** Its canonical JSON (RFC 8785) text. */
-      canonical: z.string(),
-      /** Lower-case hex digest the key signs. */
-      signingDigest: Digest,
-      nonce: z.number().int().positive(),
-      expiresAt: Height,
-    })),
+    // An approval is always signed by a local approver key, never the devnet admin.
+    SigningPreview.omit({ asAdmin: true })),
   'custody.approve': op('Approve a withdrawal with an approver key; with `expected` (a preview), sign exactly the previewed envelope or nothing', z.object({
     requestId: RequestId,
     keyId: KeyId,

@@ -4,13 +4,12 @@ import { cancelIneligibility } from '../custodyRules.js';
 import { formatAmount } from '../amounts.js';
 import { client } from '../client.js';
 import { Dialog, ErrorAlert, Hash } from '../components/common.js';
+import { DEVNET_ADMIN, SignerFields } from '../components/SignerFields.js';
 import { SigningPreviewPanel, shownPreview, usePreview } from '../components/SigningPreview.js';
 import { closeDialog, keyName, notify, refreshCustody, useStore } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
 import { takeSecret } from './CreateKeyDialog.js';
 
-/** The devnet admin as a signer choice (no key of this workspace). */
-export const DEVNET_ADMIN = '';
 
 export function CancelRequestDialog({ requestId }: { requestId: string }) {
   const id = useId();
@@ -116,40 +115,24 @@ export function CancelRequestDialog({ requestId }: { requestId: string }) {
               Signed with the cancellation and kept on chain (1–256 characters).
             </span>
           </div>
-          <fieldset className="field">
-            <legend>Sign with</legend>
-            {choices.length === 0 ? (
-              <p className="field-hint">No key of this workspace may cancel this request: only its initiator, a governance key or an admin may.</p>
-            ) : null}
-            <div className="checks">
-              {choices.map((c) => (
-                <div key={c || 'admin'} className="check">
-                  <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => setChosen(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
-                  <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
-                  <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
-                    {c === DEVNET_ADMIN ? 'admin of the embedded devnet' : (
-                      <>
-                        <Hash value={c} /> · {c === request.initiator ? 'initiator of this request' : 'governance key'}
-                      </>
-                    )}
-                  </span>
-                </div>
-              ))}
-            </div>
-          </fieldset>
-          {signer === DEVNET_ADMIN || signer === null ? null : backend === 'ledger' ? (
-            <p className="field-hint" role="note">
-              Ledger key: no PIN is typed here. Confirm on the device when it asks.
-            </p>
-          ) : (
-            <div className="field">
-              <label htmlFor={`${id}-pass`}>{backend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
-              <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
-              <span id={`${id}-pass-hint`} className="field-hint">
-                Unlocks “{signerName}” for this one signature. It is not kept.
-              </span>
-            </div>
-          )}
+          <SignerFields
+            legend="Sign with"
+            empty="No key of this workspace may cancel this request: only its initiator, a governance key or an admin may."
+            choices={choices}
+            signer={signer}
+            onChoose={setChosen}
+            describe={(c) =>
+              c === DEVNET_ADMIN ? (
+                'admin of the embedded devnet'
+              ) : (
+                <>
+                  <Hash value={c} /> · {c === request.initiator ? 'initiator of this request' : 'governance key'}
+                </>
+              )
+            }
+            keys={keys}
+            pass={pass}
+          />
           {error ? <ErrorAlert error={error} title="Not cancelled" /> : null}
           <div className="form-actions">
             <button type="button" className="button button-secondary" onClick={closeDialog}>

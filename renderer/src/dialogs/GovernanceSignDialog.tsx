@@ -6,7 +6,7 @@ import { SigningPreviewPanel, shownPreview, usePreview } from '../components/Sig
 import { closeDialog, keyName, notify, useStore, type GovernanceSign } from '../store.js';
 import { toSerializedError } from '../transport/index.js';
 import { takeSecret } from './CreateKeyDialog.js';
-import { DEVNET_ADMIN } from './CancelRequestDialog.js';
+import { DEVNET_ADMIN, SignerFields } from '../components/SignerFields.js';
 import { useGovernance } from '../governanceData.js';
 import { proposalFacts } from '../governanceFacts.js';
 
@@ -99,34 +99,16 @@ export function GovernanceSignDialog({ sign }: { sign: GovernanceSign }) {
     <Dialog title={`Sign ${VERB[sign.op]}`} onClose={closeDialog} className="dialog-sign" description={sign.title}>
       <form aria-label={`Sign ${VERB[sign.op]}`} className="form sign-columns" onSubmit={(e) => void submit(e)}>
         <div className="sign-main">
-          <fieldset className="field">
-            <legend>Sign as</legend>
-            {choices.length === 0 ? <p className="field-hint">No governance key in this workspace, and no devnet admin: nothing here can sign this.</p> : null}
-            <div className="checks">
-              {choices.map((c) => (
-                <div key={c || 'admin'} className="check">
-                  <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => setChosen(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
-                  <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
-                  <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
-                    {c === DEVNET_ADMIN ? 'genesis governance member of the embedded devnet' : <Hash value={c} />}
-                  </span>
-                </div>
-              ))}
-            </div>
-          </fieldset>
-          {signer === DEVNET_ADMIN || signer === null ? null : backend === 'ledger' ? (
-            <p className="field-hint" role="note">
-              Ledger key: no PIN is typed here. Confirm on the device when it asks.
-            </p>
-          ) : (
-            <div className="field">
-              <label htmlFor={`${id}-pass`}>{backend === 'pkcs11' ? 'Token PIN' : 'Passphrase'}</label>
-              <input id={`${id}-pass`} ref={pass} type="password" required autoComplete="current-password" aria-describedby={`${id}-pass-hint`} />
-              <span id={`${id}-pass-hint`} className="field-hint">
-                Unlocks “{signerName}” for this one signature. It is not kept.
-              </span>
-            </div>
-          )}
+          <SignerFields
+            legend="Sign as"
+            empty="No governance key in this workspace, and no devnet admin: nothing here can sign this."
+            choices={choices}
+            signer={signer}
+            onChoose={setChosen}
+            describe={(c) => (c === DEVNET_ADMIN ? 'genesis governance member of the embedded devnet' : <Hash value={c} />)}
+            keys={keys}
+            pass={pass}
+          />
           {error ? <ErrorAlert error={error} title="Not signed" /> : null}
           <div className="form-actions">
             <button type="button" className="button button-secondary" onClick={closeDialog}>
