@@ -30,6 +30,8 @@ export interface AssembledBundle {
 }
 
 export async function assembleBundle(b: {
+  /** Default: the current format (BUNDLE_FORMAT). */
+  format?: Manifest['format'];
   kind: string;
   subject: BundleSubject;
   tool: { name: string; version: string };
@@ -37,6 +39,7 @@ export async function assembleBundle(b: {
   signer: BundleSignerInput;
 }): Promise<AssembledBundle> {
   const manifest = buildManifest({
+    ...(b.format !== undefined ? { format: b.format } : {}),
     kind: b.kind,
     subject: b.subject,
     created_by: { tool: b.tool.name, version: b.tool.version, key_id: b.signer.key_id },

@@ -21,6 +21,7 @@ export const CASE_PATHS = {
   block: 'block.json',
   policy: 'policy.json',
   stateProof: 'proofs/policy-state.json',
+  requestState: 'proofs/request-state.json',
   receipt: 'receipt.json',
   inclusion: 'proofs/receipt-inclusion.json',
   checkpoint: 'checkpoint.json',

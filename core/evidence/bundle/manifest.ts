@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 import { canonicalJson, fromUtf8, sha256Hex, utf8 } from '../../codec/index.js';
-import { BUNDLE_FORMAT, MANIFEST_PATH, ATTESTATIONS_DIR, type Manifest, type ManifestMember, type BundleSubject } from './types.js';
+import { BUNDLE_FORMAT, BUNDLE_FORMATS, MANIFEST_PATH, ATTESTATIONS_DIR, type Manifest, type ManifestMember, type BundleSubject } from './types.js';
 import { pathProblem } from './paths.js';
 
 const Sha = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex characters');
 
 export const ManifestSchema = z
   .object({
-    format: z.literal(BUNDLE_FORMAT),
+    format: z.enum(BUNDLE_FORMATS),
     kind: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
     subject: z.object({ type: z.string().min(1).max(64), id: z.string().min(1).max(256), chain_id: z.string().min(1).max(64), height: z.number().int().nonnegative() }).strict(),
     created_by: z.object({ tool: z.string().min(1).max(128), version: z.string().min(1).max(64), key_id: z.string().regex(/^[0-9a-f]{40}$/) }).strict(),
@@ -36,8 +36,8 @@ export function sortMembers(members: readonly ManifestMember[]): ManifestMember[
   return [...members].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-export function buildManifest(m: { kind: string; subject: BundleSubject; created_by: Manifest['created_by']; members: readonly ManifestMember[] }): Manifest {
-  return { format: BUNDLE_FORMAT, kind: m.kind, subject: m.subject, created_by: m.created_by, members: sortMembers(m.members) };
+export function buildManifest(m: { format?: Manifest['format']; kind: string; subject: BundleSubject; created_by: Manifest['created_by']; members: readonly ManifestMember[] }): Manifest {
+  return { format: m.format ?? BUNDLE_FORMAT, kind: m.kind, subject: m.subject, created_by: m.created_by, members: sortMembers(m.members) };
 }
 
 export function manifestBytes(m: Manifest): Uint8Array {
@@ -76,8 +76,8 @@ export function parseManifest(bytes: Uint8Array): ParsedManifest {
   } catch (e) {
     return { ok: false, reason: 'MANIFEST_INVALID', detail: `manifest.json is not UTF-8 JSON: ${(e as Error).message}` };
   }
-  if (value && typeof value === 'object' && 'format' in value && (value as { format: unknown }).format !== BUNDLE_FORMAT) {
-    return { ok: false, reason: 'UNSUPPORTED_FORMAT', detail: `manifest format ${JSON.stringify((value as { format: unknown }).format).slice(0, 80)} is not ${BUNDLE_FORMAT}` };
+  if (value && typeof value === 'object' && 'format' in value && !(BUNDLE_FORMATS as readonly unknown[]).includes((value as { format: unknown }).format)) {
+    return { ok: false, reason: 'UNSUPPORTED_FORMAT', detail: `manifest format ${JSON.stringify((value as { format: unknown }).format).slice(0, 80)} is not ${BUNDLE_FORMATS.join(' or ')}` };
   }
   const parsed = ManifestSchema.safeParse(value);
   if (!parsed.success) {

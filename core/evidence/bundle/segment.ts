@@ -16,6 +16,7 @@ export const SEGMENT_PATHS = {
   from: 'checkpoints/from.json',
   to: 'checkpoints/to.json',
   consistency: 'proofs/consistency.json',
+  receiptsInclusion: 'proofs/receipts-inclusion.json',
 } as const;
 
 type Item = NonNullable<Check['items']>[number];

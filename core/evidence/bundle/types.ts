@@ -5,7 +5,12 @@
  * stable reason code).
  */
 
-export const BUNDLE_FORMAT = 'charter.bundle/v1';
+/** The format this console writes: ECDSA attestation signatures in ASN.1 DER, every claim bound to what the chain signed. */
+export const BUNDLE_FORMAT = 'charter.bundle/v2';
+/** The earlier format: still verified (ECDSA attestation signatures as 64-byte r||s). */
+export const BUNDLE_FORMAT_V1 = 'charter.bundle/v1';
+export const BUNDLE_FORMATS = [BUNDLE_FORMAT_V1, BUNDLE_FORMAT] as const;
+export type BundleFormat = (typeof BUNDLE_FORMATS)[number];
 export const MANIFEST_PATH = 'manifest.json';
 export const ATTESTATIONS_DIR = 'attestations/';
 
@@ -23,6 +28,8 @@ export const ARTIFACT_TYPES = {
   receipt: 'charter.receipt/v1',
   receipts: 'charter.receipts/v1',
   inclusionProof: 'charter.mmr-inclusion-proof/v1',
+  /** One inclusion proof per receipt of a history segment, all in one MMR size. */
+  inclusionProofs: 'charter.mmr-inclusion-proofs/v1',
   consistencyProof: 'charter.mmr-consistency-proof/v1',
   checkpoint: 'charter.signed-checkpoint/v1',
   withdrawalEvidence: 'charter.evidence.withdrawal/v1',
@@ -56,7 +63,7 @@ export interface BundleSubject {
 }
 
 export interface Manifest {
-  format: typeof BUNDLE_FORMAT;
+  format: BundleFormat;
   kind: string;
   subject: BundleSubject;
   created_by: { tool: string; version: string; key_id: string };
