@@ -1882,3 +1882,6 @@ function checkStateConsistency(s: EngineState): void {
     if (lookup(s.vaults, r.vault_id) === undefined) bad(`requests.${id} refers to unknown vault ${r.vault_id}`);
   }
 }
+
+/** The stored shapes of a withdrawal request and of a vault policy, for verifiers of the chain's records (evidence bundles). */
+export { WithdrawalRecordSchema as WITHDRAWAL_RECORD_SCHEMA };

@@ -4,6 +4,7 @@
  * tree CometBFT uses for data_hash and transaction proofs.
  */
 import { createHash } from 'node:crypto';
+import { merkleInnerHash, merkleLeafHash, merkleRoot, merkleSplitPoint } from '../../core/crypto/merkle.js';
 
 export function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
@@ -47,33 +48,12 @@ export function parseTimeMs(s: string): number {
   return ms;
 }
 
-// ─── RFC 6962 Merkle tree, as CometBFT's crypto/merkle ─────────────────────
+// ─── RFC 6962 Merkle tree, as CometBFT's crypto/merkle (core/crypto/merkle.ts) ─
 
-const LEAF = new Uint8Array([0]);
-const INNER = new Uint8Array([1]);
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat(parts));
-}
-export function leafHash(leaf: Uint8Array): Uint8Array {
-  return sha256(cat(LEAF, leaf));
-}
-function innerHash(l: Uint8Array, r: Uint8Array): Uint8Array {
-  return sha256(cat(INNER, l, r));
-}
-function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
-/** Merkle root of the items (CometBFT HashFromByteSlices). Empty list → SHA-256 of nothing. */
-export function merkleRoot(items: Uint8Array[]): Uint8Array {
-  if (items.length === 0) return sha256(new Uint8Array(0));
-  if (items.length === 1) return leafHash(items[0] as Uint8Array);
-  const k = splitPoint(items.length);
-  return innerHash(merkleRoot(items.slice(0, k)), merkleRoot(items.slice(k)));
-}
+export { merkleLeafHash as leafHash, merkleRoot } from '../../core/crypto/merkle.js';
+const leafHash = merkleLeafHash;
+const innerHash = merkleInnerHash;
+const splitPoint = merkleSplitPoint;
 
 export interface MerkleProof {
   total: number;

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { nobleVerifier, type SignatureVerifier } from '../../core/crypto/ed25519.js';
-import { CONTENT_CHECKS, parseTrustFile, verifyBundle, type TrustFileView, type VerifyReport } from '../../core/evidence/bundle/index.js';
+import { BUNDLE_KINDS_SPEC, parseTrustFile, verifyBundle, type TrustFileView, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import type { AssembledBundle } from '../../core/evidence/bundle/build.js';
 import { CharterError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../hsm/atomic-file.js';
@@ -35,7 +35,7 @@ export async function verifyBundleBytes(bytes: Uint8Array, o: VerifyBytesOptions
   const report = verifyBundle(container, {
     trust: o.trust ?? null,
     verifier: o.verifier ?? nobleVerifier,
-    contentChecks: CONTENT_CHECKS,
+    kinds: BUNDLE_KINDS_SPEC,
     onProgress: (d, t) => o.onProgress?.('checking', d, t),
     sha256Hex: nativeSha256Hex,
   });

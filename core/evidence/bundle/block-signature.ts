@@ -23,9 +23,11 @@ export interface BlockSignatureMember {
   signature_base64: string;
 }
 
+type Item = { subject: string; reason: string; detail: string };
+
 export type SignedHeaderVerdict =
-  | { ok: true; hash: string; keys: string[] }
-  | { ok: false; reason: 'HEADER_MISMATCH' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'KEY_REVOKED' | 'KEY_OUTSIDE_VALIDITY' | 'BELOW_QUORUM'; detail: string };
+  | { ok: true; hash: string; keys: string[]; items?: Item[] }
+  | { ok: false; reason: 'HEADER_MISMATCH' | 'CHAIN_BROKEN' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'KEY_REVOKED' | 'KEY_OUTSIDE_VALIDITY' | 'BELOW_QUORUM'; detail: string; items?: Item[] };
 
 /** Upper-case hex validator address of an Ed25519 public key. */
 export function validatorAddressOf(publicKey: Uint8Array): string {
@@ -38,13 +40,18 @@ export function headerSigningBytes(header: unknown): Uint8Array {
 }
 
 /**
- * Verify a signed header. `expect` is what the header must state (block.json's
- * hash, height, chain id, app hash). Never throws.
+ * Verify a signed header. `expect` is what the header must state: block.json's
+ * hash (when given; else the computed hash is returned), height, chain id, app
+ * hash, and the previous block's hash (header.last_block_id.hash; "" for
+ * block 1). Signatures are judged by the one rule for signature sets
+ * (docs/formats/evidence-bundle.md §5): any signature by a trusted validator
+ * that does not verify fails; keys not in good standing at the height do not
+ * count; at least `quorum` distinct keys must. Never throws.
  */
 export function verifySignedHeader(
   header: unknown,
   signatures: unknown,
-  expect: { hash: string; height: number; chain_id: string; app_hash?: string },
+  expect: { hash?: string; height: number; chain_id: string; app_hash?: string; last_block_hash?: string },
   trust: TrustFileView,
   verifier: SignatureVerifier,
 ): SignedHeaderVerdict {
@@ -54,21 +61,24 @@ export function verifySignedHeader(
   } catch (e) {
     return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header is not JSON that JCS can encode: ${(e as Error).message}` };
   }
-  const h = header as { height?: unknown; chain_id?: unknown; app_hash?: unknown };
+  const h = (header ?? {}) as { height?: unknown; chain_id?: unknown; app_hash?: unknown; last_block_id?: { hash?: unknown } | null };
   const hash = toHex(digest).toUpperCase();
-  if (hash !== String(expect.hash).toUpperCase()) return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header hashes to ${hash}, block.json says ${String(expect.hash)}` };
-  if (String(h.height) !== String(expect.height) || h.chain_id !== expect.chain_id) {
-    return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header is height ${String(h.height)} of ${String(h.chain_id)}, not ${expect.height} of ${expect.chain_id}` };
+  if (expect.hash !== undefined && hash !== expect.hash) return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header hashes to ${hash}, the block says ${String(expect.hash)}` };
+  if (typeof h.height !== 'string' || h.height !== String(expect.height) || h.chain_id !== expect.chain_id) {
+    return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header is height ${String(h.height)} of ${String(h.chain_id)}, not "${expect.height}" of ${expect.chain_id}` };
   }
-  if (expect.app_hash !== undefined && String(h.app_hash).toUpperCase() !== String(expect.app_hash).toUpperCase()) {
-    return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header's app_hash is ${String(h.app_hash)}, block.json says ${expect.app_hash}` };
+  if (expect.app_hash !== undefined && h.app_hash !== expect.app_hash) {
+    return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header's app_hash is ${String(h.app_hash)}, expected ${expect.app_hash}` };
   }
-  if (!Array.isArray(signatures)) return { ok: false, reason: 'HEADER_MISMATCH', detail: 'validator_signatures is not a list' };
+  if (expect.last_block_hash !== undefined && (typeof h.last_block_id !== 'object' || h.last_block_id === null || h.last_block_id.hash !== expect.last_block_hash)) {
+    return { ok: false, reason: 'CHAIN_BROKEN', detail: `the header's last_block_id.hash is ${String(h.last_block_id?.hash)}, the previous block is ${expect.last_block_hash || '(none)'}` };
+  }
+  if (!Array.isArray(signatures)) return { ok: false, reason: 'HEADER_MISMATCH', detail: 'the validator signatures are not a list' };
   const counted = new Set<string>();
-  let firstProblem: Exclude<SignedHeaderVerdict, { ok: true }> | null = null;
+  const items: Item[] = [];
   for (const raw of signatures as unknown[]) {
     const s = raw as Partial<BlockSignatureMember> | null;
-    const addr = typeof s?.validator_address === 'string' ? s.validator_address.toUpperCase() : '';
+    const addr = typeof s?.validator_address === 'string' ? s.validator_address : '';
     const sig = typeof s?.signature_base64 === 'string' ? fromBase64(s.signature_base64) : null;
     const key = trust.keys.find((k) => {
       if (k.scheme !== 'ed25519') return false;
@@ -76,7 +86,7 @@ export function verifySignedHeader(
       return pk !== null && validatorAddressOf(pk) === addr;
     });
     if (!key) {
-      firstProblem ??= { ok: false, reason: 'UNKNOWN_KEY', detail: `validator ${addr || '(none)'} is not an Ed25519 key of the trust file` };
+      items.push({ subject: `validator ${addr.slice(0, 40) || '(none)'}`, reason: 'UNKNOWN_KEY', detail: 'not the address of an Ed25519 key of the trust file' });
       continue;
     }
     const pk = hexToBytesOrNull(key.public_key) as Uint8Array;
@@ -85,9 +95,18 @@ export function verifySignedHeader(
       return { ok: false, reason: 'BAD_SIGNATURE', detail: `the signature of validator ${addr} (key ${key.key_id}) does not verify over block ${hash}` };
     }
     const st = keyStanding(trust, key.key_id, expect.height);
-    if (!st.ok) return { ok: false, reason: st.reason, detail: st.detail };
+    if (!st.ok) {
+      items.push({ subject: `validator ${addr} (key ${key.key_id})`, reason: st.reason, detail: st.detail });
+      continue;
+    }
+    if (counted.has(key.key_id)) {
+      items.push({ subject: `validator ${addr} (key ${key.key_id})`, reason: 'DUPLICATE_SIGNER', detail: 'this key already counted' });
+      continue;
+    }
     counted.add(key.key_id);
   }
-  if (counted.size >= Math.max(1, trust.quorum)) return { ok: true, hash, keys: [...counted].sort() };
-  return firstProblem ?? { ok: false, reason: 'BELOW_QUORUM', detail: `${counted.size} trusted validator signature(s), the trust file's quorum is ${trust.quorum}` };
+  if (counted.size >= Math.max(1, trust.quorum)) return { ok: true, hash, keys: [...counted].sort(), ...(items.length ? { items } : {}) };
+  const first = items.find((i) => i.reason !== 'DUPLICATE_SIGNER');
+  const reason = (first?.reason ?? 'BELOW_QUORUM') as Exclude<SignedHeaderVerdict, { ok: true }>['reason'];
+  return { ok: false, reason, detail: `${counted.size} trusted validator signature(s) count at height ${expect.height}, the trust file's quorum is ${trust.quorum}${first ? `; ${first.subject}: ${first.detail}` : ''}`, items };
 }
