@@ -178,8 +178,8 @@ export function blockSignatureCheck(ctx: BundleContext, block: BlockMember, id =
 
 /** A state proof member `{height, app_hash, key, value, proof}` checked for key at height against the block's result app hash. */
 function stateProofProblem(sp: unknown, key: string, height: number, resultAppHash: string | null): { reason: string; detail: string; value?: unknown } {
-  if (!isObject(sp) || !isInt(sp['height']) || typeof sp['key'] !== 'string' || typeof sp['app_hash'] !== 'string' || !isObject(sp['proof']) || !('value' in sp)) {
-    return { reason: 'MEMBER_INVALID', detail: 'not a state proof {height, app_hash, key, value, proof}' };
+  if (!isObject(sp) || !hasExactKeys(sp, ['height', 'app_hash', 'block_hash', 'key', 'value', 'proof']) || !isInt(sp['height']) || typeof sp['key'] !== 'string' || typeof sp['app_hash'] !== 'string' || !/^[0-9a-fA-F]{64}$/.test(sp['app_hash']) || !isObject(sp['proof'])) {
+    return { reason: 'MEMBER_INVALID', detail: 'not exactly a state proof {height, app_hash, block_hash, key, value, proof}' };
   }
   if (sp['key'] !== key || sp['height'] !== height) return { reason: 'SUBJECT_MISMATCH', detail: `the state proof is for ${String(sp['key']).slice(0, 80)} at height ${String(sp['height'])}, not ${key} at ${height}` };
   if (resultAppHash === null) return { reason: 'NOT_CHECKED', detail: 'block.json is not usable, so there is no app hash to check the proof against' };

@@ -7,21 +7,26 @@ import { z } from 'zod';
 import { canonicalJson, fromUtf8, sha256Hex, utf8 } from '../../codec/index.js';
 import { BUNDLE_FORMAT, BUNDLE_FORMATS, MANIFEST_PATH, ATTESTATIONS_DIR, type Manifest, type ManifestMember, type BundleSubject } from './types.js';
 import { pathProblem } from './paths.js';
+import { strictJsonOf } from './members.js';
 
 const Sha = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex characters');
+/** A string of min–max Unicode code points (not UTF-16 units). */
+const Chars = (min: number, max: number) => z.string().refine((s) => { const n = [...s].length; return n >= min && n <= max; }, `${min}–${max} characters`);
+const Height = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const ManifestSchema = z
   .object({
     format: z.enum(BUNDLE_FORMATS),
     kind: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
-    subject: z.object({ type: z.string().min(1).max(64), id: z.string().min(1).max(256), chain_id: z.string().min(1).max(64), height: z.number().int().nonnegative() }).strict(),
-    created_by: z.object({ tool: z.string().min(1).max(128), version: z.string().min(1).max(64), key_id: z.string().regex(/^[0-9a-f]{40}$/) }).strict(),
+    subject: z.object({ type: Chars(1, 64), id: Chars(1, 256), chain_id: Chars(1, 64), height: Height }).strict(),
+    created_by: z.object({ tool: Chars(1, 128), version: Chars(1, 64), key_id: z.string().regex(/^[0-9a-f]{40}$/) }).strict(),
     members: z
       .array(
         z
           .object({
-            path: z.string().min(1).max(1024),
-            artifact_type: z.string().min(1).max(128),
+            // Length and every other path rule: pathProblem (UTF-8 bytes), below.
+            path: z.string(),
+            artifact_type: Chars(1, 128),
             sha256: Sha,
             size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
           })
@@ -72,9 +77,10 @@ export type ParsedManifest = { ok: true; manifest: Manifest; sha256: string } | 
 export function parseManifest(bytes: Uint8Array): ParsedManifest {
   let value: unknown;
   try {
-    value = JSON.parse(fromUtf8(bytes));
+    // Strict: no byte-order mark, no duplicate keys, only numbers a double carries.
+    value = strictJsonOf(bytes);
   } catch (e) {
-    return { ok: false, reason: 'MANIFEST_INVALID', detail: `manifest.json is not UTF-8 JSON: ${(e as Error).message}` };
+    return { ok: false, reason: 'MANIFEST_INVALID', detail: `manifest.json is not strict UTF-8 JSON: ${(e as Error).message}` };
   }
   if (value && typeof value === 'object' && 'format' in value && !(BUNDLE_FORMATS as readonly unknown[]).includes((value as { format: unknown }).format)) {
     return { ok: false, reason: 'UNSUPPORTED_FORMAT', detail: `manifest format ${JSON.stringify((value as { format: unknown }).format).slice(0, 80)} is not ${BUNDLE_FORMATS.join(' or ')}` };
