@@ -24,6 +24,17 @@ export function utf8(s: string): Uint8Array {
 export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);
 }
+const exactDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * UTF-8 text exactly as written: invalid UTF-8 throws, and a leading
+ * byte-order mark is kept (as U+FEFF) instead of being dropped, so a parser
+ * sees — and can refuse — what fromUtf8 would hide. For bytes whose digest
+ * matters (evidence documents): the same text with and without a BOM is two
+ * different byte strings.
+ */
+export function fromUtf8Exact(b: Uint8Array): string {
+  return exactDecoder.decode(b);
+}
 
 export function toHex(b: Uint8Array): string {
   return bytesToHex(b);

@@ -4,30 +4,42 @@
  * JSON.parse accepts documents a digest must not: it keeps the last of two
  * equal keys and silently rounds 12345678901234567890 to another integer or
  * 1e400 to Infinity. parseStrictJson is a small RFC 8259 parser that refuses
- * those instead, with the position and the path of the offence:
+ * those instead, with the position and the path of the offence
+ * (docs/formats/evidence-log.md §2 is the normative text):
  *
- *   INVALID_JSON               not RFC 8259 JSON (also: lone surrogates in strings,
- *                              which I-JSON (RFC 7493) and RFC 8785 exclude, and
- *                              nesting deeper than MAX_DEPTH);
+ *   INVALID_JSON               not RFC 8259 JSON (also: a byte-order mark, lone
+ *                              surrogates in strings, which I-JSON (RFC 7493)
+ *                              and RFC 8785 exclude, and more than MAX_DEPTH
+ *                              arrays/objects open at once);
  *   DUPLICATE_KEY              an object names one key twice (compared after
  *                              unescaping, so "a" and "\u0061" are the same key);
  *   NUMBER_NOT_REPRESENTABLE   a number an IEEE-754 double cannot carry: it
- *                              overflows to ±Infinity, a non-zero literal that
- *                              underflows to 0, or a literal written without an
- *                              exponent (an integer or plain decimal, which reads
- *                              as an exact quantity) whose magnitude exceeds
- *                              2^53 − 1, I-JSON's exact-integer range. Exponent
- *                              forms (1E30, as in RFC 8785's own example) are
- *                              doubles by declaration and are accepted.
+ *                              rounds to ±Infinity, a literal whose digits are
+ *                              not all zero rounds to ±0 (subnormals are
+ *                              doubles and are accepted), a literal written
+ *                              without an exponent (an integer or plain
+ *                              decimal, which reads as an exact quantity) whose
+ *                              exact magnitude exceeds 2^53 − 1, I-JSON's
+ *                              exact-integer range, or a literal longer than
+ *                              MAX_NUMBER_LENGTH characters. Exponent forms
+ *                              (1E30, as in RFC 8785's own example) are doubles
+ *                              by declaration and are accepted.
+ *
+ * parseStrictJsonBytes takes the bytes themselves: they must be UTF-8, and a
+ * byte-order mark is refused rather than stripped (a decoder that strips it
+ * would give one text two digests).
  *
  * jcsBytes serialises through core/codec canonicalJson (the `canonicalize`
  * library, RFC 8785), so every digest in the code base uses the same bytes.
  */
-import { canonicalBytes } from '../codec/index.js';
+import { canonicalBytes, fromUtf8Exact } from '../codec/index.js';
 import { CharterError } from '../errors.js';
 
+/** Most arrays and objects open at once: `[]` is depth 1, `[[1]]` depth 2, a bare scalar depth 0. */
 export const MAX_DEPTH = 512;
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** Longest number literal accepted, in characters (sign, digits, ".", "e" and exponent sign included). */
+export const MAX_NUMBER_LENGTH = 4095;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** RFC 8785 canonical bytes of a JSON value (plain objects, arrays, strings, finite numbers, booleans, null). */
 export function jcsBytes(value: unknown): Uint8Array {
@@ -39,9 +51,25 @@ export function jcsOfText(text: string): Uint8Array {
   return jcsBytes(parseStrictJson(text));
 }
 
+/**
+ * Parse strict JSON from its bytes: UTF-8 (else INVALID_JSON), no byte-order
+ * mark (INVALID_JSON), then parseStrictJson. Throws CharterError INVALID_JSON,
+ * DUPLICATE_KEY or NUMBER_NOT_REPRESENTABLE.
+ */
+export function parseStrictJsonBytes(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = fromUtf8Exact(bytes);
+  } catch {
+    throw new CharterError('INVALID_JSON', 'the document is not UTF-8', { offset: 0, path: '$' });
+  }
+  return parseStrictJson(text);
+}
+
 /** Parse RFC 8259 JSON strictly (see the module header). Objects come back as plain objects. */
 export function parseStrictJson(text: string): unknown {
   const p = new Parser(text);
+  if (text.charCodeAt(0) === 0xfeff) p.fail('INVALID_JSON', 'byte-order mark (U+FEFF) before the JSON value; a strict document has none', '$');
   p.ws();
   const v = p.value('$', 0);
   p.ws();
@@ -78,16 +106,16 @@ class Parser {
     }
   }
 
+  /** `depth`: how many arrays/objects enclose this value. */
   value(path: string, depth: number): unknown {
-    if (depth > MAX_DEPTH) this.fail('INVALID_JSON', `nesting deeper than ${MAX_DEPTH}`, path);
     const s = this.s;
     if (this.i >= s.length) this.fail('INVALID_JSON', 'unexpected end of input', path);
     const c = s[this.i];
     switch (c) {
       case '{':
-        return this.object(path, depth);
       case '[':
-        return this.array(path, depth);
+        if (depth + 1 > MAX_DEPTH) this.fail('INVALID_JSON', `more than ${MAX_DEPTH} arrays/objects nested`, path);
+        return c === '{' ? this.object(path, depth + 1) : this.array(path, depth + 1);
       case '"':
         return this.string(path);
       case 't':
@@ -131,7 +159,7 @@ class Parser {
       if (this.s[this.i] !== ':') this.fail('INVALID_JSON', 'expected ":"', childPath);
       this.i++;
       this.ws();
-      const v = this.value(childPath, depth + 1);
+      const v = this.value(childPath, depth);
       // defineProperty so that a key "__proto__" is an own property, not the prototype.
       Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
       this.ws();
@@ -158,7 +186,7 @@ class Parser {
     }
     for (;;) {
       this.ws();
-      out.push(this.value(`${path}[${out.length}]`, depth + 1));
+      out.push(this.value(`${path}[${out.length}]`, depth));
       this.ws();
       const c = this.s[this.i];
       if (c === ',') {
@@ -234,15 +262,25 @@ class Parser {
   number(path: string): number {
     const s = this.s;
     const start = this.i;
-    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(s.slice(start, start + 4096));
+    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(s.slice(start, start + MAX_NUMBER_LENGTH + 1));
     if (m === null) return this.fail('INVALID_JSON', 'invalid number', path);
     const lit = m[0];
-    if (lit.length === 4096) this.fail('NUMBER_NOT_REPRESENTABLE', 'number literal longer than 4095 characters', path, start);
+    if (lit.length > MAX_NUMBER_LENGTH) this.fail('NUMBER_NOT_REPRESENTABLE', `number literal longer than ${MAX_NUMBER_LENGTH} characters`, path, start);
     this.i += lit.length;
+    // Number() rounds to the nearest double (ties to even), as RFC 8259 parsers do.
     const v = Number(lit);
     if (!Number.isFinite(v)) this.fail('NUMBER_NOT_REPRESENTABLE', `${lit} overflows a double`, path, start);
-    if (v === 0 && /[1-9]/.test(lit.replace(/[eE].*$/, ''))) this.fail('NUMBER_NOT_REPRESENTABLE', `${lit} underflows to 0`, path, start);
-    if (!/[eE]/.test(lit) && Math.abs(v) > MAX_SAFE) this.fail('NUMBER_NOT_REPRESENTABLE', `${lit} is beyond ±(2^53 − 1), the exact-integer range of I-JSON; write it as a string`, path, start);
+    const e = lit.search(/[eE]/);
+    const mantissa = e < 0 ? lit : lit.slice(0, e);
+    if (v === 0 && /[1-9]/.test(mantissa)) this.fail('NUMBER_NOT_REPRESENTABLE', `${lit} underflows to 0`, path, start);
+    if (e < 0) {
+      // No exponent: an exact quantity. Compare the literal itself, not its rounded double, with 2^53 − 1.
+      const [int = '', frac = ''] = mantissa.replace('-', '').split('.');
+      const whole = BigInt(int);
+      if (whole > MAX_SAFE || (whole === MAX_SAFE && /[1-9]/.test(frac))) {
+        this.fail('NUMBER_NOT_REPRESENTABLE', `${lit} is beyond ±(2^53 − 1), the exact-integer range of I-JSON; write it as a string`, path, start);
+      }
+    }
     return v;
   }
 }

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { fromHex, toHex } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
-import { jcsOfText, parseStrictJson } from '../../core/evidence/jcs.js';
+import { jcsBytes, parseStrictJsonBytes } from '../../core/evidence/jcs.js';
 import {
   MemoryMmrStore,
   addLeafHash,
@@ -45,6 +45,17 @@ function utf8Text(b: Buffer, what: string): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(b);
   } catch {
     throw new CharterError('INVALID_JSON', `${what} is not UTF-8`);
+  }
+}
+
+/** A strict JSON document from a file or stdin: UTF-8, no byte-order mark (both INVALID_JSON), evidence-log.md §2. */
+function readStrictJson(file: string): unknown {
+  const what = file === '-' ? 'stdin' : file;
+  try {
+    return parseStrictJsonBytes(readInput(file));
+  } catch (e) {
+    if (e instanceof CharterError && e.code !== 'INVALID_INPUT') throw new CharterError(e.code, `${what}: ${e.message}`, e.details);
+    throw e;
   }
 }
 
@@ -91,7 +102,7 @@ export function registerEvidenceCommands(program: Command): void {
     .description('write the RFC 8785 canonical bytes of a JSON document (strict: no duplicate keys, no unrepresentable numbers)')
     .argument('<file>', 'JSON file, or "-" for stdin')
     .action((file: string) => {
-      const bytes = jcsOfText(utf8Text(readInput(file), file === '-' ? 'stdin' : file));
+      const bytes = jcsBytes(readStrictJson(file));
       process.stdout.write(bytes);
     });
 
@@ -136,7 +147,7 @@ export function registerEvidenceCommands(program: Command): void {
       let path: Uint8Array[];
       if (o.proof !== undefined) {
         if (o.mmrIndex !== undefined || o.size !== undefined || o.path !== undefined) throw new CharterError('USAGE', 'give --proof, or --mmr-index, --size and --path, not both');
-        const v = parseStrictJson(utf8Text(readInput(o.proof), o.proof)) as { mmr_index?: unknown; size?: unknown; path?: unknown };
+        const v = readStrictJson(o.proof) as { mmr_index?: unknown; size?: unknown; path?: unknown };
         if (typeof v !== 'object' || v === null || !Number.isSafeInteger(v.mmr_index) || !Number.isSafeInteger(v.size) || !Array.isArray(v.path) || !v.path.every((p) => typeof p === 'string')) {
           throw new CharterError('INVALID_INPUT', `${o.proof}: expected {"mmr_index": int, "size": int, "path": [hex, …]}`);
         }

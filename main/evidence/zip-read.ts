@@ -1,11 +1,17 @@
 /**
  * Reading a bundle for verification, entirely in memory: nothing is extracted
- * to disk. yauzl walks the central directory; every entry is inflated with
- * its bytes counted as they arrive, so the caps hold whatever the headers
- * claim (zip bombs, lying sizes). Names are kept as raw bytes (decodeStrings
- * off) and judged by core/evidence/bundle/paths.ts, so every refusal has the
- * verifier's stable reason instead of a library message.
+ * to disk. yauzl walks the central directory; the entries' data we take from
+ * the buffer ourselves (after the local header, as long as the central
+ * directory's compressed size says, bounds checked) and inflate with
+ * node:zlib, counting the bytes produced and the compressed bytes zlib has
+ * actually consumed, so the caps and the ratio hold whatever the headers claim
+ * (zip bombs, lying sizes). Every entry's CRC-32 is checked against the
+ * central directory. Names are kept as raw bytes (decodeStrings off) and
+ * judged by core/evidence/bundle/paths.ts, so every refusal has the verifier's
+ * stable reason instead of a library message. docs/formats/evidence-bundle.md
+ * §5 step 1 is the normative text.
  */
+import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { ContainerInput, ContainerReason, ZipEntryInput } from '../../core/evidence/bundle/types.js';
 
@@ -52,39 +58,85 @@ function open(buf: Buffer): Promise<yauzl.ZipFile> {
 }
 
 type ReadOutcome = { data: Uint8Array } | { error: { reason: ContainerReason; detail: string }; stopAll?: boolean; inflated: number };
+type Refusal = Exclude<ReadOutcome, { data: Uint8Array }>;
 
-function readEntry(zf: yauzl.ZipFile, entry: yauzl.Entry, limits: ZipLimits, budget: number): Promise<ReadOutcome> {
+const refuse = (reason: ContainerReason, detail: string, inflated: number, stopAll = false): Refusal => ({ error: { reason, detail }, inflated, ...(stopAll ? { stopAll } : {}) });
+
+/**
+ * Where the entry's data lies, from its local header (whose name and extra
+ * field lengths may differ from the central directory's) and the central
+ * directory's compressed size; null when that runs past the archive.
+ */
+function dataSlice(buf: Uint8Array, entry: yauzl.Entry): Uint8Array | null {
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const at = entry.relativeOffsetOfLocalHeader;
+  const start = at + 30 + view.readUInt16LE(at + 26) + view.readUInt16LE(at + 28);
+  const end = start + entry.compressedSize;
+  if (end > buf.length) return null;
+  return buf.subarray(start, end);
+}
+
+/** The checks every entry ends with, stored or deflated: the size the central directory claims, then its CRC-32. */
+function finalChecks(entry: yauzl.Entry, data: Uint8Array, what: string): ReadOutcome {
+  if (data.length !== entry.uncompressedSize) return refuse('HEADER_SIZE_MISMATCH', `${what} ${data.length} bytes, the header says ${entry.uncompressedSize}`, data.length);
+  const crc = zlib.crc32(data) >>> 0;
+  if (crc !== entry.crc32 >>> 0) return refuse('CRC_MISMATCH', `CRC-32 of the data is ${hex8(crc)}, the central directory says ${hex8(entry.crc32 >>> 0)}`, data.length);
+  return { data };
+}
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+function storedEntry(buf: Uint8Array, entry: yauzl.Entry, limits: ZipLimits, budget: number): ReadOutcome {
+  const slice = dataSlice(buf, entry);
+  if (slice === null) return refuse('CORRUPT_ENTRY', "the entry's data runs past the end of the archive", 0);
+  const n = slice.length;
+  if (n > limits.maxMemberBytes) return refuse('MEMBER_TOO_LARGE', `more than ${limits.maxMemberBytes} bytes`, 0);
+  if (n > budget) return refuse('TOTAL_TOO_LARGE', 'the archive holds more than the total cap', n, true);
+  // A copy (Buffer#slice would be a view): the verifier's input must not alias the archive buffer.
+  return finalChecks(entry, new Uint8Array(slice), 'stored');
+}
+
+/**
+ * Inflate a deflate entry ourselves over exactly its data bytes, counting as
+ * we go the bytes produced and the compressed bytes zlib has consumed (not
+ * what the headers claim): the caps and the ratio hold whatever the headers
+ * say. Resolves, never rejects.
+ */
+function deflatedEntry(buf: Uint8Array, entry: yauzl.Entry, limits: ZipLimits, budget: number): Promise<ReadOutcome> {
+  const slice = dataSlice(buf, entry);
+  if (slice === null) return Promise.resolve(refuse('CORRUPT_ENTRY', "the entry's data runs past the end of the archive", 0));
   return new Promise((resolve) => {
-    zf.openReadStream(entry, (err, stream) => {
-      if (err || !stream) {
-        resolve({ error: { reason: 'CORRUPT_ENTRY', detail: err?.message ?? 'cannot open the entry' }, inflated: 0 });
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let n = 0;
-      let settled = false;
-      const finish = (o: ReadOutcome) => {
-        if (settled) return;
-        settled = true;
-        stream.removeAllListeners('data');
-        stream.on('error', () => {});
-        stream.destroy();
-        resolve(o);
-      };
-      stream.on('data', (c: Buffer) => {
-        n += c.length;
-        if (n > limits.maxMemberBytes) finish({ error: { reason: 'MEMBER_TOO_LARGE', detail: `inflates to more than ${limits.maxMemberBytes} bytes` }, inflated: n });
-        else if (n > budget) finish({ error: { reason: 'TOTAL_TOO_LARGE', detail: 'the archive inflates to more than the total cap' }, stopAll: true, inflated: n });
-        else if (n > limits.ratioFloorBytes && n / Math.max(1, entry.compressedSize) > limits.maxRatio) {
-          finish({ error: { reason: 'COMPRESSION_RATIO', detail: `inflates more than ${limits.maxRatio}:1 (${entry.compressedSize} compressed bytes)` }, inflated: n });
-        } else chunks.push(c);
-      });
-      stream.on('error', (e: Error) => finish({ error: { reason: 'CORRUPT_ENTRY', detail: e.message }, inflated: n }));
-      stream.on('end', () => {
-        if (n !== entry.uncompressedSize) finish({ error: { reason: 'HEADER_SIZE_MISMATCH', detail: `inflates to ${n} bytes, the header says ${entry.uncompressedSize}` }, inflated: n });
-        else finish({ data: new Uint8Array(Buffer.concat(chunks, n)) });
-      });
+    const inflate = zlib.createInflateRaw();
+    const chunks: Buffer[] = [];
+    let n = 0;
+    let settled = false;
+    const finish = (o: ReadOutcome) => {
+      if (settled) return;
+      settled = true;
+      inflate.removeAllListeners('data');
+      inflate.removeAllListeners('end');
+      inflate.on('error', () => {});
+      inflate.destroy();
+      resolve(o);
+    };
+    inflate.on('data', (c: Buffer) => {
+      n += c.length;
+      const consumed = inflate.bytesWritten;
+      if (n > limits.maxMemberBytes) finish(refuse('MEMBER_TOO_LARGE', `inflates to more than ${limits.maxMemberBytes} bytes`, n));
+      else if (n > budget) finish(refuse('TOTAL_TOO_LARGE', 'the archive inflates to more than the total cap', n, true));
+      else if (n > limits.ratioFloorBytes && n / Math.max(1, consumed) > limits.maxRatio) {
+        finish(refuse('COMPRESSION_RATIO', `inflates more than ${limits.maxRatio}:1 (${n} bytes out of ${consumed} compressed bytes)`, n));
+      } else chunks.push(c);
     });
+    inflate.on('error', (e: Error) => finish(refuse('CORRUPT_ENTRY', `the deflate data is damaged: ${e.message}`, n)));
+    inflate.on('end', () => {
+      const consumed = inflate.bytesWritten;
+      const data = new Uint8Array(Buffer.concat(chunks, n));
+      const r = finalChecks(entry, data, 'inflates to');
+      if ('data' in r && consumed !== slice.length) {
+        finish(refuse('HEADER_SIZE_MISMATCH', `the deflate data ends after ${consumed} bytes, the header says ${slice.length}`, n));
+      } else finish(r);
+    });
+    inflate.end(slice);
   });
 }
 
@@ -103,18 +155,6 @@ function localHeaderProblem(buf: Uint8Array, entry: yauzl.Entry, centralName: Bu
   if (!view.subarray(at + 30, at + 30 + n).equals(centralName)) return 'the local header names another file than the central directory';
   if (view.readUInt16LE(at + 8) !== entry.compressionMethod) return 'the local header has another compression method than the central directory';
   return null;
-}
-
-function storedEntry(buf: Uint8Array, entry: yauzl.Entry, limits: ZipLimits, budget: number): ReadOutcome {
-  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const at = entry.relativeOffsetOfLocalHeader;
-  const start = at + 30 + view.readUInt16LE(at + 26) + view.readUInt16LE(at + 28);
-  const n = entry.compressedSize;
-  if (start + n > buf.length) return { error: { reason: 'CORRUPT_ENTRY', detail: 'the entry\'s data runs past the end of the archive' }, inflated: 0 };
-  if (n > limits.maxMemberBytes) return { error: { reason: 'MEMBER_TOO_LARGE', detail: `more than ${limits.maxMemberBytes} bytes` }, inflated: 0 };
-  if (n > budget) return { error: { reason: 'TOTAL_TOO_LARGE', detail: 'the archive holds more than the total cap' }, stopAll: true, inflated: n };
-  if (n !== entry.uncompressedSize) return { error: { reason: 'HEADER_SIZE_MISMATCH', detail: `stored ${n} bytes, the header says ${entry.uncompressedSize}` }, inflated: n };
-  return { data: buf.slice(start, start + n) };
 }
 
 /**
@@ -171,7 +211,7 @@ export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAUL
             if (r.stopAll) archiveError = r.error;
           }
         } else {
-          const r = await readEntry(zf, entry, limits, limits.maxTotalBytes - inflatedTotal);
+          const r = await deflatedEntry(buf, entry, limits, limits.maxTotalBytes - inflatedTotal);
           if ('data' in r) {
             base.data = r.data;
             inflatedTotal += r.data.length;

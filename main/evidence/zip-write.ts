@@ -4,10 +4,17 @@
  * timestamp field), regular-file mode 0644, stored (method 0): deflate output
  * depends on the zlib build, so stored entries are what makes the same
  * members give the same zip bytes on every machine and in every time zone.
+ * docs/formats/evidence-bundle.md §1 lists every constant of the output;
+ * zip-write.test.ts rebuilds the bytes from that table.
  */
 import yazl from 'yazl';
 
-/** 1980-01-01 00:00 in local time: yazl encodes DOS times from local fields, so this is the same DOS stamp everywhere. */
+/**
+ * 1980-01-01 00:00 in local time: yazl encodes DOS times from local fields, so
+ * this is the same DOS stamp in every zone. (yazl clamps to its own
+ * 1980-01-01 00:00, computed once when loaded: a process whose zone moves
+ * east after that would write a later time of day.)
+ */
 const FIXED_MTIME = () => new Date(1980, 0, 1, 0, 0, 0);
 
 export function writeZip(files: ReadonlyMap<string, Uint8Array> | readonly [string, Uint8Array][]): Promise<Buffer> {

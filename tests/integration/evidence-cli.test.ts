@@ -70,6 +70,14 @@ describe('charter jcs', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('INVALID_JSON');
     expect(run(['jcs', path.join(tmp, 'missing.json')]).status).toBe(1);
+    // a UTF-8 byte-order mark is refused, from a file or stdin, not stripped (the same document would get a second digest)
+    const bom = write('bom.json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]));
+    for (const r of [run(['jcs', bom]), run(['jcs', '-'], fs.readFileSync(bom))]) {
+      expect(r.status).toBe(1);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toContain('error INVALID_JSON:');
+      expect(r.stderr).toContain('byte-order mark');
+    }
     expect(run(['jcs']).status).toBe(64);
   });
 });

@@ -16,12 +16,12 @@
  * ECDSA signatures are 64-byte r||s (IEEE P1363), low S; keys 33-byte
  * compressed SEC1. Pure.
  */
-import { canonicalJson, concatBytes, fromHex, fromUtf8, sha256, toHex, utf8 } from '../../codec/index.js';
+import { canonicalJson, concatBytes, fromHex, sha256, toHex, utf8 } from '../../codec/index.js';
 import { verifyEcdsaHashed } from '../../crypto/ecdsa.js';
 import type { SignatureVerifier } from '../../crypto/ed25519.js';
 import type { SignatureScheme } from '../../engine/types.js';
 import { toBase64, fromBase64 } from './base64.js';
-import { parseStrictJson } from '../jcs.js';
+import { parseStrictJsonBytes } from '../jcs.js';
 import {
   BUNDLE_PREDICATE_TYPE,
   IN_TOTO_PAYLOAD_TYPE,
@@ -91,7 +91,7 @@ export type OpenedEnvelope =
 export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   let v: unknown;
   try {
-    v = parseStrictJson(fromUtf8(bytes));
+    v = parseStrictJsonBytes(bytes);
   } catch (e) {
     return { ok: false, reason: 'ATTESTATION_INVALID', detail: `not UTF-8 JSON: ${(e as Error).message}` };
   }
@@ -108,7 +108,7 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   if (payload === null) return { ok: false, reason: 'ATTESTATION_INVALID', detail: 'payload is not standard base64' };
   let statement: unknown;
   try {
-    statement = parseStrictJson(fromUtf8(payload));
+    statement = parseStrictJsonBytes(payload);
   } catch (e) {
     return { ok: false, reason: 'ATTESTATION_INVALID', detail: `payload is not UTF-8 JSON: ${(e as Error).message}` };
   }

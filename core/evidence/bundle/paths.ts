@@ -4,8 +4,10 @@
  * rules reject every way a name can escape a directory or mean something else
  * on another file system. Pure; never throws.
  */
+import { utf8 } from '../../codec/index.js';
 import type { ZipEntryInput } from './types.js';
 
+/** Longest name, in UTF-8 bytes (as stored in the archive). */
 export const MAX_PATH_LENGTH = 1024;
 
 export type PathReason =
@@ -20,16 +22,23 @@ export type PathReason =
   | 'EMPTY_SEGMENT'
   | 'CONTROL_CHARACTER';
 
-/** The first rule `name` breaks, or null. Directory names (ending in "/") are checked without the final "/". */
+/**
+ * The first rule `name` breaks, or null. The rules are tried in the order
+ * written here (docs/formats/evidence-bundle.md §5 step 2); the three segment
+ * rules are applied segment by segment from the left, so the leftmost
+ * offending segment decides (`a/./b/../c` is DOT_SEGMENT). Directory names
+ * (ending in "/") are checked without the final "/".
+ */
 export function pathProblem(name: string, nameValid = true): { reason: PathReason; detail: string } | null {
   if (!nameValid) return { reason: 'BAD_NAME_ENCODING', detail: 'the name is not valid UTF-8' };
   if (name.length === 0) return { reason: 'EMPTY_PATH', detail: 'the name is empty' };
-  if (name.length > MAX_PATH_LENGTH) return { reason: 'PATH_TOO_LONG', detail: `the name is longer than ${MAX_PATH_LENGTH} characters` };
+  const bytes = utf8(name).length;
+  if (bytes > MAX_PATH_LENGTH) return { reason: 'PATH_TOO_LONG', detail: `the name is ${bytes} bytes in UTF-8, more than ${MAX_PATH_LENGTH}` };
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return { reason: 'CONTROL_CHARACTER', detail: 'the name contains a control character' };
   if (name.includes('\\')) return { reason: 'BACKSLASH', detail: 'the name contains a backslash (a separator on Windows)' };
   if (name.startsWith('/')) return { reason: 'ABSOLUTE_PATH', detail: 'the name is an absolute path' };
-  if (/^[A-Za-z]:/.test(name) || name.includes(':')) return { reason: 'DRIVE_LETTER', detail: 'the name contains a drive letter or ":"' };
+  if (name.includes(':')) return { reason: 'DRIVE_LETTER', detail: 'the name contains a drive letter or ":"' };
   const body = name.endsWith('/') ? name.slice(0, -1) : name;
   for (const seg of body.split('/')) {
     if (seg === '..') return { reason: 'PARENT_PATH', detail: 'the name has a ".." segment' };

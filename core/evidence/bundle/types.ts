@@ -113,6 +113,7 @@ export const CONTAINER_REASONS = [
   'UNSUPPORTED_COMPRESSION',
   'CORRUPT_ENTRY',
   'LOCAL_HEADER_MISMATCH',
+  'CRC_MISMATCH',
 ] as const;
 export type ContainerReason = (typeof CONTAINER_REASONS)[number];
 
