@@ -4,8 +4,7 @@
  * duplicate keys, numbers a double carries), and only members whose size and
  * digest matched the manifest. Pure; never throws.
  */
-import { fromUtf8 } from '../../codec/index.js';
-import { parseStrictJson } from '../jcs.js';
+import { parseStrictJsonBytes } from '../jcs.js';
 import type { Check } from './types.js';
 import type { BundleContext } from './verify.js';
 
@@ -13,10 +12,9 @@ export type Item = NonNullable<Check['items']>[number];
 
 export type MemberRead = { state: 'absent' } | { state: 'invalid'; detail: string } | { state: 'ok'; value: unknown };
 
-/** Strict JSON of member bytes; throws with the parser's message. */
+/** Strict JSON of member bytes (a byte-order mark refused); throws with the parser's message. */
 export function strictJsonOf(bytes: Uint8Array): unknown {
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) throw new Error('INVALID_JSON: the file starts with a byte-order mark');
-  return parseStrictJson(fromUtf8(bytes));
+  return parseStrictJsonBytes(bytes);
 }
 
 export function readMember(ctx: BundleContext, path: string): MemberRead {
