@@ -229,7 +229,7 @@ describe('8.1 the custody case (charter.bundle/v2)', () => {
     expectCheckpointHolds(cp);
   });
 
-  it('verifies: every check passes with trust.json, the witness included (needs the v2 verifier and the trust-file witnesses)', async () => {
+  it('verifies: every check passes with trust.json, the witness included (needs cosignatures and trust-file witnesses in core/evidence/checkpoint.ts, and checkpoint.witnesses reading them)', async () => {
     const r = await verifyBundleBytes(fs.readFileSync(CASE_ZIP), { trust: fileTrust() });
     expect(r.checks.filter((x) => x.verdict !== 'pass').map((x) => `${x.id}:${x.reason}:${x.detail}`)).toEqual([]);
     expect(r.checks.map((c) => c.id)).toEqual([
@@ -319,7 +319,7 @@ describe('8.2 the history segment (charter.bundle/v2)', () => {
     expectCheckpointHolds(to);
   });
 
-  it('verifies: every check passes with trust.json, the witness included (needs the v2 verifier and the trust-file witnesses)', async () => {
+  it('verifies: every check passes with trust.json, the witness included (needs cosignatures and trust-file witnesses in core/evidence/checkpoint.ts, and checkpoint.witnesses reading them)', async () => {
     const r = await verifyBundleBytes(fs.readFileSync(SEGMENT_ZIP), { trust: fileTrust() });
     expect(r.checks.filter((x) => x.verdict !== 'pass').map((x) => `${x.id}:${x.reason}:${x.detail}`)).toEqual([]);
     expect(r.checks.map((c) => c.id)).toEqual([
@@ -351,19 +351,21 @@ describe('8.3 the v1 custody case', () => {
   });
 });
 
-describe('case.policy on the v2 custody case (a real state proof)', () => {
-  const policyCheck = async (mutate: (m: BundleMemberInput[]) => BundleMemberInput[]) => {
+describe('case.policy and case.request.state on the v2 custody case (real state proofs)', () => {
+  const checkOf = (id: string) => async (mutate: (m: BundleMemberInput[]) => BundleMemberInput[]) => {
     const r = await verifyBundleBytes(await writeZip((await caseBundle(mutate)).files), { trust: logTrust() });
-    return r.checks.find((c) => c.id === 'case.policy');
+    return r.checks.find((c) => c.id === id);
   };
+  const policyCheck = checkOf('case.policy');
+  const requestCheck = checkOf('case.request.state');
   const edit = (path: string, f: (v: Record<string, unknown>) => unknown) => (ms: BundleMemberInput[]) =>
     ms.map((m) => (m.path === path ? { ...m, bytes: utf8(canonicalJson(f(JSON.parse(fromUtf8(m.bytes))))) } : m));
 
   it('passes on the example', async () => {
     expect(await policyCheck((ms) => ms)).toMatchObject({ verdict: 'pass', reason: 'OK' });
   });
-  it('is unknown NO_STATE_PROOF without proofs/policy-state.json', async () => {
-    expect(await policyCheck((ms) => ms.filter((m) => m.path !== CASE_PATHS.stateProof))).toMatchObject({ verdict: 'unknown', reason: 'NO_STATE_PROOF' });
+  it('fails CASE_INCOMPLETE without proofs/policy-state.json (required in v2)', async () => {
+    expect(await policyCheck((ms) => ms.filter((m) => m.path !== CASE_PATHS.stateProof))).toMatchObject({ verdict: 'fail', reason: 'CASE_INCOMPLETE' });
   });
   it('fails BAD_STATE_PROOF when the proven value is changed', async () => {
     const c = await policyCheck(edit(CASE_PATHS.stateProof, (v) => ({ ...v, value: { ...(v['value'] as object), balances: { BTC: '9500' } } })));
@@ -376,5 +378,10 @@ describe('case.policy on the v2 custody case (a real state proof)', () => {
   it('fails PROOF_NOT_REACHING_CHECKPOINT when the proof is against another app hash', async () => {
     const c = await policyCheck(edit(CASE_PATHS.stateProof, (v) => ({ ...v, app_hash: 'C'.repeat(64) })));
     expect(c).toMatchObject({ verdict: 'fail', reason: 'PROOF_NOT_REACHING_CHECKPOINT' });
+  });
+  it('the request state proof passes on the example, fails CASE_INCOMPLETE without it and BAD_STATE_PROOF when the proven record is changed', async () => {
+    expect(await requestCheck((ms) => ms)).toMatchObject({ verdict: 'pass', reason: 'OK' });
+    expect(await requestCheck((ms) => ms.filter((m) => m.path !== CASE_PATHS.requestState))).toMatchObject({ verdict: 'fail', reason: 'CASE_INCOMPLETE' });
+    expect(await requestCheck(edit(CASE_PATHS.requestState, (v) => ({ ...v, value: { ...(v['value'] as object), amount: '15000' } })))).toMatchObject({ verdict: 'fail', reason: 'BAD_STATE_PROOF' });
   });
 });
