@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, utf8 } from '../../core/codec/index.js';
-import { ATTESTATIONS_DIR, CASE_PATHS, MANIFEST_PATH, fromBase64, toBase64, type DsseEnvelope, type VerifyReport } from '../../core/evidence/bundle/index.js';
+import { ATTESTATIONS_DIR, CASE_PATHS, COMMON_CHECKS, MANIFEST_PATH, fromBase64, toBase64, type DsseEnvelope, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import { verifyBundleBytes } from '../../main/evidence/bundles.js';
 import { DEFAULT_ZIP_LIMITS } from '../../main/evidence/zip-read.js';
 import { writeZip } from '../../main/evidence/zip-write.js';
@@ -75,11 +75,14 @@ describe('a well-formed bundle', () => {
 });
 
 describe('a file that is not a zip', () => {
-  it('gets one failing check, NOT_A_ZIP, and nothing else: no path checks, no manifest, no members', async () => {
+  it('gets one failing check, NOT_A_ZIP; every other check is listed as not checked; no manifest, no members', async () => {
     for (const bytes of [utf8('{"this":"is JSON, not a zip"}'), utf8('PK\u0003\u0004 not really'), new Uint8Array(0), new Uint8Array(4096).fill(0x41)]) {
       const r = await verify(bytes);
       expect(r.verdict).toBe('fail');
-      expect(r.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual(['zip.container:fail:NOT_A_ZIP']);
+      expect(r.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual([
+        'zip.container:fail:NOT_A_ZIP',
+        ...[...COMMON_CHECKS.slice(1), ['content']].map(([id]) => `${id}:unknown:NOT_CHECKED`),
+      ]);
       expect(r.members).toEqual([]);
       expect(r.manifestSha256).toBeNull();
       expect(r.kind).toBeNull();
@@ -127,7 +130,7 @@ const CASES: { name: string; reason: string; zip: () => Promise<Uint8Array> | Ui
   { name: 'a local header naming another file', reason: 'LOCAL_HEADER_MISMATCH', zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.block ? { ...e, localName: '../../evil.sh' } : e))) },
   { name: 'no manifest', reason: 'MANIFEST_MISSING', zip: () => craftZip(withFiles((m) => m.delete(MANIFEST_PATH))) },
   { name: 'a manifest not in canonical form', reason: 'MANIFEST_NOT_CANONICAL', zip: () => craftZip(withFiles((m) => m.set(MANIFEST_PATH, utf8(JSON.stringify(JSON.parse(Buffer.from(m.get(MANIFEST_PATH)!).toString()), null, 1))))) },
-  { name: 'a manifest with a duplicate key', reason: 'MANIFEST_NOT_CANONICAL', zip: () => craftZip(withFiles((m) => m.set(MANIFEST_PATH, utf8(Buffer.from(m.get(MANIFEST_PATH)!).toString().replace('{"created_by"', '{"kind":"x","created_by"'))))) },
+  { name: 'a manifest with a duplicate key', reason: 'MANIFEST_INVALID', zip: () => craftZip(withFiles((m) => m.set(MANIFEST_PATH, utf8(Buffer.from(m.get(MANIFEST_PATH)!).toString().replace('{"created_by"', '{"kind":"x","created_by"'))))) },
   { name: 'a member whose digest differs', reason: 'DIGEST_MISMATCH', zip: () => craftZip(withFiles((m) => m.set(CASE_PATHS.request, utf8(Buffer.from(m.get(CASE_PATHS.request)!).toString().replace('"1500"', '"9500"'))))) },
   { name: 'a member whose size differs', reason: 'SIZE_MISMATCH', zip: () => craftZip(withFiles((m) => m.set(CASE_PATHS.policy, utf8(Buffer.from(m.get(CASE_PATHS.policy)!).toString() + ' ')))) },
   { name: 'a missing member', reason: 'MEMBER_MISSING', zip: () => craftZip(withFiles((m) => m.delete(CASE_PATHS.block))) },

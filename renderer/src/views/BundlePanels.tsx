@@ -38,6 +38,15 @@ type Progress = { phase: 'uploading' | 'reading' | 'checking'; done: number; tot
 
 let jobCounter = 0;
 
+/** One line about a trust file: whose log, how many keys must sign, which witnesses must cosign. */
+export function trustSummary(t: unknown): string {
+  const o = (t ?? {}) as { log_id?: unknown; quorum?: unknown; keys?: unknown; witnesses?: { quorum?: unknown; keys?: unknown } };
+  const n = Array.isArray(o.keys) ? o.keys.length : 0;
+  const w = o.witnesses && Array.isArray(o.witnesses.keys) ? o.witnesses.keys.length : 0;
+  const log = `log ${String(o.log_id ?? '?')}: ${String(o.quorum ?? '?')} of ${n} key${n === 1 ? '' : 's'} must sign`;
+  return w > 0 ? `${log}; ${String(o.witnesses?.quorum ?? '?')} of ${w} witness${w === 1 ? '' : 'es'} must cosign each checkpoint.` : `${log}; no witness cosignature required.`;
+}
+
 async function verifyFile(file: File, trust: unknown, onProgress: (p: Progress) => void): Promise<BundleReportView> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const jobId = `verify-${++jobCounter}`;
@@ -323,13 +332,14 @@ export function BundleVerifier() {
           ) : null}
         </div>
         <p id="node-trust-note" className="field-hint">
-          A trust file lists the public keys that may sign checkpoints, with how many must sign. “Use the node's trust file” takes it from the
+          A trust file lists the public keys that may sign checkpoints and blocks, with how many must sign, and the witnesses that must
+          cosign checkpoints, if any. “Use the node's trust file” takes it from the
           connected node (GET /explorer/trust): the node vouches for itself, which is fine on a devnet. An auditor should rather use a trust file
           obtained out of band, from the chain's operators.
         </p>
         {trust ? (
           <p className="muted break" role="status" aria-label="Trust in use">
-            Trust file {trust.name} (sha256 {trust.sha256.slice(0, 16)}…), kept in this workspace.
+            Trust file {trust.name} (sha256 {trust.sha256.slice(0, 16)}…), kept in this workspace: {trustSummary(trust.trust)}
           </p>
         ) : null}
         <p className="drop-hint" aria-live="polite">
