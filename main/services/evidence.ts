@@ -37,7 +37,7 @@ export const MAX_SEGMENT_BLOCKS = 10_000;
  */
 export const MAX_SEGMENT_RECEIPTS = 20_000;
 /** The node's page sizes (at most 1,000 a call). */
-const RECEIPT_PAGE = 1000;
+export const RECEIPT_PAGE = 1000;
 const CHECKPOINT_PAGE = 1000;
 
 /** The value of a node call, or null when the node does not have it (NOT_FOUND / NOT_IN_STATE / an older node without the route). */
@@ -128,6 +128,8 @@ export class EvidenceService {
     private readonly bundleSigner: BundleSignerSource = () => null,
     private readonly progress: (p: { jobId: string; phase: VerifyPhase; done: number; total: number }) => void = () => {},
     private readonly keySigner: KeySignerSource | null = null,
+    /** What one segment carries at most, and the receipts asked of the node a call (smaller values let a test reach them). */
+    private readonly limits: { maxSegmentReceipts: number; receiptPage: number } = { maxSegmentReceipts: MAX_SEGMENT_RECEIPTS, receiptPage: RECEIPT_PAGE },
   ) {}
 
   private async signedTx(hash: string): Promise<SignedTxEvidence> {
@@ -518,8 +520,8 @@ export class EvidenceService {
       const doc = await this.blockDocument(h, { signed: true, next: h === to, txs: true });
       if (doc['header'] === undefined) unsigned++;
       txs.push(...(doc['txs'] as string[]).map((t) => t.toLowerCase()));
-      if (txs.length > MAX_SEGMENT_RECEIPTS) {
-        throw new CharterError('INVALID_INPUT', `blocks ${from}–${h} already hold ${txs.length} transactions; a history segment carries at most ${MAX_SEGMENT_RECEIPTS.toLocaleString('en-US')} receipts (one per transaction), so build ${from}:${to} as smaller segments`, { from, to, at: h });
+      if (txs.length > this.limits.maxSegmentReceipts) {
+        throw new CharterError('INVALID_INPUT', `blocks ${from}–${h} already hold ${txs.length} transactions; a history segment carries at most ${this.limits.maxSegmentReceipts.toLocaleString('en-US')} receipts (one per transaction), so build ${from}:${to} as smaller segments`, { from, to, at: h });
       }
       members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: json(doc) });
       lastDoc = doc;
@@ -579,16 +581,17 @@ export class EvidenceService {
    */
   private async rangeReceipts(from: number, to: number): Promise<ReceiptView[] | null> {
     const client = await this.chain.get();
-    const first = await optional(() => client.receipts({ fromHeight: from, toHeight: to, limit: RECEIPT_PAGE }));
+    const page = this.limits.receiptPage;
+    const first = await optional(() => client.receipts({ fromHeight: from, toHeight: to, limit: page }));
     if (!first) return null;
     const out = [...first.receipts];
-    let full = first.receipts.length === RECEIPT_PAGE;
-    while (full && out.length <= MAX_SEGMENT_RECEIPTS) {
+    let full = first.receipts.length === page;
+    while (full && out.length <= this.limits.maxSegmentReceipts) {
       const last = out[out.length - 1] as ReceiptView;
-      const next = await client.receipts({ from: last.seq + 1, limit: RECEIPT_PAGE });
+      const next = await client.receipts({ from: last.seq + 1, limit: page });
       const inRange = next.receipts.filter((r) => r.height <= to);
       out.push(...inRange);
-      full = next.receipts.length === RECEIPT_PAGE && inRange.length === next.receipts.length;
+      full = next.receipts.length === page && inRange.length === next.receipts.length;
     }
     return out;
   }
