@@ -5,10 +5,13 @@
 // reads) and through the CLI (`charter bundle verify`, in-process), and see a
 // tampered copy fail.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KeyView, RequestView } from '../../core/contract/index.js';
+import type { CallResult, KeyView, RequestView } from '../../core/contract/index.js';
+import { createCharter } from '../../main/app.js';
 import { main } from '../../main/cli/index.js';
 import { trustFromJson, verifyBundleBytes } from '../../main/evidence/bundles.js';
 import { useConsole } from './console-harness.js';
@@ -246,6 +249,51 @@ describe('evidence bundles on the devnet', () => {
     // Over the block cap.
     expect(await h.fail('evidence.buildSegment', { from: 1, to: 10_001 })).toBe('INVALID_INPUT');
     await expect(capped.buildSegment(1, 10_001)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'a segment holds at most 10,000 blocks; 1:10001 is 10001' });
+  });
+
+  it('a node whose blocks\' transactions do not hash to their data_hash: the segment is refused with NODE_ERROR, nothing written or signed', async () => {
+    // This devnet behind a relay that drops the last transaction of every block it serves over
+    // CometBFT's JSON-RPC `block`; everything else is forwarded as is.
+    const target = h.charter.rpcUrl;
+    const relay = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const body = Buffer.concat(chunks);
+          const r = await fetch(target + req.url, { method: req.method, headers: { 'Content-Type': String(req.headers['content-type'] ?? 'application/json') }, ...(req.method === 'POST' ? { body } : {}) });
+          let out = Buffer.from(await r.arrayBuffer());
+          const rpc = req.method === 'POST' && req.url === '/' ? (JSON.parse(body.toString('utf8')) as { method?: string }) : null;
+          if (rpc?.method === 'block') {
+            const j = JSON.parse(out.toString('utf8')) as { result?: { block?: { data?: { txs?: string[] } } } };
+            const txs = j.result?.block?.data?.txs;
+            if (txs && txs.length > 0) txs.pop();
+            out = Buffer.from(JSON.stringify(j));
+          }
+          res.writeHead(r.status, { 'Content-Type': r.headers.get('content-type') ?? 'application/json' }).end(out);
+        })().catch(() => res.destroy());
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', () => resolve()));
+    const ws = fs.mkdtempSync(path.join(tmp, 'relay-ws-'));
+    const remote = await createCharter({ host: 'serve', workspace: ws, nodeUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
+    try {
+      const client = await h.charter.services.chain.get();
+      let withTx = 0;
+      for (let x = 2; withTx === 0; x++) if ((await client.block(x)).txs.length > 0) withTx = x;
+      const k = (await remote.dispatch('keys.create', { label: 'auditor', passphrase: PASS })) as CallResult<KeyView>;
+      if (!k.ok) throw new Error(k.error.message);
+      const r = (await remote.dispatch('evidence.buildSegment', { from: withTx, to: withTx, signerKeyId: k.value.keyId, secret: PASS })) as CallResult<unknown>;
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('NODE_ERROR');
+        expect(r.error.message).toMatch(new RegExp(`^block ${withTx}: the Merkle root of the \\d+ transaction\\(s\\) the node serves is [0-9A-F]{64}, but the block's data_hash is [0-9A-F]{64}; the node's transactions are not the block's, so no bundle is built$`));
+      }
+      expect(fs.existsSync(remote.workspace.artifactsDir) ? fs.readdirSync(remote.workspace.artifactsDir) : []).toEqual([]);
+    } finally {
+      await remote.close();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
   });
 
   it('a console on another node (--node) signs with a local key (--key): P-256, verified with a trust file that names it', async () => {
