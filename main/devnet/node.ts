@@ -473,9 +473,9 @@ export class DevnetNode {
    * Make now what evidence of block `height` needs from this node, when it is
    * missing (an idle devnet makes no more blocks, and signs a checkpoint only
    * every N blocks):
-   *   - the next block, whose header signs block `height`'s result app hash:
-   *     made (from the mempool, possibly empty) when `height` is the latest
-   *     block and its state root is not yet in a header;
+   *   - the next block, whose signed header states block `height`'s result
+   *     app hash (and links to it): made (from the mempool, possibly empty)
+   *     when `height` is the latest block;
    *   - a signed checkpoint covering block `height`'s receipts: when none at
    *     or above `height` exists, one for the latest block, outside the
    *     every-N cadence.
@@ -488,7 +488,7 @@ export class DevnetNode {
     const latest = this.last;
     if (latest === null || height > latest.height) throw new CharterError('NOT_FOUND', `no block at height ${height} (latest is ${latest?.height ?? 0})`);
     let producedBlock: number | null = null;
-    if (height === latest.height && latest.result_app_hash !== latest.app_hash) producedBlock = this.produceBlock().height;
+    if (height === latest.height) producedBlock = this.produceBlock().height;
     const covering = this.store.latestCheckpoint();
     if (covering !== null && covering.height >= height) return { checkpoint: JSON.parse(covering.signed) as SignedCheckpoint, producedBlock, issuedCheckpoint: false };
     const top = this.last as BlockRow;

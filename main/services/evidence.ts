@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { canonicalJson, sha256, sha256Hex, toHex, utf8 } from '../../core/codec/index.js';
+import { canonicalJson, fromHex, sha256, sha256Hex, toHex, utf8 } from '../../core/codec/index.js';
 import type { KeyBackends } from '../../hsm/registry.js';
 import { CharterError } from '../../core/errors.js';
 import type { KeyRecord, SignedEnvelope, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
@@ -20,6 +20,25 @@ import { viaComet, type ExplorerService } from './explorer.js';
 import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport, type ZipEntryInput } from '../../core/evidence/bundle/index.js';
 import { bundleZip, storeArtifact, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
 import { VERSION } from '../version.js';
+import type { HistoricalStateProof, ReceiptView } from '../chain/custody-client.js';
+import { merkleRoot } from '../devnet/format.js';
+import { verifyEntryProof } from '../../core/engine/state-root.js';
+import { checkpointAccumulator, type SignedCheckpoint } from '../../core/evidence/checkpoint.js';
+import { mmrIndex, verifyInclusion, verifyConsistency } from '../../core/evidence/mmr.js';
+import { receiptDigest } from '../../core/evidence/receipts.js';
+
+/** Most blocks one history segment holds (docs/formats/evidence-bundle.md §3.2). */
+export const MAX_SEGMENT_BLOCKS = 10_000;
+/**
+ * Most receipts (= transactions) one history segment carries. Each receipt costs its JSON
+ * (~350 bytes) in receipts.json and its inclusion path (up to ~40 hashes, ~2.7 kB) in
+ * proofs/receipts-inclusion.json: 20,000 keep that member well under the 64 MiB a verifier
+ * reads of one member (main/evidence/zip-read.ts).
+ */
+export const MAX_SEGMENT_RECEIPTS = 20_000;
+/** The node's page sizes (at most 1,000 a call). */
+export const RECEIPT_PAGE = 1000;
+const CHECKPOINT_PAGE = 1000;
 
 /** The value of a node call, or null when the node does not have it (NOT_FOUND / NOT_IN_STATE / an older node without the route). */
 async function optional<T>(f: () => Promise<T>): Promise<T | null> {
@@ -109,6 +128,8 @@ export class EvidenceService {
     private readonly bundleSigner: BundleSignerSource = () => null,
     private readonly progress: (p: { jobId: string; phase: VerifyPhase; done: number; total: number }) => void = () => {},
     private readonly keySigner: KeySignerSource | null = null,
+    /** What one segment carries at most, and the receipts asked of the node a call (smaller values let a test reach them). */
+    private readonly limits: { maxSegmentReceipts: number; receiptPage: number } = { maxSegmentReceipts: MAX_SEGMENT_RECEIPTS, receiptPage: RECEIPT_PAGE },
   ) {}
 
   private async signedTx(hash: string): Promise<SignedTxEvidence> {
@@ -207,24 +228,43 @@ export class EvidenceService {
     return { fileName: `evidence-${requestId}.json`, content: text, sha256, artifact };
   }
 
-  private async blockDocument(height: number, signedHeaders = false): Promise<Record<string, unknown>> {
+  /**
+   * A block as a bundle carries it (docs/formats/evidence-bundle.md §3): what the node's CometBFT
+   * RPC serves, and, when the node has them,
+   * - with `signed`: the signed header (the header whose SHA-256(JCS) is the block hash; a Charter
+   *   devnet serves it at /explorer/block), next to the block's validator signatures;
+   * - with `next`: block height+1's signed header and signatures, whose app_hash is this block's
+   *   result_app_hash;
+   * - with `txs`: the upper-case hex SHA-256 of each transaction, in block order, after checking
+   *   that their Merkle root (CometBFT's, as the devnet's merkleRoot computes it) is the header's
+   *   data_hash; a node whose transactions do not hash to it gets NODE_ERROR and nothing is built.
+   */
+  private async blockDocument(height: number, opts: { signed?: boolean; next?: boolean; txs?: boolean } = {}): Promise<Record<string, unknown>> {
     const client = await this.chain.get();
     const block = await client.block(height);
-    // The signed header (docs/formats/evidence-bundle.md §5 case.block.signature): the header whose
-    // SHA-256(JCS) is the block hash, and, when the node has it, the next block's header and
-    // signatures, whose app_hash is this block's result_app_hash.
     const extra: Record<string, unknown> = {};
-    if (signedHeaders) {
+    let resultAppHash = '';
+    if (opts.signed) {
       const eb = await optional(() => client.explorerBlock(height));
       if (eb && eb.header) extra['header'] = eb.header;
-      const status = await client.status();
-      if (eb && status.height > height) {
+      if (eb && typeof eb.resultAppHash === 'string') resultAppHash = eb.resultAppHash;
+      if (eb && opts.next) {
         const next = await optional(() => client.explorerBlock(height + 1));
         if (next && next.header && next.commit) {
           extra['next_header'] = next.header;
           extra['next_validator_signatures'] = [{ validator_address: next.commit.validatorAddress, timestamp: next.commit.timestamp, signature_base64: next.commit.signature }];
         }
       }
+    }
+    if (opts.txs) {
+      const root = toHex(merkleRoot(block.txs.map((t) => sha256(t.bytes)))).toUpperCase();
+      const header = extra['header'] as { data_hash?: unknown } | undefined;
+      const claimed = [block.dataHash, ...(header ? [String(header.data_hash ?? '')] : [])];
+      const wrong = claimed.find((d) => d.toUpperCase() !== root);
+      if (wrong !== undefined) {
+        throw new CharterError('NODE_ERROR', `block ${height}: the Merkle root of the ${block.txs.length} transaction(s) the node serves is ${root}, but the block's data_hash is ${wrong}; the node's transactions are not the block's, so no bundle is built`, { height, data_hash: wrong, computed: root });
+      }
+      extra['txs'] = block.txs.map((t) => t.hash.toUpperCase());
     }
     return {
       ...extra,
@@ -233,14 +273,13 @@ export class EvidenceService {
       time: block.time,
       chain_id: block.chainId,
       app_hash: block.appHash,
-      result_app_hash: await this.explorer.resultAppHash(height),
+      result_app_hash: resultAppHash || (await this.explorer.resultAppHash(height)),
       last_block_hash: block.lastBlockHash,
       data_hash: block.dataHash,
       proposer_address: block.proposer,
       validator_signatures: block.signatures.map((sig) => ({ validator_address: sig.validatorAddress, timestamp: sig.timestamp, signature_base64: sig.signature })),
     };
   }
-
   /** The attestation signer of one build: the chosen registry key, else the console's own key. Checked before any node work. */
   private async signer(choice?: BundleSignerChoice): Promise<BundleSignerInput> {
     if (choice) {
@@ -276,16 +315,110 @@ export class EvidenceService {
     return { fileName, contentBase64: zip.toString('base64'), sha256, size: zip.length, manifestSha256: assembled.manifestSha256, members: assembled.manifest.members.length, artifact, missing };
   }
 
+  /**
+   * A state entry after block `height`, with the node's proof against that block's result app hash
+   * (GET /explorer/state-proof), checked here before anything is signed. A custody case needs it:
+   * when the node cannot give it (no such route, NOT_FOUND, NOT_IN_STATE, HISTORY_MISMATCH…) the
+   * build is refused with NOT_AVAILABLE naming the proof and why; a proof that does not hold is NODE_ERROR.
+   */
+  private async caseStateProof(requestId: string, height: number, key: string, what: string, resultAppHash: string): Promise<HistoricalStateProof> {
+    const client = await this.chain.get();
+    let p: HistoricalStateProof;
+    try {
+      p = await client.stateProofAt(height, key);
+    } catch (e) {
+      if (!(e instanceof CharterError) || e.code === 'NODE_UNREACHABLE') throw e;
+      throw new CharterError(
+        'NOT_AVAILABLE',
+        `cannot build the custody case of ${requestId}: the node gives no state proof of ${key} at height ${height} (${e.code}: ${e.message}); a custody case carries ${what} as proven against block ${height}'s result app hash, so nothing was written or signed (a Charter devnet serves these proofs at /explorer/state-proof)`,
+        { proof: key, height, cause: e.code },
+      );
+    }
+    const where = `the node's state proof of ${key} at height ${height}`;
+    if (!p || p.height !== height || p.key !== key || !p.proof || typeof p.app_hash !== 'string') {
+      throw new CharterError('NODE_ERROR', `${where} is for ${String(p?.key)} at height ${String(p?.height)}; nothing was written or signed`, { proof: key, height });
+    }
+    if (resultAppHash === '') {
+      throw new CharterError('NOT_AVAILABLE', `cannot build the custody case of ${requestId}: the result app hash of block ${height} is not known yet (the node has not made block ${height + 1}), so ${where} cannot be tied to the block; build the case again once block ${height + 1} is there`, { proof: key, height });
+    }
+    if (p.app_hash.toUpperCase() !== resultAppHash.toUpperCase()) {
+      throw new CharterError('NODE_ERROR', `${where} is against app hash ${p.app_hash}, but block ${height}'s result app hash is ${resultAppHash}; nothing was written or signed`, { proof: key, height });
+    }
+    if (!verifyEntryProof(p.app_hash.toLowerCase(), key, p.value, p.proof)) {
+      throw new CharterError('NODE_ERROR', `${where} does not lead to app hash ${p.app_hash}; nothing was written or signed`, { proof: key, height });
+    }
+    return p;
+  }
+
+  /**
+   * From the node's signed checkpoints (GET /explorer/checkpoints, newest first, paged): the
+   * oldest at or above height `high` and the newest below height `low`, each re-read as the node
+   * serves it alone (GET /explorer/checkpoint?height=…, which carries its cosignatures); null when
+   * the node serves no checkpoints at all. `oldest` is the height of the oldest checkpoint seen.
+   */
+  private async checkpointsAround(low: number, high: number): Promise<{ atOrAbove: SignedCheckpoint | null; below: SignedCheckpoint | null; every: number; oldest: number | null } | null> {
+    const client = await this.chain.get();
+    let atOrAbove: SignedCheckpoint | null = null;
+    let below: SignedCheckpoint | null = null;
+    let oldest: number | null = null;
+    let every = 0;
+    let before: number | undefined;
+    for (;;) {
+      const page = await optional(() => client.checkpoints({ ...(before !== undefined ? { before } : {}), limit: CHECKPOINT_PAGE }));
+      if (!page) {
+        if (before === undefined) return null;
+        break;
+      }
+      every = page.every;
+      for (const c of page.checkpoints) {
+        oldest = c.checkpoint.height;
+        if (c.checkpoint.height >= high) atOrAbove = c;
+        else if (c.checkpoint.height < low) {
+          below = c;
+          break;
+        }
+      }
+      if (below || page.nextBefore === null || page.checkpoints.length === 0) break;
+      before = page.nextBefore;
+    }
+    const served = async (c: SignedCheckpoint | null): Promise<SignedCheckpoint | null> => (c ? ((await optional(() => client.checkpoint(c.checkpoint.height))) ?? c) : null);
+    return { atOrAbove: await served(atOrAbove), below: await served(below), every, oldest };
+  }
+
+  /** When the node signs its next checkpoint on its cadence, said for `missing`. */
+  private nextCheckpointText(every: number | null, chainHeight: number, atLeast: number, issueError: string | null, what: string): string {
+    const next = every ? Math.ceil(Math.max(chainHeight + 1, atLeast) / every) * every : null;
+    return (
+      (next !== null ? `; the node signs one every ${every} blocks, the next at height ${next} (the chain is at ${chainHeight}): build the ${what} again once it is there` : `; build the ${what} again once the node has signed a newer checkpoint`) +
+      (issueError ? ` (the node could not issue one now: ${issueError})` : '')
+    );
+  }
+
+  /** The node's inclusion proof of a receipt in MMR(size of `cp`), checked against cp's peaks before anything is signed. */
+  private async receiptInclusion(r: ReceiptView, cp: SignedCheckpoint): Promise<{ mmr_index: number; size: number; path: string[] }> {
+    const client = await this.chain.get();
+    const size = cp.checkpoint.mmr_size;
+    const p = await client.inclusionProof({ seq: r.seq }, size);
+    const ok =
+      p.size === size &&
+      p.mmr_index === r.mmr_index &&
+      r.mmr_index === mmrIndex(r.receipt.seq) &&
+      Array.isArray(p.path) &&
+      verifyInclusion(size, receiptDigest(r.receipt), r.mmr_index, p.path.map((x) => fromHex(x)), checkpointAccumulator(cp.checkpoint));
+    if (!ok) throw new CharterError('NODE_ERROR', `the node's inclusion proof of receipt ${r.seq} (transaction ${r.tx_hash}) in MMR(${size}) does not lead to the peaks of its checkpoint at height ${cp.checkpoint.height}; nothing was written or signed`, { seq: r.seq, size });
+    return { mmr_index: p.mmr_index, size: p.size, path: p.path };
+  }
+
   /** A custody-case bundle for an executed withdrawal (docs/formats/evidence-bundle.md §3.1). */
   async buildCase(requestId: string, choice?: BundleSignerChoice): Promise<BuiltBundle> {
     const client = await this.chain.get();
-    const req = await client.query<WithdrawalRecord>(`/request/${requestId}`);
-    if (!req) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
-    if (req.status !== 'executed' || req.executed_at === null) {
-      throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${req.status}; bundles are built for executed withdrawals`);
+    const current = await client.query<WithdrawalRecord>(`/request/${requestId}`);
+    if (!current) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
+    if (current.status !== 'executed' || current.executed_at === null) {
+      throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${current.status}; bundles are built for executed withdrawals`);
     }
     const signer = await this.signer(choice);
-    const executedAt = req.executed_at;
+    const executedAt = current.executed_at;
     // Right after execution an idle devnet has neither the next block (whose header signs this
     // block's result app hash) nor a checkpoint covering the receipt (one every N blocks): a
     // Charter devnet makes both on request (POST /explorer/checkpoint). Another node is asked
@@ -300,91 +433,167 @@ export class EvidenceService {
     const status = await client.status();
     const json = (v: unknown) => utf8(canonicalJson(v));
     const missing: string[] = [];
-    const members: BundleMemberInput[] = [{ path: CASE_PATHS.request, artifact_type: ARTIFACT_TYPES.request, bytes: json(req) }];
+    const blockDoc = await this.blockDocument(executedAt, { signed: true, next: true });
+    const resultAppHash = String(blockDoc['result_app_hash'] ?? '');
+    // The request and the vault's policy as the chain held them after the execution block, both
+    // proven against that block's result app hash. request.json and policy.json are made FROM the
+    // proven values, so they cannot say anything else.
+    const requestProof = await this.caseStateProof(requestId, executedAt, `request/${requestId}`, 'the request record', resultAppHash);
+    const req = requestProof.value as WithdrawalRecord;
+    if (!req || typeof req !== 'object' || req.request_id !== requestId || req.status !== 'executed' || req.executed_at !== executedAt) {
+      throw new CharterError('NODE_ERROR', `the node's proven record of ${requestId} at height ${executedAt} is not the request executed at that height (${String(req?.status)} at ${String(req?.executed_at)}); nothing was written or signed`);
+    }
+    const policyProof = await this.caseStateProof(requestId, executedAt, `vault/${req.vault_id}`, `the policy of vault ${req.vault_id}`, resultAppHash);
+    const vault = policyProof.value as VaultRecord | null;
+    if (!vault || typeof vault !== 'object' || !vault.policy) throw new CharterError('NODE_ERROR', `the node's proven vault/${req.vault_id} at height ${executedAt} holds no policy; nothing was written or signed`);
+
+    const members: BundleMemberInput[] = [
+      { path: CASE_PATHS.request, artifact_type: ARTIFACT_TYPES.request, bytes: json(requestProof.value) },
+      { path: CASE_PATHS.requestState, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(requestProof) },
+    ];
     const hashes = [req.created_tx, ...req.approvals.map((a) => a.tx_hash), ...(req.attestations ?? []).map((a) => a.tx_hash)];
     if (req.executed_tx) hashes.push(req.executed_tx);
     for (const h of [...new Set(hashes)]) {
       const t = await this.signedTx(h);
       members.push({ path: CASE_PATHS.tx(h), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(t) });
     }
-    const blockDoc = await this.blockDocument(executedAt, true);
     members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(blockDoc) });
     if (blockDoc['header'] === undefined) missing.push(`case.block.signature: the node serves no signed header of block ${executedAt} (a Charter devnet does; this node's blocks are checked by hash only)`);
     else if (blockDoc['next_header'] === undefined) missing.push(`case.block.signature: block ${executedAt + 1} is not made yet, so block ${executedAt}'s result app hash is not covered by a signature; it will be once the node makes block ${executedAt + 1} (build the case again then)`);
-    // The policy in force at the execution height, with its state proof against that block's result app hash.
-    let stateProofError = '';
-    const stateProof = await client.stateProofAt(executedAt, `vault/${req.vault_id}`).catch((e: unknown) => {
-      if (!(e instanceof CharterError) || !['NOT_FOUND', 'NOT_IN_STATE', 'NODE_ERROR'].includes(e.code)) throw e;
-      stateProofError = `${e.code}: ${e.message}`;
-      return null;
-    });
-    if (!stateProof) missing.push(`case.policy: the node gave no state proof of vault/${req.vault_id} at height ${executedAt} (${stateProofError}); policy.json is the policy at build time`);
-    if (stateProof) {
-      const v = stateProof.value as VaultRecord;
-      members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: req.vault_id, policy: v.policy, as_of: stateProof.height }) });
-      members.push({ path: CASE_PATHS.stateProof, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(stateProof) });
-    } else {
-      const vault = await client.query<VaultRecord>(`/vault/${req.vault_id}`);
-      if (vault) members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: vault.vault_id, policy: vault.policy, as_of: 'export' }) });
-    }
+    members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: req.vault_id, policy: vault.policy, as_of: executedAt }) });
+    members.push({ path: CASE_PATHS.stateProof, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(policyProof) });
+
     // The receipt of the transaction that executed it (else the last one behind it), its
-    // inclusion proof and the latest checkpoint that covers it.
-    const receiptTx = req.executed_tx ?? hashes[hashes.length - 1] as string;
+    // inclusion proof and the oldest signed checkpoint at or above the receipt's height: all three or none.
+    const receiptTx = req.executed_tx ?? (hashes[hashes.length - 1] as string);
     const receipt = await optional(() => client.receipt({ tx: receiptTx }));
-    const checkpoint = receipt ? await optional(() => client.checkpoint()) : null;
-    if (receipt && checkpoint && checkpoint.checkpoint.mmr_size > receipt.mmr_index) {
-      const proof = await client.inclusionProof({ tx: receiptTx }, checkpoint.checkpoint.mmr_size);
+    const around = receipt ? await this.checkpointsAround(receipt.height, receipt.height) : null;
+    const checkpoint = around?.atOrAbove ?? null;
+    if (receipt && checkpoint) {
+      const proof = await this.receiptInclusion(receipt, checkpoint);
       members.push({ path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(receipt.receipt) });
       members.push({ path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: proof.mmr_index, size: proof.size, path: proof.path }) });
       members.push({ path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(checkpoint) });
     } else if (!receipt) {
-      missing.push(`proofs.receipt, proofs.inclusion, checkpoint.quorum: the node serves no receipt of ${receiptTx} (it keeps no evidence log), so the bundle has no receipt, inclusion proof or checkpoint`);
+      missing.push(`proofs.receipt, proofs.inclusion, checkpoint.quorum, checkpoint.witnesses: the node serves no receipt of ${receiptTx} (it keeps no evidence log), so the bundle has no receipt, inclusion proof or checkpoint`);
     } else {
       // The node signs checkpoints on a cadence and could not issue one now: say when the next comes.
-      const page = await optional(() => client.checkpoints({ limit: 1 }));
-      const every = page?.every;
-      const next = every ? Math.ceil(Math.max(status.height + 1, executedAt) / every) * every : null;
       missing.push(
-        `proofs.receipt, proofs.inclusion, checkpoint.quorum: no signed checkpoint covers block ${executedAt} yet, so the bundle has no receipt, inclusion proof or checkpoint` +
-          (next !== null ? `; the node signs one every ${every} blocks, the next at height ${next} (the chain is at ${status.height}): build the case again once it is there` : '; build the case again once the node has signed a newer checkpoint') +
-          (issueError ? ` (the node could not issue one now: ${issueError})` : ''),
+        `proofs.receipt, proofs.inclusion, checkpoint.quorum, checkpoint.witnesses: no signed checkpoint covers block ${receipt.height} yet, so the bundle has no receipt, inclusion proof or checkpoint` +
+          this.nextCheckpointText(around?.every ?? null, status.height, receipt.height, issueError, 'case'),
       );
     }
     return this.finish('custody-case', { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: executedAt }, members, `bundle-${requestId}.zip`, signer, missing);
   }
 
-  /** A history-segment bundle: the blocks of heights from..to (docs/formats/evidence-bundle.md §3.2). */
+  /**
+   * A history-segment bundle: the blocks of heights from..to, each with its transactions' hashes
+   * and signed header, the receipts of exactly those transactions with their inclusion proofs in
+   * the oldest checkpoint at or above `to`, and a consistency proof from the newest checkpoint
+   * below `from` (docs/formats/evidence-bundle.md §3.2).
+   */
   async buildSegment(from: number, to: number, choice?: BundleSignerChoice): Promise<BuiltBundle> {
     if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && to >= from)) throw new CharterError('INVALID_INPUT', `not a height range: ${from}:${to}`);
-    if (to - from >= 10_000) throw new CharterError('INVALID_INPUT', 'a segment holds at most 10,000 blocks');
+    if (to - from >= MAX_SEGMENT_BLOCKS) throw new CharterError('INVALID_INPUT', `a segment holds at most ${MAX_SEGMENT_BLOCKS.toLocaleString('en-US')} blocks; ${from}:${to} is ${to - from + 1}`);
     const client = await this.chain.get();
-    const status = await client.status();
-    if (to > status.height) throw new CharterError('NOT_FOUND', `the node is at height ${status.height}; no block ${to} yet`);
+    const before = await client.status();
+    if (to > before.height) throw new CharterError('NOT_FOUND', `the node is at height ${before.height}; no block ${to} yet`);
     const signer = await this.signer(choice);
+    // As for a case: a Charter devnet makes block to+1 (whose header signs to's result app hash)
+    // and a checkpoint covering `to` when they are missing; another node is asked nothing more.
+    let issueError: string | null = null;
+    try {
+      await client.issueCheckpoint(to);
+    } catch (e) {
+      if (!(e instanceof CharterError)) throw e;
+      issueError = e.message;
+    }
+    const status = await client.status();
+    const json = (v: unknown) => utf8(canonicalJson(v));
     const members: BundleMemberInput[] = [];
+    const missing: string[] = [];
+    /** The range's transactions, block after block: lower-case, as receipts name them. */
+    const txs: string[] = [];
+    let unsigned = 0;
+    let lastDoc: Record<string, unknown> = {};
     for (let h = from; h <= to; h++) {
-      members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: utf8(canonicalJson(await this.blockDocument(h))) });
+      const doc = await this.blockDocument(h, { signed: true, next: h === to, txs: true });
+      if (doc['header'] === undefined) unsigned++;
+      txs.push(...(doc['txs'] as string[]).map((t) => t.toLowerCase()));
+      if (txs.length > this.limits.maxSegmentReceipts) {
+        throw new CharterError('INVALID_INPUT', `blocks ${from}–${h} already hold ${txs.length} transactions; a history segment carries at most ${this.limits.maxSegmentReceipts.toLocaleString('en-US')} receipts (one per transaction), so build ${from}:${to} as smaller segments`, { from, to, at: h });
+      }
+      members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: json(doc) });
+      lastDoc = doc;
     }
-    // Receipts of the range, and a consistency proof between the checkpoints around it.
-    const rs = await optional(() => client.receipts({ fromHeight: from, toHeight: to, limit: 1000 }));
-    if (rs && rs.receipts.length > 0 && rs.receipts.length < 1000) {
-      members.push({ path: SEGMENT_PATHS.receipts, artifact_type: ARTIFACT_TYPES.receipts, bytes: utf8(canonicalJson(rs.receipts.map((r) => r.receipt))) });
-    }
-    const page = await optional(() => client.checkpoints({ limit: 1000 }));
-    if (page && page.checkpoints.length > 0) {
-      const cps = [...page.checkpoints].sort((a, b) => a.checkpoint.height - b.checkpoint.height);
-      const before = cps.filter((c) => c.checkpoint.height < from).pop() ?? cps[0];
-      const after = cps.find((c) => c.checkpoint.height >= to) ?? cps[cps.length - 1];
-      if (before && after && before.checkpoint.mmr_size <= after.checkpoint.mmr_size && before.checkpoint.mmr_size > 0) {
-        const cp = await optional(() => client.consistencyProof(before.checkpoint.mmr_size, after.checkpoint.mmr_size));
-        if (cp) {
-          members.push({ path: SEGMENT_PATHS.from, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: utf8(canonicalJson(before)) });
-          members.push({ path: SEGMENT_PATHS.to, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: utf8(canonicalJson(after)) });
-          members.push({ path: SEGMENT_PATHS.consistency, artifact_type: ARTIFACT_TYPES.consistencyProof, bytes: utf8(canonicalJson({ from_size: cp.from_size, to_size: cp.to_size, paths: cp.paths })) });
+    if (unsigned > 0) missing.push(`segment.headers, segment.signatures: the node serves no signed header of ${unsigned} of the ${to - from + 1} blocks (a Charter devnet does); those blocks are checked by hash and link only`);
+    else if (lastDoc['next_header'] === undefined) missing.push(`segment.signatures: block ${to + 1} is not made yet, so block ${to}'s result app hash is not covered by a signature; it will be once the node makes block ${to + 1} (build the segment again then)`);
+
+    // The receipts of exactly the range's transactions (paged: the node gives at most 1,000 a call).
+    const receipts = await this.rangeReceipts(from, to);
+    if (receipts === null) {
+      missing.push(`segment.receipts, proofs.receipts, checkpoint.to.quorum, checkpoint.to.witnesses, proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node serves no receipts (it keeps no evidence log), so the bundle has no receipts, inclusion proofs or checkpoints`);
+    } else {
+      const got = receipts.map((r) => r.receipt.tx_digest);
+      if (got.length !== txs.length || got.some((d, i) => d !== txs[i])) {
+        const i = got.findIndex((d, k) => d !== txs[k]);
+        throw new CharterError('NODE_ERROR', `the node's receipts of heights ${from}–${to} are not the blocks' transactions (${got.length} receipts for ${txs.length} transactions${i >= 0 ? `; the ${i + 1}. is of ${got[i]}, not ${String(txs[i])}` : ''}); nothing was written or signed`, { from, to });
+      }
+      const around = await this.checkpointsAround(from, to);
+      const toCp = around?.atOrAbove ?? null;
+      if (!toCp) {
+        missing.push(
+          `segment.receipts, proofs.receipts, checkpoint.to.quorum, checkpoint.to.witnesses, proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: no signed checkpoint covers block ${to} yet, so the bundle has no receipts, inclusion proofs or checkpoints` +
+            this.nextCheckpointText(around?.every ?? null, status.height, to, issueError, 'segment'),
+        );
+      } else {
+        const size = toCp.checkpoint.mmr_size;
+        const proofs: { mmr_index: number; path: string[] }[] = [];
+        for (const r of receipts) {
+          const p = await this.receiptInclusion(r, toCp);
+          proofs.push({ mmr_index: p.mmr_index, path: p.path });
+        }
+        members.push({ path: SEGMENT_PATHS.receipts, artifact_type: ARTIFACT_TYPES.receipts, bytes: json(receipts.map((r) => r.receipt)) });
+        members.push({ path: SEGMENT_PATHS.receiptsInclusion, artifact_type: ARTIFACT_TYPES.inclusionProofs, bytes: json({ size, proofs }) });
+        members.push({ path: SEGMENT_PATHS.to, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(toCp) });
+        const fromCp = around?.below ?? null;
+        if (!fromCp) {
+          missing.push(`proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height ${from}${around?.oldest != null ? ` (its oldest is at height ${around.oldest})` : ''}, so the bundle has no earlier checkpoint to show the log consistent with; a segment starting above that height carries one`);
+        } else {
+          const cp = await optional(() => client.consistencyProof(fromCp.checkpoint.mmr_size, size));
+          const ok = cp !== null && cp.from_size === fromCp.checkpoint.mmr_size && cp.to_size === size && Array.isArray(cp.paths) && verifyConsistency(cp.from_size, cp.to_size, checkpointAccumulator(fromCp.checkpoint), checkpointAccumulator(toCp.checkpoint), cp.paths.map((p) => p.map((x) => fromHex(x))));
+          if (cp !== null && !ok) throw new CharterError('NODE_ERROR', `the node's consistency proof from MMR(${fromCp.checkpoint.mmr_size}) (checkpoint at height ${fromCp.checkpoint.height}) to MMR(${size}) (at height ${toCp.checkpoint.height}) does not verify; nothing was written or signed`);
+          if (cp === null) missing.push(`proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node serves no consistency proof from MMR(${fromCp.checkpoint.mmr_size}) to MMR(${size}), so the bundle has no earlier checkpoint`);
+          else {
+            members.push({ path: SEGMENT_PATHS.from, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(fromCp) });
+            members.push({ path: SEGMENT_PATHS.consistency, artifact_type: ARTIFACT_TYPES.consistencyProof, bytes: json({ from_size: cp.from_size, to_size: cp.to_size, paths: cp.paths }) });
+          }
         }
       }
     }
-    return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`, signer);
+    return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`, signer, missing);
+  }
+
+  /**
+   * Every receipt of heights from..to, in log order, or null when the node serves no receipts.
+   * GET /explorer/receipts gives at most 1,000 a call: the first page by height, the rest by seq
+   * from the last one seen, until a receipt above `to` (or the end of the log).
+   */
+  private async rangeReceipts(from: number, to: number): Promise<ReceiptView[] | null> {
+    const client = await this.chain.get();
+    const page = this.limits.receiptPage;
+    const first = await optional(() => client.receipts({ fromHeight: from, toHeight: to, limit: page }));
+    if (!first) return null;
+    const out = [...first.receipts];
+    let full = first.receipts.length === page;
+    while (full && out.length <= this.limits.maxSegmentReceipts) {
+      const last = out[out.length - 1] as ReceiptView;
+      const next = await client.receipts({ from: last.seq + 1, limit: page });
+      const inRange = next.receipts.filter((r) => r.height <= to);
+      out.push(...inRange);
+      full = next.receipts.length === page && inRange.length === next.receipts.length;
+    }
+    return out;
   }
 
   private remember(bytes: Uint8Array, entries: readonly ZipEntryInput[]): string {

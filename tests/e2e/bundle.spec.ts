@@ -209,7 +209,10 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await editor(page).getByRole('button', { name: 'Build history segment' }).click();
   const download3 = await download3P;
   expect(download3.suggestedFilename()).toBe('segment-1-3.zip');
-  await expect(editor(page).getByRole('status', { name: 'Built history segment' })).toContainText(/[0-9a-f]{64}/);
+  const segment = editor(page).getByRole('status', { name: 'Built history segment' });
+  await expect(segment).toContainText(/[0-9a-f]{64}/);
+  // Nothing is signed below height 1: the build says the segment has no earlier checkpoint.
+  await expect(segment.getByRole('list', { name: 'Not in the bundle yet' })).toContainText('proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height 1');
   await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'segment.zip', mimeType: 'application/zip', buffer: await readFile((await download3.path()) as string) });
   await expect(verdict).toContainText('segment.zip');
   await expect(verdict).toContainText('0 failed');

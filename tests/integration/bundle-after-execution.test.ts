@@ -19,6 +19,7 @@ import type { CallResult, KeyView, RequestView } from '../../core/contract/index
 import { createCharter } from '../../main/app.js';
 import { trustFromJson, verifyBundleBytes } from '../../main/evidence/bundles.js';
 import { useConsole } from './console-harness.js';
+import { expectCaseV2 } from './bundle-shape.js';
 
 const PASS = 'correct horse battery staple';
 const h = useConsole('charter-bundle-now-', () => ({ checkpointEvery: 1000 }));
@@ -61,6 +62,7 @@ describe('a custody case built right after the withdrawal executes', () => {
     // The core knows no decimals: the request's amount is said in base units, never "250000 USDC".
     expect(r.checks.find((x) => x.id === 'case.request')?.detail).toBe(`${requestId}: 250000 base units of USDC to acct:dest, executed at height ${executedAt}`);
     expect(r.members.map((m) => m.path)).toEqual(expect.arrayContaining(['proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']));
+    await expectCaseV2(Buffer.from(built.contentBase64, 'base64'), requestId, true);
     // The node now holds a checkpoint covering the execution, outside its 1,000-block cadence.
     const cp = await client.checkpoint();
     expect(cp.checkpoint.height).toBeGreaterThanOrEqual(executedAt);
@@ -109,11 +111,17 @@ describe('a custody case built right after the withdrawal executes', () => {
     // answers POST /explorer/checkpoint the way a node without that route does (404). Everything
     // else is forwarded to the real devnet over its socket.
     const target = h.charter.rpcUrl;
+    let refuseStateProof: string | null = null;
     const relay = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         void (async () => {
+          const refused = refuseStateProof !== null && req.url?.startsWith('/explorer/state-proof?') && new URL(req.url, 'http://relay').searchParams.get('key')?.startsWith(refuseStateProof);
+          if (refused) {
+            res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: 'NOT_FOUND', message: 'no such route' }));
+            return;
+          }
           if (req.method === 'POST' && req.url === '/explorer/checkpoint') {
             res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: 'NOT_FOUND', message: 'POST /explorer/checkpoint: JSON-RPC requests go to /' }));
             return;
@@ -148,7 +156,7 @@ describe('a custody case built right after the withdrawal executes', () => {
       expect(rest).toHaveLength(1);
       expect(rest[0]).toMatch(
         new RegExp(
-          `^proofs\\.receipt, proofs\\.inclusion, checkpoint\\.quorum: no signed checkpoint covers block ${at} yet, so the bundle has no receipt, inclusion proof or checkpoint; the node signs one every 1000 blocks, the next at height 1000 \\(the chain is at (\\d+)\\): build the case again once it is there \\(the node could not issue one now: POST /explorer/checkpoint: JSON-RPC requests go to /\\)$`,
+          `^proofs\\.receipt, proofs\\.inclusion, checkpoint\\.quorum, checkpoint\\.witnesses: no signed checkpoint covers block ${at} yet, so the bundle has no receipt, inclusion proof or checkpoint; the node signs one every 1000 blocks, the next at height 1000 \\(the chain is at (\\d+)\\): build the case again once it is there \\(the node could not issue one now: POST /explorer/checkpoint: JSON-RPC requests go to /\\)$`,
         ),
       );
       expect(Number(/the chain is at (\d+)/.exec(rest[0]!)![1])).toBeLessThanOrEqual(status.height);
@@ -156,7 +164,29 @@ describe('a custody case built right after the withdrawal executes', () => {
       const trust = await (await h.charter.services.chain.get()).trustFile();
       const v = await verifyBundleBytes(Buffer.from(r.value.contentBase64, 'base64'), { trust: { ...trustFromJson(trust), keys: [...trust.keys, { key_id: signerKey.value.keyId, scheme: 'ed25519', public_key: signerKey.value.publicKey, valid_from_height: 0 }] } });
       expect(v.checks.filter((x) => x.verdict === 'fail')).toEqual([]);
-      expect(v.checks.filter((x) => x.verdict === 'unknown').map((x) => `${x.id}:${x.reason}`).sort()).toEqual(['checkpoint.quorum:NO_CHECKPOINT', 'proofs.inclusion:NO_RECEIPT', 'proofs.receipt:NO_RECEIPT']);
+      // Unknown: exactly the checks `missing` names (checkpoint.witnesses too, once the verifier has it).
+      const unknown = v.checks.filter((x) => x.verdict === 'unknown').map((x) => `${x.id}:${x.reason}`).sort();
+      expect(unknown).toEqual(expect.arrayContaining(['checkpoint.quorum:NO_CHECKPOINT', 'proofs.inclusion:NO_RECEIPT', 'proofs.receipt:NO_RECEIPT']));
+      expect(unknown.filter((u) => !u.startsWith('checkpoint.witnesses:'))).toHaveLength(3);
+      // The case still carries both state proofs; it has no receipt group.
+      await expectCaseV2(Buffer.from(r.value.contentBase64, 'base64'), request.requestId, false);
+
+      // A node that serves no state proof of the request, or of the vault: the case is refused with
+      // NOT_AVAILABLE naming the proof and why, and nothing is written or signed.
+      const stored = () => fs.readdirSync(remote.workspace.artifactsDir).length;
+      const before = stored();
+      for (const [prefix, key] of [['request/', `request/${request.requestId}`], ['vault/', 'vault/treasury']] as const) {
+        refuseStateProof = prefix;
+        const refused = (await remote.dispatch('evidence.buildCase', { requestId: request.requestId, signerKeyId: signerKey.value.keyId, secret: PASS })) as CallResult<unknown>;
+        expect(refused.ok).toBe(false);
+        if (refused.ok) continue;
+        expect(refused.error.code).toBe('NOT_AVAILABLE');
+        expect(refused.error.message).toBe(
+          `cannot build the custody case of ${request.requestId}: the node gives no state proof of ${key} at height ${at} (NOT_FOUND: no such route); a custody case carries ${prefix === 'request/' ? 'the request record' : 'the policy of vault treasury'} as proven against block ${at}'s result app hash, so nothing was written or signed (a Charter devnet serves these proofs at /explorer/state-proof)`,
+        );
+        expect(stored()).toBe(before);
+      }
+      refuseStateProof = null;
       // Nothing was issued on the devnet by that build.
       expect((await (await h.charter.services.chain.get()).checkpoints({ limit: 10 })).checkpoints).toHaveLength(1);
     } finally {

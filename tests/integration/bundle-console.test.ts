@@ -5,14 +5,20 @@
 // reads) and through the CLI (`charter bundle verify`, in-process), and see a
 // tampered copy fail.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KeyView, RequestView } from '../../core/contract/index.js';
+import type { CallResult, KeyView, RequestView } from '../../core/contract/index.js';
+import { createCharter } from '../../main/app.js';
 import { main } from '../../main/cli/index.js';
 import { trustFromJson, verifyBundleBytes } from '../../main/evidence/bundles.js';
 import { useConsole } from './console-harness.js';
+import { expectCaseV2, expectSegmentV2 } from './bundle-shape.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
+import { EvidenceService, keyBundleSigner } from '../../main/services/evidence.js';
+import { ARTIFACT_TYPES, CASE_PATHS } from '../../core/evidence/bundle/index.js';
 
 const PASS = 'a long passphrase';
 const h = useConsole('charter-bundle-');
@@ -73,6 +79,13 @@ describe('evidence bundles on the devnet', () => {
     // The block is the one the devnet's validator signed (the trust file names that key).
     expect(r.checks.find((c) => c.id === 'case.block.signature')).toMatchObject({ verdict: 'pass', reason: 'OK' });
     expect(r.members.map((m) => m.path)).toEqual(expect.arrayContaining(['request.json', 'block.json', 'policy.json', 'proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']));
+    // v2: request.json is the value the request's state proof proves; the receipt group is complete.
+    const opened = await expectCaseV2(zip, requestId, true);
+    expect(opened.types.get(CASE_PATHS.requestState)).toBe(ARTIFACT_TYPES.stateProof);
+    // The checkpoint is the oldest the node signed at or above the receipt's height.
+    const receiptHeight = opened.json<{ height: number }>(CASE_PATHS.receipt).height;
+    const signed = (await client.checkpoints({ limit: 1000 })).checkpoints.filter((c) => c.checkpoint.height >= receiptHeight);
+    expect(opened.json<{ checkpoint: { height: number } }>(CASE_PATHS.checkpoint).checkpoint.height).toBe(Math.min(...signed.map((c) => c.checkpoint.height)));
     // The same case builds to the same bytes.
     expect((await call<{ sha256: string }>('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
   });
@@ -158,12 +171,129 @@ describe('evidence bundles on the devnet', () => {
     expect((await call<{ saved: unknown }>('evidence.loadTrust', {})).saved).toBeNull();
   });
 
-  it('builds a history segment with receipts and a consistency proof', async () => {
-    const status = await (await h.charter.services.chain.get()).status();
-    const built = await call<{ contentBase64: string; members: number }>('evidence.buildSegment', { from: 2, to: status.height });
-    const r = await verifyBundleBytes(Buffer.from(built.contentBase64, 'base64'), { trust: trustFromJson(JSON.parse(fs.readFileSync(trustPath, 'utf8'))) });
+  it('builds a history segment: every block with its transactions and signed header, every receipt of the range with its inclusion proof, the checkpoints around it', async () => {
+    const client = await h.charter.services.chain.get();
+    // From the block after the node's first checkpoint, so that a checkpoint below the range exists.
+    const all = (await client.checkpoints({ limit: 1000 })).checkpoints;
+    const first = Math.min(...all.map((c) => c.checkpoint.height));
+    // A few blocks with transactions after it (one faucet block each).
+    while ((await client.status()).height < first + 3) await call('custody.fundVault', { vaultId: 'vault-b', asset: 'EUR', amount: '1' });
+    const status = await client.status();
+    const from = first + 1;
+    const to = status.height;
+    expect(to).toBeGreaterThan(from);
+    const built = await call<{ contentBase64: string; members: number; missing: string[] }>('evidence.buildSegment', { from, to });
+    expect(built.missing).toEqual([]);
+    const zip = Buffer.from(built.contentBase64, 'base64');
+    const { bundle, txCount } = await expectSegmentV2(zip, from, to, { receipts: true, consistency: true });
+    // The receipts are exactly the node's receipts of those heights (their count: the blocks' transactions).
+    const nodeReceipts = await client.receipts({ fromHeight: from, toHeight: to, limit: 1000 });
+    expect(txCount).toBeGreaterThan(0);
+    expect(bundle.json<unknown[]>('receipts.json')).toEqual(nodeReceipts.receipts.map((r) => r.receipt));
+    expect(txCount).toBe(nodeReceipts.receipts.length);
+    // to.json: the oldest checkpoint at or above `to`; from.json: the newest below `from`.
+    const cps = (await client.checkpoints({ limit: 1000 })).checkpoints.map((c) => c.checkpoint.height);
+    expect(bundle.json<{ checkpoint: { height: number } }>('checkpoints/to.json').checkpoint.height).toBe(Math.min(...cps.filter((x) => x >= to)));
+    expect(bundle.json<{ checkpoint: { height: number } }>('checkpoints/from.json').checkpoint.height).toBe(Math.max(...cps.filter((x) => x < from)));
+    // Block `to` was the newest: the build had the node make block to+1 (its header signs to's result app hash).
+    expect((await client.status()).height).toBeGreaterThan(to);
+
+    const r = await verifyBundleBytes(zip, { trust: trustFromJson(JSON.parse(fs.readFileSync(trustPath, 'utf8'))) });
     expect(r.kind).toBe('history-segment');
     expect(r.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}:${c.reason}:${c.detail}`)).toEqual([]);
+  });
+
+  it('a segment of blocks without transactions: receipts.json is [] and the proofs {size, proofs: []}, still with to.json', async () => {
+    const client = await h.charter.services.chain.get();
+    // The block the previous build had the node make holds no transaction.
+    const status = await client.status();
+    let empty = 0;
+    for (let x = status.height; x >= 1 && empty === 0; x--) if ((await client.block(x)).txs.length === 0) empty = x;
+    expect(empty).toBeGreaterThan(0);
+    const built = await call<{ contentBase64: string; missing: string[] }>('evidence.buildSegment', { from: empty, to: empty });
+    const { bundle, txCount } = await expectSegmentV2(Buffer.from(built.contentBase64, 'base64'), empty, empty, { receipts: true, consistency: true });
+    expect(txCount).toBe(0);
+    expect(bundle.json('receipts.json')).toEqual([]);
+    const to = bundle.json<{ checkpoint: { mmr_size: number } }>('checkpoints/to.json');
+    expect(bundle.json('proofs/receipts-inclusion.json')).toEqual({ size: to.checkpoint.mmr_size, proofs: [] });
+    expect(built.missing).toEqual([]);
+  });
+
+  it('pages through the node\'s receipts, and refuses a range over the receipt cap or the block cap with INVALID_INPUT, writing and signing nothing', async () => {
+    const { chain, explorer } = h.charter.services;
+    const client = await chain.get();
+    const status = await client.status();
+    const from = 2;
+    const to = status.height - 1;
+    let txs = 0;
+    for (let x = from; x <= to; x++) txs += (await client.block(x)).txs.length;
+    expect(txs).toBeGreaterThan(5);
+    const key = await call<KeyView>('keys.create', { label: 'segment signer', passphrase: PASS });
+    const signer = () => ({ key_id: key.keyId, scheme: key.scheme, public_key: key.publicKey, sign: async (): Promise<Uint8Array> => { throw new Error('nothing may be signed'); } });
+    const artifacts = () => fs.readdirSync(h.charter.workspace.artifactsDir).length;
+    // A node page of 2 receipts: the build asks page after page until past `to`, and gets them all.
+    const realSigner = await keyBundleSigner(h.charter.services.backends, key.keyId, PASS);
+    const paged = new EvidenceService(chain, h.charter.workspace, explorer, () => realSigner, undefined, null, { maxSegmentReceipts: 100_000, receiptPage: 2 });
+    const built = await paged.buildSegment(from, to);
+    const { bundle, txCount } = await expectSegmentV2(Buffer.from(built.contentBase64, 'base64'), from, to, { receipts: true, consistency: false });
+    expect(txCount).toBe(txs);
+    expect(bundle.json<unknown[]>('receipts.json')).toHaveLength(txs);
+    // Nothing signed below height 2: no from.json, and the build says why.
+    const oldest = Math.min(...(await client.checkpoints({ limit: 1000 })).checkpoints.map((c) => c.checkpoint.height));
+    expect(built.missing).toEqual([`proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height ${from} (its oldest is at height ${oldest}), so the bundle has no earlier checkpoint to show the log consistent with; a segment starting above that height carries one`]);
+    const before = artifacts();
+    // Over the receipt cap: refused before anything is signed or stored.
+    const capped = new EvidenceService(chain, h.charter.workspace, explorer, signer, undefined, null, { maxSegmentReceipts: txs - 1, receiptPage: 1000 });
+    await expect(capped.buildSegment(from, to)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(new RegExp(`a history segment carries at most ${txs - 1} receipts \\(one per transaction\\), so build ${from}:${to} as smaller segments$`)) });
+    expect(artifacts()).toBe(before);
+    // Over the block cap.
+    expect(await h.fail('evidence.buildSegment', { from: 1, to: 10_001 })).toBe('INVALID_INPUT');
+    await expect(capped.buildSegment(1, 10_001)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'a segment holds at most 10,000 blocks; 1:10001 is 10001' });
+  });
+
+  it('a node whose blocks\' transactions do not hash to their data_hash: the segment is refused with NODE_ERROR, nothing written or signed', async () => {
+    // This devnet behind a relay that drops the last transaction of every block it serves over
+    // CometBFT's JSON-RPC `block`; everything else is forwarded as is.
+    const target = h.charter.rpcUrl;
+    const relay = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const body = Buffer.concat(chunks);
+          const r = await fetch(target + req.url, { method: req.method, headers: { 'Content-Type': String(req.headers['content-type'] ?? 'application/json') }, ...(req.method === 'POST' ? { body } : {}) });
+          let out = Buffer.from(await r.arrayBuffer());
+          const rpc = req.method === 'POST' && req.url === '/' ? (JSON.parse(body.toString('utf8')) as { method?: string }) : null;
+          if (rpc?.method === 'block') {
+            const j = JSON.parse(out.toString('utf8')) as { result?: { block?: { data?: { txs?: string[] } } } };
+            const txs = j.result?.block?.data?.txs;
+            if (txs && txs.length > 0) txs.pop();
+            out = Buffer.from(JSON.stringify(j));
+          }
+          res.writeHead(r.status, { 'Content-Type': r.headers.get('content-type') ?? 'application/json' }).end(out);
+        })().catch(() => res.destroy());
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', () => resolve()));
+    const ws = fs.mkdtempSync(path.join(tmp, 'relay-ws-'));
+    const remote = await createCharter({ host: 'serve', workspace: ws, nodeUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
+    try {
+      const client = await h.charter.services.chain.get();
+      let withTx = 0;
+      for (let x = 2; withTx === 0; x++) if ((await client.block(x)).txs.length > 0) withTx = x;
+      const k = (await remote.dispatch('keys.create', { label: 'auditor', passphrase: PASS })) as CallResult<KeyView>;
+      if (!k.ok) throw new Error(k.error.message);
+      const r = (await remote.dispatch('evidence.buildSegment', { from: withTx, to: withTx, signerKeyId: k.value.keyId, secret: PASS })) as CallResult<unknown>;
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('NODE_ERROR');
+        expect(r.error.message).toMatch(new RegExp(`^block ${withTx}: the Merkle root of the \\d+ transaction\\(s\\) the node serves is [0-9A-F]{64}, but the block's data_hash is [0-9A-F]{64}; the node's transactions are not the block's, so no bundle is built$`));
+      }
+      expect(fs.existsSync(remote.workspace.artifactsDir) ? fs.readdirSync(remote.workspace.artifactsDir) : []).toEqual([]);
+    } finally {
+      await remote.close();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
   });
 
   it('a console on another node (--node) signs with a local key (--key): P-256, verified with a trust file that names it', async () => {

@@ -512,6 +512,23 @@ function useBundleBuild<T extends { fileName: string; contentBase64: string }>()
   return { busy, done, error, setError, setDone, run };
 }
 
+/** What the node could not give at build time, each naming the check it leaves unknown and when it will be there (nothing when empty). */
+function MissingFacts({ missing }: { missing: readonly string[] }) {
+  if (missing.length === 0) return null;
+  return (
+    <>
+      <dt>Not in the bundle yet</dt>
+      <dd>
+        <ul aria-label="Not in the bundle yet">
+          {missing.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      </dd>
+    </>
+  );
+}
+
 /** "Build bundle" for one executed withdrawal: builds, signs and downloads the zip. */
 export function BuildBundleButton({ requestId, what }: { requestId: string; what: string }) {
   const { busy, done, error, run } = useBundleBuild<MethodOutput<'evidence.buildCase'>>();
@@ -543,25 +560,18 @@ export function BuildBundleButton({ requestId, what }: { requestId: string; what
           <dd>
             <code className="break">{done.artifact}</code>
           </dd>
-          {done.missing.length > 0 ? (
-            <>
-              <dt>Not in the bundle yet</dt>
-              <dd>
-                <ul aria-label="Not in the bundle yet">
-                  {done.missing.map((m) => (
-                    <li key={m}>{m}</li>
-                  ))}
-                </ul>
-              </dd>
-            </>
-          ) : null}
+          <MissingFacts missing={done.missing} />
         </dl>
       ) : null}
     </>
   );
 }
 
-/** "Build history segment": blocks FROM..TO with their receipts and a consistency proof, signed and downloaded. */
+/**
+ * "Build history segment": blocks FROM..TO with their transactions and signed headers, the
+ * receipts of those transactions with their inclusion proofs and the checkpoints around the
+ * range (with a consistency proof when one below FROM exists), signed and downloaded.
+ */
 export function BuildSegmentForm() {
   const latest = useStore((s) => s.node?.height ?? null);
   const [from, setFrom] = useState('1');
@@ -627,6 +637,7 @@ export function BuildSegmentForm() {
           <dd>
             <code className="break">{done.artifact}</code>
           </dd>
+          <MissingFacts missing={done.missing} />
         </dl>
       ) : null}
     </section>
