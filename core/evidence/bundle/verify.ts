@@ -265,7 +265,7 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
         sigItems.push({ subject: where, reason: 'KEY_ID_MISMATCH', detail: 'the key id is not derived from the public key' });
         continue;
       }
-      if (sig === null || !verifyAttestationSignature(key.scheme, pk, opened.pae, sig, opts.verifier)) {
+      if (sig === null || !verifyAttestationSignature(key.scheme, pk, opened.pae, sig, opts.verifier, manifest.format)) {
         sigItems.push({ subject: where, reason: 'BAD_SIGNATURE', detail: key.scheme === 'ed25519' ? 'the signature does not verify over the DSSE PAE of the payload' : `the ${key.scheme} signature does not verify over SHA-256 of the DSSE PAE (64-byte r||s, low S)` });
         continue;
       }
