@@ -7,7 +7,7 @@
  *
  * Needs python3 with venv + ensurepip (Debian: python3-venv; scripts/test.mjs
  * installs it) and PyPI (or a pip index/proxy configured the usual way,
- * PIP_INDEX_URL / pip.conf). First run: about 10–20 s; afterwards instant.
+ * PIP_INDEX_URL / pip.conf). First run: about 10–30 s (venv + pip from PyPI); afterwards instant.
  * Any failure throws with what failed and pip's own output: a test that needs
  * the tool fails, it is never skipped.
  *
