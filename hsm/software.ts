@@ -198,7 +198,12 @@ function signWith(scheme: SignatureScheme, sk: Uint8Array, pk: Uint8Array, diges
   return sig;
 }
 
-/** Sign an attestation (SignRequest.attestationPae): Ed25519 over PAE; ECDSA over e = SHA-256(PAE) without further hashing; low S. */
+/**
+ * Sign an attestation (SignRequest.attestationPae): Ed25519 over PAE; ECDSA
+ * over e = SHA-256(PAE) without further hashing, as 64-byte r||s with low S
+ * (core/evidence/bundle/dsse.ts encodeAttestationSignature writes it as DER in
+ * a v2 bundle).
+ */
 function signAttestationWith(scheme: SignatureScheme, sk: Uint8Array, pk: Uint8Array, paeBytes: Uint8Array): Uint8Array {
   if (scheme === 'ed25519') return ed25519.sign(paeBytes, sk);
   const e = sha256(paeBytes);

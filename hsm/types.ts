@@ -64,8 +64,9 @@ export interface SignRequest {
   /**
    * An evidence-bundle attestation instead of an engine digest: the DSSE PAE
    * bytes (docs/formats/evidence-bundle.md §4). The backend signs Ed25519 over
-   * PAE, or ECDSA with e = SHA-256(PAE) (no further hashing); `digest` must
-   * then be SHA-256(PAE). Only the software backend signs these so far; the
+   * PAE, or ECDSA with e = SHA-256(PAE) (no further hashing), returned as
+   * 64-byte r||s with low S in every bundle format (the bundle assembly writes
+   * it as DER for charter.bundle/v2); `digest` must then be SHA-256(PAE). Only the software backend signs these so far; the
    * evidence service refuses other backends (NOT_SUPPORTED).
    */
   attestationPae?: Uint8Array;

@@ -49,3 +49,27 @@ export const LIBUSB_PACKAGE = {
   purpose: `the Ledger tests (node-hid loads ${LIBUSB_LIBRARY})`,
   find: () => findSharedLibrary(LIBUSB_LIBRARY),
 };
+
+/**
+ * The Python interpreter (absolute path) that can create a virtualenv with
+ * pip — `python3 -m venv` needs the standard library's venv and ensurepip,
+ * which Debian ships apart in "python3-venv" — or undefined. `python` defaults
+ * to $CHARTER_PYTHON, else python3 on PATH.
+ */
+export function findPythonWithVenv(python = process.env.CHARTER_PYTHON || 'python3') {
+  try {
+    const out = execFileSync(python, ['-c', 'import venv, ensurepip, sys; print(sys.executable)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return out && existsSync(out) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** python3 with venv + ensurepip, for the DSSE interop test's virtualenv (tests/support/pyenv.ts). */
+export const PYTHON_VENV_PACKAGE = {
+  name: 'python3-venv',
+  files: ['python3 with the venv and ensurepip modules'],
+  notFound: `, \`python3 -c 'import venv, ensurepip'\` fails`,
+  purpose: 'the DSSE interop test (a Python virtualenv with securesystemslib from PyPI)',
+  find: () => findPythonWithVenv(),
+};

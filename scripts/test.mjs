@@ -5,7 +5,10 @@
  *   1. system packages: Debian's `chromium` for the end-to-end tests,
  *      `softhsm2` (SoftHSM2: /usr/lib/softhsm/libsofthsm2.so, softhsm2-util) for
  *      the PKCS#11 tests and, on Linux, `libusb-1.0-0` (libusb-1.0.so.0, which
- *      node-hid's prebuilt binary is linked against) for the Ledger tests. If one
+ *      node-hid's prebuilt binary is linked against) for the Ledger tests, and
+ *      `python3-venv` (python3 with venv + ensurepip) for the DSSE interop test,
+ *      which installs a pinned securesystemslib from PyPI into a cached
+ *      virtualenv (tests/support/pyenv.ts). If one
  *      is missing (chromium: /usr/bin/chromium or $CHARTER_CHROMIUM; libusb: the
  *      dynamic loader's cache, `ldconfig -p`, or a library directory of any
  *      architecture) and we are root with apt-get, `apt-get update` +
@@ -33,7 +36,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LIBUSB_PACKAGE } from './system-packages.mjs';
+import { LIBUSB_PACKAGE, PYTHON_VENV_PACKAGE } from './system-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -106,6 +109,7 @@ const PACKAGES = [
   { name: 'opensc', files: ['/usr/bin/pkcs11-tool'], purpose: 'the PKCS#11 key-usage tests (OpenSC\'s pkcs11-tool)' },
   // node-hid's prebuilt Linux binary is linked against libusb 1.0 (arch-independent check).
   ...(process.platform === 'linux' ? [LIBUSB_PACKAGE] : []),
+  PYTHON_VENV_PACKAGE,
 ];
 const installed = (pkg) => (pkg.find ? pkg.find() !== undefined : pkg.files.every((f) => existsSync(f)));
 const where = (pkg) => (pkg.find ? pkg.find() : pkg.files.join(', '));
@@ -124,7 +128,7 @@ async function systemPackages() {
   const command = `apt-get update && apt-get install -y --no-install-recommends ${names}`;
   if (!isRoot || !aptGet) {
     const why = !aptGet ? 'apt-get is not available' : 'not running as root';
-    for (const p of missing) console.error(`test: ${p.purpose} need Debian's package "${p.name}" (${p.files.join(', ')}${p.find ? ', not found by ldconfig -p nor in /usr/lib/<arch>' : ''}), and ${why}.`);
+    for (const p of missing) console.error(`test: ${p.purpose} need Debian's package "${p.name}" (${p.files.join(', ')}${p.find ? (p.notFound ?? ', not found by ldconfig -p nor in /usr/lib/<arch>') : ''}), and ${why}.`);
     console.error(`test: install with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}`);
     if (missing.some((p) => p.name === 'chromium')) console.error('test: (or point CHARTER_CHROMIUM at a Chromium binary)');
     stepFailures.push(['system packages', `missing package(s) ${missing.map((p) => `"${p.name}"`).join(', ')}: run \`sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}\``]);

@@ -112,3 +112,51 @@ export function verifyEcdsaHashed(scheme: EcdsaScheme, publicKey: Uint8Array, ha
     return false;
   }
 }
+
+// ─── ASN.1 DER signatures (evidence attestations, bundle format v2) ────────
+//
+// DER form: SEQUENCE { INTEGER r, INTEGER s }, as X.509 / OpenSSL / DSSE
+// tooling write ECDSA signatures. Accepted only in its one canonical encoding
+// (strict minimal DER: definite minimal lengths, INTEGERs without a redundant
+// leading 0x00 and never negative, no bytes after the SEQUENCE or inside it
+// after s), with 1 ≤ r < n and 1 ≤ s ≤ ⌊n/2⌋ (low S). @noble/curves parses; a
+// parse is accepted only if re-encoding the parsed (r, s) gives back exactly
+// the input bytes, so no alternative encoding of the same pair gets through.
+
+/** The longest DER signature of a 256-bit curve: 2 + 2 × (2 + 33). */
+export const ECDSA_DER_MAX_BYTES = 72;
+
+/**
+ * The 64-byte r || s of a strict-DER, low-S ECDSA signature, or null if `der`
+ * is not exactly that (any other encoding, trailing bytes, r or s out of
+ * range, high S). Never throws.
+ */
+export function ecdsaCompactFromDer(scheme: EcdsaScheme, der: Uint8Array): Uint8Array | null {
+  try {
+    if (scheme !== 'p256' && scheme !== 'secp256k1') return null;
+    if (!(der instanceof Uint8Array) || der.length < 8 || der.length > ECDSA_DER_MAX_BYTES) return null;
+    const sig = CURVES[scheme].Signature.fromBytes(der, 'der');
+    const again = sig.toBytes('der');
+    if (again.length !== der.length || again.some((b, i) => b !== der[i])) return null;
+    const { n, halfN } = ECDSA_CURVES[scheme];
+    if (sig.r < 1n || sig.r >= n || sig.s < 1n || sig.s > halfN) return null;
+    return sig.toBytes('compact');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The DER encoding of a 64-byte r || s signature with 1 ≤ r < n and
+ * 1 ≤ s ≤ ⌊n/2⌋. Throws RangeError on anything else (a signer that returned
+ * another form, or a high S): a signature is converted, never repaired.
+ */
+export function ecdsaDerFromCompact(scheme: EcdsaScheme, compact: Uint8Array): Uint8Array {
+  if (scheme !== 'p256' && scheme !== 'secp256k1') throw new RangeError(`not an ECDSA scheme: ${String(scheme)}`);
+  if (!(compact instanceof Uint8Array) || compact.length !== ECDSA_SIGNATURE_BYTES) throw new RangeError(`an ECDSA signature to encode is ${ECDSA_SIGNATURE_BYTES} bytes r || s`);
+  const { n, halfN } = ECDSA_CURVES[scheme];
+  const r = bytesToNumberBE(compact.subarray(0, 32));
+  const s = bytesToNumberBE(compact.subarray(32, 64));
+  if (r < 1n || r >= n || s < 1n || s > halfN) throw new RangeError('the ECDSA signature to encode has r or s out of range (1 ≤ r < n, 1 ≤ s ≤ n/2)');
+  return CURVES[scheme].Signature.fromBytes(compact, 'compact').toBytes('der');
+}

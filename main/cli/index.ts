@@ -14,6 +14,7 @@ import { isLoopback, parseDuration } from '../util/cli-args.js';
 import { readSecret } from './prompt.js';
 import { checkOut, cleanText, jsonLine, jsonText, say, sayErr, writeOut } from './output.js';
 import { registerEvidenceCommands } from './evidence-cli.js';
+import { checkKeyId, printPem, registerTrustCommands } from './pem-cli.js';
 
 // Heavy modules (SQLite, the chain client, the engine) load only in the verbs
 // that need them, so `charter --help` and `charter version` answer at once.
@@ -409,6 +410,20 @@ export function buildProgram(): Command {
       });
     });
   keys
+    .command('pem')
+    .description("print a key's public key as PEM SubjectPublicKeyInfo, for other verifiers of what it signs (any backend; nothing is unlocked; works offline)")
+    .argument('<keyId>', 'key id (40 hex characters)')
+    .addOption(workspaceOption())
+    .option('--module <path>', 'also look in this PKCS#11 module')
+    .option('--json', 'machine-readable output: {keyId, scheme, publicKey, pem}')
+    .action(async (keyId: string, o: { workspace?: string; module?: string; json?: boolean }) => {
+      checkKeyId(keyId, '`charter keys list`');
+      await withKeyBackends(o, async (_ws, registry) => {
+        const { info } = await registry.find(keyId);
+        printPem(info, o.json);
+      });
+    });
+  keys
     .command('devices')
     .description('list the devices of the configured key backends and their state (works offline)')
     .addOption(workspaceOption())
@@ -657,6 +672,7 @@ export function buildProgram(): Command {
       if (code !== EXIT_OK) throw new Exit(code);
     });
   registerEvidenceCommands(program);
+  registerTrustCommands(program);
 
   return program;
 }

@@ -73,11 +73,15 @@ describe('charter CLI', () => {
   });
 
   it('has --help on every verb', () => {
-    for (const verb of [[], ['version'], ['serve'], ['node'], ['keys'], ['keys', 'list'], ['keys', 'create'], ['audit', 'verify'], ['audit', 'list'], ['evidence', 'export']]) {
+    for (const verb of [[], ['version'], ['serve'], ['node'], ['keys'], ['keys', 'list'], ['keys', 'create'], ['keys', 'pem'], ['trust'], ['trust', 'pem'], ['audit', 'verify'], ['audit', 'list'], ['evidence', 'export']]) {
       const r = run([...verb, '--help']);
       expect(r.status, verb.join(' ')).toBe(0);
       expect(r.stdout, verb.join(' ')).toMatch(/Usage: charter/);
     }
+    // The PEM exports are listed where an operator looks for them.
+    expect(run(['--help']).stdout).toMatch(/^\s+trust\b/m);
+    expect(run(['keys', '--help']).stdout).toMatch(/^\s+pem \[options\] <keyId>/m);
+    expect(run(['trust', '--help']).stdout).toMatch(/^\s+pem \[options\] <trustFile> <keyId>/m);
   });
 
   it('exits 64 on a usage error', () => {

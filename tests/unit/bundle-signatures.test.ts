@@ -11,9 +11,20 @@ import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, fromHex, sha256, utf8 } from '../../core/codec/index.js';
-import { ECDSA_CURVES } from '../../core/crypto/ecdsa.js';
+import { ECDSA_CURVES, ecdsaCompactFromDer, ecdsaDerFromCompact } from '../../core/crypto/ecdsa.js';
 import { nobleVerifier } from '../../core/crypto/ed25519.js';
-import { CASE_PATHS, assembleBundle, pae, verifyAttestationSignature, type BundleMemberInput, type DsseEnvelope, type VerifyReport } from '../../core/evidence/bundle/index.js';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V1,
+  CASE_PATHS,
+  assembleBundle,
+  pae,
+  verifyAttestationSignature,
+  type BundleFormat,
+  type BundleMemberInput,
+  type DsseEnvelope,
+  type VerifyReport,
+} from '../../core/evidence/bundle/index.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
 import type { KeyInfo } from '../../hsm/types.js';
 import type { TrustFile } from '../../core/evidence/checkpoint.js';
@@ -96,13 +107,15 @@ describe('case.block.signature', () => {
 // Real software keys (hsm/software.ts, encrypted keystore files in a temporary
 // directory) sign the attestation; the bundle verifier checks it, and
 // node:crypto (OpenSSL) checks the same signature as plain "ECDSA with SHA-256
-// over PAE", which is what DSSE/Sigstore tooling does.
+// over PAE", which is what DSSE/Sigstore tooling does: in a v2 bundle the
+// signature is ASN.1 DER (what that tooling reads), in a v1 bundle r||s.
 
 const PASS = 'correct horse battery';
 
-async function softwareSigned(ks: SoftwareKeystore, info: KeyInfo, opts: { engineRule?: boolean } = {}) {
+async function softwareSigned(ks: SoftwareKeystore, info: KeyInfo, opts: { engineRule?: boolean; format?: BundleFormat } = {}) {
   const parts = await caseMembers();
   return assembleBundle({
+    ...(opts.format !== undefined ? { format: opts.format } : {}),
     kind: 'custody-case',
     subject: { type: 'withdrawal', id: parts.requestId, chain_id: CHAIN, height: parts.height },
     tool: { name: 'charter-console', version: 'test' },
@@ -154,31 +167,56 @@ describe('ECDSA attestations (ECDSA with SHA-256 over the DSSE PAE)', () => {
     });
   }
 
+  const envelopeOf = (b: { files: Map<string, Uint8Array> }, info: KeyInfo) => {
+    const name = `attestations/${info.keyId}.dsse.json`;
+    const env = JSON.parse(Buffer.from(b.files.get(name) as Uint8Array).toString('utf8')) as DsseEnvelope;
+    return { name, env, paeBytes: pae(env.payloadType, Buffer.from(env.payload, 'base64')), sig: Buffer.from(env.signatures[0]!.sig, 'base64') };
+  };
+  const withSig = async (b: { files: Map<string, Uint8Array> }, info: KeyInfo, sig: Uint8Array) => {
+    const { name, env } = envelopeOf(b, info);
+    const files = new Map(b.files);
+    files.set(name, utf8(canonicalJson({ ...env, signatures: [{ keyid: info.keyId, sig: Buffer.from(sig).toString('base64') }] })));
+    return verifyBundleBytes(await writeZip(files), { trust: trustWith(info) });
+  };
+  const sigVerdict = (r: VerifyReport) => r.checks.find((c) => c.id === 'attestations.signatures');
+
   for (const scheme of ['p256', 'secp256k1'] as const) {
-    it(`${scheme}: OpenSSL verifies the same signature as ECDSA-SHA256 over PAE; a flipped bit or a high S does not verify`, async () => {
+    it(`${scheme} v2: the signature is strict DER that OpenSSL verifies as ECDSA-SHA256 over PAE; a flipped bit, a high S, r||s or a padded DER do not verify`, async () => {
       const info = keys[scheme] as KeyInfo;
       const b = await softwareSigned(ks, info);
-      const name = `attestations/${info.keyId}.dsse.json`;
-      const env = JSON.parse(Buffer.from(b.files.get(name) as Uint8Array).toString('utf8')) as DsseEnvelope;
-      const paeBytes = pae(env.payloadType, Buffer.from(env.payload, 'base64'));
-      const sig = Buffer.from(env.signatures[0]!.sig, 'base64');
-      expect(sig.length).toBe(64);
-      expect(crypto.verify('sha256', paeBytes, { key: nodeKey(scheme, info.publicKey), dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
-      expect(verifyAttestationSignature(scheme, fromHex(info.publicKey), paeBytes, sig, nobleVerifier)).toBe(true);
+      expect(b.manifest.format).toBe(BUNDLE_FORMAT);
+      const { paeBytes, sig } = envelopeOf(b, info);
+      expect(sig[0]).toBe(0x30);
+      const compact = ecdsaCompactFromDer(scheme, sig) as Uint8Array;
+      expect(compact).not.toBeNull();
+      expect(crypto.verify('sha256', paeBytes, { key: nodeKey(scheme, info.publicKey), dsaEncoding: 'der' }, sig)).toBe(true);
+      expect(verifyAttestationSignature(scheme, fromHex(info.publicKey), paeBytes, sig, nobleVerifier, BUNDLE_FORMAT)).toBe(true);
 
       const flipped = Buffer.from(sig);
-      flipped[10] = (flipped[10] as number) ^ 1;
+      flipped[sig.length - 3] = (flipped[sig.length - 3] as number) ^ 1;
       const n = ECDSA_CURVES[scheme].n;
-      const s = BigInt('0x' + sig.subarray(32).toString('hex'));
-      const highS = Buffer.concat([sig.subarray(0, 32), Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex')]);
+      const s = BigInt('0x' + Buffer.from(compact.subarray(32)).toString('hex'));
+      const highSCompact = Buffer.concat([compact.subarray(0, 32), Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex')]);
+      const curve = scheme === 'p256' ? p256 : secp256k1;
+      const highS = curve.Signature.fromBytes(highSCompact, 'compact').toBytes('der');
       // OpenSSL accepts the high-S twin; the format does not (one signature, one encoding).
-      expect(crypto.verify('sha256', paeBytes, { key: nodeKey(scheme, info.publicKey), dsaEncoding: 'ieee-p1363' }, highS)).toBe(true);
-      for (const bad of [flipped, highS]) {
-        const files = new Map(b.files);
-        files.set(name, utf8(canonicalJson({ ...env, signatures: [{ keyid: info.keyId, sig: bad.toString('base64') }] })));
-        const r = await verifyBundleBytes(await writeZip(files), { trust: trustWith(info) });
-        expect(r.checks.find((c) => c.id === 'attestations.signatures')).toMatchObject({ verdict: 'fail', reason: 'BAD_SIGNATURE' });
-      }
+      expect(crypto.verify('sha256', paeBytes, { key: nodeKey(scheme, info.publicKey), dsaEncoding: 'der' }, highS)).toBe(true);
+      const longLength = Buffer.concat([Buffer.from([0x30, 0x81]), sig.subarray(1)]);
+      const trailing = Buffer.concat([sig, Buffer.from([0])]);
+      for (const bad of [flipped, highS, compact, longLength, trailing]) expect(sigVerdict(await withSig(b, info, bad))).toMatchObject({ verdict: 'fail', reason: 'BAD_SIGNATURE' });
+    });
+
+    it(`${scheme} v1: a v1 bundle still carries 64-byte r||s and verifies; DER in it does not`, async () => {
+      const info = keys[scheme] as KeyInfo;
+      const b = await softwareSigned(ks, info, { format: BUNDLE_FORMAT_V1 });
+      expect(b.manifest.format).toBe(BUNDLE_FORMAT_V1);
+      const { paeBytes, sig } = envelopeOf(b, info);
+      expect(sig.length).toBe(64);
+      expect(crypto.verify('sha256', paeBytes, { key: nodeKey(scheme, info.publicKey), dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
+      const r = await verifyBundleBytes(await writeZip(b.files), { trust: trustWith(info) });
+      expect(sigVerdict(r)).toMatchObject({ verdict: 'pass', reason: 'OK' });
+      expect(r.checks.find((c) => c.id === 'attestations.trust')).toMatchObject({ verdict: 'pass', reason: 'OK' });
+      expect(sigVerdict(await withSig(b, info, ecdsaDerFromCompact(scheme, sig)))).toMatchObject({ verdict: 'fail', reason: 'BAD_SIGNATURE' });
     });
   }
 

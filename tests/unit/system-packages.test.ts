@@ -6,10 +6,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without type declarations
-import { findSharedLibrary, LIBUSB_LIBRARY, LIBUSB_PACKAGE } from '../../scripts/system-packages.mjs';
+import { findPythonWithVenv, findSharedLibrary, LIBUSB_LIBRARY, LIBUSB_PACKAGE, PYTHON_VENV_PACKAGE } from '../../scripts/system-packages.mjs';
 
 describe('findSharedLibrary', () => {
   it('finds a library every glibc system has (libc.so.6), at an absolute path that exists', () => {
@@ -36,5 +37,25 @@ describe('findSharedLibrary', () => {
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain(LIBUSB_LIBRARY);
     }
+  });
+});
+
+describe('findPythonWithVenv', () => {
+  it('says python3-venv is installed exactly when `python3 -m venv` makes a virtualenv with pip here', () => {
+    expect(PYTHON_VENV_PACKAGE).toMatchObject({ name: 'python3-venv' });
+    const found = PYTHON_VENV_PACKAGE.find() as string | undefined;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-venv-probe-'));
+    try {
+      const r = spawnSync(process.env.CHARTER_PYTHON || 'python3', ['-m', 'venv', path.join(dir, 'v')], { encoding: 'utf8', timeout: 120_000 });
+      const made = r.status === 0 && fs.existsSync(path.join(dir, 'v', 'bin', 'pip'));
+      expect({ found: found !== undefined, made }).toEqual({ found: made, made });
+      if (found) expect(path.isAbsolute(found)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not find an interpreter that does not exist', () => {
+    expect(findPythonWithVenv('/nonexistent/python3')).toBeUndefined();
   });
 });

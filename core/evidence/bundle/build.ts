@@ -17,7 +17,8 @@ export interface BundleSignerInput extends BundleSigner {
   /**
    * Signs an attestation: receives the DSSE PAE bytes and returns the raw
    * signature — Ed25519 over PAE (64 bytes), or ECDSA with e = SHA-256(PAE)
-   * as 64-byte r||s with low S (see attestationSigningInput in ./dsse.ts).
+   * as 64-byte r||s with low S (see attestationSigningInput in ./dsse.ts),
+   * whatever the format: the assembly writes it as the format wants (v2: DER).
    */
   sign: (pae: Uint8Array) => Promise<Uint8Array> | Uint8Array;
 }
@@ -48,7 +49,7 @@ export async function assembleBundle(b: {
   const mBytes = manifestBytes(manifest);
   const manifestSha256 = sha256Hex(mBytes);
   const signerDecl: BundleSigner = { key_id: b.signer.key_id, scheme: b.signer.scheme, public_key: b.signer.public_key };
-  const env = await signStatement(bundleStatement(manifestSha256, b.kind, b.subject, signerDecl), [{ keyId: b.signer.key_id, sign: b.signer.sign }]);
+  const env = await signStatement(bundleStatement(manifestSha256, b.kind, b.subject, signerDecl), [{ keyId: b.signer.key_id, scheme: b.signer.scheme, sign: b.signer.sign }], manifest.format);
   const files = new Map<string, Uint8Array>();
   for (const m of b.members) files.set(m.path, m.bytes);
   files.set(MANIFEST_PATH, mBytes);

@@ -13,20 +13,33 @@
  *              and Sigstore sign with ECDSA P-256;
  *   secp256k1  ECDSA secp256k1 with SHA-256 over PAE (e = SHA-256(PAE)).
  *
- * ECDSA signatures are 64-byte r||s (IEEE P1363), low S; keys 33-byte
- * compressed SEC1. Pure.
+ * How an ECDSA signature is written depends on the bundle's format (the
+ * manifest's `format`):
+ *
+ *   charter.bundle/v2  ASN.1 DER SEQUENCE { INTEGER r, INTEGER s }, strict
+ *                      minimal DER, low S (what DSSE / OpenSSL tooling reads);
+ *   charter.bundle/v1  64-byte r||s (IEEE P1363), low S.
+ *
+ * Either form in a bundle of the other format does not verify. Keys are
+ * 33-byte compressed SEC1 in the manifest and trust file; other tools take
+ * them as PEM SubjectPublicKeyInfo (core/crypto/spki.ts). Signers always hand
+ * over r||s; signStatement writes the format's form. Pure.
  */
 import { canonicalJson, concatBytes, fromHex, sha256, toHex, utf8 } from '../../codec/index.js';
-import { verifyEcdsaHashed } from '../../crypto/ecdsa.js';
+import { ECDSA_SIGNATURE_BYTES, ecdsaCompactFromDer, ecdsaDerFromCompact, verifyEcdsaHashed } from '../../crypto/ecdsa.js';
+import { CharterError } from '../../errors.js';
 import type { SignatureVerifier } from '../../crypto/ed25519.js';
 import type { SignatureScheme } from '../../engine/types.js';
 import { toBase64, fromBase64 } from './base64.js';
 import { parseStrictJsonBytes } from '../jcs.js';
 import {
+  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V1,
   BUNDLE_PREDICATE_TYPE,
   IN_TOTO_PAYLOAD_TYPE,
   IN_TOTO_STATEMENT_TYPE,
   MANIFEST_PATH,
+  type BundleFormat,
   type BundleSigner,
   type BundleStatement,
   type BundleSubject,
@@ -47,14 +60,41 @@ export function attestationSigningInput(scheme: SignatureScheme, paeBytes: Uint8
   return scheme === 'ed25519' ? paeBytes : sha256(paeBytes);
 }
 
-/** Whether `sig` is a valid attestation signature by `publicKey` over `paeBytes` (rules at the top). Never throws. */
-export function verifyAttestationSignature(scheme: SignatureScheme, publicKey: Uint8Array, paeBytes: Uint8Array, sig: Uint8Array, verifier: SignatureVerifier): boolean {
+/**
+ * Whether `sig` is a valid attestation signature by `publicKey` over
+ * `paeBytes` in a bundle of `format` (rules at the top): Ed25519 the same in
+ * every format; ECDSA strict DER with low S in v2, 64-byte r||s with low S in
+ * v1. Never throws.
+ */
+export function verifyAttestationSignature(scheme: SignatureScheme, publicKey: Uint8Array, paeBytes: Uint8Array, sig: Uint8Array, verifier: SignatureVerifier, format: BundleFormat): boolean {
   try {
+    if (format !== BUNDLE_FORMAT && format !== BUNDLE_FORMAT_V1) return false;
     if (scheme === 'ed25519') return verifier.verify('ed25519', publicKey, paeBytes, sig);
-    if (scheme === 'p256' || scheme === 'secp256k1') return verifyEcdsaHashed(scheme, publicKey, sha256(paeBytes), sig);
+    if (scheme === 'p256' || scheme === 'secp256k1') {
+      const compact = format === BUNDLE_FORMAT ? ecdsaCompactFromDer(scheme, sig) : sig;
+      return compact !== null && compact.length === ECDSA_SIGNATURE_BYTES && verifyEcdsaHashed(scheme, publicKey, sha256(paeBytes), compact);
+    }
     return false;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The attestation signature bytes a bundle of `format` carries, from what a
+ * signer returned (Ed25519: 64 bytes, as is; ECDSA: 64-byte r||s with low S,
+ * kept in v1, DER-encoded in v2). Throws CharterError('INTERNAL') when an
+ * ECDSA signer returned anything but 64-byte low-S r||s.
+ */
+export function encodeAttestationSignature(scheme: SignatureScheme, raw: Uint8Array, format: BundleFormat): Uint8Array {
+  if (format !== BUNDLE_FORMAT && format !== BUNDLE_FORMAT_V1) throw new CharterError('INVALID_INPUT', `unknown bundle format ${String(format)}`);
+  if (scheme !== 'p256' && scheme !== 'secp256k1') return raw;
+  if (raw.length !== ECDSA_SIGNATURE_BYTES) throw new CharterError('INTERNAL', `the ${scheme} signer returned ${raw.length} bytes, not ${ECDSA_SIGNATURE_BYTES}-byte r||s`);
+  if (format === BUNDLE_FORMAT_V1) return raw;
+  try {
+    return ecdsaDerFromCompact(scheme, raw);
+  } catch (e) {
+    throw new CharterError('INTERNAL', `the ${scheme} signer's signature cannot be written as DER: ${(e as Error).message}`);
   }
 }
 
@@ -67,15 +107,20 @@ export function bundleStatement(manifestSha256: string, kind: string, subject: B
   };
 }
 
-/** Sign a statement: `sign` receives the PAE bytes and returns the raw signature. */
+/**
+ * Sign a statement for a bundle of `format`: each `sign` receives the PAE
+ * bytes and returns the raw signature (ECDSA: 64-byte r||s, low S), which is
+ * written in the format's encoding (encodeAttestationSignature).
+ */
 export async function signStatement(
   statement: BundleStatement,
-  signers: { keyId: string; sign: (pae: Uint8Array) => Promise<Uint8Array> | Uint8Array }[],
+  signers: { keyId: string; scheme: SignatureScheme; sign: (pae: Uint8Array) => Promise<Uint8Array> | Uint8Array }[],
+  format: BundleFormat,
 ): Promise<DsseEnvelope> {
   const payload = utf8(canonicalJson(statement));
   const bytes = pae(IN_TOTO_PAYLOAD_TYPE, payload);
   const signatures = [];
-  for (const s of signers) signatures.push({ keyid: s.keyId, sig: toBase64(await s.sign(bytes)) });
+  for (const s of signers) signatures.push({ keyid: s.keyId, sig: toBase64(encodeAttestationSignature(s.scheme, await s.sign(bytes), format)) });
   return { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: toBase64(payload), signatures };
 }
 

@@ -315,8 +315,8 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
       continue;
     }
     const sig = decodeSig(s.sig);
-    if (sig === null || !verifyAttestationSignature(key.scheme, pk, opened.pae, sig, opts.verifier)) {
-      sigItems.push({ subject: where, reason: 'BAD_SIGNATURE', detail: key.scheme === 'ed25519' ? 'the signature does not verify over the DSSE PAE of the payload' : `the ${key.scheme} signature does not verify over SHA-256 of the DSSE PAE` });
+    if (sig === null || !verifyAttestationSignature(key.scheme, pk, opened.pae, sig, opts.verifier, manifest.format)) {
+      sigItems.push({ subject: where, reason: 'BAD_SIGNATURE', detail: key.scheme === 'ed25519' ? 'the signature does not verify over the DSSE PAE of the payload' : `the ${key.scheme} signature does not verify over SHA-256 of the DSSE PAE (${manifest.format === 'charter.bundle/v1' ? '64-byte r||s' : 'ASN.1 DER'}, low S)` });
       continue;
     }
     signedBy.push({ keyId: s.keyid, where });
