@@ -46,14 +46,14 @@ describe('case.block.signature', () => {
   it('passes when the block and the next header are signed by the trusted validator key', async () => {
     const r = await withBlock(signedBlockDoc());
     expect(sigCheck(r)).toMatchObject({ verdict: 'pass', reason: 'OK' });
-    expect(sigCheck(r)?.detail).toContain(`result_app_hash ${String(signedBlockDoc()['result_app_hash'])}`);
+    expect(sigCheck(r)?.detail).toContain(`result app hash ${String(signedBlockDoc()['result_app_hash'])} is the signed app hash of block 7`);
     // The other checks are untouched by the new members.
     expect(r.checks.filter((c) => c.verdict !== 'pass').map((c) => c.reason)).toEqual([]);
   });
 
-  it('passes without the next header, saying the result app hash is not covered', async () => {
+  it('is unknown without the next header: the result app hash the state proofs reach is then unsigned', async () => {
     const r = await withBlock(signedBlockDoc({ next_header: undefined, next_validator_signatures: undefined }));
-    expect(sigCheck(r)).toMatchObject({ verdict: 'pass', reason: 'OK' });
+    expect(sigCheck(r)).toMatchObject({ verdict: 'unknown', reason: 'NO_NEXT_HEADER' });
     expect(sigCheck(r)?.detail).toContain('not covered');
   });
 
