@@ -18,7 +18,7 @@ import { useConsole } from './console-harness.js';
 import { expectCaseV2, expectSegmentV2 } from './bundle-shape.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
 import { EvidenceService, keyBundleSigner } from '../../main/services/evidence.js';
-import { ARTIFACT_TYPES, CASE_PATHS } from '../../core/evidence/bundle/index.js';
+import { ARTIFACT_TYPES, CASE_PATHS, COMMON_CHECKS } from '../../core/evidence/bundle/index.js';
 
 const PASS = 'a long passphrase';
 const h = useConsole('charter-bundle-');
@@ -132,11 +132,11 @@ describe('evidence bundles on the devnet', () => {
     expect(await h.fail('evidence.verifyBundle', { contentBase64: 'AAAA', trust: { version: 1 } })).toBe('BUNDLE_TRUST_INVALID');
   });
 
-  it('a file that is not a zip: one NOT_A_ZIP failure, and the console and `charter bundle verify` say the same', async () => {
+  it('a file that is not a zip: one NOT_A_ZIP failure, every other check not checked, and the console and `charter bundle verify` say the same', async () => {
     const notZip = Buffer.from('{"version":1,"note":"a JSON file dropped by mistake"}\n');
     const viaContract = await call<{ verdict: string; checks: { id: string; verdict: string; reason: string }[]; members: unknown[]; manifestSha256: string | null }>('evidence.verifyBundle', { contentBase64: notZip.toString('base64') });
     expect(viaContract.verdict).toBe('fail');
-    expect(viaContract.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual(['zip.container:fail:NOT_A_ZIP']);
+    expect(viaContract.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual(['zip.container:fail:NOT_A_ZIP', ...[...COMMON_CHECKS.slice(1), ['content']].map(([id]) => `${id}:unknown:NOT_CHECKED`)]);
     expect(viaContract.members).toEqual([]);
     const file = path.join(tmp, 'not-a-bundle.zip');
     fs.writeFileSync(file, notZip);
