@@ -343,8 +343,8 @@ function forkError(dir: string, rec: ForkRecord, file: string): CharterError {
  */
 export async function witnessRound(o: RoundOptions): Promise<RoundResult> {
   const say = o.say ?? (() => {});
-  const key = loadKey(o.dir);
   const client = new LogClient(o.node);
+  const key = loadKey(o.dir);
   const { trust, state } = await pinTrust(o, client, say);
 
   const forks = readForks(o.dir).filter((f) => f.record.log_id === trust.log_id);
