@@ -357,6 +357,17 @@ describe('charter witness against a lying log', () => {
     expect(s.stderr).toContain('the log shrank');
   });
 
+  it('charter --help lists witness; every witness verb has --help', async () => {
+    const top = await charter(['--help']);
+    expect(top.status).toBe(0);
+    expect(top.stdout).toMatch(/^\s+witness\s/m);
+    for (const verb of ['init', 'run', 'status']) {
+      const r = await charter(['witness', verb, '--help']);
+      expect(r.status, verb).toBe(0);
+      expect(r.stdout, verb).toContain(`Usage: charter witness ${verb}`);
+    }
+  });
+
   it('usage errors exit 64', async () => {
     expect((await charter(['witness', 'run', '--dir', path.join(tmp, 'nowhere')])).status).toBe(64);
     expect((await charter(['witness', 'run', '--dir', path.join(tmp, 'nowhere'), '--node', 'ftp://x', '--once'])).status).toBe(64);
