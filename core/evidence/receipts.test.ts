@@ -142,7 +142,7 @@ describe('forks', () => {
     expect(v).toMatchObject({ ok: true, valid: 2, quorum: 2 });
     const chosenHeight = 1;
     expect(verifyForkResolution({ ...record, signatures: sigs.slice(0, 1) }, trust, chosenHeight, nobleVerifier)).toMatchObject({ ok: false, reasons: ['BELOW_QUORUM'] });
-    expect(verifyForkResolution({ ...record, chosen: fork!.digests[0] }, trust, chosenHeight, nobleVerifier)).toMatchObject({ ok: false, reasons: ['BELOW_QUORUM'] });
+    expect(verifyForkResolution({ ...record, chosen: fork!.digests[0] }, trust, chosenHeight, nobleVerifier)).toMatchObject({ ok: false, reasons: ['BAD_SIGNATURE'] }); // a signature of a trusted key over another choice is tampering
     const stranger = schemeTestKey('ed25519', 9);
     expect(
       verifyForkResolution({ ...record, signatures: [sigs[0]!, { key_id: stranger.keyId, scheme: 'ed25519', signature: toHex(stranger.sign(digest)) }] }, trust, chosenHeight, nobleVerifier).signatures[1],

@@ -13,7 +13,7 @@
  * - NODE_ERROR for anything else the node says.
  */
 import type { Receipt } from '../../core/evidence/receipts.js';
-import type { SignedCheckpoint, TrustFile } from '../../core/evidence/checkpoint.js';
+import type { Checkpoint, EvidenceSignature, SignedCheckpoint, TrustFile } from '../../core/evidence/checkpoint.js';
 import type { EntryProof } from '../../core/engine/state-root.js';
 import { Comet1Client, Comet38Client, connectComet, toRfc3339WithNanoseconds, type CometClient, type ReadonlyDateWithNanoseconds } from '@cosmjs/tendermint-rpc';
 
@@ -592,6 +592,18 @@ export class CustodyClient {
     return this.getJson('/explorer/checkpoint', { height });
   }
 
+  /**
+   * POST /explorer/cosignature: hand a witness's cosignature of `checkpoint`
+   * (over cosignatureDigest(checkpoint)) to a Charter devnet node, which checks
+   * it and serves it with the checkpoint. Answers the checkpoint as now served
+   * and whether the cosignature was new. NOT_FOUND (no checkpoint at that
+   * height), CHECKPOINT_MISMATCH (another one there), BAD_SIGNATURE,
+   * INVALID_INPUT.
+   */
+  async postCosignature(checkpoint: Checkpoint, cosignature: EvidenceSignature, publicKeyHex: string): Promise<{ checkpoint: SignedCheckpoint; stored: boolean }> {
+    return this.getJson('/explorer/cosignature', { checkpoint, cosignature, public_key: publicKeyHex });
+  }
+
   /** GET /metrics/engine: Prometheus text. */
   async metrics(): Promise<string> {
     const res = await this.fetch('/metrics/engine');
@@ -623,7 +635,7 @@ export class CustodyClient {
     if (res.ok) return body as T;
     const b = (body ?? {}) as { code?: unknown; message?: unknown };
     const msg = typeof b.message === 'string' ? b.message : `HTTP ${res.status}`;
-    if (b.code === 'NOT_IN_STATE' || b.code === 'HISTORY_MISMATCH') throw new CharterError(b.code, msg, { status: res.status, path });
+    if (b.code === 'NOT_IN_STATE' || b.code === 'HISTORY_MISMATCH' || b.code === 'BAD_SIGNATURE' || b.code === 'CHECKPOINT_MISMATCH') throw new CharterError(b.code, msg, { status: res.status, path });
     if (res.status === 404) throw new CharterError('NOT_FOUND', msg, { status: 404, path });
     if (res.status === 400) throw new CharterError('INVALID_INPUT', msg, { status: 400, path });
     throw new CharterError('NODE_ERROR', msg, { status: res.status, path, body });

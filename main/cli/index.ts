@@ -29,6 +29,7 @@ const lazy = {
   keyConfig: () => import('../services/key-config.js'),
   keysService: () => import('../services/keys.js'),
   bundle: () => import('../evidence/cli.js'),
+  witness: () => import('../witness/cli.js'),
 };
 async function openWorkspace(dir: string | undefined) {
   const { Workspace, resolveWorkspaceDir } = await lazy.workspace();
@@ -673,6 +674,39 @@ export function buildProgram(): Command {
     });
   registerEvidenceCommands(program);
   registerTrustCommands(program);
+
+  const witness = program.command('witness').description('witness a log\'s signed checkpoints: check each extends the last one cosigned, cosign it, refuse a fork (docs/formats/evidence-log.md)');
+  witness
+    .command('init')
+    .description('create a witness directory (0700) with its Ed25519 key (0600, never printed) and print its key id and trust-file entry')
+    .requiredOption('--dir <dir>', 'the witness directory (created)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { dir: string; json?: boolean }) => {
+      const { runWitnessInit } = await lazy.witness();
+      runWitnessInit(o);
+    });
+  witness
+    .command('run')
+    .description('fetch the latest signed checkpoint, check the log\'s quorum and consistency with the last one cosigned, cosign and post it; exit 1 on FORK_DETECTED')
+    .requiredOption('--dir <dir>', 'the witness directory (charter witness init)')
+    .requiredOption('--node <url>', 'the log\'s node RPC URL, e.g. http://127.0.0.1:26657')
+    .option('--trust <file>', 'the log\'s trust file to pin (default: the one pinned, or at the first run the node\'s own: trust on first use)')
+    .option('--once', 'one round, then exit (0 cosigned or nothing new, 1 refused)')
+    .option('--interval-ms <n>', 'time between rounds without --once', '10000')
+    .option('--json', 'machine-readable output, one line per round')
+    .action(async (o: { dir: string; node: string; trust?: string; once?: boolean; intervalMs?: string; json?: boolean }) => {
+      const { runWitnessRun } = await lazy.witness();
+      await runWitnessRun(o);
+    });
+  witness
+    .command('status')
+    .description('the witness\'s key id, pinned log, last cosigned checkpoint and fork records')
+    .requiredOption('--dir <dir>', 'the witness directory')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { dir: string; json?: boolean }) => {
+      const { runWitnessStatus } = await lazy.witness();
+      runWitnessStatus(o);
+    });
 
   return program;
 }

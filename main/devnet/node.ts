@@ -39,6 +39,7 @@ import { RpcServer } from './rpc-server.js';
 import { DEFAULT_CHECKPOINT_EVERY, EvidenceLog, type CheckpointRow, type ReceiptRow } from './evidence.js';
 import { HistoricalState } from './history.js';
 import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
+import { MAX_COSIGNATURES, checkCosignature, servedCheckpoint, type CosignaturePost } from './cosignatures.js';
 import { NodeStore, admissionEventsOf, securityEventsOf, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type TxEventRow, type TxRow } from './store.js';
 
 export { loadDevnetAdmin, type DevnetAdmin };
@@ -464,6 +465,37 @@ export class DevnetNode {
   checkpointsDesc(before: number, limit: number): CheckpointRow[] {
     return this.store.checkpointsDesc(before, limit);
   }
+  /** A stored checkpoint as the routes serve it: the signed checkpoint plus its witness cosignatures, when there are any. */
+  servedCheckpoint(row: CheckpointRow): SignedCheckpoint {
+    return servedCheckpoint(row, this.store.cosignaturesOf(row.height));
+  }
+
+  /**
+   * Store a witness's cosignature of a checkpoint this node signed (checked by
+   * main/devnet/cosignatures.ts checkCosignature: NOT_FOUND, CHECKPOINT_MISMATCH,
+   * INVALID_INPUT, BAD_SIGNATURE). Idempotent per key: a second cosignature of
+   * the same key for the same checkpoint changes nothing (`stored` false).
+   * Returns the checkpoint as now served.
+   */
+  addCosignature(post: CosignaturePost): { checkpoint: SignedCheckpoint; stored: boolean } {
+    const row = this.store.checkpointAt(post.checkpoint.height);
+    checkCosignature(post, row, nativeVerifier);
+    const cp = row as CheckpointRow;
+    const known = this.store.cosignaturesOf(cp.height).some((r) => r.key_id === post.cosignature.key_id);
+    if (!known && this.store.cosignatureCount(cp.height) >= MAX_COSIGNATURES) {
+      throw new CharterError('INVALID_INPUT', `the checkpoint at height ${cp.height} already carries ${MAX_COSIGNATURES} cosignatures, the most a signed checkpoint may`);
+    }
+    const stored = !known && this.store.addCosignature({
+      height: cp.height,
+      key_id: post.cosignature.key_id,
+      scheme: post.cosignature.scheme,
+      public_key: post.public_key,
+      signature: post.cosignature.signature,
+      received_at: new Date().toISOString(),
+    });
+    if (stored) this.log('info', `cosignature of witness ${post.cosignature.key_id} stored for the checkpoint at height ${cp.height}`);
+    return { checkpoint: this.servedCheckpoint(cp), stored };
+  }
   /** The state entry `key` after block `height`, with its proof against that block's result app hash. */
   stateProofAt(height: number, key: string): ReturnType<HistoricalState['proofAt']> {
     return this.history.proofAt(height, key);
@@ -490,7 +522,7 @@ export class DevnetNode {
     let producedBlock: number | null = null;
     if (height === latest.height) producedBlock = this.produceBlock().height;
     const covering = this.store.latestCheckpoint();
-    if (covering !== null && covering.height >= height) return { checkpoint: JSON.parse(covering.signed) as SignedCheckpoint, producedBlock, issuedCheckpoint: false };
+    if (covering !== null && covering.height >= height) return { checkpoint: this.servedCheckpoint(covering), producedBlock, issuedCheckpoint: false };
     const top = this.last as BlockRow;
     const plan = this.evidence.checkpointNow(top.height, top.time);
     if (plan === null || plan.checkpoint === null) return { checkpoint: null, producedBlock, issuedCheckpoint: false };

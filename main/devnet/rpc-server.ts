@@ -18,7 +18,8 @@
  *   /explorer/receipts?from=&to= (seq) or ?from_height=&to_height=, /explorer/checkpoint?height=H|latest,
  *   /explorer/checkpoints?before=&limit=, /explorer/inclusion-proof?tx=|seq=&size=,
  *   /explorer/consistency-proof?from=&to=, /explorer/trust, /explorer/state-proof?height=H&key=K;
- *   POST /explorer/checkpoint {"height": H} makes the next block and a checkpoint covering H when missing.
+ *   POST /explorer/checkpoint {"height": H} makes the next block and a checkpoint covering H when missing;
+ *   POST /explorer/cosignature {checkpoint, cosignature, public_key} stores a witness's cosignature.
  * - GET /metrics/engine (Prometheus text, the node's own registry).
  *
  * Every failure is answered (JSON-RPC error or JSON error body); a request can
@@ -36,6 +37,8 @@ import { RpcError } from './rpc-error.js';
 import { COMET_COMPAT_VERSION, consensusParams, storedToResult, VALIDATOR_POWER, type DevnetNode, type LogFn, type StoredResult } from './node.js';
 import type { BlockRow, SecurityEventFilter, SecurityEventRow, TxRow } from './store.js';
 import type { ReceiptRow } from './evidence.js';
+import { parseCosignaturePost } from './cosignatures.js';
+import { parseStrictJson } from '../../core/evidence/jcs.js';
 
 type Params = Record<string, unknown>;
 type Source = 'json' | 'uri';
@@ -281,19 +284,8 @@ export class RpcServer {
    * Origin: a web page cannot trigger it.
    */
   private async issueCheckpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin !== this.url.replace(/\/$/, '')) return this.sendJson(res, 403, { code: 'UNAUTHORIZED', message: `Origin ${JSON.stringify(origin)} may not issue checkpoints` });
-    if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) return this.sendJson(res, 415, { code: 'INVALID_INPUT', message: 'POST /explorer/checkpoint takes a JSON body {"height": H} (Content-Type: application/json)' });
-    let body: string;
-    try {
-      body = await this.readBody(req);
-    } catch (e) {
-      if (e instanceof HttpError) {
-        res.setHeader('Connection', 'close');
-        return this.sendJson(res, e.status, { code: e.code, message: e.message });
-      }
-      throw e;
-    }
+    const body = await this.explorerPostBody(req, res, 'issue checkpoints', 'POST /explorer/checkpoint takes a JSON body {"height": H} (Content-Type: application/json)');
+    if (body === null) return;
     let height: unknown;
     try {
       const parsed = JSON.parse(body) as { height?: unknown };
@@ -313,6 +305,60 @@ export class RpcServer {
     }
   }
 
+  /**
+   * The common part of the explorer's POST routes: no cross-site Origin (403),
+   * a JSON body (415), within the size cap (413). The body text, or null when
+   * the answer has been sent.
+   */
+  private async explorerPostBody(req: IncomingMessage, res: ServerResponse, what: string, usage: string): Promise<string | null> {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== this.url.replace(/\/$/, '')) {
+      req.resume();
+      this.sendJson(res, 403, { code: 'UNAUTHORIZED', message: `Origin ${JSON.stringify(origin.slice(0, 100))} may not ${what}` });
+      return null;
+    }
+    if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) {
+      req.resume();
+      this.sendJson(res, 415, { code: 'INVALID_INPUT', message: usage });
+      return null;
+    }
+    try {
+      return await this.readBody(req);
+    } catch (e) {
+      if (e instanceof HttpError) {
+        res.setHeader('Connection', 'close');
+        this.sendJson(res, e.status, { code: e.code, message: e.message });
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * POST /explorer/cosignature with the JSON body {checkpoint, cosignature:
+   * {key_id, scheme, signature}, public_key}: a witness's cosignature of a
+   * checkpoint this node signed (main/devnet/cosignatures.ts). 200
+   * {checkpoint: <signed checkpoint with its cosignatures>, stored}; 400
+   * INVALID_INPUT / BAD_SIGNATURE, 404 NOT_FOUND (no checkpoint at that
+   * height), 409 CHECKPOINT_MISMATCH (another checkpoint at that height).
+   */
+  private async postCosignature(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const usage = 'POST /explorer/cosignature takes a JSON body {"checkpoint": {…}, "cosignature": {"key_id", "scheme", "signature"}, "public_key": "<hex>"} (Content-Type: application/json)';
+    const text = await this.explorerPostBody(req, res, 'post cosignatures', usage);
+    if (text === null) return;
+    try {
+      const r = this.node.addCosignature(parseCosignaturePost(parseStrictJson(text)));
+      return this.sendJson(res, 200, { checkpoint: r.checkpoint, stored: r.stored });
+    } catch (e) {
+      if (e instanceof CharterError) {
+        const status = e.code === 'NOT_FOUND' ? 404 : e.code === 'CHECKPOINT_MISMATCH' ? 409 : 400;
+        const code = e.code === 'INVALID_JSON' || e.code === 'DUPLICATE_KEY' || e.code === 'NUMBER_NOT_REPRESENTABLE' ? 'INVALID_INPUT' : e.code;
+        return this.sendJson(res, status, { ...e.toJSON(), code });
+      }
+      throw e;
+    }
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
@@ -321,6 +367,7 @@ export class RpcServer {
       return this.sendJson(res, 403, { code: 'UNAUTHORIZED', message: `Host ${JSON.stringify(req.headers.host ?? '')} is not allowed; use ${this.url}` });
     }
     if (method === 'POST' && url.pathname === '/explorer/checkpoint') return this.issueCheckpoint(req, res);
+    if (method === 'POST' && url.pathname === '/explorer/cosignature') return this.postCosignature(req, res);
     if (method === 'POST') {
       if (url.pathname !== '/') return this.sendJson(res, 404, { code: 'NOT_FOUND', message: `POST ${url.pathname}: JSON-RPC requests go to /` });
       const refused = this.postRefusal(req);
@@ -921,14 +968,14 @@ export class RpcServer {
         const raw = q.get('height');
         const row = raw === null || raw === 'latest' ? node.latestCheckpoint() : node.checkpointAt(int('height', 1) as number);
         if (!row) throw new HttpError(404, 'NOT_FOUND', raw === null || raw === 'latest' ? `no checkpoint yet (one every ${node.evidence.checkpointEvery} blocks)` : `no checkpoint at height ${raw} (one every ${node.evidence.checkpointEvery} blocks)`);
-        return JSON.parse(row.signed) as unknown;
+        return node.servedCheckpoint(row);
       }
       case '/explorer/checkpoints': {
         only('before', 'limit');
         const limit = int('limit', 1) ?? 100;
         if (limit > 1000) throw new HttpError(400, 'INVALID_INPUT', 'limit: at most 1000');
         const rows = node.checkpointsDesc(int('before', 1) ?? Number.MAX_SAFE_INTEGER, limit);
-        return { every: node.evidence.checkpointEvery, checkpoints: rows.map((r) => JSON.parse(r.signed) as unknown), nextBefore: rows.length === limit ? (rows[rows.length - 1] as { height: number }).height : null };
+        return { every: node.evidence.checkpointEvery, checkpoints: rows.map((r) => node.servedCheckpoint(r)), nextBefore: rows.length === limit ? (rows[rows.length - 1] as { height: number }).height : null };
       }
       case '/explorer/inclusion-proof': {
         only('tx', 'seq', 'size');
@@ -1011,6 +1058,8 @@ const EVIDENCE_ROUTES = [
   '/explorer/consistency-proof?from=_&to=_',
   '/explorer/trust',
   '/explorer/state-proof?height=_&key=_',
+  'POST /explorer/checkpoint {"height": H}',
+  'POST /explorer/cosignature {"checkpoint", "cosignature", "public_key"}',
 ];
 
 /** One receipt as the evidence routes show it. */

@@ -18,7 +18,7 @@ import { ensurePrivateFile, tightenDatabaseFiles } from '../../hsm/atomic-file.j
 import { CharterError } from '../../core/errors.js';
 import type { CheckpointRow, EvidencePlan, EvidenceStore, ReceiptRow } from './evidence.js';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Database.Database) => void }[] = [
   {
@@ -165,6 +165,23 @@ const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Datab
       CREATE INDEX security_events_by_stage ON security_events (stage, seq);
     `,
   },
+  {
+    version: 5,
+    name: 'witness cosignatures of signed checkpoints',
+    // Served with the checkpoint as its `cosignatures` (docs/formats/evidence-log.md §5.3, §7).
+    // IF NOT EXISTS: a home whose evidence tables are rebuilt (migrations ≥ 3 re-run) keeps them.
+    sql: `
+      CREATE TABLE IF NOT EXISTS cosignatures (
+        height      INTEGER NOT NULL,            -- the checkpoint's height (checkpoints.height)
+        key_id      TEXT NOT NULL,               -- keyIdOf(scheme, public_key)
+        scheme      TEXT NOT NULL,
+        public_key  TEXT NOT NULL,               -- lower-case hex
+        signature   TEXT NOT NULL,               -- lower-case hex, over D("charter/cosignature/v1", JCS(checkpoint))
+        received_at TEXT NOT NULL,               -- wall clock of the node when it stored it
+        PRIMARY KEY (height, key_id)
+      );
+    `,
+  },
 ];
 
 const INSERT_SECURITY_EVENT = `INSERT INTO security_events (height, tx_index, tx_hash, kind, key_id, vault_id, request_id, proposal_id, code, attributes)
@@ -276,6 +293,16 @@ export interface SecurityEventFilter {
   stage?: SecurityEventStage;
 }
 
+/** A witness's cosignature of the checkpoint at `height` (table cosignatures). */
+export interface CosignatureRow {
+  height: number;
+  key_id: string;
+  scheme: string;
+  public_key: string;
+  signature: string;
+  received_at: string;
+}
+
 export interface BlockRow {
   height: number;
   hash: string;
@@ -366,6 +393,9 @@ export class NodeStore implements EvidenceStore {
       latestCheckpoint: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY height DESC LIMIT 1'),
       checkpointAt: db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE height = ?'),
       checkpointsDesc: db.prepare<[number, number], CheckpointRow>('SELECT * FROM checkpoints WHERE height < ? ORDER BY height DESC LIMIT ?'),
+      cosignaturesOf: db.prepare<[number], CosignatureRow>('SELECT * FROM cosignatures WHERE height = ? ORDER BY rowid'),
+      cosignatureCount: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM cosignatures WHERE height = ?'),
+      insertCosignature: db.prepare('INSERT OR IGNORE INTO cosignatures (height, key_id, scheme, public_key, signature, received_at) VALUES (@height, @key_id, @scheme, @public_key, @signature, @received_at)'),
       insertStagedSecurityEvent: db.prepare(INSERT_STAGED_SECURITY_EVENT),
       refusalStored: db.prepare<{ stage: string; tx_hash: string | null; kind: string; code: string | null }, { one: number }>(
         "SELECT 1 AS one FROM security_events WHERE stage = @stage AND tx_hash IS @tx_hash AND kind = @kind AND code IS @code LIMIT 1",
@@ -541,6 +571,17 @@ export class NodeStore implements EvidenceStore {
   /** Checkpoints below `before` (exclusive), newest first. */
   checkpointsDesc(before: number, limit: number): CheckpointRow[] {
     return this.stmts.checkpointsDesc.all(before, limit);
+  }
+  /** The witness cosignatures stored for the checkpoint at `height`, in the order they arrived. */
+  cosignaturesOf(height: number): CosignatureRow[] {
+    return this.stmts.cosignaturesOf.all(height);
+  }
+  cosignatureCount(height: number): number {
+    return this.stmts.cosignatureCount.get(height)?.n ?? 0;
+  }
+  /** Stores a cosignature unless one of that key for that checkpoint is stored already; whether it was added. */
+  addCosignature(row: CosignatureRow): boolean {
+    return this.stmts.insertCosignature.run(row).changes === 1;
   }
 
   /**

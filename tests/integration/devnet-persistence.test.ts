@@ -65,9 +65,9 @@ describe('home directory', () => {
     await node.stop();
     const db = new Database(join(home, 'node.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect((db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(4);
+    expect((db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(5);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['blocks', 'txs', 'tx_events', 'state_snapshot', 'schema_version', 'meta', 'security_events', 'receipts', 'mmr_nodes', 'checkpoints']));
+    expect(tables).toEqual(expect.arrayContaining(['blocks', 'txs', 'tx_events', 'state_snapshot', 'schema_version', 'meta', 'security_events', 'receipts', 'mmr_nodes', 'checkpoints', 'cosignatures']));
     expect((db.prepare('SELECT COUNT(*) AS n FROM blocks').get() as { n: number }).n).toBe(1);
     db.close();
   });
