@@ -6,7 +6,7 @@
  * checkpoint.ts). Pure.
  */
 import { fromHex } from '../../codec/index.js';
-import { verifyCheckpoint, signedCheckpointSchema, checkpointAccumulator, type SignedCheckpoint, type QuorumVerdict } from '../checkpoint.js';
+import { verifyCheckpoint, verifyCosignatures, signedCheckpointSchema, checkpointAccumulator, type SignedCheckpoint, type QuorumVerdict } from '../checkpoint.js';
 import { mmrIndex, verifyConsistency } from '../mmr.js';
 import { receiptSchema, verifyChain, verifyReceiptInclusion, type Receipt } from '../receipts.js';
 import { HEX64, hasExactKeys, isInt, isObject, readMember } from './members.js';
@@ -71,7 +71,12 @@ export function witnessCheck(ctx: BundleContext, id: string, title: string, path
   if (cp === null) return check(id, title, 'unknown', 'NO_CHECKPOINT', `the bundle carries no ${path}`);
   if (typeof cp === 'string') return check(id, title, 'fail', 'MEMBER_INVALID', cp);
   if (!ctx.trust) return check(id, title, 'unknown', 'NO_TRUST_FILE', 'no trust file given: cannot tell which witnesses count (pass --trust)');
-  return check(id, title, 'unknown', 'NOT_CHECKED', 'not checked: witness cosignatures are not read by this build');
+  const w = ctx.trust.witnesses;
+  if (!w) return check(id, title, 'pass', 'OK', `the trust file requires no witness cosignature${cp.cosignatures?.length ? ` (the checkpoint carries ${cp.cosignatures.length}, not checked)` : ''}`);
+  if (!cp.cosignatures || cp.cosignatures.length === 0) return check(id, title, 'unknown', 'NO_COSIGNATURE', `no witness has cosigned the checkpoint at height ${cp.checkpoint.height} yet; the trust file requires ${w.quorum} of ${w.keys.length} witness(es) (build the bundle again once they have)`);
+  const v = verifyCosignatures(cp, ctx.trust, ctx.verifier);
+  if (v === null || v.ok) return check(id, title, 'pass', 'OK', `${v?.valid ?? 0} of quorum ${w.quorum} trusted witness cosignatures over checkpoint ${cp.checkpoint.log_id} size ${cp.checkpoint.mmr_size} at height ${cp.checkpoint.height}`);
+  return quorumFailure(id, title, v, 'trusted witness cosignature(s)');
 }
 
 /** A receipt member reaches the checkpoint through its inclusion proof. */
