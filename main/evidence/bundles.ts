@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { nobleVerifier, type SignatureVerifier } from '../../core/crypto/ed25519.js';
+import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
+import { nativeVerifier } from '../crypto/native-verifier.js';
 import { BUNDLE_KINDS_SPEC, parseTrustFile, verifyBundle, type TrustFileView, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import type { AssembledBundle } from '../../core/evidence/bundle/build.js';
 import { CharterError } from '../../core/errors.js';
@@ -34,7 +35,8 @@ export async function verifyBundleBytes(bytes: Uint8Array, o: VerifyBytesOptions
   const container = await readZipEntries(bytes, o.limits ?? DEFAULT_ZIP_LIMITS, (d, t) => o.onProgress?.('reading', d, t));
   const report = verifyBundle(container, {
     trust: o.trust ?? null,
-    verifier: o.verifier ?? nobleVerifier,
+    // node:crypto where it has the scheme: the same verdicts as the pure-JS verifier, many times faster for a segment's thousands of header signatures.
+    verifier: o.verifier ?? nativeVerifier,
     kinds: BUNDLE_KINDS_SPEC,
     onProgress: (d, t) => o.onProgress?.('checking', d, t),
     sha256Hex: nativeSha256Hex,

@@ -2,7 +2,7 @@
  * Security events, the evidence view's drop zone and trust file, and the audit
  * log, as a person meets them in the served console: refused transactions show
  * their stage and their stored record (no link to a transaction that does not
- * exist); a file that is not a zip is one NOT_A_ZIP failure; the trust file
+ * exist); a file that is not a zip is one NOT_A_ZIP failure, the rest not checked; the trust file
  * survives a reload; every action and refusal is in the audit log with the key
  * that signed, and the log filters, opens an entry and exports.
  * Controls are found by role and label only. Screenshots go to the test's output.
@@ -65,7 +65,7 @@ async function dragFile(zone: Locator, events: string[], file: { name: string; t
   for (const type of events) await zone.dispatchEvent(type, { dataTransfer: dt });
 }
 
-test('evidence: the drop zone shows a file over it; a file that is not a zip is one NOT_A_ZIP failure; the trust file survives a reload', async ({ page, console }, info) => {
+test('evidence: the drop zone shows a file over it; a file that is not a zip is one NOT_A_ZIP failure, the rest not checked; the trust file survives a reload', async ({ page, console }, info) => {
   await open(page, console.url);
   await showView(page, 'Evidence');
   const zone = editor(page).getByRole('region', { name: 'Drop a bundle here' });
@@ -86,13 +86,14 @@ test('evidence: the drop zone shows a file over it; a file that is not a zip is 
   await dragFile(zone, ['dragleave'], notZip);
   await expect(zone).not.toHaveAttribute('data-dragging', 'true');
 
-  // Dropped: one failure, NOT_A_ZIP, no other checks and no member tree.
+  // Dropped: one failure, NOT_A_ZIP; every other check is listed, not checked; no member tree.
   await dragFile(zone, ['dragenter', 'dragover', 'drop'], notZip);
   const verdict = editor(page).getByRole('status', { name: 'Bundle verdict' });
   await expect(verdict).toContainText('notes.zip');
-  await expect(verdict).toContainText('Fail — 0 passed, 1 failed, 0 unknown');
+  await expect(verdict).toContainText('Fail — 0 passed, 1 failed, 11 unknown');
   const checklist = editor(page).getByRole('table', { name: 'Verification checklist' });
-  await expect(checklist.getByRole('row')).toHaveCount(2);
+  await expect(checklist.getByRole('row')).toHaveCount(13);
+  await expect(checklist.getByRole('row', { name: /manifest\.json is a valid, canonical manifest: Unknown/ })).toContainText('NOT_CHECKED');
   await expect(checklist.getByRole('row', { name: /The archive reads within the caps: Fail/ })).toContainText('NOT_A_ZIP');
   await expect(editor(page).getByRole('tree', { name: 'Bundle members' })).toHaveCount(0);
   await expect(zone).not.toHaveAttribute('data-dragging', 'true');
@@ -111,13 +112,13 @@ test('evidence: the drop zone shows a file over it; a file that is not a zip is 
   // The trust file: chosen once, kept in the workspace, restored after a reload.
   await editor(page).getByLabel('Trust file').setInputFiles(TRUST);
   await expect(editor(page).getByRole('status', { name: 'Trust in use' })).toContainText('trust.json');
-  await expect(checklist.getByRole('row', { name: /Attestation keys are trusted.*Pass/ })).toBeVisible();
+  await expect(checklist.getByRole('row', { name: /An attestation key is trusted.*Pass/ })).toBeVisible();
   await page.reload();
   await open(page, '');
   await showView(page, 'Evidence');
   await expect(editor(page).getByRole('status', { name: 'Trust in use' })).toContainText('trust.json');
   await editor(page).getByLabel('Open a bundle').setInputFiles(FIXTURE);
-  await expect(checklist.getByRole('row', { name: /Attestation keys are trusted.*Pass/ })).toBeVisible();
+  await expect(checklist.getByRole('row', { name: /An attestation key is trusted.*Pass/ })).toBeVisible();
   // A file that is not a trust file is refused where the user is looking; the kept one stays.
   await editor(page).getByLabel('Trust file').setInputFiles({ name: 'wrong.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1}') });
   await expect(editor(page).getByRole('alert').filter({ hasText: 'The trust file cannot be used' })).toContainText('BUNDLE_TRUST_INVALID');

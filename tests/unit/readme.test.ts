@@ -25,6 +25,6 @@ describe('README', () => {
     expect(requirements).toContain(LIBUSB_LIBRARY);
     expect(requirements).toContain(`\`${LIBUSB_PACKAGE.name}\``);
     expect(requirements).toMatch(/On Linux/);
-    expect(README).toContain(`\`${LIBUSB_PACKAGE.name}\`); otherwise it stops and names them`);
+    expect(README).toMatch(new RegExp(`\`${LIBUSB_PACKAGE.name.replace(/[.]/g, '\\.')}\`[^)]*\\); otherwise it stops and names them`));
   });
 });
