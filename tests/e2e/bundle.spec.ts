@@ -85,7 +85,7 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(verdict).toContainText('Fail');
   // A changed byte of a stored entry: its CRC-32 no longer matches, so the archive is refused before anything is read from it.
   await expect(checkRow(page, /The archive reads within the caps.*Fail/)).toContainText('CRC_MISMATCH');
-  await expect(checkRow(page, /The archive reads within the caps.*Fail/)).toContainText('request.json');
+  await expect(checkRow(page, /The archive reads within the caps.*Fail/)).toContainText(/request(-state)?\.json/);
   await expect(checkRow(page, /Every member has the size and SHA-256.*Unknown/)).toContainText('NOT_CHECKED');
 
   // 4. A large bundle shows its progress while it is sent and verified, then its checklist.
