@@ -160,7 +160,12 @@ export function BundleVerifier() {
   const fileInput = useRef<HTMLInputElement>(null);
   const trustInput = useRef<HTMLInputElement>(null);
 
+  // Only the latest verification may show its progress and result: opening another file, or changing the
+  // trust file, while one is still running must not leave the earlier one's progress or verdict on screen.
+  const runSeq = useRef(0);
   const run = async (f: File, t: SavedTrust | null) => {
+    const mine = ++runSeq.current;
+    const current = () => runSeq.current === mine;
     setReport(null);
     setFilter('');
     setError(null);
@@ -168,11 +173,14 @@ export function BundleVerifier() {
     setMember(null);
     setProgress({ phase: 'uploading', done: 0, total: f.size });
     try {
-      setReport(await verifyFile(f, t ? t.trust : undefined, setProgress));
+      const r = await verifyFile(f, t ? t.trust : undefined, (p) => {
+        if (current()) setProgress(p);
+      });
+      if (current()) setReport(r);
     } catch (e) {
-      setError(toSerializedError(e));
+      if (current()) setError(toSerializedError(e));
     } finally {
-      setProgress(null);
+      if (current()) setProgress(null);
     }
   };
 
@@ -338,8 +346,8 @@ export function BundleVerifier() {
           obtained out of band, from the chain's operators.
         </p>
         {trust ? (
-          <p className="muted break" role="status" aria-label="Trust in use">
-            Trust file {trust.name} (sha256 {trust.sha256.slice(0, 16)}…), kept in this workspace: {trustSummary(trust.trust)}
+          <p className="muted" role="status" aria-label="Trust in use">
+            Trust file <span className="break">{trust.name}</span> (sha256 {trust.sha256.slice(0, 16)}…), kept in this workspace: {trustSummary(trust.trust)}
           </p>
         ) : null}
         <p className="drop-hint" aria-live="polite">
