@@ -113,6 +113,11 @@ test('evidence: the drop zone shows a file over it; a file that is not a zip is 
   await editor(page).getByLabel('Trust file').setInputFiles(TRUST);
   await expect(editor(page).getByRole('status', { name: 'Trust in use' })).toContainText('trust.json');
   await expect(checklist.getByRole('row', { name: /An attestation key is trusted.*Pass/ })).toBeVisible();
+  // The worked example with its trust file: every check of a custody case, the witness's cosignature included, passes.
+  await expect(verdict).toContainText('Pass — 22 passed, 0 failed, 0 unknown');
+  await expect(checklist.getByRole('row', { name: /cosigned by a quorum of trusted witnesses: Pass/ })).toBeVisible();
+  await checklist.getByRole('row', { name: /cosigned by a quorum of trusted witnesses/ }).scrollIntoViewIfNeeded();
+  await shot(page, info, 'evidence-checklist');
   await page.reload();
   await open(page, '');
   await showView(page, 'Evidence');
