@@ -230,6 +230,24 @@ describe('witness cosignatures', () => {
     }
   });
 
+  it('the trust file\'s attesters follow the rules of keys, and never count as log keys', async () => {
+    const base = { version: 1, log_id: 'l', quorum: 1, keys: [trust.keys[0]] };
+    expect(parseTrustFile({ ...base, attesters: [entry(w[0]!)] }).attesters?.[0]?.key_id).toBe(w[0]!.keyId);
+    for (const bad of [[], [entry(w[0]!), entry(w[0]!)], [{ ...entry(w[0]!), key_id: w[1]!.keyId }], [{ ...entry(w[0]!), public_key: '00'.repeat(32) }], [{ ...entry(w[0]!), roles: ['log'] }], {}]) {
+      let code = 'none';
+      try {
+        parseTrustFile({ ...base, attesters: bad });
+      } catch (e) {
+        code = (e as CharterError).code;
+      }
+      expect(code, JSON.stringify(bad)).toBe('INVALID_INPUT');
+    }
+    // A checkpoint signed by an attester alone is below the log's quorum: the attester is not a log key.
+    const t = parseTrustFile({ ...trust, attesters: [entry(w[0]!)] });
+    const byAttester = await signed({ ...cp, log_id: t.log_id }, [w[0]!]);
+    expect(verifyCheckpoint(byAttester, t, nobleVerifier)).toMatchObject({ ok: false, reasons: ['UNKNOWN_KEY'] });
+  });
+
   it('verifyQuorum: any bad signature fails whatever the quorum, order of classification', async () => {
     const d = cosignatureDigest(cp);
     const set = { quorum: 1, keys: [entry(w[0]!), entry(w[1]!)] };

@@ -90,6 +90,12 @@ export interface TrustFile {
   keys: TrustKey[];
   /** Absent: no cosignature is required. */
   witnesses?: TrustWitnesses;
+  /**
+   * Keys that may sign bundle attestations and nothing else: a console's own key
+   * vouches for the bundles it builds, but must never count as a log key or a
+   * validator (else it could sign the checkpoints and headers its bundles rest on).
+   */
+  attesters?: TrustKey[];
 }
 
 /** A key set and how many distinct keys of it must count (trust.keys/quorum, or trust.witnesses). */
@@ -174,6 +180,7 @@ export const trustFileSchema = z.strictObject({
   quorum: z.number().int().min(1).max(64),
   keys: z.array(trustKeySchema).min(1).max(256),
   witnesses: trustWitnessesSchema.optional(),
+  attesters: z.array(trustKeySchema).min(1).max(256).optional(),
 });
 
 function checkKeys(keys: readonly TrustKey[], quorum: number, where: string): void {
@@ -204,6 +211,7 @@ export function parseTrustFile(value: unknown): TrustFile {
   const t = r.data as TrustFile;
   checkKeys(t.keys, t.quorum, '');
   if (t.witnesses !== undefined) checkKeys(t.witnesses.keys, t.witnesses.quorum, 'witnesses: ');
+  if (t.attesters !== undefined) checkKeys(t.attesters, 1, 'attesters: ');
   return t;
 }
 

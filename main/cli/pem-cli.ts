@@ -4,7 +4,7 @@
  * (docs/formats/evidence-bundle.md §4):
  *
  *   charter keys pem KEY_ID [--workspace DIR] [--json]   a key of the workspace's key backends
- *   charter trust pem TRUST_FILE KEY_ID [--json]         a key a trust file names (keys or witnesses)
+ *   charter trust pem TRUST_FILE KEY_ID [--json]         a key a trust file names (keys, witnesses or attesters)
  *
  * Only public keys: nothing is unlocked, nothing is signed, nothing is audited.
  */
@@ -66,8 +66,7 @@ export function registerTrustCommands(program: Command): void {
       } catch (e) {
         throw new CharterError('USAGE', `the trust file ${file} cannot be used: ${(e as Error).message}`);
       }
-      const witnesses = (t as { witnesses?: { keys?: { key_id: string; scheme: string; public_key: string }[] } }).witnesses?.keys ?? [];
-      const k = [...t.keys, ...witnesses].find((x) => x.key_id === keyId);
+      const k = [...t.keys, ...(t.witnesses?.keys ?? []), ...(t.attesters ?? [])].find((x) => x.key_id === keyId);
       if (!k) throw new CharterError('NOT_FOUND', `the trust file ${file} names no key ${keyId}`);
       printPem({ keyId: k.key_id, scheme: k.scheme, publicKey: k.public_key }, o.json);
     });

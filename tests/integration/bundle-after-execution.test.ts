@@ -162,7 +162,7 @@ describe('a custody case built right after the withdrawal executes', () => {
       expect(Number(/the chain is at (\d+)/.exec(rest[0]!)![1])).toBeLessThanOrEqual(status.height);
       // The bundle is built anyway; what is missing is unknown, nothing fails.
       const trust = await (await h.charter.services.chain.get()).trustFile();
-      const v = await verifyBundleBytes(Buffer.from(r.value.contentBase64, 'base64'), { trust: { ...trustFromJson(trust), keys: [...trust.keys, { key_id: signerKey.value.keyId, scheme: 'ed25519', public_key: signerKey.value.publicKey, valid_from_height: 0 }] } });
+      const v = await verifyBundleBytes(Buffer.from(r.value.contentBase64, 'base64'), { trust: trustFromJson({ ...trust, attesters: [{ key_id: signerKey.value.keyId, scheme: 'ed25519', public_key: signerKey.value.publicKey, valid_from_height: 0 }] }) });
       expect(v.checks.filter((x) => x.verdict === 'fail')).toEqual([]);
       // Unknown: exactly the checks `missing` names (checkpoint.witnesses too, once the verifier has it).
       const unknown = v.checks.filter((x) => x.verdict === 'unknown').map((x) => `${x.id}:${x.reason}`).sort();

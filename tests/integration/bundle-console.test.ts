@@ -323,8 +323,8 @@ describe('evidence bundles on the devnet', () => {
     const r1 = await verifyBundleBytes(fs.readFileSync(out), { trust: trustFromJson(nodeTrust) });
     expect(r1.checks.find((c) => c.id === 'attestations.signatures')?.verdict).toBe('pass');
     expect(r1.checks.find((c) => c.id === 'attestations.trust')).toMatchObject({ verdict: 'fail', reason: 'UNKNOWN_KEY' });
-    // A trust file naming it (docs/formats/evidence-bundle.md §4): every check passes.
-    const withKey = { ...nodeTrust, keys: [...nodeTrust.keys, { key_id: key.keyId, scheme: key.scheme, public_key: key.publicKey, valid_from_height: 0 }] };
+    // A trust file naming it as an attester (docs/formats/evidence-bundle.md §4): every check passes.
+    const withKey = { ...nodeTrust, attesters: [{ key_id: key.keyId, scheme: key.scheme, public_key: key.publicKey, valid_from_height: 0 }] };
     const trust2 = path.join(tmp, 'trust-auditor.json');
     fs.writeFileSync(trust2, JSON.stringify(withKey));
     const v = await cli(['bundle', 'verify', out, '--trust', trust2, '--json']);

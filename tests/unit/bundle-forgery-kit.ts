@@ -22,13 +22,16 @@ import {
   type BundleMemberInput,
   type DsseEnvelope,
 } from '../../core/evidence/bundle/index.js';
-import { checkpointSigningDigest } from '../../core/evidence/checkpoint.js';
+import { checkpointSigningDigest, type TrustFile } from '../../core/evidence/checkpoint.js';
 import { nextRoot } from '../../core/evidence/receipts.js';
-import { CHAIN, CONSOLE_KEY, caseBundle, segmentBundle, segmentMembers } from './bundle-kit.js';
+import type { TestKey } from '../../core/engine/testkit.js';
+import { CHAIN, CONSOLE_KEY, SECOND_KEY, caseBundle, fixtureTrust, segmentBundle, segmentMembers } from './bundle-kit.js';
 
 export interface Forgery {
   name: string;
   files: () => Promise<Map<string, Uint8Array>>;
+  /** The trust file to verify with (default: the worked examples' trust.json, fixtureTrust()). */
+  trust?: () => TrustFile;
   /** check id → "verdict:REASON" (one of, when several readings are right). */
   expect: Record<string, string | string[]>;
 }
@@ -74,11 +77,17 @@ function rechain(rs: Record<string, unknown>[]): unknown {
   });
 }
 
-const resignCheckpoint = (c: Record<string, unknown>, cosignatures?: unknown) => ({
+const resignCheckpoint = (c: Record<string, unknown>, cosignatures?: unknown, by: TestKey = CONSOLE_KEY) => ({
   checkpoint: c,
-  signatures: [{ key_id: CONSOLE_KEY.keyId, scheme: 'ed25519', signature: Buffer.from(CONSOLE_KEY.sign(checkpointSigningDigest(c as never))).toString('hex') }],
+  signatures: [{ key_id: by.keyId, scheme: 'ed25519', signature: Buffer.from(by.sign(checkpointSigningDigest(c as never))).toString('hex') }],
   ...(cosignatures !== undefined ? { cosignatures } : {}),
 });
+
+/** The worked examples' trust file with SECOND_KEY as an attester: a console key that vouches for bundles and nothing else. */
+export function trustWithAttester(): TrustFile {
+  const t = fixtureTrust();
+  return { ...t, attesters: [{ key_id: SECOND_KEY.keyId, scheme: 'ed25519', public_key: SECOND_KEY.publicKeyHex, valid_from_height: 0 }] };
+}
 
 const forgedAmount = (v: Record<string, unknown>) => ({ ...v, amount: '999999999' });
 
@@ -195,5 +204,11 @@ export const FORGERIES: Forgery[] = [
   },
   { name: 'checkpoint: taken before the receipt', files: () => files(caseBundle(edit(CASE_PATHS.checkpoint, (v) => resignCheckpoint({ ...(v['checkpoint'] as object), height: 5 })))), expect: { 'proofs.inclusion': 'fail:PROOF_NOT_REACHING_CHECKPOINT' } },
   { name: 'checkpoint: re-signed by the log with the witness cosignature kept', files: () => files(caseBundle(edit(CASE_PATHS.checkpoint, (v) => resignCheckpoint({ ...(v['checkpoint'] as object), time: '2030-01-01T00:00:00Z' }, v['cosignatures'])))), expect: { 'checkpoint.witnesses': 'fail:BAD_SIGNATURE' } },
+  {
+    name: 'an attester (a console key) signs a forged checkpoint: it does not count as a log key',
+    files: () => files(caseBundle(edit(CASE_PATHS.checkpoint, (v) => resignCheckpoint({ ...(v['checkpoint'] as object), height: 70 }, v['cosignatures'], SECOND_KEY)), SECOND_KEY)),
+    trust: trustWithAttester,
+    expect: { 'attestations.trust': 'pass:OK', 'checkpoint.quorum': 'fail:UNKNOWN_KEY' },
+  },
   { name: 'checkpoint: witness cosignature removed', files: () => files(caseBundle(edit(CASE_PATHS.checkpoint, (v) => { delete v['cosignatures']; return v; }))), expect: { 'checkpoint.witnesses': 'unknown:NO_COSIGNATURE' } },
 ];

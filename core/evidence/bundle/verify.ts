@@ -12,7 +12,7 @@ import { isSignatureScheme } from '../../crypto/ed25519.js';
 import { decodeSig, hexToBytesOrNull, openEnvelope, verifyAttestationSignature } from './dsse.js';
 import { parseManifest } from './manifest.js';
 import { collisionKey, entryType, pathProblem } from './paths.js';
-import { keyStanding, type TrustFileView } from './trust.js';
+import { attestationKey, keyStanding, type TrustFileView } from './trust.js';
 import {
   ATTESTATIONS_DIR,
   BUNDLE_PREDICATE_TYPE,
@@ -303,7 +303,7 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
     }
     const where = `${e.name} (key ${s.keyid})`;
     // The key to check with: the trust file's, else the one the statement declares (integrity only; trust is the next check).
-    const key = opts.trust?.keys.find((k) => k.key_id === s.keyid) ?? pred.signer;
+    const key = (opts.trust ? attestationKey(opts.trust, s.keyid) : undefined) ?? pred.signer;
     if (!isSignatureScheme(key.scheme)) {
       sigItems.push({ subject: where, reason: 'UNSUPPORTED_SCHEME', detail: `scheme ${String(key.scheme)} does not sign attestations (ed25519, p256, secp256k1)` });
       continue;
@@ -338,7 +338,7 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
   const trustItems: Item[] = [];
   const counted: string[] = [];
   for (const s of signedBy) {
-    const st = keyStanding(opts.trust, s.keyId, manifest.subject.height);
+    const st = keyStanding(opts.trust, s.keyId, manifest.subject.height, 'attestation');
     if (!st.ok) trustItems.push({ subject: s.where, reason: st.reason, detail: st.detail });
     else counted.push(s.keyId);
   }

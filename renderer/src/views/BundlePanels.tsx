@@ -40,11 +40,13 @@ let jobCounter = 0;
 
 /** One line about a trust file: whose log, how many keys must sign, which witnesses must cosign. */
 export function trustSummary(t: unknown): string {
-  const o = (t ?? {}) as { log_id?: unknown; quorum?: unknown; keys?: unknown; witnesses?: { quorum?: unknown; keys?: unknown } };
+  const o = (t ?? {}) as { log_id?: unknown; quorum?: unknown; keys?: unknown; witnesses?: { quorum?: unknown; keys?: unknown }; attesters?: unknown };
   const n = Array.isArray(o.keys) ? o.keys.length : 0;
   const w = o.witnesses && Array.isArray(o.witnesses.keys) ? o.witnesses.keys.length : 0;
+  const a = Array.isArray(o.attesters) ? o.attesters.length : 0;
   const log = `log ${String(o.log_id ?? '?')}: ${String(o.quorum ?? '?')} of ${n} key${n === 1 ? '' : 's'} must sign`;
-  return w > 0 ? `${log}; ${String(o.witnesses?.quorum ?? '?')} of ${w} witness${w === 1 ? '' : 'es'} must cosign each checkpoint.` : `${log}; no witness cosignature required.`;
+  const wit = w > 0 ? `${String(o.witnesses?.quorum ?? '?')} of ${w} witness${w === 1 ? '' : 'es'} must cosign each checkpoint` : 'no witness cosignature required';
+  return `${log}; ${wit}${a > 0 ? `; ${a} more key${a === 1 ? '' : 's'} may sign bundles only` : ''}.`;
 }
 
 async function verifyFile(file: File, trust: unknown, onProgress: (p: Progress) => void): Promise<BundleReportView> {

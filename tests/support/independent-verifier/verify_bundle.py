@@ -355,8 +355,8 @@ def load_trust(path):
             out.append(dict(k, pub=pub))
         return out
 
-    if not exact(t, ("version", "log_id", "quorum", "keys"), ("witnesses",)):
-        raise UsageError("the trust file is not {version, log_id, quorum, keys, witnesses?}")
+    if not exact(t, ("version", "log_id", "quorum", "keys"), ("witnesses", "attesters")):
+        raise UsageError("the trust file is not {version, log_id, quorum, keys, witnesses?, attesters?}")
     if t["version"] != 1 or not is_int(t["version"]):
         raise UsageError("trust file version is not 1")
     if not is_str(t["log_id"], 1):
@@ -364,7 +364,8 @@ def load_trust(path):
     keys = keyset(t["keys"], "keys")
     if not (is_int(t["quorum"]) and 1 <= t["quorum"] <= len(keys)):
         raise UsageError("quorum out of range")
-    trust = {"log_id": t["log_id"], "quorum": t["quorum"], "keys": keys, "witnesses": None}
+    trust = {"log_id": t["log_id"], "quorum": t["quorum"], "keys": keys, "witnesses": None,
+             "attesters": keyset(t["attesters"], "attesters") if "attesters" in t else []}
     if "witnesses" in t:
         w = t["witnesses"]
         if not exact(w, ("quorum", "keys")):
@@ -1005,7 +1006,7 @@ class Bundle:
         ps = pred["signer"]
         tk = None
         if self.trust:
-            tk = next((k for k in self.trust["keys"] if k["key_id"] == keyid), None)
+            tk = next((k for k in self.trust["keys"] + self.trust["attesters"] if k["key_id"] == keyid), None)
         if tk is not None:
             scheme, pubhex = tk["scheme"], tk["public_key"]
         else:
@@ -1031,7 +1032,8 @@ class Bundle:
         need(self.verified_keys, "no verified attestation signature")
         sigs = []
         for kid, scheme in self.verified_keys:
-            k = next((k for k in self.trust["keys"] if k["key_id"] == kid and k["scheme"] == scheme), None)
+            k = next((k for k in self.trust["keys"] + self.trust["attesters"]
+                      if k["key_id"] == kid and k["scheme"] == scheme), None)
             sigs.append((kid, k, lambda key: True))
         return signature_set(sigs, self.subject["height"], 1, "attestation")
 
