@@ -151,7 +151,7 @@ export function blockShape(v: unknown): BlockMember | string {
   if (!isInt(v['height']) || (v['height'] as number) < 1) return 'height is not an integer ≥ 1';
   if (typeof v['chain_id'] !== 'string') return 'chain_id is not a string';
   for (const f of ['hash', 'app_hash', 'result_app_hash']) if (typeof v[f] !== 'string' || !HEX64_UPPER.test(v[f] as string)) return `${f} is not 64 upper-case hex characters`;
-  if (typeof v['last_block_hash'] !== 'string' || !(v['last_block_hash'] === '' || HEX64_UPPER.test(v['last_block_hash']))) return 'last_block_hash is not 64 upper-case hex characters (or empty for block 1)';
+  if (typeof v['last_block_hash'] !== 'string' || !(v['height'] === 1 ? v['last_block_hash'] === '' : HEX64_UPPER.test(v['last_block_hash']))) return 'last_block_hash is not 64 upper-case hex characters (the empty string for block 1, and only for it)';
   return v as unknown as BlockMember;
 }
 
@@ -349,9 +349,11 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
           if (x) items.push({ subject: h, reason: 'APPROVAL_MISMATCH', detail: x });
         }
       };
+      const unusable = [...req.approvals, ...(req.attestations ?? [])].filter((a) => !txs.get(a.tx_hash)?.member).map((a) => a.tx_hash);
       for (const a of req.approvals) signedAs(a.tx_hash, 'withdrawal.approve', a.key_id, a.height);
       for (const a of req.attestations ?? []) signedAs(a.tx_hash, 'withdrawal.attest', a.key_id, a.height, (b) => (b['attestation_type'] !== a.attestation_type || b['claim_ref'] !== a.claim_ref ? `the signed attestation is ${String(b['attestation_type'])} ${String(b['claim_ref']).slice(0, 60)}, request.json says ${a.attestation_type} ${a.claim_ref}` : null));
       if (items.length) out.push(failFrom(id, T[id], items, 'approval refused'));
+      else if (unusable.length) out.push(notChecked(id, `the transactions of ${unusable.length} approval(s) or attestation(s) did not pass case.transactions (${unusable.slice(0, 3).join(', ')}); only signed approvals count`));
       else if (!policy) out.push(notChecked(id, `the policy is not proven (case.policy is ${policyCheck.verdict}, ${policyCheck.reason})`));
       else {
         const seen = new Set<string>();
@@ -377,13 +379,17 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
   out.push(blockCheck, blockSig, policyCheck);
 
   // ── the receipt, its inclusion proof and the checkpoint ──
-  if (!req) {
-    for (const id of ['proofs.receipt', 'proofs.inclusion', 'checkpoint.quorum', 'checkpoint.witnesses'] as const) out.push(notChecked(id, 'request.json is not usable'));
-  } else {
-    const receiptTx = req.executed_tx ?? (needed[needed.length - 1] as string);
-    const receiptTxHeight = txs.get(receiptTx)?.member?.height ?? null;
-    out.push(...receiptInclusionChecks(ctx, { receipt: CASE_PATHS.receipt, proof: CASE_PATHS.inclusion, checkpoint: CASE_PATHS.checkpoint }, { txDigest: receiptTx.toLowerCase(), height: receiptTxHeight }));
-  }
+  const paths = { receipt: CASE_PATHS.receipt, proof: CASE_PATHS.inclusion, checkpoint: CASE_PATHS.checkpoint };
+  const receiptTx = req ? (req.executed_tx ?? (needed[needed.length - 1] as string)) : null;
+  const receiptTxMember = receiptTx ? txs.get(receiptTx)?.member : undefined;
+  // The checkpoint is judged whatever the rest; the receipt needs the executing transaction, verified.
+  out.push(
+    ...receiptInclusionChecks(
+      ctx,
+      paths,
+      receiptTx && receiptTxMember ? { txDigest: receiptTx.toLowerCase(), height: receiptTxMember.height } : { unusable: !req ? 'request.json is not usable' : `the executing transaction ${String(receiptTx)} did not pass case.transactions` },
+    ),
+  );
   const rank = new Map<string, number>(CASE_CHECKS.map(([id], i) => [id, i]));
   return out.sort((a, b) => (rank.get(a.id) ?? 99) - (rank.get(b.id) ?? 99));
 }

@@ -80,13 +80,14 @@ export function witnessCheck(ctx: BundleContext, id: string, title: string, path
 }
 
 /** A receipt member reaches the checkpoint through its inclusion proof. */
-export function receiptInclusionChecks(ctx: BundleContext, paths: { receipt: string; proof: string; checkpoint: string }, expect: { txDigest: string; height: number | null }): Check[] {
+export function receiptInclusionChecks(ctx: BundleContext, paths: { receipt: string; proof: string; checkpoint: string }, expect: { txDigest: string; height: number } | { unusable: string }): Check[] {
   const out: Check[] = [];
   const R = 'proofs.receipt';
   const R_T = 'The receipt records the executing transaction';
   const rv = readMember(ctx, paths.receipt);
   let receipt: Receipt | null = null;
-  if (rv.state === 'absent') out.push(check(R, R_T, 'unknown', 'NO_RECEIPT', `the bundle carries no ${paths.receipt} (the node keeps no evidence log, or none covered the case yet)`));
+  if ('unusable' in expect) out.push(check(R, R_T, 'unknown', 'NOT_CHECKED', `not checked: ${expect.unusable}`));
+  else if (rv.state === 'absent') out.push(check(R, R_T, 'unknown', 'NO_RECEIPT', `the bundle carries no ${paths.receipt} (the node keeps no evidence log, or none covered the case yet)`));
   else if (rv.state === 'invalid') out.push(check(R, R_T, 'fail', 'MEMBER_INVALID', rv.detail));
   else {
     const p = receiptSchema.safeParse(rv.value);
@@ -96,7 +97,7 @@ export function receiptInclusionChecks(ctx: BundleContext, paths: { receipt: str
       const chain = verifyChain([r], { expectPrevRoot: r.prev_root });
       if (!chain.ok) out.push(check(R, R_T, 'fail', chain.reason, chain.message));
       else if (r.tx_digest !== expect.txDigest) out.push(check(R, R_T, 'fail', 'SUBJECT_MISMATCH', `the receipt is for transaction ${r.tx_digest}, the case's executing transaction is ${expect.txDigest}`));
-      else if (expect.height !== null && r.height !== expect.height) out.push(check(R, R_T, 'fail', 'SUBJECT_MISMATCH', `the receipt is at height ${r.height}, the transaction at ${expect.height}`));
+      else if (r.height !== expect.height) out.push(check(R, R_T, 'fail', 'SUBJECT_MISMATCH', `the receipt is at height ${r.height}, the transaction at ${expect.height}`));
       else {
         receipt = r;
         out.push(check(R, R_T, 'pass', 'OK', `receipt #${r.seq} of transaction ${r.tx_digest} at height ${r.height}, result code ${r.result.code}`));
@@ -111,7 +112,7 @@ export function receiptInclusionChecks(ctx: BundleContext, paths: { receipt: str
   if (pr.state === 'invalid') out.push(check(I, I_T, 'fail', 'MEMBER_INVALID', pr.detail));
   else if (pr.state === 'ok' && proof === null) out.push(check(I, I_T, 'fail', 'MEMBER_INVALID', `${paths.proof} is not exactly {mmr_index, size, path} with 32-byte lower-case hex hashes`));
   else if (typeof cp === 'string') out.push(check(I, I_T, 'fail', 'MEMBER_INVALID', cp));
-  else if (!receipt) out.push(check(I, I_T, 'unknown', rv.state === 'absent' ? 'NO_RECEIPT' : 'NOT_CHECKED', rv.state === 'absent' ? 'no receipt to prove' : 'not checked: the receipt was refused'));
+  else if (!receipt) out.push(check(I, I_T, 'unknown', rv.state === 'absent' && !('unusable' in expect) ? 'NO_RECEIPT' : 'NOT_CHECKED', rv.state === 'absent' && !('unusable' in expect) ? 'no receipt to prove' : 'not checked: the receipt did not pass proofs.receipt'));
   else if (proof === null) out.push(check(I, I_T, 'unknown', 'NO_PROOF', `the bundle carries no ${paths.proof}`));
   else if (cp === null) out.push(check(I, I_T, 'unknown', 'NO_CHECKPOINT', `the bundle carries no ${paths.checkpoint}: the proof leads nowhere`));
   else if (cp.checkpoint.height < receipt.height) out.push(check(I, I_T, 'fail', 'PROOF_NOT_REACHING_CHECKPOINT', `the checkpoint is at height ${cp.checkpoint.height}, before the receipt's height ${receipt.height}`));
