@@ -212,6 +212,15 @@ export function parseTrustFile(value: unknown): TrustFile {
   checkKeys(t.keys, t.quorum, '');
   if (t.witnesses !== undefined) checkKeys(t.witnesses.keys, t.witnesses.quorum, 'witnesses: ');
   if (t.attesters !== undefined) checkKeys(t.attesters, 1, 'attesters: ');
+  // Each key has one role: a witness is someone other than the log, and an attester never counts as a log key.
+  const roles = new Map<string, string>();
+  for (const [role, ks] of [['keys', t.keys], ['witnesses', t.witnesses?.keys ?? []], ['attesters', t.attesters ?? []]] as const) {
+    for (const k of ks) {
+      const other = roles.get(k.key_id);
+      if (other !== undefined) throw new CharterError('INVALID_INPUT', `trust file: key ${k.key_id} is in both ${other} and ${role}; a key has one role`);
+      roles.set(k.key_id, role);
+    }
+  }
   return t;
 }
 

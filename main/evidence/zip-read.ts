@@ -157,6 +157,39 @@ function localHeaderProblem(buf: Uint8Array, entry: yauzl.Entry, centralName: Bu
   return null;
 }
 
+/** Info-ZIP Unicode Path (0x7075) and Unicode Comment (0x6375) extra fields: unzip tools show their name instead of the header's. */
+const ALTERNATE_NAME_FIELDS = new Set([0x7075, 0x6375]);
+
+function extraFieldIds(raw: Buffer): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i + 4 <= raw.length; ) {
+    ids.push(raw.readUInt16LE(i));
+    i += 4 + raw.readUInt16LE(i + 2);
+  }
+  return ids;
+}
+
+/** Whether the central or the local header carries an extra field that gives the entry another name. */
+function alternateNameProblem(buf: Uint8Array, entry: yauzl.Entry): string | null {
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const at = entry.relativeOffsetOfLocalHeader;
+  const n = view.readUInt16LE(at + 26);
+  const m = view.readUInt16LE(at + 28);
+  const local = at + 30 + n + m <= view.length ? extraFieldIds(view.subarray(at + 30 + n, at + 30 + n + m)) : [];
+  const central = entry.extraFields.map((f) => f.id);
+  const id = [...central, ...local].find((x) => ALTERNATE_NAME_FIELDS.has(x));
+  return id === undefined ? null : `an extra field 0x${id.toString(16).padStart(4, '0')} (Info-ZIP Unicode ${id === 0x7075 ? 'Path' : 'Comment'}) would show unzip tools another name than the one verified`;
+}
+
+/** Where an entry's bytes end: local header, name, extra field, data, and its data descriptor when flag bit 3 is set. */
+function entryEnd(buf: Uint8Array, entry: yauzl.Entry): number {
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const at = entry.relativeOffsetOfLocalHeader;
+  let end = at + 30 + view.readUInt16LE(at + 26) + view.readUInt16LE(at + 28) + entry.compressedSize;
+  if (entry.generalPurposeBitFlag & 0x8) end += end + 4 <= view.length && view.readUInt32LE(end) === 0x08074b50 ? 16 : 12;
+  return end;
+}
+
 /**
  * Read every entry of a zip held in memory into the verifier's input.
  * Never throws for a hostile archive: refusals become entry or archive errors.
@@ -173,6 +206,9 @@ export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAUL
     zf.close();
     return { entries: [], error: { reason: 'TOO_MANY_ENTRIES', detail: `${total} entries, the cap is ${limits.maxEntries}` } };
   }
+  // Where the central directory starts (yauzl's cursor before the first entry is read).
+  const centralDirectoryOffset = (zf as unknown as { readEntryCursor: number }).readEntryCursor;
+  const spans: [number, number, string][] = [];
   const entries: ZipEntryInput[] = [];
   let inflatedTotal = 0;
   let archiveError: ContainerInput['error'];
@@ -197,7 +233,10 @@ export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAUL
           data: null,
         };
         const local = localHeaderProblem(buf, entry, raw);
+        const alternate = local ? null : alternateNameProblem(buf, entry);
+        if (!local) spans.push([entry.relativeOffsetOfLocalHeader, entryEnd(buf, entry), name]);
         if (local) base.error = { reason: 'LOCAL_HEADER_MISMATCH', detail: local };
+        else if (alternate) base.error = { reason: 'ALTERNATE_NAME', detail: alternate };
         else if (entry.isEncrypted()) base.error = { reason: 'ENCRYPTED_ENTRY', detail: 'the entry is encrypted' };
         else if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) base.error = { reason: 'UNSUPPORTED_COMPRESSION', detail: `compression method ${entry.compressionMethod}` };
         else if (entry.compressionMethod === 0) {
@@ -230,5 +269,19 @@ export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAUL
     zf.readEntry();
   });
   zf.close();
+  if (!archiveError && entries.every((e) => e.error?.reason !== 'LOCAL_HEADER_MISMATCH')) {
+    // The entries must tile the archive up to the central directory: a local entry the central directory
+    // does not list (which a streaming reader would extract) or bytes hidden between entries tell another story.
+    spans.sort((a, b) => a[0] - b[0]);
+    let at = 0;
+    for (const [start, end, name] of spans) {
+      if (start !== at) {
+        archiveError = { reason: 'UNLISTED_DATA', detail: start > at ? `bytes ${at}–${start - 1} before the entry ${JSON.stringify(name).slice(0, 80)} belong to no listed entry (a hidden local entry or other data)` : `the entry ${JSON.stringify(name).slice(0, 80)} overlaps the one before it` };
+        break;
+      }
+      at = end;
+    }
+    if (!archiveError && at !== centralDirectoryOffset) archiveError = { reason: 'UNLISTED_DATA', detail: `bytes ${at}–${centralDirectoryOffset - 1} between the last entry and the central directory belong to no listed entry` };
+  }
   return archiveError ? { entries, error: archiveError } : { entries };
 }

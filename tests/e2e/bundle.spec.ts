@@ -56,7 +56,7 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   const verdict = editor(page).getByRole('status', { name: 'Bundle verdict' });
   await expect(verdict).toContainText('Unknown');
   await expect(verdict).toContainText('0 failed');
-  await expect(checkRow(page, /An attestation key is trusted.*Unknown/)).toContainText('NO_TRUST_FILE');
+  await expect(checkRow(page, /The key that built the bundle is trusted.*Unknown/)).toContainText('NO_TRUST_FILE');
   await expect(checkRow(page, /Every member has the size and SHA-256.*Pass/)).toBeVisible();
 
   // The member tree and a member's content.
@@ -68,7 +68,7 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
 
   // 2. With the trust file: the attestation and the checkpoint are trusted.
   await editor(page).getByLabel('Trust file').setInputFiles(TRUST);
-  await expect(checkRow(page, /An attestation key is trusted.*Pass/)).toBeVisible();
+  await expect(checkRow(page, /The key that built the bundle is trusted.*Pass/)).toBeVisible();
   await expect(checkRow(page, /checkpoint is signed by a quorum of trusted log keys.*Pass/)).toBeVisible();
   await expect(checkRow(page, /inclusion proof reaches the checkpoint.*Pass/)).toBeVisible();
   await expect(checkRow(page, /policy at the execution height.*Pass/)).toBeVisible();
@@ -199,7 +199,7 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(verdict).toContainText('0 failed');
   await expect(checkRow(page, /with valid signatures.*Pass/)).toBeVisible();
   // The attestation is dora's: the trust check names her key (no trust file given, so it is unknown).
-  await expect(checkRow(page, /An attestation key is trusted.*Unknown/)).toContainText(new RegExp(`${prefix}[0-9a-f]{30}`));
+  await expect(checkRow(page, /The key that built the bundle is trusted.*Unknown/)).toContainText(new RegExp(`${prefix}[0-9a-f]{30}`));
 
   // 7. A history segment from the Evidence view: heights 1..3, signed by the console's key.
   await editor(page).getByLabel('From height').fill('3');

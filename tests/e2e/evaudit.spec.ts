@@ -112,7 +112,7 @@ test('evidence: the drop zone shows a file over it; a file that is not a zip is 
   // The trust file: chosen once, kept in the workspace, restored after a reload.
   await editor(page).getByLabel('Trust file').setInputFiles(TRUST);
   await expect(editor(page).getByRole('status', { name: 'Trust in use' })).toContainText('trust.json');
-  await expect(checklist.getByRole('row', { name: /An attestation key is trusted.*Pass/ })).toBeVisible();
+  await expect(checklist.getByRole('row', { name: /The key that built the bundle is trusted.*Pass/ })).toBeVisible();
   // The worked example with its trust file: every check of a custody case, the witness's cosignature included, passes.
   await expect(verdict).toContainText('Pass — 22 passed, 0 failed, 0 unknown');
   await expect(checklist.getByRole('row', { name: /cosigned by a quorum of trusted witnesses: Pass/ })).toBeVisible();
@@ -123,7 +123,7 @@ test('evidence: the drop zone shows a file over it; a file that is not a zip is 
   await showView(page, 'Evidence');
   await expect(editor(page).getByRole('status', { name: 'Trust in use' })).toContainText('trust.json');
   await editor(page).getByLabel('Open a bundle').setInputFiles(FIXTURE);
-  await expect(checklist.getByRole('row', { name: /An attestation key is trusted.*Pass/ })).toBeVisible();
+  await expect(checklist.getByRole('row', { name: /The key that built the bundle is trusted.*Pass/ })).toBeVisible();
   // A file that is not a trust file is refused where the user is looking; the kept one stays.
   await editor(page).getByLabel('Trust file').setInputFiles({ name: 'wrong.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1}') });
   await expect(editor(page).getByRole('alert').filter({ hasText: 'The trust file cannot be used' })).toContainText('BUNDLE_TRUST_INVALID');

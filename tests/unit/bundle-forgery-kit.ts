@@ -125,6 +125,35 @@ export const FORGERIES: Forgery[] = [
   { name: 'case: a member the kind does not define', files: () => files(caseBundle((ms) => [...ms, { path: 'notes.json', artifact_type: 'charter.note/v1', bytes: json({}) }])), expect: { 'members.expected': 'fail:UNEXPECTED_MEMBER' } },
   { name: 'case: a member with another artifact type', files: () => files(caseBundle((ms) => ms.map((m) => (m.path === CASE_PATHS.block ? { ...m, artifact_type: ARTIFACT_TYPES.receipt } : m)))), expect: { 'members.expected': 'fail:WRONG_ARTIFACT_TYPE' } },
 
+  { name: 'case: a transaction the request does not name rides along', files: () => files(caseBundle((ms) => [...ms, { path: CASE_PATHS.tx('AB'.repeat(32)), artifact_type: ARTIFACT_TYPES.signedTx, bytes: utf8('an unsigned "approval"') }])), expect: { 'case.transactions': 'fail:UNEXPECTED_MEMBER' } },
+  { name: 'case: block.json shows another time than its signed header', files: () => files(caseBundle(edit(CASE_PATHS.block, (v) => ({ ...v, time: '2031-01-01T00:00:00Z' })))), expect: { 'case.block.signature': 'fail:HEADER_MISMATCH' } },
+  { name: 'case: a state proof naming another block', files: () => files(caseBundle(edit(CASE_PATHS.requestState, (v) => ({ ...v, block_hash: '00'.repeat(32) })))), expect: { 'case.request.state': 'fail:SUBJECT_MISMATCH' } },
+  {
+    name: 'attestation: an unsigned field added to the envelope',
+    files: async () => {
+      const b = new Map(await files(caseBundle()));
+      const name = [...b.keys()].find((k) => k.startsWith(ATTESTATIONS_DIR)) as string;
+      b.set(name, json({ ...(JSON.parse(fromUtf8(b.get(name) as Uint8Array)) as object), note: 'approved by the board' }));
+      return b;
+    },
+    expect: { 'attestations.signatures': 'fail:ATTESTATION_INVALID' },
+  },
+  {
+    name: 'attestation: built by an untrusted key, with a trusted extra attestation',
+    files: async () => {
+      // Signed by SECOND_KEY (created_by), plus the console key's attestation of the same manifest.
+      const b = new Map(await files(caseBundle(undefined, SECOND_KEY)));
+      const attName = [...b.keys()].find((k) => k.startsWith(ATTESTATIONS_DIR)) as string;
+      const env = JSON.parse(fromUtf8(b.get(attName) as Uint8Array)) as DsseEnvelope;
+      const st = JSON.parse(fromUtf8(fromBase64(env.payload) as Uint8Array)) as Record<string, unknown>;
+      (st['predicate'] as { signer: unknown }).signer = { key_id: CONSOLE_KEY.keyId, scheme: 'ed25519', public_key: CONSOLE_KEY.publicKeyHex };
+      const payload = json(st);
+      b.set(`${ATTESTATIONS_DIR}${CONSOLE_KEY.keyId}.dsse.json`, envelopeBytes({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: toBase64(payload), signatures: [{ keyid: CONSOLE_KEY.keyId, sig: toBase64(CONSOLE_KEY.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload))) }] }));
+      return b;
+    },
+    expect: { 'attestations.signatures': 'pass:OK', 'attestations.trust': 'fail:UNKNOWN_KEY' },
+  },
+
   // ── attestations that do not say what the manifest says ──
   { name: 'attestation: predicate of another height', files: async () => resignStatement(await files(caseBundle()), (st) => { (st['predicate'] as { subject: { height: number } }).subject.height = 999; }), expect: { 'attestations.signatures': 'fail:PREDICATE_MISMATCH' } },
   { name: 'attestation: predicate of another kind', files: async () => resignStatement(await files(caseBundle()), (st) => { (st['predicate'] as { kind: string }).kind = 'history-segment'; }), expect: { 'attestations.signatures': 'fail:PREDICATE_MISMATCH' } },

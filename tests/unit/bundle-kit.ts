@@ -584,6 +584,10 @@ export interface CraftEntry {
   flags?: number;
   /** A different name in the local header than in the central directory. */
   localName?: string;
+  /** Extra field bytes, written into both headers. */
+  extra?: Buffer;
+  /** Written as a local entry only: the central directory does not list it (what a streaming reader would still extract). */
+  hidden?: boolean;
 }
 
 /** Write a zip by hand: local headers, data, central directory, end record. */
@@ -611,8 +615,13 @@ export function craftZip(entries: CraftEntry[]): Buffer {
     lh.writeUInt32LE(size, 22);
     const lname = e.localName !== undefined ? Buffer.from(e.localName, 'utf8') : name;
     lh.writeUInt16LE(lname.length, 26);
-    lh.writeUInt16LE(0, 28);
-    locals.push(lh, lname, body);
+    const extra = e.extra ?? Buffer.alloc(0);
+    lh.writeUInt16LE(extra.length, 28);
+    locals.push(lh, lname, extra, body);
+    if (e.hidden) {
+      offset += 30 + lname.length + extra.length + body.length;
+      continue;
+    }
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0);
     ch.writeUInt16LE(e.versionMadeBy ?? (3 << 8) | 20, 4);
@@ -625,20 +634,21 @@ export function craftZip(entries: CraftEntry[]): Buffer {
     ch.writeUInt32LE(body.length, 20);
     ch.writeUInt32LE(size, 24);
     ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt16LE(0, 30);
+    ch.writeUInt16LE(extra.length, 30);
     ch.writeUInt16LE(0, 32);
     ch.writeUInt16LE(0, 34);
     ch.writeUInt16LE(0, 36);
     ch.writeUInt32LE(e.externalAttributes ?? ((e.mode ?? 0o100644) << 16) >>> 0, 38);
     ch.writeUInt32LE(offset, 42);
-    centrals.push(ch, name);
-    offset += 30 + lname.length + body.length;
+    centrals.push(ch, name, extra);
+    offset += 30 + lname.length + extra.length + body.length;
   }
   const cd = Buffer.concat(centrals);
+  const listed = entries.filter((e) => !e.hidden).length;
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt16LE(listed, 8);
+  end.writeUInt16LE(listed, 10);
   end.writeUInt32LE(cd.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, end]);

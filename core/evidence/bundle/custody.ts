@@ -171,19 +171,33 @@ export function blockSignatureCheck(ctx: BundleContext, block: BlockMember, id =
   if (!ctx.trust) return check(id, title, 'unknown', 'NO_TRUST_FILE', 'no trust file given: cannot tell whether the validators that signed the blocks may (pass --trust)');
   const v = verifySignedHeader(block.header, sigs, { hash: block.hash, height: block.height, chain_id: block.chain_id, app_hash: block.app_hash, last_block_hash: block.last_block_hash }, ctx.trust, ctx.verifier);
   if (!v.ok) return check(id, title, 'fail', v.reason, `block ${block.height}: ${v.detail}`, v.items);
+  const unsigned = headerCopyProblem(block);
+  if (unsigned) return check(id, title, 'fail', 'HEADER_MISMATCH', `block ${block.height}: ${unsigned}`);
   const nv = verifySignedHeader(block.next_header, block.next_validator_signatures, { height: block.height + 1, chain_id: block.chain_id, app_hash: block.result_app_hash, last_block_hash: block.hash }, ctx.trust, ctx.verifier);
   if (!nv.ok) return check(id, title, 'fail', nv.reason, `block ${block.height + 1}: ${nv.detail}`, nv.items);
   return check(id, title, 'pass', 'OK', `blocks ${block.height} (${v.hash}) and ${block.height + 1} (${nv.hash}) are signed by ${v.keys.join(', ')}; the result app hash ${block.result_app_hash} is the signed app hash of block ${block.height + 1}`);
 }
 
+/** The block fields that repeat the header (time, data_hash, proposer_address), when present, must be the header's: nothing unsigned is shown as the block's. */
+export function headerCopyProblem(block: BlockMember): string | null {
+  const h = (block.header ?? {}) as Record<string, unknown>;
+  const b = block as unknown as Record<string, unknown>;
+  for (const f of ['time', 'data_hash', 'proposer_address']) {
+    if (b[f] !== undefined && b[f] !== h[f]) return `${f} is ${JSON.stringify(b[f]).slice(0, 80)}, the signed header says ${JSON.stringify(h[f]).slice(0, 80)}`;
+  }
+  return null;
+}
+
 /** A state proof member `{height, app_hash, key, value, proof}` checked for key at height against the block's result app hash. */
-function stateProofProblem(sp: unknown, key: string, height: number, resultAppHash: string | null): { reason: string; detail: string; value?: unknown } {
+function stateProofProblem(sp: unknown, key: string, height: number, block: BlockMember | null): { reason: string; detail: string; value?: unknown } {
+  const resultAppHash = block ? block.result_app_hash : null;
   if (!isObject(sp) || !hasExactKeys(sp, ['height', 'app_hash', 'block_hash', 'key', 'value', 'proof']) || !isInt(sp['height']) || typeof sp['key'] !== 'string' || typeof sp['app_hash'] !== 'string' || !/^[0-9a-fA-F]{64}$/.test(sp['app_hash']) || !isObject(sp['proof'])) {
     return { reason: 'MEMBER_INVALID', detail: 'not exactly a state proof {height, app_hash, block_hash, key, value, proof}' };
   }
   if (sp['key'] !== key || sp['height'] !== height) return { reason: 'SUBJECT_MISMATCH', detail: `the state proof is for ${String(sp['key']).slice(0, 80)} at height ${String(sp['height'])}, not ${key} at ${height}` };
   if (resultAppHash === null) return { reason: 'NOT_CHECKED', detail: 'block.json is not usable, so there is no app hash to check the proof against' };
   if (sp['app_hash'].toUpperCase() !== resultAppHash) return { reason: 'PROOF_NOT_REACHING_CHECKPOINT', detail: `the state proof is against app hash ${sp['app_hash'].slice(0, 64)}, block.json's result_app_hash is ${resultAppHash}` };
+  if (String(sp['block_hash']).toUpperCase() !== block?.hash) return { reason: 'SUBJECT_MISMATCH', detail: `the state proof names block ${String(sp['block_hash']).slice(0, 64)}, block.json is ${block?.hash ?? ''}` };
   if (!verifyEntryProof(resultAppHash.toLowerCase(), key, sp['value'], sp['proof'] as unknown as EntryProof)) return { reason: 'BAD_STATE_PROOF', detail: `the entry proof of ${key} does not lead to app hash ${resultAppHash}` };
   return { reason: 'OK', detail: '', value: sp['value'] };
 }
@@ -285,7 +299,7 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
     else if (r.state === 'invalid') out.push(check(id, T[id], 'fail', 'MEMBER_INVALID', r.detail));
     else if (!req) out.push(notChecked(id, 'request.json is not usable'));
     else {
-      const p = stateProofProblem(r.value, `request/${req.request_id}`, subject.height, block ? block.result_app_hash : null);
+      const p = stateProofProblem(r.value, `request/${req.request_id}`, subject.height, block);
       if (p.reason === 'NOT_CHECKED') out.push(notChecked(id, p.detail));
       else if (p.reason !== 'OK') out.push(check(id, T[id], 'fail', p.reason, p.detail));
       else if (canonicalJson(p.value) !== canonicalJson(rr.state === 'ok' ? rr.value : null)) out.push(check(id, T[id], 'fail', 'REQUEST_MISMATCH', `request.json is not the record the chain proves for request/${req.request_id} at height ${subject.height}`));
@@ -298,6 +312,11 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
   else {
     const items: Item[] = [];
     for (const [h, t] of txs) if (t.problem) items.push({ subject: CASE_PATHS.tx(h), ...t.problem });
+    // A transaction the request does not name is no part of the case: nothing checks it, so it may not ride along.
+    for (const m of ctx.manifest.members) {
+      const x = TX_PATH.exec(m.path);
+      if (x && !txs.has(x[1] as string)) items.push({ subject: m.path, reason: 'UNEXPECTED_MEMBER', detail: 'request.json names no such transaction' });
+    }
     out.push(items.length ? failFrom('case.transactions', T['case.transactions'], items, 'transaction refused') : check('case.transactions', T['case.transactions'], 'pass', 'OK', `${txs.size} signed transactions verify (creation, ${req.approvals.length} approval(s), ${(req.attestations ?? []).length} attestation(s)${req.executed_tx && !req.approvals.some((a) => a.tx_hash === req?.executed_tx) ? ', execution' : ''})`));
   }
 
@@ -318,7 +337,7 @@ export function custodyCaseChecks(ctx: BundleContext): Check[] {
     else if (sr.state === 'invalid') policyCheck = check(id, T[id], 'fail', 'MEMBER_INVALID', sr.detail);
     else if (pr.value['as_of'] !== subject.height) policyCheck = check(id, T[id], 'fail', 'SUBJECT_MISMATCH', `${CASE_PATHS.policy} is as of ${String(pr.value['as_of'])}, the execution height is ${subject.height}`);
     else {
-      const p = stateProofProblem(sr.value, `vault/${req.vault_id}`, subject.height, block ? block.result_app_hash : null);
+      const p = stateProofProblem(sr.value, `vault/${req.vault_id}`, subject.height, block);
       const provenPolicy = isObject(p.value) ? p.value['policy'] : undefined;
       const parsed = POLICY_SCHEMA.safeParse(provenPolicy);
       if (p.reason === 'NOT_CHECKED') policyCheck = notChecked(id, p.detail);

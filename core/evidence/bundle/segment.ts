@@ -11,7 +11,7 @@ import { fromHex, toHex } from '../../codec/index.js';
 import { merkleRoot } from '../../crypto/merkle.js';
 import { receiptSchema, verifyChain, verifyReceiptInclusion, type Receipt } from '../receipts.js';
 import { headerSigningBytes, verifySignedHeader } from './block-signature.js';
-import { blockShape, type BlockMember } from './custody.js';
+import { blockShape, headerCopyProblem, type BlockMember } from './custody.js';
 import { HEX64_UPPER, hasExactKeys, isInt, isObject, listed, readMember, type Item } from './members.js';
 import { checkpointCheck, consistencyCheck, hexList, readCheckpoint, witnessCheck } from './proofs.js';
 import { ARTIFACT_TYPES, BUNDLE_FORMAT_V1, type Check, type Manifest } from './types.js';
@@ -162,7 +162,9 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
     const items: Item[] = [];
     for (const b of blocks) {
       const p = headerProblem(b.header, { hash: b.hash, height: b.height, chain_id: b.chain_id, app_hash: b.app_hash, last_block_hash: b.last_block_hash, txs: b.txs });
+      const copy = p ? null : headerCopyProblem(b);
       if (p) items.push({ subject: SEGMENT_PATHS.block(b.height), ...p });
+      else if (copy) items.push({ subject: SEGMENT_PATHS.block(b.height), reason: 'HEADER_MISMATCH', detail: copy });
     }
     const lb = last as SegmentBlock;
     const np = headerProblem(lb.next_header, { height: lb.height + 1, chain_id: lb.chain_id, app_hash: lb.result_app_hash, last_block_hash: lb.hash, txs: null });

@@ -113,6 +113,8 @@ export const CONTAINER_REASONS = [
   'UNSUPPORTED_COMPRESSION',
   'CORRUPT_ENTRY',
   'LOCAL_HEADER_MISMATCH',
+  'ALTERNATE_NAME',
+  'UNLISTED_DATA',
   'CRC_MISMATCH',
 ] as const;
 export type ContainerReason = (typeof CONTAINER_REASONS)[number];

@@ -79,7 +79,7 @@ export const COMMON_CHECKS: readonly (readonly [id: string, title: string])[] = 
   ['members.digests', 'Every member has the size and SHA-256 the manifest states'],
   ['members.expected', 'The members are those the kind defines, with their artifact types'],
   ['attestations.signatures', 'Attestations are DSSE in-toto statements of this manifest with valid signatures'],
-  ['attestations.trust', 'An attestation key is trusted at the bundle height'],
+  ['attestations.trust', 'The key that built the bundle is trusted at the bundle height'],
 ];
 
 /** What a verifier knows about one bundle kind: its checks in report order, its member rules, its content checks. */
@@ -261,7 +261,7 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
   const SIG = 'attestations.signatures';
   const SIG_T = 'Attestations are DSSE in-toto statements of this manifest with valid signatures';
   const TRUST = 'attestations.trust';
-  const TRUST_T = 'An attestation key is trusted at the bundle height';
+  const TRUST_T = 'The key that built the bundle is trusted at the bundle height';
   if (atts.length === 0) {
     return [
       check(SIG, SIG_T, 'unknown', 'NO_ATTESTATION', 'the bundle carries no attestation: nothing vouches for the manifest'),
@@ -277,6 +277,11 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
       continue;
     }
     const sigs = opened.envelope.signatures;
+    const envKeys = Object.keys(opened.envelope).sort().join(',');
+    if (envKeys !== 'payload,payloadType,signatures' || sigs.some((x) => Object.keys(x).sort().join(',') !== 'keyid,sig')) {
+      sigItems.push({ subject: e.name, reason: 'ATTESTATION_INVALID', detail: 'the envelope is not exactly {payloadType, payload, signatures: [{keyid, sig}]}: an unsigned field would ride along' });
+      continue;
+    }
     if (sigs.length !== 1) {
       sigItems.push({ subject: e.name, reason: 'ATTESTATION_INVALID', detail: `the envelope has ${sigs.length} signatures; each attestation file carries exactly one` });
       continue;
@@ -325,7 +330,7 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
     sigItems.push({ subject: `created_by.key_id ${manifest.created_by.key_id}`, reason: 'SIGNER_MISMATCH', detail: 'the manifest names a creating key that signed no attestation of it' });
   }
   const out: Check[] = [];
-  out.push(sigItems.length ? failFrom(SIG, SIG_T, sigItems, 'attestation refused') : check(SIG, SIG_T, 'pass', 'OK', `${signedBy.length} signature(s) over manifest ${manifestSha} verify, by ${[...new Set(signedBy.map((s) => s.keyId))].join(', ')} (the manifest's created_by)`));
+  out.push(sigItems.length ? failFrom(SIG, SIG_T, sigItems, 'attestation refused') : check(SIG, SIG_T, 'pass', 'OK', `${signedBy.length} signature(s) over manifest ${manifestSha} verify, by ${[...new Set(signedBy.map((s) => s.keyId))].join(', ')}; the manifest's created_by ${manifest.created_by.key_id} is among them`));
   if (!opts.trust) {
     out.push(check(TRUST, TRUST_T, 'unknown', 'NO_TRUST_FILE', `no trust file given: cannot tell whether ${[...new Set(signedBy.map((s) => s.keyId))].join(', ') || 'the signing keys'} may vouch for this bundle (pass --trust)`));
     return out;
@@ -334,18 +339,23 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
     out.push(check(TRUST, TRUST_T, 'unknown', 'NOT_CHECKED', 'not checked: no attestation signature verified, so there is no key to look up'));
     return out;
   }
-  // One rule for every signature set (format §5): keys not in good standing do not count; one counting key suffices here.
-  const trustItems: Item[] = [];
-  const counted: string[] = [];
+  // The builder (created_by) must be trusted at the subject height; other attestations add nothing and fail nothing.
+  const builder = manifest.created_by.key_id;
+  if (!signedBy.some((s) => s.keyId === builder)) {
+    out.push(check(TRUST, TRUST_T, 'unknown', 'NOT_CHECKED', `not checked: the manifest's creating key ${builder} has no verified attestation`));
+    return out;
+  }
+  const st = keyStanding(opts.trust, builder, manifest.subject.height, 'attestation');
+  const others: Item[] = [];
   for (const s of signedBy) {
-    const st = keyStanding(opts.trust, s.keyId, manifest.subject.height, 'attestation');
-    if (!st.ok) trustItems.push({ subject: s.where, reason: st.reason, detail: st.detail });
-    else counted.push(s.keyId);
+    if (s.keyId === builder) continue;
+    const o = keyStanding(opts.trust, s.keyId, manifest.subject.height, 'attestation');
+    others.push({ subject: s.where, reason: o.ok ? 'OK' : o.reason, detail: o.ok ? 'also trusted (an extra attestation)' : `${o.detail} (an extra attestation: it does not count)` });
   }
   out.push(
-    counted.length > 0
-      ? check(TRUST, TRUST_T, 'pass', 'OK', `signed by ${[...new Set(counted)].join(', ')}, trusted at height ${manifest.subject.height}${trustItems.length ? ` (${trustItems.length} other signature(s) do not count)` : ''}`, trustItems)
-      : failFrom(TRUST, TRUST_T, trustItems, 'no trusted attestation key'),
+    st.ok
+      ? check(TRUST, TRUST_T, 'pass', 'OK', `built and signed by ${builder}, trusted at height ${manifest.subject.height}${others.length ? `; ${others.length} extra attestation(s)` : ''}`, others)
+      : check(TRUST, TRUST_T, 'fail', st.reason, `the creating key: ${st.detail}`, [{ subject: `created_by ${builder}`, reason: st.reason, detail: st.detail }, ...others]),
   );
   return out;
 }
