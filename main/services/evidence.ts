@@ -266,11 +266,14 @@ export class EvidenceService {
       }
       extra['txs'] = block.txs.map((t) => t.hash.toUpperCase());
     }
+    // With a signed header, the fields that repeat it are taken from it (the verifier requires them equal):
+    // the RPC's block time is the same instant in CometBFT's nanosecond form.
+    const signed = extra['header'] as { time?: unknown } | undefined;
     return {
       ...extra,
       height: block.height,
       hash: block.hash,
-      time: block.time,
+      time: signed && typeof signed.time === 'string' ? signed.time : block.time,
       chain_id: block.chainId,
       app_hash: block.appHash,
       result_app_hash: resultAppHash || (await this.explorer.resultAppHash(height)),

@@ -1,9 +1,11 @@
 /**
- * A Python virtualenv for tests that run an existing, independent tool
- * (securesystemslib's DSSE verifier): created once under
- * node_modules/.cache/charter-pyenv (ignored by git, kept between runs) from the
- * pinned tests/support/dsse-requirements.txt, and re-created when that file
- * changes (its SHA-256 is stamped into the venv when the install finished).
+ * Python virtualenvs for tests that run an independent tool: securesystemslib's
+ * DSSE verifier (tests/support/dsse-requirements.txt, ensureDssePyenv) and the
+ * independent bundle verifier (tests/support/independent-verifier/requirements.txt,
+ * ensureIndependentVerifierPyenv). Each is created once under
+ * node_modules/.cache/ (ignored by git, kept between runs) from its pinned
+ * requirements file, and re-created when that file changes (its SHA-256 is
+ * stamped into the venv when the install finished).
  *
  * Needs python3 with venv + ensurepip (Debian: python3-venv; scripts/test.mjs
  * installs it) and PyPI (or a pip index/proxy configured the usual way,
@@ -12,6 +14,7 @@
  * the tool fails, it is never skipped.
  *
  *   const py = ensureDssePyenv();   // absolute path of the venv's python
+ *   const py = ensurePyenv(requirementsFile, venvDir);
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +26,8 @@ import { findPythonWithVenv } from '../../scripts/system-packages.mjs';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const PYENV_DIR = process.env.CHARTER_PYENV_DIR || path.join(ROOT, 'node_modules', '.cache', 'charter-pyenv');
 export const DSSE_REQUIREMENTS = path.join(ROOT, 'tests', 'support', 'dsse-requirements.txt');
+export const IV_PYENV_DIR = process.env.CHARTER_IV_PYENV_DIR || path.join(ROOT, 'node_modules', '.cache', 'charter-pyenv-independent-verifier');
+export const IV_REQUIREMENTS = path.join(ROOT, 'tests', 'support', 'independent-verifier', 'requirements.txt');
 const STAMP = 'charter-requirements.sha256';
 
 function sh(cmd: string, args: string[], what: string, timeoutMs: number): string {
@@ -34,25 +39,35 @@ function sh(cmd: string, args: string[], what: string, timeoutMs: number): strin
   return r.stdout;
 }
 
-/** The venv's python, the venv created and the pinned requirements installed if needed. Throws with a clear message when it cannot be. */
-export function ensureDssePyenv(): string {
-  const wanted = createHash('sha256').update(fs.readFileSync(DSSE_REQUIREMENTS)).digest('hex');
-  const py = path.join(PYENV_DIR, process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python');
-  const stamp = path.join(PYENV_DIR, STAMP);
+/** The venv's python, the venv `dir` created and the pinned `requirementsFile` installed if needed. Throws with a clear message when it cannot be. */
+export function ensurePyenv(requirementsFile: string, dir: string): string {
+  const wanted = createHash('sha256').update(fs.readFileSync(requirementsFile)).digest('hex');
+  const py = path.join(dir, process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python');
+  const stamp = path.join(dir, STAMP);
   if (fs.existsSync(py) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === wanted) return py;
 
   const base = findPythonWithVenv() as string | undefined;
   if (!base) {
     throw new Error(
-      `the DSSE interop test needs python3 with the venv and ensurepip modules (${process.env.CHARTER_PYTHON || 'python3'} has not): ` +
+      `${path.relative(ROOT, requirementsFile)} needs python3 with the venv and ensurepip modules (${process.env.CHARTER_PYTHON || 'python3'} has not): ` +
         'on Debian/Ubuntu `sudo apt-get install -y --no-install-recommends python3-venv` (npm test does it as root), or point CHARTER_PYTHON at such an interpreter',
     );
   }
-  fs.rmSync(PYENV_DIR, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(PYENV_DIR), { recursive: true });
-  sh(base, ['-m', 'venv', PYENV_DIR], `creating the virtualenv ${PYENV_DIR}`, 120_000);
-  sh(py, ['-m', 'pip', 'install', '--quiet', '--no-input', '-r', DSSE_REQUIREMENTS], `pip install -r ${path.relative(ROOT, DSSE_REQUIREMENTS)} (from PyPI or your configured index) into ${PYENV_DIR}`, 300_000);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  sh(base, ['-m', 'venv', dir], `creating the virtualenv ${dir}`, 120_000);
+  sh(py, ['-m', 'pip', 'install', '--quiet', '--no-input', '-r', requirementsFile], `pip install -r ${path.relative(ROOT, requirementsFile)} (from PyPI or your configured index) into ${dir}`, 300_000);
   // Stamped last: an interrupted install is redone next time.
   fs.writeFileSync(stamp, wanted + '\n');
   return py;
+}
+
+/** The DSSE interop test's venv (securesystemslib). */
+export function ensureDssePyenv(): string {
+  return ensurePyenv(DSSE_REQUIREMENTS, PYENV_DIR);
+}
+
+/** The independent bundle verifier's venv (cryptography, pycryptodome). */
+export function ensureIndependentVerifierPyenv(): string {
+  return ensurePyenv(IV_REQUIREMENTS, IV_PYENV_DIR);
 }
