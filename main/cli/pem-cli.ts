@@ -8,6 +8,7 @@
  *
  * Only public keys: nothing is unlocked, nothing is signed, nothing is audited.
  */
+import { parseStrictJson } from '../../core/evidence/jcs.js';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { fromHex } from '../../core/codec/index.js';
@@ -55,7 +56,7 @@ export function registerTrustCommands(program: Command): void {
       }
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        value = parseStrictJson(text); // strict (evidence-log.md §2): no duplicate keys, no byte-order mark
       } catch (e) {
         throw new CharterError('USAGE', `the trust file ${file} is not JSON: ${(e as Error).message}`);
       }

@@ -4,6 +4,7 @@
  * nothing is extracted. Exit 0 all checks pass, 1 any fails, 2 none fails but
  * some are unknown (64 for usage errors is the CLI's).
  */
+import { parseStrictJson } from '../../core/evidence/jcs.js';
 import fs from 'node:fs';
 import { exitCodeOf, type Check, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import { CharterError } from '../../core/errors.js';
@@ -44,7 +45,7 @@ export async function runBundleVerify(o: { file: string; trust?: string; json?: 
     // A trust file that cannot be used is a usage error (exit 64): no verdict can be given.
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseStrictJson(text); // strict (evidence-log.md §2): no duplicate keys, no byte-order mark
     } catch (e) {
       throw new CharterError('USAGE', `the trust file ${o.trust} is not JSON: ${(e as Error).message}`);
     }

@@ -7,6 +7,7 @@
  * the policy in force at export; a later governance change makes a new file). A copy goes to the workspace's content-addressed
  * store (artifacts/<sha256>.json). Format: docs/formats/withdrawal-evidence.md.
  */
+import { parseStrictJson } from '../../core/evidence/jcs.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, fromHex, sha256, sha256Hex, toHex, utf8 } from '../../core/codec/index.js';
@@ -663,7 +664,7 @@ export class EvidenceService {
   saveTrust(name: string, text: string): { name: string; sha256: string; size: number; trust: unknown } {
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseStrictJson(text); // strict (evidence-log.md §2): no duplicate keys, no byte-order mark
     } catch (e) {
       throw new CharterError('BUNDLE_TRUST_INVALID', `${name} is not JSON: ${(e as Error).message}`);
     }
@@ -702,7 +703,7 @@ export class EvidenceService {
     }
     if (sha256Hex(bytes) !== saved.sha256) return null;
     try {
-      const value = JSON.parse(bytes.toString('utf8')) as unknown;
+      const value = parseStrictJson(bytes.toString('utf8'));
       trustFromJson(value);
       return { name: saved.name, sha256: saved.sha256, size: bytes.length, trust: value };
     } catch {

@@ -157,6 +157,42 @@ def generate(outdir):
     R('hs-m-type', HS, lambda f: None, mchange=lambda m: m['subject'].update(type='withdrawal'))
     R('hs-extra-block', HS, lambda f: f.update({B(8): f[B(7)]}), atype='charter.block/v1')
     R('hs-from-nocosig', HS, jset('checkpoints/from.json', lambda v: v.pop('cosignatures')))
+    # fields that must repeat the signed header (block.json and a segment's blocks)
+    R('cc-block-time', CC, jset('block.json', lambda v: v.update(time='2031-01-01T00:00:00Z')))
+    R('cc-block-proposer', CC, jset('block.json', lambda v: v.update(proposer_address='A'*40)))
+    R('cc-block-datahash', CC, jset('block.json', lambda v: v.update(data_hash='B'*64)))
+    R('cc-block-notime', CC, jset('block.json', lambda v: v.pop('time', None)))
+    R('hs-b5-time', HS, jset(B(5), lambda v: v.update(time='2031-01-01T00:00:00Z')))
+    R('hs-b5-datahash', HS, jset(B(5), lambda v: v.update(data_hash='B'*64)))
+    # a state proof's block_hash (compared upper-cased) and proof.key
+    R('cc-rstate-blockhash', CC, jset('proofs/request-state.json', lambda v: v.update(block_hash='0'*64)))
+    R('cc-rstate-blockhash-lower', CC, jset('proofs/request-state.json', lambda v: v.update(block_hash=v['block_hash'].lower())))
+    R('cc-pstate-blockhash', CC, jset('proofs/policy-state.json', lambda v: v.update(block_hash='0'*64)))
+    R('cc-rstate-proofkey', CC, jset('proofs/request-state.json', lambda v: v['proof'].update(key='request/wr-000000000000000000000000')))
+    # transactions the request does not name
+    TXX = 'transactions/' + 'AB'*32 + '.json'
+    R('cc-tx-unnamed', CC, lambda f: f.update({TXX: f[TXA]}))
+    R('cc-tx-unnamed-badsig', CC, lambda f: (f.update({TXX: f[TXA]}), jset(TXA, lambda v: v['envelope'].update(signature='00'*64))(f)))
+    R('cc-tx-unnamed-lower', CC, lambda f: f.update({TXX.lower(): f[TXA]}))
+    # receipts of exactly the §4.1 fields
+    R('cc-receipt-extra', CC, jset('receipt.json', lambda v: v.update(note='x')))
+    R('hs-rcpts-extra', HS, jset('receipts.json', lambda v: v[0].update(note='x')))
+    # v1 history segments (the fixture re-labelled v1, then without what v1 lacked)
+    V1S = lambda m: m.update(format='charter.bundle/v1')
+    def bare(files):
+        for h in range(3, 8):
+            v = J(files[B(h)])
+            for k in ('header', 'validator_signatures', 'next_header', 'next_validator_signatures', 'txs'):
+                v.pop(k, None)
+            files[B(h)] = jcs(v)
+    R('hs-v1-same', HS, lambda f: None, mchange=V1S)
+    R('hs-v1-bare', HS, bare, mchange=V1S)
+    R('hs-v1-bare-rcpts-only', HS, lambda f: (bare(f), drop('proofs/receipts-inclusion.json', 'checkpoints/to.json', 'checkpoints/from.json', 'proofs/consistency.json')(f)), mchange=V1S)
+    R('hs-v1-bare-noproofs', HS, lambda f: (bare(f), drop('proofs/receipts-inclusion.json')(f)), mchange=V1S)
+    R('hs-v1-bare-nocons', HS, lambda f: (bare(f), drop('proofs/consistency.json')(f)), mchange=V1S)
+    R('hs-v1-bare-noto', HS, lambda f: (bare(f), drop('checkpoints/to.json')(f)), mchange=V1S)
+    R('hs-v1-somehdr', HS, jset(B(5), lambda v: v.pop('header')), mchange=V1S)
+    R('hs-v1-notxs', HS, lambda f: [jset(B(h), lambda v: v.pop('txs'))(f) for h in range(3, 8)], mchange=V1S)
     R('v1-same', V1, lambda f: None)
     R('v1-drop-policy', V1, drop('policy.json'))
     R('v1-drop-pstate', V1, drop('proofs/policy-state.json'))

@@ -1,7 +1,7 @@
 """Trust-file variants of tests/fixtures/bundle/trust.json (evidence-bundle.md, the trust file):
 revoked and expiring log keys, validity windows, quorum 2, no witnesses, another log id, the
-witness revoked or the log key as its own witness, an attester; and four invalid ones (bad-*),
-which a verifier must refuse (usage error) rather than use.
+witness revoked, attesters; keys with two roles (role-*, which both sides must refuse); and four
+invalid ones (bad-*), which a verifier must refuse (usage error) rather than use.
 
     python3 trust.py OUTDIR      # writes OUTDIR/<name>.json, prints the paths
 """
@@ -29,18 +29,23 @@ def trust(keys=None, witnesses=None, log_id='charter-test', quorum=1, **extra):
 def variants():
     bad_kid = tkey(9); bad_kid['key_id'] = '0' * 40
     return {
-        'attesters8': trust(attesters=[tkey(8)]),
+        'attesters8': trust(witnesses=[tkey(6)], attesters=[tkey(8)]),
+        'attesters8-nowit': trust(witnesses=False, attesters=[tkey(8)]),
+        'attesters-window': trust(witnesses=False, attesters=[tkey(8, valid_from_height=7)]),
         'from3': trust([tkey(9, valid_from_height=3)]),
         'from7': trust([tkey(9, valid_from_height=7)]),
         'logid': trust(log_id='other'),
         'nowit': trust(witnesses=False),
-        'only8': trust([tkey(8)]),
+        'only8': trust([tkey(8)], witnesses=[tkey(6)]),
         'quorum2': trust([tkey(9), tkey(7)], quorum=2),
         'revoked6': trust([tkey(9, revoked_at_height=6)]),
         'revoked7': trust([tkey(9, revoked_at_height=7)]),
         'until5': trust([tkey(9, valid_until_height=5)]),
         'until6': trust([tkey(9, valid_until_height=6)]),
-        'witis9': trust(witnesses=[tkey(9)]),
+        # one role per key (evidence-log.md §5.3): both sides must refuse these too
+        'role-witis9': trust(witnesses=[tkey(9)]),
+        'role-keys-attester': trust(attesters=[tkey(9)]),
+        'role-wit-attester': trust(attesters=[tkey(8)]),
         'witrevoked': trust(witnesses=[tkey(8, revoked_at_height=0)]),
         # invalid: a verifier must refuse these (usage error), not verify with them
         'bad-extra': trust(extra=1),

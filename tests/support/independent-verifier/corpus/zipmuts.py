@@ -14,8 +14,11 @@ from common import cli, out_dir
 from common import out_path
 
 
-def raw_zip(entries, eocd_extra=b''):
-    """entries: list of dicts name(bytes), data(bytes), method, comp(bytes opt), flags, crc, csize, usize, made_by, ext, lname, lmethod"""
+def raw_zip(entries, eocd_extra=b'', zip64=None):
+    """entries: list of dicts name(bytes), data(bytes), method, comp(bytes opt), flags, crc, csize, usize, made_by, ext,
+    lname, lmethod; lextra / cextra (extra fields of the local / central header), pre (bytes written before the local
+    header), dd (a data descriptor written after the data), hidden (a local entry the central directory does not list).
+    zip64: None, or a dict of ZIP64 end record values (count) written with its locator before the end record."""
     out = bytearray(); cds = []
     for e in entries:
         nb = e['name']; data = e.get('data', b''); method = e.get('method', 0)
@@ -25,14 +28,26 @@ def raw_zip(entries, eocd_extra=b''):
         else: comp = data
         crc = e.get('crc', zlib.crc32(data) & 0xffffffff)
         cs = e.get('csize', len(comp)); us = e.get('usize', len(data)); fl = e.get('flags', 0x800)
+        out += e.get('pre', b'')
         off = len(out)
-        ln = e.get('lname', nb)
-        out += struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, e.get('lflags', fl), e.get('lmethod', method), 0, 0x21, crc, cs, us, len(ln), 0) + ln + comp
-        cds.append(struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, e.get('made_by', 0x033f), 20, fl, method, 0, 0x21, crc, cs, us, len(nb), 0, 0, 0, 0, e.get('ext', 0x81a40000), e.get('lho', off)) + nb)
+        ln = e.get('lname', nb); lx = e.get('lextra', b''); cx = e.get('cextra', b'')
+        out += struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, e.get('lflags', fl), e.get('lmethod', method), 0, 0x21, crc, cs, us, len(ln), len(lx)) + ln + lx + comp
+        out += e.get('dd', b'')
+        if e.get('hidden'):
+            continue
+        cds.append(struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, e.get('made_by', 0x033f), 20, fl, method, 0, 0x21, crc, cs, us, len(nb), len(cx), 0, 0, 0, e.get('ext', 0x81a40000), e.get('lho', off)) + nb + cx)
     cdo = len(out); cd = b''.join(cds); out += cd
-    n = len(entries)
-    out += struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, n, n, len(cd), cdo, 0) + eocd_extra
+    n = len(cds)
+    if zip64 is not None:
+        z = len(out); cnt = zip64.get('count', n)
+        out += struct.pack('<IQHHIIQQQQ', 0x06064b50, 44, 0x033f, 45, 0, 0, cnt, cnt, len(cd), cdo)
+        out += struct.pack('<IIQI', 0x07064b50, 0, z, 1)
+        out += struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, 0xffff, 0xffff, 0xffffffff, 0xffffffff, len(eocd_extra)) + eocd_extra
+        return bytes(out)
+    out += struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, n, n, len(cd), cdo, len(eocd_extra)) + eocd_extra
     return bytes(out)
+
+
 def E(name, data, **kw): return dict(name=name if isinstance(name, bytes) else name.encode(), data=data, **kw)
 
 
@@ -98,6 +113,30 @@ def generate(outdir):
     add('z-dir-usize', E('dirx/', b'', usize=5, crc=0))
     add('z-nonunix-type', E('weird', b'', made_by=0x0014, ext=0o120777 << 16))
     add('z-att-junk', E('attestations/readme.txt', b'hi'))
+    # alternate names (Info-ZIP Unicode Path / Comment extra fields), in the central or the local header
+    upath = struct.pack('<HHB', 0x7075, 5 + 10, 1) + b'\0\0\0\0' + b'other.json'
+    ucom = struct.pack('<HHB', 0x6375, 5 + 2, 1) + b'\0\0\0\0' + b'hi'
+    other = struct.pack('<HH', 0xcafe, 2) + b'ok'
+    mod('z-altname-central', 'block.json', cextra=upath)
+    mod('z-altname-local', 'block.json', lextra=ucom)
+    mod('z-extra-other', 'block.json', cextra=other, lextra=other)
+    mod('z-altname-and-lname', 'block.json', cextra=upath, lname=b'blocx.json')
+    # bytes no listed entry covers: a gap, a hidden local entry, junk before the first entry
+    mod('z-gap', 'block.json', pre=b'JUNKJUNK')
+    es = basee(); es.insert(3, E('hidden.json', b'{"hidden":true}', hidden=True)); W('z-hidden-local', raw_zip(es))
+    es = basee(); es.append(E('hidden.json', b'{}', hidden=True)); W('z-hidden-last', raw_zip(es))
+    es = basee(); es[0]['pre'] = b'PK'; W('z-prefix', raw_zip(es))
+    mod('z-gap-and-encrypted', 'block.json', pre=b'JUNK', flags=0x801, lflags=0x801)
+    # data descriptors (flag bit 3): 16 bytes with the PK\7\8 signature, or 12 without
+    bd = orig['block.json']; bcrc = zlib.crc32(bd) & 0xffffffff
+    mod('z-dd16', 'block.json', flags=0x808, dd=struct.pack('<IIII', 0x08074b50, bcrc, len(bd), len(bd)))
+    mod('z-dd12', 'block.json', flags=0x808, dd=struct.pack('<III', bcrc, len(bd), len(bd)))
+    mod('z-dd-missing', 'block.json', flags=0x808)
+    # ZIP64 end records; the end record's place
+    W('z-zip64', raw_zip(basee(), zip64={}))
+    W('z-zip64-many', raw_zip(basee(), zip64={'count': 200000}))
+    W('z-eocd-comment', raw_zip(basee(), eocd_extra=b'a comment'))
+    W('z-eocd-sig-in-comment', raw_zip(basee(), eocd_extra=b'PK\x05\x06' + b'\0' * 18))
     # multiple failures: bad path and duplicate and symlink
     add('z-multi', E('../x', b''), E('BLOCK.JSON', b''), E('ln', b'', ext=0o120777 << 16))
     # container failure + path failure
