@@ -40,7 +40,7 @@ const TRUST = path.join(DIR, 'trust.json');
 const DOC = path.join(ROOT, 'docs/formats/evidence-bundle.md');
 const ATTESTATION = `attestations/${CONSOLE_KEY.keyId}.dsse.json`;
 
-/** The trust file as the verifier reads it (the witness helper's parser accepts `witnesses`). */
+/** The trust file as the verifier reads it (core/evidence/checkpoint.ts parseTrustFile, `witnesses` included). */
 const fileTrust = () => trustFromJson(JSON.parse(fs.readFileSync(TRUST, 'utf8')));
 /** The trust file without its witnesses, as a core TrustFile (for the core primitives, which judge the log's keys). */
 const logTrust = () => trustFor([CONSOLE_KEY]);
