@@ -22,7 +22,7 @@ import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleM
 import { bundleZip, storeArtifact, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
 import { VERSION } from '../version.js';
 import type { HistoricalStateProof, ReceiptView } from '../chain/custody-client.js';
-import { merkleRoot } from '../devnet/format.js';
+import { merkleRoot } from '../../core/crypto/merkle.js';
 import { verifyEntryProof } from '../../core/engine/state-root.js';
 import { checkpointAccumulator, type SignedCheckpoint } from '../../core/evidence/checkpoint.js';
 import { mmrIndex, verifyInclusion, verifyConsistency } from '../../core/evidence/mmr.js';
