@@ -8,8 +8,6 @@
  *
  * Only public keys: nothing is unlocked, nothing is signed, nothing is audited.
  */
-import { parseStrictJson } from '../../core/evidence/jcs.js';
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { fromHex } from '../../core/codec/index.js';
 import { isSignatureScheme } from '../../core/crypto/ed25519.js';
@@ -48,25 +46,8 @@ export function registerTrustCommands(program: Command): void {
     .option('--json', 'machine-readable output: {keyId, scheme, publicKey, pem}')
     .action(async (file: string, keyId: string, o: { json?: boolean }) => {
       checkKeyId(keyId, 'the trust file\'s key_id fields');
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new CharterError('USAGE', `cannot read the trust file ${file}: ${(e as Error).message}`);
-      }
-      let value: unknown;
-      try {
-        value = parseStrictJson(text); // strict (evidence-log.md §2): no duplicate keys, no byte-order mark
-      } catch (e) {
-        throw new CharterError('USAGE', `the trust file ${file} is not JSON: ${(e as Error).message}`);
-      }
-      const { trustFromJson } = await import('../evidence/bundles.js');
-      let t;
-      try {
-        t = trustFromJson(value);
-      } catch (e) {
-        throw new CharterError('USAGE', `the trust file ${file} cannot be used: ${(e as Error).message}`);
-      }
+      const { readTrustFile } = await import('../evidence/cli.js');
+      const t = readTrustFile(file);
       const k = [...t.keys, ...(t.witnesses?.keys ?? []), ...(t.attesters ?? [])].find((x) => x.key_id === keyId);
       if (!k) throw new CharterError('NOT_FOUND', `the trust file ${file} names no key ${keyId}`);
       printPem({ keyId: k.key_id, scheme: k.scheme, publicKey: k.public_key }, o.json);

@@ -6,7 +6,7 @@
  */
 import { parseStrictJson } from '../../core/evidence/jcs.js';
 import fs from 'node:fs';
-import { exitCodeOf, type Check, type VerifyReport } from '../../core/evidence/bundle/index.js';
+import { exitCodeOf, type Check, type TrustFileView, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import { CharterError } from '../../core/errors.js';
 import { trustFromJson, verifyBundleBytes } from './bundles.js';
 import { cleanText as t, jsonLine, say } from '../cli/output.js';
@@ -27,6 +27,31 @@ export function formatReport(r: VerifyReport): string {
   return lines.join('\n');
 }
 
+/**
+ * A trust file named on the command line, read strictly (evidence-log.md §2: no duplicate keys,
+ * no byte-order mark) and checked. One that cannot be used is a usage error (exit 64): no
+ * verdict can be given.
+ */
+export function readTrustFile(file: string): TrustFileView {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CharterError('USAGE', `cannot read the trust file ${file}: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseStrictJson(text);
+  } catch (e) {
+    throw new CharterError('USAGE', `the trust file ${file} is not JSON: ${(e as Error).message}`);
+  }
+  try {
+    return trustFromJson(value);
+  } catch (e) {
+    throw new CharterError('USAGE', `the trust file ${file} cannot be used: ${(e as Error).message}`);
+  }
+}
+
 export async function runBundleVerify(o: { file: string; trust?: string; json?: boolean }): Promise<number> {
   let bytes: Buffer;
   try {
@@ -34,27 +59,7 @@ export async function runBundleVerify(o: { file: string; trust?: string; json?: 
   } catch (e) {
     throw new CharterError('USAGE', `cannot read ${o.file}: ${(e as Error).message}`);
   }
-  let trust = null;
-  if (o.trust !== undefined) {
-    let text: string;
-    try {
-      text = fs.readFileSync(o.trust, 'utf8');
-    } catch (e) {
-      throw new CharterError('USAGE', `cannot read the trust file ${o.trust}: ${(e as Error).message}`);
-    }
-    // A trust file that cannot be used is a usage error (exit 64): no verdict can be given.
-    let value: unknown;
-    try {
-      value = parseStrictJson(text); // strict (evidence-log.md §2): no duplicate keys, no byte-order mark
-    } catch (e) {
-      throw new CharterError('USAGE', `the trust file ${o.trust} is not JSON: ${(e as Error).message}`);
-    }
-    try {
-      trust = trustFromJson(value);
-    } catch (e) {
-      throw new CharterError('USAGE', `the trust file ${o.trust} cannot be used: ${(e as Error).message}`);
-    }
-  }
+  const trust = o.trust !== undefined ? readTrustFile(o.trust) : null;
   const { container: _c, ...report } = await verifyBundleBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { trust });
   if (o.json) jsonLine(report);
   else say(formatReport(report));
