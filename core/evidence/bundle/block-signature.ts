@@ -73,6 +73,15 @@ export function verifySignedHeader(
   if (expect.last_block_hash !== undefined && (typeof h.last_block_id !== 'object' || h.last_block_id === null || h.last_block_id.hash !== expect.last_block_hash)) {
     return { ok: false, reason: 'CHAIN_BROKEN', detail: `the header's last_block_id.hash is ${String(h.last_block_id?.hash)}, the previous block is ${expect.last_block_hash || '(none)'}` };
   }
+  return headerSignatures(digest, hash, signatures, expect.height, trust, verifier);
+}
+
+/**
+ * The validator signatures of a header already checked to hash to `digest`
+ * (upper-case hex `hash`), by the one rule for signature sets at `height`.
+ * Never throws.
+ */
+export function headerSignatures(digest: Uint8Array, hash: string, signatures: unknown, height: number, trust: TrustFileView, verifier: SignatureVerifier): SignedHeaderVerdict {
   if (!Array.isArray(signatures)) return { ok: false, reason: 'HEADER_MISMATCH', detail: 'the validator signatures are not a list' };
   const counted = new Set<string>();
   const items: Item[] = [];
@@ -94,7 +103,7 @@ export function verifySignedHeader(
       // A signature by a trusted key that does not verify is never ignored.
       return { ok: false, reason: 'BAD_SIGNATURE', detail: `the signature of validator ${addr} (key ${key.key_id}) does not verify over block ${hash}` };
     }
-    const st = keyStanding(trust, key.key_id, expect.height);
+    const st = keyStanding(trust, key.key_id, height);
     if (!st.ok) {
       items.push({ subject: `validator ${addr} (key ${key.key_id})`, reason: st.reason, detail: st.detail });
       continue;
@@ -108,5 +117,5 @@ export function verifySignedHeader(
   if (counted.size >= Math.max(1, trust.quorum)) return { ok: true, hash, keys: [...counted].sort(), ...(items.length ? { items } : {}) };
   const first = items.find((i) => i.reason !== 'DUPLICATE_SIGNER');
   const reason = (first?.reason ?? 'BELOW_QUORUM') as Exclude<SignedHeaderVerdict, { ok: true }>['reason'];
-  return { ok: false, reason, detail: `${counted.size} trusted validator signature(s) count at height ${expect.height}, the trust file's quorum is ${trust.quorum}${first ? `; ${first.subject}: ${first.detail}` : ''}`, items };
+  return { ok: false, reason, detail: `${counted.size} trusted validator signature(s) count at height ${height}, the trust file's quorum is ${trust.quorum}${first ? `; ${first.subject}: ${first.detail}` : ''}`, items };
 }

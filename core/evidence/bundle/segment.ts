@@ -10,7 +10,7 @@
 import { fromHex, toHex } from '../../codec/index.js';
 import { merkleRoot } from '../../crypto/merkle.js';
 import { receiptSchema, verifyChain, verifyReceiptInclusion, type Receipt } from '../receipts.js';
-import { headerSigningBytes, verifySignedHeader } from './block-signature.js';
+import { headerSignatures, headerSigningBytes } from './block-signature.js';
 import { blockShape, headerCopyProblem, type BlockMember } from './custody.js';
 import { HEX64_UPPER, hasExactKeys, isInt, isObject, listed, readMember, type Item } from './members.js';
 import { checkpointCheck, consistencyCheck, hexList, readCheckpoint, witnessCheck } from './proofs.js';
@@ -148,7 +148,8 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
   const allBlocks = blocks.length === to - from + 1;
   const last = blocks[blocks.length - 1];
 
-  // ── headers ──
+  // ── headers (their digests, once computed, are what the signatures are checked over) ──
+  const signedHeaders: { digest: Uint8Array; hash: string; signatures: unknown; height: number; what: string }[] = [];
   const headed = allBlocks && blocks.every((b) => b.header !== undefined && b.header !== null) && last !== undefined && last.next_header !== undefined && last.next_header !== null;
   if (!allBlocks) out.push(notChecked('segment.headers', 'not every block of the range is usable'));
   else if (!headed) {
@@ -162,13 +163,15 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
     const items: Item[] = [];
     for (const b of blocks) {
       const p = headerProblem(b.header, { hash: b.hash, height: b.height, chain_id: b.chain_id, app_hash: b.app_hash, last_block_hash: b.last_block_hash, txs: b.txs });
-      const copy = p ? null : headerCopyProblem(b);
-      if (p) items.push({ subject: SEGMENT_PATHS.block(b.height), ...p });
+      const copy = 'digest' in p ? headerCopyProblem(b) : null;
+      if (!('digest' in p)) items.push({ subject: SEGMENT_PATHS.block(b.height), ...p });
       else if (copy) items.push({ subject: SEGMENT_PATHS.block(b.height), reason: 'HEADER_MISMATCH', detail: copy });
+      else signedHeaders.push({ ...p, signatures: b.validator_signatures, height: b.height, what: SEGMENT_PATHS.block(b.height) });
     }
     const lb = last as SegmentBlock;
     const np = headerProblem(lb.next_header, { height: lb.height + 1, chain_id: lb.chain_id, app_hash: lb.result_app_hash, last_block_hash: lb.hash, txs: null });
-    if (np) items.push({ subject: `${SEGMENT_PATHS.block(lb.height)} next_header`, ...np });
+    if (!('digest' in np)) items.push({ subject: `${SEGMENT_PATHS.block(lb.height)} next_header`, ...np });
+    else signedHeaders.push({ ...np, signatures: lb.next_validator_signatures, height: lb.height + 1, what: `${SEGMENT_PATHS.block(lb.height)} next_header` });
     out.push(items.length ? failFrom('segment.headers', T['segment.headers'], items, 'header refused') : check('segment.headers', T['segment.headers'], 'pass', 'OK', `${blocks.length + 1} headers (${from}–${to + 1}) hash to their blocks' hashes and link up; every data_hash commits to its block's transactions; block ${to + 1} states block ${to}'s result app hash`));
   }
   const headersOk = out[out.length - 1]?.verdict === 'pass';
@@ -178,14 +181,10 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
   else if (!ctx.trust) out.push(check('segment.signatures', T['segment.signatures'], 'unknown', 'NO_TRUST_FILE', 'no trust file given: cannot tell whether the validators that signed the headers may (pass --trust)'));
   else {
     const items: Item[] = [];
-    const judge = (header: unknown, sigs: unknown, height: number, what: string) => {
-      const v = verifySignedHeader(header, sigs, { height, chain_id: ctx.manifest.subject.chain_id }, ctx.trust as NonNullable<typeof ctx.trust>, ctx.verifier);
-      if (!v.ok) {
-        items.push({ subject: what, reason: v.reason, detail: v.detail });
-      }
-    };
-    for (const b of blocks) judge(b.header, b.validator_signatures, b.height, SEGMENT_PATHS.block(b.height));
-    judge((last as SegmentBlock).next_header, (last as SegmentBlock).next_validator_signatures, to + 1, `${SEGMENT_PATHS.block(to)} next_header`);
+    for (const h of signedHeaders) {
+      const v = headerSignatures(h.digest, h.hash, h.signatures, h.height, ctx.trust, ctx.verifier);
+      if (!v.ok) items.push({ subject: h.what, reason: v.reason, detail: v.detail });
+    }
     const bad = items.find((i) => i.reason === 'BAD_SIGNATURE');
     out.push(items.length ? check('segment.signatures', T['segment.signatures'], 'fail', (bad ?? (items[0] as Item)).reason, `${items.length} header(s) refused; ${(bad ?? (items[0] as Item)).subject}: ${(bad ?? (items[0] as Item)).detail}`, items) : check('segment.signatures', T['segment.signatures'], 'pass', 'OK', `headers ${from}–${to + 1} each carry a quorum of trusted validator signatures`));
   }
@@ -262,11 +261,13 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
 }
 
 /** What a header must state, structurally (no signatures): its hash, height, chain, app hash, previous block and data hash. */
-function headerProblem(header: unknown, e: { hash?: string; height: number; chain_id: string; app_hash: string; last_block_hash: string; txs: string[] | null }): { reason: string; detail: string } | null {
+function headerProblem(header: unknown, e: { hash?: string; height: number; chain_id: string; app_hash: string; last_block_hash: string; txs: string[] | null }): { reason: string; detail: string } | { digest: Uint8Array; hash: string } {
   if (!isObject(header)) return { reason: 'HEADER_MISMATCH', detail: 'the header is not a JSON object' };
+  let digest: Uint8Array;
   let hash: string;
   try {
-    hash = toHex(headerSigningBytes(header)).toUpperCase();
+    digest = headerSigningBytes(header);
+    hash = toHex(digest).toUpperCase();
   } catch (err) {
     return { reason: 'HEADER_MISMATCH', detail: `the header cannot be canonicalised: ${(err as Error).message}` };
   }
@@ -279,7 +280,7 @@ function headerProblem(header: unknown, e: { hash?: string; height: number; chai
     const d = toHex(merkleRoot(e.txs.map((t) => fromHex(t.toLowerCase())))).toUpperCase();
     if (header['data_hash'] !== d) return { reason: 'DATA_HASH_MISMATCH', detail: `the header's data_hash is ${String(header['data_hash'])}; the block's ${e.txs.length} transaction hash(es) give ${d}` };
   }
-  return null;
+  return { digest, hash };
 }
 
 export const HISTORY_SEGMENT: KindSpec = { checks: SEGMENT_CHECKS, expectedMembers: segmentExpectedMembers, content: historySegmentChecks };
