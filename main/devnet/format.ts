@@ -4,7 +4,7 @@
  * tree CometBFT uses for data_hash and transaction proofs.
  */
 import { createHash } from 'node:crypto';
-import { merkleInnerHash, merkleLeafHash, merkleRoot, merkleSplitPoint } from '../../core/crypto/merkle.js';
+import { merkleInnerHash as innerHash, merkleLeafHash as leafHash, merkleRoot, merkleSplitPoint as splitPoint } from '../../core/crypto/merkle.js';
 
 export function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
@@ -50,10 +50,7 @@ export function parseTimeMs(s: string): number {
 
 // ─── RFC 6962 Merkle tree, as CometBFT's crypto/merkle (core/crypto/merkle.ts) ─
 
-export { merkleLeafHash as leafHash, merkleRoot } from '../../core/crypto/merkle.js';
-const leafHash = merkleLeafHash;
-const innerHash = merkleInnerHash;
-const splitPoint = merkleSplitPoint;
+export { leafHash, merkleRoot };
 
 export interface MerkleProof {
   total: number;

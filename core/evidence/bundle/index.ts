@@ -11,7 +11,6 @@ export { verifySignedHeader, validatorAddressOf, headerSigningBytes, type BlockS
 export { toBase64, fromBase64 } from './base64.js';
 export { historySegmentChecks, SEGMENT_PATHS, SEGMENT_CHECKS, HISTORY_SEGMENT, MAX_SEGMENT_BLOCKS } from './segment.js';
 export { receiptInclusionChecks, consistencyCheck, checkpointCheck, witnessCheck, type InclusionProofMember, type ConsistencyProofMember } from './proofs.js';
-export { strictJsonOf } from './members.js';
 import { CUSTODY_CASE } from './custody.js';
 import { HISTORY_SEGMENT } from './segment.js';
 import type { KindSpec } from './verify.js';

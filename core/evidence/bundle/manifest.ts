@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { canonicalJson, fromUtf8, sha256Hex, utf8 } from '../../codec/index.js';
 import { BUNDLE_FORMAT, BUNDLE_FORMATS, MANIFEST_PATH, ATTESTATIONS_DIR, type Manifest, type ManifestMember, type BundleSubject } from './types.js';
 import { pathProblem } from './paths.js';
-import { strictJsonOf } from './members.js';
+import { parseStrictJsonBytes } from '../jcs.js';
 
 const Sha = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex characters');
 /** A string of min–max Unicode code points (not UTF-16 units). */
@@ -78,7 +78,7 @@ export function parseManifest(bytes: Uint8Array): ParsedManifest {
   let value: unknown;
   try {
     // Strict: no byte-order mark, no duplicate keys, only numbers a double carries.
-    value = strictJsonOf(bytes);
+    value = parseStrictJsonBytes(bytes);
   } catch (e) {
     return { ok: false, reason: 'MANIFEST_INVALID', detail: `manifest.json is not strict UTF-8 JSON: ${(e as Error).message}` };
   }

@@ -12,16 +12,11 @@ export type Item = NonNullable<Check['items']>[number];
 
 export type MemberRead = { state: 'absent' } | { state: 'invalid'; detail: string } | { state: 'ok'; value: unknown };
 
-/** Strict JSON of member bytes (a byte-order mark refused); throws with the parser's message. */
-export function strictJsonOf(bytes: Uint8Array): unknown {
-  return parseStrictJsonBytes(bytes);
-}
-
 export function readMember(ctx: BundleContext, path: string): MemberRead {
   const b = ctx.members.get(path);
   if (!b) return { state: 'absent' };
   try {
-    return { state: 'ok', value: strictJsonOf(b) };
+    return { state: 'ok', value: parseStrictJsonBytes(b) };
   } catch (e) {
     return { state: 'invalid', detail: `${path} is not strict JSON: ${(e as Error).message}` };
   }
