@@ -16,6 +16,7 @@
  *      naming the packages and the command.
  *   2. build (scripts/build.mjs, i.e. `npm run build`)
  *   3. typecheck: tsc -p on tsconfig.json, core/, renderer/, tests/e2e/ (where present)
+ *      and lint: ESLint (eslint.config.mjs) and Prettier's check (.prettierrc.json)
  *   4. vitest run (unit + integration projects), JSON report in test-results/vitest.json
  *   5. Playwright e2e (chromium + electron projects), JSON report in test-results/playwright.json
  *
@@ -169,6 +170,24 @@ async function typecheck() {
   return ok;
 }
 
+// ── 3b. lint ───────────────────────────────────────────────────────────────
+// ESLint's rules (eslint.config.mjs) and Prettier's formatting (.prettierrc.json);
+// `npx prettier --write .` and `npx eslint --fix .` repair most of what they report.
+async function lint() {
+  let ok = true;
+  console.log('eslint .');
+  if ((await run(process.execPath, [bin('eslint/bin/eslint.js'), '.', '--max-warnings', '0'])) !== 0) {
+    ok = false;
+    stepFailures.push(['lint', 'eslint reported problems']);
+  }
+  console.log('prettier --check .');
+  if ((await run(process.execPath, [bin('prettier/bin/prettier.cjs'), '--check', '.', '--log-level', 'warn'])) !== 0) {
+    ok = false;
+    stepFailures.push(['lint', 'prettier found files not formatted (npx prettier --write .)']);
+  }
+  return ok;
+}
+
 function readJson(file) {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -274,6 +293,7 @@ if (process.argv.includes('--system-packages')) {
 }
 const buildOk = await step('build', build);
 await step('typecheck', typecheck);
+await step('lint', lint);
 await step('unit + integration tests (vitest)', vitest);
 await step('end-to-end tests (playwright)', () => playwright(buildOk));
 
