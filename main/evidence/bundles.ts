@@ -11,7 +11,7 @@ import { nativeVerifier } from '../crypto/native-verifier.js';
 import { BUNDLE_KINDS_SPEC, parseTrustFile, verifyBundle, type TrustFileView, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import type { AssembledBundle } from '../../core/evidence/bundle/build.js';
 import { CharterError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../hsm/atomic-file.js';
+import { writeFileAtomic } from '../../base/node/files.js';
 import { DEFAULT_ZIP_LIMITS, readZipEntries, type ZipLimits } from './zip-read.js';
 import { writeZip } from './zip-write.js';
 

@@ -18,7 +18,7 @@ import { digestForScheme } from '../../core/tx/verify.js';
 import type { ChainParams, EmergencyControlRecord, KeyRecord, Role } from '../../core/engine/types.js';
 import type { KeyBackends } from '../../hsm/registry.js';
 import type { AttestationRecord, BackendKind, KeyInfo } from '../../hsm/types.js';
-import { writeFileAtomic } from '../../hsm/atomic-file.js';
+import { writeFileAtomic } from '../../base/node/files.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';

@@ -36,7 +36,7 @@ import {
   type TrustKey,
 } from '../../core/evidence/checkpoint.js';
 import { jcsBytes, parseStrictJson } from '../../core/evidence/jcs.js';
-import { ensurePrivateDir, tightenMode, writeFileAtomic } from '../../hsm/atomic-file.js';
+import { ensurePrivateDir, tightenMode, writeFileAtomic } from '../../base/node/files.js';
 import { judgeOffer, judgeProof } from './judge.js';
 
 export const KEY_FILE = 'witness_key.json';

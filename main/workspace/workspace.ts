@@ -18,7 +18,7 @@ import type Database from 'better-sqlite3';
 import { openSqlite } from '../util/sqlite.js';
 import envPaths from 'env-paths';
 import { CharterError } from '../../core/errors.js';
-import { ensurePrivateDir, ensurePrivateFile, tightenDatabaseFiles, tightenMode } from '../../hsm/atomic-file.js';
+import { ensurePrivateDir, ensurePrivateFile, tightenDatabaseFiles, tightenMode } from '../../base/node/files.js';
 import { MIGRATIONS } from './migrations.js';
 
 export function defaultWorkspaceDir(): string {
@@ -142,4 +142,4 @@ export class Workspace {
   }
 }
 
-export { writeFileAtomic } from '../../hsm/atomic-file.js';
+export { writeFileAtomic } from '../../base/node/files.js';
