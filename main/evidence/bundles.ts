@@ -1,17 +1,14 @@
 /**
  * Host side of evidence bundles: read a zip in memory and verify it with the
- * pure algorithm, write an assembled bundle as a deterministic zip, and keep
- * artifacts in the workspace's content-addressed store.
+ * pure algorithm, and write an assembled bundle as a deterministic zip (the
+ * workspace keeps bundles in its content-addressed store: main/workspace/artifacts.ts).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
 import { nodeSha256Hex } from '../crypto/node-hash.js';
 import { BUNDLE_KINDS_SPEC, parseTrustFile, verifyBundle, type TrustFileView, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import type { AssembledBundle } from '../../core/evidence/bundle/build.js';
 import { CharterError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../base/node/files.js';
 import { DEFAULT_ZIP_LIMITS, readZipEntries, type ZipLimits } from './zip-read.js';
 import { writeZip } from './zip-write.js';
 
@@ -47,19 +44,4 @@ export function trustFromJson(value: unknown): TrustFileView {
 
 export async function bundleZip(b: AssembledBundle): Promise<Buffer> {
   return writeZip(b.files);
-}
-
-/**
- * Put bytes into the content-addressed store: artifacts/<sha256><ext>, written
- * atomically (temp file, fsync, rename); an existing file with that name
- * already holds these bytes and is left alone.
- */
-export function storeArtifact(artifactsDir: string, sha256: string, ext: string, bytes: Uint8Array): string {
-  if (!/^[0-9a-f]{64}$/.test(sha256) || !/^(\.[a-z0-9]+)*$/.test(ext)) throw new CharterError('INTERNAL', 'bad artifact name');
-  const file = path.join(artifactsDir, `${sha256}${ext}`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(artifactsDir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(file, bytes, 0o600);
-  }
-  return file;
 }
