@@ -21,7 +21,7 @@ import type { Hash } from '../../core/crypto/hash.js';
 import { keyIdOf, txHashOf } from '../../core/codec/index.js';
 import { decodeTx } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignatureScheme } from '../../core/engine/types.js';
-import { hexUpper } from '../devnet/format.js';
+import { toHexUpper as hexUpper } from '../../core/codec/index.js';
 import type { BlockRecord } from './format.js';
 import { RECORD_BYTES, STATUS_VALID, VerifyPool } from './verify-pool.js';
 
