@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['core/**/*.test.ts', 'hsm/**/*.test.ts', 'main/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+          include: ['core/**/*.test.ts', 'base/**/*.test.ts', 'hsm/**/*.test.ts', 'main/**/*.test.ts', 'tests/unit/**/*.test.ts'],
           environment: 'node',
           // Property and differential tests take seconds; on a loaded 2-core CI
           // machine the 5 s default would fail them for time, not for a bug.

@@ -46,7 +46,7 @@ import { bytesEqual, fromHex, keyIdOf, toHex } from '../core/codec/index.js';
 import { verifyEcdsa } from '../core/crypto/ecdsa.js';
 import { CharterError, type ErrorCode } from '../core/errors.js';
 import { envelopeEip712, envelopeTypedData } from '../core/tx/eip712.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../base/node/files.js';
 import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
 
 // The @ledgerhq packages' ESM builds (lib-es) do not load under Node's ESM

@@ -36,7 +36,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { SignatureScheme } from '../core/engine/types.js';
 import { FileTimestamp, Label } from '../core/contract/index.js';
 import { CharterError } from '../core/errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../base/node/files.js';
 import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
 
 export const KEYSTORE_FORMAT = 'charter-keystore/v1';

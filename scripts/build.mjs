@@ -13,7 +13,7 @@
  *
  * npm packages stay external in the Node bundles (they are resolved from
  * node_modules at run time, and native ones such as better-sqlite3 cannot be
- * bundled); our own code (main/, core/, hsm/) is bundled.
+ * bundled); our own code (main/, core/, base/, hsm/) is bundled.
  *
  * An entry whose source does not exist yet is skipped with a printed note.
  * Any real build error is printed and the script exits 1.

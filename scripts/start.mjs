@@ -29,7 +29,7 @@ let args = process.argv.slice(2);
 const forceServe = args.includes('--serve');
 args = args.filter((a) => a !== '--serve');
 
-const SOURCE_DIRS = ['main', 'core', 'hsm', 'preload', 'renderer'];
+const SOURCE_DIRS = ['main', 'core', 'base', 'hsm', 'preload', 'renderer'];
 const SOURCE_FILES = ['package.json', 'scripts/build.mjs'];
 const BUILD_INFO = 'dist/.build-info.json';
 const OUTPUTS = ['dist/main/cli/index.js', 'dist/main/electron/main.js', 'dist/preload/index.cjs', 'dist/renderer/index.html'];

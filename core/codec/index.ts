@@ -65,6 +65,24 @@ export function fromHex(h: string): Uint8Array {
   return out;
 }
 
+/** Upper-case hex: CometBFT's form of hashes and addresses. */
+export function toHexUpper(b: Uint8Array): string {
+  return bytesToHex(b).toUpperCase();
+}
+
+/** Bytes of lower-case hex (an even number of 0-9a-f), or null for anything else: for fields whose format is exactly that. */
+export function fromHexOrNull(h: unknown): Uint8Array | null {
+  if (typeof h !== 'string' || !/^([0-9a-f]{2})*$/.test(h)) return null;
+  return fromHex(h);
+}
+
+/** Bytes of hex in either case with an optional 0x, or null when malformed: for what people type or other tools print. */
+export function fromHexLoose(s: string): Uint8Array | null {
+  const h = s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s;
+  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) return null;
+  return fromHex(h);
+}
+
 export function sha256(data: Uint8Array): Uint8Array {
   return nobleSha256(data);
 }

@@ -48,6 +48,7 @@
  */
 import { canonicalBytes, concatBytes, fromHex, sha256, toHex, utf8, bytesEqual } from '../codec/index.js';
 import type { EngineState } from './types.js';
+import type { Hash } from '../crypto/hash.js';
 
 export interface StateEntry {
   key: string;
@@ -221,7 +222,8 @@ export function verifyEntryProof(root: Uint8Array | string, key: string, value: 
 // ─── Incremental root ──────────────────────────────────────────────────────
 
 /** A SHA-256 implementation (the engine may be given a faster one than the pure-JS default, e.g. node:crypto's). */
-export type Sha256 = (data: Uint8Array) => Uint8Array;
+/** The injected hash (core/crypto/hash.ts `Hash`) under the name the engine uses. */
+export type Sha256 = Hash;
 
 /**
  * RFC 8785 canonical JSON for the plain JSON values of the state (objects,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyIdOf, toHex } from '../codec/index.js';
 import { nobleVerifier } from '../crypto/ed25519.js';
-import { schemeTestKey } from '../crypto/testkeys.js';
+import { schemeTestKey } from '../../tests/support/testkeys.js';
 import { CharterError } from '../errors.js';
 import {
   checkpointSigningDigest,

@@ -23,9 +23,11 @@
  */
 import { sha256 } from '../codec/index.js';
 import { CharterError } from '../errors.js';
+import type { Hash } from '../crypto/hash.js';
 
 /** SHA-256 or another 32-byte hash. Must return a fresh array and must not keep `data` (it may be a reused buffer). */
-export type Hasher = (data: Uint8Array) => Uint8Array;
+/** The injected hash: core/crypto/hash.ts `Hash` (this name is kept for older imports). */
+export type Hasher = Hash;
 
 export interface MmrStore {
   /** The value of node i; throws if i ≥ size(). */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex, toHex, utf8 } from '../codec/index.js';
 import { nobleVerifier } from '../crypto/ed25519.js';
-import { schemeTestKey } from '../crypto/testkeys.js';
+import { schemeTestKey } from '../../tests/support/testkeys.js';
 import type { TrustFile } from './checkpoint.js';
 import {
   GENESIS_ROOT,

@@ -26,7 +26,8 @@ import { domainDigest, evidenceSignatureSchema, verifyQuorum, type EvidenceSigna
 import { CharterError } from '../errors.js';
 import { jcsBytes } from './jcs.js';
 import { checkpointSchema, type Checkpoint } from './checkpoint.js';
-import { isValidSize, mmrIndex, verifyInclusion, type Hasher } from './mmr.js';
+import { isValidSize, mmrIndex, verifyInclusion } from './mmr.js';
+import type { Hash } from '../crypto/hash.js';
 
 export const RECEIPT_DOMAIN = 'charter/receipt/v1';
 export const RECEIPT_CHAIN_DOMAIN = 'charter/receipt-chain/v1';
@@ -278,7 +279,7 @@ export function verifyReceiptInclusion(
   receipt: unknown,
   proof: { mmr_index: number; size?: number; path: readonly string[] },
   checkpoint: Checkpoint,
-  hash?: Hasher,
+  hash?: Hash,
 ): { ok: true } | { ok: false; reason: ReceiptInclusionReason } {
   const r = receiptSchema.safeParse(receipt);
   const c = checkpointSchema.safeParse(checkpoint);

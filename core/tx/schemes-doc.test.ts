@@ -10,7 +10,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { canonicalBytes, concatBytes, fromHex, fromUtf8, keyIdOf, sha256, toHex, txHashOf, utf8 } from '../codec/index.js';
 import { ECDSA_CURVES } from '../crypto/ecdsa.js';
 import { nobleVerifier } from '../crypto/ed25519.js';
-import { publicKeyOf, signDigest } from '../crypto/testkeys.js';
+import { publicKeyOf, signDigest } from '../../tests/support/testkeys.js';
 import type { SignatureScheme, UnsignedEnvelope } from '../engine/types.js';
 import { encodeType, envelopeEip712, envelopeTypedData } from './eip712.js';
 import { decodeTx, encodeTx, SIGNING_DOMAIN } from './envelope.js';

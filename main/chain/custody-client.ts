@@ -19,7 +19,7 @@ import { Comet1Client, Comet38Client, connectComet, toRfc3339WithNanoseconds, ty
 
 type ReadonlyDate = ReadonlyDateWithNanoseconds extends infer D ? Omit<D, 'nanoseconds'> : never;
 import { CharterError, ENGINE_CODESPACE, ENGINE_ERROR_BY_ABCI, isErrorCode, type ErrorCode } from '../../core/errors.js';
-import { fromUtf8, sha256Hex } from '../../core/codec/index.js';
+import { fromUtf8, sha256Hex, toHexUpper as hexUpper } from '../../core/codec/index.js';
 import type { AbciEvent } from '../../core/engine/types.js';
 
 export interface ChainStatus {
@@ -254,10 +254,6 @@ export interface ExplorerBlock {
 const NOT_FOUND_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['VAULT_NOT_FOUND', 'REQUEST_NOT_FOUND', 'UNKNOWN_SIGNER', 'NOT_IN_STATE', 'PROPOSAL_NOT_FOUND']);
 
 const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
-
-function hexUpper(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex').toUpperCase();
-}
 
 function timeString(d: ReadonlyDateWithNanoseconds | ReadonlyDate): string {
   return toRfc3339WithNanoseconds(d as ReadonlyDateWithNanoseconds);

@@ -11,7 +11,6 @@
  *
  * Exit codes: 0 ok / proof valid, 1 bad input or proof invalid (PROOF_INVALID), 64 usage.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { fromHex, toHex } from '../../core/codec/index.js';
@@ -27,10 +26,11 @@ import {
   mmrIndex,
   peaks,
   verifyInclusion,
-  type Hasher,
 } from '../../core/evidence/mmr.js';
+import type { Hash } from '../../core/crypto/hash.js';
+import { nodeSha256 } from '../crypto/node-hash.js';
 
-const sha: Hasher = (d) => crypto.createHash('sha256').update(d).digest();
+const sha: Hash = nodeSha256;
 
 function readInput(file: string): Buffer {
   try {

@@ -17,7 +17,7 @@
  * terminal sees none of them.
  */
 import { CharterError } from '../../core/errors.js';
-import { checkOutputFile, OutputFileError, writeOutputFile } from '../../hsm/atomic-file.js';
+import { checkOutputFile, OutputFileError, writeOutputFile } from '../../base/node/files.js';
 
 function exportFailed(e: unknown): never {
   if (e instanceof OutputFileError) throw new CharterError('EXPORT_FAILED', e.message, { reason: e.reason });

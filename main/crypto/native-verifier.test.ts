@@ -16,7 +16,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, fromHex, toHex } from '../../core/codec/index.js';
 import { nobleVerifier, type SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { ECDSA_CURVES } from '../../core/crypto/ecdsa.js';
-import { buildSchemeTx, publicKeyOf, schemeTestKey, signDigest, type SchemeTestKey } from '../../core/crypto/testkeys.js';
+import { buildSchemeTx, publicKeyOf, schemeTestKey, signDigest, type SchemeTestKey } from '../../tests/support/testkeys.js';
 import { CustodyEngine } from '../../core/engine/engine.js';
 import { runBlock, testGenesis, testKey } from '../../core/engine/testkit.js';
 import type { SignatureScheme, SignedEnvelope } from '../../core/engine/types.js';

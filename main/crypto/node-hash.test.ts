@@ -1,17 +1,25 @@
 // The node:crypto SHA-256 the hosts give the engine must change nothing but
 // speed: the same transaction stream yields the same state-root history.
 import { describe, expect, it } from 'vitest';
-import { sha256, toHex } from '../../core/codec/index.js';
+import { sha256, sha256Hex, toHex } from '../../core/codec/index.js';
 import { CustodyEngine } from '../../core/engine/engine.js';
 import { buildTx, blockTime, testGenesis, testKey } from '../../core/engine/testkit.js';
-import { nodeSha256 } from './node-hash.js';
+import { nodeSha256, nodeSha256Hex } from './node-hash.js';
 
 describe('nodeSha256', () => {
   it('equals the pure-JS SHA-256 on inputs of every small length', () => {
     for (let n = 0; n < 200; n++) {
       const data = Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff);
       expect(toHex(nodeSha256(data))).toBe(toHex(sha256(data)));
+      expect(nodeSha256Hex(data)).toBe(sha256Hex(data));
     }
+  });
+
+  it('hashes only the view it is given, not the whole buffer behind it', () => {
+    const whole = Uint8Array.from({ length: 64 }, (_, i) => i);
+    const view = whole.subarray(10, 42);
+    expect(toHex(nodeSha256(view))).toBe(sha256Hex(view.slice()));
+    expect(nodeSha256Hex(view)).toBe(sha256Hex(view.slice()));
   });
 
   it('gives the engine the same root history as the default hash', () => {

@@ -1,21 +1,27 @@
 /**
- * SHA-256 through node:crypto (OpenSSL) for the engine's state root: the same
+ * The host's one SHA-256 adapter, through node:crypto (OpenSSL): the same
  * function as core/codec's pure-JS sha256, several times faster for the many
- * small inputs a Merkle tree hashes. `crypto.hash` (one-shot) is the fastest
- * path where Node has it (≥ 20.12); createHash otherwise.
+ * small inputs a Merkle tree, an MMR or a bundle's members hash. `crypto.hash`
+ * (one-shot) is the fastest path where Node has it (≥ 20.12); createHash
+ * otherwise. Every main/ site that hashes with SHA-256 uses these.
  */
 import crypto from 'node:crypto';
-import type { Sha256 } from '../../core/engine/state-root.js';
+import type { Hash } from '../../core/crypto/hash.js';
 
-const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer' | 'hex') => Buffer | string }).hash;
 
 // A view of the digest's own bytes (no second copy): hot in replay and block execution.
-export const nodeSha256: Sha256 = oneShot
+export const nodeSha256: Hash = oneShot
   ? (data) => {
-      const b = oneShot('sha256', data, 'buffer');
+      const b = oneShot('sha256', data, 'buffer') as Buffer;
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     }
   : (data) => {
       const b = crypto.createHash('sha256').update(data).digest();
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     };
+
+/** SHA-256 as lower-case hex (what core/codec's sha256Hex returns), hex-encoded by OpenSSL. */
+export const nodeSha256Hex: (data: Uint8Array) => string = oneShot
+  ? (data) => oneShot('sha256', data, 'hex') as string
+  : (data) => crypto.createHash('sha256').update(data).digest('hex');

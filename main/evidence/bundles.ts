@@ -1,17 +1,14 @@
 /**
  * Host side of evidence bundles: read a zip in memory and verify it with the
- * pure algorithm, write an assembled bundle as a deterministic zip, and keep
- * artifacts in the workspace's content-addressed store.
+ * pure algorithm, and write an assembled bundle as a deterministic zip (the
+ * workspace keeps bundles in its content-addressed store: main/workspace/artifacts.ts).
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
+import { nodeSha256Hex } from '../crypto/node-hash.js';
 import { BUNDLE_KINDS_SPEC, parseTrustFile, verifyBundle, type TrustFileView, type VerifyReport } from '../../core/evidence/bundle/index.js';
 import type { AssembledBundle } from '../../core/evidence/bundle/build.js';
 import { CharterError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../hsm/atomic-file.js';
 import { DEFAULT_ZIP_LIMITS, readZipEntries, type ZipLimits } from './zip-read.js';
 import { writeZip } from './zip-write.js';
 
@@ -24,12 +21,6 @@ export interface VerifyBytesOptions {
   onProgress?: (phase: VerifyPhase, done: number, total: number) => void;
 }
 
-/** OpenSSL's SHA-256 (one-shot crypto.hash where Node has it): several times faster than pure JS for many small members. */
-const nativeSha256Hex: (data: Uint8Array) => string =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (data) => (crypto as unknown as { hash: (alg: string, d: Uint8Array, enc: string) => string }).hash('sha256', data, 'hex')
-    : (data) => crypto.createHash('sha256').update(data).digest('hex');
-
 /** Verify bundle bytes without writing anything anywhere. */
 export async function verifyBundleBytes(bytes: Uint8Array, o: VerifyBytesOptions = {}): Promise<VerifyReport & { container: Awaited<ReturnType<typeof readZipEntries>> }> {
   const container = await readZipEntries(bytes, o.limits ?? DEFAULT_ZIP_LIMITS, (d, t) => o.onProgress?.('reading', d, t));
@@ -39,7 +30,7 @@ export async function verifyBundleBytes(bytes: Uint8Array, o: VerifyBytesOptions
     verifier: o.verifier ?? nativeVerifier,
     kinds: BUNDLE_KINDS_SPEC,
     onProgress: (d, t) => o.onProgress?.('checking', d, t),
-    sha256Hex: nativeSha256Hex,
+    sha256Hex: nodeSha256Hex, // OpenSSL's SHA-256: several times faster than pure JS for many small members
   });
   return { ...report, container };
 }
@@ -53,19 +44,4 @@ export function trustFromJson(value: unknown): TrustFileView {
 
 export async function bundleZip(b: AssembledBundle): Promise<Buffer> {
   return writeZip(b.files);
-}
-
-/**
- * Put bytes into the content-addressed store: artifacts/<sha256><ext>, written
- * atomically (temp file, fsync, rename); an existing file with that name
- * already holds these bytes and is left alone.
- */
-export function storeArtifact(artifactsDir: string, sha256: string, ext: string, bytes: Uint8Array): string {
-  if (!/^[0-9a-f]{64}$/.test(sha256) || !/^(\.[a-z0-9]+)*$/.test(ext)) throw new CharterError('INTERNAL', 'bad artifact name');
-  const file = path.join(artifactsDir, `${sha256}${ext}`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(artifactsDir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(file, bytes, 0o600);
-  }
-  return file;
 }

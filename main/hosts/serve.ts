@@ -26,7 +26,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../../core/contract/limits.js';
 import { CharterError } from '../../core/errors.js';
 import type { Charter } from '../app.js';
-import { isLoopback } from '../util/cli-args.js';
+import { isLoopback } from '../../base/node/net.js';
 import { rendererDir } from '../util/paths.js';
 import { toSerializedError } from './dispatch.js';
 

@@ -16,7 +16,7 @@
  *
  * It prints figures and asserts no timing.
  */
-import { createHash, createPrivateKey, createPublicKey, sign as edSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as edSign, type KeyObject } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
@@ -48,7 +48,7 @@ interface BenchKey {
 }
 
 function benchKey(i: number): BenchKey {
-  const seed = createHash('sha256').update(`charter-bench-key/${i}`).digest();
+  const seed = nodeSha256(Buffer.from(`charter-bench-key/${i}`, 'utf8'));
   const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
   const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
   const pub = spki.subarray(spki.length - 32);

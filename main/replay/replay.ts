@@ -17,11 +17,11 @@ import { CustodyEngine } from '../../core/engine/engine.js';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
 import { nodeSha256 } from '../crypto/node-hash.js';
-import type { Sha256 } from '../../core/engine/state-root.js';
+import type { Hash } from '../../core/crypto/hash.js';
 import { keyIdOf, txHashOf } from '../../core/codec/index.js';
 import { decodeTx } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignatureScheme } from '../../core/engine/types.js';
-import { hexUpper } from '../devnet/format.js';
+import { toHexUpper as hexUpper } from '../../core/codec/index.js';
 import type { BlockRecord } from './format.js';
 import { RECORD_BYTES, STATUS_VALID, VerifyPool } from './verify-pool.js';
 
@@ -141,7 +141,7 @@ function scanKeys(txs: Uint8Array[], known: Set<string>): [string, string][] {
 }
 
 /** SHA-256 for replay: node:crypto's one-shot hash, viewed without a copy. */
-export const replaySha256: Sha256 = nodeSha256;
+export const replaySha256: Hash = nodeSha256;
 
 type Source = AsyncIterable<BlockRecord & { missing?: string[] }> | Iterable<BlockRecord & { missing?: string[] }>;
 

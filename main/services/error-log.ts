@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { redactSecrets } from '../../core/contract/index.js';
-import { ensurePrivateDir, PRIVATE_FILE_MODE, tightenMode } from '../../hsm/atomic-file.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tightenMode } from '../../base/node/files.js';
 
 /** The log's name relative to the workspace, as messages show it (never an absolute path). */
 export const ERROR_LOG_NAME = 'logs/charter.log';

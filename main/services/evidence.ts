@@ -8,18 +8,16 @@
  * store (artifacts/<sha256>.json). Format: docs/formats/withdrawal-evidence.md.
  */
 import { parseStrictJson } from '../../core/evidence/jcs.js';
-import fs from 'node:fs';
-import path from 'node:path';
 import { canonicalJson, fromHex, sha256, sha256Hex, toHex, utf8 } from '../../core/codec/index.js';
 import type { KeyBackends } from '../../hsm/registry.js';
 import { CharterError } from '../../core/errors.js';
 import type { KeyRecord, SignedEnvelope, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
 import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
-import { writeFileAtomic, type Workspace } from '../workspace/workspace.js';
+import type { Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
 import { viaComet, type ExplorerService } from './explorer.js';
 import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport, type ZipEntryInput } from '../../core/evidence/bundle/index.js';
-import { bundleZip, storeArtifact, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
+import { bundleZip, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
 import { VERSION } from '../version.js';
 import type { HistoricalStateProof, ReceiptView } from '../chain/custody-client.js';
 import { merkleRoot } from '../../core/crypto/merkle.js';
@@ -217,12 +215,9 @@ export class EvidenceService {
   /** Build and keep a copy in the content-addressed store. */
   async exportWithdrawal(requestId: string): Promise<{ fileName: string; content: string; sha256: string; artifact: string }> {
     const { text, sha256 } = await this.build(requestId);
-    const artifact = path.join(this.ws.artifactsDir, `${sha256}.json`);
+    let artifact: string;
     try {
-      if (!fs.existsSync(artifact)) writeFileAtomic(artifact, text, 0o600);
-      this.ws.db
-        .prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(sha256, WITHDRAWAL_EVIDENCE_FORMAT, Buffer.byteLength(text), requestId, new Date().toISOString());
+      artifact = this.ws.artifacts.put(text, { type: WITHDRAWAL_EVIDENCE_FORMAT, subject: requestId, ext: '.json' }).file;
     } catch (e) {
       throw new CharterError('EXPORT_FAILED', `cannot store the evidence artifact: ${(e as Error).message}`);
     }
@@ -298,19 +293,16 @@ export class EvidenceService {
   private async finish(kind: string, subject: { type: string; id: string; chain_id: string; height: number }, members: BundleMemberInput[], fileName: string, signer: BundleSignerInput, missing: string[] = []): Promise<BuiltBundle> {
     const assembled = await assembleBundle({ kind, subject, tool: { name: 'charter-console', version: VERSION }, members, signer });
     const zip = await bundleZip(assembled);
-    const sha256 = sha256Hex(zip);
-    let artifact: string;
+    let sha256 = '';
+    let artifact = '';
     try {
-      artifact = storeArtifact(this.ws.artifactsDir, sha256, '.zip', zip);
-      const insert = this.ws.db.prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)');
-      const now = new Date().toISOString();
+      const createdAt = new Date().toISOString();
+      const about = `${subject.type} ${subject.id}`;
       this.ws.db.transaction(() => {
-        insert.run(sha256, `charter.bundle/v1+zip;kind=${kind}`, zip.length, `${subject.type} ${subject.id}`, now);
+        ({ sha256, file: artifact } = this.ws.artifacts.put(zip, { type: `charter.bundle/v1+zip;kind=${kind}`, subject: about, ext: '.zip', createdAt }));
         // The members are artifacts too: keep each one, addressed by its digest.
         for (const m of assembled.manifest.members) {
-          const bytes = assembled.files.get(m.path) as Uint8Array;
-          storeArtifact(this.ws.artifactsDir, m.sha256, '', bytes);
-          insert.run(m.sha256, m.artifact_type, m.size, `${subject.type} ${subject.id}`, now);
+          this.ws.artifacts.put(assembled.files.get(m.path) as Uint8Array, { type: m.artifact_type, subject: about, createdAt });
         }
       })();
     } catch (e) {
@@ -671,10 +663,7 @@ export class EvidenceService {
     trustFromJson(value);
     const bytes = utf8(text);
     const sha256 = sha256Hex(bytes);
-    storeArtifact(this.ws.artifactsDir, sha256, '.json', bytes);
-    this.ws.db
-      .prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(sha256, 'trust-file', bytes.length, name, new Date().toISOString());
+    this.ws.artifacts.put(bytes, { type: 'trust-file', subject: name, ext: '.json' });
     this.ws.setSetting(SETTING_TRUST_FILE, { name, sha256 });
     return { name, sha256, size: bytes.length, trust: value };
   }
@@ -695,13 +684,9 @@ export class EvidenceService {
   loadTrust(): { name: string; sha256: string; size: number; trust: unknown } | null {
     const saved = this.ws.getSetting<{ name?: unknown; sha256?: unknown }>(SETTING_TRUST_FILE);
     if (!saved || typeof saved.name !== 'string' || typeof saved.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(saved.sha256)) return null;
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(path.join(this.ws.artifactsDir, `${saved.sha256}.json`));
-    } catch {
-      return null;
-    }
-    if (sha256Hex(bytes) !== saved.sha256) return null;
+    const stored = this.ws.artifacts.get(saved.sha256, '.json');
+    if (!stored || !stored.intact) return null;
+    const bytes = stored.bytes;
     try {
       const value = parseStrictJson(bytes.toString('utf8'));
       trustFromJson(value);

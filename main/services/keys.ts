@@ -9,16 +9,13 @@
  * them, go to the backend and are dropped: never stored, logged, audited or
  * returned.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { AttestationOutcome, DeviceView, EmergencyControlView, KeyView } from '../../core/contract/index.js';
-import { canonicalJson, sha256Hex, utf8 } from '../../core/codec/index.js';
+import { canonicalJson } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
 import { digestForScheme } from '../../core/tx/verify.js';
 import type { ChainParams, EmergencyControlRecord, KeyRecord, Role } from '../../core/engine/types.js';
 import type { KeyBackends } from '../../hsm/registry.js';
 import type { AttestationRecord, BackendKind, KeyInfo } from '../../hsm/types.js';
-import { writeFileAtomic } from '../../hsm/atomic-file.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
@@ -33,13 +30,10 @@ const DEFAULT_EMERGENCY_QUORUM = 2;
 /** Keep an attestation record in the workspace's content-addressed store; its reference is "sha256:<hex of its canonical JSON>". */
 export function storeAttestation(ws: Workspace, record: AttestationRecord): AttestationOutcome {
   const canonical = canonicalJson(record);
-  const sha256 = sha256Hex(utf8(canonical));
-  const artifact = path.join(ws.artifactsDir, `${sha256}.json`);
+  let sha256: string;
+  let artifact: string;
   try {
-    if (!fs.existsSync(artifact)) writeFileAtomic(artifact, canonical, 0o600);
-    ws.db
-      .prepare('INSERT OR IGNORE INTO artifacts (sha256, artifact_type, size, subject, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(sha256, KEY_ATTESTATION_FORMAT, Buffer.byteLength(canonical), record.key_id, new Date().toISOString());
+    ({ sha256, file: artifact } = ws.artifacts.put(canonical, { type: KEY_ATTESTATION_FORMAT, subject: record.key_id, ext: '.json' }));
   } catch (e) {
     throw new CharterError('EXPORT_FAILED', `cannot store the attestation record: ${(e as Error).message}`);
   }
@@ -48,19 +42,14 @@ export function storeAttestation(ws: Workspace, record: AttestationRecord): Atte
 
 /** The latest attestation record kept for a key, re-checked against its hash; null if none. */
 export function storedAttestation(ws: Workspace, keyId: string): AttestationOutcome | null {
-  const row = ws.db
-    .prepare('SELECT sha256 FROM artifacts WHERE artifact_type = ? AND subject = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
-    .get(KEY_ATTESTATION_FORMAT, keyId) as { sha256: string } | undefined;
-  if (!row) return null;
-  const artifact = path.join(ws.artifactsDir, `${row.sha256}.json`);
-  let canonical: string;
-  try {
-    canonical = fs.readFileSync(artifact, 'utf8');
-  } catch {
-    return null;
-  }
-  if (sha256Hex(utf8(canonical)) !== row.sha256) throw new CharterError('WORKSPACE_INVALID', `${artifact} does not match its sha256: the stored attestation record was altered`);
-  return { record: JSON.parse(canonical) as AttestationOutcome['record'], canonical, sha256: row.sha256, ref: `sha256:${row.sha256}`, artifact };
+  const sha256 = ws.artifacts.latest(KEY_ATTESTATION_FORMAT, keyId);
+  if (sha256 === null) return null;
+  const stored = ws.artifacts.get(sha256, '.json');
+  if (!stored) return null;
+  const artifact = stored.file;
+  if (!stored.intact) throw new CharterError('WORKSPACE_INVALID', `${artifact} does not match its sha256: the stored attestation record was altered`);
+  const canonical = stored.bytes.toString('utf8');
+  return { record: JSON.parse(canonical) as AttestationOutcome['record'], canonical, sha256, ref: `sha256:${sha256}`, artifact };
 }
 
 export interface GenerateInput {

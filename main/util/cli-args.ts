@@ -2,7 +2,6 @@
  * Argument helpers shared by every command that listens or ticks (`charter
  * node`, `charter serve`). Light on purpose: the CLI imports this eagerly.
  */
-import { isIP } from 'node:net';
 import { CharterError } from '../../core/errors.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -16,12 +15,5 @@ export function parseDuration(s: string): number {
   return Math.round(ms);
 }
 
-/** Whether `host` names this machine only (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');
-  return false;
-}
-
+/** Whether `host` names this machine only: base/node/net.ts (shared with every Node-side layer). */
+export { isLoopback } from '../../base/node/net.js';

@@ -18,7 +18,8 @@
  * FORK_DETECTED and recorded, and the witness refuses the log for as long as a
  * fork record is in forks/.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { nodeSha256Hex } from '../crypto/node-hash.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -36,7 +37,7 @@ import {
   type TrustKey,
 } from '../../core/evidence/checkpoint.js';
 import { jcsBytes, parseStrictJson } from '../../core/evidence/jcs.js';
-import { ensurePrivateDir, tightenMode, writeFileAtomic } from '../../hsm/atomic-file.js';
+import { ensurePrivateDir, tightenMode, writeFileAtomic } from '../../base/node/files.js';
 import { judgeOffer, judgeProof } from './judge.js';
 
 export const KEY_FILE = 'witness_key.json';
@@ -172,7 +173,7 @@ export function writeFork(dir: string, record: ForkRecord): string {
   const d = path.join(dir, FORKS_DIR);
   ensurePrivateDir(d);
   const bytes = jcsBytes(record);
-  const file = path.join(d, `${createHash('sha256').update(bytes).digest('hex')}.json`);
+  const file = path.join(d, `${nodeSha256Hex(bytes)}.json`);
   if (!fs.existsSync(file)) writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n', 0o600);
   return file;
 }

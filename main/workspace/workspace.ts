@@ -3,7 +3,7 @@
  *
  *   workspace.db   better-sqlite3, WAL, synchronous=FULL, versioned migrations
  *   keystore/      encrypted software keys (one JSON file per key)
- *   artifacts/     content-addressed store (sha256) for evidence
+ *   artifacts/     content-addressed store (sha256) for evidence: ./artifacts.ts
  *   devnet/        home of the embedded devnet node (its own SQLite file)
  *   logs/          charter.log: internal errors with their stacks, by error id
  *
@@ -18,8 +18,9 @@ import type Database from 'better-sqlite3';
 import { openSqlite } from '../util/sqlite.js';
 import envPaths from 'env-paths';
 import { CharterError } from '../../core/errors.js';
-import { ensurePrivateDir, ensurePrivateFile, tightenDatabaseFiles, tightenMode } from '../../hsm/atomic-file.js';
+import { ensurePrivateDir, ensurePrivateFile, tightenDatabaseFiles, tightenMode } from '../../base/node/files.js';
 import { MIGRATIONS } from './migrations.js';
+import { ArtifactStore } from './artifacts.js';
 
 export function defaultWorkspaceDir(): string {
   return envPaths('charter-console', { suffix: '' }).data;
@@ -60,6 +61,8 @@ export class Workspace {
   readonly db: Database.Database;
   readonly keystoreDir: string;
   readonly artifactsDir: string;
+  /** The content-addressed store in artifactsDir (./artifacts.ts). */
+  readonly artifacts: ArtifactStore;
   readonly devnetHome: string;
   readonly logsDir: string;
 
@@ -67,6 +70,7 @@ export class Workspace {
     this.db = db;
     this.keystoreDir = path.join(dir, 'keystore');
     this.artifactsDir = path.join(dir, 'artifacts');
+    this.artifacts = new ArtifactStore(db, this.artifactsDir);
     this.devnetHome = path.join(dir, 'devnet');
     this.logsDir = path.join(dir, 'logs');
   }
@@ -142,4 +146,4 @@ export class Workspace {
   }
 }
 
-export { writeFileAtomic } from '../../hsm/atomic-file.js';
+export { writeFileAtomic } from '../../base/node/files.js';

@@ -5,7 +5,7 @@
 // hashes-then-verifies), so its "native" row is noble through the native verifier.
 import { bench, describe } from 'vitest';
 import { nobleVerifier } from '../../core/crypto/ed25519.js';
-import { schemeTestKey } from '../../core/crypto/testkeys.js';
+import { schemeTestKey } from '../support/testkeys.js';
 import type { SignatureScheme } from '../../core/engine/types.js';
 import { nativeVerifier } from '../../main/crypto/native-verifier.js';
 

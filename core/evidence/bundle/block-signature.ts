@@ -10,10 +10,9 @@
  * height, chain and app hash, and at least the trust file's `quorum` distinct
  * trust-file Ed25519 keys, valid at that height, signed it. Pure; never throws.
  */
-import { canonicalJson, sha256, toHex, utf8 } from '../../codec/index.js';
+import { canonicalJson, fromHexOrNull, sha256, toHex, utf8 } from '../../codec/index.js';
 import type { SignatureVerifier } from '../../crypto/ed25519.js';
 import { fromBase64 } from './base64.js';
-import { hexToBytesOrNull } from './dsse.js';
 import { keyStanding, type TrustFileView } from './trust.js';
 
 /** One validator signature as block.json carries it. */
@@ -91,14 +90,14 @@ export function headerSignatures(digest: Uint8Array, hash: string, signatures: u
     const sig = typeof s?.signature_base64 === 'string' ? fromBase64(s.signature_base64) : null;
     const key = trust.keys.find((k) => {
       if (k.scheme !== 'ed25519') return false;
-      const pk = hexToBytesOrNull(k.public_key);
+      const pk = fromHexOrNull(k.public_key);
       return pk !== null && validatorAddressOf(pk) === addr;
     });
     if (!key) {
       items.push({ subject: `validator ${addr.slice(0, 40) || '(none)'}`, reason: 'UNKNOWN_KEY', detail: 'not the address of an Ed25519 key of the trust file' });
       continue;
     }
-    const pk = hexToBytesOrNull(key.public_key) as Uint8Array;
+    const pk = fromHexOrNull(key.public_key) as Uint8Array;
     if (sig === null || !verifier.verify('ed25519', pk, digest, sig)) {
       // A signature by a trusted key that does not verify is never ignored.
       return { ok: false, reason: 'BAD_SIGNATURE', detail: `the signature of validator ${addr} (key ${key.key_id}) does not verify over block ${hash}` };

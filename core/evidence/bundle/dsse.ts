@@ -25,7 +25,7 @@
  * them as PEM SubjectPublicKeyInfo (core/crypto/spki.ts). Signers always hand
  * over r||s; signStatement writes the format's form. Pure.
  */
-import { canonicalJson, concatBytes, fromHex, sha256, toHex, utf8 } from '../../codec/index.js';
+import { canonicalJson, concatBytes, sha256, toHex, utf8 } from '../../codec/index.js';
 import { ECDSA_SIGNATURE_BYTES, ecdsaCompactFromDer, ecdsaDerFromCompact, verifyEcdsaHashed } from '../../crypto/ecdsa.js';
 import { CharterError } from '../../errors.js';
 import type { SignatureVerifier } from '../../crypto/ed25519.js';
@@ -175,9 +175,7 @@ export function decodeSig(sig: string): Uint8Array | null {
   return fromBase64(sig);
 }
 
-export function hexToBytesOrNull(h: unknown): Uint8Array | null {
-  if (typeof h !== 'string' || !/^([0-9a-f]{2})*$/.test(h)) return null;
-  return fromHex(h);
-}
+/** core/codec's fromHexOrNull under the name the bundle API has exported. */
+export { fromHexOrNull as hexToBytesOrNull } from '../../codec/index.js';
 
 export { toHex };

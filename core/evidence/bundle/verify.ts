@@ -6,10 +6,10 @@
  * of each reason are specified in docs/formats/evidence-bundle.md §5.
  * Never throws on hostile input.
  */
-import { canonicalJson, sha256Hex, keyIdOf } from '../../codec/index.js';
+import { canonicalJson, fromHexOrNull, sha256Hex, keyIdOf } from '../../codec/index.js';
 import type { SignatureVerifier } from '../../crypto/ed25519.js';
 import { isSignatureScheme } from '../../crypto/ed25519.js';
-import { decodeSig, hexToBytesOrNull, openEnvelope, verifyAttestationSignature } from './dsse.js';
+import { decodeSig, openEnvelope, verifyAttestationSignature } from './dsse.js';
 import { parseManifest } from './manifest.js';
 import { collisionKey, entryType, pathProblem } from './paths.js';
 import { attestationKey, keyStanding, type TrustFileView } from './trust.js';
@@ -313,8 +313,8 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
       sigItems.push({ subject: where, reason: 'UNSUPPORTED_SCHEME', detail: `scheme ${String(key.scheme)} does not sign attestations (ed25519, p256, secp256k1)` });
       continue;
     }
-    const pk = hexToBytesOrNull(key.public_key);
-    const declaredPk = hexToBytesOrNull(pred.signer.public_key);
+    const pk = fromHexOrNull(key.public_key);
+    const declaredPk = fromHexOrNull(pred.signer.public_key);
     if (pk === null || keyIdOf(key.scheme, pk) !== s.keyid || declaredPk === null || !isSignatureScheme(pred.signer.scheme) || keyIdOf(pred.signer.scheme, declaredPk) !== s.keyid) {
       sigItems.push({ subject: where, reason: 'KEY_ID_MISMATCH', detail: 'the key id is not derived from the public key (scheme || 0x00 || public key)' });
       continue;

@@ -1,7 +1,7 @@
 /**
  * Deterministic test keys of every signature scheme, and envelope building
  * with the scheme's own digest (core/tx/verify.ts digestForScheme), for tests
- * of the verifiers and of the engine. core/engine/testkit.ts has the Ed25519
+ * of the verifiers and of the engine. The engine's test kit has the Ed25519
  * keys the engine's own tests use; these follow the same pattern.
  *
  * NEVER use these keys for anything but tests: their secrets are public.
@@ -9,10 +9,10 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { keyIdOf, toHex } from '../codec/index.js';
-import type { SignatureScheme, SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../engine/types.js';
-import { encodeTx } from '../tx/envelope.js';
-import { digestForScheme } from '../tx/verify.js';
+import { keyIdOf, toHex } from '../../core/codec/index.js';
+import type { SignatureScheme, SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
+import { encodeTx } from '../../core/tx/envelope.js';
+import { digestForScheme } from '../../core/tx/verify.js';
 
 export interface SchemeTestKey {
   scheme: SignatureScheme;

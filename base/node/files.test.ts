@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensurePrivateDir, ensurePrivateFile, OutputFileError, writeOutputFile } from './atomic-file.js';
+import { ensurePrivateDir, ensurePrivateFile, OutputFileError, writeOutputFile } from './files.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-atomic-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -77,10 +77,10 @@ describe('writeOutputFile', () => {
   it('removes the file it created when the write fails half way (EFBIG under ulimit -f), and a failed --force leaves the old file and no temp file', () => {
     if (process.platform === 'win32') return;
     const script = path.join(tmp, 'writer.mjs');
-    buildSync({ entryPoints: [path.join(import.meta.dirname, 'atomic-file.ts')], bundle: true, platform: 'node', format: 'esm', outfile: path.join(tmp, 'atomic-file.mjs'), logLevel: 'silent' });
+    buildSync({ entryPoints: [path.join(import.meta.dirname, 'files.ts')], bundle: true, platform: 'node', format: 'esm', outfile: path.join(tmp, 'files.mjs'), logLevel: 'silent' });
     fs.writeFileSync(
       script,
-      `import { writeOutputFile } from './atomic-file.mjs';
+      `import { writeOutputFile } from './files.mjs';
        try { writeOutputFile(process.argv[2], Buffer.alloc(64 * 1024, 120), { force: process.argv[3] === 'force' }); console.log('written'); }
        catch (e) { console.log('refused ' + e.reason + ' ' + e.message); }`,
     );
