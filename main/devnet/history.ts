@@ -18,9 +18,9 @@ import type { GenesisDoc } from '../../core/engine/types.js';
 import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
 import { hexUpper } from './format.js';
 import type { NodeStore } from './store.js';
-import type { HistoricalStateProof } from '../chain/custody-client.js';
+import type { HistoricalStateProof } from '../../core/node-api/read-api.js';
 
-/** What /explorer/state-proof answers: the wire type the chain client reads (main/chain/custody-client.ts). */
+/** What /explorer/state-proof answers: the read API's wire type (core/node-api/read-api.ts). */
 export type StateProofAt = HistoricalStateProof;
 
 const CACHE_ENTRIES = 256;
