@@ -16,7 +16,7 @@ import type { EntryProof } from '../../core/engine/state-root.js';
 import { verifyEntryProof } from '../../core/engine/state-root.js';
 import type { GenesisDoc } from '../../core/engine/types.js';
 import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
-import { hexUpper } from './format.js';
+import { hexUpper } from '../cometbft/encoding.js';
 import type { NodeStore } from './store.js';
 import type { HistoricalStateProof } from '../../core/node-api/read-api.js';
 

@@ -30,7 +30,7 @@ import { decodeTx, MAX_TX_BYTES } from '../../core/tx/envelope.js';
 import { canonicalBytes, canonicalJson, txHashOf } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
 import type { AbciEvent, Application, GenesisDoc, TxResult } from '../../core/engine/types.js';
-import { b64, goTime, hexUpper, merkleRoot, parseTimeMs, sha256 } from './format.js';
+import { b64, goTime, hexUpper, merkleRoot, parseTimeMs, sha256 } from '../cometbft/encoding.js';
 import { ADMIN_KEY_FILE, ensureAdminKey, loadDevnetAdmin, loadOrCreateValidatorKey, writeSecretFile, type DevnetAdmin, type ValidatorKey } from './keys.js';
 import { Mempool } from './mempool.js';
 import { EngineMetrics } from './metrics.js';

@@ -32,7 +32,7 @@ import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import { toHex } from '../../core/codec/index.js';
 import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
 import type { AbciEvent, TxResult } from '../../core/engine/types.js';
-import { b64, fromB64, fromHexLoose, hexUpper, merkleProof, sha256 } from './format.js';
+import { b64, fromB64, fromHexLoose, hexUpper, merkleProof, sha256 } from '../cometbft/encoding.js';
 import { RpcError } from './rpc-error.js';
 import { COMET_COMPAT_VERSION, consensusParams, storedToResult, VALIDATOR_POWER, type DevnetNode, type LogFn, type StoredResult } from './node.js';
 import type { BlockRow, SecurityEventFilter, SecurityEventRow, TxRow } from './store.js';

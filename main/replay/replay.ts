@@ -21,8 +21,8 @@ import type { Sha256 } from '../../core/engine/state-root.js';
 import { keyIdOf, txHashOf } from '../../core/codec/index.js';
 import { decodeTx } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignatureScheme } from '../../core/engine/types.js';
-import { hexUpper } from '../devnet/format.js';
-import type { BlockRecord } from './format.js';
+import { hexUpper } from '../cometbft/encoding.js';
+import type { BlockRecord } from '../blocks-history/format.js';
 import { RECORD_BYTES, STATUS_VALID, VerifyPool } from './verify-pool.js';
 
 export type ReplayStatus = 'match' | 'diverged' | 'unknown' | 'replayed';
