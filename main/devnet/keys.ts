@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { CharterError } from '../../core/errors.js';
 import { keyIdOf } from '../../core/codec/index.js';
-import { b64, fromB64, hexUpper, sha256 } from './format.js';
+import { b64, fromB64, hexUpper, sha256 } from '../cometbft/encoding.js';
 
 export const NODE_KEY_FILE = 'node_key.json';
 export const ADMIN_KEY_FILE = 'admin_key.json';

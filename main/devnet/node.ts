@@ -1,8 +1,13 @@
 /**
- * The embedded devnet: a single-validator node that drives the custody engine
- * (core/engine) through its Application interface, persists blocks and state
- * in SQLite (node.db) and serves a CometBFT 0.38-compatible JSON-RPC subset
- * (rpc-server.ts) on a real socket.
+ * The embedded devnet: a single-validator consensus driver over the
+ * application host (main/app-host/host.ts), serving a CometBFT
+ * 0.38-compatible JSON-RPC subset and the application's read API
+ * (main/node-rpc/) on a real socket. The driver owns what CometBFT would:
+ * genesis.json and the validator key, the mempool, the block timer, the
+ * block builder (header and its signature) and the validator set. It calls
+ * the host only through AbciApplication (checkTx, prepareProposal,
+ * processProposal, finalizeBlock, commit, info, query) and reads it through
+ * its views.
  *
  * Block production follows CometBFT with create_empty_blocks=false: a block is
  * made on the timer when the mempool is non-empty, for the first block, and
@@ -13,34 +18,35 @@
  * root after block H-1; the root after block H is in block_results(H).app_hash,
  * abci_info and header H+1.
  *
- * Per block: finalizeBlock → commit → snapshot → ONE SQLite transaction
- * (block + txs + events + snapshot, synchronous=FULL) → only then is the block
+ * Per block: prepare/process proposal → header signed → finalizeBlock →
+ * commit (the host writes ONE SQLite transaction) → only then is the block
  * visible (height(), RPC, broadcast_tx_commit waiters, listeners). If the
  * write fails the node halts; a restart resumes from the last durable block.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ensurePrivateDir, tightenMode } from '../../hsm/atomic-file.js';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { CustodyEngine, type EngineOptions } from '../../core/engine/engine.js';
-import { nativeVerifier } from '../crypto/native-verifier.js';
-import { nodeSha256 } from '../crypto/node-hash.js';
-import { genesisHash, makeGenesis, validateGenesis } from '../../core/engine/genesis.js';
-import { decodeTx, MAX_TX_BYTES } from '../../core/tx/envelope.js';
+import type { EngineOptions } from '../../core/engine/engine.js';
+import { makeGenesis, validateGenesis } from '../../core/engine/genesis.js';
+import { MAX_TX_BYTES } from '../../core/tx/envelope.js';
 import { canonicalBytes, canonicalJson, txHashOf } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
-import type { AbciEvent, Application, GenesisDoc, TxResult } from '../../core/engine/types.js';
-import { b64, goTime, hexUpper, merkleRoot, parseTimeMs, sha256 } from './format.js';
+import type { GenesisDoc, TxResult } from '../../core/engine/types.js';
+import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
+import type { HistoricalStateProof } from '../../core/node-api/read-api.js';
+import { b64, goTime, hexUpper, merkleRoot, parseTimeMs, sha256 } from '../cometbft/encoding.js';
+import type { AbciApplication, DecidedBlock } from '../app-host/abci.js';
+import type { CosignaturePost } from '../app-host/cosignatures.js';
+import type { CheckpointRow, EvidenceLog, ReceiptRow } from '../app-host/evidence.js';
+import { ApplicationHost, type LogFn } from '../app-host/host.js';
+import type { EngineMetrics } from '../app-host/metrics.js';
+import { NodeStore, resultToStored, storedToResult, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type StoredResult, type TxEventRow, type TxRow } from '../app-host/store.js';
+import { mountCometRpc, type CometView, type IncludedTx, type ValidatorJson } from '../node-rpc/comet-routes.js';
+import { mountReadApi, readApiIndex, type ReadApiView } from '../node-rpc/read-api.js';
+import { RpcError } from '../node-rpc/rpc-error.js';
+import { HttpTransport } from '../node-rpc/transport.js';
 import { ADMIN_KEY_FILE, ensureAdminKey, loadDevnetAdmin, loadOrCreateValidatorKey, writeSecretFile, type DevnetAdmin, type ValidatorKey } from './keys.js';
 import { Mempool } from './mempool.js';
-import { EngineMetrics } from './metrics.js';
-import { RpcError } from './rpc-error.js';
-import { RpcServer } from './rpc-server.js';
-import { DEFAULT_CHECKPOINT_EVERY, EvidenceLog, type CheckpointRow, type ReceiptRow } from './evidence.js';
-import { HistoricalState } from './history.js';
-import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
-import { MAX_COSIGNATURES, checkCosignature, servedCheckpoint, type CosignaturePost } from './cosignatures.js';
-import { NodeStore, admissionEventsOf, securityEventsOf, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type TxEventRow, type TxRow } from './store.js';
 
 export { loadDevnetAdmin, type DevnetAdmin };
 
@@ -52,7 +58,8 @@ export const COMET_COMPAT_VERSION = '0.38.17';
 export const BLOCK_PROTOCOL_VERSION = '11';
 export const VALIDATOR_POWER = '10';
 
-export type LogFn = (level: 'info' | 'warn' | 'error', msg: string) => void;
+export type { LogFn, IncludedTx, StoredResult };
+export { resultToStored, storedToResult };
 
 export interface DevnetNodeOptions {
   /** Home directory (created if missing): genesis.json, node_key.json, admin_key.json, node.db. */
@@ -100,31 +107,9 @@ export interface BlockEvent {
   txs: { hash: string; code: number; codespace: string; log: string }[];
 }
 
-export interface IncludedTx {
-  height: number;
-  index: number;
-  result: TxResult;
-}
-
 interface Waiter {
   resolve(v: IncludedTx): void;
   reject(e: Error): void;
-}
-
-/** JSON form of an ABCI result, as stored in txs.result. */
-export interface StoredResult {
-  code: number;
-  codespace: string;
-  log: string;
-  data: string;
-  events: AbciEvent[];
-}
-
-export function resultToStored(r: TxResult): StoredResult {
-  return { code: r.code, codespace: r.codespace, log: r.log, data: b64(r.data), events: r.events };
-}
-export function storedToResult(s: StoredResult): TxResult {
-  return { code: s.code, codespace: s.codespace, log: s.log, data: new Uint8Array(Buffer.from(s.data, 'base64')), events: s.events };
 }
 
 const EMPTY_BLOCK_ID = { hash: '', parts: { total: 0, hash: '' } };
@@ -134,7 +119,6 @@ export class DevnetNode {
   readonly chainId: string;
   readonly genesis: GenesisDoc;
   readonly validator: ValidatorKey;
-  readonly metrics: EngineMetrics;
   readonly emptyBlocks: boolean;
   readonly blockTimeMs: number;
   readonly commitTimeoutMs: number;
@@ -145,16 +129,13 @@ export class DevnetNode {
   readonly genesisAppHash: string;
   readonly startedAtMs: number;
 
-  private rpc!: RpcServer;
-  private readonly engine: Application;
-  private readonly store: NodeStore;
-  /** Receipts, MMR and checkpoints (main/devnet/evidence.ts). */
-  readonly evidence: EvidenceLog;
-  private readonly history: HistoricalState;
+  private rpc!: HttpTransport;
+  /** The application host this driver drives (engine, node store, evidence log, history, metrics). */
+  private readonly host: ApplicationHost;
   private readonly mempool: Mempool;
   private readonly clock: () => number;
   private readonly log: LogFn;
-  private last: BlockRow | null;
+  /** Results of the last block's transactions: its successor's header commits to them (last_results_hash). */
   private lastResults: TxResult[];
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly listeners = new Set<(b: BlockEvent) => void>();
@@ -184,7 +165,8 @@ export class DevnetNode {
       const validator = loadOrCreateValidatorKey(opts.home, opts.initKeys?.validatorSecret, log);
       const genesis = DevnetNode.loadOrCreateGenesis(opts, store, clock);
       node = new DevnetNode(opts, store, genesis, validator, clock, log);
-      node.rpc = new RpcServer(node, { maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, log });
+      node.rpc = new HttpTransport({ maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, log });
+      node.rpc.mount(mountReadApi(node.readApiView())).mount(mountCometRpc(node.cometView(), node.rpc, { indexRoutes: readApiIndex() }));
       await node.rpc.listen(opts.rpcHost ?? '127.0.0.1', opts.rpcPort ?? 0);
       if (node.height() === 0) node.produceBlock();
       node.scheduleTimer();
@@ -229,18 +211,12 @@ export class DevnetNode {
       });
       writeSecretFile(path, JSON.stringify(genesis, null, 2) + '\n');
     }
-    const gh = genesisHash(genesis);
-    const stored = store.getMeta('genesis_hash');
-    if (stored === null) store.setMeta('genesis_hash', gh);
-    else if (stored !== gh) {
-      throw new CharterError('WORKSPACE_INVALID', `${path} is not the genesis this node.db was started with (hash ${gh}, expected ${stored})`, { file: path });
-    }
+    ApplicationHost.checkGenesis(store, genesis, path);
     return genesis;
   }
 
   private constructor(opts: DevnetNodeOptions, store: NodeStore, genesis: GenesisDoc, validator: ValidatorKey, clock: () => number, log: LogFn) {
     this.home = opts.home;
-    this.store = store;
     this.genesis = genesis;
     this.chainId = genesis.chain_id;
     this.validator = validator;
@@ -254,47 +230,20 @@ export class DevnetNode {
     if (!Number.isFinite(this.blockTimeMs) || this.blockTimeMs < 0) throw new CharterError('USAGE', `block time must be ≥ 0 ms, got ${this.blockTimeMs}`);
     this.mempool = new Mempool(opts.mempoolMaxTxs ?? 5000, opts.mempoolMaxBytes ?? 32 * 1024 * 1024);
 
-    opts = { ...opts, engineOptions: { verifier: nativeVerifier, sha256: nodeSha256, ...opts.engineOptions } }; // node:crypto signatures and hashing by default (same verdicts and roots as the pure-JS ones)
-    const fresh = new CustodyEngine(genesis, opts.engineOptions);
-    this.genesisAppHash = hexUpper(fresh.info().lastBlockAppHash);
-
-    const snap = store.snapshot();
-    this.last = store.latestBlock();
-    if (snap === null) {
-      if (this.last !== null) throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: blocks without a state snapshot; the home is damaged, start a new one`);
-      this.engine = fresh;
-    } else {
-      let engine: Application;
-      try {
-        engine = CustodyEngine.restore(new Uint8Array(snap.snapshot), genesis, opts.engineOptions);
-      } catch (e) {
-        throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: the state snapshot at height ${snap.height} cannot be restored: ${(e as Error).message}`);
-      }
-      const info = engine.info();
-      const root = hexUpper(info.lastBlockAppHash);
-      const last = this.last;
-      if (info.lastBlockHeight !== snap.height || root !== snap.app_hash || last === null || last.height !== snap.height || last.result_app_hash !== root) {
-        throw new CharterError(
-          'WORKSPACE_INVALID',
-          `${this.dbPath}: refusing to start: the restored state (height ${info.lastBlockHeight}, root ${root}) does not match ` +
-            `the stored snapshot (height ${snap.height}, root ${snap.app_hash}) and last block (height ${last?.height ?? 0}, root ${last?.result_app_hash ?? '-'}). ` +
-            'The home is damaged; restore it from a backup or start a new home.',
-          { height: snap.height, expected: snap.app_hash, restored: root },
-        );
-      }
-      this.engine = engine;
-    }
-    const info = this.engine.info();
-    if (info.chainId !== genesis.chain_id) throw new CharterError('WORKSPACE_INVALID', `engine reports chain ${info.chainId}, genesis says ${genesis.chain_id}`);
-    this.appVersion = info.appVersion;
-    this.lastResults = this.last ? store.txsOf(this.last.height).map((t) => storedToResult(JSON.parse(t.result) as StoredResult)) : [];
-
-    this.evidence = new EvidenceLog(this.chainId, validator, opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, store);
-    this.catchUpEvidence();
-    this.history = new HistoricalState(genesis, opts.engineOptions, store);
-
-    this.metrics = new EngineMetrics({ height: () => this.height(), mempoolSize: () => this.mempool.size, mempoolBytes: () => this.mempool.totalBytes });
-    this.metrics.seed(store.txCountsByCode(), this.last?.time_ms ?? null);
+    this.host = new ApplicationHost({
+      store,
+      dbPath: this.dbPath,
+      genesis,
+      ...(opts.engineOptions ? { engineOptions: opts.engineOptions } : {}),
+      checkpointSigner: validator,
+      ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
+      mempool: { size: () => this.mempool.size, bytes: () => this.mempool.totalBytes },
+      log,
+    });
+    this.genesisAppHash = this.host.genesisAppHash;
+    this.appVersion = this.host.appVersion;
+    const last = this.host.latestBlock();
+    this.lastResults = last ? this.host.resultsOf(last.height) : [];
   }
 
   // ─── public surface ──────────────────────────────────────────────────────
@@ -310,7 +259,7 @@ export class DevnetNode {
   }
   /** Height of the last durable block. */
   height(): number {
-    return this.last?.height ?? 0;
+    return this.host.height();
   }
   /** The error that halted block production, if any. */
   get halted(): Error | null {
@@ -318,6 +267,14 @@ export class DevnetNode {
   }
   get mempoolSize(): number {
     return this.mempool.size;
+  }
+  /** The host's engine metrics (served on /metrics/engine). */
+  get metrics(): EngineMetrics {
+    return this.host.metrics;
+  }
+  /** Receipts, MMR and checkpoints (main/app-host/evidence.ts). */
+  get evidence(): EvidenceLog {
+    return this.host.evidence;
   }
 
   /** Calls fn after every durable block. Returns an unsubscribe function. */
@@ -339,30 +296,25 @@ export class DevnetNode {
   }
 
   /**
-   * Mempool admission: size, duplicates and capacity first, then the engine's
-   * checkTx. Returns the check result (code ≠ 0: refused, not in the mempool).
-   * Throws RpcError for node-level refusals (as CometBFT does).
+   * Mempool admission: size, duplicates and capacity first, then the
+   * application's checkTx. Returns the check result (code ≠ 0: refused, not in
+   * the mempool). Throws RpcError for node-level refusals (as CometBFT does).
    */
   admit(tx: Uint8Array): { hash: string; result: TxResult } {
     this.assertRunning();
     const hash = txHashOf(tx);
     if (tx.length > MAX_TX_BYTES) throw RpcError.internal(`error on broadcastTxSync: tx too large. Max size is ${MAX_TX_BYTES}, but got ${tx.length}`);
-    if (this.mempool.has(hash) || this.store.hasTx(hash)) throw RpcError.internal('error on broadcastTxSync: tx already exists in cache');
+    if (this.mempool.has(hash) || this.host.hasTx(hash)) throw RpcError.internal('error on broadcastTxSync: tx already exists in cache');
     const full = this.mempool.fullReason(tx.length);
     if (full) throw RpcError.internal(`error on broadcastTxSync: ${full}`);
-    const result = this.engine.checkTx(tx);
+    const result = this.host.checkTx({ tx, hash, type: 'new' });
     if (result.code === 0) this.mempool.add(hash, tx);
-    else {
-      this.metrics.recordCheckRejected(result.code, result.codespace);
-      // Every rejection is a persisted security event, the ones at admission too (seen at the last committed height).
-      this.store.recordRefusal('admission', admissionEventsOf(this.height(), hash, result.events, result.log));
-    }
     return { hash, result };
   }
 
   /** Resolves when the transaction is in a durable block; rejects on timeout, eviction or stop. */
   waitForTx(hash: string, timeoutMs = this.commitTimeoutMs): Promise<IncludedTx> {
-    const row = this.store.tx(hash);
+    const row = this.host.txByHash(hash);
     if (row) return Promise.resolve({ height: row.height, index: row.idx, result: storedToResult(JSON.parse(row.result) as StoredResult) });
     return new Promise<IncludedTx>((resolve, reject) => {
       let set = this.waiters.get(hash);
@@ -388,49 +340,99 @@ export class DevnetNode {
       this.waiters.clear();
       this.listeners.clear();
       if (this.rpc) await this.rpc.close();
-      this.store.close();
+      this.host.close();
       this.log('info', `devnet ${this.chainId} stopped at height ${this.height()}`);
     })();
     return this.stopping;
   }
 
-  // ─── read access for the RPC server ──────────────────────────────────────
+  // ─── what the routes see (narrow views, not this class) ──────────────────
+
+  /** The CometBFT routes' view: consensus state, mempool, and the host's index and info/query. */
+  private cometView(): CometView {
+    const node = this;
+    const host = this.host;
+    return {
+      chainId: this.chainId,
+      genesis: this.genesis,
+      appVersion: this.appVersion,
+      node: { address: this.validator.address, version: `${COMET_COMPAT_VERSION}+charter-devnet`, moniker: 'charter-devnet' },
+      height: () => host.height(),
+      latestBlock: () => host.latestBlock(),
+      earliestBlock: () => host.earliestBlock(),
+      blockAt: (h) => host.blockAt(h),
+      blockByHash: (h) => host.blockByHash(h),
+      blocksDesc: (min, max) => host.blocksDesc(min, max),
+      txsOf: (h) => host.txsOf(h),
+      txByHash: (h) => host.txByHash(h),
+      searchTxs: (...args) => host.searchTxs(...args),
+      app: () => host,
+      validatorSet: () => this.validatorSet(),
+      consensusParams,
+      admit: (tx) => this.admit(tx),
+      waitForTx: (hash) => this.waitForTx(hash),
+      get mempoolSize() {
+        return node.mempool.size;
+      },
+      mempoolBytes: () => this.mempool.totalBytes,
+      mempoolList: (limit) => this.mempool.list(limit),
+    };
+  }
+
+  /** The read API's view: the host's, plus the mempool and validators, and evidence on demand. */
+  private readApiView(): ReadApiView {
+    const node = this;
+    return {
+      app: this.host,
+      consensus: {
+        get mempoolSize() {
+          return node.mempool.size;
+        },
+        isPending: (hash) => this.mempool.has(hash),
+        validators: () => this.validatorSet(),
+        devnet: true,
+      },
+      issueEvidence: (height) => this.issueEvidenceFor(height),
+    };
+  }
+
+  // ─── read access (callers and tests; the routes use the views above) ─────
 
   get isStopping(): boolean {
     return this.stopping !== null;
   }
   latestBlock(): BlockRow | null {
-    return this.last;
+    return this.host.latestBlock();
   }
   earliestBlock(): BlockRow | null {
-    return this.store.earliestBlock();
+    return this.host.earliestBlock();
   }
   blockAt(height: number): BlockRow | null {
-    return this.store.block(height);
+    return this.host.blockAt(height);
   }
   blockByHash(hash: string): BlockRow | null {
-    return this.store.blockByHash(hash.toUpperCase());
+    return this.host.blockByHash(hash);
   }
   blocksDesc(min: number, max: number): BlockRow[] {
-    return this.store.blocksDesc(min, max);
+    return this.host.blocksDesc(min, max);
   }
   txsOf(height: number): TxRow[] {
-    return this.store.txsOf(height);
+    return this.host.txsOf(height);
   }
   txByHash(hash: string): TxRow | null {
-    return this.store.tx(hash.toUpperCase());
+    return this.host.txByHash(hash);
   }
   txEvents(hash: string): TxEventRow[] {
-    return this.store.eventsOf(hash);
+    return this.host.txEvents(hash);
   }
   txCounts(): { total: number; ok: number; rejected: number } {
-    return this.store.txCounts();
+    return this.host.txCounts();
   }
   searchTxs(...args: Parameters<NodeStore['searchTxs']>): string[] {
-    return this.store.searchTxs(...args);
+    return this.host.searchTxs(...args);
   }
   securityEvents(filter: SecurityEventFilter): SecurityEventRow[] {
-    return this.store.securityEvents(filter);
+    return this.host.securityEvents(filter);
   }
   mempoolList(limit?: number): { hash: string; bytes: Uint8Array }[] {
     return this.mempool.list(limit);
@@ -438,67 +440,39 @@ export class DevnetNode {
   mempoolBytes(): number {
     return this.mempool.totalBytes;
   }
-  app(): Application {
-    return this.engine;
+  /** The application this driver drives. */
+  app(): AbciApplication {
+    return this.host;
   }
-
-  // ─── evidence log ────────────────────────────────────────────────────────
-
   receiptByTx(hash: string): ReceiptRow | null {
-    return this.store.receiptByTx(hash.replace(/^0x/i, '').toUpperCase());
+    return this.host.receiptByTx(hash);
   }
   receiptBySeq(seq: number): ReceiptRow | null {
-    return this.store.receiptBySeq(seq);
+    return this.host.receiptBySeq(seq);
   }
   receiptsBySeq(from: number, to: number, limit: number): ReceiptRow[] {
-    return this.store.receiptsBySeq(from, to, limit);
+    return this.host.receiptsBySeq(from, to, limit);
   }
   receiptsByHeight(from: number, to: number, limit: number): ReceiptRow[] {
-    return this.store.receiptsByHeight(from, to, limit);
+    return this.host.receiptsByHeight(from, to, limit);
   }
   latestCheckpoint(): CheckpointRow | null {
-    return this.store.latestCheckpoint();
+    return this.host.latestCheckpoint();
   }
   checkpointAt(height: number): CheckpointRow | null {
-    return this.store.checkpointAt(height);
+    return this.host.checkpointAt(height);
   }
   checkpointsDesc(before: number, limit: number): CheckpointRow[] {
-    return this.store.checkpointsDesc(before, limit);
+    return this.host.checkpointsDesc(before, limit);
   }
-  /** A stored checkpoint as the routes serve it: the signed checkpoint plus its witness cosignatures, when there are any. */
   servedCheckpoint(row: CheckpointRow): SignedCheckpoint {
-    return servedCheckpoint(row, this.store.cosignaturesOf(row.height));
+    return this.host.servedCheckpoint(row);
   }
-
-  /**
-   * Store a witness's cosignature of a checkpoint this node signed (checked by
-   * main/devnet/cosignatures.ts checkCosignature: NOT_FOUND, CHECKPOINT_MISMATCH,
-   * INVALID_INPUT, BAD_SIGNATURE). Idempotent per key: a second cosignature of
-   * the same key for the same checkpoint changes nothing (`stored` false).
-   * Returns the checkpoint as now served.
-   */
   addCosignature(post: CosignaturePost): { checkpoint: SignedCheckpoint; stored: boolean } {
-    const row = this.store.checkpointAt(post.checkpoint.height);
-    checkCosignature(post, row, nativeVerifier);
-    const cp = row as CheckpointRow;
-    const known = this.store.cosignaturesOf(cp.height).some((r) => r.key_id === post.cosignature.key_id);
-    if (!known && this.store.cosignatureCount(cp.height) >= MAX_COSIGNATURES) {
-      throw new CharterError('INVALID_INPUT', `the checkpoint at height ${cp.height} already carries ${MAX_COSIGNATURES} cosignatures, the most a signed checkpoint may`);
-    }
-    const stored = !known && this.store.addCosignature({
-      height: cp.height,
-      key_id: post.cosignature.key_id,
-      scheme: post.cosignature.scheme,
-      public_key: post.public_key,
-      signature: post.cosignature.signature,
-      received_at: new Date().toISOString(),
-    });
-    if (stored) this.log('info', `cosignature of witness ${post.cosignature.key_id} stored for the checkpoint at height ${cp.height}`);
-    return { checkpoint: this.servedCheckpoint(cp), stored };
+    return this.host.addCosignature(post);
   }
-  /** The state entry `key` after block `height`, with its proof against that block's result app hash. */
-  stateProofAt(height: number, key: string): ReturnType<HistoricalState['proofAt']> {
-    return this.history.proofAt(height, key);
+  stateProofAt(height: number, key: string): HistoricalStateProof {
+    return this.host.stateProofAt(height, key);
   }
 
   /**
@@ -517,37 +491,12 @@ export class DevnetNode {
   issueEvidenceFor(height: number): { checkpoint: SignedCheckpoint | null; producedBlock: number | null; issuedCheckpoint: boolean } {
     this.assertRunning();
     if (!Number.isSafeInteger(height) || height < 1) throw new CharterError('INVALID_INPUT', 'height: a positive integer');
-    const latest = this.last;
+    const latest = this.host.latestBlock();
     if (latest === null || height > latest.height) throw new CharterError('NOT_FOUND', `no block at height ${height} (latest is ${latest?.height ?? 0})`);
     let producedBlock: number | null = null;
     if (height === latest.height) producedBlock = this.produceBlock().height;
-    const covering = this.store.latestCheckpoint();
-    if (covering !== null && covering.height >= height) return { checkpoint: this.servedCheckpoint(covering), producedBlock, issuedCheckpoint: false };
-    const top = this.last as BlockRow;
-    const plan = this.evidence.checkpointNow(top.height, top.time);
-    if (plan === null || plan.checkpoint === null) return { checkpoint: null, producedBlock, issuedCheckpoint: false };
-    this.store.commitEvidence(plan, top.height);
-    this.evidence.apply(plan);
-    this.log('info', `checkpoint issued on demand at height ${top.height} (MMR size ${plan.checkpoint.mmr_size}) for evidence of block ${height}`);
-    return { checkpoint: JSON.parse(plan.checkpoint.signed) as SignedCheckpoint, producedBlock, issuedCheckpoint: true };
-  }
-
-  /** Blocks stored before the evidence log existed (schema < 3) get their receipts and checkpoints now. */
-  private catchUpEvidence(): void {
-    const done = Number(this.store.getMeta('evidence_height') ?? '0');
-    const top = this.last?.height ?? 0;
-    for (let h = done + 1; h <= top; h++) {
-      const b = this.store.block(h);
-      if (b === null) throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: block ${h} is missing`);
-      const txs = this.store.txsOf(h).map((t) => {
-        const r = JSON.parse(t.result) as StoredResult;
-        return { hash: t.hash, code: t.code, codespace: t.codespace, events: r.events };
-      });
-      const plan = this.evidence.plan(h, b.time, txs);
-      this.store.commitEvidence(plan, h);
-      this.evidence.apply(plan);
-    }
-    if (top > done) this.log('info', `evidence log caught up: blocks ${done + 1}–${top}, ${this.evidence.receiptCount} receipts`);
+    const r = this.host.checkpointCovering(height, `evidence of block ${height}`);
+    return { checkpoint: r.checkpoint, producedBlock, issuedCheckpoint: r.issued };
   }
 
   // ─── block production ────────────────────────────────────────────────────
@@ -568,9 +517,10 @@ export class DevnetNode {
 
   /** Whether the timer should make a block now. */
   wantsBlock(): boolean {
-    if (this.emptyBlocks || this.mempool.size > 0 || this.last === null) return true;
+    const last = this.host.latestBlock();
+    if (this.emptyBlocks || this.mempool.size > 0 || last === null) return true;
     // Proof block: the root changed in the last block and is not yet in a header.
-    return this.last.result_app_hash !== this.last.app_hash;
+    return last.result_app_hash !== last.app_hash;
   }
 
   private tick(): void {
@@ -593,28 +543,59 @@ export class DevnetNode {
     this.waiters.clear();
   }
 
-  private blockTimeMsFor(): number {
-    const prevMs = this.last ? this.last.time_ms : parseTimeMs(this.genesis.genesis_time);
+  private blockTimeMsFor(prev: BlockRow | null): number {
+    const prevMs = prev ? prev.time_ms : parseTimeMs(this.genesis.genesis_time);
     return Math.max(Math.floor(this.clock()), prevMs + 1);
   }
 
-  private commitBlock(txs: Uint8Array[], hashes: string[]): BlockEvent {
-    const t0 = performance.now();
-    const prev = this.last;
+  /** Proposes, signs, finalizes and commits one block through the application interface. */
+  private commitBlock(mempoolTxs: Uint8Array[], mempoolHashes: string[]): BlockEvent {
+    const app: AbciApplication = this.host;
+    const prev = this.host.latestBlock();
     const height = (prev?.height ?? 0) + 1;
-    const timeMs = this.blockTimeMsFor();
+    const timeMs = this.blockTimeMsFor(prev);
     const time = goTime(timeMs);
 
-    const res = this.engine.finalizeBlock({ height, time, txs });
-    if (res.txResults.length !== txs.length) throw new Error(`engine returned ${res.txResults.length} results for ${txs.length} transactions`);
-    this.engine.commit();
-    const snapshot = this.engine.snapshot();
-    const info = this.engine.info();
-    const resultAppHash = hexUpper(res.appHash);
-    if (info.lastBlockHeight !== height || hexUpper(info.lastBlockAppHash) !== resultAppHash) {
-      throw new Error(`engine after commit reports height ${info.lastBlockHeight} root ${hexUpper(info.lastBlockAppHash)}, expected ${height} ${resultAppHash}`);
-    }
+    const proposal = app.prepareProposal({ height, time, txs: mempoolTxs, maxTxs: this.maxBlockTxs });
+    const txs = proposal.txs;
+    if (txs.length > mempoolTxs.length || txs.some((t, i) => t !== mempoolTxs[i])) throw new Error('prepareProposal changed the transactions; this driver only takes them as proposed');
+    const hashes = mempoolHashes.slice(0, txs.length);
+    if (app.processProposal({ height, time, txs }).status !== 'accept') throw new Error(`the application rejected its own proposal for block ${height}`);
 
+    const block = this.buildBlock(prev, height, time, timeMs, txs);
+    const res = app.finalizeBlock({ height, time, txs, hashes, block });
+    app.commit();
+
+    // Durable: publish.
+    this.lastResults = res.txResults;
+    res.txResults.forEach((r, index) => {
+      const set = this.waiters.get(hashes[index] as string);
+      if (!set) return;
+      this.waiters.delete(hashes[index] as string);
+      for (const w of set) w.resolve({ height, index, result: r });
+    });
+    this.recheckMempool();
+    const ev: BlockEvent = {
+      height,
+      hash: block.hash,
+      time,
+      numTxs: txs.length,
+      appHash: block.app_hash,
+      resultAppHash: hexUpper(res.appHash),
+      txs: res.txResults.map((r, i) => ({ hash: hashes[i] as string, code: r.code, codespace: r.codespace, log: r.log })),
+    };
+    for (const fn of this.listeners) {
+      try {
+        fn(ev);
+      } catch (e) {
+        this.log('warn', `block listener failed: ${(e as Error).message}`);
+      }
+    }
+    return ev;
+  }
+
+  /** The block's header (CometBFT's fields), its id, the last commit and the validator's signature of the header hash. */
+  private buildBlock(prev: BlockRow | null, height: number, time: string, timeMs: number, txs: Uint8Array[]): DecidedBlock {
     const prevBlockId = prev ? (JSON.parse(prev.block_id) as typeof EMPTY_BLOCK_ID) : EMPTY_BLOCK_ID;
     const lastCommit = prev
       ? {
@@ -647,14 +628,12 @@ export class DevnetNode {
     const blockBytes = canonicalBytes(block);
     const blockId = { hash, parts: { total: 1, hash: hexUpper(merkleRoot([blockBytes])) } };
     const signature = b64(this.validator.sign(hashBytes));
-
-    const row: BlockRow = {
+    return {
       height,
       hash,
       time,
       time_ms: timeMs,
       app_hash: header.app_hash,
-      result_app_hash: resultAppHash,
       last_block_hash: prevBlockId.hash,
       data_hash: header.data_hash,
       proposer: this.validator.address,
@@ -665,78 +644,15 @@ export class DevnetNode {
       last_commit: JSON.stringify(lastCommit),
       commit_signature: signature,
       commit_time: time,
-      finalize_events: JSON.stringify(res.events),
     };
-    const txRows = txs.map((bytes, idx) => {
-      const r = res.txResults[idx] as TxResult;
-      let type: string | null = null;
-      let signer: string | null = null;
-      try {
-        const env = decodeTx(bytes);
-        type = env.type;
-        signer = env.signer;
-      } catch {
-        // Undecodable bytes cannot pass checkTx; kept with null type if they ever do.
-      }
-      const events: TxEventRow[] = [];
-      for (const ev of r.events) for (const a of ev.attributes) events.push({ type: ev.type, key: a.key, value: a.value });
-      return {
-        hash: hashes[idx] as string,
-        height,
-        idx,
-        bytes,
-        type,
-        signer,
-        code: r.code,
-        codespace: r.codespace,
-        result: JSON.stringify(resultToStored(r)),
-        events,
-      };
-    });
-    const securityEvents = securityEventsOf(height, txRows.map((t, i) => ({ index: t.idx, hash: t.hash, events: (res.txResults[i] as TxResult).events })), res.events);
-    const evidence = this.evidence.plan(height, time, txRows.map((t, i) => ({ hash: t.hash, code: t.code, codespace: t.codespace, events: (res.txResults[i] as TxResult).events })));
-    this.store.commitBlock(row, txRows, { height, appHash: resultAppHash, bytes: snapshot }, securityEvents, evidence);
-
-    // Durable: publish.
-    this.evidence.apply(evidence);
-    this.last = row;
-    this.lastResults = res.txResults;
-    const commitSeconds = (performance.now() - t0) / 1000;
-    this.metrics.recordBlock({ timeMs, prevTimeMs: prev?.time_ms ?? null, results: res.txResults, commitSeconds });
-    res.txResults.forEach((r, index) => {
-      const set = this.waiters.get(hashes[index] as string);
-      if (!set) return;
-      this.waiters.delete(hashes[index] as string);
-      for (const w of set) w.resolve({ height, index, result: r });
-    });
-    this.recheckMempool();
-    const ev: BlockEvent = {
-      height,
-      hash,
-      time,
-      numTxs: txs.length,
-      appHash: header.app_hash,
-      resultAppHash,
-      txs: res.txResults.map((r, i) => ({ hash: hashes[i] as string, code: r.code, codespace: r.codespace, log: r.log })),
-    };
-    for (const fn of this.listeners) {
-      try {
-        fn(ev);
-      } catch (e) {
-        this.log('warn', `block listener failed: ${(e as Error).message}`);
-      }
-    }
-    return ev;
   }
 
   /** After a commit, re-check what is left in the mempool against the new state (CometBFT's recheck). */
   private recheckMempool(): void {
     for (const { hash, bytes } of this.mempool.list()) {
-      const r = this.engine.checkTx(bytes);
+      const r = this.host.checkTx({ tx: bytes, hash, type: 'recheck' });
       if (r.code === 0) continue;
       this.mempool.remove(hash);
-      this.metrics.recordCheckRejected(r.code, r.codespace);
-      this.store.recordRefusal('recheck', admissionEventsOf(this.height(), hash, r.events, r.log));
       this.log('info', `tx ${hash} evicted from the mempool on recheck: ${r.log}`);
       const set = this.waiters.get(hash);
       if (set) {
@@ -762,7 +678,7 @@ export class DevnetNode {
   }
 
   /** The validator set in CometBFT's JSON shape. */
-  validatorSet(): { address: string; pub_key: { type: string; value: string }; voting_power: string; proposer_priority: string }[] {
+  validatorSet(): ValidatorJson[] {
     return [{ address: this.validator.address, pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(this.validator.publicKey) }, voting_power: VALIDATOR_POWER, proposer_priority: '0' }];
   }
 }

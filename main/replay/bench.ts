@@ -27,7 +27,7 @@ import { nobleVerifier, type SignatureVerifier } from '../../core/crypto/ed25519
 import { keyIdOf, toHex } from '../../core/codec/index.js';
 import { encodeTx, requestIdOf, signingDigest } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
-import { blockLine, headerLine, openBlocksFile, BLOCKS_FORMAT, type BlockRecord } from './format.js';
+import { blockLine, headerLine, openBlocksFile, BLOCKS_FORMAT, type BlockRecord } from '../blocks-history/format.js';
 import { VerifyPool } from './verify-pool.js';
 import { replayBlocks } from './replay.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';

@@ -3,8 +3,8 @@
  * (docs/formats/replay.md). The commander wiring lives in main/cli/index.ts.
  */
 import { CharterError } from '../../core/errors.js';
-import { exportBlocks, openHomeReadOnly } from '../devnet/export.js';
-import { openBlocksFile } from './format.js';
+import { exportBlocks, openHomeReadOnly } from '../blocks-history/export.js';
+import { openBlocksFile } from '../blocks-history/format.js';
 import { exitCodeOf, replayBlocks, type ReplayResult } from './replay.js';
 import { cleanText, jsonText, say, sayErr } from '../cli/output.js';
 

@@ -22,7 +22,7 @@ import { keyIdOf, txHashOf } from '../../core/codec/index.js';
 import { decodeTx } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignatureScheme } from '../../core/engine/types.js';
 import { toHexUpper as hexUpper } from '../../core/codec/index.js';
-import type { BlockRecord } from './format.js';
+import type { BlockRecord } from '../blocks-history/format.js';
 import { RECORD_BYTES, STATUS_VALID, VerifyPool } from './verify-pool.js';
 
 export type ReplayStatus = 'match' | 'diverged' | 'unknown' | 'replayed';

@@ -21,6 +21,16 @@
  *   (fs, net, http, child_process, better-sqlite3, ws, pkcs11js, node-hid, …);
  *   only main/electron/ and preload/ import `electron`.
  *
+ * Inside main/, the node's folders (MAIN_FOLDER_RULES below):
+ *   main/app-host/       the application host imports no consensus driver
+ *                        (main/devnet/, any future one), no RPC (main/node-rpc/),
+ *                        no replay and no client (main/chain/, main/services/).
+ *   main/node-rpc/       routes depend on views, never on a driver: not main/devnet/.
+ *   main/blocks-history/ the blocks-history format's owner: not main/devnet/,
+ *                        main/replay/ or main/node-rpc/.
+ *   main/replay/         reads blocks-history, never the devnet: not main/devnet/.
+ *   main/cometbft/       CometBFT encodings: only core/.
+ *
  * Build-tool config files (vite.config.ts, …) run in Node at build time, not in
  * the layer, and are exempt. Test files (*.test.ts) may also use Node builtins
  * and test libraries, but still obey the layer directions.
@@ -50,6 +60,17 @@ const NODE_ONLY_PACKAGES = new Set([
 ]);
 const CORE_PACKAGES = (pkg: string) => pkg === 'zod' || pkg === 'canonicalize' || pkg.startsWith('@noble/');
 const TEST_PACKAGES = new Set(['vitest', 'fast-check', '@playwright/test', 'typescript']);
+
+/** Consensus drivers over the application host: the devnet today; an ABCI socket server joins this list. */
+const CONSENSUS_DRIVERS = ['main/devnet', 'main/abci'];
+/** folder → folders of main/ it must not import, and why. */
+const MAIN_FOLDER_RULES: { from: string; not: string[]; why: string }[] = [
+  { from: 'main/app-host', not: [...CONSENSUS_DRIVERS, 'main/node-rpc', 'main/replay', 'main/chain', 'main/services'], why: 'the application host imports no consensus driver, RPC, replay or client' },
+  { from: 'main/node-rpc', not: CONSENSUS_DRIVERS, why: 'the RPC routes depend on views, not on a consensus driver' },
+  { from: 'main/blocks-history', not: [...CONSENSUS_DRIVERS, 'main/replay', 'main/node-rpc'], why: 'the blocks-history format is imported by the devnet and replay, and imports neither' },
+  { from: 'main/replay', not: CONSENSUS_DRIVERS, why: 'replay reads main/blocks-history, never a consensus driver' },
+];
+const within = (file: string, folder: string) => file === folder || file.startsWith(folder + '/');
 
 export interface Violation {
   file: string;
@@ -123,6 +144,12 @@ export function checkFile(rel: string, source: string): Violation[] {
           break;
         case 'main':
           if (to === 'renderer' || to === 'preload') bad(spec, `main/ does not import ${to}/`);
+          for (const r of MAIN_FOLDER_RULES) {
+            if (!within(rel, r.from)) continue;
+            const hit = r.not.find((f) => within(target, f));
+            if (hit) bad(spec, `${r.from}/ does not import ${hit}/: ${r.why}`);
+          }
+          if (within(rel, 'main/cometbft') && to !== 'core' && !within(target, 'main/cometbft')) bad(spec, 'main/cometbft/ imports only core/');
           break;
         case 'base':
           if (to !== 'base') bad(spec, `base/ imports only base/ (this reaches ${to}/)`);
@@ -379,6 +406,18 @@ describe('the layering checker', () => {
     expect(checkFile('core/codec/index.ts', "import { isLoopback } from '../../base/node/net.js';").length).toBe(1);
     expect(checkFile('renderer/src/App.tsx', "import { isLoopback } from '../../base/node/net.js';").length).toBe(1);
     expect(checkFile('preload/index.ts', "import { isLoopback } from '../base/node/net.js';").length).toBe(1);
+  });
+
+  it('catches the application host importing a driver or the RPC, routes importing the devnet, and a devnet↔replay cycle', () => {
+    expect(checkFile('main/app-host/host.ts', "import { DevnetNode } from '../devnet/node.js';").map((v) => v.specifier)).toEqual(['../devnet/node.js']);
+    expect(checkFile('main/app-host/host.ts', "import { x } from '../abci/server.js'; import { y } from '../node-rpc/transport.js';").length).toBe(2);
+    expect(checkFile('main/app-host/host.ts', "import { NodeStore } from './store.js'; import { b64 } from '../cometbft/encoding.js'; import { x } from '../../core/engine/engine.js';")).toEqual([]);
+    expect(checkFile('main/node-rpc/read-api.ts', "import type { DevnetNode } from '../devnet/node.js';").length).toBe(1);
+    expect(checkFile('main/node-rpc/read-api.ts', "import type { AppReadView } from '../app-host/views.js';")).toEqual([]);
+    expect(checkFile('main/blocks-history/export.ts', "import { x } from '../replay/replay.js';").length).toBe(1);
+    expect(checkFile('main/replay/cli.ts', "import { exportBlocks } from '../devnet/export.js';").length).toBe(1);
+    expect(checkFile('main/cometbft/encoding.ts', "import { x } from '../util/sqlite.js';").length).toBe(1);
+    expect(checkFile('main/devnet/node.ts', "import { ApplicationHost } from '../app-host/host.js'; import { mountReadApi } from '../node-rpc/read-api.js';")).toEqual([]);
   });
 
   it('exempts build-tool config files, and lets tests use Node but not cross layers', () => {
