@@ -5,7 +5,7 @@
  * unlocked until a transaction is signed.
  */
 import type { TxSigner } from '../services/submit.js';
-import type { Authority, AuthoritySigner } from './types.js';
+import type { Authority, AuthorityAct, AuthoritySigner } from './types.js';
 
 export interface OperatorKey {
   keyId: string;
@@ -21,7 +21,7 @@ export class OperatorKeyAuthority implements Authority {
 
   constructor(private readonly key: OperatorKey) {}
 
-  signer(): AuthoritySigner {
+  signer(_act: AuthorityAct): AuthoritySigner {
     const { keyId, scheme, signerFor, secret } = this.key;
     return { keyId, scheme, sign: (d, e) => signerFor(keyId, secret?.()).sign(d, e) };
   }

@@ -8,7 +8,6 @@
  * NOT_AVAILABLE when no node of the asked kind is registered.
  */
 import { CharterError } from '../../core/errors.js';
-import type { CustodyConnection } from './custody-cometbft/connection.js';
 import type { CustodyNodes, NodeAdapter, NodeConnection, NodeConnectionByKind, NodeContext, NodeEntry, NodeKind } from './types.js';
 
 type Adapters = { readonly [K in NodeKind]?: NodeAdapter<K> };
@@ -50,7 +49,7 @@ export class NodeRegistry implements CustodyNodes {
     throw new CharterError('NOT_AVAILABLE', `no ${kind} node is registered in this console`);
   }
 
-  custody(): CustodyConnection {
+  custody(): NodeConnectionByKind['custody-cometbft'] {
     return this.ofKind('custody-cometbft');
   }
 

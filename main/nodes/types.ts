@@ -54,5 +54,5 @@ export interface NodeAdapter<K extends NodeKind = NodeKind> {
 /** What a custody service needs of the registry: the custody chain's connection. */
 export interface CustodyNodes {
   /** The custody chain's connection; NOT_AVAILABLE if none is registered. */
-  custody(): CustodyConnection;
+  custody(): NodeConnectionByKind['custody-cometbft'];
 }
