@@ -45,7 +45,7 @@ export class CustodyConnection implements NodeConnection {
     if (before !== this.state.connection) {
       this.out.write(this.state.connection === 'disconnected' ? 'warn' : 'info', 'node', `${this.state.connection} ${this.rpcUrl}${this.state.error ? ` (${this.state.error})` : ''}`);
     }
-    this.bus.emit('node.connection', this.status());
+    this.bus.emit('node.connection', { ...this.status(), node: this.entry.id });
   }
 
   /** The client, connecting on first use. Throws NODE_UNREACHABLE. */
@@ -77,8 +77,8 @@ export class CustodyConnection implements NodeConnection {
           const blocks = await c.latestBlocks(s.height - from + 1).catch(() => []);
           for (const b of [...blocks].sort((a, z) => a.height - z.height)) {
             if (b.height <= this.lastHeight) continue;
-            this.bus.emit('chain.block', b);
-            if (b.numTxs > 0) this.bus.emit('custody.changed', { height: b.height });
+            this.bus.emit('chain.block', { ...b, node: this.entry.id });
+            if (b.numTxs > 0) this.bus.emit('custody.changed', { height: b.height, node: this.entry.id });
           }
           this.lastHeight = s.height;
         }
