@@ -21,6 +21,9 @@ import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
 import { ErrorLog } from './services/error-log.js';
 import { ChainConnection } from './services/chain.js';
+import { NodeRegistry } from './nodes/registry.js';
+import { NODE_ADAPTERS } from './nodes/adapters.js';
+import { DevnetAdminAuthority } from './authority/devnet-admin.js';
 import { CustodyService } from './services/custody.js';
 import { EvidenceService, keyBundleSigner } from './services/evidence.js';
 import { checkedActionJson, GovernanceService, parseActionJson } from './services/governance.js';
@@ -132,9 +135,13 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     throw e;
   }
 
-  const chain = new ChainConnection(rpcUrl, embedded, bus, out);
+  // The node registry: the embedded devnet (or the --node URL) is its one custody-chain entry.
+  const nodes = new NodeRegistry({ bus, out }, NODE_ADAPTERS);
+  const chain: ChainConnection = nodes.add({ id: embedded ? 'devnet' : 'node', kind: 'custody-cometbft', url: rpcUrl, embedded });
   if (opts.watch ?? opts.host !== 'cli') chain.start();
-  const submitter = new Submitter(chain);
+  // Who signs for the chain's authority: the devnet admin (none on another node).
+  const authority = new DevnetAdminAuthority(() => admin);
+  const submitter = new Submitter(nodes);
   const keystore = new SoftwareKeystore(workspace.keystoreDir, opts.scrypt ?? DEFAULT_SCRYPT);
   const backends = new KeyBackends([keystore]);
   let keyConfig: KeyBackendConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
@@ -150,9 +157,9 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     keyConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
     deviceBackends = await addDeviceBackends(backends, keyConfig, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
   };
-  const keys = new KeysService(backends, chain, submitter, () => admin, bus, workspace);
-  const custody = new CustodyService(chain, submitter, keys);
-  const explorer = new ExplorerService(chain);
+  const keys = new KeysService(backends, nodes, submitter, authority, bus, workspace);
+  const custody = new CustodyService(nodes, submitter, keys, authority);
+  const explorer = new ExplorerService(nodes);
   const evidence = new EvidenceService(
     chain,
     workspace,
@@ -170,7 +177,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   );
   const signerChoice = (i: { signerKeyId?: string | undefined; secret?: string | undefined }) =>
     i.signerKeyId === undefined ? undefined : { keyId: i.signerKeyId, ...(i.secret !== undefined ? { secret: i.secret } : {}) };
-  const governance = new GovernanceService(chain, submitter, keys);
+  const governance = new GovernanceService(nodes, submitter, keys, authority);
   const addressBook = new AddressBook(workspace);
 
   // PKCS#11 modules are shown, never set: they come from the command line, the environment or the configuration file.
@@ -292,7 +299,7 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     async close() {
       if (closed) return;
       closed = true;
-      await chain.close();
+      await nodes.close();
       for (const b of backends.all()) await closeBackend(b);
       if (devnet) await devnet.stop();
       workspace.close();

@@ -196,6 +196,9 @@ export const NodeStatus = z.object({
 });
 export type NodeStatus = z.infer<typeof NodeStatus>;
 
+/** The id of a node connection of the console's node registry (e.g. "devnet"), carried by node events. */
+export const NodeId = z.string().min(1);
+
 export const BlockSummary = z.object({ height: Height, hash: z.string(), time: z.string(), numTxs: z.number().int().nonnegative() });
 export type BlockSummary = z.infer<typeof BlockSummary>;
 
@@ -796,11 +799,11 @@ export const METHOD_NAMES = Object.keys(methods) as MethodName[];
 
 export const events = {
   /** A new block was committed on the connected node. */
-  'chain.block': BlockSummary,
+  'chain.block': BlockSummary.extend({ node: NodeId.optional() }),
   /** The node connection changed state. */
-  'node.connection': NodeStatus,
+  'node.connection': NodeStatus.extend({ node: NodeId.optional() }),
   /** Vaults or requests changed (a block carried custody transactions). */
-  'custody.changed': z.object({ height: Height }),
+  'custody.changed': z.object({ height: Height, node: NodeId.optional() }),
   /** The keystore or a device changed. */
   'devices.changed': z.object({ reason: z.string() }),
   /** An entry was appended to the audit log. */

@@ -8,7 +8,8 @@ import { CharterError } from '../../core/errors.js';
 import type { UnsignedEnvelope, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
 import { canonicalJson, toHex } from '../../core/codec/index.js';
 import { requestIdOf, signingDigest } from '../../core/tx/envelope.js';
-import type { ChainConnection } from './chain.js';
+import type { CustodyNodes } from '../nodes/types.js';
+import type { Authority } from '../authority/types.js';
 import type { KeysService } from './keys.js';
 import type { ExpectedEnvelope, SigningPreviewOut, Submitter, TxSigner } from './submit.js';
 
@@ -39,24 +40,26 @@ export function requestView(r: WithdrawalRecord, threshold: number): RequestView
 
 export class CustodyService {
   constructor(
-    private readonly chain: ChainConnection,
+    private readonly nodes: CustodyNodes,
     private readonly submitter: Submitter,
     private readonly keys: KeysService,
+    /** Who signs vault creation and funding, and a cancellation without a local key. */
+    private readonly authority: Authority,
   ) {}
 
   async vault(vaultId: string): Promise<VaultRecord> {
-    const v = await (await this.chain.get()).query<VaultRecord>(`/vault/${vaultId}`);
+    const v = await (await this.nodes.custody().get()).query<VaultRecord>(`/vault/${vaultId}`);
     if (!v) throw new CharterError('VAULT_NOT_FOUND', `no vault "${vaultId}"`);
     return v;
   }
 
   async listVaults(): Promise<VaultView[]> {
-    const vs = (await (await this.chain.get()).query<VaultRecord[]>('/vaults')) ?? [];
+    const vs = (await (await this.nodes.custody().get()).query<VaultRecord[]>('/vaults')) ?? [];
     return vs.map(vaultView);
   }
 
   async createVault(input: { vaultId: string; name: string; approvers: string[]; threshold: number }): Promise<{ vault: VaultView; txHash: string; height: number }> {
-    const admin = this.keys.requireAdmin();
+    const admin = this.authority.signer('vault.create');
     // Everything that can be checked is checked before anything is signed, so a
     // refused vault registers no key on the way (a refused action changes nothing).
     const distinct = [...new Set(input.approvers)];
@@ -64,7 +67,7 @@ export class CustodyService {
     if (input.threshold > distinct.length) {
       throw new CharterError('INVALID_POLICY', `threshold ${input.threshold} is more than the ${distinct.length} approvers`);
     }
-    const client = await this.chain.get();
+    const client = await this.nodes.custody().get();
     if (await client.query<VaultRecord>(`/vault/${input.vaultId}`)) throw new CharterError('VAULT_EXISTS', `vault "${input.vaultId}" already exists`);
     const toRegister: string[] = [];
     for (const keyId of distinct) {
@@ -84,20 +87,20 @@ export class CustodyService {
   }
 
   async fundVault(input: { vaultId: string; asset: string; amount: string }): Promise<{ vault: VaultView; txHash: string; height: number }> {
-    const admin = this.keys.requireAdmin();
+    const admin = this.authority.signer('vault.fund');
     const res = await this.submitter.submit('vault.fund', { vault_id: input.vaultId, asset: input.asset, amount: input.amount }, admin);
     return { vault: vaultView(await this.vault(input.vaultId)), txHash: res.txHash, height: res.height };
   }
 
   async getRequest(requestId: string): Promise<RequestView> {
-    const r = await (await this.chain.get()).query<WithdrawalRecord>(`/request/${requestId}`);
+    const r = await (await this.nodes.custody().get()).query<WithdrawalRecord>(`/request/${requestId}`);
     if (!r) throw new CharterError('REQUEST_NOT_FOUND', `no withdrawal request ${requestId}`);
     const v = await this.vault(r.vault_id);
     return requestView(r, v.policy.threshold);
   }
 
   async listRequests(vaultId?: string): Promise<RequestView[]> {
-    const client = await this.chain.get();
+    const client = await this.nodes.custody().get();
     const rs = (await client.query<WithdrawalRecord[]>(vaultId ? `/requests?vault=${vaultId}` : '/requests')) ?? [];
     const thresholds = new Map<string, number>();
     for (const v of (await client.query<VaultRecord[]>('/vaults')) ?? []) thresholds.set(v.vault_id, v.policy.threshold);
@@ -133,12 +136,12 @@ export class CustodyService {
    * committed state (engine query /precheck/<id>), changing nothing.
    */
   async precheck(requestId: string): Promise<Precheck> {
-    const client = await this.chain.get();
+    const client = await this.nodes.custody().get();
     let answer: { ok: boolean; code: string | null; controls: Precheck['controls']; height?: number } | null;
     try {
       answer = await client.query(`/precheck/${requestId}`);
     } catch (e) {
-      if (e instanceof CharterError && (e.code === 'UNKNOWN_QUERY' || /UNKNOWN_QUERY/.test(e.message))) {
+      if (e instanceof CharterError && (e.code === 'UNKNOWN_QUERY' || (e.details as { engine_code?: unknown } | undefined)?.engine_code === 'UNKNOWN_QUERY')) {
         throw new CharterError('NOT_AVAILABLE', 'the connected custody engine has no pre-check (a node from before the policy controls); the node checks the request when it executes');
       }
       throw e;
@@ -188,7 +191,8 @@ export class CustodyService {
       const info = await this.keys.info(keyId); // KEY_NOT_FOUND before anything is prepared
       return { signer: this.keys.signerFor(keyId, passphrase), scheme: info.scheme, asAdmin: false };
     }
-    return { signer: this.keys.requireAdmin(), scheme: 'ed25519', asAdmin: true };
+    const admin = this.authority.signer('withdrawal.cancel');
+    return { signer: admin, scheme: admin.scheme, asAdmin: true };
   }
 
   /** A request that can still be cancelled (pending or approved-and-waiting), else REQUEST_NOT_PENDING before anything is signed. */

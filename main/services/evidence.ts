@@ -15,7 +15,7 @@ import type { KeyRecord, SignedEnvelope, VaultRecord, WithdrawalRecord } from '.
 import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
-import { viaComet, type ExplorerService } from './explorer.js';
+import type { ExplorerService } from './explorer.js';
 import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport, type ZipEntryInput } from '../../core/evidence/bundle/index.js';
 import { bundleZip, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
 import { VERSION } from '../version.js';
@@ -133,9 +133,10 @@ export class EvidenceService {
 
   private async signedTx(hash: string): Promise<SignedTxEvidence> {
     const client = await this.chain.get();
-    const t = await viaComet(`tx ${hash}`, () => client.comet.tx({ hash: Uint8Array.from(Buffer.from(hash, 'hex')) }), `the node has no transaction ${hash}`);
+    const t = await client.tx(hash);
+    if (!t) throw new CharterError('NOT_FOUND', `the node has no transaction ${hash}`);
     if (t.result.code !== 0) throw new CharterError('NODE_ERROR', `transaction ${hash} did not succeed (code ${t.result.code})`);
-    const env = decodeTx(t.tx);
+    const env = decodeTx(t.bytes);
     const key = await client.query<KeyRecord>(`/key/${env.signer}`);
     if (!key) throw new CharterError('NODE_ERROR', `signer ${env.signer} of ${hash} is unknown to the node`);
     return {

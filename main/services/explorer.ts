@@ -1,42 +1,14 @@
 /**
  * Explorer: blocks and transactions of the connected node, read with the
- * CometBFT client (so it works the same against a real CometBFT node).
+ * CometBFT RPC client (so it works the same against a real CometBFT node).
+ * Errors come from the client classified by code: NOT_FOUND for a height or
+ * transaction the node does not have, NODE_UNREACHABLE, NODE_ERROR.
  */
-import { toRfc3339WithNanoseconds } from '@cosmjs/tendermint-rpc';
-import type { CustodyClient } from '../chain/custody-client.js';
 import type { BlockSummary, BlockView, TxSummary, TxView } from '../../core/contract/index.js';
 import { toHex, txHashOf } from '../../core/codec/index.js';
 import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
 import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
-import type { ChainConnection } from './chain.js';
-
-/** A CometBFT 0.38 or 1.x client, as the custody client connected it. */
-type Comet = CustodyClient['comet'];
-
-/**
- * Run a call of the raw CometBFT client with the console's error contract: a
- * node's "no such height / tx" answer is NOT_FOUND, a dead socket is
- * NODE_UNREACHABLE, anything else the node said is NODE_ERROR.
- */
-export async function viaComet<T>(what: string, fn: () => Promise<T>, notFound?: string): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof CharterError) throw e;
-    const msg = e instanceof Error ? e.message : String(e);
-    if (notFound && /must be less than or equal|not found|could not find|no such|not available/i.test(msg)) {
-      throw new CharterError('NOT_FOUND', `${notFound}: ${msg}`);
-    }
-    if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|fetch failed|socket hang up|network/i.test(msg)) {
-      throw new CharterError('NODE_UNREACHABLE', `${what}: ${msg}`);
-    }
-    throw new CharterError('NODE_ERROR', `${what}: ${msg}`);
-  }
-}
-
-function hexU(b: Uint8Array): string {
-  return toHex(b).toUpperCase();
-}
+import type { CustodyNodes } from '../nodes/types.js';
 
 function describeTx(bytes: Uint8Array): { type: string; signer: string; envelope: unknown; signingDigest: string } {
   try {
@@ -52,25 +24,25 @@ function errorName(code: number): string | null {
 }
 
 export class ExplorerService {
-  constructor(private readonly chain: ChainConnection) {}
+  constructor(private readonly nodes: CustodyNodes) {}
 
-  private async comet(): Promise<Comet> {
-    return (await this.chain.get()).comet;
+  private client() {
+    return this.nodes.custody().get();
   }
 
   async overview(limit: number): Promise<{ chainId: string; height: number; blocks: BlockSummary[]; txCount: number }> {
-    const comet = await this.comet();
-    const status = await viaComet('status', () => comet.status());
-    const height = status.syncInfo.latestBlockHeight;
-    const blocks = height > 0 ? await latestBlocks(comet, height, limit) : [];
+    const client = await this.client();
+    const status = await client.status();
+    const height = status.height;
+    const blocks = height > 0 ? await client.blocksDown(height, limit) : [];
     let txCount = 0;
     try {
-      const overview = await (await this.chain.get()).explorerOverview();
+      const overview = await client.explorerOverview();
       txCount = Number((overview as { tx_count?: number; txCount?: number }).tx_count ?? (overview as { txCount?: number }).txCount ?? 0);
     } catch {
       txCount = blocks.reduce((n, b) => n + b.numTxs, 0);
     }
-    return { chainId: status.nodeInfo.network, height, blocks, txCount };
+    return { chainId: status.chainId, height, blocks, txCount };
   }
 
   /**
@@ -83,8 +55,7 @@ export class ExplorerService {
     if (/^[0-9]{1,15}$/.test(q)) {
       const height = Number(q);
       if (height < 1) throw new CharterError('INVALID_INPUT', 'block heights start at 1', { problems: [{ path: 'query', message: 'block heights start at 1' }] });
-      const comet = await this.comet();
-      const latest = (await viaComet('status', () => comet.status())).syncInfo.latestBlockHeight;
+      const latest = (await (await this.client()).status()).height;
       if (height > latest) throw new CharterError('NOT_FOUND', `there is no block ${height} yet: the chain is at height ${latest}`);
       return { kind: 'block', height };
     }
@@ -99,26 +70,24 @@ export class ExplorerService {
   }
 
   async block(height: number): Promise<BlockView> {
-    const comet = await this.comet();
-    const b = await viaComet(`block ${height}`, () => comet.block(height), `no block at height ${height}`);
-    const results = await viaComet<{ results: readonly { code: number }[] }>(`block_results ${height}`, () => comet.blockResults(height), `no results for block ${height}`);
-    const txs: TxSummary[] = b.block.txs.map((bytes, index) => {
+    const client = await this.client();
+    const b = await client.block(height, { signatures: false });
+    const results = await client.blockResults(height);
+    const txs: TxSummary[] = b.txs.map(({ bytes }, index) => {
       const d = describeTx(bytes);
-      const r = results.results[index];
-      const code = r?.code ?? 0;
+      const code = results.results[index]?.code ?? 0;
       return { hash: txHashOf(bytes), height, index, type: d.type, signer: d.signer, code, error: errorName(code) };
     });
-    const h = b.block.header;
     return {
-      height: h.height,
-      hash: hexU(b.blockId.hash),
-      time: toRfc3339WithNanoseconds(h.time),
+      height: b.height,
+      hash: b.hash,
+      time: b.time,
       numTxs: txs.length,
-      appHash: hexU(h.appHash),
+      appHash: b.appHash,
       resultAppHash: await this.resultAppHash(height),
-      lastBlockHash: h.lastBlockId ? hexU(h.lastBlockId.hash) : '',
-      proposer: hexU(h.proposerAddress),
-      chainId: h.chainId,
+      lastBlockHash: b.lastBlockHash,
+      proposer: b.proposer,
+      chainId: b.chainId,
       txs,
     };
   }
@@ -129,12 +98,11 @@ export class ExplorerService {
    * through abci_info.
    */
   async resultAppHash(height: number): Promise<string> {
-    const client = await this.chain.get();
+    const client = await this.client();
     const info = await client.abciInfo();
     if (info.height === height) return info.appHash.toUpperCase();
     try {
-      const next = await viaComet(`block ${height + 1}`, () => client.comet.block(height + 1), 'no next block');
-      return hexU(next.block.header.appHash);
+      return (await client.block(height + 1, { signatures: false })).appHash;
     } catch (e) {
       // No next block yet (and the app reported another height): unknown, said as "".
       if (e instanceof CharterError && e.code === 'NOT_FOUND') return '';
@@ -143,40 +111,26 @@ export class ExplorerService {
   }
 
   async tx(hash: string): Promise<TxView> {
-    const comet = await this.comet();
+    const client = await this.client();
     const clean = hash.replace(/^0x/i, '').toUpperCase();
-    const t = await viaComet(`tx ${clean}`, () => comet.tx({ hash: Uint8Array.from(Buffer.from(clean, 'hex')) }), `no transaction ${clean}`);
-    const d = describeTx(t.tx);
-    const header = await viaComet(`block ${t.height}`, () => comet.block(t.height));
+    const t = await client.tx(clean);
+    if (!t) throw new CharterError('NOT_FOUND', `no transaction ${clean}`);
+    const d = describeTx(t.bytes);
+    const header = await client.block(t.height, { signatures: false });
     return {
-      hash: hexU(t.hash),
+      hash: t.hash,
       height: t.height,
       index: t.index,
       type: d.type,
       signer: d.signer,
       code: t.result.code,
       error: errorName(t.result.code),
-      codespace: t.result.codespace ?? '',
-      log: t.result.log ?? '',
+      codespace: t.result.codespace,
+      log: t.result.log,
       envelope: d.envelope,
       signingDigest: d.signingDigest,
-      events: t.result.events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value })) })),
-      blockTime: toRfc3339WithNanoseconds(header.block.header.time),
+      events: t.result.events,
+      blockTime: header.time,
     };
   }
-}
-
-/** The newest `limit` blocks, newest first (CometBFT's blockchain returns at most 20 per call). */
-export async function latestBlocks(comet: Comet, height: number, limit: number): Promise<BlockSummary[]> {
-  const out: BlockSummary[] = [];
-  let max = height;
-  while (out.length < limit && max >= 1) {
-    const min = Math.max(1, max - Math.min(20, limit - out.length) + 1);
-    const res = await viaComet(`blockchain ${min}-${max}`, () => comet.blockchain(min, max));
-    for (const m of [...res.blockMetas].sort((a, z) => z.header.height - a.header.height)) {
-      out.push({ height: m.header.height, hash: hexU(m.blockId.hash), time: toRfc3339WithNanoseconds(m.header.time), numTxs: m.numTxs });
-    }
-    max = min - 1;
-  }
-  return out.slice(0, limit);
 }

@@ -9,7 +9,8 @@ import { CharterError } from '../../core/errors.js';
 import { parseStrictJson } from '../../core/evidence/jcs.js';
 import type { GovAction, GovTrack, ProposalRecord } from '../../core/engine/types.js';
 import { GOV_ACTION_SCHEMA } from '../../core/engine/bodies.js';
-import type { ChainConnection } from './chain.js';
+import type { CustodyNodes } from '../nodes/types.js';
+import type { Authority } from '../authority/types.js';
 import type { KeysService } from './keys.js';
 import type { ExpectedEnvelope, SigningPreviewOut, Submitter, TxSigner } from './submit.js';
 
@@ -50,16 +51,18 @@ export interface SignAs {
 
 export class GovernanceService {
   constructor(
-    private readonly chain: ChainConnection,
+    private readonly nodes: CustodyNodes,
     private readonly submitter: Submitter,
     private readonly keys: KeysService,
+    /** Who signs when no local key is chosen. */
+    private readonly authority: Authority,
   ) {}
 
-  private signer(as: SignAs): TxSigner {
+  private signer(as: SignAs, act: 'gov.propose' | 'gov.vote' | 'gov.execute'): TxSigner {
     // A key of any backend: its passphrase or PIN unlocks it for this call (a Ledger key needs none;
     // a software key without one fails with WRONG_PASSPHRASE).
     if (as.keyId) return this.keys.signerFor(as.keyId, as.passphrase);
-    return this.keys.requireAdmin();
+    return this.authority.signer(act);
   }
 
   /**
@@ -75,7 +78,10 @@ export class GovernanceService {
   ): Promise<SigningPreviewOut> {
     let who: { keyId: string; scheme: string; asAdmin: boolean };
     if (input.keyId) who = { keyId: input.keyId, scheme: (await this.keys.info(input.keyId)).scheme, asAdmin: false };
-    else who = { keyId: this.keys.requireAdmin().keyId, scheme: 'ed25519', asAdmin: true };
+    else {
+      const admin = this.authority.signer(input.op === 'propose' ? 'gov.propose' : input.op === 'vote' ? 'gov.vote' : 'gov.execute');
+      who = { keyId: admin.keyId, scheme: admin.scheme, asAdmin: true };
+    }
     if (input.op === 'propose') {
       return this.submitter.preview('gov.propose', proposeBody(input), who);
     }
@@ -85,33 +91,37 @@ export class GovernanceService {
   }
 
   async get(proposalId: string): Promise<ProposalView> {
-    const p = await (await this.chain.get()).query<ProposalWithTally>(`/proposal/${proposalId}`);
+    const p = await (await this.nodes.custody().get()).query<ProposalWithTally>(`/proposal/${proposalId}`);
     if (!p) throw new CharterError('NOT_FOUND', `no proposal ${proposalId}`);
     return view(p);
   }
 
   async list(): Promise<ProposalView[]> {
-    const client = await this.chain.get();
+    const client = await this.nodes.custody().get();
     const all = (await client.query<ProposalRecord[]>('/proposals')) ?? [];
-    const out: ProposalView[] = [];
-    for (const p of all) out.push(await this.get(p.proposal_id));
+    // Each proposal with its tally: one JSON-RPC batch of /proposal/<id>, not one query each.
+    const withTally = all.length > 0 ? await client.queryBatch<ProposalWithTally>(all.map((p) => `/proposal/${p.proposal_id}`)) : [];
+    const out: ProposalView[] = withTally.map((p, i) => {
+      if (!p) throw new CharterError('NOT_FOUND', `no proposal ${all[i]!.proposal_id}`);
+      return view(p);
+    });
     return out.sort((a, b) => b.createdAt - a.createdAt || (a.proposalId < b.proposalId ? -1 : 1));
   }
 
   async propose(input: { track: GovTrack; action: GovAction; votingPeriodBlocks?: number | undefined; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('gov.propose', proposeBody(input), this.signer(input), input.expected ? { expected: input.expected } : {});
+    const res = await this.submitter.submit('gov.propose', proposeBody(input), this.signer(input, 'gov.propose'), input.expected ? { expected: input.expected } : {});
     const id = (res.data as { proposal_id?: string } | null)?.proposal_id;
     if (!id) throw new CharterError('NODE_ERROR', 'the node did not return the new proposal id');
     return { proposal: await this.get(id), txHash: res.txHash, height: res.height };
   }
 
   async vote(input: { proposalId: string; vote: 'yes' | 'no' | 'abstain'; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('gov.vote', { proposal_id: input.proposalId, vote: input.vote }, this.signer(input), input.expected ? { expected: input.expected } : {});
+    const res = await this.submitter.submit('gov.vote', { proposal_id: input.proposalId, vote: input.vote }, this.signer(input, 'gov.vote'), input.expected ? { expected: input.expected } : {});
     return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
   }
 
   async execute(input: { proposalId: string; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('gov.execute', { proposal_id: input.proposalId }, this.signer(input), input.expected ? { expected: input.expected } : {});
+    const res = await this.submitter.submit('gov.execute', { proposal_id: input.proposalId }, this.signer(input, 'gov.execute'), input.expected ? { expected: input.expected } : {});
     return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
   }
 }

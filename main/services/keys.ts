@@ -18,7 +18,8 @@ import type { KeyBackends } from '../../hsm/registry.js';
 import type { AttestationRecord, BackendKind, KeyInfo } from '../../hsm/types.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
 import type { Workspace } from '../workspace/workspace.js';
-import type { ChainConnection } from './chain.js';
+import type { CustodyNodes } from '../nodes/types.js';
+import type { Authority } from '../authority/types.js';
 import type { Submitter, TxSigner } from './submit.js';
 import type { EventBus } from './bus.js';
 
@@ -64,23 +65,27 @@ export interface GenerateInput {
 export class KeysService {
   constructor(
     readonly backends: KeyBackends,
-    private readonly chain: ChainConnection,
+    private readonly nodes: CustodyNodes,
     private readonly submitter: Submitter,
-    private readonly admin: () => TxSigner | null,
+    /** Who signs for the chain's authority (registration, attestation, roles, retirement asAdmin, a rotation's proposal). */
+    private readonly authority: Authority,
     private readonly bus: EventBus,
     private readonly workspace: Workspace,
   ) {}
 
   // ─── reading ──────────────────────────────────────────────────────────────
 
-  /** On-chain records of these keys (null: unregistered) and the chain height; null if the node is unreachable. */
+  /**
+   * On-chain records of these keys (null: unregistered) and the chain height; null if the node is unreachable.
+   * Two round trips whatever the number of keys: the status, and one JSON-RPC batch of the /key/<id> queries.
+   */
   private async onChain(keyIds: string[]): Promise<{ records: Map<string, KeyRecord | null>; height: number } | null> {
     try {
-      const client = await this.chain.get();
-      const height = (await client.status()).height;
+      const client = await this.nodes.custody().get();
+      const [status, found] = await Promise.all([client.status(), keyIds.length > 0 ? client.queryBatch<KeyRecord>(keyIds.map((id) => `/key/${id}`)) : Promise.resolve([])]);
       const records = new Map<string, KeyRecord | null>();
-      for (const id of keyIds) records.set(id, await client.query<KeyRecord>(`/key/${id}`));
-      return { records, height };
+      keyIds.forEach((id, i) => records.set(id, found[i] ?? null));
+      return { records, height: status.height };
     } catch {
       return null;
     }
@@ -143,12 +148,12 @@ export class KeysService {
   }
 
   async isRegistered(keyId: string): Promise<boolean> {
-    const client = await this.chain.get();
+    const client = await this.nodes.custody().get();
     return (await client.query<KeyRecord>(`/key/${keyId}`)) !== null;
   }
 
   private async record(keyId: string): Promise<KeyRecord> {
-    const rec = await (await this.chain.get()).query<KeyRecord>(`/key/${keyId}`);
+    const rec = await (await this.nodes.custody().get()).query<KeyRecord>(`/key/${keyId}`);
     if (!rec) throw new CharterError('UNKNOWN_KEY', `key ${keyId} is not registered on chain`);
     return rec;
   }
@@ -214,7 +219,7 @@ export class KeysService {
     AttestationOutcome & { txHash: string | null; height: number | null; revalidateBy: number | null }
   > {
     const { backend } = await this.backends.find(input.keyId);
-    if (input.submit) this.requireAdmin(); // refuse before unlocking anything
+    if (input.submit) this.authority.signer('key.attest'); // refuse before unlocking anything
     const out = this.storeAttestation(await backend.attest(input.keyId, input.secret !== undefined ? { secret: input.secret } : {}));
     if (!input.submit) return { ...out, txHash: null, height: null, revalidateBy: null };
     await this.record(input.keyId); // UNKNOWN_KEY before signing
@@ -223,8 +228,8 @@ export class KeysService {
   }
 
   private async submitAttestation(keyId: string, ref: string, inBlocks: number): Promise<{ txHash: string; height: number; revalidateBy: number }> {
-    const admin = this.requireAdmin();
-    const height = (await (await this.chain.get()).status()).height;
+    const admin = this.authority.signer('key.attest');
+    const height = (await (await this.nodes.custody().get()).status()).height;
     // The deadline is counted from the height the transaction lands at (a few blocks after now).
     const revalidateBy = height + Math.max(inBlocks, 1) + 5;
     const res = await this.submitter.submit('key.attest', { key_id: keyId, attestation_ref: ref, revalidate_by: revalidateBy }, admin);
@@ -233,14 +238,6 @@ export class KeysService {
   }
 
   // ─── on-chain lifecycle ───────────────────────────────────────────────────
-
-  requireAdmin(): TxSigner {
-    const a = this.admin();
-    if (!a) {
-      throw new CharterError('NOT_AVAILABLE', 'this action is signed by the chain admin, and the console holds an admin key only for its embedded devnet (registration through governance: propose key.register in the Governance view)');
-    }
-    return a;
-  }
 
   /**
    * Register a key (devnet admin) with its attestation record as evidence:
@@ -257,7 +254,7 @@ export class KeysService {
     revalidateBy: number | null;
   }> {
     const { backend, info } = await this.backends.find(keyId);
-    const admin = this.requireAdmin();
+    const admin = this.authority.signer('key.register');
     if (await this.isRegistered(keyId)) throw new CharterError('KEY_EXISTS', `key ${keyId} is already registered`);
     let attestation: AttestationOutcome | null = null;
     if (opts.secret !== undefined) {
@@ -284,7 +281,7 @@ export class KeysService {
   }
 
   async setRoles(input: { keyId: string; roles: Role[]; owner?: string | undefined }): Promise<{ txHash: string; height: number; keyId: string }> {
-    const admin = this.requireAdmin();
+    const admin = this.authority.signer('key.set_roles');
     const res = await this.submitter.submit('key.set_roles', { key_id: input.keyId, roles: input.roles, ...(input.owner !== undefined ? { owner: input.owner } : {}) }, admin);
     this.bus.emit('devices.changed', { reason: `key ${input.keyId} roles changed` });
     return { txHash: res.txHash, height: res.height, keyId: input.keyId };
@@ -312,9 +309,9 @@ export class KeysService {
     const needsRegistration = !(await this.isRegistered(input.newKeyId));
     if (needsRegistration) {
       await this.info(input.newKeyId); // KEY_NOT_FOUND: neither on chain nor on a configured device
-      this.requireAdmin();
+      this.authority.signer('key.register');
     }
-    const proposer = input.proposerKeyId ? this.signerFor(input.proposerKeyId, input.proposerSecret) : this.requireAdmin();
+    const proposer = input.proposerKeyId ? this.signerFor(input.proposerKeyId, input.proposerSecret) : this.authority.signer('gov.propose');
     const oldSigner = this.signerFor(input.keyId, input.secret);
     const signer: TxSigner = {
       keyId: oldSigner.keyId,
@@ -336,7 +333,7 @@ export class KeysService {
   async retire(input: { keyId: string; reason: string; secret?: string | undefined; asAdmin?: boolean }): Promise<{ txHash: string; height: number; keyId: string }> {
     const rec = await this.record(input.keyId);
     if (rec.status === 'retired' || rec.status === 'revoked') throw new CharterError('KEY_STATUS_CONFLICT', `key ${input.keyId} is already ${rec.status}`);
-    const signer = input.asAdmin ? this.requireAdmin() : this.signerFor(input.keyId, input.secret);
+    const signer = input.asAdmin ? this.authority.signer('key.retire') : this.signerFor(input.keyId, input.secret);
     const res = await this.submitter.submit('key.retire', { key_id: input.keyId, reason: input.reason }, signer);
     this.bus.emit('devices.changed', { reason: `key ${input.keyId} retired` });
     return { txHash: res.txHash, height: res.height, keyId: input.keyId };
@@ -349,7 +346,7 @@ export class KeysService {
    * governance (emergency.ratify) within the ratification window, or it lapses.
    */
   async revoke(input: { keyId: string; reason: string; signerKeyId: string; secret?: string | undefined; expiresInBlocks?: number }): Promise<{ txHash: string; height: number; control: EmergencyControlView }> {
-    const client = await this.chain.get();
+    const client = await this.nodes.custody().get();
     await this.record(input.keyId);
     const controls = (await client.query<EmergencyControlRecord[]>('/controls')) ?? [];
     const open = controls.find((c) => c.status === 'collecting' && c.action.type === 'key.revoke' && c.action.key_id === input.keyId);
@@ -374,7 +371,7 @@ export class KeysService {
   }
 
   async control(controlId: string): Promise<EmergencyControlView> {
-    const client = await this.chain.get();
+    const client = await this.nodes.custody().get();
     const c = await client.query<EmergencyControlRecord>(`/control/${controlId}`);
     if (!c) throw new CharterError('CONTROL_NOT_FOUND', `no emergency control ${controlId}`);
     const params = await client.query<ChainParams>('/params').catch(() => null);

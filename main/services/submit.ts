@@ -11,7 +11,7 @@ import { canonicalJson, toHex } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
 import type { TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
 import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
-import type { ChainConnection } from './chain.js';
+import type { CustodyNodes } from '../nodes/types.js';
 
 export interface TxSigner {
   keyId: string;
@@ -52,7 +52,7 @@ export const EXPIRY_BLOCKS = 100;
 export class Submitter {
   private locks = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly chain: ChainConnection) {}
+  constructor(private readonly nodes: CustodyNodes) {}
 
   private serialise<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(key) ?? Promise.resolve();
@@ -67,9 +67,9 @@ export class Submitter {
 
   /** Prepare the unsigned envelope (reads chain id, height and the signer's nonce). */
   async prepare<T extends TxType>(type: T, body: TxBodies[T], signerKeyId: string): Promise<UnsignedEnvelope<T>> {
-    const client = await this.chain.get();
-    const status = await client.status();
-    const nonce = (await client.nonceOf(signerKeyId)) + 1;
+    const client = await this.nodes.custody().get();
+    const [status, last] = await Promise.all([client.status(), client.nonceOf(signerKeyId)]);
+    const nonce = last + 1;
     return { version: 1, chain_id: status.chainId, type, body, signer: signerKeyId, nonce, expires_at: status.height + EXPIRY_BLOCKS };
   }
 
@@ -120,21 +120,14 @@ export class Submitter {
       opts.before?.(unsigned);
       const signature = await signer.sign(signingDigest(unsigned), unsigned);
       const bytes = encodeTx({ ...unsigned, signature: toHex(signature) });
-      const client = await this.chain.get();
+      const client = await this.nodes.custody().get();
       const res = await client.broadcastCommit(bytes);
       if (res.checkTx.code !== 0 || res.txResult.code !== 0) {
         // The client maps rejections to CharterErrors; this is the safety net.
         throw new CharterError('NODE_ERROR', res.checkTx.code !== 0 ? res.checkTx.log : res.txResult.log, { hash: res.hash });
       }
-      let data: unknown = null;
-      if (res.txResult.data && res.txResult.data.length > 0) {
-        try {
-          data = JSON.parse(new TextDecoder().decode(res.txResult.data));
-        } catch {
-          data = null;
-        }
-      }
-      return { txHash: res.hash, height: res.height, data, unsigned };
+      // The result payload as the client decoded it from the committed transaction.
+      return { txHash: res.hash, height: res.height, data: res.txResult.result, unsigned };
     });
   }
 }

@@ -426,3 +426,75 @@ describe('the layering checker', () => {
     expect(checkFile('core/engine/engine.test.ts', "import { x } from '../../main/app.js';").length).toBe(1);
   });
 });
+
+// ─── node registry, chain clients, authority (main/nodes, main/chain, main/authority) ──
+//
+//   main/chain/       the chain clients: imports nothing of main/ outside main/chain/.
+//   main/nodes/<kind>/ one node kind: imports no other kind folder, nor the
+//                     registry (registry.ts) or the adapter list (adapters.ts).
+//   main/nodes/registry.ts, types.ts  import no kind folder at run time (types.ts
+//                     names each kind's connection type: `import type` only);
+//                     only adapters.ts imports the kinds.
+//   main/authority/   imports nothing of main/ but main/authority/ and, for TxSigner,
+//                     main/services/submit.ts (type only).
+//   main/services/    reach nodes through main/nodes/types.ts (the registry is
+//                     injected), never a kind folder or main/devnet/; the old
+//                     main/services/chain.ts re-export is the one exception.
+const NODE_KIND_RE = /^main\/nodes\/([^/]+)\//;
+
+export function checkNodesRules(rel: string, source: string): Violation[] {
+  if (!rel.startsWith('main/') || isTestFile(rel)) return [];
+  const out: Violation[] = [];
+  const info = ts.preProcessFile(source, true, true);
+  const typeOnly = new Set<string>();
+  // `import type … from 'x'` and `export type … from 'x'`: a type-only edge.
+  for (const m of source.matchAll(/^\s*(?:import|export)\s+type\s[^;]*?from\s+'([^']+)'/gm)) typeOnly.add(m[1]!);
+  for (const f of info.importedFiles) {
+    const spec = f.fileName;
+    if (!spec.startsWith('.')) continue;
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
+    const bad = (rule: string) => out.push({ file: rel, specifier: spec, rule });
+    const kindOfTarget = NODE_KIND_RE.exec(target)?.[1] ?? null;
+    if (rel.startsWith('main/chain/') && target.startsWith('main/') && !target.startsWith('main/chain/')) bad('main/chain/ imports nothing of main/ outside main/chain/');
+    const kindOfFile = NODE_KIND_RE.exec(rel)?.[1] ?? null;
+    if (kindOfFile) {
+      if (kindOfTarget && kindOfTarget !== kindOfFile) bad(`node kind ${kindOfFile} imports another kind (${kindOfTarget})`);
+      if (target === 'main/nodes/registry.ts' || target === 'main/nodes/registry.js' || target.startsWith('main/nodes/adapters.')) bad('a node kind does not import the registry or the adapter list');
+    }
+    if ((rel === 'main/nodes/registry.ts' || rel === 'main/nodes/types.ts') && kindOfTarget && !typeOnly.has(spec)) bad('the registry imports no node kind at run time (adapters are injected)');
+    if (rel.startsWith('main/authority/') && target.startsWith('main/') && !target.startsWith('main/authority/')) {
+      if (!(target.startsWith('main/services/submit.') && typeOnly.has(spec))) bad('main/authority/ imports only main/authority/ and the TxSigner type of main/services/submit.ts');
+    }
+    if (rel.startsWith('main/services/') && rel !== 'main/services/chain.ts') {
+      if (kindOfTarget) bad('a service reaches nodes through main/nodes/types.ts, not a node kind');
+      if (target.startsWith('main/devnet/')) bad('a service does not import the devnet');
+    }
+  }
+  return out;
+}
+
+describe('node registry, chain clients and authority folders', () => {
+  const files = sourceFiles(path.join(ROOT, 'main'));
+
+  it('every import follows their rules', () => {
+    const violations = files.flatMap((f) => {
+      const rel = path.relative(ROOT, f).split(path.sep).join('/');
+      return checkNodesRules(rel, readFileSync(f, 'utf8'));
+    });
+    const report = violations.map((v) => `${v.file}: "${v.specifier}" — ${v.rule}`).join('\n');
+    expect(report, `layering violations:\n${report}`).toBe('');
+  });
+
+  it('catches a breach of each rule', () => {
+    expect(checkNodesRules('main/chain/x.ts', "import { EventBus } from '../services/bus.js';")).toHaveLength(1);
+    expect(checkNodesRules('main/nodes/custody-cometbft/x.ts', "import { Evm } from '../evm-besu/index.js';")).toHaveLength(1);
+    expect(checkNodesRules('main/nodes/custody-cometbft/x.ts', "import { NodeRegistry } from '../registry.js';")).toHaveLength(1);
+    expect(checkNodesRules('main/nodes/registry.ts', "import { CustodyConnection } from './custody-cometbft/connection.js';")).toHaveLength(1);
+    expect(checkNodesRules('main/nodes/types.ts', "import type { CustodyConnection } from './custody-cometbft/connection.js';")).toHaveLength(0);
+    expect(checkNodesRules('main/authority/x.ts', "import { KeysService } from '../services/keys.js';")).toHaveLength(1);
+    expect(checkNodesRules('main/authority/x.ts', "import type { TxSigner } from '../services/submit.js';")).toHaveLength(0);
+    expect(checkNodesRules('main/services/custody.ts', "import { CustodyConnection } from '../nodes/custody-cometbft/connection.js';")).toHaveLength(1);
+    expect(checkNodesRules('main/services/custody.ts', "import { DevnetNode } from '../devnet/node.js';")).toHaveLength(1);
+    expect(checkNodesRules('main/services/custody.ts', "import type { CustodyNodes } from '../nodes/types.js';")).toHaveLength(0);
+  });
+});

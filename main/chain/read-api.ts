@@ -1,0 +1,327 @@
+/**
+ * The client of the custody application's own read API, served over plain
+ * HTTP beside (not inside) CometBFT's RPC: the explorer routes, the evidence
+ * log (receipts, checkpoints, inclusion and consistency proofs, the trust
+ * file, historical state proofs), security events and /metrics/engine. Under
+ * real CometBFT this API stays with the application, so the client is apart
+ * from the CometBFT RPC client (cometbft-rpc.ts) and can be pointed at
+ * another base URL.
+ *
+ * Errors (main/chain/errors.ts): NODE_UNREACHABLE when nothing answers; the
+ * body's stable code where the route gives one the console passes on
+ * (NOT_IN_STATE, HISTORY_MISMATCH, BAD_SIGNATURE, CHECKPOINT_MISMATCH), else
+ * NOT_FOUND for 404, INVALID_INPUT for 400 and NODE_ERROR otherwise.
+ */
+import type { Receipt } from '../../core/evidence/receipts.js';
+import type { Checkpoint, EvidenceSignature, SignedCheckpoint, TrustFile } from '../../core/evidence/checkpoint.js';
+import type { EntryProof } from '../../core/engine/state-root.js';
+import type { AbciEvent } from '../../core/engine/types.js';
+import { CharterError } from '../../core/errors.js';
+import type { BlockSummary } from './cometbft-rpc.js';
+import { httpFailure, readApiError } from './errors.js';
+
+// ─── wire types of the read API ────────────────────────────────────────────
+
+/** GET /explorer/receipt (and each entry of /explorer/receipts). */
+export interface ReceiptView {
+  seq: number;
+  /** Upper-case hex, as the node names transactions. */
+  tx_hash: string;
+  height: number;
+  mmr_index: number;
+  /** receiptDigest, lower-case hex: the MMR leaf. */
+  digest: string;
+  receipt: Receipt;
+}
+export interface ReceiptsPage {
+  /** Receipts in the log. */
+  count: number;
+  mmr_size: number;
+  receipts: ReceiptView[];
+}
+export interface CheckpointsPage {
+  every: number;
+  checkpoints: SignedCheckpoint[];
+  nextBefore: number | null;
+}
+export interface InclusionProofView {
+  seq: number;
+  tx_hash: string;
+  receipt: Receipt;
+  mmr_index: number;
+  size: number;
+  /** The leaf value (= the receipt digest), lower-case hex. */
+  leaf: string;
+  path: string[];
+  /** Accumulator of MMR(size), highest first. */
+  peaks: string[];
+}
+export interface ConsistencyProofView {
+  from_size: number;
+  to_size: number;
+  from_peaks: string[];
+  to_peaks: string[];
+  /** One inclusion path per peak of MMR(from_size), highest first. */
+  paths: string[][];
+}
+export interface HistoricalStateProof {
+  height: number;
+  /** State root after block `height`, upper-case hex. */
+  app_hash: string;
+  block_hash: string;
+  key: string;
+  value: unknown;
+  proof: EntryProof;
+}
+
+/** Filter of GET /explorer/security-events (all optional; ANDed). */
+export interface SecurityEventFilter {
+  /** Event type, e.g. "security.tx_rejected" (or "tx_rejected"). */
+  kind?: string;
+  /** Key id (the event's key_id attribute, else its signer). */
+  key?: string;
+  vault?: string;
+  /** Height range, inclusive. */
+  from?: number;
+  to?: number;
+  /** Paging: only events with seq below this (pass the previous page's nextBefore). */
+  before?: number;
+  /** 1–1000, default 100. */
+  limit?: number;
+  /** Only events seen in blocks, at mempool admission (CheckTx), or on mempool recheck. */
+  stage?: 'block' | 'admission' | 'recheck';
+}
+
+/** One persisted security event (newest first in the answer). */
+export interface SecurityEvent {
+  /** Order of persistence on this node (block events at commit, admission/recheck refusals when seen). */
+  seq: number;
+  /** Block height; for admission/recheck refusals the last committed height when they were seen. */
+  height: number;
+  /** Null for block-level events (FinalizeBlock) and for admission/recheck refusals (in no block). */
+  txIndex: number | null;
+  txHash: string | null;
+  kind: string;
+  keyId: string | null;
+  vaultId: string | null;
+  requestId: string | null;
+  proposalId: string | null;
+  code: string | null;
+  attributes: { key: string; value: string }[];
+  /** "block" (in a committed block), "admission" (refused by CheckTx at mempool admission) or "recheck" (evicted on mempool recheck). */
+  stage: 'block' | 'admission' | 'recheck';
+}
+
+export interface SecurityEventsPage {
+  height: number;
+  limit: number;
+  events: SecurityEvent[];
+  /** Pass as `before` for the next (older) page; null when this page was the last. */
+  nextBefore: number | null;
+}
+
+/** GET /explorer/overview. */
+export interface ExplorerOverview {
+  chainId: string;
+  height: number;
+  latestBlockHash: string;
+  latestBlockTime: string | null;
+  appHash: string;
+  resultAppHash: string;
+  blocks: BlockSummary[];
+  txCount: number;
+  txCounts: { total: number; ok: number; rejected: number };
+  mempoolSize: number;
+  validators: { address: string; votingPower: number }[];
+  devnet: boolean;
+}
+
+/** One transaction as the explorer routes show it. */
+export interface ExplorerTx {
+  hash: string;
+  height: number;
+  index: number;
+  type: string;
+  signer: string;
+  code: number;
+  codespace: string;
+  /** Stable error code when code ≠ 0. */
+  error: string | null;
+  log: string;
+  events: AbciEvent[];
+  /** The engine's result payload, decoded. */
+  result: unknown;
+  data: string;
+  /** The decoded signed envelope. */
+  envelope: unknown;
+  /** Lower-case hex signing digest the signature covers. */
+  signingDigest: string | null;
+  decodeError: string | null;
+  blockHash: string;
+  blockTime: string;
+  size: number;
+}
+
+/** GET /explorer/block. */
+export interface ExplorerBlock {
+  height: number;
+  hash: string;
+  time: string;
+  chainId: string;
+  numTxs: number;
+  /** Header app_hash: state root after height-1 (CometBFT semantics). */
+  appHash: string;
+  /** State root after executing this block. */
+  resultAppHash: string;
+  lastBlockHash: string;
+  dataHash: string;
+  proposer: string;
+  header: Record<string, unknown>;
+  commit: { validatorAddress: string; timestamp: string; signature: string };
+  txs: ExplorerTx[];
+}
+
+
+export interface ReadApiOptions {
+  /** Timeout of a request, ms; default 15 000. */
+  httpTimeoutMs?: number;
+}
+
+export class ReadApiClient {
+  /** How many HTTP requests this client made: for measurements and tests. */
+  calls = 0;
+
+  constructor(
+    /** Base URL of the routes (the devnet serves them on its RPC address). */
+    readonly baseUrl: string,
+    opts: ReadApiOptions = {},
+  ) {
+    this.httpTimeoutMs = opts.httpTimeoutMs ?? 15_000;
+  }
+
+  private readonly httpTimeoutMs: number;
+
+  async explorerOverview(limit = 20): Promise<ExplorerOverview> {
+    return this.getJson<ExplorerOverview>(`/explorer/overview?limit=${encodeURIComponent(String(limit))}`);
+  }
+  async explorerBlock(height: number): Promise<ExplorerBlock> {
+    return this.getJson<ExplorerBlock>(`/explorer/block?height=${encodeURIComponent(String(height))}`);
+  }
+  async explorerTx(hash: string): Promise<ExplorerTx> {
+    return this.getJson<ExplorerTx>(`/explorer/transaction?hash=${encodeURIComponent(hash)}`);
+  }
+
+  /** GET /explorer/security-events: persisted security.* events, newest first. */
+  async securityEvents(filter: SecurityEventFilter = {}): Promise<SecurityEventsPage> {
+    const q = new URLSearchParams();
+    for (const k of ['kind', 'key', 'vault', 'from', 'to', 'before', 'limit', 'stage'] as const) {
+      const v = filter[k];
+      if (v !== undefined) q.set(k, String(v));
+    }
+    const qs = q.toString();
+    return this.getJson<SecurityEventsPage>(`/explorer/security-events${qs ? '?' + qs : ''}`);
+  }
+
+  // ─── evidence log (docs/formats/evidence-log.md §7) ──────────────────────
+
+  /** GET /explorer/receipt: the receipt of a committed transaction (by hash) or by seq. */
+  async receipt(by: { tx: string } | { seq: number }): Promise<ReceiptView> {
+    const q = 'tx' in by ? `tx=${encodeURIComponent(by.tx)}` : `seq=${encodeURIComponent(String(by.seq))}`;
+    return this.getJson<ReceiptView>(`/explorer/receipt?${q}`);
+  }
+  /** GET /explorer/receipts: a seq range (from, to) or a height range (fromHeight, toHeight), ascending, at most `limit` (≤ 1000). */
+  async receipts(range: { from?: number; to?: number; fromHeight?: number; toHeight?: number; limit?: number } = {}): Promise<ReceiptsPage> {
+    const q = new URLSearchParams();
+    if (range.from !== undefined) q.set('from', String(range.from));
+    if (range.to !== undefined) q.set('to', String(range.to));
+    if (range.fromHeight !== undefined) q.set('from_height', String(range.fromHeight));
+    if (range.toHeight !== undefined) q.set('to_height', String(range.toHeight));
+    if (range.limit !== undefined) q.set('limit', String(range.limit));
+    const qs = q.toString();
+    return this.getJson<ReceiptsPage>(`/explorer/receipts${qs ? '?' + qs : ''}`);
+  }
+  /** GET /explorer/checkpoint: the signed checkpoint at `height`, or the latest. */
+  async checkpoint(height?: number): Promise<SignedCheckpoint> {
+    return this.getJson<SignedCheckpoint>(`/explorer/checkpoint?height=${height === undefined ? 'latest' : encodeURIComponent(String(height))}`);
+  }
+  /** GET /explorer/checkpoints: signed checkpoints below `before`, newest first. */
+  async checkpoints(opts: { before?: number; limit?: number } = {}): Promise<CheckpointsPage> {
+    const q = new URLSearchParams();
+    if (opts.before !== undefined) q.set('before', String(opts.before));
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit));
+    const qs = q.toString();
+    return this.getJson<CheckpointsPage>(`/explorer/checkpoints${qs ? '?' + qs : ''}`);
+  }
+  /** GET /explorer/inclusion-proof: the receipt's MMR inclusion proof in MMR(size) (default: the current size). */
+  async inclusionProof(by: { tx: string } | { seq: number }, size?: number): Promise<InclusionProofView> {
+    const q = new URLSearchParams('tx' in by ? { tx: by.tx } : { seq: String(by.seq) });
+    if (size !== undefined) q.set('size', String(size));
+    return this.getJson<InclusionProofView>(`/explorer/inclusion-proof?${q.toString()}`);
+  }
+  /** GET /explorer/consistency-proof: MMR(to) extends MMR(from) (to defaults to the current size). */
+  async consistencyProof(from: number, to?: number): Promise<ConsistencyProofView> {
+    return this.getJson<ConsistencyProofView>(`/explorer/consistency-proof?from=${from}${to === undefined ? '' : `&to=${to}`}`);
+  }
+  /** GET /explorer/trust: the trust file of the node's checkpoint keys. */
+  async trustFile(): Promise<TrustFile> {
+    return this.getJson<TrustFile>('/explorer/trust');
+  }
+  /** GET /explorer/state-proof: the state entry `key` after block `height`, with its proof against that block's result app hash. */
+  async stateProofAt(height: number, key: string): Promise<HistoricalStateProof> {
+    return this.getJson<HistoricalStateProof>(`/explorer/state-proof?height=${encodeURIComponent(String(height))}&key=${encodeURIComponent(key)}`);
+  }
+
+  /**
+   * POST /explorer/checkpoint {"height": H}: ask a Charter devnet node to make
+   * what evidence of block H still lacks (the next block; a checkpoint
+   * covering H). NOT_FOUND / NODE_ERROR from a node without the route.
+   */
+  async issueCheckpoint(height: number): Promise<{ checkpoint: SignedCheckpoint | null; produced_block: number | null; issued: boolean }> {
+    return this.getJson('/explorer/checkpoint', { height });
+  }
+
+  /**
+   * POST /explorer/cosignature: hand a witness's cosignature of `checkpoint`
+   * (over cosignatureDigest(checkpoint)) to a Charter devnet node, which checks
+   * it and serves it with the checkpoint. Answers the checkpoint as now served
+   * and whether the cosignature was new. NOT_FOUND (no checkpoint at that
+   * height), CHECKPOINT_MISMATCH (another one there), BAD_SIGNATURE,
+   * INVALID_INPUT.
+   */
+  async postCosignature(checkpoint: Checkpoint, cosignature: EvidenceSignature, publicKeyHex: string): Promise<{ checkpoint: SignedCheckpoint; stored: boolean }> {
+    return this.getJson('/explorer/cosignature', { checkpoint, cosignature, public_key: publicKeyHex });
+  }
+
+  /** GET /metrics/engine: Prometheus text. */
+  async metrics(): Promise<string> {
+    const res = await this.fetch('/metrics/engine');
+    const text = await res.text();
+    if (!res.ok) throw new CharterError('NODE_ERROR', `/metrics/engine answered ${res.status}`, { status: res.status, body: text.slice(0, 500) });
+    return text;
+  }
+
+  // ─── plumbing ────────────────────────────────────────────────────────────
+
+  private async fetch(path: string, post?: unknown): Promise<Response> {
+    const init: RequestInit = { signal: AbortSignal.timeout(this.httpTimeoutMs), headers: { Accept: 'application/json, text/plain' } };
+    if (post !== undefined) Object.assign(init, { method: 'POST', body: JSON.stringify(post), headers: { Accept: 'application/json', 'Content-Type': 'application/json' } });
+    this.calls++;
+    try {
+      return await fetch(this.baseUrl + path, init);
+    } catch (e) {
+      throw httpFailure(e, `${post === undefined ? 'GET' : 'POST'} ${path}`);
+    }
+  }
+
+  private async getJson<T>(path: string, post?: unknown): Promise<T> {
+    const res = await this.fetch(path, post);
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch (e) {
+      throw new CharterError('NODE_ERROR', `${post === undefined ? 'GET' : 'POST'} ${path}: the node did not answer JSON (${res.status})`, { status: res.status, error: (e as Error).message });
+    }
+    if (res.ok) return body as T;
+    throw readApiError(res.status, body, path);
+  }
+}
