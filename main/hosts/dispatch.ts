@@ -20,6 +20,7 @@ import {
   redactSecrets,
   SECRET_FIELDS,
   type CallResult,
+  type Domain,
   type MethodName,
   type MethodOutput,
   type ParsedInput,
@@ -30,7 +31,15 @@ import type { AuditLog } from '../services/audit.js';
 import type { OutputLog } from '../services/bus.js';
 import { ERROR_LOG_NAME, newErrorId } from '../services/error-log.js';
 
-export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<MethodOutput<M>> };
+/** The handler of one operation: its parsed input in, its output out (checked again against the contract). */
+export type Handler<M extends MethodName> = (input: ParsedInput<M>) => Promise<MethodOutput<M>>;
+/** The methods of one or more contract domains ("keys" → "keys.list" | "keys.create" | …). */
+export type MethodsOf<D extends Domain> = Extract<MethodName, `${D}.${string}`>;
+/**
+ * Handlers of a domain's operations (a slice, main/handlers/<domain>.ts), or —
+ * without a domain — of every operation of the contract.
+ */
+export type Handlers<D extends Domain = Domain> = { [M in MethodsOf<D>]: Handler<M> };
 
 type AuditSubject = (input: Record<string, unknown>, output: Record<string, unknown> | null) => string;
 
