@@ -9,14 +9,13 @@ import type { CallResult, EventName, OutputLine } from '../core/contract/index.j
 import { SoftwareKeystore, DEFAULT_SCRYPT, type ScryptParams } from '../hsm/software.js';
 import { KeyBackends } from '../hsm/registry.js';
 import type { KeyBackend } from '../hsm/types.js';
-import { addDeviceBackends, closeBackend, configFileOf, ENV_PKCS11_MODULE, resolveKeyBackendConfig, SETTING_LEDGER_ENABLED, type KeyBackendConfig, type Pkcs11ModuleConfig } from './services/key-config.js';
+import { addDeviceBackends, closeBackend, resolveKeyBackendConfig, type KeyBackendConfig, type Pkcs11ModuleConfig } from './services/key-config.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { keyIdOf } from '../core/codec/index.js';
 import { DevnetNode, loadDevnetAdmin } from './devnet/node.js';
 import { NODE_KEY_FILE, loadOrCreateValidatorKey } from './devnet/keys.js';
 import { AddressBook } from './services/address-book.js';
-import { milestones } from './services/milestones.js';
 import { AuditLog } from './services/audit.js';
 import { EventBus, OutputLog } from './services/bus.js';
 import { ErrorLog } from './services/error-log.js';
@@ -26,18 +25,14 @@ import { NODE_ADAPTERS } from './nodes/adapters.js';
 import { DevnetAdminAuthority } from './authority/devnet-admin.js';
 import { CustodyService } from './services/custody.js';
 import { EvidenceService, keyBundleSigner } from './services/evidence.js';
-import { checkedActionJson, GovernanceService, parseActionJson } from './services/governance.js';
-import type { GovAction } from '../core/engine/types.js';
+import { GovernanceService } from './services/governance.js';
 import { ExplorerService } from './services/explorer.js';
 import { KeysService } from './services/keys.js';
 import { Submitter, type TxSigner } from './services/submit.js';
-import { actorOf, dispatch, type Handlers } from './hosts/dispatch.js';
+import { actorOf, dispatch } from './hosts/dispatch.js';
+import { createHandlers } from './handlers/index.js';
 import { Workspace, resolveWorkspaceDir } from './workspace/workspace.js';
 import { VERSION } from './version.js';
-import { WorkbenchLayout } from '../core/contract/index.js';
-
-/** Workspace setting holding the renderer's layout (validated by WorkbenchLayout on the way in and out). */
-const SETTING_WORKBENCH_LAYOUT = 'ui.workbenchLayout';
 
 export type HostKind = 'electron' | 'serve' | 'cli';
 
@@ -175,116 +170,23 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     // Or a local key of the key registry, chosen per build (signerKeyId): a console on another node signs this way.
     (keyId, secret) => keyBundleSigner(backends, keyId, secret),
   );
-  const signerChoice = (i: { signerKeyId?: string | undefined; secret?: string | undefined }) =>
-    i.signerKeyId === undefined ? undefined : { keyId: i.signerKeyId, ...(i.secret !== undefined ? { secret: i.secret } : {}) };
   const governance = new GovernanceService(nodes, submitter, keys, authority);
   const addressBook = new AddressBook(workspace);
 
-  // PKCS#11 modules are shown, never set: they come from the command line, the environment or the configuration file.
-  const settingsView = () => ({
-    theme: workspace.getSetting<'dark' | 'light'>('ui.theme') ?? 'dark',
-    ledgerEnabled: workspace.getSetting<boolean>(SETTING_LEDGER_ENABLED) ?? false,
-    pkcs11Modules: keyConfig.pkcs11.map((m) => ({
-      path: m.modulePath,
-      source: m.source,
-      origin: m.origin,
-      tokenLabel: m.tokenLabel ?? null,
-      problem: m.problem ?? null,
-    })),
-    pkcs11Config: {
-      file: configFileOf(workspace),
-      environment: ENV_PKCS11_MODULE,
-      flag: '--pkcs11-module',
-      problem: keyConfig.configProblem ? { code: keyConfig.configProblem.code, message: keyConfig.configProblem.message } : null,
-    },
+  const handlers = createHandlers({
+    info: { version: VERSION, host: opts.host, workspace: dir, devnet: embedded, devnetAdminKeyId: admin?.keyId ?? null },
+    workspace,
+    chain,
+    keys,
+    custody,
+    explorer,
+    evidence,
+    governance,
+    addressBook,
+    audit,
+    out,
+    keyBackends: { config: () => keyConfig, reconfigure: reconfigureBackends },
   });
-
-  const handlers: Handlers = {
-    'app.info': async () => ({ version: VERSION, host: opts.host, workspace: dir, devnet: embedded, devnetAdminKeyId: admin?.keyId ?? null }),
-    'node.status': async () => chain.status(),
-    'keys.devices': async () => ({ devices: await keys.devices() }),
-    'keys.list': async () => keys.list(),
-    'keys.create': async (i) => keys.create(i.label, i.passphrase, i.confirmPassphrase),
-    'keys.generate': async (i) => keys.generate(i),
-    'keys.attest': async (i) => keys.attest(i),
-    'keys.import': async (i) => keys.importFile(i.fileText, i.passphrase, i.label),
-    'keys.export': async (i) => keys.exportFile(i.keyId),
-    'keys.register': async (i) => keys.register(i.keyId, { secret: i.secret, revalidateInBlocks: i.revalidateInBlocks }),
-    'keys.setRoles': async (i) => keys.setRoles(i),
-    'keys.rotate': async (i) => keys.rotate(i),
-    'keys.retire': async (i) => keys.retire(i),
-    'keys.revoke': async (i) => keys.revoke(i),
-    'custody.listVaults': async () => ({ vaults: await custody.listVaults() }),
-    'custody.createVault': async (i) => custody.createVault(i),
-    'custody.fundVault': async (i) => custody.fundVault(i),
-    'custody.listRequests': async (i) => ({ requests: await custody.listRequests(i.vaultId) }),
-    'custody.getRequest': async (i) => custody.getRequest(i.requestId),
-    'custody.createWithdrawal': async (i) => custody.createWithdrawal(i),
-    'custody.precheck': async (i) => custody.precheck(i.requestId),
-    'custody.previewApproval': async (i) => custody.previewApproval(i),
-    'custody.approve': async (i) => custody.approve(i),
-    'custody.previewCancel': async (i) => custody.previewCancel(i),
-    'custody.cancel': async (i) => custody.cancel(i),
-    'addressBook.list': async () => ({ entries: addressBook.list() }),
-    'addressBook.add': async (i) => addressBook.add(i),
-    'addressBook.remove': async (i) => ({ removed: addressBook.remove(i.name) }),
-    'app.milestones': async () => milestones(workspace),
-    'explorer.overview': async (i) => explorer.overview(i.limit),
-    'explorer.block': async (i) => explorer.block(i.height),
-    'explorer.tx': async (i) => explorer.tx(i.hash),
-    'explorer.search': async (i) => explorer.search(i.query),
-    'evidence.exportWithdrawal': async (i) => evidence.exportWithdrawal(i.requestId),
-    'evidence.buildCase': async (i) => evidence.buildCase(i.requestId, signerChoice(i)),
-    'evidence.buildSegment': async (i) => evidence.buildSegment(i.from, i.to, signerChoice(i)),
-    'evidence.uploadChunk': async (i) => evidence.uploadChunk(i.uploadId, i.chunkBase64),
-    'evidence.verifyBundle': async (i) => evidence.verify(i),
-    'evidence.saveTrust': async (i) => evidence.saveTrust(i.name, i.trustText),
-    'evidence.nodeTrust': async () => evidence.nodeTrust(),
-    'evidence.loadTrust': async () => ({ saved: evidence.loadTrust() }),
-    'evidence.clearTrust': async () => evidence.clearTrust(),
-    'evidence.readMember': async (i) => evidence.readMember(i.bundleId, i.path),
-    'governance.list': async () => ({ proposals: await governance.list() }),
-    'governance.propose': async (i) => governance.propose({ track: i.track, action: (i.action ?? parseActionJson(i.actionJson as string)) as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase, expected: i.expected }),
-    'governance.vote': async (i) => governance.vote(i),
-    'governance.execute': async (i) => governance.execute(i),
-    'governance.preview': async (i) =>
-      governance.preview(i.op === 'propose' ? { op: 'propose', track: i.track, action: (i.action ?? checkedActionJson(i.actionJson as string)) as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId } : i),
-    'security.events': async (i) => {
-      const client = await chain.get();
-      const page = await client.securityEvents({
-        ...(i.kind ? { kind: i.kind } : {}),
-        ...(i.keyId ? { key: i.keyId } : {}),
-        ...(i.vaultId ? { vault: i.vaultId } : {}),
-        ...(i.fromHeight !== undefined ? { from: i.fromHeight } : {}),
-        ...(i.toHeight !== undefined ? { to: i.toHeight } : {}),
-        ...(i.before !== undefined ? { before: i.before } : {}),
-        ...(i.stage !== undefined ? { stage: i.stage } : {}),
-        limit: i.limit,
-      });
-      return { height: page.height, events: page.events, nextBefore: page.nextBefore };
-    },
-    'audit.list': async ({ limit, before, ...filter }) => audit.page(limit, filter, before),
-    'audit.export': async ({ format, ...filter }) => audit.export(format, filter),
-    'audit.verify': async () => audit.verify(),
-    'output.recent': async () => ({ lines: out.recent() }),
-    'workbench.getLayout': async () => {
-      const saved = WorkbenchLayout.safeParse(workspace.getSetting<unknown>(SETTING_WORKBENCH_LAYOUT));
-      return { layout: saved.success ? saved.data : null };
-    },
-    'workbench.setLayout': async (i) => {
-      workspace.setSetting(SETTING_WORKBENCH_LAYOUT, i.layout);
-      return { saved: true as const };
-    },
-    'settings.get': async () => settingsView(),
-    'settings.set': async (i) => {
-      if (i.theme) workspace.setSetting('ui.theme', i.theme);
-      if (i.ledgerEnabled !== undefined) {
-        workspace.setSetting(SETTING_LEDGER_ENABLED, i.ledgerEnabled);
-        await reconfigureBackends();
-      }
-      return settingsView();
-    },
-  };
 
   const actor = actorOf(opts.host);
   let closed = false;

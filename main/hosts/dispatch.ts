@@ -13,12 +13,14 @@
  *      with the key that signed (AUDIT_SIGNER) beside the OS user.
  */
 import {
-  AUDITED_METHODS,
+  auditSpecOf,
+  METHOD_NAMES,
   methods,
   isMethodName,
   redactSecrets,
   SECRET_FIELDS,
   type CallResult,
+  type Domain,
   type MethodName,
   type MethodOutput,
   type ParsedInput,
@@ -29,91 +31,46 @@ import type { AuditLog } from '../services/audit.js';
 import type { OutputLog } from '../services/bus.js';
 import { ERROR_LOG_NAME, newErrorId } from '../services/error-log.js';
 
-export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<MethodOutput<M>> };
+/** The handler of one operation: its parsed input in, its output out (checked again against the contract). */
+export type Handler<M extends MethodName> = (input: ParsedInput<M>) => Promise<MethodOutput<M>>;
+/** The methods of one or more contract domains ("keys" → "keys.list" | "keys.create" | …). */
+export type MethodsOf<D extends Domain> = Extract<MethodName, `${D}.${string}`>;
+/**
+ * Handlers of a domain's operations (a slice, main/handlers/<domain>.ts), or —
+ * without a domain — of every operation of the contract.
+ */
+export type Handlers<D extends Domain = Domain> = { [M in MethodsOf<D>]: Handler<M> };
 
 type AuditSubject = (input: Record<string, unknown>, output: Record<string, unknown> | null) => string;
 
-/** Operations that are operator actions (exactly the contract's AUDITED_METHODS: the type says so), with the subject each one records. */
-const AUDITED_SUBJECTS = {
-  'keys.create': (i, o) => `key ${(o?.['keyId'] as string | undefined) ?? `"${String(i['label'])}"`}`,
-  'keys.register': (i) => `key ${String(i['keyId'])}`,
-  'keys.generate': (i, o) => {
-    const k = o?.['key'] as { keyId?: string } | undefined;
-    return k?.keyId ? `key ${k.keyId}` : `${String(i['backend'])} key "${String(i['label'])}"`;
-  },
-  'keys.attest': (i) => `key ${String(i['keyId'])}`,
-  'keys.import': (_i, o) => (o?.['keyId'] ? `key ${String(o['keyId'])}` : 'key file'),
-  'keys.export': (i) => `key ${String(i['keyId'])}`,
-  'keys.setRoles': (i) => `key ${String(i['keyId'])}`,
-  'keys.rotate': (i) => `key ${String(i['keyId'])} → ${String(i['newKeyId'])}`,
-  'keys.retire': (i) => `key ${String(i['keyId'])}`,
-  'keys.revoke': (i) => `key ${String(i['keyId'])}`,
-  'custody.createVault': (i) => `vault ${String(i['vaultId'])}`,
-  'custody.fundVault': (i) => `vault ${String(i['vaultId'])}`,
-  'custody.createWithdrawal': (i, o) => {
-    const req = o?.['request'] as { requestId?: string } | undefined;
-    return req?.requestId ? `request ${req.requestId}` : `vault ${String(i['vaultId'])}`;
-  },
-  'custody.approve': (i) => `request ${String(i['requestId'])}`,
-  'explorer.block': (i) => `block ${String(i['height'])}`,
-  'explorer.tx': (i) => `tx ${String(i['hash']).replace(/^0x/i, '').toUpperCase()}`,
-  'evidence.exportWithdrawal': (i) => `request ${String(i['requestId'])}`,
-  'evidence.buildCase': (i) => `request ${String(i['requestId'])}`,
-  'evidence.buildSegment': (i) => `heights ${String(i['from'])}:${String(i['to'])}`,
-  'governance.propose': (i, o) => {
-    const p = o?.['proposal'] as { proposalId?: string } | undefined;
-    return p?.proposalId ? `proposal ${p.proposalId}` : `proposal (${String(i['track'])})`;
-  },
-  'governance.vote': (i) => `proposal ${String(i['proposalId'])}`,
-  'governance.execute': (i) => `proposal ${String(i['proposalId'])}`,
-  'settings.set': (i) => `settings: ${settingsChange(i)}`,
-  'audit.verify': () => 'audit log',
-  'audit.export': (i, o) => `audit log as ${String(i['format']).toUpperCase()}${o?.['count'] !== undefined ? ` (${String(o['count'])} entries)` : ''}`,
-  'explorer.search': (i) => `query ${JSON.stringify(String(i['query']).slice(0, 80))}`,
-  'evidence.verifyBundle': (_i, o) => (o?.['bundleId'] ? `bundle ${String(o['bundleId'])}` : 'bundle'),
-  'evidence.saveTrust': (i) => `trust file "${String(i['name'])}"`,
-  'evidence.nodeTrust': (_i, o) => (o?.['name'] ? `trust file "${String(o['name'])}" from the connected node` : 'trust file from the connected node'),
-  'evidence.clearTrust': () => 'trust file',
-  // Request cancellation and the address book.
-  'custody.cancel': (i) => `request ${String(i['requestId'])}`,
-  'addressBook.add': (i) => `address "${String(i['name'])}"`,
-  'addressBook.remove': (i) => `address "${String(i['name'])}"`,
-} satisfies Record<(typeof AUDITED_METHODS)[number], AuditSubject>;
-export const AUDITED: Partial<Record<MethodName, AuditSubject>> = AUDITED_SUBJECTS;
-
-/**
- * Operations that change nothing and are recorded only when refused: a proposal's
- * preview is where a mistyped action (bad JSON, a missing field) is first refused.
- */
-const AUDITED_WHEN_REFUSED: Partial<Record<MethodName, AuditSubject>> = {
-  'governance.preview': (i) => `preview of a governance ${String(i['op'] ?? 'transaction')}`,
-};
-
-/** "theme=light, ledgerEnabled=true": the names and new values of changed settings (settings hold no secrets). */
-function settingsChange(i: Record<string, unknown>): string {
-  const parts = Object.entries(i)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return parts.length ? parts.join(', ') : 'nothing changed';
+/** Each method's audit record, read from its operation in the contract (core/contract/domains/*.ts). */
+function auditTable(when: 'always' | 'refused'): Partial<Record<MethodName, AuditSubject>> {
+  const table: Partial<Record<MethodName, AuditSubject>> = {};
+  for (const m of METHOD_NAMES) {
+    const spec = auditSpecOf(m);
+    if (spec && (spec.when ?? 'always') === when) table[m] = (i, o) => spec.subject(i, o);
+  }
+  return table;
 }
+/** Operations that are operator actions (exactly the contract's AUDITED_METHODS), with the subject each one records. */
+export const AUDITED: Partial<Record<MethodName, AuditSubject>> = auditTable('always');
 
 /**
- * The local key that signs each operation, read from its input: the entry's keyId.
- * Absent (null) when nothing signs or the devnet admin signs.
+ * Operations that change nothing and are recorded only when refused (the contract's
+ * `audit: { when: 'refused' }`): a proposal's preview is where a mistyped action is first refused.
  */
-export const AUDIT_SIGNER: Partial<Record<MethodName, (input: Record<string, unknown>) => unknown>> = {
-  'custody.createWithdrawal': (i) => i['keyId'],
-  'custody.approve': (i) => i['keyId'],
-  'custody.cancel': (i) => i['keyId'],
-  'governance.propose': (i) => i['keyId'],
-  'governance.vote': (i) => i['keyId'],
-  'governance.execute': (i) => i['keyId'],
-  'keys.rotate': (i) => i['keyId'],
-  'keys.retire': (i) => (i['asAdmin'] === true ? null : i['keyId']),
-  'keys.revoke': (i) => i['signerKeyId'],
-  'evidence.buildCase': (i) => i['signerKeyId'],
-  'evidence.buildSegment': (i) => i['signerKeyId'],
-};
+const AUDITED_WHEN_REFUSED: Partial<Record<MethodName, AuditSubject>> = auditTable('refused');
+
+/**
+ * The local key that signs each operation, read from its input (the contract's `audit.signer`):
+ * the entry's keyId. Absent (null) when nothing signs or the devnet admin signs.
+ */
+export const AUDIT_SIGNER: Partial<Record<MethodName, (input: Record<string, unknown>) => unknown>> = Object.fromEntries(
+  METHOD_NAMES.flatMap((m) => {
+    const spec = auditSpecOf(m);
+    return spec?.signer ? [[m, (i: Record<string, unknown>) => spec.signer!(i)]] : [];
+  }),
+);
 
 /** The signing key of a call, if its input names a well-formed one. */
 export function signerOf(method: MethodName, input: unknown): string | null {
