@@ -20,167 +20,35 @@ import { CharterError } from '../../core/errors.js';
 import type { BlockSummary } from './cometbft-rpc.js';
 import { httpFailure, readApiError } from './errors.js';
 
-// ─── wire types of the read API ────────────────────────────────────────────
-
-/** GET /explorer/receipt (and each entry of /explorer/receipts). */
-export interface ReceiptView {
-  seq: number;
-  /** Upper-case hex, as the node names transactions. */
-  tx_hash: string;
-  height: number;
-  mmr_index: number;
-  /** receiptDigest, lower-case hex: the MMR leaf. */
-  digest: string;
-  receipt: Receipt;
-}
-export interface ReceiptsPage {
-  /** Receipts in the log. */
-  count: number;
-  mmr_size: number;
-  receipts: ReceiptView[];
-}
-export interface CheckpointsPage {
-  every: number;
-  checkpoints: SignedCheckpoint[];
-  nextBefore: number | null;
-}
-export interface InclusionProofView {
-  seq: number;
-  tx_hash: string;
-  receipt: Receipt;
-  mmr_index: number;
-  size: number;
-  /** The leaf value (= the receipt digest), lower-case hex. */
-  leaf: string;
-  path: string[];
-  /** Accumulator of MMR(size), highest first. */
-  peaks: string[];
-}
-export interface ConsistencyProofView {
-  from_size: number;
-  to_size: number;
-  from_peaks: string[];
-  to_peaks: string[];
-  /** One inclusion path per peak of MMR(from_size), highest first. */
-  paths: string[][];
-}
-export interface HistoricalStateProof {
-  height: number;
-  /** State root after block `height`, upper-case hex. */
-  app_hash: string;
-  block_hash: string;
-  key: string;
-  value: unknown;
-  proof: EntryProof;
-}
-
-/** Filter of GET /explorer/security-events (all optional; ANDed). */
-export interface SecurityEventFilter {
-  /** Event type, e.g. "security.tx_rejected" (or "tx_rejected"). */
-  kind?: string;
-  /** Key id (the event's key_id attribute, else its signer). */
-  key?: string;
-  vault?: string;
-  /** Height range, inclusive. */
-  from?: number;
-  to?: number;
-  /** Paging: only events with seq below this (pass the previous page's nextBefore). */
-  before?: number;
-  /** 1–1000, default 100. */
-  limit?: number;
-  /** Only events seen in blocks, at mempool admission (CheckTx), or on mempool recheck. */
-  stage?: 'block' | 'admission' | 'recheck';
-}
-
-/** One persisted security event (newest first in the answer). */
-export interface SecurityEvent {
-  /** Order of persistence on this node (block events at commit, admission/recheck refusals when seen). */
-  seq: number;
-  /** Block height; for admission/recheck refusals the last committed height when they were seen. */
-  height: number;
-  /** Null for block-level events (FinalizeBlock) and for admission/recheck refusals (in no block). */
-  txIndex: number | null;
-  txHash: string | null;
-  kind: string;
-  keyId: string | null;
-  vaultId: string | null;
-  requestId: string | null;
-  proposalId: string | null;
-  code: string | null;
-  attributes: { key: string; value: string }[];
-  /** "block" (in a committed block), "admission" (refused by CheckTx at mempool admission) or "recheck" (evicted on mempool recheck). */
-  stage: 'block' | 'admission' | 'recheck';
-}
-
-export interface SecurityEventsPage {
-  height: number;
-  limit: number;
-  events: SecurityEvent[];
-  /** Pass as `before` for the next (older) page; null when this page was the last. */
-  nextBefore: number | null;
-}
-
-/** GET /explorer/overview. */
-export interface ExplorerOverview {
-  chainId: string;
-  height: number;
-  latestBlockHash: string;
-  latestBlockTime: string | null;
-  appHash: string;
-  resultAppHash: string;
-  blocks: BlockSummary[];
-  txCount: number;
-  txCounts: { total: number; ok: number; rejected: number };
-  mempoolSize: number;
-  validators: { address: string; votingPower: number }[];
-  devnet: boolean;
-}
-
-/** One transaction as the explorer routes show it. */
-export interface ExplorerTx {
-  hash: string;
-  height: number;
-  index: number;
-  type: string;
-  signer: string;
-  code: number;
-  codespace: string;
-  /** Stable error code when code ≠ 0. */
-  error: string | null;
-  log: string;
-  events: AbciEvent[];
-  /** The engine's result payload, decoded. */
-  result: unknown;
-  data: string;
-  /** The decoded signed envelope. */
-  envelope: unknown;
-  /** Lower-case hex signing digest the signature covers. */
-  signingDigest: string | null;
-  decodeError: string | null;
-  blockHash: string;
-  blockTime: string;
-  size: number;
-}
-
-/** GET /explorer/block. */
-export interface ExplorerBlock {
-  height: number;
-  hash: string;
-  time: string;
-  chainId: string;
-  numTxs: number;
-  /** Header app_hash: state root after height-1 (CometBFT semantics). */
-  appHash: string;
-  /** State root after executing this block. */
-  resultAppHash: string;
-  lastBlockHash: string;
-  dataHash: string;
-  proposer: string;
-  header: Record<string, unknown>;
-  commit: { validatorAddress: string; timestamp: string; signature: string };
-  txs: ExplorerTx[];
-}
-
+// The read API's wire types are the server's (core/node-api/read-api.ts), re-exported for callers of this client.
+import type {
+  ReceiptView,
+  ReceiptsPage,
+  CheckpointsPage,
+  InclusionProofView,
+  ConsistencyProofView,
+  HistoricalStateProof,
+  SecurityEventFilter,
+  SecurityEvent,
+  SecurityEventsPage,
+  ExplorerOverview,
+  ExplorerTx,
+  ExplorerBlock,
+} from '../../core/node-api/read-api.js';
+export type {
+  ReceiptView,
+  ReceiptsPage,
+  CheckpointsPage,
+  InclusionProofView,
+  ConsistencyProofView,
+  HistoricalStateProof,
+  SecurityEventFilter,
+  SecurityEvent,
+  SecurityEventsPage,
+  ExplorerOverview,
+  ExplorerTx,
+  ExplorerBlock,
+} from '../../core/node-api/read-api.js';
 
 export interface ReadApiOptions {
   /** Timeout of a request, ms; default 15 000. */
