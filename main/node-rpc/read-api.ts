@@ -24,7 +24,7 @@ import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
 import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
 import { parseStrictJson } from '../../core/evidence/jcs.js';
 import type { Receipt } from '../../core/evidence/receipts.js';
-import { EXPLORER_PREFIX, READ_API_ROUTES, type ExplorerTx, type ReceiptView, type SecurityEvent } from '../../core/node-api/read-api.js';
+import { EXPLORER_PREFIX, READ_API_ROUTES, type ExplorerBlock, type ExplorerOverview, type ExplorerTx, type ReceiptView, type SecurityEvent, type SecurityEventsPage } from '../../core/node-api/read-api.js';
 import { parseCosignaturePost } from '../app-host/cosignatures.js';
 import type { ReceiptRow } from '../app-host/evidence.js';
 import type { BlockRow, SecurityEventFilter, SecurityEventRow, TxRow } from '../app-host/store.js';
@@ -205,7 +205,7 @@ class ReadApi {
       const height = app.height();
       const blocks = height === 0 ? [] : app.blocksDesc(Math.max(1, height - limit + 1), height).map((b) => ({ height: b.height, hash: b.hash, time: b.time, numTxs: b.num_txs }));
       const counts = app.txCounts();
-      return {
+      const overview: ExplorerOverview = {
         chainId: app.chainId,
         height,
         latestBlockHash: last?.hash ?? '',
@@ -219,13 +219,14 @@ class ReadApi {
         validators: c.validators().map((v) => ({ address: v.address, votingPower: Number(v.voting_power) })),
         devnet: c.devnet,
       };
+      return overview;
     }
     if (path === '/explorer/block') {
       const hRaw = q.get('height');
       if (hRaw === null || !/^\d{1,15}$/.test(hRaw) || Number(hRaw) < 1) throw new HttpError(400, 'INVALID_INPUT', 'height: a positive integer');
       const row = app.blockAt(Number(hRaw));
       if (!row) throw new HttpError(404, 'NOT_FOUND', `no block at height ${hRaw} (latest is ${app.height()})`);
-      return {
+      const block: ExplorerBlock = {
         height: row.height,
         hash: row.hash,
         time: row.time,
@@ -240,6 +241,7 @@ class ReadApi {
         commit: { validatorAddress: row.proposer, timestamp: row.commit_time, signature: row.commit_signature },
         txs: app.txsOf(row.height).map((t) => this.txView(t, row)),
       };
+      return block;
     }
     if (path === '/explorer/transaction') {
       const raw = q.get('hash');
@@ -287,12 +289,13 @@ class ReadApi {
       int('limit', 1, 1000);
       const limit = f.limit ?? 100;
       const rows = app.securityEvents({ ...f, limit });
-      return {
+      const page: SecurityEventsPage = {
         height: app.height(),
         limit,
         events: rows.map(securityEventView),
         nextBefore: rows.length === limit ? (rows[rows.length - 1] as SecurityEventRow).seq : null,
       };
+      return page;
     }
     throw new HttpError(404, 'NOT_FOUND', `no route ${path}`);
   }
