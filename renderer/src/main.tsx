@@ -6,7 +6,7 @@ import { persistLayout, refreshAll, restoreLayout, subscribeEvents, useStore } f
 import { createClient } from './transport/index.js';
 import { registerFeatures } from './workbench/registry.js';
 import { Workbench } from './workbench/Workbench.js';
-import './styles.css';
+import './styles/index.css';
 
 registerFeatures(FEATURES);
 const client = createClient();
