@@ -34,7 +34,8 @@ import { createHandlers } from './handlers/index.js';
 import { Workspace, resolveWorkspaceDir } from './workspace/workspace.js';
 import { VERSION } from './version.js';
 
-export type HostKind = 'electron' | 'serve' | 'cli';
+import type { HostKind } from './handlers/context.js';
+export type { HostKind };
 
 export interface CharterOptions {
   host: HostKind;

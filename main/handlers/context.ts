@@ -3,7 +3,6 @@
  * services and facts, built by the composition root (main/app.ts). A slice reads
  * what it needs from here and nothing else; slices do not import each other.
  */
-import type { HostKind } from '../app.js';
 import type { AddressBook } from '../services/address-book.js';
 import type { AuditLog } from '../services/audit.js';
 import type { OutputLog } from '../services/bus.js';
@@ -15,6 +14,9 @@ import type { GovernanceService } from '../services/governance.js';
 import type { KeyBackendConfig } from '../services/key-config.js';
 import type { KeysService } from '../services/keys.js';
 import type { Workspace } from '../workspace/workspace.js';
+
+/** Which host runs the console: the Electron window, the served console or the CLI. */
+export type HostKind = 'electron' | 'serve' | 'cli';
 
 export interface HandlerContext {
   /** What app.info reports. */

@@ -33,7 +33,8 @@ export class NodeRegistry implements CustodyNodes {
 
   /** Every registered entry, in registration order. */
   list(): NodeEntry[] {
-    return [...this.byId.values()].map((c) => ({ ...c.entry }));
+    // Every connection was opened by add() from an entry of a known kind.
+    return [...this.byId.values()].map((c) => ({ ...c.entry }) as NodeEntry);
   }
 
   /** The connection named `id`; NOT_FOUND if none. */

@@ -6,8 +6,7 @@
  * one more kind: a folder main/nodes/<kind>/ with its adapter, one line in
  * main/nodes/adapters.ts and one entry in NodeConnectionByKind.
  */
-import type { NodeStatus } from '../../core/contract/index.js';
-import type { EventBus, OutputLog } from '../services/bus.js';
+import type { NodeConnection, NodeContext, NodeEntry as BaseNodeEntry } from './connection.js';
 import type { CustodyConnection } from './custody-cometbft/connection.js';
 
 /** The kinds of node the console connects to, each with the connection type its adapter opens. */
@@ -18,32 +17,9 @@ export interface NodeConnectionByKind {
 
 export type NodeKind = keyof NodeConnectionByKind;
 
-/** One named connection of the registry. */
-export interface NodeEntry<K extends NodeKind = NodeKind> {
-  /** Unique within the console, e.g. "devnet" (the embedded devnet) or "node" (--node URL). */
-  id: string;
-  kind: K;
-  /** Where the node answers (its RPC address for a CometBFT node). */
-  url: string;
-  /** The console started this node itself (the embedded devnet). */
-  embedded: boolean;
-}
-
-/** What every connection offers the registry, whatever its kind. */
-export interface NodeConnection {
-  readonly entry: NodeEntry;
-  /** The connection state as node.status shows it. */
-  status(): NodeStatus;
-  /** Begin watching the node (polls, subscriptions), emitting events carrying the entry's id. */
-  start(): void;
-  close(): Promise<void>;
-}
-
-/** What an adapter gets to open a connection. */
-export interface NodeContext {
-  bus: EventBus;
-  out: OutputLog;
-}
+/** One named connection of the registry, of a known kind. */
+export type NodeEntry<K extends NodeKind = NodeKind> = BaseNodeEntry<K>;
+export type { NodeConnection, NodeContext };
 
 /** Opens connections of one kind. */
 export interface NodeAdapter<K extends NodeKind = NodeKind> {

@@ -1,11 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App.js';
-import { setClient } from './client.js';
+import { setClient } from './common/client.js';
+import { FEATURES } from './features.js';
 import { persistLayout, refreshAll, restoreLayout, subscribeEvents, useStore } from './store.js';
 import { createClient } from './transport/index.js';
-import './styles.css';
+import { registerFeatures } from './workbench/registry.js';
+import { Workbench } from './workbench/Workbench.js';
+import './styles/index.css';
 
+registerFeatures(FEATURES);
 const client = createClient();
 setClient(client);
 useStore.setState({ host: client.connection() });
@@ -20,6 +23,6 @@ const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <Workbench />
   </StrictMode>,
 );

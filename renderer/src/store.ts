@@ -15,45 +15,18 @@ import type {
   WorkbenchViewStates,
 } from '../../core/contract/index.js';
 import { WORKBENCH_TABS_MAX } from '../../core/contract/index.js';
-import { client } from './client.js';
+import { client } from './common/client.js';
 import { toSerializedError, type HostConnection } from './transport/index.js';
-import { VIEWS, type ViewId } from './views.js';
-import { refreshAddresses, refreshMilestones, refreshMilestonesSoon } from './workspaceData.js';
+import { tabContribution, type DialogState, type PanelTab, type Tab, type ViewId } from './workbench/registry.js';
+import { refreshAddresses, refreshMilestones, refreshMilestonesSoon } from './common/workspaceData.js';
+
+export type { DialogState, PanelTab, Tab, ViewId } from './workbench/registry.js';
 
 /*
  * The workbench state. Secrets never enter it: passphrase fields are
  * uncontrolled inputs read once at submit and cleared.
  */
 
-export type Tab =
-  | { id: string; kind: 'view'; view: ViewId }
-  | { id: string; kind: 'block'; height: number }
-  | { id: string; kind: 'tx'; hash: string }
-  | { id: string; kind: 'request'; requestId: string };
-
-export type DialogState =
-  | { kind: 'createKey' }
-  | { kind: 'createVault' }
-  | { kind: 'fundVault'; vaultId?: string }
-  | { kind: 'withdraw'; vaultId?: string }
-  | { kind: 'approve'; requestId: string }
-  | { kind: 'keyAction'; action: KeyAction; keyId?: string }
-  | { kind: 'importKey' }
-  | { kind: 'cancelRequest'; requestId: string }
-  | { kind: 'addressBook' }
-  | { kind: 'governanceSign'; sign: GovernanceSign }
-  | null;
-
-/** A governance transaction awaiting confirmation: what the Governance view asks the confirm dialog to sign. */
-export type GovernanceSign =
-  | { op: 'vote'; proposalId: string; vote: 'yes' | 'no' | 'abstain'; title: string }
-  | { op: 'execute'; proposalId: string; title: string }
-  | { op: 'propose'; track: 'protocol' | 'operational'; action: Record<string, unknown>; title: string };
-
-/** The key lifecycle actions of the Keys & Devices view. */
-export type KeyAction = 'generate' | 'register' | 'attest' | 'roles' | 'rotate' | 'retire' | 'revoke';
-
-export type PanelTab = 'output' | 'audit' | 'security';
 export type Theme = Settings['theme'];
 export type Resource = 'keys' | 'custody' | 'node' | 'explorer' | 'audit' | 'output' | 'settings' | 'app';
 
@@ -277,17 +250,14 @@ export function subscribeEvents(): () => void {
 
 // ─── workbench actions ──────────────────────────────────────────────────────
 
+/** A tab's title, as its kind's contribution words it. */
 export function tabTitle(tab: Tab): string {
-  switch (tab.kind) {
-    case 'view':
-      return VIEWS.find((v) => v.id === tab.view)?.title ?? tab.view;
-    case 'block':
-      return `Block ${tab.height}`;
-    case 'tx':
-      return `Transaction ${tab.hash.slice(0, 8)}…`;
-    case 'request':
-      return `Request ${tab.requestId.slice(0, 11)}…`;
-  }
+  return tabContribution(tab.kind).title(tab as never);
+}
+
+/** A saved tab with its id (the id its kind's contribution gives it). */
+export function withTabId(t: WorkbenchLayout['tabs'][number]): Tab {
+  return { ...t, id: tabContribution(t.kind).id(t as never) } as Tab;
 }
 
 export function openTab(tab: Tab): void {
@@ -301,23 +271,35 @@ export function openTab(tab: Tab): void {
 
 export function showView(view: ViewId): void {
   set({ activeView: view, sidebarVisible: true });
-  openTab({ id: `view:${view}`, kind: 'view', view });
+  openTab(withTabId({ kind: 'view', view }));
 }
 
+/** The view a tab belongs to (the activity bar shows it while the tab is active). */
+export function tabView(tab: Tab): ViewId {
+  return tabContribution(tab.kind).view(tab as never);
+}
+
+/** Open a tab and show the view it belongs to. */
+function openShown(tab: Tab): void {
+  set({ activeView: tabView(tab) });
+  openTab(tab);
+}
+
+/*
+ * Openers shared by every feature: a feature opens another's tab through
+ * these (or openDialog), never by importing the other feature.
+ */
 export function openBlock(height: number): void {
-  set({ activeView: 'nodes' });
-  openTab({ id: `block:${height}`, kind: 'block', height });
+  openShown(withTabId({ kind: 'block', height }));
 }
 
 export function openTx(hash: string): void {
   const h = hash.replace(/^0x/i, '').toUpperCase();
-  set({ activeView: 'nodes' });
-  openTab({ id: `tx:${h}`, kind: 'tx', hash: h });
+  openShown(withTabId({ kind: 'tx', hash: h }));
 }
 
 export function openRequest(requestId: string): void {
-  set({ activeView: 'approvals' });
-  openTab({ id: `request:${requestId}`, kind: 'request', requestId });
+  openShown(withTabId({ kind: 'request', requestId }));
 }
 
 export function closeTab(id: string): void {
@@ -334,9 +316,7 @@ export function closeTab(id: string): void {
 export function focusTab(id: string): void {
   const tab = get().tabs.find((t) => t.id === id);
   if (!tab) return;
-  const view: ViewId | null =
-    tab.kind === 'view' ? tab.view : tab.kind === 'request' ? 'approvals' : 'nodes';
-  set({ activeTabId: id, ...(view ? { activeView: view } : {}) });
+  set({ activeTabId: id, activeView: tabView(tab) });
 }
 
 export function cycleTab(delta: number): void {
@@ -431,19 +411,6 @@ export function keyNames(keys: KeyView[] | null, adminKeyId: string | null): Map
 
 // ─── layout: saved in the workspace, restored on reload ─────────────────────
 
-function tabId(t: WorkbenchLayout['tabs'][number]): Tab {
-  switch (t.kind) {
-    case 'view':
-      return { id: `view:${t.view}`, kind: 'view', view: t.view };
-    case 'block':
-      return { id: `block:${t.height}`, kind: 'block', height: t.height };
-    case 'tx':
-      return { id: `tx:${t.hash}`, kind: 'tx', hash: t.hash };
-    case 'request':
-      return { id: `request:${t.requestId}`, kind: 'request', requestId: t.requestId };
-  }
-}
-
 /** The part of the state that is saved: what the contract's WorkbenchLayout schema allows, nothing else. */
 export function currentLayout(s: WorkbenchState = get()): WorkbenchLayout {
   const tabs = s.tabs.slice(0, WORKBENCH_TABS_MAX);
@@ -453,25 +420,14 @@ export function currentLayout(s: WorkbenchState = get()): WorkbenchLayout {
     sidebarVisible: s.sidebarVisible,
     panelVisible: s.panelVisible,
     panelTab: s.panelTab,
-    tabs: tabs.map((t): WorkbenchLayout['tabs'][number] => {
-      switch (t.kind) {
-        case 'view':
-          return { kind: 'view', view: t.view };
-        case 'block':
-          return { kind: 'block', height: t.height };
-        case 'tx':
-          return { kind: 'tx', hash: t.hash };
-        case 'request':
-          return { kind: 'request', requestId: t.requestId };
-      }
-    }),
+    tabs: tabs.map(({ id: _id, ...t }): WorkbenchLayout['tabs'][number] => t),
     activeTab: i < 0 ? null : i,
     views: s.viewStates,
   };
 }
 
 export function applyLayout(l: WorkbenchLayout): void {
-  const tabs = l.tabs.map(tabId);
+  const tabs = l.tabs.map(withTabId);
   set({
     activeView: l.activeView,
     sidebarVisible: l.sidebarVisible,

@@ -1,11 +1,11 @@
 // The console's display of amounts and the checks the custody dialogs make
-// before asking for a passphrase (renderer/src/amounts.ts, renderer/src/custodyRules.ts).
+// before asking for a passphrase (renderer/src/common/amounts.ts, renderer/src/common/custodyRules.ts).
 import { describe, expect, it } from 'vitest';
 import { trackOf } from '../../core/engine/engine.js';
 import { GOV_ACTION_SCHEMA } from '../../core/engine/bodies.js';
 import type { KeyView, RequestView } from '../../core/contract/index.js';
-import { amountInUnits, amountWithBaseUnits, baseUnitsTitle, formatAmount, groupDigits, unitsInText } from '../../renderer/src/amounts.js';
-import { actionProblem, amountProblem, cancelIneligibility, initiatorIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/custodyRules.js';
+import { amountInUnits, amountWithBaseUnits, baseUnitsTitle, formatAmount, groupDigits, unitsInText } from '../../renderer/src/common/amounts.js';
+import { actionProblem, amountProblem, cancelIneligibility, initiatorIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/common/custodyRules.js';
 
 describe('amounts in the asset unit', () => {
   it('groups digits and honours the known decimals, exactly, at any length', () => {

@@ -1,10 +1,10 @@
 /**
- * How the console words an error (renderer/src/components/errorText.ts): a
+ * How the console words an error (renderer/src/common/errorText.ts): a
  * sentence and the remedy, field problems in words, never the contract's
  * method names, field paths or a node's raw refusal in the sentence.
  */
 import { describe, expect, it } from 'vitest';
-import { describeError, describeErrorNamed, fieldName, nameKeyIds } from '../../renderer/src/components/errorText.js';
+import { describeError, describeErrorNamed, fieldName, nameKeyIds } from '../../renderer/src/common/errorText.js';
 import { CharterError, ERROR_CODES } from '../../core/errors.js';
 
 describe('describeError', () => {

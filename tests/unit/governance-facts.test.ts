@@ -1,7 +1,7 @@
-/** What a governance vote or execution is about (renderer/src/governanceFacts.ts): the action's type and fields, track, status, tally. */
+/** What a governance vote or execution is about (renderer/src/features/governance/governanceFacts.ts): the action's type and fields, track, status, tally. */
 import { describe, expect, it } from 'vitest';
 import type { ProposalView } from '../../core/contract/index.js';
-import { proposalFacts } from '../../renderer/src/governanceFacts.js';
+import { proposalFacts } from '../../renderer/src/features/governance/governanceFacts.js';
 
 const alice = '074911d3a0c1e2f3a4b5c6d7e8f90a1b2c3d4e5f';
 const proposal: ProposalView = {

@@ -30,6 +30,11 @@
  *                        main/replay/ or main/node-rpc/.
  *   main/replay/         reads blocks-history, never the devnet: not main/devnet/.
  *   main/cometbft/       CometBFT encodings: only core/.
+ * Inside renderer/src (the workbench and its features, VS Code's contribution pattern):
+ *   features/<a>/ does not import features/<b>/ (shared pieces live in common/ or workbench/);
+ *   workbench/ (the parts) and common/ import no feature; common/ imports no workbench part;
+ *   a feature's views/ do not import its dialogs/ (a view opens a dialog with openDialog);
+ *   a *.contribution.ts(x) is imported only by renderer/src/features.ts, the one registration list.
  *
  * Build-tool config files (vite.config.ts, …) run in Node at build time, not in
  * the layer, and are exempt. Test files (*.test.ts) may also use Node builtins
@@ -96,6 +101,30 @@ function layerOf(rel: string): Layer | null {
 const isConfigFile = (rel: string) => /(^|\/)(vite|vitest|playwright|electron\.vite)\.config\.[cm]?tsx?$/.test(rel);
 const isTestFile = (rel: string) => /\.(test|spec)\.[cm]?tsx?$/.test(rel) || rel.includes('/__tests__/');
 
+const RENDERER_SRC = 'renderer/src/';
+/** renderer/src/features/<name>/… → name. */
+function featureOf(p: string): string | null {
+  const m = /^renderer\/src\/features\/([^/]+)\//.exec(p);
+  return m ? m[1]! : null;
+}
+const inPart = (p: string, part: string) => p.startsWith(`${RENDERER_SRC}${part}/`);
+
+/** The workbench's own rules for an import inside renderer/src (see the header). */
+export function workbenchRules(rel: string, target: string): string[] {
+  const out: string[] = [];
+  const from = featureOf(rel);
+  const to = featureOf(target);
+  if (from && to && from !== to) out.push(`features/${from}/ does not import features/${to}/ (move what both need to renderer/src/common/ or workbench/)`);
+  if (to && inPart(rel, 'workbench')) out.push('workbench/ does not import a feature (features register their contributions; the parts read the registry)');
+  if (to && inPart(rel, 'common')) out.push('common/ does not import a feature');
+  if (inPart(target, 'workbench') && inPart(rel, 'common')) out.push('common/ does not import workbench/');
+  if (from && from === to && /\/views\//.test(rel.slice(`${RENDERER_SRC}features/${from}`.length)) && /\/dialogs\//.test(target.slice(`${RENDERER_SRC}features/${to}`.length))) {
+    out.push("a view does not import a dialog (open it with openDialog({ kind }) through the feature's contribution)");
+  }
+  if (/\.contribution(\.[jt]sx?)?$/.test(target) && rel !== `${RENDERER_SRC}features.ts`) out.push('a *.contribution file is imported only by renderer/src/features.ts');
+  return out;
+}
+
 /** The import specifiers of a TypeScript source, as TypeScript sees them. */
 export function importsOf(source: string): string[] {
   return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
@@ -133,6 +162,7 @@ export function checkFile(rel: string, source: string): Violation[] {
           break;
         case 'renderer':
           if (to !== 'renderer' && to !== 'core') bad(spec, `renderer/ imports only renderer/ and core/ (this reaches ${to}/)`);
+          else if (to === 'renderer') for (const rule of workbenchRules(rel, target)) bad(spec, rule);
           break;
         case 'preload':
           if (to !== 'preload' && !(target === 'core/contract' || target.startsWith('core/contract/'))) {
@@ -367,6 +397,20 @@ describe('the layering checker', () => {
     expect(checkFile('renderer/src/bad.tsx', src).map((x) => x.specifier)).toEqual([
       'path', '../../main/app.js', '../../hsm/software.js', '../../preload/api.js', 'ws', 'electron',
     ]);
+  });
+
+  it('keeps the workbench features apart: no feature imports another, the parts and common/ import none, views import no dialog', () => {
+    const feature = 'renderer/src/features/custody/views/ApprovalsView.tsx';
+    expect(checkFile(feature, "import { x } from '../../keys/keyActions.js';").map((v) => v.rule)).toEqual([
+      'features/custody/ does not import features/keys/ (move what both need to renderer/src/common/ or workbench/)',
+    ]);
+    expect(checkFile(feature, "import { ApproveDialog } from '../dialogs/ApproveDialog.js';").length).toBe(1);
+    expect(checkFile(feature, "import { x } from '../../../common/ui.js'; import { y } from '../../../store.js'; import { z } from '../../../workbench/focus.js'; import { p } from './Precheck.js';")).toEqual([]);
+    expect(checkFile('renderer/src/features/custody/dialogs/ApproveDialog.tsx', "import { PrecheckTable } from '../views/Precheck.js';")).toEqual([]);
+    expect(checkFile('renderer/src/workbench/EditorArea.tsx', "import { KeysView } from '../features/keys/views/KeysView.js';").length).toBe(1);
+    expect(checkFile('renderer/src/common/ui.tsx', "import { a } from '../features/keys/types.js'; import { b } from '../workbench/registry.js';").length).toBe(2);
+    expect(checkFile('renderer/src/main.tsx', "import { k } from './features/keys/keys.contribution.js';").length).toBe(1);
+    expect(checkFile('renderer/src/features.ts', "import { k } from './features/keys/keys.contribution.js';")).toEqual([]);
   });
 
   it('catches preload/ importing anything but electron and core/contract', () => {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VIEWS } from '../../renderer/src/views.js';
+import { LATER_VIEWS } from '../../renderer/src/features/later/laterViews.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIRS = ['core', 'main', 'hsm', 'preload', 'renderer', 'tests', 'scripts', 'docs', 'bin', 'resources'];
@@ -48,7 +48,7 @@ describe('no references to issues', () => {
   });
 
   it('placeholder views say what they will do and what works today, not which issue brings them', () => {
-    const later = VIEWS.filter((v) => v.later);
+    const later = LATER_VIEWS.filter((v) => v.later);
     expect(later.map((v) => v.id)).toEqual(['ceremonies', 'runbooks', 'replay']);
     for (const v of later) {
       expect(`${v.later!.issue} ${v.later!.what}`).not.toMatch(/\bissue/i);

@@ -1,6 +1,6 @@
-/** Counts in words (renderer/src/wording.ts): plurals, and the Overview's step details. */
+/** Counts in words (renderer/src/common/wording.ts): plurals, and the Overview's step details. */
 import { describe, expect, it } from 'vitest';
-import { keysStepDetail, plural, requestsStepDetail } from '../../renderer/src/wording.js';
+import { keysStepDetail, plural, requestsStepDetail } from '../../renderer/src/common/wording.js';
 
 describe('wording', () => {
   it('uses the singular for exactly one', () => {

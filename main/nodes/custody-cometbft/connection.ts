@@ -8,7 +8,7 @@ import { CharterError } from '../../../core/errors.js';
 import type { NodeStatus } from '../../../core/contract/index.js';
 import { CustodyClient } from '../../chain/custody-client.js';
 import type { EventBus, OutputLog } from '../../services/bus.js';
-import type { NodeConnection, NodeEntry } from '../types.js';
+import type { NodeConnection, NodeEntry } from '../connection.js';
 
 export class CustodyConnection implements NodeConnection {
   private client: CustodyClient | null = null;
