@@ -1,7 +1,7 @@
 /**
  * Body shapes of the engine's control transactions (the opt-in policy controls,
  * governance, emergency and key lifecycle): every
- * field present and of the right JSON type, nothing else. core/tx/envelope.ts
+ * field present and of the right JSON type, nothing else. core/engine/tx.ts
  * merges them into BODY_SCHEMAS. Content rules are the engine's.
  */
 import { z } from 'zod';

@@ -4,7 +4,7 @@ import { CharterError, ERROR_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { nobleVerifier } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
-import { requestIdOf } from '../tx/envelope.js';
+import { requestIdOf } from '../tx/codec.js';
 import { appHashOf, CustodyEngine } from './engine.js';
 import { stateRoot, verifyEntryProof } from './state-root.js';
 import type { EntryProof } from './state-root.js';

@@ -19,7 +19,8 @@ import { canonicalBytes, fromHex, fromUtf8, keyIdOf, sha256, toHex, txHashWith, 
 import { nobleVerifier, isValidPublicKey, PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
 import { verifyEnvelope } from '../tx/verify.js';
-import { decodeTxWithDigest, KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/envelope.js';
+import { KEY_ID_RE, requestIdOf, signingDigest, unsignedOf } from '../tx/codec.js';
+import { decodeTxWithDigest } from './tx.js';
 import { EMERGENCY_ACTION_SCHEMA, EMERGENCY_PARAMS_SCHEMA, GOV_ACTION_SCHEMA, GOVERNANCE_PARAMS_SCHEMA, POLICY_SCHEMA } from './bodies.js';
 import { emergencyOf, genesisHash, genesisState, governanceOf, governanceProblem, labelOk, MAX_EXPIRY_BLOCKS_LIMIT, MAX_GOV_BLOCKS, RFC3339_UTC_RE, validateGenesis } from './genesis.js';
 import { compareUtf8, fastCanonicalJson, RootCache } from './state-root.js';

@@ -7,7 +7,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { fromUtf8, keyIdOf, toHex } from '../codec/index.js';
-import { encodeTx, signingDigest } from '../tx/envelope.js';
+import { encodeTx, signingDigest } from '../tx/codec.js';
 import { CustodyEngine } from './engine.js';
 import { makeGenesis } from './genesis.js';
 import type { Application, ChainParams, FinalizeBlockResponse, GenesisDoc, SignedEnvelope, TxBodies, TxResult, TxType, UnsignedEnvelope } from './types.js';

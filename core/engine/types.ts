@@ -9,6 +9,7 @@
  * Everything here is pure data. Time enters through FinalizeBlockRequest.time;
  * there is no clock and no randomness inside the engine.
  */
+import type { Envelope, SignatureScheme, SignedEnvelopeOf } from '../tx/types.js';
 
 /** An ABCI event attribute. Values are strings, as in CometBFT. */
 export interface EventAttribute {
@@ -92,34 +93,18 @@ export interface Application {
 
 // ─── Transactions (envelope version 1) ─────────────────────────────────────
 
-export const ENVELOPE_VERSION = 1;
-
-/** Signature schemes the engine verifies (docs/formats/transactions.md, "Signature schemes"). */
-export type SignatureScheme = 'ed25519' | 'p256' | 'secp256k1';
+export { ENVELOPE_VERSION } from '../tx/types.js';
+export type { SignatureScheme } from '../tx/types.js';
 
 /**
- * The unsigned part of an envelope. Its canonical JSON (RFC 8785) is what the
+ * The unsigned part of an envelope of the engine (core/tx/types.ts `Envelope`
+ * with the body of its type). Its canonical JSON (RFC 8785) is what the
  * signing digest covers:
  *   digest = SHA-256( "charter/tx/v1" || 0x00 || JCS(unsigned envelope) )
- * The digest binds version and chain_id because both are fields of it.
  */
-export interface UnsignedEnvelope<T extends TxType = TxType> {
-  version: 1;
-  chain_id: string;
-  type: T;
-  body: TxBodies[T];
-  /** Key id of the signer (see keyIdOf). */
-  signer: string;
-  /** The signer's next nonce: its account nonce + 1. Nonces start at 1. */
-  nonce: number;
-  /** Last height at which the transaction may be included. */
-  expires_at: number;
-}
+export type UnsignedEnvelope<T extends TxType = TxType> = Envelope<T, TxBodies[T]>;
 
-export interface SignedEnvelope<T extends TxType = TxType> extends UnsignedEnvelope<T> {
-  /** Lower-case hex signature over the signing digest (Ed25519: 64 bytes). */
-  signature: string;
-}
+export type SignedEnvelope<T extends TxType = TxType> = SignedEnvelopeOf<T, TxBodies[T]>;
 
 export interface TxBodies {
   /** Register a public key. Signed by a chain admin. */
