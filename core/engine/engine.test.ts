@@ -8,8 +8,8 @@ import { requestIdOf } from '../tx/codec.js';
 import { appHashOf, CustodyEngine } from './engine.js';
 import { stateRoot, verifyEntryProof } from './state-root.js';
 import type { EntryProof } from './state-root.js';
-import { blockTime, buildTx, runBlock, testGenesis, testKey } from './testkit.js';
-import type { BuildOpts, TestKey } from './testkit.js';
+import { blockTime, buildTx, runBlock, testGenesis, testKey } from '../../tests/support/engine-kit.js';
+import type { BuildOpts, TestKey } from '../../tests/support/engine-kit.js';
 import type { EngineState, FinalizeBlockResponse, GenesisDoc, TxBodies, TxResult, TxType, WithdrawalRecord } from './types.js';
 
 const admin = testKey(1);

@@ -94,3 +94,10 @@ export const POLICY_MATRIX: Readonly<Record<TxType, readonly Role[]>> = Object.f
 
 /** Body shapes by transaction type: every field present, of the right JSON type, nothing else. */
 export const BODY_SCHEMAS: { readonly [T in TxType]: z.ZodType<TxBodies[T]> } = Object.fromEntries(TX_ENTRIES.map((t) => [t.type, t.body])) as { [T in TxType]: z.ZodType<TxBodies[T]> };
+
+/** docs/policy.md's matrix, generated from the registry: one row per transaction type, a column per role, then the object-level rule. */
+export function policyMatrixMarkdown(roles: readonly Role[]): string {
+  const rows = [`| tx type | ${roles.join(' | ')} | object-level rule on top |`, `|---|${roles.map(() => ':-:|').join('')}---|`];
+  for (const t of TX_ENTRIES) rows.push(`| \`${t.type}\` | ${roles.map((r) => (t.roles.includes(r) ? 'yes' : '—')).join(' | ')} | ${t.rule} |`);
+  return rows.join('\n');
+}
