@@ -15,10 +15,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ENGINE_ERROR_BY_ABCI } from '../errors.js';
 import { toHex, utf8 } from '../codec/index.js';
-import { encodeTx, requestIdOf } from '../tx/envelope.js';
+import { encodeTx, requestIdOf } from '../tx/codec.js';
 import { approvalTally, attestationTally, timeSeconds } from './controls.js';
 import { CustodyEngine } from './engine.js';
-import { blockTime, testGenesis, testKey } from './testkit.js';
+import { blockTime, testGenesis, testKey } from '../../tests/support/engine-kit.js';
 import type { EngineState, TxBodies, TxType, UnsignedEnvelope, VaultPolicy } from './types.js';
 
 const yes = { verify: () => true } as unknown as ConstructorParameters<typeof CustodyEngine>[1] extends infer O ? (O extends { verifier?: infer V } ? V : never) : never;

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { fromUtf8 } from '../codec/index.js';
 import { CustodyEngine } from './engine.js';
 import { precheckRequest, simulate } from './simulate.js';
-import { BlockDriver, blockTime, buildTx, testGenesis, testKey } from './testkit.js';
-import type { TestKey } from './testkit.js';
+import { BlockDriver, blockTime, buildTx, testGenesis, testKey } from '../../tests/support/engine-kit.js';
+import type { TestKey } from '../../tests/support/engine-kit.js';
 import type { AbciEvent, EmergencyAction, EmergencyControlRecord, GovAction, KeyRecord, TxResult, VaultRecord, WithdrawalRecord } from './types.js';
 
 const admin = testKey(1);

@@ -14,8 +14,8 @@ import { canonicalBytes, fromUtf8, toHex } from '../codec/index.js';
 import { CustodyEngine } from './engine.js';
 import { nobleVerifier } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
-import { buildTx, runBlock, testGenesis, testKey } from './testkit.js';
-import type { TestKey } from './testkit.js';
+import { buildTx, runBlock, testGenesis, testKey } from '../../tests/support/engine-kit.js';
+import type { TestKey } from '../../tests/support/engine-kit.js';
 import type { EngineState, TxBodies, TxType } from './types.js';
 
 const admin = testKey(1);

@@ -4,12 +4,12 @@ import { CharterError, ERROR_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { nobleVerifier } from '../crypto/ed25519.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
-import { requestIdOf } from '../tx/envelope.js';
+import { requestIdOf } from '../tx/codec.js';
 import { appHashOf, CustodyEngine } from './engine.js';
 import { stateRoot, verifyEntryProof } from './state-root.js';
 import type { EntryProof } from './state-root.js';
-import { blockTime, buildTx, runBlock, testGenesis, testKey } from './testkit.js';
-import type { BuildOpts, TestKey } from './testkit.js';
+import { blockTime, buildTx, runBlock, testGenesis, testKey } from '../../tests/support/engine-kit.js';
+import type { BuildOpts, TestKey } from '../../tests/support/engine-kit.js';
 import type { EngineState, FinalizeBlockResponse, GenesisDoc, TxBodies, TxResult, TxType, WithdrawalRecord } from './types.js';
 
 const admin = testKey(1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CharterError } from '../errors.js';
 import { keyIdOf, toHex } from '../codec/index.js';
 import { DEFAULT_CHAIN_ID, DEFAULT_PARAMS, genesisHash, genesisState, makeGenesis, validateGenesis } from './genesis.js';
-import { testKey } from './testkit.js';
+import { testKey } from '../../tests/support/engine-kit.js';
 import type { GenesisDoc } from './types.js';
 
 const k1 = testKey(1);

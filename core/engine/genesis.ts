@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CharterError } from '../errors.js';
 import { canonicalBytes, fromHex, keyIdOf, sha256Hex } from '../codec/index.js';
 import { isValidPublicKey } from '../crypto/ed25519.js';
-import { CHAIN_ID_RE } from '../tx/envelope.js';
+import { CHAIN_ID_RE } from '../tx/codec.js';
 import { EMERGENCY_PARAMS_SCHEMA, GOVERNANCE_PARAMS_SCHEMA } from './bodies.js';
 import type { ChainParams, EmergencyParams, EngineState, GenesisDoc, GovernanceParams, KeyRecord } from './types.js';
 

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { CustodyEngine } from './engine.js';
 import { simulate } from './simulate.js';
-import { BlockDriver, blockTime, buildTx, testGenesis, testKey } from './testkit.js';
-import type { TestKey } from './testkit.js';
+import { BlockDriver, blockTime, buildTx, testGenesis, testKey } from '../../tests/support/engine-kit.js';
+import type { TestKey } from '../../tests/support/engine-kit.js';
 import type { AbciEvent, ChainParams, GovAction, ProposalRecord, TxBodies, VaultRecord } from './types.js';
 
 const admin = testKey(1);

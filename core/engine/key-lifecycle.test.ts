@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { CustodyEngine } from './engine.js';
 import { precheckRequest } from './simulate.js';
-import { BlockDriver, blockTime, testGenesis, testKey } from './testkit.js';
-import type { TestKey } from './testkit.js';
+import { BlockDriver, blockTime, testGenesis, testKey } from '../../tests/support/engine-kit.js';
+import type { TestKey } from '../../tests/support/engine-kit.js';
 import type { AbciEvent, EmergencyControlRecord, GovAction, KeyRecord, TxResult, VaultRecord, WithdrawalRecord } from './types.js';
 
 const admin = testKey(1);

@@ -7,7 +7,7 @@
 import { CharterError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { approvalTally, attestationTally, keyOf, lookup, ownerOf, timeSeconds, txLimitOf, velocityRoom, velocityUse, whitelisted } from './controls.js';
-import { validateTx } from './engine.js';
+import { validateTx } from './validate.js';
 import type { EngineState, SignedEnvelope, UnsignedEnvelope, VaultRecord, WithdrawalRecord } from './types.js';
 
 export type ControlStatus = 'met' | 'not_met' | 'waiting' | 'not_applicable';

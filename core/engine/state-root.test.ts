@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalBytes, concatBytes, sha256, toHex, utf8 } from '../codec/index.js';
 import { genesisState } from './genesis.js';
-import { testGenesis, testKey } from './testkit.js';
+import { testGenesis, testKey } from '../../tests/support/engine-kit.js';
 import { compareUtf8, entryPath, entryProof, leafHash, nodeHash, stateEntries, stateRoot, verifyEntryProof } from './state-root.js';
 import type { EngineState } from './types.js';
 
@@ -173,7 +173,7 @@ describe('RootCache (incremental root)', () => {
   it('gives exactly stateRoot and entryProof after random inserts and updates', async () => {
     const { RootCache, stateRoot: sr, entryProof: ep } = await import('./state-root.js');
     const { genesisState } = await import('./genesis.js');
-    const { testGenesis, testKey } = await import('./testkit.js');
+    const { testGenesis, testKey } = await import('../../tests/support/engine-kit.js');
     const s = genesisState(testGenesis());
     const cache = RootCache.fromState(s);
     let x = 7;

@@ -49,6 +49,7 @@
 import { canonicalBytes, concatBytes, fromHex, sha256, toHex, utf8, bytesEqual } from '../codec/index.js';
 import type { EngineState } from './types.js';
 import type { Hash } from '../crypto/hash.js';
+import { fastCanonicalJson } from '../tx/canonical-json.js';
 
 export interface StateEntry {
   key: string;
@@ -225,40 +226,7 @@ export function verifyEntryProof(root: Uint8Array | string, key: string, value: 
 /** The injected hash (core/crypto/hash.ts `Hash`) under the name the engine uses. */
 export type Sha256 = Hash;
 
-/**
- * RFC 8785 canonical JSON for the plain JSON values of the state (objects,
- * arrays, strings, finite numbers, booleans, null): keys sorted by UTF-16 code
- * units, strings and numbers serialised as ECMAScript's JSON.stringify does —
- * which is what RFC 8785 specifies. Properties whose value is undefined are
- * skipped, as JSON.stringify does. Equal to canonicalBytes (tested).
- */
-export function fastCanonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') {
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error('canonical JSON has no non-finite numbers');
-    return JSON.stringify(v);
-  }
-  if (Array.isArray(v)) {
-    let out = '[';
-    for (let i = 0; i < v.length; i++) {
-      if (i) out += ',';
-      const x: unknown = v[i];
-      out += x === undefined ? 'null' : fastCanonicalJson(x);
-    }
-    return out + ']';
-  }
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).sort();
-  let out = '{';
-  let first = true;
-  for (const k of keys) {
-    const x = o[k];
-    if (x === undefined) continue;
-    if (!first) out += ',';
-    first = false;
-    out += JSON.stringify(k) + ':' + fastCanonicalJson(x);
-  }
-  return out + '}';
-}
+export { fastCanonicalJson };
 
 interface TLeaf {
   inner: false;

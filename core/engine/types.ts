@@ -9,6 +9,10 @@
  * Everything here is pure data. Time enters through FinalizeBlockRequest.time;
  * there is no clock and no randomness inside the engine.
  */
+import type { Envelope, SignatureScheme, SignedEnvelopeOf } from '../tx/types.js';
+import type { Role } from './roles.js';
+import type { ModuleSpec } from './module.js';
+import type { MODULE_SPECS } from './modules/specs.js';
 
 /** An ABCI event attribute. Values are strings, as in CometBFT. */
 export interface EventAttribute {
@@ -92,97 +96,33 @@ export interface Application {
 
 // ─── Transactions (envelope version 1) ─────────────────────────────────────
 
-export const ENVELOPE_VERSION = 1;
-
-/** Signature schemes the engine verifies (docs/formats/transactions.md, "Signature schemes"). */
-export type SignatureScheme = 'ed25519' | 'p256' | 'secp256k1';
+export { ENVELOPE_VERSION } from '../tx/types.js';
+export type { SignatureScheme } from '../tx/types.js';
 
 /**
- * The unsigned part of an envelope. Its canonical JSON (RFC 8785) is what the
+ * The unsigned part of an envelope of the engine (core/tx/types.ts `Envelope`
+ * with the body of its type). Its canonical JSON (RFC 8785) is what the
  * signing digest covers:
  *   digest = SHA-256( "charter/tx/v1" || 0x00 || JCS(unsigned envelope) )
- * The digest binds version and chain_id because both are fields of it.
  */
-export interface UnsignedEnvelope<T extends TxType = TxType> {
-  version: 1;
-  chain_id: string;
-  type: T;
-  body: TxBodies[T];
-  /** Key id of the signer (see keyIdOf). */
-  signer: string;
-  /** The signer's next nonce: its account nonce + 1. Nonces start at 1. */
-  nonce: number;
-  /** Last height at which the transaction may be included. */
-  expires_at: number;
-}
+export type UnsignedEnvelope<T extends TxType = TxType> = Envelope<T, TxBodies[T]>;
 
-export interface SignedEnvelope<T extends TxType = TxType> extends UnsignedEnvelope<T> {
-  /** Lower-case hex signature over the signing digest (Ed25519: 64 bytes). */
-  signature: string;
-}
+export type SignedEnvelope<T extends TxType = TxType> = SignedEnvelopeOf<T, TxBodies[T]>;
 
-export interface TxBodies {
-  /** Register a public key. Signed by a chain admin. */
-  'key.register': { public_key: string; scheme: SignatureScheme; label: string };
-  /** Create a vault with an M-of-N approval policy. Signed by a chain admin. */
-  'vault.create': { vault_id: string; name: string; policy: { approvers: string[]; threshold: number } };
-  /** Devnet faucet: credit a vault. Signed by a chain admin; only when params.faucet is true. */
-  'vault.fund': { vault_id: string; asset: string; amount: string };
-  /** Request a withdrawal. Signed by any active registered key (the initiator). */
-  'withdrawal.create': { vault_id: string; asset: string; amount: string; destination: string; memo: string };
-  /** Approve a pending withdrawal. Signed by an approver of the vault's policy. */
-  'withdrawal.approve': { request_id: string };
-  /** Set a key's roles and owner. Signed by a chain admin. */
-  'key.set_roles': { key_id: string; roles: Role[]; owner?: string };
-  /** Replace a vault's policy (approvers, threshold and the optional controls). Signed by a chain admin. */
-  'vault.set_policy': { vault_id: string; policy: VaultPolicy };
-  /** Attest a claim for a pending withdrawal. Signed by an attester of the vault's attestation gate. */
-  'withdrawal.attest': { request_id: string; attestation_type: string; claim_ref: string };
-  /** Cancel a pending (or timelocked) withdrawal. Signed by its initiator, a governance member or an admin. */
-  'withdrawal.cancel': { request_id: string; reason: string };
-  /** Quarantine a key: its approvals and attestations stop counting. Signed by a governance member or an admin. */
-  'key.quarantine': { key_id: string; reason: string };
-  /** Release a quarantined key. Signed by a governance member or an admin. */
-  'key.release': { key_id: string; reason: string };
-  /** Open a governance proposal on a track. Signed by a governance member. */
-  'gov.propose': { track: GovTrack; action: GovAction; voting_period_blocks?: number };
-  /** Vote on an open proposal. Signed by a governance member. */
-  'gov.vote': { proposal_id: string; vote: 'yes' | 'no' | 'abstain' };
-  /** Carry out a passed proposal once its execution delay has passed. Signed by a governance member. */
-  'gov.execute': { proposal_id: string };
-  /** Propose an emergency control; the proposer's signature counts toward the emergency quorum. Signed by an operator. */
-  'emergency.propose': { action: EmergencyAction; reason: string; expires_in_blocks: number };
-  /** Co-sign a collecting emergency control. Signed by an operator. */
-  'emergency.sign': { control_id: string };
-  /** Record a key's attestation reference and its re-validation deadline (height). Signed by an admin. */
-  'key.attest': { key_id: string; attestation_ref: string; revalidate_by: number };
-  /** Hand a key over to a registered successor. Signed by the OLD key; takes effect when an operational proposal (key.rotate_approve) executes. */
-  'key.rotate': { new_key_id: string };
-  /** Retire a key for good. Signed by the key itself or an admin. */
-  'key.retire': { key_id: string; reason: string };
-}
-export type TxType = keyof TxBodies;
-export const TX_TYPES: readonly TxType[] = [
-  'key.register',
-  'vault.create',
-  'vault.fund',
-  'withdrawal.create',
-  'withdrawal.approve',
-  'key.set_roles',
-  'vault.set_policy',
-  'withdrawal.attest',
-  'withdrawal.cancel',
-  'key.quarantine',
-  'key.release',
-  'gov.propose',
-  'gov.vote',
-  'gov.execute',
-  'emergency.propose',
-  'emergency.sign',
-  'key.attest',
-  'key.rotate',
-  'key.retire',
-];
+/**
+ * The body of each transaction type, as the engine's modules declare them
+ * (core/engine/modules/<domain>/spec.ts), registered in MODULE_SPECS.
+ */
+export type TxBodies = Flatten<UnionToIntersection<BodiesOf<RegisteredSpec>>>;
+export type TxType = keyof TxBodies & string;
+export { TX_TYPES } from './modules/specs.js';
+
+type RegisteredSpec = (typeof MODULE_SPECS)[number];
+type BodiesOf<S> = S extends ModuleSpec<infer B, infer _A> ? B : never;
+type ActionsOf<S> = S extends ModuleSpec<infer _B, infer A> ? A : never;
+type ValuesOf<M> = M extends unknown ? M[keyof M] : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type Flatten<T> = { [K in keyof T]: T[K] };
 
 // ─── Emergency controls (control 10) and degraded mode (control 9) ─────────
 
@@ -236,40 +176,14 @@ export interface ControlHold {
 export type GovTrack = 'protocol' | 'operational';
 
 /**
- * What a proposal does when executed. `params.set` is the protocol track's
- * only action; every other action belongs to the operational track.
+ * What a proposal does when executed: one of the actions the modules register
+ * (their spec.ts). `params.set` is the protocol track's only action; every
+ * other action belongs to the operational track.
  */
-export type GovAction =
-  | { type: 'params.set'; faucet?: boolean; max_expiry_blocks?: number; governance?: GovernanceParams }
-  | { type: 'validator.add'; public_key: string; power: number; name: string }
-  | { type: 'validator.remove'; public_key: string }
-  | { type: 'key.register'; public_key: string; scheme: SignatureScheme; label: string }
-  | { type: 'key.set_roles'; key_id: string; roles: Role[]; owner?: string }
-  | { type: 'key.release'; key_id: string; reason: string }
-  | { type: 'whitelist.add'; vault_id: string; destination: string }
-  | { type: 'whitelist.remove'; vault_id: string; destination: string }
-  | { type: 'emergency.ratify'; control_id: string }
-  | { type: 'emergency.lift'; control_id: string }
-  | { type: 'key.rotate_approve'; key_id: string };
+export type GovAction = ValuesOf<ActionsOf<RegisteredSpec>>;
 
-/**
- * The track each governance action belongs to: the one table the engine checks
- * a proposal against (INVALID_PROPOSAL otherwise) and the console offers
- * combinations from.
- */
-export const GOV_ACTION_TRACK: Readonly<Record<GovAction['type'], GovTrack>> = {
-  'params.set': 'protocol',
-  'validator.add': 'operational',
-  'validator.remove': 'operational',
-  'key.register': 'operational',
-  'key.set_roles': 'operational',
-  'key.release': 'operational',
-  'whitelist.add': 'operational',
-  'whitelist.remove': 'operational',
-  'emergency.ratify': 'operational',
-  'emergency.lift': 'operational',
-  'key.rotate_approve': 'operational',
-};
+/** The track of each governance action (derived from the modules' specs). */
+export { GOV_ACTION_TRACK } from './modules/specs.js';
 
 /** A fraction num/den (0 ≤ num ≤ den, den ≥ 1). */
 export interface Fraction {
@@ -335,9 +249,8 @@ export interface PendingWhitelistChange {
   proposal_id: string;
 }
 
-/** The roles a key can hold (docs/policy.md). */
-export const ROLES = ['initiator', 'approver', 'attester', 'custodian', 'governance', 'operator', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES } from './roles.js';
+export type { Role } from './roles.js';
 
 /**
  * A vault's policy. `approvers` and `threshold` are the basic M-of-N; every

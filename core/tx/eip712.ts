@@ -31,7 +31,7 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { canonicalBytes, concatBytes, fromHex, fromUtf8, toHex, utf8 } from '../codec/index.js';
-import type { UnsignedEnvelope } from '../engine/types.js';
+import type { Envelope } from './types.js';
 
 export interface TypedField {
   name: string;
@@ -232,7 +232,7 @@ export function charterDomain(chainId: string): { name: string; version: string;
  * absent), then EIP712_ENVELOPE_FIELDS. Throws if a body field name is not an
  * identifier or collides with an envelope field.
  */
-export function envelopeTypedData(u: UnsignedEnvelope): {
+export function envelopeTypedData(u: Envelope): {
   domain: { name: string; version: string; salt: string };
   types: TypedTypes;
   primaryType: string;
@@ -262,7 +262,7 @@ export function envelopeTypedData(u: UnsignedEnvelope): {
 }
 
 /** The three hashes of an envelope's EIP-712 form. Throws if the envelope has no EIP-712 form. */
-export function envelopeEip712(u: UnsignedEnvelope): { domainSeparator: Uint8Array; structHash: Uint8Array; digest: Uint8Array } {
+export function envelopeEip712(u: Envelope): { domainSeparator: Uint8Array; structHash: Uint8Array; digest: Uint8Array } {
   const td = envelopeTypedData(u);
   const structTypes: TypedTypes = { [td.primaryType]: td.types[td.primaryType]! };
   const ds = domainSeparator(charterDomain(u.chain_id));
@@ -271,6 +271,6 @@ export function envelopeEip712(u: UnsignedEnvelope): { domainSeparator: Uint8Arr
 }
 
 /** The 32-byte digest a secp256k1 key signs for this envelope. */
-export function eip712Digest(u: UnsignedEnvelope): Uint8Array {
+export function eip712Digest(u: Envelope): Uint8Array {
   return envelopeEip712(u).digest;
 }

@@ -4,7 +4,7 @@ import { canonicalBytes, concatBytes, fromHex, fromUtf8, sha256, toHex, txHashOf
 import { CharterError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { SignedEnvelope, UnsignedEnvelope } from '../engine/types.js';
-import { buildTx, testKey } from '../engine/testkit.js';
+import { buildTx, testKey } from '../../tests/support/engine-kit.js';
 import { decodeTx, decodeTxWithDigest, encodeTx, MAX_TX_BYTES, requestIdOf, SIGNING_DOMAIN, signEnvelope, signingDigest, unsignedOf } from './envelope.js';
 
 const k1 = testKey(1);

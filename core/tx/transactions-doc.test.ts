@@ -10,7 +10,7 @@ import { canonicalBytes, concatBytes, fromHex, fromUtf8, keyIdOf, sha256, toHex,
 import type { UnsignedEnvelope } from '../engine/types.js';
 import { CustodyEngine } from '../engine/engine.js';
 import { makeGenesis } from '../engine/genesis.js';
-import { runBlock } from '../engine/testkit.js';
+import { runBlock } from '../../tests/support/engine-kit.js';
 import { decodeTx, encodeTx, requestIdOf, SIGNING_DOMAIN, signEnvelope, signingDigest } from './envelope.js';
 
 const doc = readFileSync(new URL('../../docs/formats/transactions.md', import.meta.url), 'utf8');

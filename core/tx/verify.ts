@@ -7,11 +7,10 @@
  */
 import { fromHex } from '../codec/index.js';
 import type { SignatureVerifier } from '../crypto/ed25519.js';
-import type { SignatureScheme, SignedEnvelope } from '../engine/types.js';
-import type { TxType, UnsignedEnvelope } from '../engine/types.js';
 import { toHex } from '../codec/index.js';
 import { eip712Digest } from './eip712.js';
-import { signingDigest, unsignedOf } from './envelope.js';
+import { signingDigest, unsignedOf } from './codec.js';
+import type { Envelope, SignatureScheme, SignedEnvelopeOf } from './types.js';
 
 /**
  * The 32-byte digest a key of `scheme` signs for this envelope:
@@ -22,13 +21,13 @@ import { signingDigest, unsignedOf } from './envelope.js';
  *                  signed as the ECDSA hash itself.
  * Throws on an unknown scheme or an envelope that does not fit its EIP-712 struct.
  */
-export function digestForScheme(scheme: SignatureScheme, env: SignedEnvelope | UnsignedEnvelope): Uint8Array {
+export function digestForScheme(scheme: SignatureScheme, env: SignedEnvelopeOf | Envelope): Uint8Array {
   switch (scheme) {
     case 'ed25519':
     case 'p256':
-      return signingDigest(unsignedOf(env as SignedEnvelope));
+      return signingDigest(unsignedOf(env as SignedEnvelopeOf));
     case 'secp256k1':
-      return eip712Digest(unsignedOf(env as SignedEnvelope));
+      return eip712Digest(unsignedOf(env as SignedEnvelopeOf));
     default:
       throw new Error(`no signing digest for scheme ${String(scheme)}`);
   }
@@ -39,7 +38,7 @@ export function digestForScheme(scheme: SignatureScheme, env: SignedEnvelope | U
  * `envelopeDigest`, when given, is the envelope signing digest already computed
  * (signingDigest(unsignedOf(env))); Ed25519 and P-256 use it instead of recomputing it.
  */
-export function verifyEnvelope(verifier: SignatureVerifier, env: SignedEnvelope, key: { scheme: SignatureScheme; public_key: string }, envelopeDigest?: Uint8Array): boolean {
+export function verifyEnvelope(verifier: SignatureVerifier, env: SignedEnvelopeOf, key: { scheme: SignatureScheme; public_key: string }, envelopeDigest?: Uint8Array): boolean {
   let digest: Uint8Array;
   let sig: Uint8Array;
   let pk: Uint8Array;
@@ -54,12 +53,12 @@ export function verifyEnvelope(verifier: SignatureVerifier, env: SignedEnvelope,
 }
 
 /** Sign an unsigned envelope with a key of `scheme`: `sign` gets the digest of digestForScheme. */
-export async function signEnvelopeFor<T extends TxType>(
+export async function signEnvelopeFor<T extends string, B>(
   scheme: SignatureScheme,
-  u: UnsignedEnvelope<T>,
+  u: Envelope<T, B>,
   sign: (digest: Uint8Array) => Uint8Array | Promise<Uint8Array>,
-): Promise<SignedEnvelope<T>> {
-  const unsigned = unsignedOf(u as SignedEnvelope<T>);
+): Promise<SignedEnvelopeOf<T, B>> {
+  const unsigned = unsignedOf(u as SignedEnvelopeOf<T, B>);
   const sig = await sign(digestForScheme(scheme, unsigned));
   if (!(sig instanceof Uint8Array)) throw new Error('the signer returned no bytes');
   return { ...unsigned, signature: toHex(sig) };

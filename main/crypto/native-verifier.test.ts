@@ -18,7 +18,7 @@ import { nobleVerifier, type SignatureVerifier } from '../../core/crypto/ed25519
 import { ECDSA_CURVES } from '../../core/crypto/ecdsa.js';
 import { buildSchemeTx, publicKeyOf, schemeTestKey, signDigest, type SchemeTestKey } from '../../tests/support/testkeys.js';
 import { CustodyEngine } from '../../core/engine/engine.js';
-import { runBlock, testGenesis, testKey } from '../../core/engine/testkit.js';
+import { runBlock, testGenesis, testKey } from '../../tests/support/engine-kit.js';
 import type { SignatureScheme, SignedEnvelope } from '../../core/engine/types.js';
 import { verifyEnvelope } from '../../core/tx/verify.js';
 import { createNativeVerifier, nativeVerifier } from './native-verifier.js';

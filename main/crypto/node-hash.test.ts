@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256, sha256Hex, toHex } from '../../core/codec/index.js';
 import { CustodyEngine } from '../../core/engine/engine.js';
-import { buildTx, blockTime, testGenesis, testKey } from '../../core/engine/testkit.js';
+import { buildTx, blockTime, testGenesis, testKey } from '../../tests/support/engine-kit.js';
 import { nodeSha256, nodeSha256Hex } from './node-hash.js';
 
 describe('nodeSha256', () => {

@@ -3,7 +3,7 @@
 import { bench, describe } from 'vitest';
 import { CustodyEngine } from '../../core/engine/engine.js';
 import { stateRoot } from '../../core/engine/state-root.js';
-import { buildTx, blockTime, testGenesis, testKey } from '../../core/engine/testkit.js';
+import { buildTx, blockTime, testGenesis, testKey } from '../support/engine-kit.js';
 import { decodeTx } from '../../core/tx/envelope.js';
 
 const admin = testKey(1);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTx, testKey } from '../../core/engine/testkit.js';
+import { buildTx, testKey } from '../support/engine-kit.js';
 import { nobleVerifier } from '../../core/crypto/ed25519.js';
 import { DevnetNode } from '../../main/devnet/node.js';
 import { exportBlocks, openHomeReadOnly } from '../../main/devnet/export.js';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { buildTx, testKey } from '../../core/engine/testkit.js';
+import { buildTx, testKey } from '../support/engine-kit.js';
 import { nativeVerifier } from '../../main/crypto/native-verifier.js';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
 import { NodeStore } from '../../main/devnet/store.js';

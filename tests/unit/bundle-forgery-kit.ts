@@ -24,7 +24,7 @@ import {
 } from '../../core/evidence/bundle/index.js';
 import { checkpointSigningDigest, type TrustFile } from '../../core/evidence/checkpoint.js';
 import { nextRoot } from '../../core/evidence/receipts.js';
-import type { TestKey } from '../../core/engine/testkit.js';
+import type { TestKey } from '../support/engine-kit.js';
 import { CHAIN, CONSOLE_KEY, SECOND_KEY, caseBundle, fixtureTrust, segmentBundle, segmentMembers } from './bundle-kit.js';
 
 export interface Forgery {

@@ -19,7 +19,7 @@
 import zlib from 'node:zlib';
 import { canonicalBytes, canonicalJson, fromUtf8, toHex, utf8 } from '../../core/codec/index.js';
 import { CustodyEngine } from '../../core/engine/engine.js';
-import { testGenesis, testKey, buildTx, type TestKey } from '../../core/engine/testkit.js';
+import { testGenesis, testKey, buildTx, type TestKey } from '../support/engine-kit.js';
 import type { EntryProof } from '../../core/engine/state-root.js';
 import type { TxBodies, TxResult, TxType, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
 import { domainDigest, signCheckpoint, type Checkpoint, type EvidenceSignature, type SignedCheckpoint, type TrustFile, type TrustKey } from '../../core/evidence/checkpoint.js';

@@ -542,3 +542,59 @@ describe('node registry, chain clients and authority folders', () => {
     expect(checkNodesRules('main/services/custody.ts', "import type { CustodyNodes } from '../nodes/types.js';")).toHaveLength(0);
   });
 });
+
+// ─── Engine modules and the envelope (core/engine, core/tx) ─────────────────
+//
+//   core/tx/      knows no transaction type: it imports nothing from core/engine/,
+//                 except core/tx/envelope.ts, which re-exports the engine's decoder at
+//                 its historical path (and which nothing in core/engine or core/tx imports).
+//   core/engine/modules/<a>/  imports no other module core/engine/modules/<b>/: what two
+//                 modules share lives in core/engine/ (shared.ts, work.ts, controls.ts, …);
+//                 only the registry files core/engine/modules/*.ts list the modules.
+
+const ENVELOPE_FACADE = 'core/tx/envelope.ts';
+
+export function checkEngineFile(rel: string, source: string): Violation[] {
+  if (!rel.startsWith('core/') || isTestFile(rel)) return [];
+  const out: Violation[] = [];
+  const moduleOf = (p: string) => /^core\/engine\/modules\/([^/]+)\//.exec(p)?.[1] ?? null;
+  for (const spec of importsOf(source)) {
+    if (!spec.startsWith('.')) continue;
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec)).replace(/\.js$/, '.ts');
+    if (rel.startsWith('core/tx/') && rel !== ENVELOPE_FACADE && target.startsWith('core/engine/')) {
+      out.push({ file: rel, specifier: spec, rule: 'core/tx/ knows no transaction type: it does not import core/engine/' });
+    }
+    if ((rel.startsWith('core/engine/') || rel.startsWith('core/tx/')) && target === ENVELOPE_FACADE) {
+      out.push({ file: rel, specifier: spec, rule: 'core/engine/ and core/tx/ import core/tx/codec.ts (and core/engine/tx.ts), not the facade core/tx/envelope.ts' });
+    }
+    const from = moduleOf(rel);
+    const to = moduleOf(target);
+    if (from !== null && to !== null && from !== to) {
+      out.push({ file: rel, specifier: spec, rule: `engine module ${from} imports module ${to}: modules do not import each other (shared helpers go in core/engine/)` });
+    }
+  }
+  return out;
+}
+
+describe('engine modules and the envelope', () => {
+  it('core/tx/ imports no core/engine/, and engine modules do not import each other', () => {
+    const files = [...sourceFiles(path.join(ROOT, 'core', 'tx')), ...sourceFiles(path.join(ROOT, 'core', 'engine'))];
+    expect(files.some((f) => f.includes(`${path.sep}modules${path.sep}`))).toBe(true);
+    const violations = files.flatMap((f) => {
+      const rel = path.relative(ROOT, f).split(path.sep).join('/');
+      return checkEngineFile(rel, readFileSync(f, 'utf8'));
+    });
+    const report = violations.map((v) => `${v.file}: "${v.specifier}" — ${v.rule}`).join('\n');
+    expect(report, `violations:\n${report}`).toBe('');
+  });
+
+  it('the checker catches each rule', () => {
+    expect(checkEngineFile('core/tx/codec.ts', "import type { TxBodies } from '../engine/types.js';").length).toBe(1);
+    expect(checkEngineFile('core/tx/envelope.ts', "export { decodeTx } from '../engine/tx.js';")).toEqual([]);
+    expect(checkEngineFile('core/engine/engine.ts', "import { decodeTx } from '../tx/envelope.js';").length).toBe(1);
+    expect(checkEngineFile('core/engine/modules/keys/index.ts', "import { decide } from '../withdrawals/index.js';").length).toBe(1);
+    expect(checkEngineFile('core/engine/modules/keys/index.ts', "import { keysSpec } from './spec.js'; import { ev } from '../../shared.js';")).toEqual([]);
+    expect(checkEngineFile('core/engine/modules/index.ts', "import { keys } from './keys/index.js';")).toEqual([]);
+    expect(checkEngineFile('core/engine/engine.test.ts', "import { decodeTx } from '../tx/envelope.js';")).toEqual([]);
+  });
+});

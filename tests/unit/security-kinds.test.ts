@@ -6,10 +6,10 @@ import { methods } from '../../core/contract/index.js';
 
 const ENGINE_DIR = path.resolve(__dirname, '../../core/engine');
 
-/** Every "security.<kind>" string literal in the engine's source (tests excluded). */
+/** Every "security.<kind>" string literal in the engine's source, its modules included (tests excluded). */
 function emittedKinds(): Set<string> {
   const out = new Set<string>();
-  for (const f of fs.readdirSync(ENGINE_DIR)) {
+  for (const f of fs.readdirSync(ENGINE_DIR, { recursive: true }) as string[]) {
     if (!f.endsWith('.ts') || f.endsWith('.test.ts') || f === 'security-kinds.ts') continue;
     const src = fs.readFileSync(path.join(ENGINE_DIR, f), 'utf8');
     for (const m of src.matchAll(/'security\.([a-z_]+)'/g)) out.add(m[1] as string);

@@ -1,16 +1,16 @@
 /**
- * Deterministic fixtures for tests of the engine and of anything built on it
+ * Deterministic fixtures (test support, not product code) for tests of the engine and of anything built on it
  * (services, devnet, replay): Ed25519 test keys from fixed bytes, envelope
  * building and signing, and a tiny block driver.
  *
  * NEVER use these keys for anything but tests: their secrets are public.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { fromUtf8, keyIdOf, toHex } from '../codec/index.js';
-import { encodeTx, signingDigest } from '../tx/envelope.js';
-import { CustodyEngine } from './engine.js';
-import { makeGenesis } from './genesis.js';
-import type { Application, ChainParams, FinalizeBlockResponse, GenesisDoc, SignedEnvelope, TxBodies, TxResult, TxType, UnsignedEnvelope } from './types.js';
+import { fromUtf8, keyIdOf, toHex } from '../../core/codec/index.js';
+import { encodeTx, signingDigest } from '../../core/tx/codec.js';
+import { CustodyEngine } from '../../core/engine/engine.js';
+import { makeGenesis } from '../../core/engine/genesis.js';
+import type { Application, ChainParams, FinalizeBlockResponse, GenesisDoc, SignedEnvelope, TxBodies, TxResult, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
 
 export interface TestKey {
   secretKey: Uint8Array;
