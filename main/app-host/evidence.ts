@@ -10,7 +10,7 @@
  * back, checks it (node count, last root, last checkpoint's peaks) and
  * catches up on blocks stored by a build without evidence (schema < 3).
  */
-import crypto from 'node:crypto';
+import { nodeSha256 } from '../crypto/node-hash.js';
 import { keyIdOf, toHex, fromHex } from '../../core/codec/index.js';
 import { checkpointSigningDigest, type Checkpoint, type SignedCheckpoint, type TrustFile } from '../../core/evidence/checkpoint.js';
 import {
@@ -33,9 +33,9 @@ export interface CheckpointSigner {
 
 export const DEFAULT_CHECKPOINT_EVERY = 10;
 
-const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
 /** Native SHA-256 for the MMR (same bytes as @noble/hashes). */
-export const nativeMmrHash: Hasher = oneShot ? (d) => oneShot('sha256', d, 'buffer') : (d) => crypto.createHash('sha256').update(d).digest();
+/** The MMR's hash: node:crypto's SHA-256 (main/crypto/node-hash.ts). */
+export const nativeMmrHash: Hasher = nodeSha256;
 
 export interface ReceiptRow {
   seq: number;

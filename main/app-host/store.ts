@@ -14,7 +14,7 @@
  */
 import type Database from 'better-sqlite3';
 import { openSqlite } from '../util/sqlite.js';
-import { ensurePrivateFile, tightenDatabaseFiles } from '../../hsm/atomic-file.js';
+import { ensurePrivateFile, tightenDatabaseFiles } from '../../base/node/files.js';
 import { CharterError } from '../../core/errors.js';
 import type { CheckpointRow, EvidencePlan, EvidenceStore, ReceiptRow } from './evidence.js';
 import type { AbciEvent, TxResult } from '../../core/engine/types.js';

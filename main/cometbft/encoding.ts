@@ -4,12 +4,11 @@
  * upper-case hex hashes, Go's RFC 3339 "nano" times, and the RFC 6962 Merkle
  * tree CometBFT uses for data_hash and transaction proofs.
  */
-import { createHash } from 'node:crypto';
+import { fromHexLoose, toHexUpper as hexUpper } from '../../core/codec/index.js';
+import { nodeSha256 as sha256 } from '../crypto/node-hash.js';
 import { merkleInnerHash as innerHash, merkleLeafHash as leafHash, merkleRoot, merkleSplitPoint as splitPoint } from '../../core/crypto/merkle.js';
 
-export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
-}
+export { fromHexLoose, hexUpper, sha256 };
 
 export function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -19,16 +18,6 @@ export function b64(bytes: Uint8Array): string {
 export function fromB64(s: string): Uint8Array | null {
   if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.replace(/=+$/, '').length % 4 === 1) return null;
   return new Uint8Array(Buffer.from(s, 'base64'));
-}
-
-export function hexUpper(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').toUpperCase();
-}
-
-export function fromHexLoose(s: string): Uint8Array | null {
-  const h = s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s;
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) return null;
-  return new Uint8Array(Buffer.from(h, 'hex'));
 }
 
 /**

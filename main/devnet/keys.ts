@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { tightenMode, writeFileAtomic } from '../../hsm/atomic-file.js';
+import { tightenMode, writeFileAtomic } from '../../base/node/files.js';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { CharterError } from '../../core/errors.js';

@@ -24,7 +24,7 @@
  * write fails the node halts; a restart resumes from the last durable block.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { ensurePrivateDir, tightenMode } from '../../hsm/atomic-file.js';
+import { ensurePrivateDir, tightenMode } from '../../base/node/files.js';
 import { join } from 'node:path';
 import type { EngineOptions } from '../../core/engine/engine.js';
 import { makeGenesis, validateGenesis } from '../../core/engine/genesis.js';

@@ -6,6 +6,7 @@
  * A handler answers (true) or passes (false); when none answers: 404.
  * Every failure is answered; a request can never take the node down.
  */
+import { isLoopback } from '../../base/node/net.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { CharterError } from '../../core/errors.js';
@@ -42,8 +43,8 @@ export interface HttpTransportOptions {
 }
 
 export function isLoopbackHost(h: string): boolean {
-  const x = h.toLowerCase();
-  return x === 'localhost' || x.endsWith('.localhost') || x === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(x) || /^::ffff:127\./.test(x);
+  // A browser may also name this machine *.localhost (RFC 6761), as a Host header or an origin.
+  return isLoopback(h) || h.toLowerCase().endsWith('.localhost');
 }
 
 /** Is `origin` this loopback node's own web origin (http://127.0.0.1:PORT, http://localhost:PORT, http://[::1]:PORT)? */
