@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CharterError, type SerializedError } from '../../core/errors.js';
-import type { KeyView } from '../../core/contract/index.js';
+import type { ContractApi } from '../../core/contract/client.js';
 import type { Charter } from '../app.js';
 import { VERSION } from '../version.js';
 import { isLoopback } from '../../base/node/net.js';
@@ -21,6 +21,7 @@ import { checkKeyId, printPem, registerTrustCommands } from './pem-cli.js';
 // that need them, so `charter --help` and `charter version` answer at once.
 const lazy = {
   app: () => import('../app.js'),
+  client: () => import('../../core/contract/client.js'),
   serve: () => import('../hosts/serve.js'),
   node: () => import('../devnet/cli.js'),
   replay: () => import('../replay/cli.js'),
@@ -56,11 +57,6 @@ function printError(e: SerializedError, json: boolean): void {
   else sayErr(`error ${e.code}: ${e.code === 'INTERNAL' ? e.message : cleanText(e.message)}\n  ${cleanText(e.hint)}`);
 }
 
-function unwrap<T>(r: { ok: true; value: unknown } | { ok: false; error: SerializedError }): T {
-  if (!r.ok) throw new CharterError(r.error.code, r.error.message, r.error.details);
-  return r.value as T;
-}
-
 /** The two script-friendly ways to pass a secret (besides the prompt): a file descriptor, or an environment variable. */
 const passphraseFdOption = (what = 'the software key passphrase') => new Option('--passphrase-fd <N>', `read ${what} from the first line of file descriptor N (e.g. 3 with 3<file or a pipe)`);
 const pinFdOption = (what = 'the PKCS#11 user PIN') => new Option('--pin-fd <N>', `read ${what} from the first line of file descriptor N`);
@@ -68,11 +64,13 @@ const PIN = { prompt: 'Token user PIN: ', flag: '--pin-env', fdFlag: '--pin-fd',
 
 const workspaceOption = () => new Option('-w, --workspace <dir>', 'workspace directory (default: $CHARTER_WORKSPACE or the OS user-data dir)');
 
-async function withCharter<T>(workspace: string | undefined, fn: (c: Charter) => Promise<T>, nodeUrl?: string, pkcs11Module?: string): Promise<T> {
+/** A console on the workspace for one verb; `api` calls its contract operations with their real types. */
+async function withCharter<T>(workspace: string | undefined, fn: (api: ContractApi, c: Charter) => Promise<T>, nodeUrl?: string, pkcs11Module?: string): Promise<T> {
   const { createCharter } = await lazy.app();
+  const { contractApi } = await lazy.client();
   const charter = await createCharter({ host: 'cli', workspace: workspace ?? null, nodeUrl: nodeUrl ?? null, watch: false, ...(pkcs11Module ? { pkcs11Modules: [pkcs11Module] } : {}) });
   try {
-    return await fn(charter);
+    return await fn(contractApi(charter.dispatch), charter);
   } finally {
     await charter.close();
   }
@@ -242,7 +240,7 @@ export function buildProgram(): Command {
     .option('--node <url>', 'custody node RPC to read status from (default: the workspace devnet)')
     .option('--module <path>', 'also list the keys of this PKCS#11 module')
     .action(async (o: { workspace?: string; json?: boolean; node?: string; module?: string }) => {
-      const list = await withCharter(o.workspace, async (c) => unwrap<{ keys: KeyView[]; problems: { backend: string; code: string; message: string }[] }>(await c.dispatch('keys.list', {})), o.node, o.module);
+      const list = await withCharter(o.workspace, (api) => api.keys.list(), o.node, o.module);
       if (o.json) {
         jsonLine(list);
         return;
@@ -599,11 +597,7 @@ export function buildProgram(): Command {
       if (o.out === '-' && o.json) throw new CharterError('USAGE', '--json goes with --out FILE: with --out - the evidence itself is the output');
       // Refused before anything is read from the node.
       if (o.out !== '-') checkOut(o.out, o.force);
-      const r = await withCharter(
-        o.workspace,
-        async (c) => unwrap<{ content: string; sha256: string; fileName: string }>(await c.dispatch('evidence.exportWithdrawal', { requestId: o.request })),
-        o.node,
-      );
+      const r = await withCharter(o.workspace, (api) => api.evidence.exportWithdrawal({ requestId: o.request }), o.node);
       if (o.out === '-') process.stdout.write(r.content + '\n');
       else {
         writeOut(o.out, r.content, o.force);
@@ -644,16 +638,15 @@ export function buildProgram(): Command {
             : await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for key ${o.key}: ` });
         signer = { signerKeyId: o.key, secret };
       }
-      let call: [string, unknown];
-      if (o.case !== undefined) call = ['evidence.buildCase', { requestId: o.case, ...signer }];
-      else {
+      let segment: { from: number; to: number } | null = null;
+      if (o.case === undefined) {
         const m = /^(\d{1,12}):(\d{1,12})$/.exec(o.segment as string);
         if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new CharterError('USAGE', `--segment must be FROM:TO with 1 ≤ FROM ≤ TO, got ${JSON.stringify(o.segment)}`);
-        call = ['evidence.buildSegment', { from: Number(m[1]), to: Number(m[2]), ...signer }];
+        segment = { from: Number(m[1]), to: Number(m[2]) };
       }
       const r = await withCharter(
         o.workspace,
-        async (c) => unwrap<{ contentBase64: string; sha256: string; manifestSha256: string; members: number; artifact: string; size: number; missing?: string[] }>(await c.dispatch(call[0], call[1])),
+        (api) => (segment ? api.evidence.buildSegment({ ...segment, ...signer }) : api.evidence.buildCase({ requestId: o.case as string, ...signer })),
         o.node,
       );
       writeOut(o.out, Buffer.from(r.contentBase64, 'base64'), o.force);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry, KeyView, RequestView } from '../../core/contract/index.js';
+import type { AuditEntry, KeyView } from '../../core/contract/index.js';
 import { main } from '../../main/cli/index.js';
 import { AuditLog } from '../../main/services/audit.js';
 import { useConsole } from './console-harness.js';
@@ -17,9 +17,8 @@ const PASS = 'a long passphrase';
 const h = useConsole('charter-audit-');
 const { call } = h;
 
-type Page = { entries: AuditEntry[]; nextBefore: number | null };
-const list = (filter: Record<string, unknown> = {}) => call<Page>('audit.list', filter);
-const newest = async (action: string) => (await list({ action, limit: 1 })).entries[0] as AuditEntry;
+const list = (filter: Record<string, unknown> = {}) => call('audit.list', filter);
+const newest = async (action: string) => (await list({ action, limit: 1 })).entries[0]!;
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const chunks: string[] = [];
@@ -42,11 +41,11 @@ describe('the audit log through the contract', () => {
   let requestId = '';
 
   it('records the key that signed beside the OS user', async () => {
-    a = await call<KeyView>('keys.create', { label: 'initiator', passphrase: PASS, confirmPassphrase: PASS });
-    b = await call<KeyView>('keys.create', { label: 'approver', passphrase: PASS });
+    a = await call('keys.create', { label: 'initiator', passphrase: PASS, confirmPassphrase: PASS });
+    b = await call('keys.create', { label: 'approver', passphrase: PASS });
     await call('custody.createVault', { vaultId: 'audit-v', name: 'Audit', approvers: [a.keyId, b.keyId], threshold: 1 });
     await call('custody.fundVault', { vaultId: 'audit-v', asset: 'USDC', amount: '1000' });
-    const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'audit-v', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
+    const { request } = await call('custody.createWithdrawal', { vaultId: 'audit-v', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
     requestId = request.requestId;
     const created = await newest('custody.createWithdrawal');
     expect(created).toMatchObject({ keyId: a.keyId, result: 'ok', subject: `request ${requestId}` });
@@ -65,9 +64,9 @@ describe('the audit log through the contract', () => {
   });
 
   it('Create key: the host refuses mismatched passphrases with PASSPHRASE_MISMATCH, records it, creates nothing', async () => {
-    const before = (await call<{ keys: KeyView[] }>('keys.list', {})).keys.length;
+    const before = (await call('keys.list', {})).keys.length;
     expect(await h.fail('keys.create', { label: 'typo', passphrase: PASS, confirmPassphrase: PASS + '!' })).toBe('PASSPHRASE_MISMATCH');
-    expect((await call<{ keys: KeyView[] }>('keys.list', {})).keys.length).toBe(before);
+    expect((await call('keys.list', {})).keys.length).toBe(before);
     const e = await newest('keys.create');
     expect(e).toMatchObject({ result: 'error', details: { code: 'PASSPHRASE_MISMATCH' } });
     expect(JSON.stringify(e)).not.toContain(PASS);
@@ -88,7 +87,7 @@ describe('the audit log through the contract', () => {
     expect(await h.fail('governance.propose', { track: 'protocol', actionJson: '[1,2]' })).toBe('INVALID_INPUT');
     expect(await h.fail('governance.propose', { track: 'protocol', actionJson: '{"max_expiry_blocks":5}' })).toBe('INVALID_INPUT');
     expect(await h.fail('governance.propose', { track: 'protocol' })).toBe('INVALID_INPUT');
-    const ok = await call<{ proposal: { actionType: string } }>('governance.propose', { track: 'protocol', actionJson: '{"type":"params.set","max_expiry_blocks":500}' });
+    const ok = await call('governance.propose', { track: 'protocol', actionJson: '{"type":"params.set","max_expiry_blocks":500}' });
     expect(ok.proposal.actionType).toBe('params.set');
   });
 
@@ -98,7 +97,7 @@ describe('the audit log through the contract', () => {
     expect(await newest('explorer.search')).toMatchObject({ result: 'error', subject: 'query "block twelve"', details: { code: 'INVALID_INPUT' } });
     expect(await h.fail('explorer.search', { query: '99999999' })).toBe('NOT_FOUND');
     expect(await h.fail('explorer.search', { query: 'AB'.repeat(32) })).toBe('NOT_FOUND');
-    const req = await call<RequestView>('custody.getRequest', { requestId });
+    const req = await call('custody.getRequest', { requestId });
     expect(await call('explorer.search', { query: `0x${req.createdTx.toLowerCase()}` })).toMatchObject({ kind: 'tx', hash: req.createdTx });
   });
 
@@ -127,13 +126,13 @@ describe('the audit log through the contract', () => {
     const p2 = await list({ limit: 3, before: p1.nextBefore });
     expect(p2.entries[0]!.seq).toBe(p1.entries[2]!.seq - 1);
 
-    const csv = await call<{ fileName: string; text: string; count: number }>('audit.export', { format: 'csv', keyId: b.keyId });
+    const csv = await call('audit.export', { format: 'csv', keyId: b.keyId });
     expect(csv.fileName).toBe('audit-log.csv');
     const rows = csv.text.trimEnd().split('\r\n');
     expect(rows[0]).toBe('seq,time,actor,keyId,action,subject,result,details,prevHash,hash');
     expect(rows.length - 1).toBe(csv.count);
     expect(csv.count).toBe(byKey.entries.length);
-    const jsonl = await call<{ text: string; count: number }>('audit.export', { format: 'jsonl' });
+    const jsonl = await call('audit.export', { format: 'jsonl' });
     const lines = jsonl.text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditEntry);
     expect(lines.map((e) => e.seq)).toEqual([...lines.map((e) => e.seq)].sort((x, y) => x - y));
     expect(lines.find((e) => e.keyId === b.keyId && e.action === 'custody.approve')).toBeTruthy();

@@ -15,11 +15,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CallResult, KeyView, RequestView } from '../../core/contract/index.js';
+import type { KeyView } from '../../core/contract/index.js';
 import { createCharter } from '../../main/app.js';
 import { trustFromJson, verifyBundleBytes } from '../../main/evidence/bundles.js';
 import { useConsole } from './console-harness.js';
 import { expectCaseV2 } from './bundle-shape.js';
+import { contractApi } from '../../core/contract/client.js';
 
 const PASS = 'correct horse battery staple';
 const h = useConsole('charter-bundle-now-', () => ({ checkpointEvery: 1000 }));
@@ -36,16 +37,16 @@ describe('a custody case built right after the withdrawal executes', () => {
 
   it('verifies pass with the node\'s trust file, and the build names nothing missing', async () => {
     const keys: KeyView[] = [];
-    for (const label of ['alice', 'bob', 'carol']) keys.push(await call<KeyView>('keys.create', { label, passphrase: PASS }));
+    for (const label of ['alice', 'bob', 'carol']) keys.push(await call('keys.create', { label, passphrase: PASS }));
     const [a, b, c] = keys as [KeyView, KeyView, KeyView];
     await call('custody.createVault', { vaultId: 'treasury', name: 'Treasury', approvers: [a.keyId, b.keyId, c.keyId], threshold: 2 });
     await call('custody.fundVault', { vaultId: 'treasury', asset: 'USDC', amount: '1000000' });
-    const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount: '250000', destination: 'acct:dest', memo: '', keyId: a.keyId, passphrase: PASS });
+    const { request } = await call('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount: '250000', destination: 'acct:dest', memo: '', keyId: a.keyId, passphrase: PASS });
     requestId = request.requestId;
     // The initiator cannot approve its own request: the two others do.
     expect(await h.fail('custody.approve', { requestId, keyId: a.keyId, passphrase: PASS })).toBe('SELF_APPROVAL');
     await call('custody.approve', { requestId, keyId: b.keyId, passphrase: PASS });
-    const done = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: c.keyId, passphrase: PASS });
+    const done = await call('custody.approve', { requestId, keyId: c.keyId, passphrase: PASS });
     expect(done.request.status).toBe('executed');
     executedAt = done.request.executedAt!;
 
@@ -53,7 +54,7 @@ describe('a custody case built right after the withdrawal executes', () => {
     const client = await h.charter.services.chain.get();
     await expect(client.checkpoint()).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
-    const built = await call<{ contentBase64: string; sha256: string; missing: string[] }>('evidence.buildCase', { requestId });
+    const built = await call('evidence.buildCase', { requestId });
     expect(built.missing).toEqual([]);
     const trust = await client.trustFile();
     const r = await verifyBundleBytes(Buffer.from(built.contentBase64, 'base64'), { trust: trustFromJson(trust) });
@@ -68,22 +69,22 @@ describe('a custody case built right after the withdrawal executes', () => {
     expect(cp.checkpoint.height).toBeGreaterThanOrEqual(executedAt);
     expect(cp.checkpoint.height % 1000).not.toBe(0);
     // Built again, nothing new is issued: the same bytes.
-    expect((await call<{ sha256: string }>('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
+    expect((await call('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
   });
 
   it('evidence.nodeTrust keeps the node\'s trust file as the chosen one, and the case verifies pass with it', async () => {
     const client = await h.charter.services.chain.get();
     const fromNode = await client.trustFile();
-    const saved = await call<{ name: string; sha256: string; size: number; trust: unknown }>('evidence.nodeTrust', {});
+    const saved = await call('evidence.nodeTrust', {});
     expect(saved.trust).toEqual(fromNode);
     expect(saved.name).toBe(`node-trust-${fromNode.log_id}.json`);
     expect(saved.sha256).toMatch(/^[0-9a-f]{64}$/);
     // Kept in the workspace as a chosen trust file is: a reload restores it.
-    expect((await call<{ saved: { sha256: string } | null }>('evidence.loadTrust', {})).saved?.sha256).toBe(saved.sha256);
+    expect((await call('evidence.loadTrust', {})).saved?.sha256).toBe(saved.sha256);
     // Strict input: nothing may be passed.
     expect(await h.fail('evidence.nodeTrust', { url: 'http://elsewhere' })).toBe('INVALID_INPUT');
-    const built = await call<{ contentBase64: string }>('evidence.buildCase', { requestId });
-    const report = await call<{ verdict: string; checks: { id: string; verdict: string }[] }>('evidence.verifyBundle', { contentBase64: built.contentBase64, trust: saved.trust });
+    const built = await call('evidence.buildCase', { requestId });
+    const report = await call('evidence.verifyBundle', { contentBase64: built.contentBase64, trust: saved.trust });
     expect(report.checks.filter((x) => x.verdict !== 'pass').map((x) => x.id)).toEqual([]);
     expect(report.verdict).toBe('pass');
   });
@@ -137,16 +138,16 @@ describe('a custody case built right after the withdrawal executes', () => {
     const remote = await createCharter({ host: 'serve', workspace: ws, nodeUrl: relayUrl, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
     try {
       // A new withdrawal executed on the devnet, after the checkpoint the first case made.
-      const { keys } = await call<{ keys: KeyView[] }>('keys.list', {});
+      const { keys } = await call('keys.list', {});
       const [a, b, c] = ['alice', 'bob', 'carol'].map((l) => keys.find((k) => k.label === l)!) as [KeyView, KeyView, KeyView];
-      const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount: '1000', destination: 'acct:second', memo: '', keyId: a.keyId, passphrase: PASS });
+      const { request } = await call('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount: '1000', destination: 'acct:second', memo: '', keyId: a.keyId, passphrase: PASS });
       await call('custody.approve', { requestId: request.requestId, keyId: b.keyId, passphrase: PASS });
-      const done = await call<{ request: RequestView }>('custody.approve', { requestId: request.requestId, keyId: c.keyId, passphrase: PASS });
+      const done = await call('custody.approve', { requestId: request.requestId, keyId: c.keyId, passphrase: PASS });
       const at = done.request.executedAt!;
 
-      const signerKey = (await remote.dispatch('keys.create', { label: 'auditor', passphrase: PASS })) as CallResult<KeyView>;
+      const signerKey = await contractApi(remote.dispatch).result('keys.create', { label: 'auditor', passphrase: PASS });
       if (!signerKey.ok) throw new Error(signerKey.error.message);
-      const r = (await remote.dispatch('evidence.buildCase', { requestId: request.requestId, signerKeyId: signerKey.value.keyId, secret: PASS })) as CallResult<{ contentBase64: string; missing: string[] }>;
+      const r = await contractApi(remote.dispatch).result('evidence.buildCase', { requestId: request.requestId, signerKeyId: signerKey.value.keyId, secret: PASS });
       if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
       const status = await (await h.charter.services.chain.get()).status();
       // The next block comes from the devnet's own timer (100 ms here), so it may or may not exist yet: if not, the build says so.
@@ -179,7 +180,7 @@ describe('a custody case built right after the withdrawal executes', () => {
       const before = stored();
       for (const [prefix, key] of [['request/', `request/${request.requestId}`], ['vault/', 'vault/treasury']] as const) {
         refuseStateProof = prefix;
-        const refused = (await remote.dispatch('evidence.buildCase', { requestId: request.requestId, signerKeyId: signerKey.value.keyId, secret: PASS })) as CallResult<unknown>;
+        const refused = await contractApi(remote.dispatch).result('evidence.buildCase', { requestId: request.requestId, signerKeyId: signerKey.value.keyId, secret: PASS });
         expect(refused.ok).toBe(false);
         if (refused.ok) continue;
         expect(refused.error.code).toBe('NOT_AVAILABLE');

@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CallResult, KeyView, RequestView } from '../../core/contract/index.js';
 import { createCharter } from '../../main/app.js';
 import { main } from '../../main/cli/index.js';
 import { trustFromJson, verifyBundleBytes } from '../../main/evidence/bundles.js';
@@ -19,6 +18,7 @@ import { expectCaseV2, expectSegmentV2 } from './bundle-shape.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
 import { EvidenceService, keyBundleSigner } from '../../main/services/evidence.js';
 import { ARTIFACT_TYPES, CASE_PATHS, COMMON_CHECKS } from '../../core/evidence/bundle/index.js';
+import { contractApi } from '../../core/contract/client.js';
 
 const PASS = 'a long passphrase';
 const h = useConsole('charter-bundle-');
@@ -44,12 +44,12 @@ describe('evidence bundles on the devnet', () => {
   let casePath = '';
 
   it('builds a custody case whose every check passes with the node\'s trust file', async () => {
-    const [a, b] = [await call<KeyView>('keys.create', { label: 'a', passphrase: PASS }), await call<KeyView>('keys.create', { label: 'b', passphrase: PASS })];
+    const [a, b] = [await call('keys.create', { label: 'a', passphrase: PASS }), await call('keys.create', { label: 'b', passphrase: PASS })];
     await call('custody.createVault', { vaultId: 'vault-b', name: 'B', approvers: [a!.keyId, b!.keyId], threshold: 1 });
     await call('custody.fundVault', { vaultId: 'vault-b', asset: 'USDC', amount: '1000' });
-    const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'vault-b', asset: 'USDC', amount: '250', destination: 'acct:dest', memo: '', keyId: a!.keyId, passphrase: PASS });
+    const { request } = await call('custody.createWithdrawal', { vaultId: 'vault-b', asset: 'USDC', amount: '250', destination: 'acct:dest', memo: '', keyId: a!.keyId, passphrase: PASS });
     requestId = request.requestId;
-    const done = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: b!.keyId, passphrase: PASS });
+    const done = await call('custody.approve', { requestId, keyId: b!.keyId, passphrase: PASS });
     expect(done.request.status).toBe('executed');
     // A case not executed yet, or unknown, is refused with a stable code.
     expect(await h.fail('evidence.buildCase', { requestId: 'wr-000000000000000000000000' })).toBe('REQUEST_NOT_FOUND');
@@ -65,7 +65,7 @@ describe('evidence bundles on the devnet', () => {
     trustPath = path.join(tmp, 'trust.json');
     fs.writeFileSync(trustPath, JSON.stringify(trust));
 
-    const built = await call<{ contentBase64: string; sha256: string; manifestSha256: string; artifact: string; members: number }>('evidence.buildCase', { requestId });
+    const built = await call('evidence.buildCase', { requestId });
     const zip = Buffer.from(built.contentBase64, 'base64');
     casePath = path.join(tmp, 'case.zip');
     fs.writeFileSync(casePath, zip);
@@ -87,7 +87,7 @@ describe('evidence bundles on the devnet', () => {
     const signed = (await client.checkpoints({ limit: 1000 })).checkpoints.filter((c) => c.checkpoint.height >= receiptHeight);
     expect(opened.json<{ checkpoint: { height: number } }>(CASE_PATHS.checkpoint).checkpoint.height).toBe(Math.min(...signed.map((c) => c.checkpoint.height)));
     // The same case builds to the same bytes.
-    expect((await call<{ sha256: string }>('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
+    expect((await call('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
   });
 
   it('charter bundle verify: exit 0 with the trust file, 2 without, 1 when tampered, 64 on usage', async () => {
@@ -119,15 +119,15 @@ describe('evidence bundles on the devnet', () => {
     });
     let uploadId: string | undefined;
     for (let o = 0; o < zip.length; o += 1000) {
-      const r = await call<{ uploadId: string }>('evidence.uploadChunk', { ...(uploadId ? { uploadId } : {}), chunkBase64: zip.subarray(o, o + 1000).toString('base64') });
+      const r = await call('evidence.uploadChunk', { ...(uploadId ? { uploadId } : {}), chunkBase64: zip.subarray(o, o + 1000).toString('base64') });
       uploadId = r.uploadId;
     }
-    const report = await call<{ verdict: string; bundleId: string }>('evidence.verifyBundle', { uploadId, trust: JSON.parse(fs.readFileSync(trustPath, 'utf8')), jobId: 'job-1' });
+    const report = await call('evidence.verifyBundle', { uploadId, trust: JSON.parse(fs.readFileSync(trustPath, 'utf8')), jobId: 'job-1' });
     off();
     expect(report.verdict).toBe('pass');
     expect(events.some((e) => e.jobId === 'job-1' && e.phase === 'reading' && e.done === e.total)).toBe(true);
-    const m = await call<{ text: string }>('evidence.readMember', { bundleId: report.bundleId, path: 'request.json' });
-    expect(JSON.parse(m.text)).toMatchObject({ request_id: requestId, status: 'executed' });
+    const m = await call('evidence.readMember', { bundleId: report.bundleId, path: 'request.json' });
+    expect(JSON.parse(m.text!)).toMatchObject({ request_id: requestId, status: 'executed' });
     expect(await h.fail('evidence.readMember', { bundleId: report.bundleId, path: 'nope.json' })).toBe('NOT_FOUND');
     expect(await h.fail('evidence.verifyBundle', { uploadId })).toBe('BUNDLE_NOT_OPEN');
     expect(await h.fail('evidence.verifyBundle', { contentBase64: 'AAAA', trust: { version: 1 } })).toBe('BUNDLE_TRUST_INVALID');
@@ -135,7 +135,7 @@ describe('evidence bundles on the devnet', () => {
 
   it('a file that is not a zip: one NOT_A_ZIP failure, every other check not checked, and the console and `charter bundle verify` say the same', async () => {
     const notZip = Buffer.from('{"version":1,"note":"a JSON file dropped by mistake"}\n');
-    const viaContract = await call<{ verdict: string; checks: { id: string; verdict: string; reason: string }[]; members: unknown[]; manifestSha256: string | null }>('evidence.verifyBundle', { contentBase64: notZip.toString('base64') });
+    const viaContract = await call('evidence.verifyBundle', { contentBase64: notZip.toString('base64') });
     expect(viaContract.verdict).toBe('fail');
     expect(viaContract.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual(['zip.container:fail:NOT_A_ZIP', ...[...COMMON_CHECKS.slice(1), ['content']].map(([id]) => `${id}:unknown:NOT_CHECKED`)]);
     expect(viaContract.members).toEqual([]);
@@ -148,28 +148,28 @@ describe('evidence bundles on the devnet', () => {
     expect(json.checks).toEqual(viaContract.checks);
     expect(json.members).toEqual([]);
     // The verification is an audited action, refusals included.
-    const audit = await call<{ entries: { action: string; details: Record<string, unknown> }[] }>('audit.list', { action: 'evidence.verifyBundle', limit: 1 });
+    const audit = await call('audit.list', { action: 'evidence.verifyBundle', limit: 1 });
     expect(audit.entries[0]?.details['verdict']).toBe('fail');
   });
 
   it('keeps the chosen trust file in the workspace and restores it; refuses one that is not a trust file, keeping the previous one', async () => {
     const text = fs.readFileSync(trustPath, 'utf8');
-    expect((await call<{ saved: unknown }>('evidence.loadTrust', {})).saved).toBeNull();
-    const saved = await call<{ name: string; sha256: string; trust: unknown }>('evidence.saveTrust', { name: 'node-trust.json', trustText: text });
+    expect((await call('evidence.loadTrust', {})).saved).toBeNull();
+    const saved = await call('evidence.saveTrust', { name: 'node-trust.json', trustText: text });
     expect(saved.name).toBe('node-trust.json');
     expect(saved.trust).toEqual(JSON.parse(text));
     expect(fs.existsSync(path.join(h.charter.workspace.artifactsDir, `${saved.sha256}.json`))).toBe(true);
     expect(await h.fail('evidence.saveTrust', { name: 'x.json', trustText: '{not json' })).toBe('BUNDLE_TRUST_INVALID');
     expect(await h.fail('evidence.saveTrust', { name: 'x.json', trustText: '{"version":1}' })).toBe('BUNDLE_TRUST_INVALID');
     expect(await h.fail('evidence.saveTrust', { name: '../x.json', trustText: text })).toBe('INVALID_INPUT');
-    const loaded = await call<{ saved: { name: string; sha256: string; trust: unknown } | null }>('evidence.loadTrust', {});
+    const loaded = await call('evidence.loadTrust', {});
     expect(loaded.saved).toMatchObject({ name: 'node-trust.json', sha256: saved.sha256 });
     expect(loaded.saved?.trust).toEqual(JSON.parse(text));
     // The refusals were audited.
-    const refused = await call<{ entries: { result: string; details: Record<string, unknown> }[] }>('audit.list', { action: 'evidence.saveTrust', result: 'error' });
+    const refused = await call('audit.list', { action: 'evidence.saveTrust', result: 'error' });
     expect(refused.entries.map((e) => e.details['code'])).toEqual(['INVALID_INPUT', 'BUNDLE_TRUST_INVALID', 'BUNDLE_TRUST_INVALID']);
-    expect((await call<{ cleared: boolean }>('evidence.clearTrust', {})).cleared).toBe(true);
-    expect((await call<{ saved: unknown }>('evidence.loadTrust', {})).saved).toBeNull();
+    expect((await call('evidence.clearTrust', {})).cleared).toBe(true);
+    expect((await call('evidence.loadTrust', {})).saved).toBeNull();
   });
 
   it('builds a history segment: every block with its transactions and signed header, every receipt of the range with its inclusion proof, the checkpoints around it', async () => {
@@ -183,7 +183,7 @@ describe('evidence bundles on the devnet', () => {
     const from = first + 1;
     const to = status.height;
     expect(to).toBeGreaterThan(from);
-    const built = await call<{ contentBase64: string; members: number; missing: string[] }>('evidence.buildSegment', { from, to });
+    const built = await call('evidence.buildSegment', { from, to });
     expect(built.missing).toEqual([]);
     const zip = Buffer.from(built.contentBase64, 'base64');
     const { bundle, txCount } = await expectSegmentV2(zip, from, to, { receipts: true, consistency: true });
@@ -211,7 +211,7 @@ describe('evidence bundles on the devnet', () => {
     let empty = 0;
     for (let x = status.height; x >= 1 && empty === 0; x--) if ((await client.block(x)).txs.length === 0) empty = x;
     expect(empty).toBeGreaterThan(0);
-    const built = await call<{ contentBase64: string; missing: string[] }>('evidence.buildSegment', { from: empty, to: empty });
+    const built = await call('evidence.buildSegment', { from: empty, to: empty });
     const { bundle, txCount } = await expectSegmentV2(Buffer.from(built.contentBase64, 'base64'), empty, empty, { receipts: true, consistency: true });
     expect(txCount).toBe(0);
     expect(bundle.json('receipts.json')).toEqual([]);
@@ -229,7 +229,7 @@ describe('evidence bundles on the devnet', () => {
     let txs = 0;
     for (let x = from; x <= to; x++) txs += (await client.block(x)).txs.length;
     expect(txs).toBeGreaterThan(5);
-    const key = await call<KeyView>('keys.create', { label: 'segment signer', passphrase: PASS });
+    const key = await call('keys.create', { label: 'segment signer', passphrase: PASS });
     const signer = () => ({ key_id: key.keyId, scheme: key.scheme, public_key: key.publicKey, sign: async (): Promise<Uint8Array> => { throw new Error('nothing may be signed'); } });
     const artifacts = () => fs.readdirSync(h.charter.workspace.artifactsDir).length;
     // A node page of 2 receipts: the build asks page after page until past `to`, and gets them all.
@@ -282,9 +282,9 @@ describe('evidence bundles on the devnet', () => {
       const client = await h.charter.services.chain.get();
       let withTx = 0;
       for (let x = 2; withTx === 0; x++) if ((await client.block(x)).txs.length > 0) withTx = x;
-      const k = (await remote.dispatch('keys.create', { label: 'auditor', passphrase: PASS })) as CallResult<KeyView>;
+      const k = await contractApi(remote.dispatch).result('keys.create', { label: 'auditor', passphrase: PASS });
       if (!k.ok) throw new Error(k.error.message);
-      const r = (await remote.dispatch('evidence.buildSegment', { from: withTx, to: withTx, signerKeyId: k.value.keyId, secret: PASS })) as CallResult<unknown>;
+      const r = await contractApi(remote.dispatch).result('evidence.buildSegment', { from: withTx, to: withTx, signerKeyId: k.value.keyId, secret: PASS });
       expect(r.ok).toBe(false);
       if (!r.ok) {
         expect(r.error.code).toBe('NODE_ERROR');
@@ -335,10 +335,10 @@ describe('evidence bundles on the devnet', () => {
   });
 
   it('through the contract: signerKeyId + secret sign with a registry key; a wrong secret or an unknown key is refused with its code', async () => {
-    const k = await call<KeyView>('keys.create', { label: 'bundle signer', passphrase: PASS });
+    const k = await call('keys.create', { label: 'bundle signer', passphrase: PASS });
     expect(await h.fail('evidence.buildCase', { requestId, signerKeyId: k.keyId, secret: 'wrong passphrase' })).toBe('WRONG_PASSPHRASE');
     expect(await h.fail('evidence.buildCase', { requestId, signerKeyId: 'ab'.repeat(20), secret: PASS })).toBe('KEY_NOT_FOUND');
-    const built = await call<{ contentBase64: string }>('evidence.buildCase', { requestId, signerKeyId: k.keyId, secret: PASS });
+    const built = await call('evidence.buildCase', { requestId, signerKeyId: k.keyId, secret: PASS });
     const r = await verifyBundleBytes(Buffer.from(built.contentBase64, 'base64'), { trust: null });
     expect(r.checks.find((c) => c.id === 'attestations.signatures')).toMatchObject({ verdict: 'pass' });
     expect(r.checks.find((c) => c.id === 'attestations.trust')?.detail).toContain(k.keyId);

@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyView, RequestView } from '../../core/contract/index.js';
 import { makeSoftHsmToken } from '../support/softhsm.js';
 import { useConsole } from './console-harness.js';
 
@@ -70,12 +69,12 @@ beforeAll(() => {
 
 describe('the CLI with a node: one rule for --out files, secrets from a descriptor, clean text', () => {
   it('an executed withdrawal on the devnet (set-up through the contract)', async () => {
-    const a = await h.call<KeyView>('keys.create', { label: 'a', passphrase: PASS });
-    const b = await h.call<KeyView>('keys.create', { label: 'b', passphrase: PASS });
+    const a = await h.call('keys.create', { label: 'a', passphrase: PASS });
+    const b = await h.call('keys.create', { label: 'b', passphrase: PASS });
     await h.call('custody.createVault', { vaultId: 'out-rule', name: 'Out', approvers: [a.keyId, b.keyId], threshold: 1 });
     await h.call('custody.fundVault', { vaultId: 'out-rule', asset: 'USDC', amount: '100' });
-    const { request } = await h.call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'out-rule', asset: 'USDC', amount: '5', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
-    const done = await h.call<{ request: RequestView }>('custody.approve', { requestId: request.requestId, keyId: b.keyId, passphrase: PASS });
+    const { request } = await h.call('custody.createWithdrawal', { vaultId: 'out-rule', asset: 'USDC', amount: '5', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
+    const done = await h.call('custody.approve', { requestId: request.requestId, keyId: b.keyId, passphrase: PASS });
     expect(done.request.status).toBe('executed');
     requestId = request.requestId;
     node = h.charter.rpcUrl;

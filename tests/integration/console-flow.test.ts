@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import canonicalize from 'canonicalize';
 import { createCharter, type Charter } from '../../main/app.js';
-import type { CallResult, KeyView, RequestView } from '../../core/contract/index.js';
+import type { KeyView, MethodName, MethodOutput } from '../../core/contract/index.js';
+import { contractApi, type InputArgs } from '../../core/contract/client.js';
 
 const PASS = 'correct horse battery staple';
 const FAST = { n: 1 << 12, r: 8, p: 1 }; // keeps the suite quick; the product uses N=2^17
@@ -18,10 +19,9 @@ const jcs = ((canonicalize as unknown as { default?: unknown }).default ?? canon
 let dir: string;
 let charter: Charter;
 
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const r = (await charter.dispatch(method, input)) as CallResult<T>;
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code}: ${r.error.message}`);
-  return r.value;
+/** Call an operation with its real types; a refusal rejects with its code. */
+function call<M extends MethodName>(method: M, ...input: InputArgs<M>): Promise<MethodOutput<M>> {
+  return contractApi(charter.dispatch).call(method, ...input);
 }
 async function fail(method: string, input: unknown): Promise<string> {
   const r = await charter.dispatch(method, input);
@@ -64,13 +64,13 @@ afterAll(async () => {
 
 describe('the first custody flow, end to end through the services', () => {
   it('names the embedded devnet\'s admin key in app.info, so the console can show it as "Devnet admin"', async () => {
-    const info = await call<{ devnet: boolean; devnetAdminKeyId: string | null }>('app.info', {});
+    const info = await call('app.info', {});
     expect(info.devnet).toBe(true);
     expect(info.devnetAdminKeyId).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it('1. creates three encrypted Ed25519 software keys', async () => {
-    for (const label of ['alice', 'bob', 'carol']) keys.push(await call<KeyView>('keys.create', { label, passphrase: PASS }));
+    for (const label of ['alice', 'bob', 'carol']) keys.push(await call('keys.create', { label, passphrase: PASS }));
     expect(keys.map((k) => k.scheme)).toEqual(['ed25519', 'ed25519', 'ed25519']);
     expect(keys.every((k) => k.onChain === 'unregistered')).toBe(true);
     const files = fs.readdirSync(path.join(dir, 'keystore'));
@@ -79,21 +79,21 @@ describe('the first custody flow, end to end through the services', () => {
   });
 
   it('2. creates a 2-of-3 vault over them and funds it from the devnet faucet', async () => {
-    const created = await call<{ vault: { policy: { threshold: number; approvers: string[] } } }>('custody.createVault', {
+    const created = await call('custody.createVault', {
       vaultId: 'treasury',
       name: 'Treasury',
       approvers: keys.map((k) => k.keyId),
       threshold: 2,
     });
     expect(created.vault.policy).toEqual({ approvers: keys.map((k) => k.keyId), threshold: 2 });
-    const listed = await call<{ keys: KeyView[] }>('keys.list', {});
+    const listed = await call('keys.list', {});
     expect(listed.keys.every((k) => k.onChain === 'active')).toBe(true);
-    const funded = await call<{ vault: { balances: Record<string, string> } }>('custody.fundVault', { vaultId: 'treasury', asset: 'USDC', amount: '1000000' });
+    const funded = await call('custody.fundVault', { vaultId: 'treasury', asset: 'USDC', amount: '1000000' });
     expect(funded.vault.balances).toEqual({ USDC: '1000000' });
   });
 
   it('3. requests a withdrawal and approves it with two keys; it executes in a block', async () => {
-    const created = await call<{ request: RequestView }>('custody.createWithdrawal', {
+    const created = await call('custody.createWithdrawal', {
       vaultId: 'treasury',
       asset: 'USDC',
       amount: '250000',
@@ -105,51 +105,51 @@ describe('the first custody flow, end to end through the services', () => {
     requestId = created.request.requestId;
     expect(created.request.status).toBe('pending');
     // The engine's pre-check, before anyone signs: approvals are the one control not yet met.
-    const pre = await call<{ ok: boolean; controls: { control: string; status: string; detail: string }[] }>('custody.precheck', { requestId });
+    const pre = await call('custody.precheck', { requestId });
     const approvals = pre.controls.find((c) => /approv|threshold/.test(c.control));
     expect(approvals, JSON.stringify(pre.controls)).toBeDefined();
     expect(approvals!.status).not.toBe('met');
     expect(pre.controls.every((c) => ['met', 'not_met', 'waiting', 'not_applicable'].includes(c.status))).toBe(true);
     // The engine knows no decimals: its words say base units, never "1000000 USDC" (which would read as a million dollars).
     expect(pre.controls.find((c) => c.control === 'balance')?.detail).toBe('vault holds 1000000 base units of USDC');
-    const first = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: keys[1]!.keyId, passphrase: PASS });
+    const first = await call('custody.approve', { requestId, keyId: keys[1]!.keyId, passphrase: PASS });
     expect(first.request.status).toBe('pending');
     expect(first.request.approvals).toHaveLength(1);
-    const second = await call<{ request: RequestView; height: number }>('custody.approve', { requestId, keyId: keys[2]!.keyId, passphrase: PASS });
+    const second = await call('custody.approve', { requestId, keyId: keys[2]!.keyId, passphrase: PASS });
     expect(second.request.status).toBe('executed');
     expect(second.request.executedAt).toBe(second.height);
-    const vaults = await call<{ vaults: { balances: Record<string, string> }[] }>('custody.listVaults', {});
+    const vaults = await call('custody.listVaults', {});
     expect(vaults.vaults[0]!.balances).toEqual({ USDC: '750000' });
   });
 
   it('4. opens the executing block and transaction in the explorer', async () => {
-    const req = await call<RequestView>('custody.getRequest', { requestId });
-    const block = await call<{ height: number; txs: { hash: string; type: string }[]; hash: string; appHash: string }>('explorer.block', { height: req.executedAt });
+    const req = await call('custody.getRequest', { requestId });
+    const block = await call('explorer.block', { height: req.executedAt! });
     expect(block.height).toBe(req.executedAt);
     expect(block.txs.map((t) => t.hash)).toContain(req.executedTx);
     expect(block.hash).toMatch(/^[0-9A-F]{64}$/);
     // The header carries the root before this block; the root after it is reported separately.
-    const after = (block as unknown as { resultAppHash: string }).resultAppHash;
+    const after = block.resultAppHash;
     expect(after).toMatch(/^[0-9A-F]{64}$/);
     // The node adds a block after one that changed state; its header carries the new root.
     let next: { appHash: string } | null = null;
     for (let i = 0; i < 50 && !next; i++) {
-      const r = await charter.dispatch('explorer.block', { height: req.executedAt! + 1 });
-      if (r.ok) next = r.value as { appHash: string };
+      const r = await contractApi(charter.dispatch).result('explorer.block', { height: req.executedAt! + 1 });
+      if (r.ok) next = r.value;
       else await new Promise((res) => setTimeout(res, 100));
     }
     expect(next?.appHash).toBe(after);
-    const tx = await call<{ type: string; code: number; envelope: { body: { request_id: string } }; events: { type: string }[] }>('explorer.tx', { hash: req.executedTx });
+    const tx = await call('explorer.tx', { hash: req.executedTx! });
     expect(tx.type).toBe('withdrawal.approve');
     expect(tx.code).toBe(0);
-    expect(tx.envelope.body.request_id).toBe(requestId);
+    expect((tx.envelope as { body: { request_id: string } }).body.request_id).toBe(requestId);
     expect(tx.events.map((e) => e.type)).toContain('custody.withdrawal_executed');
-    const overview = await call<{ blocks: { height: number }[] }>('explorer.overview', { limit: 5 });
+    const overview = await call('explorer.overview', { limit: 5 });
     expect(overview.blocks[0]!.height).toBeGreaterThanOrEqual(block.height);
   });
 
   it('5. exports canonical JSON evidence that an independent verifier accepts', async () => {
-    const ev = await call<{ content: string; sha256: string; artifact: string; fileName: string }>('evidence.exportWithdrawal', { requestId });
+    const ev = await call('evidence.exportWithdrawal', { requestId });
     const doc = JSON.parse(ev.content);
     expect(jcs(doc)).toBe(ev.content); // canonical
     expect(crypto.createHash('sha256').update(ev.content).digest('hex')).toBe(ev.sha256);
@@ -177,12 +177,12 @@ describe('the first custody flow, end to end through the services', () => {
     expect(doc.execution.block.result_app_hash).toMatch(/^[0-9A-F]{64}$/);
     expect(doc.execution.block.validator_signatures.length).toBeGreaterThanOrEqual(1);
     // Same request, same bytes.
-    const again = await call<{ sha256: string }>('evidence.exportWithdrawal', { requestId });
+    const again = await call('evidence.exportWithdrawal', { requestId });
     expect(again.sha256).toBe(ev.sha256);
   });
 
   it('records every action in the audit log, whose chain verifies', async () => {
-    const { entries } = await call<{ entries: { action: string; result: string; subject: string }[] }>('audit.list', { limit: 100 });
+    const { entries } = await call('audit.list', { limit: 100 });
     const actions = entries.map((e) => e.action);
     for (const a of ['keys.create', 'custody.createVault', 'custody.fundVault', 'custody.createWithdrawal', 'custody.approve', 'explorer.block', 'explorer.tx', 'evidence.exportWithdrawal']) {
       expect(actions, a).toContain(a);
@@ -207,18 +207,18 @@ describe('bad input gets a stable code and changes nothing', () => {
   });
 
   it('a vault that would be refused registers no key on the way', async () => {
-    const fresh = await call<KeyView>('keys.create', { label: 'unregistered', passphrase: PASS });
+    const fresh = await call('keys.create', { label: 'unregistered', passphrase: PASS });
     const before = await observable();
     expect(await fail('custody.createVault', { vaultId: 'treasury', name: 'Again', approvers: [fresh.keyId, keys[0]!.keyId], threshold: 1 })).toBe('VAULT_EXISTS');
     expect(await fail('custody.createVault', { vaultId: 'other', name: 'Other', approvers: [fresh.keyId, 'ab'.repeat(20)], threshold: 1 })).toBe('KEY_NOT_FOUND');
     expect(await fail('custody.createVault', { vaultId: 'other', name: 'Other', approvers: [fresh.keyId], threshold: 2 })).toBe('INVALID_POLICY');
     expect(await observable()).toEqual(before);
-    expect((await call<{ keys: KeyView[] }>('keys.list', {})).keys.find((k) => k.keyId === fresh.keyId)?.onChain).toBe('unregistered');
+    expect((await call('keys.list', {})).keys.find((k) => k.keyId === fresh.keyId)?.onChain).toBe('unregistered');
   });
 
   it('a wrong passphrase signs nothing', async () => {
     const before = await observable();
-    const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', {
+    const { request } = await call('custody.createWithdrawal', {
       vaultId: 'treasury', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: keys[0]!.keyId, passphrase: PASS,
     });
     requestId = request.requestId;
@@ -229,7 +229,7 @@ describe('bad input gets a stable code and changes nothing', () => {
   });
 
   it('an approval by a key outside the policy', async () => {
-    const outsider = await call<KeyView>('keys.create', { label: 'mallory', passphrase: PASS });
+    const outsider = await call('keys.create', { label: 'mallory', passphrase: PASS });
     await call('keys.register', { keyId: outsider.keyId });
     const before = await observable();
     expect(await fail('custody.approve', { requestId, keyId: outsider.keyId, passphrase: PASS })).toBe('NOT_AN_APPROVER');
@@ -244,10 +244,10 @@ describe('bad input gets a stable code and changes nothing', () => {
   });
 
   it('an approval signs exactly what its preview showed, or nothing', async () => {
-    const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', {
+    const { request } = await call('custody.createWithdrawal', {
       vaultId: 'treasury', asset: 'USDC', amount: '7', destination: 'acct:preview', memo: '', keyId: keys[0]!.keyId, passphrase: PASS,
     });
-    const preview = await call<{ envelope: { type: string; body: { request_id: string }; signer: string }; canonical: string; signingDigest: string; nonce: number; expiresAt: number }>(
+    const preview = await call(
       'custody.previewApproval',
       { requestId: request.requestId, keyId: keys[2]!.keyId },
     );
@@ -263,13 +263,13 @@ describe('bad input gets a stable code and changes nothing', () => {
     expect(await observable()).toEqual(before);
     // The real preview: the approval on chain is exactly the previewed envelope.
     await new Promise((r) => setTimeout(r, 300)); // let a block or two pass: the previewed expiry still holds
-    const approved = await call<{ txHash: string }>('custody.approve', {
+    const approved = await call('custody.approve', {
       requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS,
       expected: { nonce: preview.nonce, expiresAt: preview.expiresAt, digest: preview.signingDigest },
     });
-    const tx = await call<{ envelope: Record<string, unknown>; signingDigest: string }>('explorer.tx', { hash: approved.txHash });
+    const tx = await call('explorer.tx', { hash: approved.txHash });
     expect(tx.signingDigest).toBe(preview.signingDigest);
-    const { signature: _sig, ...unsigned } = tx.envelope;
+    const { signature: _sig, ...unsigned } = tx.envelope as Record<string, unknown>;
     expect(jcs(unsigned)).toBe(preview.canonical);
   });
 
@@ -284,10 +284,10 @@ describe('bad input gets a stable code and changes nothing', () => {
   });
 
   it('failed attempts are audited with their code, and no secret reaches the database or the Output log', async () => {
-    const { entries } = await call<{ entries: { result: string; details: { code?: string } }[] }>('audit.list', { limit: 200 });
+    const { entries } = await call('audit.list', { limit: 200 });
     const codes = entries.filter((e) => e.result === 'error').map((e) => e.details.code);
     expect(codes).toEqual(expect.arrayContaining(['WRONG_PASSPHRASE', 'NOT_AN_APPROVER', 'DUPLICATE_APPROVAL', 'INSUFFICIENT_BALANCE', 'INVALID_INPUT']));
-    const out = await call<{ lines: { message: string }[] }>('output.recent', {});
+    const out = await call('output.recent', {});
     expect(JSON.stringify(out)).not.toContain(PASS);
     const blobs = ['workspace.db', 'workspace.db-wal'].filter((f) => fs.existsSync(path.join(dir, f))).map((f) => fs.readFileSync(path.join(dir, f)));
     for (const b of blobs) expect(b.includes(Buffer.from(PASS))).toBe(false);
@@ -300,7 +300,7 @@ describe('bad input gets a stable code and changes nothing', () => {
     const after = await charter.services.chain.get().then((c) => c.status());
     expect(after.height).toBe(before.height);
     expect(after.appHash).toBe(before.appHash);
-    const listed = await call<{ keys: KeyView[] }>('keys.list', {});
+    const listed = await call('keys.list', {});
     expect(listed.keys).toHaveLength(5);
   });
 });

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { toHex } from '../../core/codec/index.js';
-import type { CallResult } from '../../core/contract/index.js';
+import type { MethodName, MethodOutput } from '../../core/contract/index.js';
+import { contractApi, type ContractApi, type InputArgs } from '../../core/contract/client.js';
 import type { TxBodies, TxType } from '../../core/engine/types.js';
 import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
 import { createCharter, type Charter, type CharterOptions } from '../../main/app.js';
@@ -16,8 +17,10 @@ export interface ConsoleHarness {
   readonly charter: Charter;
   /** The workspace directory. */
   readonly dir: string;
-  /** Call an operation; throws with the error code if it fails. */
-  call<T>(method: string, input: unknown): Promise<T>;
+  /** The console's operations with their real types (api.keys.list()); a refusal rejects with its code. */
+  readonly api: ContractApi;
+  /** Call an operation by name; throws with the error code if it fails. */
+  call<M extends MethodName>(method: M, ...input: InputArgs<M>): Promise<MethodOutput<M>>;
   /** Call an operation that must fail; returns its error code. */
   fail(method: string, input: unknown): Promise<string>;
   /** Sign a transaction with the devnet admin key and commit it (for actions without a console form). */
@@ -52,10 +55,11 @@ export function useConsole(prefix: string, extra?: (dir: string) => Partial<Char
     get charter() {
       return the();
     },
-    async call<T>(method: string, input: unknown): Promise<T> {
-      const r = (await the().dispatch(method, input)) as CallResult<T>;
-      if (!r.ok) throw new Error(`${method} failed: ${r.error.code}: ${r.error.message}`);
-      return r.value;
+    get api() {
+      return contractApi(the().dispatch);
+    },
+    call(method, ...input) {
+      return contractApi(the().dispatch).call(method, ...input);
     },
     async fail(method: string, input: unknown): Promise<string> {
       const r = await the().dispatch(method, input);

@@ -4,7 +4,7 @@
 // its RPC socket. Nothing is mocked.
 import { describe, expect, it } from 'vitest';
 import { useConsole } from './console-harness.js';
-import type { AddressEntry, KeyView, ProposalView, RequestView, SigningPreview } from '../../core/contract/index.js';
+import type { KeyView, ProposalView, RequestView } from '../../core/contract/index.js';
 import { Workspace } from '../../main/workspace/workspace.js';
 import { AddressBook } from '../../main/services/address-book.js';
 
@@ -16,7 +16,7 @@ let keys: KeyView[] = [];
 const byLabel = (l: string) => keys.find((k) => k.label === l)!.keyId;
 
 async function request(amount: string, destination: string, initiator: string): Promise<RequestView> {
-  const r = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount, destination, memo: '', keyId: byLabel(initiator), passphrase: PASS });
+  const r = await call('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount, destination, memo: '', keyId: byLabel(initiator), passphrase: PASS });
   return r.request;
 }
 
@@ -27,21 +27,21 @@ async function observable(): Promise<unknown> {
 }
 
 async function auditEntries(action: string): Promise<{ action: string; result: string; subject: string; details: Record<string, unknown> }[]> {
-  const { entries } = await call<{ entries: { action: string; result: string; subject: string; details: Record<string, unknown> }[] }>('audit.list', { limit: 500 });
+  const { entries } = await call('audit.list', { limit: 500 });
   return entries.filter((e) => e.action === action);
 }
 
 describe('cancelling a withdrawal request', () => {
   it('sets up three keys and a funded 2-of-3 vault', async () => {
-    for (const label of ['alice', 'bob', 'carol']) keys.push(await call<KeyView>('keys.create', { label, passphrase: PASS }));
+    for (const label of ['alice', 'bob', 'carol']) keys.push(await call('keys.create', { label, passphrase: PASS }));
     await call('custody.createVault', { vaultId: 'treasury', name: 'Treasury', approvers: keys.map((k) => k.keyId), threshold: 2 });
     await call('custody.fundVault', { vaultId: 'treasury', asset: 'USDC', amount: '1000000' });
-    keys = (await call<{ keys: KeyView[] }>('keys.list', {})).keys;
+    keys = (await call('keys.list', {})).keys;
   });
 
   it('previews exactly the withdrawal.cancel the initiator signs, and signs that or nothing', async () => {
     const r = await request('2500', 'acct-cancel-1', 'carol');
-    const preview = await call<SigningPreview>('custody.previewCancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol') });
+    const preview = await call('custody.previewCancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol') });
     expect(preview.asAdmin).toBe(false);
     expect(preview.keyId).toBe(byLabel('carol'));
     expect(preview.envelope).toMatchObject({ type: 'withdrawal.cancel', signer: byLabel('carol'), body: { request_id: r.requestId, reason: 'wrong amount' } });
@@ -59,13 +59,13 @@ describe('cancelling a withdrawal request', () => {
     expect(await fail('custody.cancel', { requestId: r.requestId, reason: '   ', keyId: byLabel('carol'), passphrase: PASS })).toBe('INVALID_INPUT');
     expect(await observable()).toEqual(before);
 
-    const out = await call<{ request: RequestView; height: number; txHash: string }>('custody.cancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol'), passphrase: PASS, expected });
+    const out = await call('custody.cancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol'), passphrase: PASS, expected });
     expect(out.request.status).toBe('cancelled');
     // On chain is exactly the previewed envelope.
-    const tx = await call<{ envelope: Record<string, unknown>; signingDigest: string; type: string }>('explorer.tx', { hash: out.txHash });
+    const tx = await call('explorer.tx', { hash: out.txHash });
     expect(tx.type).toBe('withdrawal.cancel');
     expect(tx.signingDigest).toBe(preview.signingDigest);
-    const { signature: _sig, ...unsigned } = tx.envelope;
+    const { signature: _sig, ...unsigned } = tx.envelope as Record<string, unknown>;
     expect(unsigned).toEqual(preview.envelope);
     expect(out.request.cancelled).toEqual({ by: byLabel('carol'), reason: 'wrong amount', height: out.height });
 
@@ -89,9 +89,9 @@ describe('cancelling a withdrawal request', () => {
     expect(await fail('custody.cancel', { requestId: r.requestId, reason: 'not mine', keyId: byLabel('bob'), passphrase: PASS })).toBe('NOT_AUTHORIZED');
     expect(await observable()).toEqual(before);
     // The devnet admin (admin and governance member) may cancel it; without keyId it signs.
-    const preview = await call<SigningPreview>('custody.previewCancel', { requestId: r.requestId, reason: 'policy review' });
+    const preview = await call('custody.previewCancel', { requestId: r.requestId, reason: 'policy review' });
     expect(preview.asAdmin).toBe(true);
-    const out = await call<{ request: RequestView }>('custody.cancel', {
+    const out = await call('custody.cancel', {
       requestId: r.requestId,
       reason: 'policy review',
       expected: { nonce: preview.nonce, expiresAt: preview.expiresAt, digest: preview.signingDigest },
@@ -103,18 +103,18 @@ describe('cancelling a withdrawal request', () => {
   it('cancels a request that already has an approval; its balance stays with the vault', async () => {
     const r = await request('4000', 'acct-cancel-3', 'carol');
     await call('custody.approve', { requestId: r.requestId, keyId: byLabel('alice'), passphrase: PASS });
-    const out = await call<{ request: RequestView }>('custody.cancel', { requestId: r.requestId, reason: 'changed plans', keyId: byLabel('carol'), passphrase: PASS });
+    const out = await call('custody.cancel', { requestId: r.requestId, reason: 'changed plans', keyId: byLabel('carol'), passphrase: PASS });
     expect(out.request.status).toBe('cancelled');
     expect(out.request.approvals).toHaveLength(1);
-    const { vaults } = await call<{ vaults: { balances: Record<string, string> }[] }>('custody.listVaults', {});
+    const { vaults } = await call('custody.listVaults', {});
     expect(vaults[0]!.balances['USDC']).toBe('1000000');
   });
 });
 
 describe('the address book', () => {
   it('adds, lists, refuses duplicates and bad input with stable codes, and removes', async () => {
-    expect((await call<{ entries: AddressEntry[] }>('addressBook.list', {})).entries).toEqual([]);
-    const e = await call<AddressEntry>('addressBook.add', { name: 'Exchange hot wallet', destination: 'acct-exchange-hot', note: 'rebalancing' });
+    expect((await call('addressBook.list', {})).entries).toEqual([]);
+    const e = await call('addressBook.add', { name: 'Exchange hot wallet', destination: 'acct-exchange-hot', note: 'rebalancing' });
     expect(e).toMatchObject({ name: 'Exchange hot wallet', destination: 'acct-exchange-hot', note: 'rebalancing' });
     await call('addressBook.add', { name: 'Payroll', destination: 'acct-payroll' });
     expect(await fail('addressBook.add', { name: 'exchange HOT wallet', destination: 'acct-other' })).toBe('ADDRESS_EXISTS');
@@ -125,7 +125,7 @@ describe('the address book', () => {
     expect(await fail('addressBook.add', { name: 'x'.repeat(65), destination: 'acct-long' })).toBe('INVALID_INPUT');
     expect(await fail('addressBook.add', { name: 'Extra', destination: 'acct-extra', colour: 'red' })).toBe('INVALID_INPUT');
     expect(await fail('addressBook.remove', { name: 'Nobody' })).toBe('NOT_FOUND');
-    const listed = (await call<{ entries: AddressEntry[] }>('addressBook.list', {})).entries;
+    const listed = (await call('addressBook.list', {})).entries;
     expect(listed.map((x) => x.name)).toEqual(['Exchange hot wallet', 'Payroll']);
 
     // Kept in workspace.db: another connection to the same file sees it.
@@ -137,9 +137,9 @@ describe('the address book', () => {
       other.close();
     }
 
-    const removed = await call<{ removed: AddressEntry }>('addressBook.remove', { name: 'payroll' });
+    const removed = await call('addressBook.remove', { name: 'payroll' });
     expect(removed.removed.destination).toBe('acct-payroll');
-    expect((await call<{ entries: AddressEntry[] }>('addressBook.list', {})).entries.map((x) => x.name)).toEqual(['Exchange hot wallet']);
+    expect((await call('addressBook.list', {})).entries.map((x) => x.name)).toEqual(['Exchange hot wallet']);
 
     const adds = await auditEntries('addressBook.add');
     expect(adds.filter((a) => a.result === 'ok').map((a) => a.subject)).toEqual(expect.arrayContaining(['address "Exchange hot wallet"', 'address "Payroll"']));
@@ -151,27 +151,27 @@ describe('the address book', () => {
 describe('governance signs what it previewed', () => {
   it('previews a proposal, a vote and an execution by the devnet admin; a stale preview signs nothing', async () => {
     const action = { type: 'params.set', max_expiry_blocks: 640 };
-    const p = await call<SigningPreview>('governance.preview', { op: 'propose', track: 'protocol', action });
+    const p = await call('governance.preview', { op: 'propose', track: 'protocol', action });
     expect(p.asAdmin).toBe(true);
     expect(p.envelope).toMatchObject({ type: 'gov.propose', body: { track: 'protocol', action } });
-    const proposed = await call<{ proposal: ProposalView }>('governance.propose', { track: 'protocol', action, expected: { nonce: p.nonce, expiresAt: p.expiresAt, digest: p.signingDigest } });
+    const proposed = await call('governance.propose', { track: 'protocol', action, expected: { nonce: p.nonce, expiresAt: p.expiresAt, digest: p.signingDigest } });
     const id = proposed.proposal.proposalId;
 
-    const v = await call<SigningPreview>('governance.preview', { op: 'vote', proposalId: id, vote: 'yes' });
+    const v = await call('governance.preview', { op: 'vote', proposalId: id, vote: 'yes' });
     expect(v.envelope).toMatchObject({ type: 'gov.vote', body: { proposal_id: id, vote: 'yes' } });
     // The previewed vote was "yes": signing "no" with that preview is refused, and changes nothing.
     const expected = { nonce: v.nonce, expiresAt: v.expiresAt, digest: v.signingDigest };
     expect(await fail('governance.vote', { proposalId: id, vote: 'no', expected })).toBe('PREVIEW_STALE');
-    expect((await call<{ proposals: ProposalView[] }>('governance.list', {})).proposals.find((x) => x.proposalId === id)?.votes).toHaveLength(0);
-    const voted = await call<{ proposal: ProposalView }>('governance.vote', { proposalId: id, vote: 'yes', expected });
+    expect((await call('governance.list', {})).proposals.find((x) => x.proposalId === id)?.votes).toHaveLength(0);
+    const voted = await call('governance.vote', { proposalId: id, vote: 'yes', expected });
     expect(voted.proposal.votes).toHaveLength(1);
 
     let done: ProposalView | null = null;
     for (let i = 0; i < 30 && !done; i++) {
-      const e = await call<SigningPreview>('governance.preview', { op: 'execute', proposalId: id });
+      const e = await call('governance.preview', { op: 'execute', proposalId: id });
       expect(e.envelope).toMatchObject({ type: 'gov.execute', body: { proposal_id: id } });
-      const r = await h.charter.dispatch('governance.execute', { proposalId: id, expected: { nonce: e.nonce, expiresAt: e.expiresAt, digest: e.signingDigest } });
-      if (r.ok) done = (r.value as { proposal: ProposalView }).proposal;
+      const r = await h.api.result('governance.execute', { proposalId: id, expected: { nonce: e.nonce, expiresAt: e.expiresAt, digest: e.signingDigest } });
+      if (r.ok) done = r.value.proposal;
       else await new Promise((res) => setTimeout(res, 150));
     }
     expect(done?.status).toBe('executed');
@@ -186,17 +186,17 @@ describe('governance signs what it previewed', () => {
 
 describe('milestones for the first-steps checklist', () => {
   it('records opened blocks and exported evidence from the audit log; they only grow', async () => {
-    const before = await call<{ openedBlocks: number[]; exportedRequests: string[] }>('app.milestones', {});
+    const before = await call('app.milestones', {});
     const r = await request('2500', 'acct-milestone', 'carol');
     await call('custody.approve', { requestId: r.requestId, keyId: byLabel('alice'), passphrase: PASS });
-    const done = await call<{ request: RequestView }>('custody.approve', { requestId: r.requestId, keyId: byLabel('bob'), passphrase: PASS });
+    const done = await call('custody.approve', { requestId: r.requestId, keyId: byLabel('bob'), passphrase: PASS });
     expect(done.request.status).toBe('executed');
-    await call('explorer.block', { height: done.request.executedAt });
+    await call('explorer.block', { height: done.request.executedAt! });
     await call('evidence.exportWithdrawal', { requestId: r.requestId });
     // A failed export is not a milestone.
     const other = await request('10', 'acct-not-exported', 'carol');
     expect(await fail('evidence.exportWithdrawal', { requestId: other.requestId })).not.toBe('INTERNAL');
-    const after = await call<{ openedBlocks: number[]; exportedRequests: string[] }>('app.milestones', {});
+    const after = await call('app.milestones', {});
     expect(after.openedBlocks).toContain(done.request.executedAt);
     expect(after.exportedRequests).toContain(r.requestId);
     expect(after.exportedRequests).not.toContain(other.requestId);

@@ -15,11 +15,11 @@ describe('governance in the console', () => {
     const before = await client.query<{ max_expiry_blocks: number }>('/params');
     expect(before?.max_expiry_blocks).not.toBe(777);
 
-    const { proposal } = await call<{ proposal: ProposalView }>('governance.propose', { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 777 } });
+    const { proposal } = await call('governance.propose', { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 777 } });
     expect(proposal).toMatchObject({ track: 'protocol', actionType: 'params.set', status: 'open' });
-    expect((await call<{ proposals: ProposalView[] }>('governance.list', {})).proposals.map((p) => p.proposalId)).toContain(proposal.proposalId);
+    expect((await call('governance.list', {})).proposals.map((p) => p.proposalId)).toContain(proposal.proposalId);
 
-    const voted = await call<{ proposal: ProposalView }>('governance.vote', { proposalId: proposal.proposalId, vote: 'yes' });
+    const voted = await call('governance.vote', { proposalId: proposal.proposalId, vote: 'yes' });
     expect(voted.proposal.votes).toHaveLength(1);
     expect(voted.proposal.tally?.yes).toBe(1);
     expect(['open', 'passed']).toContain(voted.proposal.status);
@@ -27,19 +27,19 @@ describe('governance in the console', () => {
     // A second vote by the same member is refused, and changes nothing.
     const code = await fail('governance.vote', { proposalId: proposal.proposalId, vote: 'no' });
     expect(code).toMatch(/^[A-Z_]+$/);
-    expect((await call<ProposalView>('governance.list', {}) as unknown as { proposals: ProposalView[] }).proposals.find((p) => p.proposalId === proposal.proposalId)?.votes).toHaveLength(1);
+    expect((await call('governance.list', {})).proposals.find((p) => p.proposalId === proposal.proposalId)?.votes).toHaveLength(1);
 
     // Executable once passed (no execution delay by default); the block may decide it first.
     let done: ProposalView | null = null;
     for (let i = 0; i < 30 && !done; i++) {
-      const r = await h.charter.dispatch('governance.execute', { proposalId: proposal.proposalId });
-      if (r.ok) done = (r.value as { proposal: ProposalView }).proposal;
+      const r = await h.api.result('governance.execute', { proposalId: proposal.proposalId });
+      if (r.ok) done = r.value.proposal;
       else await new Promise((res) => setTimeout(res, 150));
     }
     expect(done?.status).toBe('executed');
     expect((await client.query<{ max_expiry_blocks: number }>('/params'))?.max_expiry_blocks).toBe(777);
 
-    const { entries } = await call<{ entries: { action: string; result: string }[] }>('audit.list', { limit: 50 });
+    const { entries } = await call('audit.list', { limit: 50 });
     expect(entries.filter((e) => e.result === 'ok').map((e) => e.action)).toEqual(expect.arrayContaining(['governance.propose', 'governance.vote', 'governance.execute']));
   });
 

@@ -10,7 +10,8 @@ import crypto from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { canonicalBytes, keyIdOf, toHex } from '../../core/codec/index.js';
-import type { KeyView } from '../../core/contract/index.js';
+import type { MethodName, MethodOutput } from '../../core/contract/index.js';
+import { contractApi, type InputArgs } from '../../core/contract/client.js';
 import { encryptWeb3, WEB3_EXTRA_FIELD } from '../../hsm/software.js';
 import { createCharter, type Charter } from '../../main/app.js';
 import { AuditLog } from '../../main/services/audit.js';
@@ -22,10 +23,9 @@ let tmp = '';
 let a: Charter;
 let b: Charter;
 
-async function call<T>(c: Charter, method: string, input: unknown): Promise<T> {
-  const r = await c.dispatch(method, input);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.value as T;
+/** Call an operation of console `c` with its real types; a refusal rejects with its code. */
+function call<M extends MethodName>(c: Charter, method: M, ...input: InputArgs<M>): Promise<MethodOutput<M>> {
+  return contractApi(c.dispatch).call(method, ...input);
 }
 async function fail(c: Charter, method: string, input: unknown): Promise<string> {
   const r = await c.dispatch(method, input);
@@ -46,20 +46,20 @@ afterAll(async () => {
 
 describe('keys.import / keys.export through dispatch', () => {
   it('exports a key from one console and imports it into another; the audit entry holds the key id, not the passphrase or the file', async () => {
-    const made = await call<KeyView>(a, 'keys.create', { label: 'svc-export', passphrase: PASS });
-    const ex = await call<{ fileName: string; text: string }>(a, 'keys.export', { keyId: made.keyId });
+    const made = await call(a, 'keys.create', { label: 'svc-export', passphrase: PASS });
+    const ex = await call(a, 'keys.export', { keyId: made.keyId });
     expect(ex.fileName).toBe(`${made.keyId}.json`);
     expect(JSON.parse(ex.text)).toMatchObject({ key_id: made.keyId, public_key: made.publicKey });
 
     expect(await fail(b, 'keys.import', { fileText: ex.text, passphrase: 'wrong passphrase 000' })).toBe('WRONG_PASSPHRASE');
-    expect((await call<{ keys: KeyView[] }>(b, 'keys.list', {})).keys).toEqual([]);
+    expect((await call(b, 'keys.list', {})).keys).toEqual([]);
     expect(await fail(b, 'keys.import', { fileText: '{"not":"a key"}', passphrase: PASS })).toBe('KEYSTORE_CORRUPT');
 
     // The label given names the key (it is stored re-encrypted, under a new authenticated header).
-    const imp = await call<KeyView>(b, 'keys.import', { fileText: ex.text, passphrase: PASS, label: 'svc-imported' });
+    const imp = await call(b, 'keys.import', { fileText: ex.text, passphrase: PASS, label: 'svc-imported' });
     expect(imp).toMatchObject({ keyId: made.keyId, publicKey: made.publicKey, scheme: 'ed25519', backend: 'software', label: 'svc-imported' });
     expect(await fail(b, 'keys.import', { fileText: ex.text, passphrase: PASS })).toBe('KEYSTORE_DUPLICATE');
-    expect((await call<{ keys: KeyView[] }>(b, 'keys.list', {})).keys.map((k) => k.keyId)).toEqual([made.keyId]);
+    expect((await call(b, 'keys.list', {})).keys.map((k) => k.keyId)).toEqual([made.keyId]);
 
     const entries = new AuditLog(b.workspace).list().filter((e) => e.action === 'keys.import');
     expect(entries.map((e) => e.result).sort()).toEqual(['error', 'error', 'error', 'ok']);
@@ -146,22 +146,22 @@ describe('key files from outside: KDF cost capped before it runs, keys re-encryp
 
   it('imports a weak file (PBKDF2 c=1, scrypt N=2^10) and stores it re-encrypted under the console\'s own KDF settings; the export is in that form', async () => {
     const weak = await web3File({ pbkdf2: { c: 1 } });
-    const k = await call<KeyView>(b, 'keys.import', { fileText: weak.text, passphrase: PASS, label: 'weak-pbkdf2' });
+    const k = await call(b, 'keys.import', { fileText: weak.text, passphrase: PASS, label: 'weak-pbkdf2' });
     expect(k).toMatchObject({ keyId: weak.keyId, scheme: 'secp256k1', label: 'weak-pbkdf2' });
     const stored = storedFile(b, weak.keyId);
     expect(stored.crypto.kdf).toBe('scrypt');
     expect(stored.crypto.kdfparams).toMatchObject({ n: FAST.n, r: FAST.r, p: FAST.p, dklen: 32 });
     expect(stored.crypto.kdfparams).not.toHaveProperty('c');
     expect(JSON.parse(weak.text).id).toBe((stored as unknown as { id: string }).id); // the file's own id is kept
-    const ex = await call<{ fileName: string; text: string }>(b, 'keys.export', { keyId: weak.keyId });
+    const ex = await call(b, 'keys.export', { keyId: weak.keyId });
     expect(JSON.parse(ex.text).crypto).toMatchObject({ kdf: 'scrypt', kdfparams: { n: FAST.n, r: FAST.r, p: FAST.p } });
     // The same passphrase still unlocks it: it signs an attestation record.
-    const att = await call<{ record: { key_id: string } }>(b, 'keys.attest', { keyId: weak.keyId, secret: PASS });
+    const att = await call(b, 'keys.attest', { keyId: weak.keyId, secret: PASS });
     expect(att.record.key_id).toBe(weak.keyId);
 
     const seed = crypto.randomBytes(32);
     const low = charterFile({ seed, passphrase: PASS, n: 1024, r: 1, p: 1, label: 'weak-scrypt', created_at: '2025-05-05T05:05:05.000Z' });
-    const k2 = await call<KeyView>(b, 'keys.import', { fileText: low, passphrase: PASS });
+    const k2 = await call(b, 'keys.import', { fileText: low, passphrase: PASS });
     expect(k2).toMatchObject({ label: 'weak-scrypt', createdAt: '2025-05-05T05:05:05.000Z', scheme: 'ed25519' });
     expect(storedFile(b, k2.keyId).crypto.kdfparams).toMatchObject({ n: FAST.n, r: FAST.r, p: FAST.p });
     expect(fs.readFileSync(path.join(keystore(b), `${k2.keyId}.json`), 'utf8')).not.toContain(JSON.parse(low).crypto.ciphertext);
@@ -184,12 +184,12 @@ describe('key files from outside: KDF cost capped before it runs, keys re-encryp
     expect(storedFiles(b)).toEqual(before);
     // With a label of the operator's own, it imports; its unreadable date becomes the time of import.
     const t0 = Date.now();
-    const k = await call<KeyView>(b, 'keys.import', { fileText: w.text, passphrase: PASS, label: 'renamed' });
+    const k = await call(b, 'keys.import', { fileText: w.text, passphrase: PASS, label: 'renamed' });
     expect(k.label).toBe('renamed');
     expect(Date.parse(k.createdAt)).toBeGreaterThanOrEqual(t0 - 1000);
     // A date in the future is not believed either.
     const seed = crypto.randomBytes(32);
-    const future = await call<KeyView>(b, 'keys.import', { fileText: charterFile({ seed, passphrase: PASS, n: 1024, r: 8, p: 1, label: 'future', created_at: '2999-01-01T00:00:00.000Z' }), passphrase: PASS });
+    const future = await call(b, 'keys.import', { fileText: charterFile({ seed, passphrase: PASS, n: 1024, r: 8, p: 1, label: 'future', created_at: '2999-01-01T00:00:00.000Z' }), passphrase: PASS });
     expect(Date.parse(future.createdAt)).toBeLessThanOrEqual(Date.now());
   });
 });

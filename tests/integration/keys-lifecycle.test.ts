@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex, utf8 } from '../../core/codec/index.js';
-import type { AttestationOutcome, DeviceView, EmergencyControlView, KeyView, ProposalView, RequestView } from '../../core/contract/index.js';
+import type { KeyView, ProposalView } from '../../core/contract/index.js';
 import type { KeyRecord } from '../../core/engine/types.js';
 import { useConsole } from './console-harness.js';
 import { findSecrets } from './secrets-scan.js';
@@ -34,7 +34,7 @@ const SECRETS = {
 const keys: Record<string, KeyView> = {};
 
 async function keyView(keyId: string): Promise<KeyView> {
-  const k = (await call<{ keys: KeyView[] }>('keys.list', {})).keys.find((x) => x.keyId === keyId);
+  const k = (await call('keys.list', {})).keys.find((x) => x.keyId === keyId);
   if (!k) throw new Error(`key ${keyId} not listed`);
   return k;
 }
@@ -47,8 +47,8 @@ async function record(keyId: string): Promise<KeyRecord | null> {
 async function pass(proposalId: string): Promise<ProposalView> {
   await call('governance.vote', { proposalId, vote: 'yes' });
   for (let i = 0; i < 40; i++) {
-    const r = await h.charter.dispatch('governance.execute', { proposalId });
-    if (r.ok) return (r.value as { proposal: ProposalView }).proposal;
+    const r = await h.api.result('governance.execute', { proposalId });
+    if (r.ok) return r.value.proposal;
     await new Promise((res) => setTimeout(res, 150));
   }
   throw new Error(`proposal ${proposalId} did not become executable`);
@@ -56,13 +56,13 @@ async function pass(proposalId: string): Promise<ProposalView> {
 
 describe('the key lifecycle in the console (software keys, real devnet)', () => {
   it('lists the software keystore as a ready device', async () => {
-    const { devices } = await call<{ devices: DeviceView[] }>('keys.devices', {});
+    const { devices } = await call('keys.devices', {});
     expect(devices.find((d) => d.backend === 'software')).toMatchObject({ deviceId: 'software', state: 'ready' });
   });
 
   it('generates keys with an attestation record kept content-addressed in the workspace', async () => {
     for (const n of ['a', 'b', 'c', 'd', 'e', 'f'] as const) {
-      const out = await call<{ key: KeyView; attestation: AttestationOutcome }>('keys.generate', { backend: 'software', scheme: 'ed25519', label: `key-${n}`, secret: SECRETS[n] });
+      const out = await call('keys.generate', { backend: 'software', scheme: 'ed25519', label: `key-${n}`, secret: SECRETS[n] });
       keys[n] = out.key;
       expect(out.key).toMatchObject({ backend: 'software', scheme: 'ed25519', deviceId: 'software', onChain: 'unregistered', roles: [] });
       expect(out.attestation.record).toMatchObject({ format: 'charter-key-attestation/v1', key_id: out.key.keyId, public_key: out.key.publicKey, backend: 'software' });
@@ -73,11 +73,11 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
       expect(path.dirname(out.attestation.artifact)).toBe(h.charter.workspace.artifactsDir);
     }
     // A short passphrase and an unconfigured backend are refused with their codes, and create nothing.
-    const before = (await call<{ keys: KeyView[] }>('keys.list', {})).keys.length;
+    const before = (await call('keys.list', {})).keys.length;
     expect(await fail('keys.generate', { backend: 'software', scheme: 'ed25519', label: 'short', secret: 'short' })).toBe('WEAK_PASSPHRASE');
     expect(await fail('keys.generate', { backend: 'pkcs11', scheme: 'p256', label: 'no-module', secret: '1234' })).toBe('NOT_AVAILABLE');
     expect(await fail('keys.generate', { backend: 'usb-stick', scheme: 'ed25519', label: 'x' })).toBe('INVALID_INPUT');
-    expect((await call<{ keys: KeyView[] }>('keys.list', {})).keys.length).toBe(before);
+    expect((await call('keys.list', {})).keys.length).toBe(before);
   });
 
   it('registers a key with its attestation record as on-chain evidence; a wrong passphrase changes nothing', async () => {
@@ -85,13 +85,13 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     expect(await fail('keys.register', { keyId: a.keyId, secret: SECRETS.wrong })).toBe('WRONG_PASSPHRASE');
     expect(await record(a.keyId)).toBeNull();
 
-    const out = await call<{ txHash: string; attestationRef: string; revalidateBy: number; height: number }>('keys.register', { keyId: a.keyId, secret: SECRETS.a, revalidateInBlocks: 500 });
+    const out = await call('keys.register', { keyId: a.keyId, secret: SECRETS.a, revalidateInBlocks: 500 });
     expect(out.attestationRef).toMatch(/^sha256:[0-9a-f]{64}$/);
     const rec = await record(a.keyId);
     expect(rec).toMatchObject({ status: 'active', public_key: a.publicKey, attestation: { ref: out.attestationRef, revalidate_by: out.revalidateBy } });
     expect(out.revalidateBy).toBeGreaterThan(out.height);
     // The reference names a record the workspace holds, whose hash it is.
-    const sha = out.attestationRef.slice('sha256:'.length);
+    const sha = out.attestationRef!.slice('sha256:'.length);
     const text = fs.readFileSync(path.join(h.charter.workspace.artifactsDir, `${sha}.json`), 'utf8');
     expect(sha256Hex(utf8(text))).toBe(sha);
     expect(JSON.parse(text)).toMatchObject({ key_id: a.keyId, public_key: a.publicKey });
@@ -105,7 +105,7 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
 
   it('registers without a secret using the record kept at generation', async () => {
     for (const n of ['b', 'd', 'e', 'f'] as const) {
-      const out = await call<{ attestationRef: string | null }>('keys.register', { keyId: keys[n]!.keyId });
+      const out = await call('keys.register', { keyId: keys[n]!.keyId });
       expect(out.attestationRef).toMatch(/^sha256:/);
     }
     expect((await keyView(keys['b']!.keyId)).onChain).toBe('active');
@@ -114,11 +114,11 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
   it('re-attests a registered key: a new deadline on chain', async () => {
     const a = keys['a']!;
     const before = (await record(a.keyId))!.attestation!;
-    const out = await call<AttestationOutcome & { revalidateBy: number; txHash: string }>('keys.attest', { keyId: a.keyId, secret: SECRETS.a, submit: true, revalidateInBlocks: 2000 });
+    const out = await call('keys.attest', { keyId: a.keyId, secret: SECRETS.a, submit: true, revalidateInBlocks: 2000 });
     expect(out.revalidateBy).toBeGreaterThan(before.revalidate_by);
     expect((await record(a.keyId))!.attestation).toMatchObject({ ref: out.ref, revalidate_by: out.revalidateBy });
     // Without submit: the record only, read from the device, nothing on chain.
-    const local = await call<{ txHash: string | null; sha256: string }>('keys.attest', { keyId: a.keyId, secret: SECRETS.a });
+    const local = await call('keys.attest', { keyId: a.keyId, secret: SECRETS.a });
     expect(local.txHash).toBeNull();
     expect(await fail('keys.attest', { keyId: a.keyId, secret: SECRETS.wrong })).toBe('WRONG_PASSPHRASE');
   });
@@ -131,7 +131,7 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     expect(await record(c.keyId)).toBeNull();
     expect((await record(a.keyId))!.rotation).toBeUndefined();
 
-    const out = await call<{ proposalId: string; newKeyRegistered: boolean }>('keys.rotate', { keyId: a.keyId, newKeyId: c.keyId, secret: SECRETS.a });
+    const out = await call('keys.rotate', { keyId: a.keyId, newKeyId: c.keyId, secret: SECRETS.a });
     expect(out.newKeyRegistered).toBe(true);
     expect((await keyView(a.keyId)).rotation).toEqual({ to: c.keyId, from: null, pending: true });
     const done = await pass(out.proposalId);
@@ -160,14 +160,14 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     // A 1-of-2 vault over f and c, funded; f will be revoked before it approves.
     await call('custody.createVault', { vaultId: 'rv-vault', name: 'Revocation test', approvers: [f.keyId, c.keyId], threshold: 1 });
     await call('custody.fundVault', { vaultId: 'rv-vault', asset: 'USDC', amount: '1000' });
-    const req = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'rv-vault', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: c.keyId, passphrase: SECRETS.c });
+    const req = await call('custody.createWithdrawal', { vaultId: 'rv-vault', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: c.keyId, passphrase: SECRETS.c });
 
     // Not an operator: refused by the engine, nothing proposed.
     expect(await fail('keys.revoke', { keyId: f.keyId, reason: 'lost laptop', signerKeyId: c.keyId, secret: SECRETS.c })).toBe('NOT_AUTHORIZED');
-    const first = await call<{ control: EmergencyControlView }>('keys.revoke', { keyId: f.keyId, reason: 'lost laptop', signerKeyId: d.keyId, secret: SECRETS.d });
+    const first = await call('keys.revoke', { keyId: f.keyId, reason: 'lost laptop', signerKeyId: d.keyId, secret: SECRETS.d });
     expect(first.control).toMatchObject({ action: 'key.revoke', keyId: f.keyId, status: 'collecting', signatures: [d.keyId], quorum: 2 });
     expect((await keyView(f.keyId)).onChain).toBe('active');
-    const second = await call<{ control: EmergencyControlView }>('keys.revoke', { keyId: f.keyId, reason: 'lost laptop', signerKeyId: e.keyId, secret: SECRETS.e });
+    const second = await call('keys.revoke', { keyId: f.keyId, reason: 'lost laptop', signerKeyId: e.keyId, secret: SECRETS.e });
     expect(second.control.controlId).toBe(first.control.controlId);
     expect(second.control.status).toBe('active');
     expect(await keyView(f.keyId)).toMatchObject({ onChain: 'revoked' });
@@ -176,10 +176,10 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     const code = await fail('custody.approve', { requestId: req.request.requestId, keyId: f.keyId, passphrase: SECRETS.f });
     expect(code).toMatch(/^[A-Z_]+$/);
     expect(code).not.toBe('INTERNAL');
-    expect((await call<RequestView>('custody.getRequest', { requestId: req.request.requestId })).status).toBe('pending');
+    expect((await call('custody.getRequest', { requestId: req.request.requestId })).status).toBe('pending');
 
     // Governance ratifies: the revocation is permanent.
-    const prop = await call<{ proposal: ProposalView }>('governance.propose', { track: 'operational', action: { type: 'emergency.ratify', control_id: first.control.controlId } });
+    const prop = await call('governance.propose', { track: 'operational', action: { type: 'emergency.ratify', control_id: first.control.controlId } });
     await pass(prop.proposal.proposalId);
     expect((await h.charter.services.keys.control(first.control.controlId)).status).toBe('ratified');
   });
@@ -187,28 +187,28 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
   it('a governance vote and a withdrawal approval can be signed with a software key of the registry', async () => {
     const c = keys['c']!;
     await call('keys.setRoles', { keyId: c.keyId, roles: ['approver', 'initiator', 'governance'], owner: 'carol' });
-    const prop = await call<{ proposal: ProposalView }>('governance.propose', { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 900 } });
+    const prop = await call('governance.propose', { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 900 } });
     expect(await fail('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId, passphrase: SECRETS.wrong })).toBe('WRONG_PASSPHRASE');
     expect(await fail('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId })).toBe('WRONG_PASSPHRASE');
-    const voted = await call<{ proposal: ProposalView }>('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId, passphrase: SECRETS.c });
+    const voted = await call('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId, passphrase: SECRETS.c });
     expect(voted.proposal.votes.map((v) => v.keyId)).toContain(c.keyId);
   });
 
   it('software P-256 and secp256k1 (Web3 keystore) keys approve a withdrawal that executes', async () => {
-    const p = await call<{ key: KeyView }>('keys.generate', { backend: 'software', scheme: 'p256', label: 'sw-p256', secret: SECRETS.g });
-    const s = await call<{ key: KeyView }>('keys.generate', { backend: 'software', scheme: 'secp256k1', label: 'sw-k1', secret: SECRETS.h });
+    const p = await call('keys.generate', { backend: 'software', scheme: 'p256', label: 'sw-p256', secret: SECRETS.g });
+    const s = await call('keys.generate', { backend: 'software', scheme: 'secp256k1', label: 'sw-k1', secret: SECRETS.h });
     expect([p.key.scheme, s.key.scheme]).toEqual(['p256', 'secp256k1']);
     await call('custody.createVault', { vaultId: 'curves', name: 'Curves', approvers: [p.key.keyId, s.key.keyId], threshold: 2 });
     await call('custody.fundVault', { vaultId: 'curves', asset: 'USDC', amount: '100' });
-    const req = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'curves', asset: 'USDC', amount: '40', destination: 'acct:y', memo: '', keyId: keys['c']!.keyId, passphrase: SECRETS.c });
+    const req = await call('custody.createWithdrawal', { vaultId: 'curves', asset: 'USDC', amount: '40', destination: 'acct:y', memo: '', keyId: keys['c']!.keyId, passphrase: SECRETS.c });
     const requestId = req.request.requestId;
     await call('custody.approve', { requestId, keyId: p.key.keyId, passphrase: SECRETS.g });
-    const done = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: s.key.keyId, passphrase: SECRETS.h });
+    const done = await call('custody.approve', { requestId, keyId: s.key.keyId, passphrase: SECRETS.h });
     expect(done.request.status).toBe('executed');
   });
 
   it('every action is in the audit log, and no secret typed is anywhere in the workspace, the Output log or the audit log', async () => {
-    const { entries } = await call<{ entries: { action: string; result: string; details: Record<string, unknown> }[] }>('audit.list', { limit: 1000 });
+    const { entries } = await call('audit.list', { limit: 1000 });
     const actions = new Set(entries.map((e) => e.action));
     for (const a of ['keys.generate', 'keys.register', 'keys.attest', 'keys.rotate', 'keys.retire', 'keys.revoke', 'keys.setRoles']) expect(actions, a).toContain(a);
     // Refusals are audited too, with their code.
@@ -221,7 +221,7 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     // The scanner finds a planted secret in either encoding (so this check can fail).
     expect(findSecrets(Buffer.concat([Buffer.from('x'), Buffer.from(SECRETS.a, 'utf16le')]), secrets)).toEqual([SECRETS.a]);
     expect(findSecrets(`..${SECRETS.e}..`, secrets)).toEqual([SECRETS.e]);
-    const out = await call<{ lines: unknown[] }>('output.recent', {});
+    const out = await call('output.recent', {});
     expect(JSON.stringify(out.lines).length).toBeGreaterThan(10); // the Output log has lines to search
     expect(findSecrets(JSON.stringify(out.lines), secrets)).toEqual([]);
     expect(findSecrets(JSON.stringify(entries), secrets)).toEqual([]);

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttestationOutcome, DeviceView, KeyView, RequestView } from '../../core/contract/index.js';
+import type { KeyView } from '../../core/contract/index.js';
 import { LedgerBackend } from '../../hsm/ledger.js';
 import { emulatedLedger, LedgerEmulator } from '../support/ledger-emulator.js';
 import { makeSoftHsmToken, type SoftHsmToken } from '../support/softhsm.js';
@@ -51,21 +51,21 @@ const { call, fail } = h;
 const k: Record<'sw' | 'hsm' | 'ledger', KeyView> = {} as never;
 
 async function request(amount: string): Promise<string> {
-  const r = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'tri', asset: 'USDC', amount, destination: 'acct:settlement', memo: '', keyId: k.sw.keyId, passphrase: SW_PASS });
+  const r = await call('custody.createWithdrawal', { vaultId: 'tri', asset: 'USDC', amount, destination: 'acct:settlement', memo: '', keyId: k.sw.keyId, passphrase: SW_PASS });
   return r.request.requestId;
 }
 
 describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger secp256k1 key', () => {
   it('shows all three backends\' devices ready', async () => {
-    const { devices } = await call<{ devices: DeviceView[] }>('keys.devices', {});
+    const { devices } = await call('keys.devices', {});
     const states = Object.fromEntries(devices.map((d) => [d.backend, d.state]));
     expect(states).toEqual({ software: 'ready', pkcs11: 'ready', ledger: 'ready' });
   });
 
   it('generates one key on each backend, each with its attestation record', async () => {
-    const sw = await call<{ key: KeyView; attestation: AttestationOutcome }>('keys.generate', { backend: 'software', scheme: 'ed25519', label: 'sw-1', secret: SW_PASS });
-    const hsm = await call<{ key: KeyView; attestation: AttestationOutcome }>('keys.generate', { backend: 'pkcs11', scheme: 'p256', label: 'hsm-1', secret: USER_PIN });
-    const led = await call<{ key: KeyView; attestation: AttestationOutcome }>('keys.generate', { backend: 'ledger', scheme: 'secp256k1', label: 'ledger-1', path: "m/44'/60'/0'/0/0" });
+    const sw = await call('keys.generate', { backend: 'software', scheme: 'ed25519', label: 'sw-1', secret: SW_PASS });
+    const hsm = await call('keys.generate', { backend: 'pkcs11', scheme: 'p256', label: 'hsm-1', secret: USER_PIN });
+    const led = await call('keys.generate', { backend: 'ledger', scheme: 'secp256k1', label: 'ledger-1', path: "m/44'/60'/0'/0/0" });
     k.sw = sw.key;
     k.hsm = hsm.key;
     k.ledger = led.key;
@@ -78,10 +78,10 @@ describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger s
     expect(emulator.shown.some((s) => s.screen === 'address')).toBe(true);
     // Each is registered with its attestation as evidence.
     for (const key of [k.sw, k.hsm, k.ledger]) {
-      const out = await call<{ attestationRef: string | null }>('keys.register', { keyId: key.keyId });
+      const out = await call('keys.register', { keyId: key.keyId });
       expect(out.attestationRef).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
-    const listed = (await call<{ keys: KeyView[] }>('keys.list', {})).keys;
+    const listed = (await call('keys.list', {})).keys;
     expect(listed.filter((x) => x.onChain === 'active').map((x) => x.backend).sort()).toEqual(['ledger', 'pkcs11', 'software']);
   });
 
@@ -96,20 +96,20 @@ describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger s
     const rejected = await fail('custody.approve', { requestId, keyId: k.ledger.keyId });
     emulator.user = 'approve';
     expect(rejected).toMatch(/^LEDGER_/);
-    expect((await call<RequestView>('custody.getRequest', { requestId })).approvals).toHaveLength(0);
+    expect((await call('custody.getRequest', { requestId })).approvals).toHaveLength(0);
 
-    const first = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: k.hsm.keyId, passphrase: USER_PIN });
+    const first = await call('custody.approve', { requestId, keyId: k.hsm.keyId, passphrase: USER_PIN });
     expect(first.request.status).toBe('pending');
     const shownBefore = emulator.shown.filter((s) => s.screen === 'eip712-sign').length;
     const fieldsBefore = emulator.shown.length;
-    const second = await call<{ request: RequestView; height: number }>('custody.approve', { requestId, keyId: k.ledger.keyId });
+    const second = await call('custody.approve', { requestId, keyId: k.ledger.keyId });
     expect(second.request.status).toBe('executed');
     expect(second.request.approvals.map((a) => a.keyId).sort()).toEqual([k.hsm.keyId, k.ledger.keyId].sort());
     // The Ledger showed the EIP-712 request it signed, field by field, then the sign screen.
     expect(emulator.shown.filter((s) => s.screen === 'eip712-sign').length).toBe(shownBefore + 1);
     const fields = emulator.shown.slice(fieldsBefore).flatMap((s) => (s.screen === 'eip712-field' ? [s.name] : []));
     expect(fields).toContain('request_id');
-    const v = (await call<{ vaults: { vaultId: string; balances: Record<string, string> }[] }>('custody.listVaults', {})).vaults.find((x) => x.vaultId === 'tri');
+    const v = (await call('custody.listVaults', {})).vaults.find((x) => x.vaultId === 'tri');
     expect(v?.balances).toEqual({ USDC: '7500' });
   });
 
@@ -118,26 +118,26 @@ describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger s
     await call('custody.approve', { requestId, keyId: k.ledger.keyId });
     const q = await h.submitAsAdmin('key.quarantine', { key_id: k.ledger.keyId, reason: 'device reported lost' });
     expect(q.code).toBe(0);
-    expect((await call<{ keys: KeyView[] }>('keys.list', {})).keys.find((x) => x.keyId === k.ledger.keyId)?.onChain).toBe('quarantined');
+    expect((await call('keys.list', {})).keys.find((x) => x.keyId === k.ledger.keyId)?.onChain).toBe('quarantined');
     // The HSM's approval would be the second: with the Ledger's quarantined, the request does not execute.
-    const after = await call<{ request: RequestView }>('custody.approve', { requestId, keyId: k.hsm.keyId, passphrase: USER_PIN });
+    const after = await call('custody.approve', { requestId, keyId: k.hsm.keyId, passphrase: USER_PIN });
     expect(after.request.status).toBe('pending');
     // The engine's pre-check says why: one approval counted of two, the Ledger's discounted by the quarantine.
-    const pre = await call<{ controls: { control: string; status: string; detail: string; numbers?: Record<string, number> }[] }>('custody.precheck', { requestId });
+    const pre = await call('custody.precheck', { requestId });
     const approvals = pre.controls.find((c) => c.control === 'approvals');
     expect(approvals?.numbers).toMatchObject({ counted: 1, need: 2 });
     const quarantine = pre.controls.find((c) => c.control === 'quarantine');
     expect(quarantine?.status).toBe('not_met');
     expect(quarantine?.detail).toContain(k.ledger.keyId);
-    const v = (await call<{ vaults: { vaultId: string; balances: Record<string, string> }[] }>('custody.listVaults', {})).vaults.find((x) => x.vaultId === 'tri');
+    const v = (await call('custody.listVaults', {})).vaults.find((x) => x.vaultId === 'tri');
     expect(v?.balances).toEqual({ USDC: '7500' });
   });
 
   it('no PIN or passphrase is in the workspace, the Output log or the audit log', async () => {
     const secrets = [SO_PIN, USER_PIN, WRONG_PIN, SW_PASS];
-    const { entries } = await call<{ entries: { action: string }[] }>('audit.list', { limit: 1000 });
+    const { entries } = await call('audit.list', { limit: 1000 });
     expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['keys.generate', 'keys.register', 'custody.approve']));
-    const { lines } = await call<{ lines: unknown[] }>('output.recent', {});
+    const { lines } = await call('output.recent', {});
     expect(findSecrets(JSON.stringify(entries) + JSON.stringify(lines), secrets)).toEqual([]);
     const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     const hits = [...walk(h.dir), ...walk(ledgerDir)].flatMap((f) => findSecrets(fs.readFileSync(f), secrets).map((s) => `${f}: ${s}`));

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceView, Settings } from '../../core/contract/index.js';
+import type { MethodName, MethodOutput } from '../../core/contract/index.js';
+import { contractApi, type InputArgs } from '../../core/contract/client.js';
 import { createCharter, type Charter, type CharterOptions } from '../../main/app.js';
 import { Workspace } from '../../main/workspace/workspace.js';
 import { makeSoftHsmToken, type SoftHsmToken } from '../support/softhsm.js';
@@ -47,12 +48,11 @@ async function console_(name: string, opts: Partial<CharterOptions> = {}, prepar
   open.push(c);
   return c;
 }
-async function call<T>(c: Charter, method: string, input: unknown): Promise<T> {
-  const r = await c.dispatch(method, input);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-  return r.value as T;
+/** Call an operation of console `c` with its real types; a refusal rejects with its code. */
+function call<M extends MethodName>(c: Charter, method: M, ...input: InputArgs<M>): Promise<MethodOutput<M>> {
+  return contractApi(c.dispatch).call(method, ...input);
 }
-const pkcs11Devices = async (c: Charter) => (await call<{ devices: DeviceView[] }>(c, 'keys.devices', {})).devices.filter((d) => d.backend === 'pkcs11');
+const pkcs11Devices = async (c: Charter) => (await call(c, 'keys.devices', {})).devices.filter((d) => d.backend === 'pkcs11');
 const writeConfig = (dir: string, config: unknown, mode = 0o600) => {
   const f = path.join(dir, 'config.json');
   fs.writeFileSync(f, JSON.stringify(config), { mode });
@@ -77,7 +77,7 @@ describe('PKCS#11 modules are configured outside the contract', () => {
     expect(await pkcs11Devices(c)).toEqual([]);
     expect(c.services.backends.kinds()).toEqual(['software']);
     // What it may change still works, and loads no module.
-    const s = await call<Settings>(c, 'settings.set', { theme: 'light' });
+    const s = await call(c, 'settings.set', { theme: 'light' });
     expect(s).toMatchObject({ theme: 'light', ledgerEnabled: false, pkcs11Modules: [] });
     expect(s.pkcs11Config.file).toBe(path.join(c.workspace.dir, 'config.json'));
     expect(await pkcs11Devices(c)).toEqual([]);
@@ -91,8 +91,8 @@ describe('PKCS#11 modules are configured outside the contract', () => {
     ws.close();
     const c = await console_('legacy');
     expect(await pkcs11Devices(c)).toEqual([]);
-    expect((await call<Settings>(c, 'settings.get', {})).pkcs11Modules).toEqual([]);
-    const lines = (await call<{ lines: { level: string; message: string }[] }>(c, 'output.recent', {})).lines;
+    expect((await call(c, 'settings.get', {})).pkcs11Modules).toEqual([]);
+    const lines = (await call(c, 'output.recent', {})).lines;
     const warning = lines.find((l) => l.level === 'warn' && l.message.includes('keys.pkcs11Modules'));
     expect(warning?.message).toContain('is ignored');
     expect(warning?.message).toContain(path.join(dir, 'config.json'));
@@ -121,10 +121,10 @@ describe('PKCS#11 modules are configured outside the contract', () => {
     for (const [c, source, origin] of expected) {
       const devices = await pkcs11Devices(c);
       expect(devices.map((d) => [d.deviceId, d.state]), source).toEqual([[`pkcs11:${tok.serial}`, 'ready']]);
-      expect((await call<Settings>(c, 'settings.get', {})).pkcs11Modules).toEqual([{ path: tok.modulePath, source, origin, tokenLabel: 'cfg-ops', problem: null }]);
+      expect((await call(c, 'settings.get', {})).pkcs11Modules).toEqual([{ path: tok.modulePath, source, origin, tokenLabel: 'cfg-ops', problem: null }]);
     }
     // A key generated through the config-file console is on the real token.
-    const out = await call<{ key: { keyId: string; backend: string }; attestation: { record: { key: Record<string, unknown> } } }>(file, 'keys.generate', { backend: 'pkcs11', scheme: 'p256', label: 'cfg-key', secret: USER_PIN });
+    const out = await call(file, 'keys.generate', { backend: 'pkcs11', scheme: 'p256', label: 'cfg-key', secret: USER_PIN });
     expect(out.key.backend).toBe('pkcs11');
     expect(out.attestation.record.key).toMatchObject({ usage: 'sign', public_key_usage: 'verify', sign_only: true });
   });
@@ -143,13 +143,13 @@ describe('PKCS#11 modules are configured outside the contract', () => {
     expect(refused[0]!.facts).toMatchObject({ module: lib, source: 'config-file' });
     expect(refused[1]!.detail).toContain('not absolute');
     expect(devices.filter((d) => d.state === 'ready').map((d) => d.deviceId)).toEqual([`pkcs11:${tok.serial}`]);
-    const s = await call<Settings>(c, 'settings.get', {});
+    const s = await call(c, 'settings.get', {});
     expect(s.pkcs11Modules.map((m) => [m.path, m.problem?.code ?? null])).toEqual([
       [lib, 'PKCS11_MODULE_REFUSED'],
       ['relative/libsofthsm2.so', 'PKCS11_MODULE_REFUSED'],
       [tok.modulePath, null],
     ]);
-    const warn = (await call<{ lines: { level: string; message: string }[] }>(c, 'output.recent', {})).lines.filter((l) => l.level === 'warn' && l.message.includes('PKCS11_MODULE_REFUSED'));
+    const warn = (await call(c, 'output.recent', {})).lines.filter((l) => l.level === 'warn' && l.message.includes('PKCS11_MODULE_REFUSED'));
     expect(warn).toHaveLength(2);
   });
 
@@ -158,7 +158,7 @@ describe('PKCS#11 modules are configured outside the contract', () => {
     const devices = await pkcs11Devices(loose);
     expect(devices.map((d) => [d.state, d.facts.code])).toEqual([['error', 'CONFIG_INVALID']]);
     expect(devices[0]!.detail).toContain('writable by others');
-    expect((await call<Settings>(loose, 'settings.get', {})).pkcs11Config.problem?.code).toBe('CONFIG_INVALID');
+    expect((await call(loose, 'settings.get', {})).pkcs11Config.problem?.code).toBe('CONFIG_INVALID');
     const bad = await console_('bad-config', {}, (d) => writeConfig(d, { pkcs11: { modules: [{ path: tok.modulePath, command: 'rm -rf /' }] } }));
     expect((await pkcs11Devices(bad)).map((d) => d.facts.code)).toEqual(['CONFIG_INVALID']);
   });

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallResult, KeyView, RequestView } from '../../core/contract/index.js';
+import type { MethodName, MethodOutput } from '../../core/contract/index.js';
+import { contractApi, type InputArgs } from '../../core/contract/client.js';
 import { createCharter, type Charter } from '../../main/app.js';
 import { toSerializedError } from '../../main/hosts/dispatch.js';
 import { Workspace } from '../../main/workspace/workspace.js';
@@ -21,10 +22,9 @@ let dir = '';
 let charter: Charter | null = null;
 let savedUmask: number | null = null;
 
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const r = (await charter!.dispatch(method, input)) as CallResult<T>;
-  if (!r.ok) throw new Error(`${method} failed: ${r.error.code}: ${r.error.message}`);
-  return r.value;
+/** Call an operation with its real types; a refusal rejects with its code. */
+function call<M extends MethodName>(method: M, ...input: InputArgs<M>): Promise<MethodOutput<M>> {
+  return contractApi(charter!.dispatch).call(method, ...input);
 }
 
 /** Every path under `top` with its permission bits. */
@@ -77,15 +77,15 @@ describe('workspace and devnet home are private', () => {
   });
 
   it('after keys, a vault, a withdrawal, evidence, a bundle and a logged internal error, every directory is 0700 and every file 0600', async () => {
-    const a = await call<KeyView>('keys.create', { label: 'a', passphrase: PASS });
-    const b = await call<KeyView>('keys.create', { label: 'b', passphrase: PASS });
+    const a = await call('keys.create', { label: 'a', passphrase: PASS });
+    const b = await call('keys.create', { label: 'b', passphrase: PASS });
     await call('custody.createVault', { vaultId: 'private', name: 'Private', approvers: [a.keyId, b.keyId], threshold: 1 });
     await call('custody.fundVault', { vaultId: 'private', asset: 'USDC', amount: '1000' });
-    const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', { vaultId: 'private', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
-    const done = await call<{ request: RequestView }>('custody.approve', { requestId: request.requestId, keyId: b.keyId, passphrase: PASS });
+    const { request } = await call('custody.createWithdrawal', { vaultId: 'private', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
+    const done = await call('custody.approve', { requestId: request.requestId, keyId: b.keyId, passphrase: PASS });
     expect(done.request.status).toBe('executed');
-    const ev = await call<{ artifact: string }>('evidence.exportWithdrawal', { requestId: request.requestId });
-    const bundle = await call<{ artifact: string }>('evidence.buildCase', { requestId: request.requestId });
+    const ev = await call('evidence.exportWithdrawal', { requestId: request.requestId });
+    const bundle = await call('evidence.buildCase', { requestId: request.requestId });
     // An internal error, as a host reports one: kept in logs/charter.log.
     const err = toSerializedError(new Error('a failure with a stack'), charter!.out, 'test');
     expect(err.errorId).toBeDefined();

@@ -7,31 +7,30 @@ import { useConsole } from './console-harness.js';
 import { toHex } from '../../core/codec/index.js';
 import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
 import { loadDevnetAdmin } from '../../main/devnet/node.js';
-import type { KeyView, SecurityEventView } from '../../core/contract/index.js';
 
 const h = useConsole('charter-sec-');
 const { call } = h;
 
 describe('security events in the console', () => {
   it('lists a quarantine committed on chain, and filters by kind, key, vault and height', async () => {
-    const key = await call<KeyView>('keys.create', { label: 'suspect', passphrase: 'a long passphrase' });
+    const key = await call('keys.create', { label: 'suspect', passphrase: 'a long passphrase' });
     await call('keys.register', { keyId: key.keyId });
-    expect((await call<{ events: SecurityEventView[] }>('security.events', {})).events.filter((e) => e.kind === 'security.key_quarantined')).toEqual([]);
+    expect((await call('security.events', {})).events.filter((e) => e.kind === 'security.key_quarantined')).toEqual([]);
 
     // The devnet admin quarantines the key: a signed transaction in a block.
     const res = await h.submitAsAdmin('key.quarantine', { key_id: key.keyId, reason: 'suspected compromise' });
     expect(res.code).toBe(0);
 
-    const all = await call<{ events: SecurityEventView[] }>('security.events', { kind: 'key_quarantined' });
+    const all = await call('security.events', { kind: 'key_quarantined' });
     expect(all.events).toHaveLength(1);
     expect(all.events[0]).toMatchObject({ kind: 'security.key_quarantined', keyId: key.keyId, height: res.height, txHash: res.hash });
     expect(all.events[0]!.attributes).toContainEqual({ key: 'reason', value: 'suspected compromise' });
-    expect((await call<{ events: SecurityEventView[] }>('security.events', { keyId: key.keyId })).events.map((e) => e.kind)).toContain('security.key_quarantined');
-    expect((await call<{ events: SecurityEventView[] }>('security.events', { kind: 'key_quarantined', vaultId: 'no-such-vault' })).events).toEqual([]);
-    expect((await call<{ events: SecurityEventView[] }>('security.events', { kind: 'key_quarantined', fromHeight: res.height + 1 })).events).toEqual([]);
-    expect((await call<{ events: SecurityEventView[] }>('security.events', { kind: 'key_quarantined', fromHeight: res.height, toHeight: res.height })).events).toHaveLength(1);
+    expect((await call('security.events', { keyId: key.keyId })).events.map((e) => e.kind)).toContain('security.key_quarantined');
+    expect((await call('security.events', { kind: 'key_quarantined', vaultId: 'no-such-vault' })).events).toEqual([]);
+    expect((await call('security.events', { kind: 'key_quarantined', fromHeight: res.height + 1 })).events).toEqual([]);
+    expect((await call('security.events', { kind: 'key_quarantined', fromHeight: res.height, toHeight: res.height })).events).toHaveLength(1);
     // The key's on-chain status follows.
-    expect((await call<{ keys: KeyView[] }>('keys.list', {})).keys.find((k) => k.keyId === key.keyId)?.onChain).toBe('quarantined');
+    expect((await call('keys.list', {})).keys.find((k) => k.keyId === key.keyId)?.onChain).toBe('quarantined');
   });
 
   it('lists a transaction the node refused at mempool admission (CheckTx), marked stage "admission", never in a block', async () => {
@@ -45,7 +44,7 @@ describe('security events in the console', () => {
     const sync = (await res.json()) as { result: { code: number; hash: string } };
     expect(sync.result.code).not.toBe(0);
 
-    const page = await call<{ events: SecurityEventView[] }>('security.events', { stage: 'admission', keyId: admin.keyId });
+    const page = await call('security.events', { stage: 'admission', keyId: admin.keyId });
     const mine = page.events.filter((e) => e.txHash === sync.result.hash);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ kind: 'security.tx_rejected', stage: 'admission', txIndex: null, code: 'BAD_NONCE', keyId: admin.keyId });
@@ -57,7 +56,7 @@ describe('security events in the console', () => {
     expect(reason).not.toMatch(/^BAD_NONCE:/);
     expect(await h.fail('explorer.tx', { hash: sync.result.hash })).toBe('NOT_FOUND');
     // Block-stage queries do not list it; the filter is validated.
-    expect((await call<{ events: SecurityEventView[] }>('security.events', { stage: 'block' })).events.some((e) => e.txHash === sync.result.hash)).toBe(false);
+    expect((await call('security.events', { stage: 'block' })).events.some((e) => e.txHash === sync.result.hash)).toBe(false);
     expect(await h.fail('security.events', { stage: 'mempool' })).toBe('INVALID_INPUT');
   });
 

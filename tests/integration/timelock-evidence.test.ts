@@ -3,7 +3,7 @@
 // the console follows, and the evidence file names the block as the executor.
 import { describe, expect, it } from 'vitest';
 import { useConsole } from './console-harness.js';
-import type { KeyView, RequestView } from '../../core/contract/index.js';
+import type { KeyView } from '../../core/contract/index.js';
 
 const PASS = 'a long passphrase';
 const h = useConsole('charter-timelock-');
@@ -12,7 +12,7 @@ const { call } = h;
 describe('a timelocked withdrawal', () => {
   it('waits after its approvals, executes at a block, and exports evidence naming that block', async () => {
     const keys: KeyView[] = [];
-    for (const label of ['a', 'b', 'c']) keys.push(await call<KeyView>('keys.create', { label, passphrase: PASS }));
+    for (const label of ['a', 'b', 'c']) keys.push(await call('keys.create', { label, passphrase: PASS }));
     await call('custody.createVault', { vaultId: 'slow', name: 'Slow', approvers: keys.map((k) => k.keyId), threshold: 2 });
     await call('custody.fundVault', { vaultId: 'slow', asset: 'USDC', amount: '500' });
 
@@ -20,13 +20,13 @@ describe('a timelocked withdrawal', () => {
     const set = await h.submitAsAdmin('vault.set_policy', { vault_id: 'slow', policy: { approvers: keys.map((k) => k.keyId), threshold: 2, timelock_blocks: 3 } });
     expect(set.code).toBe(0);
 
-    const { request } = await call<{ request: RequestView }>('custody.createWithdrawal', {
+    const { request } = await call('custody.createWithdrawal', {
       vaultId: 'slow', asset: 'USDC', amount: '100', destination: 'acct:later', memo: '', keyId: keys[0]!.keyId, passphrase: PASS,
     });
     await call('custody.approve', { requestId: request.requestId, keyId: keys[1]!.keyId, passphrase: PASS });
-    const second = await call<{ request: RequestView; height: number }>('custody.approve', { requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS });
+    const second = await call('custody.approve', { requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS });
     expect(second.request.status).toBe('approved');
-    const pre = await call<{ controls: { control: string; status: string }[] }>('custody.precheck', { requestId: request.requestId });
+    const pre = await call('custody.precheck', { requestId: request.requestId });
     expect(pre.controls.find((c) => c.control === 'timelock')?.status).toBe('waiting');
     await expect(h.charter.dispatch('evidence.exportWithdrawal', { requestId: request.requestId })).resolves.toMatchObject({ ok: false });
 
@@ -34,13 +34,13 @@ describe('a timelocked withdrawal', () => {
     let r = second.request;
     for (let i = 0; i < 20 && r.status !== 'executed'; i++) {
       await call('custody.fundVault', { vaultId: 'slow', asset: 'EUR', amount: '1' });
-      r = await call<RequestView>('custody.getRequest', { requestId: request.requestId });
+      r = await call('custody.getRequest', { requestId: request.requestId });
     }
     expect(r.status).toBe('executed');
     expect(r.executedTx).toBeNull();
     expect(r.executedAt!).toBeGreaterThanOrEqual(second.height + 3);
 
-    const ev = await call<{ content: string }>('evidence.exportWithdrawal', { requestId: request.requestId });
+    const ev = await call('evidence.exportWithdrawal', { requestId: request.requestId });
     const doc = JSON.parse(ev.content);
     expect(doc.execution).toMatchObject({ tx_hash: null, by: 'block', block: { height: r.executedAt } });
     expect(doc.approvals).toHaveLength(2);

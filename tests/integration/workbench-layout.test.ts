@@ -5,6 +5,7 @@
  * the workspace holds no longer fits the schema. Not audited.
  */
 import { describe, expect, it } from 'vitest';
+import type { WorkbenchLayout } from '../../core/contract/index.js';
 import { useConsole } from './console-harness.js';
 
 const h = useConsole('charter-layout-');
@@ -21,7 +22,7 @@ const layout = {
   ],
   activeTab: 2,
   views: {},
-};
+} satisfies WorkbenchLayout;
 
 describe('workbench.getLayout / workbench.setLayout', () => {
   it('is null before the first save, then what was saved', async () => {
@@ -44,7 +45,7 @@ describe('workbench.getLayout / workbench.setLayout', () => {
 
   it('leaves the audit log alone', async () => {
     await h.call('workbench.setLayout', { layout });
-    const { entries } = await h.call<{ entries: { action: string }[] }>('audit.list', { limit: 1000 });
+    const { entries } = await h.call('audit.list', { limit: 1000 });
     expect(entries.some((e) => e.action.startsWith('workbench.'))).toBe(false);
   });
 });

@@ -615,3 +615,27 @@ describe('engine modules and the envelope', () => {
     expect(checkEngineFile('core/engine/engine.test.ts', "import { decodeTx } from '../tx/envelope.js';")).toEqual([]);
   });
 });
+
+// ─── contract domains and handler slices ──────────────────────────────────
+// A contract domain (core/contract/domains/<d>.ts) imports the shared shapes and
+// `op`, never another domain; a handler slice (main/handlers/<d>.ts) imports
+// services and its context, never another slice. Only the composers
+// (core/contract/index.ts, main/handlers/index.ts) see them all.
+describe('contract domains and handler slices stay apart', () => {
+  const siblings = (dir: string, allowed: readonly string[]) => {
+    const bad: string[] = [];
+    for (const f of readdirSync(path.join(ROOT, dir))) {
+      if (!/\.ts$/.test(f) || allowed.includes(f) || isTestFile(f)) continue;
+      for (const spec of importsOf(readFileSync(path.join(ROOT, dir, f), 'utf8'))) {
+        if (/^\.\/[^/]+\.js$/.test(spec) && !allowed.includes(spec.slice(2).replace(/\.js$/, '.ts'))) bad.push(`${dir}/${f}: ${spec}`);
+      }
+    }
+    return bad;
+  };
+  it('a contract domain does not import another domain', () => {
+    expect(siblings('core/contract/domains', [])).toEqual([]);
+  });
+  it('a handler slice does not import another slice', () => {
+    expect(siblings('main/handlers', ['index.ts', 'context.ts'])).toEqual([]);
+  });
+});
