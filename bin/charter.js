@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 const entry = new URL('../dist/main/cli/index.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write(
-    `charter: the CLI is not built (${fileURLToPath(entry)} is missing).\n` +
-      'Run `npm run build` in the Charter Console directory, then try again.\n',
+    `charter: the CLI is not built (${fileURLToPath(entry)} is missing).\n` + 'Run `npm run build` in the Charter Console directory, then try again.\n',
   );
   process.exit(1);
 }

@@ -47,7 +47,16 @@ import { verifyEcdsa } from '../core/crypto/ecdsa.js';
 import { CharterError, type ErrorCode } from '../core/errors.js';
 import { envelopeEip712, envelopeTypedData } from '../core/tx/eip712.js';
 import { writeFileAtomic } from '../base/node/files.js';
-import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
+import {
+  DeviceQueue,
+  type AttestationRecord,
+  type DeviceInfo,
+  type GenerateOptions,
+  type KeyBackend,
+  type KeyInfo,
+  type SignRequest,
+  type Unlock,
+} from './types.js';
 
 // The @ledgerhq packages' ESM builds (lib-es) do not load under Node's ESM
 // resolver (extensionless imports), so their CommonJS builds are required.
@@ -211,7 +220,8 @@ export function ledgerError(e: unknown, platform: NodeJS.Platform = process.plat
   const hex = sw === undefined ? '' : ` (status 0x${sw.toString(16).padStart(4, '0')})`;
   const make = (code: ErrorCode, msg: string) => new CharterError(code, msg, sw === undefined ? undefined : { statusWord: sw });
   if (sw !== undefined) {
-    if (LOCKED_STATUS.has(sw) || (e as Error).name === 'LockedDeviceError') return make('LEDGER_LOCKED', `the Ledger is locked${hex}: unlock it with its PIN and open the Ethereum app`);
+    if (LOCKED_STATUS.has(sw) || (e as Error).name === 'LockedDeviceError')
+      return make('LEDGER_LOCKED', `the Ledger is locked${hex}: unlock it with its PIN and open the Ethereum app`);
     if (WRONG_APP_STATUS.has(sw)) return make('LEDGER_WRONG_APP', `the Ledger is not running the Ethereum app${hex}: open the Ethereum app on the device`);
     if (sw === 0x6985) return make('LEDGER_USER_REJECTED', `the request was rejected on the Ledger${hex}; nothing was signed`);
     return make('LEDGER_ERROR', `the Ledger answered with an error${hex}: ${(e as Error).message}`);
@@ -219,9 +229,20 @@ export function ledgerError(e: unknown, platform: NodeJS.Platform = process.plat
   const err = e as { name?: string; id?: string; message?: string };
   if (/libusb/i.test(String(err?.message ?? ''))) return hidUnavailable(e);
   if (isPermissionError(e)) {
-    return new CharterError('LEDGER_NO_PERMISSION', platform === 'linux' ? `the Ledger is connected but this user may not open it; ${udevFix(udevRulePath)}` : `the Ledger is connected but cannot be opened (${err.message}); close other apps using it (Ledger Live) and replug it`);
+    return new CharterError(
+      'LEDGER_NO_PERMISSION',
+      platform === 'linux'
+        ? `the Ledger is connected but this user may not open it; ${udevFix(udevRulePath)}`
+        : `the Ledger is connected but cannot be opened (${err.message}); close other apps using it (Ledger Live) and replug it`,
+    );
   }
-  if (err?.name === 'DisconnectedDevice' || err?.name === 'DisconnectedDeviceDuringOperation' || err?.id === 'NoDevice' || err?.id === 'NoDeviceFound' || /no ?device|not found|disconnected/i.test(String(err?.message ?? '')))
+  if (
+    err?.name === 'DisconnectedDevice' ||
+    err?.name === 'DisconnectedDeviceDuringOperation' ||
+    err?.id === 'NoDevice' ||
+    err?.id === 'NoDeviceFound' ||
+    /no ?device|not found|disconnected/i.test(String(err?.message ?? ''))
+  )
     return new CharterError('LEDGER_NOT_FOUND', `no Ledger is connected (${err.message ?? err.name}): plug it in, unlock it and open the Ethereum app`);
   return new CharterError('LEDGER_ERROR', `Ledger: ${err?.message ?? String(e)}`);
 }
@@ -237,7 +258,8 @@ export function normaliseLedgerPath(p: string): string {
 
 /** The 33-byte compressed form of a public key the device gives as 65 bytes (04 || x || y); validated on the curve. */
 export function compressPublicKey(uncompressed: Uint8Array): Uint8Array {
-  if (uncompressed.length !== 65 || uncompressed[0] !== 0x04) throw new CharterError('LEDGER_ERROR', 'the Ledger returned a public key that is not a 65-byte uncompressed point');
+  if (uncompressed.length !== 65 || uncompressed[0] !== 0x04)
+    throw new CharterError('LEDGER_ERROR', 'the Ledger returned a public key that is not a 65-byte uncompressed point');
   try {
     return secp256k1.Point.fromBytes(uncompressed).toBytes(true);
   } catch {
@@ -279,13 +301,15 @@ export function engineSignature(publicKey: Uint8Array, digest: Uint8Array, sig: 
     } catch {
       recovered = undefined;
     }
-    if (!recovered || !bytesEqual(recovered, publicKey)) throw new CharterError('LEDGER_ERROR', 'the Ledger\'s signature does not recover to the key it was asked to sign with');
+    if (!recovered || !bytesEqual(recovered, publicKey))
+      throw new CharterError('LEDGER_ERROR', "the Ledger's signature does not recover to the key it was asked to sign with");
   }
   if (s > n >> 1n) s = n - s; // low S: n − s is equally valid, and the one the engine accepts
   const out = new Uint8Array(64);
   out.set(fromHex(r.toString(16).padStart(64, '0')), 0);
   out.set(fromHex(s.toString(16).padStart(64, '0')), 32);
-  if (!verifyEcdsa('secp256k1', publicKey, digest, out)) throw new CharterError('LEDGER_ERROR', 'the Ledger\'s signature does not verify for the key under the engine\'s rules');
+  if (!verifyEcdsa('secp256k1', publicKey, digest, out))
+    throw new CharterError('LEDGER_ERROR', "the Ledger's signature does not verify for the key under the engine's rules");
   return out;
 }
 
@@ -315,7 +339,9 @@ export function hidUnavailable(e: unknown): CharterError {
   return new CharterError('LEDGER_ERROR', `USB HID access is not available on this machine (node-hid did not load: ${msg})`);
 }
 
-type NodeHid = { devices(): Array<{ path?: string; vendorId: number; productId: number; product?: string; manufacturer?: string; usagePage?: number; interface?: number }> };
+type NodeHid = {
+  devices(): Array<{ path?: string; vendorId: number; productId: number; product?: string; manufacturer?: string; usagePage?: number; interface?: number }>;
+};
 
 /** node-hid's HID.devices() filtered to Ledgers' APDU interfaces; `loadHid` is node-hid itself unless a test gives another. */
 export async function defaultListDevices(loadHid: () => NodeHid = () => require('node-hid') as NodeHid): Promise<LedgerDeviceDescriptor[]> {
@@ -408,7 +434,16 @@ export class LedgerBackend implements KeyBackend {
   }
 
   private static info(k: StoredKey): KeyInfo {
-    return { keyId: k.key_id, label: k.label, scheme: 'secp256k1', backend: 'ledger', deviceId: k.device_id, publicKey: k.public_key, createdAt: k.created_at, locator: k.path };
+    return {
+      keyId: k.key_id,
+      label: k.label,
+      scheme: 'secp256k1',
+      backend: 'ledger',
+      deviceId: k.device_id,
+      publicKey: k.public_key,
+      createdAt: k.created_at,
+      locator: k.path,
+    };
   }
 
   // ── devices ───────────────────────────────────────────────────────────────
@@ -450,7 +485,11 @@ export class LedgerBackend implements KeyBackend {
    * time per device; the transport is closed afterwards; errors become
    * LEDGER_* codes.
    */
-  private async withEth<T>(deviceId: string | undefined, preferred: string | undefined, fn: (eth: EthApp, t: Transport, dev: { deviceId: string; model: string; app: { name: string; version: string } }) => Promise<T>): Promise<T> {
+  private async withEth<T>(
+    deviceId: string | undefined,
+    preferred: string | undefined,
+    fn: (eth: EthApp, t: Transport, dev: { deviceId: string; model: string; app: { name: string; version: string } }) => Promise<T>,
+  ): Promise<T> {
     const dev = await this.pick(deviceId, preferred);
     return this.queue(dev.deviceId).run(async () => {
       let t: Transport;
@@ -464,7 +503,9 @@ export class LedgerBackend implements KeyBackend {
         if (app.name !== ETHEREUM_APP)
           throw new CharterError(
             'LEDGER_WRONG_APP',
-            app.name === 'BOLOS' ? 'the Ledger shows its dashboard: open the Ethereum app on the device' : `the Ledger is running the ${app.name} app: open the Ethereum app on the device`,
+            app.name === 'BOLOS'
+              ? 'the Ledger shows its dashboard: open the Ethereum app on the device'
+              : `the Ledger is running the ${app.name} app: open the Ethereum app on the device`,
           );
         const Eth = require('@ledgerhq/hw-app-eth').default;
         const eth = new Eth(t, undefined, { ...LEDGER_OFFLINE_CONFIG }) as EthApp;
@@ -503,7 +544,11 @@ export class LedgerBackend implements KeyBackend {
     }
     for (const d of listed) {
       const deviceId = `ledger:${d.path}`;
-      const facts: Record<string, string> = { vendor_id: '0x' + d.vendorId.toString(16).padStart(4, '0'), product_id: '0x' + d.productId.toString(16).padStart(4, '0'), path: d.path };
+      const facts: Record<string, string> = {
+        vendor_id: '0x' + d.vendorId.toString(16).padStart(4, '0'),
+        product_id: '0x' + d.productId.toString(16).padStart(4, '0'),
+        path: d.path,
+      };
       if (d.product) facts.product = d.product;
       let state: DeviceInfo['state'] = 'ready';
       let detail: string | undefined;
@@ -524,7 +569,9 @@ export class LedgerBackend implements KeyBackend {
               facts.blind_signing = conf[0]! & 0x01 ? 'enabled' : 'disabled';
               if (!appVersionAtLeast(app.version, FULL_EIP712_MIN_VERSION))
                 detail = `this Ethereum app (${app.version}) cannot show a request's fields: update it to ${FULL_EIP712_MIN_VERSION} or later${conf[0]! & 0x01 ? '' : ', or enable "Blind signing" to sign by hashes'}`;
-              else if (!(conf[0]! & 0x01)) detail = 'Blind signing is off: signing needs the Ethereum app\'s "Raw messages" setting on (the device then shows every field of a request; it does not report this setting), or Blind signing';
+              else if (!(conf[0]! & 0x01))
+                detail =
+                  'Blind signing is off: signing needs the Ethereum app\'s "Raw messages" setting on (the device then shows every field of a request; it does not report this setting), or Blind signing';
             }
           } finally {
             await t.close().catch(() => undefined);
@@ -533,7 +580,16 @@ export class LedgerBackend implements KeyBackend {
       } catch (e) {
         const ce = ledgerError(e, this.platform, this.udevRulePath);
         detail = ce.message;
-        state = ce.code === 'LEDGER_LOCKED' ? 'locked' : ce.code === 'LEDGER_WRONG_APP' ? 'wrong-app' : ce.code === 'LEDGER_NO_PERMISSION' ? 'no-permission' : ce.code === 'LEDGER_NOT_FOUND' ? 'absent' : 'error';
+        state =
+          ce.code === 'LEDGER_LOCKED'
+            ? 'locked'
+            : ce.code === 'LEDGER_WRONG_APP'
+              ? 'wrong-app'
+              : ce.code === 'LEDGER_NO_PERMISSION'
+                ? 'no-permission'
+                : ce.code === 'LEDGER_NOT_FOUND'
+                  ? 'absent'
+                  : 'error';
       }
       facts.model = model;
       out.push({ deviceId, backend: 'ledger', label: model, state, ...(detail ? { detail } : {}), facts });
@@ -557,7 +613,10 @@ export class LedgerBackend implements KeyBackend {
       try {
         let key: string;
         try {
-          key = (await this.listDevices()).map((d) => d.path).sort().join('\n');
+          key = (await this.listDevices())
+            .map((d) => d.path)
+            .sort()
+            .join('\n');
         } catch {
           key = '\u0000error';
         }
@@ -607,7 +666,8 @@ export class LedgerBackend implements KeyBackend {
       const r = await eth.getAddress(bip44, true, false);
       const pk = compressPublicKey(fromHex(r.publicKey.toLowerCase()));
       const address = addressOf(pk);
-      if (r.address.toLowerCase() !== address) throw new CharterError('LEDGER_ERROR', `the Ledger's address ${r.address} is not the address of the public key it returned (${address})`);
+      if (r.address.toLowerCase() !== address)
+        throw new CharterError('LEDGER_ERROR', `the Ledger's address ${r.address} is not the address of the public key it returned (${address})`);
       const keyId = keyIdOf('secp256k1', pk);
       const store = this.readStore();
       const existing = store.keys.find((k) => k.key_id === keyId);
@@ -633,7 +693,10 @@ export class LedgerBackend implements KeyBackend {
     const r = await eth.getAddress(k.path, false, false);
     const pk = compressPublicKey(fromHex(r.publicKey.toLowerCase()));
     if (toHex(pk) !== k.public_key)
-      throw new CharterError('KEY_NOT_FOUND', `the connected Ledger does not hold key ${k.key_id} (${k.label}): its seed derives another key on ${k.path}; connect the Ledger the key was made on`);
+      throw new CharterError(
+        'KEY_NOT_FOUND',
+        `the connected Ledger does not hold key ${k.key_id} (${k.label}): its seed derives another key on ${k.path}; connect the Ledger the key was made on`,
+      );
     return pk;
   }
 
@@ -653,7 +716,8 @@ export class LedgerBackend implements KeyBackend {
     if (req.attestationPae !== undefined) throw new CharterError('NOT_AVAILABLE', 'this backend does not sign evidence attestations yet (software keys do)');
     const k = this.stored(keyId);
     if (req.scheme !== 'secp256k1') throw new CharterError('INVALID_INPUT', `key ${keyId} is secp256k1, not ${req.scheme}`);
-    if (!req.envelope) throw new CharterError('INVALID_INPUT', 'a Ledger signs EIP-712 typed data: the sign request must carry the envelope, so the device can show it');
+    if (!req.envelope)
+      throw new CharterError('INVALID_INPUT', 'a Ledger signs EIP-712 typed data: the sign request must carry the envelope, so the device can show it');
     let h: ReturnType<typeof envelopeEip712>;
     let td: EnvelopeTypedData;
     try {
@@ -662,7 +726,8 @@ export class LedgerBackend implements KeyBackend {
     } catch (e) {
       throw new CharterError('INVALID_INPUT', `the envelope has no EIP-712 form: ${(e as Error).message}`);
     }
-    if (!(req.digest instanceof Uint8Array) || !bytesEqual(h.digest, req.digest)) throw new CharterError('INVALID_INPUT', 'the digest to sign is not the EIP-712 digest of the envelope; nothing was sent to the device');
+    if (!(req.digest instanceof Uint8Array) || !bytesEqual(h.digest, req.digest))
+      throw new CharterError('INVALID_INPUT', 'the digest to sign is not the EIP-712 digest of the envelope; nothing was sent to the device');
     return this.withEth(undefined, k.device_id, async (eth, _t, dev) => {
       const pk = await LedgerBackend.checkKey(eth, k);
       const conf = await eth.getAppConfiguration();
@@ -688,7 +753,11 @@ export class LedgerBackend implements KeyBackend {
         }
       }
       // The hashed form: the device shows the two hashes only, and signs them only with Blind signing on.
-      if (!blind) throw new CharterError('LEDGER_BLIND_SIGNING_DISABLED', `${why}; it can sign only by hashes, which needs "Blind signing": enable it in the Ethereum app's Settings, then sign again`);
+      if (!blind)
+        throw new CharterError(
+          'LEDGER_BLIND_SIGNING_DISABLED',
+          `${why}; it can sign only by hashes, which needs "Blind signing": enable it in the Ethereum app's Settings, then sign again`,
+        );
       return engineSignature(pk, h.digest, await eth.signEIP712HashedMessage(k.path, toHex(h.domainSeparator), toHex(h.structHash)));
     });
   }
@@ -709,7 +778,13 @@ export class LedgerBackend implements KeyBackend {
         scheme: 'secp256k1',
         public_key: toHex(pk),
         backend: 'ledger',
-        device: { kind: 'ledger', model: dev.model, app: dev.app.name, app_version: conf.version || dev.app.version, blind_signing: conf.arbitraryDataEnabled ? 'enabled' : 'disabled' },
+        device: {
+          kind: 'ledger',
+          model: dev.model,
+          app: dev.app.name,
+          app_version: conf.version || dev.app.version,
+          blind_signing: conf.arbitraryDataEnabled ? 'enabled' : 'disabled',
+        },
         key: {
           label: k.label,
           path: k.path,

@@ -30,26 +30,42 @@ import { CharterError } from '../core/errors.js';
 export type ModuleRule = 'absolute' | 'regular-file' | 'file-writable' | 'directory-writable' | 'owner';
 
 function refuse(modulePath: string, rule: ModuleRule, why: string, resolved?: string): never {
-  throw new CharterError('PKCS11_MODULE_REFUSED', `the PKCS#11 module ${modulePath} was not loaded: ${why}`, { modulePath, rule, ...(resolved && resolved !== modulePath ? { resolved } : {}) });
+  throw new CharterError('PKCS11_MODULE_REFUSED', `the PKCS#11 module ${modulePath} was not loaded: ${why}`, {
+    modulePath,
+    rule,
+    ...(resolved && resolved !== modulePath ? { resolved } : {}),
+  });
 }
 
 /** The resolved path of a module that passes the rules; throws PKCS11_MODULE_REFUSED (or PKCS11_MODULE_ERROR when nothing is there). */
 export function checkModulePath(modulePath: string): string {
   if (typeof modulePath !== 'string' || modulePath.length === 0) refuse(String(modulePath), 'absolute', 'no path was given');
-  if (!path.isAbsolute(modulePath)) refuse(modulePath, 'absolute', 'the path is not absolute (give the full path of the library, e.g. /usr/lib/softhsm/libsofthsm2.so)');
+  if (!path.isAbsolute(modulePath))
+    refuse(modulePath, 'absolute', 'the path is not absolute (give the full path of the library, e.g. /usr/lib/softhsm/libsofthsm2.so)');
   let resolved: string;
   try {
     resolved = fs.realpathSync(modulePath);
   } catch (e) {
-    throw new CharterError('PKCS11_MODULE_ERROR', `cannot load the PKCS#11 module ${modulePath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { modulePath });
+    throw new CharterError(
+      'PKCS11_MODULE_ERROR',
+      `cannot load the PKCS#11 module ${modulePath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      { modulePath },
+    );
   }
   const st = fs.statSync(resolved);
   if (!st.isFile()) refuse(modulePath, 'regular-file', `${resolved === modulePath ? 'it' : resolved} is not a regular file`, resolved);
   if (process.platform === 'win32') return resolved;
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const mode = (m: number) => `0${(m & 0o777).toString(8)}`;
-  if ((st.mode & 0o022) !== 0) refuse(modulePath, 'file-writable', `${resolved} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${mode(st.mode)}; chmod go-w it)`, resolved);
-  if (st.uid !== 0 && st.uid !== uid) refuse(modulePath, 'owner', `${resolved} belongs to user ${st.uid}, neither root nor the user running the console`, resolved);
+  if ((st.mode & 0o022) !== 0)
+    refuse(
+      modulePath,
+      'file-writable',
+      `${resolved} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${mode(st.mode)}; chmod go-w it)`,
+      resolved,
+    );
+  if (st.uid !== 0 && st.uid !== uid)
+    refuse(modulePath, 'owner', `${resolved} belongs to user ${st.uid}, neither root nor the user running the console`, resolved);
   // The library's directory, then every ancestor up to "/": whoever can write to
   // one of them can rename the library (or a directory on its path) away and put
   // another in its place. Each must belong to root or the operator and be
@@ -64,9 +80,15 @@ export function checkModulePath(modulePath: string): string {
     const sticky = (dst.mode & 0o1000) !== 0;
     const which = first ? `its directory ${dir}` : `the directory ${dir} on its path`;
     if (writable && (first || !sticky)) {
-      refuse(modulePath, 'directory-writable', `${which} is writable by ${dst.mode & 0o002 ? 'others' : 'its group'} (mode ${mode(dst.mode)}; chmod go-w it)`, resolved);
+      refuse(
+        modulePath,
+        'directory-writable',
+        `${which} is writable by ${dst.mode & 0o002 ? 'others' : 'its group'} (mode ${mode(dst.mode)}; chmod go-w it)`,
+        resolved,
+      );
     }
-    if (dst.uid !== 0 && dst.uid !== uid) refuse(modulePath, 'owner', `${which} belongs to user ${dst.uid}, neither root nor the user running the console`, resolved);
+    if (dst.uid !== 0 && dst.uid !== uid)
+      refuse(modulePath, 'owner', `${which} belongs to user ${dst.uid}, neither root nor the user running the console`, resolved);
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;

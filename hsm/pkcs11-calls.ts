@@ -48,9 +48,23 @@ export interface Pkcs11Calls {
 }
 
 export const PKCS11_CALLS: readonly (keyof Pkcs11Calls)[] = [
-  'C_GetInfo', 'C_GetSlotList', 'C_GetTokenInfo', 'C_GetMechanismList', 'C_OpenSession', 'C_CloseSession', 'C_Login', 'C_Logout',
-  'C_FindObjectsInit', 'C_FindObjects', 'C_FindObjectsFinal', 'C_GetAttributeValue', 'C_SetAttributeValue', 'C_GenerateKeyPair',
-  'C_SignInit', 'C_Sign', 'C_DestroyObject',
+  'C_GetInfo',
+  'C_GetSlotList',
+  'C_GetTokenInfo',
+  'C_GetMechanismList',
+  'C_OpenSession',
+  'C_CloseSession',
+  'C_Login',
+  'C_Logout',
+  'C_FindObjectsInit',
+  'C_FindObjects',
+  'C_FindObjectsFinal',
+  'C_GetAttributeValue',
+  'C_SetAttributeValue',
+  'C_GenerateKeyPair',
+  'C_SignInit',
+  'C_Sign',
+  'C_DestroyObject',
 ];
 
 export type Pkcs11Thread = 'worker' | 'inline';
@@ -178,21 +192,32 @@ function workerEntry(modulePath: string): Entry {
     pending.clear();
     worker.unref();
   };
-  worker.on('message', (m: { ready?: boolean; stage?: 'load' | 'init'; id?: number; result?: unknown; error?: { name: string; message: string; code?: number; method?: string } }) => {
-    if (m.ready !== undefined) {
-      onReady(m.ready ? null : moduleError(modulePath, m.stage ?? 'load', m.error?.message ?? 'unknown error'));
+  worker.on(
+    'message',
+    (m: {
+      ready?: boolean;
+      stage?: 'load' | 'init';
+      id?: number;
+      result?: unknown;
+      error?: { name: string; message: string; code?: number; method?: string };
+    }) => {
+      if (m.ready !== undefined) {
+        onReady(m.ready ? null : moduleError(modulePath, m.stage ?? 'load', m.error?.message ?? 'unknown error'));
+        if (pending.size === 0) worker.unref();
+        return;
+      }
+      if (m.id === undefined) return;
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
       if (pending.size === 0) worker.unref();
-      return;
-    }
-    if (m.id === undefined) return;
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (pending.size === 0) worker.unref();
-    if (m.error) p.reject(pkcs11ErrorLike(m.error.name, m.error.message, m.error.code, m.error.method));
-    else p.resolve(revive(m.result));
-  });
-  worker.on('error', (e) => failAll(new CharterError('PKCS11_MODULE_ERROR', `the worker of the PKCS#11 module ${modulePath} failed: ${e.message.split('\n')[0]}`, { modulePath })));
+      if (m.error) p.reject(pkcs11ErrorLike(m.error.name, m.error.message, m.error.code, m.error.method));
+      else p.resolve(revive(m.result));
+    },
+  );
+  worker.on('error', (e) =>
+    failAll(new CharterError('PKCS11_MODULE_ERROR', `the worker of the PKCS#11 module ${modulePath} failed: ${e.message.split('\n')[0]}`, { modulePath })),
+  );
   worker.on('exit', (code) => {
     if (!dead) failAll(new CharterError('PKCS11_MODULE_ERROR', `the worker of the PKCS#11 module ${modulePath} stopped (exit code ${code})`, { modulePath }));
   });
@@ -260,7 +285,10 @@ function inlineEntry(modulePath: string): Entry {
       }
     }
   }
-  const sync = (m: keyof Pkcs11Calls) => async (...args: unknown[]) => (lib[m] as (...a: unknown[]) => unknown)(...args);
+  const sync =
+    (m: keyof Pkcs11Calls) =>
+    async (...args: unknown[]) =>
+      (lib[m] as (...a: unknown[]) => unknown)(...args);
   const calls = Object.fromEntries(PKCS11_CALLS.map((m) => [m, sync(m)])) as unknown as Pkcs11Calls;
   // The calls that take time on a real token: on libuv's thread pool.
   calls.C_GenerateKeyPair = (s, mech, pub, priv) => lib.C_GenerateKeyPairAsync(s, mech, pub, priv);

@@ -15,7 +15,10 @@ const octet = (b: Uint8Array) => new Uint8Array([0x04, b.length, ...b]);
 
 describe('CKA_EC_POINT → engine public key', () => {
   it('unwraps the DER OCTET STRING and compresses EC points; keeps raw points', () => {
-    for (const [scheme, curve] of [['p256', p256], ['secp256k1', secp256k1]] as const) {
+    for (const [scheme, curve] of [
+      ['p256', p256],
+      ['secp256k1', secp256k1],
+    ] as const) {
       const sk = curve.utils.randomSecretKey();
       const full = curve.getPublicKey(sk, false);
       const compressed = curve.getPublicKey(sk, true);

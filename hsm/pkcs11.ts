@@ -57,7 +57,16 @@ import { isSignatureScheme, isValidPublicKey, nobleVerifier } from '../core/cryp
 import type { SignatureScheme } from '../core/engine/types.js';
 import { CharterError, type ErrorCode } from '../core/errors.js';
 import { openModule, type OpenModule, type Pkcs11Calls, type Pkcs11Thread } from './pkcs11-calls.js';
-import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
+import {
+  DeviceQueue,
+  type AttestationRecord,
+  type DeviceInfo,
+  type GenerateOptions,
+  type KeyBackend,
+  type KeyInfo,
+  type SignRequest,
+  type Unlock,
+} from './types.js';
 
 /** The PKCS#11 calls this backend makes, as promises (hsm/pkcs11-calls.ts; a test may wrap them). */
 export type Pkcs11Module = Pkcs11Calls;
@@ -125,8 +134,20 @@ export const EC_PARAMS = {
 } as const;
 
 const SCHEMES: { readonly [S in SignatureScheme]: SchemeSpec } = {
-  p256: { keyType: pkcs11js.CKK_EC, keyTypeName: 'CKK_EC', generate: pkcs11js.CKM_EC_KEY_PAIR_GEN, params: [EC_PARAMS.p256], sign: [pkcs11js.CKM_ECDSA, CKM_ECDSA_SHA256] },
-  secp256k1: { keyType: pkcs11js.CKK_EC, keyTypeName: 'CKK_EC', generate: pkcs11js.CKM_EC_KEY_PAIR_GEN, params: [EC_PARAMS.secp256k1], sign: [pkcs11js.CKM_ECDSA] },
+  p256: {
+    keyType: pkcs11js.CKK_EC,
+    keyTypeName: 'CKK_EC',
+    generate: pkcs11js.CKM_EC_KEY_PAIR_GEN,
+    params: [EC_PARAMS.p256],
+    sign: [pkcs11js.CKM_ECDSA, CKM_ECDSA_SHA256],
+  },
+  secp256k1: {
+    keyType: pkcs11js.CKK_EC,
+    keyTypeName: 'CKK_EC',
+    generate: pkcs11js.CKM_EC_KEY_PAIR_GEN,
+    params: [EC_PARAMS.secp256k1],
+    sign: [pkcs11js.CKM_ECDSA],
+  },
   ed25519: {
     keyType: CKK_EC_EDWARDS,
     keyTypeName: 'CKK_EC_EDWARDS',
@@ -382,7 +403,8 @@ export class Pkcs11Backend implements KeyBackend {
   private closed = false;
 
   constructor(opts: Pkcs11BackendOptions) {
-    if (typeof opts?.modulePath !== 'string' || opts.modulePath.length === 0) throw new CharterError('INVALID_INPUT', 'a PKCS#11 backend needs the path of its module');
+    if (typeof opts?.modulePath !== 'string' || opts.modulePath.length === 0)
+      throw new CharterError('INVALID_INPUT', 'a PKCS#11 backend needs the path of its module');
     this.modulePath = opts.modulePath;
     this.tokenLabel = opts.tokenLabel;
     this.slotId = opts.slotId;
@@ -417,7 +439,11 @@ export class Pkcs11Backend implements KeyBackend {
     this.lib = null;
     const opened = this.opened;
     this.opened = null;
-    if (opened) await opened.then((m) => m.release(), () => undefined);
+    if (opened)
+      await opened.then(
+        (m) => m.release(),
+        () => undefined,
+      );
   }
 
   /** The token's queue, shared by every backend of this process on the same module (a login is per token, not per backend). */
@@ -515,7 +541,8 @@ export class Pkcs11Backend implements KeyBackend {
         if (t) {
           try {
             const flags = (await (await this.module()).C_GetTokenInfo(t.slot)).flags;
-            if (flags & CKF_USER_PIN_LOCKED) return make('PIN_LOCKED', `the PIN was not accepted and the user PIN of ${this.describe(t)} is now locked (${ckr}); nothing was done`);
+            if (flags & CKF_USER_PIN_LOCKED)
+              return make('PIN_LOCKED', `the PIN was not accepted and the user PIN of ${this.describe(t)} is now locked (${ckr}); nothing was done`);
             if (flags & CKF_USER_PIN_FINAL_TRY) warn = '; one more wrong PIN will lock the token';
           } catch {
             /* flags are a courtesy */
@@ -545,7 +572,10 @@ export class Pkcs11Backend implements KeyBackend {
     }
     // Anything else from a token that has gone away is its absence, whatever the module says.
     if (t && code !== pkcs11js.CKR_SESSION_HANDLE_INVALID && code !== pkcs11js.CKR_SESSION_CLOSED && !(await this.present(t))) {
-      return make('TOKEN_NOT_PRESENT', `${this.describe(t)} is no longer present: it was removed while in use (${call} answered ${ckr}); the operation was not completed`);
+      return make(
+        'TOKEN_NOT_PRESENT',
+        `${this.describe(t)} is no longer present: it was removed while in use (${call} answered ${ckr}); the operation was not completed`,
+      );
     }
     if (code === pkcs11js.CKR_SESSION_HANDLE_INVALID || code === pkcs11js.CKR_SESSION_CLOSED) {
       if (t && !(await this.present(t))) {
@@ -607,7 +637,10 @@ export class Pkcs11Backend implements KeyBackend {
     const lib = await this.module();
     const flags = (await lib.C_GetTokenInfo(t.slot)).flags;
     if (flags & CKF_USER_PIN_LOCKED) {
-      throw new CharterError('PIN_LOCKED', `the user PIN of ${this.describe(t)} is locked (token flag CKF_USER_PIN_LOCKED); nothing was tried`, { deviceId: t.deviceId, module: this.modulePath });
+      throw new CharterError('PIN_LOCKED', `the user PIN of ${this.describe(t)} is locked (token flag CKF_USER_PIN_LOCKED); nothing was tried`, {
+        deviceId: t.deviceId,
+        module: this.modulePath,
+      });
     }
     const login = async () => (pin === null ? await lib.C_Login(session, pkcs11js.CKU_USER) : await lib.C_Login(session, pkcs11js.CKU_USER, pin));
     try {
@@ -638,11 +671,15 @@ export class Pkcs11Backend implements KeyBackend {
     }
     const spec = SCHEMES[scheme];
     if (forGenerate && !mechs.has(spec.generate)) {
-      throw new CharterError('MECHANISM_NOT_SUPPORTED', `${this.describe(t)} does not offer ${mechanismName(spec.generate)}, needed to generate ${scheme} keys`, {
-        mechanism: mechanismName(spec.generate),
-        scheme,
-        deviceId: t.deviceId,
-      });
+      throw new CharterError(
+        'MECHANISM_NOT_SUPPORTED',
+        `${this.describe(t)} does not offer ${mechanismName(spec.generate)}, needed to generate ${scheme} keys`,
+        {
+          mechanism: mechanismName(spec.generate),
+          scheme,
+          deviceId: t.deviceId,
+        },
+      );
     }
     const sign = spec.sign.find((m) => mechs.has(m));
     if (sign === undefined) {
@@ -682,7 +719,11 @@ export class Pkcs11Backend implements KeyBackend {
     const out = new Map<number, Buffer>();
     try {
       // All at once when the token has them all (the usual case) …
-      const got = await lib.C_GetAttributeValue(s, h, types.map((type) => ({ type })));
+      const got = await lib.C_GetAttributeValue(
+        s,
+        h,
+        types.map((type) => ({ type })),
+      );
       for (const a of got) if (Buffer.isBuffer(a.value)) out.set(a.type, a.value);
       return out;
     } catch (e) {
@@ -705,7 +746,14 @@ export class Pkcs11Backend implements KeyBackend {
 
   /** KeyInfo of a public-key object, or null if it is not a key of an engine scheme. */
   private async keyOfPublicObject(s: Handle, t: Token, h: Handle): Promise<{ info: KeyInfo; ckaId: Buffer } | null> {
-    const a = await this.attrs(s, h, [pkcs11js.CKA_KEY_TYPE, pkcs11js.CKA_EC_PARAMS, pkcs11js.CKA_EC_POINT, pkcs11js.CKA_ID, pkcs11js.CKA_LABEL, pkcs11js.CKA_START_DATE]);
+    const a = await this.attrs(s, h, [
+      pkcs11js.CKA_KEY_TYPE,
+      pkcs11js.CKA_EC_PARAMS,
+      pkcs11js.CKA_EC_POINT,
+      pkcs11js.CKA_ID,
+      pkcs11js.CKA_LABEL,
+      pkcs11js.CKA_START_DATE,
+    ]);
     const keyType = a.get(pkcs11js.CKA_KEY_TYPE);
     const params = a.get(pkcs11js.CKA_EC_PARAMS)?.toString('hex');
     const point = a.get(pkcs11js.CKA_EC_POINT);
@@ -770,7 +818,7 @@ export class Pkcs11Backend implements KeyBackend {
         ...(locked
           ? { detail: 'the user PIN is locked after too many wrong PINs; the security officer must unlock it' }
           : noPin
-            ? { detail: 'the token has no user PIN yet; initialise it with the vendor\'s tool' }
+            ? { detail: "the token has no user PIN yet; initialise it with the vendor's tool" }
             : (flags & CKF_USER_PIN_FINAL_TRY) !== 0
               ? { detail: 'one more wrong PIN will lock the token' }
               : {}),
@@ -803,7 +851,8 @@ export class Pkcs11Backend implements KeyBackend {
 
   /** Finds the key's token and public object: CKA_ID = key id first, then any public key whose key id matches. */
   private async locate(keyId: string): Promise<Located> {
-    if (typeof keyId !== 'string' || !/^[0-9a-f]{40}$/.test(keyId)) throw new CharterError('KEY_NOT_FOUND', `no key ${String(keyId)}: a key id is 40 lower-case hex digits`);
+    if (typeof keyId !== 'string' || !/^[0-9a-f]{40}$/.test(keyId))
+      throw new CharterError('KEY_NOT_FOUND', `no key ${String(keyId)}: a key id is 40 lower-case hex digits`);
     for (const t of await this.tokens()) {
       const hit = await this.queue(t.deviceId).run(() =>
         this.withSession(t, {}, async (s) => {
@@ -831,7 +880,10 @@ export class Pkcs11Backend implements KeyBackend {
         { keyId, deviceId: last.deviceId, module: this.modulePath },
       );
     }
-    throw new CharterError('KEY_NOT_FOUND', `no key ${keyId} on the tokens of ${this.modulePath}${this.tokenLabel !== undefined ? ` labelled "${this.tokenLabel}"` : ''}`);
+    throw new CharterError(
+      'KEY_NOT_FOUND',
+      `no key ${keyId} on the tokens of ${this.modulePath}${this.tokenLabel !== undefined ? ` labelled "${this.tokenLabel}"` : ''}`,
+    );
   }
 
   async get(keyId: string): Promise<KeyInfo> {
@@ -865,7 +917,8 @@ export class Pkcs11Backend implements KeyBackend {
   async generate(opts: GenerateOptions): Promise<KeyInfo> {
     const { scheme, label } = opts;
     if (!isSignatureScheme(scheme)) throw new CharterError('INVALID_INPUT', `unknown scheme ${String(scheme)}: ed25519, p256 or secp256k1`);
-    if (typeof label !== 'string' || label.length === 0 || Buffer.byteLength(label) > 128) throw new CharterError('INVALID_INPUT', 'a key label is 1–128 bytes');
+    if (typeof label !== 'string' || label.length === 0 || Buffer.byteLength(label) > 128)
+      throw new CharterError('INVALID_INPUT', 'a key label is 1–128 bytes');
     const t = await this.token(opts.deviceId);
     const pin = this.pinOf(t, opts);
     return this.queue(t.deviceId).run(() =>
@@ -909,18 +962,28 @@ export class Pkcs11Backend implements KeyBackend {
             lastErr = e;
             const c = pkcs11Code(e);
             // Another encoding of the curve may be what this token wants (Ed25519: OID or name).
-            if (c === pkcs11js.CKR_DOMAIN_PARAMS_INVALID || c === CKR_CURVE_NOT_SUPPORTED || c === pkcs11js.CKR_ATTRIBUTE_VALUE_INVALID || c === pkcs11js.CKR_TEMPLATE_INCONSISTENT) continue;
+            if (
+              c === pkcs11js.CKR_DOMAIN_PARAMS_INVALID ||
+              c === CKR_CURVE_NOT_SUPPORTED ||
+              c === pkcs11js.CKR_ATTRIBUTE_VALUE_INVALID ||
+              c === pkcs11js.CKR_TEMPLATE_INCONSISTENT
+            )
+              continue;
             throw await this.mapError(e, t, 'C_GenerateKeyPair');
           }
         }
         if (!pair) {
           const err = await this.mapError(lastErr, t, 'C_GenerateKeyPair');
           if (err.code === 'MECHANISM_NOT_SUPPORTED' || err.code === 'PKCS11_ERROR') {
-            throw new CharterError('MECHANISM_NOT_SUPPORTED', `${this.describe(t)} offers ${mechanismName(spec.generate)} but not the ${scheme} curve (${String((err.details as { ckr?: string } | undefined)?.ckr ?? err.message)})`, {
-              mechanism: mechanismName(spec.generate),
-              scheme,
-              deviceId: t.deviceId,
-            });
+            throw new CharterError(
+              'MECHANISM_NOT_SUPPORTED',
+              `${this.describe(t)} offers ${mechanismName(spec.generate)} but not the ${scheme} curve (${String((err.details as { ckr?: string } | undefined)?.ckr ?? err.message)})`,
+              {
+                mechanism: mechanismName(spec.generate),
+                scheme,
+                deviceId: t.deviceId,
+              },
+            );
           }
           throw err;
         }
@@ -965,7 +1028,9 @@ export class Pkcs11Backend implements KeyBackend {
             }
           }
           if (e instanceof CharterError || pkcs11Code(e) !== null) throw e;
-          throw new CharterError('PKCS11_ERROR', `${this.describe(t)} generated a ${scheme} key whose public key could not be read: ${errText(e)}`, { deviceId: t.deviceId });
+          throw new CharterError('PKCS11_ERROR', `${this.describe(t)} generated a ${scheme} key whose public key could not be read: ${errText(e)}`, {
+            deviceId: t.deviceId,
+          });
         }
       }),
     );
@@ -1000,10 +1065,14 @@ export class Pkcs11Backend implements KeyBackend {
       throw new CharterError('PKCS11_ERROR', `${this.describe(t)} returned a signature in an unknown form: ${errText(e)}`, { deviceId: t.deviceId });
     }
     if (!nobleVerifier.verify(scheme, fromHex(loc.info.publicKey), digest, sig)) {
-      throw new CharterError('PKCS11_ERROR', `${this.describe(t)} returned a ${scheme} signature (${mechanismName(mech)}) that does not verify for key ${loc.info.keyId}; it was not used`, {
-        deviceId: t.deviceId,
-        keyId: loc.info.keyId,
-      });
+      throw new CharterError(
+        'PKCS11_ERROR',
+        `${this.describe(t)} returned a ${scheme} signature (${mechanismName(mech)}) that does not verify for key ${loc.info.keyId}; it was not used`,
+        {
+          deviceId: t.deviceId,
+          keyId: loc.info.keyId,
+        },
+      );
     }
     return sig;
   }
@@ -1023,7 +1092,19 @@ export class Pkcs11Backend implements KeyBackend {
         const key = await this.privateKey(s, loc);
         const A = pkcs11js;
         const usageTypes = PRIVATE_USAGE.map(([type]) => type);
-        const a = await this.attrs(s, key, [A.CKA_TOKEN, A.CKA_PRIVATE, A.CKA_LOCAL, A.CKA_NEVER_EXTRACTABLE, A.CKA_ALWAYS_SENSITIVE, A.CKA_EXTRACTABLE, A.CKA_SENSITIVE, ...usageTypes, A.CKA_ID, A.CKA_LABEL, A.CKA_KEY_TYPE]);
+        const a = await this.attrs(s, key, [
+          A.CKA_TOKEN,
+          A.CKA_PRIVATE,
+          A.CKA_LOCAL,
+          A.CKA_NEVER_EXTRACTABLE,
+          A.CKA_ALWAYS_SENSITIVE,
+          A.CKA_EXTRACTABLE,
+          A.CKA_SENSITIVE,
+          ...usageTypes,
+          A.CKA_ID,
+          A.CKA_LABEL,
+          A.CKA_KEY_TYPE,
+        ]);
         const flag = (type: number, name: string, out: Record<string, string | boolean>) => {
           const v = bool(a.get(type));
           if (v !== undefined) out[name] = v;
@@ -1055,7 +1136,8 @@ export class Pkcs11Backend implements KeyBackend {
         keyFacts.public_key_usage = pubUsage ? usageText(pubUsage) : 'unknown (no public-key object)';
         // Sign-only is a claim about every usage: each one read, only CKA_SIGN true on the
         // private key, and the public-key object present with only CKA_VERIFY true.
-        const only = (u: { on: string[]; unknown: string[] } | null, name: string) => u !== null && u.unknown.length === 0 && u.on.length === 1 && u.on[0] === name;
+        const only = (u: { on: string[]; unknown: string[] } | null, name: string) =>
+          u !== null && u.unknown.length === 0 && u.on.length === 1 && u.on[0] === name;
         keyFacts.sign_only = only(usage, 'sign') && only(pubUsage, 'verify');
         keyFacts.never_left_token =
           keyFacts.CKA_LOCAL === true &&

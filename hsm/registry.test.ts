@@ -34,7 +34,10 @@ describe('KeyBackends', () => {
     const reg = new KeyBackends([sw, failing('pkcs11', 'TOKEN_NOT_PRESENT')]);
     const k = await sw.generate({ label: 'a', scheme: 'ed25519', secret: 'long enough passphrase' });
     const devices = await reg.devices();
-    expect(devices.map((d) => [d.backend, d.state])).toEqual([['software', 'ready'], ['pkcs11', 'error']]);
+    expect(devices.map((d) => [d.backend, d.state])).toEqual([
+      ['software', 'ready'],
+      ['pkcs11', 'error'],
+    ]);
     expect(devices[1]!.detail).toMatch(/^TOKEN_NOT_PRESENT: /);
     const { keys, problems } = await reg.keys();
     expect(keys.map((x) => x.keyId)).toEqual([k.keyId]);
@@ -53,7 +56,9 @@ describe('KeyBackends', () => {
     // Signing goes to the holder, with the secret of the call.
     const sig = await reg.sign(kb.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'long enough passphrase' });
     expect(sig).toHaveLength(64);
-    await expect(reg.sign(kb.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'wrong passphrase!' })).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE' });
+    await expect(reg.sign(kb.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'wrong passphrase!' })).rejects.toMatchObject({
+      code: 'WRONG_PASSPHRASE',
+    });
   });
 
   it('a device error is passed on when no backend has the key (it may be on that device)', async () => {

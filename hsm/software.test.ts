@@ -191,7 +191,10 @@ describe('SoftwareKeystore: P-256 and secp256k1', () => {
     version: 3,
   };
 
-  for (const [name, vector] of [['pbkdf2', PBKDF2_VECTOR], ['scrypt', SCRYPT_VECTOR]] as const) {
+  for (const [name, vector] of [
+    ['pbkdf2', PBKDF2_VECTOR],
+    ['scrypt', SCRYPT_VECTOR],
+  ] as const) {
     it(`decrypts and imports the Web3 Secret Storage ${name} test vector, signs with it, and exports a file that decrypts to the same key`, async () => {
       const ks = new SoftwareKeystore(dir, FAST);
       expect(await code(ks.importFile(JSON.stringify(vector), 'wrongpassword'))).toBe('WRONG_PASSPHRASE');
@@ -225,12 +228,21 @@ describe('SoftwareKeystore: P-256 and secp256k1', () => {
     });
   }
 
-  it('refuses a Web3 file whose address is not its key\'s, and files of no known format, writing nothing', async () => {
+  it("refuses a Web3 file whose address is not its key's, and files of no known format, writing nothing", async () => {
     const ks = new SoftwareKeystore(dir, FAST);
     expect(await code(ks.importFile(JSON.stringify({ ...PBKDF2_VECTOR, address: '11'.repeat(20) }), 'testpassword'))).toBe('KEYSTORE_CORRUPT');
     expect(await code(ks.importFile('{not json', 'testpassword'))).toBe('KEYSTORE_CORRUPT');
-    expect(await code(ks.importFile(JSON.stringify({ ...PBKDF2_VECTOR, crypto: { ...PBKDF2_VECTOR.crypto, cipher: 'aes-128-cbc' } }), 'testpassword'))).toBe('KEYSTORE_CORRUPT');
-    expect(await code(ks.importFile(JSON.stringify({ ...PBKDF2_VECTOR, crypto: { ...PBKDF2_VECTOR.crypto, kdfparams: { ...PBKDF2_VECTOR.crypto.kdfparams, prf: 'hmac-sha1' } } }), 'testpassword'))).toBe('KEYSTORE_CORRUPT');
+    expect(await code(ks.importFile(JSON.stringify({ ...PBKDF2_VECTOR, crypto: { ...PBKDF2_VECTOR.crypto, cipher: 'aes-128-cbc' } }), 'testpassword'))).toBe(
+      'KEYSTORE_CORRUPT',
+    );
+    expect(
+      await code(
+        ks.importFile(
+          JSON.stringify({ ...PBKDF2_VECTOR, crypto: { ...PBKDF2_VECTOR.crypto, kdfparams: { ...PBKDF2_VECTOR.crypto.kdfparams, prf: 'hmac-sha1' } } }),
+          'testpassword',
+        ),
+      ),
+    ).toBe('KEYSTORE_CORRUPT');
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -262,6 +274,8 @@ describe('SoftwareKeystore: P-256 and secp256k1', () => {
     expect(await code(ks.sign(k.keyId, { scheme: 'secp256k1', digest: new Uint8Array(32) }, { secret: 'secp passphrase' }))).toBe('KEYSTORE_CORRUPT');
     const moved = path.join(dir, `${keyIdOf('secp256k1', otherPk)}.json`);
     fs.renameSync(file, moved);
-    expect(await code(ks.sign(keyIdOf('secp256k1', otherPk), { scheme: 'secp256k1', digest: new Uint8Array(32) }, { secret: 'secp passphrase' }))).toBe('KEYSTORE_CORRUPT');
+    expect(await code(ks.sign(keyIdOf('secp256k1', otherPk), { scheme: 'secp256k1', digest: new Uint8Array(32) }, { secret: 'secp passphrase' }))).toBe(
+      'KEYSTORE_CORRUPT',
+    );
   });
 });

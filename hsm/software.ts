@@ -37,7 +37,16 @@ import type { SignatureScheme } from '../core/engine/types.js';
 import { FileTimestamp, Label } from '../core/contract/index.js';
 import { CharterError } from '../core/errors.js';
 import { writeFileAtomic } from '../base/node/files.js';
-import { DeviceQueue, type AttestationRecord, type DeviceInfo, type GenerateOptions, type KeyBackend, type KeyInfo, type SignRequest, type Unlock } from './types.js';
+import {
+  DeviceQueue,
+  type AttestationRecord,
+  type DeviceInfo,
+  type GenerateOptions,
+  type KeyBackend,
+  type KeyInfo,
+  type SignRequest,
+  type Unlock,
+} from './types.js';
 
 export const KEYSTORE_FORMAT = 'charter-keystore/v1';
 /** The extra field of a Web3 v3 file that carries our facts (Ethereum tools ignore unknown fields). */
@@ -63,12 +72,16 @@ export const KDF_LIMITS = {
 } as const;
 
 function kdfLimit(kdf: string, parameter: string, value: number, limit: number, what: string): never {
-  throw new CharterError('KDF_LIMIT_EXCEEDED', `the key file's ${kdf} parameter ${parameter} = ${value} is above the console's limit of ${limit}${what}; nothing was derived or imported`, {
-    kdf,
-    parameter,
-    value,
-    limit,
-  });
+  throw new CharterError(
+    'KDF_LIMIT_EXCEEDED',
+    `the key file's ${kdf} parameter ${parameter} = ${value} is above the console's limit of ${limit}${what}; nothing was derived or imported`,
+    {
+      kdf,
+      parameter,
+      value,
+      limit,
+    },
+  );
 }
 
 /** KDF_LIMIT_EXCEEDED, naming the parameter and the limit, if deriving with these parameters would cost more than KDF_LIMITS allows. */
@@ -143,7 +156,9 @@ function scryptKey(passphrase: string, salt: Buffer, p: ScryptParams): Promise<B
   // exceed — the spec's own test vector has N=2^18 with r=1. Those go through
   // @noble/hashes' scrypt, which yields to the event loop as it works.
   if (p.n >= 2 ** (16 * p.r))
-    return scryptAsync(passphraseBytes(passphrase), salt, { N: p.n, r: p.r, p: p.p, dkLen: 32, maxmem: 256 * p.n * p.r * p.p + 1024 * 1024 }).then((k) => Buffer.from(k));
+    return scryptAsync(passphraseBytes(passphrase), salt, { N: p.n, r: p.r, p: p.p, dkLen: 32, maxmem: 256 * p.n * p.r * p.p + 1024 * 1024 }).then((k) =>
+      Buffer.from(k),
+    );
   return new Promise((resolve, reject) => {
     // Runs on libuv's thread pool, off the main thread.
     crypto.scrypt(passphraseBytes(passphrase), salt, 32, { N: p.n, r: p.r, p: p.p, maxmem: 256 * p.n * p.r + 1024 * 1024 }, (err, key) =>
@@ -207,7 +222,10 @@ function signWith(scheme: SignatureScheme, sk: Uint8Array, pk: Uint8Array, diges
 function signAttestationWith(scheme: SignatureScheme, sk: Uint8Array, pk: Uint8Array, paeBytes: Uint8Array): Uint8Array {
   if (scheme === 'ed25519') return ed25519.sign(paeBytes, sk);
   const e = sha256(paeBytes);
-  const sig = scheme === 'p256' ? p256.sign(e, sk, { prehash: false, lowS: true, format: 'compact' }) : secp256k1.sign(e, sk, { prehash: false, lowS: true, format: 'compact' });
+  const sig =
+    scheme === 'p256'
+      ? p256.sign(e, sk, { prehash: false, lowS: true, format: 'compact' })
+      : secp256k1.sign(e, sk, { prehash: false, lowS: true, format: 'compact' });
   if (!verifyEcdsaHashed(scheme, pk, e, sig)) throw new CharterError('INTERNAL', `the ${scheme} attestation signature does not verify`);
   return sig;
 }
@@ -272,9 +290,11 @@ export class SoftwareKeystore implements KeyBackend {
   }
 
   async generate({ label, secret = '', scheme }: GenerateOptions): Promise<KeyInfo> {
-    if (scheme !== 'ed25519' && scheme !== 'p256' && scheme !== 'secp256k1') throw new CharterError('INVALID_INPUT', `the software keystore has no scheme ${String(scheme)}`);
+    if (scheme !== 'ed25519' && scheme !== 'p256' && scheme !== 'secp256k1')
+      throw new CharterError('INVALID_INPUT', `the software keystore has no scheme ${String(scheme)}`);
     if (typeof label !== 'string') throw new CharterError('INVALID_INPUT', 'a key needs a label');
-    if (secret.length < MIN_PASSPHRASE_LENGTH) throw new CharterError('WEAK_PASSPHRASE', `the passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters`);
+    if (secret.length < MIN_PASSPHRASE_LENGTH)
+      throw new CharterError('WEAK_PASSPHRASE', `the passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters`);
     return this.queue.run(async () => {
       const sk = randomSecretKey(scheme);
       try {
@@ -363,7 +383,13 @@ export class SoftwareKeystore implements KeyBackend {
     } finally {
       sk.fill(0);
     }
-    const key: Record<string, string | boolean> = { label: ki.label, created_at: ki.createdAt, kdf: s.file.crypto.kdf, cipher: s.file.crypto.cipher, hardware_backed: false };
+    const key: Record<string, string | boolean> = {
+      label: ki.label,
+      created_at: ki.createdAt,
+      kdf: s.file.crypto.kdf,
+      cipher: s.file.crypto.cipher,
+      hardware_backed: false,
+    };
     if (s.kind === 'web3') key.address = '0x' + ethereumAddressOf(fromHex(ki.publicKey));
     return {
       format: 'charter-key-attestation/v1',
@@ -401,11 +427,15 @@ export class SoftwareKeystore implements KeyBackend {
       let stored: Stored;
       if (parsed.kind === 'charter') {
         const f = parsed.file;
-        const label = given ?? validLabel(f.label, 'the file\'s label');
+        const label = given ?? validLabel(f.label, "the file's label");
         const sk = await decryptStored(parsed, passphrase);
         try {
-          if (toHex(publicKeyOf(f.scheme, sk)) !== f.public_key) throw new CharterError('KEYSTORE_CORRUPT', 'the decrypted key does not match the file\'s public key');
-          stored = { kind: 'charter', file: await encryptCharter(f.scheme, sk, fromHex(f.public_key), passphrase, this.scrypt, label, importedDate(f.created_at, now)) };
+          if (toHex(publicKeyOf(f.scheme, sk)) !== f.public_key)
+            throw new CharterError('KEYSTORE_CORRUPT', "the decrypted key does not match the file's public key");
+          stored = {
+            kind: 'charter',
+            file: await encryptCharter(f.scheme, sk, fromHex(f.public_key), passphrase, this.scrypt, label, importedDate(f.created_at, now)),
+          };
         } finally {
           sk.fill(0);
         }
@@ -423,7 +453,7 @@ export class SoftwareKeystore implements KeyBackend {
             throw new CharterError('KEYSTORE_CORRUPT', `the file's address ${parsed.file.address} is not the address of the key it holds (0x${address})`);
           const prev = parsed.file[WEB3_EXTRA_FIELD];
           const ours = prev !== undefined && prev.public_key === toHex(pk);
-          const label = given ?? (ours ? validLabel(prev.label, 'the file\'s label') : `0x${address}`);
+          const label = given ?? (ours ? validLabel(prev.label, "the file's label") : `0x${address}`);
           const createdAt = ours ? importedDate(prev.created_at, now) : now.toISOString();
           const file = await encryptWeb3(sk, pk, passphrase, { scrypt: this.scrypt }, { label, created_at: createdAt });
           // The file's own id (a UUID) is kept, so tools that track it still know the key.
@@ -435,7 +465,11 @@ export class SoftwareKeystore implements KeyBackend {
       }
       const i = info(stored);
       const file = this.fileOf(i.keyId);
-      if (fs.existsSync(file)) throw new CharterError('KEYSTORE_DUPLICATE', `the keystore already holds key ${i.keyId} (${info(parseStored(fs.readFileSync(file, 'utf8'), file)).label})`);
+      if (fs.existsSync(file))
+        throw new CharterError(
+          'KEYSTORE_DUPLICATE',
+          `the keystore already holds key ${i.keyId} (${info(parseStored(fs.readFileSync(file, 'utf8'), file)).label})`,
+        );
       writeFileAtomic(file, JSON.stringify(stored.file, null, 2) + '\n', 0o600);
       return i;
     });
@@ -461,10 +495,14 @@ function validLabel(label: unknown, what: string): string {
   const r = Label.safeParse(label);
   if (r.success) return r.data;
   const reason = r.error.issues[0]?.message ?? 'not valid';
-  throw new CharterError('INVALID_INPUT', `${what} is not a valid key label (${reason}: 1–64 characters, no control characters); give the key a label of your own to import it`, {
-    field: 'label',
-    problem: reason,
-  });
+  throw new CharterError(
+    'INVALID_INPUT',
+    `${what} is not a valid key label (${reason}: 1–64 characters, no control characters); give the key a label of your own to import it`,
+    {
+      field: 'label',
+      problem: reason,
+    },
+  );
 }
 
 /** The file's created_at if it is an ISO 8601 UTC time no later than `now`; else `now` (the time of import). */
@@ -476,7 +514,15 @@ function importedDate(createdAt: unknown, now: Date): string {
   return now.toISOString();
 }
 
-async function encryptCharter(scheme: CharterScheme, sk: Uint8Array, pk: Uint8Array, secret: string, params: ScryptParams, label: string, createdAt: string): Promise<KeystoreFile> {
+async function encryptCharter(
+  scheme: CharterScheme,
+  sk: Uint8Array,
+  pk: Uint8Array,
+  secret: string,
+  params: ScryptParams,
+  label: string,
+  createdAt: string,
+): Promise<KeystoreFile> {
   const header = {
     format: KEYSTORE_FORMAT as typeof KEYSTORE_FORMAT,
     key_id: keyIdOf(scheme, pk),
@@ -548,7 +594,10 @@ export async function decryptWeb3(f: Web3File, passphrase: string): Promise<Uint
     const ct = Buffer.from(c.ciphertext, 'hex');
     const mac = keccak_256(Buffer.concat([dk.subarray(16, 32), ct]));
     if (!crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(c.mac, 'hex')))
-      throw new CharterError('WRONG_PASSPHRASE', `the passphrase does not unlock this keystore file${f.address ? ` (address 0x${f.address.replace(/^0x/, '')})` : ''}`);
+      throw new CharterError(
+        'WRONG_PASSPHRASE',
+        `the passphrase does not unlock this keystore file${f.address ? ` (address 0x${f.address.replace(/^0x/, '')})` : ''}`,
+      );
     const decipher = crypto.createDecipheriv('aes-128-ctr', dk.subarray(0, 16), Buffer.from(c.cipherparams.iv, 'hex'));
     const pt = Buffer.concat([decipher.update(ct), decipher.final()]);
     const out = new Uint8Array(pt);
@@ -648,7 +697,10 @@ function web3FileOk(f: any): f is Web3File {
 /** Lower-case the hex fields of a Web3 file so the stored copy is in one form. */
 function normaliseWeb3(f: Web3File): Web3File {
   const c = f.crypto;
-  const kdf: Web3Kdf = c.kdf === 'scrypt' ? { kdf: 'scrypt', kdfparams: { ...c.kdfparams, salt: c.kdfparams.salt.toLowerCase() } } : { kdf: 'pbkdf2', kdfparams: { ...c.kdfparams, salt: c.kdfparams.salt.toLowerCase() } };
+  const kdf: Web3Kdf =
+    c.kdf === 'scrypt'
+      ? { kdf: 'scrypt', kdfparams: { ...c.kdfparams, salt: c.kdfparams.salt.toLowerCase() } }
+      : { kdf: 'pbkdf2', kdfparams: { ...c.kdfparams, salt: c.kdfparams.salt.toLowerCase() } };
   return {
     ...f,
     ...(f.address === undefined ? {} : { address: f.address.toLowerCase().replace(/^0x/, '') }),
@@ -708,5 +760,8 @@ function parseImport(text: string): { kind: 'charter'; file: KeystoreFile } | { 
     if (g[WEB3_EXTRA_FIELD] !== undefined && !web3ExtraOk(g[WEB3_EXTRA_FIELD])) delete g[WEB3_EXTRA_FIELD];
     return { kind: 'web3', file: g };
   }
-  throw new CharterError('KEYSTORE_CORRUPT', `the file is neither a Web3 Secret Storage v3 file (aes-128-ctr; scrypt or pbkdf2 hmac-sha256) nor a ${KEYSTORE_FORMAT} file`);
+  throw new CharterError(
+    'KEYSTORE_CORRUPT',
+    `the file is neither a Web3 Secret Storage v3 file (aes-128-ctr; scrypt or pbkdf2 hmac-sha256) nor a ${KEYSTORE_FORMAT} file`,
+  );
 }

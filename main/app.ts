@@ -140,8 +140,17 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
   const submitter = new Submitter(nodes);
   const keystore = new SoftwareKeystore(workspace.keystoreDir, opts.scrypt ?? DEFAULT_SCRYPT);
   const backends = new KeyBackends([keystore]);
-  let keyConfig: KeyBackendConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
-  let deviceBackends = await addDeviceBackends(backends, keyConfig, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
+  let keyConfig: KeyBackendConfig = resolveKeyBackendConfig(workspace, {
+    ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}),
+    ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}),
+  });
+  let deviceBackends = await addDeviceBackends(
+    backends,
+    keyConfig,
+    workspace,
+    (level, msg) => out.write(level, 'keys', msg),
+    opts.watch ?? opts.host !== 'cli',
+  );
   for (const b of opts.keyBackends ?? []) backends.add(b);
   backends.onChange((reason) => bus.emit('devices.changed', { reason }));
   /** Apply a changed Ledger setting at once: the device backends are rebuilt (and the module configuration read again). */
@@ -150,7 +159,10 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
       backends.remove(b);
       await closeBackend(b);
     }
-    keyConfig = resolveKeyBackendConfig(workspace, { ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}), ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}) });
+    keyConfig = resolveKeyBackendConfig(workspace, {
+      ...(opts.pkcs11Modules ? { pkcs11Modules: opts.pkcs11Modules } : {}),
+      ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}),
+    });
     deviceBackends = await addDeviceBackends(backends, keyConfig, workspace, (level, msg) => out.write(level, 'keys', msg), opts.watch ?? opts.host !== 'cli');
   };
   const keys = new KeysService(backends, nodes, submitter, authority, bus, workspace);
@@ -165,7 +177,12 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
     () => {
       if (!embedded || !fs.existsSync(path.join(workspace.devnetHome, NODE_KEY_FILE))) return null;
       const v = loadOrCreateValidatorKey(workspace.devnetHome);
-      return { key_id: keyIdOf('ed25519', v.publicKey), scheme: 'ed25519', public_key: Buffer.from(v.publicKey).toString('hex'), sign: (m: Uint8Array) => v.sign(m) };
+      return {
+        key_id: keyIdOf('ed25519', v.publicKey),
+        scheme: 'ed25519',
+        public_key: Buffer.from(v.publicKey).toString('hex'),
+        sign: (m: Uint8Array) => v.sign(m),
+      };
     },
     (p) => bus.emit('evidence.progress', p),
     // Or a local key of the key registry, chosen per build (signerKeyId): a console on another node signs this way.

@@ -29,12 +29,7 @@ export interface CharterBridge {
 export const INVOKE_PREFIX = 'charter:';
 export const EVENT_CHANNEL = 'charter:event';
 
-export function createBridge(
-  ipc: IpcRendererLike,
-  methodNames: readonly string[],
-  eventNames: readonly string[],
-  platform: string,
-): CharterBridge {
+export function createBridge(ipc: IpcRendererLike, methodNames: readonly string[], eventNames: readonly string[], platform: string): CharterBridge {
   const methods: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const name of methodNames) {
     const channel = INVOKE_PREFIX + name;

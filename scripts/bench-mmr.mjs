@@ -27,7 +27,15 @@ if (!Number.isInteger(N) || N < 1) {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-bench-mmr-'));
 const outfile = path.join(dir, 'mmr.mjs');
 try {
-  await esbuild.build({ entryPoints: [path.join(root, 'core/evidence/mmr.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: [path.join(root, 'core/evidence/mmr.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'error',
+  });
   const mmr = await import(pathToFileURL(outfile).href);
 
   const oneShot = crypto.hash;
@@ -40,7 +48,14 @@ try {
     seed.writeUInt32BE(e, 4);
     leaves[e] = sha(seed);
   }
-  const popcount = (x) => { let c = 0; while (x > 0) { c += x % 2; x = Math.floor(x / 2); } return c; };
+  const popcount = (x) => {
+    let c = 0;
+    while (x > 0) {
+      c += x % 2;
+      x = Math.floor(x / 2);
+    }
+    return c;
+  };
   const interior = N - popcount(N);
 
   // Bare SHA-256: the same number of calls over 72-byte inputs (8-byte position + two 32-byte children).
@@ -69,7 +84,10 @@ try {
   for (let r = 0; r < 3; r++) {
     tBare = Math.min(tBare, bare()[0]);
     const [t, s] = append();
-    if (t < tMmr) { tMmr = t; store = s; }
+    if (t < tMmr) {
+      tMmr = t;
+      store = s;
+    }
   }
   const size = store.size();
 

@@ -28,16 +28,17 @@ import * as esbuild from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 const quiet = process.argv.includes('--quiet');
-const log = (msg) => { if (!quiet) console.log(msg); };
+const log = (msg) => {
+  if (!quiet) console.log(msg);
+};
 
 // ESM bundles: esbuild's own `require` shim needs a real `require` if any
 // bundled code calls it; __dirname/__filename are mapped to import.meta
 // (Node ≥ 20.11) — `define` only replaces free identifiers, so code that
 // declares its own __dirname is left alone.
-const ESM_BANNER = [
-  "import { createRequire as __charterCreateRequire } from 'node:module';",
-  'const require = __charterCreateRequire(import.meta.url);',
-].join('\n');
+const ESM_BANNER = ["import { createRequire as __charterCreateRequire } from 'node:module';", 'const require = __charterCreateRequire(import.meta.url);'].join(
+  '\n',
+);
 
 const nodeEsm = {
   bundle: true,
@@ -60,8 +61,14 @@ const nodeEsm = {
 async function contractNamesPlugin() {
   const entry = path.join(root, 'core/contract/index.ts');
   const built = await esbuild.build({
-    entryPoints: [entry], bundle: true, platform: 'neutral', format: 'esm', mainFields: ['module', 'main'],
-    write: false, logLevel: 'silent', target: 'es2022',
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    write: false,
+    logLevel: 'silent',
+    target: 'es2022',
   });
   const code = built.outputFiles[0].text;
   const mod = await import('data:text/javascript;base64,' + Buffer.from(code).toString('base64'));
@@ -177,17 +184,32 @@ for (const entry of entries) {
   } catch (err) {
     failed.push(entry.source);
     // esbuild has already printed its diagnostics (logLevel warning); say which entry failed.
-    const msg = err && typeof err === 'object' && 'errors' in err && Array.isArray(err.errors) && err.errors.length > 0
-      ? `${err.errors.length} error(s), see above`
-      : (err instanceof Error ? (process.env.CHARTER_BUILD_DEBUG ? err.stack ?? err.message : err.message) : String(err));
+    const msg =
+      err && typeof err === 'object' && 'errors' in err && Array.isArray(err.errors) && err.errors.length > 0
+        ? `${err.errors.length} error(s), see above`
+        : err instanceof Error
+          ? process.env.CHARTER_BUILD_DEBUG
+            ? (err.stack ?? err.message)
+            : err.message
+          : String(err);
     console.error(`build: FAILED ${entry.name} (${entry.source}): ${msg}`);
   }
 }
 
 mkdirSync('dist', { recursive: true });
-writeFileSync('dist/.build-info.json', JSON.stringify({
-  builtAt: new Date().toISOString(), built, skipped, failed,
-}, null, 2) + '\n');
+writeFileSync(
+  'dist/.build-info.json',
+  JSON.stringify(
+    {
+      builtAt: new Date().toISOString(),
+      built,
+      skipped,
+      failed,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 
 if (failed.length > 0) {
   console.error(`build: ${failed.length} entr${failed.length === 1 ? 'y' : 'ies'} failed: ${failed.join(', ')}`);

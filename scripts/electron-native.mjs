@@ -39,8 +39,14 @@ function versionOf(pkgDir) {
 /** Where the Electron build lives (must match main/electron/native.ts). */
 export function electronSqlitePath({ electronVersion, platform = process.platform, arch = process.arch }) {
   const sqliteVersion = versionOf(path.join(root, 'node_modules', 'better-sqlite3'));
-  return path.join(root, 'node_modules', '.cache', 'charter-electron',
-    `better-sqlite3-${sqliteVersion}-electron-${electronVersion}-${platform}-${arch}`, 'better_sqlite3.node');
+  return path.join(
+    root,
+    'node_modules',
+    '.cache',
+    'charter-electron',
+    `better-sqlite3-${sqliteVersion}-electron-${electronVersion}-${platform}-${arch}`,
+    'better_sqlite3.node',
+  );
 }
 
 export function installedElectronVersion() {
@@ -67,16 +73,24 @@ export function ensureElectronSqlite({ electronVersion = installedElectronVersio
     const common = { cwd: copy, stdio: 'inherit', env: { ...process.env, npm_config_runtime: 'electron', npm_config_target: electronVersion } };
 
     const prebuild = path.join(root, 'node_modules', 'prebuild-install', 'bin.js');
-    let r = spawnSync(process.execPath, [prebuild, '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch, '--platform', process.platform, '--verbose'], common);
+    let r = spawnSync(
+      process.execPath,
+      [prebuild, '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch, '--platform', process.platform, '--verbose'],
+      common,
+    );
     if (r.status !== 0 || !existsSync(built)) {
       log('electron-native: no prebuilt binary; building from source with node-gyp…');
       const gyp = path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-      r = spawnSync(process.execPath, [gyp, 'rebuild', '--release', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'], common);
+      r = spawnSync(
+        process.execPath,
+        [gyp, 'rebuild', '--release', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'],
+        common,
+      );
     }
     if (r.status !== 0 || !existsSync(built)) {
       throw new Error(
         `could not obtain better-sqlite3 for Electron ${electronVersion} (prebuilt download and source build both failed). ` +
-        'Check the network and a C++ toolchain, then run `node scripts/electron-native.mjs` again.',
+          'Check the network and a C++ toolchain, then run `node scripts/electron-native.mjs` again.',
       );
     }
     mkdirSync(path.dirname(target), { recursive: true });

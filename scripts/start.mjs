@@ -64,10 +64,7 @@ function staleReason() {
   const missing = OUTPUTS.filter((o) => !existsSync(o));
   if (missing.length > 0) return `missing ${missing.join(', ')}`;
   const builtAt = statSync(BUILD_INFO).mtimeMs;
-  const newest = Math.max(
-    ...SOURCE_DIRS.map((d) => newestMtime(d)),
-    ...SOURCE_FILES.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)),
-  );
+  const newest = Math.max(...SOURCE_DIRS.map((d) => newestMtime(d)), ...SOURCE_FILES.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
   if (newest > builtAt) return 'sources changed since the last build';
   return null;
 }
@@ -80,12 +77,17 @@ function findElectron() {
     binary = require('electron');
   } catch (err) {
     if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes("'electron'")) {
-      return { ok: false, reason: 'the electron package is not installed (it is an optional dependency; its install step downloads the runtime and may have been skipped or failed)' };
+      return {
+        ok: false,
+        reason:
+          'the electron package is not installed (it is an optional dependency; its install step downloads the runtime and may have been skipped or failed)',
+      };
     }
     return { ok: false, reason: `the Electron runtime binary is not installed (${String(err && err.message ? err.message : err).split('\n')[0]})` };
   }
   if (typeof binary !== 'string') return { ok: false, reason: 'require("electron") did not return a binary path (are we running inside Electron already?)' };
-  if (!existsSync(binary)) return { ok: false, reason: `the Electron runtime binary is missing at ${binary} (its download did not complete; see docs/electron.md)` };
+  if (!existsSync(binary))
+    return { ok: false, reason: `the Electron runtime binary is missing at ${binary} (its download did not complete; see docs/electron.md)` };
   return { ok: true, path: binary };
 }
 

@@ -58,7 +58,10 @@ export const LIBUSB_PACKAGE = {
  */
 export function findPythonWithVenv(python = process.env.CHARTER_PYTHON || 'python3') {
   try {
-    const out = execFileSync(python, ['-c', 'import venv, ensurepip, sys; print(sys.executable)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = execFileSync(python, ['-c', 'import venv, ensurepip, sys; print(sys.executable)'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return out && existsSync(out) ? out : undefined;
   } catch {
     return undefined;

@@ -107,7 +107,7 @@ const SOFTHSM_FILES = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/bin/softhsm2-uti
 const PACKAGES = [
   { name: 'chromium', files: [CHROMIUM], purpose: 'the end-to-end tests' },
   { name: 'softhsm2', files: SOFTHSM_FILES, purpose: 'the PKCS#11 tests (SoftHSM2 tokens)' },
-  { name: 'opensc', files: ['/usr/bin/pkcs11-tool'], purpose: 'the PKCS#11 key-usage tests (OpenSC\'s pkcs11-tool)' },
+  { name: 'opensc', files: ['/usr/bin/pkcs11-tool'], purpose: "the PKCS#11 key-usage tests (OpenSC's pkcs11-tool)" },
   // node-hid's prebuilt Linux binary is linked against libusb 1.0 (arch-independent check).
   ...(process.platform === 'linux' ? [LIBUSB_PACKAGE] : []),
   PYTHON_VENV_PACKAGE,
@@ -129,10 +129,16 @@ async function systemPackages() {
   const command = `apt-get update && apt-get install -y --no-install-recommends ${names}`;
   if (!isRoot || !aptGet) {
     const why = !aptGet ? 'apt-get is not available' : 'not running as root';
-    for (const p of missing) console.error(`test: ${p.purpose} need Debian's package "${p.name}" (${p.files.join(', ')}${p.find ? (p.notFound ?? ', not found by ldconfig -p nor in /usr/lib/<arch>') : ''}), and ${why}.`);
+    for (const p of missing)
+      console.error(
+        `test: ${p.purpose} need Debian's package "${p.name}" (${p.files.join(', ')}${p.find ? (p.notFound ?? ', not found by ldconfig -p nor in /usr/lib/<arch>') : ''}), and ${why}.`,
+      );
     console.error(`test: install with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}`);
     if (missing.some((p) => p.name === 'chromium')) console.error('test: (or point CHARTER_CHROMIUM at a Chromium binary)');
-    stepFailures.push(['system packages', `missing package(s) ${missing.map((p) => `"${p.name}"`).join(', ')}: run \`sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}\``]);
+    stepFailures.push([
+      'system packages',
+      `missing package(s) ${missing.map((p) => `"${p.name}"`).join(', ')}: run \`sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}\``,
+    ]);
     return false;
   }
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
@@ -199,10 +205,7 @@ function readJson(file) {
 // ── 4. vitest ──────────────────────────────────────────────────────────────
 async function vitest() {
   rmSync(VITEST_JSON, { force: true });
-  const code = await run(process.execPath, [
-    bin('vitest/vitest.mjs'), 'run',
-    '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`,
-  ]);
+  const code = await run(process.execPath, [bin('vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]);
   const report = readJson(VITEST_JSON);
   if (!report) {
     stepFailures.push(['vitest', `no report (exit code ${code}); the run did not complete`]);
@@ -268,8 +271,8 @@ async function playwright(buildOk) {
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests ?? []) {
         if (t.status !== 'skipped') continue;
-        const why = [...(t.annotations ?? []), ...(t.results ?? []).flatMap((r) => r.annotations ?? [])]
-          .find((a) => a.type === 'skip')?.description ?? 'no reason given';
+        const why =
+          [...(t.annotations ?? []), ...(t.results ?? []).flatMap((r) => r.annotations ?? [])].find((a) => a.type === 'skip')?.description ?? 'no reason given';
         const key = `[${t.projectName}] ${why}`;
         reasons.set(key, (reasons.get(key) ?? 0) + 1);
       }

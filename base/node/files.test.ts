@@ -77,7 +77,14 @@ describe('writeOutputFile', () => {
   it('removes the file it created when the write fails half way (EFBIG under ulimit -f), and a failed --force leaves the old file and no temp file', () => {
     if (process.platform === 'win32') return;
     const script = path.join(tmp, 'writer.mjs');
-    buildSync({ entryPoints: [path.join(import.meta.dirname, 'files.ts')], bundle: true, platform: 'node', format: 'esm', outfile: path.join(tmp, 'files.mjs'), logLevel: 'silent' });
+    buildSync({
+      entryPoints: [path.join(import.meta.dirname, 'files.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: path.join(tmp, 'files.mjs'),
+      logLevel: 'silent',
+    });
     fs.writeFileSync(
       script,
       `import { writeOutputFile } from './files.mjs';

@@ -15,7 +15,7 @@ export const PRIVATE_FILE_MODE = 0o600;
 const POSIX = process.platform !== 'win32';
 
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+  for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off, bytes.length - off);
 }
 
 /** Write a file atomically: temp file in the same directory, fsync, rename, fsync the directory. */
@@ -117,7 +117,8 @@ export function checkOutputFile(file: string, force: boolean): void {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new OutputFileError('IO', `cannot write ${file}: ${(e as Error).message}`);
   }
-  if (st.isSymbolicLink()) throw new OutputFileError('SYMLINK', `${file} is a symbolic link; refusing to write through it (even with --force): name the real file`);
+  if (st.isSymbolicLink())
+    throw new OutputFileError('SYMLINK', `${file} is a symbolic link; refusing to write through it (even with --force): name the real file`);
   if (!st.isFile()) throw new OutputFileError('NOT_A_FILE', `${file} exists and is not a regular file`);
   if (!force) throw new OutputFileError('EXISTS', `${file} exists; pass --force to overwrite it`);
 }

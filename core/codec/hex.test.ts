@@ -30,9 +30,12 @@ describe('fromHex', () => {
 
 describe('the other hex forms', () => {
   it('toHexUpper is toHex in upper case (what Buffer gives)', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
-      expect(toHexUpper(b)).toBe(Buffer.from(b).toString('hex').toUpperCase());
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
+        expect(toHexUpper(b)).toBe(Buffer.from(b).toString('hex').toUpperCase());
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('fromHexOrNull takes only whole lower-case hex bytes, and null for anything else', () => {

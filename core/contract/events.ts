@@ -24,5 +24,10 @@ export const events = {
   /** A line for the Output panel. */
   'output.line': OutputLine,
   /** Progress of a bundle verification (evidence.verifyBundle): reading entries, then checking member digests. */
-  'evidence.progress': z.object({ jobId: z.string(), phase: z.enum(['reading', 'checking']), done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  'evidence.progress': z.object({
+    jobId: z.string(),
+    phase: z.enum(['reading', 'checking']),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+  }),
 } as const;

@@ -28,7 +28,11 @@ export interface AuditSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType 
   signer?(input: Record<string, unknown>): unknown;
 }
 
-export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType, A extends AuditSpec<I, O> | undefined = AuditSpec<I, O> | undefined> {
+export interface Operation<
+  I extends z.ZodType = z.ZodType,
+  O extends z.ZodType = z.ZodType,
+  A extends AuditSpec<I, O> | undefined = AuditSpec<I, O> | undefined,
+> {
   readonly summary: string;
   readonly input: I;
   readonly output: O;
@@ -43,8 +47,18 @@ export type DomainOperations<D extends string> = { readonly [M in `${D}.${string
 
 /** One operation of the contract; `audit` makes it recorded in the audit log. */
 export function op<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I, output: O): Operation<I, O, undefined>;
-export function op<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I, output: O, audit: AuditSpec<I, O> & { readonly when?: 'always' }): Operation<I, O, AuditSpec<I, O> & { readonly when?: 'always' }>;
-export function op<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I, output: O, audit: AuditSpec<I, O> & { readonly when: 'refused' }): Operation<I, O, AuditSpec<I, O> & { readonly when: 'refused' }>;
+export function op<I extends z.ZodType, O extends z.ZodType>(
+  summary: string,
+  input: I,
+  output: O,
+  audit: AuditSpec<I, O> & { readonly when?: 'always' },
+): Operation<I, O, AuditSpec<I, O> & { readonly when?: 'always' }>;
+export function op<I extends z.ZodType, O extends z.ZodType>(
+  summary: string,
+  input: I,
+  output: O,
+  audit: AuditSpec<I, O> & { readonly when: 'refused' },
+): Operation<I, O, AuditSpec<I, O> & { readonly when: 'refused' }>;
 export function op<I extends z.ZodType, O extends z.ZodType>(summary: string, input: I, output: O, audit?: AuditSpec<I, O>): Operation<I, O> {
   return { summary, input, output, audit };
 }

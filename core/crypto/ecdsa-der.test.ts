@@ -51,7 +51,12 @@ for (const scheme of ['p256', 'secp256k1'] as const satisfies readonly EcdsaSche
     });
 
     it('small r and s (short INTEGERs, a 0x00 pad on a high first byte) round-trip', () => {
-      for (const [rr, ss] of [[1n, 1n], [0x7fn, 0x80n], [0xffn, 0x0100n], [n - 1n, halfN]] as const) {
+      for (const [rr, ss] of [
+        [1n, 1n],
+        [0x7fn, 0x80n],
+        [0xffn, 0x0100n],
+        [n - 1n, halfN],
+      ] as const) {
         const d = ecdsaDerFromCompact(scheme, compactOf(rr, ss));
         expect(toHex(d)).toBe(derHex(rr, ss));
         expect(toHex(ecdsaCompactFromDer(scheme, d) as Uint8Array)).toBe(toHex(compactOf(rr, ss)));
@@ -73,14 +78,14 @@ for (const scheme of ['p256', 'secp256k1'] as const satisfies readonly EcdsaSche
         'SET instead of SEQUENCE': '31' + derHex(r, s).slice(2),
         'BIT STRING instead of INTEGER': tlv('30', tlv('03', rc) + tlv('02', sc)),
         'length longer than the bytes': '30ff' + derHex(r, s).slice(4),
-        'truncated': derHex(r, s).slice(0, -2),
+        truncated: derHex(r, s).slice(0, -2),
         'empty INTEGER': tlv('30', '0200' + tlv('02', sc)),
         'r = 0': derHex(0n, s),
         's = 0': derHex(r, 0n),
         'r = n': derHex(n, s),
         'high S (n − s)': derHex(r, n - s),
         's = n/2 + 1': derHex(r, halfN + 1n),
-        'empty': '',
+        empty: '',
       };
       for (const [what, h] of Object.entries(bad)) expect(ecdsaCompactFromDer(scheme, fromHex(h)), what).toBeNull();
       // The 64-byte r||s form is not DER.

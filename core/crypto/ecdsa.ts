@@ -153,7 +153,8 @@ export function ecdsaCompactFromDer(scheme: EcdsaScheme, der: Uint8Array): Uint8
  */
 export function ecdsaDerFromCompact(scheme: EcdsaScheme, compact: Uint8Array): Uint8Array {
   if (scheme !== 'p256' && scheme !== 'secp256k1') throw new RangeError(`not an ECDSA scheme: ${String(scheme)}`);
-  if (!(compact instanceof Uint8Array) || compact.length !== ECDSA_SIGNATURE_BYTES) throw new RangeError(`an ECDSA signature to encode is ${ECDSA_SIGNATURE_BYTES} bytes r || s`);
+  if (!(compact instanceof Uint8Array) || compact.length !== ECDSA_SIGNATURE_BYTES)
+    throw new RangeError(`an ECDSA signature to encode is ${ECDSA_SIGNATURE_BYTES} bytes r || s`);
   const { n, halfN } = ECDSA_CURVES[scheme];
   const r = bytesToNumberBE(compact.subarray(0, 32));
   const s = bytesToNumberBE(compact.subarray(32, 64));

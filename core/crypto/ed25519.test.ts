@@ -112,7 +112,12 @@ describe('isValidPublicKey', () => {
     expect(isValidPublicKey('ed25519', pk)).toBe(true);
     expect(isValidPublicKey('ed25519', pk.subarray(1))).toBe(false);
     // y = p - 1 + p … ≥ p is non-canonical
-    expect(isValidPublicKey('ed25519', new Uint8Array(32).fill(0xff).map((b, i) => (i === 31 ? 0x7f : b)))).toBe(false);
+    expect(
+      isValidPublicKey(
+        'ed25519',
+        new Uint8Array(32).fill(0xff).map((b, i) => (i === 31 ? 0x7f : b)),
+      ),
+    ).toBe(false);
     // find an off-curve y quickly: y = 2 is not on the curve
     const y2 = numberToBytesLE(2n, 32);
     expect(isValidPublicKey('ed25519', y2)).toBe(false);

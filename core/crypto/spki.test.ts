@@ -24,7 +24,10 @@ describe('spkiPem', () => {
     expect(crypto.verify(null, msg, key, ed25519.sign(msg, sk))).toBe(true);
   });
 
-  for (const [scheme, curve, crv] of [['p256', p256, 'P-256'], ['secp256k1', secp256k1, 'secp256k1']] as const) {
+  for (const [scheme, curve, crv] of [
+    ['p256', p256, 'P-256'],
+    ['secp256k1', secp256k1, 'secp256k1'],
+  ] as const) {
     it(`${scheme}: the compressed registry key becomes an uncompressed-point SPKI OpenSSL loads as the same key`, () => {
       const sk = curve.utils.randomSecretKey();
       const pk = curve.getPublicKey(sk, true);
@@ -46,7 +49,9 @@ describe('spkiPem', () => {
 
   it('refuses a key that is not valid for its scheme (INVALID_KEY)', () => {
     expect(() => spkiPem('p256', new Uint8Array(33))).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }));
-    expect(() => spkiPem('secp256k1', secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), false))).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }));
+    expect(() => spkiPem('secp256k1', secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), false))).toThrow(
+      expect.objectContaining({ code: 'INVALID_KEY' }),
+    );
     expect(() => spkiPem('ed25519', new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }));
     expect(() => spkiPem('rsa' as never, new Uint8Array(32))).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }));
   });

@@ -36,7 +36,8 @@ const SPKI_PREFIX: { readonly [S in SignatureScheme]: string } = {
 
 /** The SubjectPublicKeyInfo DER of a registry public key. Throws CharterError('INVALID_KEY') for a key not valid for its scheme. */
 export function spkiDer(scheme: SignatureScheme, publicKey: Uint8Array): Uint8Array {
-  if (!Object.prototype.hasOwnProperty.call(SPKI_PREFIX, scheme)) throw new CharterError('INVALID_KEY', `no SubjectPublicKeyInfo form for scheme ${String(scheme)}`);
+  if (!Object.prototype.hasOwnProperty.call(SPKI_PREFIX, scheme))
+    throw new CharterError('INVALID_KEY', `no SubjectPublicKeyInfo form for scheme ${String(scheme)}`);
   if (!isValidPublicKey(scheme, publicKey)) throw new CharterError('INVALID_KEY', `not a valid ${scheme} public key`);
   const point = scheme === 'ed25519' ? publicKey : (scheme === 'p256' ? p256 : secp256k1).Point.fromBytes(publicKey).toBytes(false);
   return concatBytes(fromHex(SPKI_PREFIX[scheme]), point);

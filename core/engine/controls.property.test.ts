@@ -21,7 +21,11 @@ import { CustodyEngine } from './engine.js';
 import { blockTime, testGenesis, testKey } from '../../tests/support/engine-kit.js';
 import type { EngineState, TxBodies, TxType, UnsignedEnvelope, VaultPolicy } from './types.js';
 
-const yes = { verify: () => true } as unknown as ConstructorParameters<typeof CustodyEngine>[1] extends infer O ? (O extends { verifier?: infer V } ? V : never) : never;
+const yes = { verify: () => true } as unknown as ConstructorParameters<typeof CustodyEngine>[1] extends infer O
+  ? O extends { verifier?: infer V }
+    ? V
+    : never
+  : never;
 const admin = testKey(1);
 const K = [2, 3, 4, 5, 6].map((n) => testKey(n));
 const ids = K.map((k) => k.keyId);
@@ -61,7 +65,15 @@ const policyArb = fc.record({
 });
 
 const opArb = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('create' as const), by: fc.integer({ min: 0, max: 4 }), amount: fc.integer({ min: 1, max: 500 }), dest: fc.constantFrom('acct:a', 'acct:a', 'acct:b') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('create' as const),
+      by: fc.integer({ min: 0, max: 4 }),
+      amount: fc.integer({ min: 1, max: 500 }),
+      dest: fc.constantFrom('acct:a', 'acct:a', 'acct:b'),
+    }),
+  },
   { weight: 8, arbitrary: fc.record({ op: fc.constant('approve' as const), by: fc.integer({ min: 0, max: 2 }), req: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('attest' as const), by: fc.integer({ min: 0, max: 4 }), req: fc.nat() }) },
   fc.record({ op: fc.constant('cancel' as const), by: fc.integer({ min: 0, max: 4 }), req: fc.nat() }),
@@ -71,11 +83,27 @@ const opArb = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('empty' as const) }) },
 );
 
-function run(p: fc.Arbitrary<unknown> extends never ? never : { threshold: number; weights?: [number, number, number]; timelock?: number; limit?: number; velocity?: { window: number; amount: number }; whitelist: boolean; attest: boolean }, ops: fc.Arbitrary<unknown> extends never ? never : { op: string; [k: string]: unknown }[]): string[] {
+function run(
+  p: fc.Arbitrary<unknown> extends never
+    ? never
+    : {
+        threshold: number;
+        weights?: [number, number, number];
+        timelock?: number;
+        limit?: number;
+        velocity?: { window: number; amount: number };
+        whitelist: boolean;
+        attest: boolean;
+      },
+  ops: fc.Arbitrary<unknown> extends never ? never : { op: string; [k: string]: unknown }[],
+): string[] {
   const e = new CustodyEngine(testGenesis(), { verifier: yes });
   const s = new Stream();
   const roots: string[] = [];
-  for (const k of K) expect(apply(e, s, [s.tx(admin.keyId, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: 'k' }, e.height() + 1).bytes]).txResults[0]?.code).toBe(0);
+  for (const k of K)
+    expect(
+      apply(e, s, [s.tx(admin.keyId, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: 'k' }, e.height() + 1).bytes]).txResults[0]?.code,
+    ).toBe(0);
   const approvers = ids.slice(0, 3);
   const policy: VaultPolicy = { approvers, threshold: p.threshold };
   if (p.weights) policy.weights = { [ids[0] as string]: p.weights[0], [ids[1] as string]: p.weights[1], [ids[2] as string]: p.weights[2] };
@@ -108,7 +136,12 @@ function run(p: fc.Arbitrary<unknown> extends never ? never : { threshold: numbe
     const pick = (i: unknown) => (reqs.length ? (reqs[reqs.length - 1 - ((i as number) % Math.min(2, reqs.length))] as string) : 'wr-000000000000000000000000');
     switch (o.op) {
       case 'create': {
-        const t = s.tx(ids[o.by as number] as string, 'withdrawal.create', { vault_id: 'v1', asset: 'USD', amount: String(o.amount), destination: o.dest as string, memo: String(h) }, h);
+        const t = s.tx(
+          ids[o.by as number] as string,
+          'withdrawal.create',
+          { vault_id: 'v1', asset: 'USD', amount: String(o.amount), destination: o.dest as string, memo: String(h) },
+          h,
+        );
         reqs.push(requestIdOf(t.unsigned));
         bytes = t.bytes;
         break;
@@ -124,10 +157,20 @@ function run(p: fc.Arbitrary<unknown> extends never ? never : { threshold: numbe
         break;
       case 'quarantine':
       case 'release':
-        bytes = s.tx(ids[4] as string, o.op === 'quarantine' ? 'key.quarantine' : 'key.release', { key_id: ids[o.key as number] as string, reason: 'r' }, h).bytes;
+        bytes = s.tx(
+          ids[4] as string,
+          o.op === 'quarantine' ? 'key.quarantine' : 'key.release',
+          { key_id: ids[o.key as number] as string, reason: 'r' },
+          h,
+        ).bytes;
         break;
       case 'owner':
-        bytes = s.tx(admin.keyId, 'key.set_roles', { key_id: ids[o.key as number] as string, roles: o.key === 3 ? ['attester', 'initiator'] : ['approver', 'initiator'], owner: o.owner as string }, h).bytes;
+        bytes = s.tx(
+          admin.keyId,
+          'key.set_roles',
+          { key_id: ids[o.key as number] as string, roles: o.key === 3 ? ['attester', 'initiator'] : ['approver', 'initiator'], owner: o.owner as string },
+          h,
+        ).bytes;
         break;
       default:
         break;
@@ -193,14 +236,42 @@ describe('fuzz: malformed and adversarial envelopes', () => {
     const e = new CustodyEngine(testGenesis(), { verifier: yes });
     const s = new Stream();
     apply(e, s, [s.tx(admin.keyId, 'key.register', { public_key: K[0]!.publicKeyHex, scheme: 'ed25519', label: 'k' }, 1).bytes]);
-    const valid = JSON.parse(new TextDecoder().decode(s.tx(K[0]!.keyId, 'withdrawal.create', { vault_id: 'nope', asset: 'USD', amount: '1', destination: 'd', memo: '' }, 2).bytes)) as Record<string, unknown>;
+    const valid = JSON.parse(
+      new TextDecoder().decode(s.tx(K[0]!.keyId, 'withdrawal.create', { vault_id: 'nope', asset: 'USD', amount: '1', destination: 'd', memo: '' }, 2).bytes),
+    ) as Record<string, unknown>;
     const jsonish = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       fc.jsonValue().map((v) => utf8(JSON.stringify(v))),
       fc.record({ k: fc.constantFrom(...Object.keys(valid)), v: fc.jsonValue() }).map(({ k, v }) => utf8(JSON.stringify({ ...valid, [k]: v }))),
-      fc.record({ t: fc.constantFrom('key.set_roles', 'vault.set_policy', 'withdrawal.attest', 'withdrawal.cancel', 'key.quarantine', 'key.release', 'withdrawal.approve'), body: fc.dictionary(fc.constantFrom('key_id', 'roles', 'owner', 'policy', 'request_id', 'reason', 'vault_id', 'attestation_type', 'claim_ref', '__proto__', 'constructor'), fc.jsonValue()) }).map(({ t, body }) =>
-        encodeTx({ ...(valid as object), type: t, body, nonce: 1 } as never),
-      ),
+      fc
+        .record({
+          t: fc.constantFrom(
+            'key.set_roles',
+            'vault.set_policy',
+            'withdrawal.attest',
+            'withdrawal.cancel',
+            'key.quarantine',
+            'key.release',
+            'withdrawal.approve',
+          ),
+          body: fc.dictionary(
+            fc.constantFrom(
+              'key_id',
+              'roles',
+              'owner',
+              'policy',
+              'request_id',
+              'reason',
+              'vault_id',
+              'attestation_type',
+              'claim_ref',
+              '__proto__',
+              'constructor',
+            ),
+            fc.jsonValue(),
+          ),
+        })
+        .map(({ t, body }) => encodeTx({ ...(valid as object), type: t, body, nonce: 1 } as never)),
     );
     const root = toHex(e.appHash());
     const snap = toHex(e.snapshot());

@@ -53,7 +53,7 @@ function types(evs: AbciEvent[]): string[] {
   return evs.map((e) => e.type);
 }
 
-describe('default policy (the README\'s 2-of-3 flow)', () => {
+describe("default policy (the README's 2-of-3 flow)", () => {
   it('2-of-3 executes at once on the second approval by two other keys', () => {
     const d = setup();
     const id = create(d);
@@ -118,7 +118,10 @@ describe('policy matrix (docs/policy.md), cell by cell', () => {
     for (const t of TX_TYPES) {
       const row = text.split('\n').find((l) => l.startsWith(`| \`${t}\` |`));
       expect(row, t).toBeDefined();
-      const cells = (row as string).split('|').slice(2, 2 + ROLES.length).map((c) => c.trim());
+      const cells = (row as string)
+        .split('|')
+        .slice(2, 2 + ROLES.length)
+        .map((c) => c.trim());
       ROLES.forEach((r, i) => expect(cells[i], `${t} × ${r}`).toBe(POLICY_MATRIX[t].includes(r) ? 'yes' : '—'));
     }
   });
@@ -205,8 +208,12 @@ describe('threshold with weights', () => {
   });
   it('rejects weights on non-approvers and thresholds above the total weight', () => {
     const d = setup();
-    expect(d.code(admin, 'vault.set_policy', { vault_id: 'v1', policy: { approvers: [alice.keyId], threshold: 1, weights: { [bob.keyId]: 2 } } })).toBe('INVALID_POLICY');
-    expect(d.code(admin, 'vault.set_policy', { vault_id: 'v1', policy: { approvers: [alice.keyId], threshold: 3, weights: { [alice.keyId]: 2 } } })).toBe('INVALID_POLICY');
+    expect(d.code(admin, 'vault.set_policy', { vault_id: 'v1', policy: { approvers: [alice.keyId], threshold: 1, weights: { [bob.keyId]: 2 } } })).toBe(
+      'INVALID_POLICY',
+    );
+    expect(d.code(admin, 'vault.set_policy', { vault_id: 'v1', policy: { approvers: [alice.keyId], threshold: 3, weights: { [alice.keyId]: 2 } } })).toBe(
+      'INVALID_POLICY',
+    );
   });
 });
 
@@ -286,7 +293,9 @@ describe('velocity', () => {
 describe('destination whitelist', () => {
   it('refuses other destinations at create; a destination removed later fails at execution', () => {
     const d = setup({ whitelist: ['acct:ok'] });
-    expect(d.code(alice, 'withdrawal.create', { vault_id: 'v1', asset: 'USD', amount: '1', destination: 'acct:no', memo: '' })).toBe('DESTINATION_NOT_WHITELISTED');
+    expect(d.code(alice, 'withdrawal.create', { vault_id: 'v1', asset: 'USD', amount: '1', destination: 'acct:no', memo: '' })).toBe(
+      'DESTINATION_NOT_WHITELISTED',
+    );
     const id = create(d, alice, '10', 'acct:ok');
     d.ok(bob, 'withdrawal.approve', { request_id: id });
     d.ok(admin, 'vault.set_policy', { vault_id: 'v1', policy: { approvers: [alice.keyId, bob.keyId, carol.keyId], threshold: 2, whitelist: ['acct:other'] } });

@@ -14,7 +14,14 @@ import type { TestKey } from '../../tests/support/engine-kit.js';
 import type { AbciEvent, EmergencyAction, EmergencyControlRecord, GovAction, KeyRecord, TxResult, VaultRecord, WithdrawalRecord } from './types.js';
 
 const admin = testKey(1);
-const [alice, bob, carol, op1, op2, op3] = [testKey(2), testKey(3), testKey(4), testKey(5), testKey(6), testKey(7)] as [TestKey, TestKey, TestKey, TestKey, TestKey, TestKey];
+const [alice, bob, carol, op1, op2, op3] = [testKey(2), testKey(3), testKey(4), testKey(5), testKey(6), testKey(7)] as [
+  TestKey,
+  TestKey,
+  TestKey,
+  TestKey,
+  TestKey,
+  TestKey,
+];
 const EM = { quorum: 2, max_expiry_blocks: 50, ratification_window_blocks: 5 };
 
 class D extends BlockDriver {
@@ -68,7 +75,12 @@ describe('emergency quorum', () => {
     expect(d.code(op1, 'emergency.sign', { control_id: id })).toBe('DUPLICATE_SIGNATURE');
     const r2 = d.send(op2, 'emergency.sign', { control_id: id });
     expect(types(r2.events)).toEqual(['security.control_signed', 'security.control_activated', 'security.vault_frozen']);
-    expect(d.q<EmergencyControlRecord>(`/control/${id}`)).toMatchObject({ status: 'active', activated_at: d.engine.height(), expires_at: d.engine.height() + 10, ratify_by: d.engine.height() + 5 });
+    expect(d.q<EmergencyControlRecord>(`/control/${id}`)).toMatchObject({
+      status: 'active',
+      activated_at: d.engine.height(),
+      expires_at: d.engine.height() + 10,
+      ratify_by: d.engine.height() + 5,
+    });
     expect(d.code(op3, 'emergency.sign', { control_id: id })).toBe('CONTROL_STATUS_CONFLICT');
     expect(d.q<EmergencyControlRecord[]>('/controls').map((c) => c.control_id)).toEqual([id]);
   });
@@ -80,7 +92,9 @@ describe('emergency quorum', () => {
     expect(d.code(op2, 'emergency.sign', { control_id: id })).toBe('DUPLICATE_SIGNATURE');
     expect(d.code(alice, 'emergency.sign', { control_id: id })).toBe('NOT_AUTHORIZED');
     expect(d.code(op3, 'emergency.propose', { action: { type: 'vault.freeze', vault_id: 'v2' }, reason: 'x', expires_in_blocks: 51 })).toBe('INVALID_FIELD');
-    expect(d.code(op3, 'emergency.propose', { action: { type: 'key.quarantine', key_id: op3.keyId }, reason: 'x', expires_in_blocks: 5 })).toBe('KEY_STATUS_CONFLICT');
+    expect(d.code(op3, 'emergency.propose', { action: { type: 'key.quarantine', key_id: op3.keyId }, reason: 'x', expires_in_blocks: 5 })).toBe(
+      'KEY_STATUS_CONFLICT',
+    );
   });
   it('a control that does not reach quorum within the window lapses at a block boundary (quorum_not_reached)', () => {
     const d = setup();
@@ -135,7 +149,9 @@ describe('vault freeze', () => {
     expect(types(lift.events)).toEqual(['security.control_lifted', 'security.proposal_executed']);
     expect(d.q<EmergencyControlRecord>(`/control/${second}`).status).toBe('lifted');
     expect(d.code(alice, 'withdrawal.create', W())).toBe('OK');
-    expect(d.send(admin, 'gov.propose', { track: 'operational', action: { type: 'emergency.ratify', control_id: second } }).log).toMatch(/^CONTROL_STATUS_CONFLICT/);
+    expect(d.send(admin, 'gov.propose', { track: 'operational', action: { type: 'emergency.ratify', control_id: second } }).log).toMatch(
+      /^CONTROL_STATUS_CONFLICT/,
+    );
   });
 });
 
@@ -207,7 +223,9 @@ describe('degraded mode', () => {
     expect(d.code(alice, 'withdrawal.create', W())).toBe('DEGRADED_MODE');
     expect(d.code(alice, 'withdrawal.create', W('v2'))).toBe('OK');
     expect(d.q<{ vaults: { vault_id: string }[] }>('/mode').vaults.map((v) => v.vault_id)).toEqual(['v1']);
-    expect(d.code(op1, 'emergency.propose', { action: { type: 'degraded.enter', vault_id: 'v1' }, reason: 'x', expires_in_blocks: 5 })).toBe('CONTROL_STATUS_CONFLICT');
+    expect(d.code(op1, 'emergency.propose', { action: { type: 'degraded.enter', vault_id: 'v1' }, reason: 'x', expires_in_blocks: 5 })).toBe(
+      'CONTROL_STATUS_CONFLICT',
+    );
   });
   it('active controls survive snapshot and restore with the same root, and lapse the same way', () => {
     const d = setup();

@@ -34,8 +34,24 @@ type Op =
 
 const signer = fc.integer({ min: 0, max: keys.length - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ k: fc.constant('fund' as const), signer: fc.constantFrom(0, 0, 0, 1), vault: fc.integer({ min: 0, max: 2 }), amount: fc.integer({ min: 1, max: 400 }) }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('create' as const), signer: fc.constantFrom(1, 2, 3, 0, 5), vault: fc.constantFrom(0, 0, 1, 2), amount: fc.integer({ min: 1, max: 1000 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant('fund' as const),
+      signer: fc.constantFrom(0, 0, 0, 1),
+      vault: fc.integer({ min: 0, max: 2 }),
+      amount: fc.integer({ min: 1, max: 400 }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('create' as const),
+      signer: fc.constantFrom(1, 2, 3, 0, 5),
+      vault: fc.constantFrom(0, 0, 1, 2),
+      amount: fc.integer({ min: 1, max: 1000 }),
+    }),
+  },
   { weight: 6, arbitrary: fc.record({ k: fc.constant('approve' as const), signer, pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('register' as const), signer: fc.constantFrom(0, 2), target: fc.constantFrom(4, 1) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('badsig' as const), signer, amount: fc.integer({ min: 1, max: 10 }) }) },
@@ -72,12 +88,21 @@ const SETUP_FUNDS = 800;
 
 /** Registers keys 2–4; vault alpha 2-of-3 (2,3,4), beta 1-of-2 (3,4); funds each with 800 USD. */
 function setupBlocks(): Uint8Array[][] {
-  const reg = (k: TestKey, n: number) => buildTx(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `k${n}` }, n, { expires_at: 10 }).bytes;
+  const reg = (k: TestKey, n: number) =>
+    buildTx(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `k${n}` }, n, { expires_at: 10 }).bytes;
   return [
     [reg(keys[1] as TestKey, 1), reg(keys[2] as TestKey, 2), reg(keys[3] as TestKey, 3)],
     [
-      buildTx(admin, 'vault.create', { vault_id: 'alpha', name: 'A', policy: { approvers: [1, 2, 3].map((i) => (keys[i] as TestKey).keyId), threshold: 2 } }, 4, { expires_at: 10 }).bytes,
-      buildTx(admin, 'vault.create', { vault_id: 'beta', name: 'B', policy: { approvers: [2, 3].map((i) => (keys[i] as TestKey).keyId), threshold: 1 } }, 5, { expires_at: 10 }).bytes,
+      buildTx(
+        admin,
+        'vault.create',
+        { vault_id: 'alpha', name: 'A', policy: { approvers: [1, 2, 3].map((i) => (keys[i] as TestKey).keyId), threshold: 2 } },
+        4,
+        { expires_at: 10 },
+      ).bytes,
+      buildTx(admin, 'vault.create', { vault_id: 'beta', name: 'B', policy: { approvers: [2, 3].map((i) => (keys[i] as TestKey).keyId), threshold: 1 } }, 5, {
+        expires_at: 10,
+      }).bytes,
     ],
     [
       buildTx(admin, 'vault.fund', { vault_id: 'alpha', asset: 'USD', amount: String(SETUP_FUNDS) }, 6, { expires_at: 10 }).bytes,
@@ -97,7 +122,8 @@ function materialise(engine: CustodyEngine, ops: Op[]): Uint8Array[] {
     return n;
   };
   const requestIds = Object.keys(s.requests).sort();
-  const tx = <T extends TxType>(k: TestKey, type: T, body: TxBodies[T], n = nonce(k), expires = height + 20) => buildTx(k, type, body, n, { expires_at: expires });
+  const tx = <T extends TxType>(k: TestKey, type: T, body: TxBodies[T], n = nonce(k), expires = height + 20) =>
+    buildTx(k, type, body, n, { expires_at: expires });
   return ops.map((op) => {
     switch (op.k) {
       case 'fund': {
@@ -106,7 +132,8 @@ function materialise(engine: CustodyEngine, ops: Op[]): Uint8Array[] {
       }
       case 'create': {
         const k = keys[op.signer] as TestKey;
-        return tx(k, 'withdrawal.create', { vault_id: VAULTS[op.vault] as string, asset: 'USD', amount: String(op.amount), destination: 'dest', memo: '' }).bytes;
+        return tx(k, 'withdrawal.create', { vault_id: VAULTS[op.vault] as string, asset: 'USD', amount: String(op.amount), destination: 'dest', memo: '' })
+          .bytes;
       }
       case 'approve': {
         const k = keys[op.signer] as TestKey;
@@ -212,7 +239,20 @@ describe('engine properties', () => {
       }),
       { numRuns: 30, seed: 20260101 },
     );
-    for (const k of ['custody.vault_funded', 'custody.withdrawal_created', 'custody.withdrawal_approved', 'custody.withdrawal_executed', 'BAD_SIGNATURE', 'BAD_NONCE', 'TX_EXPIRED', 'TX_MALFORMED', 'UNKNOWN_SIGNER', 'NOT_AUTHORIZED', 'INSUFFICIENT_BALANCE', 'VAULT_NOT_FOUND']) {
+    for (const k of [
+      'custody.vault_funded',
+      'custody.withdrawal_created',
+      'custody.withdrawal_approved',
+      'custody.withdrawal_executed',
+      'BAD_SIGNATURE',
+      'BAD_NONCE',
+      'TX_EXPIRED',
+      'TX_MALFORMED',
+      'UNKNOWN_SIGNER',
+      'NOT_AUTHORIZED',
+      'INSUFFICIENT_BALANCE',
+      'VAULT_NOT_FOUND',
+    ]) {
       expect(seen.get(k) ?? 0, k).toBeGreaterThan(0);
     }
   }, 180_000);

@@ -156,7 +156,15 @@ describe('key.register', () => {
         { key: 'registered_by', value: admin.keyId },
       ],
     });
-    expect(d.state().keys[alice.keyId]).toEqual({ key_id: alice.keyId, scheme: 'ed25519', public_key: alice.publicKeyHex, label: 'Alice', status: 'active', roles: ['approver', 'initiator'], registered_at: 1 });
+    expect(d.state().keys[alice.keyId]).toEqual({
+      key_id: alice.keyId,
+      scheme: 'ed25519',
+      public_key: alice.publicKeyHex,
+      label: 'Alice',
+      status: 'active',
+      roles: ['approver', 'initiator'],
+      registered_at: 1,
+    });
     expect(d.nonce(admin)).toBe(1);
   });
   it('rejections', () => {
@@ -246,7 +254,13 @@ describe('vault.create', () => {
   it('creates a vault with the policy and no balances', () => {
     const d = setup();
     const v = d.q('/vault/treasury').value;
-    expect(v).toEqual({ vault_id: 'treasury', name: 'Treasury', policy: { approvers: [alice.keyId, bob.keyId, carol.keyId], threshold: 2 }, balances: { USD: '1000' }, created_at: 2 });
+    expect(v).toEqual({
+      vault_id: 'treasury',
+      name: 'Treasury',
+      policy: { approvers: [alice.keyId, bob.keyId, carol.keyId], threshold: 2 },
+      balances: { USD: '1000' },
+      created_at: 2,
+    });
     const r = d.send(admin, 'vault.create', { vault_id: 'ops-2', name: 'Ops', policy: { approvers: [bob.keyId], threshold: 1 } });
     expect(JSON.parse(fromUtf8(r.data))).toEqual({ vault_id: 'ops-2' });
     expect(attr(r, 'custody.vault_created', 'approvers')).toBe(bob.keyId);
@@ -277,7 +291,11 @@ describe('vault.create', () => {
     const q = restoreEdited(d, (s) => {
       (s.keys[carol.keyId] as { status: string }).status = 'revoked';
     });
-    expectRejected(q, q.tx(admin, 'vault.create', { vault_id: 'v2', name: 'V', policy: { approvers: [alice.keyId, carol.keyId], threshold: 1 } }), 'INVALID_POLICY');
+    expectRejected(
+      q,
+      q.tx(admin, 'vault.create', { vault_id: 'v2', name: 'V', policy: { approvers: [alice.keyId, carol.keyId], threshold: 1 } }),
+      'INVALID_POLICY',
+    );
     // boundary: 2 chars and 32 chars, threshold = n
     expect(d.send(admin, 'vault.create', { vault_id: 'ab', name: 'V', policy: { approvers: [alice.keyId, bob.keyId], threshold: 2 } }).code).toBe(0);
     expect(d.send(admin, 'vault.create', { vault_id: 'a'.repeat(32), name: 'V', policy: { approvers: [alice.keyId], threshold: 1 } }).code).toBe(0);
@@ -521,7 +539,11 @@ describe('blocks', () => {
   it('finalizeBlock does not disturb the committed state', () => {
     const d = setup();
     const before = d.engine.snapshot();
-    d.engine.finalizeBlock({ height: d.engine.height() + 1, time: blockTime(9), txs: [d.tx(admin, 'vault.fund', { vault_id: 'treasury', asset: 'USD', amount: '7' })] });
+    d.engine.finalizeBlock({
+      height: d.engine.height() + 1,
+      time: blockTime(9),
+      txs: [d.tx(admin, 'vault.fund', { vault_id: 'treasury', asset: 'USD', amount: '7' })],
+    });
     expect(d.engine.snapshot()).toEqual(before);
   });
 });

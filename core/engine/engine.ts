@@ -29,13 +29,38 @@ import { decodeTxWithDigest } from './tx.js';
 import { validateTx } from './validate.js';
 import { indexOf, Work } from './work.js';
 import type { Index, TxContext } from './work.js';
-import type { AbciEvent, Application, EngineState, FinalizeBlockRequest, FinalizeBlockResponse, GenesisDoc, InfoResponse, QueryRequest, QueryResponse, TxResult } from './types.js';
+import type {
+  AbciEvent,
+  Application,
+  EngineState,
+  FinalizeBlockRequest,
+  FinalizeBlockResponse,
+  GenesisDoc,
+  InfoResponse,
+  QueryRequest,
+  QueryResponse,
+  TxResult,
+} from './types.js';
 
 // What code outside the engine imports from this file, at its historical path.
 export { validateTx } from './validate.js';
 export { POLICY_MATRIX, trackOf } from './modules/specs.js';
 export { ROLES } from './roles.js';
-export { rolesOf, AMOUNT_RE, ASSET_RE, ATTESTATION_TYPE_RE, CONTROL_ID_RE, DEFAULT_KEY_ROLES, DESTINATION_RE, MAX_APPROVERS, MAX_MEMO_CHARS, MAX_REASON_CHARS, PROPOSAL_ID_RE, REQUEST_ID_RE, VAULT_ID_RE } from './shared.js';
+export {
+  rolesOf,
+  AMOUNT_RE,
+  ASSET_RE,
+  ATTESTATION_TYPE_RE,
+  CONTROL_ID_RE,
+  DEFAULT_KEY_ROLES,
+  DESTINATION_RE,
+  MAX_APPROVERS,
+  MAX_MEMO_CHARS,
+  MAX_REASON_CHARS,
+  PROPOSAL_ID_RE,
+  REQUEST_ID_RE,
+  VAULT_ID_RE,
+} from './shared.js';
 export { decide as decideRequest } from './modules/withdrawals/index.js';
 export { tallyOf } from './modules/governance/index.js';
 export type { ProposalTally } from './modules/governance/index.js';
@@ -124,12 +149,19 @@ export class CustodyEngine implements Application {
     }
     const snap = r.data;
     if (snap.genesis_hash !== engine.genesisHashHex) throw new CharterError('INVALID_INPUT', 'snapshot belongs to another genesis document');
-    const state = { ...snap.state, proposals: snap.state.proposals ?? {}, validators: snap.state.validators ?? {}, controls: snap.state.controls ?? {} } as EngineState;
-    if (state.chain_id !== engine.genesis.chain_id) throw new CharterError('INVALID_INPUT', `snapshot is of chain ${state.chain_id}, not ${engine.genesis.chain_id}`);
+    const state = {
+      ...snap.state,
+      proposals: snap.state.proposals ?? {},
+      validators: snap.state.validators ?? {},
+      controls: snap.state.controls ?? {},
+    } as EngineState;
+    if (state.chain_id !== engine.genesis.chain_id)
+      throw new CharterError('INVALID_INPUT', `snapshot is of chain ${state.chain_id}, not ${engine.genesis.chain_id}`);
     checkStateConsistency(state);
     const cache = RootCache.fromState(state, engine.hash);
     const root = cache.root();
-    if (toHex(root) !== snap.app_hash) throw new CharterError('INVALID_INPUT', `snapshot state hashes to ${toHex(root)}, but the snapshot records ${snap.app_hash}`);
+    if (toHex(root) !== snap.app_hash)
+      throw new CharterError('INVALID_INPUT', `snapshot state hashes to ${toHex(root)}, but the snapshot records ${snap.app_hash}`);
     engine.committed = state;
     engine.committedIdx = indexOf(state);
     engine.cache = cache;

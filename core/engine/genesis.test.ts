@@ -31,13 +31,23 @@ describe('makeGenesis', () => {
     expect(DEFAULT_PARAMS).toEqual({ faucet: true, max_expiry_blocks: 1000 });
   });
   it('merges partial params', () => {
-    const g = makeGenesis({ chain_id: 'x-1', genesis_time: '2026-01-01T00:00:00.123Z', admins: [{ public_key: k1.publicKeyHex, label: 'a' }], params: { faucet: false } });
+    const g = makeGenesis({
+      chain_id: 'x-1',
+      genesis_time: '2026-01-01T00:00:00.123Z',
+      admins: [{ public_key: k1.publicKeyHex, label: 'a' }],
+      params: { faucet: false },
+    });
     expect(g.params).toEqual({ faucet: false, max_expiry_blocks: 1000 });
   });
 });
 
 describe('validateGenesis', () => {
-  const good: GenesisDoc = { chain_id: 'c', genesis_time: '2026-01-01T00:00:00Z', admins: [{ public_key: k1.publicKeyHex, label: 'a' }], params: { faucet: true, max_expiry_blocks: 10 } };
+  const good: GenesisDoc = {
+    chain_id: 'c',
+    genesis_time: '2026-01-01T00:00:00Z',
+    admins: [{ public_key: k1.publicKeyHex, label: 'a' }],
+    params: { faucet: true, max_expiry_blocks: 10 },
+  };
   it('accepts a good document and returns a clean copy', () => {
     const v = validateGenesis(good);
     expect(v).toEqual(good);
@@ -52,7 +62,15 @@ describe('validateGenesis', () => {
     expect(invalid({ ...good, admins: [{ public_key: 'zz', label: 'a' }] })).toMatch(/public_key/);
     expect(invalid({ ...good, admins: [{ public_key: '01' + '00'.repeat(31), label: 'a' }] })).toMatch(/not a valid Ed25519/);
     expect(invalid({ ...good, admins: [{ public_key: k1.publicKeyHex, label: '' }] })).toMatch(/label/);
-    expect(invalid({ ...good, admins: [{ public_key: k1.publicKeyHex, label: 'a' }, { public_key: k1.publicKeyHex, label: 'b' }] })).toMatch(/repeats/);
+    expect(
+      invalid({
+        ...good,
+        admins: [
+          { public_key: k1.publicKeyHex, label: 'a' },
+          { public_key: k1.publicKeyHex, label: 'b' },
+        ],
+      }),
+    ).toMatch(/repeats/);
     expect(invalid({ ...good, params: { faucet: true } })).toMatch(/max_expiry_blocks/);
     expect(invalid({ ...good, params: { faucet: true, max_expiry_blocks: 0 } })).toMatch(/max_expiry_blocks/);
     expect(invalid({ ...good, params: { faucet: 'yes', max_expiry_blocks: 5 } })).toMatch(/faucet/);
@@ -62,12 +80,26 @@ describe('validateGenesis', () => {
 
 describe('genesisState', () => {
   it('registers the admins with role "admin" at height 0', () => {
-    const g = makeGenesis({ genesis_time: '2026-01-01T00:00:00Z', admins: [{ public_key: k2.publicKeyHex, label: 'two' }, { public_key: k1.publicKeyHex, label: 'one' }] });
+    const g = makeGenesis({
+      genesis_time: '2026-01-01T00:00:00Z',
+      admins: [
+        { public_key: k2.publicKeyHex, label: 'two' },
+        { public_key: k1.publicKeyHex, label: 'one' },
+      ],
+    });
     const s = genesisState(g);
     expect(s.height).toBe(0);
     expect(s.time).toBe(g.genesis_time);
     expect(s.admins).toEqual([k1.keyId, k2.keyId].sort());
-    expect(s.keys[k1.keyId]).toEqual({ key_id: keyIdOf('ed25519', k1.publicKey), scheme: 'ed25519', public_key: k1.publicKeyHex, label: 'one', status: 'active', roles: ['admin', 'governance'], registered_at: 0 });
+    expect(s.keys[k1.keyId]).toEqual({
+      key_id: keyIdOf('ed25519', k1.publicKey),
+      scheme: 'ed25519',
+      public_key: k1.publicKeyHex,
+      label: 'one',
+      status: 'active',
+      roles: ['admin', 'governance'],
+      registered_at: 0,
+    });
     expect(s.accounts).toEqual({});
     expect(s.vaults).toEqual({});
     expect(s.requests).toEqual({});

@@ -40,7 +40,8 @@ export function governanceProblem(g: GovernanceParams): string | null {
     const p = g[t];
     for (const f of ['quorum', 'threshold'] as const) {
       const x = p[f];
-      if (x.den < 1 || x.den > 1000 || x.num > x.den || (f === 'threshold' && x.num * 2 <= x.den)) return `${t}.${f} must be a fraction num/den with 1 ≤ den ≤ 1000, num ≤ den${f === 'threshold' ? ' and above 1/2' : ''}`;
+      if (x.den < 1 || x.den > 1000 || x.num > x.den || (f === 'threshold' && x.num * 2 <= x.den))
+        return `${t}.${f} must be a fraction num/den with 1 ≤ den ≤ 1000, num ≤ den${f === 'threshold' ? ' and above 1/2' : ''}`;
     }
     if (p.voting_period_blocks < 1 || p.voting_period_blocks > MAX_GOV_BLOCKS) return `${t}.voting_period_blocks must be 1–${MAX_GOV_BLOCKS}`;
     if (p.execution_delay_blocks > MAX_GOV_BLOCKS) return `${t}.execution_delay_blocks must be 0–${MAX_GOV_BLOCKS}`;
@@ -131,7 +132,8 @@ export function validateGenesis(doc: unknown): GenesisDoc {
   const g = r.data;
   const seen = new Set<string>();
   g.admins.forEach((a, i) => {
-    if (!isValidPublicKey('ed25519', fromHex(a.public_key))) throw new CharterError('INVALID_INPUT', `invalid genesis: admins.${i}.public_key is not a valid Ed25519 public key`);
+    if (!isValidPublicKey('ed25519', fromHex(a.public_key)))
+      throw new CharterError('INVALID_INPUT', `invalid genesis: admins.${i}.public_key is not a valid Ed25519 public key`);
     if (seen.has(a.public_key)) throw new CharterError('INVALID_INPUT', `invalid genesis: admins.${i} repeats a public key`);
     seen.add(a.public_key);
   });
@@ -147,7 +149,12 @@ export function validateGenesis(doc: unknown): GenesisDoc {
     chain_id: g.chain_id,
     genesis_time: g.genesis_time,
     admins: g.admins.map((a) => ({ public_key: a.public_key, label: a.label })),
-    params: { faucet: g.params.faucet, max_expiry_blocks: g.params.max_expiry_blocks, ...(g.params.governance ? { governance: g.params.governance } : {}), ...(g.params.emergency ? { emergency: g.params.emergency } : {}) },
+    params: {
+      faucet: g.params.faucet,
+      max_expiry_blocks: g.params.max_expiry_blocks,
+      ...(g.params.governance ? { governance: g.params.governance } : {}),
+      ...(g.params.emergency ? { emergency: g.params.emergency } : {}),
+    },
   };
 }
 
@@ -167,5 +174,18 @@ export function genesisState(doc: GenesisDoc): EngineState {
     admins.push(id);
   }
   admins.sort();
-  return { chain_id: g.chain_id, height: 0, time: g.genesis_time, params: { ...g.params }, admins, keys, accounts: {}, vaults: {}, requests: {}, proposals: {}, validators: {}, controls: {} };
+  return {
+    chain_id: g.chain_id,
+    height: 0,
+    time: g.genesis_time,
+    params: { ...g.params },
+    admins,
+    keys,
+    accounts: {},
+    vaults: {},
+    requests: {},
+    proposals: {},
+    validators: {},
+    controls: {},
+  };
 }

@@ -84,9 +84,15 @@ describe('governance: tracks, quorum, threshold, period', () => {
     expect(d.code(admin, 'gov.propose', { track: 'protocol', action: { type: 'key.release', key_id: admin.keyId, reason: 'r' } })).toBe('INVALID_PROPOSAL');
     expect(d.code(admin, 'gov.propose', { track: 'protocol', action: { type: 'params.set' } })).toBe('INVALID_PROPOSAL');
     expect(d.code(admin, 'gov.propose', { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 0 } })).toBe('INVALID_PROPOSAL');
-    expect(d.code(admin, 'gov.propose', { track: 'operational', action: { type: 'key.release', key_id: admin.keyId, reason: 'r' } })).toBe('KEY_STATUS_CONFLICT');
-    expect(d.code(admin, 'gov.propose', { track: 'operational', action: { type: 'whitelist.add', vault_id: 'nope', destination: 'd' } })).toBe('VAULT_NOT_FOUND');
-    expect(d.code(admin, 'gov.propose', { track: 'operational', action: { type: 'key.set_roles', key_id: alice.keyId, roles: [] }, voting_period_blocks: 0 })).toBe('INVALID_PROPOSAL');
+    expect(d.code(admin, 'gov.propose', { track: 'operational', action: { type: 'key.release', key_id: admin.keyId, reason: 'r' } })).toBe(
+      'KEY_STATUS_CONFLICT',
+    );
+    expect(d.code(admin, 'gov.propose', { track: 'operational', action: { type: 'whitelist.add', vault_id: 'nope', destination: 'd' } })).toBe(
+      'VAULT_NOT_FOUND',
+    );
+    expect(
+      d.code(admin, 'gov.propose', { track: 'operational', action: { type: 'key.set_roles', key_id: alice.keyId, roles: [] }, voting_period_blocks: 0 }),
+    ).toBe('INVALID_PROPOSAL');
     expect(d.code(admin, 'gov.vote', { proposal_id: 'gp-000000000000000000000000', vote: 'yes' })).toBe('PROPOSAL_NOT_FOUND');
   });
   it('with four members one yes is short of quorum-and-threshold; 3 yes of 4 passes early; a second vote is DUPLICATE_VOTE', () => {
@@ -133,7 +139,13 @@ describe('governance: tracks, quorum, threshold, period', () => {
     expect(d.q<{ tally: { yes: number; members: number } }>(`/proposal/${id}`).tally).toMatchObject({ yes: 0, members: 3 });
   });
   it('the execution delay of the track is honoured', () => {
-    const d = new D({ governance: { protocol: { quorum: { num: 1, den: 2 }, threshold: { num: 2, den: 3 }, voting_period_blocks: 10, execution_delay_blocks: 3 }, operational: { quorum: { num: 1, den: 2 }, threshold: { num: 2, den: 3 }, voting_period_blocks: 10, execution_delay_blocks: 0 }, whitelist_delay_blocks: 2 } });
+    const d = new D({
+      governance: {
+        protocol: { quorum: { num: 1, den: 2 }, threshold: { num: 2, den: 3 }, voting_period_blocks: 10, execution_delay_blocks: 3 },
+        operational: { quorum: { num: 1, den: 2 }, threshold: { num: 2, den: 3 }, voting_period_blocks: 10, execution_delay_blocks: 0 },
+        whitelist_delay_blocks: 2,
+      },
+    });
     const id = d.propose(admin, { type: 'params.set', faucet: false });
     d.ok(admin, 'gov.vote', { proposal_id: id, vote: 'yes' });
     const at = d.q<ProposalRecord>(`/proposal/${id}`).executable_at as number;
@@ -158,8 +170,12 @@ describe('governance: operational actions', () => {
     const v = testKey(90).publicKeyHex;
     const id = d.pass({ type: 'validator.add', public_key: v, power: 10, name: 'val-1' });
     expect(types(d.last!.txResults[0]!.events)).toEqual(['security.validator_added', 'security.proposal_executed']);
-    expect(d.q<unknown[]>('/validators')).toEqual([{ public_key: v, name: 'val-1', power: 10, added_at: d.engine.height(), proposal_id: id, removed_at: null }]);
-    expect(d.code(admin, 'gov.propose', { track: 'operational', action: { type: 'validator.add', public_key: v, power: 1, name: 'again' } })).toBe('INVALID_PROPOSAL');
+    expect(d.q<unknown[]>('/validators')).toEqual([
+      { public_key: v, name: 'val-1', power: 10, added_at: d.engine.height(), proposal_id: id, removed_at: null },
+    ]);
+    expect(d.code(admin, 'gov.propose', { track: 'operational', action: { type: 'validator.add', public_key: v, power: 1, name: 'again' } })).toBe(
+      'INVALID_PROPOSAL',
+    );
     d.pass({ type: 'validator.remove', public_key: v });
     expect(d.q<unknown[]>('/validators')).toEqual([]);
     expect(d.q<{ value: { removed_at: number } }>(`/proof/validator/${v}`).value.removed_at).toBe(d.engine.height());

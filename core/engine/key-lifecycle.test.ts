@@ -11,7 +11,14 @@ import type { TestKey } from '../../tests/support/engine-kit.js';
 import type { AbciEvent, EmergencyControlRecord, GovAction, KeyRecord, TxResult, VaultRecord, WithdrawalRecord } from './types.js';
 
 const admin = testKey(1);
-const [alice, bob, carol, dave, op1, op2] = [testKey(2), testKey(3), testKey(4), testKey(5), testKey(6), testKey(7)] as [TestKey, TestKey, TestKey, TestKey, TestKey, TestKey];
+const [alice, bob, carol, dave, op1, op2] = [testKey(2), testKey(3), testKey(4), testKey(5), testKey(6), testKey(7)] as [
+  TestKey,
+  TestKey,
+  TestKey,
+  TestKey,
+  TestKey,
+  TestKey,
+];
 
 class D extends BlockDriver {
   constructor() {
@@ -81,14 +88,17 @@ describe('rotation', () => {
     expect(d.code(bob, 'withdrawal.approve', { request_id: rid })).toBe('KEY_NOT_ACTIVE');
     d.ok(dave, 'withdrawal.approve', { request_id: rid });
     expect(d.ok(carol, 'withdrawal.approve', { request_id: rid })).toEqual({ request_id: rid, status: 'executed' });
-    expect(d.send(admin, 'gov.propose', { track: 'operational', action: { type: 'key.rotate_approve', key_id: carol.keyId } }).log).toMatch(/^KEY_STATUS_CONFLICT/);
+    expect(d.send(admin, 'gov.propose', { track: 'operational', action: { type: 'key.rotate_approve', key_id: carol.keyId } }).log).toMatch(
+      /^KEY_STATUS_CONFLICT/,
+    );
   });
 });
 
 describe('revocation (emergency quorum) and retirement', () => {
   it('revoked at once; unratified it lapses and the key is reinstated; ratified it stays revoked after expiry', () => {
     const d = setup();
-    const id = d.ok(op1, 'emergency.propose', { action: { type: 'key.revoke', key_id: bob.keyId }, reason: 'stolen', expires_in_blocks: 10 }).control_id as string;
+    const id = d.ok(op1, 'emergency.propose', { action: { type: 'key.revoke', key_id: bob.keyId }, reason: 'stolen', expires_in_blocks: 10 })
+      .control_id as string;
     const r = d.send(op2, 'emergency.sign', { control_id: id });
     expect(types(r.events)).toEqual(['security.control_signed', 'security.control_activated', 'security.key_revoked']);
     expect(d.q<KeyRecord>(`/key/${bob.keyId}`).status).toBe('revoked');
@@ -97,7 +107,8 @@ describe('revocation (emergency quorum) and retirement', () => {
     while (d.engine.height() <= (c.ratify_by as number)) evs.push(...d.block().events);
     expect(types(evs)).toEqual(['security.control_lapsed', 'security.key_reinstated']);
     expect(d.q<KeyRecord>(`/key/${bob.keyId}`).status).toBe('active');
-    const again = d.ok(op1, 'emergency.propose', { action: { type: 'key.revoke', key_id: bob.keyId }, reason: 'stolen', expires_in_blocks: 8 }).control_id as string;
+    const again = d.ok(op1, 'emergency.propose', { action: { type: 'key.revoke', key_id: bob.keyId }, reason: 'stolen', expires_in_blocks: 8 })
+      .control_id as string;
     d.ok(op2, 'emergency.sign', { control_id: again });
     d.govern({ type: 'emergency.ratify', control_id: again });
     for (let i = 0; i < 10; i++) d.block();

@@ -202,6 +202,19 @@ function entryValue(s: EngineState, key: string): unknown {
   const i = key.indexOf('/');
   const kind = key.slice(0, i);
   const id = key.slice(i + 1);
-  const m = kind === 'key' ? s.keys : kind === 'account' ? s.accounts : kind === 'vault' ? s.vaults : kind === 'proposal' ? s.proposals : kind === 'validator' ? s.validators : kind === 'control' ? s.controls : s.requests;
+  const m =
+    kind === 'key'
+      ? s.keys
+      : kind === 'account'
+        ? s.accounts
+        : kind === 'vault'
+          ? s.vaults
+          : kind === 'proposal'
+            ? s.proposals
+            : kind === 'validator'
+              ? s.validators
+              : kind === 'control'
+                ? s.controls
+                : s.requests;
   return (m as Record<string, unknown>)[id];
 }

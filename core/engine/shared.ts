@@ -44,11 +44,13 @@ export function hasOwn(o: object, k: string): boolean {
 }
 
 export function checkAsset(asset: string): void {
-  if (!ASSET_RE.test(asset)) fail('INVALID_ASSET', `${JSON.stringify(asset.slice(0, 32))} is not an asset symbol (1–16 characters: A–Z, 0–9, "." or "-", starting with A–Z or 0–9)`);
+  if (!ASSET_RE.test(asset))
+    fail('INVALID_ASSET', `${JSON.stringify(asset.slice(0, 32))} is not an asset symbol (1–16 characters: A–Z, 0–9, "." or "-", starting with A–Z or 0–9)`);
 }
 
 export function checkAmount(amount: string): void {
-  if (!AMOUNT_RE.test(amount)) fail('INVALID_AMOUNT', `${JSON.stringify(amount.slice(0, 40))} is not a positive whole number of base units (1–31 decimal digits, no leading zero)`);
+  if (!AMOUNT_RE.test(amount))
+    fail('INVALID_AMOUNT', `${JSON.stringify(amount.slice(0, 40))} is not a positive whole number of base units (1–31 decimal digits, no leading zero)`);
 }
 
 /** Roles a key holds: its roles, plus "admin" for chain admins. */

@@ -35,7 +35,13 @@ const KeyRecordSchema = z.strictObject({
   quarantine: z.strictObject({ reason: z.string(), since: Height, by: KeyId, control_id: z.string().regex(CONTROL_ID_RE).optional() }).optional(),
   attestation: z.strictObject({ ref: z.string(), revalidate_by: Height, attested_at: Height, by: KeyId }).optional(),
   rotation: z
-    .strictObject({ to: KeyId.optional(), from: KeyId.optional(), requested_at: Height.optional(), approved_at: Height.nullable().optional(), proposal_id: z.string().regex(PROPOSAL_ID_RE).optional() })
+    .strictObject({
+      to: KeyId.optional(),
+      from: KeyId.optional(),
+      requested_at: Height.optional(),
+      approved_at: Height.nullable().optional(),
+      proposal_id: z.string().regex(PROPOSAL_ID_RE).optional(),
+    })
     .optional(),
   ended: z.strictObject({ reason: z.string(), height: Height, by: z.string() }).optional(),
 });
@@ -47,7 +53,14 @@ const VaultRecordSchema = z.strictObject({
   created_at: Height,
   spent: z.record(z.string().regex(ASSET_RE), z.array(z.tuple([z.number().int(), Decimal]))).optional(),
   pending_whitelist: z
-    .array(z.strictObject({ op: z.enum(['add', 'remove']), destination: z.string().regex(DESTINATION_RE), apply_at: Height, proposal_id: z.string().regex(PROPOSAL_ID_RE) }))
+    .array(
+      z.strictObject({
+        op: z.enum(['add', 'remove']),
+        destination: z.string().regex(DESTINATION_RE),
+        apply_at: Height,
+        proposal_id: z.string().regex(PROPOSAL_ID_RE),
+      }),
+    )
     .optional(),
   frozen: Hold.optional(),
   degraded: Hold.optional(),
@@ -112,7 +125,12 @@ const EngineStateSchema = z.strictObject({
   chain_id: z.string(),
   height: Height,
   time: z.string().regex(RFC3339_UTC_RE),
-  params: z.strictObject({ faucet: z.boolean(), max_expiry_blocks: z.number().int().min(1), governance: GOVERNANCE_PARAMS_SCHEMA.optional(), emergency: EMERGENCY_PARAMS_SCHEMA.optional() }),
+  params: z.strictObject({
+    faucet: z.boolean(),
+    max_expiry_blocks: z.number().int().min(1),
+    governance: GOVERNANCE_PARAMS_SCHEMA.optional(),
+    emergency: EMERGENCY_PARAMS_SCHEMA.optional(),
+  }),
   admins: z.array(KeyId),
   keys: z.record(KeyId, KeyRecordSchema),
   accounts: z.record(KeyId, z.strictObject({ key_id: KeyId, nonce: Height })),

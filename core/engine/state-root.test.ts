@@ -132,7 +132,13 @@ describe('entry proofs', () => {
     // A bit with the other side for this key's path fails; so do bits out of order, out of range or not integers.
     const flip = [...p.bits];
     const pathBits = entryPath(key);
-    const other = Array.from({ length: 256 }, (_, i) => i).find((i) => i < (flip[1] as number) && i > (flip[0] as number) - 200 && i !== flip[0] && ((((pathBits[i >> 3] as number) >> (7 - (i & 7))) & 1) !== (((pathBits[(flip[0] as number) >> 3] as number) >> (7 - ((flip[0] as number) & 7))) & 1)));
+    const other = Array.from({ length: 256 }, (_, i) => i).find(
+      (i) =>
+        i < (flip[1] as number) &&
+        i > (flip[0] as number) - 200 &&
+        i !== flip[0] &&
+        (((pathBits[i >> 3] as number) >> (7 - (i & 7))) & 1) !== (((pathBits[(flip[0] as number) >> 3] as number) >> (7 - ((flip[0] as number) & 7))) & 1),
+    );
     if (other !== undefined) {
       flip[0] = other;
       expect(verifyEntryProof(root, key, value, { ...p, bits: flip })).toBe(false);
@@ -180,7 +186,13 @@ describe('RootCache (incremental root)', () => {
     const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648);
     for (let step = 0; step < 300; step++) {
       const id = `v${rnd() % 97}`.padEnd(3, '0');
-      const rec = { vault_id: id, name: 'n', policy: { approvers: [testKey(2).keyId], threshold: 1 }, balances: { USD: String(rnd() % 1000) }, created_at: step };
+      const rec = {
+        vault_id: id,
+        name: 'n',
+        policy: { approvers: [testKey(2).keyId], threshold: 1 },
+        balances: { USD: String(rnd() % 1000) },
+        created_at: step,
+      };
       s.vaults[id] = rec;
       cache.set(`vault/${id}`, rec);
       if (step % 17 === 0) {

@@ -98,7 +98,8 @@ export function stateEntries(state: EngineState): StateEntry[] {
   if (state.mode !== undefined) out.push({ key: 'mode', json: state.mode });
   out.sort((a, b) => compareUtf8(a.key, b.key));
   for (let i = 1; i < out.length; i++) {
-    if (compareUtf8((out[i - 1] as { key: string }).key, (out[i] as { key: string }).key) === 0) throw new Error(`duplicate state key ${(out[i] as { key: string }).key}`);
+    if (compareUtf8((out[i - 1] as { key: string }).key, (out[i] as { key: string }).key) === 0)
+      throw new Error(`duplicate state key ${(out[i] as { key: string }).key}`);
   }
   return out.map((e) => ({ key: e.key, value: canonicalBytes(e.json) }));
 }
@@ -106,7 +107,9 @@ export function stateEntries(state: EngineState): StateEntry[] {
 /** SHA-256(0x00 || u32be(len(key)) || key || SHA-256(value)); `valueHash`, when given, is SHA-256(value) already computed. */
 export function leafHash(key: string, value: Uint8Array, hash: Sha256 = sha256, valueHash?: Uint8Array): Uint8Array {
   const k = utf8(key);
-  return hash(concatBytes(new Uint8Array([0, (k.length >>> 24) & 0xff, (k.length >>> 16) & 0xff, (k.length >>> 8) & 0xff, k.length & 0xff]), k, valueHash ?? hash(value)));
+  return hash(
+    concatBytes(new Uint8Array([0, (k.length >>> 24) & 0xff, (k.length >>> 16) & 0xff, (k.length >>> 8) & 0xff, k.length & 0xff]), k, valueHash ?? hash(value)),
+  );
 }
 
 const EMPTY_VALUE = new Uint8Array(0);
@@ -168,7 +171,9 @@ function treeHash(leaves: Built[], lo: number, hi: number, hash: Sha256): Uint8A
 function built(state: EngineState, hash: Sha256): Built[] {
   const out = stateEntries(state).map((e) => ({ key: e.key, path: entryPath(e.key, hash), leaf: leafHash(e.key, e.value, hash) }));
   out.sort((x, y) => comparePaths(x.path, y.path));
-  for (let i = 1; i < out.length; i++) if (critBit((out[i - 1] as Built).path, (out[i] as Built).path) < 0) throw new Error(`two state keys with one path: ${(out[i - 1] as { key: string }).key}, ${(out[i] as { key: string }).key}`);
+  for (let i = 1; i < out.length; i++)
+    if (critBit((out[i - 1] as Built).path, (out[i] as Built).path) < 0)
+      throw new Error(`two state keys with one path: ${(out[i - 1] as { key: string }).key}, ${(out[i] as { key: string }).key}`);
   return out;
 }
 

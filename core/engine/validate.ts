@@ -53,10 +53,15 @@ function checkModes(s: EngineState, def: TxDef | undefined, body: unknown): void
   const degradedOk = def !== undefined && def.degradedOk;
   const freezeStops = def !== undefined && def.freezeStops;
   const g = s.mode?.degraded;
-  if (g && !degradedOk) fail('DEGRADED_MODE', `the chain is in degraded mode until height ${g.until} (control ${g.control_id}): only cancellations, governance and emergency transactions are accepted`);
+  if (g && !degradedOk)
+    fail(
+      'DEGRADED_MODE',
+      `the chain is in degraded mode until height ${g.until} (control ${g.control_id}): only cancellations, governance and emergency transactions are accepted`,
+    );
   if (!degradedOk || freezeStops) {
     const v = vaultOfBody(s, body);
-    if (v?.degraded && !degradedOk) fail('DEGRADED_MODE', `vault ${v.vault_id} is in degraded mode until height ${v.degraded.until} (control ${v.degraded.control_id})`);
+    if (v?.degraded && !degradedOk)
+      fail('DEGRADED_MODE', `vault ${v.vault_id} is in degraded mode until height ${v.degraded.until} (control ${v.degraded.control_id})`);
     if (v?.frozen && freezeStops) fail('VAULT_FROZEN', `vault ${v.vault_id} is frozen until height ${v.frozen.until} (control ${v.frozen.control_id})`);
   }
 }

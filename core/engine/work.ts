@@ -4,7 +4,18 @@
  * Work — a copy-on-write working state — and cannot fail. Shared by the
  * engine's orchestration (engine.ts) and every module (modules/<domain>/).
  */
-import type { AbciEvent, ChainParams, ControlHold, EmergencyControlRecord, EngineState, KeyRecord, ProposalRecord, ValidatorRecord, VaultRecord, WithdrawalRecord } from './types.js';
+import type {
+  AbciEvent,
+  ChainParams,
+  ControlHold,
+  EmergencyControlRecord,
+  EngineState,
+  KeyRecord,
+  ProposalRecord,
+  ValidatorRecord,
+  VaultRecord,
+  WithdrawalRecord,
+} from './types.js';
 
 type MapName = 'keys' | 'accounts' | 'vaults' | 'requests' | 'proposals' | 'validators' | 'controls';
 

@@ -20,7 +20,13 @@ import {
 import { jcsBytes } from './jcs.js';
 
 const keys = [schemeTestKey('ed25519', 1), schemeTestKey('p256', 2), schemeTestKey('secp256k1', 3), schemeTestKey('ed25519', 4)];
-const cp: Checkpoint = { log_id: 'charter-devnet', mmr_size: 39, peaks: ['aa'.repeat(32), 'bb'.repeat(32), 'cc'.repeat(32)], height: 100, time: '2026-01-01T00:01:40.000Z' };
+const cp: Checkpoint = {
+  log_id: 'charter-devnet',
+  mmr_size: 39,
+  peaks: ['aa'.repeat(32), 'bb'.repeat(32), 'cc'.repeat(32)],
+  height: 100,
+  time: '2026-01-01T00:01:40.000Z',
+};
 const trust: TrustFile = parseTrustFile({
   version: 1,
   log_id: 'charter-devnet',
@@ -106,7 +112,13 @@ describe('signed checkpoints', () => {
 describe('checkpoint shape: the size and the peaks', () => {
   it('refuses an mmr_size that is not a valid MMR size (MALFORMED)', async () => {
     // 2, 5, 6, 9 are not valid sizes (the next node would not be a leaf); 0, 1, 3, 4, 7 are
-    for (const [size, peaks] of [[2, 1], [5, 2], [6, 2], [9, 2], [40, 3]] as const) {
+    for (const [size, peaks] of [
+      [2, 1],
+      [5, 2],
+      [6, 2],
+      [9, 2],
+      [40, 3],
+    ] as const) {
       const c = { ...cp, mmr_size: size, peaks: cp.peaks.slice(0, peaks) };
       const v = verifyCheckpoint(await signed(c, [keys[0]!, keys[2]!]), trust, nobleVerifier);
       expect(v, `size ${size}`).toMatchObject({ ok: false, reasons: ['MALFORMED'] });
@@ -115,11 +127,25 @@ describe('checkpoint shape: the size and the peaks', () => {
 
   it('refuses a peak list that is not one entry per peak of MMR(mmr_size) (MALFORMED)', async () => {
     // MMR(39) has 3 peaks, MMR(7) one, MMR(0) none
-    for (const [size, n] of [[39, 2], [39, 4], [7, 0], [7, 2], [0, 1]] as const) {
+    for (const [size, n] of [
+      [39, 2],
+      [39, 4],
+      [7, 0],
+      [7, 2],
+      [0, 1],
+    ] as const) {
       const c = { ...cp, mmr_size: size, peaks: Array.from({ length: n }, (_, k) => (k % 10).toString().repeat(64)) };
-      expect(verifyCheckpoint(await signed(c, [keys[0]!, keys[2]!]), trust, nobleVerifier), `size ${size} with ${n} peaks`).toMatchObject({ ok: false, reasons: ['MALFORMED'] });
+      expect(verifyCheckpoint(await signed(c, [keys[0]!, keys[2]!]), trust, nobleVerifier), `size ${size} with ${n} peaks`).toMatchObject({
+        ok: false,
+        reasons: ['MALFORMED'],
+      });
     }
-    for (const [size, n] of [[39, 3], [7, 1], [0, 0], [4, 2]] as const) {
+    for (const [size, n] of [
+      [39, 3],
+      [7, 1],
+      [0, 0],
+      [4, 2],
+    ] as const) {
       const c = { ...cp, mmr_size: size, peaks: Array.from({ length: n }, () => 'ab'.repeat(32)) };
       expect(verifyCheckpoint(await signed(c, [keys[0]!, keys[2]!]), trust, nobleVerifier).ok, `size ${size} with ${n} peaks`).toBe(true);
     }
@@ -128,8 +154,17 @@ describe('checkpoint shape: the size and the peaks', () => {
 
 describe('witness cosignatures', () => {
   const w = [schemeTestKey('ed25519', 11), schemeTestKey('p256', 12), schemeTestKey('ed25519', 13)];
-  const entry = (k: (typeof w)[number], extra: Record<string, number> = {}) => ({ key_id: k.keyId, scheme: k.scheme, public_key: k.publicKeyHex, valid_from_height: 0, ...extra });
-  const witnessed: TrustFile = parseTrustFile({ ...trust, witnesses: { quorum: 2, keys: [entry(w[0]!), entry(w[1]!), entry(w[2]!, { revoked_at_height: 100 })] } });
+  const entry = (k: (typeof w)[number], extra: Record<string, number> = {}) => ({
+    key_id: k.keyId,
+    scheme: k.scheme,
+    public_key: k.publicKeyHex,
+    valid_from_height: 0,
+    ...extra,
+  });
+  const witnessed: TrustFile = parseTrustFile({
+    ...trust,
+    witnesses: { quorum: 2, keys: [entry(w[0]!), entry(w[1]!), entry(w[2]!, { revoked_at_height: 100 })] },
+  });
   const cosign = (c: Checkpoint, ks: typeof w) => Promise.all(ks.map((k) => cosignCheckpoint(c, { key_id: k.keyId, scheme: k.scheme }, k.sign)));
 
   it('the cosignature digest is D("charter/cosignature/v1", JCS(checkpoint)), not the signing digest', () => {
@@ -199,14 +234,21 @@ describe('witness cosignatures', () => {
 
   it('MALFORMED for a malformed checkpoint or cosignature list, LOG_ID_MISMATCH for another log', async () => {
     const sc = { ...(await signed(cp, [keys[0]!, keys[2]!])), cosignatures: await cosign(cp, [w[0]!, w[1]!]) };
-    expect(verifyCosignatures({ ...sc, checkpoint: { ...cp, mmr_size: 40 } }, witnessed, nobleVerifier)).toMatchObject({ ok: false, reasons: ['MALFORMED'], quorum: 2 });
-    expect(verifyCosignatures({ ...sc, cosignatures: [{ key_id: 'x' }] } as never, witnessed, nobleVerifier)).toMatchObject({ ok: false, reasons: ['MALFORMED'] });
+    expect(verifyCosignatures({ ...sc, checkpoint: { ...cp, mmr_size: 40 } }, witnessed, nobleVerifier)).toMatchObject({
+      ok: false,
+      reasons: ['MALFORMED'],
+      quorum: 2,
+    });
+    expect(verifyCosignatures({ ...sc, cosignatures: [{ key_id: 'x' }] } as never, witnessed, nobleVerifier)).toMatchObject({
+      ok: false,
+      reasons: ['MALFORMED'],
+    });
     const other = { ...cp, log_id: 'elsewhere' };
     const so = { ...(await signed(other, [keys[0]!])), cosignatures: await cosign(other, [w[0]!, w[1]!]) };
     expect(verifyCosignatures(so, witnessed, nobleVerifier)).toMatchObject({ ok: false, reasons: ['LOG_ID_MISMATCH'] });
   });
 
-  it('the trust file\'s witnesses follow the rules of keys', () => {
+  it("the trust file's witnesses follow the rules of keys", () => {
     const base = { version: 1, log_id: 'l', quorum: 1, keys: [trust.keys[0]] };
     expect(parseTrustFile({ ...base, witnesses: { quorum: 1, keys: [entry(w[0]!)] } }).witnesses?.quorum).toBe(1);
     for (const bad of [
@@ -230,10 +272,17 @@ describe('witness cosignatures', () => {
     }
   });
 
-  it('the trust file\'s attesters follow the rules of keys, and never count as log keys', async () => {
+  it("the trust file's attesters follow the rules of keys, and never count as log keys", async () => {
     const base = { version: 1, log_id: 'l', quorum: 1, keys: [trust.keys[0]] };
     expect(parseTrustFile({ ...base, attesters: [entry(w[0]!)] }).attesters?.[0]?.key_id).toBe(w[0]!.keyId);
-    for (const bad of [[], [entry(w[0]!), entry(w[0]!)], [{ ...entry(w[0]!), key_id: w[1]!.keyId }], [{ ...entry(w[0]!), public_key: '00'.repeat(32) }], [{ ...entry(w[0]!), roles: ['log'] }], {}]) {
+    for (const bad of [
+      [],
+      [entry(w[0]!), entry(w[0]!)],
+      [{ ...entry(w[0]!), key_id: w[1]!.keyId }],
+      [{ ...entry(w[0]!), public_key: '00'.repeat(32) }],
+      [{ ...entry(w[0]!), roles: ['log'] }],
+      {},
+    ]) {
       let code = 'none';
       try {
         parseTrustFile({ ...base, attesters: bad });
@@ -254,10 +303,28 @@ describe('witness cosignatures', () => {
     const good = toHex(w[0]!.sign(d));
     const badSig = toHex(w[1]!.sign(cosignatureDigest({ ...cp, height: 1 })));
     expect(verifyQuorum(d, [{ key_id: w[0]!.keyId, scheme: 'ed25519', signature: good }], set, 100, nobleVerifier).ok).toBe(true);
-    const v = verifyQuorum(d, [{ key_id: w[0]!.keyId, scheme: 'ed25519', signature: good }, { key_id: w[1]!.keyId, scheme: 'p256', signature: badSig }], set, 100, nobleVerifier);
+    const v = verifyQuorum(
+      d,
+      [
+        { key_id: w[0]!.keyId, scheme: 'ed25519', signature: good },
+        { key_id: w[1]!.keyId, scheme: 'p256', signature: badSig },
+      ],
+      set,
+      100,
+      nobleVerifier,
+    );
     expect(v).toMatchObject({ ok: false, reasons: ['BAD_SIGNATURE'], valid: 1, quorum: 1 });
     // the wrong scheme for a known id is UNKNOWN_KEY (never verified, never fails by itself)
-    const u = verifyQuorum(d, [{ key_id: w[0]!.keyId, scheme: 'ed25519', signature: good }, { key_id: w[1]!.keyId, scheme: 'ed25519', signature: badSig }], set, 100, nobleVerifier);
+    const u = verifyQuorum(
+      d,
+      [
+        { key_id: w[0]!.keyId, scheme: 'ed25519', signature: good },
+        { key_id: w[1]!.keyId, scheme: 'ed25519', signature: badSig },
+      ],
+      set,
+      100,
+      nobleVerifier,
+    );
     expect(u).toMatchObject({ ok: true, valid: 1 });
     expect(u.signatures[1]).toMatchObject({ reason: 'UNKNOWN_KEY' });
   });

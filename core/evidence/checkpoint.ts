@@ -145,7 +145,8 @@ export const checkpointSchema = z
       return;
     }
     const n = peakIndices(c.mmr_size).length;
-    if (c.peaks.length !== n) ctx.addIssue({ code: 'custom', path: ['peaks'], message: `MMR(${c.mmr_size}) has ${n} peak(s), the checkpoint lists ${c.peaks.length}` });
+    if (c.peaks.length !== n)
+      ctx.addIssue({ code: 'custom', path: ['peaks'], message: `MMR(${c.mmr_size}) has ${n} peak(s), the checkpoint lists ${c.peaks.length}` });
   });
 
 export const evidenceSignatureSchema = z.strictObject({
@@ -193,7 +194,8 @@ function checkKeys(keys: readonly TrustKey[], quorum: number, where: string): vo
       throw new CharterError('INVALID_INPUT', `trust file: ${where}key ${k.key_id}: public_key is not hex`);
     }
     if (!isValidPublicKey(k.scheme, pk)) throw new CharterError('INVALID_INPUT', `trust file: ${where}key ${k.key_id}: not a valid ${k.scheme} public key`);
-    if (keyIdOf(k.scheme, pk) !== k.key_id) throw new CharterError('INVALID_INPUT', `trust file: ${where}key ${k.key_id}: key_id is not keyIdOf(scheme, public_key)`);
+    if (keyIdOf(k.scheme, pk) !== k.key_id)
+      throw new CharterError('INVALID_INPUT', `trust file: ${where}key ${k.key_id}: key_id is not keyIdOf(scheme, public_key)`);
     if (ids.has(k.key_id)) throw new CharterError('INVALID_INPUT', `trust file: ${where}key ${k.key_id} is listed twice`);
     ids.add(k.key_id);
   }
@@ -214,7 +216,11 @@ export function parseTrustFile(value: unknown): TrustFile {
   if (t.attesters !== undefined) checkKeys(t.attesters, 1, 'attesters: ');
   // Each key has one role: a witness is someone other than the log, and an attester never counts as a log key.
   const roles = new Map<string, string>();
-  for (const [role, ks] of [['keys', t.keys], ['witnesses', t.witnesses?.keys ?? []], ['attesters', t.attesters ?? []]] as const) {
+  for (const [role, ks] of [
+    ['keys', t.keys],
+    ['witnesses', t.witnesses?.keys ?? []],
+    ['attesters', t.attesters ?? []],
+  ] as const) {
     for (const k of ks) {
       const other = roles.get(k.key_id);
       if (other !== undefined) throw new CharterError('INVALID_INPUT', `trust file: key ${k.key_id} is in both ${other} and ${role}; a key has one role`);

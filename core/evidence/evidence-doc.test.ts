@@ -34,8 +34,15 @@ describe('docs/formats/evidence-log.md', () => {
   it('states the worked example the code computes', () => {
     const events = [{ type: 'custody.key_registered', attributes: [{ key: 'key_id', value: 'ab' }] }];
     const r0 = makeReceipt(GENESIS_ROOT, { seq: 0, height: 2, tx_digest: sha256Hex(utf8('tx-0')), result: { code: 0 }, events_digest: eventsDigest(events) });
-    const r1 = makeReceipt(r0.next_root, { seq: 1, height: 3, tx_digest: sha256Hex(utf8('tx-1')), result: { code: 6, codespace: 'custody' }, events_digest: eventsDigest([]) });
-    for (const v of [r0.events_digest, r0.next_root, fromUtf8(jcsBytes(r0)), receiptDigestHex(r0), r1.events_digest, r1.next_root, receiptDigestHex(r1)]) stated(v);
+    const r1 = makeReceipt(r0.next_root, {
+      seq: 1,
+      height: 3,
+      tx_digest: sha256Hex(utf8('tx-1')),
+      result: { code: 6, codespace: 'custody' },
+      events_digest: eventsDigest([]),
+    });
+    for (const v of [r0.events_digest, r0.next_root, fromUtf8(jcsBytes(r0)), receiptDigestHex(r0), r1.events_digest, r1.next_root, receiptDigestHex(r1)])
+      stated(v);
     const s = new MemoryMmrStore();
     addLeafHash(s, fromHex(receiptDigestHex(r0)));
     addLeafHash(s, fromHex(receiptDigestHex(r1)));

@@ -36,8 +36,33 @@ describe('parseStrictJson', () => {
   });
 
   it('refuses invalid JSON with INVALID_JSON and the position', () => {
-    for (const bad of ['', '{', '{"a":1,}', '[1,]', "{'a':1}", '01', '1.', '.5', '+1', 'NaN', 'Infinity', 'tru', '"\u0001"', '"\\x"', '{"a" 1}', '1 2', '"abc', '"\\ud800"', '"\ud800"', '"\\udc00x"', '[' .repeat(600) + ']'.repeat(600)]) {
-      expect(codeOf(() => parseStrictJson(bad)), JSON.stringify(bad)).toBe('INVALID_JSON');
+    for (const bad of [
+      '',
+      '{',
+      '{"a":1,}',
+      '[1,]',
+      "{'a':1}",
+      '01',
+      '1.',
+      '.5',
+      '+1',
+      'NaN',
+      'Infinity',
+      'tru',
+      '"\u0001"',
+      '"\\x"',
+      '{"a" 1}',
+      '1 2',
+      '"abc',
+      '"\\ud800"',
+      '"\ud800"',
+      '"\\udc00x"',
+      '['.repeat(600) + ']'.repeat(600),
+    ]) {
+      expect(
+        codeOf(() => parseStrictJson(bad)),
+        JSON.stringify(bad),
+      ).toBe('INVALID_JSON');
     }
     expect(() => parseStrictJson('{\n  "a": [1, 2,]\n}')).toThrow(/line 2, column 14 \(offset 15\), path \$\.a\[2\]/);
   });
@@ -52,7 +77,10 @@ describe('parseStrictJson', () => {
 
   it('refuses numbers a double cannot carry', () => {
     for (const bad of ['1e400', '-1e400', '1e-400', '9007199254740992', '-9007199254740993', '12345678901234567890', '9007199254740993.0', '[0.1e-999]']) {
-      expect(codeOf(() => parseStrictJson(bad)), bad).toBe('NUMBER_NOT_REPRESENTABLE');
+      expect(
+        codeOf(() => parseStrictJson(bad)),
+        bad,
+      ).toBe('NUMBER_NOT_REPRESENTABLE');
     }
     expect(parseStrictJson('9007199254740991')).toBe(9007199254740991);
     expect(parseStrictJson('-9007199254740991')).toBe(-9007199254740991);
@@ -85,27 +113,53 @@ describe('parseStrictJson', () => {
   it('number rules at their boundaries', () => {
     const refused = [
       // overflow: rounds to ±Infinity (the largest double is 1.7976931348623157e308; halfway to the next is ...1580793e308)
-      '1.7976931348623159e308', '-1.7976931348623159e308', '1e309', '1e400',
+      '1.7976931348623159e308',
+      '-1.7976931348623159e308',
+      '1e309',
+      '1e400',
       // underflow: a literal with a non-zero digit that rounds to ±0 (below half the smallest subnormal, 2^-1075)
-      '1e-400', '-1e-400', '2e-324', '2.4703282292062327e-324', '0.1e-999', '0.000001e-320',
+      '1e-400',
+      '-1e-400',
+      '2e-324',
+      '2.4703282292062327e-324',
+      '0.1e-999',
+      '0.000001e-320',
       // no exponent: exact magnitude above 2^53 − 1, whatever the literal rounds to
-      '9007199254740992', '-9007199254740992', '9007199254740991.4', '-9007199254740991.0000001', '9007199254740993.0',
+      '9007199254740992',
+      '-9007199254740992',
+      '9007199254740991.4',
+      '-9007199254740991.0000001',
+      '9007199254740993.0',
     ];
-    for (const bad of refused) expect(codeOf(() => parseStrictJson(bad)), bad).toBe('NUMBER_NOT_REPRESENTABLE');
+    for (const bad of refused)
+      expect(
+        codeOf(() => parseStrictJson(bad)),
+        bad,
+      ).toBe('NUMBER_NOT_REPRESENTABLE');
     const accepted: [string, number][] = [
       ['1.7976931348623157e308', Number.MAX_VALUE],
       ['1.7976931348623158e308', Number.MAX_VALUE], // rounds down to the largest double
       ['-1.7976931348623157e308', -Number.MAX_VALUE],
       // zero written any way is zero: no non-zero digit, nothing lost
-      ['0e-400', 0], ['0.0e-400', 0], ['0e400', 0], ['0.000', 0],
+      ['0e-400', 0],
+      ['0.0e-400', 0],
+      ['0e400', 0],
+      ['0.000', 0],
       // subnormals are doubles: accepted (rounded like any other decimal)
-      ['1e-320', 1e-320], ['5e-324', Number.MIN_VALUE], ['3e-324', Number.MIN_VALUE], ['2.4703282292062328e-324', Number.MIN_VALUE],
+      ['1e-320', 1e-320],
+      ['5e-324', Number.MIN_VALUE],
+      ['3e-324', Number.MIN_VALUE],
+      ['2.4703282292062328e-324', Number.MIN_VALUE],
       ['2.2250738585072014e-308', 2.2250738585072014e-308],
       // the exact-integer edge
-      ['9007199254740991', 9007199254740991], ['-9007199254740991', -9007199254740991], ['9007199254740991.000', 9007199254740991],
+      ['9007199254740991', 9007199254740991],
+      ['-9007199254740991', -9007199254740991],
+      ['9007199254740991.000', 9007199254740991],
       ['9007199254740990.9', 9007199254740991],
       // exponent forms are doubles by declaration
-      ['9007199254740993e0', 9007199254740992], ['1E30', 1e30], ['1.5e300', 1.5e300],
+      ['9007199254740993e0', 9007199254740992],
+      ['1E30', 1e30],
+      ['1.5e300', 1.5e300],
     ];
     for (const [lit, v] of accepted) expect(parseStrictJson(lit), lit).toBe(v);
     expect(Object.is(parseStrictJson('-0'), -0)).toBe(true);
@@ -146,7 +200,10 @@ describe('parseStrictJsonBytes', () => {
     expect(fromUtf8Exact(new Uint8Array([...BOM, 0x31]))).toBe('\ufeff1');
     for (const doc of ['{}', '1', '{"a":1}', ' []']) {
       const b = new Uint8Array([...BOM, ...utf8(doc)]);
-      expect(codeOf(() => parseStrictJsonBytes(b)), doc).toBe('INVALID_JSON');
+      expect(
+        codeOf(() => parseStrictJsonBytes(b)),
+        doc,
+      ).toBe('INVALID_JSON');
       expect(() => parseStrictJsonBytes(b)).toThrow(/byte-order mark/);
     }
     // also as text, and after whitespace or inside the document
@@ -158,22 +215,33 @@ describe('parseStrictJsonBytes', () => {
   });
 
   it('refuses bytes that are not UTF-8 with INVALID_JSON', () => {
-    for (const b of [[0x22, 0xff, 0x22], [0x22, 0xc0, 0xaf, 0x22], [0x22, 0xed, 0xa0, 0x80, 0x22], [0xfe, 0xff, 0x00, 0x31], [0xef, 0xbb]]) {
-      expect(codeOf(() => parseStrictJsonBytes(new Uint8Array(b))), b.join(',')).toBe('INVALID_JSON');
+    for (const b of [
+      [0x22, 0xff, 0x22],
+      [0x22, 0xc0, 0xaf, 0x22],
+      [0x22, 0xed, 0xa0, 0x80, 0x22],
+      [0xfe, 0xff, 0x00, 0x31],
+      [0xef, 0xbb],
+    ]) {
+      expect(
+        codeOf(() => parseStrictJsonBytes(new Uint8Array(b))),
+        b.join(','),
+      ).toBe('INVALID_JSON');
     }
   });
 });
 
 describe('jcsBytes (RFC 8785)', () => {
   it('reproduces the RFC 8785 §3.2.2 example', () => {
-    const input = '{\n  "numbers": [333333333.33333329, 1E30, 4.50,\n              2e-3, 0.000000000000000000000000001],\n  "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/",\n  "literals": [null, true, false]\n}';
+    const input =
+      '{\n  "numbers": [333333333.33333329, 1E30, 4.50,\n              2e-3, 0.000000000000000000000000001],\n  "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/",\n  "literals": [null, true, false]\n}';
     expect(fromUtf8(jcsOfText(input))).toBe(
       '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
     );
   });
 
   it('sorts keys by UTF-16 code units', () => {
-    const input = '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}';
+    const input =
+      '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}';
     const out = fromUtf8(jcsOfText(input));
     const order = ['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33'].map((k) => out.indexOf(`${JSON.stringify(k).replace('\\r', '\\r')}:`));
     expect(order.every((x) => x > 0)).toBe(true);

@@ -77,7 +77,7 @@ function naiveMountains(leaves: Uint8Array[]): Tree[] {
 }
 function naiveSize(n: number): number {
   let s = 0;
-  for (let h = 40; h >= 0; h--) if (n & 2 ** h || Math.floor(n / 2 ** h) % 2 === 1) s += 2 ** (h + 1) - 1;
+  for (let h = 40; h >= 0; h--) if (n & (2 ** h) || Math.floor(n / 2 ** h) % 2 === 1) s += 2 ** (h + 1) - 1;
   return s;
 }
 /** Path of node `target` inside tree t: sibling hashes bottom-up, or null if absent. */
@@ -181,12 +181,24 @@ describe('index arithmetic beyond 31 bits', () => {
     }
     expect(indexHeight(2 ** 32 - 2)).toBe(31);
     const e = 2 ** 33 + 12345;
-    const ref = 2n * BigInt(e) - BigInt(e.toString(2).split('').filter((c) => c === '1').length);
+    const ref =
+      2n * BigInt(e) -
+      BigInt(
+        e
+          .toString(2)
+          .split('')
+          .filter((c) => c === '1').length,
+      );
     expect(BigInt(mmrIndex(e))).toBe(ref);
     const size = sizeAfterLeaf(e);
     expect(isValidSize(size)).toBe(true);
     expect(leafCount(size)).toBe(e + 1);
-    expect(peakIndices(size).length).toBe((e + 1).toString(2).split('').filter((c) => c === '1').length);
+    expect(peakIndices(size).length).toBe(
+      (e + 1)
+        .toString(2)
+        .split('')
+        .filter((c) => c === '1').length,
+    );
     expect(inclusionProofPath(mmrIndex(0), size).length).toBe(33);
   });
 });
@@ -330,7 +342,14 @@ describe('against the naive model, in node indices, for every leaf and size up t
     for (let n = 1; n <= N; n++) {
       const ms = naiveIndexMountains(n);
       const size = sizeAfterLeaf(n - 1);
-      if (size !== naiveSize(n) || !samePath(peakIndices(size), ms.map((m) => m.root))) bad.push(`peaks of ${n} leaves`);
+      if (
+        size !== naiveSize(n) ||
+        !samePath(
+          peakIndices(size),
+          ms.map((m) => m.root),
+        )
+      )
+        bad.push(`peaks of ${n} leaves`);
       for (let e = 0; e < n; e++) {
         const i = mmrIndex(e);
         if (i !== naiveLeafIndexOnly(e, ms)) bad.push(`index of leaf ${e}`);

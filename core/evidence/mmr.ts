@@ -98,7 +98,7 @@ function popcount32(x: number): number {
 }
 function popcount(x: number): number {
   if (x < TWO32) return popcount32(x >>> 0);
-  return popcount32(x % TWO32 >>> 0) + popcount(Math.floor(x / TWO32));
+  return popcount32((x % TWO32) >>> 0) + popcount(Math.floor(x / TWO32));
 }
 
 function assertIndex(i: number, what: string): void {
@@ -233,7 +233,7 @@ export function addLeafHash(store: MmrStore, leaf: Uint8Array, hash: Hasher = de
   let i = leafAt + 1;
   let g = 0;
   while (indexHeight(i) > g) {
-    const left = store.get(i - (2 * pow2(g)));
+    const left = store.get(i - 2 * pow2(g));
     const right = store.get(i - 1);
     store.append(hashPosPair(i + 1, left, right, hash));
     i += 1;
@@ -349,7 +349,12 @@ export function consistencyProof(store: MmrStore, sizeA: number, sizeB: number):
  * the distinct results, in order, are peaks of MMR(sizeB) (a prefix-ordered
  * subsequence of its accumulator). Throws on mismatched lengths.
  */
-export function consistentRoots(sizeA: number, accumulatorA: readonly Uint8Array[], proof: readonly (readonly Uint8Array[])[], hash: Hasher = defaultHasher): Uint8Array[] {
+export function consistentRoots(
+  sizeA: number,
+  accumulatorA: readonly Uint8Array[],
+  proof: readonly (readonly Uint8Array[])[],
+  hash: Hasher = defaultHasher,
+): Uint8Array[] {
   const fromPeaks = peakIndices(sizeA);
   if (fromPeaks.length !== accumulatorA.length || fromPeaks.length !== proof.length) {
     throw new CharterError('INVALID_INPUT', 'the accumulator and the proof must have one entry per peak of the older mmr');

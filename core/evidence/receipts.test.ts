@@ -42,7 +42,15 @@ function chainOf(n: number, tag = 'tx', from: { root: string; seq: number; heigh
 describe('receipt chain', () => {
   it('chains: next_root commits the previous root and the body; digests are stable', () => {
     const [r0] = chainOf(1);
-    const expected: Receipt = { seq: 0, prev_root: GENESIS_ROOT, next_root: r0!.next_root, height: 1, tx_digest: hex('tx-0'), result: { code: 0 }, events_digest: hex('ev-tx-0') };
+    const expected: Receipt = {
+      seq: 0,
+      prev_root: GENESIS_ROOT,
+      next_root: r0!.next_root,
+      height: 1,
+      tx_digest: hex('tx-0'),
+      result: { code: 0 },
+      events_digest: hex('ev-tx-0'),
+    };
     expect(r0).toEqual(expected);
     const { next_root: _n, ...body } = expected;
     expect(nextRoot(GENESIS_ROOT, body)).toBe(r0!.next_root);
@@ -53,25 +61,44 @@ describe('receipt chain', () => {
 
   it('property: any generated chain verifies, and any single-field change is caught at that receipt', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.nat(), fc.constantFrom('seq', 'prev_root', 'next_root', 'height', 'tx_digest', 'result', 'events_digest'), (n, at, field) => {
-        const chain = chainOf(n, `p${n}`);
-        expect(verifyChain(chain)).toEqual({ ok: true, last_root: chain[n - 1]!.next_root });
-        const k = at % n;
-        const bad = chain.map((r) => ({ ...r, result: { ...r.result } }));
-        const r = bad[k]!;
-        switch (field) {
-          case 'seq': r.seq += 1; break;
-          case 'prev_root': r.prev_root = hex('x'); break;
-          case 'next_root': r.next_root = hex('y'); break;
-          case 'height': r.height += 1; break;
-          case 'tx_digest': r.tx_digest = hex('z'); break;
-          case 'result': r.result = { code: 7, codespace: 'custody' }; break;
-          case 'events_digest': r.events_digest = hex('w'); break;
-        }
-        const v = verifyChain(bad);
-        expect(v.ok).toBe(false);
-        if (!v.ok) expect(v.index).toBe(k);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.nat(),
+        fc.constantFrom('seq', 'prev_root', 'next_root', 'height', 'tx_digest', 'result', 'events_digest'),
+        (n, at, field) => {
+          const chain = chainOf(n, `p${n}`);
+          expect(verifyChain(chain)).toEqual({ ok: true, last_root: chain[n - 1]!.next_root });
+          const k = at % n;
+          const bad = chain.map((r) => ({ ...r, result: { ...r.result } }));
+          const r = bad[k]!;
+          switch (field) {
+            case 'seq':
+              r.seq += 1;
+              break;
+            case 'prev_root':
+              r.prev_root = hex('x');
+              break;
+            case 'next_root':
+              r.next_root = hex('y');
+              break;
+            case 'height':
+              r.height += 1;
+              break;
+            case 'tx_digest':
+              r.tx_digest = hex('z');
+              break;
+            case 'result':
+              r.result = { code: 7, codespace: 'custody' };
+              break;
+            case 'events_digest':
+              r.events_digest = hex('w');
+              break;
+          }
+          const v = verifyChain(bad);
+          expect(v.ok).toBe(false);
+          if (!v.ok) expect(v.index).toBe(k);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -114,7 +141,7 @@ describe('forks', () => {
         expect(forks[0]!.prev_root).toBe(base.next_root);
         expect(forks[0]!.digests).toHaveLength(branches + 1);
         // selection: lowest digest at the fork, whatever the input order
-        const shuffled = [...all].sort((a, b) => ((receiptDigestHex(a) + seed).localeCompare(receiptDigestHex(b) + seed)));
+        const shuffled = [...all].sort((a, b) => (receiptDigestHex(a) + seed).localeCompare(receiptDigestHex(b) + seed));
         const s1 = selectChain(all);
         const s2 = selectChain(shuffled.reverse());
         expect(s1.chain.map(receiptDigestHex)).toEqual(s2.chain.map(receiptDigestHex));
@@ -141,11 +168,22 @@ describe('forks', () => {
     const v = verifyForkResolution(record, trust, main[2]!.height, nobleVerifier);
     expect(v).toMatchObject({ ok: true, valid: 2, quorum: 2 });
     const chosenHeight = 1;
-    expect(verifyForkResolution({ ...record, signatures: sigs.slice(0, 1) }, trust, chosenHeight, nobleVerifier)).toMatchObject({ ok: false, reasons: ['BELOW_QUORUM'] });
-    expect(verifyForkResolution({ ...record, chosen: fork!.digests[0] }, trust, chosenHeight, nobleVerifier)).toMatchObject({ ok: false, reasons: ['BAD_SIGNATURE'] }); // a signature of a trusted key over another choice is tampering
+    expect(verifyForkResolution({ ...record, signatures: sigs.slice(0, 1) }, trust, chosenHeight, nobleVerifier)).toMatchObject({
+      ok: false,
+      reasons: ['BELOW_QUORUM'],
+    });
+    expect(verifyForkResolution({ ...record, chosen: fork!.digests[0] }, trust, chosenHeight, nobleVerifier)).toMatchObject({
+      ok: false,
+      reasons: ['BAD_SIGNATURE'],
+    }); // a signature of a trusted key over another choice is tampering
     const stranger = schemeTestKey('ed25519', 9);
     expect(
-      verifyForkResolution({ ...record, signatures: [sigs[0]!, { key_id: stranger.keyId, scheme: 'ed25519', signature: toHex(stranger.sign(digest)) }] }, trust, chosenHeight, nobleVerifier).signatures[1],
+      verifyForkResolution(
+        { ...record, signatures: [sigs[0]!, { key_id: stranger.keyId, scheme: 'ed25519', signature: toHex(stranger.sign(digest)) }] },
+        trust,
+        chosenHeight,
+        nobleVerifier,
+      ).signatures[1],
     ).toEqual({ key_id: stranger.keyId, ok: false, reason: 'UNKNOWN_KEY' });
     expect(verifyForkResolution({ fork: 1 }, trust, 1, nobleVerifier)).toMatchObject({ ok: false, reasons: ['MALFORMED'] });
 
@@ -171,7 +209,10 @@ describe('verifyReceiptInclusion', () => {
       expect(verifyReceiptInclusion(r, { ...proof, mmr_index: proof.mmr_index + 1 }, checkpoint)).toEqual({ ok: false, reason: 'INDEX_MISMATCH' });
       const other = chain[(r.seq + 1) % chain.length]!;
       expect(verifyReceiptInclusion(other, { ...proof, mmr_index: mmrIndex(other.seq) }, checkpoint).ok).toBe(false);
-      expect(verifyReceiptInclusion(r, proof, { ...checkpoint, peaks: [...checkpoint.peaks.slice(1), checkpoint.peaks[0]!] })).toEqual({ ok: false, reason: 'PROOF_INVALID' });
+      expect(verifyReceiptInclusion(r, proof, { ...checkpoint, peaks: [...checkpoint.peaks.slice(1), checkpoint.peaks[0]!] })).toEqual({
+        ok: false,
+        reason: 'PROOF_INVALID',
+      });
     }
     const early = { ...checkpoint, mmr_size: 4, peaks: peaks(store, 4).map(toHex) };
     const last = chain[10]!;

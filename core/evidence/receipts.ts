@@ -115,17 +115,21 @@ export function verifyChain(receipts: readonly unknown[], opts: { expectPrevRoot
     if (!p.success) return { ok: false, index: k, reason: 'MALFORMED', message: p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
     const r = p.data as Receipt;
     if (prev === undefined) {
-      if (r.seq === 0 && r.prev_root !== GENESIS_ROOT) return { ok: false, index: k, reason: 'BAD_GENESIS', message: 'the receipt with seq 0 must have prev_root = 64 zeros' };
+      if (r.seq === 0 && r.prev_root !== GENESIS_ROOT)
+        return { ok: false, index: k, reason: 'BAD_GENESIS', message: 'the receipt with seq 0 must have prev_root = 64 zeros' };
       if (opts.expectPrevRoot !== undefined && r.prev_root !== opts.expectPrevRoot) {
         return { ok: false, index: k, reason: 'PREV_ROOT_MISMATCH', message: `receipt ${r.seq} starts from ${r.prev_root}, expected ${opts.expectPrevRoot}` };
       }
     } else {
       if (r.seq !== prev.seq + 1) return { ok: false, index: k, reason: 'SEQ_GAP', message: `seq ${r.seq} follows ${prev.seq}` };
-      if (r.prev_root !== prev.next_root) return { ok: false, index: k, reason: 'PREV_ROOT_MISMATCH', message: `receipt ${r.seq} does not chain to receipt ${prev.seq}` };
-      if (r.height < prev.height) return { ok: false, index: k, reason: 'HEIGHT_DECREASES', message: `receipt ${r.seq} is at height ${r.height} < ${prev.height}` };
+      if (r.prev_root !== prev.next_root)
+        return { ok: false, index: k, reason: 'PREV_ROOT_MISMATCH', message: `receipt ${r.seq} does not chain to receipt ${prev.seq}` };
+      if (r.height < prev.height)
+        return { ok: false, index: k, reason: 'HEIGHT_DECREASES', message: `receipt ${r.seq} is at height ${r.height} < ${prev.height}` };
     }
     const { next_root, ...body } = r;
-    if (nextRoot(r.prev_root, body) !== next_root) return { ok: false, index: k, reason: 'NEXT_ROOT_MISMATCH', message: `receipt ${r.seq}: next_root does not recompute` };
+    if (nextRoot(r.prev_root, body) !== next_root)
+      return { ok: false, index: k, reason: 'NEXT_ROOT_MISMATCH', message: `receipt ${r.seq}: next_root does not recompute` };
     prev = r;
   }
   return { ok: true, last_root: prev === undefined ? (opts.expectPrevRoot ?? GENESIS_ROOT) : prev.next_root };
@@ -283,7 +287,8 @@ export function verifyReceiptInclusion(
 ): { ok: true } | { ok: false; reason: ReceiptInclusionReason } {
   const r = receiptSchema.safeParse(receipt);
   const c = checkpointSchema.safeParse(checkpoint);
-  if (!r.success || !c.success || !Array.isArray(proof?.path) || !proof.path.every((p) => typeof p === 'string' && HEX32.test(p))) return { ok: false, reason: 'MALFORMED' };
+  if (!r.success || !c.success || !Array.isArray(proof?.path) || !proof.path.every((p) => typeof p === 'string' && HEX32.test(p)))
+    return { ok: false, reason: 'MALFORMED' };
   const rec = r.data as Receipt;
   const { next_root, ...body } = rec;
   if (nextRoot(rec.prev_root, body) !== next_root) return { ok: false, reason: 'MALFORMED' };
@@ -291,6 +296,13 @@ export function verifyReceiptInclusion(
   const size = c.data.mmr_size;
   if (proof.size !== undefined && proof.size !== size) return { ok: false, reason: 'SIZE_MISMATCH' };
   if (!isValidSize(size) || proof.mmr_index >= size) return { ok: false, reason: 'NOT_IN_CHECKPOINT' };
-  const ok = verifyInclusion(size, receiptDigest(rec), proof.mmr_index, proof.path.map((p) => fromHex(p)), c.data.peaks.map((p) => fromHex(p)), hash);
+  const ok = verifyInclusion(
+    size,
+    receiptDigest(rec),
+    proof.mmr_index,
+    proof.path.map((p) => fromHex(p)),
+    c.data.peaks.map((p) => fromHex(p)),
+    hash,
+  );
   return ok ? { ok: true } : { ok: false, reason: 'PROOF_INVALID' };
 }

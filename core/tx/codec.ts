@@ -171,7 +171,8 @@ function decodeTxText(bytes: Uint8Array, schemas: ReadonlyMap<string, z.ZodType>
   if (bytes.length === 0) throw malformed('empty transaction');
   if (bytes.length > MAX_TX_BYTES) throw malformed(`transaction is ${bytes.length} bytes; the limit is ${MAX_TX_BYTES}`);
   // The decoder would drop a byte-order mark silently; no canonical form has one.
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) throw malformed('transaction bytes are not the canonical (RFC 8785) encoding of the envelope');
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    throw malformed('transaction bytes are not the canonical (RFC 8785) encoding of the envelope');
   let text: string;
   try {
     text = fromUtf8(bytes);
@@ -206,10 +207,12 @@ function decodeTxText(bytes: Uint8Array, schemas: ReadonlyMap<string, z.ZodType>
   if (schema === undefined) throw new CharterError('UNKNOWN_TX_TYPE', `unknown transaction type ${JSON.stringify(o.type.slice(0, 64))}`);
   const type = o.type;
 
-  if (typeof o.chain_id !== 'string' || !CHAIN_ID_RE.test(o.chain_id)) throw malformed('"chain_id" must be 1–64 characters: A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit');
+  if (typeof o.chain_id !== 'string' || !CHAIN_ID_RE.test(o.chain_id))
+    throw malformed('"chain_id" must be 1–64 characters: A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit');
   if (typeof o.signer !== 'string' || !KEY_ID_RE.test(o.signer)) throw malformed('"signer" must be a key id: 40 lower-case hex digits');
   if (typeof o.nonce !== 'number' || !Number.isSafeInteger(o.nonce) || o.nonce < 1) throw malformed('"nonce" must be an integer ≥ 1');
-  if (typeof o.expires_at !== 'number' || !Number.isSafeInteger(o.expires_at) || o.expires_at < 1) throw malformed('"expires_at" must be an integer height ≥ 1');
+  if (typeof o.expires_at !== 'number' || !Number.isSafeInteger(o.expires_at) || o.expires_at < 1)
+    throw malformed('"expires_at" must be an integer height ≥ 1');
   if (typeof o.signature !== 'string' || !SIGNATURE_RE.test(o.signature)) throw malformed('"signature" must be 128 lower-case hex digits (64 bytes)');
   if (!isPlainObject(o.body)) throw new CharterError('INVALID_FIELD', `body of ${type} is not a JSON object`);
 

@@ -55,7 +55,15 @@ describe('EIP-712 encoder: the specification example', () => {
   });
 
   it('encodes arrays, bytes, bool and signed integers, and refuses values that do not fit', () => {
-    const types: TypedTypes = { T: [{ name: 'a', type: 'string[]' }, { name: 'b', type: 'bytes' }, { name: 'c', type: 'bool' }, { name: 'd', type: 'int8' }, { name: 'e', type: 'bytes2' }] };
+    const types: TypedTypes = {
+      T: [
+        { name: 'a', type: 'string[]' },
+        { name: 'b', type: 'bytes' },
+        { name: 'c', type: 'bool' },
+        { name: 'd', type: 'int8' },
+        { name: 'e', type: 'bytes2' },
+      ],
+    };
     const h = hashStruct('T', { a: ['x', 'y'], b: '0x0102', c: true, d: -1, e: '0xabcd' }, types);
     const expected = keccak256(
       concatBytes(
@@ -96,7 +104,9 @@ describe('EIP-712 form of envelopes', () => {
     expect(td.domain).toEqual({ name: 'Charter Custody', version: '1', salt: '0x' + toHex(keccak256(utf8('charter-test'))) });
     expect(encodeType('EIP712Domain', td.types)).toBe('EIP712Domain(string name,string version,bytes32 salt)');
     const parts = envelopeEip712(approve);
-    expect(toHex(parts.digest)).toBe(toHex(typedDataDigest(charterDomain('charter-test'), { WithdrawalApprove: td.types.WithdrawalApprove! }, 'WithdrawalApprove', td.message)));
+    expect(toHex(parts.digest)).toBe(
+      toHex(typedDataDigest(charterDomain('charter-test'), { WithdrawalApprove: td.types.WithdrawalApprove! }, 'WithdrawalApprove', td.message)),
+    );
     expect(toHex(digestForScheme('secp256k1', { ...approve, signature: '' }))).toBe(toHex(parts.digest));
     expect(toHex(digestForScheme('p256', { ...approve, signature: '' }))).toBe(toHex(signingDigest(approve)));
   });
@@ -126,7 +136,9 @@ describe('EIP-712 form of envelopes', () => {
     } as UnsignedEnvelope<'vault.create'>;
     const td = envelopeTypedData(u);
     expect(td.message.policy).toBe('{"approvers":["b","a"],"threshold":2}');
-    expect(encodeType('VaultCreate', td.types)).toBe('VaultCreate(string name,string policy,string vault_id,string chain_id,string signer,uint256 nonce,uint256 expires_at,uint256 version)');
+    expect(encodeType('VaultCreate', td.types)).toBe(
+      'VaultCreate(string name,string policy,string vault_id,string chain_id,string signer,uint256 nonce,uint256 expires_at,uint256 version)',
+    );
     const roles = envelopeTypedData({ ...u, type: 'key.set_roles', body: { key_id: 'k', roles: ['approver'] } } as unknown as UnsignedEnvelope);
     expect(roles.types.KeySetRoles![1]).toEqual({ name: 'roles', type: 'string[]' });
   });

@@ -158,7 +158,10 @@ describe('encodeTx / decodeTx', () => {
     expect(codeOf(() => decodeTx(raw({ ...e, type: 'vault.destroy' })))).toBe('UNKNOWN_TX_TYPE');
     expect(codeOf(() => decodeTx(raw({ ...e, type: 7 })))).toBe('TX_MALFORMED');
     for (const k of ['chain_id', 'type', 'body', 'signer', 'nonce', 'expires_at', 'signature']) {
-      expect(codeOf(() => decodeTx(raw(without(k)))), k).toBe('TX_MALFORMED');
+      expect(
+        codeOf(() => decodeTx(raw(without(k)))),
+        k,
+      ).toBe('TX_MALFORMED');
     }
     expect(codeOf(() => decodeTx(raw({ ...e, extra: 1 })))).toBe('TX_MALFORMED');
     expect(codeOf(() => decodeTx(raw({ ...e, chain_id: '' })))).toBe('TX_MALFORMED');
@@ -191,7 +194,11 @@ describe('encodeTx / decodeTx', () => {
     ];
     // Shape-valid bodies decode (content rules are the engine's); the signature
     // no longer matches, but decoding does not check signatures.
-    for (const [t, b] of good) expect(codeOf(() => decodeTx(withBody(t, b))), t).toBe('none');
+    for (const [t, b] of good)
+      expect(
+        codeOf(() => decodeTx(withBody(t, b))),
+        t,
+      ).toBe('none');
     const bad: [string, unknown][] = [
       ['key.register', { public_key: 'x', scheme: 'rsa', label: 'l' }],
       ['key.register', { public_key: 'x', label: 'l' }],
@@ -205,7 +212,11 @@ describe('encodeTx / decodeTx', () => {
       ['withdrawal.approve', {}],
       ['withdrawal.approve', { request_id: '\ud800' }],
     ];
-    for (const [t, b] of bad) expect(codeOf(() => decodeTx(withBody(t, b))), `${t} ${JSON.stringify(b)}`).toBe('INVALID_FIELD');
+    for (const [t, b] of bad)
+      expect(
+        codeOf(() => decodeTx(withBody(t, b))),
+        `${t} ${JSON.stringify(b)}`,
+      ).toBe('INVALID_FIELD');
   });
 
   it('decodeTx strips nothing silently: decoded === input for valid txs (property-style over nonces)', () => {

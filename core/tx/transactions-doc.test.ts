@@ -62,7 +62,12 @@ describe('docs/formats/transactions.md worked example', () => {
     const base = { version: 1 as const, chain_id: 'charter-devnet', signer: adminId, expires_at: 50 };
     runBlock(e, [
       sign({ ...base, type: 'key.register', body: { public_key: toHex(ed25519.getPublicKey(secretKey)), scheme: 'ed25519', label: 'Example' }, nonce: 1 }),
-      sign({ ...base, type: 'vault.create', body: { vault_id: 'treasury', name: 'Treasury', policy: { approvers: [example('key-id')], threshold: 1 } }, nonce: 2 }),
+      sign({
+        ...base,
+        type: 'vault.create',
+        body: { vault_id: 'treasury', name: 'Treasury', policy: { approvers: [example('key-id')], threshold: 1 } },
+        nonce: 2,
+      }),
       sign({ ...base, type: 'vault.fund', body: { vault_id: 'treasury', asset: 'USD', amount: '1000' }, nonce: 3 }),
     ]);
     const res = runBlock(e, [utf8(example('wire'))]);
@@ -75,17 +80,88 @@ describe('docs/formats/transactions.md worked example', () => {
 
 describe('docs/formats/transactions.md lists', () => {
   it('every query path the engine answers', () => {
-    for (const p of ['/key/<key id>', '/keys', '/account/<key id>', '/vault/<vault id>', '/vaults', '/request/<request id>', '/requests', '/requests?vault=<vault id>', '/params', '/admins', '/root', '/proof/<state key>', '/precheck/<request id>', '/proposal/<proposal id>', '/proposals', '/proposals?status=<status>', '/validators', '/control/<control id>', '/controls', '/mode']) {
+    for (const p of [
+      '/key/<key id>',
+      '/keys',
+      '/account/<key id>',
+      '/vault/<vault id>',
+      '/vaults',
+      '/request/<request id>',
+      '/requests',
+      '/requests?vault=<vault id>',
+      '/params',
+      '/admins',
+      '/root',
+      '/proof/<state key>',
+      '/precheck/<request id>',
+      '/proposal/<proposal id>',
+      '/proposals',
+      '/proposals?status=<status>',
+      '/validators',
+      '/control/<control id>',
+      '/controls',
+      '/mode',
+    ]) {
       expect(doc).toContain('`' + p + '`');
     }
   });
   it('every state-root entry key', () => {
-    for (const k of ['chain', 'params', 'admins', 'key/<key id>', 'account/<key id>', 'vault/<vault id>', 'request/<request id>', 'proposal/<proposal id>', 'validator/<public key>', 'control/<control id>', 'mode']) {
+    for (const k of [
+      'chain',
+      'params',
+      'admins',
+      'key/<key id>',
+      'account/<key id>',
+      'vault/<vault id>',
+      'request/<request id>',
+      'proposal/<proposal id>',
+      'validator/<public key>',
+      'control/<control id>',
+      'mode',
+    ]) {
       expect(doc).toContain('| `' + k + '` |');
     }
   });
   it('every security event kind the engine emits', () => {
-    for (const k of ['tx_rejected', 'roles_changed', 'policy_changed', 'key_quarantined', 'key_released', 'withdrawal_cancelled', 'timelock_started', 'velocity_deferred', 'withdrawal_blocked', 'approvals_lost', 'proposal_created', 'proposal_voted', 'proposal_passed', 'proposal_rejected', 'proposal_executed', 'params_changed', 'validator_added', 'validator_removed', 'whitelist_change_scheduled', 'whitelist_changed', 'control_proposed', 'control_signed', 'control_activated', 'vault_frozen', 'vault_unfrozen', 'degraded_entered', 'degraded_exited', 'control_ratified', 'control_lifted', 'control_lapsed', 'control_expired', 'key_attested', 'key_rotation_requested', 'key_rotated', 'key_retired', 'key_revoked', 'key_reinstated']) {
+    for (const k of [
+      'tx_rejected',
+      'roles_changed',
+      'policy_changed',
+      'key_quarantined',
+      'key_released',
+      'withdrawal_cancelled',
+      'timelock_started',
+      'velocity_deferred',
+      'withdrawal_blocked',
+      'approvals_lost',
+      'proposal_created',
+      'proposal_voted',
+      'proposal_passed',
+      'proposal_rejected',
+      'proposal_executed',
+      'params_changed',
+      'validator_added',
+      'validator_removed',
+      'whitelist_change_scheduled',
+      'whitelist_changed',
+      'control_proposed',
+      'control_signed',
+      'control_activated',
+      'vault_frozen',
+      'vault_unfrozen',
+      'degraded_entered',
+      'degraded_exited',
+      'control_ratified',
+      'control_lifted',
+      'control_lapsed',
+      'control_expired',
+      'key_attested',
+      'key_rotation_requested',
+      'key_rotated',
+      'key_retired',
+      'key_revoked',
+      'key_reinstated',
+    ]) {
       expect(doc).toContain('| `security.' + k + '` |');
     }
   });

@@ -38,7 +38,12 @@ export function digestForScheme(scheme: SignatureScheme, env: SignedEnvelopeOf |
  * `envelopeDigest`, when given, is the envelope signing digest already computed
  * (signingDigest(unsignedOf(env))); Ed25519 and P-256 use it instead of recomputing it.
  */
-export function verifyEnvelope(verifier: SignatureVerifier, env: SignedEnvelopeOf, key: { scheme: SignatureScheme; public_key: string }, envelopeDigest?: Uint8Array): boolean {
+export function verifyEnvelope(
+  verifier: SignatureVerifier,
+  env: SignedEnvelopeOf,
+  key: { scheme: SignatureScheme; public_key: string },
+  envelopeDigest?: Uint8Array,
+): boolean {
   let digest: Uint8Array;
   let sig: Uint8Array;
   let pk: Uint8Array;

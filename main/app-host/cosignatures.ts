@@ -12,7 +12,14 @@
 import { z } from 'zod';
 import { fromHex, keyIdOf, toHex } from '../../core/codec/index.js';
 import { isValidPublicKey, type SignatureVerifier } from '../../core/crypto/ed25519.js';
-import { checkpointSchema, cosignatureDigest, evidenceSignatureSchema, type Checkpoint, type EvidenceSignature, type SignedCheckpoint } from '../../core/evidence/checkpoint.js';
+import {
+  checkpointSchema,
+  cosignatureDigest,
+  evidenceSignatureSchema,
+  type Checkpoint,
+  type EvidenceSignature,
+  type SignedCheckpoint,
+} from '../../core/evidence/checkpoint.js';
 import { jcsBytes } from '../../core/evidence/jcs.js';
 import { CharterError } from '../../core/errors.js';
 import type { CheckpointRow } from './evidence.js';
@@ -36,7 +43,11 @@ const postSchema = z.strictObject({
 /** The body {checkpoint, cosignature: {key_id, scheme, signature}, public_key}, shape-checked; INVALID_INPUT naming the field otherwise. */
 export function parseCosignaturePost(body: unknown): CosignaturePost {
   const p = postSchema.safeParse(body);
-  if (!p.success) throw new CharterError('INVALID_INPUT', `the body must be {"checkpoint": {…}, "cosignature": {"key_id", "scheme", "signature"}, "public_key": "<hex>"}: ${p.error.issues.map((i) => `${i.path.join('.') || '$'}: ${i.message}`).join('; ')}`);
+  if (!p.success)
+    throw new CharterError(
+      'INVALID_INPUT',
+      `the body must be {"checkpoint": {…}, "cosignature": {"key_id", "scheme", "signature"}, "public_key": "<hex>"}: ${p.error.issues.map((i) => `${i.path.join('.') || '$'}: ${i.message}`).join('; ')}`,
+    );
   const c = checkpointSchema.safeParse(p.data.checkpoint);
   if (!c.success) throw new CharterError('INVALID_INPUT', `checkpoint: ${c.error.issues.map((i) => `${i.path.join('.') || '$'}: ${i.message}`).join('; ')}`);
   const s = evidenceSignatureSchema.safeParse(p.data.cosignature);
@@ -55,7 +66,11 @@ export function checkCosignature(post: CosignaturePost, stored: CheckpointRow | 
   if (stored === null) throw new CharterError('NOT_FOUND', `this node signed no checkpoint at height ${c.height}`);
   const mine = (JSON.parse(stored.signed) as SignedCheckpoint).checkpoint;
   if (stored.mmr_size !== c.mmr_size || toHex(jcsBytes(mine)) !== toHex(jcsBytes(c))) {
-    throw new CharterError('CHECKPOINT_MISMATCH', `the checkpoint at height ${c.height} that this node signed (MMR size ${stored.mmr_size}) is not the one given (MMR size ${c.mmr_size})`, { height: c.height });
+    throw new CharterError(
+      'CHECKPOINT_MISMATCH',
+      `the checkpoint at height ${c.height} that this node signed (MMR size ${stored.mmr_size}) is not the one given (MMR size ${c.mmr_size})`,
+      { height: c.height },
+    );
   }
   const s = post.cosignature;
   const pk = fromHex(post.public_key);
@@ -68,7 +83,12 @@ export function checkCosignature(post: CosignaturePost, stored: CheckpointRow | 
   } catch {
     ok = false;
   }
-  if (!ok) throw new CharterError('BAD_SIGNATURE', `the cosignature of key ${s.key_id} does not verify over the cosignature digest of the checkpoint at height ${c.height}`, { key_id: s.key_id, height: c.height });
+  if (!ok)
+    throw new CharterError(
+      'BAD_SIGNATURE',
+      `the cosignature of key ${s.key_id} does not verify over the cosignature digest of the checkpoint at height ${c.height}`,
+      { key_id: s.key_id, height: c.height },
+    );
 }
 
 /** A stored signed checkpoint as the routes serve it: with `cosignatures` when there are any. */

@@ -13,15 +13,7 @@
 import { nodeSha256 } from '../crypto/node-hash.js';
 import { keyIdOf, toHex, fromHex } from '../../core/codec/index.js';
 import { checkpointSigningDigest, type Checkpoint, type SignedCheckpoint, type TrustFile } from '../../core/evidence/checkpoint.js';
-import {
-  addLeafHash,
-  consistencyProof,
-  inclusionProof,
-  isValidSize,
-  peaks,
-  type Hasher,
-  type MmrStore,
-} from '../../core/evidence/mmr.js';
+import { addLeafHash, consistencyProof, inclusionProof, isValidSize, peaks, type Hasher, type MmrStore } from '../../core/evidence/mmr.js';
 import { GENESIS_ROOT, eventsDigest, makeReceipt, receiptDigest, type Receipt } from '../../core/evidence/receipts.js';
 import { CharterError } from '../../core/errors.js';
 import type { AbciEvent } from '../../core/engine/types.js';
@@ -130,7 +122,8 @@ export class EvidenceLog {
     store: EvidenceStore,
     private readonly hash: Hasher = nativeMmrHash,
   ) {
-    if (!Number.isSafeInteger(checkpointEvery) || checkpointEvery < 1) throw new CharterError('USAGE', `--checkpoint-every must be a positive integer, got ${String(checkpointEvery)}`);
+    if (!Number.isSafeInteger(checkpointEvery) || checkpointEvery < 1)
+      throw new CharterError('USAGE', `--checkpoint-every must be a positive integer, got ${String(checkpointEvery)}`);
     this.checkpointEvery = checkpointEvery;
     this.keyId = keyIdOf('ed25519', validator.publicKey);
     this.nodes = store.mmrNodes().map((b) => new Uint8Array(b));
@@ -151,7 +144,8 @@ export class EvidenceLog {
     if (cp !== null) {
       const signed = JSON.parse(cp.signed) as SignedCheckpoint;
       const now = this.peaksAt(cp.mmr_size);
-      if (now.join() !== signed.checkpoint.peaks.join()) throw new CharterError('WORKSPACE_INVALID', `node.db: the MMR no longer matches checkpoint ${cp.height}`);
+      if (now.join() !== signed.checkpoint.peaks.join())
+        throw new CharterError('WORKSPACE_INVALID', `node.db: the MMR no longer matches checkpoint ${cp.height}`);
     }
   }
 
@@ -252,7 +246,8 @@ export class EvidenceLog {
 
   inclusion(mmrIndex: number, size: number): { mmr_index: number; size: number; leaf: string; path: string[]; peaks: string[] } {
     this.checkSize(size);
-    if (mmrIndex >= size) throw new CharterError('INVALID_INPUT', `mmr index ${mmrIndex} is not in MMR(${size}); ask for a larger size (the receipt was added later)`);
+    if (mmrIndex >= size)
+      throw new CharterError('INVALID_INPUT', `mmr index ${mmrIndex} is not in MMR(${size}); ask for a larger size (the receipt was added later)`);
     const s = this.store();
     return { mmr_index: mmrIndex, size, leaf: toHex(s.get(mmrIndex)), path: inclusionProof(s, mmrIndex, size).map(toHex), peaks: peaks(s, size).map(toHex) };
   }
@@ -262,7 +257,13 @@ export class EvidenceLog {
     this.checkSize(to);
     if (from > to) throw new CharterError('INVALID_INPUT', `consistency runs from the smaller size: ${from} > ${to}`);
     const s = this.store();
-    return { from_size: from, to_size: to, from_peaks: peaks(s, from).map(toHex), to_peaks: peaks(s, to).map(toHex), paths: consistencyProof(s, from, to).map((p) => p.map(toHex)) };
+    return {
+      from_size: from,
+      to_size: to,
+      from_peaks: peaks(s, from).map(toHex),
+      to_peaks: peaks(s, to).map(toHex),
+      paths: consistencyProof(s, from, to).map((p) => p.map(toHex)),
+    };
   }
 
   /** Node value (for tests and tools). */

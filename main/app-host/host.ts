@@ -27,17 +27,40 @@ import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
 import type { HistoricalStateProof } from '../../core/node-api/read-api.js';
 import { hexUpper } from '../cometbft/encoding.js';
 import type {
-  AbciApplication, ApplySnapshotChunkResult, CheckTxRequest, CommitResponse, FinalizeBlockRequest, FinalizeBlockResponse, InfoResponse,
-  InitChainRequest, InitChainResponse, OfferSnapshotResult, PrepareProposalRequest, PrepareProposalResponse, ProcessProposalRequest,
-  ProcessProposalResponse, QueryRequest, QueryResponse, Snapshot,
+  AbciApplication,
+  ApplySnapshotChunkResult,
+  CheckTxRequest,
+  CommitResponse,
+  FinalizeBlockRequest,
+  FinalizeBlockResponse,
+  InfoResponse,
+  InitChainRequest,
+  InitChainResponse,
+  OfferSnapshotResult,
+  PrepareProposalRequest,
+  PrepareProposalResponse,
+  ProcessProposalRequest,
+  ProcessProposalResponse,
+  QueryRequest,
+  QueryResponse,
+  Snapshot,
 } from './abci.js';
 import { MAX_COSIGNATURES, checkCosignature, servedCheckpoint, type CosignaturePost } from './cosignatures.js';
 import { DEFAULT_CHECKPOINT_EVERY, EvidenceLog, type CheckpointRow, type CheckpointSigner, type ReceiptRow } from './evidence.js';
 import { HistoricalState } from './history.js';
 import { EngineMetrics } from './metrics.js';
 import {
-  NodeStore, admissionEventsOf, resultToStored, securityEventsOf, storedToResult,
-  type BlockRow, type SecurityEventFilter, type SecurityEventRow, type StoredResult, type TxEventRow, type TxRow,
+  NodeStore,
+  admissionEventsOf,
+  resultToStored,
+  securityEventsOf,
+  storedToResult,
+  type BlockRow,
+  type SecurityEventFilter,
+  type SecurityEventRow,
+  type StoredResult,
+  type TxEventRow,
+  type TxRow,
 } from './store.js';
 import type { AppReadView } from './views.js';
 
@@ -112,7 +135,8 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     const snap = store.snapshot();
     this.last = store.latestBlock();
     if (snap === null) {
-      if (this.last !== null) throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: blocks without a state snapshot; the home is damaged, start a new one`);
+      if (this.last !== null)
+        throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: blocks without a state snapshot; the home is damaged, start a new one`);
       this.engine = fresh;
     } else {
       let engine: Application;
@@ -136,7 +160,8 @@ export class ApplicationHost implements AbciApplication, AppReadView {
       this.engine = engine;
     }
     const info = this.engine.info();
-    if (info.chainId !== genesis.chain_id) throw new CharterError('WORKSPACE_INVALID', `engine reports chain ${info.chainId}, genesis says ${genesis.chain_id}`);
+    if (info.chainId !== genesis.chain_id)
+      throw new CharterError('WORKSPACE_INVALID', `engine reports chain ${info.chainId}, genesis says ${genesis.chain_id}`);
     this.appVersion = info.appVersion;
 
     this.evidence = new EvidenceLog(this.chainId, opts.checkpointSigner, opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, store);
@@ -218,7 +243,9 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     const info = this.engine.info();
     const resultAppHash = hexUpper(res.appHash);
     if (info.lastBlockHeight !== height || hexUpper(info.lastBlockAppHash) !== resultAppHash) {
-      throw new Error(`engine after commit reports height ${info.lastBlockHeight} root ${hexUpper(info.lastBlockAppHash)}, expected ${height} ${resultAppHash}`);
+      throw new Error(
+        `engine after commit reports height ${info.lastBlockHeight} root ${hexUpper(info.lastBlockAppHash)}, expected ${height} ${resultAppHash}`,
+      );
     }
     const row: BlockRow = { ...req.block, result_app_hash: resultAppHash, finalize_events: JSON.stringify(res.events) };
     const txRows = txs.map((bytes, idx) => {
@@ -234,10 +261,29 @@ export class ApplicationHost implements AbciApplication, AppReadView {
       }
       const events: TxEventRow[] = [];
       for (const ev of r.events) for (const a of ev.attributes) events.push({ type: ev.type, key: a.key, value: a.value });
-      return { hash: hashes[idx] as string, height, idx, bytes, type, signer, code: r.code, codespace: r.codespace, result: JSON.stringify(resultToStored(r)), events };
+      return {
+        hash: hashes[idx] as string,
+        height,
+        idx,
+        bytes,
+        type,
+        signer,
+        code: r.code,
+        codespace: r.codespace,
+        result: JSON.stringify(resultToStored(r)),
+        events,
+      };
     });
-    const securityEvents = securityEventsOf(height, txRows.map((t, i) => ({ index: t.idx, hash: t.hash, events: (res.txResults[i] as TxResult).events })), res.events);
-    const evidence = this.evidence.plan(height, time, txRows.map((t, i) => ({ hash: t.hash, code: t.code, codespace: t.codespace, events: (res.txResults[i] as TxResult).events })));
+    const securityEvents = securityEventsOf(
+      height,
+      txRows.map((t, i) => ({ index: t.idx, hash: t.hash, events: (res.txResults[i] as TxResult).events })),
+      res.events,
+    );
+    const evidence = this.evidence.plan(
+      height,
+      time,
+      txRows.map((t, i) => ({ hash: t.hash, code: t.code, codespace: t.codespace, events: (res.txResults[i] as TxResult).events })),
+    );
     const prev = this.last;
     this.store.commitBlock(row, txRows, { height, appHash: resultAppHash, bytes: snapshot }, securityEvents, evidence);
 
@@ -357,16 +403,21 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     const cp = row as CheckpointRow;
     const known = this.store.cosignaturesOf(cp.height).some((r) => r.key_id === post.cosignature.key_id);
     if (!known && this.store.cosignatureCount(cp.height) >= MAX_COSIGNATURES) {
-      throw new CharterError('INVALID_INPUT', `the checkpoint at height ${cp.height} already carries ${MAX_COSIGNATURES} cosignatures, the most a signed checkpoint may`);
+      throw new CharterError(
+        'INVALID_INPUT',
+        `the checkpoint at height ${cp.height} already carries ${MAX_COSIGNATURES} cosignatures, the most a signed checkpoint may`,
+      );
     }
-    const stored = !known && this.store.addCosignature({
-      height: cp.height,
-      key_id: post.cosignature.key_id,
-      scheme: post.cosignature.scheme,
-      public_key: post.public_key,
-      signature: post.cosignature.signature,
-      received_at: new Date().toISOString(),
-    });
+    const stored =
+      !known &&
+      this.store.addCosignature({
+        height: cp.height,
+        key_id: post.cosignature.key_id,
+        scheme: post.cosignature.scheme,
+        public_key: post.public_key,
+        signature: post.cosignature.signature,
+        received_at: new Date().toISOString(),
+      });
     if (stored) this.log('info', `cosignature of witness ${post.cosignature.key_id} stored for the checkpoint at height ${cp.height}`);
     return { checkpoint: this.servedCheckpoint(cp), stored };
   }

@@ -31,39 +31,63 @@ export class EngineMetrics {
   constructor(source: MetricsSource) {
     const registers = [this.registry];
     new Gauge({
-      name: 'charter_engine_height', help: 'Height of the last committed block.', registers,
-      collect() { this.set(source.height()); },
+      name: 'charter_engine_height',
+      help: 'Height of the last committed block.',
+      registers,
+      collect() {
+        this.set(source.height());
+      },
     });
     new Gauge({
-      name: 'charter_engine_mempool_size', help: 'Transactions waiting in the mempool.', registers,
-      collect() { this.set(source.mempoolSize()); },
+      name: 'charter_engine_mempool_size',
+      help: 'Transactions waiting in the mempool.',
+      registers,
+      collect() {
+        this.set(source.mempoolSize());
+      },
     });
     new Gauge({
-      name: 'charter_engine_mempool_bytes', help: 'Bytes of the transactions waiting in the mempool.', registers,
-      collect() { this.set(source.mempoolBytes()); },
+      name: 'charter_engine_mempool_bytes',
+      help: 'Bytes of the transactions waiting in the mempool.',
+      registers,
+      collect() {
+        this.set(source.mempoolBytes());
+      },
     });
     this.txs = new Counter({
-      name: 'charter_engine_txs_total', help: 'Transactions executed in blocks, by result and stable code.',
-      labelNames: ['result', 'code'] as const, registers,
+      name: 'charter_engine_txs_total',
+      help: 'Transactions executed in blocks, by result and stable code.',
+      labelNames: ['result', 'code'] as const,
+      registers,
     });
     this.checkRejected = new Counter({
-      name: 'charter_engine_checktx_rejected_total', help: 'Transactions refused at mempool admission (never included in a block), by stable code.',
-      labelNames: ['code'] as const, registers,
+      name: 'charter_engine_checktx_rejected_total',
+      help: 'Transactions refused at mempool admission (never included in a block), by stable code.',
+      labelNames: ['code'] as const,
+      registers,
     });
     this.interval = new Histogram({
-      name: 'charter_engine_block_interval_seconds', help: 'Time between the block times of consecutive blocks.',
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], registers,
+      name: 'charter_engine_block_interval_seconds',
+      help: 'Time between the block times of consecutive blocks.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
     });
     this.blockTxs = new Histogram({
-      name: 'charter_engine_block_txs', help: 'Transactions per block.',
-      buckets: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500], registers,
+      name: 'charter_engine_block_txs',
+      help: 'Transactions per block.',
+      buckets: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
     });
     this.commitSeconds = new Histogram({
-      name: 'charter_engine_block_commit_seconds', help: 'Wall time to execute a block and write it durably.',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers,
+      name: 'charter_engine_block_commit_seconds',
+      help: 'Wall time to execute a block and write it durably.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
     });
     this.lastBlockTime = new Gauge({
-      name: 'charter_engine_last_block_time_seconds', help: 'Block time of the last committed block (Unix seconds).', registers,
+      name: 'charter_engine_last_block_time_seconds',
+      help: 'Block time of the last committed block (Unix seconds).',
+      registers,
     });
   }
 

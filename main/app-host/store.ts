@@ -105,7 +105,9 @@ const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Datab
       const txsOf = db.prepare<[number], { hash: string; idx: number; result: string }>('SELECT hash, idx, result FROM txs WHERE height = ? ORDER BY idx');
       // .all(), not .iterate(): better-sqlite3 runs no other statement on a connection while one iterates.
       for (const b of db.prepare<[], { height: number; finalize_events: string }>('SELECT height, finalize_events FROM blocks ORDER BY height').all()) {
-        const txs = txsOf.all(b.height).map((t) => ({ index: t.idx, hash: t.hash, events: (JSON.parse(t.result) as { events?: AbciEventLike[] }).events ?? [] }));
+        const txs = txsOf
+          .all(b.height)
+          .map((t) => ({ index: t.idx, hash: t.hash, events: (JSON.parse(t.result) as { events?: AbciEventLike[] }).events ?? [] }));
         for (const e of securityEventsOf(b.height, txs, JSON.parse(b.finalize_events) as AbciEventLike[])) insert.run(e);
       }
     },
@@ -236,7 +238,11 @@ export interface SecurityEventRow extends SecurityEventInsert {
  * The security.* events of one block, in emission order: each transaction's
  * (rejected ones included), then the block-level ones from FinalizeBlock.
  */
-export function securityEventsOf(height: number, txs: { index: number; hash: string; events: readonly AbciEventLike[] }[], blockEvents: readonly AbciEventLike[]): SecurityEventInsert[] {
+export function securityEventsOf(
+  height: number,
+  txs: { index: number; hash: string; events: readonly AbciEventLike[] }[],
+  blockEvents: readonly AbciEventLike[],
+): SecurityEventInsert[] {
   const out: SecurityEventInsert[] = [];
   const one = (ev: AbciEventLike, txIndex: number | null, txHash: string | null): void => {
     if (typeof ev?.type !== 'string' || !ev.type.startsWith(SECURITY_EVENT_PREFIX)) return;
@@ -372,7 +378,9 @@ export class NodeStore implements EvidenceStore {
           num_txs, size, header, block_id, last_commit, commit_signature, commit_time, finalize_events)
         VALUES (@height, @hash, @time, @time_ms, @app_hash, @result_app_hash, @last_block_hash, @data_hash, @proposer,
           @num_txs, @size, @header, @block_id, @last_commit, @commit_signature, @commit_time, @finalize_events)`),
-      insertTx: db.prepare('INSERT INTO txs (hash, height, idx, bytes, type, signer, code, codespace, result) VALUES (@hash, @height, @idx, @bytes, @type, @signer, @code, @codespace, @result)'),
+      insertTx: db.prepare(
+        'INSERT INTO txs (hash, height, idx, bytes, type, signer, code, codespace, result) VALUES (@hash, @height, @idx, @bytes, @type, @signer, @code, @codespace, @result)',
+      ),
       insertEvent: db.prepare('INSERT INTO tx_events (tx_hash, height, idx, type, key, value) VALUES (?, ?, ?, ?, ?, ?)'),
       tx: db.prepare<[string], TxRow>('SELECT * FROM txs WHERE hash = ?'),
       txExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM txs WHERE hash = ?'),
@@ -382,7 +390,9 @@ export class NodeStore implements EvidenceStore {
       eventsOf: db.prepare<[string], TxEventRow>('SELECT type, key, value FROM tx_events WHERE tx_hash = ? ORDER BY rowid'),
       snapshot: db.prepare<[], SnapshotRow>('SELECT height, app_hash, snapshot FROM state_snapshot WHERE id = 1'),
       insertSecurityEvent: db.prepare(INSERT_SECURITY_EVENT),
-      insertReceipt: db.prepare('INSERT INTO receipts (seq, tx_hash, height, mmr_index, digest, receipt) VALUES (@seq, @tx_hash, @height, @mmr_index, @digest, @receipt)'),
+      insertReceipt: db.prepare(
+        'INSERT INTO receipts (seq, tx_hash, height, mmr_index, digest, receipt) VALUES (@seq, @tx_hash, @height, @mmr_index, @digest, @receipt)',
+      ),
       insertNode: db.prepare('INSERT INTO mmr_nodes (idx, value) VALUES (?, ?)'),
       insertCheckpoint: db.prepare('INSERT INTO checkpoints (height, mmr_size, signed) VALUES (@height, @mmr_size, @signed)'),
       mmrNodes: db.prepare<[], { value: Buffer }>('SELECT value FROM mmr_nodes ORDER BY idx'),
@@ -397,10 +407,12 @@ export class NodeStore implements EvidenceStore {
       checkpointsDesc: db.prepare<[number, number], CheckpointRow>('SELECT * FROM checkpoints WHERE height < ? ORDER BY height DESC LIMIT ?'),
       cosignaturesOf: db.prepare<[number], CosignatureRow>('SELECT * FROM cosignatures WHERE height = ? ORDER BY rowid'),
       cosignatureCount: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM cosignatures WHERE height = ?'),
-      insertCosignature: db.prepare('INSERT OR IGNORE INTO cosignatures (height, key_id, scheme, public_key, signature, received_at) VALUES (@height, @key_id, @scheme, @public_key, @signature, @received_at)'),
+      insertCosignature: db.prepare(
+        'INSERT OR IGNORE INTO cosignatures (height, key_id, scheme, public_key, signature, received_at) VALUES (@height, @key_id, @scheme, @public_key, @signature, @received_at)',
+      ),
       insertStagedSecurityEvent: db.prepare(INSERT_STAGED_SECURITY_EVENT),
       refusalStored: db.prepare<{ stage: string; tx_hash: string | null; kind: string; code: string | null }, { one: number }>(
-        "SELECT 1 AS one FROM security_events WHERE stage = @stage AND tx_hash IS @tx_hash AND kind = @kind AND code IS @code LIMIT 1",
+        'SELECT 1 AS one FROM security_events WHERE stage = @stage AND tx_hash IS @tx_hash AND kind = @kind AND code IS @code LIMIT 1',
       ),
       refusalCount: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM security_events WHERE stage IN ('admission', 'recheck')"),
       dropOldestRefusals: db.prepare<[number]>(
@@ -518,16 +530,28 @@ export class NodeStore implements EvidenceStore {
     securityEvents: readonly SecurityEventInsert[] = [],
     evidence: EvidencePlan | null = null,
   ): void {
-    this.db.transaction(() => {
-      this.stmts.insertBlock.run(block);
-      for (const t of txs) {
-        this.stmts.insertTx.run({ hash: t.hash, height: t.height, idx: t.idx, bytes: Buffer.from(t.bytes), type: t.type, signer: t.signer, code: t.code, codespace: t.codespace, result: t.result });
-        for (const ev of t.events) this.stmts.insertEvent.run(t.hash, t.height, t.idx, ev.type, ev.key, ev.value);
-      }
-      for (const e of securityEvents) this.stmts.insertSecurityEvent.run(e);
-      this.stmts.putSnapshot.run(snapshot.height, snapshot.appHash, Buffer.from(snapshot.bytes));
-      if (evidence !== null) this.writeEvidence(evidence, block.height);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.stmts.insertBlock.run(block);
+        for (const t of txs) {
+          this.stmts.insertTx.run({
+            hash: t.hash,
+            height: t.height,
+            idx: t.idx,
+            bytes: Buffer.from(t.bytes),
+            type: t.type,
+            signer: t.signer,
+            code: t.code,
+            codespace: t.codespace,
+            result: t.result,
+          });
+          for (const ev of t.events) this.stmts.insertEvent.run(t.hash, t.height, t.idx, ev.type, ev.key, ev.value);
+        }
+        for (const e of securityEvents) this.stmts.insertSecurityEvent.run(e);
+        this.stmts.putSnapshot.run(snapshot.height, snapshot.appHash, Buffer.from(snapshot.bytes));
+        if (evidence !== null) this.writeEvidence(evidence, block.height);
+      })
+      .immediate();
   }
 
   private writeEvidence(plan: EvidencePlan, height: number): void {
@@ -594,17 +618,19 @@ export class NodeStore implements EvidenceStore {
    */
   recordRefusal(stage: 'admission' | 'recheck', events: readonly SecurityEventInsert[]): void {
     if (events.length === 0) return;
-    this.db.transaction(() => {
-      let added = 0;
-      for (const e of events) {
-        if (this.stmts.refusalStored.get({ stage, tx_hash: e.tx_hash, kind: e.kind, code: e.code })) continue;
-        this.stmts.insertStagedSecurityEvent.run({ ...e, stage });
-        added += 1;
-      }
-      if (added === 0) return;
-      const over = this.stmts.refusalCount.get()!.n - MAX_STORED_REFUSALS;
-      if (over > 0) this.stmts.dropOldestRefusals.run(over);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        let added = 0;
+        for (const e of events) {
+          if (this.stmts.refusalStored.get({ stage, tx_hash: e.tx_hash, kind: e.kind, code: e.code })) continue;
+          this.stmts.insertStagedSecurityEvent.run({ ...e, stage });
+          added += 1;
+        }
+        if (added === 0) return;
+        const over = this.stmts.refusalCount.get()!.n - MAX_STORED_REFUSALS;
+        if (over > 0) this.stmts.dropOldestRefusals.run(over);
+      })
+      .immediate();
   }
 
   /** Security events matching every given filter, newest first. */
@@ -668,7 +694,7 @@ export class NodeStore implements EvidenceStore {
         const key = c.key.slice(dot + 1);
         let cond: string;
         if (c.op === 'EXISTS') cond = '1';
-        else if (c.op === 'CONTAINS') cond = "instr(e.value, ?) > 0";
+        else if (c.op === 'CONTAINS') cond = 'instr(e.value, ?) > 0';
         else if (typeof c.value === 'number') cond = `CAST(e.value AS REAL) ${c.op} ?`;
         else cond = `e.value ${c.op} ?`;
         where.push(`EXISTS (SELECT 1 FROM tx_events e WHERE e.tx_hash = t.hash AND e.type = ? AND e.key = ? AND ${cond})`);

@@ -18,6 +18,10 @@ export class GovernanceAuthority implements Authority {
   readonly kind = 'governance' as const;
 
   signer(act: AuthorityAct): AuthoritySigner {
-    throw new CharterError('NOT_AVAILABLE', `acting through governance is not available in this version: propose the ${act} action in the Governance view instead`, { act, authority: this.kind });
+    throw new CharterError(
+      'NOT_AVAILABLE',
+      `acting through governance is not available in this version: propose the ${act} action in the Governance view instead`,
+      { act, authority: this.kind },
+    );
   }
 }

@@ -131,7 +131,9 @@ export function parseBlock(text: string, file = 'blocks', line = 0): BlockRecord
 }
 
 /** Reads a blocks file: the header, then its blocks one at a time (streamed, for files of any size). */
-export async function openBlocksFile(file: string): Promise<{ header: BlocksHeader; blocks: AsyncGenerator<BlockRecord & { missing: string[] }>; close(): void }> {
+export async function openBlocksFile(
+  file: string,
+): Promise<{ header: BlocksHeader; blocks: AsyncGenerator<BlockRecord & { missing: string[] }>; close(): void }> {
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const opened = new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());

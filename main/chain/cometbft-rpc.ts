@@ -13,7 +13,14 @@
  * - a broadcast_tx_commit that failed while the transaction is still in the
  *   mempool → TX_TIMEOUT (it may still be included).
  */
-import { Comet1Client, Comet38Client, connectComet, toRfc3339WithNanoseconds, type CometClient, type ReadonlyDateWithNanoseconds } from '@cosmjs/tendermint-rpc';
+import {
+  Comet1Client,
+  Comet38Client,
+  connectComet,
+  toRfc3339WithNanoseconds,
+  type CometClient,
+  type ReadonlyDateWithNanoseconds,
+} from '@cosmjs/tendermint-rpc';
 import { CharterError } from '../../core/errors.js';
 import { fromUtf8, sha256Hex } from '../../core/codec/index.js';
 import type { AbciEvent } from '../../core/engine/types.js';
@@ -113,7 +120,17 @@ function decodeJson(data: Uint8Array | undefined): unknown {
   }
 }
 
-export function execResult(d: { code: number; codespace?: string | undefined; log?: string | undefined; data?: Uint8Array | undefined; events: readonly { type: string; attributes: readonly { key: string; value: string }[] }[] } | undefined): ExecResult {
+export function execResult(
+  d:
+    | {
+        code: number;
+        codespace?: string | undefined;
+        log?: string | undefined;
+        data?: Uint8Array | undefined;
+        events: readonly { type: string; attributes: readonly { key: string; value: string }[] }[];
+      }
+    | undefined,
+): ExecResult {
   if (!d) return { code: 0, codespace: '', log: '', data: new Uint8Array(0), result: null, events: [] };
   return {
     code: d.code,
@@ -165,7 +182,8 @@ export class CometRpcClient {
     } catch {
       throw new CharterError('INVALID_INPUT', `not a URL: ${rpcUrl}`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CharterError('INVALID_INPUT', `the RPC URL must be http:// or https://, got ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new CharterError('INVALID_INPUT', `the RPC URL must be http:// or https://, got ${url.protocol}`);
     const base = rpcUrl.replace(/\/+$/, '');
     let client: CometClient;
     try {
@@ -231,7 +249,12 @@ export class CometRpcClient {
       chunk.forEach((path, i) => {
         const a = answers[i]!;
         if ('error' in a) throw rpcFailure(new Error(JSON.stringify(a.error)), `abci_query ${path}`);
-        const r = ((a.result as { response?: Record<string, unknown> } | null)?.response ?? {}) as { code?: unknown; codespace?: unknown; log?: unknown; value?: unknown };
+        const r = ((a.result as { response?: Record<string, unknown> } | null)?.response ?? {}) as {
+          code?: unknown;
+          codespace?: unknown;
+          log?: unknown;
+          value?: unknown;
+        };
         out.push(
           judgeQuery<T>(path, {
             code: typeof r.code === 'number' ? r.code : Number(r.code ?? 0),
@@ -300,7 +323,11 @@ export class CometRpcClient {
         const c = await this.comet.commit(h.height);
         signatures = c.commit.signatures
           .filter((s) => s.signature && s.validatorAddress)
-          .map((s) => ({ validatorAddress: hexUpper(s.validatorAddress as Uint8Array), signature: Buffer.from(s.signature as Uint8Array).toString('base64'), timestamp: s.timestamp ? timeString(s.timestamp) : '' }));
+          .map((s) => ({
+            validatorAddress: hexUpper(s.validatorAddress as Uint8Array),
+            signature: Buffer.from(s.signature as Uint8Array).toString('base64'),
+            timestamp: s.timestamp ? timeString(s.timestamp) : '',
+          }));
       } catch {
         // A node without the commit of this height: no signatures to show.
       }
@@ -321,7 +348,9 @@ export class CometRpcClient {
 
   /** block_results: the ABCI result of each transaction of block `height`. NOT_FOUND for a height the node has no block for. */
   async blockResults(height: number): Promise<BlockResults> {
-    const r = await this.atHeight<{ height: number; results: readonly Parameters<typeof execResult>[0][] }>(`block_results ${height}`, height, () => this.comet.blockResults(height));
+    const r = await this.atHeight<{ height: number; results: readonly Parameters<typeof execResult>[0][] }>(`block_results ${height}`, height, () =>
+      this.comet.blockResults(height),
+    );
     return { height: r.height, results: r.results.map((x) => execResult(x)) };
   }
 
@@ -409,7 +438,11 @@ export class CometRpcClient {
       }
       if (height < Math.max(1, range.earliest) || height > range.latest) {
         const data = rpcErrorOf(e)?.data;
-        throw new CharterError('NOT_FOUND', `${what}: the node holds blocks ${range.earliest}–${range.latest}${data ? ` (${data})` : ''}`, { height, earliest: range.earliest, latest: range.latest });
+        throw new CharterError('NOT_FOUND', `${what}: the node holds blocks ${range.earliest}–${range.latest}${data ? ` (${data})` : ''}`, {
+          height,
+          earliest: range.earliest,
+          latest: range.latest,
+        });
       }
       throw failure;
     }
@@ -447,7 +480,12 @@ export class CometRpcClient {
     this.calls++;
     let res: Response;
     try {
-      res = await fetch(this.rpcUrl + '/', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, signal: AbortSignal.timeout(this.httpTimeoutMs) });
+      res = await fetch(this.rpcUrl + '/', {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        signal: AbortSignal.timeout(this.httpTimeoutMs),
+      });
     } catch (e) {
       throw httpFailure(e, what);
     }
@@ -467,7 +505,9 @@ export class CometRpcClient {
       if (typeof a?.id !== 'number') continue;
       byId.set(a.id, a.error ? { error: a.error } : { result: a.result });
     }
-    return reqs.map((_, id) => byId.get(id) ?? { error: { code: JSONRPC.INTERNAL_ERROR, message: 'Internal error', data: `no answer to request ${id} of the batch` } });
+    return reqs.map(
+      (_, id) => byId.get(id) ?? { error: { code: JSONRPC.INTERNAL_ERROR, message: 'Internal error', data: `no answer to request ${id} of the batch` } },
+    );
   }
 }
 
@@ -475,7 +515,13 @@ function judgeQuery<T>(path: string, r: RawQuery): T | null {
   if (r.code !== 0) {
     const engineCode = engineCodeOf({ code: r.code, codespace: r.codespace, log: r.log });
     if (engineCode && NOT_FOUND_CODES.has(engineCode)) return null;
-    throw new CharterError('NODE_ERROR', `query ${path} failed: ${r.log || `code ${r.code}`}`, { abci_code: r.code, codespace: r.codespace, log: r.log, engine_code: engineCode, path });
+    throw new CharterError('NODE_ERROR', `query ${path} failed: ${r.log || `code ${r.code}`}`, {
+      abci_code: r.code,
+      codespace: r.codespace,
+      log: r.log,
+      engine_code: engineCode,
+      path,
+    });
   }
   if (r.value.length === 0) return null;
   return decodeJson(r.value) as T | null;

@@ -15,7 +15,16 @@
  * - NODE_ERROR for anything else the node says.
  */
 import type { Checkpoint, EvidenceSignature, SignedCheckpoint, TrustFile } from '../../core/evidence/checkpoint.js';
-import { CometRpcClient, type BlockInfo, type BlockResults, type BlockSummary, type ChainStatus, type CommitOutcome, type SyncOutcome, type TxInfo } from './cometbft-rpc.js';
+import {
+  CometRpcClient,
+  type BlockInfo,
+  type BlockResults,
+  type BlockSummary,
+  type ChainStatus,
+  type CommitOutcome,
+  type SyncOutcome,
+  type TxInfo,
+} from './cometbft-rpc.js';
 import {
   ReadApiClient,
   type CheckpointsPage,
@@ -70,7 +79,10 @@ export class CustodyClient {
    */
   static async connect(rpcUrl: string, opts: CustodyClientOptions = {}): Promise<CustodyClient> {
     const rpc = await CometRpcClient.connect(rpcUrl, opts.httpTimeoutMs !== undefined ? { httpTimeoutMs: opts.httpTimeoutMs } : {});
-    const api = new ReadApiClient((opts.readApiUrl ?? rpc.rpcUrl).replace(/\/+$/, ''), opts.httpTimeoutMs !== undefined ? { httpTimeoutMs: opts.httpTimeoutMs } : {});
+    const api = new ReadApiClient(
+      (opts.readApiUrl ?? rpc.rpcUrl).replace(/\/+$/, ''),
+      opts.httpTimeoutMs !== undefined ? { httpTimeoutMs: opts.httpTimeoutMs } : {},
+    );
     return new CustodyClient(rpc, api);
   }
 

@@ -23,21 +23,33 @@ describe('transport failures', () => {
 
 describe('JSON-RPC errors', () => {
   it('are read from cosmjs (the message, or the body of a bad HTTP status)', () => {
-    expect(rpcErrorOf(cosmjsRpc(JSONRPC.INVALID_PARAMS, 'Invalid params', 'height: x'))).toEqual({ code: -32602, message: 'Invalid params', data: 'height: x' });
-    const bad = new Error('Bad status on response: 500', { cause: { status: 500, body: JSON.stringify({ jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error', data: 'd' } }) } });
+    expect(rpcErrorOf(cosmjsRpc(JSONRPC.INVALID_PARAMS, 'Invalid params', 'height: x'))).toEqual({
+      code: -32602,
+      message: 'Invalid params',
+      data: 'height: x',
+    });
+    const bad = new Error('Bad status on response: 500', {
+      cause: { status: 500, body: JSON.stringify({ jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error', data: 'd' } }) },
+    });
     expect(rpcErrorOf(bad)).toEqual({ code: -32603, message: 'Internal error', data: 'd' });
     expect(httpStatusOf(bad)).toBe(500);
     expect(rpcErrorOf(new Error('{not json'))).toBeNull();
   });
   it('carry the engine code a node wrapped in its data, else NODE_ERROR with the JSON-RPC error', () => {
-    const evicted = rpcFailure(cosmjsRpc(-32603, 'Internal error', 'tx AB was removed from the mempool on recheck: TX_EXPIRED: expired at 2'), 'broadcast_tx_commit', 'AB');
+    const evicted = rpcFailure(
+      cosmjsRpc(-32603, 'Internal error', 'tx AB was removed from the mempool on recheck: TX_EXPIRED: expired at 2'),
+      'broadcast_tx_commit',
+      'AB',
+    );
     expect(evicted.code).toBe('TX_EXPIRED');
     const other = rpcFailure(cosmjsRpc(-32603, 'Internal error', 'NOT_FOUND: no such thing'), 'block');
     expect(other.code).toBe('NODE_ERROR'); // NOT_FOUND is not an engine code: the node's words stay words
     expect(other.details).toMatchObject({ rpc: { code: -32603 } });
   });
   it('a timeout is not read from the words "timed out": without the node\'s state it is a node error', () => {
-    expect(rpcFailure(cosmjsRpc(-32603, 'Internal error', 'timed out waiting for tx to be included in a block'), 'broadcast_tx_commit').code).toBe('NODE_ERROR');
+    expect(rpcFailure(cosmjsRpc(-32603, 'Internal error', 'timed out waiting for tx to be included in a block'), 'broadcast_tx_commit').code).toBe(
+      'NODE_ERROR',
+    );
   });
 });
 

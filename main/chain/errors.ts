@@ -54,7 +54,13 @@ export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
 const NETWORK_ERROR_NAMES: ReadonlySet<string> = new Set(['TimeoutError', 'AbortError']);
 
 /** Query results that mean "no such thing" rather than an error. */
-export const NOT_FOUND_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['VAULT_NOT_FOUND', 'REQUEST_NOT_FOUND', 'UNKNOWN_SIGNER', 'NOT_IN_STATE', 'PROPOSAL_NOT_FOUND']);
+export const NOT_FOUND_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'VAULT_NOT_FOUND',
+  'REQUEST_NOT_FOUND',
+  'UNKNOWN_SIGNER',
+  'NOT_IN_STATE',
+  'PROPOSAL_NOT_FOUND',
+]);
 
 /** Stable codes a read-API route answers with in its JSON body that the client passes on as they are. */
 export const READ_API_PASSED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NOT_IN_STATE', 'HISTORY_MISMATCH', 'BAD_SIGNATURE', 'CHECKPOINT_MISMATCH']);
@@ -96,7 +102,8 @@ function parseRpcError(text: unknown): RpcErrorBody | null {
   try {
     const o = JSON.parse(text) as { code?: unknown; message?: unknown; data?: unknown; error?: unknown };
     const err = (o.error && typeof o.error === 'object' ? o.error : o) as { code?: unknown; message?: unknown; data?: unknown };
-    if (typeof err.code === 'number' && typeof err.message === 'string') return { code: err.code, message: err.message, ...(typeof err.data === 'string' ? { data: err.data } : {}) };
+    if (typeof err.code === 'number' && typeof err.message === 'string')
+      return { code: err.code, message: err.message, ...(typeof err.data === 'string' ? { data: err.data } : {}) };
   } catch {
     // not JSON
   }

@@ -156,7 +156,11 @@ export class ReadApiClient {
    * height), CHECKPOINT_MISMATCH (another one there), BAD_SIGNATURE,
    * INVALID_INPUT.
    */
-  async postCosignature(checkpoint: Checkpoint, cosignature: EvidenceSignature, publicKeyHex: string): Promise<{ checkpoint: SignedCheckpoint; stored: boolean }> {
+  async postCosignature(
+    checkpoint: Checkpoint,
+    cosignature: EvidenceSignature,
+    publicKeyHex: string,
+  ): Promise<{ checkpoint: SignedCheckpoint; stored: boolean }> {
     return this.getJson('/explorer/cosignature', { checkpoint, cosignature, public_key: publicKeyHex });
   }
 
@@ -172,7 +176,8 @@ export class ReadApiClient {
 
   private async fetch(path: string, post?: unknown): Promise<Response> {
     const init: RequestInit = { signal: AbortSignal.timeout(this.httpTimeoutMs), headers: { Accept: 'application/json, text/plain' } };
-    if (post !== undefined) Object.assign(init, { method: 'POST', body: JSON.stringify(post), headers: { Accept: 'application/json', 'Content-Type': 'application/json' } });
+    if (post !== undefined)
+      Object.assign(init, { method: 'POST', body: JSON.stringify(post), headers: { Accept: 'application/json', 'Content-Type': 'application/json' } });
     this.calls++;
     try {
       return await fetch(this.baseUrl + path, init);
@@ -187,7 +192,10 @@ export class ReadApiClient {
     try {
       body = await res.json();
     } catch (e) {
-      throw new CharterError('NODE_ERROR', `${post === undefined ? 'GET' : 'POST'} ${path}: the node did not answer JSON (${res.status})`, { status: res.status, error: (e as Error).message });
+      throw new CharterError('NODE_ERROR', `${post === undefined ? 'GET' : 'POST'} ${path}: the node did not answer JSON (${res.status})`, {
+        status: res.status,
+        error: (e as Error).message,
+      });
     }
     if (res.ok) return body as T;
     throw readApiError(res.status, body, path);

@@ -140,61 +140,88 @@ export function registerEvidenceCommands(program: Command): void {
     .option('--leaf <n>', 'with --leaves: take the leaf hash of leaf N from the file')
     .option('--peak <hex>', 'the peak the proof must reach')
     .option('--peaks <hex,…>', 'the whole accumulator (peaks highest first) the proof must reach')
-    .action((o: { proof?: string; mmrIndex?: string; size?: string; path?: string; leafHash?: string; leaves?: string; leaf?: string; peak?: string; peaks?: string }) => {
-      // The proof.
-      let i: number;
-      let size: number;
-      let path: Uint8Array[];
-      if (o.proof !== undefined) {
-        if (o.mmrIndex !== undefined || o.size !== undefined || o.path !== undefined) throw new CharterError('USAGE', 'give --proof, or --mmr-index, --size and --path, not both');
-        const v = readStrictJson(o.proof) as { mmr_index?: unknown; size?: unknown; path?: unknown };
-        if (typeof v !== 'object' || v === null || !Number.isSafeInteger(v.mmr_index) || !Number.isSafeInteger(v.size) || !Array.isArray(v.path) || !v.path.every((p) => typeof p === 'string')) {
-          throw new CharterError('INVALID_INPUT', `${o.proof}: expected {"mmr_index": int, "size": int, "path": [hex, …]}`);
+    .action(
+      (o: {
+        proof?: string;
+        mmrIndex?: string;
+        size?: string;
+        path?: string;
+        leafHash?: string;
+        leaves?: string;
+        leaf?: string;
+        peak?: string;
+        peaks?: string;
+      }) => {
+        // The proof.
+        let i: number;
+        let size: number;
+        let path: Uint8Array[];
+        if (o.proof !== undefined) {
+          if (o.mmrIndex !== undefined || o.size !== undefined || o.path !== undefined)
+            throw new CharterError('USAGE', 'give --proof, or --mmr-index, --size and --path, not both');
+          const v = readStrictJson(o.proof) as { mmr_index?: unknown; size?: unknown; path?: unknown };
+          if (
+            typeof v !== 'object' ||
+            v === null ||
+            !Number.isSafeInteger(v.mmr_index) ||
+            !Number.isSafeInteger(v.size) ||
+            !Array.isArray(v.path) ||
+            !v.path.every((p) => typeof p === 'string')
+          ) {
+            throw new CharterError('INVALID_INPUT', `${o.proof}: expected {"mmr_index": int, "size": int, "path": [hex, …]}`);
+          }
+          i = v.mmr_index as number;
+          size = v.size as number;
+          path = (v.path as string[]).map((p, k) => hex32(p, `path[${k}]`));
+        } else {
+          if (o.mmrIndex === undefined || o.size === undefined || o.path === undefined)
+            throw new CharterError('USAGE', 'give --proof FILE, or all of --mmr-index, --size and --path');
+          i = nonNegInt(o.mmrIndex, '--mmr-index');
+          size = nonNegInt(o.size, '--size');
+          path = o.path.trim() === '' ? [] : o.path.split(',').map((p, k) => hex32(p, `--path element ${k}`));
         }
-        i = v.mmr_index as number;
-        size = v.size as number;
-        path = (v.path as string[]).map((p, k) => hex32(p, `path[${k}]`));
-      } else {
-        if (o.mmrIndex === undefined || o.size === undefined || o.path === undefined) throw new CharterError('USAGE', 'give --proof FILE, or all of --mmr-index, --size and --path');
-        i = nonNegInt(o.mmrIndex, '--mmr-index');
-        size = nonNegInt(o.size, '--size');
-        path = o.path.trim() === '' ? [] : o.path.split(',').map((p, k) => hex32(p, `--path element ${k}`));
-      }
-      // The proven value.
-      let leaves: Uint8Array[] | null = null;
-      if (o.leaves !== undefined) leaves = readLeaves(o.leaves);
-      let leaf: Uint8Array;
-      if (o.leafHash !== undefined) {
-        if (o.leaf !== undefined) throw new CharterError('USAGE', 'give --leaf-hash or --leaf, not both');
-        leaf = hex32(o.leafHash, '--leaf-hash');
-      } else if (o.leaf !== undefined && leaves !== null) {
-        const n = nonNegInt(o.leaf, '--leaf');
-        if (n >= leaves.length) throw new CharterError('USAGE', `--leaf ${n}: the file has ${leaves.length} leaves`);
-        leaf = leaves[n] as Uint8Array;
-        if (mmrIndex(n) !== i) throw new CharterError('USAGE', `--leaf ${n} has mmr index ${mmrIndex(n)}, the proof is for mmr index ${i}`);
-      } else throw new CharterError('USAGE', 'give --leaf-hash HEX, or --leaves FILE with --leaf N');
-      // What it must reach.
-      // --leaves is the target unless --peak or --peaks is given (then it only supplies the leaf hash).
-      const targets = (o.peak !== undefined ? 1 : 0) + (o.peaks !== undefined ? 1 : 0) + (leaves !== null && o.peak === undefined && o.peaks === undefined ? 1 : 0);
-      if (targets !== 1) throw new CharterError('USAGE', 'give exactly one of --peak HEX, --peaks HEX,… or --leaves FILE to check against');
-      if (!isValidSize(size)) throw new CharterError('INVALID_INPUT', `${size} is not a valid mmr size`);
-      if (i >= size) throw new CharterError('INVALID_INPUT', `mmr index ${i} is not in MMR(${size})`);
-      let valid: boolean;
-      const root = toHex(includedRoot(i, leaf, path, sha));
-      if (o.peak !== undefined) {
-        const peak = toHex(hex32(o.peak, '--peak'));
-        valid = root === peak && path.length === inclusionProofPath(i, size).length;
-      } else {
-        let acc: Uint8Array[];
-        if (o.peaks !== undefined) acc = o.peaks.split(',').map((p, k) => hex32(p, `--peaks element ${k}`));
-        else {
-          const store = buildMmr(leaves as Uint8Array[]);
-          if (store.size() < size) throw new CharterError('INVALID_INPUT', `the leaves make an MMR of size ${store.size()}, smaller than the proof's ${size}`);
-          acc = peaks(store, size);
+        // The proven value.
+        let leaves: Uint8Array[] | null = null;
+        if (o.leaves !== undefined) leaves = readLeaves(o.leaves);
+        let leaf: Uint8Array;
+        if (o.leafHash !== undefined) {
+          if (o.leaf !== undefined) throw new CharterError('USAGE', 'give --leaf-hash or --leaf, not both');
+          leaf = hex32(o.leafHash, '--leaf-hash');
+        } else if (o.leaf !== undefined && leaves !== null) {
+          const n = nonNegInt(o.leaf, '--leaf');
+          if (n >= leaves.length) throw new CharterError('USAGE', `--leaf ${n}: the file has ${leaves.length} leaves`);
+          leaf = leaves[n] as Uint8Array;
+          if (mmrIndex(n) !== i) throw new CharterError('USAGE', `--leaf ${n} has mmr index ${mmrIndex(n)}, the proof is for mmr index ${i}`);
+        } else throw new CharterError('USAGE', 'give --leaf-hash HEX, or --leaves FILE with --leaf N');
+        // What it must reach.
+        // --leaves is the target unless --peak or --peaks is given (then it only supplies the leaf hash).
+        const targets =
+          (o.peak !== undefined ? 1 : 0) + (o.peaks !== undefined ? 1 : 0) + (leaves !== null && o.peak === undefined && o.peaks === undefined ? 1 : 0);
+        if (targets !== 1) throw new CharterError('USAGE', 'give exactly one of --peak HEX, --peaks HEX,… or --leaves FILE to check against');
+        if (!isValidSize(size)) throw new CharterError('INVALID_INPUT', `${size} is not a valid mmr size`);
+        if (i >= size) throw new CharterError('INVALID_INPUT', `mmr index ${i} is not in MMR(${size})`);
+        let valid: boolean;
+        const root = toHex(includedRoot(i, leaf, path, sha));
+        if (o.peak !== undefined) {
+          const peak = toHex(hex32(o.peak, '--peak'));
+          valid = root === peak && path.length === inclusionProofPath(i, size).length;
+        } else {
+          let acc: Uint8Array[];
+          if (o.peaks !== undefined) acc = o.peaks.split(',').map((p, k) => hex32(p, `--peaks element ${k}`));
+          else {
+            const store = buildMmr(leaves as Uint8Array[]);
+            if (store.size() < size)
+              throw new CharterError('INVALID_INPUT', `the leaves make an MMR of size ${store.size()}, smaller than the proof's ${size}`);
+            acc = peaks(store, size);
+          }
+          valid = verifyInclusion(size, leaf, i, path, acc, sha);
         }
-        valid = verifyInclusion(size, leaf, i, path, acc, sha);
-      }
-      print({ valid, mmr_index: i, size, leaf_hash: toHex(leaf), root });
-      if (!valid) throw new CharterError('PROOF_INVALID', `the proof of mmr index ${i} in MMR(${size}) does not reach ${o.peak !== undefined ? 'the peak' : 'the accumulator'} (it leads to ${root})`);
-    });
+        print({ valid, mmr_index: i, size, leaf_hash: toHex(leaf), root });
+        if (!valid)
+          throw new CharterError(
+            'PROOF_INVALID',
+            `the proof of mmr index ${i} in MMR(${size}) does not reach ${o.peak !== undefined ? 'the peak' : 'the accumulator'} (it leads to ${root})`,
+          );
+      },
+    );
 }

@@ -58,17 +58,29 @@ function printError(e: SerializedError, json: boolean): void {
 }
 
 /** The two script-friendly ways to pass a secret (besides the prompt): a file descriptor, or an environment variable. */
-const passphraseFdOption = (what = 'the software key passphrase') => new Option('--passphrase-fd <N>', `read ${what} from the first line of file descriptor N (e.g. 3 with 3<file or a pipe)`);
+const passphraseFdOption = (what = 'the software key passphrase') =>
+  new Option('--passphrase-fd <N>', `read ${what} from the first line of file descriptor N (e.g. 3 with 3<file or a pipe)`);
 const pinFdOption = (what = 'the PKCS#11 user PIN') => new Option('--pin-fd <N>', `read ${what} from the first line of file descriptor N`);
 const PIN = { prompt: 'Token user PIN: ', flag: '--pin-env', fdFlag: '--pin-fd', what: 'PIN' } as const;
 
 const workspaceOption = () => new Option('-w, --workspace <dir>', 'workspace directory (default: $CHARTER_WORKSPACE or the OS user-data dir)');
 
 /** A console on the workspace for one verb; `api` calls its contract operations with their real types. */
-async function withCharter<T>(workspace: string | undefined, fn: (api: ContractApi, c: Charter) => Promise<T>, nodeUrl?: string, pkcs11Module?: string): Promise<T> {
+async function withCharter<T>(
+  workspace: string | undefined,
+  fn: (api: ContractApi, c: Charter) => Promise<T>,
+  nodeUrl?: string,
+  pkcs11Module?: string,
+): Promise<T> {
   const { createCharter } = await lazy.app();
   const { contractApi } = await lazy.client();
-  const charter = await createCharter({ host: 'cli', workspace: workspace ?? null, nodeUrl: nodeUrl ?? null, watch: false, ...(pkcs11Module ? { pkcs11Modules: [pkcs11Module] } : {}) });
+  const charter = await createCharter({
+    host: 'cli',
+    workspace: workspace ?? null,
+    nodeUrl: nodeUrl ?? null,
+    watch: false,
+    ...(pkcs11Module ? { pkcs11Modules: [pkcs11Module] } : {}),
+  });
   try {
     return await fn(contractApi(charter.dispatch), charter);
   } finally {
@@ -97,13 +109,26 @@ async function withKeyBackends(
     const log = new AuditLog(ws);
     const audit: AuditFn = (action, subject, error, details) => {
       const code = error ? (error instanceof CharterError ? error.code : 'INTERNAL') : null;
-      log.append({ actor: actorOf('cli'), action, subject, result: error ? 'error' : 'ok', details: error ? { code, message: (error as Error).message } : details });
+      log.append({
+        actor: actorOf('cli'),
+        action,
+        subject,
+        result: error ? 'error' : 'ok',
+        details: error ? { code, message: (error as Error).message } : details,
+      });
     };
     // Ledger: when asked for (--backend ledger), or when this workspace already holds Ledger keys.
     const ledger = o.ledger || fs.existsSync(path.join(ws.dir, 'ledger-keys.json'));
-    const { registry } = await buildKeyBackends(ws, { ...(o.module ? { pkcs11Modules: [{ modulePath: o.module, ...(o.tokenLabel ? { tokenLabel: o.tokenLabel } : {}) }] } : {}), ...(ledger ? { ledger: true } : {}) }, (level, msg) => {
-      if (level === 'warn') sayErr(`warning: ${msg}`);
-    });
+    const { registry } = await buildKeyBackends(
+      ws,
+      {
+        ...(o.module ? { pkcs11Modules: [{ modulePath: o.module, ...(o.tokenLabel ? { tokenLabel: o.tokenLabel } : {}) }] } : {}),
+        ...(ledger ? { ledger: true } : {}),
+      },
+      (level, msg) => {
+        if (level === 'warn') sayErr(`warning: ${msg}`);
+      },
+    );
     await fn(ws, registry, audit);
   } finally {
     ws.close();
@@ -136,49 +161,63 @@ export function buildProgram(): Command {
     .option('--force-host', 'allow a non-loopback --host (the console becomes reachable from the network)')
     .option('--node <url>', 'use this custody node RPC instead of the embedded devnet')
     .option('--block-time <d>', 'embedded devnet block interval', '1s')
-    .option('--pkcs11-module <path...>', 'PKCS#11 module(s) to use as key backends (besides $CHARTER_PKCS11_MODULE and <workspace>/config.json); absolute paths of files only root or you can change')
+    .option(
+      '--pkcs11-module <path...>',
+      'PKCS#11 module(s) to use as key backends (besides $CHARTER_PKCS11_MODULE and <workspace>/config.json); absolute paths of files only root or you can change',
+    )
     .option('--ledger', 'use Ledger devices as a key backend (default: the setting or $CHARTER_LEDGER=1)')
-    .action(async (o: { workspace?: string; port: string; host: string; forceHost?: boolean; node?: string; blockTime: string; pkcs11Module?: string[]; ledger?: boolean }) => {
-      const port = parsePort(o.port);
-      if (!isLoopback(o.host) && !o.forceHost) {
-        throw new CharterError('HOST_REFUSED', `refusing to listen on ${o.host}: the console would be reachable from the network`);
-      }
-      const { createCharter } = await lazy.app();
-      const { startServe } = await lazy.serve();
-      const charter = await createCharter({
-        host: 'serve',
-        workspace: o.workspace ?? null,
-        nodeUrl: o.node ?? null,
-        blockTimeMs: parseDuration(o.blockTime),
-        ...(o.pkcs11Module?.length ? { pkcs11Modules: o.pkcs11Module } : {}),
-        ...(o.ledger ? { ledger: true } : {}),
-        outputSink: (l) => {
-          if (l.level !== 'info') sayErr(`[${l.level}] ${l.source}: ${l.message}`);
-        },
-      });
-      let handle;
-      try {
-        handle = await startServe(charter, { host: o.host, port, force: !!o.forceHost, warn: (m) => sayErr(m) });
-      } catch (e) {
+    .action(
+      async (o: {
+        workspace?: string;
+        port: string;
+        host: string;
+        forceHost?: boolean;
+        node?: string;
+        blockTime: string;
+        pkcs11Module?: string[];
+        ledger?: boolean;
+      }) => {
+        const port = parsePort(o.port);
+        if (!isLoopback(o.host) && !o.forceHost) {
+          throw new CharterError('HOST_REFUSED', `refusing to listen on ${o.host}: the console would be reachable from the network`);
+        }
+        const { createCharter } = await lazy.app();
+        const { startServe } = await lazy.serve();
+        const charter = await createCharter({
+          host: 'serve',
+          workspace: o.workspace ?? null,
+          nodeUrl: o.node ?? null,
+          blockTimeMs: parseDuration(o.blockTime),
+          ...(o.pkcs11Module?.length ? { pkcs11Modules: o.pkcs11Module } : {}),
+          ...(o.ledger ? { ledger: true } : {}),
+          outputSink: (l) => {
+            if (l.level !== 'info') sayErr(`[${l.level}] ${l.source}: ${l.message}`);
+          },
+        });
+        let handle;
+        try {
+          handle = await startServe(charter, { host: o.host, port, force: !!o.forceHost, warn: (m) => sayErr(m) });
+        } catch (e) {
+          await charter.close();
+          throw e;
+        }
+        say(`Charter Console: ${handle.url}`);
+        say(`  workspace: ${charter.workspace.dir}`);
+        say(`  custody node: ${charter.rpcUrl}${charter.embedded ? ' (embedded devnet)' : ''}`);
+        say('  Press Ctrl+C to stop.');
+        await new Promise<void>((resolve) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolve();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        await handle.close();
         await charter.close();
-        throw e;
-      }
-      say(`Charter Console: ${handle.url}`);
-      say(`  workspace: ${charter.workspace.dir}`);
-      say(`  custody node: ${charter.rpcUrl}${charter.embedded ? ' (embedded devnet)' : ''}`);
-      say('  Press Ctrl+C to stop.');
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-      await handle.close();
-      await charter.close();
-    });
+      },
+    );
 
   // `charter node --home …` runs the node; `charter node export --home … --out …` is a subcommand.
   // Commander hands "--home" to `node` even when it follows "export", so the
@@ -194,11 +233,18 @@ export function buildProgram(): Command {
     .option('--checkpoint-every <n>', 'issue a signed checkpoint of the receipt log every N blocks', '10')
     .action(async (o: { home: string; rpc: string; blockTime: string; emptyBlocks?: boolean; forceHost?: boolean; checkpointEvery: string }) => {
       const { runNodeCommand } = await lazy.node();
-      await runNodeCommand({ home: o.home, rpc: o.rpc, blockTime: o.blockTime, emptyBlocks: !!o.emptyBlocks, force: !!o.forceHost, checkpointEvery: o.checkpointEvery });
+      await runNodeCommand({
+        home: o.home,
+        rpc: o.rpc,
+        blockTime: o.blockTime,
+        emptyBlocks: !!o.emptyBlocks,
+        force: !!o.forceHost,
+        checkpointEvery: o.checkpointEvery,
+      });
     });
   node
     .command('export')
-    .description('write a stopped node\'s blocks as JSON lines (charter.blocks/v1, docs/formats/replay.md) for `charter replay --blocks`')
+    .description("write a stopped node's blocks as JSON lines (charter.blocks/v1, docs/formats/replay.md) for `charter replay --blocks`")
     .option('--home <dir>', 'node home directory (required; the node must not be running)')
     .requiredOption('--out <file>', 'output file ("-" for stdout); an existing file is not overwritten without --force')
     .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
@@ -209,12 +255,21 @@ export function buildProgram(): Command {
       const o = cmd.optsWithGlobals<{ home?: string; out: string; force?: boolean; from?: string; to?: string; json?: boolean }>();
       if (o.home === undefined) throw new CharterError('USAGE', "required option '--home <dir>' not specified");
       const { runExportCommand } = await lazy.replay();
-      await runExportCommand({ home: o.home, out: o.out, ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}), ...(o.json ? { json: true } : {}), ...(o.force ? { force: true } : {}) });
+      await runExportCommand({
+        home: o.home,
+        out: o.out,
+        ...(o.from !== undefined ? { from: o.from } : {}),
+        ...(o.to !== undefined ? { to: o.to } : {}),
+        ...(o.json ? { json: true } : {}),
+        ...(o.force ? { force: true } : {}),
+      });
     });
 
   program
     .command('replay')
-    .description('re-execute a chain from genesis and print the state-root history; --check compares with the recorded roots and result codes (exit 0 match, 1 diverged, 2 cannot tell)')
+    .description(
+      're-execute a chain from genesis and print the state-root history; --check compares with the recorded roots and result codes (exit 0 match, 1 diverged, 2 cannot tell)',
+    )
     .option('--home <dir>', 'a devnet home (its node must not be running)')
     .option('--blocks <file>', 'a charter.blocks/v1 export (charter node export)')
     .option('--check', 'compare with the recorded roots and result codes; report the first divergence')
@@ -227,7 +282,13 @@ export function buildProgram(): Command {
         workers = Number(o.workers);
       }
       const { runReplayCommand } = await lazy.replay();
-      const code = await runReplayCommand({ ...(o.home !== undefined ? { home: o.home } : {}), ...(o.blocks !== undefined ? { blocks: o.blocks } : {}), check: !!o.check, json: !!o.json, ...(workers !== undefined ? { workers } : {}) });
+      const code = await runReplayCommand({
+        ...(o.home !== undefined ? { home: o.home } : {}),
+        ...(o.blocks !== undefined ? { blocks: o.blocks } : {}),
+        check: !!o.check,
+        json: !!o.json,
+        ...(workers !== undefined ? { workers } : {}),
+      });
       if (code !== EXIT_OK) throw new Exit(code);
     });
 
@@ -250,7 +311,12 @@ export function buildProgram(): Command {
         return;
       }
       for (const k of list.keys) {
-        const extra = [k.roles.length ? `roles ${k.roles.join(',')}` : '', k.revalidateBy !== null ? `re-attest by ${k.revalidateBy}${k.revalidationDue ? ' (DUE)' : ''}` : ''].filter(Boolean).join('  ');
+        const extra = [
+          k.roles.length ? `roles ${k.roles.join(',')}` : '',
+          k.revalidateBy !== null ? `re-attest by ${k.revalidateBy}${k.revalidationDue ? ' (DUE)' : ''}` : '',
+        ]
+          .filter(Boolean)
+          .join('  ');
         say(`${k.keyId}  ${k.scheme.padEnd(9)}  ${k.backend.padEnd(8)}  ${k.onChain.padEnd(12)}  ${cleanText(k.label)}${extra ? '  ' + extra : ''}`);
       }
       for (const p of list.problems) sayErr(`warning: the ${p.backend} backend could not list its keys: ${p.code}: ${cleanText(p.message)}`);
@@ -271,38 +337,61 @@ export function buildProgram(): Command {
     .option('--device <id>', 'device id (see `charter keys devices`)')
     .option('--path <bip44>', "Ledger derivation path, e.g. m/44'/60'/0'/0/0")
     .option('--json', 'machine-readable output')
-    .action(async (o: { workspace?: string; backend: 'software' | 'pkcs11' | 'ledger'; algo: 'ed25519' | 'p256' | 'secp256k1'; label: string; module?: string; tokenLabel?: string; pinEnv?: string; pinFd?: string; passphraseEnv?: string; passphraseFd?: string; device?: string; path?: string; json?: boolean }) => {
-      const label = o.label.trim();
-      if (label.length < 1 || label.length > 64) throw new CharterError('USAGE', '--label must be 1–64 characters');
-      if (o.backend !== 'pkcs11' && (o.module || o.tokenLabel || o.pinEnv || o.pinFd !== undefined)) throw new CharterError('USAGE', '--module, --token-label, --pin-env and --pin-fd go with --backend pkcs11');
-      const secret =
-        o.backend === 'software'
-          ? await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for "${cleanText(label)}": `, confirm: true })
-          : o.backend === 'pkcs11'
-            ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
-            : undefined;
-      await withKeyBackends({ ...o, ledger: o.backend === 'ledger' }, async (ws, registry, audit) => {
-        const { storeAttestation } = await lazy.keysService();
-        const input = { backend: o.backend, scheme: o.algo, label, ...(o.device ? { deviceId: o.device } : {}), ...(o.path ? { path: o.path } : {}) };
-        let out;
-        try {
-          const { backend, info } = await registry.generate(o.backend, { label, scheme: o.algo, ...(o.device ? { deviceId: o.device } : {}), ...(o.path ? { path: o.path } : {}), ...(secret !== undefined ? { secret } : {}) });
-          const attestation = storeAttestation(ws, await backend.attest(info.keyId, secret !== undefined ? { secret } : {}));
-          out = { key: info, attestation };
-        } catch (e) {
-          audit('keys.generate', `${o.backend} key "${label}"`, e, { input });
-          throw e;
-        }
-        audit('keys.generate', `key ${out.key.keyId}`, null, { keyId: out.key.keyId, attestationSha256: out.attestation.sha256, input });
-        if (o.json) jsonLine(out);
-        else {
-          say(`Generated ${out.key.scheme} key ${out.key.keyId} ("${cleanText(out.key.label)}") on ${cleanText(out.key.deviceId)}`);
-          say(`  public key:  ${out.key.publicKey}`);
-          say(`  attestation: sha256:${out.attestation.sha256} (${out.attestation.artifact})`);
-          say(jsonText(out.attestation.record, 2));
-        }
-      });
-    });
+    .action(
+      async (o: {
+        workspace?: string;
+        backend: 'software' | 'pkcs11' | 'ledger';
+        algo: 'ed25519' | 'p256' | 'secp256k1';
+        label: string;
+        module?: string;
+        tokenLabel?: string;
+        pinEnv?: string;
+        pinFd?: string;
+        passphraseEnv?: string;
+        passphraseFd?: string;
+        device?: string;
+        path?: string;
+        json?: boolean;
+      }) => {
+        const label = o.label.trim();
+        if (label.length < 1 || label.length > 64) throw new CharterError('USAGE', '--label must be 1–64 characters');
+        if (o.backend !== 'pkcs11' && (o.module || o.tokenLabel || o.pinEnv || o.pinFd !== undefined))
+          throw new CharterError('USAGE', '--module, --token-label, --pin-env and --pin-fd go with --backend pkcs11');
+        const secret =
+          o.backend === 'software'
+            ? await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for "${cleanText(label)}": `, confirm: true })
+            : o.backend === 'pkcs11'
+              ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
+              : undefined;
+        await withKeyBackends({ ...o, ledger: o.backend === 'ledger' }, async (ws, registry, audit) => {
+          const { storeAttestation } = await lazy.keysService();
+          const input = { backend: o.backend, scheme: o.algo, label, ...(o.device ? { deviceId: o.device } : {}), ...(o.path ? { path: o.path } : {}) };
+          let out;
+          try {
+            const { backend, info } = await registry.generate(o.backend, {
+              label,
+              scheme: o.algo,
+              ...(o.device ? { deviceId: o.device } : {}),
+              ...(o.path ? { path: o.path } : {}),
+              ...(secret !== undefined ? { secret } : {}),
+            });
+            const attestation = storeAttestation(ws, await backend.attest(info.keyId, secret !== undefined ? { secret } : {}));
+            out = { key: info, attestation };
+          } catch (e) {
+            audit('keys.generate', `${o.backend} key "${label}"`, e, { input });
+            throw e;
+          }
+          audit('keys.generate', `key ${out.key.keyId}`, null, { keyId: out.key.keyId, attestationSha256: out.attestation.sha256, input });
+          if (o.json) jsonLine(out);
+          else {
+            say(`Generated ${out.key.scheme} key ${out.key.keyId} ("${cleanText(out.key.label)}") on ${cleanText(out.key.deviceId)}`);
+            say(`  public key:  ${out.key.publicKey}`);
+            say(`  attestation: sha256:${out.attestation.sha256} (${out.attestation.artifact})`);
+            say(jsonText(out.attestation.record, 2));
+          }
+        });
+      },
+    );
   keys
     .command('attest')
     .description("read a key's attestation record from its device, keep it in the workspace and print it (works offline)")
@@ -315,39 +404,55 @@ export function buildProgram(): Command {
     .option('--passphrase-env <VAR>', 'read the software key passphrase from this environment variable')
     .addOption(passphraseFdOption())
     .option('--json', 'machine-readable output')
-    .action(async (keyId: string, o: { workspace?: string; module?: string; tokenLabel?: string; pinEnv?: string; pinFd?: string; passphraseEnv?: string; passphraseFd?: string; json?: boolean }) => {
-      if (!/^[0-9a-f]{40}$/.test(keyId)) throw new CharterError('USAGE', 'KEY_ID is 40 lower-case hex characters (see `charter keys list`)');
-      await withKeyBackends(o, async (ws, registry, audit) => {
-        const { storeAttestation } = await lazy.keysService();
-        let out;
-        try {
-          const { backend, info } = await registry.find(keyId);
-          const secret =
-            backend.kind === 'software'
-              ? await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for "${cleanText(info.label)}": ` })
-              : backend.kind === 'pkcs11'
-                ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
-                : undefined;
-          out = storeAttestation(ws, await backend.attest(keyId, secret !== undefined ? { secret } : {}));
-        } catch (e) {
-          audit('keys.attest', `key ${keyId}`, e, { input: { keyId } });
-          throw e;
-        }
-        audit('keys.attest', `key ${keyId}`, null, { keyId, sha256: out.sha256, input: { keyId } });
-        if (o.json) jsonLine(out);
-        else {
-          say(`Attestation of ${keyId}: sha256:${out.sha256}\n  kept at ${out.artifact}`);
-          say(jsonText(out.record, 2));
-        }
-      });
-    });
+    .action(
+      async (
+        keyId: string,
+        o: {
+          workspace?: string;
+          module?: string;
+          tokenLabel?: string;
+          pinEnv?: string;
+          pinFd?: string;
+          passphraseEnv?: string;
+          passphraseFd?: string;
+          json?: boolean;
+        },
+      ) => {
+        if (!/^[0-9a-f]{40}$/.test(keyId)) throw new CharterError('USAGE', 'KEY_ID is 40 lower-case hex characters (see `charter keys list`)');
+        await withKeyBackends(o, async (ws, registry, audit) => {
+          const { storeAttestation } = await lazy.keysService();
+          let out;
+          try {
+            const { backend, info } = await registry.find(keyId);
+            const secret =
+              backend.kind === 'software'
+                ? await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for "${cleanText(info.label)}": ` })
+                : backend.kind === 'pkcs11'
+                  ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
+                  : undefined;
+            out = storeAttestation(ws, await backend.attest(keyId, secret !== undefined ? { secret } : {}));
+          } catch (e) {
+            audit('keys.attest', `key ${keyId}`, e, { input: { keyId } });
+            throw e;
+          }
+          audit('keys.attest', `key ${keyId}`, null, { keyId, sha256: out.sha256, input: { keyId } });
+          if (o.json) jsonLine(out);
+          else {
+            say(`Attestation of ${keyId}: sha256:${out.sha256}\n  kept at ${out.artifact}`);
+            say(jsonText(out.record, 2));
+          }
+        });
+      },
+    );
   keys
     .command('import')
-    .description('import a software key file (Web3 Secret Storage v3 for secp256k1, charter-keystore/v1 for ed25519/p256) into the keystore, re-encrypted under the console\'s own KDF settings; the passphrase must open it (works offline)')
+    .description(
+      "import a software key file (Web3 Secret Storage v3 for secp256k1, charter-keystore/v1 for ed25519/p256) into the keystore, re-encrypted under the console's own KDF settings; the passphrase must open it (works offline)",
+    )
     .argument('<file>', 'the key file (JSON)')
     .addOption(workspaceOption())
-    .option('--label <label>', 'a name for the key (default: the file\'s, or the Ethereum address; needed when the file\'s label is not a valid one)')
-    .option('--passphrase-env <VAR>', 'read the file\'s passphrase from this environment variable instead of prompting')
+    .option('--label <label>', "a name for the key (default: the file's, or the Ethereum address; needed when the file's label is not a valid one)")
+    .option('--passphrase-env <VAR>', "read the file's passphrase from this environment variable instead of prompting")
     .addOption(passphraseFdOption("the file's passphrase"))
     .option('--json', 'machine-readable output')
     .action(async (file: string, o: { workspace?: string; label?: string; passphraseEnv?: string; passphraseFd?: string; json?: boolean }) => {
@@ -434,7 +539,9 @@ export function buildProgram(): Command {
       await withKeyBackends(o, async (_ws, registry) => {
         const devices = await registry.devices();
         if (o.json) jsonLine({ devices });
-        else for (const d of devices) say(`${d.deviceId}  ${d.backend.padEnd(8)}  ${d.state.padEnd(13)}  ${cleanText(d.label)}${d.detail ? '  ' + cleanText(d.detail) : ''}`);
+        else
+          for (const d of devices)
+            say(`${d.deviceId}  ${d.backend.padEnd(8)}  ${d.state.padEnd(13)}  ${cleanText(d.label)}${d.detail ? '  ' + cleanText(d.detail) : ''}`);
       });
     });
   keys
@@ -461,12 +568,27 @@ export function buildProgram(): Command {
         } catch (e) {
           // Audited like the console's keys.create: failures too, with their code.
           const code = e instanceof CharterError ? e.code : 'INTERNAL';
-          audit.append({ actor: actorOf('cli'), action: 'keys.create', subject: `"${label}"`, result: 'error', details: { code, message: (e as Error).message } });
+          audit.append({
+            actor: actorOf('cli'),
+            action: 'keys.create',
+            subject: `"${label}"`,
+            result: 'error',
+            details: { code, message: (e as Error).message },
+          });
           throw e;
         }
-        audit.append({ actor: actorOf('cli'), action: 'keys.create', subject: `key ${info.keyId}`, result: 'ok', details: { keyId: info.keyId, input: { label } } });
+        audit.append({
+          actor: actorOf('cli'),
+          action: 'keys.create',
+          subject: `key ${info.keyId}`,
+          result: 'ok',
+          details: { keyId: info.keyId, input: { label } },
+        });
         if (o.json) jsonLine(info);
-        else say(`Created ${info.scheme} key ${info.keyId} ("${cleanText(info.label)}")\n  public key: ${info.publicKey}\n  keystore:   ${path.join(ws.keystoreDir, info.keyId + '.json')}`);
+        else
+          say(
+            `Created ${info.scheme} key ${info.keyId} ("${cleanText(info.label)}")\n  public key: ${info.publicKey}\n  keystore:   ${path.join(ws.keystoreDir, info.keyId + '.json')}`,
+          );
       } finally {
         ws.close();
       }
@@ -485,7 +607,11 @@ export function buildProgram(): Command {
    * bidirectional characters written as \uXXXX, so nothing in an entry (an
    * actor, a subject, details) can act on the terminal. Files keep exact values.
    */
-  const auditForTerminal = async (log: import('../services/audit.js').AuditLog, format: 'csv' | 'jsonl', filter: import('../services/audit.js').AuditFilter): Promise<string> => {
+  const auditForTerminal = async (
+    log: import('../services/audit.js').AuditLog,
+    format: 'csv' | 'jsonl',
+    filter: import('../services/audit.js').AuditFilter,
+  ): Promise<string> => {
     const { auditCsv } = await lazy.audit();
     const entries = log.exportEntries(filter);
     if (format === 'csv') return auditCsv(entries, { terminal: true });
@@ -545,7 +671,9 @@ export function buildProgram(): Command {
         }
         const entries = log.list(Number(o.limit) || 50, filter);
         if (o.json) jsonLine({ entries });
-        else for (const e of entries) say(`#${e.seq}  ${e.time}  ${cleanText(e.actor)}${e.keyId ? ` key ${e.keyId}` : ''}  ${e.action}  ${cleanText(e.subject)}  ${e.result}`);
+        else
+          for (const e of entries)
+            say(`#${e.seq}  ${e.time}  ${cleanText(e.actor)}${e.keyId ? ` key ${e.keyId}` : ''}  ${e.action}  ${cleanText(e.subject)}  ${e.result}`);
       } finally {
         ws.close();
       }
@@ -616,45 +744,63 @@ export function buildProgram(): Command {
     .requiredOption('--out <file>', 'where to write the zip')
     .option('--node <url>', 'custody node RPC (default: the workspace devnet)')
     .option('--key <KEY_ID>', 'sign the attestation with this local key of the keystore (needed with --node; the verifier then needs a trust file naming it)')
-    .option('--passphrase-env <VAR>', 'with --key: read the key\'s passphrase from this environment variable instead of prompting')
+    .option('--passphrase-env <VAR>', "with --key: read the key's passphrase from this environment variable instead of prompting")
     .addOption(passphraseFdOption("with --key: the key's passphrase"))
     .option('--pin-env <VAR>', 'with --key: read a token PIN from this environment variable')
     .addOption(pinFdOption('with --key: a token PIN'))
     .option('--force', 'overwrite an existing --out file (never through a symbolic link)')
     .option('--json', 'machine-readable summary')
-    .action(async (o: { workspace?: string; case?: string; segment?: string; out: string; node?: string; key?: string; passphraseEnv?: string; passphraseFd?: string; pinEnv?: string; pinFd?: string; force?: boolean; json?: boolean }) => {
-      if ((o.case === undefined) === (o.segment === undefined)) throw new CharterError('USAGE', 'give exactly one of --case <request id> and --segment FROM:TO');
-      if (o.key !== undefined && !/^[0-9a-f]{40}$/.test(o.key)) throw new CharterError('USAGE', '--key takes a KEY_ID: 40 lower-case hex characters (see `charter keys list`)');
-      const secretFlags = [o.passphraseEnv, o.passphraseFd, o.pinEnv, o.pinFd].filter((v) => v !== undefined).length;
-      if (o.key === undefined && secretFlags > 0) throw new CharterError('USAGE', '--passphrase-env, --passphrase-fd, --pin-env and --pin-fd go with --key');
-      if (secretFlags > 1) throw new CharterError('USAGE', 'give one of --passphrase-env, --passphrase-fd, --pin-env and --pin-fd');
-      // Refused before anything is built or signed.
-      checkOut(o.out, o.force);
-      let signer: { signerKeyId?: string; secret?: string } = {};
-      if (o.key !== undefined) {
-        const secret =
-          o.pinEnv !== undefined || o.pinFd !== undefined
-            ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
-            : await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for key ${o.key}: ` });
-        signer = { signerKeyId: o.key, secret };
-      }
-      let segment: { from: number; to: number } | null = null;
-      if (o.case === undefined) {
-        const m = /^(\d{1,12}):(\d{1,12})$/.exec(o.segment as string);
-        if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new CharterError('USAGE', `--segment must be FROM:TO with 1 ≤ FROM ≤ TO, got ${JSON.stringify(o.segment)}`);
-        segment = { from: Number(m[1]), to: Number(m[2]) };
-      }
-      const r = await withCharter(
-        o.workspace,
-        (api) => (segment ? api.evidence.buildSegment({ ...segment, ...signer }) : api.evidence.buildCase({ requestId: o.case as string, ...signer })),
-        o.node,
-      );
-      writeOut(o.out, Buffer.from(r.contentBase64, 'base64'), o.force);
-      const { contentBase64: _content, ...summary } = r;
-      if (o.json) jsonLine({ ...summary, out: o.out });
-      else sayErr(`wrote ${o.out}: ${r.members} members, ${r.size} bytes, sha256 ${r.sha256}, manifest sha256 ${r.manifestSha256}`);
-      if (!o.json) for (const m of r.missing ?? []) sayErr(`not in the bundle yet: ${cleanText(m)}`);
-    });
+    .action(
+      async (o: {
+        workspace?: string;
+        case?: string;
+        segment?: string;
+        out: string;
+        node?: string;
+        key?: string;
+        passphraseEnv?: string;
+        passphraseFd?: string;
+        pinEnv?: string;
+        pinFd?: string;
+        force?: boolean;
+        json?: boolean;
+      }) => {
+        if ((o.case === undefined) === (o.segment === undefined))
+          throw new CharterError('USAGE', 'give exactly one of --case <request id> and --segment FROM:TO');
+        if (o.key !== undefined && !/^[0-9a-f]{40}$/.test(o.key))
+          throw new CharterError('USAGE', '--key takes a KEY_ID: 40 lower-case hex characters (see `charter keys list`)');
+        const secretFlags = [o.passphraseEnv, o.passphraseFd, o.pinEnv, o.pinFd].filter((v) => v !== undefined).length;
+        if (o.key === undefined && secretFlags > 0) throw new CharterError('USAGE', '--passphrase-env, --passphrase-fd, --pin-env and --pin-fd go with --key');
+        if (secretFlags > 1) throw new CharterError('USAGE', 'give one of --passphrase-env, --passphrase-fd, --pin-env and --pin-fd');
+        // Refused before anything is built or signed.
+        checkOut(o.out, o.force);
+        let signer: { signerKeyId?: string; secret?: string } = {};
+        if (o.key !== undefined) {
+          const secret =
+            o.pinEnv !== undefined || o.pinFd !== undefined
+              ? await readSecret({ envVar: o.pinEnv, fd: o.pinFd, ...PIN })
+              : await readSecret({ envVar: o.passphraseEnv, fd: o.passphraseFd, prompt: `Passphrase for key ${o.key}: ` });
+          signer = { signerKeyId: o.key, secret };
+        }
+        let segment: { from: number; to: number } | null = null;
+        if (o.case === undefined) {
+          const m = /^(\d{1,12}):(\d{1,12})$/.exec(o.segment as string);
+          if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1]))
+            throw new CharterError('USAGE', `--segment must be FROM:TO with 1 ≤ FROM ≤ TO, got ${JSON.stringify(o.segment)}`);
+          segment = { from: Number(m[1]), to: Number(m[2]) };
+        }
+        const r = await withCharter(
+          o.workspace,
+          (api) => (segment ? api.evidence.buildSegment({ ...segment, ...signer }) : api.evidence.buildCase({ requestId: o.case as string, ...signer })),
+          o.node,
+        );
+        writeOut(o.out, Buffer.from(r.contentBase64, 'base64'), o.force);
+        const { contentBase64: _content, ...summary } = r;
+        if (o.json) jsonLine({ ...summary, out: o.out });
+        else sayErr(`wrote ${o.out}: ${r.members} members, ${r.size} bytes, sha256 ${r.sha256}, manifest sha256 ${r.manifestSha256}`);
+        if (!o.json) for (const m of r.missing ?? []) sayErr(`not in the bundle yet: ${cleanText(m)}`);
+      },
+    );
   bundle
     .command('verify')
     .description('verify an evidence bundle offline: every check with pass, fail or unknown (exit 0 all pass, 1 any fails, 2 some unknown)')
@@ -669,7 +815,9 @@ export function buildProgram(): Command {
   registerEvidenceCommands(program);
   registerTrustCommands(program);
 
-  const witness = program.command('witness').description('witness a log\'s signed checkpoints: check each extends the last one cosigned, cosign it, refuse a fork (docs/formats/evidence-log.md)');
+  const witness = program
+    .command('witness')
+    .description("witness a log's signed checkpoints: check each extends the last one cosigned, cosign it, refuse a fork (docs/formats/evidence-log.md)");
   witness
     .command('init')
     .description('create a witness directory (0700) with its Ed25519 key (0600, never printed) and print its key id and trust-file entry')
@@ -681,10 +829,12 @@ export function buildProgram(): Command {
     });
   witness
     .command('run')
-    .description('fetch the latest signed checkpoint, check the log\'s quorum and consistency with the last one cosigned, cosign and post it; exit 1 on FORK_DETECTED')
+    .description(
+      "fetch the latest signed checkpoint, check the log's quorum and consistency with the last one cosigned, cosign and post it; exit 1 on FORK_DETECTED",
+    )
     .requiredOption('--dir <dir>', 'the witness directory (charter witness init)')
-    .requiredOption('--node <url>', 'the log\'s node RPC URL, e.g. http://127.0.0.1:26657')
-    .option('--trust <file>', 'the log\'s trust file to pin (default: the one pinned, or at the first run the node\'s own: trust on first use)')
+    .requiredOption('--node <url>', "the log's node RPC URL, e.g. http://127.0.0.1:26657")
+    .option('--trust <file>', "the log's trust file to pin (default: the one pinned, or at the first run the node's own: trust on first use)")
     .option('--once', 'one round, then exit (0 cosigned or nothing new, 1 refused)')
     .option('--interval-ms <n>', 'time between rounds without --once', '10000')
     .option('--json', 'machine-readable output, one line per round')
@@ -694,7 +844,7 @@ export function buildProgram(): Command {
     });
   witness
     .command('status')
-    .description('the witness\'s key id, pinned log, last cosigned checkpoint and fork records')
+    .description("the witness's key id, pinned log, last cosigned checkpoint and fork records")
     .requiredOption('--dir <dir>', 'the witness directory')
     .option('--json', 'machine-readable output')
     .action(async (o: { dir: string; json?: boolean }) => {

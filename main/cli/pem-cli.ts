@@ -19,7 +19,8 @@ const KEY_ID = /^[0-9a-f]{40}$/;
 
 /** Print one public key: the PEM text, or with --json {keyId, scheme, publicKey, pem}. */
 export function printPem(k: { keyId: string; scheme: string; publicKey: string }, json: boolean | undefined): void {
-  if (!isSignatureScheme(k.scheme)) throw new CharterError('INVALID_KEY', `key ${k.keyId} has scheme ${JSON.stringify(k.scheme)}, which has no PEM form here (ed25519, p256, secp256k1)`);
+  if (!isSignatureScheme(k.scheme))
+    throw new CharterError('INVALID_KEY', `key ${k.keyId} has scheme ${JSON.stringify(k.scheme)}, which has no PEM form here (ed25519, p256, secp256k1)`);
   let pem: string;
   try {
     pem = spkiPem(k.scheme, fromHex(k.publicKey));
@@ -45,7 +46,7 @@ export function registerTrustCommands(program: Command): void {
     .argument('<keyId>', 'key id (40 hex characters)')
     .option('--json', 'machine-readable output: {keyId, scheme, publicKey, pem}')
     .action(async (file: string, keyId: string, o: { json?: boolean }) => {
-      checkKeyId(keyId, 'the trust file\'s key_id fields');
+      checkKeyId(keyId, "the trust file's key_id fields");
       const { readTrustFile } = await import('../evidence/cli.js');
       const t = readTrustFile(file);
       const k = [...t.keys, ...(t.witnesses?.keys ?? []), ...(t.attesters ?? [])].find((x) => x.key_id === keyId);

@@ -41,7 +41,10 @@ export async function readSecret(opts: SecretOptions): Promise<string> {
     return v;
   }
   if (!process.stdin.isTTY) {
-    throw new CharterError('USAGE', `no terminal to ask for the ${opts.what ?? 'passphrase'}: pass ${fdFlag} N (a file descriptor to read it from) or ${flag} VAR (an environment variable that holds it)`);
+    throw new CharterError(
+      'USAGE',
+      `no terminal to ask for the ${opts.what ?? 'passphrase'}: pass ${fdFlag} N (a file descriptor to read it from) or ${flag} VAR (an environment variable that holds it)`,
+    );
   }
   const first = await promptHidden(opts.prompt);
   if (opts.confirm) {
@@ -55,7 +58,8 @@ export async function readSecret(opts: SecretOptions): Promise<string> {
 export function parseFd(s: string, flag: string): number {
   if (!/^\d{1,6}$/.test(s)) throw new CharterError('USAGE', `${flag} takes a file descriptor number, got ${JSON.stringify(s.slice(0, 20))}`);
   const n = Number(s);
-  if (n === 1 || n === 2) throw new CharterError('USAGE', `${flag} ${n} is the ${n === 1 ? 'standard output' : 'standard error'}; give the descriptor the secret is written to`);
+  if (n === 1 || n === 2)
+    throw new CharterError('USAGE', `${flag} ${n} is the ${n === 1 ? 'standard output' : 'standard error'}; give the descriptor the secret is written to`);
   return n;
 }
 

@@ -32,7 +32,7 @@ type Case = { pk: Uint8Array; msg: Uint8Array; sig: Uint8Array; kind: string };
 const flip = (b: Uint8Array, bit: number): Uint8Array => {
   const c = b.slice();
   const i = Math.floor(bit / 8) % c.length;
-  c[i] = (c[i] as number) ^ (1 << bit % 8);
+  c[i] = (c[i] as number) ^ (1 << (bit % 8));
   return c;
 };
 
@@ -143,7 +143,16 @@ function ecdsaCase(scheme: Ecdsa): fc.Arbitrary<Case> {
           return { pk: c, msg, sig, kind };
         }
         case 'rs': {
-          const bad = [rs(0n, s), rs(r, 0n), rs(N, s), rs(r + N < 2n ** 256n ? r + N : N + 1n, s), rs(r, N), rs(0n, 0n), rs(N - 1n, 1n), rs(2n ** 256n - 1n, s)];
+          const bad = [
+            rs(0n, s),
+            rs(r, 0n),
+            rs(N, s),
+            rs(r + N < 2n ** 256n ? r + N : N + 1n, s),
+            rs(r, N),
+            rs(0n, 0n),
+            rs(N - 1n, 1n),
+            rs(2n ** 256n - 1n, s),
+          ];
           return { pk, msg, sig: bad[n]!, kind };
         }
         case 'uncompressed':
@@ -204,7 +213,11 @@ describe('nativeVerifier ≡ nobleVerifier (fast-check, fixed seed)', () => {
     const sig = k.sign(msg);
     const { n } = ECDSA_CURVES.p256;
     const high = concatBytes(sig.subarray(0, 32), numberToBytesBE(n - bytesToNumberBE(sig.subarray(32)), 32));
-    const key = createPublicKey({ key: Buffer.concat([Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'), k.publicKey]), format: 'der', type: 'spki' });
+    const key = createPublicKey({
+      key: Buffer.concat([Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'), k.publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
     expect(verify('sha256', msg, { key, dsaEncoding: 'ieee-p1363' }, high)).toBe(true);
     expect(nativeVerifier.verify('p256', k.publicKey, msg, high)).toBe(false);
     expect(nobleVerifier.verify('p256', k.publicKey, msg, high)).toBe(false);
@@ -245,7 +258,12 @@ function approveFlow(verifier: SignatureVerifier, approver: SchemeTestKey): { en
     sign('vault.fund', { vault_id: 'v1', asset: 'USDC', amount: '1000' }, 4),
   ]);
   for (const r of b1.txResults) expect(r.log).toBe('');
-  const create = buildSchemeTx({ ...initiator, scheme: 'ed25519' }, 'withdrawal.create', { vault_id: 'v1', asset: 'USDC', amount: '250', destination: 'acct:out', memo: 'm' }, 1);
+  const create = buildSchemeTx(
+    { ...initiator, scheme: 'ed25519' },
+    'withdrawal.create',
+    { vault_id: 'v1', asset: 'USDC', amount: '250', destination: 'acct:out', memo: 'm' },
+    1,
+  );
   const b2 = runBlock(engine, [create.bytes]);
   expect(b2.txResults[0]!.log).toBe('');
   const requestId = (JSON.parse(new TextDecoder().decode(b2.txResults[0]!.data)) as { request_id: string }).request_id;
@@ -262,7 +280,9 @@ function approveFlow(verifier: SignatureVerifier, approver: SchemeTestKey): { en
 function engineRegisters(scheme: SignatureScheme): boolean {
   const engine = new CustodyEngine(testGenesis());
   const k = schemeTestKey(scheme, 5);
-  const res = runBlock(engine, [buildSchemeTx({ ...admin, scheme: 'ed25519' }, 'key.register', { public_key: k.publicKeyHex, scheme, label: 'probe' }, 1).bytes]);
+  const res = runBlock(engine, [
+    buildSchemeTx({ ...admin, scheme: 'ed25519' }, 'key.register', { public_key: k.publicKeyHex, scheme, label: 'probe' }, 1).bytes,
+  ]);
   return res.txResults[0]!.code === 0;
 }
 

@@ -38,7 +38,10 @@ describe('nodeSha256', () => {
       blocks.map((txs, i) => {
         const r = e.finalizeBlock({ height: i + 1, time: blockTime(i + 1), txs });
         e.commit();
-        expect(r.txResults.every((t) => t.code === 0), JSON.stringify(r.txResults.map((t) => t.log))).toBe(true);
+        expect(
+          r.txResults.every((t) => t.code === 0),
+          JSON.stringify(r.txResults.map((t) => t.log)),
+        ).toBe(true);
         return toHex(r.appHash);
       });
     const a = history(new CustodyEngine(testGenesis()));

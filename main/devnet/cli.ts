@@ -60,9 +60,15 @@ export async function runNodeCommand(opts: NodeCommandOptions): Promise<void> {
   const blockTimeMs = parseDuration(opts.blockTime ?? '1s');
   if (!isLoopback(host)) {
     if (!opts.force) {
-      throw new CharterError('HOST_REFUSED', `refusing to serve the devnet RPC on ${host}: it is not a loopback address. The devnet has a plaintext admin key and no authentication; pass --force-host to do it anyway.`, { host });
+      throw new CharterError(
+        'HOST_REFUSED',
+        `refusing to serve the devnet RPC on ${host}: it is not a loopback address. The devnet has a plaintext admin key and no authentication; pass --force-host to do it anyway.`,
+        { host },
+      );
     }
-    err(`WARNING: serving the devnet RPC on ${host}, reachable from the network. Anyone who reaches it can submit transactions; the devnet admin key is in plaintext in ${opts.home}.`);
+    err(
+      `WARNING: serving the devnet RPC on ${host}, reachable from the network. Anyone who reaches it can submit transactions; the devnet admin key is in plaintext in ${opts.home}.`,
+    );
   }
   const checkpointEvery = opts.checkpointEvery === undefined ? undefined : Number(opts.checkpointEvery);
   if (checkpointEvery !== undefined && (!/^\d{1,9}$/.test(opts.checkpointEvery ?? '') || checkpointEvery < 1)) {

@@ -11,7 +11,10 @@ export class Mempool {
   private readonly entries = new Map<string, Uint8Array>();
   private bytesTotal = 0;
 
-  constructor(readonly maxTxs: number, readonly maxBytes: number) {}
+  constructor(
+    readonly maxTxs: number,
+    readonly maxBytes: number,
+  ) {}
 
   get size(): number {
     return this.entries.size;

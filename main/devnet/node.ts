@@ -40,7 +40,17 @@ import type { CosignaturePost } from '../app-host/cosignatures.js';
 import type { CheckpointRow, EvidenceLog, ReceiptRow } from '../app-host/evidence.js';
 import { ApplicationHost, type LogFn } from '../app-host/host.js';
 import type { EngineMetrics } from '../app-host/metrics.js';
-import { NodeStore, resultToStored, storedToResult, type BlockRow, type SecurityEventFilter, type SecurityEventRow, type StoredResult, type TxEventRow, type TxRow } from '../app-host/store.js';
+import {
+  NodeStore,
+  resultToStored,
+  storedToResult,
+  type BlockRow,
+  type SecurityEventFilter,
+  type SecurityEventRow,
+  type StoredResult,
+  type TxEventRow,
+  type TxRow,
+} from '../app-host/store.js';
 import { mountCometRpc, type CometView, type IncludedTx, type ValidatorJson } from '../node-rpc/comet-routes.js';
 import { mountReadApi, readApiIndex, type ReadApiView } from '../node-rpc/read-api.js';
 import { RpcError } from '../node-rpc/rpc-error.js';
@@ -195,7 +205,9 @@ export class DevnetNode {
         throw new CharterError('WORKSPACE_INVALID', `${path}: ${(e as Error).message}`, { file: path });
       }
       if (opts.chainId !== undefined && opts.chainId !== genesis.chain_id) {
-        throw new CharterError('WORKSPACE_INVALID', `${path} is for chain ${genesis.chain_id}, not ${opts.chainId}; use another --home for another chain`, { file: path });
+        throw new CharterError('WORKSPACE_INVALID', `${path} is for chain ${genesis.chain_id}, not ${opts.chainId}; use another --home for another chain`, {
+          file: path,
+        });
       }
     } else {
       if (store.latestBlock() !== null) {
@@ -288,7 +300,10 @@ export class DevnetNode {
     this.assertRunning();
     const entries = this.mempool.take(this.maxBlockTxs);
     try {
-      return this.commitBlock(entries.map((e) => e.bytes), entries.map((e) => e.hash));
+      return this.commitBlock(
+        entries.map((e) => e.bytes),
+        entries.map((e) => e.hash),
+      );
     } catch (e) {
       this.halt(e as Error);
       throw e;
@@ -320,8 +335,14 @@ export class DevnetNode {
       let set = this.waiters.get(hash);
       if (!set) this.waiters.set(hash, (set = new Set()));
       const w: Waiter = {
-        resolve: (v) => { clearTimeout(t); resolve(v); },
-        reject: (e) => { clearTimeout(t); reject(e); },
+        resolve: (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(t);
+          reject(e);
+        },
       };
       const t = setTimeout(() => {
         this.dropWaiter(hash, w);
@@ -558,7 +579,8 @@ export class DevnetNode {
 
     const proposal = app.prepareProposal({ height, time, txs: mempoolTxs, maxTxs: this.maxBlockTxs });
     const txs = proposal.txs;
-    if (txs.length > mempoolTxs.length || txs.some((t, i) => t !== mempoolTxs[i])) throw new Error('prepareProposal changed the transactions; this driver only takes them as proposed');
+    if (txs.length > mempoolTxs.length || txs.some((t, i) => t !== mempoolTxs[i]))
+      throw new Error('prepareProposal changed the transactions; this driver only takes them as proposed');
     const hashes = mempoolHashes.slice(0, txs.length);
     if (app.processProposal({ height, time, txs }).status !== 'accept') throw new Error(`the application rejected its own proposal for block ${height}`);
 
@@ -679,7 +701,14 @@ export class DevnetNode {
 
   /** The validator set in CometBFT's JSON shape. */
   validatorSet(): ValidatorJson[] {
-    return [{ address: this.validator.address, pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(this.validator.publicKey) }, voting_power: VALIDATOR_POWER, proposer_priority: '0' }];
+    return [
+      {
+        address: this.validator.address,
+        pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(this.validator.publicKey) },
+        voting_power: VALIDATOR_POWER,
+        proposer_priority: '0',
+      },
+    ];
   }
 }
 

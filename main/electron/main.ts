@@ -27,14 +27,7 @@ import { CharterError } from '../../core/errors.js';
 import { createCharter } from '../app.js';
 import type { BrowserWindow, ElectronMain, WebContents } from './electron-types.js';
 import { applicationMenu, chooseSqliteBinding, devToolsAllowed } from './shell.js';
-import {
-  APP_SCHEME,
-  APP_URL,
-  isTrustedSender,
-  resolveAppRequest,
-  responseHeaders,
-  workspaceFrom,
-} from './security.js';
+import { APP_SCHEME, APP_URL, isTrustedSender, resolveAppRequest, responseHeaders, workspaceFrom } from './security.js';
 
 type Charter = Awaited<ReturnType<typeof createCharter>>;
 
@@ -54,9 +47,7 @@ const sqliteNote = chooseSqliteBinding(app.isPackaged, path.resolve(distDir, '..
 const devTools = devToolsAllowed(app.isPackaged);
 
 // ── before ready ──────────────────────────────────────────────────────────
-protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
-]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
 app.enableSandbox();
 // With an explicit workspace, the Chromium profile (and with it the
 // single-instance lock) lives in the workspace: one window per workspace,
@@ -180,9 +171,7 @@ function createWindow(): void {
 }
 
 function fatal(title: string, err: unknown): void {
-  const message = err instanceof CharterError
-    ? `${err.code}: ${err.message}\n\n${err.hint}`
-    : err instanceof Error ? err.message : String(err);
+  const message = err instanceof CharterError ? `${err.code}: ${err.message}\n\n${err.hint}` : err instanceof Error ? err.message : String(err);
   log(title, err);
   try {
     dialog.showErrorBox(title, message);
@@ -238,7 +227,8 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     if (closing) return;
     closing = true;
-    charter.close()
+    charter
+      .close()
       .catch((err: unknown) => log('error while closing the workspace:', err))
       .finally(() => {
         closed = true;
@@ -246,5 +236,8 @@ if (!app.requestSingleInstanceLock()) {
       });
   });
 
-  app.whenReady().then(start).catch((err: unknown) => fatal('Charter Console failed to start', err));
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => fatal('Charter Console failed to start', err));
 }

@@ -19,8 +19,14 @@ export function electronSqlitePath(root: string, electronVersion: string, platfo
   } catch {
     return null;
   }
-  return path.join(root, 'node_modules', '.cache', 'charter-electron',
-    `better-sqlite3-${sqliteVersion}-electron-${electronVersion}-${platform}-${arch}`, 'better_sqlite3.node');
+  return path.join(
+    root,
+    'node_modules',
+    '.cache',
+    'charter-electron',
+    `better-sqlite3-${sqliteVersion}-electron-${electronVersion}-${platform}-${arch}`,
+    'better_sqlite3.node',
+  );
 }
 
 /**

@@ -55,9 +55,7 @@ export function responseHeaders(file: string): Record<string, string> {
   };
 }
 
-export type AppRequest =
-  | { ok: true; file: string }
-  | { ok: false; status: 400 | 403 | 404; reason: string };
+export type AppRequest = { ok: true; file: string } | { ok: false; status: 400 | 403 | 404; reason: string };
 
 /**
  * Map an app://charter/... URL to a file under `rendererDir`, or refuse.

@@ -18,11 +18,28 @@ import { useElectronSqlite } from './native.js';
 /** The subset of Electron's MenuItemConstructorOptions this menu uses. */
 export interface MenuItemSpec {
   role?:
-    | 'about' | 'hide' | 'hideOthers' | 'unhide' | 'quit'
-    | 'undo' | 'redo' | 'cut' | 'copy' | 'paste' | 'selectAll'
-    | 'reload' | 'forceReload' | 'toggleDevTools'
-    | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen'
-    | 'minimize' | 'zoom' | 'close' | 'front';
+    | 'about'
+    | 'hide'
+    | 'hideOthers'
+    | 'unhide'
+    | 'quit'
+    | 'undo'
+    | 'redo'
+    | 'cut'
+    | 'copy'
+    | 'paste'
+    | 'selectAll'
+    | 'reload'
+    | 'forceReload'
+    | 'toggleDevTools'
+    | 'resetZoom'
+    | 'zoomIn'
+    | 'zoomOut'
+    | 'togglefullscreen'
+    | 'minimize'
+    | 'zoom'
+    | 'close'
+    | 'front';
   label?: string;
   type?: 'separator';
   submenu?: MenuItemSpec[];

@@ -22,7 +22,10 @@ export interface VerifyBytesOptions {
 }
 
 /** Verify bundle bytes without writing anything anywhere. */
-export async function verifyBundleBytes(bytes: Uint8Array, o: VerifyBytesOptions = {}): Promise<VerifyReport & { container: Awaited<ReturnType<typeof readZipEntries>> }> {
+export async function verifyBundleBytes(
+  bytes: Uint8Array,
+  o: VerifyBytesOptions = {},
+): Promise<VerifyReport & { container: Awaited<ReturnType<typeof readZipEntries>> }> {
   const container = await readZipEntries(bytes, o.limits ?? DEFAULT_ZIP_LIMITS, (d, t) => o.onProgress?.('reading', d, t));
   const report = verifyBundle(container, {
     trust: o.trust ?? null,

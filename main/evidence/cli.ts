@@ -21,7 +21,7 @@ export function formatReport(r: VerifyReport): string {
   for (const c of r.checks) {
     lines.push(`${MARK[c.verdict]}  ${c.id}  ${t(c.title)}${c.verdict === 'pass' ? '' : ` [${t(c.reason)}]`}`);
     lines.push(`         ${t(c.detail)}`);
-    for (const it of (c.verdict === 'pass' ? [] : c.items ?? []).slice(0, 20)) lines.push(`           - ${t(it.subject)}: ${t(it.reason)}: ${t(it.detail)}`);
+    for (const it of (c.verdict === 'pass' ? [] : (c.items ?? [])).slice(0, 20)) lines.push(`           - ${t(it.subject)}: ${t(it.reason)}: ${t(it.detail)}`);
   }
   lines.push(`verdict: ${r.verdict.toUpperCase()}`);
   return lines.join('\n');

@@ -100,19 +100,37 @@ describe('readZipEntries: good archives', () => {
   it('reads stored and deflated entries back byte for byte', async () => {
     const a = new TextEncoder().encode('{"a":1}');
     const b = random(300_000);
-    const r = await read(zip([{ name: 'a.json', data: a }, { name: 'b.bin', data: b, method: 0 }, { name: 'c.bin', data: new Uint8Array(5000) }]));
+    const r = await read(
+      zip([
+        { name: 'a.json', data: a },
+        { name: 'b.bin', data: b, method: 0 },
+        { name: 'c.bin', data: new Uint8Array(5000) },
+      ]),
+    );
     expect(r.error).toBeUndefined();
-    expect(r.entries.map((e) => [e.name, e.error?.reason ?? 'OK'])).toEqual([['a.json', 'OK'], ['b.bin', 'OK'], ['c.bin', 'OK']]);
+    expect(r.entries.map((e) => [e.name, e.error?.reason ?? 'OK'])).toEqual([
+      ['a.json', 'OK'],
+      ['b.bin', 'OK'],
+      ['c.bin', 'OK'],
+    ]);
     expect(Buffer.from(r.entries[0]!.data!).equals(Buffer.from(a))).toBe(true);
     expect(Buffer.from(r.entries[1]!.data!).equals(Buffer.from(b))).toBe(true);
     expect(r.entries[2]!.data).toEqual(new Uint8Array(5000));
   });
 
   it('reads what our writer writes', async () => {
-    const z = await writeZip(new Map([['x/y.json', new TextEncoder().encode('{}')], ['a', new Uint8Array([1, 2, 3])]]));
+    const z = await writeZip(
+      new Map([
+        ['x/y.json', new TextEncoder().encode('{}')],
+        ['a', new Uint8Array([1, 2, 3])],
+      ]),
+    );
     const r = await read(z);
     expect(r.error).toBeUndefined();
-    expect(r.entries.map((e) => [e.name, e.error, Array.from(e.data!)])).toEqual([['a', undefined, [1, 2, 3]], ['x/y.json', undefined, [123, 125]]]);
+    expect(r.entries.map((e) => [e.name, e.error, Array.from(e.data!)])).toEqual([
+      ['a', undefined, [1, 2, 3]],
+      ['x/y.json', undefined, [123, 125]],
+    ]);
   });
 
   it('has the documented limits', () => {
@@ -135,7 +153,10 @@ describe('readZipEntries: the compression ratio is measured on the bytes consume
     expect(e.error?.reason).toBe('COMPRESSION_RATIO');
     expect(e.data).toBeNull();
     // …and the same padding placed in a following entry instead (the header's size reaching into it)
-    const z2 = zip([{ name: 'bomb.bin', data, compressedSize: claimed, body: deflated }, { name: 'pad.bin', data: pad, method: 0 }]);
+    const z2 = zip([
+      { name: 'bomb.bin', data, compressedSize: claimed, body: deflated },
+      { name: 'pad.bin', data: pad, method: 0 },
+    ]);
     expect(await reasonOf(z2, 'bomb.bin')).toBe('COMPRESSION_RATIO');
     expect(await reasonOf(z2, 'pad.bin')).toBe('OK');
   });
@@ -173,10 +194,17 @@ describe('readZipEntries: sizes', () => {
   });
 
   it('refuses past the total cap and stops reading the archive', async () => {
-    const z = zip([{ name: 'a', data: random(60_000) }, { name: 'b', data: random(60_000), method: 0 }, { name: 'c', data: random(10) }]);
+    const z = zip([
+      { name: 'a', data: random(60_000) },
+      { name: 'b', data: random(60_000), method: 0 },
+      { name: 'c', data: random(10) },
+    ]);
     const r = await read(z, { maxTotalBytes: 100_000 });
     expect(r.error?.reason).toBe('TOTAL_TOO_LARGE');
-    expect(r.entries.map((e) => [e.name, e.error?.reason ?? 'OK'])).toEqual([['a', 'OK'], ['b', 'TOTAL_TOO_LARGE']]);
+    expect(r.entries.map((e) => [e.name, e.error?.reason ?? 'OK'])).toEqual([
+      ['a', 'OK'],
+      ['b', 'TOTAL_TOO_LARGE'],
+    ]);
     expect((await read(z, { maxTotalBytes: 120_010 })).error).toBeUndefined();
     expect((await read(z, { maxTotalBytes: 120_009 })).error?.reason).toBe('TOTAL_TOO_LARGE');
   });
@@ -213,8 +241,16 @@ describe('readZipEntries: CRC-32', () => {
     const data = new TextEncoder().encode('{"amount":"1500"}');
     for (const method of [0, 8] as const) {
       const lie = (zlib.crc32(data) ^ 1) >>> 0;
-      const r = await read(zip([{ name: 'x.json', data, method, crc: lie }, { name: 'y', data, method }]));
-      expect(r.entries.map((e) => e.error?.reason ?? 'OK'), `method ${method}`).toEqual(['CRC_MISMATCH', 'OK']);
+      const r = await read(
+        zip([
+          { name: 'x.json', data, method, crc: lie },
+          { name: 'y', data, method },
+        ]),
+      );
+      expect(
+        r.entries.map((e) => e.error?.reason ?? 'OK'),
+        `method ${method}`,
+      ).toEqual(['CRC_MISMATCH', 'OK']);
       expect(r.entries[0]!.data).toBeNull();
       expect(r.entries[0]!.error!.detail).toMatch(/CRC-32/);
     }
@@ -238,7 +274,11 @@ describe('readZipEntries: CRC-32', () => {
 
 describe('readZipEntries: never throws', () => {
   it('on byte mutations and truncations of an archive', async () => {
-    const base = zip([{ name: 'a.json', data: new TextEncoder().encode('{"a":[1,2,3]}') }, { name: 'b', data: random(2000), method: 0 }, { name: 'c', data: new Uint8Array(3000) }]);
+    const base = zip([
+      { name: 'a.json', data: new TextEncoder().encode('{"a":[1,2,3]}') },
+      { name: 'b', data: random(2000), method: 0 },
+      { name: 'c', data: new Uint8Array(3000) },
+    ]);
     const known = new Set<string>(CONTAINER_REASONS);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(), async (flips, cut) => {

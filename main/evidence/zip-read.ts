@@ -60,7 +60,11 @@ function open(buf: Buffer): Promise<yauzl.ZipFile> {
 type ReadOutcome = { data: Uint8Array } | { error: { reason: ContainerReason; detail: string }; stopAll?: boolean; inflated: number };
 type Refusal = Exclude<ReadOutcome, { data: Uint8Array }>;
 
-const refuse = (reason: ContainerReason, detail: string, inflated: number, stopAll = false): Refusal => ({ error: { reason, detail }, inflated, ...(stopAll ? { stopAll } : {}) });
+const refuse = (reason: ContainerReason, detail: string, inflated: number, stopAll = false): Refusal => ({
+  error: { reason, detail },
+  inflated,
+  ...(stopAll ? { stopAll } : {}),
+});
 
 /**
  * Where the entry's data lies, from its local header (whose name and extra
@@ -78,9 +82,11 @@ function dataSlice(buf: Uint8Array, entry: yauzl.Entry): Uint8Array | null {
 
 /** The checks every entry ends with, stored or deflated: the size the central directory claims, then its CRC-32. */
 function finalChecks(entry: yauzl.Entry, data: Uint8Array, what: string): ReadOutcome {
-  if (data.length !== entry.uncompressedSize) return refuse('HEADER_SIZE_MISMATCH', `${what} ${data.length} bytes, the header says ${entry.uncompressedSize}`, data.length);
+  if (data.length !== entry.uncompressedSize)
+    return refuse('HEADER_SIZE_MISMATCH', `${what} ${data.length} bytes, the header says ${entry.uncompressedSize}`, data.length);
   const crc = zlib.crc32(data) >>> 0;
-  if (crc !== entry.crc32 >>> 0) return refuse('CRC_MISMATCH', `CRC-32 of the data is ${hex8(crc)}, the central directory says ${hex8(entry.crc32 >>> 0)}`, data.length);
+  if (crc !== entry.crc32 >>> 0)
+    return refuse('CRC_MISMATCH', `CRC-32 of the data is ${hex8(crc)}, the central directory says ${hex8(entry.crc32 >>> 0)}`, data.length);
   return { data };
 }
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
@@ -162,7 +168,7 @@ const ALTERNATE_NAME_FIELDS = new Set([0x7075, 0x6375]);
 
 function extraFieldIds(raw: Buffer): number[] {
   const ids: number[] = [];
-  for (let i = 0; i + 4 <= raw.length; ) {
+  for (let i = 0; i + 4 <= raw.length;) {
     ids.push(raw.readUInt16LE(i));
     i += 4 + raw.readUInt16LE(i + 2);
   }
@@ -178,7 +184,9 @@ function alternateNameProblem(buf: Uint8Array, entry: yauzl.Entry): string | nul
   const local = at + 30 + n + m <= view.length ? extraFieldIds(view.subarray(at + 30 + n, at + 30 + n + m)) : [];
   const central = entry.extraFields.map((f) => f.id);
   const id = [...central, ...local].find((x) => ALTERNATE_NAME_FIELDS.has(x));
-  return id === undefined ? null : `an extra field 0x${id.toString(16).padStart(4, '0')} (Info-ZIP Unicode ${id === 0x7075 ? 'Path' : 'Comment'}) would show unzip tools another name than the one verified`;
+  return id === undefined
+    ? null
+    : `an extra field 0x${id.toString(16).padStart(4, '0')} (Info-ZIP Unicode ${id === 0x7075 ? 'Path' : 'Comment'}) would show unzip tools another name than the one verified`;
 }
 
 /** Where an entry's bytes end: local header, name, extra field, data, and its data descriptor when flag bit 3 is set. */
@@ -194,7 +202,11 @@ function entryEnd(buf: Uint8Array, entry: yauzl.Entry): number {
  * Read every entry of a zip held in memory into the verifier's input.
  * Never throws for a hostile archive: refusals become entry or archive errors.
  */
-export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS, onProgress?: (done: number, total: number) => void): Promise<ContainerInput> {
+export async function readZipEntries(
+  buf: Uint8Array,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ContainerInput> {
   let zf: yauzl.ZipFile;
   try {
     zf = await open(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
@@ -238,7 +250,8 @@ export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAUL
         if (local) base.error = { reason: 'LOCAL_HEADER_MISMATCH', detail: local };
         else if (alternate) base.error = { reason: 'ALTERNATE_NAME', detail: alternate };
         else if (entry.isEncrypted()) base.error = { reason: 'ENCRYPTED_ENTRY', detail: 'the entry is encrypted' };
-        else if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) base.error = { reason: 'UNSUPPORTED_COMPRESSION', detail: `compression method ${entry.compressionMethod}` };
+        else if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+          base.error = { reason: 'UNSUPPORTED_COMPRESSION', detail: `compression method ${entry.compressionMethod}` };
         else if (entry.compressionMethod === 0) {
           // Stored: the bytes are in the buffer already; slice them (bounds checked) instead of streaming.
           const r = storedEntry(buf, entry, limits, limits.maxTotalBytes - inflatedTotal);
@@ -276,12 +289,22 @@ export async function readZipEntries(buf: Uint8Array, limits: ZipLimits = DEFAUL
     let at = 0;
     for (const [start, end, name] of spans) {
       if (start !== at) {
-        archiveError = { reason: 'UNLISTED_DATA', detail: start > at ? `bytes ${at}–${start - 1} before the entry ${JSON.stringify(name).slice(0, 80)} belong to no listed entry (a hidden local entry or other data)` : `the entry ${JSON.stringify(name).slice(0, 80)} overlaps the one before it` };
+        archiveError = {
+          reason: 'UNLISTED_DATA',
+          detail:
+            start > at
+              ? `bytes ${at}–${start - 1} before the entry ${JSON.stringify(name).slice(0, 80)} belong to no listed entry (a hidden local entry or other data)`
+              : `the entry ${JSON.stringify(name).slice(0, 80)} overlaps the one before it`,
+        };
         break;
       }
       at = end;
     }
-    if (!archiveError && at !== centralDirectoryOffset) archiveError = { reason: 'UNLISTED_DATA', detail: `bytes ${at}–${centralDirectoryOffset - 1} between the last entry and the central directory belong to no listed entry` };
+    if (!archiveError && at !== centralDirectoryOffset)
+      archiveError = {
+        reason: 'UNLISTED_DATA',
+        detail: `bytes ${at}–${centralDirectoryOffset - 1} between the last entry and the central directory belong to no listed entry`,
+      };
   }
   return archiveError ? { entries, error: archiveError } : { entries };
 }

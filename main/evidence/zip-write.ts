@@ -22,7 +22,12 @@ export function writeZip(files: ReadonlyMap<string, Uint8Array> | readonly [stri
   list.sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
   const zip = new yazl.ZipFile();
   for (const [name, data] of list) {
-    zip.addBuffer(Buffer.from(data.buffer, data.byteOffset, data.byteLength), name, { mtime: FIXED_MTIME(), mode: 0o100644, compress: false, forceDosTimestamp: true });
+    zip.addBuffer(Buffer.from(data.buffer, data.byteOffset, data.byteLength), name, {
+      mtime: FIXED_MTIME(),
+      mode: 0o100644,
+      compress: false,
+      forceDosTimestamp: true,
+    });
   }
   zip.end();
   return new Promise((resolve, reject) => {

@@ -9,10 +9,27 @@ export function governanceHandlers({ governance }: HandlerContext): Handlers<'go
     'governance.list': async () => ({ proposals: await governance.list() }),
     // The action comes as an object or as typed JSON text (the contract refuses both or neither).
     'governance.propose': async (i) =>
-      governance.propose({ track: i.track, action: (i.action ?? parseActionJson(i.actionJson as string)) as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId, passphrase: i.passphrase, expected: i.expected }),
+      governance.propose({
+        track: i.track,
+        action: (i.action ?? parseActionJson(i.actionJson as string)) as unknown as GovAction,
+        votingPeriodBlocks: i.votingPeriodBlocks,
+        keyId: i.keyId,
+        passphrase: i.passphrase,
+        expected: i.expected,
+      }),
     'governance.vote': async (i) => governance.vote(i),
     'governance.execute': async (i) => governance.execute(i),
     'governance.preview': async (i) =>
-      governance.preview(i.op === 'propose' ? { op: 'propose', track: i.track, action: (i.action ?? checkedActionJson(i.actionJson as string)) as unknown as GovAction, votingPeriodBlocks: i.votingPeriodBlocks, keyId: i.keyId } : i),
+      governance.preview(
+        i.op === 'propose'
+          ? {
+              op: 'propose',
+              track: i.track,
+              action: (i.action ?? checkedActionJson(i.actionJson as string)) as unknown as GovAction,
+              votingPeriodBlocks: i.votingPeriodBlocks,
+              keyId: i.keyId,
+            }
+          : i,
+      ),
   } satisfies Handlers<'governance'>;
 }

@@ -48,7 +48,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   for (const domain of Object.keys(domains) as Domain[]) {
     const slice = HANDLER_SLICES[domain](ctx) as Record<string, unknown>;
     for (const [method, handler] of Object.entries(slice)) {
-      if (!(method in domains[domain]) || method in all || typeof handler !== 'function') throw new Error(`handlers: ${method} is not one operation of the ${domain} domain`);
+      if (!(method in domains[domain]) || method in all || typeof handler !== 'function')
+        throw new Error(`handlers: ${method} is not one operation of the ${domain} domain`);
       all[method as MethodName] = handler;
     }
   }

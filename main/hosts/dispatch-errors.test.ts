@@ -153,7 +153,8 @@ describe('internal errors through dispatch', () => {
     const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-errlog-'));
     try {
       const log = new ErrorLog(logDir, 4096);
-      for (let i = 0; i < 200; i++) expect(log.record({ errorId: `E-${String(i).padStart(12, '0')}`, source: 'test', error: new Error(`failure ${i} ${'x'.repeat(100)}`) })).toBe(true);
+      for (let i = 0; i < 200; i++)
+        expect(log.record({ errorId: `E-${String(i).padStart(12, '0')}`, source: 'test', error: new Error(`failure ${i} ${'x'.repeat(100)}`) })).toBe(true);
       const file = path.join(logDir, ERROR_LOG_NAME);
       expect(fs.statSync(file).size).toBeLessThanOrEqual(4096);
       expect(fs.statSync(`${file}.1`).size).toBeLessThanOrEqual(4096);

@@ -35,12 +35,14 @@ describe('secrets in dispatch', () => {
   it('every input field that looks like a secret is a SECRET_FIELD', () => {
     const looksSecret = /pass|secret|pin\b|^pin|Pin/;
     const missing: string[] = [];
-    for (const m of Object.keys(methods) as MethodName[]) for (const f of fieldsOf(m)) if (looksSecret.test(f) && !SECRET_FIELDS.has(f)) missing.push(`${m}.${f}`);
+    for (const m of Object.keys(methods) as MethodName[])
+      for (const f of fieldsOf(m)) if (looksSecret.test(f) && !SECRET_FIELDS.has(f)) missing.push(`${m}.${f}`);
     expect(missing).toEqual([]);
   });
 
   it('every key lifecycle action is audited', () => {
-    for (const m of ['keys.create', 'keys.generate', 'keys.attest', 'keys.register', 'keys.setRoles', 'keys.rotate', 'keys.retire', 'keys.revoke'] as const) expect(AUDITED[m], m).toBeDefined();
+    for (const m of ['keys.create', 'keys.generate', 'keys.attest', 'keys.register', 'keys.setRoles', 'keys.rotate', 'keys.retire', 'keys.revoke'] as const)
+      expect(AUDITED[m], m).toBeDefined();
   });
 
   it('audit entries and output lines never include a secret: success, handler failure, invalid input', async () => {
@@ -57,7 +59,10 @@ describe('secrets in dispatch', () => {
       'keys.retire': { ...TX, keyId: KEY },
       'keys.rotate': { ...TX, keyId: KEY, newKeyId: KEY2, proposalId: 'gp-1', newKeyRegistered: false },
       'keys.register': { ...TX, keyId: KEY, attestationRef: null, revalidateBy: null },
-      'keys.revoke': { ...TX, control: { controlId: 'ec-1', action: 'key.revoke', keyId: KEY, status: 'collecting', signatures: [KEY2], quorum: 2, ratifyBy: null, expiresAt: null } },
+      'keys.revoke': {
+        ...TX,
+        control: { controlId: 'ec-1', action: 'key.revoke', keyId: KEY, status: 'collecting', signatures: [KEY2], quorum: 2, ratifyBy: null, expiresAt: null },
+      },
     };
     let mode: 'ok' | 'throw' = 'ok';
     const handlers = new Proxy({} as Handlers, {

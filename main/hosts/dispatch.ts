@@ -92,7 +92,21 @@ function withoutBulk(input: Record<string, unknown>): Record<string, unknown> {
 function outcomeDetails(output: Record<string, unknown> | null): Record<string, unknown> {
   if (!output) return {};
   const d: Record<string, unknown> = {};
-  for (const k of ['txHash', 'height', 'sha256', 'keyId', 'ok', 'count', 'proposalId', 'attestationRef', 'revalidateBy', 'verdict', 'manifestSha256', 'kind'] as const) if (output[k] !== undefined) d[k] = output[k];
+  for (const k of [
+    'txHash',
+    'height',
+    'sha256',
+    'keyId',
+    'ok',
+    'count',
+    'proposalId',
+    'attestationRef',
+    'revalidateBy',
+    'verdict',
+    'manifestSha256',
+    'kind',
+  ] as const)
+    if (output[k] !== undefined) d[k] = output[k];
   const key = output['key'] as { keyId?: string } | undefined;
   if (key?.keyId) d['keyId'] = key.keyId;
   const att = output['attestation'] as { sha256?: string } | undefined;
@@ -175,7 +189,14 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
     // A refused operator action is still an action: record it (the problems name fields, never values).
     if (AUDITED[method] || AUDITED_WHEN_REFUSED[method]) {
       try {
-        ctx.audit.append({ actor: ctx.actor, keyId: signerOf(method, rawInput), action: method, subject: '(invalid input)', result: 'error', details: { code: error.code, problems } });
+        ctx.audit.append({
+          actor: ctx.actor,
+          keyId: signerOf(method, rawInput),
+          action: method,
+          subject: '(invalid input)',
+          result: 'error',
+          details: { code: error.code, problems },
+        });
       } catch (e) {
         ctx.out.error('audit', `could not append to the audit log: ${(e as Error).message}`);
       }
@@ -215,7 +236,14 @@ export async function dispatch(ctx: DispatchContext, method: unknown, rawInput: 
   }
   if (error && refusalSubject) {
     try {
-      ctx.audit.append({ actor: ctx.actor, keyId: signerOf(method, input), action: method, subject: refusalSubject(input, null), result: 'error', details: { code: error.code, message: error.message } });
+      ctx.audit.append({
+        actor: ctx.actor,
+        keyId: signerOf(method, input),
+        action: method,
+        subject: refusalSubject(input, null),
+        result: 'error',
+        details: { code: error.code, message: error.message },
+      });
     } catch (e) {
       ctx.out.error('audit', `could not append to the audit log: ${(e as Error).message}`);
     }

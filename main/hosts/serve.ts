@@ -33,7 +33,6 @@ import { toSerializedError } from './dispatch.js';
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
-
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -67,7 +66,6 @@ export interface ServeHandle {
   token: string;
   close(): Promise<void>;
 }
-
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -127,7 +125,8 @@ export async function startServe(charter: Charter, opts: ServeOptions = {}): Pro
     // A plain GET of the contract's address tells the page whether its token is still the session's
     // (a browser's WebSocket hides the handshake's 401); it tells nothing the handshake does not.
     if (url.pathname === '/contract') {
-      if (!authorised(url)) return deny(res, 401, '401 Unauthorized: open the console with the URL printed by `charter serve`; it carries the session token.\n');
+      if (!authorised(url))
+        return deny(res, 401, '401 Unauthorized: open the console with the URL printed by `charter serve`; it carries the session token.\n');
       return deny(res, 426, 'Upgrade Required: the contract is a WebSocket.\n');
     }
     let rel: string;

@@ -6,7 +6,22 @@ export function parseStored(row: TxRow): TxResult {
   return storedToResult(JSON.parse(row.result) as StoredResult);
 }
 
-const HEADER_FIELDS = ['version', 'chain_id', 'height', 'time', 'last_block_id', 'last_commit_hash', 'data_hash', 'validators_hash', 'next_validators_hash', 'consensus_hash', 'app_hash', 'last_results_hash', 'evidence_hash', 'proposer_address'];
+const HEADER_FIELDS = [
+  'version',
+  'chain_id',
+  'height',
+  'time',
+  'last_block_id',
+  'last_commit_hash',
+  'data_hash',
+  'validators_hash',
+  'next_validators_hash',
+  'consensus_hash',
+  'app_hash',
+  'last_results_hash',
+  'evidence_hash',
+  'proposer_address',
+];
 
 /** The stored (canonical, key-sorted) header, served in CometBFT's field order. */
 export function headerOf(row: BlockRow): Record<string, unknown> {

@@ -44,7 +44,10 @@ export interface IncludedTx {
 }
 
 /** What the CometBFT routes read and call: the driver's consensus state, its mempool, and the application's index. */
-export interface CometView extends Pick<BlockIndexView, 'chainId' | 'height' | 'latestBlock' | 'earliestBlock' | 'blockAt' | 'blockByHash' | 'blocksDesc' | 'txsOf' | 'txByHash' | 'searchTxs'> {
+export interface CometView extends Pick<
+  BlockIndexView,
+  'chainId' | 'height' | 'latestBlock' | 'earliestBlock' | 'blockAt' | 'blockByHash' | 'blocksDesc' | 'txsOf' | 'txByHash' | 'searchTxs'
+> {
   readonly genesis: GenesisDoc;
   readonly appVersion: number;
   /** This node: its validator address (the node id is its lower case), version string and moniker. */
@@ -77,7 +80,8 @@ function pInt(p: Params, name: string, src: Source): number | undefined {
   let v = unquote(p[name], src);
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'string' && /^-?\d{1,16}$/.test(v)) v = Number(v);
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw RpcError.invalidParams(`${name}: expected an integer (as a string or number), got ${JSON.stringify(v)?.slice(0, 40)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw RpcError.invalidParams(`${name}: expected an integer (as a string or number), got ${JSON.stringify(v)?.slice(0, 40)}`);
   return v;
 }
 
@@ -181,7 +185,6 @@ export function parseQuery(q: string): Cond[] {
   return conds;
 }
 
-
 // ─── the route table ───────────────────────────────────────────────────────
 
 /** Positional parameter names, for JSON-RPC requests that send params as an array. */
@@ -209,7 +212,8 @@ const BROADCAST_BY_POST = (name: string): string =>
 export function cometRoutes(view: CometView, address: () => { host: string; port: number }): RouteTable {
   const handlers = new CometHandlers(view, address).makeHandlers();
   const table: Record<string, { handler: RpcHandler; params: readonly string[]; postOnly?: boolean }> = {};
-  for (const [name, handler] of Object.entries(handlers)) table[name] = { handler, params: POSITIONAL[name] ?? [], ...(BROADCASTS.has(name) ? { postOnly: true } : {}) };
+  for (const [name, handler] of Object.entries(handlers))
+    table[name] = { handler, params: POSITIONAL[name] ?? [], ...(BROADCASTS.has(name) ? { postOnly: true } : {}) };
   return table;
 }
 
@@ -391,12 +395,15 @@ class CometHandlers {
         if (min === 0) min = 1;
         min = Math.max(min, max - 20 + 1);
         if (min > max && latest > 0) throw RpcError.internal(`min height ${min} can't be greater than max height ${max}`);
-        const metas = latest === 0 ? [] : view.blocksDesc(min, max).map((row) => ({
-          block_id: JSON.parse(row.block_id) as unknown,
-          block_size: String(row.size),
-          header: headerOf(row),
-          num_txs: String(row.num_txs),
-        }));
+        const metas =
+          latest === 0
+            ? []
+            : view.blocksDesc(min, max).map((row) => ({
+                block_id: JSON.parse(row.block_id) as unknown,
+                block_size: String(row.size),
+                header: headerOf(row),
+                num_txs: String(row.num_txs),
+              }));
         return { last_height: String(latest), block_metas: metas };
       },
       tx: (p, src) => {
@@ -473,7 +480,6 @@ class CometHandlers {
       },
     };
   }
-
 }
 
 export interface CometRpcOptions {
@@ -487,14 +493,22 @@ export interface CometRpcOptions {
  * reaches it (404 for a POST elsewhere than "/", 405 for other methods).
  */
 export function mountCometRpc(view: CometView, ctx: Pick<HttpContext, 'address' | 'log'>, opts: CometRpcOptions = {}): HttpHandler {
-  const rpc = new JsonRpcDispatcher(cometRoutes(view, () => ctx.address), ctx.log);
+  const rpc = new JsonRpcDispatcher(
+    cometRoutes(view, () => ctx.address),
+    ctx.log,
+  );
   const index = (): unknown => ({
     jsonrpc: 'POST / (JSON-RPC 2.0, single or batch)',
-    methods: Object.keys(rpc.routes).sort().filter((m) => !rpc.routes[m]!.postOnly).map((m) => {
-      const pos = rpc.positional(m);
-      return `/${m}${pos ? '?' + pos.map((a) => `${a}=_`).join('&') : ''}`;
-    }),
-    post_only: Object.keys(rpc.routes).filter((m) => rpc.routes[m]!.postOnly).sort(),
+    methods: Object.keys(rpc.routes)
+      .sort()
+      .filter((m) => !rpc.routes[m]!.postOnly)
+      .map((m) => {
+        const pos = rpc.positional(m);
+        return `/${m}${pos ? '?' + pos.map((a) => `${a}=_`).join('&') : ''}`;
+      }),
+    post_only: Object.keys(rpc.routes)
+      .filter((m) => rpc.routes[m]!.postOnly)
+      .sort(),
     routes: [...(opts.indexRoutes ?? [])],
   });
   return async (req, res, url, t) => {
@@ -566,8 +580,10 @@ function postRefusal(req: IncomingMessage, t: HttpContext): { status: number; me
   }
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== t.url && !(isLoopbackHost(t.host) && isLoopbackOrigin(origin, t.port))) {
-    return { status: 403, message: `requests from the web origin ${JSON.stringify(origin.slice(0, 100))} are refused; call the node from a program, not from a web page` };
+    return {
+      status: 403,
+      message: `requests from the web origin ${JSON.stringify(origin.slice(0, 100))} are refused; call the node from a program, not from a web page`,
+    };
   }
   return null;
 }
-

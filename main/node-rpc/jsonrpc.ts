@@ -65,7 +65,8 @@ export class JsonRpcDispatcher {
     if (req.params === undefined || req.params === null) params = {};
     else if (Array.isArray(req.params)) {
       const names = this.positional(req.method) ?? [];
-      if (req.params.length > names.length) return rpcErrorBody(id ?? null, RpcError.invalidParams(`${req.method} takes at most ${names.length} positional parameters`));
+      if (req.params.length > names.length)
+        return rpcErrorBody(id ?? null, RpcError.invalidParams(`${req.method} takes at most ${names.length} positional parameters`));
       params = {};
       req.params.forEach((v, i) => (params[names[i] as string] = v));
     } else if (typeof req.params === 'object') params = req.params as Params;
@@ -93,7 +94,8 @@ export class JsonRpcDispatcher {
       return { jsonrpc: '2.0', id, result };
     } catch (e) {
       if (e instanceof RpcError) return rpcErrorBody(id, e);
-      if (e instanceof CharterError) return rpcErrorBody(id, e.code === 'INVALID_INPUT' ? RpcError.invalidParams(e.message) : RpcError.internal(`${e.code}: ${e.message}`));
+      if (e instanceof CharterError)
+        return rpcErrorBody(id, e.code === 'INVALID_INPUT' ? RpcError.invalidParams(e.message) : RpcError.internal(`${e.code}: ${e.message}`));
       this.log('error', `RPC ${method} failed: ${(e as Error).stack ?? String(e)}`);
       return rpcErrorBody(id, RpcError.internal((e as Error).message ?? String(e)));
     }

@@ -24,7 +24,16 @@ import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
 import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
 import { parseStrictJson } from '../../core/evidence/jcs.js';
 import type { Receipt } from '../../core/evidence/receipts.js';
-import { EXPLORER_PREFIX, READ_API_ROUTES, type ExplorerBlock, type ExplorerOverview, type ExplorerTx, type ReceiptView, type SecurityEvent, type SecurityEventsPage } from '../../core/node-api/read-api.js';
+import {
+  EXPLORER_PREFIX,
+  READ_API_ROUTES,
+  type ExplorerBlock,
+  type ExplorerOverview,
+  type ExplorerTx,
+  type ReceiptView,
+  type SecurityEvent,
+  type SecurityEventsPage,
+} from '../../core/node-api/read-api.js';
 import { parseCosignaturePost } from '../app-host/cosignatures.js';
 import type { ReceiptRow } from '../app-host/evidence.js';
 import type { BlockRow, SecurityEventFilter, SecurityEventRow, TxRow } from '../app-host/store.js';
@@ -57,7 +66,14 @@ export interface ReadApiView {
 
 /** The read API's routes as the index at GET / of the devnet lists them. */
 export function readApiIndex(): string[] {
-  return ['/explorer/overview?limit=20', '/explorer/block?height=_', '/explorer/transaction?hash=_', '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&stage=_&limit=_', ...EVIDENCE_ROUTES, READ_API_ROUTES.metrics];
+  return [
+    '/explorer/overview?limit=20',
+    '/explorer/block?height=_',
+    '/explorer/transaction?hash=_',
+    '/explorer/security-events?kind=_&key=_&vault=_&from=_&to=_&stage=_&limit=_',
+    ...EVIDENCE_ROUTES,
+    READ_API_ROUTES.metrics,
+  ];
 }
 
 /**
@@ -113,7 +129,13 @@ class ReadApi {
    * Origin: a web page cannot trigger it.
    */
   async issueCheckpoint(req: IncomingMessage, res: ServerResponse, t: HttpContext): Promise<void> {
-    const body = await this.explorerPostBody(req, res, t, 'issue checkpoints', 'POST /explorer/checkpoint takes a JSON body {"height": H} (Content-Type: application/json)');
+    const body = await this.explorerPostBody(
+      req,
+      res,
+      t,
+      'issue checkpoints',
+      'POST /explorer/checkpoint takes a JSON body {"height": H} (Content-Type: application/json)',
+    );
     if (body === null) return;
     let height: unknown;
     try {
@@ -123,7 +145,8 @@ class ReadApi {
     } catch {
       return t.sendJson(res, 400, { code: 'INVALID_INPUT', message: 'the body must be the JSON object {"height": H}' });
     }
-    if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1) return t.sendJson(res, 400, { code: 'INVALID_INPUT', message: 'height: a positive integer' });
+    if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 1)
+      return t.sendJson(res, 400, { code: 'INVALID_INPUT', message: 'height: a positive integer' });
     try {
       const issue = this.view.issueEvidence;
       if (!issue) return t.sendJson(res, 404, { code: 'NOT_FOUND', message: 'this node does not issue evidence on demand' });
@@ -174,7 +197,8 @@ class ReadApi {
    * height), 409 CHECKPOINT_MISMATCH (another checkpoint at that height).
    */
   async postCosignature(req: IncomingMessage, res: ServerResponse, t: HttpContext): Promise<void> {
-    const usage = 'POST /explorer/cosignature takes a JSON body {"checkpoint": {…}, "cosignature": {"key_id", "scheme", "signature"}, "public_key": "<hex>"} (Content-Type: application/json)';
+    const usage =
+      'POST /explorer/cosignature takes a JSON body {"checkpoint": {…}, "cosignature": {"key_id", "scheme", "signature"}, "public_key": "<hex>"} (Content-Type: application/json)';
     const text = await this.explorerPostBody(req, res, t, 'post cosignatures', usage);
     if (text === null) return;
     try {
@@ -203,7 +227,10 @@ class ReadApi {
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpError(400, 'INVALID_INPUT', 'limit: an integer from 1 to 100');
       const last = app.latestBlock();
       const height = app.height();
-      const blocks = height === 0 ? [] : app.blocksDesc(Math.max(1, height - limit + 1), height).map((b) => ({ height: b.height, hash: b.hash, time: b.time, numTxs: b.num_txs }));
+      const blocks =
+        height === 0
+          ? []
+          : app.blocksDesc(Math.max(1, height - limit + 1), height).map((b) => ({ height: b.height, hash: b.hash, time: b.time, numTxs: b.num_txs }));
       const counts = app.txCounts();
       const overview: ExplorerOverview = {
         chainId: app.chainId,
@@ -306,7 +333,8 @@ class ReadApi {
     const app = this.view.app;
     const c = this.view.consensus;
     const only = (...names: string[]): void => {
-      for (const k of q.keys()) if (!names.includes(k)) throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use ${names.join(', ') || 'none'}`);
+      for (const k of q.keys())
+        if (!names.includes(k)) throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use ${names.join(', ') || 'none'}`);
     };
     const int = (k: string, min = 0): number | undefined => {
       const v = q.get(k);
@@ -325,7 +353,12 @@ class ReadApi {
       const seq = int('seq');
       if ((tx === undefined) === (seq === undefined)) throw new HttpError(400, 'INVALID_INPUT', 'give exactly one of tx (a transaction hash) or seq');
       const row = tx !== undefined ? app.receiptByTx(tx) : app.receiptBySeq(seq as number);
-      if (!row) throw new HttpError(404, 'NOT_FOUND', tx !== undefined ? `no receipt for transaction ${tx} (not in a committed block)` : `no receipt with seq ${String(seq)}`);
+      if (!row)
+        throw new HttpError(
+          404,
+          'NOT_FOUND',
+          tx !== undefined ? `no receipt for transaction ${tx} (not in a committed block)` : `no receipt with seq ${String(seq)}`,
+        );
       return row;
     };
     switch (path) {
@@ -341,17 +374,26 @@ class ReadApi {
         const th = int('to_height');
         const fs = int('from');
         const ts = int('to');
-        if ((fh !== undefined || th !== undefined) && (fs !== undefined || ts !== undefined)) throw new HttpError(400, 'INVALID_INPUT', 'give a seq range (from, to) or a height range (from_height, to_height), not both');
-        const rows = fh !== undefined || th !== undefined
-          ? app.receiptsByHeight(fh ?? 0, th ?? Number.MAX_SAFE_INTEGER, limit)
-          : app.receiptsBySeq(fs ?? 0, ts ?? Number.MAX_SAFE_INTEGER, limit);
+        if ((fh !== undefined || th !== undefined) && (fs !== undefined || ts !== undefined))
+          throw new HttpError(400, 'INVALID_INPUT', 'give a seq range (from, to) or a height range (from_height, to_height), not both');
+        const rows =
+          fh !== undefined || th !== undefined
+            ? app.receiptsByHeight(fh ?? 0, th ?? Number.MAX_SAFE_INTEGER, limit)
+            : app.receiptsBySeq(fs ?? 0, ts ?? Number.MAX_SAFE_INTEGER, limit);
         return { count: app.evidence.receiptCount, mmr_size: app.evidence.size, receipts: rows.map(receiptView) };
       }
       case '/explorer/checkpoint': {
         only('height');
         const raw = q.get('height');
         const row = raw === null || raw === 'latest' ? app.latestCheckpoint() : app.checkpointAt(int('height', 1) as number);
-        if (!row) throw new HttpError(404, 'NOT_FOUND', raw === null || raw === 'latest' ? `no checkpoint yet (one every ${app.evidence.checkpointEvery} blocks)` : `no checkpoint at height ${raw} (one every ${app.evidence.checkpointEvery} blocks)`);
+        if (!row)
+          throw new HttpError(
+            404,
+            'NOT_FOUND',
+            raw === null || raw === 'latest'
+              ? `no checkpoint yet (one every ${app.evidence.checkpointEvery} blocks)`
+              : `no checkpoint at height ${raw} (one every ${app.evidence.checkpointEvery} blocks)`,
+          );
         return app.servedCheckpoint(row);
       }
       case '/explorer/checkpoints': {
@@ -359,7 +401,11 @@ class ReadApi {
         const limit = int('limit', 1) ?? 100;
         if (limit > 1000) throw new HttpError(400, 'INVALID_INPUT', 'limit: at most 1000');
         const rows = app.checkpointsDesc(int('before', 1) ?? Number.MAX_SAFE_INTEGER, limit);
-        return { every: app.evidence.checkpointEvery, checkpoints: rows.map((r) => app.servedCheckpoint(r)), nextBefore: rows.length === limit ? (rows[rows.length - 1] as { height: number }).height : null };
+        return {
+          every: app.evidence.checkpointEvery,
+          checkpoints: rows.map((r) => app.servedCheckpoint(r)),
+          nextBefore: rows.length === limit ? (rows[rows.length - 1] as { height: number }).height : null,
+        };
       }
       case '/explorer/inclusion-proof': {
         only('tx', 'seq', 'size');
@@ -418,7 +464,7 @@ class ReadApi {
       signer: row.signer ?? '',
       code: r.code,
       codespace: r.codespace,
-      error: r.code === 0 ? null : (r.codespace === 'custody' ? ENGINE_ERROR_BY_ABCI.get(r.code) : undefined) ?? `ABCI_${r.code}`,
+      error: r.code === 0 ? null : ((r.codespace === 'custody' ? ENGINE_ERROR_BY_ABCI.get(r.code) : undefined) ?? `ABCI_${r.code}`),
       log: r.log,
       events: r.events,
       result,
@@ -470,4 +516,3 @@ function securityEventView(r: SecurityEventRow): SecurityEvent {
     stage: r.stage,
   };
 }
-

@@ -16,7 +16,11 @@ export type { LogFn };
 
 /** An error answered as HTTP `status` with the JSON body {code, message}. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -23,7 +23,7 @@ function codeOf(f: () => unknown): string {
 }
 
 describe('NodeRegistry', () => {
-  it('opens an entry with its kind\'s adapter and answers it by id, by kind and as the custody connection', async () => {
+  it("opens an entry with its kind's adapter and answers it by id, by kind and as the custody connection", async () => {
     const r = registry();
     const c = r.add({ id: 'devnet', kind: 'custody-cometbft', url: 'http://127.0.0.1:1', embedded: true });
     expect(c).toBeInstanceOf(CustodyConnection);

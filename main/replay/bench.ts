@@ -67,7 +67,12 @@ function time(h: number): string {
 
 export function benchGenesis(): GenesisDoc {
   const admin = benchKey(0);
-  return makeGenesis({ chain_id: CHAIN_ID, genesis_time: '2026-01-01T00:00:00Z', admins: [{ public_key: admin.publicKeyHex, label: 'bench admin' }], params: { faucet: true, max_expiry_blocks: 1000 } });
+  return makeGenesis({
+    chain_id: CHAIN_ID,
+    genesis_time: '2026-01-01T00:00:00Z',
+    admins: [{ public_key: admin.publicKeyHex, label: 'bench admin' }],
+    params: { faucet: true, max_expiry_blocks: 1000 },
+  });
 }
 
 /** Writes the deterministic workload of `total` signed transactions (plus the setup blocks) to `file`. */
@@ -84,13 +89,27 @@ export async function generate(file: string, total: number, log: (s: string) => 
   let height = 0;
   const emit = async (txs: Uint8Array[]) => {
     height++;
-    await write(blockLine({ height, time: time(height), hash: '', app_hash: '', result_app_hash: '', txs, tx_results: [] }).replace(/,"hash":"","app_hash":"","result_app_hash":""/, '').replace(/,"tx_results":\[\]/, ''));
+    await write(
+      blockLine({ height, time: time(height), hash: '', app_hash: '', result_app_hash: '', txs, tx_results: [] })
+        .replace(/,"hash":"","app_hash":"","result_app_hash":""/, '')
+        .replace(/,"tx_results":\[\]/, ''),
+    );
   };
   // Setup: register keys 1…299, create vaults with disjoint approver sets, fund them.
-  await emit(keys.slice(1).map((k) => signed(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `bench ${k.keyId.slice(0, 8)}` }, height + 1).bytes));
-  const vaults = Array.from({ length: VAULTS }, (_, v) => ({ id: `vault-${v}`, approvers: keys.slice(1 + v * APPROVERS_PER_VAULT, 1 + (v + 1) * APPROVERS_PER_VAULT) }));
+  await emit(
+    keys
+      .slice(1)
+      .map((k) => signed(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `bench ${k.keyId.slice(0, 8)}` }, height + 1).bytes),
+  );
+  const vaults = Array.from({ length: VAULTS }, (_, v) => ({
+    id: `vault-${v}`,
+    approvers: keys.slice(1 + v * APPROVERS_PER_VAULT, 1 + (v + 1) * APPROVERS_PER_VAULT),
+  }));
   await emit([
-    ...vaults.map((v) => signed(admin, 'vault.create', { vault_id: v.id, name: v.id, policy: { approvers: v.approvers.map((a) => a.keyId), threshold: 2 } }, height + 1).bytes),
+    ...vaults.map(
+      (v) =>
+        signed(admin, 'vault.create', { vault_id: v.id, name: v.id, policy: { approvers: v.approvers.map((a) => a.keyId), threshold: 2 } }, height + 1).bytes,
+    ),
     ...vaults.map((v) => signed(admin, 'vault.fund', { vault_id: v.id, asset: 'USDC', amount: '1000000000000000000' }, height + 1).bytes),
   ]);
   const initiators = keys.slice(1 + VAULTS * APPROVERS_PER_VAULT);
@@ -104,7 +123,12 @@ export async function generate(file: string, total: number, log: (s: string) => 
     while (txs.length < n) {
       const v = vaults[seq % VAULTS] as (typeof vaults)[number];
       const ini = initiators[seq % initiators.length] as BenchKey;
-      const c = signed(ini, 'withdrawal.create', { vault_id: v.id, asset: 'USDC', amount: String(1 + (seq % 997)), destination: `acct:${seq % 5000}`, memo: `w${seq}` }, h);
+      const c = signed(
+        ini,
+        'withdrawal.create',
+        { vault_id: v.id, asset: 'USDC', amount: String(1 + (seq % 997)), destination: `acct:${seq % 5000}`, memo: `w${seq}` },
+        h,
+      );
       txs.push(c.bytes);
       const rid = requestIdOf(c.unsigned);
       for (let a = 0; a < 2 && txs.length < n; a++) {
@@ -249,22 +273,32 @@ export async function runBench(opts: { total?: number; cacheDir: string; applyBl
     };
     const b1 = await bound();
     log('');
-    log(`(a) pure Ed25519 verification (node:crypto, ${pool.size} worker threads): ${fmt(nTxs)} signatures in ${b1.s.toFixed(2)} s = ${fmt(nTxs / b1.s)} verifications/s (${fmt(b1.valid)} valid; ${b1.cpu.toFixed(1)} s CPU)`);
+    log(
+      `(a) pure Ed25519 verification (node:crypto, ${pool.size} worker threads): ${fmt(nTxs)} signatures in ${b1.s.toFixed(2)} s = ${fmt(nTxs / b1.s)} verifications/s (${fmt(b1.valid)} valid; ${b1.cpu.toFixed(1)} s CPU)`,
+    );
 
     // (b) Full replay with the pipeline.
     const c0 = process.cpuUsage();
     const r = await replayBlocks(genesis, unpacked(blocks), { workers: cores });
     const replayCpu = cpuS(process.cpuUsage(c0));
     const replayS = r.stats.ms / 1000;
-    log(`(b) replay (verify on ${r.stats.workers} workers ∥ decode + apply + state roots on the main thread): ${fmt(r.result.txs)} transactions, ${fmt(r.result.blocks)} blocks in ${replayS.toFixed(2)} s = ${fmt(r.result.txs / replayS)} tx/s (${replayCpu.toFixed(1)} s CPU)`);
-    log(`    signatures answered from worker verdicts: ${fmt(r.stats.preverified)}, verified inline: ${fmt(r.stats.inline)}; final root ${r.result.roots.at(-1)?.root ?? '-'}`);
-    log(`    main thread: ${(r.stats.applyMs / 1000).toFixed(2)} s in finalizeBlock + commit (${((r.stats.applyMs * 1000) / r.result.txs).toFixed(1)} µs/tx over the whole stream), ${(r.stats.waitMs / 1000).toFixed(2)} s waiting for verdicts`);
+    log(
+      `(b) replay (verify on ${r.stats.workers} workers ∥ decode + apply + state roots on the main thread): ${fmt(r.result.txs)} transactions, ${fmt(r.result.blocks)} blocks in ${replayS.toFixed(2)} s = ${fmt(r.result.txs / replayS)} tx/s (${replayCpu.toFixed(1)} s CPU)`,
+    );
+    log(
+      `    signatures answered from worker verdicts: ${fmt(r.stats.preverified)}, verified inline: ${fmt(r.stats.inline)}; final root ${r.result.roots.at(-1)?.root ?? '-'}`,
+    );
+    log(
+      `    main thread: ${(r.stats.applyMs / 1000).toFixed(2)} s in finalizeBlock + commit (${((r.stats.applyMs * 1000) / r.result.txs).toFixed(1)} µs/tx over the whole stream), ${(r.stats.waitMs / 1000).toFixed(2)} s waiting for verdicts`,
+    );
     const b2 = await bound();
     const boundS = (b1.s + b2.s) / 2;
     const boundCpu = (b1.cpu + b2.cpu) / 2;
     await pool.close();
     const ratio = replayS / boundS;
-    log(`(a') pure verification again after the replay: ${b2.s.toFixed(2)} s (${b2.cpu.toFixed(1)} s CPU); bound = mean ${boundS.toFixed(2)} s = ${fmt(nTxs / boundS)} verifications/s`);
+    log(
+      `(a') pure verification again after the replay: ${b2.s.toFixed(2)} s (${b2.cpu.toFixed(1)} s CPU); bound = mean ${boundS.toFixed(2)} s = ${fmt(nTxs / boundS)} verifications/s`,
+    );
     log(`    ratio replay / pure verification = ${ratio.toFixed(2)}× — target ≤ 1.5×: ${ratio <= 1.5 ? 'MET' : 'NOT MET'}`);
     log(`    CPU-time ratio (whole process, load-independent) = ${(replayCpu / boundCpu).toFixed(2)}×`);
 
@@ -277,9 +311,14 @@ export async function runBench(opts: { total?: number; cacheDir: string; applyBl
     const withNode = applyThroughput(genesis, prefix, nativeVerifier);
     const nobleBlocks = prefix.slice(0, 2 + Math.min(prefixBlocks, 5));
     const withNoble = applyThroughput(genesis, nobleBlocks, nobleVerifier);
-    const codes = [...without.codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}:${fmt(n)}`).join(' ');
+    const codes = [...without.codes]
+      .sort((a, b) => a[0] - b[0])
+      .map(([c, n]) => `${c}:${fmt(n)}`)
+      .join(' ');
     log('');
-    log(`(c) engine apply, single thread, first ${fmt(without.txs)} transactions (${setup.length} setup + ${prefix.length - 2} workload blocks; result codes ${codes}):`);
+    log(
+      `(c) engine apply, single thread, first ${fmt(without.txs)} transactions (${setup.length} setup + ${prefix.length - 2} workload blocks; result codes ${codes}):`,
+    );
     log(`    without signature verification: ${fmt(without.txs / without.s)} tx/s (${((without.s / without.txs) * 1e6).toFixed(1)} µs/tx)`);
     log(`    with nativeVerifier (node:crypto): ${fmt(withNode.txs / withNode.s)} tx/s (${((withNode.s / withNode.txs) * 1e6).toFixed(1)} µs/tx)`);
     log(`    with @noble/curves verification (engine default; first ${fmt(withNoble.txs)} txs): ${fmt(withNoble.txs / withNoble.s)} tx/s`);

@@ -24,13 +24,17 @@ export async function runReplayCommand(o: ReplayCommandOptions): Promise<number>
   const out = o.out ?? say;
   const err = o.err ?? sayErr;
   if ((o.home === undefined) === (o.blocks === undefined)) throw new CharterError('USAGE', 'give exactly one of --home DIR or --blocks FILE');
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 64)) throw new CharterError('USAGE', '--workers must be an integer from 0 to 64');
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 64))
+    throw new CharterError('USAGE', '--workers must be an integer from 0 to 64');
   let result: ReplayResult;
   let stats;
   if (o.home !== undefined) {
     const reader = openHomeReadOnly(o.home);
     try {
-      ({ result, stats } = await replayBlocks(reader.genesis, reader.blocks(1, reader.latestHeight), { check: !!o.check, ...(o.workers !== undefined ? { workers: o.workers } : {}) }));
+      ({ result, stats } = await replayBlocks(reader.genesis, reader.blocks(1, reader.latestHeight), {
+        check: !!o.check,
+        ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      }));
       if (result.status !== 'unknown' && reader.earliestHeight > 1) {
         result.status = 'unknown';
         result.reason = `node.db starts at height ${reader.earliestHeight}; replay needs every block from 1`;
@@ -41,7 +45,10 @@ export async function runReplayCommand(o: ReplayCommandOptions): Promise<number>
   } else {
     const file = await openBlocksFile(o.blocks as string);
     try {
-      ({ result, stats } = await replayBlocks(file.header.genesis, file.blocks, { check: !!o.check, ...(o.workers !== undefined ? { workers: o.workers } : {}) }));
+      ({ result, stats } = await replayBlocks(file.header.genesis, file.blocks, {
+        check: !!o.check,
+        ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      }));
     } finally {
       file.close();
     }
@@ -59,10 +66,14 @@ export async function runReplayCommand(o: ReplayCommandOptions): Promise<number>
       if (d.kind === 'tx_code') {
         out(`DIVERGED at height ${d.height}, transaction ${d.tx_index} (${d.tx_hash}): recorded code ${d.expected}, replay got ${d.got}`);
       } else {
-        out(`DIVERGED at height ${d.height}: ${d.kind === 'app_hash' ? 'header app_hash (root after the previous block)' : 'root after the block'} recorded ${d.expected}, replay got ${d.got}`);
+        out(
+          `DIVERGED at height ${d.height}: ${d.kind === 'app_hash' ? 'header app_hash (root after the previous block)' : 'root after the block'} recorded ${d.expected}, replay got ${d.got}`,
+        );
       }
     }
-    err(`(${(stats.ms / 1000).toFixed(2)} s; ${stats.workers} verify worker${stats.workers === 1 ? '' : 's'}; ${stats.preverified} signatures pre-verified, ${stats.inline} inline)`);
+    err(
+      `(${(stats.ms / 1000).toFixed(2)} s; ${stats.workers} verify worker${stats.workers === 1 ? '' : 's'}; ${stats.preverified} signatures pre-verified, ${stats.inline} inline)`,
+    );
   }
   return exitCodeOf(result);
 }
@@ -85,7 +96,13 @@ function height(name: string, s: string | undefined): number | undefined {
 export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
   const from = height('--from', o.from);
   const to = height('--to', o.to);
-  const s = await exportBlocks({ home: o.home, out: o.out, ...(o.force ? { force: true } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+  const s = await exportBlocks({
+    home: o.home,
+    out: o.out,
+    ...(o.force ? { force: true } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+  });
   const line = o.json ? jsonText(s) : `exported blocks ${s.from}–${s.to} of ${cleanText(s.chainId)} (${s.blocks} blocks, ${s.txs} transactions) to ${s.file}`;
   // With --out -, stdout carries the export itself: the summary goes to stderr.
   if (o.out === '-' || !o.json) sayErr(line);

@@ -211,7 +211,11 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
       if (!head) break;
       const b = head.block;
       if (b.height !== expectHeight) {
-        unknown(b.height > expectHeight ? `block${b.height - expectHeight > 1 ? 's' : ''} ${expectHeight}${b.height - expectHeight > 1 ? `–${b.height - 1}` : ''} missing: replay starts at genesis and needs every block` : `block ${b.height} is out of order (expected ${expectHeight})`);
+        unknown(
+          b.height > expectHeight
+            ? `block${b.height - expectHeight > 1 ? 's' : ''} ${expectHeight}${b.height - expectHeight > 1 ? `–${b.height - 1}` : ''} missing: replay starts at genesis and needs every block`
+            : `block ${b.height} is out of order (expected ${expectHeight})`,
+        );
         break;
       }
       if (check && b.missing && b.missing.length) {
@@ -269,7 +273,10 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
     const ret = (it as { return?: () => unknown }).return;
     if (ret) await Promise.resolve(ret.call(it)).catch(() => {});
   }
-  return { result, stats: { preverified: verifier.preverified, inline: verifier.inline, workers: pool?.size ?? 0, ms: performance.now() - t0, applyMs, waitMs } };
+  return {
+    result,
+    stats: { preverified: verifier.preverified, inline: verifier.inline, workers: pool?.size ?? 0, ms: performance.now() - t0, applyMs, waitMs },
+  };
 }
 
 /** Exit code of `charter replay` for a result: 0 match (or replayed), 1 diverged, 2 cannot tell. */

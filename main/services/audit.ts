@@ -235,7 +235,12 @@ export class AuditLog {
     for (const r of rows) {
       count++;
       if (r.seq !== expectedSeq) return { ok: false, count, firstBad: { seq: r.seq, reason: `entry ${expectedSeq} is missing (found ${r.seq} next)` } };
-      if (r.prev_hash !== prev) return { ok: false, count, firstBad: { seq: r.seq, reason: 'prev_hash does not match the previous entry (an entry before it was changed or removed)' } };
+      if (r.prev_hash !== prev)
+        return {
+          ok: false,
+          count,
+          firstBad: { seq: r.seq, reason: 'prev_hash does not match the previous entry (an entry before it was changed or removed)' },
+        };
       let details: Record<string, unknown>;
       try {
         details = JSON.parse(r.details) as Record<string, unknown>;
@@ -249,7 +254,11 @@ export class AuditLog {
     }
     const head = this.ws.getSetting<{ seq: number; hash: string }>('audit.head');
     if (head && (head.seq !== count || head.hash !== prev)) {
-      return { ok: false, count, firstBad: { seq: head.seq, reason: `the log ends at entry ${count} but its recorded head is entry ${head.seq} (newest entries were removed)` } };
+      return {
+        ok: false,
+        count,
+        firstBad: { seq: head.seq, reason: `the log ends at entry ${count} but its recorded head is entry ${head.seq} (newest entries were removed)` },
+      };
     }
     return { ok: true, count, firstBad: null };
   }

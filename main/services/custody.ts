@@ -14,7 +14,13 @@ import type { KeysService } from './keys.js';
 import type { ExpectedEnvelope, SigningPreviewOut, Submitter, TxSigner } from './submit.js';
 
 export function vaultView(v: VaultRecord): VaultView {
-  return { vaultId: v.vault_id, name: v.name, policy: { approvers: [...v.policy.approvers], threshold: v.policy.threshold }, balances: { ...v.balances }, createdAt: v.created_at };
+  return {
+    vaultId: v.vault_id,
+    name: v.name,
+    policy: { approvers: [...v.policy.approvers], threshold: v.policy.threshold },
+    balances: { ...v.balances },
+    createdAt: v.created_at,
+  };
 }
 
 export function requestView(r: WithdrawalRecord, threshold: number): RequestView {
@@ -58,7 +64,12 @@ export class CustodyService {
     return vs.map(vaultView);
   }
 
-  async createVault(input: { vaultId: string; name: string; approvers: string[]; threshold: number }): Promise<{ vault: VaultView; txHash: string; height: number }> {
+  async createVault(input: {
+    vaultId: string;
+    name: string;
+    approvers: string[];
+    threshold: number;
+  }): Promise<{ vault: VaultView; txHash: string; height: number }> {
     const admin = this.authority.signer('vault.create');
     // Everything that can be checked is checked before anything is signed, so a
     // refused vault registers no key on the way (a refused action changes nothing).
@@ -142,7 +153,10 @@ export class CustodyService {
       answer = await client.query(`/precheck/${requestId}`);
     } catch (e) {
       if (e instanceof CharterError && (e.code === 'UNKNOWN_QUERY' || (e.details as { engine_code?: unknown } | undefined)?.engine_code === 'UNKNOWN_QUERY')) {
-        throw new CharterError('NOT_AVAILABLE', 'the connected custody engine has no pre-check (a node from before the policy controls); the node checks the request when it executes');
+        throw new CharterError(
+          'NOT_AVAILABLE',
+          'the connected custody engine has no pre-check (a node from before the policy controls); the node checks the request when it executes',
+        );
       }
       throw e;
     }
@@ -198,7 +212,8 @@ export class CustodyService {
   /** A request that can still be cancelled (pending or approved-and-waiting), else REQUEST_NOT_PENDING before anything is signed. */
   private async cancellable(requestId: string): Promise<RequestView> {
     const r = await this.getRequest(requestId);
-    if (r.status !== 'pending' && r.status !== 'approved') throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${r.status}; only a pending or approved request can be cancelled`);
+    if (r.status !== 'pending' && r.status !== 'approved')
+      throw new CharterError('REQUEST_NOT_PENDING', `request ${requestId} is ${r.status}; only a pending or approved request can be cancelled`);
     return r;
   }
 

@@ -16,7 +16,16 @@ import { decodeTx, signingDigest, unsignedOf } from '../../core/tx/envelope.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { ChainConnection } from './chain.js';
 import type { ExplorerService } from './explorer.js';
-import { ARTIFACT_TYPES, CASE_PATHS, SEGMENT_PATHS, assembleBundle, type BundleMemberInput, type BundleSignerInput, type VerifyReport, type ZipEntryInput } from '../../core/evidence/bundle/index.js';
+import {
+  ARTIFACT_TYPES,
+  CASE_PATHS,
+  SEGMENT_PATHS,
+  assembleBundle,
+  type BundleMemberInput,
+  type BundleSignerInput,
+  type VerifyReport,
+  type ZipEntryInput,
+} from '../../core/evidence/bundle/index.js';
 import { bundleZip, trustFromJson, verifyBundleBytes, type VerifyPhase } from '../evidence/bundles.js';
 import { VERSION } from '../version.js';
 import type { HistoricalStateProof, ReceiptView } from '../chain/custody-client.js';
@@ -80,7 +89,8 @@ export interface BundleSignerChoice {
  */
 export async function keyBundleSigner(backends: KeyBackends, keyId: string, secret: string | undefined): Promise<BundleSignerInput> {
   const { backend, info } = await backends.find(keyId);
-  if (backend.kind !== 'software') throw new CharterError('NOT_AVAILABLE', `key ${keyId} is a ${backend.kind} key; bundle attestations are signed with software keys in this version`);
+  if (backend.kind !== 'software')
+    throw new CharterError('NOT_AVAILABLE', `key ${keyId} is a ${backend.kind} key; bundle attestations are signed with software keys in this version`);
   return {
     key_id: info.keyId,
     scheme: info.scheme,
@@ -249,7 +259,9 @@ export class EvidenceService {
         const next = await optional(() => client.explorerBlock(height + 1));
         if (next && next.header && next.commit) {
           extra['next_header'] = next.header;
-          extra['next_validator_signatures'] = [{ validator_address: next.commit.validatorAddress, timestamp: next.commit.timestamp, signature_base64: next.commit.signature }];
+          extra['next_validator_signatures'] = [
+            { validator_address: next.commit.validatorAddress, timestamp: next.commit.timestamp, signature_base64: next.commit.signature },
+          ];
         }
       }
     }
@@ -259,7 +271,11 @@ export class EvidenceService {
       const claimed = [block.dataHash, ...(header ? [String(header.data_hash ?? '')] : [])];
       const wrong = claimed.find((d) => d.toUpperCase() !== root);
       if (wrong !== undefined) {
-        throw new CharterError('NODE_ERROR', `block ${height}: the Merkle root of the ${block.txs.length} transaction(s) the node serves is ${root}, but the block's data_hash is ${wrong}; the node's transactions are not the block's, so no bundle is built`, { height, data_hash: wrong, computed: root });
+        throw new CharterError(
+          'NODE_ERROR',
+          `block ${height}: the Merkle root of the ${block.txs.length} transaction(s) the node serves is ${root}, but the block's data_hash is ${wrong}; the node's transactions are not the block's, so no bundle is built`,
+          { height, data_hash: wrong, computed: root },
+        );
       }
       extra['txs'] = block.txs.map((t) => t.hash.toUpperCase());
     }
@@ -277,7 +293,11 @@ export class EvidenceService {
       last_block_hash: block.lastBlockHash,
       data_hash: block.dataHash,
       proposer_address: block.proposer,
-      validator_signatures: block.signatures.map((sig) => ({ validator_address: sig.validatorAddress, timestamp: sig.timestamp, signature_base64: sig.signature })),
+      validator_signatures: block.signatures.map((sig) => ({
+        validator_address: sig.validatorAddress,
+        timestamp: sig.timestamp,
+        signature_base64: sig.signature,
+      })),
     };
   }
   /** The attestation signer of one build: the chosen registry key, else the console's own key. Checked before any node work. */
@@ -287,11 +307,22 @@ export class EvidenceService {
       return this.keySigner(choice.keyId, choice.secret);
     }
     const s = this.bundleSigner();
-    if (!s) throw new CharterError('NOT_AVAILABLE', 'bundle attestations are signed with the console\'s signing key (the embedded devnet\'s validator key) or a local key chosen with --key / the key picker; this console has neither (docs/formats/evidence-bundle.md §4, §6)');
+    if (!s)
+      throw new CharterError(
+        'NOT_AVAILABLE',
+        "bundle attestations are signed with the console's signing key (the embedded devnet's validator key) or a local key chosen with --key / the key picker; this console has neither (docs/formats/evidence-bundle.md §4, §6)",
+      );
     return s;
   }
 
-  private async finish(kind: string, subject: { type: string; id: string; chain_id: string; height: number }, members: BundleMemberInput[], fileName: string, signer: BundleSignerInput, missing: string[] = []): Promise<BuiltBundle> {
+  private async finish(
+    kind: string,
+    subject: { type: string; id: string; chain_id: string; height: number },
+    members: BundleMemberInput[],
+    fileName: string,
+    signer: BundleSignerInput,
+    missing: string[] = [],
+  ): Promise<BuiltBundle> {
     const assembled = await assembleBundle({ kind, subject, tool: { name: 'charter-console', version: VERSION }, members, signer });
     const zip = await bundleZip(assembled);
     let sha256 = '';
@@ -309,7 +340,16 @@ export class EvidenceService {
     } catch (e) {
       throw new CharterError('EXPORT_FAILED', `cannot store the bundle in the workspace: ${(e as Error).message}`);
     }
-    return { fileName, contentBase64: zip.toString('base64'), sha256, size: zip.length, manifestSha256: assembled.manifestSha256, members: assembled.manifest.members.length, artifact, missing };
+    return {
+      fileName,
+      contentBase64: zip.toString('base64'),
+      sha256,
+      size: zip.length,
+      manifestSha256: assembled.manifestSha256,
+      members: assembled.manifest.members.length,
+      artifact,
+      missing,
+    };
   }
 
   /**
@@ -333,13 +373,24 @@ export class EvidenceService {
     }
     const where = `the node's state proof of ${key} at height ${height}`;
     if (!p || p.height !== height || p.key !== key || !p.proof || typeof p.app_hash !== 'string') {
-      throw new CharterError('NODE_ERROR', `${where} is for ${String(p?.key)} at height ${String(p?.height)}; nothing was written or signed`, { proof: key, height });
+      throw new CharterError('NODE_ERROR', `${where} is for ${String(p?.key)} at height ${String(p?.height)}; nothing was written or signed`, {
+        proof: key,
+        height,
+      });
     }
     if (resultAppHash === '') {
-      throw new CharterError('NOT_AVAILABLE', `cannot build the custody case of ${requestId}: the result app hash of block ${height} is not known yet (the node has not made block ${height + 1}), so ${where} cannot be tied to the block; build the case again once block ${height + 1} is there`, { proof: key, height });
+      throw new CharterError(
+        'NOT_AVAILABLE',
+        `cannot build the custody case of ${requestId}: the result app hash of block ${height} is not known yet (the node has not made block ${height + 1}), so ${where} cannot be tied to the block; build the case again once block ${height + 1} is there`,
+        { proof: key, height },
+      );
     }
     if (p.app_hash.toUpperCase() !== resultAppHash.toUpperCase()) {
-      throw new CharterError('NODE_ERROR', `${where} is against app hash ${p.app_hash}, but block ${height}'s result app hash is ${resultAppHash}; nothing was written or signed`, { proof: key, height });
+      throw new CharterError(
+        'NODE_ERROR',
+        `${where} is against app hash ${p.app_hash}, but block ${height}'s result app hash is ${resultAppHash}; nothing was written or signed`,
+        { proof: key, height },
+      );
     }
     if (!verifyEntryProof(p.app_hash.toLowerCase(), key, p.value, p.proof)) {
       throw new CharterError('NODE_ERROR', `${where} does not lead to app hash ${p.app_hash}; nothing was written or signed`, { proof: key, height });
@@ -353,7 +404,10 @@ export class EvidenceService {
    * serves it alone (GET /explorer/checkpoint?height=…, which carries its cosignatures); null when
    * the node serves no checkpoints at all. `oldest` is the height of the oldest checkpoint seen.
    */
-  private async checkpointsAround(low: number, high: number): Promise<{ atOrAbove: SignedCheckpoint | null; below: SignedCheckpoint | null; every: number; oldest: number | null } | null> {
+  private async checkpointsAround(
+    low: number,
+    high: number,
+  ): Promise<{ atOrAbove: SignedCheckpoint | null; below: SignedCheckpoint | null; every: number; oldest: number | null } | null> {
     const client = await this.chain.get();
     let atOrAbove: SignedCheckpoint | null = null;
     let below: SignedCheckpoint | null = null;
@@ -378,7 +432,8 @@ export class EvidenceService {
       if (below || page.nextBefore === null || page.checkpoints.length === 0) break;
       before = page.nextBefore;
     }
-    const served = async (c: SignedCheckpoint | null): Promise<SignedCheckpoint | null> => (c ? ((await optional(() => client.checkpoint(c.checkpoint.height))) ?? c) : null);
+    const served = async (c: SignedCheckpoint | null): Promise<SignedCheckpoint | null> =>
+      c ? ((await optional(() => client.checkpoint(c.checkpoint.height))) ?? c) : null;
     return { atOrAbove: await served(atOrAbove), below: await served(below), every, oldest };
   }
 
@@ -386,8 +441,9 @@ export class EvidenceService {
   private nextCheckpointText(every: number | null, chainHeight: number, atLeast: number, issueError: string | null, what: string): string {
     const next = every ? Math.ceil(Math.max(chainHeight + 1, atLeast) / every) * every : null;
     return (
-      (next !== null ? `; the node signs one every ${every} blocks, the next at height ${next} (the chain is at ${chainHeight}): build the ${what} again once it is there` : `; build the ${what} again once the node has signed a newer checkpoint`) +
-      (issueError ? ` (the node could not issue one now: ${issueError})` : '')
+      (next !== null
+        ? `; the node signs one every ${every} blocks, the next at height ${next} (the chain is at ${chainHeight}): build the ${what} again once it is there`
+        : `; build the ${what} again once the node has signed a newer checkpoint`) + (issueError ? ` (the node could not issue one now: ${issueError})` : '')
     );
   }
 
@@ -401,8 +457,19 @@ export class EvidenceService {
       p.mmr_index === r.mmr_index &&
       r.mmr_index === mmrIndex(r.receipt.seq) &&
       Array.isArray(p.path) &&
-      verifyInclusion(size, receiptDigest(r.receipt), r.mmr_index, p.path.map((x) => fromHex(x)), checkpointAccumulator(cp.checkpoint));
-    if (!ok) throw new CharterError('NODE_ERROR', `the node's inclusion proof of receipt ${r.seq} (transaction ${r.tx_hash}) in MMR(${size}) does not lead to the peaks of its checkpoint at height ${cp.checkpoint.height}; nothing was written or signed`, { seq: r.seq, size });
+      verifyInclusion(
+        size,
+        receiptDigest(r.receipt),
+        r.mmr_index,
+        p.path.map((x) => fromHex(x)),
+        checkpointAccumulator(cp.checkpoint),
+      );
+    if (!ok)
+      throw new CharterError(
+        'NODE_ERROR',
+        `the node's inclusion proof of receipt ${r.seq} (transaction ${r.tx_hash}) in MMR(${size}) does not lead to the peaks of its checkpoint at height ${cp.checkpoint.height}; nothing was written or signed`,
+        { seq: r.seq, size },
+      );
     return { mmr_index: p.mmr_index, size: p.size, path: p.path };
   }
 
@@ -438,11 +505,15 @@ export class EvidenceService {
     const requestProof = await this.caseStateProof(requestId, executedAt, `request/${requestId}`, 'the request record', resultAppHash);
     const req = requestProof.value as WithdrawalRecord;
     if (!req || typeof req !== 'object' || req.request_id !== requestId || req.status !== 'executed' || req.executed_at !== executedAt) {
-      throw new CharterError('NODE_ERROR', `the node's proven record of ${requestId} at height ${executedAt} is not the request executed at that height (${String(req?.status)} at ${String(req?.executed_at)}); nothing was written or signed`);
+      throw new CharterError(
+        'NODE_ERROR',
+        `the node's proven record of ${requestId} at height ${executedAt} is not the request executed at that height (${String(req?.status)} at ${String(req?.executed_at)}); nothing was written or signed`,
+      );
     }
     const policyProof = await this.caseStateProof(requestId, executedAt, `vault/${req.vault_id}`, `the policy of vault ${req.vault_id}`, resultAppHash);
     const vault = policyProof.value as VaultRecord | null;
-    if (!vault || typeof vault !== 'object' || !vault.policy) throw new CharterError('NODE_ERROR', `the node's proven vault/${req.vault_id} at height ${executedAt} holds no policy; nothing was written or signed`);
+    if (!vault || typeof vault !== 'object' || !vault.policy)
+      throw new CharterError('NODE_ERROR', `the node's proven vault/${req.vault_id} at height ${executedAt} holds no policy; nothing was written or signed`);
 
     const members: BundleMemberInput[] = [
       { path: CASE_PATHS.request, artifact_type: ARTIFACT_TYPES.request, bytes: json(requestProof.value) },
@@ -455,9 +526,19 @@ export class EvidenceService {
       members.push({ path: CASE_PATHS.tx(h), artifact_type: ARTIFACT_TYPES.signedTx, bytes: json(t) });
     }
     members.push({ path: CASE_PATHS.block, artifact_type: ARTIFACT_TYPES.block, bytes: json(blockDoc) });
-    if (blockDoc['header'] === undefined) missing.push(`case.block.signature: the node serves no signed header of block ${executedAt} (a Charter devnet does; this node's blocks are checked by hash only)`);
-    else if (blockDoc['next_header'] === undefined) missing.push(`case.block.signature: block ${executedAt + 1} is not made yet, so block ${executedAt}'s result app hash is not covered by a signature; it will be once the node makes block ${executedAt + 1} (build the case again then)`);
-    members.push({ path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: req.vault_id, policy: vault.policy, as_of: executedAt }) });
+    if (blockDoc['header'] === undefined)
+      missing.push(
+        `case.block.signature: the node serves no signed header of block ${executedAt} (a Charter devnet does; this node's blocks are checked by hash only)`,
+      );
+    else if (blockDoc['next_header'] === undefined)
+      missing.push(
+        `case.block.signature: block ${executedAt + 1} is not made yet, so block ${executedAt}'s result app hash is not covered by a signature; it will be once the node makes block ${executedAt + 1} (build the case again then)`,
+      );
+    members.push({
+      path: CASE_PATHS.policy,
+      artifact_type: ARTIFACT_TYPES.policy,
+      bytes: json({ vault_id: req.vault_id, policy: vault.policy, as_of: executedAt }),
+    });
     members.push({ path: CASE_PATHS.stateProof, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(policyProof) });
 
     // The receipt of the transaction that executed it (else the last one behind it), its
@@ -469,10 +550,16 @@ export class EvidenceService {
     if (receipt && checkpoint) {
       const proof = await this.receiptInclusion(receipt, checkpoint);
       members.push({ path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(receipt.receipt) });
-      members.push({ path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: proof.mmr_index, size: proof.size, path: proof.path }) });
+      members.push({
+        path: CASE_PATHS.inclusion,
+        artifact_type: ARTIFACT_TYPES.inclusionProof,
+        bytes: json({ mmr_index: proof.mmr_index, size: proof.size, path: proof.path }),
+      });
       members.push({ path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(checkpoint) });
     } else if (!receipt) {
-      missing.push(`proofs.receipt, proofs.inclusion, checkpoint.quorum, checkpoint.witnesses: the node serves no receipt of ${receiptTx} (it keeps no evidence log), so the bundle has no receipt, inclusion proof or checkpoint`);
+      missing.push(
+        `proofs.receipt, proofs.inclusion, checkpoint.quorum, checkpoint.witnesses: the node serves no receipt of ${receiptTx} (it keeps no evidence log), so the bundle has no receipt, inclusion proof or checkpoint`,
+      );
     } else {
       // The node signs checkpoints on a cadence and could not issue one now: say when the next comes.
       missing.push(
@@ -480,7 +567,14 @@ export class EvidenceService {
           this.nextCheckpointText(around?.every ?? null, status.height, receipt.height, issueError, 'case'),
       );
     }
-    return this.finish('custody-case', { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: executedAt }, members, `bundle-${requestId}.zip`, signer, missing);
+    return this.finish(
+      'custody-case',
+      { type: 'withdrawal', id: requestId, chain_id: status.chainId, height: executedAt },
+      members,
+      `bundle-${requestId}.zip`,
+      signer,
+      missing,
+    );
   }
 
   /**
@@ -490,8 +584,13 @@ export class EvidenceService {
    * below `from` (docs/formats/evidence-bundle.md §3.2).
    */
   async buildSegment(from: number, to: number, choice?: BundleSignerChoice): Promise<BuiltBundle> {
-    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && to >= from)) throw new CharterError('INVALID_INPUT', `not a height range: ${from}:${to}`);
-    if (to - from >= MAX_SEGMENT_BLOCKS) throw new CharterError('INVALID_INPUT', `a segment holds at most ${MAX_SEGMENT_BLOCKS.toLocaleString('en-US')} blocks; ${from}:${to} is ${to - from + 1}`);
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && to >= from))
+      throw new CharterError('INVALID_INPUT', `not a height range: ${from}:${to}`);
+    if (to - from >= MAX_SEGMENT_BLOCKS)
+      throw new CharterError(
+        'INVALID_INPUT',
+        `a segment holds at most ${MAX_SEGMENT_BLOCKS.toLocaleString('en-US')} blocks; ${from}:${to} is ${to - from + 1}`,
+      );
     const client = await this.chain.get();
     const before = await client.status();
     if (to > before.height) throw new CharterError('NOT_FOUND', `the node is at height ${before.height}; no block ${to} yet`);
@@ -518,23 +617,39 @@ export class EvidenceService {
       if (doc['header'] === undefined) unsigned++;
       txs.push(...(doc['txs'] as string[]).map((t) => t.toLowerCase()));
       if (txs.length > this.limits.maxSegmentReceipts) {
-        throw new CharterError('INVALID_INPUT', `blocks ${from}–${h} already hold ${txs.length} transactions; a history segment carries at most ${this.limits.maxSegmentReceipts.toLocaleString('en-US')} receipts (one per transaction), so build ${from}:${to} as smaller segments`, { from, to, at: h });
+        throw new CharterError(
+          'INVALID_INPUT',
+          `blocks ${from}–${h} already hold ${txs.length} transactions; a history segment carries at most ${this.limits.maxSegmentReceipts.toLocaleString('en-US')} receipts (one per transaction), so build ${from}:${to} as smaller segments`,
+          { from, to, at: h },
+        );
       }
       members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: json(doc) });
       lastDoc = doc;
     }
-    if (unsigned > 0) missing.push(`segment.headers, segment.signatures: the node serves no signed header of ${unsigned} of the ${to - from + 1} blocks (a Charter devnet does); those blocks are checked by hash and link only`);
-    else if (lastDoc['next_header'] === undefined) missing.push(`segment.signatures: block ${to + 1} is not made yet, so block ${to}'s result app hash is not covered by a signature; it will be once the node makes block ${to + 1} (build the segment again then)`);
+    if (unsigned > 0)
+      missing.push(
+        `segment.headers, segment.signatures: the node serves no signed header of ${unsigned} of the ${to - from + 1} blocks (a Charter devnet does); those blocks are checked by hash and link only`,
+      );
+    else if (lastDoc['next_header'] === undefined)
+      missing.push(
+        `segment.signatures: block ${to + 1} is not made yet, so block ${to}'s result app hash is not covered by a signature; it will be once the node makes block ${to + 1} (build the segment again then)`,
+      );
 
     // The receipts of exactly the range's transactions (paged: the node gives at most 1,000 a call).
     const receipts = await this.rangeReceipts(from, to);
     if (receipts === null) {
-      missing.push(`segment.receipts, proofs.receipts, checkpoint.to.quorum, checkpoint.to.witnesses, proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node serves no receipts (it keeps no evidence log), so the bundle has no receipts, inclusion proofs or checkpoints`);
+      missing.push(
+        `segment.receipts, proofs.receipts, checkpoint.to.quorum, checkpoint.to.witnesses, proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node serves no receipts (it keeps no evidence log), so the bundle has no receipts, inclusion proofs or checkpoints`,
+      );
     } else {
       const got = receipts.map((r) => r.receipt.tx_digest);
       if (got.length !== txs.length || got.some((d, i) => d !== txs[i])) {
         const i = got.findIndex((d, k) => d !== txs[k]);
-        throw new CharterError('NODE_ERROR', `the node's receipts of heights ${from}–${to} are not the blocks' transactions (${got.length} receipts for ${txs.length} transactions${i >= 0 ? `; the ${i + 1}. is of ${got[i]}, not ${String(txs[i])}` : ''}); nothing was written or signed`, { from, to });
+        throw new CharterError(
+          'NODE_ERROR',
+          `the node's receipts of heights ${from}–${to} are not the blocks' transactions (${got.length} receipts for ${txs.length} transactions${i >= 0 ? `; the ${i + 1}. is of ${got[i]}, not ${String(txs[i])}` : ''}); nothing was written or signed`,
+          { from, to },
+        );
       }
       const around = await this.checkpointsAround(from, to);
       const toCp = around?.atOrAbove ?? null;
@@ -555,20 +670,51 @@ export class EvidenceService {
         members.push({ path: SEGMENT_PATHS.to, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(toCp) });
         const fromCp = around?.below ?? null;
         if (!fromCp) {
-          missing.push(`proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height ${from}${around?.oldest != null ? ` (its oldest is at height ${around.oldest})` : ''}, so the bundle has no earlier checkpoint to show the log consistent with; a segment starting above that height carries one`);
+          missing.push(
+            `proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height ${from}${around?.oldest != null ? ` (its oldest is at height ${around.oldest})` : ''}, so the bundle has no earlier checkpoint to show the log consistent with; a segment starting above that height carries one`,
+          );
         } else {
           const cp = await optional(() => client.consistencyProof(fromCp.checkpoint.mmr_size, size));
-          const ok = cp !== null && cp.from_size === fromCp.checkpoint.mmr_size && cp.to_size === size && Array.isArray(cp.paths) && verifyConsistency(cp.from_size, cp.to_size, checkpointAccumulator(fromCp.checkpoint), checkpointAccumulator(toCp.checkpoint), cp.paths.map((p) => p.map((x) => fromHex(x))));
-          if (cp !== null && !ok) throw new CharterError('NODE_ERROR', `the node's consistency proof from MMR(${fromCp.checkpoint.mmr_size}) (checkpoint at height ${fromCp.checkpoint.height}) to MMR(${size}) (at height ${toCp.checkpoint.height}) does not verify; nothing was written or signed`);
-          if (cp === null) missing.push(`proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node serves no consistency proof from MMR(${fromCp.checkpoint.mmr_size}) to MMR(${size}), so the bundle has no earlier checkpoint`);
+          const ok =
+            cp !== null &&
+            cp.from_size === fromCp.checkpoint.mmr_size &&
+            cp.to_size === size &&
+            Array.isArray(cp.paths) &&
+            verifyConsistency(
+              cp.from_size,
+              cp.to_size,
+              checkpointAccumulator(fromCp.checkpoint),
+              checkpointAccumulator(toCp.checkpoint),
+              cp.paths.map((p) => p.map((x) => fromHex(x))),
+            );
+          if (cp !== null && !ok)
+            throw new CharterError(
+              'NODE_ERROR',
+              `the node's consistency proof from MMR(${fromCp.checkpoint.mmr_size}) (checkpoint at height ${fromCp.checkpoint.height}) to MMR(${size}) (at height ${toCp.checkpoint.height}) does not verify; nothing was written or signed`,
+            );
+          if (cp === null)
+            missing.push(
+              `proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node serves no consistency proof from MMR(${fromCp.checkpoint.mmr_size}) to MMR(${size}), so the bundle has no earlier checkpoint`,
+            );
           else {
             members.push({ path: SEGMENT_PATHS.from, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(fromCp) });
-            members.push({ path: SEGMENT_PATHS.consistency, artifact_type: ARTIFACT_TYPES.consistencyProof, bytes: json({ from_size: cp.from_size, to_size: cp.to_size, paths: cp.paths }) });
+            members.push({
+              path: SEGMENT_PATHS.consistency,
+              artifact_type: ARTIFACT_TYPES.consistencyProof,
+              bytes: json({ from_size: cp.from_size, to_size: cp.to_size, paths: cp.paths }),
+            });
           }
         }
       }
     }
-    return this.finish('history-segment', { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to }, members, `segment-${from}-${to}.zip`, signer, missing);
+    return this.finish(
+      'history-segment',
+      { type: 'height-range', id: `${from}:${to}`, chain_id: status.chainId, height: to },
+      members,
+      `segment-${from}-${to}.zip`,
+      signer,
+      missing,
+    );
   }
 
   /**
@@ -621,7 +767,12 @@ export class EvidenceService {
   }
 
   /** Verify a bundle (bytes or a finished upload) in memory; nothing is written. */
-  async verify(input: { contentBase64?: string; uploadId?: string; trust?: unknown; jobId?: string }): Promise<VerifyReport & { bundleId: string; size: number }> {
+  async verify(input: {
+    contentBase64?: string;
+    uploadId?: string;
+    trust?: unknown;
+    jobId?: string;
+  }): Promise<VerifyReport & { bundleId: string; size: number }> {
     let bytes: Uint8Array;
     if (input.uploadId !== undefined) {
       const parts = this.uploads.get(input.uploadId);
@@ -631,7 +782,8 @@ export class EvidenceService {
     } else if (input.contentBase64 !== undefined) {
       bytes = new Uint8Array(Buffer.from(input.contentBase64, 'base64'));
     } else throw new CharterError('INVALID_INPUT', 'give contentBase64 or uploadId');
-    if (bytes.length > MAX_CONTRACT_BUNDLE_BYTES) throw new CharterError('BUNDLE_TOO_LARGE', `${bytes.length} bytes; the console takes up to ${MAX_CONTRACT_BUNDLE_BYTES}`);
+    if (bytes.length > MAX_CONTRACT_BUNDLE_BYTES)
+      throw new CharterError('BUNDLE_TOO_LARGE', `${bytes.length} bytes; the console takes up to ${MAX_CONTRACT_BUNDLE_BYTES}`);
     const trust = input.trust === undefined || input.trust === null ? null : trustFromJson(input.trust);
     const jobId = input.jobId ?? '';
     let last = 0;
@@ -704,12 +856,19 @@ export class EvidenceService {
   }
 
   /** One entry of an open bundle, from memory (never from disk). */
-  async readMember(bundleId: string, memberPath: string): Promise<{ path: string; size: number; sha256: string; text: string | null; base64: string | null; truncated: boolean }> {
+  async readMember(
+    bundleId: string,
+    memberPath: string,
+  ): Promise<{ path: string; size: number; sha256: string; text: string | null; base64: string | null; truncated: boolean }> {
     const entries = this.open.get(bundleId);
     if (!entries) throw new CharterError('BUNDLE_NOT_OPEN', `bundle ${bundleId.slice(0, 16)}… is not open; open it again`);
     const matches = entries.get(memberPath) ?? [];
     const e = matches[0];
-    if (!e || matches.length > 1) throw new CharterError('NOT_FOUND', matches.length > 1 ? `"${memberPath}" appears more than once in the bundle` : `the bundle has no entry "${memberPath}"`);
+    if (!e || matches.length > 1)
+      throw new CharterError(
+        'NOT_FOUND',
+        matches.length > 1 ? `"${memberPath}" appears more than once in the bundle` : `the bundle has no entry "${memberPath}"`,
+      );
     if (!e.data) throw new CharterError('NOT_FOUND', `the entry "${memberPath}" was refused: ${e.error?.reason ?? 'unreadable'}`);
     const MAX = 512 * 1024;
     const shown = e.data.subarray(0, MAX);
@@ -719,6 +878,13 @@ export class EvidenceService {
     } catch {
       text = null;
     }
-    return { path: memberPath, size: e.data.length, sha256: sha256Hex(e.data), text, base64: text === null ? Buffer.from(shown).toString('base64') : null, truncated: e.data.length > MAX };
+    return {
+      path: memberPath,
+      size: e.data.length,
+      sha256: sha256Hex(e.data),
+      text,
+      base64: text === null ? Buffer.from(shown).toString('base64') : null,
+      truncated: e.data.length > MAX,
+    };
   }
 }

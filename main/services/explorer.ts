@@ -54,7 +54,8 @@ export class ExplorerService {
     const q = query.trim();
     if (/^[0-9]{1,15}$/.test(q)) {
       const height = Number(q);
-      if (height < 1) throw new CharterError('INVALID_INPUT', 'block heights start at 1', { problems: [{ path: 'query', message: 'block heights start at 1' }] });
+      if (height < 1)
+        throw new CharterError('INVALID_INPUT', 'block heights start at 1', { problems: [{ path: 'query', message: 'block heights start at 1' }] });
       const latest = (await (await this.client()).status()).height;
       if (height > latest) throw new CharterError('NOT_FOUND', `there is no block ${height} yet: the chain is at height ${latest}`);
       return { kind: 'block', height };

@@ -34,7 +34,14 @@ function view(p: ProposalWithTally): ProposalView {
     executableAt: p.executable_at,
     executedAt: p.executed_at,
     tally: p.tally
-      ? { members: p.tally.members, yes: p.tally.yes, no: p.tally.no, abstain: p.tally.abstain, quorumMet: p.tally.quorum_met, thresholdMet: p.tally.threshold_met }
+      ? {
+          members: p.tally.members,
+          yes: p.tally.yes,
+          no: p.tally.no,
+          abstain: p.tally.abstain,
+          quorumMet: p.tally.quorum_met,
+          thresholdMet: p.tally.threshold_met,
+        }
       : null,
   };
 }
@@ -108,20 +115,41 @@ export class GovernanceService {
     return out.sort((a, b) => b.createdAt - a.createdAt || (a.proposalId < b.proposalId ? -1 : 1));
   }
 
-  async propose(input: { track: GovTrack; action: GovAction; votingPeriodBlocks?: number | undefined; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('gov.propose', proposeBody(input), this.signer(input, 'gov.propose'), input.expected ? { expected: input.expected } : {});
+  async propose(
+    input: { track: GovTrack; action: GovAction; votingPeriodBlocks?: number | undefined; expected?: ExpectedEnvelope | undefined } & SignAs,
+  ): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit(
+      'gov.propose',
+      proposeBody(input),
+      this.signer(input, 'gov.propose'),
+      input.expected ? { expected: input.expected } : {},
+    );
     const id = (res.data as { proposal_id?: string } | null)?.proposal_id;
     if (!id) throw new CharterError('NODE_ERROR', 'the node did not return the new proposal id');
     return { proposal: await this.get(id), txHash: res.txHash, height: res.height };
   }
 
-  async vote(input: { proposalId: string; vote: 'yes' | 'no' | 'abstain'; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('gov.vote', { proposal_id: input.proposalId, vote: input.vote }, this.signer(input, 'gov.vote'), input.expected ? { expected: input.expected } : {});
+  async vote(
+    input: { proposalId: string; vote: 'yes' | 'no' | 'abstain'; expected?: ExpectedEnvelope | undefined } & SignAs,
+  ): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit(
+      'gov.vote',
+      { proposal_id: input.proposalId, vote: input.vote },
+      this.signer(input, 'gov.vote'),
+      input.expected ? { expected: input.expected } : {},
+    );
     return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
   }
 
-  async execute(input: { proposalId: string; expected?: ExpectedEnvelope | undefined } & SignAs): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
-    const res = await this.submitter.submit('gov.execute', { proposal_id: input.proposalId }, this.signer(input, 'gov.execute'), input.expected ? { expected: input.expected } : {});
+  async execute(
+    input: { proposalId: string; expected?: ExpectedEnvelope | undefined } & SignAs,
+  ): Promise<{ proposal: ProposalView; txHash: string; height: number }> {
+    const res = await this.submitter.submit(
+      'gov.execute',
+      { proposal_id: input.proposalId },
+      this.signer(input, 'gov.execute'),
+      input.expected ? { expected: input.expected } : {},
+    );
     return { proposal: await this.get(input.proposalId), txHash: res.txHash, height: res.height };
   }
 }
@@ -140,7 +168,9 @@ export function parseActionJson(text: string): Record<string, unknown> {
     throw e;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new CharterError('INVALID_INPUT', 'the action must be a JSON object such as {"type":"params.set", …}', { problems: [{ path: 'actionJson', message: 'not a JSON object' }] });
+    throw new CharterError('INVALID_INPUT', 'the action must be a JSON object such as {"type":"params.set", …}', {
+      problems: [{ path: 'actionJson', message: 'not a JSON object' }],
+    });
   }
   if (typeof (v as Record<string, unknown>)['type'] !== 'string') {
     throw new CharterError('INVALID_INPUT', 'the action needs a "type"', { problems: [{ path: 'actionJson.type', message: 'required' }] });
@@ -158,7 +188,9 @@ export function checkedActionJson(text: string): Record<string, unknown> {
   const parsed = GOV_ACTION_SCHEMA.safeParse(action);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => ({ path: ['action', ...i.path.map(String)].join('.'), message: i.message }));
-    throw new CharterError('INVALID_INPUT', `the ${String(action['type'])} action is not valid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
+    throw new CharterError('INVALID_INPUT', `the ${String(action['type'])} action is not valid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, {
+      problems,
+    });
   }
   return action;
 }

@@ -122,8 +122,14 @@ export function readConfigFile(file: string): Pkcs11ModuleConfig[] {
   if (!st.isFile()) throw new CharterError('CONFIG_INVALID', `${file} is not a regular file; it was ignored`, { file });
   if (process.platform !== 'win32') {
     const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-    if ((st.mode & 0o022) !== 0) throw new CharterError('CONFIG_INVALID', `${file} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode 0${(st.mode & 0o777).toString(8)}); it was ignored: chmod go-w it`, { file });
-    if (st.uid !== 0 && st.uid !== uid) throw new CharterError('CONFIG_INVALID', `${file} belongs to user ${st.uid}, neither root nor the user running the console; it was ignored`, { file });
+    if ((st.mode & 0o022) !== 0)
+      throw new CharterError(
+        'CONFIG_INVALID',
+        `${file} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode 0${(st.mode & 0o777).toString(8)}); it was ignored: chmod go-w it`,
+        { file },
+      );
+    if (st.uid !== 0 && st.uid !== uid)
+      throw new CharterError('CONFIG_INVALID', `${file} belongs to user ${st.uid}, neither root nor the user running the console; it was ignored`, { file });
   }
   if (st.size > 256 * 1024) throw new CharterError('CONFIG_INVALID', `${file} is larger than 256 KiB; it was ignored`, { file });
   let json: unknown;
@@ -137,7 +143,11 @@ export function readConfigFile(file: string): Pkcs11ModuleConfig[] {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
     throw new CharterError('CONFIG_INVALID', `${file} is not a console configuration (${problems.join('; ')}); it was ignored`, { file, problems });
   }
-  return (parsed.data.pkcs11?.modules ?? []).map((m) => ({ modulePath: m.path, ...(m.tokenLabel !== undefined ? { tokenLabel: m.tokenLabel } : {}), ...(m.slotId !== undefined ? { slotId: m.slotId } : {}) }));
+  return (parsed.data.pkcs11?.modules ?? []).map((m) => ({
+    modulePath: m.path,
+    ...(m.tokenLabel !== undefined ? { tokenLabel: m.tokenLabel } : {}),
+    ...(m.slotId !== undefined ? { slotId: m.slotId } : {}),
+  }));
 }
 
 /** The Output warning for a module list left in the workspace database by an older console, or null. */
@@ -162,7 +172,8 @@ export function resolveKeyBackendConfig(ws: Workspace, opts: KeyBackendOptions, 
   };
   for (const m of opts.pkcs11Modules ?? []) addModule(m, 'command-line', '--pkcs11-module');
   const token = env[ENV_PKCS11_TOKEN];
-  for (const m of (env[ENV_PKCS11_MODULE] ?? '').split(path.delimiter)) if (m.trim()) addModule({ modulePath: m.trim(), ...(token ? { tokenLabel: token } : {}) }, 'environment', `$${ENV_PKCS11_MODULE}`);
+  for (const m of (env[ENV_PKCS11_MODULE] ?? '').split(path.delimiter))
+    if (m.trim()) addModule({ modulePath: m.trim(), ...(token ? { tokenLabel: token } : {}) }, 'environment', `$${ENV_PKCS11_MODULE}`);
   const file = configFileOf(ws);
   let configProblem: CharterError | undefined;
   try {
@@ -185,7 +196,16 @@ export class UnavailableBackend implements KeyBackend {
     private readonly facts: Record<string, string> = {},
   ) {}
   async devices(): Promise<DeviceInfo[]> {
-    return [{ deviceId: `${this.kind}:${this.name}`, backend: this.kind, label: this.name, state: 'error', detail: `${this.error.code}: ${this.error.message}`, facts: { ...this.facts, code: this.error.code } }];
+    return [
+      {
+        deviceId: `${this.kind}:${this.name}`,
+        backend: this.kind,
+        label: this.name,
+        state: 'error',
+        detail: `${this.error.code}: ${this.error.message}`,
+        facts: { ...this.facts, code: this.error.code },
+      },
+    ];
   }
   async list() {
     return [];
@@ -263,7 +283,11 @@ export async function addDeviceBackends(
       // The path rules first: a refused library is never handed to the loader.
       checkModulePath(m.modulePath);
       const Ctor = await backendLoaders.pkcs11();
-      b = new Ctor({ modulePath: m.modulePath, ...(m.tokenLabel !== undefined ? { tokenLabel: m.tokenLabel } : {}), ...(m.slotId !== undefined ? { slotId: m.slotId } : {}) });
+      b = new Ctor({
+        modulePath: m.modulePath,
+        ...(m.tokenLabel !== undefined ? { tokenLabel: m.tokenLabel } : {}),
+        ...(m.slotId !== undefined ? { slotId: m.slotId } : {}),
+      });
       delete m.problem;
       log('info', `PKCS#11 module ${m.modulePath} (from ${m.origin}) in use${m.tokenLabel ? ` (token "${m.tokenLabel}")` : ''}`);
     } catch (e) {
@@ -283,7 +307,10 @@ export async function addDeviceBackends(
       log('info', 'Ledger devices enabled');
       const w = (b as { watch?: (cb: (d: DeviceInfo[]) => void) => () => void }).watch;
       if (watch && typeof w === 'function') {
-        watchers.set(b, w.call(b, (devices) => registry.emit(`Ledger devices: ${devices.map((d) => `${d.label} ${d.state}`).join(', ') || 'none'}`)));
+        watchers.set(
+          b,
+          w.call(b, (devices) => registry.emit(`Ledger devices: ${devices.map((d) => `${d.label} ${d.state}`).join(', ') || 'none'}`)),
+        );
       }
     } catch (e) {
       const err = asCharterError(e, 'Ledger support could not be loaded');

@@ -82,7 +82,10 @@ export class KeysService {
   private async onChain(keyIds: string[]): Promise<{ records: Map<string, KeyRecord | null>; height: number } | null> {
     try {
       const client = await this.nodes.custody().get();
-      const [status, found] = await Promise.all([client.status(), keyIds.length > 0 ? client.queryBatch<KeyRecord>(keyIds.map((id) => `/key/${id}`)) : Promise.resolve([])]);
+      const [status, found] = await Promise.all([
+        client.status(),
+        keyIds.length > 0 ? client.queryBatch<KeyRecord>(keyIds.map((id) => `/key/${id}`)) : Promise.resolve([]),
+      ]);
       const records = new Map<string, KeyRecord | null>();
       keyIds.forEach((id, i) => records.set(id, found[i] ?? null));
       return { records, height: status.height };
@@ -103,10 +106,30 @@ export class KeysService {
       locator: k.locator ?? null,
     };
     if (rec === undefined) {
-      return { ...base, onChain: 'unknown', roles: [], owner: null, attestationRef: null, revalidateBy: null, revalidationDue: false, rotation: null, ended: null };
+      return {
+        ...base,
+        onChain: 'unknown',
+        roles: [],
+        owner: null,
+        attestationRef: null,
+        revalidateBy: null,
+        revalidationDue: false,
+        rotation: null,
+        ended: null,
+      };
     }
     if (rec === null) {
-      return { ...base, onChain: 'unregistered', roles: [], owner: null, attestationRef: null, revalidateBy: null, revalidationDue: false, rotation: null, ended: null };
+      return {
+        ...base,
+        onChain: 'unregistered',
+        roles: [],
+        owner: null,
+        attestationRef: null,
+        revalidateBy: null,
+        revalidationDue: false,
+        rotation: null,
+        ended: null,
+      };
     }
     const revalidateBy = rec.attestation?.revalidate_by ?? null;
     return {
@@ -130,7 +153,14 @@ export class KeysService {
   }
 
   async devices(): Promise<DeviceView[]> {
-    return (await this.backends.devices()).map((d) => ({ deviceId: d.deviceId, backend: d.backend, label: d.label, state: d.state, detail: d.detail ?? null, facts: { ...d.facts } }));
+    return (await this.backends.devices()).map((d) => ({
+      deviceId: d.deviceId,
+      backend: d.backend,
+      label: d.label,
+      state: d.state,
+      detail: d.detail ?? null,
+      facts: { ...d.facts },
+    }));
   }
 
   async list(): Promise<{ keys: KeyView[]; problems: { backend: BackendKind; code: string; message: string }[] }> {
@@ -162,7 +192,8 @@ export class KeysService {
 
   /** The old single-backend call: an Ed25519 software key. */
   async create(label: string, passphrase: string, confirmPassphrase?: string): Promise<KeyView> {
-    if (confirmPassphrase !== undefined && confirmPassphrase !== passphrase) throw new CharterError('PASSPHRASE_MISMATCH', 'the passphrase and its confirmation are not the same; no key was created');
+    if (confirmPassphrase !== undefined && confirmPassphrase !== passphrase)
+      throw new CharterError('PASSPHRASE_MISMATCH', 'the passphrase and its confirmation are not the same; no key was created');
     const { info } = await this.backends.generate('software', { label, secret: passphrase, scheme: 'ed25519' });
     this.bus.emit('devices.changed', { reason: `key ${info.keyId} created` });
     return this.viewOf(info);
@@ -215,9 +246,12 @@ export class KeysService {
   }
 
   /** Read a fresh attestation record from the device, keep it, and with `submit` record it on chain (key.attest, devnet admin). */
-  async attest(input: { keyId: string; secret?: string | undefined; submit?: boolean; revalidateInBlocks?: number }): Promise<
-    AttestationOutcome & { txHash: string | null; height: number | null; revalidateBy: number | null }
-  > {
+  async attest(input: {
+    keyId: string;
+    secret?: string | undefined;
+    submit?: boolean;
+    revalidateInBlocks?: number;
+  }): Promise<AttestationOutcome & { txHash: string | null; height: number | null; revalidateBy: number | null }> {
     const { backend } = await this.backends.find(input.keyId);
     if (input.submit) this.authority.signer('key.attest'); // refuse before unlocking anything
     const out = this.storeAttestation(await backend.attest(input.keyId, input.secret !== undefined ? { secret: input.secret } : {}));
@@ -246,7 +280,10 @@ export class KeysService {
    * and its "sha256:<hex>" reference is recorded on chain by key.attest, with
    * the re-validation deadline.
    */
-  async register(keyId: string, opts: { secret?: string | undefined; revalidateInBlocks?: number } = {}): Promise<{
+  async register(
+    keyId: string,
+    opts: { secret?: string | undefined; revalidateInBlocks?: number } = {},
+  ): Promise<{
     txHash: string;
     height: number;
     keyId: string;
@@ -282,7 +319,11 @@ export class KeysService {
 
   async setRoles(input: { keyId: string; roles: Role[]; owner?: string | undefined }): Promise<{ txHash: string; height: number; keyId: string }> {
     const admin = this.authority.signer('key.set_roles');
-    const res = await this.submitter.submit('key.set_roles', { key_id: input.keyId, roles: input.roles, ...(input.owner !== undefined ? { owner: input.owner } : {}) }, admin);
+    const res = await this.submitter.submit(
+      'key.set_roles',
+      { key_id: input.keyId, roles: input.roles, ...(input.owner !== undefined ? { owner: input.owner } : {}) },
+      admin,
+    );
     this.bus.emit('devices.changed', { reason: `key ${input.keyId} roles changed` });
     return { txHash: res.txHash, height: res.height, keyId: input.keyId };
   }
@@ -295,7 +336,13 @@ export class KeysService {
    * registered (with its kept attestation) — only after the old key has
    * signed, so a wrong secret changes nothing.
    */
-  async rotate(input: { keyId: string; newKeyId: string; secret?: string | undefined; proposerKeyId?: string | undefined; proposerSecret?: string | undefined }): Promise<{
+  async rotate(input: {
+    keyId: string;
+    newKeyId: string;
+    secret?: string | undefined;
+    proposerKeyId?: string | undefined;
+    proposerSecret?: string | undefined;
+  }): Promise<{
     txHash: string;
     height: number;
     keyId: string;
@@ -330,7 +377,12 @@ export class KeysService {
   }
 
   /** Retire for good: signed by the key itself (its secret) or, asAdmin, by the devnet admin. */
-  async retire(input: { keyId: string; reason: string; secret?: string | undefined; asAdmin?: boolean }): Promise<{ txHash: string; height: number; keyId: string }> {
+  async retire(input: {
+    keyId: string;
+    reason: string;
+    secret?: string | undefined;
+    asAdmin?: boolean;
+  }): Promise<{ txHash: string; height: number; keyId: string }> {
     const rec = await this.record(input.keyId);
     if (rec.status === 'retired' || rec.status === 'revoked') throw new CharterError('KEY_STATUS_CONFLICT', `key ${input.keyId} is already ${rec.status}`);
     const signer = input.asAdmin ? this.authority.signer('key.retire') : this.signerFor(input.keyId, input.secret);
@@ -345,7 +397,13 @@ export class KeysService {
    * emergency quorum (distinct operator owners) and must be ratified by
    * governance (emergency.ratify) within the ratification window, or it lapses.
    */
-  async revoke(input: { keyId: string; reason: string; signerKeyId: string; secret?: string | undefined; expiresInBlocks?: number }): Promise<{ txHash: string; height: number; control: EmergencyControlView }> {
+  async revoke(input: {
+    keyId: string;
+    reason: string;
+    signerKeyId: string;
+    secret?: string | undefined;
+    expiresInBlocks?: number;
+  }): Promise<{ txHash: string; height: number; control: EmergencyControlView }> {
     const client = await this.nodes.custody().get();
     await this.record(input.keyId);
     const controls = (await client.query<EmergencyControlRecord[]>('/controls')) ?? [];

@@ -109,12 +109,18 @@ export class Submitter {
       const unsigned = await this.prepare(type, body, signer.keyId);
       if (opts.expected) {
         if (unsigned.nonce !== opts.expected.nonce) {
-          throw new CharterError('PREVIEW_STALE', `the key's next nonce is now ${unsigned.nonce}, not the previewed ${opts.expected.nonce} (it signed something else meanwhile)`);
+          throw new CharterError(
+            'PREVIEW_STALE',
+            `the key's next nonce is now ${unsigned.nonce}, not the previewed ${opts.expected.nonce} (it signed something else meanwhile)`,
+          );
         }
         unsigned.expires_at = opts.expected.expiresAt;
         const digest = toHex(signingDigest(unsigned));
         if (digest !== opts.expected.digest) {
-          throw new CharterError('PREVIEW_STALE', `the envelope to sign no longer matches the preview (digest ${digest.slice(0, 16)}…, previewed ${opts.expected.digest.slice(0, 16)}…)`);
+          throw new CharterError(
+            'PREVIEW_STALE',
+            `the envelope to sign no longer matches the preview (digest ${digest.slice(0, 16)}…, previewed ${opts.expected.digest.slice(0, 16)}…)`,
+          );
         }
       }
       opts.before?.(unsigned);

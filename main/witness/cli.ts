@@ -14,7 +14,15 @@ export function runWitnessInit(o: { dir: string; json?: boolean }): void {
   const id = initWitness(o.dir);
   const witnesses = { quorum: 1, keys: [id.trust_entry] };
   if (o.json) {
-    jsonLine({ dir: o.dir, key_file: path.join(o.dir, KEY_FILE), key_id: id.key_id, scheme: id.scheme, public_key: id.public_key, trust_entry: id.trust_entry, witnesses });
+    jsonLine({
+      dir: o.dir,
+      key_file: path.join(o.dir, KEY_FILE),
+      key_id: id.key_id,
+      scheme: id.scheme,
+      public_key: id.public_key,
+      trust_entry: id.trust_entry,
+      witnesses,
+    });
     return;
   }
   say(
@@ -32,7 +40,8 @@ export function runWitnessInit(o: { dir: string; json?: boolean }): void {
 
 function parseInterval(s: string | undefined): number {
   if (s === undefined) return 10_000;
-  if (!/^\d{1,9}$/.test(s) || Number(s) < 100 || Number(s) > 86_400_000) throw new CharterError('USAGE', `--interval-ms must be an integer from 100 to 86400000, got ${JSON.stringify(s)}`);
+  if (!/^\d{1,9}$/.test(s) || Number(s) < 100 || Number(s) > 86_400_000)
+    throw new CharterError('USAGE', `--interval-ms must be an integer from 100 to 86400000, got ${JSON.stringify(s)}`);
   return Number(s);
 }
 
@@ -103,12 +112,21 @@ export function runWitnessStatus(o: { dir: string; json?: boolean }): void {
   const lines = [`witness ${s.witness.key_id} (${s.witness.scheme}, public key ${s.witness.public_key})`];
   if (s.state === null) lines.push('no log pinned yet: run `charter witness run --dir DIR --node URL`');
   else {
-    lines.push(`log ${s.state.log_id}: trust file ${s.trust_file ?? '(missing)'} pinned ${s.state.trust.source === 'first-use' ? `on first use from ${s.state.trust.node ?? '?'}` : 'as given'} at ${s.state.trust.pinned_at}`);
+    lines.push(
+      `log ${s.state.log_id}: trust file ${s.trust_file ?? '(missing)'} pinned ${s.state.trust.source === 'first-use' ? `on first use from ${s.state.trust.node ?? '?'}` : 'as given'} at ${s.state.trust.pinned_at}`,
+    );
     const l = s.state.last;
-    lines.push(l ? `last cosigned: height ${l.signed.checkpoint.height}, MMR size ${l.signed.checkpoint.mmr_size}, at ${l.cosigned_at} (node ${l.node})` : 'nothing cosigned yet');
+    lines.push(
+      l
+        ? `last cosigned: height ${l.signed.checkpoint.height}, MMR size ${l.signed.checkpoint.mmr_size}, at ${l.cosigned_at} (node ${l.node})`
+        : 'nothing cosigned yet',
+    );
   }
   if (s.forks.length === 0) lines.push('no fork recorded');
-  for (const f of s.forks) lines.push(`FORK_DETECTED log ${f.log_id}: cosigned height ${f.cosigned.height} (MMR size ${f.cosigned.mmr_size}) vs offered height ${f.offered.height} (MMR size ${f.offered.mmr_size}): ${f.reason} — ${f.file}`);
+  for (const f of s.forks)
+    lines.push(
+      `FORK_DETECTED log ${f.log_id}: cosigned height ${f.cosigned.height} (MMR size ${f.cosigned.mmr_size}) vs offered height ${f.offered.height} (MMR size ${f.offered.mmr_size}): ${f.reason} — ${f.file}`,
+    );
   if (s.forks.length > 0) lines.push(`this witness refuses the log while these records are in ${path.join(o.dir, 'forks')}`);
   say(lines.join('\n'));
 }

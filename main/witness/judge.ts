@@ -27,23 +27,25 @@ export interface ConsistencyProofOffer {
   paths: string[][];
 }
 
-export type Judgement =
-  | { verdict: 'same' }
-  | { verdict: 'older' }
-  | { verdict: 'extends'; needsProof: boolean }
-  | { verdict: 'fork'; reason: string };
+export type Judgement = { verdict: 'same' } | { verdict: 'older' } | { verdict: 'extends'; needsProof: boolean } | { verdict: 'fork'; reason: string };
 
 /** What can be decided without a proof; `extends` with needsProof true means: fetch the proof A→B and call judgeProof. */
 export function judgeOffer(a: Checkpoint, b: Checkpoint): Judgement {
   if (a.log_id !== b.log_id) return { verdict: 'fork', reason: `the offered checkpoint is of log ${b.log_id}, the cosigned one of ${a.log_id}` };
   if (toHex(jcsBytes(a)) === toHex(jcsBytes(b))) return { verdict: 'same' };
-  if (b.mmr_size < a.mmr_size) return { verdict: 'fork', reason: `the log shrank: MMR size ${b.mmr_size} at height ${b.height} after ${a.mmr_size} at height ${a.height}` };
+  if (b.mmr_size < a.mmr_size)
+    return { verdict: 'fork', reason: `the log shrank: MMR size ${b.mmr_size} at height ${b.height} after ${a.mmr_size} at height ${a.height}` };
   if (b.mmr_size === a.mmr_size) {
-    if (b.peaks.join() !== a.peaks.join()) return { verdict: 'fork', reason: `two different MMRs of size ${a.mmr_size} (heights ${a.height} and ${b.height}): the peaks differ` };
+    if (b.peaks.join() !== a.peaks.join())
+      return { verdict: 'fork', reason: `two different MMRs of size ${a.mmr_size} (heights ${a.height} and ${b.height}): the peaks differ` };
     if (b.height > a.height) return { verdict: 'extends', needsProof: false };
     return { verdict: 'older' };
   }
-  if (b.height <= a.height) return { verdict: 'fork', reason: `MMR size ${b.mmr_size} at height ${b.height}, but already ${a.mmr_size} at height ${a.height}: the log cannot have grown at an earlier block` };
+  if (b.height <= a.height)
+    return {
+      verdict: 'fork',
+      reason: `MMR size ${b.mmr_size} at height ${b.height}, but already ${a.mmr_size} at height ${a.height}: the log cannot have grown at an earlier block`,
+    };
   return { verdict: 'extends', needsProof: true };
 }
 
@@ -51,7 +53,8 @@ export function judgeOffer(a: Checkpoint, b: Checkpoint): Judgement {
 export function judgeProof(a: Checkpoint, b: Checkpoint, proof: unknown): string | null {
   const p = proof as Partial<ConsistencyProofOffer> | null;
   if (typeof p !== 'object' || p === null || !Array.isArray(p.paths)) return 'the node offered no consistency proof {from_size, to_size, paths}';
-  if (p.from_size !== a.mmr_size || p.to_size !== b.mmr_size) return `the proof offered runs ${String(p.from_size)}→${String(p.to_size)}, not ${a.mmr_size}→${b.mmr_size}`;
+  if (p.from_size !== a.mmr_size || p.to_size !== b.mmr_size)
+    return `the proof offered runs ${String(p.from_size)}→${String(p.to_size)}, not ${a.mmr_size}→${b.mmr_size}`;
   let paths: Uint8Array[][];
   try {
     paths = p.paths.map((path) => {

@@ -111,7 +111,12 @@ function identityOf(pub: Uint8Array): WitnessIdentity {
 /** `charter witness init`: create DIR (0700) and its key (0600). Refuses a directory that already holds a witness key. */
 export function initWitness(dir: string): WitnessIdentity {
   const keyFile = path.join(dir, KEY_FILE);
-  if (fs.existsSync(keyFile)) throw new CharterError('INVALID_INPUT', `${dir} already holds a witness key (${KEY_FILE}); a witness keeps its key: use another directory for another witness`, { file: keyFile });
+  if (fs.existsSync(keyFile))
+    throw new CharterError(
+      'INVALID_INPUT',
+      `${dir} already holds a witness key (${KEY_FILE}); a witness keeps its key: use another directory for another witness`,
+      { file: keyFile },
+    );
   ensurePrivateDir(dir);
   const seed = new Uint8Array(randomBytes(32));
   const pub = ed25519.getPublicKey(seed);
@@ -124,14 +129,19 @@ export function initWitness(dir: string): WitnessIdentity {
 
 function loadKey(dir: string): WitnessKey {
   const keyFile = path.join(dir, KEY_FILE);
-  if (!fs.existsSync(keyFile)) throw new CharterError('WORKSPACE_INVALID', `${dir} is not a witness directory (no ${KEY_FILE}); run \`charter witness init --dir ${dir}\` first`, { file: keyFile });
+  if (!fs.existsSync(keyFile))
+    throw new CharterError('WORKSPACE_INVALID', `${dir} is not a witness directory (no ${KEY_FILE}); run \`charter witness init --dir ${dir}\` first`, {
+      file: keyFile,
+    });
   if (process.platform !== 'win32' && (fs.statSync(keyFile).mode & 0o077) !== 0) tightenMode(keyFile, 0o600);
   const f = readJsonFile(keyFile, 'the witness key') as Partial<KeyFile>;
-  if (f.scheme !== 'ed25519' || typeof f.secret_key !== 'string' || !/^[0-9a-f]{64}$/.test(f.secret_key)) throw new CharterError('WORKSPACE_INVALID', `${keyFile} is not a witness key file`, { file: keyFile });
+  if (f.scheme !== 'ed25519' || typeof f.secret_key !== 'string' || !/^[0-9a-f]{64}$/.test(f.secret_key))
+    throw new CharterError('WORKSPACE_INVALID', `${keyFile} is not a witness key file`, { file: keyFile });
   const seed = fromHex(f.secret_key);
   const pub = ed25519.getPublicKey(seed);
   const id = identityOf(pub);
-  if (f.public_key !== id.public_key || f.key_id !== id.key_id) throw new CharterError('WORKSPACE_INVALID', `${keyFile}: public_key or key_id does not match secret_key`, { file: keyFile });
+  if (f.public_key !== id.public_key || f.key_id !== id.key_id)
+    throw new CharterError('WORKSPACE_INVALID', `${keyFile}: public_key or key_id does not match secret_key`, { file: keyFile });
   return { ...id, sign: (d) => ed25519.sign(d, seed) };
 }
 
@@ -196,12 +206,16 @@ export class LogClient {
 
   private async call(route: string, post?: unknown): Promise<{ status: number; body: unknown }> {
     const init: RequestInit = { signal: AbortSignal.timeout(this.timeoutMs), headers: { Accept: 'application/json' } };
-    if (post !== undefined) Object.assign(init, { method: 'POST', body: JSON.stringify(post), headers: { Accept: 'application/json', 'Content-Type': 'application/json' } });
+    if (post !== undefined)
+      Object.assign(init, { method: 'POST', body: JSON.stringify(post), headers: { Accept: 'application/json', 'Content-Type': 'application/json' } });
     let res: Response;
     try {
       res = await fetch(this.base + route, init);
     } catch (e) {
-      throw new CharterError('NODE_UNREACHABLE', `${post === undefined ? 'GET' : 'POST'} ${this.base}${route}: the node does not answer (${(e as Error).message})`);
+      throw new CharterError(
+        'NODE_UNREACHABLE',
+        `${post === undefined ? 'GET' : 'POST'} ${this.base}${route}: the node does not answer (${(e as Error).message})`,
+      );
     }
     const text = await res.text();
     let body: unknown = null;
@@ -245,7 +259,11 @@ export class LogClient {
     return { ok: false, error: e };
   }
 
-  async postCosignature(checkpoint: SignedCheckpoint['checkpoint'], cosignature: EvidenceSignature, publicKey: string): Promise<{ checkpoint: unknown; stored: boolean }> {
+  async postCosignature(
+    checkpoint: SignedCheckpoint['checkpoint'],
+    cosignature: EvidenceSignature,
+    publicKey: string,
+  ): Promise<{ checkpoint: unknown; stored: boolean }> {
     const r = await this.call('/explorer/cosignature', { checkpoint, cosignature, public_key: publicKey });
     if (r.status !== 200) throw LogClient.fail('/explorer/cosignature', r.status, r.body);
     return r.body as { checkpoint: unknown; stored: boolean };
@@ -287,10 +305,19 @@ async function pinTrust(o: RoundOptions, client: LogClient, say: (l: string) => 
   if (fs.existsSync(pinnedFile)) {
     const pinned = fileTrust(pinnedFile);
     if (given !== null && !sameJson(given, pinned)) {
-      throw new CharterError('INVALID_INPUT', `${o.trust} is not the trust file this witness pinned (${pinnedFile}); a witness keeps the trust file it started with — to change it, replace ${pinnedFile} knowingly`, { file: pinnedFile });
+      throw new CharterError(
+        'INVALID_INPUT',
+        `${o.trust} is not the trust file this witness pinned (${pinnedFile}); a witness keeps the trust file it started with — to change it, replace ${pinnedFile} knowingly`,
+        { file: pinnedFile },
+      );
     }
     if (state === null) {
-      state = { format: STATE_FORMAT, log_id: pinned.log_id, trust: { source: given ? 'given' : 'first-use', node: given ? null : client.base, pinned_at: new Date().toISOString() }, last: null };
+      state = {
+        format: STATE_FORMAT,
+        log_id: pinned.log_id,
+        trust: { source: given ? 'given' : 'first-use', node: given ? null : client.base, pinned_at: new Date().toISOString() },
+        last: null,
+      };
       writeState(o.dir, state);
     }
     return { trust: pinned, state };
@@ -316,7 +343,12 @@ async function pinTrust(o: RoundOptions, client: LogClient, say: (l: string) => 
     );
   }
   writeFileAtomic(pinnedFile, JSON.stringify(trust, null, 2) + '\n', 0o600);
-  state = { format: STATE_FORMAT, log_id: trust.log_id, trust: { source, node: source === 'first-use' ? client.base : null, pinned_at: new Date().toISOString() }, last: state?.last ?? null };
+  state = {
+    format: STATE_FORMAT,
+    log_id: trust.log_id,
+    trust: { source, node: source === 'first-use' ? client.base : null, pinned_at: new Date().toISOString() },
+    last: state?.last ?? null,
+  };
   writeState(o.dir, state);
   return { trust, state };
 }
@@ -357,7 +389,11 @@ export async function witnessRound(o: RoundOptions): Promise<RoundResult> {
   const raw = await client.latestCheckpoint();
   if (raw === null) return { status: 'none', message: `log ${trust.log_id} at ${client.base} has no signed checkpoint yet; nothing to cosign` };
   const parsed = signedCheckpointSchema.safeParse(raw);
-  if (!parsed.success) throw new CharterError('CHECKPOINT_UNTRUSTED', `the latest checkpoint ${client.base} serves is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.') || '$'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new CharterError(
+      'CHECKPOINT_UNTRUSTED',
+      `the latest checkpoint ${client.base} serves is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.') || '$'}: ${i.message}`).join('; ')}`,
+    );
   const offered = parsed.data as SignedCheckpoint;
   const v = verifyCheckpoint(offered, trust, nobleVerifier);
   if (!v.ok) {
@@ -383,7 +419,15 @@ export async function witnessRound(o: RoundOptions): Promise<RoundResult> {
       }
     }
     if (forkReason !== null) {
-      const rec: ForkRecord = { format: FORK_FORMAT, log_id: trust.log_id, node: client.base, reason: forkReason, cosigned: last.signed, offered: stripCosignatures(offered), proof };
+      const rec: ForkRecord = {
+        format: FORK_FORMAT,
+        log_id: trust.log_id,
+        node: client.base,
+        reason: forkReason,
+        cosigned: last.signed,
+        offered: stripCosignatures(offered),
+        proof,
+      };
       const file = writeFork(o.dir, rec);
       throw forkError(o.dir, rec, file);
     }
@@ -392,9 +436,19 @@ export async function witnessRound(o: RoundOptions): Promise<RoundResult> {
       // Ours is missing (a post that failed, a node that lost it): hand it over again.
       if (j.verdict === 'same' && !mine) {
         const r = await client.postCosignature(c, last.cosignature, key.public_key);
-        return { status: 'unchanged', checkpoint: c, reposted: true, message: `checkpoint at height ${c.height} (MMR size ${c.mmr_size}) already cosigned; posted the cosignature again (${r.stored ? 'stored' : 'the node had it'})` };
+        return {
+          status: 'unchanged',
+          checkpoint: c,
+          reposted: true,
+          message: `checkpoint at height ${c.height} (MMR size ${c.mmr_size}) already cosigned; posted the cosignature again (${r.stored ? 'stored' : 'the node had it'})`,
+        };
       }
-      return { status: 'unchanged', checkpoint: c, reposted: false, message: `nothing new: the latest checkpoint is at height ${c.height} (MMR size ${c.mmr_size}); last cosigned at height ${last.signed.checkpoint.height}` };
+      return {
+        status: 'unchanged',
+        checkpoint: c,
+        reposted: false,
+        message: `nothing new: the latest checkpoint is at height ${c.height} (MMR size ${c.mmr_size}); last cosigned at height ${last.signed.checkpoint.height}`,
+      };
     }
   }
   const cosignature: EvidenceSignature = { key_id: key.key_id, scheme: 'ed25519', signature: toHex(key.sign(cosignatureDigest(c))) };
@@ -402,11 +456,22 @@ export async function witnessRound(o: RoundOptions): Promise<RoundResult> {
   writeState(o.dir, { ...state, last: { signed: stripCosignatures(offered), cosignature, cosigned_at: new Date().toISOString(), node: client.base } });
   const r = await client.postCosignature(c, cosignature, key.public_key);
   const from = last ? ` (extends height ${last.signed.checkpoint.height}, MMR size ${last.signed.checkpoint.mmr_size})` : ' (the first this witness cosigns)';
-  return { status: 'cosigned', checkpoint: c, cosignature, stored: r.stored, message: `cosigned the checkpoint of log ${c.log_id} at height ${c.height} (MMR size ${c.mmr_size})${from}; posted to ${client.base}` };
+  return {
+    status: 'cosigned',
+    checkpoint: c,
+    cosignature,
+    stored: r.stored,
+    message: `cosigned the checkpoint of log ${c.log_id} at height ${c.height} (MMR size ${c.mmr_size})${from}; posted to ${client.base}`,
+  };
 }
 
 /** `charter witness status`: what the directory holds (never the key). */
-export function witnessStatus(dir: string): { witness: WitnessIdentity; state: WitnessState | null; trust_file: string | null; forks: { file: string; log_id: string; reason: string; cosigned: { height: number; mmr_size: number }; offered: { height: number; mmr_size: number } }[] } {
+export function witnessStatus(dir: string): {
+  witness: WitnessIdentity;
+  state: WitnessState | null;
+  trust_file: string | null;
+  forks: { file: string; log_id: string; reason: string; cosigned: { height: number; mmr_size: number }; offered: { height: number; mmr_size: number } }[];
+} {
   const witness = witnessIdentity(dir);
   const pinned = path.join(dir, TRUST_FILE);
   return {

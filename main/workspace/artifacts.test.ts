@@ -15,7 +15,8 @@ afterAll(() => {
   ws.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-const rows = (sha: string) => ws.db.prepare('SELECT * FROM artifacts WHERE sha256 = ?').all(sha) as { artifact_type: string; size: number; subject: string; created_at: string }[];
+const rows = (sha: string) =>
+  ws.db.prepare('SELECT * FROM artifacts WHERE sha256 = ?').all(sha) as { artifact_type: string; size: number; subject: string; created_at: string }[];
 
 describe('ArtifactStore', () => {
   it('keeps bytes under their sha256 with one row, and a string as its UTF-8', () => {

@@ -66,7 +66,10 @@ export class Workspace {
   readonly devnetHome: string;
   readonly logsDir: string;
 
-  private constructor(readonly dir: string, db: Database.Database) {
+  private constructor(
+    readonly dir: string,
+    db: Database.Database,
+  ) {
     this.db = db;
     this.keystoreDir = path.join(dir, 'keystore');
     this.artifactsDir = path.join(dir, 'artifacts');
@@ -83,7 +86,10 @@ export class Workspace {
       if (fs.existsSync(path.join(dir, 'devnet'))) ensurePrivateDir(path.join(dir, 'devnet'));
       narrowTree(dir);
     } catch (e) {
-      throw new CharterError('WORKSPACE_INVALID', `cannot create the workspace directory ${dir} or make it private (0700, files 0600): ${(e as Error).message}`);
+      throw new CharterError(
+        'WORKSPACE_INVALID',
+        `cannot create the workspace directory ${dir} or make it private (0700, files 0600): ${(e as Error).message}`,
+      );
     }
     let db: Database.Database;
     const dbFile = path.join(dir, 'workspace.db');
@@ -115,9 +121,7 @@ export class Workspace {
   /** Apply pending migrations, each in its own transaction. */
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const applied = new Set(
-      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-    );
+    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {

@@ -162,8 +162,18 @@ async function load<T>(resource: Resource, fn: () => Promise<T>, apply: (value: 
 
 // ─── loaders ────────────────────────────────────────────────────────────────
 
-export const refreshApp = () => load('app', () => client().call('app.info', {}), (app) => set({ app }));
-export const refreshNode = () => load('node', () => client().call('node.status', {}), (node) => set({ node }));
+export const refreshApp = () =>
+  load(
+    'app',
+    () => client().call('app.info', {}),
+    (app) => set({ app }),
+  );
+export const refreshNode = () =>
+  load(
+    'node',
+    () => client().call('node.status', {}),
+    (node) => set({ node }),
+  );
 export const refreshKeys = () =>
   load(
     'keys',
@@ -171,7 +181,12 @@ export const refreshKeys = () =>
     ([k, d]) => set({ keys: k.keys, keyProblems: k.problems, devices: d.devices }),
   );
 /** Keys only (their on-chain status follows custody changes); devices change only with devices.changed. */
-export const refreshKeyList = () => load('keys', () => client().call('keys.list', {}), (k) => set({ keys: k.keys, keyProblems: k.problems }));
+export const refreshKeyList = () =>
+  load(
+    'keys',
+    () => client().call('keys.list', {}),
+    (k) => set({ keys: k.keys, keyProblems: k.problems }),
+  );
 export const refreshCustody = () =>
   load(
     'custody',
@@ -179,11 +194,29 @@ export const refreshCustody = () =>
     ([v, r]) => set({ vaults: v.vaults, requests: r.requests }),
   );
 export const refreshExplorer = () =>
-  load('explorer', () => client().call('explorer.overview', { limit: BLOCKS_MAX }), (v) => set({ blocks: v.blocks, txCount: v.txCount }));
-export const refreshAudit = () => load('audit', () => client().call('audit.list', { limit: 200 }), (v) => set({ audit: v.entries }));
+  load(
+    'explorer',
+    () => client().call('explorer.overview', { limit: BLOCKS_MAX }),
+    (v) => set({ blocks: v.blocks, txCount: v.txCount }),
+  );
+export const refreshAudit = () =>
+  load(
+    'audit',
+    () => client().call('audit.list', { limit: 200 }),
+    (v) => set({ audit: v.entries }),
+  );
 export const refreshOutput = () =>
-  load('output', () => client().call('output.recent', {}), (v) => set({ output: v.lines.slice(-OUTPUT_MAX) }));
-export const refreshSettings = () => load('settings', () => client().call('settings.get', {}), (v) => set({ theme: v.theme }));
+  load(
+    'output',
+    () => client().call('output.recent', {}),
+    (v) => set({ output: v.lines.slice(-OUTPUT_MAX) }),
+  );
+export const refreshSettings = () =>
+  load(
+    'settings',
+    () => client().call('settings.get', {}),
+    (v) => set({ theme: v.theme }),
+  );
 
 export function refreshAll(): Promise<unknown> {
   return Promise.all([
@@ -512,7 +545,9 @@ export function persistLayout(): () => void {
  * WorkbenchViewStates (core/contract), which each view declares strictly there.
  *   const [state, setState] = useViewState('evidence');
  */
-export function useViewState<K extends keyof WorkbenchViewStates>(view: K): [WorkbenchViewStates[K] | undefined, (value: WorkbenchViewStates[K] | undefined) => void] {
+export function useViewState<K extends keyof WorkbenchViewStates>(
+  view: K,
+): [WorkbenchViewStates[K] | undefined, (value: WorkbenchViewStates[K] | undefined) => void] {
   const value = useStore((s) => s.viewStates[view]);
   return [value, (v) => setViewState(view, v)];
 }

@@ -14,7 +14,15 @@ const zipPromise = (async () => {
   const members = Array.from({ length: MEMBERS }, (_, i) => ({
     path: `blocks/${String(i + 1).padStart(12, '0')}.json`,
     artifact_type: 'charter.block/v1',
-    bytes: utf8(canonicalJson({ height: i + 1, hash: i.toString(16).padStart(64, '0'), chain_id: 'bench', last_block_hash: (i - 1).toString(16).padStart(64, '0'), txs: [] })),
+    bytes: utf8(
+      canonicalJson({
+        height: i + 1,
+        hash: i.toString(16).padStart(64, '0'),
+        chain_id: 'bench',
+        last_block_hash: (i - 1).toString(16).padStart(64, '0'),
+        txs: [],
+      }),
+    ),
   }));
   const b = await assembleBundle({
     kind: 'bench',
@@ -29,14 +37,18 @@ const zipPromise = (async () => {
 })();
 
 describe('evidence bundle', () => {
-  bench(`verify a bundle of ${MEMBERS} members`, async () => {
-    const zip = await zipPromise;
-    const t0 = performance.now();
-    const r = await verifyBundleBytes(zip);
-    const ms = performance.now() - t0;
-    if (r.checks.find((c) => c.id === 'members.digests')?.verdict !== 'pass') throw new Error('the bench bundle does not verify');
-    console.log(`bundle bench: verified ${MEMBERS} members in ${ms.toFixed(0)} ms (${Math.round((MEMBERS / ms) * 1000)} members/s)`);
-  }, { iterations: 3, time: 0, warmupIterations: 1 });
+  bench(
+    `verify a bundle of ${MEMBERS} members`,
+    async () => {
+      const zip = await zipPromise;
+      const t0 = performance.now();
+      const r = await verifyBundleBytes(zip);
+      const ms = performance.now() - t0;
+      if (r.checks.find((c) => c.id === 'members.digests')?.verdict !== 'pass') throw new Error('the bench bundle does not verify');
+      console.log(`bundle bench: verified ${MEMBERS} members in ${ms.toFixed(0)} ms (${Math.round((MEMBERS / ms) * 1000)} members/s)`);
+    },
+    { iterations: 3, time: 0, warmupIterations: 1 },
+  );
 });
 
 // A history segment of SEGMENT_BLOCKS blocks with signed headers (synthetic:
@@ -56,7 +68,15 @@ const segmentPromise = (async () => {
   const sigs: { validator_address: string; timestamp: string; signature_base64: string }[][] = [];
   const hashes: string[] = [];
   for (let h = 1; h <= SEGMENT_BLOCKS + 1; h++) {
-    const header = { chain_id: 'bench', height: String(h), time: '2026-01-01T00:00:00Z', last_block_id: { hash: h === 1 ? '' : hashes[h - 2], parts: { total: 0, hash: '' } }, data_hash: emptyData, app_hash: root, proposer_address: addr };
+    const header = {
+      chain_id: 'bench',
+      height: String(h),
+      time: '2026-01-01T00:00:00Z',
+      last_block_id: { hash: h === 1 ? '' : hashes[h - 2], parts: { total: 0, hash: '' } },
+      data_hash: emptyData,
+      app_hash: root,
+      proposer_address: addr,
+    };
     const d = headerSigningBytes(header);
     headers.push(header);
     hashes.push(toHex(d).toUpperCase());
@@ -65,11 +85,20 @@ const segmentPromise = (async () => {
   const members = Array.from({ length: SEGMENT_BLOCKS }, (_, i) => ({
     path: SEGMENT_PATHS.block(i + 1),
     artifact_type: ARTIFACT_TYPES.block,
-    bytes: utf8(canonicalJson({
-      height: i + 1, chain_id: 'bench', hash: hashes[i], app_hash: root, result_app_hash: root, last_block_hash: i === 0 ? '' : hashes[i - 1], txs: [],
-      header: headers[i], validator_signatures: sigs[i],
-      ...(i === SEGMENT_BLOCKS - 1 ? { next_header: headers[i + 1], next_validator_signatures: sigs[i + 1] } : {}),
-    })),
+    bytes: utf8(
+      canonicalJson({
+        height: i + 1,
+        chain_id: 'bench',
+        hash: hashes[i],
+        app_hash: root,
+        result_app_hash: root,
+        last_block_hash: i === 0 ? '' : hashes[i - 1],
+        txs: [],
+        header: headers[i],
+        validator_signatures: sigs[i],
+        ...(i === SEGMENT_BLOCKS - 1 ? { next_header: headers[i + 1], next_validator_signatures: sigs[i + 1] } : {}),
+      }),
+    ),
   }));
   const b = await assembleBundle({
     kind: 'history-segment',
@@ -82,21 +111,36 @@ const segmentPromise = (async () => {
 })();
 
 describe('history segment', () => {
-  bench(`verify a history segment of ${SEGMENT_BLOCKS} signed blocks`, async () => {
-    const { zip, headers, sigs } = await segmentPromise;
-    const { nativeVerifier } = await import('../../main/crypto/native-verifier.js');
-    const { headerSigningBytes } = await import('../../core/evidence/bundle/index.js');
-    const trust = { version: 1 as const, log_id: 'bench', quorum: 1, keys: [{ key_id: CONSOLE_KEY.keyId, scheme: 'ed25519' as const, public_key: CONSOLE_KEY.publicKeyHex, valid_from_height: 0 }] };
-    const t0 = performance.now();
-    const r = await verifyBundleBytes(zip, { trust });
-    const ms = performance.now() - t0;
-    for (const id of ['segment.blocks', 'segment.headers', 'segment.signatures']) if (r.checks.find((c) => c.id === id)?.verdict !== 'pass') throw new Error(`the bench segment does not pass ${id}`);
-    const p0 = performance.now();
-    for (let i = 0; i < headers.length; i++) {
-      const d = headerSigningBytes(headers[i]);
-      if (!nativeVerifier.verify('ed25519', CONSOLE_KEY.publicKey, d, Buffer.from((sigs[i] as { signature_base64: string }[])[0]!.signature_base64, 'base64'))) throw new Error('peer');
-    }
-    const peer = performance.now() - p0;
-    console.log(`bundle bench: segment of ${SEGMENT_BLOCKS} blocks verified in ${ms.toFixed(0)} ms (${((ms / SEGMENT_BLOCKS) * 1000).toFixed(0)} µs/block); bare JCS + SHA-256 + Ed25519 per header: ${peer.toFixed(0)} ms; ratio ${(ms / peer).toFixed(2)}×`);
-  }, { iterations: 3, time: 0, warmupIterations: 1 });
+  bench(
+    `verify a history segment of ${SEGMENT_BLOCKS} signed blocks`,
+    async () => {
+      const { zip, headers, sigs } = await segmentPromise;
+      const { nativeVerifier } = await import('../../main/crypto/native-verifier.js');
+      const { headerSigningBytes } = await import('../../core/evidence/bundle/index.js');
+      const trust = {
+        version: 1 as const,
+        log_id: 'bench',
+        quorum: 1,
+        keys: [{ key_id: CONSOLE_KEY.keyId, scheme: 'ed25519' as const, public_key: CONSOLE_KEY.publicKeyHex, valid_from_height: 0 }],
+      };
+      const t0 = performance.now();
+      const r = await verifyBundleBytes(zip, { trust });
+      const ms = performance.now() - t0;
+      for (const id of ['segment.blocks', 'segment.headers', 'segment.signatures'])
+        if (r.checks.find((c) => c.id === id)?.verdict !== 'pass') throw new Error(`the bench segment does not pass ${id}`);
+      const p0 = performance.now();
+      for (let i = 0; i < headers.length; i++) {
+        const d = headerSigningBytes(headers[i]);
+        if (
+          !nativeVerifier.verify('ed25519', CONSOLE_KEY.publicKey, d, Buffer.from((sigs[i] as { signature_base64: string }[])[0]!.signature_base64, 'base64'))
+        )
+          throw new Error('peer');
+      }
+      const peer = performance.now() - p0;
+      console.log(
+        `bundle bench: segment of ${SEGMENT_BLOCKS} blocks verified in ${ms.toFixed(0)} ms (${((ms / SEGMENT_BLOCKS) * 1000).toFixed(0)} µs/block); bare JCS + SHA-256 + Ed25519 per header: ${peer.toFixed(0)} ms; ratio ${(ms / peer).toFixed(2)}×`,
+      );
+    },
+    { iterations: 3, time: 0, warmupIterations: 1 },
+  );
 });

@@ -26,8 +26,12 @@ function setup(): { engine: CustodyEngine; adminNonce: number } {
 describe('custody engine', () => {
   // 100 withdrawals created in one block: each tx is decoded, its Ed25519 signature verified, and applied.
   const { engine } = setup();
-  const creates = Array.from({ length: 100 }, (_, i) =>
-    buildTx(approvers[0]!, 'withdrawal.create', { vault_id: 'bench', asset: 'USDC', amount: '1', destination: 'acct:x', memo: String(i) }, i + 1, { expires_at: 1000 }).bytes,
+  const creates = Array.from(
+    { length: 100 },
+    (_, i) =>
+      buildTx(approvers[0]!, 'withdrawal.create', { vault_id: 'bench', asset: 'USDC', amount: '1', destination: 'acct:x', memo: String(i) }, i + 1, {
+        expires_at: 1000,
+      }).bytes,
   );
   let height = 1;
   bench(
@@ -45,10 +49,14 @@ describe('custody engine', () => {
     decodeTx(bytes);
   });
 
-  bench('checkTx: one signed withdrawal.create', () => {
-    const e = CustodyEngine.restore(engine.snapshot(), testGenesis());
-    e.checkTx(bytes);
-  }, { iterations: 50 });
+  bench(
+    'checkTx: one signed withdrawal.create',
+    () => {
+      const e = CustodyEngine.restore(engine.snapshot(), testGenesis());
+      e.checkTx(bytes);
+    },
+    { iterations: 50 },
+  );
 });
 
 describe('state root', () => {
@@ -59,8 +67,12 @@ describe('state root', () => {
       const id = `v${i}`.padEnd(4, '0');
       state.vaults[id] = { vault_id: id, name: 'n', policy: { approvers: [approvers[0]!.keyId], threshold: 1 }, balances: { USDC: '1' }, created_at: 1 };
     }
-    bench(`stateRoot over ${n} vaults`, () => {
-      stateRoot(state);
-    }, { iterations: 10 });
+    bench(
+      `stateRoot over ${n} vaults`,
+      () => {
+        stateRoot(state);
+      },
+      { iterations: 10 },
+    );
   }
 });

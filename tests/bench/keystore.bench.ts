@@ -13,16 +13,28 @@ const p256Promise = ks.generate({ label: 'bench-p256', secret: 'benchmark passph
 const secpPromise = ks.generate({ label: 'bench-secp256k1', secret: 'benchmark passphrase', scheme: 'secp256k1' });
 
 describe('software keystore', () => {
-  bench('unlock (scrypt N=2^17) + Ed25519 sign', async () => {
-    const k = await keyPromise;
-    await ks.sign(k.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'benchmark passphrase' });
-  }, { iterations: 5, time: 0 });
-  bench('unlock (scrypt N=2^17) + P-256 sign (charter-keystore/v1)', async () => {
-    const k = await p256Promise;
-    await ks.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32).fill(1) }, { secret: 'benchmark passphrase' });
-  }, { iterations: 5, time: 0 });
-  bench('unlock (scrypt N=2^17) + secp256k1 sign (Web3 v3 file)', async () => {
-    const k = await secpPromise;
-    await ks.sign(k.keyId, { scheme: 'secp256k1', digest: new Uint8Array(32).fill(1) }, { secret: 'benchmark passphrase' });
-  }, { iterations: 5, time: 0 });
+  bench(
+    'unlock (scrypt N=2^17) + Ed25519 sign',
+    async () => {
+      const k = await keyPromise;
+      await ks.sign(k.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'benchmark passphrase' });
+    },
+    { iterations: 5, time: 0 },
+  );
+  bench(
+    'unlock (scrypt N=2^17) + P-256 sign (charter-keystore/v1)',
+    async () => {
+      const k = await p256Promise;
+      await ks.sign(k.keyId, { scheme: 'p256', digest: new Uint8Array(32).fill(1) }, { secret: 'benchmark passphrase' });
+    },
+    { iterations: 5, time: 0 },
+  );
+  bench(
+    'unlock (scrypt N=2^17) + secp256k1 sign (Web3 v3 file)',
+    async () => {
+      const k = await secpPromise;
+      await ks.sign(k.keyId, { scheme: 'secp256k1', digest: new Uint8Array(32).fill(1) }, { secret: 'benchmark passphrase' });
+    },
+    { iterations: 5, time: 0 },
+  );
 });

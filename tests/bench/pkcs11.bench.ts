@@ -23,9 +23,13 @@ afterAll(async () => {
 describe('PKCS#11 on SoftHSM2: sign (ops/s = signatures/s, session + login + C_Sign + verify per call)', () => {
   for (const scheme of SCHEMES) {
     let i = 0;
-    bench(scheme, async () => {
-      const digest = new Uint8Array(32).fill(i++ & 0xff);
-      await backend.sign(keyIds.get(scheme)!, { scheme, digest }, { secret: PIN });
-    }, { time: 2000 });
+    bench(
+      scheme,
+      async () => {
+        const digest = new Uint8Array(32).fill(i++ & 0xff);
+        await backend.sign(keyIds.get(scheme)!, { scheme, digest }, { secret: PIN });
+      },
+      { time: 2000 },
+    );
   }
 });

@@ -24,7 +24,9 @@ async function largeBundle(members: number): Promise<Buffer> {
     members: Array.from({ length: members }, (_, i) => ({
       path: `blocks/${String(i + 1).padStart(12, '0')}.json`,
       artifact_type: 'charter.block/v1',
-      bytes: utf8(canonicalJson({ height: i + 1, chain_id: 'charter-test', hash: String(i + 1).padStart(64, '0'), last_block_hash: String(i).padStart(64, '0') })),
+      bytes: utf8(
+        canonicalJson({ height: i + 1, chain_id: 'charter-test', hash: String(i + 1).padStart(64, '0'), last_block_hash: String(i).padStart(64, '0') }),
+      ),
     })),
     signer: { key_id: CONSOLE_KEY.keyId, scheme: 'ed25519', public_key: CONSOLE_KEY.publicKeyHex, sign: (m) => CONSOLE_KEY.sign(m) },
   });
@@ -89,7 +91,9 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await expect(checkRow(page, /Every member has the size and SHA-256.*Unknown/)).toContainText('NOT_CHECKED');
 
   // 4. A large bundle shows its progress while it is sent and verified, then its checklist.
-  await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'large.zip', mimeType: 'application/zip', buffer: await largeBundle(30_000) });
+  await editor(page)
+    .getByLabel('Open a bundle')
+    .setInputFiles({ name: 'large.zip', mimeType: 'application/zip', buffer: await largeBundle(30_000) });
   await expect(editor(page).getByRole('status', { name: 'Verification progress' })).toBeVisible();
   await expect(editor(page).getByRole('status', { name: 'Verification progress' })).toBeHidden({ timeout: 120_000 });
   await expect(verdict).toContainText('large.zip');
@@ -149,7 +153,9 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   await showView(page, 'Evidence');
   const what = '0.0007 USDC (700 base units) to acct-bundle';
   const downloadP = page.waitForEvent('download');
-  await editor(page).getByRole('button', { name: `Build bundle for ${what}` }).click();
+  await editor(page)
+    .getByRole('button', { name: `Build bundle for ${what}` })
+    .click();
   const download = await downloadP;
   expect(download.suggestedFilename()).toMatch(/^bundle-wr-[0-9a-f]{24}\.zip$/);
   const built = editor(page).getByRole('status', { name: `Built bundle for ${what}` });
@@ -160,8 +166,13 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   expect(file).toBeTruthy();
   // The downloaded zip opens in the same view; the signature verifies (trust is the verifier's choice).
   await editor(page).getByLabel('Trust file').setInputFiles([]);
-  await editor(page).getByRole('button', { name: 'Clear trust file' }).click().catch(() => {});
-  await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'built.zip', mimeType: 'application/zip', buffer: await readFile(file as string) });
+  await editor(page)
+    .getByRole('button', { name: 'Clear trust file' })
+    .click()
+    .catch(() => {});
+  await editor(page)
+    .getByLabel('Open a bundle')
+    .setInputFiles({ name: 'built.zip', mimeType: 'application/zip', buffer: await readFile(file as string) });
   await expect(verdict).toContainText('0 failed');
   await expect(checkRow(page, /with valid signatures.*Pass/)).toBeVisible();
   await expect(checkRow(page, /Every transaction behind the request.*Pass/)).toBeVisible();
@@ -187,14 +198,20 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   expect(prefix).toMatch(/^[0-9a-f]{10}$/);
   const pass = editor(page).getByLabel(`Passphrase of the signing key for ${what}`);
   await pass.fill('not the passphrase');
-  await editor(page).getByRole('button', { name: `Build bundle for ${what}` }).click();
+  await editor(page)
+    .getByRole('button', { name: `Build bundle for ${what}` })
+    .click();
   await expect(editor(page).getByRole('alert').filter({ hasText: 'The bundle was not built' })).toContainText('WRONG_PASSPHRASE');
   await expect(pass).toHaveValue('');
   await pass.fill(PASSPHRASE);
   const download2P = page.waitForEvent('download');
-  await editor(page).getByRole('button', { name: `Build bundle for ${what}` }).click();
+  await editor(page)
+    .getByRole('button', { name: `Build bundle for ${what}` })
+    .click();
   const file2 = await (await download2P).path();
-  await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'built-by-dora.zip', mimeType: 'application/zip', buffer: await readFile(file2 as string) });
+  await editor(page)
+    .getByLabel('Open a bundle')
+    .setInputFiles({ name: 'built-by-dora.zip', mimeType: 'application/zip', buffer: await readFile(file2 as string) });
   await expect(verdict).toContainText('built-by-dora.zip');
   await expect(verdict).toContainText('0 failed');
   await expect(checkRow(page, /with valid signatures.*Pass/)).toBeVisible();
@@ -215,8 +232,12 @@ test('open, inspect and verify evidence bundles; build one for an executed withd
   const segment = editor(page).getByRole('status', { name: 'Built history segment' });
   await expect(segment).toContainText(/[0-9a-f]{64}/);
   // Nothing is signed below height 1: the build says the segment has no earlier checkpoint.
-  await expect(segment.getByRole('list', { name: 'Not in the bundle yet' })).toContainText('proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height 1');
-  await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'segment.zip', mimeType: 'application/zip', buffer: await readFile((await download3.path()) as string) });
+  await expect(segment.getByRole('list', { name: 'Not in the bundle yet' })).toContainText(
+    'proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height 1',
+  );
+  await editor(page)
+    .getByLabel('Open a bundle')
+    .setInputFiles({ name: 'segment.zip', mimeType: 'application/zip', buffer: await readFile((await download3.path()) as string) });
   await expect(verdict).toContainText('segment.zip');
   await expect(verdict).toContainText('0 failed');
   await expect(checkRow(page, /Every block of the range.*Pass/)).toBeVisible();

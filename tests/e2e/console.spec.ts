@@ -43,7 +43,9 @@ async function showAuditLog(page: Page): Promise<Locator> {
 
 /** Rows of the audit log for an action, optionally with some text (a code, a subject). */
 function auditRows(page: Page, action: string, ...texts: string[]): Locator {
-  let rows = auditLog(page).getByRole('row').filter({ has: page.getByRole('cell', { name: action, exact: true }) });
+  let rows = auditLog(page)
+    .getByRole('row')
+    .filter({ has: page.getByRole('cell', { name: action, exact: true }) });
   for (const t of texts) rows = rows.filter({ hasText: t });
   return rows;
 }
@@ -153,7 +155,14 @@ function ed25519Verify(publicKeyHex: string, messageHex: string, signatureHex: s
 
 test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, explores the block and exports evidence', async ({ page, console }) => {
   await openConsole(page, console);
-  const withdrawal: Withdrawal = { asset: 'USDC', amount: '2500', shown: '0.0025 USDC', destination: 'acct-0xDEADBEEF', memo: 'Payroll March', initiator: 'carol' };
+  const withdrawal: Withdrawal = {
+    asset: 'USDC',
+    amount: '2500',
+    shown: '0.0025 USDC',
+    destination: 'acct-0xDEADBEEF',
+    memo: 'Payroll March',
+    initiator: 'carol',
+  };
 
   // 1. Three software keys under the same passphrase.
   await showView(page, 'Keys');
@@ -309,14 +318,25 @@ test('keys that cannot approve say why and sign nothing; overdrafts are refused 
   await fundVault(page, 'EUR', '5000', '5,000 EUR (base units)');
 
   // A withdrawal above the balance is refused in the form itself, before anything is signed.
-  const over = await fillWithdrawal(page, { asset: 'EUR', amount: '5001', shown: '', destination: 'iban-DE89370400440532013000', memo: '', initiator: 'alice' }, false);
+  const over = await fillWithdrawal(
+    page,
+    { asset: 'EUR', amount: '5001', shown: '', destination: 'iban-DE89370400440532013000', memo: '', initiator: 'alice' },
+    false,
+  );
   await expect(over.getByRole('alert')).toContainText('More than the vault holds');
   await expect(over.getByRole('button', { name: 'Request withdrawal' })).toBeDisabled();
   await over.getByRole('button', { name: 'Cancel' }).click();
   await expect(over).toBeHidden();
   await expect(editor(page).getByText('No withdrawal requests yet.')).toBeVisible();
 
-  const row = await requestWithdrawal(page, { asset: 'EUR', amount: '1200', shown: '1,200 EUR', destination: 'iban-DE89370400440532013000', memo: 'Supplier', initiator: 'bob' });
+  const row = await requestWithdrawal(page, {
+    asset: 'EUR',
+    amount: '1200',
+    shown: '1,200 EUR',
+    destination: 'iban-DE89370400440532013000',
+    memo: 'Supplier',
+    initiator: 'bob',
+  });
   let dialog = await approve(page, row, 'alice', PASSPHRASE);
   await expect(dialog).toBeHidden();
   await expect(row).toContainText('1 of 2');
@@ -326,7 +346,11 @@ test('keys that cannot approve say why and sign nothing; overdrafts are refused 
   await row.getByRole('button', { name: 'Approve', exact: true }).click();
   dialog = page.getByRole('dialog', { name: 'Approve withdrawal' });
   await dialog.getByLabel('Show keys that cannot approve').check();
-  for (const [key, why] of [['mallory', 'not an approver of this vault'], ['bob', 'initiated this request'], ['alice', 'has already approved']] as const) {
+  for (const [key, why] of [
+    ['mallory', 'not an approver of this vault'],
+    ['bob', 'initiated this request'],
+    ['alice', 'has already approved'],
+  ] as const) {
     await dialog.getByRole('group', { name: 'Approve with key' }).getByLabel(key, { exact: true }).check();
     await expect(dialog.getByRole('note', { name: 'Why this key cannot approve' })).toContainText(`“${key}” cannot approve this request (${why}`);
     await expect(dialog.getByRole('button', { name: 'Sign approval' })).toBeDisabled();
@@ -425,7 +449,11 @@ test('the command palette lists every action with its keybinding; the theme pers
   // Views not in the console yet say so, and what works today, and show nothing invented.
   for (const name of ['Ceremonies', 'Runbooks', 'Replay']) {
     await showView(page, name);
-    await expect(editor(page).getByRole('tabpanel').getByText(/^Arrives with /)).toBeVisible();
+    await expect(
+      editor(page)
+        .getByRole('tabpanel')
+        .getByText(/^Arrives with /),
+    ).toBeVisible();
   }
 
   // Editor tabs: arrow keys move between them, Delete closes one.

@@ -83,7 +83,10 @@ async function expectAllTicked(page: Page): Promise<void> {
   expect(await ticked(page)).toHaveLength(7);
 }
 
-test('a new user is stopped before the passphrase, names destinations, cancels a request, and the checklist never un-ticks', async ({ page, console }, testInfo) => {
+test('a new user is stopped before the passphrase, names destinations, cancels a request, and the checklist never un-ticks', async ({
+  page,
+  console,
+}, testInfo) => {
   await openConsole(page, console);
   await showView(page, 'Keys');
   for (const label of ['alice', 'bob', 'carol', 'dave']) await createKey(page, label);
@@ -193,7 +196,9 @@ test('a new user is stopped before the passphrase, names destinations, cancels a
   await shot(page, testInfo, '4c-request-tab');
   await showView(page, 'Approvals');
   await page.getByRole('region', { name: 'Panel' }).getByRole('tab', { name: 'Audit log' }).click();
-  await expect(page.getByRole('region', { name: 'Panel' }).getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'custody.cancel' })).toHaveCount(1);
+  await expect(
+    page.getByRole('region', { name: 'Panel' }).getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'custody.cancel' }),
+  ).toHaveCount(1);
 
   // First withdrawal: approved by two, its block opened, its evidence exported.
   const first = await withdraw(page, '2500', 'acct-first');

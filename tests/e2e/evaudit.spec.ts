@@ -36,7 +36,9 @@ async function showPanelTab(page: Page, name: string): Promise<void> {
 }
 
 function auditRows(page: Page, action: string, ...texts: string[]): Locator {
-  let rows = auditLog(page).getByRole('row').filter({ has: page.getByRole('cell', { name: action, exact: true }) });
+  let rows = auditLog(page)
+    .getByRole('row')
+    .filter({ has: page.getByRole('cell', { name: action, exact: true }) });
   for (const t of texts) rows = rows.filter({ hasText: t });
   return rows;
 }
@@ -65,7 +67,10 @@ async function dragFile(zone: Locator, events: string[], file: { name: string; t
   for (const type of events) await zone.dispatchEvent(type, { dataTransfer: dt });
 }
 
-test('evidence: the drop zone shows a file over it; a file that is not a zip is one NOT_A_ZIP failure, the rest not checked; the trust file survives a reload', async ({ page, console }, info) => {
+test('evidence: the drop zone shows a file over it; a file that is not a zip is one NOT_A_ZIP failure, the rest not checked; the trust file survives a reload', async ({
+  page,
+  console,
+}, info) => {
   await open(page, console.url);
   await showView(page, 'Evidence');
   const zone = editor(page).getByRole('region', { name: 'Drop a bundle here' });
@@ -125,7 +130,9 @@ test('evidence: the drop zone shows a file over it; a file that is not a zip is 
   await editor(page).getByLabel('Open a bundle').setInputFiles(FIXTURE);
   await expect(checklist.getByRole('row', { name: /The key that built the bundle is trusted.*Pass/ })).toBeVisible();
   // A file that is not a trust file is refused where the user is looking; the kept one stays.
-  await editor(page).getByLabel('Trust file').setInputFiles({ name: 'wrong.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1}') });
+  await editor(page)
+    .getByLabel('Trust file')
+    .setInputFiles({ name: 'wrong.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1}') });
   await expect(editor(page).getByRole('alert').filter({ hasText: 'The trust file cannot be used' })).toContainText('BUNDLE_TRUST_INVALID');
   await expect(editor(page).getByRole('status', { name: 'Trust in use' })).toContainText('trust.json');
 
@@ -153,7 +160,10 @@ test('evidence: the drop zone shows a file over it; a file that is not a zip is 
   await expect(auditRows(page, 'evidence.saveTrust', 'BUNDLE_TRUST_INVALID')).toHaveCount(1);
 });
 
-test('security events show the stage and the refused transaction; the audit log records the key that signed, filters, opens and exports', async ({ page, console }, info) => {
+test('security events show the stage and the refused transaction; the audit log records the key that signed, filters, opens and exports', async ({
+  page,
+  console,
+}, info) => {
   await page.setViewportSize({ width: 1400, height: 900 });
   const sent: string[] = [];
   page.on('websocket', (ws) => ws.on('framesent', (f) => void sent.push(String(f.payload))));
@@ -167,7 +177,10 @@ test('security events show the stage and the refused transaction; the audit log 
   const mismatch = (await dialog.getByRole('alert').locator('.alert-message').textContent()) ?? '';
   expect(mismatch.trim()).toBe('The two passphrases are not the same.');
   expect(((await dialog.getByRole('alert').textContent()) ?? '').match(/No key was created/g)).toHaveLength(1);
-  await dialog.getByRole('button', { name: /Cancel|Close/ }).first().click();
+  await dialog
+    .getByRole('button', { name: /Cancel|Close/ })
+    .first()
+    .click();
   for (const label of ['ann', 'ben']) {
     const d = await createKey(page, label);
     await expect(d).toBeHidden();
@@ -222,7 +235,10 @@ test('security events show the stage and the refused transaction; the audit log 
   // Security events: the refusal is at admission, in no block; nothing links to a block or a transaction for it.
   await showPanelTab(page, 'Security events');
   const events = panel(page).getByRole('table', { name: 'Security events' });
-  const refused = events.getByRole('row').filter({ hasText: 'SELF_APPROVAL' }).filter({ has: page.getByRole('button', { name: /refused transaction/ }) });
+  const refused = events
+    .getByRole('row')
+    .filter({ hasText: 'SELF_APPROVAL' })
+    .filter({ has: page.getByRole('button', { name: /refused transaction/ }) });
   await expect(refused).toHaveCount(1);
   await expect(refused).toContainText('admission');
   await expect(refused).toContainText(/after \d+/);
@@ -232,7 +248,12 @@ test('security events show the stage and the refused transaction; the audit log 
   await expect(record).toContainText('withdrawal.approve');
   await expect(record).toContainText('ann');
   await expect(record).toContainText('SELF_APPROVAL');
-  await expect(record.getByRole('definition').filter({ hasText: /initiator|approve/i }).first()).toBeVisible();
+  await expect(
+    record
+      .getByRole('definition')
+      .filter({ hasText: /initiator|approve/i })
+      .first(),
+  ).toBeVisible();
   await expect(record).toContainText('There is no transaction to open.');
   await shot(page, info, 'security-events-refused');
 
@@ -272,7 +293,10 @@ test('security events show the stage and the refused transaction; the audit log 
   await expect(editor(page).getByRole('alert').filter({ hasText: 'INVALID_JSON' })).toContainText(/line 1, column \d+/);
 
   // A settings change says what changed.
-  await page.getByRole('contentinfo', { name: 'Status bar' }).getByRole('button', { name: /^Theme: / }).click();
+  await page
+    .getByRole('contentinfo', { name: 'Status bar' })
+    .getByRole('button', { name: /^Theme: / })
+    .click();
 
   // The audit log: every action and refusal, with the key that signed.
   await showPanelTab(page, 'Audit log');
@@ -302,7 +326,9 @@ test('security events show the stage and the refused transaction; the audit log 
   await af.getByRole('button', { name: 'Filter' }).click();
   await expect(auditLog(page).getByRole('row')).toHaveCount(2);
   // Open the entry: every field, the signing key, the details.
-  await auditLog(page).getByRole('button', { name: /^Open audit entry \d+$/ }).click();
+  await auditLog(page)
+    .getByRole('button', { name: /^Open audit entry \d+$/ })
+    .click();
   const detail = panel(page).getByRole('region', { name: /^Audit entry \d+$/ });
   await expect(detail).toContainText('custody.approve');
   await expect(detail).toContainText(/ann \([0-9a-f]{40}\)/);
@@ -335,7 +361,10 @@ test('security events show the stage and the refused transaction; the audit log 
   await af.getByRole('button', { name: 'Clear' }).click();
   const jsonP = page.waitForEvent('download');
   await af.getByRole('button', { name: 'Export JSON lines' }).click();
-  const jsonl = (await readFile((await (await jsonP).path()) as string, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { action: string; keyId: string | null });
+  const jsonl = (await readFile((await (await jsonP).path()) as string, 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { action: string; keyId: string | null });
   expect(jsonl.length).toBeGreaterThan(8);
   expect(jsonl.some((e) => e.action === 'custody.approve' && e.keyId !== null)).toBe(true);
 

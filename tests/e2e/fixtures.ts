@@ -63,7 +63,10 @@ export function electronRuntime(): { ok: true; executablePath: string } | { ok: 
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'MODULE_NOT_FOUND' && String(e.message).includes("'electron'")) {
-      return { ok: false, reason: 'the electron package is not installed (optional dependency; its installer downloads the runtime from outside the npm registry)' };
+      return {
+        ok: false,
+        reason: 'the electron package is not installed (optional dependency; its installer downloads the runtime from outside the npm registry)',
+      };
     }
     return { ok: false, reason: `the electron package cannot locate its runtime (${String(e.message).split('\n')[0]})` };
   }
@@ -112,7 +115,9 @@ function startServe(workspace: string): Promise<ServeHandle> {
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    child.stderr!.on('data', (c: Buffer) => {
+      output += c.toString('utf8');
+    });
     child.once('error', (err) => fail(err.message));
     child.once('exit', (code, signal) => fail(`exited with ${signal ?? `code ${code}`}`));
   });
@@ -123,27 +128,33 @@ async function attachLog(testInfo: TestInfo, name: string, body: string): Promis
 }
 
 /** Stands in for `browser` in the electron project, where there is no separate browser. */
-const NO_BROWSER = new Proxy({}, {
-  get(_t, prop) {
-    if (prop === 'then') return undefined;
-    throw new Error(`In the electron project there is no separate browser (browser.${String(prop)}): the page is the Electron window.`);
+const NO_BROWSER = new Proxy(
+  {},
+  {
+    get(_t, prop) {
+      if (prop === 'then') return undefined;
+      throw new Error(`In the electron project there is no separate browser (browser.${String(prop)}): the page is the Electron window.`);
+    },
   },
-}) as Browser;
+) as Browser;
 
 export const test = base.extend<TestFixtures, ConsoleOptions>({
   charterHost: ['serve', { scope: 'worker', option: true }],
 
   // Launched only for the served console; Playwright's own launch options
   // (executablePath, args, headless from the project) apply.
-  browser: [async ({ playwright, charterHost }, use) => {
-    if (charterHost === 'electron') {
-      await use(NO_BROWSER);
-      return;
-    }
-    const browser = await playwright.chromium.launch();
-    await use(browser);
-    await browser.close();
-  }, { scope: 'worker', timeout: 0 }],
+  browser: [
+    async ({ playwright, charterHost }, use) => {
+      if (charterHost === 'electron') {
+        await use(NO_BROWSER);
+        return;
+      }
+      const browser = await playwright.chromium.launch();
+      await use(browser);
+      await browser.close();
+    },
+    { scope: 'worker', timeout: 0 },
+  ],
 
   workspace: async ({}, use) => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'charter-e2e-'));
@@ -179,8 +190,12 @@ export const test = base.extend<TestFixtures, ConsoleOptions>({
       timeout: START_TIMEOUT_MS,
     });
     let log = '';
-    app.process().stdout?.on('data', (c: Buffer) => { log += c.toString('utf8'); });
-    app.process().stderr?.on('data', (c: Buffer) => { log += c.toString('utf8'); });
+    app.process().stdout?.on('data', (c: Buffer) => {
+      log += c.toString('utf8');
+    });
+    app.process().stderr?.on('data', (c: Buffer) => {
+      log += c.toString('utf8');
+    });
     try {
       await use(app);
     } finally {

@@ -53,13 +53,21 @@ function editor(page: Page): Locator {
 }
 
 function keyRow(page: Page, label: string): Locator {
-  return editor(page).getByRole('table', { name: 'Keys' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
+  return editor(page)
+    .getByRole('table', { name: 'Keys' })
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
 }
 
 /** The per-key actions live in a menu on the key's row: open it and choose one. */
 async function keyAction(page: Page, label: string, item: string): Promise<void> {
-  await keyRow(page, label).getByRole('button', { name: `Actions for ${label}` }).click();
-  await page.getByRole('menu', { name: `Actions for ${label}` }).getByRole('menuitem', { name: item }).click();
+  await keyRow(page, label)
+    .getByRole('button', { name: `Actions for ${label}` })
+    .click();
+  await page
+    .getByRole('menu', { name: `Actions for ${label}` })
+    .getByRole('menuitem', { name: item })
+    .click();
 }
 
 async function generate(page: Page, o: { backend: string; label: string; secret: string; confirm?: boolean; wrongFirst?: string }): Promise<Locator> {
@@ -154,7 +162,12 @@ test('keys on the software keystore and a SoftHSM token: generate, register with
   await page.getByRole('region', { name: 'Panel' }).getByRole('tab', { name: 'Audit log' }).click();
   const audit = page.getByRole('region', { name: 'Panel' }).getByRole('table', { name: 'Audit log' });
   for (const action of ['keys.generate', 'keys.register', 'keys.rotate', 'keys.retire']) {
-    await expect(audit.getByRole('row').filter({ has: page.getByRole('cell', { name: action, exact: true }) }).first()).toBeVisible();
+    await expect(
+      audit
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell', { name: action, exact: true }) })
+        .first(),
+    ).toBeVisible();
   }
   await expect(audit.getByRole('row').filter({ hasText: 'PIN_INCORRECT' }).first()).toBeVisible();
 
@@ -174,7 +187,8 @@ test('keys on the software keystore and a SoftHSM token: generate, register with
   const hits: string[] = [];
   for (const f of files) {
     const b = await readFile(f);
-    for (const s of SECRETS) if (b.includes(Buffer.from(s, 'utf8')) || b.includes(Buffer.from(s, 'utf16le'))) hits.push(`${path.basename(f)}: ${s.slice(0, 6)}…`);
+    for (const s of SECRETS)
+      if (b.includes(Buffer.from(s, 'utf8')) || b.includes(Buffer.from(s, 'utf16le'))) hits.push(`${path.basename(f)}: ${s.slice(0, 6)}…`);
   }
   expect(hits).toEqual([]);
 });
@@ -200,32 +214,35 @@ const withRefusedModule = test.extend({
   },
 });
 
-withRefusedModule('the Key backends section lists the modules read-only, with where each came from; a module anyone may write is refused with its code', async ({ page, console }, testInfo) => {
-  await openConsole(page, console);
-  const devicesTable = editor(page).getByRole('table', { name: 'Devices' });
-  const refused = devicesTable.getByRole('row').filter({ hasText: 'libshared-writable-pkcs11.so' });
-  await expect(refused).toContainText('Error');
-  await expect(refused).toContainText('PKCS11_MODULE_REFUSED');
-  await expect(devicesTable.getByRole('row').filter({ hasText: TOKEN })).toContainText('Ready');
+withRefusedModule(
+  'the Key backends section lists the modules read-only, with where each came from; a module anyone may write is refused with its code',
+  async ({ page, console }, testInfo) => {
+    await openConsole(page, console);
+    const devicesTable = editor(page).getByRole('table', { name: 'Devices' });
+    const refused = devicesTable.getByRole('row').filter({ hasText: 'libshared-writable-pkcs11.so' });
+    await expect(refused).toContainText('Error');
+    await expect(refused).toContainText('PKCS11_MODULE_REFUSED');
+    await expect(devicesTable.getByRole('row').filter({ hasText: TOKEN })).toContainText('Ready');
 
-  await editor(page).getByText('Key backends', { exact: true }).click();
-  const modules = editor(page).getByRole('table', { name: 'PKCS#11 modules' });
-  const fromEnv = modules.getByRole('row').filter({ has: page.getByRole('rowheader', { name: tok!.modulePath }) });
-  await expect(fromEnv).toContainText('Environment');
-  await expect(fromEnv).toContainText('$CHARTER_PKCS11_MODULE');
-  await expect(fromEnv).toContainText('In use');
-  const fromFile = modules.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /libshared-writable-pkcs11\.so$/ }) });
-  await expect(fromFile).toContainText('Configuration file');
-  await expect(fromFile).toContainText('PKCS11_MODULE_REFUSED');
-  await expect(fromFile).toContainText(`Edit ${path.join(console.workspace, 'config.json')}`);
-  // Nothing in the page can name a module: no text field in the section, only the Ledger switch.
-  const form = editor(page).getByRole('form', { name: 'Key backends' });
-  await expect(form.getByRole('textbox')).toHaveCount(0);
-  await expect(form.getByRole('checkbox', { name: 'Use Ledger devices' })).toBeVisible();
-  await page.setViewportSize({ width: 1400, height: 900 });
-  await modules.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: testInfo.outputPath('key-backends.png'), fullPage: false });
-});
+    await editor(page).getByText('Key backends', { exact: true }).click();
+    const modules = editor(page).getByRole('table', { name: 'PKCS#11 modules' });
+    const fromEnv = modules.getByRole('row').filter({ has: page.getByRole('rowheader', { name: tok!.modulePath }) });
+    await expect(fromEnv).toContainText('Environment');
+    await expect(fromEnv).toContainText('$CHARTER_PKCS11_MODULE');
+    await expect(fromEnv).toContainText('In use');
+    const fromFile = modules.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /libshared-writable-pkcs11\.so$/ }) });
+    await expect(fromFile).toContainText('Configuration file');
+    await expect(fromFile).toContainText('PKCS11_MODULE_REFUSED');
+    await expect(fromFile).toContainText(`Edit ${path.join(console.workspace, 'config.json')}`);
+    // Nothing in the page can name a module: no text field in the section, only the Ledger switch.
+    const form = editor(page).getByRole('form', { name: 'Key backends' });
+    await expect(form.getByRole('textbox')).toHaveCount(0);
+    await expect(form.getByRole('checkbox', { name: 'Use Ledger devices' })).toBeVisible();
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await modules.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: testInfo.outputPath('key-backends.png'), fullPage: false });
+  },
+);
 
 test('roles and emergency revoke by two operators', async ({ page, console }) => {
   const passes = { target: 'e2e target pass 6120', op1: 'e2e operator one 3307', op2: 'e2e operator two 9914' };
@@ -234,7 +251,10 @@ test('roles and emergency revoke by two operators', async ({ page, console }) =>
     const dialog = await generate(page, { backend: 'Software keystore', label, secret: pass, confirm: true });
     await registerFromDialog(page, dialog);
   }
-  for (const [label, owner] of [['op1', 'ops-a'], ['op2', 'ops-b']] as const) {
+  for (const [label, owner] of [
+    ['op1', 'ops-a'],
+    ['op2', 'ops-b'],
+  ] as const) {
     await keyAction(page, label, 'Roles…');
     const dialog = page.getByRole('dialog', { name: 'Set key roles' });
     const roles = dialog.getByRole('group', { name: 'Roles' });
@@ -265,7 +285,6 @@ test('roles and emergency revoke by two operators', async ({ page, console }) =>
   await expect(dialog.getByRole('status')).toContainText('the key is revoked');
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(keyRow(page, 'target')).toContainText('Revoked');
-
 });
 
 test('software key files: export a key, restore it from the file with its passphrase; a Web3 v3 file imports', async ({ page, console }) => {
@@ -348,8 +367,8 @@ test('software key files: export a key, restore it from the file with its passph
 
   // No passphrase typed is left in the workspace files.
   const walk = async (d: string): Promise<string[]> =>
-    (await readdir(d, { withFileTypes: true })).flatMap((e) => (e.isDirectory() ? [] : [path.join(d, e.name)])).concat(
-      ...(await Promise.all((await readdir(d, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => walk(path.join(d, e.name))))),
-    );
+    (await readdir(d, { withFileTypes: true }))
+      .flatMap((e) => (e.isDirectory() ? [] : [path.join(d, e.name)]))
+      .concat(...(await Promise.all((await readdir(d, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => walk(path.join(d, e.name))))));
   for (const f of await walk(console.workspace)) expect((await readFile(f)).includes(Buffer.from(PASS)), f).toBe(false);
 });

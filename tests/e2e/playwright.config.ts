@@ -27,10 +27,7 @@ export default defineConfig<ConsoleOptions>({
   forbidOnly: !!process.env.CI,
   timeout: 240_000,
   expect: { timeout: 20_000 },
-  reporter: [
-    [process.env.CI ? 'line' : 'list'],
-    ['json', { outputFile: process.env.CHARTER_E2E_JSON ?? path.join(ROOT, 'test-results/playwright.json') }],
-  ],
+  reporter: [[process.env.CI ? 'line' : 'list'], ['json', { outputFile: process.env.CHARTER_E2E_JSON ?? path.join(ROOT, 'test-results/playwright.json') }]],
   use: {
     actionTimeout: 30_000,
     navigationTimeout: 60_000,

@@ -167,7 +167,9 @@ test('the session token never leaves this origin; reload works; a bad frame clos
   // 4. A 2 MiB trust file is refused in the page with its reason; nothing is sent and the console stays connected.
   const trust = Buffer.from(JSON.stringify({ version: 1, log_id: 'x', quorum: 1, keys: [], pad: 'x'.repeat(2 * 1024 * 1024) }));
   await editor(page).getByLabel('Trust file').setInputFiles({ name: 'huge-trust.json', mimeType: 'application/json', buffer: trust });
-  await editor(page).getByLabel('Open a bundle').setInputFiles({ name: 'any.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\u0005\u0006' + '\u0000'.repeat(18), 'latin1') });
+  await editor(page)
+    .getByLabel('Open a bundle')
+    .setInputFiles({ name: 'any.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\u0005\u0006' + '\u0000'.repeat(18), 'latin1') });
   const alert = editor(page).getByRole('alert').filter({ hasText: 'huge-trust.json' });
   await expect(alert).toContainText('BUNDLE_TRUST_INVALID');
   await expect(alert).toContainText(/bytes; a trust file .* is under 512 KiB/);

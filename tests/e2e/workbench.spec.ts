@@ -182,7 +182,10 @@ test('the palette and dialogs take typing at once; every named action is a comma
   await expect(reg).toBeHidden();
 });
 
-test('errors read as sentences next to their button; approve fits at 1280×800; long labels, menus, notices and the status bar fit', async ({ page, console }, testInfo) => {
+test('errors read as sentences next to their button; approve fits at 1280×800; long labels, menus, notices and the status bar fit', async ({
+  page,
+  console,
+}, testInfo) => {
   await page.setViewportSize({ width: 1400, height: 800 });
   await openConsole(page, console);
   await showView(page, 'Keys');
@@ -370,10 +373,12 @@ test('a reload restores the open tabs, the active one in view, and the layout', 
   // The strip is wider than the editor, and the active tab is scrolled into it.
   expect(await strip.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
   const sb = (await strip.boundingBox())!;
-  await expect.poll(async () => {
-    const ab = (await active.boundingBox())!;
-    return ab.x >= sb.x - 0.5 && ab.x + ab.width <= sb.x + sb.width + 0.5;
-  }).toBe(true);
+  await expect
+    .poll(async () => {
+      const ab = (await active.boundingBox())!;
+      return ab.x >= sb.x - 0.5 && ab.x + ab.width <= sb.x + sb.width + 0.5;
+    })
+    .toBe(true);
   await shot(page, testInfo, 'reload-restored.png');
 
   // Close the panel and a tab, reload again: still as left.
@@ -388,7 +393,10 @@ test('a reload restores the open tabs, the active one in view, and the layout', 
   await expect(page.getByRole('region', { name: 'Panel' })).toBeHidden();
 });
 
-test('layout fits: dialog actions stay in view after an error, long labels are cut in every table, row actions in view at 1024 px, eight editor tabs fit', async ({ page, console }, testInfo) => {
+test('layout fits: dialog actions stay in view after an error, long labels are cut in every table, row actions in view at 1024 px, eight editor tabs fit', async ({
+  page,
+  console,
+}, testInfo) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await openConsole(page, console);
   await showView(page, 'Keys');
@@ -475,7 +483,14 @@ test('layout fits: dialog actions stay in view after an error, long labels are c
   await expect(wd.getByLabel('Initiator key').getByRole('option', { name: new RegExp(`^${LONG}`) })).toBeDisabled();
   const refusal = await contractCall(console.url!, 'custody.createWithdrawal', async (call) => {
     const { keys } = (await call('keys.list', {})) as { keys: { keyId: string; label: string }[] };
-    return { vaultId: 'treasury', asset: 'USDC', amount: '100', destination: 'acct-dest-1', keyId: keys.find((k) => k.label === LONG)?.keyId, passphrase: PASSPHRASE };
+    return {
+      vaultId: 'treasury',
+      asset: 'USDC',
+      amount: '100',
+      destination: 'acct-dest-1',
+      keyId: keys.find((k) => k.label === LONG)?.keyId,
+      passphrase: PASSPHRASE,
+    };
   });
   expect(refusal).toMatchObject({ ok: false, error: { code: 'UNKNOWN_SIGNER' } });
   await wd.getByLabel('Initiator passphrase').fill(PASSPHRASE);
@@ -531,7 +546,9 @@ test('layout fits: dialog actions stay in view after an error, long labels are c
 
   // At 1024×768 the row actions are in view without scrolling sideways.
   await page.setViewportSize({ width: 1024, height: 768 });
-  const details = editor(page).getByRole('table', { name: 'Withdrawal requests' }).getByRole('button', { name: /^Details of / });
+  const details = editor(page)
+    .getByRole('table', { name: 'Withdrawal requests' })
+    .getByRole('button', { name: /^Details of / });
   await expect(details.first()).toBeInViewport({ ratio: 1 });
   const tabpanel = editor(page).getByRole('tabpanel');
   expect(await tabpanel.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
@@ -539,7 +556,11 @@ test('layout fits: dialog actions stay in view after an error, long labels are c
   await shot(page, testInfo, 'fit-1024-approvals.png');
   await showView(page, 'Keys');
   await expect(editor(page).getByRole('button', { name: `Actions for ${LONG}` })).toBeInViewport({ ratio: 1 });
-  expect(await editor(page).getByRole('tabpanel').evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  expect(
+    await editor(page)
+      .getByRole('tabpanel')
+      .evaluate((el) => el.scrollWidth <= el.clientWidth + 1),
+  ).toBe(true);
   await shot(page, testInfo, 'fit-1024-keys.png');
 
   // Nine editor tabs at 1280 px (a request, a block among them): they shrink so every one, its × included,

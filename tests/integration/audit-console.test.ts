@@ -45,7 +45,15 @@ describe('the audit log through the contract', () => {
     b = await call('keys.create', { label: 'approver', passphrase: PASS });
     await call('custody.createVault', { vaultId: 'audit-v', name: 'Audit', approvers: [a.keyId, b.keyId], threshold: 1 });
     await call('custody.fundVault', { vaultId: 'audit-v', asset: 'USDC', amount: '1000' });
-    const { request } = await call('custody.createWithdrawal', { vaultId: 'audit-v', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
+    const { request } = await call('custody.createWithdrawal', {
+      vaultId: 'audit-v',
+      asset: 'USDC',
+      amount: '10',
+      destination: 'acct:x',
+      memo: '',
+      keyId: a.keyId,
+      passphrase: PASS,
+    });
     requestId = request.requestId;
     const created = await newest('custody.createWithdrawal');
     expect(created).toMatchObject({ keyId: a.keyId, result: 'ok', subject: `request ${requestId}` });
@@ -133,7 +141,10 @@ describe('the audit log through the contract', () => {
     expect(rows.length - 1).toBe(csv.count);
     expect(csv.count).toBe(byKey.entries.length);
     const jsonl = await call('audit.export', { format: 'jsonl' });
-    const lines = jsonl.text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+    const lines = jsonl.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEntry);
     expect(lines.map((e) => e.seq)).toEqual([...lines.map((e) => e.seq)].sort((x, y) => x - y));
     expect(lines.find((e) => e.keyId === b.keyId && e.action === 'custody.approve')).toBeTruthy();
     expect(await newest('audit.export')).toMatchObject({ result: 'ok', subject: expect.stringMatching(/^audit log as JSONL \(\d+ entries\)$/) });
@@ -148,7 +159,10 @@ describe('the audit log through the contract', () => {
     expect(csv.out).toContain(b.keyId);
     const jsonl = await cli(['audit', 'list', '--workspace', dir, '--jsonl', '--result', 'error']);
     expect(jsonl.code).toBe(0);
-    const entries = jsonl.out.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+    const entries = jsonl.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEntry);
     expect(entries.length).toBeGreaterThan(0);
     expect(entries.every((e) => e.result === 'error')).toBe(true);
     expect((await cli(['audit', 'list', '--workspace', dir, '--csv', '--jsonl'])).code).toBe(64);
@@ -184,14 +198,22 @@ describe('the audit log through the contract', () => {
     new AuditLog(h.charter.workspace).append({ actor: `op${nasty}`, action: 'test.terminal', subject: `sub${nasty}`, result: 'ok', details: { note: nasty } });
     const raw = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
     const filter = ['--action', 'test.terminal'];
-    for (const args of [['audit', 'list', '--csv'], ['audit', 'list', '--jsonl'], ['audit', 'export', '--format', 'csv', '--out', '-'], ['audit', 'export', '--format', 'jsonl', '--out', '-']]) {
+    for (const args of [
+      ['audit', 'list', '--csv'],
+      ['audit', 'list', '--jsonl'],
+      ['audit', 'export', '--format', 'csv', '--out', '-'],
+      ['audit', 'export', '--format', 'jsonl', '--out', '-'],
+    ]) {
       const r = await cli([...args, '--workspace', dir, ...filter]);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.out, args.join(' ')).toContain('sub');
       expect(raw.test(r.out.replace(/\r\n/g, '\n')), args.join(' ')).toBe(false);
       if (args.includes('--jsonl') || args.includes('jsonl')) {
         // The same JSON value: the escapes are JSON's own.
-        const [e] = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+        const [e] = r.out
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as AuditEntry);
         expect(e).toMatchObject({ actor: `op${nasty}`, subject: `sub${nasty}`, details: { note: nasty } });
       } else {
         expect(r.out).toContain('subevil\\u009b31m\\u001b[2J\\u202egnp.exe');

@@ -26,7 +26,11 @@ const PASS = 'correct horse battery staple';
 const h = useConsole('charter-bundle-now-', () => ({ checkpointEvery: 1000 }));
 const { call } = h;
 
-async function post(path: string, body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  path: string,
+  body: string,
+  headers: Record<string, string> = { 'Content-Type': 'application/json' },
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(h.charter.rpcUrl + path, { method: 'POST', body, headers });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
@@ -35,13 +39,21 @@ describe('a custody case built right after the withdrawal executes', () => {
   let requestId = '';
   let executedAt = 0;
 
-  it('verifies pass with the node\'s trust file, and the build names nothing missing', async () => {
+  it("verifies pass with the node's trust file, and the build names nothing missing", async () => {
     const keys: KeyView[] = [];
     for (const label of ['alice', 'bob', 'carol']) keys.push(await call('keys.create', { label, passphrase: PASS }));
     const [a, b, c] = keys as [KeyView, KeyView, KeyView];
     await call('custody.createVault', { vaultId: 'treasury', name: 'Treasury', approvers: [a.keyId, b.keyId, c.keyId], threshold: 2 });
     await call('custody.fundVault', { vaultId: 'treasury', asset: 'USDC', amount: '1000000' });
-    const { request } = await call('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount: '250000', destination: 'acct:dest', memo: '', keyId: a.keyId, passphrase: PASS });
+    const { request } = await call('custody.createWithdrawal', {
+      vaultId: 'treasury',
+      asset: 'USDC',
+      amount: '250000',
+      destination: 'acct:dest',
+      memo: '',
+      keyId: a.keyId,
+      passphrase: PASS,
+    });
     requestId = request.requestId;
     // The initiator cannot approve its own request: the two others do.
     expect(await h.fail('custody.approve', { requestId, keyId: a.keyId, passphrase: PASS })).toBe('SELF_APPROVAL');
@@ -61,8 +73,14 @@ describe('a custody case built right after the withdrawal executes', () => {
     expect(r.checks.filter((x) => x.verdict !== 'pass').map((x) => `${x.id}:${x.reason}:${x.detail}`)).toEqual([]);
     expect(r.verdict).toBe('pass');
     // The core knows no decimals: the request's amount is said in base units, never "250000 USDC".
-    expect(r.checks.find((x) => x.id === 'case.request')?.detail).toMatch(new RegExp(`^${requestId}: 250000 base units of USDC from treasury to acct:dest, as signed by [0-9a-f]{40} at height \\d+; executed at height ${executedAt}$`));
-    expect(r.members.map((m) => m.path)).toEqual(expect.arrayContaining(['proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']));
+    expect(r.checks.find((x) => x.id === 'case.request')?.detail).toMatch(
+      new RegExp(
+        `^${requestId}: 250000 base units of USDC from treasury to acct:dest, as signed by [0-9a-f]{40} at height \\d+; executed at height ${executedAt}$`,
+      ),
+    );
+    expect(r.members.map((m) => m.path)).toEqual(
+      expect.arrayContaining(['proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']),
+    );
     await expectCaseV2(Buffer.from(built.contentBase64, 'base64'), requestId, true);
     // The node now holds a checkpoint covering the execution, outside its 1,000-block cadence.
     const cp = await client.checkpoint();
@@ -72,7 +90,7 @@ describe('a custody case built right after the withdrawal executes', () => {
     expect((await call('evidence.buildCase', { requestId })).sha256).toBe(built.sha256);
   });
 
-  it('evidence.nodeTrust keeps the node\'s trust file as the chosen one, and the case verifies pass with it', async () => {
+  it("evidence.nodeTrust keeps the node's trust file as the chosen one, and the case verifies pass with it", async () => {
     const client = await h.charter.services.chain.get();
     const fromNode = await client.trustFile();
     const saved = await call('evidence.nodeTrust', {});
@@ -101,7 +119,9 @@ describe('a custody case built right after the withdrawal executes', () => {
     expect((await post('/explorer/checkpoint', 'height=1', { 'Content-Type': 'application/x-www-form-urlencoded' })).status).toBe(415);
     expect((await post('/explorer/checkpoint', '{"height":"1"}')).status).toBe(400);
     expect((await post('/explorer/checkpoint', '{"height":1,"x":2}')).status).toBe(400);
-    expect((await post('/explorer/checkpoint', JSON.stringify({ height: 1 }), { 'Content-Type': 'application/json', Origin: 'http://evil.example' })).status).toBe(403);
+    expect(
+      (await post('/explorer/checkpoint', JSON.stringify({ height: 1 }), { 'Content-Type': 'application/json', Origin: 'http://evil.example' })).status,
+    ).toBe(403);
     // None of these made a block or a checkpoint.
     expect((await client.status()).height).toBe(before.height);
     expect((await client.checkpoints({ limit: 10 })).checkpoints).toHaveLength(1);
@@ -118,16 +138,25 @@ describe('a custody case built right after the withdrawal executes', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         void (async () => {
-          const refused = refuseStateProof !== null && req.url?.startsWith('/explorer/state-proof?') && new URL(req.url, 'http://relay').searchParams.get('key')?.startsWith(refuseStateProof);
+          const refused =
+            refuseStateProof !== null &&
+            req.url?.startsWith('/explorer/state-proof?') &&
+            new URL(req.url, 'http://relay').searchParams.get('key')?.startsWith(refuseStateProof);
           if (refused) {
             res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: 'NOT_FOUND', message: 'no such route' }));
             return;
           }
           if (req.method === 'POST' && req.url === '/explorer/checkpoint') {
-            res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: 'NOT_FOUND', message: 'POST /explorer/checkpoint: JSON-RPC requests go to /' }));
+            res
+              .writeHead(404, { 'Content-Type': 'application/json' })
+              .end(JSON.stringify({ code: 'NOT_FOUND', message: 'POST /explorer/checkpoint: JSON-RPC requests go to /' }));
             return;
           }
-          const r = await fetch(target + req.url, { method: req.method, headers: { 'Content-Type': String(req.headers['content-type'] ?? 'application/json') }, ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}) });
+          const r = await fetch(target + req.url, {
+            method: req.method,
+            headers: { 'Content-Type': String(req.headers['content-type'] ?? 'application/json') },
+            ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+          });
           res.writeHead(r.status, { 'Content-Type': r.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await r.arrayBuffer()));
         })().catch(() => res.destroy());
       });
@@ -140,14 +169,26 @@ describe('a custody case built right after the withdrawal executes', () => {
       // A new withdrawal executed on the devnet, after the checkpoint the first case made.
       const { keys } = await call('keys.list', {});
       const [a, b, c] = ['alice', 'bob', 'carol'].map((l) => keys.find((k) => k.label === l)!) as [KeyView, KeyView, KeyView];
-      const { request } = await call('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount: '1000', destination: 'acct:second', memo: '', keyId: a.keyId, passphrase: PASS });
+      const { request } = await call('custody.createWithdrawal', {
+        vaultId: 'treasury',
+        asset: 'USDC',
+        amount: '1000',
+        destination: 'acct:second',
+        memo: '',
+        keyId: a.keyId,
+        passphrase: PASS,
+      });
       await call('custody.approve', { requestId: request.requestId, keyId: b.keyId, passphrase: PASS });
       const done = await call('custody.approve', { requestId: request.requestId, keyId: c.keyId, passphrase: PASS });
       const at = done.request.executedAt!;
 
       const signerKey = await contractApi(remote.dispatch).result('keys.create', { label: 'auditor', passphrase: PASS });
       if (!signerKey.ok) throw new Error(signerKey.error.message);
-      const r = await contractApi(remote.dispatch).result('evidence.buildCase', { requestId: request.requestId, signerKeyId: signerKey.value.keyId, secret: PASS });
+      const r = await contractApi(remote.dispatch).result('evidence.buildCase', {
+        requestId: request.requestId,
+        signerKeyId: signerKey.value.keyId,
+        secret: PASS,
+      });
       if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
       const status = await (await h.charter.services.chain.get()).status();
       // The next block comes from the devnet's own timer (100 ms here), so it may or may not exist yet: if not, the build says so.
@@ -163,14 +204,25 @@ describe('a custody case built right after the withdrawal executes', () => {
       expect(Number(/the chain is at (\d+)/.exec(rest[0]!)![1])).toBeLessThanOrEqual(status.height);
       // The bundle is built anyway; what is missing is unknown, nothing fails.
       const trust = await (await h.charter.services.chain.get()).trustFile();
-      const v = await verifyBundleBytes(Buffer.from(r.value.contentBase64, 'base64'), { trust: trustFromJson({ ...trust, attesters: [{ key_id: signerKey.value.keyId, scheme: 'ed25519', public_key: signerKey.value.publicKey, valid_from_height: 0 }] }) });
+      const v = await verifyBundleBytes(Buffer.from(r.value.contentBase64, 'base64'), {
+        trust: trustFromJson({
+          ...trust,
+          attesters: [{ key_id: signerKey.value.keyId, scheme: 'ed25519', public_key: signerKey.value.publicKey, valid_from_height: 0 }],
+        }),
+      });
       expect(v.checks.filter((x) => x.verdict === 'fail')).toEqual([]);
       // Unknown: exactly the checks `missing` names (checkpoint.witnesses too, once the verifier has it).
-      const unknown = v.checks.filter((x) => x.verdict === 'unknown').map((x) => `${x.id}:${x.reason}`).sort();
+      const unknown = v.checks
+        .filter((x) => x.verdict === 'unknown')
+        .map((x) => `${x.id}:${x.reason}`)
+        .sort();
       expect(unknown).toEqual(expect.arrayContaining(['checkpoint.quorum:NO_CHECKPOINT', 'proofs.inclusion:NO_RECEIPT', 'proofs.receipt:NO_RECEIPT']));
       const nextMissing = r.value.missing.includes(nextBlock);
       expect(unknown.includes('case.block.signature:NO_NEXT_HEADER')).toBe(nextMissing);
-      expect(unknown.filter((u) => !u.startsWith('checkpoint.witnesses:') && u !== 'case.block.signature:NO_NEXT_HEADER'), unknown.join(', ')).toHaveLength(3);
+      expect(
+        unknown.filter((u) => !u.startsWith('checkpoint.witnesses:') && u !== 'case.block.signature:NO_NEXT_HEADER'),
+        unknown.join(', '),
+      ).toHaveLength(3);
       // The case still carries both state proofs; it has no receipt group.
       await expectCaseV2(Buffer.from(r.value.contentBase64, 'base64'), request.requestId, false);
 
@@ -178,9 +230,16 @@ describe('a custody case built right after the withdrawal executes', () => {
       // NOT_AVAILABLE naming the proof and why, and nothing is written or signed.
       const stored = () => fs.readdirSync(remote.workspace.artifactsDir).length;
       const before = stored();
-      for (const [prefix, key] of [['request/', `request/${request.requestId}`], ['vault/', 'vault/treasury']] as const) {
+      for (const [prefix, key] of [
+        ['request/', `request/${request.requestId}`],
+        ['vault/', 'vault/treasury'],
+      ] as const) {
         refuseStateProof = prefix;
-        const refused = await contractApi(remote.dispatch).result('evidence.buildCase', { requestId: request.requestId, signerKeyId: signerKey.value.keyId, secret: PASS });
+        const refused = await contractApi(remote.dispatch).result('evidence.buildCase', {
+          requestId: request.requestId,
+          signerKeyId: signerKey.value.keyId,
+          secret: PASS,
+        });
         expect(refused.ok).toBe(false);
         if (refused.ok) continue;
         expect(refused.error.code).toBe('NOT_AVAILABLE');

@@ -43,11 +43,19 @@ describe('evidence bundles on the devnet', () => {
   let trustPath = '';
   let casePath = '';
 
-  it('builds a custody case whose every check passes with the node\'s trust file', async () => {
+  it("builds a custody case whose every check passes with the node's trust file", async () => {
     const [a, b] = [await call('keys.create', { label: 'a', passphrase: PASS }), await call('keys.create', { label: 'b', passphrase: PASS })];
     await call('custody.createVault', { vaultId: 'vault-b', name: 'B', approvers: [a!.keyId, b!.keyId], threshold: 1 });
     await call('custody.fundVault', { vaultId: 'vault-b', asset: 'USDC', amount: '1000' });
-    const { request } = await call('custody.createWithdrawal', { vaultId: 'vault-b', asset: 'USDC', amount: '250', destination: 'acct:dest', memo: '', keyId: a!.keyId, passphrase: PASS });
+    const { request } = await call('custody.createWithdrawal', {
+      vaultId: 'vault-b',
+      asset: 'USDC',
+      amount: '250',
+      destination: 'acct:dest',
+      memo: '',
+      keyId: a!.keyId,
+      passphrase: PASS,
+    });
     requestId = request.requestId;
     const done = await call('custody.approve', { requestId, keyId: b!.keyId, passphrase: PASS });
     expect(done.request.status).toBe('executed');
@@ -78,7 +86,17 @@ describe('evidence bundles on the devnet', () => {
     expect(r.verdict).toBe('pass');
     // The block is the one the devnet's validator signed (the trust file names that key).
     expect(r.checks.find((c) => c.id === 'case.block.signature')).toMatchObject({ verdict: 'pass', reason: 'OK' });
-    expect(r.members.map((m) => m.path)).toEqual(expect.arrayContaining(['request.json', 'block.json', 'policy.json', 'proofs/policy-state.json', 'receipt.json', 'proofs/receipt-inclusion.json', 'checkpoint.json']));
+    expect(r.members.map((m) => m.path)).toEqual(
+      expect.arrayContaining([
+        'request.json',
+        'block.json',
+        'policy.json',
+        'proofs/policy-state.json',
+        'receipt.json',
+        'proofs/receipt-inclusion.json',
+        'checkpoint.json',
+      ]),
+    );
     // v2: request.json is the value the request's state proof proves; the receipt group is complete.
     const opened = await expectCaseV2(zip, requestId, true);
     expect(opened.types.get(CASE_PATHS.requestState)).toBe(ARTIFACT_TYPES.stateProof);
@@ -94,7 +112,10 @@ describe('evidence bundles on the devnet', () => {
     expect((await cli(['bundle', 'verify', casePath, '--trust', trustPath])).code).toBe(0);
     const noTrust = await cli(['bundle', 'verify', casePath, '--json']);
     expect(noTrust.code).toBe(2);
-    expect(JSON.parse(noTrust.out).checks.find((c: { id: string }) => c.id === 'attestations.trust')).toMatchObject({ verdict: 'unknown', reason: 'NO_TRUST_FILE' });
+    expect(JSON.parse(noTrust.out).checks.find((c: { id: string }) => c.id === 'attestations.trust')).toMatchObject({
+      verdict: 'unknown',
+      reason: 'NO_TRUST_FILE',
+    });
     const zip = fs.readFileSync(casePath);
     const at = zip.indexOf(Buffer.from('"amount":"250"'));
     expect(at).toBeGreaterThan(0);
@@ -137,7 +158,10 @@ describe('evidence bundles on the devnet', () => {
     const notZip = Buffer.from('{"version":1,"note":"a JSON file dropped by mistake"}\n');
     const viaContract = await call('evidence.verifyBundle', { contentBase64: notZip.toString('base64') });
     expect(viaContract.verdict).toBe('fail');
-    expect(viaContract.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual(['zip.container:fail:NOT_A_ZIP', ...[...COMMON_CHECKS.slice(1), ['content']].map(([id]) => `${id}:unknown:NOT_CHECKED`)]);
+    expect(viaContract.checks.map((c) => `${c.id}:${c.verdict}:${c.reason}`)).toEqual([
+      'zip.container:fail:NOT_A_ZIP',
+      ...[...COMMON_CHECKS.slice(1), ['content']].map(([id]) => `${id}:unknown:NOT_CHECKED`),
+    ]);
     expect(viaContract.members).toEqual([]);
     const file = path.join(tmp, 'not-a-bundle.zip');
     fs.writeFileSync(file, notZip);
@@ -220,7 +244,7 @@ describe('evidence bundles on the devnet', () => {
     expect(built.missing).toEqual([]);
   });
 
-  it('pages through the node\'s receipts, and refuses a range over the receipt cap or the block cap with INVALID_INPUT, writing and signing nothing', async () => {
+  it("pages through the node's receipts, and refuses a range over the receipt cap or the block cap with INVALID_INPUT, writing and signing nothing", async () => {
     const { chain, explorer } = h.charter.services;
     const client = await chain.get();
     const status = await client.status();
@@ -230,7 +254,14 @@ describe('evidence bundles on the devnet', () => {
     for (let x = from; x <= to; x++) txs += (await client.block(x)).txs.length;
     expect(txs).toBeGreaterThan(5);
     const key = await call('keys.create', { label: 'segment signer', passphrase: PASS });
-    const signer = () => ({ key_id: key.keyId, scheme: key.scheme, public_key: key.publicKey, sign: async (): Promise<Uint8Array> => { throw new Error('nothing may be signed'); } });
+    const signer = () => ({
+      key_id: key.keyId,
+      scheme: key.scheme,
+      public_key: key.publicKey,
+      sign: async (): Promise<Uint8Array> => {
+        throw new Error('nothing may be signed');
+      },
+    });
     const artifacts = () => fs.readdirSync(h.charter.workspace.artifactsDir).length;
     // A node page of 2 receipts: the build asks page after page until past `to`, and gets them all.
     const realSigner = await keyBundleSigner(h.charter.services.backends, key.keyId, PASS);
@@ -241,18 +272,28 @@ describe('evidence bundles on the devnet', () => {
     expect(bundle.json<unknown[]>('receipts.json')).toHaveLength(txs);
     // Nothing signed below height 2: no from.json, and the build says why.
     const oldest = Math.min(...(await client.checkpoints({ limit: 1000 })).checkpoints.map((c) => c.checkpoint.height));
-    expect(built.missing).toEqual([`proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height ${from} (its oldest is at height ${oldest}), so the bundle has no earlier checkpoint to show the log consistent with; a segment starting above that height carries one`]);
+    expect(built.missing).toEqual([
+      `proofs.consistency, checkpoint.from.quorum, checkpoint.from.witnesses: the node has signed no checkpoint below height ${from} (its oldest is at height ${oldest}), so the bundle has no earlier checkpoint to show the log consistent with; a segment starting above that height carries one`,
+    ]);
     const before = artifacts();
     // Over the receipt cap: refused before anything is signed or stored.
     const capped = new EvidenceService(chain, h.charter.workspace, explorer, signer, undefined, null, { maxSegmentReceipts: txs - 1, receiptPage: 1000 });
-    await expect(capped.buildSegment(from, to)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(new RegExp(`a history segment carries at most ${txs - 1} receipts \\(one per transaction\\), so build ${from}:${to} as smaller segments$`)) });
+    await expect(capped.buildSegment(from, to)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(
+        new RegExp(`a history segment carries at most ${txs - 1} receipts \\(one per transaction\\), so build ${from}:${to} as smaller segments$`),
+      ),
+    });
     expect(artifacts()).toBe(before);
     // Over the block cap.
     expect(await h.fail('evidence.buildSegment', { from: 1, to: 10_001 })).toBe('INVALID_INPUT');
-    await expect(capped.buildSegment(1, 10_001)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: 'a segment holds at most 10,000 blocks; 1:10001 is 10001' });
+    await expect(capped.buildSegment(1, 10_001)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'a segment holds at most 10,000 blocks; 1:10001 is 10001',
+    });
   });
 
-  it('a node whose blocks\' transactions do not hash to their data_hash: the segment is refused with NODE_ERROR, nothing written or signed', async () => {
+  it("a node whose blocks' transactions do not hash to their data_hash: the segment is refused with NODE_ERROR, nothing written or signed", async () => {
     // This devnet behind a relay that drops the last transaction of every block it serves over
     // CometBFT's JSON-RPC `block`; everything else is forwarded as is.
     const target = h.charter.rpcUrl;
@@ -262,7 +303,11 @@ describe('evidence bundles on the devnet', () => {
       req.on('end', () => {
         void (async () => {
           const body = Buffer.concat(chunks);
-          const r = await fetch(target + req.url, { method: req.method, headers: { 'Content-Type': String(req.headers['content-type'] ?? 'application/json') }, ...(req.method === 'POST' ? { body } : {}) });
+          const r = await fetch(target + req.url, {
+            method: req.method,
+            headers: { 'Content-Type': String(req.headers['content-type'] ?? 'application/json') },
+            ...(req.method === 'POST' ? { body } : {}),
+          });
           let out = Buffer.from(await r.arrayBuffer());
           const rpc = req.method === 'POST' && req.url === '/' ? (JSON.parse(body.toString('utf8')) as { method?: string }) : null;
           if (rpc?.method === 'block') {
@@ -277,7 +322,13 @@ describe('evidence bundles on the devnet', () => {
     });
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', () => resolve()));
     const ws = fs.mkdtempSync(path.join(tmp, 'relay-ws-'));
-    const remote = await createCharter({ host: 'serve', workspace: ws, nodeUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false });
+    const remote = await createCharter({
+      host: 'serve',
+      workspace: ws,
+      nodeUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+      scrypt: { n: 1 << 12, r: 8, p: 1 },
+      watch: false,
+    });
     try {
       const client = await h.charter.services.chain.get();
       let withTx = 0;
@@ -288,7 +339,11 @@ describe('evidence bundles on the devnet', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) {
         expect(r.error.code).toBe('NODE_ERROR');
-        expect(r.error.message).toMatch(new RegExp(`^block ${withTx}: the Merkle root of the \\d+ transaction\\(s\\) the node serves is [0-9A-F]{64}, but the block's data_hash is [0-9A-F]{64}; the node's transactions are not the block's, so no bundle is built$`));
+        expect(r.error.message).toMatch(
+          new RegExp(
+            `^block ${withTx}: the Merkle root of the \\d+ transaction\\(s\\) the node serves is [0-9A-F]{64}, but the block's data_hash is [0-9A-F]{64}; the node's transactions are not the block's, so no bundle is built$`,
+          ),
+        );
       }
       expect(fs.existsSync(remote.workspace.artifactsDir) ? fs.readdirSync(remote.workspace.artifactsDir) : []).toEqual([]);
     } finally {
@@ -309,12 +364,47 @@ describe('evidence bundles on the devnet', () => {
     expect(fs.existsSync(out)).toBe(false);
     // A wrong passphrase: refused, nothing written.
     process.env['CHARTER_TEST_BUNDLE_PASS'] = 'not the passphrase';
-    expect((await cli(['bundle', 'build', '--workspace', ws2, '--node', node, '--case', requestId, '--out', out, '--key', key.keyId, '--passphrase-env', 'CHARTER_TEST_BUNDLE_PASS'])).code).not.toBe(0);
+    expect(
+      (
+        await cli([
+          'bundle',
+          'build',
+          '--workspace',
+          ws2,
+          '--node',
+          node,
+          '--case',
+          requestId,
+          '--out',
+          out,
+          '--key',
+          key.keyId,
+          '--passphrase-env',
+          'CHARTER_TEST_BUNDLE_PASS',
+        ])
+      ).code,
+    ).not.toBe(0);
     expect(fs.existsSync(out)).toBe(false);
     expect(process.env['CHARTER_TEST_BUNDLE_PASS']).toBeUndefined();
 
     process.env['CHARTER_TEST_BUNDLE_PASS'] = PASS;
-    const built = await cli(['bundle', 'build', '--workspace', ws2, '--node', node, '--case', requestId, '--out', out, '--key', key.keyId, '--passphrase-env', 'CHARTER_TEST_BUNDLE_PASS', '--json']);
+    const built = await cli([
+      'bundle',
+      'build',
+      '--workspace',
+      ws2,
+      '--node',
+      node,
+      '--case',
+      requestId,
+      '--out',
+      out,
+      '--key',
+      key.keyId,
+      '--passphrase-env',
+      'CHARTER_TEST_BUNDLE_PASS',
+      '--json',
+    ]);
     expect(built.code).toBe(0);
     expect(fs.statSync(out).size).toBeGreaterThan(0);
 

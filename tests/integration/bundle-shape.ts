@@ -57,7 +57,16 @@ interface StateProofMember {
 }
 
 function inclusionHolds(size: number, receipt: Receipt, p: { mmr_index: number; path: string[] }, cp: SignedCheckpoint): boolean {
-  return p.mmr_index === mmrIndex(receipt.seq) && verifyInclusion(size, receiptDigest(receipt), p.mmr_index, p.path.map((x) => fromHex(x)), checkpointAccumulator(cp.checkpoint));
+  return (
+    p.mmr_index === mmrIndex(receipt.seq) &&
+    verifyInclusion(
+      size,
+      receiptDigest(receipt),
+      p.mmr_index,
+      p.path.map((x) => fromHex(x)),
+      checkpointAccumulator(cp.checkpoint),
+    )
+  );
 }
 
 /** A custody case of `requestId` as §3.1 (v2) has it; returns the opened bundle. `receiptGroup`: whether receipt/inclusion/checkpoint are expected. */
@@ -96,7 +105,12 @@ export async function expectCaseV2(zip: Uint8Array, requestId: string, receiptGr
   expect(b.json(CASE_PATHS.policy)).toEqual({ vault_id: req.vault_id, policy: (ps.value as VaultRecord).policy, as_of: at });
 
   // Every transaction the proven record names is a member.
-  const hashes = [req.created_tx, ...req.approvals.map((a) => a.tx_hash), ...(req.attestations ?? []).map((a) => a.tx_hash), ...(req.executed_tx ? [req.executed_tx] : [])];
+  const hashes = [
+    req.created_tx,
+    ...req.approvals.map((a) => a.tx_hash),
+    ...(req.attestations ?? []).map((a) => a.tx_hash),
+    ...(req.executed_tx ? [req.executed_tx] : []),
+  ];
   for (const h of hashes) expect(type(CASE_PATHS.tx(h))).toBe(ARTIFACT_TYPES.signedTx);
 
   // The receipt group: all three or none.
@@ -135,7 +149,12 @@ interface SegmentBlock {
  * A history segment of from..to as §3.2 (v2) has it. `receipts`: whether the receipt group is
  * expected; `consistency`: whether from.json + consistency.json are. Returns the blocks' tx count.
  */
-export async function expectSegmentV2(zip: Uint8Array, from: number, to: number, opts: { receipts: boolean; consistency: boolean }): Promise<{ bundle: OpenedBundle; txCount: number }> {
+export async function expectSegmentV2(
+  zip: Uint8Array,
+  from: number,
+  to: number,
+  opts: { receipts: boolean; consistency: boolean },
+): Promise<{ bundle: OpenedBundle; txCount: number }> {
   const b = await openBundle(zip);
   expect(b.manifest.format).toBe(BUNDLE_FORMAT);
   expect(b.manifest.kind).toBe('history-segment');
@@ -193,7 +212,8 @@ export async function expectSegmentV2(zip: Uint8Array, from: number, to: number,
       expect(inclusionHolds(proofs.size, r, p, toCp), `receipt ${r.seq} is in MMR(${proofs.size})`).toBe(true);
     });
     // A proof that lost a step does not hold (the check above can fail).
-    if (receipts.length > 0 && proofs.proofs[0]!.path.length > 0) expect(inclusionHolds(proofs.size, receipts[0]!, { ...proofs.proofs[0]!, path: proofs.proofs[0]!.path.slice(1) }, toCp)).toBe(false);
+    if (receipts.length > 0 && proofs.proofs[0]!.path.length > 0)
+      expect(inclusionHolds(proofs.size, receipts[0]!, { ...proofs.proofs[0]!, path: proofs.proofs[0]!.path.slice(1) }, toCp)).toBe(false);
   }
   const fromGroup = [SEGMENT_PATHS.from, SEGMENT_PATHS.consistency].filter((p) => b.members.has(p));
   expect(fromGroup).toHaveLength(opts.consistency ? 2 : 0);
@@ -206,7 +226,15 @@ export async function expectSegmentV2(zip: Uint8Array, from: number, to: number,
     expect(f.checkpoint.height).toBeLessThan(from);
     expect(c.from_size).toBe(f.checkpoint.mmr_size);
     expect(c.to_size).toBe(t.checkpoint.mmr_size);
-    expect(verifyConsistency(c.from_size, c.to_size, checkpointAccumulator(f.checkpoint), checkpointAccumulator(t.checkpoint), c.paths.map((p) => p.map((x) => fromHex(x))))).toBe(true);
+    expect(
+      verifyConsistency(
+        c.from_size,
+        c.to_size,
+        checkpointAccumulator(f.checkpoint),
+        checkpointAccumulator(t.checkpoint),
+        c.paths.map((p) => p.map((x) => fromHex(x))),
+      ),
+    ).toBe(true);
   }
   return { bundle: b, txCount: txs.length };
 }

@@ -30,7 +30,9 @@ describe('chain client batches and state-decided answers', () => {
     const client = await CustodyClient.connect(node.rpcUrl);
     const admin = loadDevnetAdmin(node.home);
     const keys = [signer(1), signer(2), signer(3)];
-    const pending = keys.map((k, i) => client.broadcastSync(signTx(admin, node.chainId, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `k${i}` }, i + 1, 50)));
+    const pending = keys.map((k, i) =>
+      client.broadcastSync(signTx(admin, node.chainId, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `k${i}` }, i + 1, 50)),
+    );
     await Promise.all(pending);
     node.produceBlock();
     const unknown = signer(9);

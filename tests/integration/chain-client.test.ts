@@ -40,7 +40,10 @@ function parseMetrics(text: string): Map<string, number> {
 
 class Wallet {
   private readonly nonces = new Map<string, number>();
-  constructor(private readonly client: CustodyClient, private readonly chainId: string) {}
+  constructor(
+    private readonly client: CustodyClient,
+    private readonly chainId: string,
+  ) {}
   async tx<T extends Parameters<typeof signTx>[2]>(s: Signer | DevnetAdmin, type: T, body: Parameters<typeof signTx<T>>[3]): Promise<Uint8Array> {
     const n = (this.nonces.get(s.keyId) ?? (await this.client.nonceOf(s.keyId))) + 1;
     this.nonces.set(s.keyId, n);
@@ -71,7 +74,9 @@ describe('CustodyClient', () => {
     for (const [i, k] of [k1, k2, k3, k4].entries()) {
       await client.broadcastCommit(await w.tx(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `key ${i + 1}` }));
     }
-    await client.broadcastCommit(await w.tx(admin, 'vault.create', { vault_id: 'treasury', name: 'Treasury', policy: { approvers: [k1.keyId, k2.keyId, k3.keyId], threshold: 2 } }));
+    await client.broadcastCommit(
+      await w.tx(admin, 'vault.create', { vault_id: 'treasury', name: 'Treasury', policy: { approvers: [k1.keyId, k2.keyId, k3.keyId], threshold: 2 } }),
+    );
     await client.broadcastCommit(await w.tx(admin, 'vault.fund', { vault_id: 'treasury', asset: 'BTC', amount: '1000' }));
   }
 
@@ -101,7 +106,13 @@ describe('CustodyClient', () => {
     expect(vault?.balances).toEqual({ BTC: '1000' });
     expect(vault?.policy.threshold).toBe(2);
 
-    const createBytes = await w.tx(k1, 'withdrawal.create', { vault_id: 'treasury', asset: 'BTC', amount: '250', destination: 'bc1qdestination', memo: 'payout 7' });
+    const createBytes = await w.tx(k1, 'withdrawal.create', {
+      vault_id: 'treasury',
+      asset: 'BTC',
+      amount: '250',
+      destination: 'bc1qdestination',
+      memo: 'payout 7',
+    });
     const created = await client.broadcastCommit(createBytes);
     const requestId = requestIdOf(unsignedOf(decodeTx(createBytes)) as never);
     expect(created.txResult.result).toEqual({ request_id: requestId });
@@ -159,9 +170,22 @@ describe('CustodyClient', () => {
     expect((await client.block(a2.height + 1)).appHash).toBe(eb.resultAppHash);
 
     const et = await client.explorerTx(created.hash);
-    expect(et).toMatchObject({ hash: created.hash, height: created.height, type: 'withdrawal.create', signer: k1.keyId, code: 0, result: { request_id: requestId } });
+    expect(et).toMatchObject({
+      hash: created.hash,
+      height: created.height,
+      type: 'withdrawal.create',
+      signer: k1.keyId,
+      code: 0,
+      result: { request_id: requestId },
+    });
     expect(et.envelope).toMatchObject({ type: 'withdrawal.create', body: { amount: '250', destination: 'bc1qdestination' } });
-    expect(ed25519.verify(Buffer.from((et.envelope as { signature: string }).signature, 'hex'), Buffer.from(et.signingDigest!, 'hex'), Buffer.from(k1.publicKeyHex, 'hex'))).toBe(true);
+    expect(
+      ed25519.verify(
+        Buffer.from((et.envelope as { signature: string }).signature, 'hex'),
+        Buffer.from(et.signingDigest!, 'hex'),
+        Buffer.from(k1.publicKeyHex, 'hex'),
+      ),
+    ).toBe(true);
     expect(et.events.map((e) => e.type)).toContain('custody.withdrawal_created');
     expect(et.blockTime).toBe((await client.explorerBlock(created.height)).time);
     // lower-case and 0x forms work too
@@ -195,7 +219,14 @@ describe('CustodyClient', () => {
     w.forget(k2.keyId);
 
     // Bad signature: signed by k3, claims k2
-    const forged = signTx({ ...k3, keyId: k2.keyId }, node.chainId, 'withdrawal.approve', { request_id: requestId }, (await client.nonceOf(k2.keyId)) + 1, node.height() + 50);
+    const forged = signTx(
+      { ...k3, keyId: k2.keyId },
+      node.chainId,
+      'withdrawal.approve',
+      { request_id: requestId },
+      (await client.nonceOf(k2.keyId)) + 1,
+      node.height() + 50,
+    );
     e = await rejection(client.broadcastSync(forged));
     expect(e.code).toBe('BAD_SIGNATURE');
 
@@ -223,7 +254,7 @@ describe('CustodyClient', () => {
     expect((await client.query<WithdrawalRecord>(`/request/${requestId}`))?.approvals).toHaveLength(1);
   });
 
-  test('metrics: Prometheus text from the node\'s own registry, moving with the chain', async () => {
+  test("metrics: Prometheus text from the node's own registry, moving with the chain", async () => {
     const res = await fetch(node.rpcUrl + '/metrics/engine');
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const before = parseMetrics(await res.text());

@@ -39,7 +39,12 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, CHARTER_PKCS11_MODULE: '', ...env }, timeout: 90_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CHARTER_PKCS11_MODULE: '', ...env },
+    timeout: 90_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const keystoreFiles = (ws: string) => (fs.existsSync(path.join(ws, 'keystore')) ? fs.readdirSync(path.join(ws, 'keystore')).sort() : []);
@@ -48,7 +53,10 @@ describe('charter keys export / import', () => {
   it('exports a key (0600, no overwrite without --force) and imports it into a second workspace with the same id; it signs there', () => {
     const wsA = path.join(tmp, 'a');
     const wsB = path.join(tmp, 'b');
-    const made = run(['keys', 'generate', '--backend', 'software', '--algo', 'p256', '--label', 'ops-export', '--passphrase-env', 'KP', '--workspace', wsA, '--json'], { KP: PASS });
+    const made = run(
+      ['keys', 'generate', '--backend', 'software', '--algo', 'p256', '--label', 'ops-export', '--passphrase-env', 'KP', '--workspace', wsA, '--json'],
+      { KP: PASS },
+    );
     expect(made.status, made.stderr).toBe(0);
     const key = (JSON.parse(made.stdout) as { key: { keyId: string; publicKey: string; scheme: string } }).key;
 
@@ -133,11 +141,20 @@ describe('charter keys export / import', () => {
 
     // A 500-byte file asking scrypt for N=2^20, r=32 (4 GiB): refused before the KDF runs, nothing written.
     const huge = path.join(tmp, 'huge-scrypt.json');
-    fs.writeFileSync(huge, JSON.stringify({ ...PBKDF2_VECTOR, crypto: { ...PBKDF2_VECTOR.crypto, kdf: 'scrypt', kdfparams: { dklen: 32, n: 2 ** 20, r: 32, p: 1, salt: PBKDF2_VECTOR.crypto.kdfparams.salt } } }));
+    fs.writeFileSync(
+      huge,
+      JSON.stringify({
+        ...PBKDF2_VECTOR,
+        crypto: { ...PBKDF2_VECTOR.crypto, kdf: 'scrypt', kdfparams: { dklen: 32, n: 2 ** 20, r: 32, p: 1, salt: PBKDF2_VECTOR.crypto.kdfparams.salt } },
+      }),
+    );
     expect(fs.statSync(huge).size).toBeLessThan(600);
     const refused = run(['keys', 'import', huge, '--label', 'huge', '--passphrase-env', 'KP', '--workspace', ws, '--json'], { KP: 'testpassword' });
     expect(refused.status).toBe(1);
-    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'KDF_LIMIT_EXCEEDED', details: { kdf: 'scrypt', parameter: 'n', value: 2 ** 20, limit: 2 ** 18 } });
+    expect(JSON.parse(refused.stdout).error).toMatchObject({
+      code: 'KDF_LIMIT_EXCEEDED',
+      details: { kdf: 'scrypt', parameter: 'n', value: 2 ** 20, limit: 2 ** 18 },
+    });
     expect(keystoreFiles(ws)).toEqual([`${keyIdOf('secp256k1', pk)}.json`]);
   });
 });

@@ -23,16 +23,27 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, CHARTER_PKCS11_MODULE: '', ...env }, timeout: 90_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CHARTER_PKCS11_MODULE: '', ...env },
+    timeout: 90_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('charter keys generate / attest / devices', () => {
   it('generates a software key offline and prints its id, public key and attestation record; attest reads the same record back', () => {
     const ws = path.join(tmp, 'ws');
-    const made = run(['keys', 'generate', '--backend', 'software', '--algo', 'ed25519', '--label', 'ops-1', '--passphrase-env', 'KP', '--workspace', ws, '--json'], { KP: PASS });
+    const made = run(
+      ['keys', 'generate', '--backend', 'software', '--algo', 'ed25519', '--label', 'ops-1', '--passphrase-env', 'KP', '--workspace', ws, '--json'],
+      { KP: PASS },
+    );
     expect(made.status, made.stderr).toBe(0);
-    const out = JSON.parse(made.stdout) as { key: { keyId: string; publicKey: string; scheme: string }; attestation: { record: Record<string, unknown>; sha256: string; canonical: string; artifact: string } };
+    const out = JSON.parse(made.stdout) as {
+      key: { keyId: string; publicKey: string; scheme: string };
+      attestation: { record: Record<string, unknown>; sha256: string; canonical: string; artifact: string };
+    };
     expect(out.key.keyId).toMatch(/^[0-9a-f]{40}$/);
     expect(out.key.scheme).toBe('ed25519');
     expect(out.attestation.record).toMatchObject({ format: 'charter-key-attestation/v1', key_id: out.key.keyId, public_key: out.key.publicKey });
@@ -57,7 +68,8 @@ describe('charter keys generate / attest / devices', () => {
     // The passphrase is in no output and no file of the workspace.
     const hits: string[] = [];
     for (const text of [made.stdout, made.stderr, human.stdout, human.stderr, audit.stdout]) hits.push(...findSecrets(text, [PASS]));
-    const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const walk = (d: string): string[] =>
+      fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     for (const f of walk(ws)) hits.push(...findSecrets(fs.readFileSync(f), [PASS]).map((s) => `${f}:${s}`));
     expect(hits).toEqual([]);
   });
@@ -73,7 +85,10 @@ describe('charter keys generate / attest / devices', () => {
       expect(JSON.parse(wrong.stdout).error.code).toBe('PIN_INCORRECT');
       const made = run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'hsm-cli', ...common], { HSM_PIN: PIN });
       expect(made.status, made.stderr).toBe(0);
-      const out = JSON.parse(made.stdout) as { key: { keyId: string; backend: string; scheme: string }; attestation: { sha256: string; record: { key: Record<string, unknown> } } };
+      const out = JSON.parse(made.stdout) as {
+        key: { keyId: string; backend: string; scheme: string };
+        attestation: { sha256: string; record: { key: Record<string, unknown> } };
+      };
       expect(out.key).toMatchObject({ backend: 'pkcs11', scheme: 'p256' });
       expect(out.attestation.record.key).toMatchObject({ CKA_LOCAL: true, CKA_NEVER_EXTRACTABLE: true, CKA_EXTRACTABLE: false });
       const att = run(['keys', 'attest', out.key.keyId, ...common], { HSM_PIN: PIN });
@@ -82,7 +97,9 @@ describe('charter keys generate / attest / devices', () => {
       const devices = run(['keys', 'devices', '--module', tok.modulePath, '--workspace', ws, '--json']);
       expect(JSON.parse(devices.stdout).devices).toEqual(expect.arrayContaining([expect.objectContaining({ backend: 'pkcs11', state: 'ready' })]));
       // The same module from the workspace's config.json: the CLI uses it without --module.
-      fs.writeFileSync(path.join(ws, 'config.json'), JSON.stringify({ pkcs11: { modules: [{ path: tok.modulePath, tokenLabel: 'cli-ops' }] } }), { mode: 0o600 });
+      fs.writeFileSync(path.join(ws, 'config.json'), JSON.stringify({ pkcs11: { modules: [{ path: tok.modulePath, tokenLabel: 'cli-ops' }] } }), {
+        mode: 0o600,
+      });
       const fromFile = run(['keys', 'attest', out.key.keyId, '--pin-env', 'HSM_PIN', '--workspace', ws, '--json'], { HSM_PIN: PIN });
       expect(fromFile.status, fromFile.stderr).toBe(0);
       expect(JSON.parse(fromFile.stdout).record.key).toMatchObject({ usage: 'sign', public_key_usage: 'verify' });
@@ -90,7 +107,11 @@ describe('charter keys generate / attest / devices', () => {
       // A module path that is not absolute is refused, never handed to the loader.
       const relative = run(['keys', 'devices', '--module', 'libsofthsm2.so', '--workspace', ws, '--json']);
       expect(relative.status, relative.stderr).toBe(0);
-      expect(JSON.parse(relative.stdout).devices).toEqual(expect.arrayContaining([expect.objectContaining({ backend: 'pkcs11', state: 'error', facts: expect.objectContaining({ code: 'PKCS11_MODULE_REFUSED' }) })]));
+      expect(JSON.parse(relative.stdout).devices).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ backend: 'pkcs11', state: 'error', facts: expect.objectContaining({ code: 'PKCS11_MODULE_REFUSED' }) }),
+        ]),
+      );
       expect(relative.stderr).toContain('PKCS11_MODULE_REFUSED');
       expect(findSecrets(made.stdout + made.stderr + att.stdout + att.stderr + wrong.stdout + wrong.stderr, [PIN])).toEqual([]);
     } finally {
@@ -108,7 +129,9 @@ describe('charter keys generate / attest / devices', () => {
     const noPin = run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'x', '--workspace', ws]);
     expect(noPin.status).toBe(64);
     expect(noPin.stderr).toMatch(/--pin-env/);
-    const noModule = run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'x', '--pin-env', 'PIN', '--workspace', ws, '--json'], { PIN: '1234' });
+    const noModule = run(['keys', 'generate', '--backend', 'pkcs11', '--algo', 'p256', '--label', 'x', '--pin-env', 'PIN', '--workspace', ws, '--json'], {
+      PIN: '1234',
+    });
     expect(noModule.status).toBe(1);
     expect(JSON.parse(noModule.stdout).error.code).toBe('NOT_AVAILABLE');
     // --backend ledger enables the Ledger backend (real USB listing); with no Ledger plugged in, its own code.

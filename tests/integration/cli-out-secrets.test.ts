@@ -73,7 +73,15 @@ describe('the CLI with a node: one rule for --out files, secrets from a descript
     const b = await h.call('keys.create', { label: 'b', passphrase: PASS });
     await h.call('custody.createVault', { vaultId: 'out-rule', name: 'Out', approvers: [a.keyId, b.keyId], threshold: 1 });
     await h.call('custody.fundVault', { vaultId: 'out-rule', asset: 'USDC', amount: '100' });
-    const { request } = await h.call('custody.createWithdrawal', { vaultId: 'out-rule', asset: 'USDC', amount: '5', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
+    const { request } = await h.call('custody.createWithdrawal', {
+      vaultId: 'out-rule',
+      asset: 'USDC',
+      amount: '5',
+      destination: 'acct:x',
+      memo: '',
+      keyId: a.keyId,
+      passphrase: PASS,
+    });
     const done = await h.call('custody.approve', { requestId: request.requestId, keyId: b.keyId, passphrase: PASS });
     expect(done.request.status).toBe('executed');
     requestId = request.requestId;
@@ -123,7 +131,9 @@ describe('the CLI with a node: one rule for --out files, secrets from a descript
 
   let signer = '';
   it('keys create --passphrase-fd 3: the passphrase comes from an extra pipe, not the environment', async () => {
-    const r = await run(['keys', 'create', '--workspace', ws2, '--label', 'fd-signer', '--passphrase-fd', '3', '--json'], { fd3: `${PASS}\nignored second line\n` });
+    const r = await run(['keys', 'create', '--workspace', ws2, '--label', 'fd-signer', '--passphrase-fd', '3', '--json'], {
+      fd3: `${PASS}\nignored second line\n`,
+    });
     expect(r.status, r.stderr).toBe(0);
     signer = (JSON.parse(r.stdout) as { keyId: string }).keyId;
     // The first line, without its newline, is the passphrase: it opens the key; anything else does not.
@@ -133,7 +143,9 @@ describe('the CLI with a node: one rule for --out files, secrets from a descript
     expect(wrong.status).toBe(1);
     expect(jsonError(wrong).code).toBe('WRONG_PASSPHRASE');
     // Usage errors: both sources, a bad descriptor, an empty line.
-    expect((await run(['keys', 'attest', signer, '--workspace', ws2, '--passphrase-fd', '3', '--passphrase-env', 'P'], { fd3: PASS, env: { P: PASS } })).status).toBe(64);
+    expect(
+      (await run(['keys', 'attest', signer, '--workspace', ws2, '--passphrase-fd', '3', '--passphrase-env', 'P'], { fd3: PASS, env: { P: PASS } })).status,
+    ).toBe(64);
     expect((await run(['keys', 'attest', signer, '--workspace', ws2, '--passphrase-fd', 'x'])).status).toBe(64);
     expect((await run(['keys', 'attest', signer, '--workspace', ws2, '--passphrase-fd', '3'], { fd3: '\n' })).status).toBe(64);
     // A descriptor nobody opened: refused with a usage error, not a hang.
@@ -156,7 +168,10 @@ describe('the CLI with a node: one rule for --out files, secrets from a descript
       expect(att.status, att.stderr).toBe(0);
       expect(made.stdout + made.stderr + att.stdout + att.stderr).not.toContain(PIN);
       // --pin-fd belongs to the pkcs11 backend.
-      expect((await run(['keys', 'generate', '--backend', 'software', '--algo', 'p256', '--label', 'x', '--pin-fd', '3', '--workspace', ws], { fd3: `${PIN}\n` })).status).toBe(64);
+      expect(
+        (await run(['keys', 'generate', '--backend', 'software', '--algo', 'p256', '--label', 'x', '--pin-fd', '3', '--workspace', ws], { fd3: `${PIN}\n` }))
+          .status,
+      ).toBe(64);
     } finally {
       tok.cleanup();
     }
@@ -185,7 +200,10 @@ describe('the CLI with a node: one rule for --out files, secrets from a descript
     fs.writeFileSync(target, 'do not touch');
     const link = path.join(tmp, 'link.zip');
     fs.symlinkSync(target, link);
-    const viaLink = await run(['bundle', 'build', '--workspace', ws2, '--node', node, '--case', requestId, '--key', signer, '--passphrase-fd', '3', '--out', link, '--force', '--json'], { fd3: `${PASS}\n` });
+    const viaLink = await run(
+      ['bundle', 'build', '--workspace', ws2, '--node', node, '--case', requestId, '--key', signer, '--passphrase-fd', '3', '--out', link, '--force', '--json'],
+      { fd3: `${PASS}\n` },
+    );
     expect(viaLink.status).toBe(1);
     expect(jsonError(viaLink)).toMatchObject({ code: 'EXPORT_FAILED' });
     expect(fs.readFileSync(target, 'utf8')).toBe('do not touch');

@@ -20,7 +20,12 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -73,7 +78,21 @@ describe('charter CLI', () => {
   });
 
   it('has --help on every verb', () => {
-    for (const verb of [[], ['version'], ['serve'], ['node'], ['keys'], ['keys', 'list'], ['keys', 'create'], ['keys', 'pem'], ['trust'], ['trust', 'pem'], ['audit', 'verify'], ['audit', 'list'], ['evidence', 'export']]) {
+    for (const verb of [
+      [],
+      ['version'],
+      ['serve'],
+      ['node'],
+      ['keys'],
+      ['keys', 'list'],
+      ['keys', 'create'],
+      ['keys', 'pem'],
+      ['trust'],
+      ['trust', 'pem'],
+      ['audit', 'verify'],
+      ['audit', 'list'],
+      ['evidence', 'export'],
+    ]) {
       const r = run([...verb, '--help']);
       expect(r.status, verb.join(' ')).toBe(0);
       expect(r.stdout, verb.join(' ')).toMatch(/Usage: charter/);
@@ -91,7 +110,9 @@ describe('charter CLI', () => {
 
   it('creates a key offline from a passphrase in an environment variable, and lists it', () => {
     const ws = path.join(tmp, 'ws-keys');
-    const made = run(['keys', 'create', '--label', 'alice', '--passphrase-env', 'CHARTER_TEST_PASS', '--workspace', ws, '--json'], { CHARTER_TEST_PASS: 'a long test passphrase' });
+    const made = run(['keys', 'create', '--label', 'alice', '--passphrase-env', 'CHARTER_TEST_PASS', '--workspace', ws, '--json'], {
+      CHARTER_TEST_PASS: 'a long test passphrase',
+    });
     expect(made.status, made.stderr).toBe(0);
     const key = JSON.parse(made.stdout);
     expect(key.keyId).toMatch(/^[0-9a-f]{40}$/);
@@ -109,7 +130,9 @@ describe('charter CLI', () => {
     const home = path.join(tmp, 'node-home');
     const node = await startLong(['node', '--home', home, '--rpc', `127.0.0.1:${port}`, '--block-time', '200ms'], /http:\/\/127\.0\.0\.1:\d+/);
     try {
-      const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { result: { node_info: { network: string }; sync_info: { latest_block_height: string } } };
+      const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+        result: { node_info: { network: string }; sync_info: { latest_block_height: string } };
+      };
       expect(status.result.node_info.network).toMatch(/charter/);
       expect(status.result.sync_info.latest_block_height).toMatch(/^\d+$/);
       const overview = await fetch(`http://127.0.0.1:${port}/explorer/overview`);
@@ -129,7 +152,10 @@ describe('charter CLI', () => {
   });
 
   it('`charter serve`: the contract answers 401 without the token; the console page itself holds no data', async () => {
-    const srv = await startLong(['serve', '--port', '0', '--workspace', path.join(tmp, 'ws-serve')], /Charter Console: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+))/);
+    const srv = await startLong(
+      ['serve', '--port', '0', '--workspace', path.join(tmp, 'ws-serve')],
+      /Charter Console: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+))/,
+    );
     try {
       const [, url, port, token] = srv.match;
       const denied = await fetch(`http://127.0.0.1:${port}/contract`);

@@ -166,7 +166,11 @@ describe('the first custody flow, end to end through the services', () => {
       expect(digest.toString('hex')).toBe(t.signing_digest);
       expect(ed25519Verify(t.signer.public_key, digest, signature)).toBe(true);
       expect(t.signature).toBe(signature);
-      const keyId = crypto.createHash('sha256').update(Buffer.concat([Buffer.from('ed25519'), Buffer.from([0]), Buffer.from(t.signer.public_key, 'hex')])).digest('hex').slice(0, 40);
+      const keyId = crypto
+        .createHash('sha256')
+        .update(Buffer.concat([Buffer.from('ed25519'), Buffer.from([0]), Buffer.from(t.signer.public_key, 'hex')]))
+        .digest('hex')
+        .slice(0, 40);
       expect(t.signer.key_id).toBe(keyId);
       expect(crypto.createHash('sha256').update(jcs(t.envelope)).digest('hex').toUpperCase()).toBe(t.tx_hash);
       if (t.envelope.type === 'withdrawal.approve') approvers.add(t.signer.key_id);
@@ -184,7 +188,16 @@ describe('the first custody flow, end to end through the services', () => {
   it('records every action in the audit log, whose chain verifies', async () => {
     const { entries } = await call('audit.list', { limit: 100 });
     const actions = entries.map((e) => e.action);
-    for (const a of ['keys.create', 'custody.createVault', 'custody.fundVault', 'custody.createWithdrawal', 'custody.approve', 'explorer.block', 'explorer.tx', 'evidence.exportWithdrawal']) {
+    for (const a of [
+      'keys.create',
+      'custody.createVault',
+      'custody.fundVault',
+      'custody.createWithdrawal',
+      'custody.approve',
+      'explorer.block',
+      'explorer.tx',
+      'evidence.exportWithdrawal',
+    ]) {
       expect(actions, a).toContain(a);
     }
     expect(await call('audit.verify', {})).toMatchObject({ ok: true });
@@ -209,8 +222,12 @@ describe('bad input gets a stable code and changes nothing', () => {
   it('a vault that would be refused registers no key on the way', async () => {
     const fresh = await call('keys.create', { label: 'unregistered', passphrase: PASS });
     const before = await observable();
-    expect(await fail('custody.createVault', { vaultId: 'treasury', name: 'Again', approvers: [fresh.keyId, keys[0]!.keyId], threshold: 1 })).toBe('VAULT_EXISTS');
-    expect(await fail('custody.createVault', { vaultId: 'other', name: 'Other', approvers: [fresh.keyId, 'ab'.repeat(20)], threshold: 1 })).toBe('KEY_NOT_FOUND');
+    expect(await fail('custody.createVault', { vaultId: 'treasury', name: 'Again', approvers: [fresh.keyId, keys[0]!.keyId], threshold: 1 })).toBe(
+      'VAULT_EXISTS',
+    );
+    expect(await fail('custody.createVault', { vaultId: 'other', name: 'Other', approvers: [fresh.keyId, 'ab'.repeat(20)], threshold: 1 })).toBe(
+      'KEY_NOT_FOUND',
+    );
     expect(await fail('custody.createVault', { vaultId: 'other', name: 'Other', approvers: [fresh.keyId], threshold: 2 })).toBe('INVALID_POLICY');
     expect(await observable()).toEqual(before);
     expect((await call('keys.list', {})).keys.find((k) => k.keyId === fresh.keyId)?.onChain).toBe('unregistered');
@@ -219,7 +236,13 @@ describe('bad input gets a stable code and changes nothing', () => {
   it('a wrong passphrase signs nothing', async () => {
     const before = await observable();
     const { request } = await call('custody.createWithdrawal', {
-      vaultId: 'treasury', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: keys[0]!.keyId, passphrase: PASS,
+      vaultId: 'treasury',
+      asset: 'USDC',
+      amount: '10',
+      destination: 'acct:x',
+      memo: '',
+      keyId: keys[0]!.keyId,
+      passphrase: PASS,
     });
     requestId = request.requestId;
     const mid = await observable();
@@ -245,26 +268,41 @@ describe('bad input gets a stable code and changes nothing', () => {
 
   it('an approval signs exactly what its preview showed, or nothing', async () => {
     const { request } = await call('custody.createWithdrawal', {
-      vaultId: 'treasury', asset: 'USDC', amount: '7', destination: 'acct:preview', memo: '', keyId: keys[0]!.keyId, passphrase: PASS,
+      vaultId: 'treasury',
+      asset: 'USDC',
+      amount: '7',
+      destination: 'acct:preview',
+      memo: '',
+      keyId: keys[0]!.keyId,
+      passphrase: PASS,
     });
-    const preview = await call(
-      'custody.previewApproval',
-      { requestId: request.requestId, keyId: keys[2]!.keyId },
-    );
+    const preview = await call('custody.previewApproval', { requestId: request.requestId, keyId: keys[2]!.keyId });
     expect(preview.envelope).toMatchObject({ type: 'withdrawal.approve', body: { request_id: request.requestId }, signer: keys[2]!.keyId });
     expect(jcs(JSON.parse(preview.canonical))).toBe(preview.canonical);
-    const digest = crypto.createHash('sha256').update(Buffer.concat([Buffer.from('charter/tx/v1'), Buffer.from([0]), Buffer.from(preview.canonical)])).digest('hex');
+    const digest = crypto
+      .createHash('sha256')
+      .update(Buffer.concat([Buffer.from('charter/tx/v1'), Buffer.from([0]), Buffer.from(preview.canonical)]))
+      .digest('hex');
     expect(preview.signingDigest).toBe(digest);
     // A preview that does not match what would be signed now: refused before signing.
     const before = await observable();
     const tampered = { nonce: preview.nonce, expiresAt: preview.expiresAt, digest: 'ab'.repeat(32) };
     expect(await fail('custody.approve', { requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS, expected: tampered })).toBe('PREVIEW_STALE');
-    expect(await fail('custody.approve', { requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS, expected: { ...tampered, digest: preview.signingDigest, nonce: preview.nonce + 5 } })).toBe('PREVIEW_STALE');
+    expect(
+      await fail('custody.approve', {
+        requestId: request.requestId,
+        keyId: keys[2]!.keyId,
+        passphrase: PASS,
+        expected: { ...tampered, digest: preview.signingDigest, nonce: preview.nonce + 5 },
+      }),
+    ).toBe('PREVIEW_STALE');
     expect(await observable()).toEqual(before);
     // The real preview: the approval on chain is exactly the previewed envelope.
     await new Promise((r) => setTimeout(r, 300)); // let a block or two pass: the previewed expiry still holds
     const approved = await call('custody.approve', {
-      requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS,
+      requestId: request.requestId,
+      keyId: keys[2]!.keyId,
+      passphrase: PASS,
       expected: { nonce: preview.nonce, expiresAt: preview.expiresAt, digest: preview.signingDigest },
     });
     const tx = await call('explorer.tx', { hash: approved.txHash });
@@ -277,7 +315,13 @@ describe('bad input gets a stable code and changes nothing', () => {
     const before = await observable();
     expect(
       await fail('custody.createWithdrawal', {
-        vaultId: 'treasury', asset: 'USDC', amount: '999999999', destination: 'acct:x', memo: '', keyId: keys[0]!.keyId, passphrase: PASS,
+        vaultId: 'treasury',
+        asset: 'USDC',
+        amount: '999999999',
+        destination: 'acct:x',
+        memo: '',
+        keyId: keys[0]!.keyId,
+        passphrase: PASS,
       }),
     ).toBe('INSUFFICIENT_BALANCE');
     expect(await observable()).toEqual(before);

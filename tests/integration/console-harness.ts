@@ -38,7 +38,14 @@ export function useConsole(prefix: string, extra?: (dir: string) => Partial<Char
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     // A lower scrypt cost keeps the suite quick; the product uses N=2^17.
-    charter = await createCharter({ host: 'serve', workspace: dir, blockTimeMs: 100, scrypt: { n: 1 << 12, r: 8, p: 1 }, watch: false, ...(extra ? extra(dir) : {}) });
+    charter = await createCharter({
+      host: 'serve',
+      workspace: dir,
+      blockTimeMs: 100,
+      scrypt: { n: 1 << 12, r: 8, p: 1 },
+      watch: false,
+      ...(extra ? extra(dir) : {}),
+    });
   });
   afterAll(async () => {
     await charter?.close();

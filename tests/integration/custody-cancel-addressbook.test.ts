@@ -16,7 +16,15 @@ let keys: KeyView[] = [];
 const byLabel = (l: string) => keys.find((k) => k.label === l)!.keyId;
 
 async function request(amount: string, destination: string, initiator: string): Promise<RequestView> {
-  const r = await call('custody.createWithdrawal', { vaultId: 'treasury', asset: 'USDC', amount, destination, memo: '', keyId: byLabel(initiator), passphrase: PASS });
+  const r = await call('custody.createWithdrawal', {
+    vaultId: 'treasury',
+    asset: 'USDC',
+    amount,
+    destination,
+    memo: '',
+    keyId: byLabel(initiator),
+    passphrase: PASS,
+  });
   return r.request;
 }
 
@@ -51,11 +59,17 @@ describe('cancelling a withdrawal request', () => {
     const before = await observable();
     // A digest that is not the previewed one: PREVIEW_STALE, nothing signed.
     const stale = { nonce: preview.nonce, expiresAt: preview.expiresAt, digest: '0'.repeat(64) };
-    expect(await fail('custody.cancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol'), passphrase: PASS, expected: stale })).toBe('PREVIEW_STALE');
+    expect(await fail('custody.cancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol'), passphrase: PASS, expected: stale })).toBe(
+      'PREVIEW_STALE',
+    );
     // Another reason than the previewed one is another envelope: refused too.
     const expected = { nonce: preview.nonce, expiresAt: preview.expiresAt, digest: preview.signingDigest };
-    expect(await fail('custody.cancel', { requestId: r.requestId, reason: 'something else', keyId: byLabel('carol'), passphrase: PASS, expected })).toBe('PREVIEW_STALE');
-    expect(await fail('custody.cancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol'), passphrase: 'not it', expected })).toBe('WRONG_PASSPHRASE');
+    expect(await fail('custody.cancel', { requestId: r.requestId, reason: 'something else', keyId: byLabel('carol'), passphrase: PASS, expected })).toBe(
+      'PREVIEW_STALE',
+    );
+    expect(await fail('custody.cancel', { requestId: r.requestId, reason: 'wrong amount', keyId: byLabel('carol'), passphrase: 'not it', expected })).toBe(
+      'WRONG_PASSPHRASE',
+    );
     expect(await fail('custody.cancel', { requestId: r.requestId, reason: '   ', keyId: byLabel('carol'), passphrase: PASS })).toBe('INVALID_INPUT');
     expect(await observable()).toEqual(before);
 
@@ -83,7 +97,7 @@ describe('cancelling a withdrawal request', () => {
     expect(JSON.stringify(entries)).not.toContain(PASS);
   });
 
-  it('refuses a key that is neither the initiator nor governance (the engine\'s rule), changing nothing', async () => {
+  it("refuses a key that is neither the initiator nor governance (the engine's rule), changing nothing", async () => {
     const r = await request('1000', 'acct-cancel-2', 'carol');
     const before = await observable();
     expect(await fail('custody.cancel', { requestId: r.requestId, reason: 'not mine', keyId: byLabel('bob'), passphrase: PASS })).toBe('NOT_AUTHORIZED');
@@ -154,7 +168,11 @@ describe('governance signs what it previewed', () => {
     const p = await call('governance.preview', { op: 'propose', track: 'protocol', action });
     expect(p.asAdmin).toBe(true);
     expect(p.envelope).toMatchObject({ type: 'gov.propose', body: { track: 'protocol', action } });
-    const proposed = await call('governance.propose', { track: 'protocol', action, expected: { nonce: p.nonce, expiresAt: p.expiresAt, digest: p.signingDigest } });
+    const proposed = await call('governance.propose', {
+      track: 'protocol',
+      action,
+      expected: { nonce: p.nonce, expiresAt: p.expiresAt, digest: p.signingDigest },
+    });
     const id = proposed.proposal.proposalId;
 
     const v = await call('governance.preview', { op: 'vote', proposalId: id, vote: 'yes' });
@@ -179,8 +197,10 @@ describe('governance signs what it previewed', () => {
     expect(await fail('governance.preview', { op: 'sideways', proposalId: id })).toBe('INVALID_INPUT');
   });
 
-  it('refuses an action on the wrong track (the engine\'s one table)', async () => {
-    expect(await fail('governance.propose', { track: 'protocol', action: { type: 'whitelist.add', vault_id: 'treasury', destination: 'acct-x' } })).toBe('INVALID_PROPOSAL');
+  it("refuses an action on the wrong track (the engine's one table)", async () => {
+    expect(await fail('governance.propose', { track: 'protocol', action: { type: 'whitelist.add', vault_id: 'treasury', destination: 'acct-x' } })).toBe(
+      'INVALID_PROPOSAL',
+    );
   });
 });
 

@@ -40,7 +40,15 @@ describe('runNodeCommand', () => {
     const lines: string[] = [];
     const ac = new AbortController();
     let node: DevnetNode | null = null;
-    const done = runNodeCommand({ home, rpc: '127.0.0.1:0', blockTime: '50ms', out: (l) => lines.push(l), err: (l) => lines.push(l), signal: ac.signal, onStarted: (n) => (node = n) });
+    const done = runNodeCommand({
+      home,
+      rpc: '127.0.0.1:0',
+      blockTime: '50ms',
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+      signal: ac.signal,
+      onStarted: (n) => (node = n),
+    });
     await until(() => node, 10_000, 'node start');
     const url = node!.rpcUrl;
     expect(lines.some((l) => l.includes(`RPC: ${url}`))).toBe(true);
@@ -48,7 +56,9 @@ describe('runNodeCommand', () => {
 
     const client = await CustodyClient.connect(url);
     const admin = loadDevnetAdmin(home);
-    const r = await client.broadcastCommit(signTx(admin, node!.chainId, 'key.register', { public_key: signer(1).publicKeyHex, scheme: 'ed25519', label: 'k' }, 1, 100));
+    const r = await client.broadcastCommit(
+      signTx(admin, node!.chainId, 'key.register', { public_key: signer(1).publicKeyHex, scheme: 'ed25519', label: 'k' }, 1, 100),
+    );
     await until(() => lines.some((l) => l.startsWith(`block ${String(r.height).padStart(6)}`) && l.includes('1 tx')), 5000, 'block line');
     client.disconnect();
 
@@ -63,7 +73,14 @@ describe('runNodeCommand', () => {
     const lines: string[] = [];
     let node: DevnetNode | null = null;
     const before = process.listeners('SIGTERM');
-    const done = runNodeCommand({ home, rpc: '127.0.0.1:0', blockTime: '1s', out: (l) => lines.push(l), err: (l) => lines.push(l), onStarted: (n) => (node = n) });
+    const done = runNodeCommand({
+      home,
+      rpc: '127.0.0.1:0',
+      blockTime: '1s',
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+      onStarted: (n) => (node = n),
+    });
     await until(() => node, 10_000, 'node start');
     // Call the handler runNodeCommand installed (sending a real signal would also reach the test runner's own handlers).
     const mine = process.listeners('SIGTERM').filter((l) => !before.includes(l));

@@ -76,7 +76,9 @@ describe('crash safety', () => {
       const chainId = (await client.status()).chainId;
       let nonce = await client.nonceOf(admin.keyId);
       if (round === 0) {
-        await client.broadcastCommit(signTx(admin, chainId, 'vault.create', { vault_id: 'crash', name: 'Crash', policy: { approvers: [admin.keyId], threshold: 1 } }, ++nonce, 900));
+        await client.broadcastCommit(
+          signTx(admin, chainId, 'vault.create', { vault_id: 'crash', name: 'Crash', policy: { approvers: [admin.keyId], threshold: 1 } }, ++nonce, 900),
+        );
       }
       // The kill comes at a random instant after the round's first commit (so every round has one, whatever the machine's speed).
       let killer: NodeJS.Timeout | undefined;
@@ -84,7 +86,8 @@ describe('crash safety', () => {
         for (;;) {
           const height = (await client.status()).height;
           // A burst through the mempool, then one we wait for.
-          for (let i = 0; i < 3; i++) await client.broadcastSync(signTx(admin, chainId, 'vault.fund', { vault_id: 'crash', asset: 'X', amount: '1' }, ++nonce, height + 500));
+          for (let i = 0; i < 3; i++)
+            await client.broadcastSync(signTx(admin, chainId, 'vault.fund', { vault_id: 'crash', asset: 'X', amount: '1' }, ++nonce, height + 500));
           const r = await client.broadcastCommit(signTx(admin, chainId, 'vault.fund', { vault_id: 'crash', asset: 'X', amount: '1' }, ++nonce, height + 500));
           committed.set(r.hash, r.height);
           killer ??= setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 600));

@@ -38,8 +38,18 @@ interface Setup {
 async function setup(home: string, checkpointEvery = 3, reject = true): Promise<Setup> {
   const refuse = new Set<string>();
   let inBlock = false;
-  const verifier: SignatureVerifier = { verify: (s, pk, m, sig) => (inBlock && refuse.has(Buffer.from(sig).toString('hex')) ? false : nativeVerifier.verify(s, pk, m, sig)) };
-  const node = await homes.start({ home, chainId: CHAIN, blockTimeMs: 0, clock: steppingClock(), checkpointEvery, initKeys: { adminSecret: ADMIN_SECRET, validatorSecret: VALIDATOR_SECRET }, engineOptions: { verifier } });
+  const verifier: SignatureVerifier = {
+    verify: (s, pk, m, sig) => (inBlock && refuse.has(Buffer.from(sig).toString('hex')) ? false : nativeVerifier.verify(s, pk, m, sig)),
+  };
+  const node = await homes.start({
+    home,
+    chainId: CHAIN,
+    blockTimeMs: 0,
+    clock: steppingClock(),
+    checkpointEvery,
+    initKeys: { adminSecret: ADMIN_SECRET, validatorSecret: VALIDATOR_SECRET },
+    engineOptions: { verifier },
+  });
   const admin = loadDevnetAdmin(home);
   let nonce = 1;
   const registered: { height: number; keyId: string }[] = [];
@@ -114,11 +124,18 @@ describe('devnet evidence log', () => {
         expect(verifyCheckpoint(sc, trust, nobleVerifier)).toMatchObject({ ok: true, valid: 1 });
         const block = await client.explorerBlock(c.height);
         expect(c.time).toBe(block.time);
-        const size = [...sizeAfterHeight].filter(([h]) => h <= c.height).map(([, s]) => s).pop() ?? 0;
+        const size =
+          [...sizeAfterHeight]
+            .filter(([h]) => h <= c.height)
+            .map(([, s]) => s)
+            .pop() ?? 0;
         expect(c.mmr_size).toBe(size);
         expect(c.peaks).toEqual(peaks(mmr, size).map(toHex));
         // a tampered checkpoint fails
-        expect(verifyCheckpoint({ ...sc, checkpoint: { ...c, height: c.height + 1 } }, trust, nobleVerifier)).toMatchObject({ ok: false, reasons: ['BAD_SIGNATURE'] });
+        expect(verifyCheckpoint({ ...sc, checkpoint: { ...c, height: c.height + 1 } }, trust, nobleVerifier)).toMatchObject({
+          ok: false,
+          reasons: ['BAD_SIGNATURE'],
+        });
       }
       expect((await client.checkpoint()).checkpoint.height).toBe(9);
       expect((await client.checkpoint(6)).checkpoint.height).toBe(6);
@@ -134,7 +151,15 @@ describe('devnet evidence log', () => {
         if (r.mmr_index < cp6.mmr_size) {
           const q = await client.inclusionProof({ seq: r.seq }, cp6.mmr_size);
           expect(verifyInclusion(cp6.mmr_size, fromHex(r.digest), r.mmr_index, q.path.map(fromHex), checkpointAccumulator(cp6))).toBe(true);
-          expect(verifyInclusion(cp6.mmr_size, fromHex(receipts[0] === r.receipt ? page.receipts[1]!.digest : page.receipts[0]!.digest), r.mmr_index, q.path.map(fromHex), checkpointAccumulator(cp6))).toBe(false);
+          expect(
+            verifyInclusion(
+              cp6.mmr_size,
+              fromHex(receipts[0] === r.receipt ? page.receipts[1]!.digest : page.receipts[0]!.digest),
+              r.mmr_index,
+              q.path.map(fromHex),
+              checkpointAccumulator(cp6),
+            ),
+          ).toBe(false);
         } else {
           await expect(client.inclusionProof({ seq: r.seq }, cp6.mmr_size)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
         }
@@ -147,7 +172,15 @@ describe('devnet evidence log', () => {
       const cp3 = (await client.checkpoint(3)).checkpoint;
       const cons = await client.consistencyProof(cp3.mmr_size, latest.mmr_size);
       expect(cons.from_peaks).toEqual(cp3.peaks);
-      expect(verifyConsistency(cp3.mmr_size, latest.mmr_size, checkpointAccumulator(cp3), checkpointAccumulator(latest), cons.paths.map((p) => p.map(fromHex)))).toBe(true);
+      expect(
+        verifyConsistency(
+          cp3.mmr_size,
+          latest.mmr_size,
+          checkpointAccumulator(cp3),
+          checkpointAccumulator(latest),
+          cons.paths.map((p) => p.map(fromHex)),
+        ),
+      ).toBe(true);
       await expect(client.consistencyProof(latest.mmr_size, cp3.mmr_size)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
 
       // Historical state proofs up to height 3 reproduce; from height 4 on the node's history holds a
@@ -205,7 +238,9 @@ describe('devnet evidence log', () => {
       // new transactions continue the chain, the MMR and the checkpoint schedule
       const admin = loadDevnetAdmin(home);
       for (let k = 0; k < 3; k++) {
-        expect(node.admit(signTx(admin, CHAIN, 'key.register', { public_key: signer(40 + k).publicKeyHex, scheme: 'ed25519', label: `r${k}` }, 9 + k)).result.code).toBe(0);
+        expect(
+          node.admit(signTx(admin, CHAIN, 'key.register', { public_key: signer(40 + k).publicKeyHex, scheme: 'ed25519', label: `r${k}` }, 9 + k)).result.code,
+        ).toBe(0);
         node.produceBlock();
       }
       const after = await client.receipts({ limit: 1000 });
@@ -216,7 +251,15 @@ describe('devnet evidence log', () => {
       expect(verifyCheckpoint(cp12, trust, nobleVerifier).ok).toBe(true);
       const cp9 = cpBefore.checkpoints[0]!.checkpoint;
       const cons = await client.consistencyProof(cp9.mmr_size, cp12.checkpoint.mmr_size);
-      expect(verifyConsistency(cp9.mmr_size, cp12.checkpoint.mmr_size, checkpointAccumulator(cp9), checkpointAccumulator(cp12.checkpoint), cons.paths.map((p) => p.map(fromHex)))).toBe(true);
+      expect(
+        verifyConsistency(
+          cp9.mmr_size,
+          cp12.checkpoint.mmr_size,
+          checkpointAccumulator(cp9),
+          checkpointAccumulator(cp12.checkpoint),
+          cons.paths.map((p) => p.map(fromHex)),
+        ),
+      ).toBe(true);
     } finally {
       client.disconnect();
     }
@@ -230,7 +273,9 @@ describe('devnet evidence log', () => {
     s.client.disconnect();
     await s.node.stop();
     const db = new Database(path.join(home, 'node.db'));
-    db.exec("DROP TABLE receipts; DROP TABLE mmr_nodes; DROP TABLE checkpoints; DELETE FROM meta WHERE key = 'evidence_height'; DELETE FROM schema_version WHERE version >= 3;");
+    db.exec(
+      "DROP TABLE receipts; DROP TABLE mmr_nodes; DROP TABLE checkpoints; DELETE FROM meta WHERE key = 'evidence_height'; DELETE FROM schema_version WHERE version >= 3;",
+    );
     db.close();
     const node = await homes.start({ home, chainId: CHAIN, blockTimeMs: 0, clock: steppingClock(Date.UTC(2026, 0, 2)), checkpointEvery: 3 });
     const client = await CustodyClient.connect(node.rpcUrl);

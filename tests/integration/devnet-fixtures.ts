@@ -29,7 +29,14 @@ export const ADMIN_SECRET = new Uint8Array(32).fill(0x11);
 export const VALIDATOR_SECRET = new Uint8Array(32).fill(0x22);
 
 /** Signs an envelope and returns its wire bytes. */
-export function signTx<T extends TxType>(s: Pick<Signer, 'keyId' | 'sign'>, chainId: string, type: T, body: TxBodies[T], nonce: number, expiresAt = 1000): Uint8Array {
+export function signTx<T extends TxType>(
+  s: Pick<Signer, 'keyId' | 'sign'>,
+  chainId: string,
+  type: T,
+  body: TxBodies[T],
+  nonce: number,
+  expiresAt = 1000,
+): Uint8Array {
   const unsigned = { version: 1, chain_id: chainId, type, body, signer: s.keyId, nonce, expires_at: expiresAt } as UnsignedEnvelope<T>;
   return encodeTx({ ...unsigned, signature: toHex(s.sign(signingDigest(unsigned))) });
 }
@@ -79,7 +86,11 @@ export async function until<T>(f: () => T | Promise<T>, timeoutMs = 10_000, what
 
 /** Raw JSON-RPC POST. */
 export async function rpcPost(url: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }

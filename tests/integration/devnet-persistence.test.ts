@@ -67,7 +67,21 @@ describe('home directory', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect((db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(5);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['blocks', 'txs', 'tx_events', 'state_snapshot', 'schema_version', 'meta', 'security_events', 'receipts', 'mmr_nodes', 'checkpoints', 'cosignatures']));
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'blocks',
+        'txs',
+        'tx_events',
+        'state_snapshot',
+        'schema_version',
+        'meta',
+        'security_events',
+        'receipts',
+        'mmr_nodes',
+        'checkpoints',
+        'cosignatures',
+      ]),
+    );
     expect((db.prepare('SELECT COUNT(*) AS n FROM blocks').get() as { n: number }).n).toBe(1);
     db.close();
   });
@@ -78,7 +92,9 @@ describe('home directory', () => {
     const client = await CustodyClient.connect(node.rpcUrl);
     const admin = loadDevnetAdmin(home);
     await client.broadcastCommit(signTx(admin, node.chainId, 'key.register', { public_key: signer(1).publicKeyHex, scheme: 'ed25519', label: 'one' }, 1));
-    await client.broadcastCommit(signTx(admin, node.chainId, 'vault.create', { vault_id: 'ops', name: 'Ops', policy: { approvers: [signer(1).keyId], threshold: 1 } }, 2));
+    await client.broadcastCommit(
+      signTx(admin, node.chainId, 'vault.create', { vault_id: 'ops', name: 'Ops', policy: { approvers: [signer(1).keyId], threshold: 1 } }, 2),
+    );
     // Let the proof block land, so no block is due at stop time.
     await until(() => !node.wantsBlock(), 10_000, 'proof block');
     const before = { status: await client.status(), info: await client.abciInfo(), vault: await client.query('/vault/ops') };
@@ -196,7 +212,12 @@ describe('home directory', () => {
 describe('determinism', () => {
   /** Drives a node on demand (no timer) through a fixed tx stream, over its RPC socket. */
   async function history(home: string, stream: (chainId: string, adminKeyId: string) => Uint8Array[][], restartAfter?: number) {
-    const opts = { home, blockTimeMs: 0, clock: steppingClock(Date.UTC(2026, 2, 3)), initKeys: { adminSecret: ADMIN_SECRET, validatorSecret: VALIDATOR_SECRET } };
+    const opts = {
+      home,
+      blockTimeMs: 0,
+      clock: steppingClock(Date.UTC(2026, 2, 3)),
+      initKeys: { adminSecret: ADMIN_SECRET, validatorSecret: VALIDATOR_SECRET },
+    };
     let node = await homes.start(opts);
     const blocks = stream(node.chainId, loadDevnetAdmin(home).keyId);
     for (let i = 0; i < blocks.length; i++) {
@@ -215,7 +236,12 @@ describe('determinism', () => {
     for (let h = 1; h <= node.height(); h++) {
       const b = await c.block(h);
       const r = await c.blockResults(h);
-      out.push({ height: h, hash: Buffer.from(b.blockId.hash).toString('hex'), appHash: Buffer.from(b.block.header.appHash).toString('hex'), codes: r.results.map((x) => x.code).join(',') });
+      out.push({
+        height: h,
+        hash: Buffer.from(b.blockId.hash).toString('hex'),
+        appHash: Buffer.from(b.block.header.appHash).toString('hex'),
+        codes: r.results.map((x) => x.code).join(','),
+      });
     }
     const final = await c.abciInfo();
     c.disconnect();
@@ -229,7 +255,10 @@ describe('determinism', () => {
     const reg = (s: typeof a, n: number) => signTx(admin, chainId, 'key.register', { public_key: s.publicKeyHex, scheme: 'ed25519', label: `k${n}` }, n);
     return [
       [reg(a, 1), reg(b, 2)],
-      [reg(c, 3), signTx(admin, chainId, 'vault.create', { vault_id: 'treasury', name: 'Treasury', policy: { approvers: [a.keyId, b.keyId, c.keyId], threshold: 2 } }, 4)],
+      [
+        reg(c, 3),
+        signTx(admin, chainId, 'vault.create', { vault_id: 'treasury', name: 'Treasury', policy: { approvers: [a.keyId, b.keyId, c.keyId], threshold: 2 } }, 4),
+      ],
       [signTx(admin, chainId, 'vault.fund', { vault_id: 'treasury', asset: 'BTC', amount: '1000' }, 5)],
       [],
       [signTx(a, chainId, 'withdrawal.create', { vault_id: 'treasury', asset: 'BTC', amount: '300', destination: 'bc1qdest', memo: 'm' }, 1)],

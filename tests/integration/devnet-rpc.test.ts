@@ -93,7 +93,12 @@ describe('cosmjs Comet38Client against the devnet', () => {
     expect(proved.proof).toBeDefined();
     const blk = await c.block(t3.height);
     expect(hex(proved.proof!.rootHash)).toBe(hex(blk.block.header.dataHash));
-    const root = merkleRootFromProof({ total: proved.proof!.proof.total, index: proved.proof!.proof.index, leafHash: proved.proof!.proof.leafHash, aunts: [...proved.proof!.proof.aunts] });
+    const root = merkleRootFromProof({
+      total: proved.proof!.proof.total,
+      index: proved.proof!.proof.index,
+      leafHash: proved.proof!.proof.leafHash,
+      aunts: [...proved.proof!.proof.aunts],
+    });
     expect(hex(root!)).toBe(hex(blk.block.header.dataHash));
 
     // block
@@ -260,12 +265,19 @@ describe('URI GET form, batches and malformed requests', () => {
     expect(tooMany.json.error.code).toBe(-32602);
     const proto = await rpcPost(url, { jsonrpc: '2.0', id: 1, method: '__proto__' });
     expect(proto.json.error.code).toBe(-32601);
-    const garbageTx = await rpcPost(url, { jsonrpc: '2.0', id: 7, method: 'broadcast_tx_sync', params: { tx: Buffer.from('not an envelope').toString('base64') } });
+    const garbageTx = await rpcPost(url, {
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'broadcast_tx_sync',
+      params: { tx: Buffer.from('not an envelope').toString('base64') },
+    });
     expect(garbageTx.json.result.code).toBe(1);
     expect(garbageTx.json.result.log).toMatch(/^TX_MALFORMED: /);
 
     // Oversized body: refused, node alive.
-    const huge = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(2 * 1024 * 1024) }).catch((e: Error) => e);
+    const huge = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(2 * 1024 * 1024) }).catch(
+      (e: Error) => e,
+    );
     if (!(huge instanceof Error)) expect(huge.status).toBe(413);
     // Other HTTP methods
     const put = await fetch(url + '/status', { method: 'PUT' });
@@ -328,7 +340,12 @@ describe('URI GET form, batches and malformed requests', () => {
     const b1 = node.blockAt(1)!;
     const byHash = await getJson(`${node.rpcUrl}/block_by_hash?hash=0x${b1.hash}`);
     expect(byHash.json.result.block_id.hash).toBe(b1.hash);
-    const byHashPost = await rpcPost(node.rpcUrl, { jsonrpc: '2.0', id: 1, method: 'block_by_hash', params: { hash: Buffer.from(b1.hash, 'hex').toString('base64') } });
+    const byHashPost = await rpcPost(node.rpcUrl, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'block_by_hash',
+      params: { hash: Buffer.from(b1.hash, 'hex').toString('base64') },
+    });
     expect(byHashPost.json.result.block.header.height).toBe('1');
     const none = await getJson(`${node.rpcUrl}/block_by_hash?hash=0x${'00'.repeat(32)}`);
     expect(none.json.result.block).toBeNull();

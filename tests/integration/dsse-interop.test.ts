@@ -21,7 +21,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, fromHex, fromUtf8, sha256, utf8 } from '../../core/codec/index.js';
 import { spkiPem } from '../../core/crypto/spki.js';
-import { BUNDLE_FORMAT, BUNDLE_FORMAT_V1, assembleBundle, fromBase64, toBase64, type BundleFormat, type DsseEnvelope } from '../../core/evidence/bundle/index.js';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V1,
+  assembleBundle,
+  fromBase64,
+  toBase64,
+  type BundleFormat,
+  type DsseEnvelope,
+} from '../../core/evidence/bundle/index.js';
 import type { TrustFile } from '../../core/evidence/checkpoint.js';
 import { SoftwareKeystore } from '../../hsm/software.js';
 import type { KeyInfo } from '../../hsm/types.js';
@@ -47,12 +55,22 @@ const others = {} as Record<Scheme, KeyInfo>;
 const pems = {} as Record<Scheme, string>;
 
 function charter(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, CHARTER_PKCS11_MODULE: '', KP: PASS }, timeout: 90_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CHARTER_PKCS11_MODULE: '', KP: PASS },
+    timeout: 90_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function trustOf(infos: KeyInfo[]): TrustFile {
-  return { version: 1, log_id: CHAIN, quorum: 1, keys: infos.map((k) => ({ key_id: k.keyId, scheme: k.scheme, public_key: k.publicKey, valid_from_height: 0 })) };
+  return {
+    version: 1,
+    log_id: CHAIN,
+    quorum: 1,
+    keys: infos.map((k) => ({ key_id: k.keyId, scheme: k.scheme, public_key: k.publicKey, valid_from_height: 0 })),
+  };
 }
 
 /** A real custody-case bundle signed by `signer` (its attestation envelope and the zip). */
@@ -64,7 +82,12 @@ async function bundle(signer: KeyInfo, format: BundleFormat = BUNDLE_FORMAT) {
     subject: { type: 'withdrawal', id: parts.requestId, chain_id: CHAIN, height: parts.height },
     tool: { name: 'charter-console', version: 'interop-test' },
     members: parts.members,
-    signer: { key_id: signer.keyId, scheme: signer.scheme, public_key: signer.publicKey, sign: (pae) => ks.sign(signer.keyId, { scheme: signer.scheme, digest: sha256(pae), attestationPae: pae }, { secret: PASS }) },
+    signer: {
+      key_id: signer.keyId,
+      scheme: signer.scheme,
+      public_key: signer.publicKey,
+      sign: (pae) => ks.sign(signer.keyId, { scheme: signer.scheme, digest: sha256(pae), attestationPae: pae }, { secret: PASS }),
+    },
   });
   const envelope = JSON.parse(fromUtf8(b.files.get(`attestations/${signer.keyId}.dsse.json`) as Uint8Array)) as DsseEnvelope;
   return { b, envelope };
@@ -159,7 +182,7 @@ describe('securesystemslib verifies bundle attestations (DSSE, PEM key)', () => 
   });
 
   for (const scheme of SCHEMES) {
-    const tool = scheme === 'secp256k1' ? 'pyca/cryptography over securesystemslib\'s PAE' : 'securesystemslib.dsse.Envelope.verify';
+    const tool = scheme === 'secp256k1' ? "pyca/cryptography over securesystemslib's PAE" : 'securesystemslib.dsse.Envelope.verify';
     it(`${scheme}: ${tool} verifies a v2 bundle's attestation, and refuses a tampered payload and another key's signature`, async () => {
       const { b, envelope } = await bundle(keys[scheme]);
       // Charter's own verifier agrees.
@@ -186,7 +209,7 @@ describe('securesystemslib verifies bundle attestations (DSSE, PEM key)', () => 
     });
   }
 
-  it('p256: a v1 bundle\'s 64-byte r||s signature is not what DSSE tooling reads (why v2 writes DER)', async () => {
+  it("p256: a v1 bundle's 64-byte r||s signature is not what DSSE tooling reads (why v2 writes DER)", async () => {
     const { envelope } = await bundle(keys.p256, BUNDLE_FORMAT_V1);
     expect((fromBase64(envelope.signatures[0]!.sig) as Uint8Array).length).toBe(64);
     expect(pyVerify(envelope, pems.p256, keys.p256.keyId)).toMatchObject({ verified: false });

@@ -17,8 +17,15 @@ const root = path.resolve(import.meta.dirname, '../..');
 const mainJs = path.join(root, 'dist', 'main', 'electron', 'main.js');
 const register = path.join(import.meta.dirname, 'fake-electron', 'register.mjs');
 
-interface FetchResult { status: number; headers: Record<string, string>; bodyStart: string }
-interface Failure { ok: false; error: { code: string; message: string } }
+interface FetchResult {
+  status: number;
+  headers: Record<string, string>;
+  bodyStart: string;
+}
+interface Failure {
+  ok: false;
+  error: { code: string; message: string };
+}
 interface Report {
   error?: string;
   privileged: { scheme: string; privileges: Record<string, boolean>; beforeReady: boolean }[];
@@ -41,8 +48,18 @@ interface Report {
   log: [string, Record<string, unknown>?][];
 }
 
-interface MenuItem { role?: string; label?: string; type?: string; submenu?: MenuItem[] }
-interface Run { report: Report & { applicationMenu: MenuItem[] | null; devToolsClosedOnOpen: boolean }; exitCode: number | null; output: string; workspace: string }
+interface MenuItem {
+  role?: string;
+  label?: string;
+  type?: string;
+  submenu?: MenuItem[];
+}
+interface Run {
+  report: Report & { applicationMenu: MenuItem[] | null; devToolsClosedOnOpen: boolean };
+  exitCode: number | null;
+  output: string;
+  workspace: string;
+}
 
 const tmps: string[] = [];
 
@@ -58,8 +75,12 @@ async function runShell(packaged: boolean, extraEnv: Record<string, string> = {}
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
-  child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  child.stdout.on('data', (c: Buffer) => {
+    output += c.toString('utf8');
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    output += c.toString('utf8');
+  });
   const exitCode = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('exit', (code) => {
@@ -188,7 +209,9 @@ describe('Electron shell: packaged and not packaged (app.isPackaged injected)', 
     expect(report.log).toContainEqual(['setApplicationMenu', { beforeWindow: true }]);
     const r = roles(report.applicationMenu);
     expect(r).toEqual(expect.arrayContaining(['quit', 'copy', 'paste', 'toggleDevTools', 'reload']));
-    expect(report.applicationMenu!.map((m) => m.label)).toEqual(process.platform === 'darwin' ? ['Charter Console', 'Edit', 'View', 'Window'] : ['File', 'Edit', 'View', 'Window']);
+    expect(report.applicationMenu!.map((m) => m.label)).toEqual(
+      process.platform === 'darwin' ? ['Charter Console', 'Edit', 'View', 'Window'] : ['File', 'Edit', 'View', 'Window'],
+    );
   });
 
   it('packaged: no DevTools (webPreferences, menu, and closed if opened anyway), same hardened window', () => {

@@ -35,7 +35,12 @@ function write(name: string, content: string | Buffer): string {
 function katLeaves(): string[] {
   const out: string[] = [];
   for (let e = 0; e < 21; e++) {
-    const i = 2 * e - e.toString(2).split('').filter((c) => c === '1').length;
+    const i =
+      2 * e -
+      e
+        .toString(2)
+        .split('')
+        .filter((c) => c === '1').length;
     const b = Buffer.alloc(8);
     b.writeBigUInt64BE(BigInt(i));
     out.push(createHash('sha256').update(b).digest('hex'));
@@ -104,7 +109,20 @@ describe('charter mmr', () => {
       const v1 = run(['mmr', 'verify', '--proof', proofFile, '--leaves', file, '--leaf', String(n)]);
       expect(v1.status, v1.stderr).toBe(0);
       expect(JSON.parse(v1.stdout.toString('utf8'))).toMatchObject({ valid: true, root: peak });
-      const v2 = run(['mmr', 'verify', '--mmr-index', String(proof.mmr_index), '--size', '39', '--path', proof.path.join(','), '--leaf-hash', leaves[n] as string, '--peaks', acc.join(',')]);
+      const v2 = run([
+        'mmr',
+        'verify',
+        '--mmr-index',
+        String(proof.mmr_index),
+        '--size',
+        '39',
+        '--path',
+        proof.path.join(','),
+        '--leaf-hash',
+        leaves[n] as string,
+        '--peaks',
+        acc.join(','),
+      ]);
       expect(v2.status, v2.stderr).toBe(0);
       const v3 = run(['mmr', 'verify', '--proof', '-', '--leaf-hash', leaves[n] as string, '--peak', peak as string], JSON.stringify(proof));
       expect(v3.status, v3.stderr).toBe(0);
@@ -114,11 +132,28 @@ describe('charter mmr', () => {
       expect(w1.status).toBe(1);
       expect(JSON.parse(w1.stdout.toString('utf8')).valid).toBe(false);
       expect(w1.stderr).toContain('PROOF_INVALID');
-      expect(run(['mmr', 'verify', '--proof', proofFile, '--leaf-hash', leaves[n] as string, '--peak', (peak === acc[0] ? acc[1] : acc[0]) as string]).status).toBe(1);
+      expect(
+        run(['mmr', 'verify', '--proof', proofFile, '--leaf-hash', leaves[n] as string, '--peak', (peak === acc[0] ? acc[1] : acc[0]) as string]).status,
+      ).toBe(1);
       if (proof.path.length > 0) {
         const bad = [...proof.path];
         bad[0] = (bad[0] as string).replace(/^./, (c) => (c === '0' ? '1' : '0'));
-        expect(run(['mmr', 'verify', '--mmr-index', String(proof.mmr_index), '--size', '39', '--path', bad.join(','), '--leaf-hash', leaves[n] as string, '--peaks', acc.join(',')]).status).toBe(1);
+        expect(
+          run([
+            'mmr',
+            'verify',
+            '--mmr-index',
+            String(proof.mmr_index),
+            '--size',
+            '39',
+            '--path',
+            bad.join(','),
+            '--leaf-hash',
+            leaves[n] as string,
+            '--peaks',
+            acc.join(','),
+          ]).status,
+        ).toBe(1);
       }
     }
   });
@@ -134,7 +169,10 @@ describe('charter mmr', () => {
     const r = run(['mmr', 'peaks', '--leaves', broken]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('line 1');
-    expect(run(['mmr', 'verify', '--mmr-index', '0', '--size', '2', '--path', '', '--leaf-hash', katLeaves()[0] as string, '--peak', katLeaves()[0] as string]).status).toBe(1); // not a valid size
+    expect(
+      run(['mmr', 'verify', '--mmr-index', '0', '--size', '2', '--path', '', '--leaf-hash', katLeaves()[0] as string, '--peak', katLeaves()[0] as string])
+        .status,
+    ).toBe(1); // not a valid size
   });
 });
 
@@ -146,7 +184,11 @@ describe('charter node --checkpoint-every', () => {
   });
 
   it('issues validator-signed checkpoints every N blocks, served with the trust file', async () => {
-    const child = spawn(process.execPath, [bin, 'node', '--home', path.join(tmp, 'n1'), '--rpc', '127.0.0.1:0', '--block-time', '50ms', '--empty-blocks', '--checkpoint-every', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [bin, 'node', '--home', path.join(tmp, 'n1'), '--rpc', '127.0.0.1:0', '--block-time', '50ms', '--empty-blocks', '--checkpoint-every', '2'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -40,7 +40,9 @@ describe('governance in the console', () => {
     expect((await client.query<{ max_expiry_blocks: number }>('/params'))?.max_expiry_blocks).toBe(777);
 
     const { entries } = await call('audit.list', { limit: 50 });
-    expect(entries.filter((e) => e.result === 'ok').map((e) => e.action)).toEqual(expect.arrayContaining(['governance.propose', 'governance.vote', 'governance.execute']));
+    expect(entries.filter((e) => e.result === 'ok').map((e) => e.action)).toEqual(
+      expect.arrayContaining(['governance.propose', 'governance.vote', 'governance.execute']),
+    );
   });
 
   it('refuses malformed proposals with INVALID_INPUT, and unknown ones with a stable code', async () => {

@@ -100,7 +100,8 @@ function independentRun(trustFile: string | null, bundles: Bundle[]) {
 function independentResults(r: Awaited<ReturnType<typeof run>>, trustFile: string | null, bundles: Bundle[]): Map<string, Side> {
   if (r.status !== 0) throw new Error(`verify_bundle.py ${trustFile ? `--trust ${trustFile}` : '(no trust)'} exited ${r.status}:\n${r.stderr.slice(-3000)}`);
   const lines = r.stdout.split('\n').filter((l) => l.length > 0);
-  if (lines.length !== bundles.length) throw new Error(`verify_bundle.py printed ${lines.length} lines for ${bundles.length} bundles:\n${r.stderr.slice(-3000)}`);
+  if (lines.length !== bundles.length)
+    throw new Error(`verify_bundle.py printed ${lines.length} lines for ${bundles.length} bundles:\n${r.stderr.slice(-3000)}`);
   const out = new Map<string, Side>();
   lines.forEach((l, i) => {
     const v = JSON.parse(l) as Side & { file: string };
@@ -172,7 +173,9 @@ function productRefusal(trustFile: string): string {
 }
 
 function report(diffs: string[], n: number): string {
-  return diffs.length === 0 ? '' : `${diffs.length} disagreement(s) over ${n} bundle(s) between tests/support/independent-verifier/verify_bundle.py and verifyBundleBytes:\n  ${diffs.join('\n  ')}`;
+  return diffs.length === 0
+    ? ''
+    : `${diffs.length} disagreement(s) over ${n} bundle(s) between tests/support/independent-verifier/verify_bundle.py and verifyBundleBytes:\n  ${diffs.join('\n  ')}`;
 }
 
 /** Set up once: the venv, the corpus, the forgeries. A failure here fails every test with its message (vitest would mark them skipped). */
@@ -199,7 +202,11 @@ async function setup(): Promise<void> {
   }
   trustVariants = g.trust;
 
-  for (const f of fs.readdirSync(FIXTURES).filter((n) => n.endsWith('.zip')).sort()) fixtures.push({ name: `fixture:${f}`, file: path.join(FIXTURES, f) });
+  for (const f of fs
+    .readdirSync(FIXTURES)
+    .filter((n) => n.endsWith('.zip'))
+    .sort())
+    fixtures.push({ name: `fixture:${f}`, file: path.join(FIXTURES, f) });
 
   const dir = path.join(tmp, 'forgeries');
   fs.mkdirSync(dir);
@@ -227,7 +234,9 @@ describe('the independent verifier (written from docs/formats alone) and the con
   it('has its venv, its corpus and the forgeries', () => {
     ready();
     // Visible in the test output: how long the venv took (0 when cached) and what is compared.
-    console.log(`independent verifier: venv ${setupSeconds.toFixed(1)} s; ${fixtures.length} fixtures, ${corpus.length} corpus bundles, ${forgeries.length} forgeries, ${trustVariants.length} trust variants`);
+    console.log(
+      `independent verifier: venv ${setupSeconds.toFixed(1)} s; ${fixtures.length} fixtures, ${corpus.length} corpus bundles, ${forgeries.length} forgeries, ${trustVariants.length} trust variants`,
+    );
     expect(fixtures.length).toBe(3);
     expect(corpus.length).toBeGreaterThanOrEqual(200);
     expect(attVariants.length).toBeGreaterThanOrEqual(30);
@@ -253,7 +262,11 @@ describe('the independent verifier (written from docs/formats alone) and the con
       }
       byTrust.get(key)?.bundles.push(b);
     }
-    const diffs = (await Promise.all([...byTrust.values()].map((g) => compare(g.file === FIXTURE_TRUST ? 'fixture trust' : `own trust ${path.basename(g.file)}`, g.file, g.bundles)))).flat();
+    const diffs = (
+      await Promise.all(
+        [...byTrust.values()].map((g) => compare(g.file === FIXTURE_TRUST ? 'fixture trust' : `own trust ${path.basename(g.file)}`, g.file, g.bundles)),
+      )
+    ).flat();
     expect(diffs, report(diffs, all.length)).toEqual([]);
   });
 
@@ -275,10 +288,15 @@ describe('the independent verifier (written from docs/formats alone) and the con
       const ts = refused ? null : await product(trustFromJson(JSON.parse(fs.readFileSync(t, 'utf8'))), bundles);
       const r = await pyRun;
       const pyRefused = r.status === 64 ? r.stderr.trim() || 'exit 64' : '';
-      const invalid = path.basename(t).startsWith('bad-') ? [`${label}: meant to be invalid — verifier: ${pyRefused ? 'refused' : 'accepted'} | product: ${refused ? 'refused' : 'accepted'}`] : [];
+      const invalid = path.basename(t).startsWith('bad-')
+        ? [`${label}: meant to be invalid — verifier: ${pyRefused ? 'refused' : 'accepted'} | product: ${refused ? 'refused' : 'accepted'}`]
+        : [];
       if (refused && pyRefused) return [];
       if (invalid.length && !refused && !pyRefused) return invalid;
-      if (refused || pyRefused) return [`${label}: the trust file itself — verifier: ${pyRefused ? `refused (${pyRefused})` : 'accepted'} | product: ${refused ? `refused (${refused})` : 'accepted'}`];
+      if (refused || pyRefused)
+        return [
+          `${label}: the trust file itself — verifier: ${pyRefused ? `refused (${pyRefused})` : 'accepted'} | product: ${refused ? `refused (${refused})` : 'accepted'}`,
+        ];
       return diffAll(label, bundles, independentResults(r, t, bundles), ts as Map<string, Side>);
     };
     const diffs: string[] = [];

@@ -27,7 +27,9 @@ beforeAll(async () => {
 });
 // The token's module is configured as an operator does: in the workspace's config.json, edited outside the console.
 const h = useConsole('charter-keys-dev-', (dir) => {
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ pkcs11: { modules: [{ path: tok.modulePath, tokenLabel: 'console-ops' }] } }, null, 2), { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ pkcs11: { modules: [{ path: tok.modulePath, tokenLabel: 'console-ops' }] } }, null, 2), {
+    mode: 0o600,
+  });
   return {};
 });
 afterAll(() => tok?.cleanup());
@@ -39,12 +41,19 @@ let requestId = '';
 describe('software and PKCS#11 keys in one console', () => {
   it('lists the software keystore and the SoftHSM token as ready devices', async () => {
     const { devices } = await call('keys.devices', {});
-    expect(devices.map((d) => [d.backend, d.state])).toEqual(expect.arrayContaining([['software', 'ready'], ['pkcs11', 'ready']]));
+    expect(devices.map((d) => [d.backend, d.state])).toEqual(
+      expect.arrayContaining([
+        ['software', 'ready'],
+        ['pkcs11', 'ready'],
+      ]),
+    );
     const token = devices.find((d) => d.backend === 'pkcs11')!;
     expect(token.deviceId).toBe(`pkcs11:${tok.serial}`);
     // settings.get shows it, read-only, with where it came from.
     const settings = await call('settings.get', {});
-    expect(settings.pkcs11Modules).toEqual([{ path: tok.modulePath, source: 'config-file', origin: path.join(h.dir, 'config.json'), tokenLabel: 'console-ops', problem: null }]);
+    expect(settings.pkcs11Modules).toEqual([
+      { path: tok.modulePath, source: 'config-file', origin: path.join(h.dir, 'config.json'), tokenLabel: 'console-ops', problem: null },
+    ]);
     expect(JSON.stringify(token)).not.toContain(USER_PIN);
   });
 
@@ -59,7 +68,10 @@ describe('software and PKCS#11 keys in one console', () => {
     expect(out.attestation.record.key).toMatchObject({ CKA_LOCAL: true, CKA_NEVER_EXTRACTABLE: true, CKA_ALWAYS_SENSITIVE: true, CKA_EXTRACTABLE: false });
     expect(out.attestation.record.device['serial'] ?? JSON.stringify(out.attestation.record.device)).toContain(tok.serial);
 
-    for (const [name, label, pass] of [['sw', 'sw-approver', SW_PASS], ['init', 'initiator', INIT_PASS]] as const) {
+    for (const [name, label, pass] of [
+      ['sw', 'sw-approver', SW_PASS],
+      ['init', 'initiator', INIT_PASS],
+    ] as const) {
       k[name] = (await call('keys.generate', { backend: 'software', scheme: 'ed25519', label, secret: pass })).key;
     }
   });
@@ -78,7 +90,15 @@ describe('software and PKCS#11 keys in one console', () => {
   it('a 2-of-3 vault: the HSM key (PIN) and a software key approve; the withdrawal executes on the devnet', async () => {
     await call('custody.createVault', { vaultId: 'mixed', name: 'Mixed', approvers: [k['sw']!.keyId, k['hsm']!.keyId, k['init']!.keyId], threshold: 2 });
     await call('custody.fundVault', { vaultId: 'mixed', asset: 'USDC', amount: '5000' });
-    const created = await call('custody.createWithdrawal', { vaultId: 'mixed', asset: 'USDC', amount: '1200', destination: 'acct:cold', memo: '', keyId: k['init']!.keyId, passphrase: INIT_PASS });
+    const created = await call('custody.createWithdrawal', {
+      vaultId: 'mixed',
+      asset: 'USDC',
+      amount: '1200',
+      destination: 'acct:cold',
+      memo: '',
+      keyId: k['init']!.keyId,
+      passphrase: INIT_PASS,
+    });
     requestId = created.request.requestId;
 
     expect(await fail('custody.approve', { requestId, keyId: k['hsm']!.keyId, passphrase: WRONG_PIN })).toBe('PIN_INCORRECT');
@@ -100,7 +120,8 @@ describe('software and PKCS#11 keys in one console', () => {
     const { lines } = await call('output.recent', {});
     expect(findSecrets(JSON.stringify(entries), secrets)).toEqual([]);
     expect(findSecrets(JSON.stringify(lines), secrets)).toEqual([]);
-    const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const walk = (d: string): string[] =>
+      fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     const files = walk(h.dir);
     expect(files.some((f) => /-wal$|\.sqlite$|\.db$/.test(f))).toBe(true);
     const hits = files.flatMap((f) => findSecrets(fs.readFileSync(f), secrets).map((s) => `${path.relative(h.dir, f)}: ${s}`));

@@ -83,7 +83,14 @@ describe('keys.import / keys.export through dispatch', () => {
  */
 function charterFile(o: { seed: Uint8Array; passphrase: string; n: number; r: number; p: number; label: string; created_at: string }): string {
   const pk = ed25519.getPublicKey(o.seed);
-  const header = { format: 'charter-keystore/v1', key_id: keyIdOf('ed25519', pk), scheme: 'ed25519', public_key: toHex(pk), label: o.label, created_at: o.created_at };
+  const header = {
+    format: 'charter-keystore/v1',
+    key_id: keyIdOf('ed25519', pk),
+    scheme: 'ed25519',
+    public_key: toHex(pk),
+    label: o.label,
+    created_at: o.created_at,
+  };
   const salt = crypto.randomBytes(32);
   const iv = crypto.randomBytes(12);
   const dk = crypto.scryptSync(Buffer.from(o.passphrase.normalize('NFKC')), salt, 32, { N: o.n, r: o.r, p: o.p, maxmem: 512 * 1024 * 1024 });
@@ -92,7 +99,14 @@ function charterFile(o: { seed: Uint8Array; passphrase: string; n: number; r: nu
   const ct = Buffer.concat([c.update(o.seed), c.final()]);
   return JSON.stringify({
     ...header,
-    crypto: { kdf: 'scrypt', kdfparams: { n: o.n, r: o.r, p: o.p, dklen: 32, salt: salt.toString('hex') }, cipher: 'aes-256-gcm', iv: iv.toString('hex'), ciphertext: ct.toString('hex'), tag: c.getAuthTag().toString('hex') },
+    crypto: {
+      kdf: 'scrypt',
+      kdfparams: { n: o.n, r: o.r, p: o.p, dklen: 32, salt: salt.toString('hex') },
+      cipher: 'aes-256-gcm',
+      iv: iv.toString('hex'),
+      ciphertext: ct.toString('hex'),
+      tag: c.getAuthTag().toString('hex'),
+    },
   });
 }
 
@@ -107,8 +121,20 @@ async function web3File(kdf: Parameters<typeof encryptWeb3>[3], meta?: { label: 
 }
 
 const keystore = (c: Charter) => path.join(c.workspace.dir, 'keystore');
-const storedFiles = (c: Charter) => (fs.existsSync(keystore(c)) ? fs.readdirSync(keystore(c)).filter((f) => !f.startsWith('.')).sort() : []);
-const storedFile = (c: Charter, keyId: string) => JSON.parse(fs.readFileSync(path.join(keystore(c), `${keyId}.json`), 'utf8')) as { crypto: { kdf: string; kdfparams: Record<string, unknown> }; label?: string; created_at?: string; [WEB3_EXTRA_FIELD]?: { label: string; created_at: string } };
+const storedFiles = (c: Charter) =>
+  fs.existsSync(keystore(c))
+    ? fs
+        .readdirSync(keystore(c))
+        .filter((f) => !f.startsWith('.'))
+        .sort()
+    : [];
+const storedFile = (c: Charter, keyId: string) =>
+  JSON.parse(fs.readFileSync(path.join(keystore(c), `${keyId}.json`), 'utf8')) as {
+    crypto: { kdf: string; kdfparams: Record<string, unknown> };
+    label?: string;
+    created_at?: string;
+    [WEB3_EXTRA_FIELD]?: { label: string; created_at: string };
+  };
 async function refusal(c: Charter, input: unknown): Promise<{ code: string; details: unknown; message: string }> {
   const r = await c.dispatch('keys.import', input);
   if (r.ok) throw new Error('keys.import succeeded');
@@ -144,7 +170,7 @@ describe('key files from outside: KDF cost capped before it runs, keys re-encryp
     expect(storedFiles(b)).toEqual(before);
   });
 
-  it('imports a weak file (PBKDF2 c=1, scrypt N=2^10) and stores it re-encrypted under the console\'s own KDF settings; the export is in that form', async () => {
+  it("imports a weak file (PBKDF2 c=1, scrypt N=2^10) and stores it re-encrypted under the console's own KDF settings; the export is in that form", async () => {
     const weak = await web3File({ pbkdf2: { c: 1 } });
     const k = await call(b, 'keys.import', { fileText: weak.text, passphrase: PASS, label: 'weak-pbkdf2' });
     expect(k).toMatchObject({ keyId: weak.keyId, scheme: 'secp256k1', label: 'weak-pbkdf2' });
@@ -167,11 +193,14 @@ describe('key files from outside: KDF cost capped before it runs, keys re-encryp
     expect(fs.readFileSync(path.join(keystore(b), `${k2.keyId}.json`), 'utf8')).not.toContain(JSON.parse(low).crypto.ciphertext);
   });
 
-  it('refuses a file whose label breaks the contract\'s label rule (control characters, too long) unless a label is given; a bad date is replaced by the time of import', async () => {
+  it("refuses a file whose label breaks the contract's label rule (control characters, too long) unless a label is given; a bad date is replaced by the time of import", async () => {
     const before = storedFiles(b);
     for (const label of ['\u001b[31mred\u001b[0m', 'line\nbreak', 'bidi \u202e flipped', 'x'.repeat(65)]) {
       const seed = crypto.randomBytes(32);
-      const e = await refusal(b, { fileText: charterFile({ seed, passphrase: PASS, n: 1024, r: 8, p: 1, label, created_at: '2026-01-01T00:00:00.000Z' }), passphrase: PASS });
+      const e = await refusal(b, {
+        fileText: charterFile({ seed, passphrase: PASS, n: 1024, r: 8, p: 1, label, created_at: '2026-01-01T00:00:00.000Z' }),
+        passphrase: PASS,
+      });
       expect(e.code).toBe('INVALID_INPUT');
       expect(e.details).toMatchObject({ field: 'label' });
       expect(e.message).not.toContain(label);
@@ -189,7 +218,10 @@ describe('key files from outside: KDF cost capped before it runs, keys re-encryp
     expect(Date.parse(k.createdAt)).toBeGreaterThanOrEqual(t0 - 1000);
     // A date in the future is not believed either.
     const seed = crypto.randomBytes(32);
-    const future = await call(b, 'keys.import', { fileText: charterFile({ seed, passphrase: PASS, n: 1024, r: 8, p: 1, label: 'future', created_at: '2999-01-01T00:00:00.000Z' }), passphrase: PASS });
+    const future = await call(b, 'keys.import', {
+      fileText: charterFile({ seed, passphrase: PASS, n: 1024, r: 8, p: 1, label: 'future', created_at: '2999-01-01T00:00:00.000Z' }),
+      passphrase: PASS,
+    });
     expect(Date.parse(future.createdAt)).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -65,7 +65,12 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
       const out = await call('keys.generate', { backend: 'software', scheme: 'ed25519', label: `key-${n}`, secret: SECRETS[n] });
       keys[n] = out.key;
       expect(out.key).toMatchObject({ backend: 'software', scheme: 'ed25519', deviceId: 'software', onChain: 'unregistered', roles: [] });
-      expect(out.attestation.record).toMatchObject({ format: 'charter-key-attestation/v1', key_id: out.key.keyId, public_key: out.key.publicKey, backend: 'software' });
+      expect(out.attestation.record).toMatchObject({
+        format: 'charter-key-attestation/v1',
+        key_id: out.key.keyId,
+        public_key: out.key.publicKey,
+        backend: 'software',
+      });
       expect(out.attestation.canonical).toBe(canonicalJson(out.attestation.record));
       expect(out.attestation.sha256).toBe(sha256Hex(utf8(out.attestation.canonical)));
       expect(out.attestation.ref).toBe(`sha256:${out.attestation.sha256}`);
@@ -151,7 +156,7 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     expect(await fail('keys.retire', { keyId: b.keyId, reason: 'again', secret: SECRETS.b })).toBe('KEY_STATUS_CONFLICT');
   });
 
-  it('emergency revoke: two operators (distinct owners) reach the quorum; the revoked key\'s approval no longer counts', async () => {
+  it("emergency revoke: two operators (distinct owners) reach the quorum; the revoked key's approval no longer counts", async () => {
     const [d, e, f, c] = [keys['d']!, keys['e']!, keys['f']!, keys['c']!];
     await call('keys.setRoles', { keyId: d.keyId, roles: ['operator'], owner: 'ops-dana' });
     await call('keys.setRoles', { keyId: e.keyId, roles: ['operator'], owner: 'ops-eli' });
@@ -160,7 +165,15 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     // A 1-of-2 vault over f and c, funded; f will be revoked before it approves.
     await call('custody.createVault', { vaultId: 'rv-vault', name: 'Revocation test', approvers: [f.keyId, c.keyId], threshold: 1 });
     await call('custody.fundVault', { vaultId: 'rv-vault', asset: 'USDC', amount: '1000' });
-    const req = await call('custody.createWithdrawal', { vaultId: 'rv-vault', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: c.keyId, passphrase: SECRETS.c });
+    const req = await call('custody.createWithdrawal', {
+      vaultId: 'rv-vault',
+      asset: 'USDC',
+      amount: '10',
+      destination: 'acct:x',
+      memo: '',
+      keyId: c.keyId,
+      passphrase: SECRETS.c,
+    });
 
     // Not an operator: refused by the engine, nothing proposed.
     expect(await fail('keys.revoke', { keyId: f.keyId, reason: 'lost laptop', signerKeyId: c.keyId, secret: SECRETS.c })).toBe('NOT_AUTHORIZED');
@@ -188,7 +201,9 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     const c = keys['c']!;
     await call('keys.setRoles', { keyId: c.keyId, roles: ['approver', 'initiator', 'governance'], owner: 'carol' });
     const prop = await call('governance.propose', { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 900 } });
-    expect(await fail('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId, passphrase: SECRETS.wrong })).toBe('WRONG_PASSPHRASE');
+    expect(await fail('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId, passphrase: SECRETS.wrong })).toBe(
+      'WRONG_PASSPHRASE',
+    );
     expect(await fail('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId })).toBe('WRONG_PASSPHRASE');
     const voted = await call('governance.vote', { proposalId: prop.proposal.proposalId, vote: 'yes', keyId: c.keyId, passphrase: SECRETS.c });
     expect(voted.proposal.votes.map((v) => v.keyId)).toContain(c.keyId);
@@ -200,7 +215,15 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
     expect([p.key.scheme, s.key.scheme]).toEqual(['p256', 'secp256k1']);
     await call('custody.createVault', { vaultId: 'curves', name: 'Curves', approvers: [p.key.keyId, s.key.keyId], threshold: 2 });
     await call('custody.fundVault', { vaultId: 'curves', asset: 'USDC', amount: '100' });
-    const req = await call('custody.createWithdrawal', { vaultId: 'curves', asset: 'USDC', amount: '40', destination: 'acct:y', memo: '', keyId: keys['c']!.keyId, passphrase: SECRETS.c });
+    const req = await call('custody.createWithdrawal', {
+      vaultId: 'curves',
+      asset: 'USDC',
+      amount: '40',
+      destination: 'acct:y',
+      memo: '',
+      keyId: keys['c']!.keyId,
+      passphrase: SECRETS.c,
+    });
     const requestId = req.request.requestId;
     await call('custody.approve', { requestId, keyId: p.key.keyId, passphrase: SECRETS.g });
     const done = await call('custody.approve', { requestId, keyId: s.key.keyId, passphrase: SECRETS.h });
@@ -210,7 +233,8 @@ describe('the key lifecycle in the console (software keys, real devnet)', () => 
   it('every action is in the audit log, and no secret typed is anywhere in the workspace, the Output log or the audit log', async () => {
     const { entries } = await call('audit.list', { limit: 1000 });
     const actions = new Set(entries.map((e) => e.action));
-    for (const a of ['keys.generate', 'keys.register', 'keys.attest', 'keys.rotate', 'keys.retire', 'keys.revoke', 'keys.setRoles']) expect(actions, a).toContain(a);
+    for (const a of ['keys.generate', 'keys.register', 'keys.attest', 'keys.rotate', 'keys.retire', 'keys.revoke', 'keys.setRoles'])
+      expect(actions, a).toContain(a);
     // Refusals are audited too, with their code.
     expect(entries.some((e) => e.action === 'keys.register' && e.result === 'error' && e.details['code'] === 'WRONG_PASSPHRASE')).toBe(true);
     // Secret inputs are recorded as redacted.

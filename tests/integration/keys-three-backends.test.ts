@@ -39,7 +39,10 @@ const h = useConsole('charter-keys-three-', () => ({
   keyBackends: [new LedgerBackend({ store: ledgerDir, ...emulatedLedger(emulator) })],
 }));
 afterAll(() => {
-  for (const [k, v] of [['CHARTER_PKCS11_MODULE', savedEnv.module], ['CHARTER_PKCS11_TOKEN', savedEnv.token]] as const) {
+  for (const [k, v] of [
+    ['CHARTER_PKCS11_MODULE', savedEnv.module],
+    ['CHARTER_PKCS11_TOKEN', savedEnv.token],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -51,12 +54,20 @@ const { call, fail } = h;
 const k: Record<'sw' | 'hsm' | 'ledger', KeyView> = {} as never;
 
 async function request(amount: string): Promise<string> {
-  const r = await call('custody.createWithdrawal', { vaultId: 'tri', asset: 'USDC', amount, destination: 'acct:settlement', memo: '', keyId: k.sw.keyId, passphrase: SW_PASS });
+  const r = await call('custody.createWithdrawal', {
+    vaultId: 'tri',
+    asset: 'USDC',
+    amount,
+    destination: 'acct:settlement',
+    memo: '',
+    keyId: k.sw.keyId,
+    passphrase: SW_PASS,
+  });
   return r.request.requestId;
 }
 
 describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger secp256k1 key', () => {
-  it('shows all three backends\' devices ready', async () => {
+  it("shows all three backends' devices ready", async () => {
     const { devices } = await call('keys.devices', {});
     const states = Object.fromEntries(devices.map((d) => [d.backend, d.state]));
     expect(states).toEqual({ software: 'ready', pkcs11: 'ready', ledger: 'ready' });
@@ -82,7 +93,12 @@ describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger s
       expect(out.attestationRef).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
     const listed = (await call('keys.list', {})).keys;
-    expect(listed.filter((x) => x.onChain === 'active').map((x) => x.backend).sort()).toEqual(['ledger', 'pkcs11', 'software']);
+    expect(
+      listed
+        .filter((x) => x.onChain === 'active')
+        .map((x) => x.backend)
+        .sort(),
+    ).toEqual(['ledger', 'pkcs11', 'software']);
   });
 
   it('a withdrawal approved by the HSM key and the Ledger key executes on the devnet', async () => {
@@ -113,7 +129,7 @@ describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger s
     expect(v?.balances).toEqual({ USDC: '7500' });
   });
 
-  it('a quarantined key\'s approval no longer counts', async () => {
+  it("a quarantined key's approval no longer counts", async () => {
     const requestId = await request('100');
     await call('custody.approve', { requestId, keyId: k.ledger.keyId });
     const q = await h.submitAsAdmin('key.quarantine', { key_id: k.ledger.keyId, reason: 'device reported lost' });
@@ -139,7 +155,8 @@ describe('a 2-of-3 vault over a software key, a SoftHSM P-256 key and a Ledger s
     expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['keys.generate', 'keys.register', 'custody.approve']));
     const { lines } = await call('output.recent', {});
     expect(findSecrets(JSON.stringify(entries) + JSON.stringify(lines), secrets)).toEqual([]);
-    const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const walk = (d: string): string[] =>
+      fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     const hits = [...walk(h.dir), ...walk(ledgerDir)].flatMap((f) => findSecrets(fs.readFileSync(f), secrets).map((s) => `${f}: ${s}`));
     expect(hits).toEqual([]);
   });

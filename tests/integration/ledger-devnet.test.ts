@@ -22,11 +22,26 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const PASS = 'software passphrase';
 
-async function submit<T extends TxType>(backend: KeyBackend, key: KeyInfo, type: T, body: TxBodies[T]): Promise<{ code: number; envelope: UnsignedEnvelope<T>; events: string[] }> {
+async function submit<T extends TxType>(
+  backend: KeyBackend,
+  key: KeyInfo,
+  type: T,
+  body: TxBodies[T],
+): Promise<{ code: number; envelope: UnsignedEnvelope<T>; events: string[] }> {
   const client = await h.charter.services.chain.get();
   const status = await client.status();
-  const u: UnsignedEnvelope<T> = { version: 1, chain_id: status.chainId, type, body, signer: key.keyId, nonce: (await client.nonceOf(key.keyId)) + 1, expires_at: status.height + 50 };
-  const signed = await signEnvelopeFor(key.scheme as SignatureScheme, u, (digest) => backend.sign(key.keyId, { scheme: key.scheme, digest, envelope: u }, { secret: PASS }));
+  const u: UnsignedEnvelope<T> = {
+    version: 1,
+    chain_id: status.chainId,
+    type,
+    body,
+    signer: key.keyId,
+    nonce: (await client.nonceOf(key.keyId)) + 1,
+    expires_at: status.height + 50,
+  };
+  const signed = await signEnvelopeFor(key.scheme as SignatureScheme, u, (digest) =>
+    backend.sign(key.keyId, { scheme: key.scheme, digest, envelope: u }, { secret: PASS }),
+  );
   const res = await client.broadcastCommit(encodeTx(signed));
   return { code: res.txResult.code, envelope: u, events: res.txResult.events.map((e: { type: string }) => e.type) };
 }
@@ -41,12 +56,20 @@ describe('Ledger and software keys on the devnet', () => {
     const pk = await software.generate({ scheme: 'p256', label: 'p256 approver', secret: PASS });
     const sk = await software.generate({ scheme: 'secp256k1', label: 'web3 approver', secret: PASS });
     for (const k of [lk, pk, sk]) expect((await h.submitAsAdmin('key.register', { public_key: k.publicKey, scheme: k.scheme, label: k.label })).code).toBe(0);
-    expect((await h.submitAsAdmin('vault.create', { vault_id: 'cold', name: 'Cold', policy: { approvers: [lk.keyId, pk.keyId, sk.keyId], threshold: 2 } })).code).toBe(0);
+    expect(
+      (await h.submitAsAdmin('vault.create', { vault_id: 'cold', name: 'Cold', policy: { approvers: [lk.keyId, pk.keyId, sk.keyId], threshold: 2 } })).code,
+    ).toBe(0);
     expect((await h.submitAsAdmin('vault.fund', { vault_id: 'cold', asset: 'BTC', amount: '1000' })).code).toBe(0);
 
     const client = await h.charter.services.chain.get();
     // Initiated by the software secp256k1 key (an initiator may not approve its own request).
-    const created = await submit(software, sk, 'withdrawal.create', { vault_id: 'cold', asset: 'BTC', amount: '300', destination: 'bc1qledger', memo: 'payout' });
+    const created = await submit(software, sk, 'withdrawal.create', {
+      vault_id: 'cold',
+      asset: 'BTC',
+      amount: '300',
+      destination: 'bc1qledger',
+      memo: 'payout',
+    });
     expect(created.code).toBe(0);
     const requestId = requestIdOf(created.envelope as UnsignedEnvelope<'withdrawal.create'>);
     expect((await submit(ledger, lk, 'withdrawal.approve', { request_id: requestId })).code).toBe(0);
@@ -68,6 +91,13 @@ describe('Ledger and software keys on the devnet', () => {
     expect(emulator.shown.some((s) => s.screen === 'eip712')).toBe(false);
     const fields = emulator.shown.flatMap((s) => (s.screen === 'eip712-field' ? [`${s.root}.${s.path}=${s.value}`] : []));
     expect(fields).toContain(`WithdrawalApprove.request_id=${requestId}`);
-    expect(fields).toEqual(expect.arrayContaining(['WithdrawalCreate.vault_id=cold', 'WithdrawalCreate.amount=100', 'WithdrawalCreate.destination=bc1qweb3', `WithdrawalCreate.chain_id=${(await client.status()).chainId}`]));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'WithdrawalCreate.vault_id=cold',
+        'WithdrawalCreate.amount=100',
+        'WithdrawalCreate.destination=bc1qweb3',
+        `WithdrawalCreate.chain_id=${(await client.status()).chainId}`,
+      ]),
+    );
   });
 });

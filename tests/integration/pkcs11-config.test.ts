@@ -32,7 +32,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const c of open.splice(0)) await c.close();
-  for (const [k, v] of [['CHARTER_PKCS11_MODULE', savedEnv.module], ['CHARTER_PKCS11_TOKEN', savedEnv.token]] as const) {
+  for (const [k, v] of [
+    ['CHARTER_PKCS11_MODULE', savedEnv.module],
+    ['CHARTER_PKCS11_TOKEN', savedEnv.token],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -120,7 +123,10 @@ describe('PKCS#11 modules are configured outside the contract', () => {
     ];
     for (const [c, source, origin] of expected) {
       const devices = await pkcs11Devices(c);
-      expect(devices.map((d) => [d.deviceId, d.state]), source).toEqual([[`pkcs11:${tok.serial}`, 'ready']]);
+      expect(
+        devices.map((d) => [d.deviceId, d.state]),
+        source,
+      ).toEqual([[`pkcs11:${tok.serial}`, 'ready']]);
       expect((await call(c, 'settings.get', {})).pkcs11Modules).toEqual([{ path: tok.modulePath, source, origin, tokenLabel: 'cfg-ops', problem: null }]);
     }
     // A key generated through the config-file console is on the real token.

@@ -221,13 +221,35 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       const rec = await backend.attest(k.keyId, { secret: USER_PIN });
       const raw = readTokenKey(tok, USER_PIN, k.keyId).privateKey[0]!;
       expect(rec).toMatchObject({ format: 'charter-key-attestation/v1', key_id: k.keyId, scheme, public_key: k.publicKey, backend: 'pkcs11' });
-      expect(rec.device).toMatchObject({ kind: 'pkcs11-token', serial: tok.serial, model: 'SoftHSM v2', manufacturer: 'SoftHSM project', label: 'charter-ops' });
-      for (const name of ['CKA_LOCAL', 'CKA_NEVER_EXTRACTABLE', 'CKA_ALWAYS_SENSITIVE', 'CKA_EXTRACTABLE', 'CKA_SENSITIVE', 'CKA_TOKEN', 'CKA_PRIVATE'] as const) {
+      expect(rec.device).toMatchObject({
+        kind: 'pkcs11-token',
+        serial: tok.serial,
+        model: 'SoftHSM v2',
+        manufacturer: 'SoftHSM project',
+        label: 'charter-ops',
+      });
+      for (const name of [
+        'CKA_LOCAL',
+        'CKA_NEVER_EXTRACTABLE',
+        'CKA_ALWAYS_SENSITIVE',
+        'CKA_EXTRACTABLE',
+        'CKA_SENSITIVE',
+        'CKA_TOKEN',
+        'CKA_PRIVATE',
+      ] as const) {
         expect(rec.key[name]).toBe(raw[name]);
       }
       for (const name of ['CKA_SIGN', 'CKA_DECRYPT', 'CKA_UNWRAP', 'CKA_DERIVE', 'CKA_SIGN_RECOVER'] as const) expect(rec.key[name]).toBe(raw[name]);
       // The key's usage, read back from the token, in the record.
-      expect(rec.key).toMatchObject({ CKA_SIGN: true, CKA_DECRYPT: false, CKA_UNWRAP: false, CKA_DERIVE: false, usage: 'sign', public_key_usage: 'verify', sign_only: true });
+      expect(rec.key).toMatchObject({
+        CKA_SIGN: true,
+        CKA_DECRYPT: false,
+        CKA_UNWRAP: false,
+        CKA_DERIVE: false,
+        usage: 'sign',
+        public_key_usage: 'verify',
+        sign_only: true,
+      });
       expect(rec.key.CKA_ID).toBe(raw.CKA_ID);
       expect(rec.key.CKA_LABEL).toBe(`ops ${scheme}`);
       expect(rec.key.never_left_token).toBe(true);
@@ -246,10 +268,16 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_GetAttributeValue') return async (...args: Parameters<Pkcs11Module['C_GetAttributeValue']>) => {
-              if (args[2].some((t) => t.type === pkcs11js.CKA_DERIVE)) throw new pkcs11js.Pkcs11Error(`CKR_ATTRIBUTE_TYPE_INVALID:${pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID}`, pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID, 'C_GetAttributeValue');
-              return target.C_GetAttributeValue(...args);
-            };
+            if (prop === 'C_GetAttributeValue')
+              return async (...args: Parameters<Pkcs11Module['C_GetAttributeValue']>) => {
+                if (args[2].some((t) => t.type === pkcs11js.CKA_DERIVE))
+                  throw new pkcs11js.Pkcs11Error(
+                    `CKR_ATTRIBUTE_TYPE_INVALID:${pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID}`,
+                    pkcs11js.CKR_ATTRIBUTE_TYPE_INVALID,
+                    'C_GetAttributeValue',
+                  );
+                return target.C_GetAttributeValue(...args);
+              };
             const v = Reflect.get(target, prop, receiver) as unknown;
             return typeof v === 'function' ? v.bind(target) : v;
           },
@@ -257,7 +285,14 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
     });
     try {
       const rec = await shimmed.attest(k.keyId, { secret: USER_PIN });
-      expect(rec.key).toMatchObject({ CKA_SIGN: true, CKA_DECRYPT: false, CKA_DERIVE: 'unknown', usage: 'sign; unknown: derive', public_key_usage: 'verify; unknown: derive', sign_only: false });
+      expect(rec.key).toMatchObject({
+        CKA_SIGN: true,
+        CKA_DECRYPT: false,
+        CKA_DERIVE: 'unknown',
+        usage: 'sign; unknown: derive',
+        public_key_usage: 'verify; unknown: derive',
+        sign_only: false,
+      });
     } finally {
       await shimmed.close();
     }
@@ -276,23 +311,27 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_Login') return async (...args: Parameters<Pkcs11Module['C_Login']>) => {
-              await target.C_Login(...args);
-              loggedIn = true;
-            };
-            if (prop === 'C_Logout') return async (...args: Parameters<Pkcs11Module['C_Logout']>) => {
-              loggedIn = false;
-              return target.C_Logout(...args);
-            };
-            if (prop === 'C_FindObjectsInit') return async (...args: Parameters<Pkcs11Module['C_FindObjectsInit']>) => {
-              hide = loggedIn && args[1].some((t) => t.type === pkcs11js.CKA_CLASS && t.value === pkcs11js.CKO_PUBLIC_KEY);
-              return target.C_FindObjectsInit(...args);
-            };
-            if (prop === 'C_FindObjects') return async (...args: Parameters<Pkcs11Module['C_FindObjects']>) => {
-              const found = await target.C_FindObjects(...args);
-              if (hide && found.length) hidden++;
-              return hide ? [] : found;
-            };
+            if (prop === 'C_Login')
+              return async (...args: Parameters<Pkcs11Module['C_Login']>) => {
+                await target.C_Login(...args);
+                loggedIn = true;
+              };
+            if (prop === 'C_Logout')
+              return async (...args: Parameters<Pkcs11Module['C_Logout']>) => {
+                loggedIn = false;
+                return target.C_Logout(...args);
+              };
+            if (prop === 'C_FindObjectsInit')
+              return async (...args: Parameters<Pkcs11Module['C_FindObjectsInit']>) => {
+                hide = loggedIn && args[1].some((t) => t.type === pkcs11js.CKA_CLASS && t.value === pkcs11js.CKO_PUBLIC_KEY);
+                return target.C_FindObjectsInit(...args);
+              };
+            if (prop === 'C_FindObjects')
+              return async (...args: Parameters<Pkcs11Module['C_FindObjects']>) => {
+                const found = await target.C_FindObjects(...args);
+                if (hide && found.length) hidden++;
+                return hide ? [] : found;
+              };
             const v = Reflect.get(target, prop, receiver) as unknown;
             return typeof v === 'function' ? v.bind(target) : v;
           },
@@ -336,9 +375,10 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_Login') return async () => {
-              throw new pkcs11js.Pkcs11Error(`CKR_PIN_LOCKED:${pkcs11js.CKR_PIN_LOCKED}`, pkcs11js.CKR_PIN_LOCKED, 'C_Login');
-            };
+            if (prop === 'C_Login')
+              return async () => {
+                throw new pkcs11js.Pkcs11Error(`CKR_PIN_LOCKED:${pkcs11js.CKR_PIN_LOCKED}`, pkcs11js.CKR_PIN_LOCKED, 'C_Login');
+              };
             const v = Reflect.get(target, prop, receiver) as unknown;
             return typeof v === 'function' ? v.bind(target) : v;
           },
@@ -365,14 +405,16 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_GetTokenInfo') return async (slot: Buffer) => {
-              const info = await target.C_GetTokenInfo(slot);
-              return { ...info, flags: info.flags | pkcs11js.CKF_USER_PIN_LOCKED };
-            };
-            if (prop === 'C_Login') return (...args: Parameters<Pkcs11Module['C_Login']>) => {
-              logins++;
-              return target.C_Login(...args);
-            };
+            if (prop === 'C_GetTokenInfo')
+              return async (slot: Buffer) => {
+                const info = await target.C_GetTokenInfo(slot);
+                return { ...info, flags: info.flags | pkcs11js.CKF_USER_PIN_LOCKED };
+              };
+            if (prop === 'C_Login')
+              return (...args: Parameters<Pkcs11Module['C_Login']>) => {
+                logins++;
+                return target.C_Login(...args);
+              };
             const v = Reflect.get(target, prop, receiver) as unknown;
             return typeof v === 'function' ? v.bind(target) : v;
           },
@@ -402,13 +444,14 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_SignInit') return async (...args: Parameters<Pkcs11Module['C_SignInit']>) => {
-              if (closes < limit) {
-                closes++;
-                await target.C_CloseSession(args[0]);
-              }
-              return target.C_SignInit(...args);
-            };
+            if (prop === 'C_SignInit')
+              return async (...args: Parameters<Pkcs11Module['C_SignInit']>) => {
+                if (closes < limit) {
+                  closes++;
+                  await target.C_CloseSession(args[0]);
+                }
+                return target.C_SignInit(...args);
+              };
             const v = Reflect.get(target, prop, receiver) as unknown;
             return typeof v === 'function' ? v.bind(target) : v;
           },
@@ -443,8 +486,12 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       // Bad input is refused before any token is touched.
       expect((await failure(all.generate({ label: '', scheme: 'p256', secret: USER_PIN }))).code).toBe('INVALID_INPUT');
       expect((await failure(all.generate({ label: 'x', scheme: 'rsa' as SignatureScheme, secret: USER_PIN }))).code).toBe('INVALID_INPUT');
-      expect((await failure(all.sign(keys.get('p256')!.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }))).code).toBe('INVALID_INPUT');
-      expect((await failure(all.sign(keys.get('p256')!.keyId, { scheme: 'p256', digest: new Uint8Array(31) }, { secret: USER_PIN }))).code).toBe('INVALID_INPUT');
+      expect((await failure(all.sign(keys.get('p256')!.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }))).code).toBe(
+        'INVALID_INPUT',
+      );
+      expect((await failure(all.sign(keys.get('p256')!.keyId, { scheme: 'p256', digest: new Uint8Array(31) }, { secret: USER_PIN }))).code).toBe(
+        'INVALID_INPUT',
+      );
     } finally {
       await all.close();
     }
@@ -468,10 +515,11 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       wrapModule: (m) =>
         new Proxy(m, {
           get(target, prop, receiver) {
-            if (prop === 'C_SignInit') return async () => {
-              const code = (pkcs11js as unknown as Record<string, number>)[answer]!;
-              throw new pkcs11js.Pkcs11Error(`${answer}:${code}`, code, 'C_SignInit');
-            };
+            if (prop === 'C_SignInit')
+              return async () => {
+                const code = (pkcs11js as unknown as Record<string, number>)[answer]!;
+                throw new pkcs11js.Pkcs11Error(`${answer}:${code}`, code, 'C_SignInit');
+              };
             const v = Reflect.get(target, prop, receiver) as unknown;
             return typeof v === 'function' ? v.bind(target) : v;
           },
@@ -512,13 +560,14 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
         new Proxy(m, {
           get(target, prop, receiver) {
             const v = Reflect.get(target, prop, receiver) as unknown;
-            if (prop === 'C_SignInit') return (...args: Parameters<Pkcs11Module['C_SignInit']>) => {
-              if (armed) {
-                armed = false;
-                fs.rmSync(tokenDirOf(doomed), { recursive: true });
-              }
-              return target.C_SignInit(...args);
-            };
+            if (prop === 'C_SignInit')
+              return (...args: Parameters<Pkcs11Module['C_SignInit']>) => {
+                if (armed) {
+                  armed = false;
+                  fs.rmSync(tokenDirOf(doomed), { recursive: true });
+                }
+                return target.C_SignInit(...args);
+              };
             return typeof v === 'function' ? v.bind(target) : v;
           },
         }) as Pkcs11Module,
@@ -538,7 +587,14 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       expect(await gone.devices()).toEqual([]);
       // The other token of the same module is unaffected.
       const k2 = keys.get('ed25519')!;
-      expect(nobleVerifier.verify('ed25519', fromHex(k2.publicKey), new Uint8Array(32), await backend.sign(k2.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }))).toBe(true);
+      expect(
+        nobleVerifier.verify(
+          'ed25519',
+          fromHex(k2.publicKey),
+          new Uint8Array(32),
+          await backend.sign(k2.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: USER_PIN }),
+        ),
+      ).toBe(true);
     } finally {
       await gone.close();
     }
@@ -553,7 +609,13 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
       await bad.close();
     }
     // A library that is not a PKCS#11 module (found where the system keeps zlib).
-    const libz = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/aarch64-linux-gnu/libz.so.1', '/usr/lib64/libz.so.1', '/usr/lib/libz.so.1'].find((f) => fs.existsSync(f));
+    const libz = [
+      '/usr/lib/x86_64-linux-gnu/libz.so.1',
+      '/lib/x86_64-linux-gnu/libz.so.1',
+      '/usr/lib/aarch64-linux-gnu/libz.so.1',
+      '/usr/lib64/libz.so.1',
+      '/usr/lib/libz.so.1',
+    ].find((f) => fs.existsSync(f));
     expect(libz, 'zlib is installed').toBeDefined();
     const notModule = new Pkcs11Backend({ modulePath: libz! });
     expect((await failure(notModule.devices())).code).toBe('PKCS11_MODULE_ERROR');
@@ -655,7 +717,9 @@ describe('PKCS#11 backend on a SoftHSM2 token', () => {
         const digest = sha256(new Uint8Array([42]));
         expect(nobleVerifier.verify(scheme, fromHex(k.publicKey), digest, await inline.sign(k.keyId, { scheme, digest }, { secret: USER_PIN }))).toBe(true);
       }
-      expect((await failure(inline.sign(keys.get('p256')!.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: WRONG_PIN }))).code).toBe('PIN_INCORRECT');
+      expect((await failure(inline.sign(keys.get('p256')!.keyId, { scheme: 'p256', digest: new Uint8Array(32) }, { secret: WRONG_PIN }))).code).toBe(
+        'PIN_INCORRECT',
+      );
     } finally {
       await inline.close();
     }

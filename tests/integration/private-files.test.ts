@@ -81,7 +81,15 @@ describe('workspace and devnet home are private', () => {
     const b = await call('keys.create', { label: 'b', passphrase: PASS });
     await call('custody.createVault', { vaultId: 'private', name: 'Private', approvers: [a.keyId, b.keyId], threshold: 1 });
     await call('custody.fundVault', { vaultId: 'private', asset: 'USDC', amount: '1000' });
-    const { request } = await call('custody.createWithdrawal', { vaultId: 'private', asset: 'USDC', amount: '10', destination: 'acct:x', memo: '', keyId: a.keyId, passphrase: PASS });
+    const { request } = await call('custody.createWithdrawal', {
+      vaultId: 'private',
+      asset: 'USDC',
+      amount: '10',
+      destination: 'acct:x',
+      memo: '',
+      keyId: a.keyId,
+      passphrase: PASS,
+    });
     const done = await call('custody.approve', { requestId: request.requestId, keyId: b.keyId, passphrase: PASS });
     expect(done.request.status).toBe('executed');
     const ev = await call('evidence.exportWithdrawal', { requestId: request.requestId });
@@ -93,7 +101,18 @@ describe('workspace and devnet home are private', () => {
     const entries = walk(dir);
     const names = entries.map((e) => e.rel);
     // The files the flow made are all there (so the check below is about them).
-    for (const f of ['workspace.db', 'workspace.db-wal', 'workspace.db-shm', 'devnet/node.db', 'devnet/node.db-wal', 'devnet/genesis.json', 'devnet/node_key.json', 'devnet/admin_key.json', `keystore/${a.keyId}.json`, 'logs/charter.log']) {
+    for (const f of [
+      'workspace.db',
+      'workspace.db-wal',
+      'workspace.db-shm',
+      'devnet/node.db',
+      'devnet/node.db-wal',
+      'devnet/genesis.json',
+      'devnet/node_key.json',
+      'devnet/admin_key.json',
+      `keystore/${a.keyId}.json`,
+      'logs/charter.log',
+    ]) {
       expect(names, f).toContain(f);
     }
     expect(names).toContain(path.relative(dir, ev.artifact));

@@ -25,11 +25,20 @@ test('an application host serves the read API on its own transport, without the 
   const dir = mkdtempSync(join(tmpdir(), 'charter-app-host-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const dbPath = join(dir, 'node.db');
-  const genesis = makeGenesis({ chain_id: 'charter-standalone-1', genesis_time: '2026-01-01T00:00:00Z', admins: [{ public_key: signer(1).publicKeyHex, label: 'admin' }] });
+  const genesis = makeGenesis({
+    chain_id: 'charter-standalone-1',
+    genesis_time: '2026-01-01T00:00:00Z',
+    admins: [{ public_key: signer(1).publicKeyHex, label: 'admin' }],
+  });
   const store = NodeStore.open(dbPath);
   ApplicationHost.checkGenesis(store, genesis, 'genesis.json');
   const secret = new Uint8Array(32).fill(0x33);
-  const host = new ApplicationHost({ store, dbPath, genesis, checkpointSigner: { publicKey: ed25519.getPublicKey(secret), sign: (m) => ed25519.sign(m, secret) } });
+  const host = new ApplicationHost({
+    store,
+    dbPath,
+    genesis,
+    checkpointSigner: { publicKey: ed25519.getPublicKey(secret), sign: (m) => ed25519.sign(m, secret) },
+  });
   cleanups.push(() => host.close());
   expect(host.initChain({ chainId: genesis.chain_id, time: genesis.genesis_time, initialHeight: 1 }).appHash.length).toBe(32);
 
@@ -45,9 +54,16 @@ test('an application host serves the read API on its own transport, without the 
   expect((await fetch(transport.url + READ_API_ROUTES.trust)).status).toBe(200);
   expect((await fetch(transport.url + READ_API_ROUTES.metrics)).status).toBe(200);
   // No driver that makes blocks on demand: the evidence-on-demand route is absent.
-  const issue = await fetch(transport.url + READ_API_ROUTES.checkpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"height":1}' });
+  const issue = await fetch(transport.url + READ_API_ROUTES.checkpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"height":1}',
+  });
   expect(issue.status).toBe(404);
   // The CometBFT routes are not served here.
   expect((await fetch(transport.url + '/status')).status).toBe(404);
-  expect((await fetch(transport.url + '/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"status"}' })).status).toBe(404);
+  expect(
+    (await fetch(transport.url + '/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"status"}' }))
+      .status,
+  ).toBe(404);
 });

@@ -39,19 +39,35 @@ function admitAll(node: DevnetNode, txs: Uint8Array[]): void {
 beforeAll(async () => {
   tmp = homes.home();
   home = path.join(tmp, 'home');
-  const node = await DevnetNode.start({ home, chainId: CHAIN, blockTimeMs: 0, clock: steppingClock(), initKeys: { adminSecret: admin.secretKey, validatorSecret: VALIDATOR_SECRET } });
-  node.onBlock((b) => recorded.set(b.height, b.txs.map((t) => ({ code: t.code, hash: t.hash }))));
+  const node = await DevnetNode.start({
+    home,
+    chainId: CHAIN,
+    blockTimeMs: 0,
+    clock: steppingClock(),
+    initKeys: { adminSecret: admin.secretKey, validatorSecret: VALIDATOR_SECRET },
+  });
+  node.onBlock((b) =>
+    recorded.set(
+      b.height,
+      b.txs.map((t) => ({ code: t.code, hash: t.hash })),
+    ),
+  );
   const opts = { chain_id: CHAIN, expires_at: 500 };
   let n = 0;
   admitAll(node, [
-    ...[k2, k3, k4].map((k) => buildTx(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `key ${k.keyId.slice(0, 4)}` }, ++n, opts).bytes),
+    ...[k2, k3, k4].map(
+      (k) => buildTx(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `key ${k.keyId.slice(0, 4)}` }, ++n, opts).bytes,
+    ),
     buildTx(admin, 'vault.create', { vault_id: 'treasury', name: 'Treasury', policy: { approvers: [k3.keyId, k4.keyId], threshold: 2 } }, ++n, opts).bytes,
     buildTx(admin, 'vault.fund', { vault_id: 'treasury', asset: 'USDC', amount: '1000' }, ++n, opts).bytes,
   ]);
   node.produceBlock(); // 2
   node.produceBlock(); // 3: proof block (header carries the root after 2)
   const create = buildTx(k2, 'withdrawal.create', { vault_id: 'treasury', asset: 'USDC', amount: '250', destination: 'acct:alice', memo: 'one' }, 1, opts);
-  admitAll(node, [create.bytes, buildTx(k2, 'withdrawal.create', { vault_id: 'treasury', asset: 'USDC', amount: '5', destination: 'acct:bob', memo: 'two' }, 2, opts).bytes]);
+  admitAll(node, [
+    create.bytes,
+    buildTx(k2, 'withdrawal.create', { vault_id: 'treasury', asset: 'USDC', amount: '5', destination: 'acct:bob', memo: 'two' }, 2, opts).bytes,
+  ]);
   node.produceBlock(); // 4
   const requestId = (JSON.parse(Buffer.from(node.txsOf(4)[0]!.result).toString()) as { data: string }).data;
   const rid = (JSON.parse(Buffer.from(requestId, 'base64').toString()) as { request_id: string }).request_id;
@@ -83,7 +99,10 @@ async function replayFile(file: string, check: boolean): Promise<ReplayResult> {
   }
 }
 function lines(file: string): string[] {
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 function tamper(name: string, edit: (blocks: Record<string, unknown>[]) => void): string {
   const [head, ...rest] = lines(exported);
@@ -104,7 +123,15 @@ describe('charter node export', () => {
     const reader = openHomeReadOnly(home);
     try {
       blocks.forEach((l, i) => {
-        const b = JSON.parse(l) as { height: number; time: string; hash: string; app_hash: string; result_app_hash: string; txs: string[]; tx_results: { code: number }[] };
+        const b = JSON.parse(l) as {
+          height: number;
+          time: string;
+          hash: string;
+          app_hash: string;
+          result_app_hash: string;
+          txs: string[];
+          tx_results: { code: number }[];
+        };
         expect(Object.keys(b)).toEqual(['height', 'time', 'hash', 'app_hash', 'result_app_hash', 'txs', 'tx_results']);
         expect(b.height).toBe(i + 1);
         expect(b.tx_results.map((r) => r.code)).toEqual((recorded.get(b.height) ?? []).map((t) => t.code));
@@ -124,7 +151,11 @@ describe('charter node export', () => {
     const part = path.join(tmp, 'part.jsonl');
     const s = await exportBlocks({ home, out: part, from: 2, to: 4 });
     expect(s).toMatchObject({ from: 2, to: 4, blocks: 3, txs: 7 });
-    expect(lines(part).slice(1).map((l) => (JSON.parse(l) as { height: number }).height)).toEqual([2, 3, 4]);
+    expect(
+      lines(part)
+        .slice(1)
+        .map((l) => (JSON.parse(l) as { height: number }).height),
+    ).toEqual([2, 3, 4]);
   });
 
   it('follows the --out rule: checked before the home is read, no overwrite without --force, no symbolic link, 0600', async () => {
@@ -135,7 +166,10 @@ describe('charter node export', () => {
     // An existing file: refused before anything is read (a missing home would be another error).
     const existing = path.join(dir, 'existing.jsonl');
     fs.writeFileSync(existing, 'keep me');
-    await expect(exportBlocks({ home: path.join(tmp, 'no-such-home'), out: existing })).rejects.toMatchObject({ code: 'EXPORT_FAILED', details: { reason: 'EXISTS' } });
+    await expect(exportBlocks({ home: path.join(tmp, 'no-such-home'), out: existing })).rejects.toMatchObject({
+      code: 'EXPORT_FAILED',
+      details: { reason: 'EXISTS' },
+    });
     await expect(exportBlocks({ home, out: existing })).rejects.toMatchObject({ code: 'EXPORT_FAILED' });
     expect(fs.readFileSync(existing, 'utf8')).toBe('keep me');
     // --force replaces it, 0600.
@@ -148,7 +182,8 @@ describe('charter node export', () => {
     fs.writeFileSync(target, 'target');
     const link = path.join(dir, 'link.jsonl');
     fs.symlinkSync(target, link);
-    for (const force of [false, true]) await expect(exportBlocks({ home, out: link, force })).rejects.toMatchObject({ code: 'EXPORT_FAILED', details: { reason: 'SYMLINK' } });
+    for (const force of [false, true])
+      await expect(exportBlocks({ home, out: link, force })).rejects.toMatchObject({ code: 'EXPORT_FAILED', details: { reason: 'SYMLINK' } });
     expect(fs.readFileSync(target, 'utf8')).toBe('target');
     const dangling = path.join(dir, 'dangling.jsonl');
     fs.symlinkSync(path.join(dir, 'nothing-here'), dangling);

@@ -38,9 +38,21 @@ describe('security events in the console', () => {
     const client = await h.charter.services.chain.get();
     const status = await client.status();
     // A nonce far ahead of the admin's next one: CheckTx refuses it (BAD_NONCE) over the real RPC socket.
-    const unsigned = { version: 1 as const, chain_id: status.chainId, type: 'vault.fund' as const, body: { vault_id: 'nowhere', asset: 'USD', amount: '1' }, signer: admin.keyId, nonce: 1_000_000, expires_at: status.height + 50 };
+    const unsigned = {
+      version: 1 as const,
+      chain_id: status.chainId,
+      type: 'vault.fund' as const,
+      body: { vault_id: 'nowhere', asset: 'USD', amount: '1' },
+      signer: admin.keyId,
+      nonce: 1_000_000,
+      expires_at: status.height + 50,
+    };
     const tx = encodeTx({ ...unsigned, signature: toHex(admin.sign(signingDigest(unsigned))) });
-    const res = await fetch(`${h.charter.rpcUrl}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(tx).toString('base64') } }) });
+    const res = await fetch(`${h.charter.rpcUrl}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(tx).toString('base64') } }),
+    });
     const sync = (await res.json()) as { result: { code: number; hash: string } };
     expect(sync.result.code).not.toBe(0);
 

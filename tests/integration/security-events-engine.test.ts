@@ -30,7 +30,14 @@ describe('security event index with the real engine', () => {
       verify: (scheme, pk, msg, sig) => (inBlock && refuse.has(Buffer.from(sig).toString('hex')) ? false : nativeVerifier.verify(scheme, pk, msg, sig)),
     };
     const home = homes.home();
-    const node = await homes.start({ home, chainId: CHAIN, blockTimeMs: 0, clock: steppingClock(), initKeys: { adminSecret: admin.secretKey, validatorSecret: VALIDATOR_SECRET }, engineOptions: { verifier } });
+    const node = await homes.start({
+      home,
+      chainId: CHAIN,
+      blockTimeMs: 0,
+      clock: steppingClock(),
+      initKeys: { adminSecret: admin.secretKey, validatorSecret: VALIDATOR_SECRET },
+      engineOptions: { verifier },
+    });
     const produce = () => {
       inBlock = true;
       try {
@@ -40,7 +47,10 @@ describe('security event index with the real engine', () => {
       }
     };
     const opts = { chain_id: CHAIN, expires_at: 500 };
-    for (const [i, k] of [k2, k3].entries()) expect(node.admit(buildTx(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `k${i}` }, i + 1, opts).bytes).result.code).toBe(0);
+    for (const [i, k] of [k2, k3].entries())
+      expect(node.admit(buildTx(admin, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: `k${i}` }, i + 1, opts).bytes).result.code).toBe(
+        0,
+      );
     produce();
     const bad = buildTx(admin, 'key.register', { public_key: testKey(9).publicKeyHex, scheme: 'ed25519', label: 'k9' }, 3, opts);
     const good = buildTx(k2, 'key.register', { public_key: testKey(8).publicKeyHex, scheme: 'ed25519', label: 'k8' }, 1, opts); // NOT_AUTHORIZED in checkTx: indexed at admission
@@ -55,7 +65,15 @@ describe('security event index with the real engine', () => {
     clients.push(client);
     const page = await client.securityEvents({ kind: 'security.tx_rejected', stage: 'block' });
     expect(page.events).toHaveLength(1);
-    expect(page.events[0]).toMatchObject({ stage: 'block', height: block.height, txIndex: 0, txHash: block.txs[0]!.hash, kind: 'security.tx_rejected', keyId: admin.keyId, code: 'BAD_SIGNATURE' });
+    expect(page.events[0]).toMatchObject({
+      stage: 'block',
+      height: block.height,
+      txIndex: 0,
+      txHash: block.txs[0]!.hash,
+      kind: 'security.tx_rejected',
+      keyId: admin.keyId,
+      code: 'BAD_SIGNATURE',
+    });
     expect((await client.securityEvents({ key: admin.keyId, from: block.height, to: block.height })).events).toHaveLength(1);
     // The checkTx refusal is there too, at admission, seen at the height before the block.
     const admitted = (await client.securityEvents({ key: k2.keyId })).events;
@@ -64,7 +82,11 @@ describe('security event index with the real engine', () => {
     expect((await client.securityEvents({ to: block.height - 1 })).events.map((e) => e.stage)).toEqual(['admission']);
     expect((await client.securityEvents({ kind: 'tx_rejected' })).events.map((e) => e.stage)).toEqual(['block', 'admission']);
     // Raw route: validation and JSON shape.
-    const raw = (await (await fetch(`${node.rpcUrl}/explorer/security-events?limit=5`)).json()) as { limit: number; events: unknown[]; nextBefore: number | null };
+    const raw = (await (await fetch(`${node.rpcUrl}/explorer/security-events?limit=5`)).json()) as {
+      limit: number;
+      events: unknown[];
+      nextBefore: number | null;
+    };
     expect(raw).toMatchObject({ limit: 5, nextBefore: null });
     expect((await fetch(`${node.rpcUrl}/explorer/security-events?key=nothex`)).status).toBe(400);
     expect((await fetch(`${node.rpcUrl}/explorer/security-events?limit=0`)).status).toBe(400);
@@ -84,8 +106,17 @@ describe('security event index with the real engine', () => {
     const home = homes.home();
     const refuse = new Set<string>();
     let inBlock = false;
-    const verifier: SignatureVerifier = { verify: (s, pk, m, sig) => (inBlock && refuse.has(Buffer.from(sig).toString('hex')) ? false : nativeVerifier.verify(s, pk, m, sig)) };
-    const node = await homes.start({ home, chainId: CHAIN, blockTimeMs: 0, clock: steppingClock(), initKeys: { adminSecret: admin.secretKey, validatorSecret: VALIDATOR_SECRET }, engineOptions: { verifier } });
+    const verifier: SignatureVerifier = {
+      verify: (s, pk, m, sig) => (inBlock && refuse.has(Buffer.from(sig).toString('hex')) ? false : nativeVerifier.verify(s, pk, m, sig)),
+    };
+    const node = await homes.start({
+      home,
+      chainId: CHAIN,
+      blockTimeMs: 0,
+      clock: steppingClock(),
+      initKeys: { adminSecret: admin.secretKey, validatorSecret: VALIDATOR_SECRET },
+      engineOptions: { verifier },
+    });
     const bad = buildTx(admin, 'key.register', { public_key: k2.publicKeyHex, scheme: 'ed25519', label: 'k2' }, 1, { chain_id: CHAIN, expires_at: 500 });
     expect(node.admit(bad.bytes).result.code).toBe(0);
     refuse.add(bad.env.signature);
@@ -96,12 +127,16 @@ describe('security event index with the real engine', () => {
     // Turn the file back into schema 1 (as an older build left it).
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(path.join(home, 'node.db'));
-    db.exec("DROP TABLE security_events; DROP TABLE receipts; DROP TABLE mmr_nodes; DROP TABLE checkpoints; DELETE FROM meta WHERE key = 'evidence_height'; DELETE FROM schema_version WHERE version >= 2;");
+    db.exec(
+      "DROP TABLE security_events; DROP TABLE receipts; DROP TABLE mmr_nodes; DROP TABLE checkpoints; DELETE FROM meta WHERE key = 'evidence_height'; DELETE FROM schema_version WHERE version >= 2;",
+    );
     db.close();
     expect(fs.existsSync(path.join(home, 'node.db'))).toBe(true);
     const store = NodeStore.open(path.join(home, 'node.db'));
     try {
-      expect(store.securityEvents().map((e) => ({ kind: e.kind, key: e.key_id, code: e.code, stage: e.stage }))).toEqual([{ kind: 'security.tx_rejected', key: admin.keyId, code: 'BAD_SIGNATURE', stage: 'block' }]);
+      expect(store.securityEvents().map((e) => ({ kind: e.kind, key: e.key_id, code: e.code, stage: e.stage }))).toEqual([
+        { kind: 'security.tx_rejected', key: admin.keyId, code: 'BAD_SIGNATURE', stage: 'block' },
+      ]);
     } finally {
       store.close();
     }

@@ -22,11 +22,20 @@ const CHAIN = 'charter-sec-1';
 /** A tiny Application standing in for an engine that emits security events of every shape. */
 class FakeApp implements Pick<Application, 'finalizeBlock'> {
   finalizeBlock(req: FinalizeBlockRequest): FinalizeBlockResponse {
-    const ev = (type: string, attrs: Record<string, string>): AbciEvent => ({ type, attributes: Object.entries(attrs).map(([key, value]) => ({ key, value })) });
+    const ev = (type: string, attrs: Record<string, string>): AbciEvent => ({
+      type,
+      attributes: Object.entries(attrs).map(([key, value]) => ({ key, value })),
+    });
     const txResults: TxResult[] = req.txs.map((_, i) =>
       i % 2 === 0
         ? { code: 0, codespace: '', log: '', data: new Uint8Array(), events: [ev('custody.noop', { key_id: 'x' })] }
-        : { code: 17, codespace: 'custody', log: 'NOT_AUTHORIZED: no', data: new Uint8Array(), events: [ev('security.tx_rejected', { code: 'NOT_AUTHORIZED', key_id: 'a'.repeat(40), vault_id: 'treasury' })] },
+        : {
+            code: 17,
+            codespace: 'custody',
+            log: 'NOT_AUTHORIZED: no',
+            data: new Uint8Array(),
+            events: [ev('security.tx_rejected', { code: 'NOT_AUTHORIZED', key_id: 'a'.repeat(40), vault_id: 'treasury' })],
+          },
     );
     return { txResults, appHash: new Uint8Array(32), events: [ev('security.control_lapsed', { proposal_id: 'p-1', vault_id: 'treasury', kind: 'freeze' })] };
   }
@@ -34,8 +43,23 @@ class FakeApp implements Pick<Application, 'finalizeBlock'> {
 
 function blockRow(height: number): BlockRow {
   return {
-    height, hash: String(height).padStart(64, '0'), time: '2026-01-01T00:00:00Z', time_ms: 0, app_hash: '', result_app_hash: '', last_block_hash: '', data_hash: '',
-    proposer: '', num_txs: 0, size: 0, header: '{}', block_id: '{}', last_commit: '{}', commit_signature: '', commit_time: '', finalize_events: '[]',
+    height,
+    hash: String(height).padStart(64, '0'),
+    time: '2026-01-01T00:00:00Z',
+    time_ms: 0,
+    app_hash: '',
+    result_app_hash: '',
+    last_block_hash: '',
+    data_hash: '',
+    proposer: '',
+    num_txs: 0,
+    size: 0,
+    header: '{}',
+    block_id: '{}',
+    last_commit: '{}',
+    commit_signature: '',
+    commit_time: '',
+    finalize_events: '[]',
   };
 }
 
@@ -48,8 +72,23 @@ describe('security event index', () => {
       for (let h = 1; h <= 3; h++) {
         const txs = [new Uint8Array([h, 0]), new Uint8Array([h, 1]), new Uint8Array([h, 2])];
         const res = app.finalizeBlock({ height: h, time: '2026-01-01T00:00:00Z', txs });
-        const rows = res.txResults.map((r, idx) => ({ hash: `${h}${idx}`.padStart(64, 'F'), height: h, idx, bytes: txs[idx] as Uint8Array, type: null, signer: null, code: r.code, codespace: r.codespace, result: '{}', events: [] }));
-        const sec = securityEventsOf(h, rows.map((r, i) => ({ index: r.idx, hash: r.hash, events: (res.txResults[i] as TxResult).events })), res.events);
+        const rows = res.txResults.map((r, idx) => ({
+          hash: `${h}${idx}`.padStart(64, 'F'),
+          height: h,
+          idx,
+          bytes: txs[idx] as Uint8Array,
+          type: null,
+          signer: null,
+          code: r.code,
+          codespace: r.codespace,
+          result: '{}',
+          events: [],
+        }));
+        const sec = securityEventsOf(
+          h,
+          rows.map((r, i) => ({ index: r.idx, hash: r.hash, events: (res.txResults[i] as TxResult).events })),
+          res.events,
+        );
         expect(sec.map((e) => e.kind)).toEqual(['security.tx_rejected', 'security.control_lapsed']);
         store.commitBlock({ ...blockRow(h), num_txs: 3 }, rows, { height: h, appHash: '00', bytes: new Uint8Array() }, sec);
       }
@@ -57,8 +96,18 @@ describe('security event index', () => {
       expect(all).toHaveLength(6);
       expect(all.map((e) => e.height)).toEqual([3, 3, 2, 2, 1, 1]); // newest first
       expect(all[0]).toMatchObject({ kind: 'security.control_lapsed', tx_index: null, tx_hash: null, proposal_id: 'p-1', vault_id: 'treasury' });
-      expect(all[1]).toMatchObject({ kind: 'security.tx_rejected', tx_index: 1, tx_hash: '31'.padStart(64, 'F'), key_id: 'a'.repeat(40), code: 'NOT_AUTHORIZED' });
-      expect(JSON.parse(all[0]!.attributes)).toEqual([{ key: 'proposal_id', value: 'p-1' }, { key: 'vault_id', value: 'treasury' }, { key: 'kind', value: 'freeze' }]);
+      expect(all[1]).toMatchObject({
+        kind: 'security.tx_rejected',
+        tx_index: 1,
+        tx_hash: '31'.padStart(64, 'F'),
+        key_id: 'a'.repeat(40),
+        code: 'NOT_AUTHORIZED',
+      });
+      expect(JSON.parse(all[0]!.attributes)).toEqual([
+        { key: 'proposal_id', value: 'p-1' },
+        { key: 'vault_id', value: 'treasury' },
+        { key: 'kind', value: 'freeze' },
+      ]);
       expect(store.securityEvents({ kind: 'tx_rejected' })).toHaveLength(3);
       expect(store.securityEvents({ kind: 'security.control_lapsed', from: 2, to: 2 })).toHaveLength(1);
       expect(store.securityEvents({ key: 'a'.repeat(40), limit: 2 }).map((e) => e.height)).toEqual([3, 2]);
@@ -73,7 +122,12 @@ describe('security event index', () => {
     const node = await homes.start({ chainId: CHAIN, blockTimeMs: 0 });
     const client = await CustodyClient.connect(node.rpcUrl);
     clients.push(client);
-    expect(await client.securityEvents({ kind: 'tx_rejected', from: 1, to: 5, limit: 10 })).toEqual({ height: node.height(), limit: 10, events: [], nextBefore: null });
+    expect(await client.securityEvents({ kind: 'tx_rejected', from: 1, to: 5, limit: 10 })).toEqual({
+      height: node.height(),
+      limit: 10,
+      events: [],
+      nextBefore: null,
+    });
     expect((await fetch(`${node.rpcUrl}/explorer/security-events?key=nothex`)).status).toBe(400);
     expect((await fetch(`${node.rpcUrl}/explorer/security-events?limit=0`)).status).toBe(400);
     expect((await fetch(`${node.rpcUrl}/explorer/security-events?bogus=1`)).status).toBe(400);
@@ -106,9 +160,13 @@ describe('security event index', () => {
       ['security.tx_rejected', 'admission', h0, hash1, null, stranger.keyId, 'UNKNOWN_SIGNER'],
     ]);
     // Filters: by key, by kind and height, and stage=block does not list them.
-    expect((await getJson(`${node.rpcUrl}/explorer/security-events?key=${stranger.keyId}`)).json.events.map((e: { txHash: string }) => e.txHash)).toEqual([hash1]);
+    expect((await getJson(`${node.rpcUrl}/explorer/security-events?key=${stranger.keyId}`)).json.events.map((e: { txHash: string }) => e.txHash)).toEqual([
+      hash1,
+    ]);
     expect((await getJson(`${node.rpcUrl}/explorer/security-events?kind=tx_rejected&from=${h0}&to=${h0}`)).json.events).toHaveLength(2);
-    expect((await getJson(`${node.rpcUrl}/explorer/security-events?stage=block`)).json.events.filter((e: { txHash: string }) => e.txHash === hash1)).toEqual([]);
+    expect((await getJson(`${node.rpcUrl}/explorer/security-events?stage=block`)).json.events.filter((e: { txHash: string }) => e.txHash === hash1)).toEqual(
+      [],
+    );
     expect((await getJson(`${node.rpcUrl}/explorer/security-events?stage=later`)).status).toBe(400);
     // The same through the console's chain client.
     const client = await CustodyClient.connect(node.rpcUrl);
@@ -130,7 +188,11 @@ describe('security event index', () => {
     const home = homes.home();
     const node = await homes.start({ home, blockTimeMs: 0, clock: steppingClock() });
     if (node.height() === 0) node.produceBlock();
-    const files = (): number => fs.readdirSync(home).filter((f) => f.startsWith('node.db')).reduce((n, f) => n + fs.statSync(path.join(home, f)).size, 0);
+    const files = (): number =>
+      fs
+        .readdirSync(home)
+        .filter((f) => f.startsWith('node.db'))
+        .reduce((n, f) => n + fs.statSync(path.join(home, f)).size, 0);
     const before = files();
     const stranger = signer(7);
     const refused = (nonce: number): Uint8Array => signTx(stranger, node.chainId, 'vault.fund', { vault_id: 'treasury', asset: 'USD', amount: '5' }, nonce);
@@ -146,7 +208,7 @@ describe('security event index', () => {
 
     // 2,949 distinct refused transactions (each nonce gives another hash), in batches of 100: 3,000 refusals in all.
     let sent = 51;
-    for (let nonce = 2; sent < 3000; ) {
+    for (let nonce = 2; sent < 3000;) {
       const batch = [];
       for (let i = 0; i < 100 && sent < 3000; i++, sent++, nonce++) {
         batch.push({ jsonrpc: '2.0', id: nonce, method: 'broadcast_tx_sync', params: { tx: Buffer.from(refused(nonce)).toString('base64') } });
@@ -157,7 +219,7 @@ describe('security event index', () => {
     expect(sent).toBe(3000);
     // Every refusal is still counted in the metrics; the store keeps the newest MAX_STORED_REFUSALS distinct ones.
     const stored: { txHash: string }[] = [];
-    for (let cursor = ''; ; ) {
+    for (let cursor = ''; ;) {
       page = await getJson(`${node.rpcUrl}/explorer/security-events?stage=admission&limit=1000${cursor}`);
       stored.push(...page.json.events);
       if (page.json.nextBefore === null) break;

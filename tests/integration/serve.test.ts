@@ -159,7 +159,12 @@ describe('the contract over the WebSocket', () => {
       expect((await request(fresh, { id: 8, method: 'app.info', input: {} })).result.ok).toBe(true);
       fresh.close();
       expect((await get('/')).status).toBe(200);
-      expect(charter.out.recent().map((l) => l.message).join('\n')).toMatch(/closed a WebSocket: WS_ERR_UNSUPPORTED_MESSAGE_LENGTH[\s\S]*closed a WebSocket: WS_ERR_INVALID_UTF8/);
+      expect(
+        charter.out
+          .recent()
+          .map((l) => l.message)
+          .join('\n'),
+      ).toMatch(/closed a WebSocket: WS_ERR_UNSUPPORTED_MESSAGE_LENGTH[\s\S]*closed a WebSocket: WS_ERR_INVALID_UTF8/);
     } finally {
       bystander.close();
     }
@@ -209,13 +214,22 @@ describe("the renderer's WebSocket transport against the real host", () => {
     expect(await client.call('app.info', {})).toMatchObject({ host: 'serve' });
     const before = charter.out.recent().length;
     const huge = { label: 'x'.repeat(MAX_MESSAGE_BYTES), passphrase: 'a long passphrase' };
-    await expect(client.call('keys.create', huge)).rejects.toMatchObject({ error: { code: 'MESSAGE_TOO_LARGE', details: { method: 'keys.create', limit: MAX_MESSAGE_BYTES } } });
+    await expect(client.call('keys.create', huge)).rejects.toMatchObject({
+      error: { code: 'MESSAGE_TOO_LARGE', details: { method: 'keys.create', limit: MAX_MESSAGE_BYTES } },
+    });
     // Multi-byte text is counted in UTF-8 bytes, as the host counts it: 400,000 × "€" is 1.2 MB.
-    await expect(client.call('keys.create', { label: '€'.repeat(400_000), passphrase: 'a long passphrase' })).rejects.toMatchObject({ error: { code: 'MESSAGE_TOO_LARGE' } });
+    await expect(client.call('keys.create', { label: '€'.repeat(400_000), passphrase: 'a long passphrase' })).rejects.toMatchObject({
+      error: { code: 'MESSAGE_TOO_LARGE' },
+    });
     expect(client.connection()).toEqual({ state: 'open' });
     expect(await client.call('app.info', {})).toMatchObject({ host: 'serve' });
     // Nothing reached the host: no socket was closed for size.
-    expect(charter.out.recent().slice(before).some((l) => /closed a WebSocket/.test(l.message))).toBe(false);
+    expect(
+      charter.out
+        .recent()
+        .slice(before)
+        .some((l) => /closed a WebSocket/.test(l.message)),
+    ).toBe(false);
   });
 
   it('a token the host refuses (charter serve restarted with a new one): it stops retrying and says there is no valid token', async () => {

@@ -22,9 +22,19 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** A charter-keystore/v1 file made here, independently of hsm/software.ts (docs/formats/keystore.md). */
-function charterFile(o: { seed: Uint8Array; passphrase: string; n: number; r: number; p: number; label: string; created_at: string }): { text: string; keyId: string } {
+function charterFile(o: { seed: Uint8Array; passphrase: string; n: number; r: number; p: number; label: string; created_at: string }): {
+  text: string;
+  keyId: string;
+} {
   const pk = ed25519.getPublicKey(o.seed);
-  const header = { format: 'charter-keystore/v1', key_id: keyIdOf('ed25519', pk), scheme: 'ed25519', public_key: toHex(pk), label: o.label, created_at: o.created_at };
+  const header = {
+    format: 'charter-keystore/v1',
+    key_id: keyIdOf('ed25519', pk),
+    scheme: 'ed25519',
+    public_key: toHex(pk),
+    label: o.label,
+    created_at: o.created_at,
+  };
   const salt = crypto.randomBytes(32);
   const iv = crypto.randomBytes(12);
   const dk = crypto.scryptSync(Buffer.from(o.passphrase.normalize('NFKC')), salt, 32, { N: o.n, r: o.r, p: o.p, maxmem: 512 * 1024 * 1024 });
@@ -33,7 +43,14 @@ function charterFile(o: { seed: Uint8Array; passphrase: string; n: number; r: nu
   const ct = Buffer.concat([c.update(o.seed), c.final()]);
   const text = JSON.stringify({
     ...header,
-    crypto: { kdf: 'scrypt', kdfparams: { n: o.n, r: o.r, p: o.p, dklen: 32, salt: salt.toString('hex') }, cipher: 'aes-256-gcm', iv: iv.toString('hex'), ciphertext: ct.toString('hex'), tag: c.getAuthTag().toString('hex') },
+    crypto: {
+      kdf: 'scrypt',
+      kdfparams: { n: o.n, r: o.r, p: o.p, dklen: 32, salt: salt.toString('hex') },
+      cipher: 'aes-256-gcm',
+      iv: iv.toString('hex'),
+      ciphertext: ct.toString('hex'),
+      tag: c.getAuthTag().toString('hex'),
+    },
   });
   return { text, keyId: header.key_id };
 }
@@ -48,7 +65,7 @@ async function failure(p: Promise<unknown>): Promise<CharterError> {
 }
 
 describe('a key file already in the keystore', () => {
-  it('a wrong passphrase names the key id, never the file\'s own label (unchecked: any length, control characters)', async () => {
+  it("a wrong passphrase names the key id, never the file's own label (unchecked: any length, control characters)", async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'label-'));
     const label = '\u001b]0;owned\u0007\u009b31m' + 'x'.repeat(20_000);
     const f = charterFile({ seed: crypto.randomBytes(32), passphrase: PASS, ...FAST, label, created_at: '2026-01-01T00:00:00.000Z' });
@@ -61,7 +78,7 @@ describe('a key file already in the keystore', () => {
     expect(e.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(e.message.length).toBeLessThan(200);
   });
-  it('a stored file whose KDF cost is above the import limits is re-encrypted under the console\'s scrypt after its first unlock, keeping its key id, label and date', async () => {
+  it("a stored file whose KDF cost is above the import limits is re-encrypted under the console's scrypt after its first unlock, keeping its key id, label and date", async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'costly-'));
     // r = 17: within the bounds a stored file may keep (r ≤ 32), above the import limit (r ≤ 16); cheap enough to run here.
     const costly = { n: 1024, r: KDF_LIMITS.scrypt.r + 1, p: 1 };
@@ -82,7 +99,9 @@ describe('a key file already in the keystore', () => {
     const ks = new SoftwareKeystore(dir, FAST);
     const before = await ks.list();
     // A wrong passphrase changes nothing.
-    await expect(ks.sign(f.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'not the passphrase' })).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE' });
+    await expect(ks.sign(f.keyId, { scheme: 'ed25519', digest: new Uint8Array(32) }, { secret: 'not the passphrase' })).rejects.toMatchObject({
+      code: 'WRONG_PASSPHRASE',
+    });
     expect(fs.readFileSync(file, 'utf8')).toBe(f.text);
 
     const digest = crypto.randomBytes(32);

@@ -17,11 +17,20 @@ describe('a timelocked withdrawal', () => {
     await call('custody.fundVault', { vaultId: 'slow', asset: 'USDC', amount: '500' });
 
     // The devnet admin sets a 3-block timelock (vault.set_policy has no console form yet).
-    const set = await h.submitAsAdmin('vault.set_policy', { vault_id: 'slow', policy: { approvers: keys.map((k) => k.keyId), threshold: 2, timelock_blocks: 3 } });
+    const set = await h.submitAsAdmin('vault.set_policy', {
+      vault_id: 'slow',
+      policy: { approvers: keys.map((k) => k.keyId), threshold: 2, timelock_blocks: 3 },
+    });
     expect(set.code).toBe(0);
 
     const { request } = await call('custody.createWithdrawal', {
-      vaultId: 'slow', asset: 'USDC', amount: '100', destination: 'acct:later', memo: '', keyId: keys[0]!.keyId, passphrase: PASS,
+      vaultId: 'slow',
+      asset: 'USDC',
+      amount: '100',
+      destination: 'acct:later',
+      memo: '',
+      keyId: keys[0]!.keyId,
+      passphrase: PASS,
     });
     await call('custody.approve', { requestId: request.requestId, keyId: keys[1]!.keyId, passphrase: PASS });
     const second = await call('custody.approve', { requestId: request.requestId, keyId: keys[2]!.keyId, passphrase: PASS });

@@ -14,7 +14,14 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../core/codec/index.js';
 import { nobleVerifier } from '../../core/crypto/ed25519.js';
-import { cosignatureDigest, parseTrustFile, verifyCheckpoint, verifyCosignatures, type SignedCheckpoint, type TrustKey } from '../../core/evidence/checkpoint.js';
+import {
+  cosignatureDigest,
+  parseTrustFile,
+  verifyCheckpoint,
+  verifyCosignatures,
+  type SignedCheckpoint,
+  type TrustKey,
+} from '../../core/evidence/checkpoint.js';
 import { jcsBytes } from '../../core/evidence/jcs.js';
 import { verifyConsistency } from '../../core/evidence/mmr.js';
 import { CustodyClient } from '../../main/chain/custody-client.js';
@@ -72,7 +79,14 @@ function charter(args: string[], timeoutMs = 60_000): Promise<Run> {
 /** Devnet with a key registration per block, blocks made by hand; a checkpoint every 3 blocks. */
 async function devnet(): Promise<{ node: DevnetNode; home: string; grow: (blocks: number) => void }> {
   const home = homes.home();
-  const node = await homes.start({ home, chainId: CHAIN, blockTimeMs: 0, clock: steppingClock(), checkpointEvery: 3, initKeys: { adminSecret: ADMIN_SECRET, validatorSecret: VALIDATOR_SECRET } });
+  const node = await homes.start({
+    home,
+    chainId: CHAIN,
+    blockTimeMs: 0,
+    clock: steppingClock(),
+    checkpointEvery: 3,
+    initKeys: { adminSecret: ADMIN_SECRET, validatorSecret: VALIDATOR_SECRET },
+  });
   const admin = loadDevnetAdmin(home);
   let nonce = 1;
   let made = 0;
@@ -95,19 +109,29 @@ async function getJson(url: string): Promise<any> {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const r = await fetch(`${url}/explorer/cosignature`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const r = await fetch(`${url}/explorer/cosignature`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: r.status, json: await r.json() };
 }
 
 describe('charter witness against a real devnet', () => {
-  it('init, run --once: the node serves the checkpoint with a cosignature the trust file\'s witnesses accept; more blocks, cosigned again', async () => {
+  it("init, run --once: the node serves the checkpoint with a cosignature the trust file's witnesses accept; more blocks, cosigned again", async () => {
     const { node, grow } = await devnet();
     grow(5); // heights 2..6 (height 1 is the genesis block): checkpoints at 3 and 6
     const dir = path.join(tmp, 'w1');
 
     const init = await charter(['witness', 'init', '--dir', dir, '--json']);
     expect(init.status, init.stderr).toBe(0);
-    const id = JSON.parse(init.stdout) as { key_id: string; scheme: string; public_key: string; trust_entry: TrustKey; witnesses: { quorum: number; keys: TrustKey[] } };
+    const id = JSON.parse(init.stdout) as {
+      key_id: string;
+      scheme: string;
+      public_key: string;
+      trust_entry: TrustKey;
+      witnesses: { quorum: number; keys: TrustKey[] };
+    };
     expect(id.scheme).toBe('ed25519');
     expect(id.witnesses).toEqual({ quorum: 1, keys: [id.trust_entry] });
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
@@ -143,9 +167,16 @@ describe('charter witness against a real devnet', () => {
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'trust.json'), 'utf8'))).toEqual(await getJson(`${node.rpcUrl}/explorer/trust`));
     // every route serving a signed checkpoint carries it; the older checkpoint has none
     const list = (await getJson(`${node.rpcUrl}/explorer/checkpoints`)) as { checkpoints: SignedCheckpoint[] };
-    expect(list.checkpoints.map((c) => [c.checkpoint.height, c.cosignatures?.length ?? 0])).toEqual([[6, 1], [3, 0]]);
+    expect(list.checkpoints.map((c) => [c.checkpoint.height, c.cosignatures?.length ?? 0])).toEqual([
+      [6, 1],
+      [3, 0],
+    ]);
     expect(((await getJson(`${node.rpcUrl}/explorer/checkpoint?height=3`)) as SignedCheckpoint).cosignatures).toBeUndefined();
-    const issued = await fetch(`${node.rpcUrl}/explorer/checkpoint`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ height: 5 }) });
+    const issued = await fetch(`${node.rpcUrl}/explorer/checkpoint`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ height: 5 }),
+    });
     expect(((await issued.json()) as { checkpoint: SignedCheckpoint }).checkpoint.cosignatures?.[0]?.key_id).toBe(id.key_id);
 
     // nothing new: exit 0, no second cosignature
@@ -164,12 +195,24 @@ describe('charter witness against a real devnet', () => {
     const served9 = (await getJson(`${node.rpcUrl}/explorer/checkpoint?height=latest`)) as SignedCheckpoint;
     expect(verifyCosignatures(served9, trust, nobleVerifier)).toMatchObject({ ok: true, valid: 1 });
     const proof = await getJson(`${node.rpcUrl}/explorer/consistency-proof?from=${served.checkpoint.mmr_size}&to=${served9.checkpoint.mmr_size}`);
-    expect(verifyConsistency(served.checkpoint.mmr_size, served9.checkpoint.mmr_size, served.checkpoint.peaks.map(fromHex), served9.checkpoint.peaks.map(fromHex), (proof.paths as string[][]).map((p) => p.map(fromHex)))).toBe(true);
+    expect(
+      verifyConsistency(
+        served.checkpoint.mmr_size,
+        served9.checkpoint.mmr_size,
+        served.checkpoint.peaks.map(fromHex),
+        served9.checkpoint.peaks.map(fromHex),
+        (proof.paths as string[][]).map((p) => p.map(fromHex)),
+      ),
+    ).toBe(true);
 
     const status = await charter(['witness', 'status', '--dir', dir, '--json']);
     outputs.push(status.stdout, status.stderr);
     expect(status.status, status.stderr).toBe(0);
-    const st = JSON.parse(status.stdout) as { witness: { key_id: string }; state: { log_id: string; trust: { source: string }; last: { signed: SignedCheckpoint } }; forks: unknown[] };
+    const st = JSON.parse(status.stdout) as {
+      witness: { key_id: string };
+      state: { log_id: string; trust: { source: string }; last: { signed: SignedCheckpoint } };
+      forks: unknown[];
+    };
     expect(st).toMatchObject({ witness: { key_id: id.key_id }, state: { log_id: CHAIN, trust: { source: 'first-use' } }, forks: [] });
     expect(st.state.last.signed.checkpoint.height).toBe(9);
     const statusText = await charter(['witness', 'status', '--dir', dir]);
@@ -188,7 +231,10 @@ describe('charter witness against a real devnet', () => {
       await expect(client.postCosignature(served9.checkpoint, good, id.public_key)).resolves.toMatchObject({ stored: false });
       // a replayed cosignature with a bad signature
       const flipped = good.signature.slice(0, -2) + (good.signature.endsWith('00') ? '01' : '00');
-      expect(await post(node.rpcUrl, { ...body, cosignature: { ...good, signature: flipped } })).toMatchObject({ status: 400, json: { code: 'BAD_SIGNATURE' } });
+      expect(await post(node.rpcUrl, { ...body, cosignature: { ...good, signature: flipped } })).toMatchObject({
+        status: 400,
+        json: { code: 'BAD_SIGNATURE' },
+      });
       await expect(client.postCosignature(served9.checkpoint, { ...good, signature: flipped }, id.public_key)).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
       // the witness's signature over the older checkpoint, replayed onto the newer one
       expect(await post(node.rpcUrl, { ...body, cosignature: served.cosignatures![0] })).toMatchObject({ status: 400, json: { code: 'BAD_SIGNATURE' } });
@@ -197,18 +243,33 @@ describe('charter witness against a real devnet', () => {
       const w = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as { secret_key: string };
       const { ed25519 } = await import('@noble/curves/ed25519.js');
       const sigOther = toHex(ed25519.sign(cosignatureDigest(other), fromHex(w.secret_key)));
-      expect(await post(node.rpcUrl, { checkpoint: other, cosignature: { ...good, signature: sigOther }, public_key: id.public_key })).toMatchObject({ status: 409, json: { code: 'CHECKPOINT_MISMATCH' } });
+      expect(await post(node.rpcUrl, { checkpoint: other, cosignature: { ...good, signature: sigOther }, public_key: id.public_key })).toMatchObject({
+        status: 409,
+        json: { code: 'CHECKPOINT_MISMATCH' },
+      });
       await expect(client.postCosignature(other, { ...good, signature: sigOther }, id.public_key)).rejects.toMatchObject({ code: 'CHECKPOINT_MISMATCH' });
-      expect(await post(node.rpcUrl, { ...body, checkpoint: { ...served9.checkpoint, height: 4 } })).toMatchObject({ status: 404, json: { code: 'NOT_FOUND' } });
+      expect(await post(node.rpcUrl, { ...body, checkpoint: { ...served9.checkpoint, height: 4 } })).toMatchObject({
+        status: 404,
+        json: { code: 'NOT_FOUND' },
+      });
       // key id not of the public key; an invalid key; malformed bodies; a malformed checkpoint
-      expect(await post(node.rpcUrl, { ...body, public_key: served9.cosignatures && (await getJson(`${node.rpcUrl}/explorer/trust`)).keys[0].public_key })).toMatchObject({ status: 400, json: { code: 'INVALID_INPUT' } });
+      expect(
+        await post(node.rpcUrl, { ...body, public_key: served9.cosignatures && (await getJson(`${node.rpcUrl}/explorer/trust`)).keys[0].public_key }),
+      ).toMatchObject({ status: 400, json: { code: 'INVALID_INPUT' } });
       expect(await post(node.rpcUrl, { ...body, public_key: '00'.repeat(32) })).toMatchObject({ status: 400, json: { code: 'INVALID_INPUT' } });
       expect(await post(node.rpcUrl, { ...body, extra: 1 })).toMatchObject({ status: 400, json: { code: 'INVALID_INPUT' } });
       expect(await post(node.rpcUrl, '{"checkpoint": 1, "checkpoint": 2}')).toMatchObject({ status: 400, json: { code: 'INVALID_INPUT' } });
-      expect(await post(node.rpcUrl, { ...body, checkpoint: { ...served9.checkpoint, peaks: [] } })).toMatchObject({ status: 400, json: { code: 'INVALID_INPUT' } });
+      expect(await post(node.rpcUrl, { ...body, checkpoint: { ...served9.checkpoint, peaks: [] } })).toMatchObject({
+        status: 400,
+        json: { code: 'INVALID_INPUT' },
+      });
       // another web origin; not JSON
       expect(await post(node.rpcUrl, body, { Origin: 'http://evil.example' })).toMatchObject({ status: 403 });
-      const text = await fetch(`${node.rpcUrl}/explorer/cosignature`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(body) });
+      const text = await fetch(`${node.rpcUrl}/explorer/cosignature`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain' },
+        body: JSON.stringify(body),
+      });
       expect(text.status).toBe(415);
       // still exactly the one cosignature
       expect(((await getJson(`${node.rpcUrl}/explorer/checkpoint?height=9`)) as SignedCheckpoint).cosignatures).toEqual([good]);
@@ -222,7 +283,10 @@ describe('charter witness against a real devnet', () => {
     grow(2); // checkpoint at 3
     const dir = path.join(tmp, 'w-loop');
     expect((await charter(['witness', 'init', '--dir', dir])).status).toBe(0);
-    const child = spawn(process.execPath, [bin, 'witness', 'run', '--dir', dir, '--node', node.rpcUrl, '--interval-ms', '100'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [bin, 'witness', 'run', '--dir', dir, '--node', node.rpcUrl, '--interval-ms', '100'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     children.add(child);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -246,7 +310,14 @@ describe('charter witness against a real devnet', () => {
 
   it('a home from before the cosignatures table opens, and gets the table', async () => {
     const home = homes.home();
-    const node = await homes.start({ home, chainId: CHAIN, blockTimeMs: 0, clock: steppingClock(), checkpointEvery: 1, initKeys: { adminSecret: ADMIN_SECRET, validatorSecret: VALIDATOR_SECRET } });
+    const node = await homes.start({
+      home,
+      chainId: CHAIN,
+      blockTimeMs: 0,
+      clock: steppingClock(),
+      checkpointEvery: 1,
+      initKeys: { adminSecret: ADMIN_SECRET, validatorSecret: VALIDATOR_SECRET },
+    });
     node.produceBlock();
     await node.stop();
     const db = new Database(path.join(home, 'node.db'));
@@ -305,7 +376,14 @@ describe('charter witness against a lying log', () => {
     const forks = fs.readdirSync(path.join(dir, 'forks'));
     expect(forks).toHaveLength(1);
     const text = fs.readFileSync(path.join(dir, 'forks', forks[0]!), 'utf8');
-    const rec = JSON.parse(text) as { format: string; log_id: string; reason: string; cosigned: SignedCheckpoint; offered: SignedCheckpoint; proof: { from_size: number; to_size: number; paths: string[][] } };
+    const rec = JSON.parse(text) as {
+      format: string;
+      log_id: string;
+      reason: string;
+      cosigned: SignedCheckpoint;
+      offered: SignedCheckpoint;
+      proof: { from_size: number; to_size: number; paths: string[][] };
+    };
     expect(forks[0]).toBe(`${createHash('sha256').update(jcsBytes(rec)).digest('hex')}.json`);
     expect(rec).toMatchObject({ format: 'charter.witness-fork/v1', log_id: 'lying-log-1', cosigned: h1!.signed, offered: h2!.signed });
     expect(rec.proof).toMatchObject({ from_size: h1!.signed.checkpoint.mmr_size, to_size: h2!.signed.checkpoint.mmr_size });

@@ -32,7 +32,9 @@ describe('workbench.getLayout / workbench.setLayout', () => {
   });
 
   it('refuses what is not the schema and keeps the saved layout', async () => {
-    expect(await h.fail('workbench.setLayout', { layout: { ...layout, tabs: [{ kind: 'url', url: 'https://example.org' }], activeTab: 0 } })).toBe('INVALID_INPUT');
+    expect(await h.fail('workbench.setLayout', { layout: { ...layout, tabs: [{ kind: 'url', url: 'https://example.org' }], activeTab: 0 } })).toBe(
+      'INVALID_INPUT',
+    );
     expect(await h.fail('workbench.setLayout', { layout: { ...layout, notes: 'free text' } })).toBe('INVALID_INPUT');
     expect(await h.fail('workbench.setLayout', { layout: { ...layout, activeTab: 7 } })).toBe('INVALID_INPUT');
     expect(await h.call('workbench.getLayout', {})).toEqual({ layout });

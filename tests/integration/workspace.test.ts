@@ -131,10 +131,23 @@ describe('audit log migration 2 (the signing key)', () => {
     raw.prepare('INSERT INTO schema_migrations VALUES (1, ?, ?)').run('v1', '2026-01-01T00:00:00.000Z');
     let prev = '0'.repeat(64);
     for (let seq = 1; seq <= 3; seq++) {
-      const e = { seq, time: `2026-01-01T00:00:0${seq}.000Z`, actor: 'old@cli', action: 'keys.create', subject: `key ${seq}`, result: 'ok', details: { n: seq }, prev_hash: prev };
+      const e = {
+        seq,
+        time: `2026-01-01T00:00:0${seq}.000Z`,
+        actor: 'old@cli',
+        action: 'keys.create',
+        subject: `key ${seq}`,
+        result: 'ok',
+        details: { n: seq },
+        prev_hash: prev,
+      };
       const hash = sha256Hex(utf8(canonicalJson(e)));
-      raw.prepare('INSERT INTO audit_log (seq, time, actor, action, subject, result, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(seq, e.time, e.actor, e.action, e.subject, e.result, canonicalJson(e.details), prev, hash);
-      raw.prepare("INSERT INTO settings (key, value) VALUES ('audit.head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ seq, hash }));
+      raw
+        .prepare('INSERT INTO audit_log (seq, time, actor, action, subject, result, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(seq, e.time, e.actor, e.action, e.subject, e.result, canonicalJson(e.details), prev, hash);
+      raw
+        .prepare("INSERT INTO settings (key, value) VALUES ('audit.head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .run(JSON.stringify({ seq, hash }));
       prev = hash;
     }
     raw.close();

@@ -10,7 +10,17 @@ import { fromUtf8, keyIdOf, toHex } from '../../core/codec/index.js';
 import { encodeTx, signingDigest } from '../../core/tx/codec.js';
 import { CustodyEngine } from '../../core/engine/engine.js';
 import { makeGenesis } from '../../core/engine/genesis.js';
-import type { Application, ChainParams, FinalizeBlockResponse, GenesisDoc, SignedEnvelope, TxBodies, TxResult, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
+import type {
+  Application,
+  ChainParams,
+  FinalizeBlockResponse,
+  GenesisDoc,
+  SignedEnvelope,
+  TxBodies,
+  TxResult,
+  TxType,
+  UnsignedEnvelope,
+} from '../../core/engine/types.js';
 
 export interface TestKey {
   secretKey: Uint8Array;

@@ -138,7 +138,10 @@ function parsePath(data: Uint8Array): { indexes: number[]; text: string; rest: U
 
 /** "1.9.19" ≥ "1.9.19": numeric comparison of dotted versions (pre-release tags ignored). */
 function versionAtLeast(v: string, min: string): boolean {
-  const a = v.split(/[.-]/).slice(0, 3).map((x) => Number(x) || 0);
+  const a = v
+    .split(/[.-]/)
+    .slice(0, 3)
+    .map((x) => Number(x) || 0);
   const b = min.split('.').map(Number);
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i]!;
   return true;
@@ -180,7 +183,8 @@ const word = (n: bigint): Uint8Array => Uint8Array.from(Buffer.from(n.toString(1
 
 /** The Solidity spelling of a type: uint256, bytes32, Person[], string[2][]. */
 function typeName(t: TypeDesc): string {
-  const base = t.kind === 'struct' ? t.struct! : t.kind === 'int' || t.kind === 'uint' ? `${t.kind}${t.size! * 8}` : t.kind === 'bytesN' ? `bytes${t.size}` : t.kind;
+  const base =
+    t.kind === 'struct' ? t.struct! : t.kind === 'int' || t.kind === 'uint' ? `${t.kind}${t.size! * 8}` : t.kind === 'bytesN' ? `bytes${t.size}` : t.kind;
   return base + t.levels.map((l) => (l === null ? '[]' : `[${l}]`)).join('');
 }
 
@@ -289,7 +293,10 @@ export class LedgerEmulator extends TransportBase {
     this.screen = o.screen ?? 'nano';
     this.eip712Full = o.eip712Full;
     const wallet = this.screen === 'wallet';
-    (this as unknown as { deviceModel: unknown }).deviceModel = { id: wallet ? 'stax' : 'nanoX', productName: o.productName ?? (wallet ? 'Ledger Stax' : 'Ledger Nano X') };
+    (this as unknown as { deviceModel: unknown }).deviceModel = {
+      id: wallet ? 'stax' : 'nanoX',
+      productName: o.productName ?? (wallet ? 'Ledger Stax' : 'Ledger Nano X'),
+    };
   }
 
   /** The private key and chain code on a path (BIP-32): what the device's secure element would hold. */
@@ -432,7 +439,15 @@ export class LedgerEmulator extends TransportBase {
     };
     visit(name);
     const order = [name, ...[...deps].filter((d) => d !== name).sort()];
-    return order.map((n) => `${n}(${c.structs.get(n)!.map((f) => `${typeName(f.type)} ${f.key}`).join(',')})`).join('');
+    return order
+      .map(
+        (n) =>
+          `${n}(${c.structs
+            .get(n)!
+            .map((f) => `${typeName(f.type)} ${f.key}`)
+            .join(',')})`,
+      )
+      .join('');
   }
 
   private pushStruct(c: Eip712Context, name: string, path: string): void {

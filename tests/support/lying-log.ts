@@ -36,7 +36,13 @@ async function history(logId: string, secret: Uint8Array, leaves: string[], heig
   const store = new MemoryMmrStore();
   for (const l of leaves) addLeafHash(store, sha256(utf8(l)));
   const pub = ed25519.getPublicKey(secret);
-  const c: Checkpoint = { log_id: logId, mmr_size: store.size(), peaks: peaks(store, store.size()).map(toHex), height, time: `2026-01-01T00:00:${String(height).padStart(2, '0')}Z` };
+  const c: Checkpoint = {
+    log_id: logId,
+    mmr_size: store.size(),
+    peaks: peaks(store, store.size()).map(toHex),
+    height,
+    time: `2026-01-01T00:00:${String(height).padStart(2, '0')}Z`,
+  };
   const sig = await signCheckpoint(c, { key_id: keyIdOf('ed25519', pub), scheme: 'ed25519' }, (d) => ed25519.sign(d, secret));
   return { store, signed: { checkpoint: c, signatures: [sig] } };
 }
@@ -48,7 +54,12 @@ async function history(logId: string, secret: Uint8Array, leaves: string[], heig
 export async function startLyingLog(logId: string, secret: Uint8Array, specs: [string[], number][]): Promise<LyingLog> {
   const histories = await Promise.all(specs.map(([leaves, h]) => history(logId, secret, leaves, h)));
   const pub = ed25519.getPublicKey(secret);
-  const trust: TrustFile = { version: 1, log_id: logId, quorum: 1, keys: [{ key_id: keyIdOf('ed25519', pub), scheme: 'ed25519', public_key: toHex(pub), valid_from_height: 0 }] };
+  const trust: TrustFile = {
+    version: 1,
+    log_id: logId,
+    quorum: 1,
+    keys: [{ key_id: keyIdOf('ed25519', pub), scheme: 'ed25519', public_key: toHex(pub), valid_from_height: 0 }],
+  };
   let current = 0;
   const posted: unknown[] = [];
   const send = (res: import('node:http').ServerResponse, status: number, body: unknown) => {
@@ -75,8 +86,15 @@ export async function startLyingLog(logId: string, secret: Uint8Array, specs: [s
       // Proofs from the history being shown now: they cannot reach another history's peaks.
       const from = Number(url.searchParams.get('from'));
       const to = Number(url.searchParams.get('to') ?? h.store.size());
-      if (!isValidSize(from) || !isValidSize(to) || from > to || to > h.store.size()) return send(res, 400, { code: 'INVALID_INPUT', message: `no proof ${from}→${to}` });
-      return send(res, 200, { from_size: from, to_size: to, from_peaks: peaks(h.store, from).map(toHex), to_peaks: peaks(h.store, to).map(toHex), paths: consistencyProof(h.store, from, to).map((p) => p.map(toHex)) });
+      if (!isValidSize(from) || !isValidSize(to) || from > to || to > h.store.size())
+        return send(res, 400, { code: 'INVALID_INPUT', message: `no proof ${from}→${to}` });
+      return send(res, 200, {
+        from_size: from,
+        to_size: to,
+        from_peaks: peaks(h.store, from).map(toHex),
+        to_peaks: peaks(h.store, to).map(toHex),
+        paths: consistencyProof(h.store, from, to).map((p) => p.map(toHex)),
+      });
     }
     send(res, 404, { code: 'NOT_FOUND', message: `${url.pathname}: no such route` });
   });

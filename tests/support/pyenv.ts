@@ -31,7 +31,12 @@ export const IV_REQUIREMENTS = path.join(ROOT, 'tests', 'support', 'independent-
 const STAMP = 'charter-requirements.sha256';
 
 function sh(cmd: string, args: string[], what: string, timeoutMs: number): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1' } });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1' },
+  });
   if (r.error || r.status !== 0) {
     const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
     throw new Error(`${what} failed (${r.error ? r.error.message : `exit ${r.status}`}): ${cmd} ${args.join(' ')}\n${out}`);
@@ -56,7 +61,12 @@ export function ensurePyenv(requirementsFile: string, dir: string): string {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   sh(base, ['-m', 'venv', dir], `creating the virtualenv ${dir}`, 120_000);
-  sh(py, ['-m', 'pip', 'install', '--quiet', '--no-input', '-r', requirementsFile], `pip install -r ${path.relative(ROOT, requirementsFile)} (from PyPI or your configured index) into ${dir}`, 300_000);
+  sh(
+    py,
+    ['-m', 'pip', 'install', '--quiet', '--no-input', '-r', requirementsFile],
+    `pip install -r ${path.relative(ROOT, requirementsFile)} (from PyPI or your configured index) into ${dir}`,
+    300_000,
+  );
   // Stamped last: an interrupted install is redone next time.
   fs.writeFileSync(stamp, wanted + '\n');
   return py;

@@ -99,7 +99,9 @@ export async function makeSoftHsmToken(opts: SoftHsmOptions): Promise<SoftHsmTok
   );
   const env = { ...process.env, SOFTHSM2_CONF: conf };
   // PINs go on softhsm2-util's command line: test PINs only.
-  const { stdout } = await promisify(execFile)(SOFTHSM_UTIL, ['--init-token', '--free', '--label', opts.label, '--so-pin', opts.soPin, '--pin', opts.userPin], { env });
+  const { stdout } = await promisify(execFile)(SOFTHSM_UTIL, ['--init-token', '--free', '--label', opts.label, '--so-pin', opts.soPin, '--pin', opts.userPin], {
+    env,
+  });
   const shown = await promisify(execFile)(SOFTHSM_UTIL, ['--show-slots'], { env });
   const serial = serialOf(shown.stdout, opts.label);
   if (!serial) throw new Error(`softhsm2-util made no token "${opts.label}": ${stdout.trim()}`);

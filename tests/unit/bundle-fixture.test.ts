@@ -29,7 +29,19 @@ import { verifyBundleBytes, trustFromJson } from '../../main/evidence/bundles.js
 import { readZipEntries } from '../../main/evidence/zip-read.js';
 import { writeZip } from '../../main/evidence/zip-write.js';
 import { merkleRoot, sha256 } from '../../main/devnet/format.js';
-import { CHAIN, CONSOLE_KEY, COSIGNATURE_DOMAIN, SEGMENT_FROM, SEGMENT_TO, WITNESS_KEY, caseBundle, caseBundleV1, fixtureTrust, segmentBundle, trustFor } from './bundle-kit.js';
+import {
+  CHAIN,
+  CONSOLE_KEY,
+  COSIGNATURE_DOMAIN,
+  SEGMENT_FROM,
+  SEGMENT_TO,
+  WITNESS_KEY,
+  caseBundle,
+  caseBundleV1,
+  fixtureTrust,
+  segmentBundle,
+  trustFor,
+} from './bundle-kit.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIR = path.join(ROOT, 'tests/fixtures/bundle');
@@ -66,7 +78,10 @@ function section(doc: string, n: string): string {
 function wrapped(sec: string, marker: string): string {
   const at = sec.indexOf(marker);
   expect(at, `the section states "${marker}"`).toBeGreaterThanOrEqual(0);
-  const lines = sec.slice(at + marker.length).split('\n').slice(1);
+  const lines = sec
+    .slice(at + marker.length)
+    .split('\n')
+    .slice(1);
   while (lines[0] === '') lines.shift();
   const block: string[] = [];
   for (const l of lines) {
@@ -85,12 +100,13 @@ const manifestLine = (sec: string) => /^Manifest digest \(the attestation's subj
 function expectStatedDigests(sec: string, zip: Uint8Array, es: Entries) {
   const rows = entryRows(sec);
   expect(rows.map((r) => r.path).sort()).toEqual([...es.keys()].sort());
-  for (const r of rows) expect({ path: r.path, sha: sha256Hex(es.get(r.path)!), size: es.get(r.path)!.length }).toEqual({ path: r.path, sha: r.sha, size: r.size });
+  for (const r of rows)
+    expect({ path: r.path, sha: sha256Hex(es.get(r.path)!), size: es.get(r.path)!.length }).toEqual({ path: r.path, sha: r.sha, size: r.size });
   expect(zipLine(sec)).toEqual([String(zip.length), sha256Hex(zip)]);
   expect(manifestLine(sec)).toBe(sha256Hex(es.get('manifest.json')!));
   expect(wrapped(sec, '`manifest.json`, wrapped (join the lines for the file):')).toBe(text(es, 'manifest.json'));
   const att = member<{ payload: string; signatures: { sig: string }[] }>(es, ATTESTATION);
-  expect(wrapped(sec, 'The attestation\'s decoded payload (JCS), wrapped:')).toBe(Buffer.from(att.payload, 'base64').toString('utf8'));
+  expect(wrapped(sec, "The attestation's decoded payload (JCS), wrapped:")).toBe(Buffer.from(att.payload, 'base64').toString('utf8'));
   expect(sec).toContain(`\`${att.signatures[0]!.sig}\``);
 }
 
@@ -121,7 +137,24 @@ function expectSignedHeader(header: Record<string, unknown>, sigs: { validator_a
   expect(sigs[0]!.validator_address).toBe(validatorAddressOf(CONSOLE_KEY.publicKey));
   expect(verifyEd25519(CONSOLE_KEY.publicKey, digest, Buffer.from(sigs[0]!.signature_base64, 'base64'))).toBe(true);
   // The devnet's header shape (main/devnet/node.ts).
-  expect(Object.keys(header).sort()).toEqual(['app_hash', 'chain_id', 'consensus_hash', 'data_hash', 'evidence_hash', 'height', 'last_block_id', 'last_commit_hash', 'last_results_hash', 'next_validators_hash', 'proposer_address', 'time', 'validators_hash', 'version'].sort());
+  expect(Object.keys(header).sort()).toEqual(
+    [
+      'app_hash',
+      'chain_id',
+      'consensus_hash',
+      'data_hash',
+      'evidence_hash',
+      'height',
+      'last_block_id',
+      'last_commit_hash',
+      'last_results_hash',
+      'next_validators_hash',
+      'proposer_address',
+      'time',
+      'validators_hash',
+      'version',
+    ].sort(),
+  );
   expect(header['chain_id']).toBe(CHAIN);
   return h;
 }
@@ -142,7 +175,9 @@ describe('the worked examples rebuild byte for byte', () => {
     }
     for (const [file, bytes] of built) {
       expect(fs.existsSync(file), `${path.relative(ROOT, file)} is committed`).toBe(true);
-      expect(sha256Hex(fs.readFileSync(file)), `${path.relative(ROOT, file)} is what the kit builds`).toBe(sha256Hex(typeof bytes === 'string' ? utf8(bytes) : bytes));
+      expect(sha256Hex(fs.readFileSync(file)), `${path.relative(ROOT, file)} is what the kit builds`).toBe(
+        sha256Hex(typeof bytes === 'string' ? utf8(bytes) : bytes),
+      );
     }
   });
   it('the v1 example is still the bytes first published (the kit did not drift)', () => {
@@ -156,7 +191,7 @@ describe('8.1 the custody case (charter.bundle/v2)', () => {
     return { zip, es: await entriesOf(zip) };
   };
 
-  it('every digest the document states is the fixture\'s', async () => {
+  it("every digest the document states is the fixture's", async () => {
     const { zip, es } = await load();
     const sec = section(fs.readFileSync(DOC, 'utf8'), '8.1');
     expectStatedDigests(sec, zip, es);
@@ -184,9 +219,14 @@ describe('8.1 the custody case (charter.bundle/v2)', () => {
     const { es } = await load();
     const manifest = member<{ format: string; subject: { id: string; height: number } }>(es, 'manifest.json');
     expect(manifest.format).toBe('charter.bundle/v2');
-    const request = member<{ request_id: string; executed_at: number; executed_tx: string; created_tx: string; approvals: { tx_hash: string }[] }>(es, CASE_PATHS.request);
+    const request = member<{ request_id: string; executed_at: number; executed_tx: string; created_tx: string; approvals: { tx_hash: string }[] }>(
+      es,
+      CASE_PATHS.request,
+    );
     expect(manifest.subject).toMatchObject({ id: request.request_id, height: request.executed_at });
-    const block = member<Record<string, unknown> & { header: Record<string, unknown>; next_header: Record<string, unknown> & { last_block_id: { hash: string } } }>(es, CASE_PATHS.block);
+    const block = member<
+      Record<string, unknown> & { header: Record<string, unknown>; next_header: Record<string, unknown> & { last_block_id: { hash: string } } }
+    >(es, CASE_PATHS.block);
     expect(block['height']).toBe(6);
     // Block 6 and block 7, each signed by key 9; block 7 links to block 6 and states its result app hash.
     const hash = expectSignedHeader(block.header, block['validator_signatures'] as never, block['hash'] as string);
@@ -233,8 +273,28 @@ describe('8.1 the custody case (charter.bundle/v2)', () => {
     const r = await verifyBundleBytes(fs.readFileSync(CASE_ZIP), { trust: fileTrust() });
     expect(r.checks.filter((x) => x.verdict !== 'pass').map((x) => `${x.id}:${x.reason}:${x.detail}`)).toEqual([]);
     expect(r.checks.map((c) => c.id)).toEqual([
-      'zip.container', 'zip.paths', 'zip.duplicates', 'zip.types', 'manifest', 'members.present', 'members.listed', 'members.digests', 'members.expected', 'attestations.signatures', 'attestations.trust',
-      'case.request', 'case.request.state', 'case.transactions', 'case.approvals', 'case.block', 'case.block.signature', 'case.policy', 'proofs.receipt', 'proofs.inclusion', 'checkpoint.quorum', 'checkpoint.witnesses',
+      'zip.container',
+      'zip.paths',
+      'zip.duplicates',
+      'zip.types',
+      'manifest',
+      'members.present',
+      'members.listed',
+      'members.digests',
+      'members.expected',
+      'attestations.signatures',
+      'attestations.trust',
+      'case.request',
+      'case.request.state',
+      'case.transactions',
+      'case.approvals',
+      'case.block',
+      'case.block.signature',
+      'case.policy',
+      'proofs.receipt',
+      'proofs.inclusion',
+      'checkpoint.quorum',
+      'checkpoint.witnesses',
     ]);
     expect(r.verdict).toBe('pass');
   });
@@ -245,19 +305,38 @@ describe('8.2 the history segment (charter.bundle/v2)', () => {
     const zip = fs.readFileSync(SEGMENT_ZIP);
     return { zip, es: await entriesOf(zip) };
   };
-  type BlockDoc = Record<string, unknown> & { height: number; hash: string; app_hash: string; result_app_hash: string; last_block_hash: string; txs: string[]; header: Record<string, unknown> & { last_block_id: { hash: string } }; validator_signatures: never };
+  type BlockDoc = Record<string, unknown> & {
+    height: number;
+    hash: string;
+    app_hash: string;
+    result_app_hash: string;
+    last_block_hash: string;
+    txs: string[];
+    header: Record<string, unknown> & { last_block_id: { hash: string } };
+    validator_signatures: never;
+  };
 
-  it('every digest the document states is the fixture\'s', async () => {
+  it("every digest the document states is the fixture's", async () => {
     const { zip, es } = await load();
     const sec = section(fs.readFileSync(DOC, 'utf8'), '8.2');
     expectStatedDigests(sec, zip, es);
     // The blocks table: | height | `hash` | `app_hash` | `result_app_hash` | `data_hash` | txs |
-    const rows = [...sec.matchAll(/^\| (\d+) \| `([0-9A-F]{64})` \| `([0-9A-F]{64})` \| `([0-9A-F]{64})` \| `([0-9A-F]{64})` \| (\d+) \|$/gm)].map((m) => m.slice(1).map((x, i) => (i === 0 || i === 5 ? Number(x) : x)));
+    const rows = [...sec.matchAll(/^\| (\d+) \| `([0-9A-F]{64})` \| `([0-9A-F]{64})` \| `([0-9A-F]{64})` \| `([0-9A-F]{64})` \| (\d+) \|$/gm)].map((m) =>
+      m.slice(1).map((x, i) => (i === 0 || i === 5 ? Number(x) : x)),
+    );
     const blocks = [...Array(SEGMENT_TO - SEGMENT_FROM + 1).keys()].map((k) => member<BlockDoc>(es, SEGMENT_PATHS.block(SEGMENT_FROM + k)));
     expect(rows).toEqual(blocks.map((b) => [b.height, b.hash, b.app_hash, b.result_app_hash, b.header['data_hash'], b.txs.length]));
     const from = member<CosignedCheckpoint>(es, SEGMENT_PATHS.from);
     const to = member<CosignedCheckpoint>(es, SEGMENT_PATHS.to);
-    for (const v of [...from.checkpoint.peaks, ...to.checkpoint.peaks, from.signatures[0]!.signature, from.cosignatures[0]!.signature, to.signatures[0]!.signature, to.cosignatures[0]!.signature, text(es, SEGMENT_PATHS.consistency)]) {
+    for (const v of [
+      ...from.checkpoint.peaks,
+      ...to.checkpoint.peaks,
+      from.signatures[0]!.signature,
+      from.cosignatures[0]!.signature,
+      to.signatures[0]!.signature,
+      to.cosignatures[0]!.signature,
+      text(es, SEGMENT_PATHS.consistency),
+    ]) {
       expect(sec, `§8.2 should state ${v}`).toContain(`\`${v}\``);
     }
     expect(wrapped(sec, '`proofs/receipts-inclusion.json`, wrapped:')).toBe(text(es, SEGMENT_PATHS.receiptsInclusion));
@@ -267,8 +346,14 @@ describe('8.2 the history segment (charter.bundle/v2)', () => {
   it('holds together: signed headers, data hashes, receipts of exactly the range, their inclusion proofs, consistency and cosignatures (core primitives)', async () => {
     const { es } = await load();
     const manifest = member<{ format: string; kind: string; subject: { type: string; id: string; height: number } }>(es, 'manifest.json');
-    expect(manifest).toMatchObject({ format: 'charter.bundle/v2', kind: 'history-segment', subject: { type: 'height-range', id: `${SEGMENT_FROM}:${SEGMENT_TO}`, height: SEGMENT_TO } });
-    expect([...es.keys()].filter((p) => p.startsWith('blocks/')).sort()).toEqual([...Array(SEGMENT_TO - SEGMENT_FROM + 1).keys()].map((k) => SEGMENT_PATHS.block(SEGMENT_FROM + k)));
+    expect(manifest).toMatchObject({
+      format: 'charter.bundle/v2',
+      kind: 'history-segment',
+      subject: { type: 'height-range', id: `${SEGMENT_FROM}:${SEGMENT_TO}`, height: SEGMENT_TO },
+    });
+    expect([...es.keys()].filter((p) => p.startsWith('blocks/')).sort()).toEqual(
+      [...Array(SEGMENT_TO - SEGMENT_FROM + 1).keys()].map((k) => SEGMENT_PATHS.block(SEGMENT_FROM + k)),
+    );
     const blocks = [...Array(SEGMENT_TO - SEGMENT_FROM + 1).keys()].map((k) => member<BlockDoc>(es, SEGMENT_PATHS.block(SEGMENT_FROM + k)));
     let prev: BlockDoc | null = null;
     for (const b of blocks) {
@@ -307,14 +392,30 @@ describe('8.2 the history segment (charter.bundle/v2)', () => {
     inc.proofs.forEach((p, k) => {
       expect(Object.keys(p).sort()).toEqual(['mmr_index', 'path']);
       expect(p.mmr_index).toBe(mmrIndex(receipts[k]!.seq));
-      expect(verifyInclusion(inc.size, receiptDigest(receipts[k]!), p.mmr_index, p.path.map((x) => fromHex(x)), checkpointAccumulator(to.checkpoint))).toBe(true);
+      expect(
+        verifyInclusion(
+          inc.size,
+          receiptDigest(receipts[k]!),
+          p.mmr_index,
+          p.path.map((x) => fromHex(x)),
+          checkpointAccumulator(to.checkpoint),
+        ),
+      ).toBe(true);
     });
     expect(to.checkpoint.height).toBeGreaterThanOrEqual(SEGMENT_TO);
     // checkpoints/from.json is below FROM, and MMR(to) extends MMR(from).
     expect(from.checkpoint.height).toBeLessThan(SEGMENT_FROM);
     const cons = member<{ from_size: number; to_size: number; paths: string[][] }>(es, SEGMENT_PATHS.consistency);
     expect(cons).toMatchObject({ from_size: from.checkpoint.mmr_size, to_size: to.checkpoint.mmr_size });
-    expect(verifyConsistency(cons.from_size, cons.to_size, checkpointAccumulator(from.checkpoint), checkpointAccumulator(to.checkpoint), cons.paths.map((p) => p.map((x) => fromHex(x))))).toBe(true);
+    expect(
+      verifyConsistency(
+        cons.from_size,
+        cons.to_size,
+        checkpointAccumulator(from.checkpoint),
+        checkpointAccumulator(to.checkpoint),
+        cons.paths.map((p) => p.map((x) => fromHex(x))),
+      ),
+    ).toBe(true);
     expectCheckpointHolds(from);
     expectCheckpointHolds(to);
   });
@@ -323,8 +424,27 @@ describe('8.2 the history segment (charter.bundle/v2)', () => {
     const r = await verifyBundleBytes(fs.readFileSync(SEGMENT_ZIP), { trust: fileTrust() });
     expect(r.checks.filter((x) => x.verdict !== 'pass').map((x) => `${x.id}:${x.reason}:${x.detail}`)).toEqual([]);
     expect(r.checks.map((c) => c.id)).toEqual([
-      'zip.container', 'zip.paths', 'zip.duplicates', 'zip.types', 'manifest', 'members.present', 'members.listed', 'members.digests', 'members.expected', 'attestations.signatures', 'attestations.trust',
-      'segment.blocks', 'segment.headers', 'segment.signatures', 'segment.receipts', 'proofs.receipts', 'proofs.consistency', 'checkpoint.from.quorum', 'checkpoint.from.witnesses', 'checkpoint.to.quorum', 'checkpoint.to.witnesses',
+      'zip.container',
+      'zip.paths',
+      'zip.duplicates',
+      'zip.types',
+      'manifest',
+      'members.present',
+      'members.listed',
+      'members.digests',
+      'members.expected',
+      'attestations.signatures',
+      'attestations.trust',
+      'segment.blocks',
+      'segment.headers',
+      'segment.signatures',
+      'segment.receipts',
+      'proofs.receipts',
+      'proofs.consistency',
+      'checkpoint.from.quorum',
+      'checkpoint.from.witnesses',
+      'checkpoint.to.quorum',
+      'checkpoint.to.witnesses',
     ]);
     expect(r.verdict).toBe('pass');
   });
@@ -345,8 +465,23 @@ describe('8.3 the v1 custody case', () => {
   it('still verifies with trust.json: no check fails (what v1 cannot show is left to the verifier to call unknown)', async () => {
     const r = await verifyBundleBytes(fs.readFileSync(V1_ZIP), { trust: fileTrust() });
     expect(r.checks.filter((x) => x.verdict === 'fail').map((x) => `${x.id}:${x.reason}:${x.detail}`)).toEqual([]);
-    for (const id of ['members.digests', 'attestations.signatures', 'attestations.trust', 'case.request', 'case.transactions', 'case.block', 'case.block.signature', 'case.policy', 'proofs.receipt', 'proofs.inclusion', 'checkpoint.quorum']) {
-      expect(r.checks.find((x) => x.id === id), id).toMatchObject({ verdict: 'pass', reason: 'OK' });
+    for (const id of [
+      'members.digests',
+      'attestations.signatures',
+      'attestations.trust',
+      'case.request',
+      'case.transactions',
+      'case.block',
+      'case.block.signature',
+      'case.policy',
+      'proofs.receipt',
+      'proofs.inclusion',
+      'checkpoint.quorum',
+    ]) {
+      expect(
+        r.checks.find((x) => x.id === id),
+        id,
+      ).toMatchObject({ verdict: 'pass', reason: 'OK' });
     }
   });
 });
@@ -382,6 +517,9 @@ describe('case.policy and case.request.state on the v2 custody case (real state 
   it('the request state proof passes on the example, fails CASE_INCOMPLETE without it and BAD_STATE_PROOF when the proven record is changed', async () => {
     expect(await requestCheck((ms) => ms)).toMatchObject({ verdict: 'pass', reason: 'OK' });
     expect(await requestCheck((ms) => ms.filter((m) => m.path !== CASE_PATHS.requestState))).toMatchObject({ verdict: 'fail', reason: 'CASE_INCOMPLETE' });
-    expect(await requestCheck(edit(CASE_PATHS.requestState, (v) => ({ ...v, value: { ...(v['value'] as object), amount: '15000' } })))).toMatchObject({ verdict: 'fail', reason: 'BAD_STATE_PROOF' });
+    expect(await requestCheck(edit(CASE_PATHS.requestState, (v) => ({ ...v, value: { ...(v['value'] as object), amount: '15000' } })))).toMatchObject({
+      verdict: 'fail',
+      reason: 'BAD_STATE_PROOF',
+    });
   });
 });

@@ -30,7 +30,9 @@ describe('a bundle signed by a console key the trust file names as an attester',
 
 describe('forgeries', () => {
   for (const f of FORGERIES) {
-    it(`${f.name}: ${Object.entries(f.expect).map(([id, want]) => `${id} ${[want].flat().join(' or ')}`).join(', ')}`, async () => {
+    it(`${f.name}: ${Object.entries(f.expect)
+      .map(([id, want]) => `${id} ${[want].flat().join(' or ')}`)
+      .join(', ')}`, async () => {
       const r = await verify(await f.files(), f.trust?.());
       for (const [id, want] of Object.entries(f.expect)) {
         const c = r.checks.find((x) => x.id === id);

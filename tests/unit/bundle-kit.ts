@@ -22,7 +22,15 @@ import { CustodyEngine } from '../../core/engine/engine.js';
 import { testGenesis, testKey, buildTx, type TestKey } from '../support/engine-kit.js';
 import type { EntryProof } from '../../core/engine/state-root.js';
 import type { TxBodies, TxResult, TxType, VaultRecord, WithdrawalRecord } from '../../core/engine/types.js';
-import { domainDigest, signCheckpoint, type Checkpoint, type EvidenceSignature, type SignedCheckpoint, type TrustFile, type TrustKey } from '../../core/evidence/checkpoint.js';
+import {
+  domainDigest,
+  signCheckpoint,
+  type Checkpoint,
+  type EvidenceSignature,
+  type SignedCheckpoint,
+  type TrustFile,
+  type TrustKey,
+} from '../../core/evidence/checkpoint.js';
 import { jcsBytes } from '../../core/evidence/jcs.js';
 import { MemoryMmrStore, addLeafHash, consistencyProof, inclusionProof, mmrIndex, peaks } from '../../core/evidence/mmr.js';
 import { GENESIS_ROOT, eventsDigest, makeReceipt, receiptDigest, type Receipt } from '../../core/evidence/receipts.js';
@@ -251,7 +259,16 @@ export function signedChain(validator: TestKey = VALIDATOR_KEY): SignedBlock[] {
   if (cached) return cached;
   const chain = executedChain();
   const address = validatorAddressOf(validator.publicKey);
-  const validatorsHash = hexUpper(merkleRoot([canonicalBytes({ address, pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(validator.publicKey) }, voting_power: VALIDATOR_POWER, proposer_priority: '0' })]));
+  const validatorsHash = hexUpper(
+    merkleRoot([
+      canonicalBytes({
+        address,
+        pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(validator.publicKey) },
+        voting_power: VALIDATOR_POWER,
+        proposer_priority: '0',
+      }),
+    ]),
+  );
   const out: SignedBlock[] = [];
   let prevId: typeof EMPTY_BLOCK_ID = EMPTY_BLOCK_ID;
   let prev: SignedBlock | null = null;
@@ -259,7 +276,12 @@ export function signedChain(validator: TestKey = VALIDATOR_KEY): SignedBlock[] {
   let appHash = chain.genesisAppHash;
   for (const b of chain.blocks) {
     const lastCommit = prev
-      ? { height: String(prev.height), round: 0, block_id: prevId, signatures: [{ block_id_flag: 2, validator_address: address, timestamp: prev.header.time, signature: prev.signatures[0]!.signature_base64 }] }
+      ? {
+          height: String(prev.height),
+          round: 0,
+          block_id: prevId,
+          signatures: [{ block_id_flag: 2, validator_address: address, timestamp: prev.header.time, signature: prev.signatures[0]!.signature_base64 }],
+        }
       : { height: '0', round: 0, block_id: EMPTY_BLOCK_ID, signatures: [] as unknown[] };
     const header: Header = {
       version: { block: BLOCK_PROTOCOL_VERSION, app: String(chain.appVersion) },
@@ -357,7 +379,13 @@ function receiptLog(blocks: ChainBlock[], upTo: number): ReceiptLog {
   for (const b of blocks) {
     if (b.height > upTo) break;
     for (const t of b.txs) {
-      const r = makeReceipt(prev, { seq, height: b.height, tx_digest: t.hash.toLowerCase(), result: receiptResultOf(t.result.code, t.result.codespace), events_digest: eventsDigest(receiptEvents(t.result.events)) });
+      const r = makeReceipt(prev, {
+        seq,
+        height: b.height,
+        tx_digest: t.hash.toLowerCase(),
+        result: receiptResultOf(t.result.code, t.result.codespace),
+        events_digest: eventsDigest(receiptEvents(t.result.events)),
+      });
       seqOf.set(t.hash, seq);
       receipts.push(r);
       prev = r.next_root;
@@ -373,18 +401,27 @@ function receiptLog(blocks: ChainBlock[], upTo: number): ReceiptLog {
 async function checkpointAt(log: ReceiptLog, height: number, witnessed: boolean): Promise<SignedCheckpoint & { cosignatures?: EvidenceSignature[] }> {
   const size = log.sizeAt(height);
   const checkpoint: Checkpoint = { log_id: CHAIN, mmr_size: size, peaks: peaks(log.store, size).map(toHex), height, time: `2026-01-01T00:00:0${height}Z` };
-  const sc: SignedCheckpoint & { cosignatures?: EvidenceSignature[] } = { checkpoint, signatures: [await signCheckpoint(checkpoint, { key_id: CONSOLE_KEY.keyId, scheme: 'ed25519' }, CONSOLE_KEY.sign)] };
+  const sc: SignedCheckpoint & { cosignatures?: EvidenceSignature[] } = {
+    checkpoint,
+    signatures: [await signCheckpoint(checkpoint, { key_id: CONSOLE_KEY.keyId, scheme: 'ed25519' }, CONSOLE_KEY.sign)],
+  };
   if (witnessed) sc.cosignatures = [cosignCheckpoint(checkpoint)];
   return sc;
 }
 
-const signedTxDoc = (hash: string, height: number, env: unknown, k: TestKey) => ({ tx_hash: hash, height, envelope: env, signer: { key_id: k.keyId, scheme: 'ed25519', public_key: k.publicKeyHex, label: `test key ${k.keyId.slice(0, 6)}` } });
+const signedTxDoc = (hash: string, height: number, env: unknown, k: TestKey) => ({
+  tx_hash: hash,
+  height,
+  envelope: env,
+  signer: { key_id: k.keyId, scheme: 'ed25519', public_key: k.publicKeyHex, label: `test key ${k.keyId.slice(0, 6)}` },
+});
 
 function requestRecord(chain: ExecutedChain): WithdrawalRecord {
   const r = chain.engine.query({ path: `/request/${chain.requestId}` });
   if (r.code !== 0) throw new Error(`worked example: /request/${chain.requestId}: ${r.log}`);
   const request = JSON.parse(fromUtf8(r.value)) as WithdrawalRecord;
-  if (request.status !== 'executed' || request.executed_at !== 6 || request.created_at !== 5) throw new Error(`worked example: the request is ${request.status} at ${String(request.executed_at)}`);
+  if (request.status !== 'executed' || request.executed_at !== 6 || request.created_at !== 5)
+    throw new Error(`worked example: the request is ${request.status} at ${String(request.executed_at)}`);
   return request;
 }
 
@@ -410,7 +447,8 @@ export async function caseMembers(): Promise<CaseParts> {
   // The request and the vault as they were after block 6, with their entry proofs against that root:
   // what the devnet's /explorer/state-proof answers (main/devnet/history.ts).
   const stateProof = <T>(p: ProvenEntry<T>) => {
-    if (p.app_hash !== b6.resultAppHash || p.height !== 6) throw new Error(`worked example: the state proof of ${p.key} is not against block 6's result app hash`);
+    if (p.app_hash !== b6.resultAppHash || p.height !== 6)
+      throw new Error(`worked example: the state proof of ${p.key} is not against block 6's result app hash`);
     return { height: 6, app_hash: p.app_hash, block_hash: block['hash'], key: p.key, value: p.value, proof: p.proof };
   };
   if (canonicalJson(chain.requestAt6.value) !== canonicalJson(request)) throw new Error('worked example: the request record changed after block 6');
@@ -423,7 +461,11 @@ export async function caseMembers(): Promise<CaseParts> {
     { path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: VAULT, policy: chain.vaultAt6.value.policy, as_of: 6 }) },
     { path: CASE_PATHS.stateProof, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(stateProof(chain.vaultAt6)) },
     { path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(log.receipts[seq]) },
-    { path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: idx, size, path: inclusionProof(log.store, idx, size).map(toHex) }) },
+    {
+      path: CASE_PATHS.inclusion,
+      artifact_type: ARTIFACT_TYPES.inclusionProof,
+      bytes: json({ mmr_index: idx, size, path: inclusionProof(log.store, idx, size).map(toHex) }),
+    },
     { path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(sc) },
   ];
   return { members, requestId, height: 6 };
@@ -450,7 +492,11 @@ export async function segmentMembers(): Promise<{ members: BundleMemberInput[]; 
   const blocks = signedChain(VALIDATOR_KEY);
   const members: BundleMemberInput[] = [];
   for (let h = SEGMENT_FROM; h <= SEGMENT_TO; h++) {
-    members.push({ path: SEGMENT_PATHS.block(h), artifact_type: ARTIFACT_TYPES.block, bytes: json(blockDoc(blocks, h, { next: h === SEGMENT_TO, txs: true })) });
+    members.push({
+      path: SEGMENT_PATHS.block(h),
+      artifact_type: ARTIFACT_TYPES.block,
+      bytes: json(blockDoc(blocks, h, { next: h === SEGMENT_TO, txs: true })),
+    });
   }
   const log = receiptLog(chain.blocks, CHECKPOINT_HEIGHT);
   const to = await checkpointAt(log, CHECKPOINT_HEIGHT, true);
@@ -464,7 +510,11 @@ export async function segmentMembers(): Promise<{ members: BundleMemberInput[]; 
     { path: SEGMENT_PATHS.receiptsInclusion, artifact_type: ARTIFACT_TYPES.inclusionProofs, bytes: json({ size, proofs }) },
     { path: SEGMENT_PATHS.to, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(to) },
     { path: SEGMENT_PATHS.from, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(from) },
-    { path: SEGMENT_PATHS.consistency, artifact_type: ARTIFACT_TYPES.consistencyProof, bytes: json({ from_size: fromSize, to_size: size, paths: consistencyProof(log.store, fromSize, size).map((p) => p.map(toHex)) }) },
+    {
+      path: SEGMENT_PATHS.consistency,
+      artifact_type: ARTIFACT_TYPES.consistencyProof,
+      bytes: json({ from_size: fromSize, to_size: size, paths: consistencyProof(log.store, fromSize, size).map((p) => p.map(toHex)) }),
+    },
   );
   return { members, from: SEGMENT_FROM, to: SEGMENT_TO };
 }
@@ -499,7 +549,13 @@ function v1HeaderAt(height: number, appHash: string, lastBlockHash: string): Rec
 }
 
 function v1CommitOf(header: unknown, key: TestKey = VALIDATOR_KEY): { validator_address: string; timestamp: string; signature_base64: string }[] {
-  return [{ validator_address: validatorAddressOf(key.publicKey), timestamp: (header as { time: string }).time, signature_base64: Buffer.from(key.sign(headerSigningBytes(header))).toString('base64') }];
+  return [
+    {
+      validator_address: validatorAddressOf(key.publicKey),
+      timestamp: (header as { time: string }).time,
+      signature_base64: Buffer.from(key.sign(headerSigningBytes(header))).toString('base64'),
+    },
+  ];
 }
 
 function v1BlockDoc(roots: { appHash: string; resultAppHash: string }, signer: TestKey = VALIDATOR_KEY): Record<string, unknown> {
@@ -547,7 +603,11 @@ export async function caseMembersV1(): Promise<CaseParts> {
     { path: CASE_PATHS.policy, artifact_type: ARTIFACT_TYPES.policy, bytes: json({ vault_id: VAULT, policy: v.value.policy, as_of: 6 }) },
     { path: CASE_PATHS.stateProof, artifact_type: ARTIFACT_TYPES.stateProof, bytes: json(stateProof) },
     { path: CASE_PATHS.receipt, artifact_type: ARTIFACT_TYPES.receipt, bytes: json(log.receipts[seq]) },
-    { path: CASE_PATHS.inclusion, artifact_type: ARTIFACT_TYPES.inclusionProof, bytes: json({ mmr_index: idx, size, path: inclusionProof(log.store, idx, size).map(toHex) }) },
+    {
+      path: CASE_PATHS.inclusion,
+      artifact_type: ARTIFACT_TYPES.inclusionProof,
+      bytes: json({ mmr_index: idx, size, path: inclusionProof(log.store, idx, size).map(toHex) }),
+    },
     { path: CASE_PATHS.checkpoint, artifact_type: ARTIFACT_TYPES.checkpoint, bytes: json(sc) },
   ];
   return { members, requestId, height: 6 };

@@ -19,7 +19,11 @@ function literalCodes(): Set<string> {
   const dir = path.join(root, 'core/evidence/bundle');
   const out = new Set<string>();
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
-    const text = fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l)).join('\n');
+    const text = fs
+      .readFileSync(path.join(dir, f), 'utf8')
+      .split('\n')
+      .filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l))
+      .join('\n');
     // Errors thrown to the caller (CharterError codes of core/errors.ts) are not reasons of a check.
     for (const m of text.replace(/new CharterError\('[A-Z_]+'/g, '').matchAll(/'([A-Z][A-Z0-9_]{2,})'/g)) out.add(m[1] as string);
   }
@@ -38,13 +42,22 @@ describe('the reason codes', () => {
   });
 
   it('the document defines no code the verifier never uses', () => {
-    const used = new Set([...literalCodes(), ...CONTAINER_REASONS, 'OK', 'BAD_GENESIS', 'SEQ_GAP', 'PREV_ROOT_MISMATCH', 'HEIGHT_DECREASES', 'NEXT_ROOT_MISMATCH']);
+    const used = new Set([
+      ...literalCodes(),
+      ...CONTAINER_REASONS,
+      'OK',
+      'BAD_GENESIS',
+      'SEQ_GAP',
+      'PREV_ROOT_MISMATCH',
+      'HEIGHT_DECREASES',
+      'NEXT_ROOT_MISMATCH',
+    ]);
     expect([...defined].filter((c) => !used.has(c)).sort()).toEqual([]);
   });
 });
 
 describe('the check list', () => {
-  it('§5 names the verifier\'s checks in the verifier\'s order', () => {
+  it("§5 names the verifier's checks in the verifier's order", () => {
     const intro = section('5. Verification algorithm').split('**Step 1')[0] as string;
     const named = [...intro.matchAll(/`([a-z]+(?:\.[a-z]+)+|manifest|content)`/g)].map((m) => m[1] as string);
     const order = [...COMMON_CHECKS, ...CASE_CHECKS, ...SEGMENT_CHECKS].map(([id]) => id);

@@ -91,13 +91,22 @@ describe('case.block.signature', () => {
   });
 
   it('fails when the validator key is revoked or outside its window at the block height', async () => {
-    expect(sigCheck(await withBlock(signedBlockDoc(), trustFor([CONSOLE_KEY], {}, { revoked_at_height: 6 })))).toMatchObject({ verdict: 'fail', reason: 'KEY_REVOKED' });
-    expect(sigCheck(await withBlock(signedBlockDoc(), trustFor([CONSOLE_KEY], {}, { valid_from_height: 7 })))).toMatchObject({ verdict: 'fail', reason: 'KEY_OUTSIDE_VALIDITY' });
+    expect(sigCheck(await withBlock(signedBlockDoc(), trustFor([CONSOLE_KEY], {}, { revoked_at_height: 6 })))).toMatchObject({
+      verdict: 'fail',
+      reason: 'KEY_REVOKED',
+    });
+    expect(sigCheck(await withBlock(signedBlockDoc(), trustFor([CONSOLE_KEY], {}, { valid_from_height: 7 })))).toMatchObject({
+      verdict: 'fail',
+      reason: 'KEY_OUTSIDE_VALIDITY',
+    });
     // Valid until 6 covers block 6 but not block 7, whose header vouches for the result app hash.
-    expect(sigCheck(await withBlock(signedBlockDoc(), trustFor([CONSOLE_KEY], {}, { valid_until_height: 6 })))).toMatchObject({ verdict: 'fail', reason: 'KEY_OUTSIDE_VALIDITY' });
+    expect(sigCheck(await withBlock(signedBlockDoc(), trustFor([CONSOLE_KEY], {}, { valid_until_height: 6 })))).toMatchObject({
+      verdict: 'fail',
+      reason: 'KEY_OUTSIDE_VALIDITY',
+    });
   });
 
-  it('needs the trust file\'s quorum of distinct validator keys (BELOW_QUORUM)', async () => {
+  it("needs the trust file's quorum of distinct validator keys (BELOW_QUORUM)", async () => {
     const r = await withBlock(signedBlockDoc(), trustFor([CONSOLE_KEY, SECOND_KEY], { quorum: 2 }));
     expect(sigCheck(r)).toMatchObject({ verdict: 'fail', reason: 'BELOW_QUORUM' });
   });
@@ -125,13 +134,23 @@ async function softwareSigned(ks: SoftwareKeystore, info: KeyInfo, opts: { engin
       scheme: info.scheme,
       public_key: info.publicKey,
       // engineRule: sign SHA-256(PAE) as if it were a transaction digest (P-256 then hashes it again) — must not verify.
-      sign: (pae) => ks.sign(info.keyId, opts.engineRule ? { scheme: info.scheme, digest: sha256(pae) } : { scheme: info.scheme, digest: sha256(pae), attestationPae: pae }, { secret: PASS }),
+      sign: (pae) =>
+        ks.sign(
+          info.keyId,
+          opts.engineRule ? { scheme: info.scheme, digest: sha256(pae) } : { scheme: info.scheme, digest: sha256(pae), attestationPae: pae },
+          { secret: PASS },
+        ),
     },
   });
 }
 
 function trustWith(info: KeyInfo, extra: TrustFile['keys'] = []): TrustFile {
-  return { version: 1, log_id: CHAIN, quorum: 1, keys: [{ key_id: info.keyId, scheme: info.scheme, public_key: info.publicKey, valid_from_height: 0 }, ...extra] };
+  return {
+    version: 1,
+    log_id: CHAIN,
+    quorum: 1,
+    keys: [{ key_id: info.keyId, scheme: info.scheme, public_key: info.publicKey, valid_from_height: 0 }, ...extra],
+  };
 }
 
 function nodeKey(scheme: 'p256' | 'secp256k1', publicKeyHex: string): crypto.KeyObject {
@@ -203,7 +222,8 @@ describe('ECDSA attestations (ECDSA with SHA-256 over the DSSE PAE)', () => {
       expect(crypto.verify('sha256', paeBytes, { key: nodeKey(scheme, info.publicKey), dsaEncoding: 'der' }, highS)).toBe(true);
       const longLength = Buffer.concat([Buffer.from([0x30, 0x81]), sig.subarray(1)]);
       const trailing = Buffer.concat([sig, Buffer.from([0])]);
-      for (const bad of [flipped, highS, compact, longLength, trailing]) expect(sigVerdict(await withSig(b, info, bad))).toMatchObject({ verdict: 'fail', reason: 'BAD_SIGNATURE' });
+      for (const bad of [flipped, highS, compact, longLength, trailing])
+        expect(sigVerdict(await withSig(b, info, bad))).toMatchObject({ verdict: 'fail', reason: 'BAD_SIGNATURE' });
     });
 
     it(`${scheme} v1: a v1 bundle still carries 64-byte r||s and verifies; DER in it does not`, async () => {
@@ -220,7 +240,7 @@ describe('ECDSA attestations (ECDSA with SHA-256 over the DSSE PAE)', () => {
     });
   }
 
-  it('p256: a signature made under the engine\'s transaction rule (SHA-256 of the 32-byte digest) is refused', async () => {
+  it("p256: a signature made under the engine's transaction rule (SHA-256 of the 32-byte digest) is refused", async () => {
     const info = keys.p256 as KeyInfo;
     const b = await softwareSigned(ks, info, { engineRule: true });
     const r = await verifyBundleBytes(await writeZip(b.files), { trust: trustWith(info) });
@@ -229,6 +249,8 @@ describe('ECDSA attestations (ECDSA with SHA-256 over the DSSE PAE)', () => {
 
   it('the keystore refuses an attestation request whose digest is not SHA-256(PAE), and signs nothing', async () => {
     const info = keys.secp256k1 as KeyInfo;
-    await expect(ks.sign(info.keyId, { scheme: 'secp256k1', digest: new Uint8Array(32), attestationPae: utf8('DSSEv1 1 x 1 y') }, { secret: PASS })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(
+      ks.sign(info.keyId, { scheme: 'secp256k1', digest: new Uint8Array(32), attestationPae: utf8('DSSEv1 1 x 1 y') }, { secret: PASS }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });

@@ -10,7 +10,16 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, utf8 } from '../../core/codec/index.js';
-import { ATTESTATIONS_DIR, CASE_PATHS, COMMON_CHECKS, MANIFEST_PATH, fromBase64, toBase64, type DsseEnvelope, type VerifyReport } from '../../core/evidence/bundle/index.js';
+import {
+  ATTESTATIONS_DIR,
+  CASE_PATHS,
+  COMMON_CHECKS,
+  MANIFEST_PATH,
+  fromBase64,
+  toBase64,
+  type DsseEnvelope,
+  type VerifyReport,
+} from '../../core/evidence/bundle/index.js';
 import { verifyBundleBytes } from '../../main/evidence/bundles.js';
 import { DEFAULT_ZIP_LIMITS } from '../../main/evidence/zip-read.js';
 import { writeZip } from '../../main/evidence/zip-write.js';
@@ -109,24 +118,95 @@ const CASES: { name: string; reason: string; zip: () => Promise<Uint8Array> | Ui
   { name: 'a backslash', reason: 'BACKSLASH', zip: () => craftZip(withFiles((m) => m.set('..\\..\\evil.json', utf8('x')))) },
   { name: 'a drive letter', reason: 'DRIVE_LETTER', zip: () => craftZip(withFiles((m) => m.set('C:/Windows/evil.json', utf8('x')))) },
   { name: 'a control character', reason: 'CONTROL_CHARACTER', zip: () => craftZip(withFiles((m) => m.set('a\nb.json', utf8('x')))) },
-  { name: 'a name that is not UTF-8', reason: 'BAD_NAME_ENCODING', zip: () => craftZip([...entriesOf(files), { name: Buffer.from([0x61, 0xff, 0xfe]), data: utf8('x') }]) },
-  { name: 'a duplicate entry', reason: 'DUPLICATE_ENTRY', zip: () => craftZip([...entriesOf(files), { name: CASE_PATHS.request, data: utf8('{"forged":true}') }]) },
+  {
+    name: 'a name that is not UTF-8',
+    reason: 'BAD_NAME_ENCODING',
+    zip: () => craftZip([...entriesOf(files), { name: Buffer.from([0x61, 0xff, 0xfe]), data: utf8('x') }]),
+  },
+  {
+    name: 'a duplicate entry',
+    reason: 'DUPLICATE_ENTRY',
+    zip: () => craftZip([...entriesOf(files), { name: CASE_PATHS.request, data: utf8('{"forged":true}') }]),
+  },
   { name: 'names colliding by case', reason: 'DUPLICATE_ENTRY', zip: () => craftZip([...entriesOf(files), { name: 'REQUEST.JSON', data: utf8('{}') }]) },
-  { name: 'a symbolic link', reason: 'SYMLINK', zip: () => craftZip([...entriesOf(files), { name: 'link', data: utf8('/etc/passwd'), method: 0, mode: 0o120777 }]) },
-  { name: 'a Windows reparse point', reason: 'SYMLINK', zip: () => craftZip([...entriesOf(files), { name: 'link2', data: utf8('x'), versionMadeBy: 20, externalAttributes: 0x400 }]) },
+  {
+    name: 'a symbolic link',
+    reason: 'SYMLINK',
+    zip: () => craftZip([...entriesOf(files), { name: 'link', data: utf8('/etc/passwd'), method: 0, mode: 0o120777 }]),
+  },
+  {
+    name: 'a Windows reparse point',
+    reason: 'SYMLINK',
+    zip: () => craftZip([...entriesOf(files), { name: 'link2', data: utf8('x'), versionMadeBy: 20, externalAttributes: 0x400 }]),
+  },
   { name: 'a FIFO', reason: 'SPECIAL_FILE', zip: () => craftZip([...entriesOf(files), { name: 'fifo', data: new Uint8Array(), method: 0, mode: 0o010644 }]) },
-  { name: 'a character device', reason: 'SPECIAL_FILE', zip: () => craftZip([...entriesOf(files), { name: 'dev', data: new Uint8Array(), method: 0, mode: 0o020644 }]) },
-  { name: 'an encrypted entry', reason: 'ENCRYPTED_ENTRY', zip: () => craftZip([...entriesOf(files), { name: 'secret.bin', data: utf8('xxxxxxxxxxxx'), method: 0, flags: 0x801 }]) },
-  { name: 'an unsupported compression method', reason: 'UNSUPPORTED_COMPRESSION', zip: () => withMethod(craftZip([...entriesOf(files), { name: 'lzma.bin', data: utf8('x'), method: 0 }]), 'lzma.bin', 14) },
-  { name: 'a member over the size cap', reason: 'MEMBER_TOO_LARGE', zip: () => craftZip([...entriesOf(files), { name: 'big.bin', data: new Uint8Array(300_000).fill(7) }]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxMemberBytes: 200_000 } } },
-  { name: 'a total over the cap', reason: 'TOTAL_TOO_LARGE', zip: () => craftZip([...entriesOf(files), { name: 'a.bin', data: new Uint8Array(60_000) }, { name: 'b.bin', data: new Uint8Array(60_000) }]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 100_000 } } },
-  { name: 'a zip bomb (ratio)', reason: 'COMPRESSION_RATIO', zip: () => craftZip([...entriesOf(files), { name: 'bomb.bin', data: new Uint8Array(8 * 1024 * 1024) }]) },
-  { name: 'a bomb whose header claims a tiny size', reason: 'MEMBER_TOO_LARGE', zip: () => craftZip([...entriesOf(files), { name: 'liar.bin', data: new Uint8Array(3_000_000), declaredSize: 10 }]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxMemberBytes: 1_000_000 } } },
-  { name: 'a header that lies about the size', reason: 'HEADER_SIZE_MISMATCH', zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.request ? { ...e, declaredSize: 3 } : e))) },
-  { name: 'a stored member over the size cap', reason: 'MEMBER_TOO_LARGE', zip: () => craftZip([...entriesOf(files), { name: 'big.bin', data: new Uint8Array(300_000), method: 0 }]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxMemberBytes: 200_000 } } },
-  { name: 'a stored entry whose header lies about its size', reason: 'HEADER_SIZE_MISMATCH', zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.request ? { ...e, method: 0, declaredSize: 3 } : e))) },
-  { name: 'stored entries over the total cap', reason: 'TOTAL_TOO_LARGE', zip: () => craftZip([...entriesOf(files), { name: 'a.bin', data: new Uint8Array(60_000), method: 0 }, { name: 'b.bin', data: new Uint8Array(60_000), method: 0 }]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 100_000 } } },
-  { name: 'too many entries', reason: 'TOO_MANY_ENTRIES', zip: () => craftZip([...entriesOf(files), ...Array.from({ length: 30 }, (_, i) => ({ name: `x${i}`, data: utf8('x') }))]), opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxEntries: 20 } } },
+  {
+    name: 'a character device',
+    reason: 'SPECIAL_FILE',
+    zip: () => craftZip([...entriesOf(files), { name: 'dev', data: new Uint8Array(), method: 0, mode: 0o020644 }]),
+  },
+  {
+    name: 'an encrypted entry',
+    reason: 'ENCRYPTED_ENTRY',
+    zip: () => craftZip([...entriesOf(files), { name: 'secret.bin', data: utf8('xxxxxxxxxxxx'), method: 0, flags: 0x801 }]),
+  },
+  {
+    name: 'an unsupported compression method',
+    reason: 'UNSUPPORTED_COMPRESSION',
+    zip: () => withMethod(craftZip([...entriesOf(files), { name: 'lzma.bin', data: utf8('x'), method: 0 }]), 'lzma.bin', 14),
+  },
+  {
+    name: 'a member over the size cap',
+    reason: 'MEMBER_TOO_LARGE',
+    zip: () => craftZip([...entriesOf(files), { name: 'big.bin', data: new Uint8Array(300_000).fill(7) }]),
+    opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxMemberBytes: 200_000 } },
+  },
+  {
+    name: 'a total over the cap',
+    reason: 'TOTAL_TOO_LARGE',
+    zip: () => craftZip([...entriesOf(files), { name: 'a.bin', data: new Uint8Array(60_000) }, { name: 'b.bin', data: new Uint8Array(60_000) }]),
+    opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 100_000 } },
+  },
+  {
+    name: 'a zip bomb (ratio)',
+    reason: 'COMPRESSION_RATIO',
+    zip: () => craftZip([...entriesOf(files), { name: 'bomb.bin', data: new Uint8Array(8 * 1024 * 1024) }]),
+  },
+  {
+    name: 'a bomb whose header claims a tiny size',
+    reason: 'MEMBER_TOO_LARGE',
+    zip: () => craftZip([...entriesOf(files), { name: 'liar.bin', data: new Uint8Array(3_000_000), declaredSize: 10 }]),
+    opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxMemberBytes: 1_000_000 } },
+  },
+  {
+    name: 'a header that lies about the size',
+    reason: 'HEADER_SIZE_MISMATCH',
+    zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.request ? { ...e, declaredSize: 3 } : e))),
+  },
+  {
+    name: 'a stored member over the size cap',
+    reason: 'MEMBER_TOO_LARGE',
+    zip: () => craftZip([...entriesOf(files), { name: 'big.bin', data: new Uint8Array(300_000), method: 0 }]),
+    opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxMemberBytes: 200_000 } },
+  },
+  {
+    name: 'a stored entry whose header lies about its size',
+    reason: 'HEADER_SIZE_MISMATCH',
+    zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.request ? { ...e, method: 0, declaredSize: 3 } : e))),
+  },
+  {
+    name: 'stored entries over the total cap',
+    reason: 'TOTAL_TOO_LARGE',
+    zip: () =>
+      craftZip([...entriesOf(files), { name: 'a.bin', data: new Uint8Array(60_000), method: 0 }, { name: 'b.bin', data: new Uint8Array(60_000), method: 0 }]),
+    opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxTotalBytes: 100_000 } },
+  },
+  {
+    name: 'too many entries',
+    reason: 'TOO_MANY_ENTRIES',
+    zip: () => craftZip([...entriesOf(files), ...Array.from({ length: 30 }, (_, i) => ({ name: `x${i}`, data: utf8('x') }))]),
+    opts: { trust, limits: { ...DEFAULT_ZIP_LIMITS, maxEntries: 20 } },
+  },
   {
     name: 'an Info-ZIP Unicode Path extra field that would show unzip another name',
     reason: 'ALTERNATE_NAME',
@@ -141,25 +221,151 @@ const CASES: { name: string; reason: string; zip: () => Promise<Uint8Array> | Ui
       return craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.request ? { ...e, extra: field } : e)));
     },
   },
-  { name: 'a hidden local entry the central directory does not list', reason: 'UNLISTED_DATA', zip: () => craftZip([{ name: CASE_PATHS.request, data: utf8('{"forged":true}'), hidden: true }, ...entriesOf(files)]) },
-  { name: 'a local header naming another file', reason: 'LOCAL_HEADER_MISMATCH', zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.block ? { ...e, localName: '../../evil.sh' } : e))) },
+  {
+    name: 'a hidden local entry the central directory does not list',
+    reason: 'UNLISTED_DATA',
+    zip: () => craftZip([{ name: CASE_PATHS.request, data: utf8('{"forged":true}'), hidden: true }, ...entriesOf(files)]),
+  },
+  {
+    name: 'a local header naming another file',
+    reason: 'LOCAL_HEADER_MISMATCH',
+    zip: () => craftZip(entriesOf(files).map((e) => (e.name === CASE_PATHS.block ? { ...e, localName: '../../evil.sh' } : e))),
+  },
   { name: 'no manifest', reason: 'MANIFEST_MISSING', zip: () => craftZip(withFiles((m) => m.delete(MANIFEST_PATH))) },
-  { name: 'a manifest not in canonical form', reason: 'MANIFEST_NOT_CANONICAL', zip: () => craftZip(withFiles((m) => m.set(MANIFEST_PATH, utf8(JSON.stringify(JSON.parse(Buffer.from(m.get(MANIFEST_PATH)!).toString()), null, 1))))) },
-  { name: 'a manifest with a duplicate key', reason: 'MANIFEST_INVALID', zip: () => craftZip(withFiles((m) => m.set(MANIFEST_PATH, utf8(Buffer.from(m.get(MANIFEST_PATH)!).toString().replace('{"created_by"', '{"kind":"x","created_by"'))))) },
-  { name: 'a member whose digest differs', reason: 'DIGEST_MISMATCH', zip: () => craftZip(withFiles((m) => m.set(CASE_PATHS.request, utf8(Buffer.from(m.get(CASE_PATHS.request)!).toString().replace('"1500"', '"9500"'))))) },
-  { name: 'a member whose size differs', reason: 'SIZE_MISMATCH', zip: () => craftZip(withFiles((m) => m.set(CASE_PATHS.policy, utf8(Buffer.from(m.get(CASE_PATHS.policy)!).toString() + ' ')))) },
+  {
+    name: 'a manifest not in canonical form',
+    reason: 'MANIFEST_NOT_CANONICAL',
+    zip: () => craftZip(withFiles((m) => m.set(MANIFEST_PATH, utf8(JSON.stringify(JSON.parse(Buffer.from(m.get(MANIFEST_PATH)!).toString()), null, 1))))),
+  },
+  {
+    name: 'a manifest with a duplicate key',
+    reason: 'MANIFEST_INVALID',
+    zip: () =>
+      craftZip(
+        withFiles((m) => m.set(MANIFEST_PATH, utf8(Buffer.from(m.get(MANIFEST_PATH)!).toString().replace('{"created_by"', '{"kind":"x","created_by"')))),
+      ),
+  },
+  {
+    name: 'a member whose digest differs',
+    reason: 'DIGEST_MISMATCH',
+    zip: () => craftZip(withFiles((m) => m.set(CASE_PATHS.request, utf8(Buffer.from(m.get(CASE_PATHS.request)!).toString().replace('"1500"', '"9500"'))))),
+  },
+  {
+    name: 'a member whose size differs',
+    reason: 'SIZE_MISMATCH',
+    zip: () => craftZip(withFiles((m) => m.set(CASE_PATHS.policy, utf8(Buffer.from(m.get(CASE_PATHS.policy)!).toString() + ' ')))),
+  },
   { name: 'a missing member', reason: 'MEMBER_MISSING', zip: () => craftZip(withFiles((m) => m.delete(CASE_PATHS.block))) },
   { name: 'an unlisted file', reason: 'MEMBER_NOT_LISTED', zip: () => craftZip(withFiles((m) => m.set('extra.json', utf8('{}')))) },
-  { name: 'a signature that does not verify', reason: 'BAD_SIGNATURE', zip: () => craftZip(withFiles((m) => editEnvelope(m, (e) => { const s = fromBase64(e.signatures[0]!.sig)!; s[5]! ^= 1; e.signatures[0]!.sig = toBase64(s); }))) },
-  { name: 'a statement about another manifest', reason: 'SUBJECT_MISMATCH', zip: () => craftZip(withFiles((m) => editEnvelope(m, (e) => { const st = JSON.parse(Buffer.from(fromBase64(e.payload)!).toString()); st.subject[0].digest.sha256 = '0'.repeat(64); e.payload = toBase64(utf8(canonicalJson(st))); }))) },
-  { name: 'a DSSE envelope of another payload type', reason: 'WRONG_PAYLOAD_TYPE', zip: () => craftZip(withFiles((m) => editEnvelope(m, (e) => { e.payloadType = 'text/plain'; }))) },
+  {
+    name: 'a signature that does not verify',
+    reason: 'BAD_SIGNATURE',
+    zip: () =>
+      craftZip(
+        withFiles((m) =>
+          editEnvelope(m, (e) => {
+            const s = fromBase64(e.signatures[0]!.sig)!;
+            s[5]! ^= 1;
+            e.signatures[0]!.sig = toBase64(s);
+          }),
+        ),
+      ),
+  },
+  {
+    name: 'a statement about another manifest',
+    reason: 'SUBJECT_MISMATCH',
+    zip: () =>
+      craftZip(
+        withFiles((m) =>
+          editEnvelope(m, (e) => {
+            const st = JSON.parse(Buffer.from(fromBase64(e.payload)!).toString());
+            st.subject[0].digest.sha256 = '0'.repeat(64);
+            e.payload = toBase64(utf8(canonicalJson(st)));
+          }),
+        ),
+      ),
+  },
+  {
+    name: 'a DSSE envelope of another payload type',
+    reason: 'WRONG_PAYLOAD_TYPE',
+    zip: () =>
+      craftZip(
+        withFiles((m) =>
+          editEnvelope(m, (e) => {
+            e.payloadType = 'text/plain';
+          }),
+        ),
+      ),
+  },
   { name: 'a key unknown to the trust file', reason: 'UNKNOWN_KEY', zip: () => good, opts: { trust: trustFor([SECOND_KEY]) } },
   { name: 'a revoked key', reason: 'KEY_REVOKED', zip: () => good, opts: { trust: trustFor([CONSOLE_KEY], {}, { revoked_at_height: 3 }) } },
-  { name: 'a key outside its validity window', reason: 'KEY_OUTSIDE_VALIDITY', zip: () => good, opts: { trust: trustFor([CONSOLE_KEY], {}, { valid_from_height: 100 }) } },
+  {
+    name: 'a key outside its validity window',
+    reason: 'KEY_OUTSIDE_VALIDITY',
+    zip: () => good,
+    opts: { trust: trustFor([CONSOLE_KEY], {}, { valid_from_height: 100 }) },
+  },
   { name: 'a checkpoint below its quorum', reason: 'BELOW_QUORUM', zip: () => good, opts: { trust: trustFor([CONSOLE_KEY, SECOND_KEY], { quorum: 2 }) } },
-  { name: 'a proof that does not reach the checkpoint', reason: 'PROOF_NOT_REACHING_CHECKPOINT', zip: async () => writeZip((await caseBundle((ms) => ms.map((x) => (x.path === CASE_PATHS.inclusion ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace(/"path":\["(.)/, (_s, c: string) => `"path":["${c === '0' ? '1' : '0'}`)) } : x)))).files) },
-  { name: 'a proof for another leaf than the receipt\'s', reason: 'PROOF_NOT_REACHING_CHECKPOINT', zip: async () => writeZip((await caseBundle((ms) => ms.map((x) => (x.path === CASE_PATHS.inclusion ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace('"mmr_index":7', '"mmr_index":8')) } : x)))).files) },
-  { name: 'a forged transaction signature', reason: 'BAD_SIGNATURE', zip: async () => writeZip((await caseBundle((ms) => ms.map((x) => (x.path.startsWith('transactions/') ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace(/"signature":"(.)/, (_s, c: string) => `"signature":"${c === '0' ? '1' : '0'}`)) } : x)))).files) },
+  {
+    name: 'a proof that does not reach the checkpoint',
+    reason: 'PROOF_NOT_REACHING_CHECKPOINT',
+    zip: async () =>
+      writeZip(
+        (
+          await caseBundle((ms) =>
+            ms.map((x) =>
+              x.path === CASE_PATHS.inclusion
+                ? {
+                    ...x,
+                    bytes: utf8(
+                      Buffer.from(x.bytes)
+                        .toString()
+                        .replace(/"path":\["(.)/, (_s, c: string) => `"path":["${c === '0' ? '1' : '0'}`),
+                    ),
+                  }
+                : x,
+            ),
+          )
+        ).files,
+      ),
+  },
+  {
+    name: "a proof for another leaf than the receipt's",
+    reason: 'PROOF_NOT_REACHING_CHECKPOINT',
+    zip: async () =>
+      writeZip(
+        (
+          await caseBundle((ms) =>
+            ms.map((x) =>
+              x.path === CASE_PATHS.inclusion ? { ...x, bytes: utf8(Buffer.from(x.bytes).toString().replace('"mmr_index":7', '"mmr_index":8')) } : x,
+            ),
+          )
+        ).files,
+      ),
+  },
+  {
+    name: 'a forged transaction signature',
+    reason: 'BAD_SIGNATURE',
+    zip: async () =>
+      writeZip(
+        (
+          await caseBundle((ms) =>
+            ms.map((x) =>
+              x.path.startsWith('transactions/')
+                ? {
+                    ...x,
+                    bytes: utf8(
+                      Buffer.from(x.bytes)
+                        .toString()
+                        .replace(/"signature":"(.)/, (_s, c: string) => `"signature":"${c === '0' ? '1' : '0'}`),
+                    ),
+                  }
+                : x,
+            ),
+          )
+        ).files,
+      ),
+  },
 ];
 
 /** Set the compression method of the entry `name` in both its headers. */
@@ -199,31 +405,49 @@ describe('fuzz', () => {
   })();
   it('byte mutations of a good bundle never crash and always give known reasons; any change is caught', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }), fc.boolean(), async (flips, truncate) => {
-        const z = Buffer.from(good);
-        for (const [at, x] of flips) z[at % z.length] = (z[at % z.length] as number) ^ x;
-        const bytes = truncate ? z.subarray(0, z.length - (flips[0]![0] % 64) - 1) : z;
-        const r = await verify(bytes);
-        for (const c of r.checks) {
-          expect(KNOWN.has(c.reason), `${c.id}: ${c.reason}`).toBe(true);
-          for (const it of c.items ?? []) expect(KNOWN.has(it.reason), `${c.id} item: ${it.reason}`).toBe(true);
-        }
-        // Flipping bytes of a signed bundle can never make it verify as something else:
-        // either it still passes with the same manifest (the flip hit zip metadata we do not rely on) or it does not pass.
-        if (r.verdict !== 'fail') expect(r.manifestSha256).toBe((await verify(good)).manifestSha256);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        async (flips, truncate) => {
+          const z = Buffer.from(good);
+          for (const [at, x] of flips) z[at % z.length] = (z[at % z.length] as number) ^ x;
+          const bytes = truncate ? z.subarray(0, z.length - (flips[0]![0] % 64) - 1) : z;
+          const r = await verify(bytes);
+          for (const c of r.checks) {
+            expect(KNOWN.has(c.reason), `${c.id}: ${c.reason}`).toBe(true);
+            for (const it of c.items ?? []) expect(KNOWN.has(it.reason), `${c.id} item: ${it.reason}`).toBe(true);
+          }
+          // Flipping bytes of a signed bundle can never make it verify as something else:
+          // either it still passes with the same manifest (the flip hit zip metadata we do not rely on) or it does not pass.
+          if (r.verdict !== 'fail') expect(r.manifestSha256).toBe((await verify(good)).manifestSha256);
+        },
+      ),
       { numRuns: 150, seed: 42 },
     );
   });
   it('hand-crafted archives of random names and attributes never crash', async () => {
-    const name = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('..', '/x', 'a/../b', 'C:x', 'a\\b', 'manifest.json', 'attestations/x', 'request.json', 'a//b', './a'));
+    const name = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('..', '/x', 'a/../b', 'C:x', 'a\\b', 'manifest.json', 'attestations/x', 'request.json', 'a//b', './a'),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ name, data: fc.uint8Array({ maxLength: 64 }), mode: fc.constantFrom(0o100644, 0o120777, 0o040755, 0o060644, 0), method: fc.constantFrom(0, 8) }), { maxLength: 8 }), async (es) => {
-        const r = await verify(craftZip(es));
-        expect(['pass', 'fail', 'unknown']).toContain(r.verdict);
-        for (const c of r.checks) expect(KNOWN.has(c.reason), `${c.id}: ${c.reason}`).toBe(true);
-        expect(r.verdict).not.toBe('pass');
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            name,
+            data: fc.uint8Array({ maxLength: 64 }),
+            mode: fc.constantFrom(0o100644, 0o120777, 0o040755, 0o060644, 0),
+            method: fc.constantFrom(0, 8),
+          }),
+          { maxLength: 8 },
+        ),
+        async (es) => {
+          const r = await verify(craftZip(es));
+          expect(['pass', 'fail', 'unknown']).toContain(r.verdict);
+          for (const c of r.checks) expect(KNOWN.has(c.reason), `${c.id}: ${c.reason}`).toBe(true);
+          expect(r.verdict).not.toBe('pass');
+        },
+      ),
       { numRuns: 150, seed: 7 },
     );
   });

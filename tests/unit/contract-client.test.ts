@@ -15,12 +15,17 @@ describe('contractApi', () => {
     const host = recording((m) => ({ ok: true, value: { echoed: m } }));
     const api = contractApi(host.dispatch);
     for (const [d, ops] of Object.entries(domains)) {
-      for (const m of Object.keys(ops)) expect(typeof (api as unknown as Record<string, Record<string, unknown>>)[d]![m.slice(d.length + 1)], m).toBe('function');
+      for (const m of Object.keys(ops))
+        expect(typeof (api as unknown as Record<string, Record<string, unknown>>)[d]![m.slice(d.length + 1)], m).toBe('function');
     }
     expect(await api.keys.list()).toEqual({ echoed: 'keys.list' });
     expect(await api.custody.getRequest({ requestId: 'wr-000000000000000000000001' })).toEqual({ echoed: 'custody.getRequest' });
     expect(await api.call('audit.verify')).toEqual({ echoed: 'audit.verify' });
-    expect(host.calls).toEqual([['keys.list', {}], ['custody.getRequest', { requestId: 'wr-000000000000000000000001' }], ['audit.verify', {}]]);
+    expect(host.calls).toEqual([
+      ['keys.list', {}],
+      ['custody.getRequest', { requestId: 'wr-000000000000000000000001' }],
+      ['audit.verify', {}],
+    ]);
     expect(METHOD_NAMES.length).toBeGreaterThan(50);
   });
 

@@ -23,7 +23,10 @@ afterEach(() => {
 /** Build index.html → main.js → style.css with the strict plugin alone. */
 async function viteBuild(css: string): Promise<void> {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charter-css-'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><html><head><title>t</title></head><body><script type="module" src="./main.js"></script></body></html>');
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><html><head><title>t</title></head><body><script type="module" src="./main.js"></script></body></html>',
+  );
   fs.writeFileSync(path.join(dir, 'main.js'), "import './style.css';\n");
   fs.writeFileSync(path.join(dir, 'style.css'), css);
   await build({ root: dir, configFile: false, logLevel: 'silent', plugins: [cssStrict()], build: { outDir: path.join(dir, 'out'), write: true } });

@@ -5,7 +5,14 @@ import { trackOf } from '../../core/engine/engine.js';
 import { GOV_ACTION_SCHEMA } from '../../core/engine/bodies.js';
 import type { KeyView, RequestView } from '../../core/contract/index.js';
 import { amountInUnits, amountWithBaseUnits, baseUnitsTitle, formatAmount, groupDigits, unitsInText } from '../../renderer/src/common/amounts.js';
-import { actionProblem, amountProblem, cancelIneligibility, initiatorIneligibility, thresholdProblemOf, tracksFor } from '../../renderer/src/common/custodyRules.js';
+import {
+  actionProblem,
+  amountProblem,
+  cancelIneligibility,
+  initiatorIneligibility,
+  thresholdProblemOf,
+  tracksFor,
+} from '../../renderer/src/common/custodyRules.js';
 
 describe('amounts in the asset unit', () => {
   it('groups digits and honours the known decimals, exactly, at any length', () => {
@@ -92,7 +99,8 @@ describe('amountWithBaseUnits', () => {
 });
 
 describe('initiatorIneligibility', () => {
-  const key = (over: Partial<KeyView>): KeyView => ({ keyId: 'a'.repeat(40), label: 'k', onChain: 'active', roles: ['approver', 'initiator'], ...over }) as KeyView;
+  const key = (over: Partial<KeyView>): KeyView =>
+    ({ keyId: 'a'.repeat(40), label: 'k', onChain: 'active', roles: ['approver', 'initiator'], ...over }) as KeyView;
   it('offers only active keys with the initiator role', () => {
     expect(initiatorIneligibility(key({}))).toBeNull();
     expect(initiatorIneligibility(key({ onChain: 'unregistered', roles: [] }))).toMatch(/^not registered on chain/);
@@ -103,7 +111,7 @@ describe('initiatorIneligibility', () => {
 });
 
 describe('unitsInText', () => {
-  it('reads the engine\'s base units in the asset\'s unit when its decimals are known', () => {
+  it("reads the engine's base units in the asset's unit when its decimals are known", () => {
     expect(unitsInText('vault holds 1000000 base units of USDC')).toBe('vault holds 1 USDC (1000000 base units)');
     expect(unitsInText('250000 of at most 500000 base units of USDC')).toBe('0.25 USDC of at most 0.5 USDC (500000 base units)');
     expect(unitsInText('vault holds 2500 base units of ACME')).toBe('vault holds 2500 base units of ACME');

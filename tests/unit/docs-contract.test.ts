@@ -14,7 +14,9 @@ describe('docs follow the contract', () => {
   });
 
   it('ABCI codes are unique', () => {
-    const nums = Object.values(ERROR_CODES).map((i) => (i as { abci?: number }).abci).filter((n) => n !== undefined);
+    const nums = Object.values(ERROR_CODES)
+      .map((i) => (i as { abci?: number }).abci)
+      .filter((n) => n !== undefined);
     expect(new Set(nums).size).toBe(nums.length);
   });
 

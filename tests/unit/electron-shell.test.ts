@@ -53,7 +53,15 @@ describe('app:// scheme resolution', () => {
   });
 
   it('sends the strict CSP', () => {
-    for (const d of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'", "connect-src 'self'"]) {
+    for (const d of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+      "form-action 'none'",
+      "connect-src 'self'",
+    ]) {
       expect(CSP).toContain(d);
     }
     expect(CSP).not.toContain('unsafe-eval');
@@ -161,7 +169,10 @@ describe('Electron build of better-sqlite3', () => {
     const { electronSqlitePath } = await import('../../main/electron/native.js');
     const script: string = pathToFileURL(path.join(ROOT, 'scripts', 'electron-native.mjs')).href;
     const native = (await import(script)) as { electronSqlitePath(o: { electronVersion: string; platform?: string; arch?: string }): string };
-    for (const [v, p, a] of [['39.2.0', 'linux', 'x64'], ['40.0.0', 'darwin', 'arm64']] as const) {
+    for (const [v, p, a] of [
+      ['39.2.0', 'linux', 'x64'],
+      ['40.0.0', 'darwin', 'arm64'],
+    ] as const) {
       const fromShell = electronSqlitePath(ROOT, v, p, a);
       expect(fromShell).toBe(native.electronSqlitePath({ electronVersion: v, platform: p, arch: a }));
       expect(fromShell).toContain(`electron-${v}-${p}-${a}`);
@@ -217,7 +228,9 @@ describe('packaged or not: DevTools, the menu, the SQLite binding (isPackaged in
     for (const platform of ['linux', 'win32', 'darwin']) {
       const packaged = roles(applicationMenu({ isPackaged: true, platform, appName: 'Charter Console' }));
       const dev = roles(applicationMenu({ isPackaged: false, platform, appName: 'Charter Console' }));
-      expect(packaged, platform).toEqual(expect.arrayContaining(['quit', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen', 'minimize']));
+      expect(packaged, platform).toEqual(
+        expect.arrayContaining(['quit', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen', 'minimize']),
+      );
       for (const r of ['toggleDevTools', 'reload', 'forceReload']) {
         expect(packaged, platform).not.toContain(r);
         expect(dev, platform).toContain(r);
@@ -231,7 +244,9 @@ describe('packaged or not: DevTools, the menu, the SQLite binding (isPackaged in
 
   it('a packaged app removes CHARTER_SQLITE_BINDING and says so; from a checkout it is honoured', () => {
     const packagedEnv: Record<string, string | undefined> = { CHARTER_SQLITE_BINDING: '/tmp/evil.node', OTHER: 'kept' };
-    expect(chooseSqliteBinding(true, ROOT, packagedEnv)).toBe('ignored CHARTER_SQLITE_BINDING=/tmp/evil.node: a packaged app loads only its own better-sqlite3 binding');
+    expect(chooseSqliteBinding(true, ROOT, packagedEnv)).toBe(
+      'ignored CHARTER_SQLITE_BINDING=/tmp/evil.node: a packaged app loads only its own better-sqlite3 binding',
+    );
     expect(packagedEnv).toEqual({ OTHER: 'kept' });
     expect(chooseSqliteBinding(true, ROOT, {})).toBeNull();
     const devEnv: Record<string, string | undefined> = { CHARTER_SQLITE_BINDING: '/tmp/dev.node' };

@@ -68,7 +68,11 @@ describe('describeError', () => {
 
 describe('describeError with a message written as a sentence', () => {
   it('uses it instead of the code summary', () => {
-    const t = describeError({ code: 'NOT_FOUND', message: 'There is no block 99 yet: the chain is at height 7.', hint: 'Type a height from 1 to 7, or a transaction hash.' });
+    const t = describeError({
+      code: 'NOT_FOUND',
+      message: 'There is no block 99 yet: the chain is at height 7.',
+      hint: 'Type a height from 1 to 7, or a transaction hash.',
+    });
     expect(t.sentence).toBe('There is no block 99 yet: the chain is at height 7.');
     expect(t.specifics).toBeNull();
     expect(t.remedy).toBe('Type a height from 1 to 7, or a transaction hash.');

@@ -36,7 +36,10 @@ describe('proposalFacts', () => {
   });
 
   it('says from when a passed proposal can be executed, and shows nested values as JSON', () => {
-    const facts = proposalFacts({ ...proposal, status: 'passed', executableAt: 55, action: { type: 'param.set', value: { a: 1 } }, actionType: 'param.set', tally: null }, (k) => k);
+    const facts = proposalFacts(
+      { ...proposal, status: 'passed', executableAt: 55, action: { type: 'param.set', value: { a: 1 } }, actionType: 'param.set', tally: null },
+      (k) => k,
+    );
     expect(facts).toContainEqual(['Status', 'passed, executable from block 55']);
     expect(facts).toContainEqual(['Value', '{"a":1}']);
     expect(facts.map(([k]) => k)).not.toContain('Tally');

@@ -55,12 +55,37 @@ const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** Modules that reach files, sockets, processes or devices. */
 const IO_PACKAGES = new Set(['better-sqlite3', 'ws', 'pkcs11js', 'node-hid', '@ledgerhq/hw-transport-node-hid', 'usb', 'serialport']);
 const IO_BUILTINS = new Set([
-  'fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'dns', 'dns/promises',
-  'child_process', 'cluster', 'worker_threads', 'inspector', 'repl', 'tty', 'readline', 'readline/promises', 'v8', 'vm', 'wasi',
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'tls',
+  'dgram',
+  'dns',
+  'dns/promises',
+  'child_process',
+  'cluster',
+  'worker_threads',
+  'inspector',
+  'repl',
+  'tty',
+  'readline',
+  'readline/promises',
+  'v8',
+  'vm',
+  'wasi',
 ]);
 /** Packages that only run in Node (never in the renderer). */
 const NODE_ONLY_PACKAGES = new Set([
-  ...IO_PACKAGES, 'electron', 'commander', 'env-paths', 'prom-client', 'bindings', 'node-gyp-build',
+  ...IO_PACKAGES,
+  'electron',
+  'commander',
+  'env-paths',
+  'prom-client',
+  'bindings',
+  'node-gyp-build',
   '@cosmjs/tendermint-rpc', // reached through main/, never from the UI
 ]);
 const CORE_PACKAGES = (pkg: string) => pkg === 'zod' || pkg === 'canonicalize' || pkg.startsWith('@noble/');
@@ -70,9 +95,17 @@ const TEST_PACKAGES = new Set(['vitest', 'fast-check', '@playwright/test', 'type
 const CONSENSUS_DRIVERS = ['main/devnet', 'main/abci'];
 /** folder → folders of main/ it must not import, and why. */
 const MAIN_FOLDER_RULES: { from: string; not: string[]; why: string }[] = [
-  { from: 'main/app-host', not: [...CONSENSUS_DRIVERS, 'main/node-rpc', 'main/replay', 'main/chain', 'main/services'], why: 'the application host imports no consensus driver, RPC, replay or client' },
+  {
+    from: 'main/app-host',
+    not: [...CONSENSUS_DRIVERS, 'main/node-rpc', 'main/replay', 'main/chain', 'main/services'],
+    why: 'the application host imports no consensus driver, RPC, replay or client',
+  },
   { from: 'main/node-rpc', not: CONSENSUS_DRIVERS, why: 'the RPC routes depend on views, not on a consensus driver' },
-  { from: 'main/blocks-history', not: [...CONSENSUS_DRIVERS, 'main/replay', 'main/node-rpc'], why: 'the blocks-history format is imported by the devnet and replay, and imports neither' },
+  {
+    from: 'main/blocks-history',
+    not: [...CONSENSUS_DRIVERS, 'main/replay', 'main/node-rpc'],
+    why: 'the blocks-history format is imported by the devnet and replay, and imports neither',
+  },
   { from: 'main/replay', not: CONSENSUS_DRIVERS, why: 'replay reads main/blocks-history, never a consensus driver' },
 ];
 const within = (file: string, folder: string) => file === folder || file.startsWith(folder + '/');
@@ -118,10 +151,16 @@ export function workbenchRules(rel: string, target: string): string[] {
   if (to && inPart(rel, 'workbench')) out.push('workbench/ does not import a feature (features register their contributions; the parts read the registry)');
   if (to && inPart(rel, 'common')) out.push('common/ does not import a feature');
   if (inPart(target, 'workbench') && inPart(rel, 'common')) out.push('common/ does not import workbench/');
-  if (from && from === to && /\/views\//.test(rel.slice(`${RENDERER_SRC}features/${from}`.length)) && /\/dialogs\//.test(target.slice(`${RENDERER_SRC}features/${to}`.length))) {
+  if (
+    from &&
+    from === to &&
+    /\/views\//.test(rel.slice(`${RENDERER_SRC}features/${from}`.length)) &&
+    /\/dialogs\//.test(target.slice(`${RENDERER_SRC}features/${to}`.length))
+  ) {
     out.push("a view does not import a dialog (open it with openDialog({ kind }) through the feature's contribution)");
   }
-  if (/\.contribution(\.[jt]sx?)?$/.test(target) && rel !== `${RENDERER_SRC}features.ts`) out.push('a *.contribution file is imported only by renderer/src/features.ts');
+  if (/\.contribution(\.[jt]sx?)?$/.test(target) && rel !== `${RENDERER_SRC}features.ts`)
+    out.push('a *.contribution file is imported only by renderer/src/features.ts');
   return out;
 }
 
@@ -179,7 +218,8 @@ export function checkFile(rel: string, source: string): Violation[] {
             const hit = r.not.find((f) => within(target, f));
             if (hit) bad(spec, `${r.from}/ does not import ${hit}/: ${r.why}`);
           }
-          if (within(rel, 'main/cometbft') && to !== 'core' && !within(target, 'main/cometbft') && !within(target, 'main/crypto')) bad(spec, 'main/cometbft/ imports only core/ and main/crypto/');
+          if (within(rel, 'main/cometbft') && to !== 'core' && !within(target, 'main/cometbft') && !within(target, 'main/crypto'))
+            bad(spec, 'main/cometbft/ imports only core/ and main/crypto/');
           break;
         case 'base':
           if (to !== 'base') bad(spec, `base/ imports only base/ (this reaches ${to}/)`);
@@ -194,7 +234,8 @@ export function checkFile(rel: string, source: string): Violation[] {
       if (layer === 'core') bad(spec, 'core/ imports no Node builtin');
       else if (layer === 'renderer') bad(spec, 'renderer/ imports no Node builtin');
       else if (layer === 'preload') bad(spec, 'preload/ imports only electron and core/contract (sandboxed preloads cannot load Node builtins)');
-      else if (IO_BUILTINS.has(builtin) && layer !== 'main' && layer !== 'hsm' && layer !== 'base') bad(spec, 'only main/, hsm/ and base/ touch files, sockets and processes');
+      else if (IO_BUILTINS.has(builtin) && layer !== 'main' && layer !== 'hsm' && layer !== 'base')
+        bad(spec, 'only main/, hsm/ and base/ touch files, sockets and processes');
       continue;
     }
 
@@ -374,7 +415,7 @@ describe('the layering checker', () => {
       "import fs = require('node:net');",
       "type Srv = import('node:http').Server;",
       "// import c from 'commented-out';",
-      "const text = \"import('in-a-string')\";",
+      'const text = "import(\'in-a-string\')";',
     ].join('\n');
     expect(importsOf(src)).toEqual(['zod', 'node:fs', './x.js', '../main/app.js', 'electron', 'better-sqlite3', 'ws', 'node:net', 'node:http']);
   });
@@ -390,13 +431,12 @@ describe('the layering checker', () => {
       "import React from 'react';",
     ].join('\n');
     const v = checkFile('core/engine/bad.ts', src);
-    expect(v.map((x) => x.specifier)).toEqual([
-      'node:fs', 'crypto', 'better-sqlite3', 'electron', '../../main/app.js', 'ws', 'react',
-    ]);
+    expect(v.map((x) => x.specifier)).toEqual(['node:fs', 'crypto', 'better-sqlite3', 'electron', '../../main/app.js', 'ws', 'react']);
   });
 
   it('lets core/ use core/, zod, canonicalize and @noble/*', () => {
-    const src = "import { z } from 'zod'; import c from 'canonicalize'; import { ed25519 } from '@noble/curves/ed25519.js'; import { sha256 } from '@noble/hashes/sha2.js'; import { x } from '../codec/index.js';";
+    const src =
+      "import { z } from 'zod'; import c from 'canonicalize'; import { ed25519 } from '@noble/curves/ed25519.js'; import { sha256 } from '@noble/hashes/sha2.js'; import { x } from '../codec/index.js';";
     expect(checkFile('core/engine/ok.ts', src)).toEqual([]);
   });
 
@@ -412,7 +452,12 @@ describe('the layering checker', () => {
       "import { create } from 'zustand';",
     ].join('\n');
     expect(checkFile('renderer/src/bad.tsx', src).map((x) => x.specifier)).toEqual([
-      'path', '../../main/app.js', '../../hsm/software.js', '../../preload/api.js', 'ws', 'electron',
+      'path',
+      '../../main/app.js',
+      '../../hsm/software.js',
+      '../../preload/api.js',
+      'ws',
+      'electron',
     ]);
   });
 
@@ -422,10 +467,17 @@ describe('the layering checker', () => {
       'features/custody/ does not import features/keys/ (move what both need to renderer/src/common/ or workbench/)',
     ]);
     expect(checkFile(feature, "import { ApproveDialog } from '../dialogs/ApproveDialog.js';").length).toBe(1);
-    expect(checkFile(feature, "import { x } from '../../../common/ui.js'; import { y } from '../../../store.js'; import { z } from '../../../workbench/focus.js'; import { p } from './Precheck.js';")).toEqual([]);
+    expect(
+      checkFile(
+        feature,
+        "import { x } from '../../../common/ui.js'; import { y } from '../../../store.js'; import { z } from '../../../workbench/focus.js'; import { p } from './Precheck.js';",
+      ),
+    ).toEqual([]);
     expect(checkFile('renderer/src/features/custody/dialogs/ApproveDialog.tsx', "import { PrecheckTable } from '../views/Precheck.js';")).toEqual([]);
     expect(checkFile('renderer/src/workbench/EditorArea.tsx', "import { KeysView } from '../features/keys/views/KeysView.js';").length).toBe(1);
-    expect(checkFile('renderer/src/common/ui.tsx', "import { a } from '../features/keys/types.js'; import { b } from '../workbench/registry.js';").length).toBe(2);
+    expect(checkFile('renderer/src/common/ui.tsx', "import { a } from '../features/keys/types.js'; import { b } from '../workbench/registry.js';").length).toBe(
+      2,
+    );
     expect(checkFile('renderer/src/main.tsx', "import { k } from './features/keys/keys.contribution.js';").length).toBe(1);
     expect(checkFile('renderer/src/features.ts', "import { k } from './features/keys/keys.contribution.js';")).toEqual([]);
   });
@@ -461,7 +513,13 @@ describe('the layering checker', () => {
       "import Database from 'better-sqlite3';",
       "import { z as zod } from 'zod';",
     ].join('\n');
-    expect(checkFile('base/node/bad.ts', src).map((v) => v.specifier)).toEqual(['../../core/errors.js', '../../hsm/types.js', '../../main/app.js', 'better-sqlite3', 'zod']);
+    expect(checkFile('base/node/bad.ts', src).map((v) => v.specifier)).toEqual([
+      '../../core/errors.js',
+      '../../hsm/types.js',
+      '../../main/app.js',
+      'better-sqlite3',
+      'zod',
+    ]);
     expect(checkFile('hsm/software.ts', "import { writeFileAtomic } from '../base/node/files.js';")).toEqual([]);
     expect(checkFile('main/services/keys.ts', "import { writeFileAtomic } from '../../base/node/files.js';")).toEqual([]);
     expect(checkFile('core/codec/index.ts', "import { isLoopback } from '../../base/node/net.js';").length).toBe(1);
@@ -472,13 +530,20 @@ describe('the layering checker', () => {
   it('catches the application host importing a driver or the RPC, routes importing the devnet, and a devnet↔replay cycle', () => {
     expect(checkFile('main/app-host/host.ts', "import { DevnetNode } from '../devnet/node.js';").map((v) => v.specifier)).toEqual(['../devnet/node.js']);
     expect(checkFile('main/app-host/host.ts', "import { x } from '../abci/server.js'; import { y } from '../node-rpc/transport.js';").length).toBe(2);
-    expect(checkFile('main/app-host/host.ts', "import { NodeStore } from './store.js'; import { b64 } from '../cometbft/encoding.js'; import { x } from '../../core/engine/engine.js';")).toEqual([]);
+    expect(
+      checkFile(
+        'main/app-host/host.ts',
+        "import { NodeStore } from './store.js'; import { b64 } from '../cometbft/encoding.js'; import { x } from '../../core/engine/engine.js';",
+      ),
+    ).toEqual([]);
     expect(checkFile('main/node-rpc/read-api.ts', "import type { DevnetNode } from '../devnet/node.js';").length).toBe(1);
     expect(checkFile('main/node-rpc/read-api.ts', "import type { AppReadView } from '../app-host/views.js';")).toEqual([]);
     expect(checkFile('main/blocks-history/export.ts', "import { x } from '../replay/replay.js';").length).toBe(1);
     expect(checkFile('main/replay/cli.ts', "import { exportBlocks } from '../devnet/export.js';").length).toBe(1);
     expect(checkFile('main/cometbft/encoding.ts', "import { x } from '../util/sqlite.js';").length).toBe(1);
-    expect(checkFile('main/devnet/node.ts', "import { ApplicationHost } from '../app-host/host.js'; import { mountReadApi } from '../node-rpc/read-api.js';")).toEqual([]);
+    expect(
+      checkFile('main/devnet/node.ts', "import { ApplicationHost } from '../app-host/host.js'; import { mountReadApi } from '../node-rpc/read-api.js';"),
+    ).toEqual([]);
   });
 
   it('exempts build-tool config files, and lets tests use Node but not cross layers', () => {
@@ -516,15 +581,19 @@ export function checkNodesRules(rel: string, source: string): Violation[] {
     const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
     const bad = (rule: string) => out.push({ file: rel, specifier: spec, rule });
     const kindOfTarget = NODE_KIND_RE.exec(target)?.[1] ?? null;
-    if (rel.startsWith('main/chain/') && target.startsWith('main/') && !target.startsWith('main/chain/')) bad('main/chain/ imports nothing of main/ outside main/chain/');
+    if (rel.startsWith('main/chain/') && target.startsWith('main/') && !target.startsWith('main/chain/'))
+      bad('main/chain/ imports nothing of main/ outside main/chain/');
     const kindOfFile = NODE_KIND_RE.exec(rel)?.[1] ?? null;
     if (kindOfFile) {
       if (kindOfTarget && kindOfTarget !== kindOfFile) bad(`node kind ${kindOfFile} imports another kind (${kindOfTarget})`);
-      if (target === 'main/nodes/registry.ts' || target === 'main/nodes/registry.js' || target.startsWith('main/nodes/adapters.')) bad('a node kind does not import the registry or the adapter list');
+      if (target === 'main/nodes/registry.ts' || target === 'main/nodes/registry.js' || target.startsWith('main/nodes/adapters.'))
+        bad('a node kind does not import the registry or the adapter list');
     }
-    if ((rel === 'main/nodes/registry.ts' || rel === 'main/nodes/types.ts') && kindOfTarget && !typeOnly.has(spec)) bad('the registry imports no node kind at run time (adapters are injected)');
+    if ((rel === 'main/nodes/registry.ts' || rel === 'main/nodes/types.ts') && kindOfTarget && !typeOnly.has(spec))
+      bad('the registry imports no node kind at run time (adapters are injected)');
     if (rel.startsWith('main/authority/') && target.startsWith('main/') && !target.startsWith('main/authority/')) {
-      if (!(target.startsWith('main/services/submit.') && typeOnly.has(spec))) bad('main/authority/ imports only main/authority/ and the TxSigner type of main/services/submit.ts');
+      if (!(target.startsWith('main/services/submit.') && typeOnly.has(spec)))
+        bad('main/authority/ imports only main/authority/ and the TxSigner type of main/services/submit.ts');
     }
     if (rel.startsWith('main/services/') && rel !== 'main/services/chain.ts') {
       if (kindOfTarget) bad('a service reaches nodes through main/nodes/types.ts, not a node kind');
@@ -582,12 +651,20 @@ export function checkEngineFile(rel: string, source: string): Violation[] {
       out.push({ file: rel, specifier: spec, rule: 'core/tx/ knows no transaction type: it does not import core/engine/' });
     }
     if ((rel.startsWith('core/engine/') || rel.startsWith('core/tx/')) && target === ENVELOPE_FACADE) {
-      out.push({ file: rel, specifier: spec, rule: 'core/engine/ and core/tx/ import core/tx/codec.ts (and core/engine/tx.ts), not the facade core/tx/envelope.ts' });
+      out.push({
+        file: rel,
+        specifier: spec,
+        rule: 'core/engine/ and core/tx/ import core/tx/codec.ts (and core/engine/tx.ts), not the facade core/tx/envelope.ts',
+      });
     }
     const from = moduleOf(rel);
     const to = moduleOf(target);
     if (from !== null && to !== null && from !== to) {
-      out.push({ file: rel, specifier: spec, rule: `engine module ${from} imports module ${to}: modules do not import each other (shared helpers go in core/engine/)` });
+      out.push({
+        file: rel,
+        specifier: spec,
+        rule: `engine module ${from} imports module ${to}: modules do not import each other (shared helpers go in core/engine/)`,
+      });
     }
   }
   return out;

@@ -22,7 +22,18 @@ import type { UnsignedEnvelope } from '../../core/engine/types.js';
 import { CharterError } from '../../core/errors.js';
 import { eip712Digest, envelopeEip712, envelopeTypedData, typedDataDigest } from '../../core/tx/eip712.js';
 import { digestForScheme, signEnvelopeFor, verifyEnvelope } from '../../core/tx/verify.js';
-import { appVersionAtLeast, defaultListDevices, fullEip712Obstacle, hidUnavailable, LEDGER_OFFLINE_CONFIG, LedgerBackend, ledgerError, normaliseLedgerPath, type LedgerDeviceDescriptor, type Transport } from '../../hsm/ledger.js';
+import {
+  appVersionAtLeast,
+  defaultListDevices,
+  fullEip712Obstacle,
+  hidUnavailable,
+  LEDGER_OFFLINE_CONFIG,
+  LedgerBackend,
+  ledgerError,
+  normaliseLedgerPath,
+  type LedgerDeviceDescriptor,
+  type Transport,
+} from '../../hsm/ledger.js';
 import { nativeVerifier } from '../../main/crypto/native-verifier.js';
 import { emulatedLedger, LedgerEmulator, type Shown } from '../support/ledger-emulator.js';
 
@@ -92,7 +103,13 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     expect(k.publicKey).toMatch(/^0[23][0-9a-f]{64}$/);
     expect(keccakAddress(fromHex(k.publicKey))).toBe(KNOWN_ADDRESS.toLowerCase());
     expect(k.keyId).toBe(keyIdOf('secp256k1', fromHex(k.publicKey)));
-    expect(k).toMatchObject({ backend: 'ledger', scheme: 'secp256k1', label: 'ledger-approver', locator: "44'/60'/0'/0/0", deviceId: 'ledger:/dev/hidraw-test' });
+    expect(k).toMatchObject({
+      backend: 'ledger',
+      scheme: 'secp256k1',
+      label: 'ledger-approver',
+      locator: "44'/60'/0'/0/0",
+      deviceId: 'ledger:/dev/hidraw-test',
+    });
     expect(await be.list()).toEqual([k]);
     const store = JSON.parse(fs.readFileSync(path.join(dir, 'ledger-keys.json'), 'utf8'));
     expect(store.keys[0]).toMatchObject({ key_id: k.keyId, address: KNOWN_ADDRESS.toLowerCase(), path: "44'/60'/0'/0/0", device_model: 'Ledger Nano X' });
@@ -141,8 +158,12 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     const u = approval(k.keyId);
     const sent = emu.log.length;
     expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u) }, {}))).toMatchObject({ code: 'INVALID_INPUT' });
-    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('ed25519', u), envelope: u }, {}))).toMatchObject({ code: 'INVALID_INPUT' });
-    expect(await failure(be.sign('cd'.repeat(20), { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({ code: 'KEY_NOT_FOUND' });
+    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('ed25519', u), envelope: u }, {}))).toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(await failure(be.sign('cd'.repeat(20), { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({
+      code: 'KEY_NOT_FOUND',
+    });
     expect(emu.log.length).toBe(sent);
   });
 
@@ -157,7 +178,9 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     const k = await be.generate({ scheme: 'secp256k1', label: 'accepted' });
     emu.user = 'reject';
     const u = approval(k.keyId);
-    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({ code: 'LEDGER_USER_REJECTED' });
+    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({
+      code: 'LEDGER_USER_REJECTED',
+    });
   });
 
   it('with neither "Raw messages" nor "Blind signing" on, the device refuses the review: LEDGER_BLIND_SIGNING_DISABLED says which to turn on', async () => {
@@ -175,7 +198,9 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     emu.rawMessages = true;
     const sig = await be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {});
     expect(nobleVerifier.verify('secp256k1', fromHex(k.publicKey), digestForScheme('secp256k1', u), sig)).toBe(true);
-    expect(emu.shown.filter((x) => x.screen === 'eip712-field' && x.root === 'WithdrawalApprove').map((x) => (x as { name: string }).name)).toContain('request_id');
+    expect(emu.shown.filter((x) => x.screen === 'eip712-field' && x.root === 'WithdrawalApprove').map((x) => (x as { name: string }).name)).toContain(
+      'request_id',
+    );
   });
 
   it('reports a locked device as LEDGER_LOCKED (0x5515, and the older 0x6b0c), in calls and in devices()', async () => {
@@ -214,7 +239,11 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
   it('refuses a Ledger whose seed derives another key on the stored path', async () => {
     const be = backendOn(new LedgerEmulator());
     const k = await be.generate({ scheme: 'secp256k1', label: 'first device' });
-    const other = new LedgerBackend({ store: dir, openTransport: async () => new LedgerEmulator({ mnemonic: 'legal winner thank year wave sausage worth useful legal winner thank yellow' }), listDevices: async () => [NANO_X] });
+    const other = new LedgerBackend({
+      store: dir,
+      openTransport: async () => new LedgerEmulator({ mnemonic: 'legal winner thank year wave sausage worth useful legal winner thank yellow' }),
+      listDevices: async () => [NANO_X],
+    });
     const u = approval(k.keyId);
     const e = await failure(other.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}));
     expect(e.code).toBe('KEY_NOT_FOUND');
@@ -228,7 +257,10 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     const be = new LedgerBackend({
       store: dir,
       openTransport: async (id) => byId[id!]!,
-      listDevices: async () => [{ ...NANO_X, path: 'a' }, { ...NANO_X, path: 'b' }],
+      listDevices: async () => [
+        { ...NANO_X, path: 'a' },
+        { ...NANO_X, path: 'b' },
+      ],
     });
     const k = await be.generate({ scheme: 'secp256k1', label: 'on b', deviceId: 'ledger:b' });
     expect(keccakAddress(fromHex(k.publicKey))).toBe(KNOWN_ADDRESS.toLowerCase());
@@ -271,7 +303,9 @@ describe('LedgerBackend with the emulated Ethereum app', () => {
     const k = await be.generate({ scheme: 'secp256k1', label: 'x' });
     usb.connected = false;
     const u = approval(k.keyId);
-    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({ code: 'LEDGER_NOT_FOUND' });
+    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({
+      code: 'LEDGER_NOT_FOUND',
+    });
   });
 
   it('lists USB trouble as one device in state error instead of failing the listing', async () => {
@@ -330,7 +364,8 @@ describe('node-hid without libusb', () => {
   // node-hid 3's prebuilt binary is opened at its first HID.devices(), which
   // throws the dynamic loader's error. This is the error as a fresh Debian
   // gives it (message and code taken from the real one).
-  const dlopenError = () => Object.assign(new Error('libusb-1.0.so.0: cannot open shared object file: No such file or directory'), { code: 'ERR_DLOPEN_FAILED' });
+  const dlopenError = () =>
+    Object.assign(new Error('libusb-1.0.so.0: cannot open shared object file: No such file or directory'), { code: 'ERR_DLOPEN_FAILED' });
 
   it('maps the loader error to the missing library and the package that brings it', () => {
     const e = hidUnavailable(dlopenError());
@@ -360,7 +395,12 @@ describe('node-hid without libusb', () => {
     });
     const list = await be.devices();
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ deviceId: 'ledger', backend: 'ledger', state: 'error', facts: { missing_library: 'libusb-1.0.so.0', package: 'libusb-1.0-0' } });
+    expect(list[0]).toMatchObject({
+      deviceId: 'ledger',
+      backend: 'ledger',
+      state: 'error',
+      facts: { missing_library: 'libusb-1.0.so.0', package: 'libusb-1.0-0' },
+    });
     expect(list[0]!.detail).toMatch(/libusb-1\.0\.so\.0.*not installed.*libusb-1\.0-0/);
     // A call that needs the device says the same.
     const e = await failure(be.generate({ scheme: 'secp256k1', label: 'x' }));
@@ -415,10 +455,13 @@ describe('Ledger on Linux without the udev rule', () => {
       },
     });
     const e = await failure(be.generate({ scheme: 'secp256k1', label: 'x' }));
-    expect(e).toMatchObject({ code: 'LEDGER_NO_PERMISSION', message: expect.stringContaining("sudo cp '/opt/Charter Console/resources/udev/20-hw1.rules' /etc/udev/rules.d/20-hw1.rules") });
+    expect(e).toMatchObject({
+      code: 'LEDGER_NO_PERMISSION',
+      message: expect.stringContaining("sudo cp '/opt/Charter Console/resources/udev/20-hw1.rules' /etc/udev/rules.d/20-hw1.rules"),
+    });
   });
 
-  it('ships a udev rule for Ledger\'s vendor id', () => {
+  it("ships a udev rule for Ledger's vendor id", () => {
     const rules = fs
       .readFileSync(path.join(ROOT, 'resources/udev/20-hw1.rules'), 'utf8')
       .split('\n')
@@ -465,7 +508,11 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
       ],
     },
     primaryType: 'Mail',
-    message: { from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' }, to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' }, contents: 'Hello, Bob!' },
+    message: {
+      from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+      to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
+      contents: 'Hello, Bob!',
+    },
   };
 
   it("the emulator hashes EIP-712's Mail example to the specification's published hashes, and shows its fields", async () => {
@@ -476,7 +523,9 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
       messageHash: 'c52c0ee5d84264471806290a3f2c4cecfc5490626bf912d01f240d7a274b371e',
       digest: 'be609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2',
     });
-    const recovered = new secp256k1.Signature(BigInt('0x' + sig.r), BigInt('0x' + sig.s)).addRecoveryBit(sig.v - 27).recoverPublicKey(fromHex('be609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2'));
+    const recovered = new secp256k1.Signature(BigInt('0x' + sig.r), BigInt('0x' + sig.s))
+      .addRecoveryBit(sig.v - 27)
+      .recoverPublicKey(fromHex('be609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2'));
     expect(keccakAddress(recovered.toBytes(true))).toBe(KNOWN_ADDRESS.toLowerCase());
     expect(fieldsOf(emu)).toEqual([
       ['EIP712Domain', 'name', 'Ether Mail'],
@@ -543,7 +592,22 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
         ],
       },
       primaryType: 'Order',
-      message: { id: 42, delta: -70000, neg: -1, pos: 200, ok: true, no: false, blob: '0xdeadbeef00', sel: '0x12345678', legs, fee: { payer: '0x' + '33'.repeat(20), amount: { units: 5, asset: 'ETH' } }, pair: [1, 65535], empty: [], note: 'é ✓ ünïcode', long: 'x'.repeat(600) },
+      message: {
+        id: 42,
+        delta: -70000,
+        neg: -1,
+        pos: 200,
+        ok: true,
+        no: false,
+        blob: '0xdeadbeef00',
+        sel: '0x12345678',
+        legs,
+        fee: { payer: '0x' + '33'.repeat(20), amount: { units: 5, asset: 'ETH' } },
+        pair: [1, 65535],
+        empty: [],
+        note: 'é ✓ ünïcode',
+        long: 'x'.repeat(600),
+      },
     };
     const emu = new LedgerEmulator({ screen: 'wallet' });
     await offlineEth(emu).signEIP712Message("44'/60'/0'/0/0", typed);
@@ -556,7 +620,22 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
     // The 600-byte string went in several APDUs (P1 01 = more to come).
     expect(emu.log.some((x) => x.apdu.startsWith('e01c01ff'))).toBe(true);
     const shown = Object.fromEntries(fieldsOf(emu, 'Order').map(([, p, v]) => [p, v]));
-    expect(shown).toMatchObject({ id: '42', delta: '-70000', neg: '-1', pos: '200', ok: 'true', no: 'false', blob: '0xdeadbeef00', sel: '0x12345678', 'legs.[].amount': '0', 'legs.[].value.asset': '', 'fee.amount.units': '5', 'pair.[]': '65535', note: 'é ✓ ünïcode', long: 'x'.repeat(600) });
+    expect(shown).toMatchObject({
+      id: '42',
+      delta: '-70000',
+      neg: '-1',
+      pos: '200',
+      ok: 'true',
+      no: 'false',
+      blob: '0xdeadbeef00',
+      sel: '0x12345678',
+      'legs.[].amount': '0',
+      'legs.[].value.asset': '',
+      'fee.amount.units': '5',
+      'pair.[]': '65535',
+      note: 'é ✓ ünïcode',
+      long: 'x'.repeat(600),
+    });
     // A different value gives a different digest (the comparison can fail).
     const emu2 = new LedgerEmulator({ screen: 'wallet' });
     await offlineEth(emu2).signEIP712Message("44'/60'/0'/0/0", { ...typed, message: { ...typed.message, neg: -2 } });
@@ -693,9 +772,13 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
       message: { text },
     });
     // Directly: 2 + 254 bytes are sent as one 255-byte APDU marked complete; the device finds the value short (6a80).
-    const raw = await offlineEth(new LedgerEmulator({ screen: 'wallet' })).signEIP712Message("44'/60'/0'/0/0", note('a'.repeat(254))).catch((x: unknown) => x);
+    const raw = await offlineEth(new LedgerEmulator({ screen: 'wallet' }))
+      .signEIP712Message("44'/60'/0'/0/0", note('a'.repeat(254)))
+      .catch((x: unknown) => x);
     expect((raw as { statusCode?: number }).statusCode).toBe(0x6a80);
-    await expect(offlineEth(new LedgerEmulator({ screen: 'wallet' })).signEIP712Message("44'/60'/0'/0/0", note('a'.repeat(253)))).resolves.toMatchObject({ r: expect.any(String) });
+    await expect(offlineEth(new LedgerEmulator({ screen: 'wallet' })).signEIP712Message("44'/60'/0'/0/0", note('a'.repeat(253)))).resolves.toMatchObject({
+      r: expect.any(String),
+    });
     const emu = new LedgerEmulator({ screen: 'wallet' });
     const be = backendOn(emu);
     const k = await be.generate({ scheme: 'secp256k1', label: 'ledger' });
@@ -708,7 +791,9 @@ describe('Ledger: full EIP-712 (struct definitions and values streamed; the devi
     expect(emu.log.some((x) => x.apdu.startsWith('e01a'))).toBe(false);
     expect(emu.log.at(-1)!.apdu.startsWith('e00c0000')).toBe(true);
     emu.blindSigning = false;
-    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({ code: 'LEDGER_BLIND_SIGNING_DISABLED' });
+    expect(await failure(be.sign(k.keyId, { scheme: 'secp256k1', digest: digestForScheme('secp256k1', u), envelope: u }, {}))).toMatchObject({
+      code: 'LEDGER_BLIND_SIGNING_DISABLED',
+    });
   });
 
   it('makes no network call: hw-app-eth gets a loadConfig with every service off (networking is cut in this test, and watched)', async () => {
@@ -805,6 +890,7 @@ describe('appVersionAtLeast', () => {
 describe('normaliseLedgerPath', () => {
   it('accepts BIP-44 Ethereum account paths and refuses others', () => {
     expect(normaliseLedgerPath("m/44'/60'/2'/0/5")).toBe("44'/60'/2'/0/5");
-    for (const bad of ["44'/60'/0'/0", "44/60/0/0/0", "44'/60'/0'/0/2147483648", "44'/60'/00'/0/0", '']) expect(() => normaliseLedgerPath(bad)).toThrow(CharterError);
+    for (const bad of ["44'/60'/0'/0", '44/60/0/0/0', "44'/60'/0'/0/2147483648", "44'/60'/00'/0/0", ''])
+      expect(() => normaliseLedgerPath(bad)).toThrow(CharterError);
   });
 });

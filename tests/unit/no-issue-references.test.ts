@@ -57,7 +57,9 @@ describe('no references to issues', () => {
   });
 
   it('the pattern catches what it is for', () => {
-    for (const s of ['(issue 5)', 'predates issue 3', 'issue #4', 'the issue-2 flow', 'a later issue (not filed yet)', 'Views of later issues say so']) expect(s).toMatch(ISSUE_REF);
-    for (const s of ['issues a signed checkpoint', 'error.issues.map', 'issueCheckpoint(height)', 'the node could not issue one now']) expect(s).not.toMatch(ISSUE_REF);
+    for (const s of ['(issue 5)', 'predates issue 3', 'issue #4', 'the issue-2 flow', 'a later issue (not filed yet)', 'Views of later issues say so'])
+      expect(s).toMatch(ISSUE_REF);
+    for (const s of ['issues a signed checkpoint', 'error.issues.map', 'issueCheckpoint(height)', 'the node could not issue one now'])
+      expect(s).not.toMatch(ISSUE_REF);
   });
 });

@@ -29,7 +29,10 @@ describe('findSharedLibrary', () => {
     expect(LIBUSB_PACKAGE).toMatchObject({ name: 'libusb-1.0-0', files: ['libusb-1.0.so.0'] });
     const found = LIBUSB_PACKAGE.find() as string | undefined;
     // A child process: the dynamic loader's answer, not this process's cached one.
-    const r = spawnSync(process.execPath, ['-e', "require('node-hid').devices(); console.log('ok')"], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', "require('node-hid').devices(); console.log('ok')"], {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+    });
     if (found) {
       expect(path.basename(found)).toBe(LIBUSB_LIBRARY);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });

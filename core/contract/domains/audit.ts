@@ -25,7 +25,10 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 /** What audit.list and audit.export select by (all optional, ANDed). */
 const AuditFilter = z.object({
   /** Exact action, e.g. "custody.approve". */
-  action: z.string().regex(/^[a-z]+\.[A-Za-z]+$/, 'an action such as custody.approve').optional(),
+  action: z
+    .string()
+    .regex(/^[a-z]+\.[A-Za-z]+$/, 'an action such as custody.approve')
+    .optional(),
   result: z.enum(['ok', 'error']).optional(),
   /** Part of the actor (OS user and host), or of the signing key id. */
   actor: z.string().trim().min(1).max(128).optional(),
@@ -36,17 +39,31 @@ const AuditFilter = z.object({
 });
 
 export const operations = {
-  'audit.list': op('Audit log entries, newest first, filtered by action, result, actor, signing key and text', AuditFilter.extend({
-    limit: z.number().int().min(1).max(1000).default(200),
-    /** Paging: entries older than this seq (the previous page's nextBefore). */
-    before: z.number().int().positive().optional(),
-  }).strict(), z.object({ entries: z.array(AuditEntry), nextBefore: z.number().int().nullable().default(null) })),
-  'audit.export': op('The audit log entries matching a filter, oldest first, as CSV or JSON lines (one entry per line, every field, the hashes included)', AuditFilter.extend({
-    format: z.enum(['csv', 'jsonl']),
-  }).strict(), z.object({ fileName: z.string(), text: z.string(), count: z.number().int().nonnegative() }), { subject: (i, o) => `audit log as ${String(i['format']).toUpperCase()}${o?.['count'] !== undefined ? ` (${String(o['count'])} entries)` : ''}` }),
-  'audit.verify': op('Check the audit log\'s hash chain', Empty, z.object({
-    ok: z.boolean(),
-    count: z.number().int().nonnegative(),
-    firstBad: z.object({ seq: z.number().int(), reason: z.string() }).nullable(),
-  }), { subject: () => 'audit log' }),
+  'audit.list': op(
+    'Audit log entries, newest first, filtered by action, result, actor, signing key and text',
+    AuditFilter.extend({
+      limit: z.number().int().min(1).max(1000).default(200),
+      /** Paging: entries older than this seq (the previous page's nextBefore). */
+      before: z.number().int().positive().optional(),
+    }).strict(),
+    z.object({ entries: z.array(AuditEntry), nextBefore: z.number().int().nullable().default(null) }),
+  ),
+  'audit.export': op(
+    'The audit log entries matching a filter, oldest first, as CSV or JSON lines (one entry per line, every field, the hashes included)',
+    AuditFilter.extend({
+      format: z.enum(['csv', 'jsonl']),
+    }).strict(),
+    z.object({ fileName: z.string(), text: z.string(), count: z.number().int().nonnegative() }),
+    { subject: (i, o) => `audit log as ${String(i['format']).toUpperCase()}${o?.['count'] !== undefined ? ` (${String(o['count'])} entries)` : ''}` },
+  ),
+  'audit.verify': op(
+    "Check the audit log's hash chain",
+    Empty,
+    z.object({
+      ok: z.boolean(),
+      count: z.number().int().nonnegative(),
+      firstBad: z.object({ seq: z.number().int(), reason: z.string() }).nullable(),
+    }),
+    { subject: () => 'audit log' },
+  ),
 } as const satisfies DomainOperations<'audit'>;

@@ -45,15 +45,35 @@ export const TxView = TxSummary.extend({
 export type TxView = z.infer<typeof TxView>;
 
 export const operations = {
-  'explorer.overview': op('Latest blocks of the connected node', z.object({ limit: z.number().int().min(1).max(100).default(20) }).strict(),
-    z.object({ chainId: z.string(), height: Height, blocks: z.array(BlockSummary), txCount: z.number().int().nonnegative() })),
-  'explorer.block': op('One block with its transactions', z.object({ height: z.number().int().positive() }).strict(), BlockView, { subject: (i) => `block ${String(i['height'])}` }),
-  'explorer.tx': op('One transaction with its result', z.object({ hash: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 64-hex-digit transaction hash') }).strict(), TxView, { subject: (i) => `tx ${String(i['hash']).replace(/^0x/i, '').toUpperCase()}` }),
-  'explorer.search': op('What a typed query names: a block height (that exists) or a transaction hash (that the node has); refuses anything else with the reason', z.object({
-    /** As typed: a height such as 12, or a 64-hex-digit transaction hash (0x allowed). */
-    query: z.string().max(200).refine((s) => !LABEL_FORBIDDEN.test(s), 'no control characters'),
-  }).strict(), z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('block'), height: z.number().int().positive() }),
-    z.object({ kind: z.literal('tx'), hash: TxHash, height: Height }),
-  ]), { subject: (i) => `query ${JSON.stringify(String(i['query']).slice(0, 80))}` }),
+  'explorer.overview': op(
+    'Latest blocks of the connected node',
+    z.object({ limit: z.number().int().min(1).max(100).default(20) }).strict(),
+    z.object({ chainId: z.string(), height: Height, blocks: z.array(BlockSummary), txCount: z.number().int().nonnegative() }),
+  ),
+  'explorer.block': op('One block with its transactions', z.object({ height: z.number().int().positive() }).strict(), BlockView, {
+    subject: (i) => `block ${String(i['height'])}`,
+  }),
+  'explorer.tx': op(
+    'One transaction with its result',
+    z.object({ hash: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 64-hex-digit transaction hash') }).strict(),
+    TxView,
+    { subject: (i) => `tx ${String(i['hash']).replace(/^0x/i, '').toUpperCase()}` },
+  ),
+  'explorer.search': op(
+    'What a typed query names: a block height (that exists) or a transaction hash (that the node has); refuses anything else with the reason',
+    z
+      .object({
+        /** As typed: a height such as 12, or a 64-hex-digit transaction hash (0x allowed). */
+        query: z
+          .string()
+          .max(200)
+          .refine((s) => !LABEL_FORBIDDEN.test(s), 'no control characters'),
+      })
+      .strict(),
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('block'), height: z.number().int().positive() }),
+      z.object({ kind: z.literal('tx'), hash: TxHash, height: Height }),
+    ]),
+    { subject: (i) => `query ${JSON.stringify(String(i['query']).slice(0, 80))}` },
+  ),
 } as const satisfies DomainOperations<'explorer'>;

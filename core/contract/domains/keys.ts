@@ -83,79 +83,164 @@ export const EmergencyControlView = z.object({
 export type EmergencyControlView = z.infer<typeof EmergencyControlView>;
 
 export const operations = {
-  'keys.devices': op('Devices of every configured key backend (software keystore, PKCS#11 tokens, Ledgers) with their state', Empty, z.object({ devices: z.array(DeviceView) })),
-  'keys.list': op('Keys of every configured backend with their on-chain status, roles and re-validation deadline', Empty, z.object({
-    keys: z.array(KeyView),
-    /** Backends that could not list their keys, with the stable code. */
-    problems: z.array(z.object({ backend: BackendKind, code: z.string(), message: z.string() })).default([]),
-  })),
-  'keys.create': op('Generate an Ed25519 software key, encrypted under a passphrase; with confirmPassphrase, refuse (PASSPHRASE_MISMATCH) unless both are the same', z.object({
-    label: Label,
-    passphrase: Passphrase,
-    /** The passphrase typed a second time. */
-    confirmPassphrase: Passphrase.optional(),
-  }).strict(), KeyView, { subject: (i, o) => `key ${(o?.['keyId'] as string | undefined) ?? `"${String(i['label'])}"`}` }),
-  'keys.generate': op('Generate a key on a backend (software, PKCS#11 token, Ledger) and read back its attestation record', z.object({
-    backend: BackendKind,
-    scheme: Scheme,
-    label: Label,
-    deviceId: z.string().min(1).max(256).optional(),
-    /** Ledger: BIP-44 path to derive. */
-    path: z.string().regex(/^m(\/[0-9]{1,10}'?){1,10}$/, "a BIP-44 path such as m/44'/60'/0'/0/0").optional(),
-    /** Software: the new key's passphrase; PKCS#11: the token's user PIN; Ledger: none. */
-    secret: Secret.optional(),
-  }).strict(), z.object({ key: KeyView, attestation: AttestationOutcome }), {
-    subject: (i, o) => {
-      const k = o?.['key'] as { keyId?: string } | undefined;
-      return k?.keyId ? `key ${k.keyId}` : `${String(i['backend'])} key "${String(i['label'])}"`;
+  'keys.devices': op(
+    'Devices of every configured key backend (software keystore, PKCS#11 tokens, Ledgers) with their state',
+    Empty,
+    z.object({ devices: z.array(DeviceView) }),
+  ),
+  'keys.list': op(
+    'Keys of every configured backend with their on-chain status, roles and re-validation deadline',
+    Empty,
+    z.object({
+      keys: z.array(KeyView),
+      /** Backends that could not list their keys, with the stable code. */
+      problems: z.array(z.object({ backend: BackendKind, code: z.string(), message: z.string() })).default([]),
+    }),
+  ),
+  'keys.create': op(
+    'Generate an Ed25519 software key, encrypted under a passphrase; with confirmPassphrase, refuse (PASSPHRASE_MISMATCH) unless both are the same',
+    z
+      .object({
+        label: Label,
+        passphrase: Passphrase,
+        /** The passphrase typed a second time. */
+        confirmPassphrase: Passphrase.optional(),
+      })
+      .strict(),
+    KeyView,
+    { subject: (i, o) => `key ${(o?.['keyId'] as string | undefined) ?? `"${String(i['label'])}"`}` },
+  ),
+  'keys.generate': op(
+    'Generate a key on a backend (software, PKCS#11 token, Ledger) and read back its attestation record',
+    z
+      .object({
+        backend: BackendKind,
+        scheme: Scheme,
+        label: Label,
+        deviceId: z.string().min(1).max(256).optional(),
+        /** Ledger: BIP-44 path to derive. */
+        path: z
+          .string()
+          .regex(/^m(\/[0-9]{1,10}'?){1,10}$/, "a BIP-44 path such as m/44'/60'/0'/0/0")
+          .optional(),
+        /** Software: the new key's passphrase; PKCS#11: the token's user PIN; Ledger: none. */
+        secret: Secret.optional(),
+      })
+      .strict(),
+    z.object({ key: KeyView, attestation: AttestationOutcome }),
+    {
+      subject: (i, o) => {
+        const k = o?.['key'] as { keyId?: string } | undefined;
+        return k?.keyId ? `key ${k.keyId}` : `${String(i['backend'])} key "${String(i['label'])}"`;
+      },
     },
-  }),
-  'keys.attest': op('Read a key\'s attestation record from its device and keep it in the workspace; with `submit`, record it on chain as the key\'s new attestation (devnet admin)', z.object({
-    keyId: KeyId,
-    secret: Secret.optional(),
-    submit: z.boolean().default(false),
-    /** Re-validation deadline, in blocks from now, when submitting. */
-    revalidateInBlocks: z.number().int().min(1).max(10_000_000).default(100_000),
-  }).strict(), AttestationOutcome.extend({ txHash: TxHash.nullable(), height: Height.nullable(), revalidateBy: Height.nullable() }), { subject: (i) => `key ${String(i['keyId'])}` }),
-  'keys.import': op('Import a software key file (Web3 Secret Storage v3 for secp256k1, charter-keystore/v1 for Ed25519/P-256) into the keystore; the passphrase checks the file and stays with it', z.object({
-    /** The file's JSON text (encrypted; at most 64 KiB). Not written to the audit log. */
-    fileText: z.string().min(1, 'required').max(64 * 1024),
-    passphrase: Passphrase,
-    label: Label.optional(),
-  }).strict(), KeyView, { subject: (_i, o) => (o?.['keyId'] ? `key ${String(o['keyId'])}` : 'key file') }),
-  'keys.export': op('A software key\'s keystore file, still encrypted under its passphrase, with its conventional file name', z.object({ keyId: KeyId }).strict(), z.object({ fileName: z.string(), text: z.string() }), { subject: (i) => `key ${String(i['keyId'])}` }),
-  'keys.register': op('Register a key on chain with its attestation record as evidence (signed by the devnet admin)', z.object({
-    keyId: KeyId,
-    /** Unlocks the key to read a fresh attestation; without it the record kept at generation is used. */
-    secret: Secret.optional(),
-    revalidateInBlocks: z.number().int().min(1).max(10_000_000).default(100_000),
-  }).strict(), TxOutcome.extend({ keyId: KeyId.optional(), attestationRef: z.string().nullable().optional(), revalidateBy: Height.nullable().optional() }), { subject: (i) => `key ${String(i['keyId'])}` }),
-  'keys.setRoles': op('Set a registered key\'s roles and owner (signed by the devnet admin)', z.object({
-    keyId: KeyId,
-    roles: z.array(z.enum(['initiator', 'approver', 'attester', 'custodian', 'governance', 'operator', 'auditor'])).max(8),
-    owner: z.string().regex(/^[\x21-\x7e]{1,64}$/, '1–64 printable characters, no spaces').optional(),
-  }).strict(), TxOutcome.extend({ keyId: KeyId }), { subject: (i) => `key ${String(i['keyId'])}` }),
-  'keys.rotate': op('Hand a key over to a successor: the old key signs key.rotate, and an operational proposal asks governance to approve it', z.object({
-    keyId: KeyId,
-    newKeyId: KeyId,
-    /** Unlocks the OLD key. */
-    secret: Secret.optional(),
-    /** Who proposes the approval: a governance key with its secret, or (absent) the devnet admin. */
-    proposerKeyId: KeyId.optional(),
-    proposerSecret: Secret.optional(),
-  }).strict(), TxOutcome.extend({ keyId: KeyId, newKeyId: KeyId, proposalId: z.string(), newKeyRegistered: z.boolean() }), { subject: (i) => `key ${String(i['keyId'])} → ${String(i['newKeyId'])}`, signer: (i) => i['keyId'] }),
-  'keys.retire': op('Retire a key for good: signed by the key itself (with its secret) or, with asAdmin, by the devnet admin', z.object({
-    keyId: KeyId,
-    reason: Reason,
-    secret: Secret.optional(),
-    asAdmin: z.boolean().default(false),
-  }).strict(), TxOutcome.extend({ keyId: KeyId }), { subject: (i) => `key ${String(i['keyId'])}`, signer: (i) => (i['asAdmin'] === true ? null : i['keyId']) }),
-  'keys.revoke': op('Emergency revoke: an operator key proposes (or co-signs) the revocation; it takes effect at the emergency quorum and is permanent once governance ratifies it', z.object({
-    keyId: KeyId,
-    reason: Reason,
-    /** The operator key signing, and its secret. */
-    signerKeyId: KeyId,
-    secret: Secret.optional(),
-    expiresInBlocks: z.number().int().min(1).max(1_000_000).default(1000),
-  }).strict(), TxOutcome.extend({ control: EmergencyControlView }), { subject: (i) => `key ${String(i['keyId'])}`, signer: (i) => i['signerKeyId'] }),
+  ),
+  'keys.attest': op(
+    "Read a key's attestation record from its device and keep it in the workspace; with `submit`, record it on chain as the key's new attestation (devnet admin)",
+    z
+      .object({
+        keyId: KeyId,
+        secret: Secret.optional(),
+        submit: z.boolean().default(false),
+        /** Re-validation deadline, in blocks from now, when submitting. */
+        revalidateInBlocks: z.number().int().min(1).max(10_000_000).default(100_000),
+      })
+      .strict(),
+    AttestationOutcome.extend({ txHash: TxHash.nullable(), height: Height.nullable(), revalidateBy: Height.nullable() }),
+    { subject: (i) => `key ${String(i['keyId'])}` },
+  ),
+  'keys.import': op(
+    'Import a software key file (Web3 Secret Storage v3 for secp256k1, charter-keystore/v1 for Ed25519/P-256) into the keystore; the passphrase checks the file and stays with it',
+    z
+      .object({
+        /** The file's JSON text (encrypted; at most 64 KiB). Not written to the audit log. */
+        fileText: z
+          .string()
+          .min(1, 'required')
+          .max(64 * 1024),
+        passphrase: Passphrase,
+        label: Label.optional(),
+      })
+      .strict(),
+    KeyView,
+    { subject: (_i, o) => (o?.['keyId'] ? `key ${String(o['keyId'])}` : 'key file') },
+  ),
+  'keys.export': op(
+    "A software key's keystore file, still encrypted under its passphrase, with its conventional file name",
+    z.object({ keyId: KeyId }).strict(),
+    z.object({ fileName: z.string(), text: z.string() }),
+    { subject: (i) => `key ${String(i['keyId'])}` },
+  ),
+  'keys.register': op(
+    'Register a key on chain with its attestation record as evidence (signed by the devnet admin)',
+    z
+      .object({
+        keyId: KeyId,
+        /** Unlocks the key to read a fresh attestation; without it the record kept at generation is used. */
+        secret: Secret.optional(),
+        revalidateInBlocks: z.number().int().min(1).max(10_000_000).default(100_000),
+      })
+      .strict(),
+    TxOutcome.extend({ keyId: KeyId.optional(), attestationRef: z.string().nullable().optional(), revalidateBy: Height.nullable().optional() }),
+    { subject: (i) => `key ${String(i['keyId'])}` },
+  ),
+  'keys.setRoles': op(
+    "Set a registered key's roles and owner (signed by the devnet admin)",
+    z
+      .object({
+        keyId: KeyId,
+        roles: z.array(z.enum(['initiator', 'approver', 'attester', 'custodian', 'governance', 'operator', 'auditor'])).max(8),
+        owner: z
+          .string()
+          .regex(/^[\x21-\x7e]{1,64}$/, '1–64 printable characters, no spaces')
+          .optional(),
+      })
+      .strict(),
+    TxOutcome.extend({ keyId: KeyId }),
+    { subject: (i) => `key ${String(i['keyId'])}` },
+  ),
+  'keys.rotate': op(
+    'Hand a key over to a successor: the old key signs key.rotate, and an operational proposal asks governance to approve it',
+    z
+      .object({
+        keyId: KeyId,
+        newKeyId: KeyId,
+        /** Unlocks the OLD key. */
+        secret: Secret.optional(),
+        /** Who proposes the approval: a governance key with its secret, or (absent) the devnet admin. */
+        proposerKeyId: KeyId.optional(),
+        proposerSecret: Secret.optional(),
+      })
+      .strict(),
+    TxOutcome.extend({ keyId: KeyId, newKeyId: KeyId, proposalId: z.string(), newKeyRegistered: z.boolean() }),
+    { subject: (i) => `key ${String(i['keyId'])} → ${String(i['newKeyId'])}`, signer: (i) => i['keyId'] },
+  ),
+  'keys.retire': op(
+    'Retire a key for good: signed by the key itself (with its secret) or, with asAdmin, by the devnet admin',
+    z
+      .object({
+        keyId: KeyId,
+        reason: Reason,
+        secret: Secret.optional(),
+        asAdmin: z.boolean().default(false),
+      })
+      .strict(),
+    TxOutcome.extend({ keyId: KeyId }),
+    { subject: (i) => `key ${String(i['keyId'])}`, signer: (i) => (i['asAdmin'] === true ? null : i['keyId']) },
+  ),
+  'keys.revoke': op(
+    'Emergency revoke: an operator key proposes (or co-signs) the revocation; it takes effect at the emergency quorum and is permanent once governance ratifies it',
+    z
+      .object({
+        keyId: KeyId,
+        reason: Reason,
+        /** The operator key signing, and its secret. */
+        signerKeyId: KeyId,
+        secret: Secret.optional(),
+        expiresInBlocks: z.number().int().min(1).max(1_000_000).default(1000),
+      })
+      .strict(),
+    TxOutcome.extend({ control: EmergencyControlView }),
+    { subject: (i) => `key ${String(i['keyId'])}`, signer: (i) => i['signerKeyId'] },
+  ),
 } as const satisfies DomainOperations<'keys'>;

@@ -31,18 +31,31 @@ export const SecurityEventView = z.object({
 export type SecurityEventView = z.infer<typeof SecurityEventView>;
 
 export const operations = {
-  'security.events': op('Security events of the connected node, newest first, filtered by kind, key, vault and height', z.object({
-    /** One of SECURITY_EVENT_KINDS, with or without the "security." prefix. */
-    kind: z.string().max(80).refine((k) => securityKindOf(k) !== null, 'not a kind of security event the engine emits').optional(),
-    keyId: KeyId.optional(),
-    vaultId: VaultId.optional(),
-    fromHeight: Height.optional(),
-    toHeight: Height.optional(),
-    /** Paging: events older than this seq (the previous page's nextBefore). */
-    before: z.number().int().positive().optional(),
-    limit: z.number().int().min(1).max(1000).default(100),
-    /** Only events seen in blocks, at mempool admission, or on mempool recheck. */
-    stage: z.enum(['block', 'admission', 'recheck']).optional(),
-  }).strict().refine((i) => i.fromHeight === undefined || i.toHeight === undefined || i.fromHeight <= i.toHeight, { message: 'the height range is inverted: from must not be above to', path: ['toHeight'] }),
-  z.object({ height: Height, events: z.array(SecurityEventView), nextBefore: z.number().int().nullable() })),
+  'security.events': op(
+    'Security events of the connected node, newest first, filtered by kind, key, vault and height',
+    z
+      .object({
+        /** One of SECURITY_EVENT_KINDS, with or without the "security." prefix. */
+        kind: z
+          .string()
+          .max(80)
+          .refine((k) => securityKindOf(k) !== null, 'not a kind of security event the engine emits')
+          .optional(),
+        keyId: KeyId.optional(),
+        vaultId: VaultId.optional(),
+        fromHeight: Height.optional(),
+        toHeight: Height.optional(),
+        /** Paging: events older than this seq (the previous page's nextBefore). */
+        before: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+        /** Only events seen in blocks, at mempool admission, or on mempool recheck. */
+        stage: z.enum(['block', 'admission', 'recheck']).optional(),
+      })
+      .strict()
+      .refine((i) => i.fromHeight === undefined || i.toHeight === undefined || i.fromHeight <= i.toHeight, {
+        message: 'the height range is inverted: from must not be above to',
+        path: ['toHeight'],
+      }),
+    z.object({ height: Height, events: z.array(SecurityEventView), nextBefore: z.number().int().nullable() }),
+  ),
 } as const satisfies DomainOperations<'security'>;

@@ -54,5 +54,7 @@ function settingsChange(i: Record<string, unknown>): string {
 
 export const operations = {
   'settings.get': op('Console settings', Empty, Settings),
-  'settings.set': op('Change console settings (theme, Ledger); PKCS#11 modules are not settable here', SettingsChange, Settings, { subject: (i) => `settings: ${settingsChange(i)}` }),
+  'settings.set': op('Change console settings (theme, Ledger); PKCS#11 modules are not settable here', SettingsChange, Settings, {
+    subject: (i) => `settings: ${settingsChange(i)}`,
+  }),
 } as const satisfies DomainOperations<'settings'>;

@@ -44,6 +44,14 @@ export const WorkbenchLayout = z
 export type WorkbenchLayout = z.infer<typeof WorkbenchLayout>;
 
 export const operations = {
-  'workbench.getLayout': op('The workbench layout saved in this workspace (null before the first save, or if what was saved no longer fits the schema)', Empty, z.object({ layout: WorkbenchLayout.nullable() })),
-  'workbench.setLayout': op('Save the workbench layout in this workspace (not audited: it changes nothing but the view)', z.object({ layout: WorkbenchLayout }).strict(), z.object({ saved: z.literal(true) })),
+  'workbench.getLayout': op(
+    'The workbench layout saved in this workspace (null before the first save, or if what was saved no longer fits the schema)',
+    Empty,
+    z.object({ layout: WorkbenchLayout.nullable() }),
+  ),
+  'workbench.setLayout': op(
+    'Save the workbench layout in this workspace (not audited: it changes nothing but the view)',
+    z.object({ layout: WorkbenchLayout }).strict(),
+    z.object({ saved: z.literal(true) }),
+  ),
 } as const satisfies DomainOperations<'workbench'>;

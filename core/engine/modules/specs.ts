@@ -42,10 +42,15 @@ for (const m of SPECS) {
  * a proposal against (INVALID_PROPOSAL otherwise) and the console offers
  * combinations from.
  */
-export const GOV_ACTION_TRACK: Readonly<Record<GovAction['type'], GovTrack>> = Object.fromEntries(ACTION_ENTRIES.map((a) => [a.type, a.track])) as Record<GovAction['type'], GovTrack>;
+export const GOV_ACTION_TRACK: Readonly<Record<GovAction['type'], GovTrack>> = Object.fromEntries(ACTION_ENTRIES.map((a) => [a.type, a.track])) as Record<
+  GovAction['type'],
+  GovTrack
+>;
 
 /** A zod discriminated union over `type` whose value is a GovAction, with its options (one schema per action). */
-export type GovActionSchema = z.ZodType<GovAction> & { readonly options: readonly { readonly shape: { readonly type: { readonly value: GovAction['type'] } } }[] };
+export type GovActionSchema = z.ZodType<GovAction> & {
+  readonly options: readonly { readonly shape: { readonly type: { readonly value: GovAction['type'] } } }[];
+};
 
 /** The shape of any governance action: the union of every module's action schemas, by `type`. */
 export const GOV_ACTION_SCHEMA: GovActionSchema = z.discriminatedUnion(
@@ -75,7 +80,15 @@ for (const m of SPECS) {
     if (TX_ENTRIES.some((t) => t.type === type)) duplicate('transaction type', type);
     const t = m.txs[type] as TxSpec<unknown>;
     const body = typeof t.body === 'function' ? t.body({ actionSchema: GOV_ACTION_SCHEMA }) : t.body;
-    TX_ENTRIES.push({ type: type as TxType, module: m.name, roles: t.roles, body, degradedOk: t.degradedOk === true, freezeStops: t.freezeStops === true, rule: t.rule });
+    TX_ENTRIES.push({
+      type: type as TxType,
+      module: m.name,
+      roles: t.roles,
+      body,
+      degradedOk: t.degradedOk === true,
+      freezeStops: t.freezeStops === true,
+      rule: t.rule,
+    });
   }
 }
 
@@ -90,10 +103,15 @@ export const TX_TYPES: readonly TxType[] = TX_ENTRIES.map((t) => t.type);
  * transaction type. Any one of the listed roles suffices; object-level rules
  * (listed as approver of this vault, initiator of this request, …) apply on top.
  */
-export const POLICY_MATRIX: Readonly<Record<TxType, readonly Role[]>> = Object.fromEntries(TX_ENTRIES.map((t) => [t.type, t.roles])) as Record<TxType, readonly Role[]>;
+export const POLICY_MATRIX: Readonly<Record<TxType, readonly Role[]>> = Object.fromEntries(TX_ENTRIES.map((t) => [t.type, t.roles])) as Record<
+  TxType,
+  readonly Role[]
+>;
 
 /** Body shapes by transaction type: every field present, of the right JSON type, nothing else. */
-export const BODY_SCHEMAS: { readonly [T in TxType]: z.ZodType<TxBodies[T]> } = Object.fromEntries(TX_ENTRIES.map((t) => [t.type, t.body])) as { [T in TxType]: z.ZodType<TxBodies[T]> };
+export const BODY_SCHEMAS: { readonly [T in TxType]: z.ZodType<TxBodies[T]> } = Object.fromEntries(TX_ENTRIES.map((t) => [t.type, t.body])) as {
+  [T in TxType]: z.ZodType<TxBodies[T]>;
+};
 
 /** docs/policy.md's matrix, generated from the registry: one row per transaction type, a column per role, then the object-level rule. */
 export function policyMatrixMarkdown(roles: readonly Role[]): string {

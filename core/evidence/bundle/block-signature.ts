@@ -26,7 +26,12 @@ type Item = { subject: string; reason: string; detail: string };
 
 export type SignedHeaderVerdict =
   | { ok: true; hash: string; keys: string[]; items?: Item[] }
-  | { ok: false; reason: 'HEADER_MISMATCH' | 'CHAIN_BROKEN' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'KEY_REVOKED' | 'KEY_OUTSIDE_VALIDITY' | 'BELOW_QUORUM'; detail: string; items?: Item[] };
+  | {
+      ok: false;
+      reason: 'HEADER_MISMATCH' | 'CHAIN_BROKEN' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'KEY_REVOKED' | 'KEY_OUTSIDE_VALIDITY' | 'BELOW_QUORUM';
+      detail: string;
+      items?: Item[];
+    };
 
 /** Upper-case hex validator address of an Ed25519 public key. */
 export function validatorAddressOf(publicKey: Uint8Array): string {
@@ -62,15 +67,27 @@ export function verifySignedHeader(
   }
   const h = (header ?? {}) as { height?: unknown; chain_id?: unknown; app_hash?: unknown; last_block_id?: { hash?: unknown } | null };
   const hash = toHex(digest).toUpperCase();
-  if (expect.hash !== undefined && hash !== expect.hash) return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header hashes to ${hash}, the block says ${String(expect.hash)}` };
+  if (expect.hash !== undefined && hash !== expect.hash)
+    return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header hashes to ${hash}, the block says ${String(expect.hash)}` };
   if (typeof h.height !== 'string' || h.height !== String(expect.height) || h.chain_id !== expect.chain_id) {
-    return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header is height ${String(h.height)} of ${String(h.chain_id)}, not "${expect.height}" of ${expect.chain_id}` };
+    return {
+      ok: false,
+      reason: 'HEADER_MISMATCH',
+      detail: `the header is height ${String(h.height)} of ${String(h.chain_id)}, not "${expect.height}" of ${expect.chain_id}`,
+    };
   }
   if (expect.app_hash !== undefined && h.app_hash !== expect.app_hash) {
     return { ok: false, reason: 'HEADER_MISMATCH', detail: `the header's app_hash is ${String(h.app_hash)}, expected ${expect.app_hash}` };
   }
-  if (expect.last_block_hash !== undefined && (typeof h.last_block_id !== 'object' || h.last_block_id === null || h.last_block_id.hash !== expect.last_block_hash)) {
-    return { ok: false, reason: 'CHAIN_BROKEN', detail: `the header's last_block_id.hash is ${String(h.last_block_id?.hash)}, the previous block is ${expect.last_block_hash || '(none)'}` };
+  if (
+    expect.last_block_hash !== undefined &&
+    (typeof h.last_block_id !== 'object' || h.last_block_id === null || h.last_block_id.hash !== expect.last_block_hash)
+  ) {
+    return {
+      ok: false,
+      reason: 'CHAIN_BROKEN',
+      detail: `the header's last_block_id.hash is ${String(h.last_block_id?.hash)}, the previous block is ${expect.last_block_hash || '(none)'}`,
+    };
   }
   return headerSignatures(digest, hash, signatures, expect.height, trust, verifier);
 }
@@ -80,7 +97,14 @@ export function verifySignedHeader(
  * (upper-case hex `hash`), by the one rule for signature sets at `height`.
  * Never throws.
  */
-export function headerSignatures(digest: Uint8Array, hash: string, signatures: unknown, height: number, trust: TrustFileView, verifier: SignatureVerifier): SignedHeaderVerdict {
+export function headerSignatures(
+  digest: Uint8Array,
+  hash: string,
+  signatures: unknown,
+  height: number,
+  trust: TrustFileView,
+  verifier: SignatureVerifier,
+): SignedHeaderVerdict {
   if (!Array.isArray(signatures)) return { ok: false, reason: 'HEADER_MISMATCH', detail: 'the validator signatures are not a list' };
   const counted = new Set<string>();
   const items: Item[] = [];
@@ -94,7 +118,11 @@ export function headerSignatures(digest: Uint8Array, hash: string, signatures: u
       return pk !== null && validatorAddressOf(pk) === addr;
     });
     if (!key) {
-      items.push({ subject: `validator ${addr.slice(0, 40) || '(none)'}`, reason: 'UNKNOWN_KEY', detail: 'not the address of an Ed25519 key of the trust file' });
+      items.push({
+        subject: `validator ${addr.slice(0, 40) || '(none)'}`,
+        reason: 'UNKNOWN_KEY',
+        detail: 'not the address of an Ed25519 key of the trust file',
+      });
       continue;
     }
     const pk = fromHexOrNull(key.public_key) as Uint8Array;
@@ -116,5 +144,10 @@ export function headerSignatures(digest: Uint8Array, hash: string, signatures: u
   if (counted.size >= Math.max(1, trust.quorum)) return { ok: true, hash, keys: [...counted].sort(), ...(items.length ? { items } : {}) };
   const first = items.find((i) => i.reason !== 'DUPLICATE_SIGNER');
   const reason = (first?.reason ?? 'BELOW_QUORUM') as Exclude<SignedHeaderVerdict, { ok: true }>['reason'];
-  return { ok: false, reason, detail: `${counted.size} trusted validator signature(s) count at height ${height}, the trust file's quorum is ${trust.quorum}${first ? `; ${first.subject}: ${first.detail}` : ''}`, items };
+  return {
+    ok: false,
+    reason,
+    detail: `${counted.size} trusted validator signature(s) count at height ${height}, the trust file's quorum is ${trust.quorum}${first ? `; ${first.subject}: ${first.detail}` : ''}`,
+    items,
+  };
 }

@@ -49,7 +49,11 @@ export async function assembleBundle(b: {
   const mBytes = manifestBytes(manifest);
   const manifestSha256 = sha256Hex(mBytes);
   const signerDecl: BundleSigner = { key_id: b.signer.key_id, scheme: b.signer.scheme, public_key: b.signer.public_key };
-  const env = await signStatement(bundleStatement(manifestSha256, b.kind, b.subject, signerDecl), [{ keyId: b.signer.key_id, scheme: b.signer.scheme, sign: b.signer.sign }], manifest.format);
+  const env = await signStatement(
+    bundleStatement(manifestSha256, b.kind, b.subject, signerDecl),
+    [{ keyId: b.signer.key_id, scheme: b.signer.scheme, sign: b.signer.sign }],
+    manifest.format,
+  );
   const files = new Map<string, Uint8Array>();
   for (const m of b.members) files.set(m.path, m.bytes);
   files.set(MANIFEST_PATH, mBytes);

@@ -26,11 +26,13 @@ describe('DSSE PAE', () => {
 
 describe('base64', () => {
   it('round-trips and agrees with Buffer', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
-      const s = toBase64(b);
-      expect(s).toBe(Buffer.from(b).toString('base64'));
-      expect(fromBase64(s)).toEqual(b);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
+        const s = toBase64(b);
+        expect(s).toBe(Buffer.from(b).toString('base64'));
+        expect(fromBase64(s)).toEqual(b);
+      }),
+    );
   });
   it('refuses non-canonical or foreign input', () => {
     for (const s of ['A', 'AB=', 'QQ=a', 'QR==', 'QQ==QQ==', '-_8=', 'QUJD\n']) expect(fromBase64(s), s).toBeNull();
@@ -42,8 +44,17 @@ describe('entry names and types', () => {
     expect(pathProblem('transactions/AB.json')).toBeNull();
     expect(pathProblem('a/')).toBeNull();
     const cases: [string, string][] = [
-      ['', 'EMPTY_PATH'], ['/a', 'ABSOLUTE_PATH'], ['a/../b', 'PARENT_PATH'], ['..', 'PARENT_PATH'], ['a\\b', 'BACKSLASH'],
-      ['C:/x', 'DRIVE_LETTER'], ['c:x', 'DRIVE_LETTER'], ['a//b', 'EMPTY_SEGMENT'], ['./a', 'DOT_SEGMENT'], ['a\u0000', 'CONTROL_CHARACTER'], ['x'.repeat(1025), 'PATH_TOO_LONG'],
+      ['', 'EMPTY_PATH'],
+      ['/a', 'ABSOLUTE_PATH'],
+      ['a/../b', 'PARENT_PATH'],
+      ['..', 'PARENT_PATH'],
+      ['a\\b', 'BACKSLASH'],
+      ['C:/x', 'DRIVE_LETTER'],
+      ['c:x', 'DRIVE_LETTER'],
+      ['a//b', 'EMPTY_SEGMENT'],
+      ['./a', 'DOT_SEGMENT'],
+      ['a\u0000', 'CONTROL_CHARACTER'],
+      ['x'.repeat(1025), 'PATH_TOO_LONG'],
     ];
     for (const [n, r] of cases) expect(pathProblem(n)?.reason, JSON.stringify(n)).toBe(r);
   });
@@ -103,7 +114,10 @@ describe('attestation signatures by bundle format', () => {
       (['p256', 'secp256k1'] as const).map((scheme) => {
         const curve = scheme === 'p256' ? p256 : secp256k1;
         const sk = curve.utils.randomSecretKey();
-        return [scheme, { sk, pk: curve.getPublicKey(sk, true), sign: (pae: Uint8Array) => curve.sign(sha256(pae), sk, { prehash: false, lowS: true, format: 'compact' }) }];
+        return [
+          scheme,
+          { sk, pk: curve.getPublicKey(sk, true), sign: (pae: Uint8Array) => curve.sign(sha256(pae), sk, { prehash: false, lowS: true, format: 'compact' }) },
+        ];
       }),
     ),
   } as Record<SignatureScheme, { sk: Uint8Array; pk: Uint8Array; sign: (pae: Uint8Array) => Uint8Array }>;
@@ -147,7 +161,9 @@ describe('attestation signatures by bundle format', () => {
       const s = BigInt('0x' + toHex(compact.subarray(32)));
       const longForm = concatBytes(Uint8Array.of(0x30, 0x81), sig.subarray(1));
       const trailing = concatBytes(sig, Uint8Array.of(0));
-      const highS = curveOf(scheme).Signature.fromBytes(concatBytes(compact.subarray(0, 32), fromHex((n - s).toString(16).padStart(64, '0'))), 'compact').toBytes('der');
+      const highS = curveOf(scheme)
+        .Signature.fromBytes(concatBytes(compact.subarray(0, 32), fromHex((n - s).toString(16).padStart(64, '0'))), 'compact')
+        .toBytes('der');
       const paddedR = (() => {
         const rHex = r.toString(16).padStart(64, '0');
         const rc = (parseInt(rHex.slice(0, 2), 16) & 0x80 ? '0000' : '00') + rHex;

@@ -66,7 +66,14 @@ export function attestationSigningInput(scheme: SignatureScheme, paeBytes: Uint8
  * every format; ECDSA strict DER with low S in v2, 64-byte r||s with low S in
  * v1. Never throws.
  */
-export function verifyAttestationSignature(scheme: SignatureScheme, publicKey: Uint8Array, paeBytes: Uint8Array, sig: Uint8Array, verifier: SignatureVerifier, format: BundleFormat): boolean {
+export function verifyAttestationSignature(
+  scheme: SignatureScheme,
+  publicKey: Uint8Array,
+  paeBytes: Uint8Array,
+  sig: Uint8Array,
+  verifier: SignatureVerifier,
+  format: BundleFormat,
+): boolean {
   try {
     if (format !== BUNDLE_FORMAT && format !== BUNDLE_FORMAT_V1) return false;
     if (scheme === 'ed25519') return verifier.verify('ed25519', publicKey, paeBytes, sig);
@@ -89,7 +96,8 @@ export function verifyAttestationSignature(scheme: SignatureScheme, publicKey: U
 export function encodeAttestationSignature(scheme: SignatureScheme, raw: Uint8Array, format: BundleFormat): Uint8Array {
   if (format !== BUNDLE_FORMAT && format !== BUNDLE_FORMAT_V1) throw new CharterError('INVALID_INPUT', `unknown bundle format ${String(format)}`);
   if (scheme !== 'p256' && scheme !== 'secp256k1') return raw;
-  if (raw.length !== ECDSA_SIGNATURE_BYTES) throw new CharterError('INTERNAL', `the ${scheme} signer returned ${raw.length} bytes, not ${ECDSA_SIGNATURE_BYTES}-byte r||s`);
+  if (raw.length !== ECDSA_SIGNATURE_BYTES)
+    throw new CharterError('INTERNAL', `the ${scheme} signer returned ${raw.length} bytes, not ${ECDSA_SIGNATURE_BYTES}-byte r||s`);
   if (format === BUNDLE_FORMAT_V1) return raw;
   try {
     return ecdsaDerFromCompact(scheme, raw);
@@ -144,10 +152,12 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   if (!env || typeof env !== 'object' || typeof env.payloadType !== 'string' || typeof env.payload !== 'string' || !Array.isArray(env.signatures)) {
     return { ok: false, reason: 'ATTESTATION_INVALID', detail: 'not a DSSE envelope (payloadType, payload, signatures)' };
   }
-  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) return { ok: false, reason: 'WRONG_PAYLOAD_TYPE', detail: `payloadType is ${JSON.stringify(env.payloadType).slice(0, 80)}, not ${IN_TOTO_PAYLOAD_TYPE}` };
+  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE)
+    return { ok: false, reason: 'WRONG_PAYLOAD_TYPE', detail: `payloadType is ${JSON.stringify(env.payloadType).slice(0, 80)}, not ${IN_TOTO_PAYLOAD_TYPE}` };
   for (const s of env.signatures as unknown[]) {
     const sig = s as { keyid?: unknown; sig?: unknown } | null;
-    if (!sig || typeof sig.keyid !== 'string' || typeof sig.sig !== 'string') return { ok: false, reason: 'ATTESTATION_INVALID', detail: 'a signature lacks keyid or sig' };
+    if (!sig || typeof sig.keyid !== 'string' || typeof sig.sig !== 'string')
+      return { ok: false, reason: 'ATTESTATION_INVALID', detail: 'a signature lacks keyid or sig' };
   }
   const payload = fromBase64(env.payload);
   if (payload === null) return { ok: false, reason: 'ATTESTATION_INVALID', detail: 'payload is not standard base64' };
@@ -161,9 +171,12 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
 }
 
 /** The manifest digest a statement names, or a problem. */
-export function statementSubjectDigest(statement: unknown): { ok: true; sha256: string; predicate: unknown; predicateType: unknown } | { ok: false; detail: string } {
+export function statementSubjectDigest(
+  statement: unknown,
+): { ok: true; sha256: string; predicate: unknown; predicateType: unknown } | { ok: false; detail: string } {
   const s = statement as { _type?: unknown; subject?: unknown; predicate?: unknown; predicateType?: unknown } | null;
-  if (!s || typeof s !== 'object' || s._type !== IN_TOTO_STATEMENT_TYPE) return { ok: false, detail: `the payload is not an in-toto Statement v1 (_type ${IN_TOTO_STATEMENT_TYPE})` };
+  if (!s || typeof s !== 'object' || s._type !== IN_TOTO_STATEMENT_TYPE)
+    return { ok: false, detail: `the payload is not an in-toto Statement v1 (_type ${IN_TOTO_STATEMENT_TYPE})` };
   if (!Array.isArray(s.subject) || (s.subject as unknown[]).length === 0) return { ok: false, detail: 'the statement has no subject' };
   const m = (s.subject as unknown[]).find((x) => (x as { name?: unknown })?.name === MANIFEST_PATH) as { digest?: { sha256?: unknown } } | undefined;
   const d = m?.digest?.sha256;

@@ -11,7 +11,11 @@ import { parseStrictJsonBytes } from '../jcs.js';
 
 const Sha = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex characters');
 /** A string of min–max Unicode code points (not UTF-16 units). */
-const Chars = (min: number, max: number) => z.string().refine((s) => { const n = [...s].length; return n >= min && n <= max; }, `${min}–${max} characters`);
+const Chars = (min: number, max: number) =>
+  z.string().refine((s) => {
+    const n = [...s].length;
+    return n >= min && n <= max;
+  }, `${min}–${max} characters`);
 const Height = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const ManifestSchema = z
@@ -41,7 +45,13 @@ export function sortMembers(members: readonly ManifestMember[]): ManifestMember[
   return [...members].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-export function buildManifest(m: { format?: Manifest['format']; kind: string; subject: BundleSubject; created_by: Manifest['created_by']; members: readonly ManifestMember[] }): Manifest {
+export function buildManifest(m: {
+  format?: Manifest['format'];
+  kind: string;
+  subject: BundleSubject;
+  created_by: Manifest['created_by'];
+  members: readonly ManifestMember[];
+}): Manifest {
   return { format: m.format ?? BUNDLE_FORMAT, kind: m.kind, subject: m.subject, created_by: m.created_by, members: sortMembers(m.members) };
 }
 
@@ -62,7 +72,8 @@ export function manifestProblems(m: Manifest): string[] {
     const p = pathProblem(mem.path);
     if (p) problems.push(`member "${mem.path}": ${p.detail} (${p.reason})`);
     if (mem.path.endsWith('/')) problems.push(`member "${mem.path}" names a directory`);
-    if (mem.path === MANIFEST_PATH || mem.path.startsWith(ATTESTATIONS_DIR)) problems.push(`member "${mem.path}" is reserved (manifest.json and attestations/ are not members)`);
+    if (mem.path === MANIFEST_PATH || mem.path.startsWith(ATTESTATIONS_DIR))
+      problems.push(`member "${mem.path}" is reserved (manifest.json and attestations/ are not members)`);
     if (seen.has(mem.path)) problems.push(`member "${mem.path}" is listed twice`);
     if (prev !== null && !(prev < mem.path)) problems.push(`members are not sorted by path at "${mem.path}"`);
     seen.add(mem.path);
@@ -71,7 +82,9 @@ export function manifestProblems(m: Manifest): string[] {
   return problems;
 }
 
-export type ParsedManifest = { ok: true; manifest: Manifest; sha256: string } | { ok: false; reason: 'MANIFEST_INVALID' | 'MANIFEST_NOT_CANONICAL' | 'UNSUPPORTED_FORMAT'; detail: string };
+export type ParsedManifest =
+  | { ok: true; manifest: Manifest; sha256: string }
+  | { ok: false; reason: 'MANIFEST_INVALID' | 'MANIFEST_NOT_CANONICAL' | 'UNSUPPORTED_FORMAT'; detail: string };
 
 /** Parse manifest.json bytes: UTF-8 JSON, the schema, the rules above, and exactly its canonical form. */
 export function parseManifest(bytes: Uint8Array): ParsedManifest {
@@ -83,18 +96,27 @@ export function parseManifest(bytes: Uint8Array): ParsedManifest {
     return { ok: false, reason: 'MANIFEST_INVALID', detail: `manifest.json is not strict UTF-8 JSON: ${(e as Error).message}` };
   }
   if (value && typeof value === 'object' && 'format' in value && !(BUNDLE_FORMATS as readonly unknown[]).includes((value as { format: unknown }).format)) {
-    return { ok: false, reason: 'UNSUPPORTED_FORMAT', detail: `manifest format ${JSON.stringify((value as { format: unknown }).format).slice(0, 80)} is not ${BUNDLE_FORMATS.join(' or ')}` };
+    return {
+      ok: false,
+      reason: 'UNSUPPORTED_FORMAT',
+      detail: `manifest format ${JSON.stringify((value as { format: unknown }).format).slice(0, 80)} is not ${BUNDLE_FORMATS.join(' or ')}`,
+    };
   }
   const parsed = ManifestSchema.safeParse(value);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    return { ok: false, reason: 'MANIFEST_INVALID', detail: `manifest.json does not match the schema: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}` };
+    return {
+      ok: false,
+      reason: 'MANIFEST_INVALID',
+      detail: `manifest.json does not match the schema: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}`,
+    };
   }
   const manifest = parsed.data as Manifest;
   const problems = manifestProblems(manifest);
   if (problems.length > 0) return { ok: false, reason: 'MANIFEST_INVALID', detail: problems.slice(0, 5).join('; ') };
   // Canonical bytes only: this also excludes duplicate keys, which JSON.parse would silently merge.
   const canonical = canonicalJson(value);
-  if (canonical !== fromUtf8(bytes)) return { ok: false, reason: 'MANIFEST_NOT_CANONICAL', detail: 'manifest.json is not in canonical form (RFC 8785), or has duplicate keys' };
+  if (canonical !== fromUtf8(bytes))
+    return { ok: false, reason: 'MANIFEST_NOT_CANONICAL', detail: 'manifest.json is not in canonical form (RFC 8785), or has duplicate keys' };
   return { ok: true, manifest, sha256: sha256Hex(bytes) };
 }

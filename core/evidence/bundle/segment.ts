@@ -31,9 +31,9 @@ export const MAX_SEGMENT_BLOCKS = 10_000;
 
 export const SEGMENT_CHECKS = [
   ['segment.blocks', 'Every block of the range is present, of the chain, linked to its predecessor'],
-  ['segment.headers', 'Every block\'s header hashes to its hash, links to the previous one and commits to its transactions'],
+  ['segment.headers', "Every block's header hashes to its hash, links to the previous one and commits to its transactions"],
   ['segment.signatures', 'Every header of the range, and the next one, is signed by trusted validators'],
-  ['segment.receipts', 'The receipts are exactly those of the range\'s transactions, in an unbroken chain'],
+  ['segment.receipts', "The receipts are exactly those of the range's transactions, in an unbroken chain"],
   ['proofs.receipts', 'Every receipt is the MMR leaf the later checkpoint commits to'],
   ['proofs.consistency', 'The later checkpoint extends the earlier one (consistency proof)'],
   ['checkpoint.from.quorum', 'The earlier checkpoint is signed by a quorum of trusted log keys'],
@@ -52,7 +52,8 @@ export function segmentRange(m: Manifest): { from: number; to: number } | string
   if (!r) return `subject id ${JSON.stringify(m.subject.id).slice(0, 80)} is not FROM:TO in decimal without leading zeros`;
   const from = Number(r[1]);
   const to = Number(r[2]);
-  if (from < 1 || to < from || to !== m.subject.height) return `subject ${m.subject.id} is not a range 1 ≤ FROM ≤ TO ending at the subject height ${m.subject.height}`;
+  if (from < 1 || to < from || to !== m.subject.height)
+    return `subject ${m.subject.id} is not a range 1 ≤ FROM ≤ TO ending at the subject height ${m.subject.height}`;
   if (to - from + 1 > MAX_SEGMENT_BLOCKS) return `a segment holds at most ${MAX_SEGMENT_BLOCKS} blocks; ${m.subject.id} has ${to - from + 1}`;
   return { from, to };
 }
@@ -75,19 +76,30 @@ export function segmentExpectedMembers(m: Manifest): Item[] {
     const b = BLOCK_PATH.exec(mem.path);
     const want = FIXED[mem.path] ?? (b ? ARTIFACT_TYPES.block : undefined);
     if (want === undefined) items.push({ subject: mem.path, reason: 'UNEXPECTED_MEMBER', detail: 'a history segment defines no such member' });
-    else if (b && typeof range !== 'string' && (Number(b[1]) < range.from || Number(b[1]) > range.to)) items.push({ subject: mem.path, reason: 'UNEXPECTED_MEMBER', detail: `block ${Number(b[1])} is outside the range ${range.from}–${range.to}` });
-    else if (mem.artifact_type !== want) items.push({ subject: mem.path, reason: 'WRONG_ARTIFACT_TYPE', detail: `artifact type ${mem.artifact_type}, a history segment's ${mem.path} is ${want}` });
+    else if (b && typeof range !== 'string' && (Number(b[1]) < range.from || Number(b[1]) > range.to))
+      items.push({ subject: mem.path, reason: 'UNEXPECTED_MEMBER', detail: `block ${Number(b[1])} is outside the range ${range.from}–${range.to}` });
+    else if (mem.artifact_type !== want)
+      items.push({
+        subject: mem.path,
+        reason: 'WRONG_ARTIFACT_TYPE',
+        detail: `artifact type ${mem.artifact_type}, a history segment's ${mem.path} is ${want}`,
+      });
   }
   if (typeof range !== 'string') {
-    for (let h = range.from; h <= range.to; h++) if (!paths.has(SEGMENT_PATHS.block(h))) items.push({ subject: SEGMENT_PATHS.block(h), reason: 'CASE_INCOMPLETE', detail: `block ${h} of the range is not listed` });
+    for (let h = range.from; h <= range.to; h++)
+      if (!paths.has(SEGMENT_PATHS.block(h)))
+        items.push({ subject: SEGMENT_PATHS.block(h), reason: 'CASE_INCOMPLETE', detail: `block ${h} of the range is not listed` });
   }
   if (m.format !== BUNDLE_FORMAT_V1) {
     const g = SEGMENT_RECEIPT_GROUP.filter((p) => paths.has(p));
-    if (g.length > 0 && g.length < SEGMENT_RECEIPT_GROUP.length) for (const p of SEGMENT_RECEIPT_GROUP) if (!paths.has(p)) items.push({ subject: p, reason: 'CASE_INCOMPLETE', detail: `${SEGMENT_RECEIPT_GROUP.join(', ')} come together` });
+    if (g.length > 0 && g.length < SEGMENT_RECEIPT_GROUP.length)
+      for (const p of SEGMENT_RECEIPT_GROUP)
+        if (!paths.has(p)) items.push({ subject: p, reason: 'CASE_INCOMPLETE', detail: `${SEGMENT_RECEIPT_GROUP.join(', ')} come together` });
   }
   const c = SEGMENT_CONSISTENCY_GROUP.filter((p) => paths.has(p));
   if ((paths.has(SEGMENT_PATHS.from) || paths.has(SEGMENT_PATHS.consistency)) && c.length < SEGMENT_CONSISTENCY_GROUP.length) {
-    for (const p of SEGMENT_CONSISTENCY_GROUP) if (!paths.has(p)) items.push({ subject: p, reason: 'CASE_INCOMPLETE', detail: `${SEGMENT_CONSISTENCY_GROUP.join(', ')} come together` });
+    for (const p of SEGMENT_CONSISTENCY_GROUP)
+      if (!paths.has(p)) items.push({ subject: p, reason: 'CASE_INCOMPLETE', detail: `${SEGMENT_CONSISTENCY_GROUP.join(', ')} come together` });
   }
   return items;
 }
@@ -138,47 +150,107 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
           items.push({ subject: path, reason: 'SUBJECT_MISMATCH', detail: `holds height ${b.height} of ${b.chain_id}` });
           return null;
         }
-        if (prevHash !== null && b.last_block_hash !== prevHash) items.push({ subject: path, reason: 'CHAIN_BROKEN', detail: `last_block_hash ${b.last_block_hash} is not the hash ${prevHash} of block ${h - 1}` });
+        if (prevHash !== null && b.last_block_hash !== prevHash)
+          items.push({ subject: path, reason: 'CHAIN_BROKEN', detail: `last_block_hash ${b.last_block_hash} is not the hash ${prevHash} of block ${h - 1}` });
         blocks.push({ ...b, txs: txList });
         return b.hash;
       })();
     }
-    out.push(items.length ? failFrom('segment.blocks', T['segment.blocks'], items, 'block refused') : check('segment.blocks', T['segment.blocks'], 'pass', 'OK', `blocks ${from}–${to} of ${ctx.manifest.subject.chain_id}, each linked to the previous one`));
+    out.push(
+      items.length
+        ? failFrom('segment.blocks', T['segment.blocks'], items, 'block refused')
+        : check(
+            'segment.blocks',
+            T['segment.blocks'],
+            'pass',
+            'OK',
+            `blocks ${from}–${to} of ${ctx.manifest.subject.chain_id}, each linked to the previous one`,
+          ),
+    );
   }
   const allBlocks = blocks.length === to - from + 1;
   const last = blocks[blocks.length - 1];
 
   // ── headers (their digests, once computed, are what the signatures are checked over) ──
   const signedHeaders: { digest: Uint8Array; hash: string; signatures: unknown; height: number; what: string }[] = [];
-  const headed = allBlocks && blocks.every((b) => b.header !== undefined && b.header !== null) && last !== undefined && last.next_header !== undefined && last.next_header !== null;
+  const headed =
+    allBlocks &&
+    blocks.every((b) => b.header !== undefined && b.header !== null) &&
+    last !== undefined &&
+    last.next_header !== undefined &&
+    last.next_header !== null;
   if (!allBlocks) out.push(notChecked('segment.headers', 'not every block of the range is usable'));
   else if (!headed) {
     const none = blocks.every((b) => b.header === undefined || b.header === null);
     out.push(
       v1 && none
-        ? check('segment.headers', T['segment.headers'], 'unknown', 'NO_BLOCK_SIGNATURE', 'a charter.bundle/v1 segment carries no headers: the blocks are only what the node served')
-        : check('segment.headers', T['segment.headers'], 'fail', 'CASE_INCOMPLETE', `every block of the range carries its header, and block ${to} the header of block ${to + 1} (next_header)`),
+        ? check(
+            'segment.headers',
+            T['segment.headers'],
+            'unknown',
+            'NO_BLOCK_SIGNATURE',
+            'a charter.bundle/v1 segment carries no headers: the blocks are only what the node served',
+          )
+        : check(
+            'segment.headers',
+            T['segment.headers'],
+            'fail',
+            'CASE_INCOMPLETE',
+            `every block of the range carries its header, and block ${to} the header of block ${to + 1} (next_header)`,
+          ),
     );
   } else {
     const items: Item[] = [];
     for (const b of blocks) {
-      const p = headerProblem(b.header, { hash: b.hash, height: b.height, chain_id: b.chain_id, app_hash: b.app_hash, last_block_hash: b.last_block_hash, txs: b.txs });
+      const p = headerProblem(b.header, {
+        hash: b.hash,
+        height: b.height,
+        chain_id: b.chain_id,
+        app_hash: b.app_hash,
+        last_block_hash: b.last_block_hash,
+        txs: b.txs,
+      });
       const copy = 'digest' in p ? headerCopyProblem(b) : null;
       if (!('digest' in p)) items.push({ subject: SEGMENT_PATHS.block(b.height), ...p });
       else if (copy) items.push({ subject: SEGMENT_PATHS.block(b.height), reason: 'HEADER_MISMATCH', detail: copy });
       else signedHeaders.push({ ...p, signatures: b.validator_signatures, height: b.height, what: SEGMENT_PATHS.block(b.height) });
     }
     const lb = last as SegmentBlock;
-    const np = headerProblem(lb.next_header, { height: lb.height + 1, chain_id: lb.chain_id, app_hash: lb.result_app_hash, last_block_hash: lb.hash, txs: null });
+    const np = headerProblem(lb.next_header, {
+      height: lb.height + 1,
+      chain_id: lb.chain_id,
+      app_hash: lb.result_app_hash,
+      last_block_hash: lb.hash,
+      txs: null,
+    });
     if (!('digest' in np)) items.push({ subject: `${SEGMENT_PATHS.block(lb.height)} next_header`, ...np });
     else signedHeaders.push({ ...np, signatures: lb.next_validator_signatures, height: lb.height + 1, what: `${SEGMENT_PATHS.block(lb.height)} next_header` });
-    out.push(items.length ? failFrom('segment.headers', T['segment.headers'], items, 'header refused') : check('segment.headers', T['segment.headers'], 'pass', 'OK', `${blocks.length + 1} headers (${from}–${to + 1}) hash to their blocks' hashes and link up; every data_hash commits to its block's transactions; block ${to + 1} states block ${to}'s result app hash`));
+    out.push(
+      items.length
+        ? failFrom('segment.headers', T['segment.headers'], items, 'header refused')
+        : check(
+            'segment.headers',
+            T['segment.headers'],
+            'pass',
+            'OK',
+            `${blocks.length + 1} headers (${from}–${to + 1}) hash to their blocks' hashes and link up; every data_hash commits to its block's transactions; block ${to + 1} states block ${to}'s result app hash`,
+          ),
+    );
   }
   const headersOk = out[out.length - 1]?.verdict === 'pass';
 
   // ── signatures ──
   if (!headersOk) out.push(notChecked('segment.signatures', 'the headers did not pass'));
-  else if (!ctx.trust) out.push(check('segment.signatures', T['segment.signatures'], 'unknown', 'NO_TRUST_FILE', 'no trust file given: cannot tell whether the validators that signed the headers may (pass --trust)'));
+  else if (!ctx.trust)
+    out.push(
+      check(
+        'segment.signatures',
+        T['segment.signatures'],
+        'unknown',
+        'NO_TRUST_FILE',
+        'no trust file given: cannot tell whether the validators that signed the headers may (pass --trust)',
+      ),
+    );
   else {
     const items: Item[] = [];
     for (const h of signedHeaders) {
@@ -186,7 +258,18 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
       if (!v.ok) items.push({ subject: h.what, reason: v.reason, detail: v.detail });
     }
     const bad = items.find((i) => i.reason === 'BAD_SIGNATURE');
-    out.push(items.length ? check('segment.signatures', T['segment.signatures'], 'fail', (bad ?? (items[0] as Item)).reason, `${items.length} header(s) refused; ${(bad ?? (items[0] as Item)).subject}: ${(bad ?? (items[0] as Item)).detail}`, items) : check('segment.signatures', T['segment.signatures'], 'pass', 'OK', `headers ${from}–${to + 1} each carry a quorum of trusted validator signatures`));
+    out.push(
+      items.length
+        ? check(
+            'segment.signatures',
+            T['segment.signatures'],
+            'fail',
+            (bad ?? (items[0] as Item)).reason,
+            `${items.length} header(s) refused; ${(bad ?? (items[0] as Item)).subject}: ${(bad ?? (items[0] as Item)).detail}`,
+            items,
+          )
+        : check('segment.signatures', T['segment.signatures'], 'pass', 'OK', `headers ${from}–${to + 1} each carry a quorum of trusted validator signatures`),
+    );
   }
 
   // ── receipts ──
@@ -194,9 +277,11 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
   let receipts: Receipt[] | null = null;
   {
     const id = 'segment.receipts';
-    if (rr.state === 'absent') out.push(check(id, T[id], 'unknown', 'NO_RECEIPT', `the bundle carries no ${SEGMENT_PATHS.receipts} (the node keeps no evidence log)`));
+    if (rr.state === 'absent')
+      out.push(check(id, T[id], 'unknown', 'NO_RECEIPT', `the bundle carries no ${SEGMENT_PATHS.receipts} (the node keeps no evidence log)`));
     else if (rr.state === 'invalid') out.push(check(id, T[id], 'fail', 'MEMBER_INVALID', rr.detail));
-    else if (!Array.isArray(rr.value) || !rr.value.every((r) => receiptSchema.safeParse(r).success)) out.push(check(id, T[id], 'fail', 'MEMBER_INVALID', `${SEGMENT_PATHS.receipts} is not an array of receipts`));
+    else if (!Array.isArray(rr.value) || !rr.value.every((r) => receiptSchema.safeParse(r).success))
+      out.push(check(id, T[id], 'fail', 'MEMBER_INVALID', `${SEGMENT_PATHS.receipts} is not an array of receipts`));
     else {
       const rs = rr.value as Receipt[];
       const first = rs[0];
@@ -205,7 +290,13 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
       if (!v.ok) out.push(check(id, T[id], 'fail', v.reason, `receipt ${v.index}: ${v.message}`));
       else if (outside) out.push(check(id, T[id], 'fail', 'SUBJECT_MISMATCH', `a receipt at height ${outside.height} is outside ${from}–${to}`));
       else if (!allBlocks) out.push(notChecked(id, 'not every block of the range is usable, so its transactions are unknown'));
-      else if (blocks.some((b) => b.txs === null)) out.push(notChecked(id, `${rs.length} receipts chain, but the blocks do not list their transactions (a charter.bundle/v1 segment), so whether these are all of the range's is unknown`));
+      else if (blocks.some((b) => b.txs === null))
+        out.push(
+          notChecked(
+            id,
+            `${rs.length} receipts chain, but the blocks do not list their transactions (a charter.bundle/v1 segment), so whether these are all of the range's is unknown`,
+          ),
+        );
       else {
         const expected = blocks.flatMap((b) => (b.txs as string[]).map((t) => ({ height: b.height, tx: t.toLowerCase() })));
         const n = Math.min(expected.length, rs.length);
@@ -214,7 +305,17 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
         if (k < n || expected.length !== rs.length) {
           const e = expected[k];
           const r = rs[k];
-          out.push(check(id, T[id], 'fail', 'RECEIPTS_INCOMPLETE', k < n ? `receipt ${k} is of transaction ${r?.tx_digest} at height ${r?.height}; the blocks' transaction ${k} is ${e?.tx} at height ${e?.height}` : `${rs.length} receipts for the range's ${expected.length} transactions`));
+          out.push(
+            check(
+              id,
+              T[id],
+              'fail',
+              'RECEIPTS_INCOMPLETE',
+              k < n
+                ? `receipt ${k} is of transaction ${r?.tx_digest} at height ${r?.height}; the blocks' transaction ${k} is ${e?.tx} at height ${e?.height}`
+                : `${rs.length} receipts for the range's ${expected.length} transactions`,
+            ),
+          );
         } else {
           receipts = rs;
           out.push(check(id, T[id], 'pass', 'OK', `${rs.length} receipts chain and are exactly the transactions of blocks ${from}–${to}, in order`));
@@ -236,18 +337,48 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
       const v = pr.value;
       const proofs = isObject(v) && hasExactKeys(v, ['size', 'proofs']) && isInt(v['size']) && Array.isArray(v['proofs']) ? (v['proofs'] as unknown[]) : null;
       const shaped = proofs?.every((p) => isObject(p) && hasExactKeys(p, ['mmr_index', 'path']) && isInt(p['mmr_index']) && hexList(p['path']) !== null);
-      if (!proofs || !shaped) out.push(check(id, T[id], 'fail', 'MEMBER_INVALID', `${SEGMENT_PATHS.receiptsInclusion} is not exactly {size, proofs: [{mmr_index, path}]}`));
+      if (!proofs || !shaped)
+        out.push(check(id, T[id], 'fail', 'MEMBER_INVALID', `${SEGMENT_PATHS.receiptsInclusion} is not exactly {size, proofs: [{mmr_index, path}]}`));
       else if (!receipts) out.push(notChecked(id, 'the receipts did not pass'));
-      else if (cp.checkpoint.height < to) out.push(check(id, T[id], 'fail', 'PROOF_NOT_REACHING_CHECKPOINT', `${SEGMENT_PATHS.to} is at height ${cp.checkpoint.height}, before the end of the range ${to}`));
-      else if (proofs.length !== receipts.length) out.push(check(id, T[id], 'fail', 'RECEIPTS_INCOMPLETE', `${proofs.length} inclusion proofs for ${receipts.length} receipts`));
+      else if (cp.checkpoint.height < to)
+        out.push(
+          check(
+            id,
+            T[id],
+            'fail',
+            'PROOF_NOT_REACHING_CHECKPOINT',
+            `${SEGMENT_PATHS.to} is at height ${cp.checkpoint.height}, before the end of the range ${to}`,
+          ),
+        );
+      else if (proofs.length !== receipts.length)
+        out.push(check(id, T[id], 'fail', 'RECEIPTS_INCOMPLETE', `${proofs.length} inclusion proofs for ${receipts.length} receipts`));
       else {
         const items: Item[] = [];
         receipts.forEach((r, i) => {
           const p = proofs[i] as { mmr_index: number; path: string[] };
-          const res = verifyReceiptInclusion(r, { mmr_index: p.mmr_index, size: (v as Record<string, unknown>)['size'] as number, path: p.path }, cp.checkpoint);
-          if (!res.ok) items.push({ subject: `receipt #${r.seq}`, reason: 'PROOF_NOT_REACHING_CHECKPOINT', detail: `its proof does not reach ${SEGMENT_PATHS.to} (${res.reason})` });
+          const res = verifyReceiptInclusion(
+            r,
+            { mmr_index: p.mmr_index, size: (v as Record<string, unknown>)['size'] as number, path: p.path },
+            cp.checkpoint,
+          );
+          if (!res.ok)
+            items.push({
+              subject: `receipt #${r.seq}`,
+              reason: 'PROOF_NOT_REACHING_CHECKPOINT',
+              detail: `its proof does not reach ${SEGMENT_PATHS.to} (${res.reason})`,
+            });
         });
-        out.push(items.length ? failFrom(id, T[id], items, 'receipt not in the checkpoint') : check(id, T[id], 'pass', 'OK', `${receipts.length} receipts are leaves of MMR(${cp.checkpoint.mmr_size}), committed by the checkpoint at height ${cp.checkpoint.height}`));
+        out.push(
+          items.length
+            ? failFrom(id, T[id], items, 'receipt not in the checkpoint')
+            : check(
+                id,
+                T[id],
+                'pass',
+                'OK',
+                `${receipts.length} receipts are leaves of MMR(${cp.checkpoint.mmr_size}), committed by the checkpoint at height ${cp.checkpoint.height}`,
+              ),
+        );
       }
     }
   }
@@ -261,7 +392,10 @@ export function historySegmentChecks(ctx: BundleContext): Check[] {
 }
 
 /** What a header must state, structurally (no signatures): its hash, height, chain, app hash, previous block and data hash. */
-function headerProblem(header: unknown, e: { hash?: string; height: number; chain_id: string; app_hash: string; last_block_hash: string; txs: string[] | null }): { reason: string; detail: string } | { digest: Uint8Array; hash: string } {
+function headerProblem(
+  header: unknown,
+  e: { hash?: string; height: number; chain_id: string; app_hash: string; last_block_hash: string; txs: string[] | null },
+): { reason: string; detail: string } | { digest: Uint8Array; hash: string } {
   if (!isObject(header)) return { reason: 'HEADER_MISMATCH', detail: 'the header is not a JSON object' };
   let digest: Uint8Array;
   let hash: string;
@@ -272,13 +406,26 @@ function headerProblem(header: unknown, e: { hash?: string; height: number; chai
     return { reason: 'HEADER_MISMATCH', detail: `the header cannot be canonicalised: ${(err as Error).message}` };
   }
   if (e.hash !== undefined && hash !== e.hash) return { reason: 'HEADER_MISMATCH', detail: `the header hashes to ${hash}, the block says ${e.hash}` };
-  if (header['height'] !== String(e.height) || header['chain_id'] !== e.chain_id) return { reason: 'HEADER_MISMATCH', detail: `the header is height ${String(header['height'])} of ${String(header['chain_id'])}, not "${e.height}" of ${e.chain_id}` };
-  if (header['app_hash'] !== e.app_hash) return { reason: 'HEADER_MISMATCH', detail: `the header's app_hash is ${String(header['app_hash'])}, expected ${e.app_hash}` };
+  if (header['height'] !== String(e.height) || header['chain_id'] !== e.chain_id)
+    return {
+      reason: 'HEADER_MISMATCH',
+      detail: `the header is height ${String(header['height'])} of ${String(header['chain_id'])}, not "${e.height}" of ${e.chain_id}`,
+    };
+  if (header['app_hash'] !== e.app_hash)
+    return { reason: 'HEADER_MISMATCH', detail: `the header's app_hash is ${String(header['app_hash'])}, expected ${e.app_hash}` };
   const lb = header['last_block_id'];
-  if (!isObject(lb) || lb['hash'] !== e.last_block_hash) return { reason: 'CHAIN_BROKEN', detail: `the header's last_block_id.hash is ${String(isObject(lb) ? lb['hash'] : lb)}, the previous block is ${e.last_block_hash || '(none)'}` };
+  if (!isObject(lb) || lb['hash'] !== e.last_block_hash)
+    return {
+      reason: 'CHAIN_BROKEN',
+      detail: `the header's last_block_id.hash is ${String(isObject(lb) ? lb['hash'] : lb)}, the previous block is ${e.last_block_hash || '(none)'}`,
+    };
   if (e.txs !== null) {
     const d = toHex(merkleRoot(e.txs.map((t) => fromHex(t.toLowerCase())))).toUpperCase();
-    if (header['data_hash'] !== d) return { reason: 'DATA_HASH_MISMATCH', detail: `the header's data_hash is ${String(header['data_hash'])}; the block's ${e.txs.length} transaction hash(es) give ${d}` };
+    if (header['data_hash'] !== d)
+      return {
+        reason: 'DATA_HASH_MISMATCH',
+        detail: `the header's data_hash is ${String(header['data_hash'])}; the block's ${e.txs.length} transaction hash(es) give ${d}`,
+      };
   }
   return { digest, hash };
 }

@@ -17,8 +17,10 @@ export function keyStanding(trust: TrustFile, keyId: string, height: number, amo
   const key = attestationKeys(trust, among).find((k) => k.key_id === keyId);
   if (!key) return { ok: false, reason: 'UNKNOWN_KEY', detail: `key ${keyId} is not in the trust file` };
   const st = keyStatusAt(key, height);
-  if (st === 'KEY_REVOKED') return { ok: false, reason: st, detail: `key ${keyId} was revoked at height ${String(key.revoked_at_height)} (the bundle is anchored at ${height})` };
-  if (st === 'KEY_OUTSIDE_VALIDITY') return { ok: false, reason: st, detail: `key ${keyId} is valid for heights ${key.valid_from_height}–${key.valid_until_height ?? '∞'}, not ${height}` };
+  if (st === 'KEY_REVOKED')
+    return { ok: false, reason: st, detail: `key ${keyId} was revoked at height ${String(key.revoked_at_height)} (the bundle is anchored at ${height})` };
+  if (st === 'KEY_OUTSIDE_VALIDITY')
+    return { ok: false, reason: st, detail: `key ${keyId} is valid for heights ${key.valid_from_height}–${key.valid_until_height ?? '∞'}, not ${height}` };
   return { ok: true, key };
 }
 

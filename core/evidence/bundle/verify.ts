@@ -135,7 +135,17 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
     const items: Item[] = [];
     if (input.error) items.push({ subject: '(archive)', reason: input.error.reason, detail: input.error.detail });
     for (const e of entries) if (e.error) items.push({ subject: JSON.stringify(e.name).slice(0, 200), reason: e.error.reason, detail: e.error.detail });
-    ran.push(items.length ? failFrom('zip.container', 'The archive reads within the caps', items, 'the archive was refused') : check('zip.container', 'The archive reads within the caps', 'pass', 'OK', `${entries.length} entries read, none over the size, ratio or count caps, every CRC-32 matching`));
+    ran.push(
+      items.length
+        ? failFrom('zip.container', 'The archive reads within the caps', items, 'the archive was refused')
+        : check(
+            'zip.container',
+            'The archive reads within the caps',
+            'pass',
+            'OK',
+            `${entries.length} entries read, none over the size, ratio or count caps, every CRC-32 matching`,
+          ),
+    );
   }
 
   // 2. Names.
@@ -145,7 +155,17 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
       const p = pathProblem(e.name, e.nameValid);
       if (p) pathItems.push({ subject: JSON.stringify(e.name).slice(0, 200), reason: p.reason, detail: p.detail });
     }
-    ran.push(pathItems.length ? failFrom('zip.paths', 'Every entry name is a safe relative path', pathItems, 'unsafe entry name') : check('zip.paths', 'Every entry name is a safe relative path', 'pass', 'OK', 'no absolute paths, "..", backslashes, drive letters or control characters'));
+    ran.push(
+      pathItems.length
+        ? failFrom('zip.paths', 'Every entry name is a safe relative path', pathItems, 'unsafe entry name')
+        : check(
+            'zip.paths',
+            'Every entry name is a safe relative path',
+            'pass',
+            'OK',
+            'no absolute paths, "..", backslashes, drive letters or control characters',
+          ),
+    );
   }
 
   // 3. Duplicates (exact, or colliding on case-insensitive file systems).
@@ -155,10 +175,19 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
     for (const e of entries) {
       const k = collisionKey(e.name);
       const prev = seen.get(k);
-      if (prev !== undefined) dupItems.push({ subject: e.name, reason: 'DUPLICATE_ENTRY', detail: prev === e.name ? 'the archive holds this name twice' : `collides with "${prev}" on case-insensitive file systems` });
+      if (prev !== undefined)
+        dupItems.push({
+          subject: e.name,
+          reason: 'DUPLICATE_ENTRY',
+          detail: prev === e.name ? 'the archive holds this name twice' : `collides with "${prev}" on case-insensitive file systems`,
+        });
       else seen.set(k, e.name);
     }
-    ran.push(dupItems.length ? failFrom('zip.duplicates', 'No entry name appears twice', dupItems, 'duplicate entry') : check('zip.duplicates', 'No entry name appears twice', 'pass', 'OK', 'every name is unique, also ignoring case'));
+    ran.push(
+      dupItems.length
+        ? failFrom('zip.duplicates', 'No entry name appears twice', dupItems, 'duplicate entry')
+        : check('zip.duplicates', 'No entry name appears twice', 'pass', 'OK', 'every name is unique, also ignoring case'),
+    );
   }
 
   // 4. Entry types.
@@ -169,16 +198,25 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
       if (t === 'symlink') typeItems.push({ subject: e.name, reason: 'SYMLINK', detail: 'the entry is a symbolic link' });
       else if (t === 'special') typeItems.push({ subject: e.name, reason: 'SPECIAL_FILE', detail: 'the entry is a device, FIFO or socket' });
       else if (t === 'directory') {
-        if ((e.data && e.data.length > 0) || e.uncompressedSize > 0) typeItems.push({ subject: e.name, reason: 'SPECIAL_FILE', detail: 'a directory entry carries data' });
+        if ((e.data && e.data.length > 0) || e.uncompressedSize > 0)
+          typeItems.push({ subject: e.name, reason: 'SPECIAL_FILE', detail: 'a directory entry carries data' });
       } else files.push(e);
     }
-    ran.push(typeItems.length ? failFrom('zip.types', 'Entries are regular files or directories', typeItems, 'not a regular file') : check('zip.types', 'Entries are regular files or directories', 'pass', 'OK', 'no symbolic links or special files'));
+    ran.push(
+      typeItems.length
+        ? failFrom('zip.types', 'Entries are regular files or directories', typeItems, 'not a regular file')
+        : check('zip.types', 'Entries are regular files or directories', 'pass', 'OK', 'no symbolic links or special files'),
+    );
   }
 
   const containerFail = input.error !== undefined || entries.some((e) => e.error !== undefined);
   if (containerFail || pathItems.length > 0 || dupItems.length > 0 || typeItems.length > 0) {
     files.length = 0;
-    return report(null, null, containerFail ? 'the archive was refused while reading it (zip.container)' : 'the archive was refused above (names, duplicates or entry types)');
+    return report(
+      null,
+      null,
+      containerFail ? 'the archive was refused while reading it (zip.container)' : 'the archive was refused above (names, duplicates or entry types)',
+    );
   }
   // From here on only unambiguous regular files count.
   const byName = new Map<string, ZipEntryInput>();
@@ -199,17 +237,35 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
   const manifestSha = pm.sha256;
   const spec = opts.kinds?.[manifest.kind];
   order = [...COMMON_CHECKS, ...(spec ? spec.checks : UNKNOWN_KIND_CHECKS)];
-  ran.push(check('manifest', 'manifest.json is a valid, canonical manifest', 'pass', 'OK', `${manifest.format} ${manifest.kind} bundle for ${manifest.subject.type} ${manifest.subject.id}; ${manifest.members.length} members; sha256 ${manifestSha}`));
+  ran.push(
+    check(
+      'manifest',
+      'manifest.json is a valid, canonical manifest',
+      'pass',
+      'OK',
+      `${manifest.format} ${manifest.kind} bundle for ${manifest.subject.type} ${manifest.subject.id}; ${manifest.members.length} members; sha256 ${manifestSha}`,
+    ),
+  );
 
   // 6. Listed members are present; 7. present files are listed.
   const listed = new Set(manifest.members.map((m) => m.path));
-  const missing: Item[] = manifest.members.filter((m) => !byName.has(m.path)).map((m) => ({ subject: m.path, reason: 'MEMBER_MISSING', detail: 'listed in the manifest but not in the archive' }));
-  ran.push(missing.length ? failFrom('members.present', 'Every listed member is in the archive', missing, 'missing member') : check('members.present', 'Every listed member is in the archive', 'pass', 'OK', `all ${manifest.members.length} listed members are present`));
+  const missing: Item[] = manifest.members
+    .filter((m) => !byName.has(m.path))
+    .map((m) => ({ subject: m.path, reason: 'MEMBER_MISSING', detail: 'listed in the manifest but not in the archive' }));
+  ran.push(
+    missing.length
+      ? failFrom('members.present', 'Every listed member is in the archive', missing, 'missing member')
+      : check('members.present', 'Every listed member is in the archive', 'pass', 'OK', `all ${manifest.members.length} listed members are present`),
+  );
   const attestationEntries = files.filter((e) => e.name.startsWith(ATTESTATIONS_DIR));
   const unlisted: Item[] = files
     .filter((e) => e.name !== MANIFEST_PATH && !e.name.startsWith(ATTESTATIONS_DIR) && !listed.has(e.name))
     .map((e) => ({ subject: e.name, reason: 'MEMBER_NOT_LISTED', detail: 'in the archive but not listed in the manifest' }));
-  ran.push(unlisted.length ? failFrom('members.listed', 'Every file in the archive is listed', unlisted, 'unlisted file') : check('members.listed', 'Every file in the archive is listed', 'pass', 'OK', 'no file besides the manifest and attestations is unlisted'));
+  ran.push(
+    unlisted.length
+      ? failFrom('members.listed', 'Every file in the archive is listed', unlisted, 'unlisted file')
+      : check('members.listed', 'Every file in the archive is listed', 'pass', 'OK', 'no file besides the manifest and attestations is unlisted'),
+  );
 
   // 8. Sizes and digests.
   const good = new Map<string, Uint8Array>();
@@ -229,14 +285,36 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
     done++;
     if (opts.onProgress && (done % 256 === 0 || done === total)) opts.onProgress(done, total);
   }
-  ran.push(integrity.length ? failFrom('members.digests', 'Every member has the size and SHA-256 the manifest states', integrity, 'member does not match') : check('members.digests', 'Every member has the size and SHA-256 the manifest states', 'pass', 'OK', `${good.size} members match`));
+  ran.push(
+    integrity.length
+      ? failFrom('members.digests', 'Every member has the size and SHA-256 the manifest states', integrity, 'member does not match')
+      : check('members.digests', 'Every member has the size and SHA-256 the manifest states', 'pass', 'OK', `${good.size} members match`),
+  );
 
   // 9. The member list against the kind's rules.
   if (spec) {
     const items = spec.expectedMembers(manifest);
-    ran.push(items.length ? failFrom('members.expected', 'The members are those the kind defines, with their artifact types', items, 'member list refused') : check('members.expected', 'The members are those the kind defines, with their artifact types', 'pass', 'OK', `every member is one a ${manifest.kind} bundle (${manifest.format}) defines, and every member it requires is listed`));
+    ran.push(
+      items.length
+        ? failFrom('members.expected', 'The members are those the kind defines, with their artifact types', items, 'member list refused')
+        : check(
+            'members.expected',
+            'The members are those the kind defines, with their artifact types',
+            'pass',
+            'OK',
+            `every member is one a ${manifest.kind} bundle (${manifest.format}) defines, and every member it requires is listed`,
+          ),
+    );
   } else {
-    ran.push(check('members.expected', 'The members are those the kind defines, with their artifact types', 'unknown', 'KIND_UNKNOWN', `this verifier knows no member rules for kind "${manifest.kind}"`));
+    ran.push(
+      check(
+        'members.expected',
+        'The members are those the kind defines, with their artifact types',
+        'unknown',
+        'KIND_UNKNOWN',
+        `this verifier knows no member rules for kind "${manifest.kind}"`,
+      ),
+    );
   }
 
   // 10–11. Attestations: signatures and what they state, then trust.
@@ -244,7 +322,8 @@ export function verifyBundle(input: ContainerInput, opts: VerifyOptions): Verify
 
   // 12. Kind-specific content.
   const ctx: BundleContext = { manifest, manifestSha256: manifestSha, members: good, trust: opts.trust, verifier: opts.verifier };
-  if (!spec) ran.push(check('content', 'The contents of the bundle', 'unknown', 'KIND_UNKNOWN', `this verifier knows no content checks for kind "${manifest.kind}"`));
+  if (!spec)
+    ran.push(check('content', 'The contents of the bundle', 'unknown', 'KIND_UNKNOWN', `this verifier knows no content checks for kind "${manifest.kind}"`));
   else {
     try {
       ran.push(...spec.content(ctx));
@@ -279,16 +358,28 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
     const sigs = opened.envelope.signatures;
     const envKeys = Object.keys(opened.envelope).sort().join(',');
     if (envKeys !== 'payload,payloadType,signatures' || sigs.some((x) => Object.keys(x).sort().join(',') !== 'keyid,sig')) {
-      sigItems.push({ subject: e.name, reason: 'ATTESTATION_INVALID', detail: 'the envelope is not exactly {payloadType, payload, signatures: [{keyid, sig}]}: an unsigned field would ride along' });
+      sigItems.push({
+        subject: e.name,
+        reason: 'ATTESTATION_INVALID',
+        detail: 'the envelope is not exactly {payloadType, payload, signatures: [{keyid, sig}]}: an unsigned field would ride along',
+      });
       continue;
     }
     if (sigs.length !== 1) {
-      sigItems.push({ subject: e.name, reason: 'ATTESTATION_INVALID', detail: `the envelope has ${sigs.length} signatures; each attestation file carries exactly one` });
+      sigItems.push({
+        subject: e.name,
+        reason: 'ATTESTATION_INVALID',
+        detail: `the envelope has ${sigs.length} signatures; each attestation file carries exactly one`,
+      });
       continue;
     }
     const s = sigs[0] as { keyid: string; sig: string };
     if (e.name !== `${ATTESTATIONS_DIR}${s.keyid}.dsse.json`) {
-      sigItems.push({ subject: e.name, reason: 'ATTESTATION_NAME_MISMATCH', detail: `the envelope is signed by key ${JSON.stringify(s.keyid).slice(0, 60)}, so its file is ${ATTESTATIONS_DIR}<that key id>.dsse.json` });
+      sigItems.push({
+        subject: e.name,
+        reason: 'ATTESTATION_NAME_MISMATCH',
+        detail: `the envelope is signed by key ${JSON.stringify(s.keyid).slice(0, 60)}, so its file is ${ATTESTATIONS_DIR}<that key id>.dsse.json`,
+      });
       continue;
     }
     const st = readStatement(opened.statement);
@@ -302,7 +393,12 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
     }
     const pred = st.predicate;
     if (pred.kind !== manifest.kind || canonicalJson(pred.subject) !== canonicalJson(manifest.subject) || pred.signer.key_id !== s.keyid) {
-      const what = pred.kind !== manifest.kind ? `kind ${JSON.stringify(pred.kind).slice(0, 60)}, the manifest's is ${manifest.kind}` : pred.signer.key_id !== s.keyid ? `signer ${pred.signer.key_id}, the signature's key is ${s.keyid}` : `subject ${canonicalJson(pred.subject).slice(0, 160)}, the manifest's is ${canonicalJson(manifest.subject)}`;
+      const what =
+        pred.kind !== manifest.kind
+          ? `kind ${JSON.stringify(pred.kind).slice(0, 60)}, the manifest's is ${manifest.kind}`
+          : pred.signer.key_id !== s.keyid
+            ? `signer ${pred.signer.key_id}, the signature's key is ${s.keyid}`
+            : `subject ${canonicalJson(pred.subject).slice(0, 160)}, the manifest's is ${canonicalJson(manifest.subject)}`;
       sigItems.push({ subject: e.name, reason: 'PREDICATE_MISMATCH', detail: `the statement names ${what}` });
       continue;
     }
@@ -310,29 +406,68 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
     // The key to check with: the trust file's, else the one the statement declares (integrity only; trust is the next check).
     const key = (opts.trust ? attestationKey(opts.trust, s.keyid) : undefined) ?? pred.signer;
     if (!isSignatureScheme(key.scheme)) {
-      sigItems.push({ subject: where, reason: 'UNSUPPORTED_SCHEME', detail: `scheme ${String(key.scheme)} does not sign attestations (ed25519, p256, secp256k1)` });
+      sigItems.push({
+        subject: where,
+        reason: 'UNSUPPORTED_SCHEME',
+        detail: `scheme ${String(key.scheme)} does not sign attestations (ed25519, p256, secp256k1)`,
+      });
       continue;
     }
     const pk = fromHexOrNull(key.public_key);
     const declaredPk = fromHexOrNull(pred.signer.public_key);
-    if (pk === null || keyIdOf(key.scheme, pk) !== s.keyid || declaredPk === null || !isSignatureScheme(pred.signer.scheme) || keyIdOf(pred.signer.scheme, declaredPk) !== s.keyid) {
+    if (
+      pk === null ||
+      keyIdOf(key.scheme, pk) !== s.keyid ||
+      declaredPk === null ||
+      !isSignatureScheme(pred.signer.scheme) ||
+      keyIdOf(pred.signer.scheme, declaredPk) !== s.keyid
+    ) {
       sigItems.push({ subject: where, reason: 'KEY_ID_MISMATCH', detail: 'the key id is not derived from the public key (scheme || 0x00 || public key)' });
       continue;
     }
     const sig = decodeSig(s.sig);
     if (sig === null || !verifyAttestationSignature(key.scheme, pk, opened.pae, sig, opts.verifier, manifest.format)) {
-      sigItems.push({ subject: where, reason: 'BAD_SIGNATURE', detail: key.scheme === 'ed25519' ? 'the signature does not verify over the DSSE PAE of the payload' : `the ${key.scheme} signature does not verify over SHA-256 of the DSSE PAE (${manifest.format === 'charter.bundle/v1' ? '64-byte r||s' : 'ASN.1 DER'}, low S)` });
+      sigItems.push({
+        subject: where,
+        reason: 'BAD_SIGNATURE',
+        detail:
+          key.scheme === 'ed25519'
+            ? 'the signature does not verify over the DSSE PAE of the payload'
+            : `the ${key.scheme} signature does not verify over SHA-256 of the DSSE PAE (${manifest.format === 'charter.bundle/v1' ? '64-byte r||s' : 'ASN.1 DER'}, low S)`,
+      });
       continue;
     }
     signedBy.push({ keyId: s.keyid, where });
   }
   if (sigItems.length === 0 && !signedBy.some((s) => s.keyId === manifest.created_by.key_id)) {
-    sigItems.push({ subject: `created_by.key_id ${manifest.created_by.key_id}`, reason: 'SIGNER_MISMATCH', detail: 'the manifest names a creating key that signed no attestation of it' });
+    sigItems.push({
+      subject: `created_by.key_id ${manifest.created_by.key_id}`,
+      reason: 'SIGNER_MISMATCH',
+      detail: 'the manifest names a creating key that signed no attestation of it',
+    });
   }
   const out: Check[] = [];
-  out.push(sigItems.length ? failFrom(SIG, SIG_T, sigItems, 'attestation refused') : check(SIG, SIG_T, 'pass', 'OK', `${signedBy.length} signature(s) over manifest ${manifestSha} verify, by ${[...new Set(signedBy.map((s) => s.keyId))].join(', ')}; the manifest's created_by ${manifest.created_by.key_id} is among them`));
+  out.push(
+    sigItems.length
+      ? failFrom(SIG, SIG_T, sigItems, 'attestation refused')
+      : check(
+          SIG,
+          SIG_T,
+          'pass',
+          'OK',
+          `${signedBy.length} signature(s) over manifest ${manifestSha} verify, by ${[...new Set(signedBy.map((s) => s.keyId))].join(', ')}; the manifest's created_by ${manifest.created_by.key_id} is among them`,
+        ),
+  );
   if (!opts.trust) {
-    out.push(check(TRUST, TRUST_T, 'unknown', 'NO_TRUST_FILE', `no trust file given: cannot tell whether ${[...new Set(signedBy.map((s) => s.keyId))].join(', ') || 'the signing keys'} may vouch for this bundle (pass --trust)`));
+    out.push(
+      check(
+        TRUST,
+        TRUST_T,
+        'unknown',
+        'NO_TRUST_FILE',
+        `no trust file given: cannot tell whether ${[...new Set(signedBy.map((s) => s.keyId))].join(', ') || 'the signing keys'} may vouch for this bundle (pass --trust)`,
+      ),
+    );
     return out;
   }
   if (signedBy.length === 0) {
@@ -350,35 +485,62 @@ function attestationChecks(atts: ZipEntryInput[], manifest: Manifest, manifestSh
   for (const s of signedBy) {
     if (s.keyId === builder) continue;
     const o = keyStanding(opts.trust, s.keyId, manifest.subject.height, 'attestation');
-    others.push({ subject: s.where, reason: o.ok ? 'OK' : o.reason, detail: o.ok ? 'also trusted (an extra attestation)' : `${o.detail} (an extra attestation: it does not count)` });
+    others.push({
+      subject: s.where,
+      reason: o.ok ? 'OK' : o.reason,
+      detail: o.ok ? 'also trusted (an extra attestation)' : `${o.detail} (an extra attestation: it does not count)`,
+    });
   }
   out.push(
     st.ok
-      ? check(TRUST, TRUST_T, 'pass', 'OK', `built and signed by ${builder}, trusted at height ${manifest.subject.height}${others.length ? `; ${others.length} extra attestation(s)` : ''}`, others)
-      : check(TRUST, TRUST_T, 'fail', st.reason, `the creating key: ${st.detail}`, [{ subject: `created_by ${builder}`, reason: st.reason, detail: st.detail }, ...others]),
+      ? check(
+          TRUST,
+          TRUST_T,
+          'pass',
+          'OK',
+          `built and signed by ${builder}, trusted at height ${manifest.subject.height}${others.length ? `; ${others.length} extra attestation(s)` : ''}`,
+          others,
+        )
+      : check(TRUST, TRUST_T, 'fail', st.reason, `the creating key: ${st.detail}`, [
+          { subject: `created_by ${builder}`, reason: st.reason, detail: st.detail },
+          ...others,
+        ]),
   );
   return out;
 }
 
 /** An in-toto Statement v1 of this format: exactly its four fields, one subject (manifest.json, sha256), our predicate. */
-function readStatement(v: unknown): { ok: true; sha256: string; predicate: { kind: string; subject: unknown; signer: BundleSigner } } | { ok: false; detail: string } {
+function readStatement(
+  v: unknown,
+): { ok: true; sha256: string; predicate: { kind: string; subject: unknown; signer: BundleSigner } } | { ok: false; detail: string } {
   const exact = (o: unknown, keys: string[]): o is Record<string, unknown> =>
     !!o && typeof o === 'object' && !Array.isArray(o) && Object.keys(o).length === keys.length && keys.every((k) => Object.prototype.hasOwnProperty.call(o, k));
-  if (!v || typeof v !== 'object' || (v as { _type?: unknown })._type !== IN_TOTO_STATEMENT_TYPE) return { ok: false, detail: `the payload is not an in-toto Statement v1 (_type ${IN_TOTO_STATEMENT_TYPE})` };
-  if (!Object.prototype.hasOwnProperty.call(v, 'predicateType')) return { ok: false, detail: 'the statement has no predicateType (in-toto Statement v1 requires it)' };
-  if (!exact(v, ['_type', 'subject', 'predicateType', 'predicate'])) return { ok: false, detail: 'the statement has other fields than _type, subject, predicateType and predicate' };
-  if (v['predicateType'] !== BUNDLE_PREDICATE_TYPE) return { ok: false, detail: `predicateType is ${JSON.stringify(v['predicateType']).slice(0, 80)}, not ${BUNDLE_PREDICATE_TYPE}` };
+  if (!v || typeof v !== 'object' || (v as { _type?: unknown })._type !== IN_TOTO_STATEMENT_TYPE)
+    return { ok: false, detail: `the payload is not an in-toto Statement v1 (_type ${IN_TOTO_STATEMENT_TYPE})` };
+  if (!Object.prototype.hasOwnProperty.call(v, 'predicateType'))
+    return { ok: false, detail: 'the statement has no predicateType (in-toto Statement v1 requires it)' };
+  if (!exact(v, ['_type', 'subject', 'predicateType', 'predicate']))
+    return { ok: false, detail: 'the statement has other fields than _type, subject, predicateType and predicate' };
+  if (v['predicateType'] !== BUNDLE_PREDICATE_TYPE)
+    return { ok: false, detail: `predicateType is ${JSON.stringify(v['predicateType']).slice(0, 80)}, not ${BUNDLE_PREDICATE_TYPE}` };
   const subj = v['subject'];
-  if (!Array.isArray(subj) || subj.length !== 1 || !exact(subj[0], ['name', 'digest']) || subj[0]['name'] !== MANIFEST_PATH || !exact(subj[0]['digest'], ['sha256'])) {
+  if (
+    !Array.isArray(subj) ||
+    subj.length !== 1 ||
+    !exact(subj[0], ['name', 'digest']) ||
+    subj[0]['name'] !== MANIFEST_PATH ||
+    !exact(subj[0]['digest'], ['sha256'])
+  ) {
     return { ok: false, detail: 'the statement\'s subject is not exactly one entry {name: "manifest.json", digest: {sha256}}' };
   }
   const d = (subj[0]['digest'] as Record<string, unknown>)['sha256'];
-  if (typeof d !== 'string' || !/^[0-9a-f]{64}$/.test(d)) return { ok: false, detail: 'the subject\'s sha256 is not 64 lower-case hex characters' };
+  if (typeof d !== 'string' || !/^[0-9a-f]{64}$/.test(d)) return { ok: false, detail: "the subject's sha256 is not 64 lower-case hex characters" };
   const p = v['predicate'];
   if (!exact(p, ['kind', 'subject', 'signer']) || typeof p['kind'] !== 'string' || !exact(p['signer'], ['key_id', 'scheme', 'public_key'])) {
     return { ok: false, detail: 'the predicate is not exactly {kind, subject, signer: {key_id, scheme, public_key}}' };
   }
   const signer = p['signer'] as Record<string, unknown>;
-  if (typeof signer['key_id'] !== 'string' || typeof signer['scheme'] !== 'string' || typeof signer['public_key'] !== 'string') return { ok: false, detail: 'the predicate\'s signer fields are not strings' };
+  if (typeof signer['key_id'] !== 'string' || typeof signer['scheme'] !== 'string' || typeof signer['public_key'] !== 'string')
+    return { ok: false, detail: "the predicate's signer fields are not strings" };
   return { ok: true, sha256: d, predicate: { kind: p['kind'], subject: p['subject'], signer: signer as unknown as BundleSigner } };
 }

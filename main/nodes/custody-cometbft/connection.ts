@@ -24,7 +24,16 @@ export class CustodyConnection implements NodeConnection {
     private readonly out: OutputLog,
     private readonly pollMs = 500,
   ) {
-    this.state = { connection: 'connecting', rpcUrl: entry.url, embedded: entry.embedded, chainId: null, height: null, lastBlockTime: null, appHash: null, error: null };
+    this.state = {
+      connection: 'connecting',
+      rpcUrl: entry.url,
+      embedded: entry.embedded,
+      chainId: null,
+      height: null,
+      lastBlockTime: null,
+      appHash: null,
+      error: null,
+    };
   }
 
   get rpcUrl(): string {
@@ -43,7 +52,11 @@ export class CustodyConnection implements NodeConnection {
     const before = this.state.connection;
     this.state = { ...this.state, ...patch };
     if (before !== this.state.connection) {
-      this.out.write(this.state.connection === 'disconnected' ? 'warn' : 'info', 'node', `${this.state.connection} ${this.rpcUrl}${this.state.error ? ` (${this.state.error})` : ''}`);
+      this.out.write(
+        this.state.connection === 'disconnected' ? 'warn' : 'info',
+        'node',
+        `${this.state.connection} ${this.rpcUrl}${this.state.error ? ` (${this.state.error})` : ''}`,
+      );
     }
     this.bus.emit('node.connection', { ...this.status(), node: this.entry.id });
   }

@@ -43,7 +43,14 @@ export function SignerFields({
         <div className="checks">
           {choices.map((c) => (
             <div key={c || 'admin'} className="check">
-              <input type="radio" name={`${id}-signer`} id={`${id}-s-${c || 'admin'}`} checked={signer === c} onChange={() => onChoose(c)} aria-describedby={`${id}-sd-${c || 'admin'}`} />
+              <input
+                type="radio"
+                name={`${id}-signer`}
+                id={`${id}-s-${c || 'admin'}`}
+                checked={signer === c}
+                onChange={() => onChoose(c)}
+                aria-describedby={`${id}-sd-${c || 'admin'}`}
+              />
               <label htmlFor={`${id}-s-${c || 'admin'}`}>{c === DEVNET_ADMIN ? 'Devnet admin' : keyName(keys, c)}</label>
               <span id={`${id}-sd-${c || 'admin'}`} className="check-desc">
                 {describe(c)}

@@ -67,9 +67,7 @@ export function SigningPreviewPanel({ preview, what, signerName }: { preview: Pr
             <dt>Chain</dt>
             <dd>{p.chainId}</dd>
           </dl>
-          <p className="field-hint">
-            The key signs SHA-256("charter/tx/v1" ‖ 0x00 ‖ canonical JSON of this envelope), and only if it is still exactly this.
-          </p>
+          <p className="field-hint">The key signs SHA-256("charter/tx/v1" ‖ 0x00 ‖ canonical JSON of this envelope), and only if it is still exactly this.</p>
         </>
       ) : null}
     </section>

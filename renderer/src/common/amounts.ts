@@ -74,7 +74,9 @@ export function unitsInText(text: string): string {
     .replace(/\b([0-9]+) of at most ([0-9]+) base units of ([A-Z0-9][A-Z0-9.-]{0,15})\b/g, (whole, a: string, b: string, asset: string) =>
       assetDecimals(asset) === null ? whole : `${formatAmount(a, asset)} of at most ${amountWithBaseUnits(b, asset)}`,
     )
-    .replace(/\b([0-9]+) base units of ([A-Z0-9][A-Z0-9.-]{0,15})\b/g, (whole, n: string, asset: string) => (assetDecimals(asset) === null ? whole : amountWithBaseUnits(n, asset)));
+    .replace(/\b([0-9]+) base units of ([A-Z0-9][A-Z0-9.-]{0,15})\b/g, (whole, n: string, asset: string) =>
+      assetDecimals(asset) === null ? whole : amountWithBaseUnits(n, asset),
+    );
 }
 
 /** What the hover shows: the exact base units. */

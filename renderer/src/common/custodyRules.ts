@@ -19,9 +19,7 @@ export function amountProblem(amount: string, asset: string, balances: Record<st
   if (!asset) return null;
   const held = balances[asset] ?? '0';
   if (compareBaseUnits(a, held) > 0) {
-    return held === '0'
-      ? `The vault holds no ${asset}.`
-      : `More than the vault holds: it has ${formatAmount(held, asset)} (${held} base units).`;
+    return held === '0' ? `The vault holds no ${asset}.` : `More than the vault holds: it has ${formatAmount(held, asset)} (${held} base units).`;
   }
   return null;
 }
@@ -75,14 +73,26 @@ export function actionProblem(text: string, chosen: string): { action: Record<st
   try {
     action = JSON.parse(text);
   } catch (err) {
-    return { error: { code: 'INVALID_INPUT', message: `The action is not valid JSON: ${(err as Error).message}`, hint: 'Fix the JSON; the template shows the action\'s fields.' } };
+    return {
+      error: {
+        code: 'INVALID_INPUT',
+        message: `The action is not valid JSON: ${(err as Error).message}`,
+        hint: "Fix the JSON; the template shows the action's fields.",
+      },
+    };
   }
   if (action === null || typeof action !== 'object' || Array.isArray(action)) {
     return { error: { code: 'INVALID_INPUT', message: 'The action must be a JSON object with a "type".', hint: 'Start again from the template.' } };
   }
   const type = (action as { type?: unknown }).type;
   if (type !== chosen) {
-    return { error: { code: 'INVALID_INPUT', message: `The action's "type" is ${JSON.stringify(type)}, but ${chosen} is chosen.`, hint: 'Choose the action in the list, or fix the "type" field.' } };
+    return {
+      error: {
+        code: 'INVALID_INPUT',
+        message: `The action's "type" is ${JSON.stringify(type)}, but ${chosen} is chosen.`,
+        hint: 'Choose the action in the list, or fix the "type" field.',
+      },
+    };
   }
   const parsed = GOV_ACTION_SCHEMA.safeParse(action);
   if (!parsed.success) {
@@ -90,8 +100,13 @@ export function actionProblem(text: string, chosen: string): { action: Record<st
       const missing = /expected (\w+), received undefined/.exec(i.message);
       return `${i.path.join('.') || 'action'}: ${missing ? `required (a ${missing[1]})` : i.message}`;
     });
-    return { error: { code: 'INVALID_INPUT', message: `The ${chosen} action is not valid: ${problems.join('; ')}.`, hint: 'docs/formats/transactions.md lists each action\'s fields.' } };
+    return {
+      error: {
+        code: 'INVALID_INPUT',
+        message: `The ${chosen} action is not valid: ${problems.join('; ')}.`,
+        hint: "docs/formats/transactions.md lists each action's fields.",
+      },
+    };
   }
   return { action: action as Record<string, unknown> };
 }
-

@@ -59,7 +59,8 @@ function fieldMessage(message: string): string {
 }
 
 function problemsOf(details: unknown): { path: string; message: string }[] | null {
-  const list = details && typeof details === 'object' && !Array.isArray(details) && 'problems' in details ? (details as { problems: unknown }).problems : details;
+  const list =
+    details && typeof details === 'object' && !Array.isArray(details) && 'problems' in details ? (details as { problems: unknown }).problems : details;
   if (!Array.isArray(list)) return null;
   const out: { path: string; message: string }[] = [];
   for (const d of list) {
@@ -104,7 +105,10 @@ function contentWords(text: string): string[] {
  */
 export function newSpecifics(specifics: string, said: string): string | null {
   const known = new Set(contentWords(said));
-  const clauses = specifics.split(/(?<=[;.!?])\s+|;\s*/).map((c) => c.trim()).filter(Boolean);
+  const clauses = specifics
+    .split(/(?<=[;.!?])\s+|;\s*/)
+    .map((c) => c.trim())
+    .filter(Boolean);
   const kept = clauses.filter((c) => {
     const w = contentWords(c);
     if (w.length === 0) return false;

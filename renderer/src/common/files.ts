@@ -4,10 +4,7 @@ export interface FileHandleLike {
   name: string;
   createWritable(): Promise<{ write(data: Blob | string): Promise<void>; close(): Promise<void> }>;
 }
-type SavePicker = (opts: {
-  suggestedName?: string;
-  types?: { description: string; accept: Record<string, string[]> }[];
-}) => Promise<FileHandleLike>;
+type SavePicker = (opts: { suggestedName?: string; types?: { description: string; accept: Record<string, string[]> }[] }) => Promise<FileHandleLike>;
 
 /** The File System Access save picker, where the browser offers one (Chromium, Electron). */
 export function savePicker(): SavePicker | null {
@@ -28,4 +25,3 @@ export function downloadFile(fileName: string, content: string | Uint8Array, typ
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
-

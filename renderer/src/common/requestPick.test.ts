@@ -5,7 +5,17 @@ import { useStore } from '../store.js';
 import { executedRequests, pendingRequests, requestText, withRequest } from './requestPick.js';
 
 const req = (id: string, status: RequestView['status']): RequestView =>
-  ({ requestId: id, vaultId: 'v1', status, amount: '1500000', asset: 'USDC', destination: 'acct-9', approvals: [], threshold: 2, executedAt: null }) as unknown as RequestView;
+  ({
+    requestId: id,
+    vaultId: 'v1',
+    status,
+    amount: '1500000',
+    asset: 'USDC',
+    destination: 'acct-9',
+    approvals: [],
+    threshold: 2,
+    executedAt: null,
+  }) as unknown as RequestView;
 const initial = useStore.getState();
 beforeEach(() => useStore.setState(initial, true));
 

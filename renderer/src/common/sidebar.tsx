@@ -23,7 +23,14 @@ export function NavList({ label, children }: { label: string; children: ReactNod
 export function NavItem({ onClick, children, title, current }: { onClick: () => void; children: ReactNode; title?: string; current?: boolean }) {
   return (
     <li>
-      <button type="button" data-nav-item className={`nav-item${current ? ' current' : ''}`} onClick={onClick} title={title} aria-current={current ? 'page' : undefined}>
+      <button
+        type="button"
+        data-nav-item
+        className={`nav-item${current ? ' current' : ''}`}
+        onClick={onClick}
+        title={title}
+        aria-current={current ? 'page' : undefined}
+      >
         {children}
       </button>
     </li>

@@ -9,7 +9,11 @@ export function createElectronClient(bridge: CharterBridge): RendererClient {
     async call(method, input) {
       const fn = bridge.methods[method as MethodName];
       if (typeof fn !== 'function') {
-        throw new ContractCallError({ code: 'UNKNOWN_METHOD', message: `The host does not offer ${method}.`, hint: 'See core/contract for the list of operations.' });
+        throw new ContractCallError({
+          code: 'UNKNOWN_METHOD',
+          message: `The host does not offer ${method}.`,
+          hint: 'See core/contract for the list of operations.',
+        });
       }
       const result = await fn(input);
       if (result.ok) return result.value as MethodOutput<typeof method>;

@@ -1,18 +1,8 @@
-import type {
-  CallResult,
-  ContractClient,
-  EventName,
-  EventPayload,
-  MethodName,
-  SerializedError,
-} from '../../../core/contract/index.js';
+import type { CallResult, ContractClient, EventName, EventPayload, MethodName, SerializedError } from '../../../core/contract/index.js';
 
 /** State of the renderer's link to its host (not the host's link to the node). */
 export type HostConnection =
-  | { state: 'connecting'; attempt: number }
-  | { state: 'open' }
-  | { state: 'closed'; retryInMs: number; reason: string }
-  | { state: 'no-token' };
+  { state: 'connecting'; attempt: number } | { state: 'open' } | { state: 'closed'; retryInMs: number; reason: string } | { state: 'no-token' };
 
 /** What the app gets: the contract, plus the state of the link to the host. */
 export interface RendererClient extends ContractClient {

@@ -65,7 +65,10 @@ beforeEach(() => {
   FakeSocket.all = [];
   vi.stubGlobal('WebSocket', FakeSocket);
   // The token check after a failed handshake: this host does not refuse the token.
-  vi.stubGlobal('fetch', vi.fn(async () => ({ status: 426 })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async () => ({ status: 426 })),
+  );
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -147,7 +150,10 @@ describe('the WebSocket contract client', () => {
   });
 
   it('gives up when the host refuses the token (401), and says so', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => ({ status: 401 })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => ({ status: 401 })),
+    );
     const refused = vi.fn();
     const c = createWebSocketClient('old', LOC, { onTokenRefused: refused });
     await vi.advanceTimersByTimeAsync(0);

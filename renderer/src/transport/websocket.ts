@@ -215,7 +215,13 @@ export function createWebSocketClient(
     call(method, input) {
       return new Promise((resolve, reject) => {
         if (conn.state === 'no-token') {
-          reject(new ContractCallError({ code: 'UNAUTHORIZED', message: 'This page has no session token.', hint: 'Open the console with the URL printed by `charter serve`, which includes the token. Nothing was sent.' }));
+          reject(
+            new ContractCallError({
+              code: 'UNAUTHORIZED',
+              message: 'This page has no session token.',
+              hint: 'Open the console with the URL printed by `charter serve`, which includes the token. Nothing was sent.',
+            }),
+          );
           return;
         }
         if (conn.state === 'closed') {

@@ -24,16 +24,15 @@ function HostBanner() {
   if (host.state === 'no-token') {
     return (
       <div role="alert" className="banner banner-error">
-        <code className="error-code">UNAUTHORIZED</code> This page has no session token. Open the console with the URL printed by{' '}
-        <code>charter serve</code>, which includes the token.
+        <code className="error-code">UNAUTHORIZED</code> This page has no session token. Open the console with the URL printed by <code>charter serve</code>,
+        which includes the token.
       </div>
     );
   }
   if (host.state === 'closed' || (host.state === 'connecting' && host.attempt > 0)) {
     return (
       <div role="alert" className="banner banner-error">
-        Not connected to the console host{host.state === 'closed' ? ` (${host.reason})` : ''}. Reconnecting by itself; nothing is sent until it is
-        back.{' '}
+        Not connected to the console host{host.state === 'closed' ? ` (${host.reason})` : ''}. Reconnecting by itself; nothing is sent until it is back.{' '}
         <button type="button" className="link-button" onClick={() => client().reconnect()}>
           Retry now
         </button>
@@ -110,52 +109,66 @@ export function EditorArea() {
       <HostBanner />
       {tabs.length > 0 ? (
         <div className={`editor-tabs-bar${scrolls ? ' scrolls' : ''}`}>
-        {scrolls ? (
-          <button type="button" className="editor-tabs-scroll" aria-label="Scroll tabs left" title="Scroll tabs left" disabled={!overflow.left} onClick={() => scrollStrip(-1)}>
-            <Icon name="chevron" />
-          </button>
-        ) : null}
-        <div ref={stripRef} role="tablist" aria-label="Open editors" className="editor-tabs" onKeyDown={onKeyDown}>
-          {tabs.map((t) => {
-            const active = t.id === activeTabId;
-            const title = tabTitle(t);
-            return (
-              <div key={t.id} className={`editor-tab${active ? ' active' : ''}`} role="presentation">
-                <button
-                  id={tabDomId(t.id)}
-                  type="button"
-                  role="tab"
-                  aria-selected={active}
-                  aria-controls={`${tabDomId(t.id)}-panel`}
-                  tabIndex={active ? 0 : -1}
-                  className="editor-tab-label"
-                  title={tabTooltip(t)}
-                  onClick={() => focusTab(t.id)}
-                  onAuxClick={(e) => {
-                    if (e.button === 1) closeTab(t.id);
-                  }}
-                >
-                  {title}
-                </button>
-                <button
-                  type="button"
-                  className="editor-tab-close"
-                  aria-label={`Close ${title}`}
-                  title="Close (Ctrl+F4 or Delete)"
-                  tabIndex={-1}
-                  onClick={() => closeTab(t.id)}
-                >
-                  <Icon name="close" />
-                </button>
-              </div>
-            );
-          })}
-        </div>
-        {scrolls ? (
-          <button type="button" className="editor-tabs-scroll" aria-label="Scroll tabs right" title="Scroll tabs right" disabled={!overflow.right} onClick={() => scrollStrip(1)}>
-            <Icon name="chevron" />
-          </button>
-        ) : null}
+          {scrolls ? (
+            <button
+              type="button"
+              className="editor-tabs-scroll"
+              aria-label="Scroll tabs left"
+              title="Scroll tabs left"
+              disabled={!overflow.left}
+              onClick={() => scrollStrip(-1)}
+            >
+              <Icon name="chevron" />
+            </button>
+          ) : null}
+          <div ref={stripRef} role="tablist" aria-label="Open editors" className="editor-tabs" onKeyDown={onKeyDown}>
+            {tabs.map((t) => {
+              const active = t.id === activeTabId;
+              const title = tabTitle(t);
+              return (
+                <div key={t.id} className={`editor-tab${active ? ' active' : ''}`} role="presentation">
+                  <button
+                    id={tabDomId(t.id)}
+                    type="button"
+                    role="tab"
+                    aria-selected={active}
+                    aria-controls={`${tabDomId(t.id)}-panel`}
+                    tabIndex={active ? 0 : -1}
+                    className="editor-tab-label"
+                    title={tabTooltip(t)}
+                    onClick={() => focusTab(t.id)}
+                    onAuxClick={(e) => {
+                      if (e.button === 1) closeTab(t.id);
+                    }}
+                  >
+                    {title}
+                  </button>
+                  <button
+                    type="button"
+                    className="editor-tab-close"
+                    aria-label={`Close ${title}`}
+                    title="Close (Ctrl+F4 or Delete)"
+                    tabIndex={-1}
+                    onClick={() => closeTab(t.id)}
+                  >
+                    <Icon name="close" />
+                  </button>
+                </div>
+              );
+            })}
+          </div>
+          {scrolls ? (
+            <button
+              type="button"
+              className="editor-tabs-scroll"
+              aria-label="Scroll tabs right"
+              title="Scroll tabs right"
+              disabled={!overflow.right}
+              onClick={() => scrollStrip(1)}
+            >
+              <Icon name="chevron" />
+            </button>
+          ) : null}
         </div>
       ) : null}
       {tabs.map((t) => (

@@ -44,9 +44,7 @@ export function StatusBar() {
   const now = useNow(1000);
   const h = hostText(host);
   const nodeTone = node?.connection === 'connected' ? 'ok' : node?.connection === 'connecting' ? 'warn' : 'bad';
-  const nodeText = node
-    ? `Node ${node.connection}${node.embedded ? ' (embedded devnet)' : ''}`
-    : 'Node status unknown';
+  const nodeText = node ? `Node ${node.connection}${node.embedded ? ' (embedded devnet)' : ''}` : 'Node status unknown';
   return (
     <footer className={`status-bar tone-${host.state === 'open' ? nodeTone : h.tone}`} aria-label="Status bar">
       <div className="status-left">
@@ -66,7 +64,7 @@ export function StatusBar() {
         <button
           type="button"
           className={`status-item tone-${nodeTone}`}
-          title={node?.error ? `${node.rpcUrl}: ${node.error}` : node?.rpcUrl ?? 'Nodes view'}
+          title={node?.error ? `${node.rpcUrl}: ${node.error}` : (node?.rpcUrl ?? 'Nodes view')}
           onClick={() => showView('nodes')}
         >
           <span className={`dot dot-${nodeTone}`} aria-hidden="true" />

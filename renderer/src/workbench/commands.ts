@@ -32,7 +32,12 @@ export const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(
 
 /** A keybinding as shown to the user on this platform. */
 export function displayKeybinding(kb: string): string {
-  return isMac ? kb.replace(/Ctrl\+/g, '⌘').replace(/Shift\+/g, '⇧').replace(/Alt\+/g, '⌥') : kb;
+  return isMac
+    ? kb
+        .replace(/Ctrl\+/g, '⌘')
+        .replace(/Shift\+/g, '⇧')
+        .replace(/Alt\+/g, '⌥')
+    : kb;
 }
 
 /** "Ctrl+Shift+P" for a keydown event, using the physical key for digits and letters. */

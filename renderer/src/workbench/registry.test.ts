@@ -11,7 +11,15 @@ import { FEATURES } from '../features.js';
 import { useStore } from '../store.js';
 import type { RendererClient } from '../transport/index.js';
 import { eventChord, handleGlobalKey } from './commands.js';
-import { registerFeatures, registeredCommands, registeredPanels, registeredViews, tabContribution, dialogContribution, type FeatureContribution } from './registry.js';
+import {
+  registerFeatures,
+  registeredCommands,
+  registeredPanels,
+  registeredViews,
+  tabContribution,
+  dialogContribution,
+  type FeatureContribution,
+} from './registry.js';
 
 const initial = useStore.getState();
 beforeAll(() => registerFeatures(FEATURES));
@@ -38,7 +46,17 @@ function key(k: { key: string; code?: string; ctrl?: boolean; shift?: boolean; a
 
 describe('the workbench registry', () => {
   it('lays out the activity bar, the panel and the palette from the contributions, in their order', () => {
-    expect(registeredViews().map((v) => v.id)).toEqual(['overview', 'keys', 'approvals', 'governance', 'ceremonies', 'runbooks', 'evidence', 'replay', 'nodes']);
+    expect(registeredViews().map((v) => v.id)).toEqual([
+      'overview',
+      'keys',
+      'approvals',
+      'governance',
+      'ceremonies',
+      'runbooks',
+      'evidence',
+      'replay',
+      'nodes',
+    ]);
     expect(registeredPanels().map((p) => p.id)).toEqual(['output', 'audit', 'security']);
     const cmds = registeredCommands();
     expect(cmds.filter((c) => c.id.startsWith('view.show.')).map((c) => `${c.title} ${c.keybinding}`)).toEqual([
@@ -52,11 +70,32 @@ describe('the workbench registry', () => {
       'Show Replay Ctrl+Shift+8',
       'Show Nodes Ctrl+Shift+9',
     ]);
-    expect([...new Set(cmds.map((c) => c.category))]).toEqual(['View', 'Preferences', 'Developer', 'Keys', 'Custody', 'Governance', 'Explorer', 'Evidence', 'Audit']);
+    expect([...new Set(cmds.map((c) => c.category))]).toEqual([
+      'View',
+      'Preferences',
+      'Developer',
+      'Keys',
+      'Custody',
+      'Governance',
+      'Explorer',
+      'Evidence',
+      'Audit',
+    ]);
     // No binding answers two commands.
     const bindings = cmds.flatMap((c) => [c.keybinding, c.web ?? '']).filter((b) => b !== '');
     expect(bindings.filter((b, i) => bindings.indexOf(b) !== i)).toEqual([]);
-    for (const kind of ['createKey', 'importKey', 'keyAction', 'createVault', 'fundVault', 'withdraw', 'approve', 'cancelRequest', 'addressBook', 'governanceSign'] as const) {
+    for (const kind of [
+      'createKey',
+      'importKey',
+      'keyAction',
+      'createVault',
+      'fundVault',
+      'withdraw',
+      'approve',
+      'cancelRequest',
+      'addressBook',
+      'governanceSign',
+    ] as const) {
       expect(dialogContribution(kind), kind).toBeDefined();
     }
   });
@@ -99,7 +138,7 @@ describe('the key handler', () => {
     expect(key({ key: 'x' }).ran).toBe(false);
   });
 
-  it("in the served console, the web binding reaches a command whose desktop key the browser keeps", () => {
+  it('in the served console, the web binding reaches a command whose desktop key the browser keeps', () => {
     expect(useStore.getState().sidebarVisible).toBe(true);
     expect(key({ key: 'b', ctrl: true, alt: true }).ran).toBe(true);
     expect(useStore.getState().sidebarVisible).toBe(false);

@@ -140,14 +140,30 @@ export function registerFeatures(list: readonly FeatureContribution[]): void {
   const twice = (what: string, ids: readonly string[]) => {
     for (const id of duplicates(ids)) problems.push(`${what} "${id}" is contributed twice`);
   };
-  twice('feature', list.map((f) => f.id));
-  twice('view', allViews.map((v) => v.id));
-  twice('tab kind', allTabs.map((t) => t.kind));
-  twice('dialog', allDialogs.map((d) => d.kind));
-  twice('panel tab', allPanels.map((p) => p.id));
+  twice(
+    'feature',
+    list.map((f) => f.id),
+  );
+  twice(
+    'view',
+    allViews.map((v) => v.id),
+  );
+  twice(
+    'tab kind',
+    allTabs.map((t) => t.kind),
+  );
+  twice(
+    'dialog',
+    allDialogs.map((d) => d.kind),
+  );
+  twice(
+    'panel tab',
+    allPanels.map((p) => p.id),
+  );
   for (const v of WORKBENCH_VIEWS) if (!allViews.some((x) => x.id === v)) problems.push(`no feature contributes the view "${v}"`);
   for (const p of WORKBENCH_PANEL_TABS) if (!allPanels.some((x) => x.id === p)) problems.push(`no feature contributes the panel tab "${p}"`);
-  for (const k of ['view', 'block', 'tx', 'request'] satisfies TabKind[]) if (!allTabs.some((t) => t.kind === k)) problems.push(`no feature contributes the tab kind "${k}"`);
+  for (const k of ['view', 'block', 'tx', 'request'] satisfies TabKind[])
+    if (!allTabs.some((t) => t.kind === k)) problems.push(`no feature contributes the tab kind "${k}"`);
   if (problems.length > 0) throw new Error(`workbench contributions: ${problems.join('; ')}`);
   features = list;
   views = [...allViews].sort((a, b) => a.order - b.order);

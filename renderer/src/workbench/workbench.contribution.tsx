@@ -22,7 +22,13 @@ export const workbenchContribution: FeatureContribution = {
   ],
   panels: [{ id: 'output', title: 'Output', order: 10, component: OutputView, keepMounted: true }],
   commands: () => [
-    { id: 'workbench.commandPalette', category: 'View', title: 'Show All Commands', keybinding: 'Ctrl+Shift+P', run: () => useStore.setState({ paletteOpen: true, quickPick: null }) },
+    {
+      id: 'workbench.commandPalette',
+      category: 'View',
+      title: 'Show All Commands',
+      keybinding: 'Ctrl+Shift+P',
+      run: () => useStore.setState({ paletteOpen: true, quickPick: null }),
+    },
     ...registeredViews().map((view, i) => ({
       id: `view.show.${view.id}`,
       category: 'View',
@@ -36,7 +42,14 @@ export const workbenchContribution: FeatureContribution = {
     { id: 'view.showAudit', category: 'View', title: 'Show Audit Log', keybinding: 'Ctrl+Shift+Y', run: () => showPanel('audit') },
     { id: 'view.showSecurity', category: 'View', title: 'Show Security Events', keybinding: 'Ctrl+K S', run: () => showPanel('security') },
     { id: 'editor.nextTab', category: 'View', title: 'Open Next Editor Tab', keybinding: 'Ctrl+PageDown', web: 'Ctrl+Alt+PageDown', run: () => cycleTab(1) },
-    { id: 'editor.previousTab', category: 'View', title: 'Open Previous Editor Tab', keybinding: 'Ctrl+PageUp', web: 'Ctrl+Alt+PageUp', run: () => cycleTab(-1) },
+    {
+      id: 'editor.previousTab',
+      category: 'View',
+      title: 'Open Previous Editor Tab',
+      keybinding: 'Ctrl+PageUp',
+      web: 'Ctrl+Alt+PageUp',
+      run: () => cycleTab(-1),
+    },
     {
       id: 'editor.closeTab',
       category: 'View',

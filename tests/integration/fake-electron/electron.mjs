@@ -43,10 +43,12 @@ export const app = {
   },
   getVersion: () => '0.0.0-fake',
   whenReady() {
-    return new Promise((resolve) => setTimeout(() => {
-      ready = true;
-      resolve();
-    }, 10));
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        ready = true;
+        resolve();
+      }, 10),
+    );
   },
   on(event, fn) {
     addListener(appListeners, event, fn);
@@ -54,7 +56,11 @@ export const app = {
   },
   quit() {
     let prevented = false;
-    emit(appListeners, 'before-quit', { preventDefault: () => { prevented = true; } });
+    emit(appListeners, 'before-quit', {
+      preventDefault: () => {
+        prevented = true;
+      },
+    });
     record('quit', { prevented });
     if (!prevented) setTimeout(() => process.exit(0), 0);
   },
@@ -76,9 +82,15 @@ export const protocol = {
 
 export const session = {
   defaultSession: {
-    setPermissionRequestHandler(fn) { permission.request = fn; },
-    setPermissionCheckHandler(fn) { permission.check = fn; },
-    setDevicePermissionHandler(fn) { permission.device = fn; },
+    setPermissionRequestHandler(fn) {
+      permission.request = fn;
+    },
+    setPermissionCheckHandler(fn) {
+      permission.check = fn;
+    },
+    setDevicePermissionHandler(fn) {
+      permission.device = fn;
+    },
   },
 };
 
@@ -122,8 +134,12 @@ class FakeWebContents {
   send(channel, ...args) {
     sent.push([channel, ...args]);
   }
-  isDestroyed() { return this.destroyed; }
-  setWindowOpenHandler(fn) { this.openHandler = fn; }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  setWindowOpenHandler(fn) {
+    this.openHandler = fn;
+  }
   on(event, fn) {
     addListener(this.listeners, event, fn);
     return this;
@@ -139,19 +155,31 @@ export class BrowserWindow {
     windows.push(this);
     emit(appListeners, 'web-contents-created', { preventDefault() {} }, this.webContents);
   }
-  static getAllWindows() { return windows.filter((w) => !w.destroyed); }
+  static getAllWindows() {
+    return windows.filter((w) => !w.destroyed);
+  }
   async loadURL(url) {
     this.webContents.mainFrame.url = url;
     record('loadURL', { url });
     setTimeout(() => emit(this.listeners, 'ready-to-show'), 0);
-    setTimeout(() => { void scenario(this); }, 0);
+    setTimeout(() => {
+      void scenario(this);
+    }, 0);
   }
-  show() { record('show'); }
+  show() {
+    record('show');
+  }
   focus() {}
   restore() {}
-  isMinimized() { return false; }
-  isDestroyed() { return this.destroyed; }
-  once(event, fn) { return this.on(event, fn); }
+  isMinimized() {
+    return false;
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  once(event, fn) {
+    return this.on(event, fn);
+  }
   on(event, fn) {
     addListener(this.listeners, event, fn);
     return this;
@@ -211,7 +239,17 @@ async function scenario(win) {
 
     const prevented = (event) => {
       let p = false;
-      emit(wc.listeners, event, { preventDefault: () => { p = true; }, url: 'https://example.com/' }, 'https://example.com/');
+      emit(
+        wc.listeners,
+        event,
+        {
+          preventDefault: () => {
+            p = true;
+          },
+          url: 'https://example.com/',
+        },
+        'https://example.com/',
+      );
       return p;
     };
     report.navigation = {
@@ -221,7 +259,14 @@ async function scenario(win) {
       windowOpen: wc.openHandler ? wc.openHandler({ url: 'https://example.com/' }) : null,
     };
     let granted = null;
-    permission.request?.(wc, 'media', (g) => { granted = g; }, {});
+    permission.request?.(
+      wc,
+      'media',
+      (g) => {
+        granted = g;
+      },
+      {},
+    );
     report.permissions = {
       requestGranted: granted,
       check: permission.check ? permission.check(wc, 'clipboard-sanitized-write', 'app://charter', {}) : null,

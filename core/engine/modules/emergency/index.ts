@@ -32,7 +32,8 @@ function checkEmergencyAction(s: EngineState, a: EmergencyAction, signer: string
   } else if (a.type === 'key.quarantine' || a.type === 'key.revoke') {
     const k = keyOf(s, a.key_id);
     if (!k) fail('UNKNOWN_KEY', `no key ${JSON.stringify(a.key_id.slice(0, 48))} is registered`);
-    if (a.type === 'key.quarantine' && k.status !== 'active') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}; only an active key can be quarantined`);
+    if (a.type === 'key.quarantine' && k.status !== 'active')
+      fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}; only an active key can be quarantined`);
     if (a.type === 'key.revoke' && k.status !== 'active' && k.status !== 'quarantined') fail('KEY_STATUS_CONFLICT', `key ${k.key_id} is ${k.status}`);
     if (k.key_id === signer) fail('KEY_STATUS_CONFLICT', `a key cannot ${a.type === 'key.revoke' ? 'revoke' : 'quarantine'} itself`);
     if (s.admins.includes(k.key_id) && a.type === 'key.revoke') fail('KEY_STATUS_CONFLICT', 'a genesis admin key cannot be revoked');
@@ -47,7 +48,10 @@ function checkEmergencyAction(s: EngineState, a: EmergencyAction, signer: string
 
 function controlAttrs(c: EmergencyControlRecord): [string, string | number][] {
   const a = c.action;
-  const out: [string, string | number][] = [['control_id', c.control_id], ['action', a.type]];
+  const out: [string, string | number][] = [
+    ['control_id', c.control_id],
+    ['action', a.type],
+  ];
   if (a.type === 'key.quarantine' || a.type === 'key.revoke') out.push(['key_id', a.key_id]);
   else if (a.vault_id !== undefined) out.push(['vault_id', a.vault_id]);
   return out;
@@ -60,31 +64,71 @@ function activate(s: EngineState, c: EmergencyControlRecord, height: number): { 
   const rec: EmergencyControlRecord = { ...c, status: 'active', activated_at: height, expires_at: until, ratify_by: height + em.ratification_window_blocks };
   const hold = { control_id: c.control_id, until };
   const a = c.action;
-  const events: AbciEvent[] = [ev('security.control_activated', [...controlAttrs(c), ['expires_at', until], ['ratify_by', rec.ratify_by as number], ['signatures', c.signatures.length]])];
+  const events: AbciEvent[] = [
+    ev('security.control_activated', [...controlAttrs(c), ['expires_at', until], ['ratify_by', rec.ratify_by as number], ['signatures', c.signatures.length]]),
+  ];
   let apply: (w: Work) => void;
   if (a.type === 'vault.freeze') {
     const v = s.vaults[a.vault_id] as VaultRecord;
     apply = (w) => w.putVault({ ...v, frozen: hold });
-    events.push(ev('security.vault_frozen', [['vault_id', a.vault_id], ['control_id', c.control_id], ['until', until]]));
+    events.push(
+      ev('security.vault_frozen', [
+        ['vault_id', a.vault_id],
+        ['control_id', c.control_id],
+        ['until', until],
+      ]),
+    );
   } else if (a.type === 'key.quarantine') {
     const k = keyOf(s, a.key_id) as KeyRecord;
     apply = (w) => w.putKey({ ...k, status: 'quarantined', quarantine: { reason: c.reason, since: height, by: c.proposer, control_id: c.control_id } });
-    events.push(ev('security.key_quarantined', [['key_id', a.key_id], ['reason', c.reason], ['by', c.proposer], ['control_id', c.control_id]]));
+    events.push(
+      ev('security.key_quarantined', [
+        ['key_id', a.key_id],
+        ['reason', c.reason],
+        ['by', c.proposer],
+        ['control_id', c.control_id],
+      ]),
+    );
   } else if (a.type === 'key.revoke') {
     const k = keyOf(s, a.key_id) as KeyRecord;
     const rec: KeyRecord = { ...k, status: 'revoked', ended: { reason: c.reason, height, by: c.control_id } };
     delete rec.quarantine;
     apply = (w) => w.putKey(rec);
-    events.push(ev('security.key_revoked', [['key_id', a.key_id], ['reason', c.reason], ['control_id', c.control_id]]));
+    events.push(
+      ev('security.key_revoked', [
+        ['key_id', a.key_id],
+        ['reason', c.reason],
+        ['control_id', c.control_id],
+      ]),
+    );
   } else if (a.vault_id !== undefined) {
     const v = s.vaults[a.vault_id] as VaultRecord;
     apply = (w) => w.putVault({ ...v, degraded: hold });
-    events.push(ev('security.degraded_entered', [['vault_id', a.vault_id], ['control_id', c.control_id], ['until', until]]));
+    events.push(
+      ev('security.degraded_entered', [
+        ['vault_id', a.vault_id],
+        ['control_id', c.control_id],
+        ['until', until],
+      ]),
+    );
   } else {
     apply = (w) => w.putMode({ degraded: hold });
-    events.push(ev('security.degraded_entered', [['vault_id', ''], ['control_id', c.control_id], ['until', until]]));
+    events.push(
+      ev('security.degraded_entered', [
+        ['vault_id', ''],
+        ['control_id', c.control_id],
+        ['until', until],
+      ]),
+    );
   }
-  return { rec, apply: (w) => { apply(w); w.putControl(rec); }, events };
+  return {
+    rec,
+    apply: (w) => {
+      apply(w);
+      w.putControl(rec);
+    },
+    events,
+  };
 }
 
 /** End a control's effect (if it is still the one in force). */
@@ -96,7 +140,13 @@ function deactivate(s: EngineState, c: EmergencyControlRecord, w: Work, reason: 
     const rec: VaultRecord = { ...v };
     delete rec.frozen;
     w.putVault(rec);
-    return [ev('security.vault_unfrozen', [['vault_id', a.vault_id], ['control_id', c.control_id], ['reason', reason]])];
+    return [
+      ev('security.vault_unfrozen', [
+        ['vault_id', a.vault_id],
+        ['control_id', c.control_id],
+        ['reason', reason],
+      ]),
+    ];
   }
   if (a.type === 'key.quarantine') {
     const k = keyOf(s, a.key_id);
@@ -104,7 +154,14 @@ function deactivate(s: EngineState, c: EmergencyControlRecord, w: Work, reason: 
     const rec: KeyRecord = { ...k, status: 'active' };
     delete rec.quarantine;
     w.putKey(rec);
-    return [ev('security.key_released', [['key_id', a.key_id], ['reason', reason], ['by', ''], ['control_id', c.control_id]])];
+    return [
+      ev('security.key_released', [
+        ['key_id', a.key_id],
+        ['reason', reason],
+        ['by', ''],
+        ['control_id', c.control_id],
+      ]),
+    ];
   }
   if (a.type === 'key.revoke') {
     // A ratified revocation is permanent; an unratified one lapses (or is lifted) and the key is active again.
@@ -113,7 +170,13 @@ function deactivate(s: EngineState, c: EmergencyControlRecord, w: Work, reason: 
     const rec: KeyRecord = { ...k, status: 'active' };
     delete rec.ended;
     w.putKey(rec);
-    return [ev('security.key_reinstated', [['key_id', a.key_id], ['control_id', c.control_id], ['reason', reason]])];
+    return [
+      ev('security.key_reinstated', [
+        ['key_id', a.key_id],
+        ['control_id', c.control_id],
+        ['reason', reason],
+      ]),
+    ];
   }
   if (a.vault_id !== undefined) {
     const v = lookup(s.vaults, a.vault_id);
@@ -121,11 +184,23 @@ function deactivate(s: EngineState, c: EmergencyControlRecord, w: Work, reason: 
     const rec: VaultRecord = { ...v };
     delete rec.degraded;
     w.putVault(rec);
-    return [ev('security.degraded_exited', [['vault_id', a.vault_id], ['control_id', c.control_id], ['reason', reason]])];
+    return [
+      ev('security.degraded_exited', [
+        ['vault_id', a.vault_id],
+        ['control_id', c.control_id],
+        ['reason', reason],
+      ]),
+    ];
   }
   if (s.mode?.degraded?.control_id !== c.control_id) return [];
   w.putMode({ degraded: null });
-  return [ev('security.degraded_exited', [['vault_id', ''], ['control_id', c.control_id], ['reason', reason]])];
+  return [
+    ev('security.degraded_exited', [
+      ['vault_id', ''],
+      ['control_id', c.control_id],
+      ['reason', reason],
+    ]),
+  ];
 }
 
 /** Distinct owners among the signatures of keys that are active operators now. */
@@ -141,14 +216,26 @@ function emergencySigners(s: EngineState, c: EmergencyControlRecord): number {
 function emergencyPropose(s: EngineState, env: SignedEnvelope<'emergency.propose'>, ctx: TxContext): Effect {
   const b = env.body;
   const em = emergencyOf(s.params);
-  if (!Number.isSafeInteger(b.expires_in_blocks) || b.expires_in_blocks < 1 || b.expires_in_blocks > em.max_expiry_blocks) fail('INVALID_FIELD', `expires_in_blocks must be 1–${em.max_expiry_blocks}`);
+  if (!Number.isSafeInteger(b.expires_in_blocks) || b.expires_in_blocks < 1 || b.expires_in_blocks > em.max_expiry_blocks)
+    fail('INVALID_FIELD', `expires_in_blocks must be 1–${em.max_expiry_blocks}`);
   if (chars(b.reason) < 1 || chars(b.reason) > MAX_REASON_CHARS) fail('INVALID_FIELD', `reason must be 1–${MAX_REASON_CHARS} characters`);
   checkEmergencyAction(s, b.action, env.signer);
   const id = 'ec-' + toHex(signingDigest(unsignedOf(env))).slice(0, 24);
   if (lookup(s.controls, id) !== undefined) fail('CONTROL_STATUS_CONFLICT', `control ${id} exists`);
   const c: EmergencyControlRecord = {
-    control_id: id, action: clone(b.action), reason: b.reason, proposer: env.signer, created_at: ctx.height, signatures: [{ key_id: env.signer, height: ctx.height }],
-    expires_in_blocks: b.expires_in_blocks, status: 'collecting', activated_at: null, expires_at: null, ratify_by: null, proposal_id: null, ended_at: null,
+    control_id: id,
+    action: clone(b.action),
+    reason: b.reason,
+    proposer: env.signer,
+    created_at: ctx.height,
+    signatures: [{ key_id: env.signer, height: ctx.height }],
+    expires_in_blocks: b.expires_in_blocks,
+    status: 'collecting',
+    activated_at: null,
+    expires_at: null,
+    ratify_by: null,
+    proposal_id: null,
+    ended_at: null,
   };
   const events = [ev('security.control_proposed', [...controlAttrs(c), ['proposer', env.signer], ['quorum', em.quorum]])];
   if (emergencySigners(s, c) >= em.quorum) {
@@ -161,7 +248,8 @@ function emergencyPropose(s: EngineState, env: SignedEnvelope<'emergency.propose
 function emergencySign(s: EngineState, env: SignedEnvelope<'emergency.sign'>, ctx: TxContext): Effect {
   const c = controlOf(s, env.body.control_id);
   if (c.status !== 'collecting') fail('CONTROL_STATUS_CONFLICT', `control ${c.control_id} is ${c.status}, not collecting signatures`);
-  if (c.signatures.some((g) => g.key_id === env.signer || ownerOf(s, g.key_id) === ownerOf(s, env.signer))) fail('DUPLICATE_SIGNATURE', `key ${env.signer} (or its owner) has already signed control ${c.control_id}`);
+  if (c.signatures.some((g) => g.key_id === env.signer || ownerOf(s, g.key_id) === ownerOf(s, env.signer)))
+    fail('DUPLICATE_SIGNATURE', `key ${env.signer} (or its owner) has already signed control ${c.control_id}`);
   checkEmergencyAction(s, c.action, c.proposer);
   const next: EmergencyControlRecord = { ...c, signatures: [...c.signatures, { key_id: env.signer, height: ctx.height }] };
   const events = [ev('security.control_signed', [...controlAttrs(c), ['key_id', env.signer], ['signatures', next.signatures.length]])];
@@ -180,7 +268,8 @@ const controlAction: ActionHandler<EmergencyActions['emergency.ratify'] | Emerge
     const rec: EmergencyControlRecord = { ...c, status: 'ratified', proposal_id: proposalId };
     return { apply: (w) => w.putControl(rec), data: undefined, events: [ev('security.control_ratified', [...controlAttrs(c), ['proposal_id', proposalId]])] };
   }
-  if (c.status !== 'active' && c.status !== 'ratified') fail('CONTROL_STATUS_CONFLICT', `control ${c.control_id} is ${c.status}; only an active or ratified control can be lifted`);
+  if (c.status !== 'active' && c.status !== 'ratified')
+    fail('CONTROL_STATUS_CONFLICT', `control ${c.control_id} is ${c.status}; only an active or ratified control can be lifted`);
   const rec: EmergencyControlRecord = { ...c, status: 'lifted', proposal_id: proposalId, ended_at: ctx.height };
   return {
     apply: (w) => {

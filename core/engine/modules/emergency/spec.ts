@@ -35,7 +35,12 @@ export const emergencySpec: ModuleSpec<EmergencyTxBodies, EmergencyActions> = de
       degradedOk: true,
       rule: "the action can take effect now; `expires_in_blocks` within `params.emergency.max_expiry_blocks`; the proposer's signature counts",
     },
-    'emergency.sign': { roles: ['operator'], body: z.strictObject({ control_id: str }), degradedOk: true, rule: 'the control is collecting; one signature per owner' },
+    'emergency.sign': {
+      roles: ['operator'],
+      body: z.strictObject({ control_id: str }),
+      degradedOk: true,
+      rule: 'the control is collecting; one signature per owner',
+    },
   },
   actions: {
     'emergency.ratify': { track: 'operational', schema: z.strictObject({ type: z.literal('emergency.ratify'), control_id: str }) },

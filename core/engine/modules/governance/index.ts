@@ -74,7 +74,15 @@ function decided(s: EngineState, p: ProposalRecord, status: 'passed' | 'rejected
   const x = tallyOf(s, p);
   if (status === 'passed') rec.executable_at = height + governanceOf(s.params)[p.track].execution_delay_blocks;
   const kind = status === 'passed' ? 'security.proposal_passed' : 'security.proposal_rejected';
-  const attrs: [string, string | number][] = [['proposal_id', p.proposal_id], ['track', p.track], ['action', p.action.type], ['yes', x.yes], ['no', x.no], ['abstain', x.abstain], ['members', x.members]];
+  const attrs: [string, string | number][] = [
+    ['proposal_id', p.proposal_id],
+    ['track', p.track],
+    ['action', p.action.type],
+    ['yes', x.yes],
+    ['no', x.no],
+    ['abstain', x.abstain],
+    ['members', x.members],
+  ];
   if (status === 'passed') attrs.push(['executable_at', rec.executable_at as number]);
   else attrs.push(['reason', status === 'expired' ? 'no_quorum' : 'threshold_not_met']);
   return { rec, event: ev(kind, attrs) };
@@ -111,7 +119,15 @@ function govPropose(s: EngineState, env: SignedEnvelope<'gov.propose'>, ctx: TxC
   return {
     apply: (w) => w.putProposal(rec),
     data: { proposal_id: id, voting_ends_at: rec.voting_ends_at },
-    events: [ev('security.proposal_created', [['proposal_id', id], ['track', b.track], ['action', b.action.type], ['proposer', env.signer], ['voting_ends_at', rec.voting_ends_at]])],
+    events: [
+      ev('security.proposal_created', [
+        ['proposal_id', id],
+        ['track', b.track],
+        ['action', b.action.type],
+        ['proposer', env.signer],
+        ['voting_ends_at', rec.voting_ends_at],
+      ]),
+    ],
   };
 }
 
@@ -124,10 +140,17 @@ function proposalOf(s: EngineState, id: string): ProposalRecord {
 function govVote(s: EngineState, env: SignedEnvelope<'gov.vote'>, ctx: TxContext): Effect {
   const b = env.body;
   const p = proposalOf(s, b.proposal_id);
-  if (p.status !== 'open' || ctx.height > p.voting_ends_at) fail('PROPOSAL_NOT_OPEN', `proposal ${p.proposal_id} is ${p.status === 'open' ? 'past its voting period' : p.status}`);
+  if (p.status !== 'open' || ctx.height > p.voting_ends_at)
+    fail('PROPOSAL_NOT_OPEN', `proposal ${p.proposal_id} is ${p.status === 'open' ? 'past its voting period' : p.status}`);
   if (p.votes.some((v) => v.key_id === env.signer)) fail('DUPLICATE_VOTE', `key ${env.signer} has already voted on proposal ${p.proposal_id}`);
   const next: ProposalRecord = { ...p, votes: [...p.votes, { key_id: env.signer, vote: b.vote, height: ctx.height }] };
-  const events: AbciEvent[] = [ev('security.proposal_voted', [['proposal_id', p.proposal_id], ['key_id', env.signer], ['vote', b.vote]])];
+  const events: AbciEvent[] = [
+    ev('security.proposal_voted', [
+      ['proposal_id', p.proposal_id],
+      ['key_id', env.signer],
+      ['vote', b.vote],
+    ]),
+  ];
   const o = outcome(s, next, false);
   let rec = next;
   if (o !== null) {
@@ -150,13 +173,21 @@ function govExecute(s: EngineState, env: SignedEnvelope<'gov.execute'>, ctx: TxC
       w.putProposal(rec);
     },
     data: { proposal_id: p.proposal_id, status: 'executed', ...(effect.data && typeof effect.data === 'object' ? (effect.data as object) : {}) },
-    events: [...effect.events, ev('security.proposal_executed', [['proposal_id', p.proposal_id], ['action', p.action.type], ['by', env.signer]])],
+    events: [
+      ...effect.events,
+      ev('security.proposal_executed', [
+        ['proposal_id', p.proposal_id],
+        ['action', p.action.type],
+        ['by', env.signer],
+      ]),
+    ],
   };
 }
 
 const paramsSet: ActionHandler<GovernanceActions['params.set']> = (s, _env, a, proposalId) => {
   if (a.faucet === undefined && a.max_expiry_blocks === undefined && a.governance === undefined) fail('INVALID_PROPOSAL', 'params.set changes nothing');
-  if (a.max_expiry_blocks !== undefined && (a.max_expiry_blocks < 1 || a.max_expiry_blocks > MAX_EXPIRY_BLOCKS_LIMIT)) fail('INVALID_PROPOSAL', `max_expiry_blocks must be 1–${MAX_EXPIRY_BLOCKS_LIMIT}`);
+  if (a.max_expiry_blocks !== undefined && (a.max_expiry_blocks < 1 || a.max_expiry_blocks > MAX_EXPIRY_BLOCKS_LIMIT))
+    fail('INVALID_PROPOSAL', `max_expiry_blocks must be 1–${MAX_EXPIRY_BLOCKS_LIMIT}`);
   if (a.governance !== undefined) {
     const problem = governanceProblem(a.governance);
     if (problem) fail('INVALID_PROPOSAL', `governance.${problem}`);
@@ -166,7 +197,16 @@ const paramsSet: ActionHandler<GovernanceActions['params.set']> = (s, _env, a, p
   if (a.max_expiry_blocks !== undefined) next.max_expiry_blocks = a.max_expiry_blocks;
   if (a.governance !== undefined) next.governance = clone(a.governance);
   const changed = (['faucet', 'max_expiry_blocks', 'governance'] as const).filter((k) => a[k] !== undefined).join(',');
-  return { apply: (w) => w.putParams(next), data: undefined, events: [ev('security.params_changed', [['changed', changed], ['proposal_id', proposalId]])] };
+  return {
+    apply: (w) => w.putParams(next),
+    data: undefined,
+    events: [
+      ev('security.params_changed', [
+        ['changed', changed],
+        ['proposal_id', proposalId],
+      ]),
+    ],
+  };
 };
 
 /** Block-level: proposals whose voting period ended are decided. */

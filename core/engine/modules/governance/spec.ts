@@ -29,7 +29,9 @@ export const governanceSpec: ModuleSpec<GovernanceTxBodies, GovernanceActions> =
     'gov.propose': {
       roles: ['governance'],
       body: ({ actionSchema }) =>
-        z.strictObject({ track: z.enum(['protocol', 'operational']), action: actionSchema, voting_period_blocks: int.optional() }) as z.ZodType<GovernanceTxBodies['gov.propose']>,
+        z.strictObject({ track: z.enum(['protocol', 'operational']), action: actionSchema, voting_period_blocks: int.optional() }) as z.ZodType<
+          GovernanceTxBodies['gov.propose']
+        >,
       degradedOk: true,
       rule: "the action belongs to the proposal's track; it must be valid now (and is validated again at execution)",
     },
@@ -39,12 +41,22 @@ export const governanceSpec: ModuleSpec<GovernanceTxBodies, GovernanceActions> =
       degradedOk: true,
       rule: 'the proposal is open and in its voting period; one vote per key',
     },
-    'gov.execute': { roles: ['governance'], body: z.strictObject({ proposal_id: str }), degradedOk: true, rule: 'the proposal passed and its execution delay has ended' },
+    'gov.execute': {
+      roles: ['governance'],
+      body: z.strictObject({ proposal_id: str }),
+      degradedOk: true,
+      rule: 'the proposal passed and its execution delay has ended',
+    },
   },
   actions: {
     'params.set': {
       track: 'protocol',
-      schema: z.strictObject({ type: z.literal('params.set'), faucet: z.boolean().optional(), max_expiry_blocks: int.optional(), governance: GOVERNANCE_PARAMS_SCHEMA.optional() }),
+      schema: z.strictObject({
+        type: z.literal('params.set'),
+        faucet: z.boolean().optional(),
+        max_expiry_blocks: int.optional(),
+        governance: GOVERNANCE_PARAMS_SCHEMA.optional(),
+      }),
     },
   },
 });

@@ -23,15 +23,34 @@ function keyRegister(s: EngineState, env: SignedEnvelope<'key.register'>, ctx: T
     fail('INVALID_KEY', `a ${b.scheme} public_key is ${bytes * 2} lower-case hex digits (${bytes} bytes)`);
   }
   const pk = fromHex(b.public_key);
-  if (!isValidPublicKey(b.scheme, pk)) fail('INVALID_KEY', `public_key is not a valid ${b.scheme} public key (canonical encoding, a point on the curve${b.scheme === 'ed25519' ? ', not of small order' : ''})`);
+  if (!isValidPublicKey(b.scheme, pk))
+    fail(
+      'INVALID_KEY',
+      `public_key is not a valid ${b.scheme} public key (canonical encoding, a point on the curve${b.scheme === 'ed25519' ? ', not of small order' : ''})`,
+    );
   if (!labelOk(b.label)) fail('INVALID_FIELD', 'label must be 1–64 characters');
   const id = keyIdOf(b.scheme, pk);
   if (lookup(s.keys, id) !== undefined) fail('KEY_EXISTS', `key ${id} is already registered`);
-  const rec: KeyRecord = { key_id: id, scheme: b.scheme, public_key: b.public_key, label: b.label, status: 'active', roles: [...DEFAULT_KEY_ROLES], registered_at: ctx.height };
+  const rec: KeyRecord = {
+    key_id: id,
+    scheme: b.scheme,
+    public_key: b.public_key,
+    label: b.label,
+    status: 'active',
+    roles: [...DEFAULT_KEY_ROLES],
+    registered_at: ctx.height,
+  };
   return {
     apply: (w) => w.putKey(rec),
     data: { key_id: id },
-    events: [ev('custody.key_registered', [['key_id', id], ['scheme', b.scheme], ['label', b.label], ['registered_by', env.signer]])],
+    events: [
+      ev('custody.key_registered', [
+        ['key_id', id],
+        ['scheme', b.scheme],
+        ['label', b.label],
+        ['registered_by', env.signer],
+      ]),
+    ],
   };
 }
 
@@ -49,7 +68,14 @@ function keySetRoles(s: EngineState, env: SignedEnvelope<'key.set_roles'>): Effe
   return {
     apply: (w) => w.putKey(rec),
     data: { key_id: k.key_id, roles: rec.roles },
-    events: [ev('security.roles_changed', [['key_id', k.key_id], ['roles', rec.roles.join(',')], ['owner', rec.owner ?? ''], ['changed_by', env.signer]])],
+    events: [
+      ev('security.roles_changed', [
+        ['key_id', k.key_id],
+        ['roles', rec.roles.join(',')],
+        ['owner', rec.owner ?? ''],
+        ['changed_by', env.signer],
+      ]),
+    ],
   };
 }
 
@@ -67,7 +93,13 @@ function keyQuarantine(s: EngineState, env: SignedEnvelope<'key.quarantine'>, ct
   return {
     apply: (w) => w.putKey(rec),
     data: { key_id: k.key_id, status: rec.status },
-    events: [ev(on ? 'security.key_quarantined' : 'security.key_released', [['key_id', k.key_id], ['reason', b.reason], ['by', env.signer]])],
+    events: [
+      ev(on ? 'security.key_quarantined' : 'security.key_released', [
+        ['key_id', k.key_id],
+        ['reason', b.reason],
+        ['by', env.signer],
+      ]),
+    ],
   };
 }
 
@@ -84,7 +116,14 @@ function keyAttest(s: EngineState, env: SignedEnvelope<'key.attest'>, ctx: TxCon
   return {
     apply: (w) => w.putKey(rec),
     data: { key_id: k.key_id, revalidate_by: b.revalidate_by },
-    events: [ev('security.key_attested', [['key_id', k.key_id], ['attestation_ref', b.attestation_ref], ['revalidate_by', b.revalidate_by], ['by', env.signer]])],
+    events: [
+      ev('security.key_attested', [
+        ['key_id', k.key_id],
+        ['attestation_ref', b.attestation_ref],
+        ['revalidate_by', b.revalidate_by],
+        ['by', env.signer],
+      ]),
+    ],
   };
 }
 
@@ -101,7 +140,12 @@ function keyRotate(s: EngineState, env: SignedEnvelope<'key.rotate'>, ctx: TxCon
   return {
     apply: (w) => w.putKey(rec),
     data: { key_id: old.key_id, new_key_id: nk.key_id, status: 'pending_approval' },
-    events: [ev('security.key_rotation_requested', [['key_id', old.key_id], ['new_key_id', nk.key_id]])],
+    events: [
+      ev('security.key_rotation_requested', [
+        ['key_id', old.key_id],
+        ['new_key_id', nk.key_id],
+      ]),
+    ],
   };
 }
 
@@ -114,7 +158,12 @@ function rotateApprove(s: EngineState, keyId: string, proposalId: string, ctx: T
   if (old.status === 'revoked' || old.status === 'retired') fail('KEY_STATUS_CONFLICT', `key ${old.key_id} is ${old.status}`);
   const nk = keyOf(s, to);
   if (!nk || nk.status !== 'active') fail('KEY_STATUS_CONFLICT', `the new key ${to} is not active`);
-  const oldRec: KeyRecord = { ...old, status: 'retired', rotation: { ...old.rotation, to, approved_at: ctx.height, proposal_id: proposalId }, ended: { reason: 'rotated', height: ctx.height, by: proposalId } };
+  const oldRec: KeyRecord = {
+    ...old,
+    status: 'retired',
+    rotation: { ...old.rotation, to, approved_at: ctx.height, proposal_id: proposalId },
+    ended: { reason: 'rotated', height: ctx.height, by: proposalId },
+  };
   delete oldRec.quarantine;
   const newRec: KeyRecord = { ...nk, rotation: { from: old.key_id, approved_at: ctx.height, proposal_id: proposalId } };
   if (old.owner !== undefined && nk.owner === undefined) newRec.owner = old.owner;
@@ -131,7 +180,11 @@ function rotateApprove(s: EngineState, keyId: string, proposalId: string, ctx: T
       if (p.weights && hasOwn(p.weights, old.key_id)) {
         const w: Record<string, number> = {};
         for (const k of Object.keys(p.weights)) w[k === old.key_id ? to : k] = p.weights[k] as number;
-        np.weights = Object.fromEntries(Object.keys(w).sort(compareUtf8).map((k) => [k, w[k] as number]));
+        np.weights = Object.fromEntries(
+          Object.keys(w)
+            .sort(compareUtf8)
+            .map((k) => [k, w[k] as number]),
+        );
       }
     }
     if (inAttesters && p.attestation) np.attestation = { ...p.attestation, attesters: p.attestation.attesters.map((a) => (a === old.key_id ? to : a)) };
@@ -145,7 +198,14 @@ function rotateApprove(s: EngineState, keyId: string, proposalId: string, ctx: T
       for (const v of vaults) w.putVault(v);
     },
     data: { key_id: old.key_id, new_key_id: to },
-    events: [ev('security.key_rotated', [['key_id', old.key_id], ['new_key_id', to], ['vaults', vaults.map((v) => v.vault_id).join(',')], ['proposal_id', proposalId]])],
+    events: [
+      ev('security.key_rotated', [
+        ['key_id', old.key_id],
+        ['new_key_id', to],
+        ['vaults', vaults.map((v) => v.vault_id).join(',')],
+        ['proposal_id', proposalId],
+      ]),
+    ],
   };
 }
 
@@ -162,7 +222,13 @@ function keyRetire(s: EngineState, env: SignedEnvelope<'key.retire'>, ctx: TxCon
   return {
     apply: (w) => w.putKey(rec),
     data: { key_id: k.key_id, status: 'retired' },
-    events: [ev('security.key_retired', [['key_id', k.key_id], ['reason', b.reason], ['by', env.signer]])],
+    events: [
+      ev('security.key_retired', [
+        ['key_id', k.key_id],
+        ['reason', b.reason],
+        ['by', env.signer],
+      ]),
+    ],
   };
 }
 

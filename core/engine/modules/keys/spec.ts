@@ -41,17 +41,28 @@ export const keysSpec: ModuleSpec<KeysTxBodies, KeysActions> = defineSpec({
     'key.set_roles': { roles: ['admin'], body: z.strictObject({ key_id: str, roles: ROLE_LIST, owner: str.optional() }), rule: 'cannot grant `admin`' },
     'key.quarantine': { roles: ['governance', 'admin'], body: z.strictObject({ key_id: str, reason: str }), rule: 'the key is active and not the signer' },
     'key.release': { roles: ['governance', 'admin'], body: z.strictObject({ key_id: str, reason: str }), rule: 'the key is quarantined' },
-    'key.attest': { roles: ['admin'], body: z.strictObject({ key_id: str, attestation_ref: str, revalidate_by: int }), rule: 'the key is not revoked or retired; `revalidate_by` after the current height' },
+    'key.attest': {
+      roles: ['admin'],
+      body: z.strictObject({ key_id: str, attestation_ref: str, revalidate_by: int }),
+      rule: 'the key is not revoked or retired; `revalidate_by` after the current height',
+    },
     'key.rotate': {
       roles: ROLES,
       body: z.strictObject({ new_key_id: str }),
       rule: 'signed by the OLD key; the new key is registered, active and unlinked; takes effect only when an operational proposal `key.rotate_approve` executes',
     },
-    'key.retire': { roles: ROLES, body: z.strictObject({ key_id: str, reason: str }), rule: 'the key itself or an admin; not a genesis admin key; not already revoked/retired' },
+    'key.retire': {
+      roles: ROLES,
+      body: z.strictObject({ key_id: str, reason: str }),
+      rule: 'the key itself or an admin; not a genesis admin key; not already revoked/retired',
+    },
   },
   actions: {
     'key.register': { track: 'operational', schema: z.strictObject({ type: z.literal('key.register'), public_key: str, scheme: SCHEME, label: str }) },
-    'key.set_roles': { track: 'operational', schema: z.strictObject({ type: z.literal('key.set_roles'), key_id: str, roles: ROLE_LIST, owner: str.optional() }) },
+    'key.set_roles': {
+      track: 'operational',
+      schema: z.strictObject({ type: z.literal('key.set_roles'), key_id: str, roles: ROLE_LIST, owner: str.optional() }),
+    },
     'key.release': { track: 'operational', schema: z.strictObject({ type: z.literal('key.release'), key_id: str, reason: str }) },
     'key.rotate_approve': { track: 'operational', schema: z.strictObject({ type: z.literal('key.rotate_approve'), key_id: str }) },
   },

@@ -8,7 +8,19 @@ import { keyOf, lookup } from '../../controls.js';
 import { governanceOf, labelOk } from '../../genesis.js';
 import { defineModule } from '../../module.js';
 import type { ActionHandler } from '../../module.js';
-import { AMOUNT_RE, ASSET_RE, ATTESTATION_TYPE_RE, checkAmount, checkAsset, DESTINATION_RE, ev, fail, hasOwn, MAX_APPROVERS, VAULT_ID_RE } from '../../shared.js';
+import {
+  AMOUNT_RE,
+  ASSET_RE,
+  ATTESTATION_TYPE_RE,
+  checkAmount,
+  checkAsset,
+  DESTINATION_RE,
+  ev,
+  fail,
+  hasOwn,
+  MAX_APPROVERS,
+  VAULT_ID_RE,
+} from '../../shared.js';
 import { compareUtf8 } from '../../state-root.js';
 import type { AbciEvent, EngineState, SignedEnvelope, VaultPolicy, VaultRecord } from '../../types.js';
 import type { Effect, TxContext, Work } from '../../work.js';
@@ -62,11 +74,17 @@ function checkPolicy(s: EngineState, p: VaultPolicy): VaultPolicy {
     for (const a of Object.keys(p.velocity).sort(compareUtf8)) {
       const c = p.velocity[a] as { window_seconds: number; max_amount?: string; max_count?: number };
       if (!ASSET_RE.test(a)) fail('INVALID_POLICY', `velocity: ${JSON.stringify(a.slice(0, 32))} is not an asset`);
-      if (!Number.isSafeInteger(c.window_seconds) || c.window_seconds < 1 || c.window_seconds > 366 * 86400) fail('INVALID_POLICY', `velocity.${a}.window_seconds must be 1–${366 * 86400}`);
+      if (!Number.isSafeInteger(c.window_seconds) || c.window_seconds < 1 || c.window_seconds > 366 * 86400)
+        fail('INVALID_POLICY', `velocity.${a}.window_seconds must be 1–${366 * 86400}`);
       if (c.max_amount === undefined && c.max_count === undefined) fail('INVALID_POLICY', `velocity.${a} needs max_amount or max_count`);
       if (c.max_amount !== undefined && !AMOUNT_RE.test(c.max_amount)) fail('INVALID_POLICY', `velocity.${a}.max_amount is not a positive amount`);
-      if (c.max_count !== undefined && (!Number.isSafeInteger(c.max_count) || c.max_count < 1 || c.max_count > 100000)) fail('INVALID_POLICY', `velocity.${a}.max_count must be 1–100000`);
-      v[a] = { window_seconds: c.window_seconds, ...(c.max_amount !== undefined ? { max_amount: c.max_amount } : {}), ...(c.max_count !== undefined ? { max_count: c.max_count } : {}) };
+      if (c.max_count !== undefined && (!Number.isSafeInteger(c.max_count) || c.max_count < 1 || c.max_count > 100000))
+        fail('INVALID_POLICY', `velocity.${a}.max_count must be 1–100000`);
+      v[a] = {
+        window_seconds: c.window_seconds,
+        ...(c.max_amount !== undefined ? { max_amount: c.max_amount } : {}),
+        ...(c.max_count !== undefined ? { max_count: c.max_count } : {}),
+      };
     }
     out.velocity = v;
   }
@@ -79,12 +97,14 @@ function checkPolicy(s: EngineState, p: VaultPolicy): VaultPolicy {
     const g = p.attestation;
     if (!ATTESTATION_TYPE_RE.test(g.type)) fail('INVALID_POLICY', 'attestation.type must be 1–64 characters a–z 0–9 . _ -');
     const at = [...new Set(g.attesters)];
-    if (at.length !== g.attesters.length || at.length < 1 || at.length > MAX_APPROVERS) fail('INVALID_POLICY', `attestation.attesters: 1–${MAX_APPROVERS} distinct keys`);
+    if (at.length !== g.attesters.length || at.length < 1 || at.length > MAX_APPROVERS)
+      fail('INVALID_POLICY', `attestation.attesters: 1–${MAX_APPROVERS} distinct keys`);
     for (const a of at) {
       const k = keyOf(s, a);
       if (!k) fail('INVALID_POLICY', `attester ${JSON.stringify(a.slice(0, 48))} is not a registered key`);
     }
-    if (!Number.isSafeInteger(g.threshold) || g.threshold < 1 || g.threshold > at.length) fail('INVALID_POLICY', `attestation.threshold must be 1–${at.length}`);
+    if (!Number.isSafeInteger(g.threshold) || g.threshold < 1 || g.threshold > at.length)
+      fail('INVALID_POLICY', `attestation.threshold must be 1–${at.length}`);
     out.attestation = { type: g.type, attesters: at, threshold: g.threshold };
   }
   return out;
@@ -121,7 +141,14 @@ function vaultSetPolicy(s: EngineState, env: SignedEnvelope<'vault.set_policy'>)
   return {
     apply: (w) => w.putVault(rec),
     data: { vault_id: b.vault_id, policy },
-    events: [ev('security.policy_changed', [['vault_id', b.vault_id], ['threshold', policy.threshold], ['controls', controlNames(policy).join(',')], ['by', env.signer]])],
+    events: [
+      ev('security.policy_changed', [
+        ['vault_id', b.vault_id],
+        ['threshold', policy.threshold],
+        ['controls', controlNames(policy).join(',')],
+        ['by', env.signer],
+      ]),
+    ],
   };
 }
 
@@ -149,7 +176,15 @@ function vaultFund(s: EngineState, env: SignedEnvelope<'vault.fund'>): Effect {
   return {
     apply: (w) => w.putVault(rec),
     data: { vault_id: b.vault_id, asset: b.asset, balance: next },
-    events: [ev('custody.vault_funded', [['vault_id', b.vault_id], ['asset', b.asset], ['amount', b.amount], ['balance', next], ['funded_by', env.signer]])],
+    events: [
+      ev('custody.vault_funded', [
+        ['vault_id', b.vault_id],
+        ['asset', b.asset],
+        ['amount', b.amount],
+        ['balance', next],
+        ['funded_by', env.signer],
+      ]),
+    ],
   };
 }
 
@@ -160,11 +195,22 @@ const whitelistAction: ActionHandler<VaultsActions['whitelist.add'] | VaultsActi
   if (!DESTINATION_RE.test(a.destination)) fail('INVALID_DESTINATION', `${JSON.stringify(a.destination.slice(0, 64))} is not a destination`);
   const op = a.type === 'whitelist.add' ? 'add' : 'remove';
   const apply_at = ctx.height + governanceOf(s.params).whitelist_delay_blocks;
-  const rec: VaultRecord = { ...vault, pending_whitelist: [...(vault.pending_whitelist ?? []), { op, destination: a.destination, apply_at, proposal_id: proposalId }] };
+  const rec: VaultRecord = {
+    ...vault,
+    pending_whitelist: [...(vault.pending_whitelist ?? []), { op, destination: a.destination, apply_at, proposal_id: proposalId }],
+  };
   return {
     apply: (w) => w.putVault(rec),
     data: { apply_at },
-    events: [ev('security.whitelist_change_scheduled', [['vault_id', a.vault_id], ['op', op], ['destination', a.destination], ['apply_at', apply_at], ['proposal_id', proposalId]])],
+    events: [
+      ev('security.whitelist_change_scheduled', [
+        ['vault_id', a.vault_id],
+        ['op', op],
+        ['destination', a.destination],
+        ['apply_at', apply_at],
+        ['proposal_id', proposalId],
+      ]),
+    ],
   };
 };
 
@@ -180,7 +226,14 @@ function runWhitelistDue(w: Work, height: number): AbciEvent[] {
     let list = [...(v.policy.whitelist ?? [])];
     for (const c of due) {
       list = c.op === 'add' ? [...new Set([...list, c.destination])].sort(compareUtf8) : list.filter((d) => d !== c.destination);
-      events.push(ev('security.whitelist_changed', [['vault_id', vid], ['op', c.op], ['destination', c.destination], ['proposal_id', c.proposal_id]]));
+      events.push(
+        ev('security.whitelist_changed', [
+          ['vault_id', vid],
+          ['op', c.op],
+          ['destination', c.destination],
+          ['proposal_id', c.proposal_id],
+        ]),
+      );
     }
     const rec: VaultRecord = { ...v, policy: { ...v.policy, whitelist: list } };
     const rest = all.filter((c) => c.apply_at > height);

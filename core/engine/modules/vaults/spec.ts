@@ -33,9 +33,17 @@ export const POLICY_SCHEMA = z.strictObject({
 export const vaultsSpec: ModuleSpec<VaultsTxBodies, VaultsActions> = defineSpec({
   name: 'vaults',
   txs: {
-    'vault.create': { roles: ['admin'], body: z.strictObject({ vault_id: str, name: str, policy: z.strictObject({ approvers: z.array(str).max(256), threshold: int }) }), rule: '' },
+    'vault.create': {
+      roles: ['admin'],
+      body: z.strictObject({ vault_id: str, name: str, policy: z.strictObject({ approvers: z.array(str).max(256), threshold: int }) }),
+      rule: '',
+    },
     'vault.fund': { roles: ['admin'], body: z.strictObject({ vault_id: str, asset: str, amount: str }), rule: '' },
-    'vault.set_policy': { roles: ['admin'], body: z.strictObject({ vault_id: str, policy: POLICY_SCHEMA }) as z.ZodType<VaultsTxBodies['vault.set_policy']>, rule: '' },
+    'vault.set_policy': {
+      roles: ['admin'],
+      body: z.strictObject({ vault_id: str, policy: POLICY_SCHEMA }) as z.ZodType<VaultsTxBodies['vault.set_policy']>,
+      rule: '',
+    },
   },
   actions: {
     'whitelist.add': { track: 'operational', schema: z.strictObject({ type: z.literal('whitelist.add'), vault_id: str, destination: str }) },

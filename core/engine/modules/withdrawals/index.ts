@@ -25,7 +25,8 @@ function withdrawalCreate(s: EngineState, env: SignedEnvelope<'withdrawal.create
   if (chars(b.memo) > MAX_MEMO_CHARS) fail('INVALID_FIELD', `memo is longer than ${MAX_MEMO_CHARS} characters`);
   const amount = BigInt(b.amount);
   const limit = txLimitOf(vault, b.asset);
-  if (limit !== null && amount > limit) fail('LIMIT_EXCEEDED', `vault ${b.vault_id} allows at most ${limit} ${b.asset} per withdrawal; the request is for ${b.amount}`);
+  if (limit !== null && amount > limit)
+    fail('LIMIT_EXCEEDED', `vault ${b.vault_id} allows at most ${limit} ${b.asset} per withdrawal; the request is for ${b.amount}`);
   if (!whitelisted(vault, b.destination)) fail('DESTINATION_NOT_WHITELISTED', `destination ${b.destination} is not on the whitelist of vault ${b.vault_id}`);
   const balance = hasOwn(vault.balances, b.asset) ? BigInt(vault.balances[b.asset] as string) : 0n;
   if (amount > balance) fail('INSUFFICIENT_BALANCE', `vault ${b.vault_id} holds ${balance} ${b.asset}; the request is for ${b.amount}`);
@@ -79,11 +80,18 @@ function withdrawalApprove(s: EngineState, env: SignedEnvelope<'withdrawal.appro
   if (req.initiator === env.signer || ownerOf(s, req.initiator) === ownerOf(s, env.signer)) {
     fail('SELF_APPROVAL', `key ${env.signer} initiated request ${id} (or shares its owner) and may not approve it`);
   }
-  if ((req.attestations ?? []).some((a) => a.key_id === env.signer)) fail('ROLE_CONFLICT', `key ${env.signer} attested request ${id} and may not also approve it`);
+  if ((req.attestations ?? []).some((a) => a.key_id === env.signer))
+    fail('ROLE_CONFLICT', `key ${env.signer} attested request ${id} and may not also approve it`);
   const next: WithdrawalRecord = { ...req, approvals: [...req.approvals, { key_id: env.signer, height: ctx.height, tx_hash: ctx.txHash }] };
   const t = approvalTally(s, vault, next);
   const events: AbciEvent[] = [
-    ev('custody.withdrawal_approved', [['request_id', id], ['approver', env.signer], ['approvals', t.counted.length], ['threshold', t.threshold], ['weight', t.weight]]),
+    ev('custody.withdrawal_approved', [
+      ['request_id', id],
+      ['approver', env.signer],
+      ['approvals', t.counted.length],
+      ['threshold', t.threshold],
+      ['weight', t.weight],
+    ]),
   ];
   const out = decide(s, vault, next, ctx, ctx.txHash, t);
   return {
@@ -100,15 +108,24 @@ function withdrawalAttest(s: EngineState, env: SignedEnvelope<'withdrawal.attest
   const b = env.body;
   const { req, vault } = pendingRequest(s, b.request_id);
   const gate = vault.policy.attestation;
-  if (!gate || b.attestation_type !== gate.type) fail('WRONG_ATTESTATION_TYPE', gate ? `vault ${vault.vault_id} requires attestations of type ${gate.type}` : `vault ${vault.vault_id} has no attestation gate`);
+  if (!gate || b.attestation_type !== gate.type)
+    fail(
+      'WRONG_ATTESTATION_TYPE',
+      gate ? `vault ${vault.vault_id} requires attestations of type ${gate.type}` : `vault ${vault.vault_id} has no attestation gate`,
+    );
   if (!gate.attesters.includes(env.signer)) fail('NOT_AN_ATTESTER', `key ${env.signer} is not an attester of vault ${vault.vault_id}`);
   if (!/^[\x20-\x7e]{1,256}$/.test(b.claim_ref)) fail('INVALID_FIELD', 'claim_ref must be 1–256 printable ASCII characters');
-  if ((req.attestations ?? []).some((a) => a.key_id === env.signer)) fail('DUPLICATE_ATTESTATION', `key ${env.signer} has already attested request ${req.request_id}`);
+  if ((req.attestations ?? []).some((a) => a.key_id === env.signer))
+    fail('DUPLICATE_ATTESTATION', `key ${env.signer} has already attested request ${req.request_id}`);
   if (req.initiator === env.signer) fail('ROLE_CONFLICT', `key ${env.signer} initiated request ${req.request_id} and may not attest it`);
-  if (req.approvals.some((a) => a.key_id === env.signer)) fail('ROLE_CONFLICT', `key ${env.signer} approved request ${req.request_id} and may not also attest it`);
+  if (req.approvals.some((a) => a.key_id === env.signer))
+    fail('ROLE_CONFLICT', `key ${env.signer} approved request ${req.request_id} and may not also attest it`);
   const next: WithdrawalRecord = {
     ...req,
-    attestations: [...(req.attestations ?? []), { key_id: env.signer, attestation_type: b.attestation_type, claim_ref: b.claim_ref, height: ctx.height, tx_hash: ctx.txHash }],
+    attestations: [
+      ...(req.attestations ?? []),
+      { key_id: env.signer, attestation_type: b.attestation_type, claim_ref: b.claim_ref, height: ctx.height, tx_hash: ctx.txHash },
+    ],
   };
   const t = attestationTally(s, vault, next) as NonNullable<ReturnType<typeof attestationTally>>;
   const out = decide(s, vault, next, ctx, ctx.txHash);
@@ -119,7 +136,13 @@ function withdrawalAttest(s: EngineState, env: SignedEnvelope<'withdrawal.attest
     },
     data: { request_id: req.request_id, status: out.kind === 'wait' ? 'pending' : out.status },
     events: [
-      ev('custody.withdrawal_attested', [['request_id', req.request_id], ['key_id', env.signer], ['attestation_type', b.attestation_type], ['attestations', t.counted.length], ['threshold', t.threshold]]),
+      ev('custody.withdrawal_attested', [
+        ['request_id', req.request_id],
+        ['key_id', env.signer],
+        ['attestation_type', b.attestation_type],
+        ['attestations', t.counted.length],
+        ['threshold', t.threshold],
+      ]),
       ...out.events,
     ],
   };
@@ -140,7 +163,14 @@ function withdrawalCancel(s: EngineState, env: SignedEnvelope<'withdrawal.cancel
   return {
     apply: (w) => w.putRequest(next),
     data: { request_id: req.request_id, status: 'cancelled' },
-    events: [ev('security.withdrawal_cancelled', [['request_id', req.request_id], ['vault_id', req.vault_id], ['key_id', env.signer], ['reason', b.reason]])],
+    events: [
+      ev('security.withdrawal_cancelled', [
+        ['request_id', req.request_id],
+        ['vault_id', req.vault_id],
+        ['key_id', env.signer],
+        ['reason', b.reason],
+      ]),
+    ],
   };
 }
 
@@ -160,19 +190,32 @@ export function decide(s: EngineState, vault: VaultRecord, req: WithdrawalRecord
   const t = tally ?? approvalTally(s, vault, req);
   const gate = attestationTally(s, vault, req);
   const ready = t.weight >= t.threshold && (gate === null || gate.weight >= gate.threshold);
-  const base: [string, string][] = [['request_id', req.request_id], ['vault_id', req.vault_id]];
+  const base: [string, string][] = [
+    ['request_id', req.request_id],
+    ['vault_id', req.vault_id],
+  ];
   if (!ready) {
     if (req.status === 'approved') {
       const back: WithdrawalRecord = { ...req, status: 'pending' };
       delete back.executable_at;
-      return { kind: 'done', status: 'pending', apply: (w) => w.putRequest(back), events: [ev('security.approvals_lost', [...base, ['approvals', String(t.counted.length)], ['threshold', String(t.threshold)]])] };
+      return {
+        kind: 'done',
+        status: 'pending',
+        apply: (w) => w.putRequest(back),
+        events: [ev('security.approvals_lost', [...base, ['approvals', String(t.counted.length)], ['threshold', String(t.threshold)]])],
+      };
     }
     return { kind: 'wait', events: [] };
   }
   const lock = vault.policy.timelock_blocks ?? 0;
   if (req.status === 'pending' && lock > 0) {
     const rec: WithdrawalRecord = { ...req, status: 'approved', executable_at: ctx.height + lock };
-    return { kind: 'done', status: 'approved', apply: (w) => w.putRequest(rec), events: [ev('security.timelock_started', [...base, ['executable_at', String(ctx.height + lock)]])] };
+    return {
+      kind: 'done',
+      status: 'approved',
+      apply: (w) => w.putRequest(rec),
+      events: [ev('security.timelock_started', [...base, ['executable_at', String(ctx.height + lock)]])],
+    };
   }
   if ((req.executable_at ?? 0) > ctx.height) return { kind: 'wait', events: [] };
   const amount = BigInt(req.amount);
@@ -185,15 +228,35 @@ export function decide(s: EngineState, vault: VaultRecord, req: WithdrawalRecord
     return { kind: 'done', status: 'failed', apply: (w) => w.putRequest(rec), events: evs };
   };
   const limit = txLimitOf(vault, req.asset);
-  if (limit !== null && amount > limit) return failWith('LIMIT_EXCEEDED', [['limit', limit.toString()], ['amount', req.amount]]);
+  if (limit !== null && amount > limit)
+    return failWith('LIMIT_EXCEEDED', [
+      ['limit', limit.toString()],
+      ['amount', req.amount],
+    ]);
   if (!whitelisted(vault, req.destination)) return failWith('DESTINATION_NOT_WHITELISTED', [['destination', req.destination]]);
-  if (amount > balance) return failWith('INSUFFICIENT_BALANCE', [['balance', balance.toString()], ['amount', req.amount]]);
+  if (amount > balance)
+    return failWith('INSUFFICIENT_BALANCE', [
+      ['balance', balance.toString()],
+      ['amount', req.amount],
+    ]);
   const vel = velocityUse(vault, req.asset, ctx.now);
   if (!velocityRoom(vel, amount)) {
     if (req.status === 'approved') return { kind: 'wait', events: [] };
     // Fully approved but the window is full: it waits (status approved) and the block retries it.
     const rec: WithdrawalRecord = { ...req, status: 'approved', executable_at: ctx.height + 1 };
-    return { kind: 'done', status: 'approved', apply: (w) => w.putRequest(rec), events: [ev('security.velocity_deferred', [...base, ['code', 'VELOCITY_EXCEEDED'], ['used_amount', (vel as NonNullable<typeof vel>).used_amount.toString()], ['used_count', String((vel as NonNullable<typeof vel>).used_count)]])] };
+    return {
+      kind: 'done',
+      status: 'approved',
+      apply: (w) => w.putRequest(rec),
+      events: [
+        ev('security.velocity_deferred', [
+          ...base,
+          ['code', 'VELOCITY_EXCEEDED'],
+          ['used_amount', (vel as NonNullable<typeof vel>).used_amount.toString()],
+          ['used_count', String((vel as NonNullable<typeof vel>).used_count)],
+        ]),
+      ],
+    };
   }
   const newBalance = (balance - amount).toString();
   const vrec: VaultRecord = { ...vault, balances: { ...vault.balances, [req.asset]: newBalance } };
@@ -208,13 +271,7 @@ export function decide(s: EngineState, vault: VaultRecord, req: WithdrawalRecord
       w.putRequest(rec);
     },
     events: [
-      ev('custody.withdrawal_executed', [
-        ...base,
-        ['asset', req.asset],
-        ['amount', req.amount],
-        ['destination', req.destination],
-        ['balance', newBalance],
-      ]),
+      ev('custody.withdrawal_executed', [...base, ['asset', req.asset], ['amount', req.amount], ['destination', req.destination], ['balance', newBalance]]),
     ],
   };
 }

@@ -12,7 +12,9 @@ import { ApprovalsView } from './views/ApprovalsView.js';
 import { RequestTab } from './views/RequestTab.js';
 
 function approveRequest(): void {
-  withRequest(pendingRequests(), 'Which withdrawal do you approve?', 'No withdrawal is waiting for approval', (r) => openDialog({ kind: 'approve', requestId: r.requestId }));
+  withRequest(pendingRequests(), 'Which withdrawal do you approve?', 'No withdrawal is waiting for approval', (r) =>
+    openDialog({ kind: 'approve', requestId: r.requestId }),
+  );
 }
 
 /** Cancel a request that is still open (pending or approved): the one in view, else ask which. */
@@ -81,7 +83,13 @@ export const custodyContribution: FeatureContribution = {
   ],
   commands: [
     { id: 'custody.createVault', category: 'Custody', title: 'Create Vault…', keybinding: 'Ctrl+K V', run: () => openDialog({ kind: 'createVault' }) },
-    { id: 'custody.fundVault', category: 'Custody', title: 'Fund Vault (Devnet Faucet)…', keybinding: 'Ctrl+K F', run: () => openDialog({ kind: 'fundVault' }) },
+    {
+      id: 'custody.fundVault',
+      category: 'Custody',
+      title: 'Fund Vault (Devnet Faucet)…',
+      keybinding: 'Ctrl+K F',
+      run: () => openDialog({ kind: 'fundVault' }),
+    },
     { id: 'custody.newWithdrawal', category: 'Custody', title: 'New Withdrawal…', keybinding: 'Ctrl+K W', run: () => openDialog({ kind: 'withdraw' }) },
     { id: 'custody.approve', category: 'Custody', title: 'Approve a Withdrawal…', keybinding: 'Ctrl+K P', run: approveRequest },
     { id: 'custody.cancel', category: 'Custody', title: 'Cancel Withdrawal Request…', keybinding: 'Ctrl+K X', run: cancelRequest },

@@ -9,21 +9,32 @@ import { EvidenceView } from './views/EvidenceView.js';
 
 /** Export the evidence of an executed withdrawal (asks which when it is not obvious). */
 function exportWithdrawalEvidence(): void {
-  withRequest(executedRequests(), 'Export the evidence of which executed withdrawal?', 'No withdrawal has executed yet: evidence is exported once one has', (r) => {
-    exportEvidence(r.requestId, 'download').then(
-      (out) => {
-        if (out) notify({ kind: 'info', title: `Evidence exported: ${out.fileName}`, text: `SHA-256 ${out.sha256}` });
-      },
-      (e: unknown) => notify({ kind: 'error', title: 'The evidence was not exported', error: exportError(e) }),
-    );
-  });
+  withRequest(
+    executedRequests(),
+    'Export the evidence of which executed withdrawal?',
+    'No withdrawal has executed yet: evidence is exported once one has',
+    (r) => {
+      exportEvidence(r.requestId, 'download').then(
+        (out) => {
+          if (out) notify({ kind: 'info', title: `Evidence exported: ${out.fileName}`, text: `SHA-256 ${out.sha256}` });
+        },
+        (e: unknown) => notify({ kind: 'error', title: 'The evidence was not exported', error: exportError(e) }),
+      );
+    },
+  );
 }
 
 function buildCaseBundle(): void {
-  withRequest(executedRequests(), 'Build an evidence bundle for which executed withdrawal?', 'No withdrawal has executed yet: a custody-case bundle needs one', (r) =>
-    showAndFocus('evidence', () =>
-      Array.from(document.querySelectorAll<HTMLElement>('button[aria-label^="Build bundle for "]')).find((b) => b.getAttribute('aria-label') === `Build bundle for ${amountWithBaseUnits(r.amount, r.asset)} to ${r.destination}`),
-    ),
+  withRequest(
+    executedRequests(),
+    'Build an evidence bundle for which executed withdrawal?',
+    'No withdrawal has executed yet: a custody-case bundle needs one',
+    (r) =>
+      showAndFocus('evidence', () =>
+        Array.from(document.querySelectorAll<HTMLElement>('button[aria-label^="Build bundle for "]')).find(
+          (b) => b.getAttribute('aria-label') === `Build bundle for ${amountWithBaseUnits(r.amount, r.asset)} to ${r.destination}`,
+        ),
+      ),
   );
 }
 

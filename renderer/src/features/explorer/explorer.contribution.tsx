@@ -21,6 +21,12 @@ export const explorerContribution: FeatureContribution = {
     }),
   ],
   commands: [
-    { id: 'explorer.search', category: 'Explorer', title: 'Go to Block or Transaction…', keybinding: 'Ctrl+G', run: () => showAndFocus('nodes', () => document.getElementById('explorer-search')) },
+    {
+      id: 'explorer.search',
+      category: 'Explorer',
+      title: 'Go to Block or Transaction…',
+      keybinding: 'Ctrl+G',
+      run: () => showAndFocus('nodes', () => document.getElementById('explorer-search')),
+    },
   ],
 };

@@ -15,7 +15,12 @@ export const governanceContribution: FeatureContribution = {
       category: 'Governance',
       title: 'New Governance Proposal…',
       keybinding: '',
-      run: () => showAndFocus('governance', () => activePanel()?.querySelector<HTMLElement>('form[aria-label="New proposal"] select, form[aria-label="New proposal"] input, form[aria-label="New proposal"] textarea')),
+      run: () =>
+        showAndFocus('governance', () =>
+          activePanel()?.querySelector<HTMLElement>(
+            'form[aria-label="New proposal"] select, form[aria-label="New proposal"] input, form[aria-label="New proposal"] textarea',
+          ),
+        ),
     },
     {
       id: 'governance.vote',
@@ -23,7 +28,12 @@ export const governanceContribution: FeatureContribution = {
       title: 'Vote on a Proposal…',
       keybinding: '',
       run: () =>
-        showAndFocus('governance', () => activePanel()?.querySelector<HTMLElement>('button[aria-label^="Vote yes on "]') ?? activePanel()?.querySelector<HTMLElement>('table[aria-label="Proposals"], h2')),
+        showAndFocus(
+          'governance',
+          () =>
+            activePanel()?.querySelector<HTMLElement>('button[aria-label^="Vote yes on "]') ??
+            activePanel()?.querySelector<HTMLElement>('table[aria-label="Proposals"], h2'),
+        ),
     },
     {
       id: 'governance.execute',
@@ -31,7 +41,12 @@ export const governanceContribution: FeatureContribution = {
       title: 'Execute a Passed Proposal…',
       keybinding: '',
       run: () =>
-        showAndFocus('governance', () => activePanel()?.querySelector<HTMLElement>('button[aria-label^="Execute "]') ?? activePanel()?.querySelector<HTMLElement>('table[aria-label="Proposals"], h2')),
+        showAndFocus(
+          'governance',
+          () =>
+            activePanel()?.querySelector<HTMLElement>('button[aria-label^="Execute "]') ??
+            activePanel()?.querySelector<HTMLElement>('table[aria-label="Proposals"], h2'),
+        ),
     },
   ],
 };

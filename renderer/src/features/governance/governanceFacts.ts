@@ -14,11 +14,19 @@ export function proposalFacts(p: ProposalView, name: (keyId: string) => string):
     facts.push([fieldLabel(k), valueText(v, name)]);
   }
   facts.push(['Track', p.track]);
-  const when = p.status === 'open' ? `, voting ends at block ${p.votingEndsAt}` : p.status === 'passed' && p.executableAt !== null ? `, executable from block ${p.executableAt}` : '';
+  const when =
+    p.status === 'open'
+      ? `, voting ends at block ${p.votingEndsAt}`
+      : p.status === 'passed' && p.executableAt !== null
+        ? `, executable from block ${p.executableAt}`
+        : '';
   facts.push(['Status', `${p.status}${when}`]);
   if (p.tally) {
     const t = p.tally;
-    facts.push(['Tally', `${t.yes} yes, ${t.no} no, ${t.abstain} abstain of ${plural(t.members, 'member')}; quorum ${t.quorumMet ? 'met' : 'not met'}, threshold ${t.thresholdMet ? 'met' : 'not met'}`]);
+    facts.push([
+      'Tally',
+      `${t.yes} yes, ${t.no} no, ${t.abstain} abstain of ${plural(t.members, 'member')}; quorum ${t.quorumMet ? 'met' : 'not met'}, threshold ${t.thresholdMet ? 'met' : 'not met'}`,
+    ]);
   }
   return facts;
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { KeyView } from '../../../../core/contract/index.js';
 import { keyActionsFor } from './keyActions.js';
 
-const key = (over: Partial<KeyView>): KeyView => ({ keyId: 'a'.repeat(40), label: 'k', backend: 'software', onChain: 'active', roles: [], rotation: null, ...over }) as unknown as KeyView;
+const key = (over: Partial<KeyView>): KeyView =>
+  ({ keyId: 'a'.repeat(40), label: 'k', backend: 'software', onChain: 'active', roles: [], rotation: null, ...over }) as unknown as KeyView;
 const ids = (k: KeyView) => keyActionsFor(k).map((a) => a.id);
 
 describe('key actions', () => {
@@ -18,6 +19,10 @@ describe('key actions', () => {
   it('offer no second rotation while one is pending; only revoke is marked dangerous', () => {
     const k = key({ rotation: { pending: true } as never });
     expect(ids(k)).not.toContain('rotate');
-    expect(keyActionsFor(key({})).filter((a) => a.danger).map((a) => a.id)).toEqual(['revoke']);
+    expect(
+      keyActionsFor(key({}))
+        .filter((a) => a.danger)
+        .map((a) => a.id),
+    ).toEqual(['revoke']);
   });
 });

@@ -33,4 +33,3 @@ export function keyActionsFor(k: KeyView): { id: KeyAction | 'export'; text: str
   if (k.backend === 'software') out.push({ id: 'export', text: 'Export key file' });
   return out;
 }
-

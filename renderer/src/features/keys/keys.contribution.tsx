@@ -56,7 +56,13 @@ export const keysContribution: FeatureContribution = {
   ],
   commands: [
     { id: 'keys.create', category: 'Keys', title: 'Create Key…', keybinding: 'Ctrl+K K', run: () => openDialog({ kind: 'createKey' }) },
-    { id: 'keys.generate', category: 'Keys', title: 'Generate Key on a Device…', keybinding: 'Ctrl+K G', run: () => openDialog({ kind: 'keyAction', action: 'generate' }) },
+    {
+      id: 'keys.generate',
+      category: 'Keys',
+      title: 'Generate Key on a Device…',
+      keybinding: 'Ctrl+K G',
+      run: () => openDialog({ kind: 'keyAction', action: 'generate' }),
+    },
     { id: 'keys.import', category: 'Keys', title: 'Import Key File…', keybinding: 'Ctrl+K I', run: () => openDialog({ kind: 'importKey' }) },
     { id: 'keys.export', category: 'Keys', title: 'Export Key File…', keybinding: '', run: () => pickKey('export') },
     ...(Object.keys(KEY_ACTION_TEXT) as Exclude<KeyAction, 'generate'>[]).map((action) => ({

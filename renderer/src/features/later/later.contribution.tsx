@@ -6,11 +6,9 @@ import { LaterView } from './views/LaterView.js';
 /** Ceremonies, runbooks and replay: placeholder views saying when they come and what works today. */
 export const laterContribution: FeatureContribution = {
   id: 'later',
-  views: LATER_VIEWS.map(
-    (v): ViewContribution => ({
-      ...v,
-      component: () => <LaterView view={v.id} />,
-      sideBar: () => <LaterSide view={v.id} />,
-    }),
-  ),
+  views: LATER_VIEWS.map((v): ViewContribution => ({
+    ...v,
+    component: () => <LaterView view={v.id} />,
+    sideBar: () => <LaterSide view={v.id} />,
+  })),
 };

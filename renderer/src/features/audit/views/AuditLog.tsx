@@ -38,7 +38,15 @@ function AuditDetail({ entry, onClose }: { entry: AuditEntry; onClose: () => voi
         <dt>Actor</dt>
         <dd>{entry.actor}</dd>
         <dt>Signing key</dt>
-        <dd>{entry.keyId ? <span className="break">{keyName(keys, entry.keyId)} ({entry.keyId})</span> : 'none (no local key signed)'}</dd>
+        <dd>
+          {entry.keyId ? (
+            <span className="break">
+              {keyName(keys, entry.keyId)} ({entry.keyId})
+            </span>
+          ) : (
+            'none (no local key signed)'
+          )}
+        </dd>
         <dt>Subject</dt>
         <dd className="break">{entry.subject}</dd>
         <dt>Result</dt>
@@ -134,27 +142,27 @@ export function AuditView() {
       <div className="audit-main">
         <form className="filter-row" aria-label="Filter the audit log" onSubmit={apply}>
           <span className="filter-field">
-          <label htmlFor={`${id}-action`}>Action</label>
-          <select id={`${id}-action`} name="action" defaultValue="">
-            <option value="">Any action</option>
-            {AUDIT_ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
-          </select>
+            <label htmlFor={`${id}-action`}>Action</label>
+            <select id={`${id}-action`} name="action" defaultValue="">
+              <option value="">Any action</option>
+              {AUDIT_ACTIONS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
           </span>
           <span className="filter-field">
-          <label htmlFor={`${id}-result`}>Result</label>
-          <select id={`${id}-result`} name="result" defaultValue="">
-            <option value="">Any result</option>
-            <option value="ok">ok</option>
-            <option value="error">error</option>
-          </select>
+            <label htmlFor={`${id}-result`}>Result</label>
+            <select id={`${id}-result`} name="result" defaultValue="">
+              <option value="">Any result</option>
+              <option value="ok">ok</option>
+              <option value="error">error</option>
+            </select>
           </span>
           <span className="filter-field">
-          <label htmlFor={`${id}-actor`}>Actor or key</label>
-          <input id={`${id}-actor`} name="actor" list={`${id}-keys`} placeholder="user, key label or id" size={18} />
+            <label htmlFor={`${id}-actor`}>Actor or key</label>
+            <input id={`${id}-actor`} name="actor" list={`${id}-keys`} placeholder="user, key label or id" size={18} />
           </span>
           <datalist id={`${id}-keys`}>
             {(keys ?? []).map((k) => (
@@ -164,8 +172,8 @@ export function AuditView() {
             ))}
           </datalist>
           <span className="filter-field">
-          <label htmlFor={`${id}-text`}>Search</label>
-          <input id={`${id}-text`} name="text" type="search" placeholder="code, subject, detail…" size={18} />
+            <label htmlFor={`${id}-text`}>Search</label>
+            <input id={`${id}-text`} name="text" type="search" placeholder="code, subject, detail…" size={18} />
           </span>
           <button type="submit" className="button button-small">
             Filter
@@ -175,12 +183,12 @@ export function AuditView() {
           </button>
           <span className="filter-spacer" />
           <span className="filter-group">
-          <button type="button" className="button button-small" disabled={exporting} onClick={() => void exportAs('csv')}>
-            Export CSV
-          </button>
-          <button type="button" className="button button-small" disabled={exporting} onClick={() => void exportAs('jsonl')}>
-            Export JSON lines
-          </button>
+            <button type="button" className="button button-small" disabled={exporting} onClick={() => void exportAs('csv')}>
+              Export CSV
+            </button>
+            <button type="button" className="button button-small" disabled={exporting} onClick={() => void exportAs('jsonl')}>
+              Export JSON lines
+            </button>
           </span>
         </form>
         <div className="audit-verify" aria-live="polite">
@@ -207,23 +215,43 @@ export function AuditView() {
         {storeError && !filtering ? <ErrorAlert error={storeError} title="The audit log could not be loaded" /> : null}
         {error ? <ErrorAlert error={error} title="The audit log could not be read" /> : null}
         {entries === null && !error && !storeError ? <Loading what="the audit log" /> : null}
-        {entries && entries.length === 0 ? <Empty>{filtering ? 'No entries match this filter.' : 'No entries yet: every operator action will be recorded here.'}</Empty> : null}
+        {entries && entries.length === 0 ? (
+          <Empty>{filtering ? 'No entries match this filter.' : 'No entries yet: every operator action will be recorded here.'}</Empty>
+        ) : null}
         {entries && entries.length > 0 ? (
           <table className="table audit-table" aria-label="Audit log">
             <thead>
               <tr>
-                <th scope="col" className="col-seq">Seq</th>
-                <th scope="col" className="col-time">Time</th>
-                <th scope="col" className="col-actor">Actor</th>
-                <th scope="col" className="col-key">Key</th>
-                <th scope="col" className="col-action">Action</th>
-                <th scope="col" className="col-subject">Subject</th>
-                <th scope="col" className="col-result">Result</th>
+                <th scope="col" className="col-seq">
+                  Seq
+                </th>
+                <th scope="col" className="col-time">
+                  Time
+                </th>
+                <th scope="col" className="col-actor">
+                  Actor
+                </th>
+                <th scope="col" className="col-key">
+                  Key
+                </th>
+                <th scope="col" className="col-action">
+                  Action
+                </th>
+                <th scope="col" className="col-subject">
+                  Subject
+                </th>
+                <th scope="col" className="col-result">
+                  Result
+                </th>
               </tr>
             </thead>
             <tbody>
               {entries.map((e) => (
-                <tr key={e.seq} className={`${e.result === 'error' ? 'row-error' : ''}${selected === e.seq ? ' selected' : ''}`} aria-selected={selected === e.seq}>
+                <tr
+                  key={e.seq}
+                  className={`${e.result === 'error' ? 'row-error' : ''}${selected === e.seq ? ' selected' : ''}`}
+                  aria-selected={selected === e.seq}
+                >
                   <td className="num">
                     <button type="button" className="link-button" aria-label={`Open audit entry ${e.seq}`} onClick={() => setSelected(e.seq)}>
                       {e.seq}

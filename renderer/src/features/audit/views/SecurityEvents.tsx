@@ -160,9 +160,23 @@ export function SecurityEventsView() {
         <label htmlFor={`${id}-vault`}>Vault</label>
         <input id={`${id}-vault`} name="vault" placeholder="vault id" size={10} />
         <label htmlFor={`${id}-from`}>From height</label>
-        <input id={`${id}-from`} name="from" inputMode="numeric" size={6} aria-invalid={rangeError ? true : undefined} aria-describedby={rangeError ? `${id}-range` : undefined} />
+        <input
+          id={`${id}-from`}
+          name="from"
+          inputMode="numeric"
+          size={6}
+          aria-invalid={rangeError ? true : undefined}
+          aria-describedby={rangeError ? `${id}-range` : undefined}
+        />
         <label htmlFor={`${id}-to`}>To height</label>
-        <input id={`${id}-to`} name="to" inputMode="numeric" size={6} aria-invalid={rangeError ? true : undefined} aria-describedby={rangeError ? `${id}-range` : undefined} />
+        <input
+          id={`${id}-to`}
+          name="to"
+          inputMode="numeric"
+          size={6}
+          aria-invalid={rangeError ? true : undefined}
+          aria-describedby={rangeError ? `${id}-range` : undefined}
+        />
         <button type="submit" className="button button-small">
           Filter
         </button>

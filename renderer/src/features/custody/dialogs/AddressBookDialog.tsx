@@ -45,7 +45,12 @@ export function AddressBookDialog() {
   };
 
   return (
-    <Dialog title="Address book" onClose={closeDialog} wide description="Named withdrawal destinations of this workspace. The chain sees only the destination; names are for you.">
+    <Dialog
+      title="Address book"
+      onClose={closeDialog}
+      wide
+      description="Named withdrawal destinations of this workspace. The chain sees only the destination; names are for you."
+    >
       {loadError ? <ErrorAlert error={loadError} title="The address book could not be read" /> : null}
       {addresses && addresses.length === 0 ? <Empty>No named destinations yet.</Empty> : null}
       {addresses && addresses.length > 0 ? (

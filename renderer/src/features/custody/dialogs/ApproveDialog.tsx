@@ -71,7 +71,6 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
     );
   }
 
-
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy || !keyId || chosenWhy !== null) return;
@@ -79,9 +78,10 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
     let passphrase: string | undefined = selectedBackend === 'ledger' ? undefined : takeSecret(pass);
     await run(
       async () => {
-        const expected = shownPreview && shownPreview.keyId === keyId
-          ? { nonce: shownPreview.nonce, expiresAt: shownPreview.expiresAt, digest: shownPreview.signingDigest }
-          : undefined;
+        const expected =
+          shownPreview && shownPreview.keyId === keyId
+            ? { nonce: shownPreview.nonce, expiresAt: shownPreview.expiresAt, digest: shownPreview.signingDigest }
+            : undefined;
         const out = await client().call('custody.approve', { requestId, keyId, ...(passphrase ? { passphrase } : {}), ...(expected ? { expected } : {}) });
         passphrase = '';
         void refreshCustody();
@@ -137,9 +137,7 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
               {request.approvals.length > 0 ? ` (${request.approvals.map((a) => keyName(keys, a.keyId)).join(', ')})` : ''}
             </dd>
           </dl>
-          {request.status !== 'pending' ? (
-            <p role="status">This request is {request.status}; there is nothing left to approve.</p>
-          ) : null}
+          {request.status !== 'pending' ? <p role="status">This request is {request.status}; there is nothing left to approve.</p> : null}
           <form aria-label="Approve withdrawal" className="form" onSubmit={(e) => void submit(e)}>
             <fieldset className="field">
               <legend>Approve with key</legend>
@@ -203,7 +201,10 @@ export function ApproveDialog({ requestId }: { requestId: string }) {
               <button type="button" className="button button-secondary" onClick={closeDialog}>
                 Cancel
               </button>
-              <button type="submit" className="button button-primary" disabled={busy || !keyId || chosenWhy !== null || request.status !== 'pending'}
+              <button
+                type="submit"
+                className="button button-primary"
+                disabled={busy || !keyId || chosenWhy !== null || request.status !== 'pending'}
                 aria-describedby={chosenWhy ? `${id}-why` : undefined}
               >
                 {busy ? 'Signing…' : 'Sign approval'}

@@ -9,7 +9,6 @@ import { closeDialog, keyName, notify, refreshCustody, useStore } from '../../..
 import { useSubmit } from '../../../common/useSubmit.js';
 import { takeSecret } from '../../../common/secret.js';
 
-
 export function CancelRequestDialog({ requestId }: { requestId: string }) {
   const id = useId();
   const request = useStore((s) => s.requests?.find((r) => r.requestId === requestId) ?? null);
@@ -62,7 +61,11 @@ export function CancelRequestDialog({ requestId }: { requestId: string }) {
         });
         passphrase = '';
         void refreshCustody();
-        notify({ kind: 'info', title: 'Request cancelled', text: `${formatAmount(out.request.amount, out.request.asset)} to ${out.request.destination}, in block ${out.height}.` });
+        notify({
+          kind: 'info',
+          title: 'Request cancelled',
+          text: `${formatAmount(out.request.amount, out.request.asset)} to ${out.request.destination}, in block ${out.height}.`,
+        });
         closeDialog();
       },
       (s) => {
@@ -73,7 +76,12 @@ export function CancelRequestDialog({ requestId }: { requestId: string }) {
   };
 
   return (
-    <Dialog title="Cancel request" onClose={closeDialog} className="dialog-sign" description="A cancelled request never executes. Its initiator, a governance key or the devnet admin signs the cancellation with its reason.">
+    <Dialog
+      title="Cancel request"
+      onClose={closeDialog}
+      className="dialog-sign"
+      description="A cancelled request never executes. Its initiator, a governance key or the devnet admin signs the cancellation with its reason."
+    >
       <form aria-label="Cancel request" className="form sign-columns" onSubmit={(e) => void submit(e)}>
         <div className="sign-main">
           <dl className="facts facts-wide" aria-label="Request to cancel">

@@ -28,19 +28,17 @@ export function CreateVaultDialog() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy || thresholdProblem) return;
-    await run(
-      async () => {
-        const out = await client().call('custody.createVault', { vaultId, name, approvers, threshold });
-        void refreshCustody();
-        void refreshKeys();
-        notify({
-          kind: 'info',
-          title: `Vault “${out.vault.name}” created`,
-          text: `${out.vault.policy.threshold}-of-${out.vault.policy.approvers.length} policy, in block ${out.height}.`,
-        });
-        closeDialog();
-      },
-    );
+    await run(async () => {
+      const out = await client().call('custody.createVault', { vaultId, name, approvers, threshold });
+      void refreshCustody();
+      void refreshKeys();
+      notify({
+        kind: 'info',
+        title: `Vault “${out.vault.name}” created`,
+        text: `${out.vault.policy.threshold}-of-${out.vault.policy.approvers.length} policy, in block ${out.height}.`,
+      });
+      closeDialog();
+    });
   };
 
   return (
@@ -102,9 +100,7 @@ export function CreateVaultDialog() {
                   id={`${id}-k-${k.keyId}`}
                   checked={approvers.includes(k.keyId)}
                   aria-describedby={`${id}-kd-${k.keyId}`}
-                  onChange={(e) =>
-                    setApprovers((a) => (e.target.checked ? [...a, k.keyId] : a.filter((x) => x !== k.keyId)))
-                  }
+                  onChange={(e) => setApprovers((a) => (e.target.checked ? [...a, k.keyId] : a.filter((x) => x !== k.keyId)))}
                 />
                 <label htmlFor={`${id}-k-${k.keyId}`}>{k.label}</label>
                 <span id={`${id}-kd-${k.keyId}`} className="check-desc">

@@ -20,18 +20,16 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy) return;
-    await run(
-      async () => {
-        const out = await client().call('custody.fundVault', { vaultId, asset: asset.trim(), amount: amount.trim() });
-        void refreshCustody();
-        notify({
-          kind: 'info',
-          title: `Vault “${out.vault.name}” funded`,
-          text: `${formatAmount(amount.trim(), asset.trim())} credited in block ${out.height}; balance ${formatAmount(out.vault.balances[asset.trim()] ?? '0', asset.trim())}.`,
-        });
-        closeDialog();
-      },
-    );
+    await run(async () => {
+      const out = await client().call('custody.fundVault', { vaultId, asset: asset.trim(), amount: amount.trim() });
+      void refreshCustody();
+      notify({
+        kind: 'info',
+        title: `Vault “${out.vault.name}” funded`,
+        text: `${formatAmount(amount.trim(), asset.trim())} credited in block ${out.height}; balance ${formatAmount(out.vault.balances[asset.trim()] ?? '0', asset.trim())}.`,
+      });
+      closeDialog();
+    });
   };
 
   return (
@@ -88,7 +86,7 @@ export function FundVaultDialog({ initialVault }: { initialVault?: string }) {
               ? `= ${amountInUnits(amount.trim(), asset.trim())} ${asset.trim()}`
               : /^[1-9][0-9]*$/.test(amount.trim()) && asset.trim()
                 ? `= ${groupDigits(amount.trim())} base units of ${asset.trim()} (the console knows no decimals for ${asset.trim()})`
-                : 'A whole number of base units (the chain\'s smallest unit of the asset).'}
+                : "A whole number of base units (the chain's smallest unit of the asset)."}
           </span>
         </div>
         {error ? <ErrorAlert error={error} title="The vault was not funded" /> : null}

@@ -70,7 +70,11 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
   };
 
   return (
-    <Dialog title="New withdrawal" onClose={closeDialog} description="The initiator key signs the request; it executes once the vault's approvers have approved it.">
+    <Dialog
+      title="New withdrawal"
+      onClose={closeDialog}
+      description="The initiator key signs the request; it executes once the vault's approvers have approved it."
+    >
       <form aria-label="New withdrawal" className="form" onSubmit={(e) => void submit(e)}>
         <div className="field">
           <label htmlFor={`${id}-vault`}>Vault</label>
@@ -124,10 +128,14 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
                 {problem}
               </span>
             ) : (
-              <span id={`${id}-amount-hint`} className="field-hint" title={amountOk && assetValue ? baseUnitsTitle(amount.trim(), assetValue.trim()) : undefined}>
+              <span
+                id={`${id}-amount-hint`}
+                className="field-hint"
+                title={amountOk && assetValue ? baseUnitsTitle(amount.trim(), assetValue.trim()) : undefined}
+              >
                 {amountOk && assetValue && assetDecimals(assetValue.trim()) !== null
                   ? `= ${amountInUnits(amount.trim(), assetValue.trim())} ${assetValue.trim()}`
-                  : 'A whole number of base units (the chain\'s smallest unit of the asset).'}
+                  : "A whole number of base units (the chain's smallest unit of the asset)."}
               </span>
             )}
           </div>
@@ -179,8 +187,8 @@ export function WithdrawDialog({ initialVault }: { initialVault?: string }) {
           </select>
           {keys && keys.length > 0 && able.length < keys.length ? (
             <span className="field-hint" id={`${id}-key-hint`}>
-              A withdrawal is initiated by an active key with the initiator role; {keys.length - able.length === 1 ? 'one key is' : `${keys.length - able.length} keys are`} listed but
-              cannot be chosen.
+              A withdrawal is initiated by an active key with the initiator role;{' '}
+              {keys.length - able.length === 1 ? 'one key is' : `${keys.length - able.length} keys are`} listed but cannot be chosen.
             </span>
           ) : null}
           {keys && keys.length === 0 ? (

@@ -34,9 +34,7 @@ export function ApprovalsSide() {
                 <span className="nav-primary">
                   {formatAmount(r.amount, r.asset)} → {r.destination}
                 </span>
-                <span className={`nav-secondary chip chip-${r.status}`}>
-                  {r.status === 'pending' ? `${r.approvals.length} of ${r.threshold}` : r.status}
-                </span>
+                <span className={`nav-secondary chip chip-${r.status}`}>{r.status === 'pending' ? `${r.approvals.length} of ${r.threshold}` : r.status}</span>
               </NavItem>
             ))}
           </NavList>

@@ -147,7 +147,11 @@ export function ApprovalsView() {
                   <td>{r.status === 'pending' || r.status === 'approved' ? <PrecheckSummary requestId={r.requestId} /> : <span className="muted">—</span>}</td>
                   <td className="actions">
                     {r.status === 'pending' ? (
-                      <button type="button" className="button button-small button-primary" onClick={() => openDialog({ kind: 'approve', requestId: r.requestId })}>
+                      <button
+                        type="button"
+                        className="button button-small button-primary"
+                        onClick={() => openDialog({ kind: 'approve', requestId: r.requestId })}
+                      >
                         Approve
                       </button>
                     ) : null}{' '}

@@ -87,7 +87,12 @@ export function RequestTab({ requestId }: { requestId: string }) {
           <>
             <dt>Executed by</dt>
             <dd>
-              <button type="button" className="link-button" onClick={() => openTx(r.executedTx as string)} aria-label={`Open executing transaction ${r.executedTx}`}>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => openTx(r.executedTx as string)}
+                aria-label={`Open executing transaction ${r.executedTx}`}
+              >
                 transaction <Hash value={r.executedTx} />
               </button>
             </dd>

@@ -33,7 +33,6 @@ function fromBase64(b64: string): Uint8Array {
   return out;
 }
 
-
 type Progress = { phase: 'uploading' | 'reading' | 'checking'; done: number; total: number };
 
 let jobCounter = 0;
@@ -45,7 +44,8 @@ export function trustSummary(t: unknown): string {
   const w = o.witnesses && Array.isArray(o.witnesses.keys) ? o.witnesses.keys.length : 0;
   const a = Array.isArray(o.attesters) ? o.attesters.length : 0;
   const log = `log ${String(o.log_id ?? '?')}: ${String(o.quorum ?? '?')} of ${n} key${n === 1 ? '' : 's'} must sign`;
-  const wit = w > 0 ? `${String(o.witnesses?.quorum ?? '?')} of ${w} witness${w === 1 ? '' : 'es'} must cosign each checkpoint` : 'no witness cosignature required';
+  const wit =
+    w > 0 ? `${String(o.witnesses?.quorum ?? '?')} of ${w} witness${w === 1 ? '' : 'es'} must cosign each checkpoint` : 'no witness cosignature required';
   return `${log}; ${wit}${a > 0 ? `; ${a} more key${a === 1 ? '' : 's'} may sign bundles only` : ''}.`;
 }
 
@@ -268,15 +268,17 @@ export function BundleVerifier() {
   // A large bundle's tree shows the first MAX_TREE matches of the filter, never tens of thousands of nodes.
   const matching = useMemo(() => (filter ? paths.filter((p) => p.toLowerCase().includes(filter.toLowerCase())) : paths), [paths, filter]);
   const shown = useMemo(() => matching.slice(0, MAX_TREE), [matching]);
-  const counts = report ? { pass: 0, fail: 0, unknown: 0, ...Object.fromEntries(['pass', 'fail', 'unknown'].map((v) => [v, report.checks.filter((c) => c.verdict === v).length])) } : null;
+  const counts = report
+    ? { pass: 0, fail: 0, unknown: 0, ...Object.fromEntries(['pass', 'fail', 'unknown'].map((v) => [v, report.checks.filter((c) => c.verdict === v).length])) }
+    : null;
   const pct = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
 
   return (
     <section aria-labelledby="bundle-verify-h" className="page-section">
       <h2 id="bundle-verify-h">Verify a bundle</h2>
       <p className="page-note">
-        The bundle is checked in memory, without extracting anything: every entry's path and type, the manifest's digests, the signed attestations,
-        and the proofs up to a signed checkpoint. A trust file names the keys you trust; without one, trust checks are "unknown".
+        The bundle is checked in memory, without extracting anything: every entry's path and type, the manifest's digests, the signed attestations, and the
+        proofs up to a signed checkpoint. A trust file names the keys you trust; without one, trust checks are "unknown".
       </p>
       <div
         className={`drop-zone${dragging ? ' dragging' : ''}`}
@@ -342,10 +344,9 @@ export function BundleVerifier() {
           ) : null}
         </div>
         <p id="node-trust-note" className="field-hint">
-          A trust file lists the public keys that may sign checkpoints and blocks, with how many must sign, and the witnesses that must
-          cosign checkpoints, if any. “Use the node's trust file” takes it from the
-          connected node (GET /explorer/trust): the node vouches for itself, which is fine on a devnet. An auditor should rather use a trust file
-          obtained out of band, from the chain's operators.
+          A trust file lists the public keys that may sign checkpoints and blocks, with how many must sign, and the witnesses that must cosign checkpoints, if
+          any. “Use the node's trust file” takes it from the connected node (GET /explorer/trust): the node vouches for itself, which is fine on a devnet. An
+          auditor should rather use a trust file obtained out of band, from the chain's operators.
         </p>
         {trust ? (
           <p className="muted" role="status" aria-label="Trust in use">
@@ -360,9 +361,14 @@ export function BundleVerifier() {
 
       {progress ? (
         <div role="status" aria-label="Verification progress" className="bundle-progress">
-          <progress aria-label={`${progress.phase === 'uploading' ? 'Sending' : progress.phase === 'reading' ? 'Reading entries' : 'Checking digests'}`} max={100} value={pct} />
+          <progress
+            aria-label={`${progress.phase === 'uploading' ? 'Sending' : progress.phase === 'reading' ? 'Reading entries' : 'Checking digests'}`}
+            max={100}
+            value={pct}
+          />
           <span>
-            {progress.phase === 'uploading' ? 'Sending' : progress.phase === 'reading' ? 'Reading entries' : 'Checking member digests'}: {progress.done} of {progress.total}
+            {progress.phase === 'uploading' ? 'Sending' : progress.phase === 'reading' ? 'Reading entries' : 'Checking member digests'}: {progress.done} of{' '}
+            {progress.total}
           </span>
         </div>
       ) : null}
@@ -420,34 +426,34 @@ export function BundleVerifier() {
             </tbody>
           </table>
           {paths.length > 0 ? (
-          <div className="bundle-browser">
-            <div>
-              <h3>Members</h3>
-              <input type="search" aria-label="Filter members" placeholder="Filter members" value={filter} onChange={(e) => setFilter(e.target.value)} />
-              {shown.length < matching.length ? (
-                <p className="muted" role="note">
-                  Showing {shown.length} of {matching.length} members; type to filter.
-                </p>
-              ) : null}
-              <MemberTree paths={shown} selected={selected} onSelect={(p) => void select(p)} />
-            </div>
-            <div className="bundle-member" role="region" aria-label="Member content">
-              {selected === null ? <p className="muted">Select a member to see its content.</p> : null}
-              {memberError ? <ErrorAlert error={memberError} title={`${selected} could not be read`} /> : null}
-              {member ? (
-                <>
-                  <h3 className="break">{member.path}</h3>
-                  <p className="muted break">
-                    {member.size} bytes · sha256 {member.sha256}
-                    {member.truncated ? ' · showing the first 512 KiB' : ''}
+            <div className="bundle-browser">
+              <div>
+                <h3>Members</h3>
+                <input type="search" aria-label="Filter members" placeholder="Filter members" value={filter} onChange={(e) => setFilter(e.target.value)} />
+                {shown.length < matching.length ? (
+                  <p className="muted" role="note">
+                    Showing {shown.length} of {matching.length} members; type to filter.
                   </p>
-                  <pre aria-label={`Content of ${member.path}`} className="member-content">
-                    {member.text !== null ? prettyJson(member.text) : `(binary, base64)\n${member.base64 ?? ''}`}
-                  </pre>
-                </>
-              ) : null}
+                ) : null}
+                <MemberTree paths={shown} selected={selected} onSelect={(p) => void select(p)} />
+              </div>
+              <div className="bundle-member" role="region" aria-label="Member content">
+                {selected === null ? <p className="muted">Select a member to see its content.</p> : null}
+                {memberError ? <ErrorAlert error={memberError} title={`${selected} could not be read`} /> : null}
+                {member ? (
+                  <>
+                    <h3 className="break">{member.path}</h3>
+                    <p className="muted break">
+                      {member.size} bytes · sha256 {member.sha256}
+                      {member.truncated ? ' · showing the first 512 KiB' : ''}
+                    </p>
+                    <pre aria-label={`Content of ${member.path}`} className="member-content">
+                      {member.text !== null ? prettyJson(member.text) : `(binary, base64)\n${member.base64 ?? ''}`}
+                    </pre>
+                  </>
+                ) : null}
+              </div>
             </div>
-          </div>
           ) : null}
         </>
       ) : null}
@@ -468,7 +474,19 @@ function prettyJson(text: string): string {
  * or a local software key chosen here, unlocked with its passphrase for this
  * build only (the field is cleared after each attempt and never kept in state).
  */
-function SignerPicker({ id, what, value, onChange, passRef }: { id: string; what: string; value: string; onChange: (v: string) => void; passRef: React.RefObject<HTMLInputElement | null> }) {
+function SignerPicker({
+  id,
+  what,
+  value,
+  onChange,
+  passRef,
+}: {
+  id: string;
+  what: string;
+  value: string;
+  onChange: (v: string) => void;
+  passRef: React.RefObject<HTMLInputElement | null>;
+}) {
   const keys = useStore((s) => s.keys);
   const software = (keys ?? []).filter((k) => k.backend === 'software');
   return (

@@ -43,7 +43,13 @@ function ExportRow({ r }: { r: RequestView }) {
           </div>
         </div>
         <div className="button-row">
-          <button type="button" className="button button-primary" disabled={busy} aria-label={`Export evidence for ${what}`} onClick={() => void run('download')}>
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={busy}
+            aria-label={`Export evidence for ${what}`}
+            onClick={() => void run('download')}
+          >
             {busy ? 'Exporting…' : 'Export evidence'}
           </button>
           {canPick ? (
@@ -85,10 +91,9 @@ export function EvidenceView() {
         <div>
           <h1>Evidence</h1>
           <p className="page-sub">
-            An evidence file holds a withdrawal's request, every approval with its signature and public key, and the block that executed it, as
-            canonical JSON (RFC 8785). An evidence bundle (zip) adds the receipt, its inclusion proof, a signed checkpoint and the policy's state
-            proof, signed by the console's key, for anyone to verify offline (<code>charter bundle verify</code>). Copies are kept in the workspace's
-            content-addressed store.
+            An evidence file holds a withdrawal's request, every approval with its signature and public key, and the block that executed it, as canonical JSON
+            (RFC 8785). An evidence bundle (zip) adds the receipt, its inclusion proof, a signed checkpoint and the policy's state proof, signed by the
+            console's key, for anyone to verify offline (<code>charter bundle verify</code>). Copies are kept in the workspace's content-addressed store.
           </p>
         </div>
       </header>

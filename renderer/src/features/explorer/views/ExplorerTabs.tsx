@@ -59,7 +59,9 @@ function BlockBody({ b }: { b: BlockView }) {
         <dt>Height</dt>
         <dd>{b.height}</dd>
         <dt>Time</dt>
-        <dd>{formatTime(b.time)} <span className="muted">({b.time})</span></dd>
+        <dd>
+          {formatTime(b.time)} <span className="muted">({b.time})</span>
+        </dd>
         <dt>Chain id</dt>
         <dd>{b.chainId}</dd>
         <dt>Block hash</dt>
@@ -112,7 +114,9 @@ function BlockBody({ b }: { b: BlockView }) {
                   <td>
                     <KeyName keyId={t.signer} />
                   </td>
-                  <td>{t.code === 0 ? <span className="chip chip-executed">ok</span> : <span className="chip chip-failed">{t.error ?? `code ${t.code}`}</span>}</td>
+                  <td>
+                    {t.code === 0 ? <span className="chip chip-executed">ok</span> : <span className="chip chip-failed">{t.error ?? `code ${t.code}`}</span>}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -3,7 +3,7 @@ import type { KeyView } from '../../../../../core/contract/index.js';
 import { client } from '../../../common/client.js';
 import { Dialog, ErrorAlert, Hash } from '../../../common/ui.js';
 import { SigningPreviewPanel, shownPreview, usePreview } from '../../../common/SigningPreview.js';
-import { closeDialog, keyName, notify, useStore, } from '../../../store.js';
+import { closeDialog, keyName, notify, useStore } from '../../../store.js';
 import type { GovernanceSign } from '../types.js';
 import { useSubmit } from '../../../common/useSubmit.js';
 import { takeSecret } from '../../../common/secret.js';

@@ -24,7 +24,11 @@ export function GovernanceSide() {
               title={`${p.proposalId} · ${p.track} track · voting ends at block ${p.votingEndsAt}`}
             >
               <span className="nav-primary">{p.actionType}</span>
-              <span className={`nav-secondary chip chip-${p.status === 'executed' ? 'executed' : p.status === 'open' || p.status === 'passed' ? 'pending' : 'failed'}`}>{p.status}</span>
+              <span
+                className={`nav-secondary chip chip-${p.status === 'executed' ? 'executed' : p.status === 'open' || p.status === 'passed' ? 'pending' : 'failed'}`}
+              >
+                {p.status}
+              </span>
             </NavItem>
           ))}
         </NavList>

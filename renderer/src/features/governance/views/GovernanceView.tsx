@@ -82,9 +82,9 @@ export function GovernanceView() {
         <div>
           <h1>Governance</h1>
           <p className="page-sub">
-            Proposals on the protocol track (chain parameters) and the operational track (validators, roles, key registration and release,
-            whitelist changes, emergency ratification). Members vote; a proposal passes with quorum and a two-thirds majority, then anyone executes it.
-            Every vote, execution and proposal shows what is signed, and by whom, before it is signed.
+            Proposals on the protocol track (chain parameters) and the operational track (validators, roles, key registration and release, whitelist changes,
+            emergency ratification). Members vote; a proposal passes with quorum and a two-thirds majority, then anyone executes it. Every vote, execution and
+            proposal shows what is signed, and by whom, before it is signed.
           </p>
         </div>
       </header>
@@ -151,9 +151,18 @@ export function GovernanceView() {
             </thead>
             <tbody>
               {proposals.map((p) => (
-                <tr key={p.proposalId} className={p.proposalId === selected ? 'selected' : undefined} aria-selected={p.proposalId === selected ? true : undefined}>
+                <tr
+                  key={p.proposalId}
+                  className={p.proposalId === selected ? 'selected' : undefined}
+                  aria-selected={p.proposalId === selected ? true : undefined}
+                >
                   <th scope="row">
-                    <button type="button" className="link-button" aria-label={`Open ${p.actionType} ${p.proposalId}`} onClick={() => selectProposal(p.proposalId)}>
+                    <button
+                      type="button"
+                      className="link-button"
+                      aria-label={`Open ${p.actionType} ${p.proposalId}`}
+                      onClick={() => selectProposal(p.proposalId)}
+                    >
                       {p.actionType}
                     </button>{' '}
                     <Hash value={p.proposalId} />
@@ -174,7 +183,12 @@ export function GovernanceView() {
                             type="button"
                             className="button button-small"
                             aria-label={`Vote ${v} on ${p.actionType} ${p.proposalId}`}
-                            onClick={() => openDialog({ kind: 'governanceSign', sign: { op: 'vote', proposalId: p.proposalId, vote: v, title: `Vote ${v} on ${p.actionType} (${p.proposalId}).` } })}
+                            onClick={() =>
+                              openDialog({
+                                kind: 'governanceSign',
+                                sign: { op: 'vote', proposalId: p.proposalId, vote: v, title: `Vote ${v} on ${p.actionType} (${p.proposalId}).` },
+                              })
+                            }
                           >
                             {v === 'yes' ? 'Yes' : v === 'no' ? 'No' : 'Abstain'}
                           </button>
@@ -187,7 +201,12 @@ export function GovernanceView() {
                         disabled={p.executableAt !== null && height !== null && height < p.executableAt}
                         title={p.executableAt !== null && height !== null && height < p.executableAt ? `executable from block ${p.executableAt}` : undefined}
                         aria-label={`Execute ${p.actionType} ${p.proposalId}`}
-                        onClick={() => openDialog({ kind: 'governanceSign', sign: { op: 'execute', proposalId: p.proposalId, title: `Execute ${p.actionType} (${p.proposalId}).` } })}
+                        onClick={() =>
+                          openDialog({
+                            kind: 'governanceSign',
+                            sign: { op: 'execute', proposalId: p.proposalId, title: `Execute ${p.actionType} (${p.proposalId}).` },
+                          })
+                        }
                       >
                         Execute
                       </button>

@@ -67,7 +67,14 @@ export function ImportKeyDialog() {
         </div>
         <div className="field">
           <label htmlFor={`${id}-label`}>Label</label>
-          <input id={`${id}-label`} value={label} onChange={(e) => setLabel(e.target.value)} maxLength={64} autoComplete="off" aria-describedby={`${id}-label-hint`} />
+          <input
+            id={`${id}-label`}
+            value={label}
+            onChange={(e) => setLabel(e.target.value)}
+            maxLength={64}
+            autoComplete="off"
+            aria-describedby={`${id}-label-hint`}
+          />
           <span id={`${id}-label-hint`} className="field-hint">
             Optional, for Web3 files (default: the file's own label or its address). A charter-keystore file keeps its label.
           </span>

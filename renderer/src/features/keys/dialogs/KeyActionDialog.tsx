@@ -102,7 +102,11 @@ function GenerateForm() {
         value = '';
         setDone(out);
         void refreshKeys();
-        notify({ kind: 'info', title: `Key “${out.key.label}” generated`, text: `${SCHEME_TEXT[out.key.scheme]} on ${out.key.deviceId}; key id ${out.key.keyId}` });
+        notify({
+          kind: 'info',
+          title: `Key “${out.key.label}” generated`,
+          text: `${SCHEME_TEXT[out.key.scheme]} on ${out.key.deviceId}; key id ${out.key.keyId}`,
+        });
       },
       () => {
         value = '';
@@ -115,7 +119,8 @@ function GenerateForm() {
     return (
       <div className="form">
         <p role="status">
-          Generated “{done.key.label}”: key id <Hash value={done.key.keyId} />, public key <Hash value={done.key.publicKey} />. Next: register it on chain with this attestation as evidence.
+          Generated “{done.key.label}”: key id <Hash value={done.key.keyId} />, public key <Hash value={done.key.publicKey} />. Next: register it on chain with
+          this attestation as evidence.
         </p>
         <AttestationFacts a={done.attestation} />
         <div className="form-actions">
@@ -225,7 +230,9 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
         switch (action) {
           case 'register': {
             const out = await client().call('keys.register', { keyId: k.keyId, revalidateInBlocks: blocks, ...s });
-            setResult(`Registered in block ${out.height}${out.attestationRef ? ` with attestation ${out.attestationRef.slice(0, 19)}…, to re-attest by height ${out.revalidateBy}` : ' (no attestation record was kept for this key)'}.`);
+            setResult(
+              `Registered in block ${out.height}${out.attestationRef ? ` with attestation ${out.attestationRef.slice(0, 19)}…, to re-attest by height ${out.revalidateBy}` : ' (no attestation record was kept for this key)'}.`,
+            );
             break;
           }
           case 'attest': {
@@ -241,7 +248,9 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
           }
           case 'rotate': {
             const out = await client().call('keys.rotate', { keyId: k.keyId, newKeyId, ...s });
-            setResult(`Hand-over signed in block ${out.height}${out.newKeyRegistered ? ' (the successor was registered first)' : ''}. Governance must approve it: proposal ${out.proposalId} is open in the Governance view.`);
+            setResult(
+              `Hand-over signed in block ${out.height}${out.newKeyRegistered ? ' (the successor was registered first)' : ''}. Governance must approve it: proposal ${out.proposalId} is open in the Governance view.`,
+            );
             break;
           }
           case 'retire': {
@@ -305,14 +314,28 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
             <legend>Roles</legend>
             {ROLES.map((r) => (
               <label key={r} className="checkbox">
-                <input type="checkbox" checked={roles.includes(r)} onChange={(e) => setRoles((cur) => (e.target.checked ? [...cur, r] : cur.filter((x) => x !== r)))} /> {r}
+                <input
+                  type="checkbox"
+                  checked={roles.includes(r)}
+                  onChange={(e) => setRoles((cur) => (e.target.checked ? [...cur, r] : cur.filter((x) => x !== r)))}
+                />{' '}
+                {r}
               </label>
             ))}
           </fieldset>
           <div className="field">
             <label htmlFor={`${id}-owner`}>Owner</label>
-            <input id={`${id}-owner`} value={owner} onChange={(e) => setOwner(e.target.value)} maxLength={64} autoComplete="off" aria-describedby={`${id}-owner-hint`} />
-            <span id={`${id}-owner-hint`} className="field-hint">The person or organisation holding the key (no spaces); empty: the key is its own owner.</span>
+            <input
+              id={`${id}-owner`}
+              value={owner}
+              onChange={(e) => setOwner(e.target.value)}
+              maxLength={64}
+              autoComplete="off"
+              aria-describedby={`${id}-owner-hint`}
+            />
+            <span id={`${id}-owner-hint`} className="field-hint">
+              The person or organisation holding the key (no spaces); empty: the key is its own owner.
+            </span>
           </div>
         </>
       ) : null}
@@ -327,7 +350,10 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
               </option>
             ))}
           </select>
-          <span className="field-hint">“{k.label}” signs the hand-over; an operational proposal asks governance to approve it. An unregistered successor is registered with its attestation.</span>
+          <span className="field-hint">
+            “{k.label}” signs the hand-over; an operational proposal asks governance to approve it. An unregistered successor is registered with its
+            attestation.
+          </span>
         </div>
       ) : null}
       {action === 'retire' || action === 'revoke' ? (
@@ -352,7 +378,9 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
               </option>
             ))}
           </select>
-          <span className="field-hint">The revocation takes effect when operators of distinct owners reach the emergency quorum; governance then ratifies it.</span>
+          <span className="field-hint">
+            The revocation takes effect when operators of distinct owners reach the emergency quorum; governance then ratifies it.
+          </span>
         </div>
       ) : null}
       {needsKeySecret ? (
@@ -361,16 +389,24 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
           inputRef={secret}
           required={!secretOptional}
           autoFocus={action !== 'retire'}
-          {...(secretOptional ? { hint: 'Optional: unlock the key to read a fresh attestation record from the device; empty uses the record kept at generation.' } : {})}
+          {...(secretOptional
+            ? { hint: 'Optional: unlock the key to read a fresh attestation record from the device; empty uses the record kept at generation.' }
+            : {})}
         />
       ) : null}
-      {action === 'revoke' && signerKey ? <SecretField backend={signerKey.backend} inputRef={secret} label={signerKey.backend === 'pkcs11' ? 'Operator token PIN' : 'Operator passphrase'} /> : null}
+      {action === 'revoke' && signerKey ? (
+        <SecretField backend={signerKey.backend} inputRef={secret} label={signerKey.backend === 'pkcs11' ? 'Operator token PIN' : 'Operator passphrase'} />
+      ) : null}
       {error ? <ErrorAlert error={error} title={`${TITLES[action]} failed`} /> : null}
       <div className="form-actions">
         <button type="button" className="button button-secondary" onClick={closeDialog}>
           Cancel
         </button>
-        <button type="submit" className={`button ${action === 'revoke' || action === 'retire' ? 'button-danger' : 'button-primary'}`} disabled={busy || (action === 'rotate' && !newKeyId) || (action === 'revoke' && !signerKeyId)}>
+        <button
+          type="submit"
+          className={`button ${action === 'revoke' || action === 'retire' ? 'button-danger' : 'button-primary'}`}
+          disabled={busy || (action === 'rotate' && !newKeyId) || (action === 'revoke' && !signerKeyId)}
+        >
           {busy ? 'Working…' : TITLES[action]}
         </button>
       </div>
@@ -382,17 +418,26 @@ export function KeyActionDialog({ action, keyId }: { action: KeyAction; keyId?: 
   const keys = useStore((s) => s.keys);
   const k = keyId ? keys?.find((x) => x.keyId === keyId) : undefined;
   const descriptions: Record<KeyAction, string> = {
-    generate: 'A new key on the software keystore, a PKCS#11 token or a Ledger. Its attestation record — public facts read back from the device — is kept in the workspace as evidence.',
-    register: 'Registers the key on chain (signed by the devnet admin) and records the sha256 of its attestation record as evidence, with a re-validation deadline.',
+    generate:
+      'A new key on the software keystore, a PKCS#11 token or a Ledger. Its attestation record — public facts read back from the device — is kept in the workspace as evidence.',
+    register:
+      'Registers the key on chain (signed by the devnet admin) and records the sha256 of its attestation record as evidence, with a re-validation deadline.',
     attest: 'Reads a fresh attestation record from the device and records it on chain with a new re-validation deadline.',
-    roles: 'Sets the key\'s on-chain roles and owner (signed by the devnet admin). Keys of one owner count once toward a threshold or quorum.',
-    rotate: 'Hands this key over to a successor. The old key signs the hand-over; governance approves it; then vault policies name the new key and this one retires.',
+    roles: "Sets the key's on-chain roles and owner (signed by the devnet admin). Keys of one owner count once toward a threshold or quorum.",
+    rotate:
+      'Hands this key over to a successor. The old key signs the hand-over; governance approves it; then vault policies name the new key and this one retires.',
     retire: 'Retires the key for good: it can no longer sign or approve.',
     revoke: 'Emergency revocation by an operator quorum, for a key that may be compromised. Governance must ratify it within the ratification window.',
   };
   return (
     <Dialog title={TITLES[action]} onClose={closeDialog} description={descriptions[action]}>
-      {action === 'generate' ? <GenerateForm /> : k ? <KeyForm action={action} k={k} /> : <p>That key is not in this console's key list (yet). Refresh the Keys view.</p>}
+      {action === 'generate' ? (
+        <GenerateForm />
+      ) : k ? (
+        <KeyForm action={action} k={k} />
+      ) : (
+        <p>That key is not in this console's key list (yet). Refresh the Keys view.</p>
+      )}
     </Dialog>
   );
 }

@@ -71,12 +71,19 @@ function BackendSettings() {
           Read-only here: a module is a library the console runs, so it is configured outside the console
           {cfg ? (
             <>
-              {' '}— in <code>{cfg.file}</code> (<code>{'{"pkcs11": {"modules": [{"path": "/usr/lib/softhsm/libsofthsm2.so"}]}}'}</code>), with <code>${cfg.environment}</code>, or with <code>{cfg.flag}</code>
+              {' '}
+              — in <code>{cfg.file}</code> (<code>{'{"pkcs11": {"modules": [{"path": "/usr/lib/softhsm/libsofthsm2.so"}]}}'}</code>), with{' '}
+              <code>${cfg.environment}</code>, or with <code>{cfg.flag}</code>
             </>
           ) : null}
           . A module must be an absolute path to a file that only its owner (root or you) can change.
         </p>
-        {cfg?.problem ? <ErrorAlert error={{ code: cfg.problem.code as never, message: cfg.problem.message, hint: 'Fix the configuration file; until then its modules are not used.' }} title="Configuration file ignored" /> : null}
+        {cfg?.problem ? (
+          <ErrorAlert
+            error={{ code: cfg.problem.code as never, message: cfg.problem.message, hint: 'Fix the configuration file; until then its modules are not used.' }}
+            title="Configuration file ignored"
+          />
+        ) : null}
         {settings && settings.pkcs11Modules.length === 0 ? <Empty>No PKCS#11 module is configured.</Empty> : null}
         {settings && settings.pkcs11Modules.length > 0 ? (
           <table className="table" aria-label="PKCS#11 modules" aria-describedby={`${id}-mods-hint`}>
@@ -163,7 +170,8 @@ function Deadline({ k }: { k: KeyView }) {
 
 function Lifecycle({ k }: { k: KeyView }) {
   const bits: string[] = [];
-  if (k.rotation?.to) bits.push(k.rotation.pending ? `hands over to ${k.rotation.to.slice(0, 8)}… (awaiting governance)` : `rotated to ${k.rotation.to.slice(0, 8)}…`);
+  if (k.rotation?.to)
+    bits.push(k.rotation.pending ? `hands over to ${k.rotation.to.slice(0, 8)}… (awaiting governance)` : `rotated to ${k.rotation.to.slice(0, 8)}…`);
   if (k.rotation?.from) bits.push(`successor of ${k.rotation.from.slice(0, 8)}…`);
   if (k.ended) bits.push(`${k.ended.reason} at height ${k.ended.height}`);
   return bits.length ? <span className="field-hint">{bits.join('; ')}</span> : null;
@@ -222,7 +230,8 @@ export function KeysView() {
         <div>
           <h1>Keys &amp; Devices</h1>
           <p className="page-sub">
-            Keys of the software keystore, PKCS#11 tokens and Ledger devices, with their on-chain lifecycle: generate → register with an attestation record → rotate → retire, and emergency revoke.
+            Keys of the software keystore, PKCS#11 tokens and Ledger devices, with their on-chain lifecycle: generate → register with an attestation record →
+            rotate → retire, and emergency revoke.
           </p>
         </div>
         <div className="button-row">
@@ -239,7 +248,11 @@ export function KeysView() {
       </header>
       {error ? <ErrorAlert error={error} title="Keys could not be listed" /> : null}
       {problems.map((p, i) => (
-        <ErrorAlert key={i} error={{ code: p.code as never, message: p.message, hint: `The ${p.backend} backend could not list its keys; the others are shown.` }} title={`${p.backend} keys`} />
+        <ErrorAlert
+          key={i}
+          error={{ code: p.code as never, message: p.message, hint: `The ${p.backend} backend could not list its keys; the others are shown.` }}
+          title={`${p.backend} keys`}
+        />
       ))}
 
       <section className="page-section" aria-labelledby="keys-devices-h">
@@ -257,12 +270,16 @@ export function KeysView() {
           <table className="table table-keys table-fit" aria-label="Keys">
             <thead>
               <tr>
-                <th scope="col" className="col-label">Label</th>
+                <th scope="col" className="col-label">
+                  Label
+                </th>
                 <th scope="col">Key id</th>
                 <th scope="col">Scheme</th>
                 <th scope="col">Backend</th>
                 <th scope="col">Public key</th>
-                <th scope="col" className="col-created">Created</th>
+                <th scope="col" className="col-created">
+                  Created
+                </th>
                 <th scope="col" className="col-onchain">
                   On chain
                 </th>
@@ -312,7 +329,8 @@ export function KeysView() {
         ) : null}
       </section>
       <p className="page-note">
-        Keys chosen as vault approvers are registered on chain when the vault is created. Rotations wait for a governance vote (Governance view); an emergency revocation for the operator quorum and then governance ratification.
+        Keys chosen as vault approvers are registered on chain when the vault is created. Rotations wait for a governance vote (Governance view); an emergency
+        revocation for the operator quorum and then governance ratification.
       </p>
     </div>
   );

@@ -105,12 +105,7 @@ export function OverviewView() {
       done: explored,
       detail: toExplore ? `executed in block ${toExplore.executedAt}` : 'after execution',
       action: (
-        <button
-          type="button"
-          className="button button-small"
-          disabled={!toExplore}
-          onClick={() => toExplore && openBlock(toExplore.executedAt as number)}
-        >
+        <button type="button" className="button button-small" disabled={!toExplore} onClick={() => toExplore && openBlock(toExplore.executedAt as number)}>
           Open the block
         </button>
       ),
@@ -134,7 +129,9 @@ export function OverviewView() {
         <div>
           <h1>Charter Console</h1>
           <p className="page-sub">
-            {app ? `${app.host === 'serve' ? 'Served console' : 'Desktop'} ${app.version} · workspace ${app.workspace}` : 'Operator console for a permissioned custody ledger'}
+            {app
+              ? `${app.host === 'serve' ? 'Served console' : 'Desktop'} ${app.version} · workspace ${app.workspace}`
+              : 'Operator console for a permissioned custody ledger'}
           </p>
         </div>
       </header>
@@ -143,9 +140,7 @@ export function OverviewView() {
         <button type="button" className="card" onClick={() => showView('nodes')}>
           <span className="card-label">Node</span>
           <span className="card-value">{node ? node.connection : '—'}</span>
-          <span className="card-sub">
-            {node?.height != null ? `height ${node.height}, ${ago(node.lastBlockTime, now)}` : (node?.error ?? 'no block yet')}
-          </span>
+          <span className="card-sub">{node?.height != null ? `height ${node.height}, ${ago(node.lastBlockTime, now)}` : (node?.error ?? 'no block yet')}</span>
         </button>
         <button type="button" className="card" onClick={() => showView('keys')}>
           <span className="card-label">Keys</span>
@@ -165,7 +160,10 @@ export function OverviewView() {
       </div>
       <section aria-labelledby="first-steps-h" className="page-section">
         <h2 id="first-steps-h">
-          First steps <span className="muted">({doneCount} of {steps.length} done)</span>
+          First steps{' '}
+          <span className="muted">
+            ({doneCount} of {steps.length} done)
+          </span>
         </h2>
         <ol className="steps" aria-label="First steps">
           {steps.map((s) => (
