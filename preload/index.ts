@@ -14,6 +14,8 @@ import { EVENT_NAMES, METHOD_NAMES } from '../core/contract/index.js';
 import { createBridge } from './api.js';
 import type { PreloadElectron } from './electron-types.js';
 
+// A sandboxed preload is CommonJS with a restricted `require`: the one way it reaches Electron.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { contextBridge, ipcRenderer } = require('electron') as PreloadElectron;
 
 contextBridge.exposeInMainWorld('charter', createBridge(ipcRenderer, METHOD_NAMES, EVENT_NAMES, process.platform));

@@ -18,6 +18,8 @@ import { domains, type CallResult, type Domain, type DomainMethod, type MethodIn
 export type DispatchLike = (method: MethodName, input: unknown) => Promise<CallResult<unknown>>;
 
 /** An operation's arguments: its input, optional when the operation takes none (or only optional fields). */
+// `{} extends Input` asks whether every field of the input is optional.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export type InputArgs<M extends MethodName> = {} extends MethodInput<M> ? [input?: MethodInput<M>] : [input: MethodInput<M>];
 
 /** One domain's operations as functions: `api.keys.list(input)`. */

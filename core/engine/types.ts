@@ -10,7 +10,6 @@
  * there is no clock and no randomness inside the engine.
  */
 import type { Envelope, SignatureScheme, SignedEnvelopeOf } from '../tx/types.js';
-import type { Role } from './roles.js';
 import type { ModuleSpec } from './module.js';
 import type { MODULE_SPECS } from './modules/specs.js';
 

@@ -12,12 +12,8 @@
  * (NOT_IN_STATE, HISTORY_MISMATCH, BAD_SIGNATURE, CHECKPOINT_MISMATCH), else
  * NOT_FOUND for 404, INVALID_INPUT for 400 and NODE_ERROR otherwise.
  */
-import type { Receipt } from '../../core/evidence/receipts.js';
 import type { Checkpoint, EvidenceSignature, SignedCheckpoint, TrustFile } from '../../core/evidence/checkpoint.js';
-import type { EntryProof } from '../../core/engine/state-root.js';
-import type { AbciEvent } from '../../core/engine/types.js';
 import { CharterError } from '../../core/errors.js';
-import type { BlockSummary } from './cometbft-rpc.js';
 import { httpFailure, readApiError } from './errors.js';
 
 // The read API's wire types are the server's (core/node-api/read-api.ts), re-exported for callers of this client.
@@ -29,7 +25,6 @@ import type {
   ConsistencyProofView,
   HistoricalStateProof,
   SecurityEventFilter,
-  SecurityEvent,
   SecurityEventsPage,
   ExplorerOverview,
   ExplorerTx,

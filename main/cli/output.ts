@@ -43,9 +43,9 @@ export function writeOut(file: string, data: string | Uint8Array, force: boolean
 }
 
 /** C0 controls (but tab and newline), DEL, C1 controls, and the bidirectional embedding, override and isolate marks. */
-// eslint-disable-next-line no-control-regex
+
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
+
 const LINE_BREAKS = /[\t\n\u2028\u2029]/g;
 
 /** Text from outside, made safe for one line of a terminal: control characters removed, tabs and line breaks as spaces. */

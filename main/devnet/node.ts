@@ -371,6 +371,8 @@ export class DevnetNode {
 
   /** The CometBFT routes' view: consensus state, mempool, and the host's index and info/query. */
   private cometView(): CometView {
+    // The view's getters read the driver's live state (mempool, validators) when a route asks.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
     const host = this.host;
     return {
@@ -402,6 +404,8 @@ export class DevnetNode {
 
   /** The read API's view: the host's, plus the mempool and validators, and evidence on demand. */
   private readApiView(): ReadApiView {
+    // The view's getters read the driver's live state (mempool, validators) when a route asks.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
     return {
       app: this.host,

@@ -331,7 +331,6 @@ class ReadApi {
 
   private evidenceRoute(path: string, q: URLSearchParams): unknown {
     const app = this.view.app;
-    const c = this.view.consensus;
     const only = (...names: string[]): void => {
       for (const k of q.keys())
         if (!names.includes(k)) throw new HttpError(400, 'INVALID_INPUT', `unknown parameter ${JSON.stringify(k)}; use ${names.join(', ') || 'none'}`);

@@ -124,7 +124,7 @@ function whereOf(f: AuditFilter): { where: string[]; args: (string | number)[] }
 const CSV_COLUMNS = ['seq', 'time', 'actor', 'keyId', 'action', 'subject', 'result', 'details', 'prevHash', 'hash'] as const;
 
 /** C0 controls, DEL, C1 controls (U+009B is a CSI), bidirectional marks, embeddings, overrides and isolates, and the line/paragraph separators. */
-// eslint-disable-next-line no-control-regex
+
 const TERMINAL_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
 /** Text for a terminal: each character a terminal could act on written as the six characters \uXXXX (a display form, not the exact value). */

@@ -33,7 +33,7 @@ describe('custody engine', () => {
         expires_at: 1000,
       }).bytes,
   );
-  let height = 1;
+  const height = 1;
   bench(
     'finalizeBlock: 100 withdrawal.create txs (decode + Ed25519 verify + apply + state root)',
     () => {

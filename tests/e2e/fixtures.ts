@@ -156,6 +156,8 @@ export const test = base.extend<TestFixtures, ConsoleOptions>({
     { scope: 'worker', timeout: 0 },
   ],
 
+  // Playwright reads a fixture's dependencies from its first parameter's destructuring: none here.
+  // eslint-disable-next-line no-empty-pattern
   workspace: async ({}, use) => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'charter-e2e-'));
     await use(dir);

@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeyView } from '../../core/contract/index.js';
 import { createCharter } from '../../main/app.js';
 import { trustFromJson, verifyBundleBytes } from '../../main/evidence/bundles.js';

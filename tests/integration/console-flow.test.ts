@@ -50,7 +50,7 @@ function ed25519Verify(publicKeyHex: string, message: Buffer, signatureHex: stri
   return crypto.verify(null, message, key, Buffer.from(signatureHex, 'hex'));
 }
 
-let keys: KeyView[] = [];
+const keys: KeyView[] = [];
 let requestId = '';
 
 beforeAll(async () => {

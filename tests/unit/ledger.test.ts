@@ -62,7 +62,7 @@ async function failure(p: Promise<unknown>): Promise<CharterError> {
     await p;
   } catch (e) {
     if (e instanceof CharterError) return e;
-    throw new Error(`not a CharterError: ${String(e)}`);
+    throw new Error(`not a CharterError: ${String(e)}`, { cause: e });
   }
   throw new Error('no error');
 }

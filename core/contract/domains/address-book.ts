@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { op, type DomainOperations } from '../operation.js';
-import { Empty, LABEL_FORBIDDEN, Label, Destination } from '../shapes.js';
+import { Empty, LABEL_FORBIDDEN, Destination } from '../shapes.js';
 
 /** A named destination of the workspace's address book. */
 export const AddressEntry = z.object({

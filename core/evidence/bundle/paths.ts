@@ -34,7 +34,7 @@ export function pathProblem(name: string, nameValid = true): { reason: PathReaso
   if (name.length === 0) return { reason: 'EMPTY_PATH', detail: 'the name is empty' };
   const bytes = utf8(name).length;
   if (bytes > MAX_PATH_LENGTH) return { reason: 'PATH_TOO_LONG', detail: `the name is ${bytes} bytes in UTF-8, more than ${MAX_PATH_LENGTH}` };
-  // eslint-disable-next-line no-control-regex
+
   if (/[\u0000-\u001f\u007f]/.test(name)) return { reason: 'CONTROL_CHARACTER', detail: 'the name contains a control character' };
   if (name.includes('\\')) return { reason: 'BACKSLASH', detail: 'the name contains a backslash (a separator on Windows)' };
   if (name.startsWith('/')) return { reason: 'ABSOLUTE_PATH', detail: 'the name is an absolute path' };

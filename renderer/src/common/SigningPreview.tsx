@@ -29,6 +29,8 @@ export function usePreview(fetch: () => Promise<SigningPreview>, deps: readonly 
       live = false;
       clearTimeout(t);
     };
+    // The caller's `deps` say when to fetch again, as useEffect's do; `fetch` is a fresh closure on every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, enabled, nonce]);
   return [preview, () => setNonce((n) => n + 1)];
 }

@@ -26,7 +26,9 @@ export type TabOf<K extends TabKind> = Extract<Tab, { kind: K }>;
  *   declare module '../../workbench/registry.js' { interface DialogArgs { createKey: object } }
  * so `openDialog({ kind: 'createKey' })` is checked wherever it is called.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+
+// Empty here on purpose: each feature adds its dialogs to it by declaration merging.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface DialogArgs {}
 export type DialogKind = keyof DialogArgs;
 export type DialogOf<K extends DialogKind> = { kind: K } & DialogArgs[K];
@@ -100,8 +102,8 @@ export interface Command {
 export interface FeatureContribution {
   id: string;
   views?: readonly ViewContribution[];
-  tabs?: readonly TabContribution<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
-  dialogs?: readonly DialogContribution<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  tabs?: readonly TabContribution<any>[];
+  dialogs?: readonly DialogContribution<any>[];
   panels?: readonly PanelContribution[];
   /** Commands in the palette, in this order (a function is called once, after the views are registered). */
   commands?: readonly Command[] | (() => readonly Command[]);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { AUDITED_METHODS, type AuditEntry, type MethodInput, type SerializedError } from '../../../../../core/contract/index.js';
 import { downloadFile } from '../../../common/files.js';
 import { client } from '../../../common/client.js';

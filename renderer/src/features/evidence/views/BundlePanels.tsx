@@ -188,7 +188,6 @@ export function BundleVerifier() {
 
   useEffect(() => {
     if (file) void run(file, trust);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [file, trust]);
 
   // The trust file chosen before a reload comes back from the workspace.
@@ -226,7 +225,7 @@ export function BundleVerifier() {
     }
   };
   /** The node's own trust file, fetched and kept by the host as a chosen one is. */
-  const useNodeTrust = async () => {
+  const adoptNodeTrust = async () => {
     setTrustError(null);
     try {
       setTrust(await client().call('evidence.nodeTrust', {}));
@@ -334,7 +333,7 @@ export function BundleVerifier() {
               e.target.value = '';
             }}
           />
-          <button type="button" className="button" aria-describedby="node-trust-note" onClick={() => void useNodeTrust()}>
+          <button type="button" className="button" aria-describedby="node-trust-note" onClick={() => void adoptNodeTrust()}>
             Use the node's trust file
           </button>
           {trust ? (

@@ -52,9 +52,9 @@ function AttestationFacts({ a }: { a: AttestationOutcome }) {
 
 function GenerateForm() {
   const id = useId();
-  const devices = useStore((s) => s.devices) ?? [];
+  const devices = useStore((s) => s.devices);
   const available = useMemo(() => {
-    const kinds = new Set(devices.map((d) => d.backend));
+    const kinds = new Set((devices ?? []).map((d) => d.backend));
     kinds.add('software');
     return (['software', 'pkcs11', 'ledger'] as BackendKind[]).filter((k) => kinds.has(k));
   }, [devices]);
@@ -67,7 +67,7 @@ function GenerateForm() {
   const confirm = useRef<HTMLInputElement>(null);
   const { busy, error, setError, run } = useSubmit();
   const [done, setDone] = useState<{ key: KeyView; attestation: AttestationOutcome } | null>(null);
-  const ofBackend: DeviceView[] = devices.filter((d) => d.backend === backend);
+  const ofBackend: DeviceView[] = (devices ?? []).filter((d) => d.backend === backend);
 
   const chooseBackend = (b: BackendKind) => {
     setBackend(b);
@@ -202,7 +202,7 @@ function KeyForm({ action, k }: { action: Exclude<KeyAction, 'generate'>; k: Key
   const id = useId();
   const keys = useStore((s) => s.keys) ?? [];
   const secret = useRef<HTMLInputElement>(null);
-  const { busy, error, setError, run } = useSubmit();
+  const { busy, error, run } = useSubmit();
   const [result, setResult] = useState<string | null>(null);
   const [attestation, setAttestation] = useState<AttestationOutcome | null>(null);
   const [blocks, setBlocks] = useState(100_000);

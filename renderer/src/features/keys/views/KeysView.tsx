@@ -1,6 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { DeviceView, KeyView, Pkcs11ModuleView, SerializedError, Settings } from '../../../../../core/contract/index.js';
-import { downloadFile } from '../../../common/files.js';
 import { client } from '../../../common/client.js';
 import { Empty, ErrorAlert, formatTime, Hash, Loading, MenuButton } from '../../../common/ui.js';
 import { notify, openDialog, refreshKeys, useStore } from '../../../store.js';
