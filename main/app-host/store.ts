@@ -115,7 +115,7 @@ const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Datab
   {
     version: 3,
     name: 'evidence log: receipts, MMR nodes, checkpoints',
-    // Filled by the node (main/devnet/evidence.ts): blocks stored before this
+    // Filled by the node (main/app-host/evidence.ts): blocks stored before this
     // version are caught up at the next start (meta evidence_height says how far).
     sql: `
       CREATE TABLE receipts (

@@ -365,7 +365,7 @@ export class CometRpcClient {
       return { hash: hexUpper(t.hash), height: t.height, index: t.index, bytes: t.tx, result: execResult(t.result) };
     } catch (e) {
       const failure = rpcFailure(e, 'tx');
-      if (!rpcErrorOf(e)) throw failure;
+      if (rpcErrorOf(e)?.code !== JSONRPC.INTERNAL_ERROR) throw failure;
       // CometBFT answers an unknown hash with an internal error and no code: ask its index instead.
       let found;
       try {
@@ -451,8 +451,10 @@ export class CometRpcClient {
   /**
    * Why a broadcast_tx_commit failed. A transport failure or an error carrying
    * the engine's code stands as it is; otherwise the node's state decides:
-   * committed meanwhile → its block result; still in the mempool (or the
-   * mempool is longer than the node lists) → TX_TIMEOUT; else NODE_ERROR.
+   * the transaction is among the node's unconfirmed ones (it was admitted and
+   * the node stopped waiting for its block) → TX_TIMEOUT; else NODE_ERROR with
+   * the node's message. A mempool longer than the node lists at once
+   * (MAX_BATCH) hides the transaction: then it is NODE_ERROR too.
    */
   private async commitFailure(e: unknown, txBytes: Uint8Array, hash: string): Promise<CharterError> {
     const failure = rpcFailure(e, 'broadcast_tx_commit', hash);
@@ -461,10 +463,10 @@ export class CometRpcClient {
     try {
       const [pending] = await this.batch('unconfirmed_txs', [{ method: 'unconfirmed_txs', params: { limit: String(MAX_BATCH) } }]);
       if (pending && 'result' in pending) {
-        const r = (pending.result ?? {}) as { txs?: unknown; total?: unknown };
+        const r = (pending.result ?? {}) as { txs?: unknown };
         const listed = Array.isArray(r.txs) ? (r.txs as unknown[]).filter((t): t is string => typeof t === 'string') : [];
         const b64 = Buffer.from(txBytes).toString('base64');
-        if (listed.includes(b64) || Number(r.total ?? 0) > listed.length) {
+        if (listed.includes(b64)) {
           return new CharterError('TX_TIMEOUT', 'broadcast_tx_commit: the node gave up waiting for the transaction to be included', { hash, rpc });
         }
       }

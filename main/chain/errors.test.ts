@@ -15,6 +15,12 @@ describe('transport failures', () => {
     expect(isNetworkError(Object.assign(new Error('The operation timed out'), { name: 'TimeoutError' }))).toBe(true);
     expect(rpcFailure(fetchFailed('ECONNRESET'), 'status').code).toBe('NODE_UNREACHABLE');
   });
+  it("are known by fetch()'s TypeError with a cause whatever the cause's code (a TLS failure, a closed socket)", () => {
+    expect(
+      isNetworkError(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('tls'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) })),
+    ).toBe(true);
+    expect(isNetworkError(new TypeError('x is not a function'))).toBe(false);
+  });
   it('are not guessed from words: a message naming ECONNREFUSED without the code is a node error', () => {
     expect(isNetworkError(new Error('ECONNREFUSED socket hang up fetch failed'))).toBe(false);
     expect(rpcFailure(new Error('socket hang up ECONNREFUSED'), 'status').code).toBe('NODE_ERROR');

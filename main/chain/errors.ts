@@ -84,17 +84,10 @@ export function isNetworkError(e: unknown): boolean {
     if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return true;
     const name = (x as { name?: unknown }).name;
     if (typeof name === 'string' && NETWORK_ERROR_NAMES.has(name)) return true;
+    // fetch() rejects every network error (whatever its cause's code) with a TypeError carrying the cause.
+    if (x instanceof TypeError && (x as { cause?: unknown }).cause !== undefined) return true;
   }
   return false;
-}
-
-/** The errno / undici code of a transport failure, for the message ("" if none). */
-export function networkCodeOf(e: unknown): string {
-  for (const x of errorChain(e)) {
-    const code = (x as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code;
-  }
-  return '';
 }
 
 function parseRpcError(text: unknown): RpcErrorBody | null {

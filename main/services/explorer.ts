@@ -72,7 +72,13 @@ export class ExplorerService {
 
   async block(height: number): Promise<BlockView> {
     const client = await this.client();
-    const b = await client.block(height, { signatures: false });
+    let b: Awaited<ReturnType<typeof client.block>>;
+    try {
+      b = await client.block(height, { signatures: false });
+    } catch (e) {
+      if (e instanceof CharterError && e.code === 'NOT_FOUND') throw new CharterError('NOT_FOUND', `no block at height ${height}: ${e.message}`, e.details);
+      throw e;
+    }
     const results = await client.blockResults(height);
     const txs: TxSummary[] = b.txs.map(({ bytes }, index) => {
       const d = describeTx(bytes);

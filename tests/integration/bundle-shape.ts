@@ -10,7 +10,7 @@ import { ARTIFACT_TYPES, BUNDLE_FORMAT, CASE_PATHS, SEGMENT_PATHS, type Manifest
 import { checkpointAccumulator, type SignedCheckpoint } from '../../core/evidence/checkpoint.js';
 import { mmrIndex, verifyConsistency, verifyInclusion } from '../../core/evidence/mmr.js';
 import { receiptDigest, type Receipt } from '../../core/evidence/receipts.js';
-import { merkleRoot } from '../../main/devnet/format.js';
+import { merkleRoot } from '../../main/cometbft/encoding.js';
 import { readZipEntries } from '../../main/evidence/zip-read.js';
 
 export interface OpenedBundle {

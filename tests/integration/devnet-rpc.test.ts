@@ -9,7 +9,7 @@ import { Comet38Client, connectComet } from '@cosmjs/tendermint-rpc';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256Hex, txHashOf } from '../../core/codec/index.js';
 import { loadDevnetAdmin, type DevnetNode } from '../../main/devnet/node.js';
-import { merkleRootFromProof } from '../../main/devnet/format.js';
+import { merkleRootFromProof } from '../../main/cometbft/encoding.js';
 import { Homes, getJson, rpcPost, signTx, signer, steppingClock, until } from './devnet-fixtures.js';
 
 const homes = new Homes();

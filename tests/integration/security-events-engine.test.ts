@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildTx, testKey } from '../support/engine-kit.js';
 import { nativeVerifier } from '../../main/crypto/native-verifier.js';
 import type { SignatureVerifier } from '../../core/crypto/ed25519.js';
-import { NodeStore } from '../../main/devnet/store.js';
+import { NodeStore } from '../../main/app-host/store.js';
 import { CustodyClient } from '../../main/chain/custody-client.js';
 import { Homes, steppingClock, VALIDATOR_SECRET } from './devnet-fixtures.js';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AbciEvent, Application, FinalizeBlockRequest, FinalizeBlockResponse, TxResult } from '../../core/engine/types.js';
-import { MAX_STORED_REFUSALS, NodeStore, securityEventsOf, type BlockRow } from '../../main/devnet/store.js';
+import { MAX_STORED_REFUSALS, NodeStore, securityEventsOf, type BlockRow } from '../../main/app-host/store.js';
 import { CustodyClient } from '../../main/chain/custody-client.js';
 import { getJson, Homes, rpcPost, signer, signTx, steppingClock, until } from './devnet-fixtures.js';
 import { loadDevnetAdmin } from '../../main/devnet/keys.js';

@@ -28,7 +28,7 @@ import { nobleVerifier } from '../../core/crypto/ed25519.js';
 import { verifyBundleBytes, trustFromJson } from '../../main/evidence/bundles.js';
 import { readZipEntries } from '../../main/evidence/zip-read.js';
 import { writeZip } from '../../main/evidence/zip-write.js';
-import { merkleRoot, sha256 } from '../../main/devnet/format.js';
+import { merkleRoot, sha256 } from '../../main/cometbft/encoding.js';
 import {
   CHAIN,
   CONSOLE_KEY,

@@ -34,10 +34,10 @@ import {
 import { jcsBytes } from '../../core/evidence/jcs.js';
 import { MemoryMmrStore, addLeafHash, consistencyProof, inclusionProof, mmrIndex, peaks } from '../../core/evidence/mmr.js';
 import { GENESIS_ROOT, eventsDigest, makeReceipt, receiptDigest, type Receipt } from '../../core/evidence/receipts.js';
-import { receiptEvents, receiptResultOf } from '../../main/devnet/evidence.js';
+import { receiptEvents, receiptResultOf } from '../../main/app-host/evidence.js';
 // The kit lives in tests/, so it may build headers exactly as the devnet does (main/devnet/node.ts).
 import { BLOCK_PROTOCOL_VERSION, VALIDATOR_POWER, consensusParams } from '../../main/devnet/node.js';
-import { b64, hexUpper, merkleRoot, sha256 } from '../../main/devnet/format.js';
+import { b64, hexUpper, merkleRoot, sha256 } from '../../main/cometbft/encoding.js';
 import {
   ARTIFACT_TYPES,
   BUNDLE_FORMAT,
@@ -368,7 +368,7 @@ interface ReceiptLog {
   sizeAt: (h: number) => number;
 }
 
-/** The receipt log as the devnet writes it (main/devnet/evidence.ts): one receipt per transaction, in block order, up to block `upTo`. */
+/** The receipt log as the devnet writes it (main/app-host/evidence.ts): one receipt per transaction, in block order, up to block `upTo`. */
 function receiptLog(blocks: ChainBlock[], upTo: number): ReceiptLog {
   let prev = GENESIS_ROOT;
   const receipts: Receipt[] = [];
@@ -445,7 +445,7 @@ export async function caseMembers(): Promise<CaseParts> {
   // Block 6 as the devnet signs it, and block 7's signed header, whose app_hash is block 6's result app hash.
   const block = signedBlockDoc();
   // The request and the vault as they were after block 6, with their entry proofs against that root:
-  // what the devnet's /explorer/state-proof answers (main/devnet/history.ts).
+  // what the devnet's /explorer/state-proof answers (main/app-host/history.ts).
   const stateProof = <T>(p: ProvenEntry<T>) => {
     if (p.app_hash !== b6.resultAppHash || p.height !== 6)
       throw new Error(`worked example: the state proof of ${p.key} is not against block 6's result app hash`);

@@ -1,2 +1,0 @@
-/** The CometBFT encodings moved to main/cometbft/encoding.ts; re-exported for existing callers. */
-export * from '../cometbft/encoding.js';

@@ -1,2 +1,0 @@
-/** Moved to main/node-rpc/rpc-error.ts; re-exported for existing callers. */
-export * from '../node-rpc/rpc-error.js';
