@@ -33,24 +33,13 @@ import { canonicalBytes, canonicalJson, txHashOf } from '../../core/codec/index.
 import { CharterError } from '../../core/errors.js';
 import type { GenesisDoc, TxResult } from '../../core/engine/types.js';
 import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
-import type { HistoricalStateProof } from '../../core/node-api/read-api.js';
 import { b64, goTime, hexUpper, merkleRoot, parseTimeMs, sha256 } from '../cometbft/encoding.js';
 import type { AbciApplication, DecidedBlock } from '../app-host/abci.js';
-import type { CosignaturePost } from '../app-host/cosignatures.js';
-import type { CheckpointRow, EvidenceLog, ReceiptRow } from '../app-host/evidence.js';
+import type { AppReadView } from '../app-host/views.js';
+import type { EvidenceLog } from '../app-host/evidence.js';
 import { ApplicationHost, type LogFn } from '../app-host/host.js';
 import type { EngineMetrics } from '../app-host/metrics.js';
-import {
-  NodeStore,
-  resultToStored,
-  storedToResult,
-  type BlockRow,
-  type SecurityEventFilter,
-  type SecurityEventRow,
-  type StoredResult,
-  type TxEventRow,
-  type TxRow,
-} from '../app-host/store.js';
+import { NodeStore, resultToStored, storedToResult, type BlockRow, type StoredResult } from '../app-host/store.js';
 import { mountCometRpc, type CometView, type IncludedTx, type ValidatorJson } from '../node-rpc/comet-routes.js';
 import { mountReadApi, readApiIndex, type ReadApiView } from '../node-rpc/read-api.js';
 import { RpcError } from '../node-rpc/rpc-error.js';
@@ -426,39 +415,6 @@ export class DevnetNode {
   get isStopping(): boolean {
     return this.stopping !== null;
   }
-  latestBlock(): BlockRow | null {
-    return this.host.latestBlock();
-  }
-  earliestBlock(): BlockRow | null {
-    return this.host.earliestBlock();
-  }
-  blockAt(height: number): BlockRow | null {
-    return this.host.blockAt(height);
-  }
-  blockByHash(hash: string): BlockRow | null {
-    return this.host.blockByHash(hash);
-  }
-  blocksDesc(min: number, max: number): BlockRow[] {
-    return this.host.blocksDesc(min, max);
-  }
-  txsOf(height: number): TxRow[] {
-    return this.host.txsOf(height);
-  }
-  txByHash(hash: string): TxRow | null {
-    return this.host.txByHash(hash);
-  }
-  txEvents(hash: string): TxEventRow[] {
-    return this.host.txEvents(hash);
-  }
-  txCounts(): { total: number; ok: number; rejected: number } {
-    return this.host.txCounts();
-  }
-  searchTxs(...args: Parameters<NodeStore['searchTxs']>): string[] {
-    return this.host.searchTxs(...args);
-  }
-  securityEvents(filter: SecurityEventFilter): SecurityEventRow[] {
-    return this.host.securityEvents(filter);
-  }
   mempoolList(limit?: number): { hash: string; bytes: Uint8Array }[] {
     return this.mempool.list(limit);
   }
@@ -469,35 +425,9 @@ export class DevnetNode {
   app(): AbciApplication {
     return this.host;
   }
-  receiptByTx(hash: string): ReceiptRow | null {
-    return this.host.receiptByTx(hash);
-  }
-  receiptBySeq(seq: number): ReceiptRow | null {
-    return this.host.receiptBySeq(seq);
-  }
-  receiptsBySeq(from: number, to: number, limit: number): ReceiptRow[] {
-    return this.host.receiptsBySeq(from, to, limit);
-  }
-  receiptsByHeight(from: number, to: number, limit: number): ReceiptRow[] {
-    return this.host.receiptsByHeight(from, to, limit);
-  }
-  latestCheckpoint(): CheckpointRow | null {
-    return this.host.latestCheckpoint();
-  }
-  checkpointAt(height: number): CheckpointRow | null {
-    return this.host.checkpointAt(height);
-  }
-  checkpointsDesc(before: number, limit: number): CheckpointRow[] {
-    return this.host.checkpointsDesc(before, limit);
-  }
-  servedCheckpoint(row: CheckpointRow): SignedCheckpoint {
-    return this.host.servedCheckpoint(row);
-  }
-  addCosignature(post: CosignaturePost): { checkpoint: SignedCheckpoint; stored: boolean } {
-    return this.host.addCosignature(post);
-  }
-  stateProofAt(height: number, key: string): HistoricalStateProof {
-    return this.host.stateProofAt(height, key);
+  /** What the application host serves to readers (blocks, transactions, evidence log): the view the read API uses. */
+  get read(): AppReadView {
+    return this.host;
   }
 
   /**

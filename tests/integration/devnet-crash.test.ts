@@ -108,17 +108,17 @@ describe('crash safety', () => {
       try {
         const maxSeen = Math.max(0, ...seen.keys());
         expect(node.height()).toBeGreaterThanOrEqual(maxSeen);
-        for (const [hash, height] of committed) expect(node.txByHash(hash)?.height, hash).toBe(height);
-        for (const [height, hash] of seen) expect(node.blockAt(height)?.hash).toBe(hash);
+        for (const [hash, height] of committed) expect(node.read.txByHash(hash)?.height, hash).toBe(height);
+        for (const [height, hash] of seen) expect(node.read.blockAt(height)?.hash).toBe(hash);
         let funds = 0;
         for (let h = 1; h <= node.height(); h++) {
-          const b = node.blockAt(h)!;
+          const b = node.read.blockAt(h)!;
           if (h > 1) {
-            const prev = node.blockAt(h - 1)!;
+            const prev = node.read.blockAt(h - 1)!;
             expect(b.last_block_hash).toBe(prev.hash);
             expect(b.app_hash).toBe(prev.result_app_hash);
           }
-          const txs = node.txsOf(h);
+          const txs = node.read.txsOf(h);
           expect(txs).toHaveLength(b.num_txs);
           funds += txs.filter((t) => t.type === 'vault.fund' && t.code === 0).length;
         }

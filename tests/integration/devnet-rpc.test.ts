@@ -337,7 +337,7 @@ describe('URI GET form, batches and malformed requests', () => {
 
   test('block_by_hash, unconfirmed_txs, and the DNS-rebinding guard on the Host header', async () => {
     const node = await homes.start({ blockTimeMs: 0, clock: steppingClock() });
-    const b1 = node.blockAt(1)!;
+    const b1 = node.read.blockAt(1)!;
     const byHash = await getJson(`${node.rpcUrl}/block_by_hash?hash=0x${b1.hash}`);
     expect(byHash.json.result.block_id.hash).toBe(b1.hash);
     const byHashPost = await rpcPost(node.rpcUrl, {

@@ -69,7 +69,7 @@ beforeAll(async () => {
     buildTx(k2, 'withdrawal.create', { vault_id: 'treasury', asset: 'USDC', amount: '5', destination: 'acct:bob', memo: 'two' }, 2, opts).bytes,
   ]);
   node.produceBlock(); // 4
-  const requestId = (JSON.parse(Buffer.from(node.txsOf(4)[0]!.result).toString()) as { data: string }).data;
+  const requestId = (JSON.parse(Buffer.from(node.read.txsOf(4)[0]!.result).toString()) as { data: string }).data;
   const rid = (JSON.parse(Buffer.from(requestId, 'base64').toString()) as { request_id: string }).request_id;
   admitAll(node, [buildTx(k3, 'withdrawal.approve', { request_id: rid }, 1, opts).bytes]);
   node.produceBlock(); // 5
