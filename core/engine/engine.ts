@@ -25,7 +25,7 @@ import { ev, fail } from './shared.js';
 import { checkStateConsistency, SNAPSHOT_FORMAT, SnapshotSchema } from './snapshot.js';
 import { fastCanonicalJson, RootCache } from './state-root.js';
 import type { Sha256 } from './state-root.js';
-import { decodeTxWithDigest } from './tx.js';
+import { decodeTx, decodeTxWithDigest } from './tx.js';
 import { validateTx } from './validate.js';
 import { indexOf, Work } from './work.js';
 import type { Index, TxContext } from './work.js';
@@ -78,7 +78,18 @@ export interface EngineOptions {
    * node:crypto's (main/crypto/node-hash.ts), several times faster; it must be SHA-256.
    */
   sha256?: Sha256;
+  /**
+   * Facts another thread already established about exactly these wire bytes
+   * (the same Uint8Array object, unmodified): their SHA-256 (the transaction
+   * hash) and their signing digest. Consulted before computing either; a
+   * replay passes what its verification workers computed. Undefined: the
+   * engine computes both.
+   */
+  wireFacts?: WireFacts;
 }
+
+/** See EngineOptions.wireFacts. */
+export type WireFacts = (bytes: Uint8Array) => { txHash: string; digest: Uint8Array } | undefined;
 
 const EMPTY = new Uint8Array(0);
 
@@ -114,6 +125,7 @@ export class CustodyEngine implements Application {
   private readonly genesisHashHex: string;
   private readonly verifier: SignatureVerifier;
   private readonly hash: Sha256 | undefined;
+  private readonly wireFacts: WireFacts | undefined;
   private committed: EngineState;
   private committedIdx: Index;
   private committedRoot: Uint8Array;
@@ -127,6 +139,7 @@ export class CustodyEngine implements Application {
     this.genesisHashHex = genesisHash(this.genesis);
     this.verifier = opts.verifier ?? nobleVerifier;
     this.hash = opts.sha256;
+    this.wireFacts = opts.wireFacts;
     this.committed = genesisState(this.genesis);
     this.committedIdx = { approved: new Set(), open: new Set(), wl: new Set(), ctl: new Set() };
     this.cache = RootCache.fromState(this.committed, this.hash);
@@ -283,10 +296,11 @@ export class CustodyEngine implements Application {
     const attrs: [string, string | number][] = [];
     try {
       if (!(bytes instanceof Uint8Array)) fail('TX_MALFORMED', 'transaction is not a byte array');
+      const facts = this.wireFacts?.(bytes);
       const hash = this.hash ?? sha256;
-      const txHash = txHashWith(bytes, hash);
+      const txHash = facts ? facts.txHash : txHashWith(bytes, hash);
       attrs.push(['tx_hash', txHash]);
-      const { env, digest } = decodeTxWithDigest(bytes, hash);
+      const { env, digest } = facts ? { env: decodeTx(bytes), digest: facts.digest } : decodeTxWithDigest(bytes, hash);
       attrs.push(['type', env.type], ['signer', env.signer]);
       const b = env.body as { vault_id?: unknown; request_id?: unknown };
       if (typeof b.vault_id === 'string') attrs.push(['vault_id', b.vault_id.slice(0, 64)]);

@@ -233,45 +233,39 @@ export type Sha256 = Hash;
 
 export { fastCanonicalJson };
 
-interface TLeaf {
-  inner: false;
-  key: string;
-  path: Uint8Array;
-  /** 0x00 || u32be(len key) || key: the part of the leaf hash input that never changes. */
-  head: Uint8Array;
-  hash: Uint8Array;
-}
-interface TInner {
-  inner: true;
-  bit: number;
-  l: TNode;
-  r: TNode;
-  /** This node's hash, a fixed 32-byte slot (rewritten in place), valid unless `dirty`. */
-  hash: Uint8Array;
-  dirty: boolean;
-}
-type TNode = TLeaf | TInner;
-
 /**
  * The same root as stateRoot(), maintained incrementally: the crit-bit tree
  * is kept in memory with the hash of every node; a changed or inserted entry
- * clears the hashes on its path, and root() rehashes only those. Entries are
- * never removed from the state.
+ * marks the nodes on its path dirty, and root() rehashes only those. Entries
+ * are never removed from the state.
+ *
+ * The tree lives in typed arrays indexed by node number (struct of arrays),
+ * not in one JavaScript object per node: a state of a million entries is a
+ * handful of large buffers the garbage collector never has to trace, so
+ * neither a block's cost nor the collector's grows with the number of
+ * entries beyond the ≈ log2(n) hashes on each changed path.
+ *
+ * Node i is a leaf when `kind[i]` is 0 (its entry's key is `keys[i]`, its
+ * path the 32 bytes at `paths[32·i]`) and an inner node when 1 (branching at
+ * bit `bits[i]`, children `left[i]`/`right[i]`); its hash is the 32 bytes at
+ * `hashes[32·i]`, valid unless `dirty[i]`.
  */
-const SLAB_BYTES = 1 << 16;
+const INITIAL_NODES = 1024;
 
 export class RootCache {
   private readonly hash: Sha256;
-  private top: TNode | null = null;
-  private readonly leaves = new Map<string, TLeaf>();
-  /**
-   * Every node's fixed bytes (a leaf's path, head and hash; an inner node's
-   * hash) live in shared slabs: nodes are never removed, so the slabs are
-   * never wasted, and a large tree holds a few hundred ArrayBuffers instead of
-   * several per entry (each of which the garbage collector tracks).
-   */
-  private slab = new Uint8Array(SLAB_BYTES);
-  private slabAt = 0;
+  private top = -1;
+  private count = 0;
+  private readonly leaves = new Map<string, number>();
+  private keys: string[] = [];
+  private kind = new Uint8Array(INITIAL_NODES);
+  private dirty = new Uint8Array(INITIAL_NODES);
+  private bits = new Uint16Array(INITIAL_NODES);
+  private left = new Int32Array(INITIAL_NODES);
+  private right = new Int32Array(INITIAL_NODES);
+  private hashes = new Uint8Array(INITIAL_NODES * 32);
+  private paths = new Uint8Array(INITIAL_NODES * 32);
+
   constructor(hash: Sha256 = sha256) {
     this.hash = hash;
   }
@@ -293,111 +287,163 @@ export class RootCache {
     // Encode into a scratch buffer when it fits (no allocation per entry); the hash keeps nothing of its input.
     const enc = text.length * 3 <= VALUE_SCRATCH.length ? ENCODER.encodeInto(text, VALUE_SCRATCH) : null;
     const value = this.hash(enc ? VALUE_SCRATCH.subarray(0, enc.written) : utf8(text));
-    const old = this.leaves.get(key);
-    if (old) {
-      // leaf = SHA-256(0x00 || u32be(len key) || key || SHA-256(value)), the head kept from the insert.
-      const b = new Uint8Array(old.head.length + 32);
-      b.set(old.head, 0);
-      b.set(value, old.head.length);
-      this.update(old, this.hash(b));
+    const at = this.leaves.get(key);
+    if (at !== undefined) {
+      // leaf = SHA-256(0x00 || u32be(len key) || key || SHA-256(value)).
+      this.update(at, this.hash(leafInput(key, value)));
       return;
     }
     this.put(key, leafHash(key, EMPTY_VALUE, this.hash, value));
   }
 
-  private alloc(n: number): Uint8Array {
-    if (n > SLAB_BYTES >>> 4) return new Uint8Array(n);
-    if (this.slabAt + n > this.slab.length) {
-      this.slab = new Uint8Array(SLAB_BYTES);
-      this.slabAt = 0;
+  private grow(): void {
+    const n = this.kind.length * 2;
+    const more = <T extends Uint8Array | Uint16Array | Int32Array>(a: T, size: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      return b;
+    };
+    this.kind = more(this.kind, n);
+    this.dirty = more(this.dirty, n);
+    this.bits = more(this.bits, n);
+    this.left = more(this.left, n);
+    this.right = more(this.right, n);
+    this.hashes = more(this.hashes, n * 32);
+    this.paths = more(this.paths, n * 32);
+  }
+
+  private node(): number {
+    if (this.count === this.kind.length) this.grow();
+    return this.count++;
+  }
+
+  /** Bit i of the path of leaf `leaf`. */
+  private bitAt(leaf: number, i: number): number {
+    return ((this.paths[leaf * 32 + (i >>> 3)] as number) >>> (7 - (i & 7))) & 1;
+  }
+
+  private update(leaf: number, hash: Uint8Array): void {
+    this.hashes.set(hash, leaf * 32);
+    let n = this.top;
+    while (this.kind[n] === 1) {
+      this.dirty[n] = 1;
+      n = this.bitAt(leaf, this.bits[n] as number) === 1 ? (this.right[n] as number) : (this.left[n] as number);
     }
-    const out = new Uint8Array(this.slab.buffer, this.slabAt, n);
-    this.slabAt += n;
-    return out;
   }
 
-  private copy(bytes: Uint8Array): Uint8Array {
-    const out = this.alloc(bytes.length);
-    out.set(bytes);
-    return out;
-  }
-
-  private update(old: TLeaf, leaf: Uint8Array): void {
-    old.hash.set(leaf);
-    let n = this.top as TNode;
-    while (n.inner) {
-      n.dirty = true;
-      n = bitOf(old.path, n.bit) === 1 ? n.r : n.l;
-    }
-  }
-
-  private put(key: string, leaf: Uint8Array): void {
+  private put(key: string, leafHashBytes: Uint8Array): void {
     const old = this.leaves.get(key);
-    if (old) {
-      this.update(old, leaf);
+    if (old !== undefined) {
+      this.update(old, leafHashBytes);
       return;
     }
-    const path = this.copy(entryPath(key, this.hash));
-    const k = utf8(key);
-    const head = this.alloc(5 + k.length);
-    head[0] = 0;
-    head[1] = (k.length >>> 24) & 0xff;
-    head[2] = (k.length >>> 16) & 0xff;
-    head[3] = (k.length >>> 8) & 0xff;
-    head[4] = k.length & 0xff;
-    head.set(k, 5);
-    const fresh: TLeaf = { inner: false, key, path, head, hash: this.copy(leaf) };
+    const path = entryPath(key, this.hash);
+    const fresh = this.node();
+    this.kind[fresh] = 0;
+    this.paths.set(path, fresh * 32);
+    this.hashes.set(leafHashBytes, fresh * 32);
+    this.keys[fresh] = key;
     this.leaves.set(key, fresh);
-    if (this.top === null) {
+    if (this.top < 0) {
       this.top = fresh;
       return;
     }
-    let n: TNode = this.top;
-    while (n.inner) n = bitOf(path, n.bit) === 1 ? n.r : n.l;
-    const c = critBit(path, n.path);
-    if (c < 0) throw new Error(`state keys ${n.key} and ${key} have one path`);
-    let parent: TInner | null = null;
+    let n = this.top;
+    while (this.kind[n] === 1) n = this.bitAt(fresh, this.bits[n] as number) === 1 ? (this.right[n] as number) : (this.left[n] as number);
+    const c = this.critBitOf(fresh, n);
+    if (c < 0) throw new Error(`state keys ${this.keys[n] as string} and ${key} have one path`);
+    let parent = -1;
     n = this.top;
-    while (n.inner && n.bit < c) {
-      n.dirty = true;
+    while (this.kind[n] === 1 && (this.bits[n] as number) < c) {
+      this.dirty[n] = 1;
       parent = n;
-      n = bitOf(path, n.bit) === 1 ? n.r : n.l;
+      n = this.bitAt(fresh, this.bits[n] as number) === 1 ? (this.right[n] as number) : (this.left[n] as number);
     }
-    const one = bitOf(path, c) === 1;
-    const node: TInner = { inner: true, bit: c, l: one ? n : fresh, r: one ? fresh : n, hash: this.alloc(32), dirty: true };
-    if (parent === null) this.top = node;
-    else if (parent.l === n) parent.l = node;
-    else parent.r = node;
+    const one = this.bitAt(fresh, c) === 1;
+    const inner = this.node();
+    this.kind[inner] = 1;
+    this.bits[inner] = c;
+    this.left[inner] = one ? n : fresh;
+    this.right[inner] = one ? fresh : n;
+    this.dirty[inner] = 1;
+    if (parent < 0) this.top = inner;
+    else if (this.left[parent] === n) this.left[parent] = inner;
+    else this.right[parent] = inner;
   }
 
-  private hashOf(n: TNode): Uint8Array {
-    if (!n.inner) return n.hash;
-    if (n.dirty) {
-      n.hash.set(nodeHash(this.hashOf(n.l), this.hashOf(n.r), this.hash));
-      n.dirty = false;
+  /** The first bit at which the paths of leaves a and b differ, or -1. */
+  private critBitOf(a: number, b: number): number {
+    const p = this.paths;
+    for (let i = 0; i < 32; i++) {
+      const x = (p[a * 32 + i] as number) ^ (p[b * 32 + i] as number);
+      if (x !== 0) return i * 8 + Math.clz32(x) - 24;
     }
-    return n.hash;
+    return -1;
+  }
+
+  /** Rehash the dirty nodes below n. */
+  private rehash(n: number): void {
+    if (this.kind[n] === 0 || this.dirty[n] === 0) return;
+    const l = this.left[n] as number;
+    const r = this.right[n] as number;
+    this.rehash(l);
+    this.rehash(r);
+    const h = this.hashes;
+    const lo = l * 32;
+    const ro = r * 32;
+    for (let i = 0; i < 32; i++) {
+      NODE_INPUT[1 + i] = h[lo + i] as number;
+      NODE_INPUT[33 + i] = h[ro + i] as number;
+    }
+    h.set(this.hash(NODE_INPUT), n * 32);
+    this.dirty[n] = 0;
+  }
+
+  private hashAt(n: number): Uint8Array {
+    this.rehash(n);
+    return this.hashes.slice(n * 32, n * 32 + 32);
   }
 
   /** The root (a fresh copy: the tree's own bytes are rewritten in place by later changes). */
   root(): Uint8Array {
-    if (this.top === null) return this.hash(new Uint8Array(0));
-    return this.hashOf(this.top).slice();
+    if (this.top < 0) return this.hash(new Uint8Array(0));
+    return this.hashAt(this.top);
   }
 
   /** The same proof entryProof(state, key) gives, from the cache. */
   proof(key: string): EntryProof | null {
     const leaf = this.leaves.get(key);
-    if (!leaf) return null;
+    if (leaf === undefined) return null;
+    this.rehash(this.top);
     const bits: number[] = [];
     const siblings: string[] = [];
-    let n = this.top as TNode;
-    while (n.inner) {
-      const one = bitOf(leaf.path, n.bit) === 1;
-      bits.push(n.bit);
-      siblings.push(toHex(this.hashOf(one ? n.l : n.r)));
-      n = one ? n.r : n.l;
+    let n = this.top;
+    while (this.kind[n] === 1) {
+      const one = this.bitAt(leaf, this.bits[n] as number) === 1;
+      bits.push(this.bits[n] as number);
+      const sib = one ? (this.left[n] as number) : (this.right[n] as number);
+      siblings.push(toHex(this.hashes.subarray(sib * 32, sib * 32 + 32)));
+      n = one ? (this.right[n] as number) : (this.left[n] as number);
     }
     return { key, bits: bits.reverse(), audit_path: siblings.reverse() };
   }
 }
+
+/** 0x00 || u32be(len key) || key || valueHash, in a scratch buffer when it fits (the hash keeps nothing of its input). */
+function leafInput(key: string, valueHash: Uint8Array): Uint8Array {
+  if (key.length * 3 + 37 > LEAF_SCRATCH.length) return concatBytes(new Uint8Array([0]), u32be(utf8(key).length), utf8(key), valueHash);
+  const { written } = ENCODER.encodeInto(key, LEAF_SCRATCH.subarray(5));
+  LEAF_SCRATCH[0] = 0;
+  LEAF_SCRATCH[1] = (written >>> 24) & 0xff;
+  LEAF_SCRATCH[2] = (written >>> 16) & 0xff;
+  LEAF_SCRATCH[3] = (written >>> 8) & 0xff;
+  LEAF_SCRATCH[4] = written & 0xff;
+  LEAF_SCRATCH.set(valueHash, 5 + written);
+  return LEAF_SCRATCH.subarray(0, 5 + written + 32);
+}
+
+function u32be(n: number): Uint8Array {
+  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+}
+
+const LEAF_SCRATCH = new Uint8Array(1024);

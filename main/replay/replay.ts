@@ -23,7 +23,7 @@ import { decodeTx } from '../../core/tx/envelope.js';
 import type { GenesisDoc, SignatureScheme } from '../../core/engine/types.js';
 import { toHexUpper as hexUpper } from '../../core/codec/index.js';
 import type { BlockRecord } from '../blocks-history/format.js';
-import { RECORD_BYTES, STATUS_VALID, VerifyPool } from './verify-pool.js';
+import { RECORD_BYTES, RECORD_TX_HASH, STATUS_NONE, STATUS_VALID, VerifyPool } from './verify-pool.js';
 
 export type ReplayStatus = 'match' | 'diverged' | 'unknown' | 'replayed';
 
@@ -77,31 +77,51 @@ export interface ReplayOptions {
   onBlock?: (height: number, root: string) => void;
 }
 
-/** SignatureVerifier that answers from worker verdicts when it can, else verifies inline. */
+/**
+ * SignatureVerifier that answers from worker verdicts when it can, else
+ * verifies inline; also the engine's wireFacts: the transaction hash and
+ * signing digest a worker computed for exactly these bytes (the block's own
+ * Uint8Array objects, matched by identity).
+ */
 export class PrecomputedVerifier implements SignatureVerifier {
   preverified = 0;
   inline = 0;
   private verdicts = new Map<string, number>();
+  /** The digest views handed to the engine as wire facts, by identity, to their record. */
+  private digests = new Map<Uint8Array, number>();
+  private facts = new Map<Uint8Array, { txHash: string; digest: Uint8Array }>();
   private records: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly fallback: SignatureVerifier) {}
 
-  /** Installs the verdict records of the block about to be applied (replacing the previous block's). */
-  install(records: Uint8Array): void {
+  /** Installs the verdict records of the block about to be applied (replacing the previous block's); `txs` are the block's transactions the records are of, in order. */
+  install(records: Uint8Array, txs: Uint8Array[] = []): void {
     this.records = records;
     this.verdicts = new Map();
+    this.digests = new Map();
+    this.facts = new Map();
     const n = Math.floor(records.length / RECORD_BYTES);
     for (let i = 0; i < n; i++) {
       const o = i * RECORD_BYTES;
-      if (records[o + 128] !== STATUS_VALID) continue;
-      this.verdicts.set(Buffer.from(records.buffer, records.byteOffset + o, 32).toString('latin1'), o);
+      const status = records[o + 128];
+      if (status === STATUS_NONE) continue;
+      const tx = txs[i];
+      if (tx !== undefined) {
+        const digest = records.subarray(o, o + 32);
+        this.facts.set(tx, { txHash: hexUpper(records.subarray(o + RECORD_TX_HASH, o + RECORD_TX_HASH + 32)), digest });
+        if (status === STATUS_VALID) this.digests.set(digest, o);
+      }
+      if (status === STATUS_VALID) this.verdicts.set(Buffer.from(records.buffer, records.byteOffset + o, 32).toString('latin1'), o);
     }
   }
 
+  /** The engine's wireFacts (EngineOptions.wireFacts). */
+  readonly wireFacts = (bytes: Uint8Array): { txHash: string; digest: Uint8Array } | undefined => this.facts.get(bytes);
+
   verify(scheme: SignatureScheme, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
     if (scheme === 'ed25519' && message.length === 32 && publicKey.length === 32 && signature.length === 64) {
-      const o = this.verdicts.get(Buffer.from(message.buffer, message.byteOffset, 32).toString('latin1'));
-      if (o !== undefined && sameBytes(this.records, o + 32, publicKey) && sameBytes(this.records, o + 64, signature)) {
+      const o = this.digests.get(message) ?? this.verdicts.get(Buffer.from(message.buffer, message.byteOffset, 32).toString('latin1'));
+      if (o !== undefined && sameBytes(this.records, o, message) && sameBytes(this.records, o + 32, publicKey) && sameBytes(this.records, o + 64, signature)) {
         this.preverified++;
         return true;
       }
@@ -152,7 +172,7 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
   const workers = opts.workers ?? undefined;
   const pool = workers === 0 ? null : new VerifyPool(workers);
   const verifier = new PrecomputedVerifier(opts.fallback ?? nativeVerifier);
-  const engine = new CustodyEngine(genesis, { verifier, sha256: replaySha256 });
+  const engine = new CustodyEngine(genesis, { verifier, sha256: replaySha256, wireFacts: verifier.wireFacts });
   const genesisRoot = hexUpper(engine.info().lastBlockAppHash);
   const result: ReplayResult = {
     chain_id: genesis.chain_id,
@@ -228,7 +248,7 @@ export async function replayBlocks(genesis: GenesisDoc, blocks: Source, opts: Re
         break;
       }
       const tw = performance.now();
-      verifier.install(head.verdicts ? await head.verdicts : new Uint8Array(0));
+      verifier.install(head.verdicts ? await head.verdicts : new Uint8Array(0), b.txs);
       const ta = performance.now();
       waitMs += ta - tw;
       let res;

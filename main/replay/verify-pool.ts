@@ -23,8 +23,14 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 
-/** Bytes per verdict record: digest 32 | public key 32 | signature 64 | status 1. */
-export const RECORD_BYTES = 129;
+/**
+ * Bytes per verdict record: signing digest 32 | public key 32 | signature 64 |
+ * status 1 | SHA-256 of the wire bytes 32 (the transaction hash; set with the
+ * digest, i.e. whenever the status is not STATUS_NONE).
+ */
+export const RECORD_BYTES = 161;
+/** Offset of the transaction hash in a record. */
+export const RECORD_TX_HASH = 129;
 export const STATUS_NONE = 0;
 export const STATUS_VALID = 1;
 export const STATUS_INVALID = 2;
@@ -78,6 +84,7 @@ function verifyTxs(buf, offsets) {
     out.set(key.pk, o + 32);
     out.set(sig, o + 64);
     out[o + 128] = ok ? ${STATUS_VALID} : ${STATUS_INVALID};
+    out.set(oneShot ? oneShot('sha256', b, 'buffer') : crypto.createHash('sha256').update(b).digest(), o + ${RECORD_TX_HASH});
   }
   return out;
 }

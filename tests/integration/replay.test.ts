@@ -13,7 +13,8 @@ import { openBlocksFile, BLOCKS_FORMAT } from '../../main/blocks-history/format.
 import { exitCodeOf, PrecomputedVerifier, replayBlocks, type ReplayResult } from '../../main/replay/replay.js';
 import { runReplayCommand } from '../../main/replay/cli.js';
 import { main } from '../../main/cli/index.js';
-import { VerifyPool } from '../../main/replay/verify-pool.js';
+import { RECORD_BYTES, VerifyPool } from '../../main/replay/verify-pool.js';
+import { txHashOf } from '../../core/codec/index.js';
 import { Homes, steppingClock, VALIDATOR_SECRET } from './devnet-fixtures.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -309,6 +310,7 @@ describe('charter replay', () => {
   });
 
   it('pre-verified verdicts are used only for exactly the verified bytes', async () => {
+    const sig0 = (e: { signature: string }) => Buffer.from(e.signature, 'hex');
     const pool = new VerifyPool(2);
     try {
       pool.addKeys([[admin.keyId, admin.publicKeyHex]]);
@@ -317,11 +319,21 @@ describe('charter replay', () => {
       const forged = { ...bad.env, signature: good.env.signature };
       const unknown = buildTx(k2, 'vault.fund', { vault_id: 'v1', asset: 'USDC', amount: '3' }, 1);
       const { encodeTx, signingDigest, unsignedOf } = await import('../../core/tx/envelope.js');
-      const recs = await pool.verifyTxs([good.bytes, encodeTx(forged), unknown.bytes]);
-      expect([recs[128], recs[129 + 128], recs[2 * 129 + 128]]).toEqual([1, 2, 0]);
+      const forgedBytes = encodeTx(forged);
+      const recs = await pool.verifyTxs([good.bytes, forgedBytes, unknown.bytes]);
+      expect([recs[128], recs[RECORD_BYTES + 128], recs[2 * RECORD_BYTES + 128]]).toEqual([1, 2, 0]);
       const v = new PrecomputedVerifier(nobleVerifier);
-      v.install(recs);
-      const sig = (e: { signature: string }) => Buffer.from(e.signature, 'hex');
+      v.install(recs, [good.bytes, forgedBytes, unknown.bytes]);
+      // Wire facts: the worker's transaction hash and digest, for exactly these byte objects only.
+      expect(v.wireFacts(good.bytes)?.txHash).toBe(txHashOf(good.bytes));
+      expect(Buffer.from(v.wireFacts(good.bytes)!.digest)).toEqual(Buffer.from(signingDigest(unsignedOf(good.env))));
+      expect(v.wireFacts(forgedBytes)?.txHash).toBe(txHashOf(forgedBytes));
+      expect(v.wireFacts(unknown.bytes)).toBeUndefined();
+      expect(v.wireFacts(good.bytes.slice())).toBeUndefined();
+      // The digest handed to the engine is answered by identity.
+      expect(v.verify('ed25519', admin.publicKey, v.wireFacts(good.bytes)!.digest, sig0(good.env))).toBe(true);
+      v.preverified = 0;
+      const sig = sig0;
       expect(v.verify('ed25519', admin.publicKey, signingDigest(unsignedOf(good.env)), sig(good.env))).toBe(true);
       expect(v.preverified).toBe(1);
       // Invalid verdicts are not trusted: verified inline (and still false).
