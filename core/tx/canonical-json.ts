@@ -25,7 +25,14 @@ export function fastCanonicalJson(v: unknown): string {
     return out + ']';
   }
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).sort();
+  const keys = Object.keys(o);
+  // Records are mostly built with their keys in order already: sort only when not.
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) >= (keys[i] as string)) {
+      keys.sort();
+      break;
+    }
+  }
   let out = '{';
   let first = true;
   for (const k of keys) {
@@ -33,7 +40,21 @@ export function fastCanonicalJson(v: unknown): string {
     if (x === undefined) continue;
     if (!first) out += ',';
     first = false;
-    out += JSON.stringify(k) + ':' + fastCanonicalJson(x);
+    out += quotedKey(k) + ':' + fastCanonicalJson(x);
   }
   return out + '}';
+}
+
+/** JSON.stringify(k) + ':' … memoised for the few hundred distinct member names of the state (bounded; only a cache). */
+const QUOTED = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = QUOTED.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (k.length <= 64) {
+      if (QUOTED.size >= 4096) QUOTED.clear();
+      QUOTED.set(k, q);
+    }
+  }
+  return q;
 }

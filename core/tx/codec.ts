@@ -195,12 +195,15 @@ function decodeTxText(bytes: Uint8Array, schemas: ReadonlyMap<string, z.ZodType>
     throw new CharterError('UNSUPPORTED_VERSION', `envelope version ${String(o.version)} is not supported (this engine reads version ${ENVELOPE_VERSION})`);
   }
 
-  const keys = Object.keys(o).sort();
   for (const k of SIGNED_FIELDS) {
     if (!Object.prototype.hasOwnProperty.call(o, k)) throw malformed(`missing field "${k}"`);
   }
-  const extra = keys.filter((k) => !(SIGNED_FIELDS as readonly string[]).includes(k));
-  if (extra.length) throw malformed(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
+  // Every signed field is present: any further key is an unknown one.
+  const keys = Object.keys(o);
+  if (keys.length !== SIGNED_FIELDS.length) {
+    const extra = keys.filter((k) => !(SIGNED_FIELDS as readonly string[]).includes(k)).sort();
+    throw malformed(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
+  }
 
   if (typeof o.type !== 'string') throw malformed('"type" is not a string');
   const schema = schemas.get(o.type);
@@ -209,11 +212,11 @@ function decodeTxText(bytes: Uint8Array, schemas: ReadonlyMap<string, z.ZodType>
 
   if (typeof o.chain_id !== 'string' || !CHAIN_ID_RE.test(o.chain_id))
     throw malformed('"chain_id" must be 1–64 characters: A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit');
-  if (typeof o.signer !== 'string' || !KEY_ID_RE.test(o.signer)) throw malformed('"signer" must be a key id: 40 lower-case hex digits');
+  if (typeof o.signer !== 'string' || !isLowerHex(o.signer, 40)) throw malformed('"signer" must be a key id: 40 lower-case hex digits');
   if (typeof o.nonce !== 'number' || !Number.isSafeInteger(o.nonce) || o.nonce < 1) throw malformed('"nonce" must be an integer ≥ 1');
   if (typeof o.expires_at !== 'number' || !Number.isSafeInteger(o.expires_at) || o.expires_at < 1)
     throw malformed('"expires_at" must be an integer height ≥ 1');
-  if (typeof o.signature !== 'string' || !SIGNATURE_RE.test(o.signature)) throw malformed('"signature" must be 128 lower-case hex digits (64 bytes)');
+  if (typeof o.signature !== 'string' || !isLowerHex(o.signature, 128)) throw malformed('"signature" must be 128 lower-case hex digits (64 bytes)');
   if (!isPlainObject(o.body)) throw new CharterError('INVALID_FIELD', `body of ${type} is not a JSON object`);
 
   const body = schema.safeParse(o.body);
@@ -243,6 +246,16 @@ function decodeTxText(bytes: Uint8Array, schemas: ReadonlyMap<string, z.ZodType>
     throw malformed('transaction bytes are not the canonical (RFC 8785) encoding of the envelope');
   }
   return { env, text };
+}
+
+/** Whether `s` is exactly `length` lower-case hex digits (KEY_ID_RE, SIGNATURE_RE without a regular expression: hot in decoding). */
+function isLowerHex(s: string, length: number): boolean {
+  if (s.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 
 /** Whether every object in `v` has its keys in strictly increasing UTF-16 order, none starting with a digit. */

@@ -50,11 +50,28 @@ export function verifyEnvelope(
   try {
     digest = envelopeDigest !== undefined && (key.scheme === 'ed25519' || key.scheme === 'p256') ? envelopeDigest : digestForScheme(key.scheme, env);
     sig = fromHex(env.signature);
-    pk = fromHex(key.public_key);
+    pk = publicKeyBytes(key.public_key);
   } catch {
     return false;
   }
   return verifier.verify(key.scheme, pk, digest, sig);
+}
+
+/**
+ * The bytes of a registered key's hex public key, decoded once per key: every
+ * transaction a key signs needs them. Bounded (cleared when full), and only a
+ * cache: the answer is fromHex's.
+ */
+const PUBLIC_KEYS = new Map<string, Uint8Array>();
+const PUBLIC_KEYS_MAX = 1 << 16;
+function publicKeyBytes(hex: string): Uint8Array {
+  let b = PUBLIC_KEYS.get(hex);
+  if (b === undefined) {
+    b = fromHex(hex);
+    if (PUBLIC_KEYS.size >= PUBLIC_KEYS_MAX) PUBLIC_KEYS.clear();
+    PUBLIC_KEYS.set(hex, b);
+  }
+  return b;
 }
 
 /** Sign an unsigned envelope with a key of `scheme`: `sign` gets the digest of digestForScheme. */
