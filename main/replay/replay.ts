@@ -87,6 +87,7 @@ export class PrecomputedVerifier implements SignatureVerifier {
   preverified = 0;
   inline = 0;
   private verdicts = new Map<string, number>();
+  private verdictsBuilt = false;
   /** The digest views handed to the engine as wire facts, by identity, to their record. */
   private digests = new Map<Uint8Array, number>();
   private facts = new Map<Uint8Array, { txHash: string; digest: Uint8Array }>();
@@ -111,8 +112,21 @@ export class PrecomputedVerifier implements SignatureVerifier {
         this.facts.set(tx, { txHash: hexUpper(records.subarray(o + RECORD_TX_HASH, o + RECORD_TX_HASH + 32)), digest });
         if (status === STATUS_VALID) this.digests.set(digest, o);
       }
-      if (status === STATUS_VALID) this.verdicts.set(Buffer.from(records.buffer, records.byteOffset + o, 32).toString('latin1'), o);
     }
+    this.verdictsBuilt = false;
+  }
+
+  /** Valid verdicts by digest bytes (latin1), for a digest the engine computed itself: built on first need. */
+  private verdictOf(message: Uint8Array): number | undefined {
+    if (!this.verdictsBuilt) {
+      this.verdictsBuilt = true;
+      const n = Math.floor(this.records.length / RECORD_BYTES);
+      for (let i = 0; i < n; i++) {
+        const o = i * RECORD_BYTES;
+        if (this.records[o + 128] === STATUS_VALID) this.verdicts.set(Buffer.from(this.records.buffer, this.records.byteOffset + o, 32).toString('latin1'), o);
+      }
+    }
+    return this.verdicts.get(Buffer.from(message.buffer, message.byteOffset, 32).toString('latin1'));
   }
 
   /** The engine's wireFacts (EngineOptions.wireFacts). */
@@ -120,7 +134,7 @@ export class PrecomputedVerifier implements SignatureVerifier {
 
   verify(scheme: SignatureScheme, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
     if (scheme === 'ed25519' && message.length === 32 && publicKey.length === 32 && signature.length === 64) {
-      const o = this.digests.get(message) ?? this.verdicts.get(Buffer.from(message.buffer, message.byteOffset, 32).toString('latin1'));
+      const o = this.digests.get(message) ?? this.verdictOf(message);
       if (o !== undefined && sameBytes(this.records, o, message) && sameBytes(this.records, o + 32, publicKey) && sameBytes(this.records, o + 64, signature)) {
         this.preverified++;
         return true;
