@@ -202,6 +202,43 @@ describe('RootCache (incremental root)', () => {
     }
     expect(toHex(cache.root())).toBe(toHex(sr(s)));
   });
+
+  it('stays exactly stateRoot past its first storage growth, with non-ASCII and very long keys, and every proof verifies', async () => {
+    const { RootCache, stateRoot: sr, entryProof: ep } = await import('./state-root.js');
+    const { genesisState } = await import('./genesis.js');
+    const { testGenesis } = await import('../../tests/support/engine-kit.js');
+    const s = genesisState(testGenesis());
+    const cache = RootCache.fromState(s);
+    const base = cache.size;
+    let x = 11;
+    const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648);
+    const ids: string[] = [];
+    // 3,000 inserts (the tree starts with room for 1,024 nodes) and updates of earlier entries.
+    for (let step = 0; step < 4000; step++) {
+      const fresh = step < 3000 || ids.length === 0;
+      const id = fresh
+        ? step % 500 === 7
+          ? 'ü-'.repeat(200) + step
+          : step % 301 === 5
+            ? `wr-ß${step}`
+            : `wr-${rnd().toString(16)}-${step}`
+        : (ids[rnd() % ids.length] as string);
+      if (fresh) ids.push(id);
+      const rec = { request_id: id, amount: String(rnd() % 1000), approvals: [{ key_id: 'k', height: step }], status: 'pending' };
+      (s.requests as Record<string, unknown>)[id] = rec;
+      cache.set(`request/${id}`, rec);
+      if (step % 499 === 0) expect(toHex(cache.root())).toBe(toHex(sr(s)));
+    }
+    const root = cache.root();
+    expect(toHex(root)).toBe(toHex(sr(s)));
+    expect(cache.size).toBe(ids.length + base);
+    for (const id of ids.filter((_, i) => i % 97 === 0)) {
+      const p = cache.proof(`request/${id}`);
+      expect(p).toEqual(ep(s, `request/${id}`));
+      expect(verifyEntryProof(root, `request/${id}`, (s.requests as Record<string, unknown>)[id], p!)).toBe(true);
+    }
+    expect(cache.proof('request/none')).toBeNull();
+  });
 });
 
 describe('fastCanonicalJson', () => {
