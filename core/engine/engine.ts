@@ -250,12 +250,15 @@ export class CustodyEngine implements Application {
   }
 
   snapshot(): Uint8Array {
-    return canonicalBytes({
-      format: SNAPSHOT_FORMAT,
-      genesis_hash: this.genesisHashHex,
-      app_hash: toHex(this.committedRoot),
-      state: this.committed,
-    });
+    // The fast serialiser: equal to canonicalBytes on JSON values (tested), which the state is.
+    return utf8(
+      fastCanonicalJson({
+        format: SNAPSHOT_FORMAT,
+        genesis_hash: this.genesisHashHex,
+        app_hash: toHex(this.committedRoot),
+        state: this.committed,
+      }),
+    );
   }
 
   query(req: QueryRequest): QueryResponse {

@@ -89,6 +89,22 @@ describe('state root construction', () => {
     expect(compareUtf8('\uff61', '\u{1f600}')).toBeLessThan(0);
     expect('\uff61' < '\u{1f600}').toBe(false);
   });
+
+  it('compareUtf8 orders as the UTF-8 bytes do, on any well-formed strings', () => {
+    const bytesOrder = (a: string, b: string) => {
+      const x = utf8(a);
+      const y = utf8(b);
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return x.length - y.length;
+    };
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (a, b) => {
+        expect(Math.sign(compareUtf8(a, b))).toBe(Math.sign(bytesOrder(a, b)));
+        expect(Math.sign(compareUtf8(a, a + b))).toBe(Math.sign(bytesOrder(a, a + b)));
+      }),
+      { numRuns: 3000, seed: 5 },
+    );
+  });
 });
 
 describe('entry proofs', () => {

@@ -65,43 +65,57 @@ export interface EntryProof {
   audit_path: string[];
 }
 
-/** Byte-order comparison of the UTF-8 encodings of two strings. */
+/**
+ * Byte-order comparison of the UTF-8 encodings of two strings, without
+ * encoding them: UTF-8 byte order is code point order, which UTF-16 order
+ * matches except that a surrogate (a code point ≥ U+10000) sorts after every
+ * unit of U+E000–U+FFFF.
+ */
 export function compareUtf8(a: string, b: string): number {
-  const x = utf8(a);
-  const y = utf8(b);
-  const n = Math.min(x.length, y.length);
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const d = (x[i] as number) - (y[i] as number);
-    if (d !== 0) return d;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs === ys) return x - y;
+    return xs ? 1 : -1;
   }
-  return x.length - y.length;
+  return a.length - b.length;
 }
 
-function sortedKeys(o: Record<string, unknown>): string[] {
-  return Object.keys(o).sort(compareUtf8);
-}
-
-/** The entries of the state, sorted by key. */
-export function stateEntries(state: EngineState): StateEntry[] {
+/** The entries of the state as (key, record), in no particular order. */
+function rawEntries(state: EngineState): { key: string; json: unknown }[] {
   const out: { key: string; json: unknown }[] = [
     { key: 'chain', json: { chain_id: state.chain_id } },
     { key: 'params', json: state.params },
     { key: 'admins', json: [...state.admins].sort(compareUtf8) },
   ];
-  for (const id of sortedKeys(state.keys)) out.push({ key: `key/${id}`, json: state.keys[id] });
-  for (const id of sortedKeys(state.accounts)) out.push({ key: `account/${id}`, json: state.accounts[id] });
-  for (const id of sortedKeys(state.vaults)) out.push({ key: `vault/${id}`, json: state.vaults[id] });
-  for (const id of sortedKeys(state.requests)) out.push({ key: `request/${id}`, json: state.requests[id] });
-  for (const id of sortedKeys(state.proposals ?? {})) out.push({ key: `proposal/${id}`, json: state.proposals[id] });
-  for (const id of sortedKeys(state.validators ?? {})) out.push({ key: `validator/${id}`, json: state.validators[id] });
-  for (const id of sortedKeys(state.controls ?? {})) out.push({ key: `control/${id}`, json: state.controls[id] });
+  const add = (prefix: string, map: Record<string, unknown> | undefined) => {
+    if (map === undefined) return;
+    for (const id of Object.keys(map)) out.push({ key: prefix + id, json: map[id] });
+  };
+  add('key/', state.keys);
+  add('account/', state.accounts);
+  add('vault/', state.vaults);
+  add('request/', state.requests);
+  add('proposal/', state.proposals);
+  add('validator/', state.validators);
+  add('control/', state.controls);
   if (state.mode !== undefined) out.push({ key: 'mode', json: state.mode });
+  return out;
+}
+
+/** The entries of the state, sorted by key. */
+export function stateEntries(state: EngineState): StateEntry[] {
+  const out = rawEntries(state);
   out.sort((a, b) => compareUtf8(a.key, b.key));
   for (let i = 1; i < out.length; i++) {
     if (compareUtf8((out[i - 1] as { key: string }).key, (out[i] as { key: string }).key) === 0)
       throw new Error(`duplicate state key ${(out[i] as { key: string }).key}`);
   }
-  return out.map((e) => ({ key: e.key, value: canonicalBytes(e.json) }));
+  return out.map((e) => ({ key: e.key, value: utf8(fastCanonicalJson(e.json)) }));
 }
 
 /** SHA-256(0x00 || u32be(len(key)) || key || SHA-256(value)); `valueHash`, when given, is SHA-256(value) already computed. */
@@ -272,7 +286,8 @@ export class RootCache {
 
   static fromState(state: EngineState, hash: Sha256 = sha256): RootCache {
     const c = new RootCache(hash);
-    for (const e of stateEntries(state)) c.put(e.key, leafHash(e.key, e.value, hash));
+    // The tree does not depend on insertion order: no sort (each key is inserted once; a duplicate would be an update).
+    for (const e of rawEntries(state)) c.set(e.key, e.json);
     c.root();
     return c;
   }
