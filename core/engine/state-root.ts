@@ -126,7 +126,6 @@ export function leafHash(key: string, value: Uint8Array, hash: Sha256 = sha256, 
   );
 }
 
-const EMPTY_VALUE = new Uint8Array(0);
 const ENCODER = new TextEncoder() as unknown as { encodeInto(s: string, into: Uint8Array): { read: number; written: number } };
 const VALUE_SCRATCH = new Uint8Array(1 << 16);
 
@@ -308,7 +307,7 @@ export class RootCache {
       this.update(at, this.hash(leafInput(key, value)));
       return;
     }
-    this.put(key, leafHash(key, EMPTY_VALUE, this.hash, value));
+    this.put(key, this.hash(leafInput(key, value)));
   }
 
   private grow(): void {
@@ -352,7 +351,7 @@ export class RootCache {
       this.update(old, leafHashBytes);
       return;
     }
-    const path = entryPath(key, this.hash);
+    const path = this.hash(keyBytes(key));
     const fresh = this.node();
     this.kind[fresh] = 0;
     this.paths.set(path, fresh * 32);
@@ -455,6 +454,13 @@ function leafInput(key: string, valueHash: Uint8Array): Uint8Array {
   LEAF_SCRATCH[4] = written & 0xff;
   LEAF_SCRATCH.set(valueHash, 5 + written);
   return LEAF_SCRATCH.subarray(0, 5 + written + 32);
+}
+
+/** utf8(key), in the scratch buffer when it fits (for hashing at once). */
+function keyBytes(key: string): Uint8Array {
+  if (key.length * 3 > LEAF_SCRATCH.length) return utf8(key);
+  const { written } = ENCODER.encodeInto(key, LEAF_SCRATCH);
+  return LEAF_SCRATCH.subarray(0, written);
 }
 
 function u32be(n: number): Uint8Array {
