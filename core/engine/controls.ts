@@ -16,6 +16,13 @@ function hasOwn(o: object, k: string): boolean {
  * looks at own properties along the chain, never at Object.prototype.
  */
 export function lookup<V>(map: Record<string, V>, k: string): V | undefined {
+  // Fast path: the engine's native property lookup walks the same chain. What
+  // it could find on Object.prototype is a function (the state's values are
+  // records, never functions), except "__proto__", which takes the slow path.
+  if (k !== '__proto__') {
+    const v = (map as Record<string, unknown>)[k];
+    return typeof v === 'function' ? undefined : (v as V | undefined);
+  }
   let o: object | null = map;
   while (o !== null && o !== Object.prototype) {
     if (hasOwn(o, k)) return (o as Record<string, V>)[k];
