@@ -24,7 +24,7 @@ import { BEGIN_BLOCK } from './registry.js';
 import { ev, fail } from './shared.js';
 import { checkStateConsistency, SNAPSHOT_FORMAT, SnapshotSchema } from './snapshot.js';
 import { fastCanonicalJson, RootCache } from './state-root.js';
-import type { Sha256 } from './state-root.js';
+import type { RootObserver, Sha256 } from './state-root.js';
 import { decodeTx, decodeTxWithDigest } from './tx.js';
 import { validateTx } from './validate.js';
 import { indexOf, Work } from './work.js';
@@ -78,6 +78,8 @@ export interface EngineOptions {
    * node:crypto's (main/crypto/node-hash.ts), several times faster; it must be SHA-256.
    */
   sha256?: Sha256;
+  /** Told of every state-tree node the root cache hashes anew (state-root.ts RootObserver); none by default. */
+  rootObserver?: RootObserver;
   /**
    * Facts another thread already established about exactly these wire bytes
    * (the same Uint8Array object, unmodified): their SHA-256 (the transaction
@@ -125,6 +127,7 @@ export class CustodyEngine implements Application {
   private readonly genesisHashHex: string;
   private readonly verifier: SignatureVerifier;
   private readonly hash: Sha256 | undefined;
+  private readonly observer: RootObserver | undefined;
   private readonly wireFacts: WireFacts | undefined;
   private committed: EngineState;
   private committedIdx: Index;
@@ -139,10 +142,11 @@ export class CustodyEngine implements Application {
     this.genesisHashHex = genesisHash(this.genesis);
     this.verifier = opts.verifier ?? nobleVerifier;
     this.hash = opts.sha256;
+    this.observer = opts.rootObserver;
     this.wireFacts = opts.wireFacts;
     this.committed = genesisState(this.genesis);
     this.committedIdx = { approved: new Set(), open: new Set(), wl: new Set(), ctl: new Set() };
-    this.cache = RootCache.fromState(this.committed, this.hash);
+    this.cache = RootCache.fromState(this.committed, this.hash, this.observer);
     this.committedRoot = this.cache.root();
     this.check = new Work(this.committed, this.committedIdx);
   }
@@ -171,7 +175,7 @@ export class CustodyEngine implements Application {
     if (state.chain_id !== engine.genesis.chain_id)
       throw new CharterError('INVALID_INPUT', `snapshot is of chain ${state.chain_id}, not ${engine.genesis.chain_id}`);
     checkStateConsistency(state);
-    const cache = RootCache.fromState(state, engine.hash);
+    const cache = RootCache.fromState(state, engine.hash, engine.observer);
     const root = cache.root();
     if (toHex(root) !== snap.app_hash)
       throw new CharterError('INVALID_INPUT', `snapshot state hashes to ${toHex(root)}, but the snapshot records ${snap.app_hash}`);
@@ -226,7 +230,7 @@ export class CustodyEngine implements Application {
     }
     if (!Array.isArray(req.txs)) throw new CharterError('INVALID_INPUT', 'finalizeBlock: txs is not an array');
     // A block finalized earlier and never committed left the cache at its state.
-    if (this.pending !== null) this.cache = RootCache.fromState(this.committed, this.hash);
+    if (this.pending !== null) this.cache = RootCache.fromState(this.committed, this.hash, this.observer);
     const work = new Work(this.committed, this.committedIdx);
     work.s.height = req.height;
     work.s.time = req.time;

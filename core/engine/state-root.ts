@@ -247,6 +247,20 @@ export type Sha256 = Hash;
 export { fastCanonicalJson };
 
 /**
+ * Told of every node root() hashes anew, for a host that persists the tree
+ * (main/app-host keeps it in node.db as a content-addressed DAG): inner(hash,
+ * bit, left, right) for each rehashed inner node, leaf(hash, key, value) for
+ * each changed or inserted entry, its canonical JSON value bytes. The hash
+ * arrays are views of the tree's own bytes, rewritten by later changes: copy
+ * what you keep. `value` is the observer's (a copy). Without an observer
+ * nothing of this is done.
+ */
+export interface RootObserver {
+  inner(hash: Uint8Array, bit: number, left: Uint8Array, right: Uint8Array): void;
+  leaf(hash: Uint8Array, key: string, value: Uint8Array): void;
+}
+
+/**
  * The same root as stateRoot(), maintained incrementally: the crit-bit tree
  * is kept in memory with the hash of every node; a changed or inserted entry
  * marks the nodes on its path dirty, and root() rehashes only those. Entries
@@ -278,13 +292,18 @@ export class RootCache {
   private right = new Int32Array(INITIAL_NODES);
   private hashes = new Uint8Array(INITIAL_NODES * 32);
   private paths = new Uint8Array(INITIAL_NODES * 32);
+  private readonly observer: RootObserver | null;
+  /** With an observer: the values of the entries set since the last root(). */
+  private readonly observed: Map<string, Uint8Array> | null;
 
-  constructor(hash: Sha256 = sha256) {
+  constructor(hash: Sha256 = sha256, observer?: RootObserver) {
     this.hash = hash;
+    this.observer = observer ?? null;
+    this.observed = observer ? new Map() : null;
   }
 
-  static fromState(state: EngineState, hash: Sha256 = sha256): RootCache {
-    const c = new RootCache(hash);
+  static fromState(state: EngineState, hash: Sha256 = sha256, observer?: RootObserver): RootCache {
+    const c = new RootCache(hash, observer);
     // The tree does not depend on insertion order: no sort (each key is inserted once; a duplicate would be an update).
     for (const e of rawEntries(state)) c.set(e.key, e.json);
     c.root();
@@ -300,7 +319,9 @@ export class RootCache {
     const text = fastCanonicalJson(json);
     // Encode into a scratch buffer when it fits (no allocation per entry); the hash keeps nothing of its input.
     const enc = text.length * 3 <= VALUE_SCRATCH.length ? ENCODER.encodeInto(text, VALUE_SCRATCH) : null;
-    const value = this.hash(enc ? VALUE_SCRATCH.subarray(0, enc.written) : utf8(text));
+    const bytes = enc ? VALUE_SCRATCH.subarray(0, enc.written) : utf8(text);
+    if (this.observed !== null) this.observed.set(key, bytes.slice());
+    const value = this.hash(bytes);
     const at = this.leaves.get(key);
     if (at !== undefined) {
       // leaf = SHA-256(0x00 || u32be(len key) || key || SHA-256(value)).
@@ -411,6 +432,7 @@ export class RootCache {
     }
     h.set(this.hash(NODE_INPUT), n * 32);
     this.dirty[n] = 0;
+    this.observer?.inner(h.subarray(n * 32, n * 32 + 32), this.bits[n] as number, h.subarray(lo, lo + 32), h.subarray(ro, ro + 32));
   }
 
   private hashAt(n: number): Uint8Array {
@@ -421,7 +443,15 @@ export class RootCache {
   /** The root (a fresh copy: the tree's own bytes are rewritten in place by later changes). */
   root(): Uint8Array {
     if (this.top < 0) return this.hash(new Uint8Array(0));
-    return this.hashAt(this.top);
+    const root = this.hashAt(this.top);
+    if (this.observed !== null && this.observed.size > 0) {
+      for (const [key, value] of this.observed) {
+        const at = (this.leaves.get(key) as number) * 32;
+        this.observer?.leaf(this.hashes.subarray(at, at + 32), key, value);
+      }
+      this.observed.clear();
+    }
+    return root;
   }
 
   /** The same proof entryProof(state, key) gives, from the cache. */

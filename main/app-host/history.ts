@@ -3,87 +3,75 @@
  * its entry proof (core/engine/state-root.ts) against the app hash the node
  * recorded for H (blocks.result_app_hash, the header app_hash of block H+1).
  *
- * The node keeps only the latest snapshot, so the state at H is reconstructed
- * by re-executing the node's own stored blocks 1..H with a fresh core engine
- * from genesis. The replay engine is kept (a forward cache): a later request
- * at H' ≥ H continues from where it stopped; a request below it starts again
- * from genesis. Answers are memoised per (height, key) in a small LRU.
- * If the re-executed root differs from the recorded one, nothing is answered:
- * HISTORY_MISMATCH.
+ * node.db keeps the state tree of every height as a content-addressed DAG
+ * (table state_nodes, written with each block; store.ts). A proof starts at
+ * the row of H's root and walks down by the key's path bits, one row per
+ * level (the sibling's hash is in the parent's row): O(log n) point reads,
+ * nothing re-executed. The proof is verified with verifyEntryProof before
+ * it is answered.
+ *
+ * NOT_FOUND: no block at H. NOT_IN_STATE: the walk ends at a leaf of another
+ * key (K was absent at H). NOT_AVAILABLE: H is below meta state_tree_from, a
+ * height of a home from before the stored trees (its blocks were committed
+ * without them; those heights are not answered). HISTORY_MISMATCH: a node of
+ * H's tree is missing or the walked proof does not verify against H's root.
+ * All heights are retained (no pruning).
  */
-import { CustodyEngine, type EngineOptions } from '../../core/engine/engine.js';
+import { fromHex, toHex, utf8 } from '../../core/codec/index.js';
 import type { EntryProof } from '../../core/engine/state-root.js';
 import { verifyEntryProof } from '../../core/engine/state-root.js';
-import type { GenesisDoc } from '../../core/engine/types.js';
-import { CharterError, ENGINE_ERROR_BY_ABCI } from '../../core/errors.js';
-import { hexUpper } from '../cometbft/encoding.js';
+import { CharterError } from '../../core/errors.js';
+import { nodeSha256 } from '../crypto/node-hash.js';
 import type { NodeStore } from './store.js';
 import type { HistoricalStateProof } from '../../core/node-api/read-api.js';
 
 /** What /explorer/state-proof answers: the read API's wire type (core/node-api/read-api.ts). */
 export type StateProofAt = HistoricalStateProof;
 
-const CACHE_ENTRIES = 256;
+function bitOf(path: Uint8Array, i: number): number {
+  return ((path[i >>> 3] as number) >>> (7 - (i & 7))) & 1;
+}
 
 export class HistoricalState {
-  private engine: CustodyEngine | null = null;
-  private at = 0;
-  private readonly cache = new Map<string, StateProofAt>();
-
-  constructor(
-    private readonly genesis: GenesisDoc,
-    private readonly engineOptions: EngineOptions | undefined,
-    private readonly store: Pick<NodeStore, 'block' | 'txsOf' | 'latestBlock'>,
-  ) {}
+  constructor(private readonly store: Pick<NodeStore, 'block' | 'latestBlock' | 'stateNode' | 'getMeta'>) {}
 
   proofAt(height: number, key: string): StateProofAt {
     if (!Number.isSafeInteger(height) || height < 1) throw new CharterError('INVALID_INPUT', 'height: a positive integer');
     if (typeof key !== 'string' || key.length === 0 || key.length > 300) throw new CharterError('INVALID_INPUT', 'key: a state key such as vault/<id>');
     const block = this.store.block(height);
     if (block === null) throw new CharterError('NOT_FOUND', `no block at height ${height} (latest is ${this.store.latestBlock()?.height ?? 0})`);
-    const ck = `${height}\u0000${key}`;
-    const hit = this.cache.get(ck);
-    if (hit !== undefined) {
-      this.cache.delete(ck);
-      this.cache.set(ck, hit);
-      return hit;
+    const from = Number(this.store.getMeta('state_tree_from') ?? '0');
+    if (height < from) {
+      throw new CharterError(
+        'NOT_AVAILABLE',
+        `the state tree of height ${height} is not stored: this node.db was created before state trees were kept, which begin at height ${from}`,
+        { height, from },
+      );
     }
-    const engine = this.replayTo(height);
-    const root = hexUpper(engine.info().lastBlockAppHash);
-    if (root !== block.result_app_hash) {
-      this.engine = null;
-      this.at = 0;
-      throw new CharterError('HISTORY_MISMATCH', `re-executing blocks 1–${height} gives root ${root}, the node recorded ${block.result_app_hash}`, { height });
+    const root = block.result_app_hash;
+    const path = nodeSha256(utf8(key));
+    const bits: number[] = [];
+    const siblings: string[] = [];
+    let at = fromHex(root.toLowerCase());
+    for (;;) {
+      const n = this.store.stateNode(at);
+      if (n === null) throw new CharterError('HISTORY_MISMATCH', `the state tree of height ${height} lacks node ${toHex(at)}`, { height });
+      if (n.bit === null) {
+        if (n.key !== key) throw new CharterError('NOT_IN_STATE', `at height ${height}: the state has no entry ${JSON.stringify(key)}`);
+        const valueBytes = new Uint8Array(n.value ?? Buffer.alloc(0));
+        const proof: EntryProof = { key, bits: bits.reverse(), audit_path: siblings.reverse() };
+        if (!verifyEntryProof(root.toLowerCase(), key, valueBytes, proof)) {
+          throw new CharterError('HISTORY_MISMATCH', `the entry proof of ${key} at height ${height} does not verify against the recorded root`, { height });
+        }
+        const value = JSON.parse(Buffer.from(valueBytes).toString('utf8')) as unknown;
+        return { height, app_hash: root, block_hash: block.hash, key, value, proof };
+      }
+      if (n.left === null || n.right === null || bits.length >= 256)
+        throw new CharterError('HISTORY_MISMATCH', `the state tree of height ${height} has a malformed node`, { height });
+      const one = bitOf(path, n.bit) === 1;
+      bits.push(n.bit);
+      siblings.push(toHex(one ? n.left : n.right));
+      at = new Uint8Array(one ? n.right : n.left);
     }
-    const r = engine.query({ path: `/proof/${key}` });
-    if (r.code !== 0) {
-      const code = ENGINE_ERROR_BY_ABCI.get(r.code) ?? 'INTERNAL';
-      throw new CharterError(code === 'NOT_IN_STATE' ? 'NOT_IN_STATE' : code, `at height ${height}: ${r.log}`);
-    }
-    const ans = JSON.parse(new TextDecoder().decode(r.value)) as { height: number; app_hash: string; key: string; value: unknown; proof: EntryProof };
-    if (ans.app_hash !== block.result_app_hash || !verifyEntryProof(block.result_app_hash.toLowerCase(), ans.key, ans.value, ans.proof)) {
-      throw new CharterError('HISTORY_MISMATCH', `the entry proof of ${key} at height ${height} does not verify against the recorded root`);
-    }
-    const out: StateProofAt = { height, app_hash: block.result_app_hash, block_hash: block.hash, key: ans.key, value: ans.value, proof: ans.proof };
-    this.cache.set(ck, out);
-    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    return out;
-  }
-
-  private replayTo(height: number): CustodyEngine {
-    if (this.engine === null || this.at > height) {
-      this.engine = new CustodyEngine(this.genesis, this.engineOptions);
-      this.at = 0;
-    }
-    const engine = this.engine;
-    for (let h = this.at + 1; h <= height; h++) {
-      const b = this.store.block(h);
-      if (b === null) throw new CharterError('NOT_FOUND', `block ${h} is missing`);
-      const txs = this.store.txsOf(h).map((t) => new Uint8Array(t.bytes));
-      engine.finalizeBlock({ height: h, time: b.time, txs });
-      engine.commit();
-      this.at = h;
-    }
-    return engine;
   }
 }

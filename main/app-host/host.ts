@@ -8,19 +8,28 @@
  * routes read it through AppReadView (./views.ts). It imports no driver and
  * no RPC code (tests/unit/layering.test.ts).
  *
- * Per block: finalizeBlock runs the engine; commit() commits the engine,
- * takes its snapshot and writes ONE SQLite transaction (block + txs + events
- * + snapshot + security events + evidence, synchronous=FULL); only then are
- * the block, its receipts and its metrics visible. A failed write throws: the
- * driver halts, and a restart resumes from the last durable block.
+ * Per block: finalizeBlock runs the engine, whose root cache tells the host
+ * (a RootObserver) every state-tree node it hashed anew; commit() commits the
+ * engine and writes ONE SQLite transaction (block + txs + events + those tree
+ * nodes + security events + evidence, synchronous=FULL); only then are the
+ * block, its receipts and its metrics visible. A failed write throws: the
+ * driver halts, and a restart resumes from the last durable block. Every
+ * `snapshotEvery` blocks (DEFAULT_SNAPSHOT_EVERY) the engine's snapshot is
+ * written after the block, in a transaction of its own.
+ *
+ * Start: restore the newest stored snapshot (or genesis when there is none),
+ * re-execute the stored blocks after it (at most snapshotEvery of them, unless
+ * a snapshot write failed) and check each root against the block's stored
+ * result_app_hash.
  */
 import { performance } from 'node:perf_hooks';
 import { CustodyEngine, type EngineOptions } from '../../core/engine/engine.js';
+import type { RootObserver } from '../../core/engine/state-root.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
 import { nodeSha256 } from '../crypto/node-hash.js';
 import { genesisHash } from '../../core/engine/genesis.js';
 import { decodeTx, MAX_TX_BYTES } from '../../core/tx/envelope.js';
-import { toHex } from '../../core/codec/index.js';
+import { fromHex } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
 import type { Application, GenesisDoc, TxResult } from '../../core/engine/types.js';
 import type { SignedCheckpoint } from '../../core/evidence/checkpoint.js';
@@ -58,6 +67,7 @@ import {
   type BlockRow,
   type SecurityEventFilter,
   type SecurityEventRow,
+  type StateNodeRow,
   type StoredResult,
   type TxEventRow,
   type TxRow,
@@ -65,6 +75,63 @@ import {
 import type { AppReadView } from './views.js';
 
 export type LogFn = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+/**
+ * A state snapshot every this many blocks by default. Restart re-executes at
+ * most this many blocks; a snapshot costs a canonical JSON of the whole state
+ * (about 0.3 KB per entry, written once per interval, SNAPSHOTS_KEPT kept).
+ * 1000 keeps the snapshot's amortised cost per block a small fraction of a
+ * block's own commit at a million entries, while restart stays within
+ * seconds of replay. See docs/formats/node-db.md.
+ */
+export const DEFAULT_SNAPSHOT_EVERY = 1000;
+
+/** Snapshot chunks offered to state sync: at most this many bytes each (format 1, the snapshot bytes cut in order). */
+export const SNAPSHOT_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Collects the state-tree nodes the engine's root cache hashes anew, as node.db rows. */
+class TreeCollector implements RootObserver {
+  on = true;
+  private rows: StateNodeRow[] = [];
+  inner(hash: Uint8Array, bit: number, left: Uint8Array, right: Uint8Array): void {
+    if (this.on) this.rows.push({ hash: Buffer.from(hash), bit, left: Buffer.from(left), right: Buffer.from(right), key: null, value: null });
+  }
+  leaf(hash: Uint8Array, key: string, value: Uint8Array): void {
+    if (this.on)
+      this.rows.push({
+        hash: Buffer.from(hash),
+        bit: null,
+        left: null,
+        right: null,
+        key,
+        value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      });
+  }
+  take(): StateNodeRow[] {
+    const r = this.rows;
+    this.rows = [];
+    return r;
+  }
+}
+
+/** How the host started: the snapshot it restored (0: genesis) and the stored blocks it re-executed after it. */
+export interface HostStart {
+  snapshotHeight: number;
+  replayedBlocks: number;
+  ms: number;
+}
+
+/** What the last commit() wrote (for measurement). */
+export interface CommitStats {
+  height: number;
+  /** State-tree rows written with the block. */
+  treeNodes: number;
+  /** Bytes of those rows' hashes, children, keys and values. */
+  treeBytes: number;
+  /** Size of the snapshot written after this block; 0 when none. */
+  snapshotBytes: number;
+  snapshotMs: number;
+}
 
 export interface ApplicationHostOptions {
   /** node.db, opened (and so locked) by the caller: NodeStore.open(dbPath). The host owns it from here and closes it. */
@@ -77,6 +144,8 @@ export interface ApplicationHostOptions {
   checkpointSigner: CheckpointSigner;
   /** A signed checkpoint at every height divisible by this; default 10. */
   checkpointEvery?: number;
+  /** A state snapshot at every height divisible by this; default DEFAULT_SNAPSHOT_EVERY. */
+  snapshotEvery?: number;
   /** The driver's mempool, for the metrics' gauges (zero when there is none). */
   mempool?: { size(): number; bytes(): number };
   log?: LogFn;
@@ -99,8 +168,14 @@ export class ApplicationHost implements AbciApplication, AppReadView {
   /** Receipts, MMR and checkpoints (./evidence.ts). */
   readonly evidence: EvidenceLog;
   readonly dbPath: string;
+  readonly snapshotEvery: number;
+  /** How this host started (restored snapshot, blocks re-executed). */
+  readonly started: HostStart;
+  /** What the last commit() wrote. */
+  lastCommit: CommitStats | null = null;
 
   private readonly engine: Application;
+  private readonly tree = new TreeCollector();
   private readonly store: NodeStore;
   private readonly history: HistoricalState;
   private readonly log: LogFn;
@@ -127,38 +202,63 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     this.chainId = genesis.chain_id;
     this.dbPath = opts.dbPath;
     this.log = opts.log ?? (() => {});
+    const snapshotEvery = opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 1)
+      throw new CharterError('USAGE', `the snapshot interval must be a positive integer, got ${snapshotEvery}`);
+    this.snapshotEvery = snapshotEvery;
+    const t0 = performance.now();
     // node:crypto signatures and hashing by default (same verdicts and roots as the pure-JS ones)
-    const engineOptions: EngineOptions = { verifier: nativeVerifier, sha256: nodeSha256, ...opts.engineOptions };
+    const engineOptions: EngineOptions = { verifier: nativeVerifier, sha256: nodeSha256, ...opts.engineOptions, rootObserver: this.tree };
     const fresh = new CustodyEngine(genesis, engineOptions);
     this.genesisAppHash = hexUpper(fresh.info().lastBlockAppHash);
 
     const snap = store.snapshot();
     this.last = store.latestBlock();
-    if (snap === null) {
-      if (this.last !== null)
-        throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: blocks without a state snapshot; the home is damaged, start a new one`);
-      this.engine = fresh;
-    } else {
-      let engine: Application;
+    let engine: CustodyEngine = fresh;
+    if (snap !== null) {
+      // The tree of the snapshot's height is stored unless this home predates the stored trees: then the rebuild feeds it.
+      this.tree.on = !store.hasStateNode(fromHex(snap.app_hash.toLowerCase()));
       try {
         engine = CustodyEngine.restore(new Uint8Array(snap.snapshot), genesis, engineOptions);
       } catch (e) {
         throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: the state snapshot at height ${snap.height} cannot be restored: ${(e as Error).message}`);
       }
+      this.tree.on = true;
       const info = engine.info();
       const root = hexUpper(info.lastBlockAppHash);
+      const at = store.block(snap.height);
       const last = this.last;
-      if (info.lastBlockHeight !== snap.height || root !== snap.app_hash || last === null || last.height !== snap.height || last.result_app_hash !== root) {
+      if (info.lastBlockHeight !== snap.height || root !== snap.app_hash || at === null || at.result_app_hash !== root || last === null) {
         throw new CharterError(
           'WORKSPACE_INVALID',
           `${this.dbPath}: refusing to start: the restored state (height ${info.lastBlockHeight}, root ${root}) does not match ` +
-            `the stored snapshot (height ${snap.height}, root ${snap.app_hash}) and last block (height ${last?.height ?? 0}, root ${last?.result_app_hash ?? '-'}). ` +
+            `the stored snapshot (height ${snap.height}, root ${snap.app_hash}) and its block (height ${at?.height ?? '-'}, root ${at?.result_app_hash ?? '-'}). ` +
             'The home is damaged; restore it from a backup or start a new home.',
           { height: snap.height, expected: snap.app_hash, restored: root },
         );
       }
-      this.engine = engine;
     }
+    const from = engine.info().lastBlockHeight;
+    const top = this.last?.height ?? 0;
+    for (let h = from + 1; h <= top; h++) {
+      const b = store.block(h);
+      if (b === null) throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: block ${h} is missing`);
+      engine.finalizeBlock({ height: h, time: b.time, txs: store.txsOf(h).map((t) => new Uint8Array(t.bytes)) });
+      engine.commit();
+      const root = hexUpper(engine.info().lastBlockAppHash);
+      if (root !== b.result_app_hash) {
+        throw new CharterError(
+          'WORKSPACE_INVALID',
+          `${this.dbPath}: refusing to start: re-executing stored block ${h} after the snapshot at height ${from} gives root ${root}, which does not match the stored ${b.result_app_hash}. ` +
+            'The home is damaged; restore it from a backup or start a new home.',
+          { height: h, expected: b.result_app_hash, restored: root },
+        );
+      }
+    }
+    store.putStateNodes(this.tree.take());
+    this.engine = engine;
+    this.started = { snapshotHeight: from, replayedBlocks: top - from, ms: performance.now() - t0 };
+    if (top > from) this.log('info', `state restored from ${from === 0 ? 'genesis' : `the snapshot at height ${from}`}, blocks ${from + 1}–${top} re-executed`);
     const info = this.engine.info();
     if (info.chainId !== genesis.chain_id)
       throw new CharterError('WORKSPACE_INVALID', `engine reports chain ${info.chainId}, genesis says ${genesis.chain_id}`);
@@ -166,7 +266,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
 
     this.evidence = new EvidenceLog(this.chainId, opts.checkpointSigner, opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, store);
     this.catchUpEvidence();
-    this.history = new HistoricalState(genesis, engineOptions, store);
+    this.history = new HistoricalState(store);
 
     const mempool = opts.mempool;
     this.metrics = new EngineMetrics({ height: () => this.height(), mempoolSize: () => mempool?.size() ?? 0, mempoolBytes: () => mempool?.bytes() ?? 0 });
@@ -226,6 +326,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     const expected = (this.last?.height ?? 0) + 1;
     if (req.height !== expected) throw new Error(`finalizeBlock(${req.height}): the next height is ${expected}`);
     const t0 = performance.now();
+    this.tree.take();
     const res = this.engine.finalizeBlock({ height: req.height, time: req.time, txs: req.txs });
     if (res.txResults.length !== req.txs.length) throw new Error(`engine returned ${res.txResults.length} results for ${req.txs.length} transactions`);
     this.pending = { req, res, t0 };
@@ -239,7 +340,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     const { req, res } = p;
     const { height, time, txs, hashes } = req;
     this.engine.commit();
-    const snapshot = this.engine.snapshot();
+    const nodes = this.tree.take();
     const info = this.engine.info();
     const resultAppHash = hexUpper(res.appHash);
     if (info.lastBlockHeight !== height || hexUpper(info.lastBlockAppHash) !== resultAppHash) {
@@ -285,32 +386,68 @@ export class ApplicationHost implements AbciApplication, AppReadView {
       txRows.map((t, i) => ({ hash: t.hash, code: t.code, codespace: t.codespace, events: (res.txResults[i] as TxResult).events })),
     );
     const prev = this.last;
-    this.store.commitBlock(row, txRows, { height, appHash: resultAppHash, bytes: snapshot }, securityEvents, evidence);
+    this.store.commitBlock(row, txRows, nodes, securityEvents, evidence);
 
     // Durable: publish.
     this.evidence.apply(evidence);
     this.last = row;
     const commitSeconds = (performance.now() - p.t0) / 1000;
     this.metrics.recordBlock({ timeMs: row.time_ms, prevTimeMs: prev?.time_ms ?? null, results: res.txResults, commitSeconds });
+    let treeBytes = 0;
+    for (const n of nodes) treeBytes += 32 + (n.left ? 64 : 0) + (n.key?.length ?? 0) + (n.value?.length ?? 0);
+    this.lastCommit = { height, treeNodes: nodes.length, treeBytes, snapshotBytes: 0, snapshotMs: 0 };
+    if (height % this.snapshotEvery === 0) this.writeSnapshot(height, resultAppHash);
     return { retainHeight: 0 };
+  }
+
+  /**
+   * The snapshot after block `height`, in its own transaction. The block is
+   * durable already: a failure here is logged and costs only a longer
+   * re-execution at the next start (from the snapshot before).
+   */
+  private writeSnapshot(height: number, appHash: string): void {
+    const t0 = performance.now();
+    try {
+      const bytes = this.engine.snapshot();
+      this.store.putSnapshot({ height, appHash, bytes });
+      if (this.lastCommit !== null) {
+        this.lastCommit.snapshotBytes = bytes.length;
+        this.lastCommit.snapshotMs = performance.now() - t0;
+      }
+    } catch (e) {
+      this.log(
+        'error',
+        `the state snapshot at height ${height} was not written: ${(e as Error).message}; the next start re-executes from the snapshot before it`,
+      );
+    }
   }
 
   // ─── state-sync connection ───────────────────────────────────────────────
 
-  /** The latest stored state snapshot, one chunk (format 1: the engine's canonical JSON). */
+  /**
+   * The stored state snapshots, newest first (format 1: the engine's
+   * canonical JSON, cut in order into chunks of SNAPSHOT_CHUNK_BYTES; hash:
+   * SHA-256 of the whole, lower-case hex; metadata: the app hash).
+   */
   listSnapshots(): Snapshot[] {
-    const s = this.store.snapshot();
-    if (s === null) return [];
-    return [{ height: s.height, format: 1, chunks: 1, hash: toHex(nodeSha256(new Uint8Array(s.snapshot))), metadata: s.app_hash }];
+    return this.store.snapshots().map((s) => ({
+      height: s.height,
+      format: 1,
+      chunks: Math.max(1, Math.ceil(s.size / SNAPSHOT_CHUNK_BYTES)),
+      hash: s.hash,
+      metadata: s.app_hash,
+    }));
   }
   /** Restoring from a peer's snapshot is not supported yet: every offer is refused. */
   offerSnapshot(_snapshot: Snapshot, _appHash: Uint8Array): OfferSnapshotResult {
     return 'reject';
   }
   loadSnapshotChunk(req: { height: number; format: number; chunk: number }): Uint8Array | null {
-    const s = this.store.snapshot();
-    if (s === null || s.height !== req.height || req.format !== 1 || req.chunk !== 0) return null;
-    return new Uint8Array(s.snapshot);
+    const s = this.store.snapshots().find((x) => x.height === req.height);
+    if (s === undefined || req.format !== 1 || !Number.isSafeInteger(req.chunk) || req.chunk < 0) return null;
+    if (req.chunk >= Math.max(1, Math.ceil(s.size / SNAPSHOT_CHUNK_BYTES))) return null;
+    const bytes = this.store.snapshotBytes(s.height, req.chunk * SNAPSHOT_CHUNK_BYTES, SNAPSHOT_CHUNK_BYTES);
+    return bytes === null ? null : new Uint8Array(bytes);
   }
   applySnapshotChunk(_req: { index: number; chunk: Uint8Array; sender: string }): ApplySnapshotChunkResult {
     return 'abort';

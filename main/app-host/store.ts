@@ -1,18 +1,29 @@
 /**
- * node.db: the devnet's blocks, transactions and latest state snapshot, in
- * better-sqlite3 (WAL, synchronous=FULL, versioned migrations).
+ * node.db: the devnet's blocks, transactions, the state tree of every height
+ * and periodic state snapshots, in better-sqlite3 (WAL, synchronous=FULL,
+ * versioned migrations).
  *
  * The connection runs in EXCLUSIVE locking mode and takes the write lock at
  * open, so a second process (or a second DevnetNode in this process) cannot
  * open the same home: it fails with WORKSPACE_LOCKED. The OS drops the lock
  * when the process dies, so a crash never leaves a stale lock behind.
  *
- * One block, its transactions, its events and the new snapshot are written
- * in ONE transaction (commitBlock): after a crash at any instant the file
- * holds either all of block H or none of it, and the snapshot always matches
- * the last stored block.
+ * One block, its transactions, its events and the state-tree nodes it made
+ * are written in ONE transaction (commitBlock): after a crash at any instant
+ * the file holds either all of block H or none of it. A state snapshot
+ * (engine.snapshot() bytes) is written every N blocks in a transaction of its
+ * own after the block's (putSnapshot), and the newest SNAPSHOTS_KEPT are kept:
+ * a crash while one is written leaves the ones before it. Restart restores
+ * the newest snapshot and re-executes the stored blocks after it.
+ *
+ * The state tree (core/engine/state-root.ts) is kept as a content-addressed
+ * DAG in state_nodes, one row per node keyed by its hash: a block adds only
+ * the nodes it rehashed (INSERT OR IGNORE), and the tree of any height is
+ * reachable from that height's result_app_hash (history.ts walks it).
  */
 import type Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { openSqlite } from '../util/sqlite.js';
 import { ensurePrivateFile, tightenDatabaseFiles } from '../../base/node/files.js';
 import { CharterError } from '../../core/errors.js';
@@ -20,7 +31,18 @@ import type { CheckpointRow, EvidencePlan, EvidenceStore, ReceiptRow } from './e
 import type { AbciEvent, TxResult } from '../../core/engine/types.js';
 import { b64 } from '../cometbft/encoding.js';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
+
+/** Snapshots kept in state_snapshots: the newest and the ones before it, so a damaged or unfinished newest one leaves another. */
+export const SNAPSHOTS_KEPT = 3;
+
+/**
+ * TEST HOOK, for the kill -9 test only (tests/integration/app-host-snapshots.test.ts):
+ * when this environment variable names a file, putSnapshot writes the
+ * snapshot row, then writes that file and blocks the process forever INSIDE
+ * the open transaction, so the test can SIGKILL it there. Never set it otherwise.
+ */
+export const TEST_HOOK_STALL_IN_SNAPSHOT = 'CHARTER_TEST_HOOK_STALL_IN_SNAPSHOT';
 
 const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Database.Database) => void }[] = [
   {
@@ -186,6 +208,47 @@ const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Datab
       );
     `,
   },
+  {
+    version: 6,
+    name: 'state tree nodes per block, snapshots every N blocks',
+    // The one state_snapshot row becomes the first of state_snapshots; the
+    // tree of its height is written at the next start (the host restores it
+    // and stores the restored tree). Heights below it have no stored tree:
+    // meta state_tree_from records where the stored trees begin.
+    sql: `
+      CREATE TABLE state_snapshots (
+        height    INTEGER PRIMARY KEY,
+        app_hash  TEXT NOT NULL,          -- upper-case hex state root of the snapshot (= blocks.result_app_hash at height)
+        hash      TEXT NOT NULL,          -- lower-case hex SHA-256 of snapshot (the state-sync snapshot hash)
+        size      INTEGER NOT NULL,       -- bytes of snapshot
+        snapshot  BLOB NOT NULL           -- engine.snapshot() bytes
+      );
+      CREATE TABLE state_nodes (
+        hash  BLOB PRIMARY KEY,           -- 32 bytes: the node's hash in the state tree
+        bit   INTEGER,                    -- inner node: its branching bit (0–255); null for a leaf
+        left  BLOB,                       -- inner node: hash of the child on bit 0
+        right BLOB,                       -- inner node: hash of the child on bit 1
+        key   TEXT,                       -- leaf: the entry's key
+        value BLOB                        -- leaf: the entry's canonical JSON value
+      ) WITHOUT ROWID;
+    `,
+    run: (db) => {
+      const old = db
+        .prepare<[], { height: number; app_hash: string; snapshot: Buffer }>('SELECT height, app_hash, snapshot FROM state_snapshot WHERE id = 1')
+        .get();
+      if (old !== undefined) {
+        db.prepare('INSERT INTO state_snapshots (height, app_hash, hash, size, snapshot) VALUES (?, ?, ?, ?, ?)').run(
+          old.height,
+          old.app_hash,
+          createHash('sha256').update(old.snapshot).digest('hex'),
+          old.snapshot.length,
+          old.snapshot,
+        );
+        db.prepare("INSERT INTO meta (key, value) VALUES ('state_tree_from', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(old.height));
+      }
+      db.exec('DROP TABLE state_snapshot');
+    },
+  },
 ];
 
 const INSERT_SECURITY_EVENT = `INSERT INTO security_events (height, tx_index, tx_hash, kind, key_id, vault_id, request_id, proposal_id, code, attributes)
@@ -349,10 +412,32 @@ export interface TxEventRow {
   value: string;
 }
 
-export interface SnapshotRow {
+/** A stored state snapshot without its bytes. */
+export interface SnapshotInfo {
   height: number;
   app_hash: string;
+  /** Lower-case hex SHA-256 of the snapshot bytes. */
+  hash: string;
+  size: number;
+}
+export interface SnapshotRow extends SnapshotInfo {
   snapshot: Buffer;
+}
+
+/** One node of the state tree: an inner node (bit, left, right) or a leaf (key, value). */
+export interface StateNodeRow {
+  hash: Buffer;
+  bit: number | null;
+  left: Buffer | null;
+  right: Buffer | null;
+  key: string | null;
+  value: Buffer | null;
+}
+
+/** The test hook of TEST_HOOK_STALL_IN_SNAPSHOT: mark, then block this thread for good (the test kills the process). */
+function stallForTest(marker: string, height: number): void {
+  writeFileSync(marker, `stalled in the snapshot transaction of height ${height}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 function isBusy(e: unknown): boolean {
@@ -388,7 +473,16 @@ export class NodeStore implements EvidenceStore {
       txCounts: db.prepare<[], { total: number; ok: number | null }>('SELECT COUNT(*) AS total, SUM(code = 0) AS ok FROM txs'),
       txCountsByCode: db.prepare<[], { code: number; codespace: string; n: number }>('SELECT code, codespace, COUNT(*) AS n FROM txs GROUP BY code, codespace'),
       eventsOf: db.prepare<[string], TxEventRow>('SELECT type, key, value FROM tx_events WHERE tx_hash = ? ORDER BY rowid'),
-      snapshot: db.prepare<[], SnapshotRow>('SELECT height, app_hash, snapshot FROM state_snapshot WHERE id = 1'),
+      snapshot: db.prepare<[], SnapshotRow>('SELECT height, app_hash, hash, size, snapshot FROM state_snapshots ORDER BY height DESC LIMIT 1'),
+      snapshots: db.prepare<[], SnapshotInfo>('SELECT height, app_hash, hash, size FROM state_snapshots ORDER BY height DESC'),
+      snapshotChunk: db.prepare<[number, number, number], { bytes: Buffer | null }>(
+        'SELECT substr(snapshot, ?, ?) AS bytes FROM state_snapshots WHERE height = ?',
+      ),
+      insertSnapshot: db.prepare('INSERT OR REPLACE INTO state_snapshots (height, app_hash, hash, size, snapshot) VALUES (?, ?, ?, ?, ?)'),
+      pruneSnapshots: db.prepare<[number]>('DELETE FROM state_snapshots WHERE height NOT IN (SELECT height FROM state_snapshots ORDER BY height DESC LIMIT ?)'),
+      insertStateNode: db.prepare('INSERT OR IGNORE INTO state_nodes (hash, bit, left, right, key, value) VALUES (@hash, @bit, @left, @right, @key, @value)'),
+      stateNode: db.prepare<[Buffer], StateNodeRow>('SELECT hash, bit, left, right, key, value FROM state_nodes WHERE hash = ?'),
+      hasStateNode: db.prepare<[Buffer], { one: number }>('SELECT 1 AS one FROM state_nodes WHERE hash = ?'),
       insertSecurityEvent: db.prepare(INSERT_SECURITY_EVENT),
       insertReceipt: db.prepare(
         'INSERT INTO receipts (seq, tx_hash, height, mmr_index, digest, receipt) VALUES (@seq, @tx_hash, @height, @mmr_index, @digest, @receipt)',
@@ -418,8 +512,6 @@ export class NodeStore implements EvidenceStore {
       dropOldestRefusals: db.prepare<[number]>(
         "DELETE FROM security_events WHERE seq IN (SELECT seq FROM security_events WHERE stage IN ('admission', 'recheck') ORDER BY seq LIMIT ?)",
       ),
-      putSnapshot: db.prepare(`INSERT INTO state_snapshot (id, height, app_hash, snapshot) VALUES (1, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET height = excluded.height, app_hash = excluded.app_hash, snapshot = excluded.snapshot`),
     };
   }
 
@@ -515,18 +607,62 @@ export class NodeStore implements EvidenceStore {
   eventsOf(hash: string): TxEventRow[] {
     return this.stmts.eventsOf.all(hash);
   }
+  /** The newest stored state snapshot, with its bytes. */
   snapshot(): SnapshotRow | null {
     return this.stmts.snapshot.get() ?? null;
   }
+  /** The stored snapshots, newest first, without their bytes. */
+  snapshots(): SnapshotInfo[] {
+    return this.stmts.snapshots.all();
+  }
+  /** `length` bytes of the snapshot at `height` from byte `offset` (fewer at its end); null when there is no such snapshot. */
+  snapshotBytes(height: number, offset: number, length: number): Buffer | null {
+    const r = this.stmts.snapshotChunk.get(offset + 1, length, height);
+    return r === undefined ? null : (r.bytes ?? Buffer.alloc(0));
+  }
 
   /**
-   * Writes a block, its transactions and events, and the state snapshot after
-   * it, atomically. With synchronous=FULL the block is durable when this returns.
+   * Stores a state snapshot in its own transaction and drops all but the
+   * newest SNAPSHOTS_KEPT. Written after the block it belongs to is durable:
+   * a crash here loses only this snapshot.
+   */
+  putSnapshot(snapshot: { height: number; appHash: string; bytes: Uint8Array }): void {
+    const bytes = Buffer.from(snapshot.bytes.buffer, snapshot.bytes.byteOffset, snapshot.bytes.byteLength);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    this.db
+      .transaction(() => {
+        this.stmts.insertSnapshot.run(snapshot.height, snapshot.appHash, hash, bytes.length, bytes);
+        this.stmts.pruneSnapshots.run(SNAPSHOTS_KEPT);
+        const marker = process.env[TEST_HOOK_STALL_IN_SNAPSHOT];
+        if (marker) stallForTest(marker, snapshot.height);
+      })
+      .immediate();
+  }
+
+  /** The state-tree node with this hash, or null. */
+  stateNode(hash: Uint8Array): StateNodeRow | null {
+    return this.stmts.stateNode.get(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength)) ?? null;
+  }
+  hasStateNode(hash: Uint8Array): boolean {
+    return this.stmts.hasStateNode.get(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength)) !== undefined;
+  }
+  /** Stores state-tree nodes (those already stored are left as they are), atomically. */
+  putStateNodes(nodes: readonly StateNodeRow[]): void {
+    if (nodes.length === 0) return;
+    this.db.transaction(() => this.insertStateNodes(nodes)).immediate();
+  }
+  private insertStateNodes(nodes: readonly StateNodeRow[]): void {
+    for (const n of nodes) this.stmts.insertStateNode.run(n);
+  }
+
+  /**
+   * Writes a block, its transactions and events, and the state-tree nodes it
+   * made, atomically. With synchronous=FULL the block is durable when this returns.
    */
   commitBlock(
     block: BlockRow,
     txs: (Omit<TxRow, 'bytes'> & { bytes: Uint8Array; events: TxEventRow[] })[],
-    snapshot: { height: number; appHash: string; bytes: Uint8Array },
+    nodes: readonly StateNodeRow[],
     securityEvents: readonly SecurityEventInsert[] = [],
     evidence: EvidencePlan | null = null,
   ): void {
@@ -548,7 +684,7 @@ export class NodeStore implements EvidenceStore {
           for (const ev of t.events) this.stmts.insertEvent.run(t.hash, t.height, t.idx, ev.type, ev.key, ev.value);
         }
         for (const e of securityEvents) this.stmts.insertSecurityEvent.run(e);
-        this.stmts.putSnapshot.run(snapshot.height, snapshot.appHash, Buffer.from(snapshot.bytes));
+        this.insertStateNodes(nodes);
         if (evidence !== null) this.writeEvidence(evidence, block.height);
       })
       .immediate();

@@ -231,17 +231,29 @@ export function buildProgram(): Command {
     .option('--empty-blocks', 'produce blocks even when there are no transactions')
     .option('--force-host', 'allow a non-loopback RPC address')
     .option('--checkpoint-every <n>', 'issue a signed checkpoint of the receipt log every N blocks', '10')
-    .action(async (o: { home: string; rpc: string; blockTime: string; emptyBlocks?: boolean; forceHost?: boolean; checkpointEvery: string }) => {
-      const { runNodeCommand } = await lazy.node();
-      await runNodeCommand({
-        home: o.home,
-        rpc: o.rpc,
-        blockTime: o.blockTime,
-        emptyBlocks: !!o.emptyBlocks,
-        force: !!o.forceHost,
-        checkpointEvery: o.checkpointEvery,
-      });
-    });
+    .option('--snapshot-every <n>', 'write a state snapshot every N blocks (restart re-executes at most N blocks)', '1000')
+    .action(
+      async (o: {
+        home: string;
+        rpc: string;
+        blockTime: string;
+        emptyBlocks?: boolean;
+        forceHost?: boolean;
+        checkpointEvery: string;
+        snapshotEvery: string;
+      }) => {
+        const { runNodeCommand } = await lazy.node();
+        await runNodeCommand({
+          home: o.home,
+          rpc: o.rpc,
+          blockTime: o.blockTime,
+          emptyBlocks: !!o.emptyBlocks,
+          force: !!o.forceHost,
+          checkpointEvery: o.checkpointEvery,
+          snapshotEvery: o.snapshotEvery,
+        });
+      },
+    );
   node
     .command('export')
     .description("write a stopped node's blocks as JSON lines (charter.blocks/v1, docs/formats/replay.md) for `charter replay --blocks`")

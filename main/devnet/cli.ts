@@ -20,6 +20,8 @@ export interface NodeCommandOptions {
   emptyBlocks?: boolean;
   /** Checkpoint interval in blocks ("10"); a positive integer. Default 10. */
   checkpointEvery?: string;
+  /** State snapshot interval in blocks ("1000"); a positive integer. Default 1000. */
+  snapshotEvery?: string;
   /** Allow a non-loopback RPC host. */
   force?: boolean;
   /** Output (default stdout / stderr). */
@@ -74,6 +76,10 @@ export async function runNodeCommand(opts: NodeCommandOptions): Promise<void> {
   if (checkpointEvery !== undefined && (!/^\d{1,9}$/.test(opts.checkpointEvery ?? '') || checkpointEvery < 1)) {
     throw new CharterError('USAGE', `--checkpoint-every must be a positive integer, got ${JSON.stringify(opts.checkpointEvery)}`);
   }
+  const snapshotEvery = opts.snapshotEvery === undefined ? undefined : Number(opts.snapshotEvery);
+  if (snapshotEvery !== undefined && (!/^\d{1,9}$/.test(opts.snapshotEvery ?? '') || snapshotEvery < 1)) {
+    throw new CharterError('USAGE', `--snapshot-every must be a positive integer, got ${JSON.stringify(opts.snapshotEvery)}`);
+  }
   if (opts.signal?.aborted) return;
 
   const node = await DevnetNode.start({
@@ -83,6 +89,7 @@ export async function runNodeCommand(opts: NodeCommandOptions): Promise<void> {
     blockTimeMs,
     emptyBlocks: opts.emptyBlocks ?? false,
     ...(checkpointEvery !== undefined ? { checkpointEvery } : {}),
+    ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
     log: (level, msg) => (level === 'info' ? out(msg) : err(`${level}: ${msg}`)),
   });
   const unsubscribe = node.onBlock((b) => out(formatBlockLine(b)));

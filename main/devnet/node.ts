@@ -91,6 +91,8 @@ export interface DevnetNodeOptions {
   engineOptions?: EngineOptions;
   /** Issue a signed checkpoint of the receipt MMR at every height divisible by this; default 10. */
   checkpointEvery?: number;
+  /** Write a state snapshot at every height divisible by this; default 1000 (main/app-host/host.ts DEFAULT_SNAPSHOT_EVERY). */
+  snapshotEvery?: number;
 }
 
 /** What listeners hear after each durable block. */
@@ -238,6 +240,7 @@ export class DevnetNode {
       ...(opts.engineOptions ? { engineOptions: opts.engineOptions } : {}),
       checkpointSigner: validator,
       ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
+      ...(opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {}),
       mempool: { size: () => this.mempool.size, bytes: () => this.mempool.totalBytes },
       log,
     });

@@ -65,14 +65,15 @@ describe('home directory', () => {
     await node.stop();
     const db = new Database(join(home, 'node.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect((db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(5);
+    expect((db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(6);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
     expect(tables).toEqual(
       expect.arrayContaining([
         'blocks',
         'txs',
         'tx_events',
-        'state_snapshot',
+        'state_snapshots',
+        'state_nodes',
         'schema_version',
         'meta',
         'security_events',
@@ -159,7 +160,7 @@ describe('home directory', () => {
 
   test('a tampered snapshot or genesis makes the node refuse to start, naming the problem', async () => {
     const home = homes.home();
-    const node = await homes.start({ home, clock: steppingClock() });
+    const node = await homes.start({ home, clock: steppingClock(), snapshotEvery: 1 });
     const admin = loadDevnetAdmin(home);
     const c = await Comet38Client.connect(node.rpcUrl);
     await c.broadcastTxCommit({ tx: signTx(admin, node.chainId, 'key.register', { public_key: signer(1).publicKeyHex, scheme: 'ed25519', label: 'one' }, 1) });
@@ -169,9 +170,9 @@ describe('home directory', () => {
     // Snapshot edited: a different (valid) state with the old recorded root.
     const dbPath = join(home, 'node.db');
     let db = new Database(dbPath);
-    const row = db.prepare('SELECT snapshot FROM state_snapshot WHERE id = 1').get() as { snapshot: Buffer };
+    const row = db.prepare('SELECT height, snapshot FROM state_snapshots ORDER BY height DESC LIMIT 1').get() as { height: number; snapshot: Buffer };
     const original = Buffer.from(row.snapshot);
-    db.prepare('UPDATE state_snapshot SET snapshot = ? WHERE id = 1').run(Buffer.from(original.toString('utf8').replace('"one"', '"evil"')));
+    db.prepare('UPDATE state_snapshots SET snapshot = ? WHERE height = ?').run(Buffer.from(original.toString('utf8').replace('"one"', '"evil"')), row.height);
     db.close();
     let e = await startError(DevnetNode.start({ home, blockTimeMs: 50 }));
     expect(e.code).toBe('WORKSPACE_INVALID');
@@ -179,15 +180,15 @@ describe('home directory', () => {
 
     // Snapshot intact but the recorded root no longer matches the block store.
     db = new Database(dbPath);
-    db.prepare('UPDATE state_snapshot SET snapshot = ? WHERE id = 1').run(original);
-    const real = (db.prepare('SELECT app_hash FROM state_snapshot').get() as { app_hash: string }).app_hash;
-    db.prepare('UPDATE state_snapshot SET app_hash = ?').run('00'.repeat(32));
+    db.prepare('UPDATE state_snapshots SET snapshot = ? WHERE height = ?').run(original, row.height);
+    const real = (db.prepare('SELECT app_hash FROM state_snapshots WHERE height = ?').get(row.height) as { app_hash: string }).app_hash;
+    db.prepare('UPDATE state_snapshots SET app_hash = ? WHERE height = ?').run('00'.repeat(32), row.height);
     db.close();
     e = await startError(DevnetNode.start({ home, blockTimeMs: 50 }));
     expect(e.code).toBe('WORKSPACE_INVALID');
     expect(e.message).toMatch(/does not match/);
     db = new Database(dbPath);
-    db.prepare('UPDATE state_snapshot SET app_hash = ?').run(real);
+    db.prepare('UPDATE state_snapshots SET app_hash = ? WHERE height = ?').run(real, row.height);
     db.close();
 
     // genesis.json edited

@@ -90,7 +90,7 @@ describe('security event index', () => {
           res.events,
         );
         expect(sec.map((e) => e.kind)).toEqual(['security.tx_rejected', 'security.control_lapsed']);
-        store.commitBlock({ ...blockRow(h), num_txs: 3 }, rows, { height: h, appHash: '00', bytes: new Uint8Array() }, sec);
+        store.commitBlock({ ...blockRow(h), num_txs: 3 }, rows, [], sec);
       }
       const all = store.securityEvents();
       expect(all).toHaveLength(6);
