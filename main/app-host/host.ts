@@ -124,6 +124,8 @@ export interface HostStart {
 /** What the last commit() wrote (for measurement). */
 export interface CommitStats {
   height: number;
+  /** The block's SQLite transaction (NodeStore.commitBlock), ms. */
+  writeMs: number;
   /** State-tree rows written with the block. */
   treeNodes: number;
   /** Bytes of those rows' hashes, children, keys and values. */
@@ -386,7 +388,9 @@ export class ApplicationHost implements AbciApplication, AppReadView {
       txRows.map((t, i) => ({ hash: t.hash, code: t.code, codespace: t.codespace, events: (res.txResults[i] as TxResult).events })),
     );
     const prev = this.last;
+    const tw = performance.now();
     this.store.commitBlock(row, txRows, nodes, securityEvents, evidence);
+    const writeMs = performance.now() - tw;
 
     // Durable: publish.
     this.evidence.apply(evidence);
@@ -395,7 +399,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     this.metrics.recordBlock({ timeMs: row.time_ms, prevTimeMs: prev?.time_ms ?? null, results: res.txResults, commitSeconds });
     let treeBytes = 0;
     for (const n of nodes) treeBytes += 32 + (n.left ? 64 : 0) + (n.key?.length ?? 0) + (n.value?.length ?? 0);
-    this.lastCommit = { height, treeNodes: nodes.length, treeBytes, snapshotBytes: 0, snapshotMs: 0 };
+    this.lastCommit = { height, writeMs, treeNodes: nodes.length, treeBytes, snapshotBytes: 0, snapshotMs: 0 };
     if (height % this.snapshotEvery === 0) this.writeSnapshot(height, resultAppHash);
     return { retainHeight: 0 };
   }
