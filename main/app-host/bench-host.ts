@@ -58,6 +58,8 @@ export class HostWorkload {
   readonly admin: BenchKey;
   private registered = 0;
   private funded = 0;
+  /** The last height whose transactions block() made (they are made once, in order: nonces advance). */
+  produced = 0;
 
   constructor(chainId = HOST_BENCH_CHAIN_ID) {
     this.admin = benchKey('admin');
@@ -71,6 +73,8 @@ export class HostWorkload {
 
   /** The transactions of block `height` (about `n` of them; block 1 creates the vaults). */
   block(height: number, n: number): Uint8Array[] {
+    if (height !== this.produced + 1) throw new Error(`the workload makes block ${this.produced + 1} next, not ${height}`);
+    this.produced = height;
     const chain = this.genesis.chain_id;
     const txs: Uint8Array[] = [];
     if (height === 1) {
