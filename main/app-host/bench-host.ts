@@ -228,7 +228,8 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'charter-host-bench-'));
   const dbPath = join(dir, 'node.db');
   const w = new HostWorkload();
-  const hostOpts = opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {};
+  // Restart is measured as after a crash: no snapshot written at close.
+  const hostOpts = { snapshotOnClose: false, ...(opts.snapshotEvery !== undefined ? { snapshotEvery: opts.snapshotEvery } : {}) };
   try {
     let host = openHost(dbPath, w.genesis, hostOpts);
     const total = Math.ceil(opts.txs / blockTxs);

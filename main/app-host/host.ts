@@ -148,6 +148,8 @@ export interface ApplicationHostOptions {
   checkpointEvery?: number;
   /** A state snapshot at every height divisible by this; default DEFAULT_SNAPSHOT_EVERY. */
   snapshotEvery?: number;
+  /** Write a snapshot of the last block at close() when it has none (default true). False leaves node.db as a crash would (tests, restart benchmarks). */
+  snapshotOnClose?: boolean;
   /** The driver's mempool, for the metrics' gauges (zero when there is none). */
   mempool?: { size(): number; bytes(): number };
   log?: LogFn;
@@ -178,6 +180,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
 
   private readonly engine: Application;
   private readonly tree = new TreeCollector();
+  private readonly snapshotOnClose: boolean;
   private readonly store: NodeStore;
   private readonly history: HistoricalState;
   private readonly log: LogFn;
@@ -208,6 +211,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 1)
       throw new CharterError('USAGE', `the snapshot interval must be a positive integer, got ${snapshotEvery}`);
     this.snapshotEvery = snapshotEvery;
+    this.snapshotOnClose = opts.snapshotOnClose ?? true;
     const t0 = performance.now();
     // node:crypto signatures and hashing by default (same verdicts and roots as the pure-JS ones)
     const engineOptions: EngineOptions = { verifier: nativeVerifier, sha256: nodeSha256, ...opts.engineOptions, rootObserver: this.tree };
@@ -245,6 +249,8 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     for (let h = from + 1; h <= top; h++) {
       const b = store.block(h);
       if (b === null) throw new CharterError('WORKSPACE_INVALID', `${this.dbPath}: block ${h} is missing`);
+      // Its tree was stored with it, unless the block is from before the stored trees.
+      this.tree.on = !store.hasStateNode(fromHex(b.result_app_hash.toLowerCase()));
       engine.finalizeBlock({ height: h, time: b.time, txs: store.txsOf(h).map((t) => new Uint8Array(t.bytes)) });
       engine.commit();
       const root = hexUpper(engine.info().lastBlockAppHash);
@@ -257,6 +263,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
         );
       }
     }
+    this.tree.on = true;
     store.putStateNodes(this.tree.take());
     this.engine = engine;
     this.started = { snapshotHeight: from, replayedBlocks: top - from, ms: performance.now() - t0 };
@@ -275,8 +282,28 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     this.metrics.seed(store.txCountsByCode(), this.last?.time_ms ?? null);
   }
 
+  /**
+   * Closes node.db, first writing a snapshot of the last block when it has
+   * none (so a clean stop restarts without re-executing anything; a crash
+   * re-executes at most snapshotEvery blocks).
+   */
   close(): void {
-    this.store.close();
+    const last = this.last;
+    try {
+      const info = this.engine.info();
+      if (
+        this.snapshotOnClose &&
+        this.store.isOpen &&
+        last !== null &&
+        this.pending === null &&
+        info.lastBlockHeight === last.height &&
+        hexUpper(info.lastBlockAppHash) === last.result_app_hash &&
+        this.store.snapshots()[0]?.height !== last.height
+      )
+        this.writeSnapshot(last.height, last.result_app_hash);
+    } finally {
+      this.store.close();
+    }
   }
 
   // ─── info/query connection ───────────────────────────────────────────────

@@ -216,14 +216,14 @@ const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Datab
     // and stores the restored tree). Heights below it have no stored tree:
     // meta state_tree_from records where the stored trees begin.
     sql: `
-      CREATE TABLE state_snapshots (
+      CREATE TABLE IF NOT EXISTS state_snapshots (
         height    INTEGER PRIMARY KEY,
         app_hash  TEXT NOT NULL,          -- upper-case hex state root of the snapshot (= blocks.result_app_hash at height)
         hash      TEXT NOT NULL,          -- lower-case hex SHA-256 of snapshot (the state-sync snapshot hash)
         size      INTEGER NOT NULL,       -- bytes of snapshot
         snapshot  BLOB NOT NULL           -- engine.snapshot() bytes
       );
-      CREATE TABLE state_nodes (
+      CREATE TABLE IF NOT EXISTS state_nodes (
         hash  BLOB PRIMARY KEY,           -- 32 bytes: the node's hash in the state tree
         bit   INTEGER,                    -- inner node: its branching bit (0–255); null for a leaf
         left  BLOB,                       -- inner node: hash of the child on bit 0
@@ -232,7 +232,9 @@ const MIGRATIONS: { version: number; name: string; sql: string; run?: (db: Datab
         value BLOB                        -- leaf: the entry's canonical JSON value
       ) WITHOUT ROWID;
     `,
+    // IF NOT EXISTS and the check for the old table: a home whose migrations ≥ 3 are re-run (its evidence tables rebuilt) keeps them.
     run: (db) => {
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state_snapshot'").get() === undefined) return;
       const old = db
         .prepare<[], { height: number; app_hash: string; snapshot: Buffer }>('SELECT height, app_hash, snapshot FROM state_snapshot WHERE id = 1')
         .get();
@@ -532,6 +534,8 @@ export class NodeStore implements EvidenceStore {
       if (mode !== 'wal') throw new CharterError('WORKSPACE_INVALID', `${path}: cannot switch to WAL (got ${String(mode)})`, { file: path });
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
+      // 64 MiB of page cache (SQLite's default is 2 MiB): each block inserts its state-tree rows at random places of the state_nodes index.
+      db.pragma('cache_size = -65536');
       // Take the exclusive lock now, not at the first write.
       db.exec('BEGIN EXCLUSIVE; COMMIT;');
       NodeStore.migrate(db);
@@ -562,6 +566,9 @@ export class NodeStore implements EvidenceStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   getMeta(key: string): string | null {

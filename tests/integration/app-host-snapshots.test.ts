@@ -36,8 +36,9 @@ function tempDb(): string {
   dirs.push(d);
   return join(d, 'node.db');
 }
-function host(dbPath: string, w: HostWorkload, snapshotEvery?: number): ApplicationHost {
-  const h = openHost(dbPath, w.genesis, snapshotEvery === undefined ? {} : { snapshotEvery });
+/** A host that writes no snapshot at close (node.db as a crash leaves it), unless `snapshotOnClose`. */
+function host(dbPath: string, w: HostWorkload, snapshotEvery?: number, snapshotOnClose = false): ApplicationHost {
+  const h = openHost(dbPath, w.genesis, { snapshotOnClose, ...(snapshotEvery === undefined ? {} : { snapshotEvery }) });
   open.push(h);
   return h;
 }
@@ -163,6 +164,13 @@ describe('snapshots and restart', () => {
     expect(h.height()).toBe(21);
     expect(h.info().lastBlockAppHash).toEqual(root);
     expect(replay(h, w, 21).info().lastBlockAppHash).toEqual(root);
+    // A clean stop writes a snapshot of the last block: the next start re-executes nothing.
+    closeHost(h);
+    h = host(dbPath, w, 6, true);
+    closeHost(h);
+    h = host(dbPath, w, 6);
+    expect(h.started).toMatchObject({ snapshotHeight: 21, replayedBlocks: 0 });
+    expect(h.listSnapshots().map((s) => s.height)).toEqual([21, 18, 12]);
     // The chain goes on from there, with the same roots as a host that never stopped.
     chain(h, w, 25, 8);
     const other = host(tempDb(), new HostWorkload('charter-store-4'), 1000);
@@ -248,8 +256,8 @@ describe('kill -9 inside a snapshot write', () => {
   test('a node killed while writing a snapshot reopens at its last committed block from the snapshot before', async () => {
     const dbPath = tempDb();
     const marker = join(dbPath, '..', 'stalled');
-    // Blocks 1–9 with snapshots at 4 and 8, stopped cleanly.
-    const first = runChild(dbPath, 9);
+    // Blocks 1–8 with snapshots at 4 and 8, stopped cleanly.
+    const first = runChild(dbPath, 8);
     expect(await first.exited).toEqual({ code: 0, signal: null });
     // Blocks 10–12: the snapshot of 12 stalls inside its transaction (after block 12 committed); then SIGKILL.
     const second = runChild(dbPath, 12, { [TEST_HOOK_STALL_IN_SNAPSHOT]: marker });

@@ -3,7 +3,7 @@
  * CustodyClient: a receipt per committed transaction (rejected ones too), the
  * receipt chain, the MMR against an independent rebuild, signed checkpoints
  * every N blocks verified against the served trust file, inclusion and
- * consistency proofs, historical state proofs by re-execution, restart, and
+ * consistency proofs, historical state proofs from the stored state tree, restart, and
  * catching up a home written before the evidence tables existed.
  */
 import path from 'node:path';
@@ -183,14 +183,16 @@ describe('devnet evidence log', () => {
       ).toBe(true);
       await expect(client.consistencyProof(latest.mmr_size, cp3.mmr_size)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
 
-      // Historical state proofs up to height 3 reproduce; from height 4 on the node's history holds a
-      // rejection an honest engine does not reproduce (the test's verifier refused a valid signature),
-      // and the re-execution says so instead of answering.
+      // From height 4 on the node's history holds a rejection an honest engine does not reproduce (the
+      // test's verifier refused a valid signature). Historical proofs are read from the state tree the
+      // node stored with each block, not re-executed: they prove what the node recorded.
       const k1 = registered[0]!;
       const at = await client.stateProofAt(k1.height, `key/${k1.keyId}`);
       expect(at.app_hash).toBe((await client.explorerBlock(k1.height)).resultAppHash);
       expect(verifyEntryProof(at.app_hash.toLowerCase(), at.key, at.value, at.proof)).toBe(true);
-      await expect(client.stateProofAt(9, `key/${k1.keyId}`)).rejects.toMatchObject({ code: 'HISTORY_MISMATCH' });
+      const at9 = await client.stateProofAt(9, `key/${k1.keyId}`);
+      expect(at9.app_hash).toBe((await client.explorerBlock(9)).resultAppHash);
+      expect(verifyEntryProof(at9.app_hash.toLowerCase(), at9.key, at9.value, at9.proof)).toBe(true);
     } finally {
       client.disconnect();
     }
@@ -209,7 +211,6 @@ describe('devnet evidence log', () => {
       const later = await client.stateProofAt(9, `key/${k1.keyId}`);
       expect(later.app_hash).toBe((await client.explorerBlock(9)).resultAppHash);
       expect(verifyEntryProof(later.app_hash.toLowerCase(), later.key, later.value, later.proof)).toBe(true);
-      // going back below the replayed height starts again from genesis
       await expect(client.stateProofAt(k1.height - 1, `key/${k1.keyId}`)).rejects.toMatchObject({ code: 'NOT_IN_STATE' });
       const last = registered[registered.length - 1]!;
       await expect(client.stateProofAt(last.height - 1, `key/${last.keyId}`)).rejects.toMatchObject({ code: 'NOT_IN_STATE' });
