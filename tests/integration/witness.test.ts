@@ -328,7 +328,7 @@ describe('charter witness against a real devnet', () => {
     expect(cp.cosignatures).toBeUndefined();
     await again.stop();
     const check = new Database(path.join(home, 'node.db'), { readonly: true });
-    expect((check.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(5);
+    expect((check.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(6);
     expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cosignatures'").get()).toBeDefined();
     check.close();
   });
