@@ -213,8 +213,12 @@ export interface HostBenchResult {
   treeNodesPerBlock: number;
   snapshotBytes: number;
   snapshotMs: number;
+  /** Of snapshotMs, engine.snapshot() alone. */
+  snapshotEncodeMs: number;
   restartMs: number;
   restartReplayed: number;
+  /** Of restartMs, restoring the snapshot. */
+  restoreMs: number;
   proofMsP50: number;
   proofMsP99: number;
   dbBytes: number;
@@ -240,6 +244,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
     const nodes: number[] = [];
     let snapshotBytes = 0;
     let snapshotMs = 0;
+    let snapshotEncodeMs = 0;
     for (let b = 1; b <= total + 1; b++) {
       const txs = w.block(b, blockTxs);
       const timing = { finalizeMs: 0, commitMs: 0 };
@@ -250,6 +255,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
       if (c !== null && c.snapshotBytes > 0) {
         snapshotBytes = c.snapshotBytes;
         snapshotMs = c.snapshotMs;
+        snapshotEncodeMs = c.snapshotEncodeMs;
       }
       if (b > total + 1 - sample) {
         commitMs.push(dt - (c?.snapshotMs ?? 0));
@@ -264,6 +270,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
     host = openHost(dbPath, w.genesis, hostOpts);
     const restartMs = performance.now() - t0;
     const restartReplayed = host.started.replayedBlocks;
+    const restoreMs = host.started.restoreMs;
     const proofs = opts.proofs ?? 200;
     const proofMs: number[] = [];
     let seed = 12345;
@@ -287,8 +294,10 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
       treeNodesPerBlock: Math.round(nodes.reduce((a, x) => a + x, 0) / Math.max(1, nodes.length)),
       snapshotBytes,
       snapshotMs,
+      snapshotEncodeMs,
       restartMs,
       restartReplayed,
+      restoreMs,
       proofMsP50: pct(proofMs, 50),
       proofMsP99: pct(proofMs, 99),
       dbBytes: dbBytes(dbPath),
@@ -296,7 +305,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
     log(
       `host bench: ~${r.entries} entries, ${r.blocks} blocks of ${blockTxs} txs | finalize p50 ${r.finalizeMsP50.toFixed(1)} ms, commit p50 ${r.commitMsP50.toFixed(1)} ms p99 ${r.commitMsP99.toFixed(1)} ms, of which SQLite ${r.writeMsP50.toFixed(1)} ms ` +
         `(last ${sample} blocks, snapshot excluded), tree ${r.treeNodesPerBlock} rows ${(r.bytesPerBlock / 1024).toFixed(0)} KiB/block | ` +
-        `snapshot ${(r.snapshotBytes / 1048576).toFixed(1)} MiB in ${r.snapshotMs.toFixed(0)} ms | restart ${r.restartMs.toFixed(0)} ms (${r.restartReplayed} blocks re-executed) | ` +
+        `snapshot ${(r.snapshotBytes / 1048576).toFixed(1)} MiB in ${r.snapshotMs.toFixed(0)} ms (engine.snapshot() ${r.snapshotEncodeMs.toFixed(0)} ms) | restart ${r.restartMs.toFixed(0)} ms (snapshot restore ${r.restoreMs.toFixed(0)} ms, ${r.restartReplayed} blocks re-executed) | ` +
         `proof p50 ${r.proofMsP50.toFixed(3)} ms p99 ${r.proofMsP99.toFixed(3)} ms | node.db ${(r.dbBytes / 1048576).toFixed(1)} MiB`,
     );
     return r;

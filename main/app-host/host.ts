@@ -118,6 +118,8 @@ class TreeCollector implements RootObserver {
 export interface HostStart {
   snapshotHeight: number;
   replayedBlocks: number;
+  /** Restoring the snapshot (or building genesis), ms; `ms` is the whole start including the re-execution. */
+  restoreMs: number;
   ms: number;
 }
 
@@ -132,7 +134,9 @@ export interface CommitStats {
   treeBytes: number;
   /** Size of the snapshot written after this block; 0 when none. */
   snapshotBytes: number;
+  /** Writing it in all, and of that engine.snapshot() (the canonical JSON of the state). */
   snapshotMs: number;
+  snapshotEncodeMs: number;
 }
 
 export interface ApplicationHostOptions {
@@ -245,6 +249,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
       }
     }
     const from = engine.info().lastBlockHeight;
+    const restoreMs = performance.now() - t0;
     const top = this.last?.height ?? 0;
     for (let h = from + 1; h <= top; h++) {
       const b = store.block(h);
@@ -266,7 +271,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     this.tree.on = true;
     store.putStateNodes(this.tree.take());
     this.engine = engine;
-    this.started = { snapshotHeight: from, replayedBlocks: top - from, ms: performance.now() - t0 };
+    this.started = { snapshotHeight: from, replayedBlocks: top - from, restoreMs, ms: performance.now() - t0 };
     if (top > from) this.log('info', `state restored from ${from === 0 ? 'genesis' : `the snapshot at height ${from}`}, blocks ${from + 1}–${top} re-executed`);
     const info = this.engine.info();
     if (info.chainId !== genesis.chain_id)
@@ -426,7 +431,7 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     this.metrics.recordBlock({ timeMs: row.time_ms, prevTimeMs: prev?.time_ms ?? null, results: res.txResults, commitSeconds });
     let treeBytes = 0;
     for (const n of nodes) treeBytes += 32 + (n.left ? 64 : 0) + (n.key?.length ?? 0) + (n.value?.length ?? 0);
-    this.lastCommit = { height, writeMs, treeNodes: nodes.length, treeBytes, snapshotBytes: 0, snapshotMs: 0 };
+    this.lastCommit = { height, writeMs, treeNodes: nodes.length, treeBytes, snapshotBytes: 0, snapshotMs: 0, snapshotEncodeMs: 0 };
     if (height % this.snapshotEvery === 0) this.writeSnapshot(height, resultAppHash);
     return { retainHeight: 0 };
   }
@@ -440,10 +445,12 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     const t0 = performance.now();
     try {
       const bytes = this.engine.snapshot();
+      const encodeMs = performance.now() - t0;
       this.store.putSnapshot({ height, appHash, bytes });
-      if (this.lastCommit !== null) {
+      if (this.lastCommit !== null && this.lastCommit.height === height) {
         this.lastCommit.snapshotBytes = bytes.length;
         this.lastCommit.snapshotMs = performance.now() - t0;
+        this.lastCommit.snapshotEncodeMs = encodeMs;
       }
     } catch (e) {
       this.log(
