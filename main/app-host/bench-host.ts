@@ -208,6 +208,8 @@ export interface HostBenchResult {
   commitMsP50: number;
   /** The block's SQLite transaction alone (txs, events, tree nodes, evidence), p50. */
   writeMsP50: number;
+  /** Of that, the state-tree rows, p50. */
+  treeWriteMsP50: number;
   commitMsP99: number;
   bytesPerBlock: number;
   treeNodesPerBlock: number;
@@ -240,6 +242,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
     const commitMs: number[] = [];
     const finalizeMs: number[] = [];
     const writeMs: number[] = [];
+    const treeWriteMs: number[] = [];
     const bytes: number[] = [];
     const nodes: number[] = [];
     let snapshotBytes = 0;
@@ -260,6 +263,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
       if (b > total + 1 - sample) {
         commitMs.push(dt - (c?.snapshotMs ?? 0));
         writeMs.push(c?.writeMs ?? 0);
+        treeWriteMs.push(c?.treeWriteMs ?? 0);
         bytes.push(c?.treeBytes ?? 0);
         nodes.push(c?.treeNodes ?? 0);
       }
@@ -289,6 +293,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
       finalizeMsP50: pct(finalizeMs, 50),
       commitMsP50: pct(commitMs, 50),
       writeMsP50: pct(writeMs, 50),
+      treeWriteMsP50: pct(treeWriteMs, 50),
       commitMsP99: pct(commitMs, 99),
       bytesPerBlock: Math.round(bytes.reduce((a, x) => a + x, 0) / Math.max(1, bytes.length)),
       treeNodesPerBlock: Math.round(nodes.reduce((a, x) => a + x, 0) / Math.max(1, nodes.length)),
@@ -303,7 +308,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
       dbBytes: dbBytes(dbPath),
     };
     log(
-      `host bench: ~${r.entries} entries, ${r.blocks} blocks of ${blockTxs} txs | finalize p50 ${r.finalizeMsP50.toFixed(1)} ms, commit p50 ${r.commitMsP50.toFixed(1)} ms p99 ${r.commitMsP99.toFixed(1)} ms, of which SQLite ${r.writeMsP50.toFixed(1)} ms ` +
+      `host bench: ~${r.entries} entries, ${r.blocks} blocks of ${blockTxs} txs | finalize p50 ${r.finalizeMsP50.toFixed(1)} ms, commit p50 ${r.commitMsP50.toFixed(1)} ms p99 ${r.commitMsP99.toFixed(1)} ms, of which SQLite ${r.writeMsP50.toFixed(1)} ms (tree rows ${r.treeWriteMsP50.toFixed(1)} ms) ` +
         `(last ${sample} blocks, snapshot excluded), tree ${r.treeNodesPerBlock} rows ${(r.bytesPerBlock / 1024).toFixed(0)} KiB/block | ` +
         `snapshot ${(r.snapshotBytes / 1048576).toFixed(1)} MiB in ${r.snapshotMs.toFixed(0)} ms (engine.snapshot() ${r.snapshotEncodeMs.toFixed(0)} ms) | restart ${r.restartMs.toFixed(0)} ms (snapshot restore ${r.restoreMs.toFixed(0)} ms, ${r.restartReplayed} blocks re-executed) | ` +
         `proof p50 ${r.proofMsP50.toFixed(3)} ms p99 ${r.proofMsP99.toFixed(3)} ms | node.db ${(r.dbBytes / 1048576).toFixed(1)} MiB`,

@@ -24,6 +24,7 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { openSqlite } from '../util/sqlite.js';
 import { ensurePrivateFile, tightenDatabaseFiles } from '../../base/node/files.js';
 import { CharterError } from '../../core/errors.js';
@@ -450,6 +451,8 @@ function isBusy(e: unknown): boolean {
 export class NodeStore implements EvidenceStore {
   private readonly db: Database.Database;
   private readonly stmts;
+  /** How long the last commitBlock spent inserting state-tree rows, ms (for measurement). */
+  lastTreeWriteMs = 0;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -691,7 +694,9 @@ export class NodeStore implements EvidenceStore {
           for (const ev of t.events) this.stmts.insertEvent.run(t.hash, t.height, t.idx, ev.type, ev.key, ev.value);
         }
         for (const e of securityEvents) this.stmts.insertSecurityEvent.run(e);
+        const t0 = performance.now();
         this.insertStateNodes(nodes);
+        this.lastTreeWriteMs = performance.now() - t0;
         if (evidence !== null) this.writeEvidence(evidence, block.height);
       })
       .immediate();
