@@ -20,7 +20,7 @@ import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
 import { nodeSha256 } from '../crypto/node-hash.js';
 import { hexUpper } from '../cometbft/encoding.js';
 import type { DecidedBlock, FinalizeBlockResponse } from './abci.js';
-import { ApplicationHost, type ApplicationHostOptions } from './host.js';
+import { ApplicationHost, DEFAULT_SNAPSHOT_EVERY, type ApplicationHostOptions } from './host.js';
 import { NodeStore } from './store.js';
 
 export const HOST_BENCH_CHAIN_ID = 'charter-host-bench';
@@ -310,7 +310,7 @@ export function runHostBench(opts: HostBenchOptions): HostBenchResult {
     log(
       `host bench: ~${r.entries} entries, ${r.blocks} blocks of ${blockTxs} txs | finalize p50 ${r.finalizeMsP50.toFixed(1)} ms, commit p50 ${r.commitMsP50.toFixed(1)} ms p99 ${r.commitMsP99.toFixed(1)} ms, of which SQLite ${r.writeMsP50.toFixed(1)} ms (tree rows ${r.treeWriteMsP50.toFixed(1)} ms) ` +
         `(last ${sample} blocks, snapshot excluded), tree ${r.treeNodesPerBlock} rows ${(r.bytesPerBlock / 1024).toFixed(0)} KiB/block | ` +
-        `snapshot ${(r.snapshotBytes / 1048576).toFixed(1)} MiB in ${r.snapshotMs.toFixed(0)} ms (engine.snapshot() ${r.snapshotEncodeMs.toFixed(0)} ms) | restart ${r.restartMs.toFixed(0)} ms (snapshot restore ${r.restoreMs.toFixed(0)} ms, ${r.restartReplayed} blocks re-executed) | ` +
+        `${r.snapshotBytes > 0 ? `snapshot ${(r.snapshotBytes / 1048576).toFixed(1)} MiB in ${r.snapshotMs.toFixed(0)} ms (engine.snapshot() ${r.snapshotEncodeMs.toFixed(0)} ms)` : `no snapshot in ${r.blocks} blocks (one every ${opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY})`} | restart ${r.restartMs.toFixed(0)} ms (snapshot restore ${r.restoreMs.toFixed(0)} ms, ${r.restartReplayed} blocks re-executed) | ` +
         `proof p50 ${r.proofMsP50.toFixed(3)} ms p99 ${r.proofMsP99.toFixed(3)} ms | node.db ${(r.dbBytes / 1048576).toFixed(1)} MiB`,
     );
     return r;
