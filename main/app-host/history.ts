@@ -57,7 +57,13 @@ export class HistoricalState {
       const n = this.store.stateNode(at);
       if (n === null) throw new CharterError('HISTORY_MISMATCH', `the state tree of height ${height} lacks node ${toHex(at)}`, { height });
       if (n.bit === null) {
-        if (n.key !== key) throw new CharterError('NOT_IN_STATE', `at height ${height}: the state has no entry ${JSON.stringify(key)}`);
+        if (n.key !== key) {
+          // Absent only if the leaf reached is genuinely in H's tree: its own proof must verify, or the stored rows are damaged.
+          const other: EntryProof = { key: n.key ?? '', bits: [...bits].reverse(), audit_path: [...siblings].reverse() };
+          if (n.key === null || !verifyEntryProof(root.toLowerCase(), n.key, new Uint8Array(n.value ?? Buffer.alloc(0)), other))
+            throw new CharterError('HISTORY_MISMATCH', `the state tree of height ${height} does not verify along the path of ${key}`, { height });
+          throw new CharterError('NOT_IN_STATE', `at height ${height}: the state has no entry ${JSON.stringify(key)}`);
+        }
         const valueBytes = new Uint8Array(n.value ?? Buffer.alloc(0));
         const proof: EntryProof = { key, bits: bits.reverse(), audit_path: siblings.reverse() };
         if (!verifyEntryProof(root.toLowerCase(), key, valueBytes, proof)) {

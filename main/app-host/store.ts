@@ -34,7 +34,12 @@ import { b64 } from '../cometbft/encoding.js';
 
 export const SCHEMA_VERSION = 6;
 
-/** Snapshots kept in state_snapshots: the newest and the ones before it, so a damaged or unfinished newest one leaves another. */
+/**
+ * Snapshots kept in state_snapshots: the newest and the ones before it. A
+ * snapshot written in an interrupted transaction is not there at all; the
+ * host restores the newest and refuses to start if it cannot, so the older
+ * ones are for an operator (and for state sync), not an automatic fallback.
+ */
 export const SNAPSHOTS_KEPT = 3;
 
 /**

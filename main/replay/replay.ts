@@ -174,7 +174,7 @@ function scanKeys(txs: Uint8Array[], known: Set<string>): [string, string][] {
   return found;
 }
 
-/** SHA-256 for replay: node:crypto's one-shot hash, viewed without a copy. */
+/** SHA-256 for replay: node:crypto's one-shot hash (main/crypto/node-hash.ts). */
 export const replaySha256: Hash = nodeSha256;
 
 type Source = AsyncIterable<BlockRecord & { missing?: string[] }> | Iterable<BlockRecord & { missing?: string[] }>;

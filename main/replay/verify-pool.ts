@@ -12,10 +12,12 @@
  *
  * Because the wire form is canonical JSON with sorted keys, JCS(unsigned) is
  * the wire bytes with the member `,"signature":"<128 hex>"` cut out, so no
- * JSON parsing is needed. None of this has to be right for replay to be
- * right: the engine's verifier (PrecomputedVerifier) uses a verdict only when
- * the engine asks about exactly the same (public key, digest, signature)
- * bytes, and verifies inline otherwise.
+ * JSON parsing is needed. A verdict is used only when the engine asks about
+ * exactly the same (public key, digest, signature) bytes; anything else is
+ * verified inline. The worker also hashes the wire bytes, and the engine takes
+ * that transaction hash and the digest as given for the very byte arrays the
+ * worker was sent (EngineOptions.wireFacts): those two SHA-256 values must be
+ * right, and `charter replay --check` compares every root with the node's.
  *
  * The worker is plain JavaScript evaluated from a string (no file to find
  * next to a bundle, no TypeScript loader needed under tests).

@@ -125,6 +125,15 @@ describe('state tree and historical proofs', () => {
     const again = host(dbPath, w, 5);
     expect(errorOf(() => again.stateProofAt(4, 'vault/v1')).code).toBe('HISTORY_MISMATCH');
     expect(again.stateProofAt(4, 'vault/v2').key).toBe('vault/v2');
+    closeHost(again);
+    // A leaf whose key was altered would make its own key look absent: that is damage too, not NOT_IN_STATE.
+    const db2 = new Database(dbPath);
+    for (const l of db2.prepare("SELECT hash FROM state_nodes WHERE key = 'vault/v2'").all() as { hash: Buffer }[])
+      db2.prepare("UPDATE state_nodes SET key = 'vault/elsewhere' WHERE hash = ?").run(l.hash);
+    db2.close();
+    const third = host(dbPath, w, 5);
+    expect(errorOf(() => third.stateProofAt(4, 'vault/v2')).code).toBe('HISTORY_MISMATCH');
+    closeHost(third);
   });
 });
 
