@@ -120,14 +120,13 @@ export function stateEntries(state: EngineState): StateEntry[] {
 
 /** SHA-256(0x00 || u32be(len(key)) || key || SHA-256(value)); `valueHash`, when given, is SHA-256(value) already computed. */
 export function leafHash(key: string, value: Uint8Array, hash: Sha256 = sha256, valueHash?: Uint8Array): Uint8Array {
-  const k = utf8(key);
-  return hash(
-    concatBytes(new Uint8Array([0, (k.length >>> 24) & 0xff, (k.length >>> 16) & 0xff, (k.length >>> 8) & 0xff, k.length & 0xff]), k, valueHash ?? hash(value)),
-  );
+  return hash(leafInput(key, valueHash ?? hash(value)));
 }
 
 const ENCODER = new TextEncoder() as unknown as { encodeInto(s: string, into: Uint8Array): { read: number; written: number } };
 const VALUE_SCRATCH = new Uint8Array(1 << 16);
+/** The value argument of leafHash when its hash is given. */
+const EMPTY = new Uint8Array(0);
 
 /** SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array, hash: Sha256 = sha256): Uint8Array {
@@ -142,7 +141,7 @@ NODE_INPUT[0] = 1;
 
 /** The path of an entry: SHA-256 of its UTF-8 key. */
 export function entryPath(key: string, hash: Sha256 = sha256): Uint8Array {
-  return hash(utf8(key));
+  return hash(keyBytes(key));
 }
 
 /** Bit i of a 256-bit path (most significant bit of byte 0 first). */
@@ -325,10 +324,10 @@ export class RootCache {
     const at = this.leaves.get(key);
     if (at !== undefined) {
       // leaf = SHA-256(0x00 || u32be(len key) || key || SHA-256(value)).
-      this.update(at, this.hash(leafInput(key, value)));
+      this.update(at, leafHash(key, EMPTY, this.hash, value));
       return;
     }
-    this.put(key, this.hash(leafInput(key, value)));
+    this.put(key, leafHash(key, EMPTY, this.hash, value));
   }
 
   private grow(): void {
@@ -372,7 +371,7 @@ export class RootCache {
       this.update(old, leafHashBytes);
       return;
     }
-    const path = this.hash(keyBytes(key));
+    const path = entryPath(key, this.hash);
     const fresh = this.node();
     this.kind[fresh] = 0;
     this.paths.set(path, fresh * 32);
