@@ -8,16 +8,15 @@
  * deterministic workload of signed transactions, decided blocks, one
  * finalize + commit) are exported for the host's tests.
  */
-import { createPrivateKey, createPublicKey, sign as edSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as edSign } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { keyIdOf, toHex } from '../../core/codec/index.js';
 import { makeGenesis } from '../../core/engine/genesis.js';
-import type { GenesisDoc, SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
-import { encodeTx, signingDigest } from '../../core/tx/envelope.js';
+import type { GenesisDoc, TxBodies, TxType } from '../../core/engine/types.js';
 import { nodeSha256 } from '../crypto/node-hash.js';
+import { seededKey, signSeeded, type SeededKey } from '../crypto/seeded-keys.js';
 import { hexUpper } from '../cometbft/encoding.js';
 import type { DecidedBlock, FinalizeBlockResponse } from './abci.js';
 import { ApplicationHost, DEFAULT_SNAPSHOT_EVERY, type ApplicationHostOptions } from './host.js';
@@ -25,26 +24,14 @@ import { NodeStore } from './store.js';
 
 export const HOST_BENCH_CHAIN_ID = 'charter-host-bench';
 
-export interface BenchKey {
-  keyId: string;
-  publicKeyHex: string;
-  priv: KeyObject;
-  nonce: number;
+type BenchKey = SeededKey;
+
+function benchKey(label: string): BenchKey {
+  return seededKey(`charter-host-bench-key/${label}`);
 }
 
-/** A deterministic Ed25519 key from a label. */
-export function benchKey(label: string): BenchKey {
-  const seed = nodeSha256(Buffer.from(`charter-host-bench-key/${label}`, 'utf8'));
-  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
-  const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
-  const pub = spki.subarray(spki.length - 32);
-  return { keyId: keyIdOf('ed25519', pub), publicKeyHex: pub.toString('hex'), priv, nonce: 0 };
-}
-
-export function benchSigned<T extends TxType>(k: BenchKey, type: T, body: TxBodies[T], height: number, chainId = HOST_BENCH_CHAIN_ID): Uint8Array {
-  const unsigned = { version: 1, chain_id: chainId, type, body, signer: k.keyId, nonce: ++k.nonce, expires_at: height + 100 } as UnsignedEnvelope<T>;
-  const sig = edSign(null, signingDigest(unsigned), k.priv);
-  return encodeTx({ ...unsigned, signature: toHex(sig) } as SignedEnvelope<T>);
+function benchSigned<T extends TxType>(k: BenchKey, type: T, body: TxBodies[T], height: number, chainId = HOST_BENCH_CHAIN_ID): Uint8Array {
+  return signSeeded(k, chainId, type, body, height).bytes;
 }
 
 /**

@@ -9,14 +9,13 @@
  *   2. (a) the bound: pure Ed25519 verification of every signature
  *      (digest, key and signature precomputed) on a worker per core;
  *   3. (b) full replay (verify + decode + apply + state roots) with the
- *      worker pipeline, and the ratio (b)/(a) against the 1.5× target;
+ *      worker pipeline, and the ratio (b)/(a) against the 1.25× target;
  *   4. single-threaded engine apply throughput on a prefix, with signature
  *      verification (@noble/curves, the engine default; and node:crypto) and
  *      without (a verifier that answers true: every signature here is valid).
  *
  * It prints figures and asserts no timing.
  */
-import { createPrivateKey, createPublicKey, sign as edSign, type KeyObject } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
@@ -24,14 +23,15 @@ import { join } from 'node:path';
 import { CustodyEngine } from '../../core/engine/engine.js';
 import { makeGenesis } from '../../core/engine/genesis.js';
 import { nobleVerifier, type SignatureVerifier } from '../../core/crypto/ed25519.js';
-import { keyIdOf, toHex } from '../../core/codec/index.js';
-import { encodeTx, requestIdOf, signingDigest } from '../../core/tx/envelope.js';
-import type { GenesisDoc, SignedEnvelope, TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
+import { keyIdOf } from '../../core/codec/index.js';
+import { requestIdOf } from '../../core/tx/envelope.js';
+import type { GenesisDoc, TxBodies, TxType, UnsignedEnvelope } from '../../core/engine/types.js';
 import { blockLine, headerLine, openBlocksFile, BLOCKS_FORMAT, type BlockRecord } from '../blocks-history/format.js';
 import { VerifyPool } from './verify-pool.js';
 import { replayBlocks } from './replay.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
 import { nodeSha256 } from '../crypto/node-hash.js';
+import { seededKey, signSeeded, type SeededKey } from '../crypto/seeded-keys.js';
 
 const CHAIN_ID = 'charter-bench';
 const KEYS = 300;
@@ -44,25 +44,14 @@ const REPLAY_TARGET = 1.25;
 /** Apply cost at the longest history may be at most this multiple of the cost at 20,000 transactions. */
 const FLAT_TARGET = 1.2;
 
-interface BenchKey {
-  keyId: string;
-  publicKeyHex: string;
-  priv: KeyObject;
-  nonce: number;
-}
+type BenchKey = SeededKey;
 
 function benchKey(i: number): BenchKey {
-  const seed = nodeSha256(Buffer.from(`charter-bench-key/${i}`, 'utf8'));
-  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
-  const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
-  const pub = spki.subarray(spki.length - 32);
-  return { keyId: keyIdOf('ed25519', pub), publicKeyHex: pub.toString('hex'), priv, nonce: 0 };
+  return seededKey(`charter-bench-key/${i}`);
 }
 
 function signed<T extends TxType>(k: BenchKey, type: T, body: TxBodies[T], height: number): { bytes: Uint8Array; unsigned: UnsignedEnvelope<T> } {
-  const unsigned = { version: 1, chain_id: CHAIN_ID, type, body, signer: k.keyId, nonce: ++k.nonce, expires_at: height + 100 } as UnsignedEnvelope<T>;
-  const sig = edSign(null, signingDigest(unsigned), k.priv);
-  return { bytes: encodeTx({ ...unsigned, signature: toHex(sig) } as SignedEnvelope<T>), unsigned };
+  return signSeeded(k, CHAIN_ID, type, body, height);
 }
 
 function time(h: number): string {
