@@ -10,10 +10,7 @@
  * It re-runs itself with --max-semi-space-size=64 (see below); set
  * CHARTER_BENCH_DEFAULT_HEAP=1 to measure with V8's default young generation.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { cacheDir, importTs } from './import-ts.mjs';
 
 // The replay keeps each block's results, events and changed records alive until
 // the block's state root is taken: with V8's default young generation they
@@ -27,28 +24,11 @@ if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) && !pro
   process.exit(r.status ?? 1);
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cacheDir = path.join(root, 'node_modules', '.cache', 'charter-bench');
 const i = process.argv.indexOf('--txs');
 const total = Number(i > 0 ? process.argv[i + 1] : (process.env.CHARTER_BENCH_TXS ?? 1_000_000));
 if (!Number.isInteger(total) || total < 1) {
   console.error('--txs must be a positive integer');
   process.exit(64);
 }
-// Per process: the cache directory is shared by every checkout that links these node_modules.
-const outfile = path.join(cacheDir, `bench-replay-${process.pid}.mjs`);
-await esbuild.build({
-  entryPoints: [path.join(root, 'main/replay/bench.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  outfile,
-  logLevel: 'warning',
-  // Resolve bare imports (zod, canonicalize, @noble/*) from the project.
-  nodePaths: [path.join(root, 'node_modules')],
-});
-const { runBench } = await import(pathToFileURL(outfile).href);
-fs.rmSync(outfile, { force: true });
+const { runBench } = await importTs('main/replay/bench.ts');
 await runBench({ total, cacheDir });
