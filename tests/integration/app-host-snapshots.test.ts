@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
+import { bundleChild } from '../support/child-bundle.js';
 import { CustodyEngine } from '../../core/engine/engine.js';
 import { verifyEntryProof } from '../../core/engine/state-root.js';
 import { CharterError } from '../../core/errors.js';
@@ -229,25 +229,15 @@ describe('kill -9 inside a snapshot write', () => {
     bundleDir = mkdtempSync(join(tmpdir(), 'charter-host-bundle-'));
     bundle = join(bundleDir, 'host-child.cjs');
     // The child: a host on argv[2] with snapshots every 4 blocks, driven to height argv[3].
-    await build({
-      stdin: {
-        contents: `import { HostWorkload, driveBlock, openHost } from './main/app-host/bench-host.ts';
+    await bundleChild(
+      `import { HostWorkload, driveBlock, openHost } from './main/app-host/bench-host.ts';
           const w = new HostWorkload('charter-store-kill');
           const host = openHost(process.argv[2], w.genesis, { snapshotEvery: 4 });
           const to = Number(process.argv[3]);
           for (let b = 1; b <= to; b++) { const txs = w.block(b, 150); if (b > host.height()) driveBlock(host, txs); }
           host.close();`,
-        resolveDir: repo,
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['better-sqlite3'],
-      outfile: bundle,
-      logLevel: 'error',
-    });
+      bundle,
+    );
   });
   afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
 

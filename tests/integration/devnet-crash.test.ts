@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { bundleChild } from '../support/child-bundle.js';
 import { CustodyClient } from '../../main/chain/custody-client.js';
 import { DevnetNode, loadDevnetAdmin } from '../../main/devnet/node.js';
 import type { VaultRecord } from '../../core/engine/types.js';
@@ -27,22 +27,12 @@ let bundle = '';
 beforeAll(async () => {
   bundleDir = mkdtempSync(join(tmpdir(), 'charter-devnet-bundle-'));
   bundle = join(bundleDir, 'devnet-child.cjs');
-  await build({
-    stdin: {
-      contents: `import { runNodeCommand } from './main/devnet/cli.ts';
+  await bundleChild(
+    `import { runNodeCommand } from './main/devnet/cli.ts';
         runNodeCommand({ home: process.argv[2], rpc: '127.0.0.1:0', blockTime: '5ms', emptyBlocks: true, err: () => {} })
           .catch((e) => { console.error(e); process.exit(1); });`,
-      resolveDir: repo,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['better-sqlite3'],
-    outfile: bundle,
-    logLevel: 'error',
-  });
+    bundle,
+  );
 });
 afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
 
