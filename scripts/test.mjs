@@ -14,6 +14,10 @@
  *      architecture) and we are root with apt-get, `apt-get update` +
  *      `apt-get install -y --no-install-recommends <packages>`; otherwise fail,
  *      naming the packages and the command.
+ *   1b. the `cometbft` binary for the network tests (scripts/cometbft.mjs):
+ *      $CHARTER_COMETBFT, the cache, or PATH; built into the cache with Go
+ *      (`CGO_ENABLED=0 go install github.com/cometbft/cometbft/cmd/cometbft@v0.38.25`)
+ *      when missing; without Go, fail naming what to install.
  *   2. build (scripts/build.mjs, i.e. `npm run build`)
  *   3. typecheck: tsc -p on tsconfig.json, core/, renderer/, tests/e2e/ (where present)
  *      and lint: ESLint (eslint.config.mjs) and Prettier's check (.prettierrc.json)
@@ -38,6 +42,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIBUSB_PACKAGE, PYTHON_VENV_PACKAGE } from './system-packages.mjs';
+import { ensureCometbft } from './cometbft.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -151,6 +156,18 @@ async function systemPackages() {
     stepFailures.push(['system packages', `\`apt-get install ${names}\` failed; install with: ${command}`]);
     return false;
   }
+  return true;
+}
+
+// ── 1b. cometbft ───────────────────────────────────────────────────────────
+async function cometbft() {
+  const r = ensureCometbft();
+  if (r.error) {
+    stepFailures.push(['cometbft', r.error]);
+    return false;
+  }
+  console.log(`cometbft: ${r.path}`);
+  process.env.CHARTER_COMETBFT = r.path;
   return true;
 }
 
@@ -294,6 +311,7 @@ if (process.argv.includes('--system-packages')) {
   for (const [s, what] of stepFailures) console.log(`failed step: ${s}: ${what}`);
   process.exit(systemOk ? 0 : 1);
 }
+await step('cometbft', cometbft);
 const buildOk = await step('build', build);
 await step('typecheck', typecheck);
 await step('lint', lint);

@@ -206,6 +206,36 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     }
   }
 
+  /**
+   * State sync: makes the empty node.db at `dbPath` start from a peer's
+   * snapshot. The bytes must hash to the offered hash, restore under this
+   * genesis, and give the offered height and root (the app hash the light
+   * client verified); then they are stored as the node's base
+   * (NodeStore.putStateSyncBase), and a host opened on it next continues at
+   * height + 1. Refuses, changing nothing, otherwise.
+   */
+  static restoreSnapshotInto(dbPath: string, genesis: GenesisDoc, snap: { height: number; appHash: string; hash: string; bytes: Uint8Array }): void {
+    const digest = Buffer.from(nodeSha256(snap.bytes)).toString('hex');
+    if (digest !== snap.hash.toLowerCase()) throw new CharterError('INVALID_INPUT', `the snapshot's bytes hash to ${digest}, not the offered ${snap.hash}`);
+    const engine = CustodyEngine.restore(snap.bytes, genesis, { verifier: nativeVerifier, sha256: nodeSha256 });
+    const info = engine.info();
+    const root = hexUpper(info.lastBlockAppHash);
+    if (info.lastBlockHeight !== snap.height || root !== snap.appHash.toUpperCase()) {
+      throw new CharterError(
+        'INVALID_INPUT',
+        `the snapshot restores height ${info.lastBlockHeight} root ${root}, not the offered height ${snap.height} root ${snap.appHash}`,
+      );
+    }
+    const time = (JSON.parse(Buffer.from(snap.bytes).toString('utf8')) as { state: { time: string } }).state.time;
+    const store = NodeStore.open(dbPath);
+    try {
+      ApplicationHost.checkGenesis(store, genesis, 'genesis.json');
+      store.putStateSyncBase({ height: snap.height, appHash: root, time, bytes: snap.bytes });
+    } finally {
+      store.close();
+    }
+  }
+
   constructor(opts: ApplicationHostOptions) {
     const { store, genesis } = opts;
     this.store = store;

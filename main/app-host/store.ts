@@ -654,6 +654,45 @@ export class NodeStore implements EvidenceStore {
       .immediate();
   }
 
+  /**
+   * Makes an empty node.db start at a peer's snapshot (state sync): in one
+   * transaction, the snapshot, a base row for its block (the application
+   * never sees that block; the row carries its height, time and result root,
+   * and is marked as a base in its header) and the evidence log's start.
+   */
+  putStateSyncBase(base: { height: number; appHash: string; time: string; bytes: Uint8Array }): void {
+    if (this.latestBlock() !== null) throw new CharterError('WORKSPACE_INVALID', 'state sync into a node.db that already holds blocks');
+    const bytes = Buffer.from(base.bytes.buffer, base.bytes.byteOffset, base.bytes.byteLength);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const h = base.height;
+    this.db
+      .transaction(() => {
+        this.stmts.insertBlock.run({
+          height: h,
+          hash: `STATE-SYNC-BASE-${h}`,
+          time: base.time,
+          time_ms: Date.parse(base.time),
+          app_hash: '',
+          result_app_hash: base.appHash,
+          last_block_hash: '',
+          data_hash: '',
+          proposer: '',
+          num_txs: 0,
+          size: 0,
+          header: JSON.stringify({ state_sync_base: true, height: String(h) }),
+          block_id: JSON.stringify({ hash: '', parts: { total: 0, hash: '' } }),
+          last_commit: '{}',
+          commit_signature: '',
+          commit_time: base.time,
+          finalize_events: '[]',
+        });
+        this.stmts.insertSnapshot.run(h, base.appHash, hash, bytes.length, bytes);
+        this.stmts.setMeta.run('evidence_height', String(h));
+        this.stmts.setMeta.run('state_sync_base', String(h));
+      })
+      .immediate();
+  }
+
   /** The state-tree node with this hash, or null. */
   stateNode(hash: Uint8Array): StateNodeRow | null {
     return this.stmts.stateNode.get(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength)) ?? null;

@@ -24,6 +24,7 @@ const lazy = {
   client: () => import('../../core/contract/client.js'),
   serve: () => import('../hosts/serve.js'),
   node: () => import('../devnet/cli.js'),
+  abci: () => import('../abci/cli.js'),
   replay: () => import('../replay/cli.js'),
   keystore: () => import('../../hsm/software.js'),
   workspace: () => import('../workspace/workspace.js'),
@@ -274,6 +275,27 @@ export function buildProgram(): Command {
         ...(o.to !== undefined ? { to: o.to } : {}),
         ...(o.json ? { json: true } : {}),
         ...(o.force ? { force: true } : {}),
+      });
+    });
+
+  program
+    .command('abci')
+    .description('serve the custody application to CometBFT over ABCI 0.38 (socket protocol), with its read API on --api')
+    .requiredOption('--home <dir>', 'application home: genesis.json (written at InitChain), node.db, node_key.json (created if missing)')
+    .option('--listen <addr>', 'ABCI address: tcp://host:port or unix:///path', 'tcp://127.0.0.1:26658')
+    .option('--api <host:port>', 'serve the read API (/explorer/*, evidence, proofs, /metrics/engine) here')
+    .option('--force-host', 'allow a non-loopback --api address')
+    .option('--checkpoint-every <n>', 'issue a signed checkpoint of the receipt log every N blocks', '10')
+    .option('--snapshot-every <n>', 'write a state snapshot every N blocks (restart and state sync start from the newest)', '1000')
+    .action(async (o: { home: string; listen: string; api?: string; forceHost?: boolean; checkpointEvery: string; snapshotEvery: string }) => {
+      const { runAbciCommand } = await lazy.abci();
+      await runAbciCommand({
+        home: o.home,
+        listen: o.listen,
+        ...(o.api !== undefined ? { api: o.api } : {}),
+        force: !!o.forceHost,
+        checkpointEvery: o.checkpointEvery,
+        snapshotEvery: o.snapshotEvery,
       });
     });
 
