@@ -25,6 +25,7 @@ const lazy = {
   serve: () => import('../hosts/serve.js'),
   node: () => import('../devnet/cli.js'),
   abci: () => import('../abci/cli.js'),
+  net: () => import('../net/cli.js'),
   replay: () => import('../replay/cli.js'),
   keystore: () => import('../../hsm/software.js'),
   workspace: () => import('../workspace/workspace.js'),
@@ -297,6 +298,39 @@ export function buildProgram(): Command {
         checkpointEvery: o.checkpointEvery,
         snapshotEvery: o.snapshotEvery,
       });
+    });
+
+  const net = program.command('net').description('a local CometBFT network of custody validators: one cometbft and one charter abci per validator');
+  net
+    .command('up')
+    .description('make the network (once) and start every validator not running; returns once blocks are committed')
+    .option('--home <dir>', 'network directory', 'charter-net')
+    .option('--validators <n>', 'number of validators (when making the network)', '4')
+    .option('--chain-id <id>', 'chain id (when making the network)')
+    .option('--base-port <port>', 'P2P port; RPC, ABCI and the read API on the next three (when making the network)')
+    .option('--block-time <d>', "CometBFT's timeout_commit (when making the network)", '500ms')
+    .option('--cometbft <path>', 'the cometbft binary (default $CHARTER_COMETBFT, the build cache, or PATH)')
+    .option('--json', 'machine-readable status')
+    .action(async (o: { home: string; validators: string; chainId?: string; basePort?: string; blockTime: string; cometbft?: string; json?: boolean }) => {
+      const { runNetUp } = await lazy.net();
+      await runNetUp({ ...o, json: !!o.json });
+    });
+  net
+    .command('status')
+    .description("each validator's height, voting power, peers and last signed height, and whether online power is above two thirds")
+    .option('--home <dir>', 'network directory', 'charter-net')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { home: string; json?: boolean }) => {
+      const { runNetStatus } = await lazy.net();
+      await runNetStatus({ home: o.home, json: !!o.json });
+    });
+  net
+    .command('down')
+    .description('stop every validator of the network (its data is kept)')
+    .option('--home <dir>', 'network directory', 'charter-net')
+    .action(async (o: { home: string }) => {
+      const { runNetDown } = await lazy.net();
+      await runNetDown({ home: o.home });
     });
 
   program
