@@ -128,6 +128,68 @@ describe('ABCI translation', () => {
   });
 });
 
+describe('state sync between two applications', () => {
+  it("restores a peer's snapshot, answers Info at its height and root, and continues with the next block", () => {
+    const admin = seededKey('abci-unit/statesync-admin');
+    const genesis = makeGenesis({
+      chain_id: 'abci-sync',
+      genesis_time: '2026-01-01T00:00:00Z',
+      admins: [{ public_key: admin.publicKeyHex, label: 'op' }],
+      params: { faucet: true, max_expiry_blocks: 1000 },
+    });
+    const init = Request.fromPartial({ initChain: { chainId: 'abci-sync', appStateBytes: Buffer.from(JSON.stringify(genesis)), initialHeight: 1n } });
+    const block = (h: number, txs: Uint8Array[]) =>
+      Request.fromPartial({
+        finalizeBlock: {
+          height: BigInt(h),
+          time: { seconds: 1767225600n + BigInt(h), nanos: 0 },
+          txs,
+          hash: new Uint8Array(32).fill(h),
+          proposerAddress: new Uint8Array(20),
+        },
+      });
+    const a = new CometApp({ home: tmp(), snapshotEvery: 2 });
+    const b = new CometApp({ home: tmp() });
+    try {
+      a.handle(init);
+      for (let h = 1; h <= 4; h++) {
+        const txs =
+          h === 1
+            ? [signSeeded(admin, 'abci-sync', 'vault.create', { vault_id: 'vault-a', name: 'A', policy: { approvers: [admin.keyId], threshold: 1 } }, 0).bytes]
+            : [];
+        expect(a.handle(block(h, txs)).finalizeBlock?.txResults.map((r) => r.log)).toEqual(txs.map(() => ''));
+        a.handle(Request.fromPartial({ commit: {} }));
+      }
+      const snaps = a.handle(Request.fromPartial({ listSnapshots: {} })).listSnapshots!.snapshots;
+      expect(snaps.map((s) => s.height)).toEqual([4n, 2n]);
+      const s = snaps[0]!;
+      const root = a.handle(Request.fromPartial({ info: {} })).info!.lastBlockAppHash;
+      b.handle(init);
+      // A wrong app hash: the restore is refused and the application stays empty.
+      expect(b.handle(Request.fromPartial({ offerSnapshot: { snapshot: s, appHash: new Uint8Array(32) } })).offerSnapshot?.result).toBe(1);
+      const chunk = a.handle(Request.fromPartial({ loadSnapshotChunk: { height: s.height, format: 1, chunk: 0 } })).loadSnapshotChunk!.chunk;
+      expect(b.handle(Request.fromPartial({ applySnapshotChunk: { index: 0, chunk } })).applySnapshotChunk?.result).toBe(5);
+      expect(b.handle(Request.fromPartial({ info: {} })).info?.lastBlockHeight).toBe(0n);
+      // The right one: restored.
+      expect(b.handle(Request.fromPartial({ offerSnapshot: { snapshot: s, appHash: root } })).offerSnapshot?.result).toBe(1);
+      expect(b.handle(Request.fromPartial({ applySnapshotChunk: { index: 0, chunk } })).applySnapshotChunk?.result).toBe(1);
+      const info = b.handle(Request.fromPartial({ info: {} })).info!;
+      expect(info.lastBlockHeight).toBe(4n);
+      expect(Buffer.from(info.lastBlockAppHash).equals(Buffer.from(root))).toBe(true);
+      // Both execute block 5 to the same root.
+      const r5a = a.handle(block(5, [])).finalizeBlock!.appHash;
+      const r5b = b.handle(block(5, [])).finalizeBlock!.appHash;
+      expect(Buffer.from(r5b).equals(Buffer.from(r5a))).toBe(true);
+      b.handle(Request.fromPartial({ commit: {} }));
+      const q = b.handle(Request.fromPartial({ query: { path: '/vault/vault-a' } })).query!;
+      expect(q.code).toBe(0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
 describe('ABCI socket server', () => {
   it('answers requests in order, flushes on Flush, and answers ResponseException for what it cannot serve', async () => {
     const app = new CometApp({ home: tmp() });
