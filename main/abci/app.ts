@@ -38,6 +38,7 @@ import {
 } from 'cosmjs-types/tendermint/abci/types';
 import { ensurePrivateDir, writeFileAtomic } from '../../base/node/files.js';
 import { canonicalJson, txHashOf } from '../../core/codec/index.js';
+import { APP_VERSION } from '../../core/engine/engine.js';
 import { validateGenesis } from '../../core/engine/genesis.js';
 import { decodeTx } from '../../core/engine/tx.js';
 import type { AbciEvent, GenesisDoc, TxResult } from '../../core/engine/types.js';
@@ -185,8 +186,9 @@ export class CometApp {
       return {
         info: {
           data: ABCI_APP_NAME,
-          version: h ? String(h.appVersion) : '',
-          appVersion: BigInt(h?.appVersion ?? 0),
+          // The same before and after InitChain: CometBFT's handshake puts it in every header, and state sync compares it.
+          version: String(h?.appVersion ?? APP_VERSION),
+          appVersion: BigInt(h?.appVersion ?? APP_VERSION),
           lastBlockHeight: BigInt(info?.lastBlockHeight ?? 0),
           lastBlockAppHash: info && info.lastBlockHeight > 0 ? info.lastBlockAppHash : new Uint8Array(0),
         },

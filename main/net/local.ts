@@ -46,6 +46,8 @@ export interface NetNode {
   rpcPort: number;
   abciPort: number;
   apiPort: number;
+  /** Made a validator by the network's genesis; a node added later joins as a full node (state sync) until governance admits it. */
+  genesisValidator: boolean;
 }
 
 export interface NetDescription {
@@ -53,6 +55,9 @@ export interface NetDescription {
   chainId: string;
   validators: number;
   basePort: number;
+  /** The applications' --snapshot-every. */
+  snapshotEvery: number;
+  blockTime: string;
   nodes: NetNode[];
 }
 
@@ -66,6 +71,8 @@ export interface NetOptions {
   charterBin?: string;
   /** Blocks' commit timeout, CometBFT's timeout_commit (default 500ms). */
   blockTime?: string;
+  /** The applications' snapshot interval in blocks (default 100): what a joining node state-syncs from. */
+  snapshotEvery?: number;
   log?: (line: string) => void;
 }
 
@@ -81,6 +88,85 @@ function setToml(text: string, section: string, key: string, value: string): str
     }
   }
   throw new CharterError('CONFIG_INVALID', `config.toml has no ${section ? `[${section}] ` : ''}${key}`);
+}
+
+function nodeConfig(text: string, node: NetNode, blockTime: string): string {
+  let cfg = setToml(text, '', 'moniker', `"${node.name}"`);
+  cfg = setToml(cfg, '', 'proxy_app', `"tcp://${node.ip}:${node.abciPort}"`);
+  cfg = setToml(cfg, 'rpc', 'laddr', `"tcp://${node.ip}:${node.rpcPort}"`);
+  cfg = setToml(cfg, 'p2p', 'laddr', `"tcp://${node.ip}:${node.p2pPort}"`);
+  cfg = setToml(cfg, 'p2p', 'allow_duplicate_ip', 'true');
+  cfg = setToml(cfg, 'p2p', 'addr_book_strict', 'false');
+  cfg = setToml(cfg, 'consensus', 'timeout_commit', `"${blockTime}"`);
+  return setToml(cfg, 'statesync', 'enable', 'false');
+}
+
+function cometJson(node: NetNode, route: string): Promise<unknown> {
+  return getJson(`http://${node.ip}:${node.rpcPort}/${route}`, 5000);
+}
+
+/** A node's CometBFT consensus public key (priv_validator_key.json), 64 lower-case hex digits: what validator.add names. */
+export function consensusKeyOf(node: NetNode): string {
+  const f = JSON.parse(readFileSync(join(node.cometHome, 'config', 'priv_validator_key.json'), 'utf8')) as { pub_key: { value: string } };
+  return Buffer.from(f.pub_key.value, 'base64').toString('hex');
+}
+
+/**
+ * Adds a node to the network (not started): its own CometBFT home and keys,
+ * the network's genesis (and the custody genesis in its application home,
+ * since a state-synced node never sees InitChain), the validators as
+ * persistent peers, and state sync from the newest trusted header of
+ * validator 0. It joins as a full node; a `validator.add` governance action
+ * naming consensusKeyOf(node) makes it a validator.
+ */
+export async function addNode(net: NetDescription, home: string, opts: Pick<NetOptions, 'cometbft'>): Promise<NetNode> {
+  const i = net.nodes.length;
+  const cometHome = join(home, `node${i}`);
+  const node: NetNode = {
+    index: i,
+    name: `node${i}`,
+    ip: `127.0.0.${11 + i}`,
+    cometHome,
+    appHome: join(cometHome, 'app'),
+    p2pPort: net.basePort,
+    rpcPort: net.basePort + 1,
+    abciPort: net.basePort + 2,
+    apiPort: net.basePort + 3,
+    genesisValidator: false,
+  };
+  const r = spawnSync(opts.cometbft, ['init', '--home', cometHome], { encoding: 'utf8' });
+  if (r.status !== 0) throw new CharterError('NODE_ERROR', `cometbft init failed: ${r.stderr || r.stdout}`);
+  const first = net.nodes[0] as NetNode;
+  const genesisText = readFileSync(join(first.cometHome, 'config', 'genesis.json'), 'utf8');
+  writeFileSync(join(cometHome, 'config', 'genesis.json'), genesisText);
+  ensurePrivateDir(node.appHome);
+  writeFileSync(join(node.appHome, 'genesis.json'), JSON.stringify((JSON.parse(genesisText) as { app_state: unknown }).app_state, null, 2) + '\n');
+  const peers = net.nodes
+    .filter((n) => n.genesisValidator)
+    .map((n) => {
+      const id = spawnSync(opts.cometbft, ['show-node-id', '--home', n.cometHome], { encoding: 'utf8' }).stdout.trim();
+      return `${id}@${n.ip}:${n.p2pPort}`;
+    });
+  // Trust the newest header validator 0 serves (a real operator takes it from a source they trust).
+  const commit = (await cometJson(first, 'commit')) as { signed_header: { header: { height: string }; commit: { block_id: { hash: string } } } };
+  const cPath = join(cometHome, 'config', 'config.toml');
+  let cfg = nodeConfig(readFileSync(cPath, 'utf8'), node, net.blockTime);
+  cfg = setToml(cfg, 'p2p', 'persistent_peers', `"${peers.join(',')}"`);
+  cfg = setToml(cfg, 'statesync', 'enable', 'true');
+  const rpcs = net.nodes
+    .filter((n) => n.genesisValidator)
+    .slice(0, 2)
+    .map((n) => `http://${n.ip}:${n.rpcPort}`);
+  cfg = setToml(cfg, 'statesync', 'rpc_servers', `"${(rpcs.length > 1 ? rpcs : [rpcs[0], rpcs[0]]).join(',')}"`);
+  cfg = setToml(cfg, 'statesync', 'trust_height', commit.signed_header.header.height);
+  cfg = setToml(cfg, 'statesync', 'trust_hash', `"${commit.signed_header.commit.block_id.hash}"`);
+  cfg = setToml(cfg, 'statesync', 'trust_period', '"168h0m0s"');
+  // Snapshots come every snapshotEvery blocks and the newest three are kept: ask the peers soon.
+  cfg = setToml(cfg, 'statesync', 'discovery_time', '"5s"');
+  writeFileSync(cPath, cfg);
+  net.nodes.push(node);
+  writeFileSync(join(home, NET_FILE), JSON.stringify(net, null, 2) + '\n');
+  return node;
 }
 
 export function loadNet(home: string): NetDescription | null {
@@ -133,22 +219,23 @@ export function createNet(opts: NetOptions): NetDescription {
       rpcPort: base + 1,
       abciPort: base + 2,
       apiPort: base + 3,
+      genesisValidator: true,
     };
     const gPath = join(cometHome, 'config', 'genesis.json');
     writeFileSync(gPath, JSON.stringify(cometGenesis, null, 2) + '\n');
     const cPath = join(cometHome, 'config', 'config.toml');
-    let cfg = readFileSync(cPath, 'utf8');
-    cfg = setToml(cfg, '', 'moniker', `"${node.name}"`);
-    cfg = setToml(cfg, '', 'proxy_app', `"tcp://${node.ip}:${node.abciPort}"`);
-    cfg = setToml(cfg, 'rpc', 'laddr', `"tcp://${node.ip}:${node.rpcPort}"`);
-    cfg = setToml(cfg, 'p2p', 'laddr', `"tcp://${node.ip}:${node.p2pPort}"`);
-    cfg = setToml(cfg, 'p2p', 'allow_duplicate_ip', 'true');
-    cfg = setToml(cfg, 'consensus', 'timeout_commit', `"${opts.blockTime ?? '500ms'}"`);
-    cfg = setToml(cfg, 'statesync', 'enable', 'false');
-    writeFileSync(cPath, cfg);
+    writeFileSync(cPath, nodeConfig(readFileSync(cPath, 'utf8'), node, opts.blockTime ?? '500ms'));
     nodes.push(node);
   }
-  const net: NetDescription = { format: 'charter.net/v1', chainId, validators: n, basePort: base, nodes };
+  const net: NetDescription = {
+    format: 'charter.net/v1',
+    chainId,
+    validators: n,
+    basePort: base,
+    snapshotEvery: opts.snapshotEvery ?? 100,
+    blockTime: opts.blockTime ?? '500ms',
+    nodes,
+  };
   writeFileSync(join(opts.home, NET_FILE), JSON.stringify(net, null, 2) + '\n');
   return net;
 }
@@ -206,7 +293,18 @@ export function startNode(net: NetDescription, i: number, opts: Pick<NetOptions,
   if (processStatus(node, 'app').state !== 'running') {
     startDetached(
       process.execPath,
-      [charter, 'abci', '--home', node.appHome, '--listen', `tcp://${node.ip}:${node.abciPort}`, '--api', `${node.ip}:${node.apiPort}`],
+      [
+        charter,
+        'abci',
+        '--home',
+        node.appHome,
+        '--listen',
+        `tcp://${node.ip}:${node.abciPort}`,
+        '--api',
+        `${node.ip}:${node.apiPort}`,
+        '--snapshot-every',
+        String(net.snapshotEvery ?? 100),
+      ],
       join(node.cometHome, 'app.log'),
       join(node.cometHome, 'app.pid'),
     );

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDevnetAdmin } from '../../main/devnet/keys.js';
-import { createNet, netStatus, processStatus, startNode, stopNode, type NetDescription } from '../../main/net/local.js';
+import { addNode, consensusKeyOf, createNet, netStatus, processStatus, startNode, stopNode, type NetDescription } from '../../main/net/local.js';
+import { readFileSync } from 'node:fs';
 import { encodeTx, signingDigest } from '../../core/tx/codec.js';
 import { toHex } from '../../core/codec/index.js';
 import type { SignedEnvelope, UnsignedEnvelope } from '../../core/engine/types.js';
@@ -31,25 +32,27 @@ async function rpcAt<T>(i: number, method: string, params: Record<string, string
 const heightOf = async (i: number) => Number((await rpcAt<{ sync_info: { latest_block_height: string } }>(i, 'status')).sync_info.latest_block_height);
 
 let nonce = 0;
-function operatorTx(vault: string): Uint8Array {
+function operatorSigned(type: string, body: unknown): Uint8Array {
   const admin = loadDevnetAdmin(dir);
-  const unsigned = {
-    version: 1,
-    chain_id: net.chainId,
-    type: 'vault.create',
-    body: { vault_id: vault, name: vault, policy: { approvers: [admin.keyId], threshold: 1 } },
-    signer: admin.keyId,
-    nonce: ++nonce,
-    expires_at: 100_000,
-  } as UnsignedEnvelope<'vault.create'>;
-  return encodeTx({ ...unsigned, signature: toHex(admin.sign(signingDigest(unsigned))) } as SignedEnvelope<'vault.create'>);
+  const unsigned = { version: 1, chain_id: net.chainId, type, body, signer: admin.keyId, nonce: ++nonce, expires_at: 100_000 } as unknown as UnsignedEnvelope;
+  return encodeTx({ ...unsigned, signature: toHex(admin.sign(signingDigest(unsigned))) } as SignedEnvelope);
+}
+function operatorTx(vault: string): Uint8Array {
+  return operatorSigned('vault.create', { vault_id: vault, name: vault, policy: { approvers: [loadDevnetAdmin(dir).keyId], threshold: 1 } });
+}
+type Commit = { check_tx: { code: number; log: string }; tx_result: { code: number; log: string; data: string | null }; hash: string; height: string };
+async function commitTx(bytes: Uint8Array): Promise<Commit> {
+  const r = await rpcAt<Commit>(0, 'broadcast_tx_commit', { tx: '0x' + Buffer.from(bytes).toString('hex') });
+  expect(r.check_tx.code, r.check_tx.log).toBe(0);
+  expect(r.tx_result.code, r.tx_result.log).toBe(0);
+  return r;
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'charter-net-'));
   // Four consecutive ports on 127.0.0.11–14 (the one asked on 127.0.0.1 was free).
   const base = await freePort();
-  net = createNet({ home: dir, validators: 4, basePort: Math.min(base, 65530), cometbft: cometbftBinary(), blockTime: '300ms' });
+  net = createNet({ home: dir, validators: 4, basePort: Math.min(base, 65530), cometbft: cometbftBinary(), blockTime: '300ms', snapshotEvery: 20 });
   for (const n of net.nodes) start(n.index);
   await waitFor('blocks from the 4-validator network', async () => (await heightOf(0)) >= 3, 90_000);
 }, 120_000);
@@ -132,4 +135,41 @@ describe('a local 4-validator network', () => {
       expect(((await t.json()) as { code: number }).code).toBe(0);
     }
   }, 150_000);
+
+  it('admits a fifth node by governance: it state-syncs from a snapshot, becomes a validator two heights later and signs', async () => {
+    await waitFor('a snapshot on the validators', async () => (await heightOf(0)) >= 22, 60_000);
+    const node = await addNode(net, dir, { cometbft: cometbftBinary() });
+    start(node.index);
+    await waitFor('the new node catching up', async () => (await heightOf(node.index)) >= (await heightOf(0)) - 1, 90_000);
+    // It started from a snapshot, not from genesis: its application restored one and holds no block 1.
+    expect(readFileSync(join(node.cometHome, 'app.log'), 'utf8')).toMatch(/state sync: restored the snapshot at height \d+/);
+    expect((await fetch(`http://${node.ip}:${node.apiPort}/explorer/block?height=1`)).status).toBe(404);
+    expect((await netStatus(net)).validators[node.index]!.votingPower).toBe(0);
+
+    const key = consensusKeyOf(node);
+    const proposed = await commitTx(
+      operatorSigned('gov.propose', { track: 'operational', action: { type: 'validator.add', public_key: key, power: 1, name: node.name } }),
+    );
+    const { proposal_id } = JSON.parse(Buffer.from(proposed.tx_result.data ?? '', 'base64').toString('utf8')) as { proposal_id: string };
+    await commitTx(operatorSigned('gov.vote', { proposal_id, vote: 'yes' }));
+    const executed = await commitTx(operatorSigned('gov.execute', { proposal_id }));
+    type Vals = { validators: { pub_key: { value: string }; voting_power: string }[] };
+    const inSet = async (h: number) =>
+      (await rpcAt<Vals>(0, 'validators', { height: String(h) })).validators.some((v) => Buffer.from(v.pub_key.value, 'base64').toString('hex') === key);
+    // CometBFT: updates returned at height H take effect at H + 2.
+    const h = Number(executed.height);
+    await waitFor('the validator set of height H+2', async () => (await heightOf(0)) >= h + 2, 30_000);
+    expect(await inSet(h + 1)).toBe(false);
+    expect(await inSet(h + 2)).toBe(true);
+    const s = await waitFor(
+      'the new validator signing',
+      async () => {
+        const st = await netStatus(net);
+        return st.validators[node.index]!.lastSignedHeight !== null ? st : null;
+      },
+      60_000,
+    );
+    expect(s.totalPower).toBe(5);
+    expect(s.validators[node.index]!.votingPower).toBe(1);
+  }, 240_000);
 });
