@@ -340,10 +340,13 @@ export function buildProgram(): Command {
     )
     .option('--home <dir>', 'a devnet home (its node must not be running)')
     .option('--blocks <file>', 'a charter.blocks/v1 export (charter node export)')
+    .option('--node <url>', "a CometBFT RPC URL: replay its blocks, comparing each root with the next header's app_hash the validators signed")
+    .option('--from <height>', 'with --node: first height to report (execution always starts at genesis)')
+    .option('--to <height>', 'with --node: last height (default: the latest)')
     .option('--check', 'compare with the recorded roots and result codes; report the first divergence')
     .option('--workers <n>', 'signature-verification worker threads (default: every core; 0 = none)')
     .option('--json', 'machine-readable output')
-    .action(async (o: { home?: string; blocks?: string; check?: boolean; workers?: string; json?: boolean }) => {
+    .action(async (o: { home?: string; blocks?: string; node?: string; from?: string; to?: string; check?: boolean; workers?: string; json?: boolean }) => {
       let workers: number | undefined;
       if (o.workers !== undefined) {
         if (!/^\d{1,2}$/.test(o.workers)) throw new CharterError('USAGE', `--workers must be a number, got ${JSON.stringify(o.workers)}`);
@@ -353,6 +356,9 @@ export function buildProgram(): Command {
       const code = await runReplayCommand({
         ...(o.home !== undefined ? { home: o.home } : {}),
         ...(o.blocks !== undefined ? { blocks: o.blocks } : {}),
+        ...(o.node !== undefined ? { node: o.node } : {}),
+        ...(o.from !== undefined ? { from: o.from } : {}),
+        ...(o.to !== undefined ? { to: o.to } : {}),
         check: !!o.check,
         json: !!o.json,
         ...(workers !== undefined ? { workers } : {}),

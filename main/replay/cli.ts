@@ -6,11 +6,17 @@ import { CharterError } from '../../core/errors.js';
 import { exportBlocks, openHomeReadOnly } from '../blocks-history/export.js';
 import { openBlocksFile } from '../blocks-history/format.js';
 import { exitCodeOf, replayBlocks, type ReplayResult } from './replay.js';
+import { NodeBlocks } from './from-node.js';
 import { cleanText, jsonText, say, sayErr } from '../cli/output.js';
 
 export interface ReplayCommandOptions {
   home?: string;
   blocks?: string;
+  /** A CometBFT RPC URL: replay what that node serves. */
+  node?: string;
+  /** With --node: the heights to compare (replay always executes from block 1). */
+  from?: string;
+  to?: string;
   check?: boolean;
   json?: boolean;
   /** Worker threads (default: every core; 0 = main thread only). */
@@ -23,7 +29,9 @@ export interface ReplayCommandOptions {
 export async function runReplayCommand(o: ReplayCommandOptions): Promise<number> {
   const out = o.out ?? say;
   const err = o.err ?? sayErr;
-  if ((o.home === undefined) === (o.blocks === undefined)) throw new CharterError('USAGE', 'give exactly one of --home DIR or --blocks FILE');
+  if ([o.home, o.blocks, o.node].filter((x) => x !== undefined).length !== 1)
+    throw new CharterError('USAGE', 'give exactly one of --home DIR, --blocks FILE or --node URL');
+  if ((o.from !== undefined || o.to !== undefined) && o.node === undefined) throw new CharterError('USAGE', '--from and --to go with --node');
   if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 64))
     throw new CharterError('USAGE', '--workers must be an integer from 0 to 64');
   let result: ReplayResult;
@@ -42,6 +50,18 @@ export async function runReplayCommand(o: ReplayCommandOptions): Promise<number>
     } finally {
       reader.close();
     }
+  } else if (o.node !== undefined) {
+    const node = await NodeBlocks.open(o.node);
+    const from = height('--from', o.from) ?? 1;
+    const to = height('--to', o.to) ?? node.latestHeight;
+    if (from < 1 || to > node.latestHeight || from > to)
+      throw new CharterError('USAGE', `--from ${from} --to ${to}: the node has blocks 1–${node.latestHeight}`);
+    ({ result, stats } = await replayBlocks(node.genesis, node.blocks(1, to), {
+      check: !!o.check,
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    }));
+    // Executed from genesis (the state needs every block); reported from --from.
+    result.roots = result.roots.filter((r) => r.height >= from);
   } else {
     const file = await openBlocksFile(o.blocks as string);
     try {

@@ -10,6 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGenesis } from '../../core/engine/genesis.js';
 import { seededKey, signSeeded } from '../../main/crypto/seeded-keys.js';
+import { requestIdOf } from '../../core/tx/envelope.js';
+import { NodeBlocks } from '../../main/replay/from-node.js';
+import { runReplayCommand } from '../../main/replay/cli.js';
+import { openHost } from '../../main/app-host/bench-host.js';
+import { hexUpper } from '../../main/cometbft/encoding.js';
+import { txHashOf } from '../../core/codec/index.js';
 import { cometHeight, initCometHome, rpc, startCharterAbci, startCometbft, waitFor, freePort, type CometHome, type Proc } from '../support/cometbft.js';
 
 const CHAIN = 'charter-abci-test';
@@ -48,7 +54,7 @@ async function header(height: number): Promise<{ app_hash: string }> {
 
 async function broadcast(
   bytes: Uint8Array,
-): Promise<{ check_tx: { code: number; log: string }; tx_result: { code: number; log: string }; height: string; hash: string }> {
+): Promise<{ check_tx: { code: number; log: string }; tx_result: { code: number; log: string; data?: string | null }; height: string; hash: string }> {
   return rpc(home.rpcPort, 'broadcast_tx_commit', { tx: '0x' + Buffer.from(bytes).toString('hex') });
 }
 
@@ -108,4 +114,102 @@ describe('charter abci under real CometBFT', () => {
     const q = await rpc<{ response: { code: number } }>(home.rpcPort, 'abci_query', { path: '"/vault/treasury"' });
     expect(q.response.code).toBe(0);
   });
+
+  it('replays what the network committed to the same state-root history: the replay engine (replay --node --check) and the devnet host alike', async () => {
+    // A stream over the transaction kinds a custody chain lives on: keys, a 2-of-3 vault, funding, withdrawals and their approvals, governance, a refusal.
+    const approvers = [1, 2, 3].map((i) => seededKey(`abci-cometbft-test/approver-${i}`));
+    const h0 = await cometHeight(home.rpcPort);
+    const send = async (bytes: Uint8Array, ok = true) => {
+      const r = await broadcast(bytes);
+      if (!ok) {
+        // Refused at admission (CheckTx): it never reaches a block.
+        expect(r.check_tx.code).not.toBe(0);
+        return r;
+      }
+      expect(r.check_tx.code, r.check_tx.log).toBe(0);
+      expect(r.tx_result.code, r.tx_result.log).toBe(0);
+      return r;
+    };
+    for (const k of approvers)
+      await send(signSeeded(admin, CHAIN, 'key.register', { public_key: k.publicKeyHex, scheme: 'ed25519', label: k.keyId.slice(0, 8) }, h0).bytes);
+    await send(
+      signSeeded(admin, CHAIN, 'vault.create', { vault_id: 'ops', name: 'Ops', policy: { approvers: approvers.map((k) => k.keyId), threshold: 2 } }, h0).bytes,
+    );
+    await send(signSeeded(admin, CHAIN, 'vault.fund', { vault_id: 'ops', asset: 'USDC', amount: '1000' }, h0).bytes);
+    const w = signSeeded(
+      approvers[0]!,
+      CHAIN,
+      'withdrawal.create',
+      { vault_id: 'ops', asset: 'USDC', amount: '250', destination: 'acct:cold-1', memo: 'rebalance' },
+      h0,
+    );
+    await send(w.bytes);
+    const rid = requestIdOf(w.unsigned);
+    await send(signSeeded(approvers[1]!, CHAIN, 'withdrawal.approve', { request_id: rid }, h0).bytes);
+    await send(signSeeded(approvers[2]!, CHAIN, 'withdrawal.approve', { request_id: rid }, h0).bytes);
+    // Over the balance: refused.
+    const big = signSeeded(
+      approvers[0]!,
+      CHAIN,
+      'withdrawal.create',
+      { vault_id: 'ops', asset: 'USDC', amount: '999999', destination: 'acct:cold-1', memo: 'too much' },
+      h0,
+    );
+    await send(big.bytes, false);
+    const p = await send(signSeeded(admin, CHAIN, 'gov.propose', { track: 'protocol', action: { type: 'params.set', max_expiry_blocks: 50000 } }, h0).bytes);
+    const { proposal_id } = JSON.parse(Buffer.from(p.tx_result.data ?? '', 'base64').toString('utf8')) as { proposal_id: string };
+    await send(signSeeded(admin, CHAIN, 'gov.vote', { proposal_id, vote: 'yes' }, h0).bytes);
+    await send(signSeeded(admin, CHAIN, 'gov.execute', { proposal_id }, h0).bytes);
+    const last = await cometHeight(home.rpcPort);
+    await waitFor('one more header', async () => (await cometHeight(home.rpcPort)) > last);
+
+    // (a) The replay engine, block by block against the headers' app hashes and the recorded result codes.
+    const lines: string[] = [];
+    const code = await runReplayCommand({
+      node: `http://127.0.0.1:${home.rpcPort}`,
+      check: true,
+      json: true,
+      workers: 1,
+      out: (l) => lines.push(l),
+      err: () => {},
+    });
+    const result = JSON.parse(lines[0] as string) as { status: string; blocks: number; txs: number };
+    expect(result.status, lines[0]).toBe('match');
+    expect(code).toBe(0);
+    expect(result.txs).toBeGreaterThanOrEqual(10);
+
+    // (b) The same blocks through the application host as the devnet drives it: the same roots at every height.
+    const node = await NodeBlocks.open(`http://127.0.0.1:${home.rpcPort}`);
+    const hostDir = mkdtempSync(join(tmpdir(), 'charter-abci-devnet-'));
+    const host = openHost(join(hostDir, 'node.db'), node.genesis, { snapshotOnClose: false });
+    try {
+      for await (const b of node.blocks(1, node.latestHeight - 1)) {
+        const hashes = b.txs.map((t) => txHashOf(t));
+        const block = {
+          height: b.height,
+          hash: b.hash,
+          time: b.time,
+          time_ms: Date.parse(b.time),
+          app_hash: b.app_hash,
+          last_block_hash: '',
+          data_hash: '',
+          proposer: '',
+          num_txs: b.txs.length,
+          size: 0,
+          header: '{}',
+          block_id: '{}',
+          last_commit: '{}',
+          commit_signature: '',
+          commit_time: b.time,
+        };
+        const res = host.finalizeBlock({ height: b.height, time: b.time, txs: b.txs, hashes, block });
+        host.commit();
+        expect(hexUpper(res.appHash), `height ${b.height}`).toBe(b.result_app_hash);
+        expect(res.txResults.map((r) => r.code)).toEqual(b.tx_results.map((r) => r.code));
+      }
+    } finally {
+      host.close();
+      rmSync(hostDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
