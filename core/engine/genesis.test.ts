@@ -112,3 +112,38 @@ describe('genesisState', () => {
     expect(toHex(new Uint8Array(0))).toBe('');
   });
 });
+
+describe('genesis validators', () => {
+  const base = { genesis_time: '2026-01-01T00:00:00Z', admins: [{ public_key: k1.publicKeyHex, label: 'root' }] };
+  it('are recorded in the state with proposal "genesis", sorted by key', () => {
+    const g = makeGenesis({
+      ...base,
+      validators: [
+        { public_key: k2.publicKeyHex, name: 'v2', power: 3 },
+        { public_key: testKey(3).publicKeyHex, name: 'v3', power: 1 },
+      ],
+    });
+    const s = genesisState(g);
+    expect(Object.keys(s.validators)).toEqual([k2.publicKeyHex, testKey(3).publicKeyHex].sort());
+    expect(s.validators[k2.publicKeyHex]).toEqual({ public_key: k2.publicKeyHex, name: 'v2', power: 3, added_at: 0, proposal_id: 'genesis', removed_at: null });
+  });
+  it('absent: none recorded, and the genesis is what it was without them', () => {
+    const g = makeGenesis(base);
+    expect(g).not.toHaveProperty('validators');
+    expect(genesisState(g).validators).toEqual({});
+  });
+  it('refuses an invalid key, a repeated key, a bad power or name', () => {
+    const doc = (validators: unknown) => ({ chain_id: 'c', ...base, params: { ...DEFAULT_PARAMS }, validators });
+    expect(invalid(doc([{ public_key: 'ab'.repeat(31), name: 'v', power: 1 }]))).toMatch(/validators\.0\.public_key/);
+    expect(
+      invalid(
+        doc([
+          { public_key: k2.publicKeyHex, name: 'v', power: 1 },
+          { public_key: k2.publicKeyHex, name: 'w', power: 1 },
+        ]),
+      ),
+    ).toMatch(/validators\.1 repeats/);
+    expect(invalid(doc([{ public_key: k2.publicKeyHex, name: 'v', power: 0 }]))).toMatch(/validators\.0\.power/);
+    expect(invalid(doc([{ public_key: k2.publicKeyHex, name: '', power: 1 }]))).toMatch(/validators\.0\.name/);
+  });
+});

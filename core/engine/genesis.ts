@@ -87,6 +87,7 @@ export interface MakeGenesisInput {
   genesis_time: string;
   admins: { public_key: string; label: string }[];
   params?: Partial<ChainParams>;
+  validators?: GenesisDoc['validators'];
 }
 
 /** A genesis document with defaults filled in (chain id "charter-devnet", faucet on, 1000-block expiry window); validated. */
@@ -96,6 +97,7 @@ export function makeGenesis(input: MakeGenesisInput): GenesisDoc {
     genesis_time: input.genesis_time,
     admins: input.admins.map((a) => ({ public_key: a.public_key.toLowerCase(), label: a.label })),
     params: { ...DEFAULT_PARAMS, ...(input.params ?? {}) },
+    ...(input.validators ? { validators: input.validators } : {}),
   };
   return validateGenesis(doc);
 }
@@ -117,7 +119,19 @@ const GenesisSchema = z.strictObject({
     governance: GOVERNANCE_PARAMS_SCHEMA.optional(),
     emergency: EMERGENCY_PARAMS_SCHEMA.optional(),
   }),
+  validators: z
+    .array(
+      z.strictObject({
+        public_key: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
+        name: z.string().refine(labelOk, '1–64 characters'),
+        power: z.number().int().min(1).max(1_000_000),
+      }),
+    )
+    .optional(),
 });
+
+/** The proposal_id of a validator recorded at genesis. */
+export const GENESIS_VALIDATOR_PROPOSAL = 'genesis';
 
 /**
  * Validate a genesis document; returns a clean copy. Throws
@@ -137,6 +151,13 @@ export function validateGenesis(doc: unknown): GenesisDoc {
     if (seen.has(a.public_key)) throw new CharterError('INVALID_INPUT', `invalid genesis: admins.${i} repeats a public key`);
     seen.add(a.public_key);
   });
+  const vseen = new Set<string>();
+  (g.validators ?? []).forEach((v, i) => {
+    if (!isValidPublicKey('ed25519', fromHex(v.public_key)))
+      throw new CharterError('INVALID_INPUT', `invalid genesis: validators.${i}.public_key is not a valid Ed25519 public key`);
+    if (vseen.has(v.public_key)) throw new CharterError('INVALID_INPUT', `invalid genesis: validators.${i} repeats a public key`);
+    vseen.add(v.public_key);
+  });
   if (g.params.governance !== undefined) {
     const problem = governanceProblem(g.params.governance);
     if (problem) throw new CharterError('INVALID_INPUT', `invalid genesis: params.governance.${problem}`);
@@ -155,6 +176,7 @@ export function validateGenesis(doc: unknown): GenesisDoc {
       ...(g.params.governance ? { governance: g.params.governance } : {}),
       ...(g.params.emergency ? { emergency: g.params.emergency } : {}),
     },
+    ...(g.validators ? { validators: g.validators.map((v) => ({ public_key: v.public_key, name: v.name, power: v.power })) } : {}),
   };
 }
 
@@ -185,7 +207,14 @@ export function genesisState(doc: GenesisDoc): EngineState {
     vaults: {},
     requests: {},
     proposals: {},
-    validators: {},
+    validators: Object.fromEntries(
+      [...(g.validators ?? [])]
+        .sort((a, b) => (a.public_key < b.public_key ? -1 : 1))
+        .map((v) => [
+          v.public_key,
+          { public_key: v.public_key, name: v.name, power: v.power, added_at: 0, proposal_id: GENESIS_VALIDATOR_PROPOSAL, removed_at: null },
+        ]),
+    ),
     controls: {},
   };
 }

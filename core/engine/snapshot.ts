@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CharterError } from '../errors.js';
 import { KEY_ID_RE } from '../tx/codec.js';
 import { lookup } from './controls.js';
-import { RFC3339_UTC_RE } from './genesis.js';
+import { GENESIS_VALIDATOR_PROPOSAL, RFC3339_UTC_RE } from './genesis.js';
 import { EMERGENCY_ACTION_SCHEMA, EMERGENCY_PARAMS_SCHEMA } from './modules/emergency/spec.js';
 import { GOVERNANCE_PARAMS_SCHEMA } from './modules/governance/spec.js';
 import { GOV_ACTION_SCHEMA } from './modules/specs.js';
@@ -103,7 +103,7 @@ const ValidatorRecordSchema = z.strictObject({
   name: z.string(),
   power: z.number().int().min(1),
   added_at: Height,
-  proposal_id: z.string().regex(PROPOSAL_ID_RE),
+  proposal_id: z.union([z.string().regex(PROPOSAL_ID_RE), z.literal(GENESIS_VALIDATOR_PROPOSAL)]),
   removed_at: Height.nullable(),
 });
 const ControlRecordSchema = z.strictObject({

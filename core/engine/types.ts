@@ -234,7 +234,7 @@ export interface ValidatorRecord {
   name: string;
   power: number;
   added_at: number;
-  /** The proposal that admitted it (and, once removed, the one that removed it). */
+  /** The proposal that admitted it (and, once removed, the one that removed it); "genesis" for a genesis validator not yet removed. */
   proposal_id: string;
   /** Height of removal; null while a validator. Removed validators stay recorded. */
   removed_at: number | null;
@@ -282,6 +282,12 @@ export interface GenesisDoc {
   /** Admin keys (hex public keys, Ed25519) registered at genesis. */
   admins: { public_key: string; label: string }[];
   params: ChainParams;
+  /**
+   * The consensus validators at genesis (Ed25519 keys, as in CometBFT's
+   * genesis), recorded in the state so that governance can remove them like
+   * the ones it admits. Absent: none recorded (the devnet's single validator).
+   */
+  validators?: { public_key: string; name: string; power: number }[];
 }
 
 export interface ChainParams {

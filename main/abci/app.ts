@@ -291,6 +291,17 @@ export class CometApp {
     if (genesis.chain_id !== req.chainId) {
       throw new CharterError('INVALID_INPUT', `InitChain: CometBFT's chain id ${req.chainId} is not the custody genesis chain id ${genesis.chain_id}`);
     }
+    if (genesis.validators !== undefined) {
+      // The custody genesis records the validators governance may later remove: they must be the ones CometBFT starts with.
+      const comet = req.validators.map((v) => `${Buffer.from(v.pubKey?.ed25519 ?? new Uint8Array(0)).toString('hex')}:${v.power}`).sort();
+      const ours = genesis.validators.map((v) => `${v.public_key}:${v.power}`).sort();
+      if (comet.join(',') !== ours.join(',')) {
+        throw new CharterError(
+          'INVALID_INPUT',
+          `InitChain: CometBFT's genesis validators (${comet.join(', ')}) are not the custody genesis validators (${ours.join(', ')})`,
+        );
+      }
+    }
     if (!existsSync(this.genesisPath)) writeFileAtomic(this.genesisPath, JSON.stringify(genesis, null, 2) + '\n');
     if (this.host === null) this.host = this.openHost(genesis);
     const r = this.host.initChain({ chainId: req.chainId, time: timestampToRfc3339(req.time), initialHeight: 1 });

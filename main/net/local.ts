@@ -202,6 +202,12 @@ export function createNet(opts: NetOptions): NetDescription {
     genesis_time: String(cometGenesis.genesis_time),
     admins: [{ public_key: Buffer.from(admin.publicKey).toString('hex'), label: 'local network operator' }],
     params: { faucet: true, max_expiry_blocks: 100_000 },
+    // CometBFT's genesis validators, recorded so governance can remove them as well as admit others.
+    validators: (cometGenesis.validators as { pub_key: { value: string }; power: string; name: string }[]).map((v, i) => ({
+      public_key: Buffer.from(v.pub_key.value, 'base64').toString('hex'),
+      name: v.name || `node${i}`,
+      power: Number(v.power),
+    })),
   });
   cometGenesis.chain_id = chainId;
   cometGenesis.initial_height = '1';

@@ -171,5 +171,18 @@ describe('a local 4-validator network', () => {
     );
     expect(s.totalPower).toBe(5);
     expect(s.validators[node.index]!.votingPower).toBe(1);
+
+    // A genesis validator (recorded in the custody genesis) removed by governance: power 0 at H+2.
+    const gone = consensusKeyOf(net.nodes[3]!);
+    const p2 = await commitTx(operatorSigned('gov.propose', { track: 'operational', action: { type: 'validator.remove', public_key: gone } }));
+    const id2 = (JSON.parse(Buffer.from(p2.tx_result.data ?? '', 'base64').toString('utf8')) as { proposal_id: string }).proposal_id;
+    await commitTx(operatorSigned('gov.vote', { proposal_id: id2, vote: 'yes' }));
+    const removed = Number((await commitTx(operatorSigned('gov.execute', { proposal_id: id2 }))).height);
+    await waitFor('the validator set after the removal', async () => (await heightOf(0)) >= removed + 2, 30_000);
+    const keysAt = async (h: number) =>
+      (await rpcAt<Vals>(0, 'validators', { height: String(h) })).validators.map((v) => Buffer.from(v.pub_key.value, 'base64').toString('hex'));
+    expect(await keysAt(removed + 1)).toContain(gone);
+    expect(await keysAt(removed + 2)).not.toContain(gone);
+    expect(await keysAt(removed + 2)).toContain(key);
   }, 240_000);
 });
