@@ -20,6 +20,9 @@ import {
   BLOCK_ID_FLAG_NIL,
   canonicalVoteSignBytes,
   headerHash,
+  headerLeaves,
+  simpleValidatorBytes,
+  REFUSAL_REASONS,
   parseCommitResult,
   parseRfc3339,
   parseSignedHeader,
@@ -126,6 +129,17 @@ describe('encodings against CometBFT', () => {
     expect(vals(FIX.heights).validators.map((v) => v.votingPower)).toEqual([20n, 1n]);
     const withAbsent = sh(FIX.heights).commit.signatures.map((s) => s.blockIdFlag);
     expect(withAbsent).toEqual([BLOCK_ID_FLAG_COMMIT, BLOCK_ID_FLAG_ABSENT]);
+  });
+
+  it("docs/formats/commit-evidence.md's worked examples are what the code computes", () => {
+    const doc = readFileSync(new URL('../../docs/formats/commit-evidence.md', import.meta.url), 'utf8');
+    const s = sh(7);
+    headerLeaves(s.header).forEach((leaf, i) => expect(doc).toContain(`${String(i).padEnd(2)} ${toHex(leaf)}\n`));
+    expect(doc).toContain(`root ${toHexUpper(headerHash(s.header))}`);
+    for (const v of vals(7).validators) expect(doc).toContain(`\n${toHex(simpleValidatorBytes(v))}\n`);
+    expect(doc).toContain(`root ${toHexUpper(validatorSetHash(vals(7)))}`);
+    expect(doc).toContain(`\n${toHex(voteSignBytes(CHAIN, s.commit, 0))}\n`);
+    for (const r of REFUSAL_REASONS) expect(doc, r).toContain(`\`${r}\``);
   });
 
   it('a validator address is the first 20 bytes of SHA-256 of its key', () => {
