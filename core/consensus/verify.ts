@@ -187,6 +187,7 @@ function checkSignature(chainId: string, commit: Commit, index: number, v: Valid
  * at `height`, every BLOCK_ID_FLAG_COMMIT signature checked.
  */
 export function verifyCommitLight(chainId: string, set: ValidatorSet, blockId: BlockId, height: bigint, commit: Commit): CommitVerdict {
+  validateCommit(commit);
   const total = totalVotingPower(set);
   if (set.validators.length !== commit.signatures.length)
     refuse('SIGNATURE_COUNT_MISMATCH', `the set has ${set.validators.length} validators, the commit ${commit.signatures.length} signatures`, {
@@ -223,6 +224,7 @@ export function verifyCommitLight(chainId: string, set: ValidatorSet, blockId: B
  */
 export function verifyCommitLightTrusting(chainId: string, set: ValidatorSet, commit: Commit, trustLevel: TrustLevel = DEFAULT_TRUST_LEVEL): CommitVerdict {
   if (trustLevel.denominator === 0n) refuse('TRUST_LEVEL_INVALID', 'the trust level has a zero denominator');
+  validateCommit(commit);
   const total = totalVotingPower(set);
   const needed = (total * trustLevel.numerator) / trustLevel.denominator;
   const byAddress = new Map(set.validators.map((v, i) => [hex(v.address), i]));
