@@ -30,6 +30,11 @@
  *                        main/replay/ or main/node-rpc/.
  *   main/replay/         reads blocks-history, never the devnet: not main/devnet/.
  *   main/cometbft/       CometBFT encodings: only core/.
+ * Inside core/:
+ *   core/consensus/      the CometBFT light-client verifier: only the low-level core it
+ *                        builds on (core/codec/, core/crypto/, core/errors.ts,
+ *                        core/evidence/bundle/base64.ts) and itself — no engine, contract
+ *                        or evidence logic; among packages, core's own (zod, @noble/*).
  * Inside renderer/src (the workbench and its features, VS Code's contribution pattern):
  *   features/<a>/ does not import features/<b>/ (shared pieces live in common/ or workbench/);
  *   workbench/ (the parts) and common/ import no feature; common/ imports no workbench part;
@@ -108,6 +113,8 @@ const MAIN_FOLDER_RULES: { from: string; not: string[]; why: string }[] = [
   },
   { from: 'main/replay', not: CONSENSUS_DRIVERS, why: 'replay reads main/blocks-history, never a consensus driver' },
 ];
+/** What the light-client verifier (core/consensus/) builds on. */
+const CONSENSUS_MAY_IMPORT = ['core/consensus', 'core/codec', 'core/crypto', 'core/errors.ts', 'core/evidence/bundle/base64.ts'];
 const within = (file: string, folder: string) => file === folder || file.startsWith(folder + '/');
 
 export interface Violation {
@@ -198,6 +205,8 @@ export function checkFile(rel: string, source: string): Violation[] {
       switch (layer) {
         case 'core':
           if (to !== 'core') bad(spec, `core/ imports only core/ (this reaches ${to}/)`);
+          else if (within(rel, 'core/consensus') && !test && !CONSENSUS_MAY_IMPORT.some((f) => within(target.replace(/\.js$/, '.ts'), f)))
+            bad(spec, `core/consensus/ imports only ${CONSENSUS_MAY_IMPORT.join(', ')} (this reaches ${target})`);
           break;
         case 'renderer':
           if (to !== 'renderer' && to !== 'core') bad(spec, `renderer/ imports only renderer/ and core/ (this reaches ${to}/)`);
@@ -541,6 +550,15 @@ describe('the layering checker', () => {
     expect(checkFile('main/blocks-history/export.ts', "import { x } from '../replay/replay.js';").length).toBe(1);
     expect(checkFile('main/replay/cli.ts', "import { exportBlocks } from '../devnet/export.js';").length).toBe(1);
     expect(checkFile('main/cometbft/encoding.ts', "import { x } from '../util/sqlite.js';").length).toBe(1);
+    expect(checkFile('core/consensus/verify.ts', "import { x } from '../engine/engine.js';").length).toBe(1);
+    expect(checkFile('core/consensus/verify.ts', "import { x } from '../evidence/bundle/verify.js';").length).toBe(1);
+    expect(checkFile('core/consensus/verify.ts', "import { x } from 'cosmjs-types/tendermint/types/types.js';").length).toBe(1);
+    expect(
+      checkFile(
+        'core/consensus/verify.ts',
+        "import { merkleRoot } from '../crypto/merkle.js'; import { CharterError } from '../errors.js'; import { fromBase64 } from '../evidence/bundle/base64.js'; import { z } from 'zod';",
+      ),
+    ).toEqual([]);
     expect(
       checkFile('main/devnet/node.ts', "import { ApplicationHost } from '../app-host/host.js'; import { mountReadApi } from '../node-rpc/read-api.js';"),
     ).toEqual([]);
