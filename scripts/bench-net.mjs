@@ -47,8 +47,8 @@ const result = await runNetBench({
   durationMs: num('--duration', 30) * 1000,
   ...(txs !== undefined ? { txs: Math.floor(txs) } : {}),
   warmupMs: num('--warmup', 5) * 1000,
-  lanes: Math.floor(num('--lanes', 32)),
-  maxPending: Math.floor(num('--max-pending', 4000)),
+  lanes: Math.floor(num('--lanes', 64)),
+  maxPending: Math.floor(num('--max-pending', 2000)),
   blockTime: arg('--block-time') ?? '500ms',
   ...(base !== undefined ? { custodyBasePort: base, kvstoreBasePort: base + 10 } : {}),
 });

@@ -33,7 +33,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toHex } from '../../core/codec/index.js';
@@ -68,6 +68,8 @@ export interface LoadOptions {
   drainMs: number;
   /** The watcher's polling interval. */
   pollMs?: number;
+  /** CPU seconds used so far by each kind of process (sampled when the measured window starts and ends). */
+  cpu?: () => Record<string, number>;
   log?: (line: string) => void;
 }
 
@@ -113,6 +115,8 @@ export interface LoadResult {
   meanTxBytes: number;
   /** The machine's 1-minute load average when the load started and stopped (the machine may be shared). */
   loadAverage: [number, number];
+  /** CPU seconds each kind of process used during the measured window (where /proc tells). */
+  cpuSeconds: Record<string, number>;
   blocks: BlockSeen[];
 }
 
@@ -285,6 +289,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const lanes = opts.lanes.map((next, i) => lane(i, next));
   await sleep(opts.warmupMs);
   const fromHeight = seen;
+  const cpu0 = opts.cpu?.() ?? {};
+  const client0 = process.cpuUsage();
   measuring = true;
   log(`  warm-up done at height ${fromHeight} (${accepted} accepted); measuring`);
   if (opts.txs === undefined) {
@@ -296,6 +302,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   // Every lane has its answer: the blocks up to now are the window (duration), or the drain decides it (count).
   const stopHeight = seen;
   const load1 = loadavg()[0] as number;
+  const cpu1 = opts.cpu?.() ?? {};
+  const client1 = process.cpuUsage(client0);
+  const cpuSeconds: Record<string, number> = { 'load generator': (client1.user + client1.system) / 1e6 };
+  for (const k of Object.keys(cpu1)) cpuSeconds[k] = (cpu1[k] as number) - (cpu0[k] ?? 0);
   const t1 = performance.now();
   log(`  load stopped at height ${stopHeight} after ${((t1 - t0) / 1000).toFixed(1)} s; draining`);
   const drainEnd = performance.now() + opts.drainMs;
@@ -339,6 +349,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     },
     broadcastMs: { p50: percentile(answers, 50), p99: percentile(answers, 99) },
     loadAverage: [load0, load1],
+    cpuSeconds,
     meanTxBytes: accepted + rejected > 0 ? bytes / (accepted + rejected) : 0,
     blocks,
   };
@@ -528,6 +539,32 @@ function createKvNet(opts: { home: string; validators: number; basePort: number;
   return net;
 }
 
+/** CPU seconds (user + system) of a process, from /proc (Linux); 0 where it cannot be read. */
+function procCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime), in clock ticks (100 per second on Linux).
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used so far by the network's applications and its CometBFT processes. */
+function netCpu(net: NetDescription): () => Record<string, number> {
+  return () => {
+    const out: Record<string, number> = {};
+    for (const node of net.nodes) {
+      for (const which of ['app', 'cometbft'] as const) {
+        const s = processStatus(node, which);
+        if (s.state === 'running' && s.pid !== null) out[which] = (out[which] ?? 0) + procCpuSeconds(s.pid);
+      }
+    }
+    return out;
+  };
+}
+
 /** SIGKILL to every process group of the network (what an interrupted bench leaves running). */
 function killNet(net: NetDescription): void {
   for (const node of net.nodes) {
@@ -568,8 +605,8 @@ export async function runNetBench(opts: NetBenchOptions): Promise<NetBenchResult
   const log = opts.log ?? ((s: string) => console.log(s));
   const settings = {
     validators: opts.validators ?? 4,
-    lanes: opts.lanes ?? 32,
-    maxPending: opts.maxPending ?? 4000,
+    lanes: opts.lanes ?? 64,
+    maxPending: opts.maxPending ?? 2000,
     blockTime: opts.blockTime ?? '500ms',
     warmupMs: opts.warmupMs ?? 5000,
     durationMs: opts.durationMs ?? 30_000,
@@ -586,6 +623,7 @@ export async function runNetBench(opts: NetBenchOptions): Promise<NetBenchResult
       warmupMs: settings.warmupMs,
       maxPending: settings.maxPending,
       drainMs,
+      cpu: netCpu(net),
       log,
     });
   try {
@@ -658,6 +696,15 @@ export function formatNetBench(r: NetBenchResult): string {
     '',
     `custody ÷ kvstore throughput: ${r.ratio.toFixed(2)}× (target ≥ 0.8×: the application is not the bottleneck) — ${r.ratio >= 0.8 ? 'met' : 'not met'}`,
     `(withdrawals executed per second ≈ custody tx/s ÷ 3: each withdrawal is one create and two approvals)`,
+    '',
+    'CPU seconds during the measured window (all validators together; the machine has ' + `${availableParallelism()} cores):`,
   );
+  for (const [name, x] of [
+    ['custody', r.custody],
+    ['kvstore', r.kvstore],
+  ] as const) {
+    const parts = Object.entries(x.cpuSeconds).map(([k, v]) => `${k === 'app' ? 'charter abci' : k} ${v.toFixed(1)}`);
+    lines.push(`  ${name.padEnd(8)} ${parts.join(', ')} (window ${x.spanSeconds.toFixed(1)} s)`);
+  }
   return lines.join('\n');
 }
