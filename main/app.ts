@@ -43,6 +43,8 @@ export interface CharterOptions {
   workspace?: string | null;
   /** Use this custody node instead of the embedded devnet. */
   nodeUrl?: string | null;
+  /** With nodeUrl: where that node's application read API answers, when not at nodeUrl (a CometBFT network node). */
+  nodeApiUrl?: string | null;
   /** Embedded devnet block interval (default 1000 ms). */
   blockTimeMs?: number;
   /** Embedded devnet: a signed checkpoint of the receipt log every N blocks (default 10). */
@@ -133,7 +135,13 @@ export async function createCharter(opts: CharterOptions): Promise<Charter> {
 
   // The node registry: the embedded devnet (or the --node URL) is its one custody-chain entry.
   const nodes = new NodeRegistry({ bus, out }, NODE_ADAPTERS);
-  const chain: ChainConnection = nodes.add({ id: embedded ? 'devnet' : 'node', kind: 'custody-cometbft', url: rpcUrl, embedded });
+  const chain: ChainConnection = nodes.add({
+    id: embedded ? 'devnet' : 'node',
+    kind: 'custody-cometbft',
+    url: rpcUrl,
+    embedded,
+    ...(opts.nodeUrl && opts.nodeApiUrl ? { apiUrl: opts.nodeApiUrl } : {}),
+  });
   if (opts.watch ?? opts.host !== 'cli') chain.start();
   // Who signs for the chain's authority: the devnet admin (none on another node).
   const authority = new DevnetAdminAuthority(() => admin);

@@ -162,6 +162,7 @@ export function buildProgram(): Command {
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--force-host', 'allow a non-loopback --host (the console becomes reachable from the network)')
     .option('--node <url>', 'use this custody node RPC instead of the embedded devnet')
+    .option('--node-api <url>', "with --node: the node's application read API, when not at the RPC URL (charter abci --api on a CometBFT network)")
     .option('--block-time <d>', 'embedded devnet block interval', '1s')
     .option(
       '--pkcs11-module <path...>',
@@ -175,6 +176,7 @@ export function buildProgram(): Command {
         host: string;
         forceHost?: boolean;
         node?: string;
+        nodeApi?: string;
         blockTime: string;
         pkcs11Module?: string[];
         ledger?: boolean;
@@ -189,6 +191,7 @@ export function buildProgram(): Command {
           host: 'serve',
           workspace: o.workspace ?? null,
           nodeUrl: o.node ?? null,
+          nodeApiUrl: o.nodeApi ?? null,
           blockTimeMs: parseDuration(o.blockTime),
           ...(o.pkcs11Module?.length ? { pkcs11Modules: o.pkcs11Module } : {}),
           ...(o.ledger ? { ledger: true } : {}),

@@ -13,6 +13,8 @@ export interface NodeEntry<K extends string = string> {
   kind: K;
   /** Where the node answers (its RPC address for a CometBFT node). */
   url: string;
+  /** Where its application's read API answers, when not at `url` (a `charter abci --api` node on a CometBFT network). */
+  apiUrl?: string;
   /** The console started this node itself (the embedded devnet). */
   embedded: boolean;
 }

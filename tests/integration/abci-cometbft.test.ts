@@ -16,6 +16,8 @@ import { runReplayCommand } from '../../main/replay/cli.js';
 import { openHost } from '../../main/app-host/bench-host.js';
 import { hexUpper } from '../../main/cometbft/encoding.js';
 import { txHashOf } from '../../core/codec/index.js';
+import { contractApi } from '../../core/contract/client.js';
+import { createCharter } from '../../main/app.js';
 import { cometHeight, initCometHome, rpc, startCharterAbci, startCometbft, waitFor, freePort, type CometHome, type Proc } from '../support/cometbft.js';
 
 const CHAIN = 'charter-abci-test';
@@ -212,4 +214,27 @@ describe('charter abci under real CometBFT', () => {
       rmSync(hostDir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('serves the console against the network node: its CometBFT RPC plus its application read API', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'charter-abci-console-'));
+    const charter = await createCharter({
+      host: 'serve',
+      workspace: ws,
+      nodeUrl: `http://127.0.0.1:${home.rpcPort}`,
+      nodeApiUrl: `http://127.0.0.1:${apiPort}`,
+      scrypt: { n: 1 << 12, r: 8, p: 1 },
+      watch: false,
+    });
+    try {
+      const api = contractApi(charter.dispatch);
+      const vaults = await api.call('custody.listVaults');
+      expect(JSON.stringify(vaults)).toContain('treasury');
+      const overview = await api.call('explorer.overview', { limit: 5 });
+      expect(JSON.stringify(overview)).toContain(CHAIN);
+      expect(await api.call('node.status')).toMatchObject({ embedded: false, rpcUrl: `http://127.0.0.1:${home.rpcPort}` });
+    } finally {
+      await charter.close();
+      rmSync(ws, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -65,7 +65,7 @@ export class CustodyConnection implements NodeConnection {
   async get(): Promise<CustodyClient> {
     if (this.client) return this.client;
     if (!this.connecting) {
-      this.connecting = CustodyClient.connect(this.rpcUrl)
+      this.connecting = CustodyClient.connect(this.rpcUrl, this.entry.apiUrl !== undefined ? { readApiUrl: this.entry.apiUrl } : {})
         .then((c) => {
           this.client = c;
           return c;
