@@ -8,6 +8,9 @@
  * Needs the cometbft binary (main/net/cometbft-binary.ts says where it looks).
  * Prints figures; asserts no timing.
  *
+ * $CHARTER_BENCH_CHARTER_BIN names another `charter` entry point for the
+ * applications (e.g. a wrapper that profiles them).
+ *
  * Usage: node scripts/bench-net.mjs [--duration SECONDS | --txs N] [--warmup SECONDS]
  *          [--lanes N] [--max-pending N] [--block-time 500ms] [--validators 4]
  *          [--base-port PORT (custody; kvstore uses PORT+10)] [--cometbft PATH] [--no-build]
@@ -42,7 +45,7 @@ const base = num('--base-port', undefined);
 const txs = num('--txs', undefined);
 const result = await runNetBench({
   cometbft: findCometbftBinary(arg('--cometbft')),
-  charterBin: path.join(root, 'bin', 'charter.js'),
+  charterBin: process.env.CHARTER_BENCH_CHARTER_BIN ?? path.join(root, 'bin', 'charter.js'),
   validators: num('--validators', 4),
   durationMs: num('--duration', 30) * 1000,
   ...(txs !== undefined ? { txs: Math.floor(txs) } : {}),

@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { CustodyEngine, type EngineOptions } from '../../core/engine/engine.js';
 import type { RootObserver } from '../../core/engine/state-root.js';
 import { nativeVerifier } from '../crypto/native-verifier.js';
+import { VerdictCache } from '../crypto/verdict-cache.js';
 import { nodeSha256 } from '../crypto/node-hash.js';
 import { genesisHash } from '../../core/engine/genesis.js';
 import { decodeTx, MAX_TX_BYTES } from '../../core/tx/envelope.js';
@@ -250,7 +251,9 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     this.snapshotOnClose = opts.snapshotOnClose ?? true;
     const t0 = performance.now();
     // node:crypto signatures and hashing by default (same verdicts and roots as the pure-JS ones)
-    const engineOptions: EngineOptions = { verifier: nativeVerifier, sha256: nodeSha256, ...opts.engineOptions, rootObserver: this.tree };
+    // One cache of signature verdicts for admission, recheck and execution (main/crypto/verdict-cache.ts).
+    const verifier = new VerdictCache(opts.engineOptions?.verifier ?? nativeVerifier);
+    const engineOptions: EngineOptions = { sha256: nodeSha256, ...opts.engineOptions, verifier, rootObserver: this.tree };
     const fresh = new CustodyEngine(genesis, engineOptions);
     this.genesisAppHash = hexUpper(fresh.info().lastBlockAppHash);
 
