@@ -24,7 +24,9 @@ const start = (i: number) => startNode(net, i, { cometbft: cometbftBinary(), cha
 async function rpcAt<T>(i: number, method: string, params: Record<string, string> = {}): Promise<T> {
   const n = net.nodes[i]!;
   const q = new URLSearchParams(params).toString();
-  const r = await fetch(`http://${n.ip}:${n.rpcPort}/${method}${q ? `?${q}` : ''}`, { signal: AbortSignal.timeout(method.startsWith('broadcast') ? 60_000 : 10_000) });
+  const r = await fetch(`http://${n.ip}:${n.rpcPort}/${method}${q ? `?${q}` : ''}`, {
+    signal: AbortSignal.timeout(method.startsWith('broadcast') ? 60_000 : 10_000),
+  });
   const j = (await r.json()) as { result?: T; error?: { message: string; data?: string } };
   if (j.error) throw new Error(`${method}: ${j.error.message} ${j.error.data ?? ''}`);
   return j.result as T;
