@@ -105,6 +105,10 @@ describe('ABCI translation', () => {
     try {
       expect(app.handle({ info: { version: '', blockVersion: 0n, p2pVersion: 0n, abciVersion: '' } }).info?.lastBlockHeight).toBe(0n);
       expect(() => app.handle(Request.fromPartial({ commit: {} }))).toThrow(/before InitChain/);
+      // A query or a transaction that cannot be answered gets an error code, never an exception (which would halt CometBFT).
+      const q = app.handle(Request.fromPartial({ query: { path: '/vault/x' } })).query;
+      expect([q?.code, q?.codespace, q?.log]).toEqual([1, 'charter-abci', expect.stringMatching(/^WORKSPACE_INVALID: Query before InitChain/)]);
+      expect(app.handle(Request.fromPartial({ checkTx: { tx: Buffer.from('x') } })).checkTx?.code).toBe(1);
       const admin = seededKey('abci-unit/admin');
       const genesis = makeGenesis({
         chain_id: 'abci-unit',

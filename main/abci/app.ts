@@ -42,7 +42,7 @@ import { APP_VERSION } from '../../core/engine/engine.js';
 import { validateGenesis } from '../../core/engine/genesis.js';
 import { decodeTx } from '../../core/engine/tx.js';
 import type { AbciEvent, GenesisDoc, TxResult } from '../../core/engine/types.js';
-import { CharterError } from '../../core/errors.js';
+import { CharterError, ERROR_CODES } from '../../core/errors.js';
 import { MAX_TX_BYTES } from '../../core/tx/envelope.js';
 import type { DecidedBlock } from '../app-host/abci.js';
 import { ApplicationHost, type LogFn } from '../app-host/host.js';
@@ -52,6 +52,10 @@ import { loadOrCreateValidatorKey } from '../devnet/keys.js';
 
 export const ABCI_GENESIS_FILE = 'genesis.json';
 export const ABCI_NODE_DB_FILE = 'node.db';
+/** The codespace of a query or CheckTx the application could not answer (not an engine refusal). */
+export const HOST_CODESPACE = 'charter-abci';
+/** Its code when the error has no ABCI code of its own. */
+export const HOST_ERROR_ABCI_CODE = 1;
 /** Reported in Info.data. */
 export const ABCI_APP_NAME = 'charter-custody';
 
@@ -176,8 +180,35 @@ export class CometApp {
     return this.host;
   }
 
-  /** One request → its response. Throws for a request it cannot serve (the server answers ResponseException). */
+  /**
+   * One request → its response. Throws for a request it cannot serve (the
+   * server answers ResponseException). CometBFT's socket client stops on an
+   * exception, halting the node: so a query, a transaction or a snapshot
+   * request that fails gets an answer with an error code instead, and only
+   * what leaves the application unable to go on (InitChain, executing or
+   * committing a block, restoring a snapshot) throws.
+   */
   handle(req: Request): Response {
+    try {
+      return this.answer(req);
+    } catch (e) {
+      const code = e instanceof CharterError ? e.code : 'INTERNAL';
+      const log = `${code}: ${(e as Error).message}`;
+      const info = (ERROR_CODES as Record<string, { abci?: number } | undefined>)[code];
+      const abci = info?.abci ?? HOST_ERROR_ABCI_CODE;
+      if (req.query)
+        return { query: { code: abci, log, info: '', index: 0n, key: new Uint8Array(0), value: new Uint8Array(0), height: 0n, codespace: HOST_CODESPACE } };
+      if (req.checkTx)
+        return { checkTx: { code: abci, data: new Uint8Array(0), log, info: '', gasWanted: 0n, gasUsed: 0n, events: [], codespace: HOST_CODESPACE } };
+      if (req.listSnapshots) return { listSnapshots: { snapshots: [] } };
+      if (req.loadSnapshotChunk) return { loadSnapshotChunk: { chunk: new Uint8Array(0) } };
+      if (req.offerSnapshot) return { offerSnapshot: { result: ResponseOfferSnapshot_Result.ABORT } };
+      if (req.processProposal) return { processProposal: { status: ResponseProcessProposal_ProposalStatus.REJECT } };
+      throw e;
+    }
+  }
+
+  private answer(req: Request): Response {
     if (req.echo) return { echo: { message: req.echo.message } };
     if (req.flush) return { flush: {} };
     if (req.info) {
