@@ -16,7 +16,7 @@ import { ERROR_CODES } from '../errors.js';
 import { events } from './index.js';
 
 /** Bump when an error code or an event shape changes; then regenerate docs/contract/contract.json. */
-export const CONTRACT_VERSION = 5;
+export const CONTRACT_VERSION = 6;
 
 export interface ContractSurface {
   contract_version: number;

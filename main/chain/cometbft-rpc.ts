@@ -14,6 +14,7 @@
  *   mempool → TX_TIMEOUT (it may still be included).
  */
 import {
+  BlockIdFlag,
   Comet1Client,
   Comet38Client,
   connectComet,
@@ -22,6 +23,7 @@ import {
   type ReadonlyDateWithNanoseconds,
 } from '@cosmjs/tendermint-rpc';
 import { CharterError } from '../../core/errors.js';
+import { consensusHealth, type ConsensusHealth } from '../../core/consensus/health.js';
 import { fromUtf8, sha256Hex } from '../../core/codec/index.js';
 import type { AbciEvent } from '../../core/engine/types.js';
 import { engineCodeOf, httpFailure, JSONRPC, NOT_FOUND_CODES, rejected, rpcErrorOf, rpcFailure, type RpcErrorBody } from './errors.js';
@@ -216,6 +218,24 @@ export class CometRpcClient {
       moniker: s.nodeInfo.moniker,
       catchingUp: s.syncInfo.catchingUp,
     };
+  }
+
+  /**
+   * The validator set at the latest height and whether each validator signed
+   * the newest canonical commit (of height − 1, as the latest block carries
+   * it), with the consensus health that follows (core/consensus/health.ts).
+   */
+  async validatorHealth(): Promise<ConsensusHealth & { height: number; validators: { address: string; power: number; signedLatest: boolean }[] }> {
+    const height = (await this.status()).height;
+    const set = await this.run('validators', () => this.comet.validatorsAll(height));
+    const signed = new Set<string>();
+    if (height > 1) {
+      const c = await this.run('commit', () => this.comet.commit(height - 1));
+      for (const s of c.commit.signatures) if (s.blockIdFlag === BlockIdFlag.Commit && s.validatorAddress) signed.add(hexUpper(s.validatorAddress));
+    }
+    const validators = set.validators.map((v) => ({ address: hexUpper(v.address), power: Number(v.votingPower), signedLatest: false }));
+    for (const v of validators) v.signedLatest = signed.has(v.address);
+    return { height, ...consensusHealth(validators, signed), validators };
   }
 
   /** abci_info: the application's own last height and state root (after that block). */

@@ -28,6 +28,7 @@ import { ensurePrivateDir } from '../../base/node/files.js';
 import { makeGenesis } from '../../core/engine/genesis.js';
 import type { GenesisDoc } from '../../core/engine/types.js';
 import { CharterError } from '../../core/errors.js';
+import { quorumWarning } from '../../core/consensus/health.js';
 import { ensureAdminKey, loadDevnetAdmin } from '../devnet/keys.js';
 
 export const NET_FILE = 'net.json';
@@ -448,12 +449,7 @@ export async function netStatus(net: NetDescription): Promise<NetStatus> {
   // Online: a validator whose node answers now (a stopped node's last signature may still be in the latest commit of a stalled chain).
   for (const [addr, power] of vset) if (rows.some((r) => r.address === addr && r.height !== null)) onlinePower += power;
   const quorum = totalPower > 0 && onlinePower * 3 > totalPower * 2;
-  const offline = rows.filter((r) => r.height === null).length;
-  const warning =
-    totalPower === 0
-      ? 'no node answers: the network is down'
-      : quorum
-        ? null
-        : `consensus cannot progress: ${offline} of ${rows.length} validators (${Math.round(((totalPower - onlinePower) * 100) / totalPower)} % of power) are offline`;
+  const offline = [...vset.keys()].filter((addr) => !rows.some((r) => r.address === addr && r.height !== null)).length;
+  const warning = quorumWarning(offline, vset.size, totalPower - onlinePower, totalPower);
   return { chainId: net.chainId, height, validators: rows, totalPower, onlinePower, quorum, warning };
 }

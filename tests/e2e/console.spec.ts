@@ -239,6 +239,13 @@ test('a new user creates keys and a 2-of-3 vault, withdraws with two approvals, 
   await expect(editor(page).getByRole('heading', { name: /^Events/ })).toBeVisible();
   // The explorer search finds the block by height too.
   await showView(page, 'Nodes');
+  // The validator set: the devnet's one validator signed the newest commit; no warning.
+  const vset = editor(page).getByRole('table', { name: 'Validator set' });
+  await expect(vset.getByRole('row')).toHaveCount(2);
+  await expect(vset.getByRole('cell', { name: 'signed' })).toBeVisible();
+  await expect(editor(page).getByText(/power 10 of 10 signed the newest commit \(above two thirds/)).toBeVisible();
+  await vset.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: test.info().outputPath('nodes-validators.png') });
   await editor(page).getByLabel('Block height or transaction hash').fill(String(executedAt));
   await editor(page).getByRole('button', { name: 'Go' }).click();
   await expect(page.getByRole('tab', { name: `Block ${executedAt}`, selected: true })).toBeVisible();

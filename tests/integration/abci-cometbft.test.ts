@@ -232,6 +232,15 @@ describe('charter abci under real CometBFT', () => {
       const overview = await api.call('explorer.overview', { limit: 5 });
       expect(JSON.stringify(overview)).toContain(CHAIN);
       expect(await api.call('node.status')).toMatchObject({ embedded: false, rpcUrl: `http://127.0.0.1:${home.rpcPort}` });
+      // The validator set as real CometBFT reports it: one validator of power 10 (cometbft init), signing.
+      expect(await api.call('node.validators')).toMatchObject({
+        count: 1,
+        totalPower: 10,
+        onlinePower: 10,
+        quorum: true,
+        warning: null,
+        validators: [{ power: 10, signedLatest: true }],
+      });
     } finally {
       await charter.close();
       rmSync(ws, { recursive: true, force: true });

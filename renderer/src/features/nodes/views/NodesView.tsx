@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { SerializedError } from '../../../../../core/contract/index.js';
+import type { MethodOutput, SerializedError } from '../../../../../core/contract/index.js';
 import { client } from '../../../common/client.js';
 import { ago, Empty, ErrorAlert, formatTime, Hash, Loading, useNow } from '../../../common/ui.js';
 import { openBlock, openTx, refreshExplorer, refreshNode, useStore } from '../../../store.js';
@@ -43,6 +43,70 @@ function ExplorerSearch() {
   );
 }
 
+type Health = MethodOutput<'node.validators'>;
+
+/** The validator set and consensus health: who signed the newest commit, and a warning when online power is not above two thirds. */
+function Validators({ tick }: { tick: number }) {
+  const [health, setHealth] = useState<Health | null>(null);
+  const [error, setError] = useState<SerializedError | null>(null);
+  useEffect(() => {
+    let live = true;
+    client()
+      .call('node.validators', {})
+      .then((h) => {
+        if (!live) return;
+        setHealth(h);
+        setError(null);
+      })
+      .catch((e: unknown) => live && setError(toSerializedError(e)));
+    return () => {
+      live = false;
+    };
+  }, [tick]);
+  return (
+    <section aria-labelledby="validators-h" className="page-section">
+      <h2 id="validators-h">Validators</h2>
+      {error ? <ErrorAlert error={error} title="The validator set could not be read" /> : null}
+      {health === null && !error ? <Loading what="validators" /> : null}
+      {health ? (
+        <>
+          {health.warning ? (
+            <div role="alert" className="alert">
+              <div className="alert-message">{(health.warning[0]?.toUpperCase() ?? '') + health.warning.slice(1)}.</div>
+            </div>
+          ) : null}
+          <p className="muted">
+            At height {health.height}: {health.count} validator{health.count === 1 ? '' : 's'}, power {health.onlinePower} of {health.totalPower} signed the
+            newest commit{health.quorum ? ' (above two thirds: blocks are committed)' : ''}.
+          </p>
+          <table className="table" aria-label="Validator set">
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Voting power</th>
+                <th scope="col">Newest commit</th>
+              </tr>
+            </thead>
+            <tbody>
+              {health.validators.map((v) => (
+                <tr key={v.address}>
+                  <th scope="row">
+                    <Hash value={v.address} n={12} />
+                  </th>
+                  <td className="num">{v.power}</td>
+                  <td>
+                    <span className={`chip chip-${v.signedLatest ? 'connected' : 'disconnected'}`}>{v.signedLatest ? 'signed' : 'missing'}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
 export function NodesView() {
   const node = useStore((s) => s.node);
   const blocks = useStore((s) => s.blocks);
@@ -50,6 +114,7 @@ export function NodesView() {
   const nodeError = useStore((s) => s.errors.node);
   const explorerError = useStore((s) => s.errors.explorer);
   const now = useNow(1000);
+  const [tick, setTick] = useState(0);
   useEffect(() => {
     void refreshNode();
     void refreshExplorer();
@@ -59,7 +124,7 @@ export function NodesView() {
       <header className="page-header">
         <div>
           <h1>Nodes</h1>
-          <p className="page-sub">The custody node this console is connected to, and an explorer of its blocks and transactions.</p>
+          <p className="page-sub">The custody node this console is connected to, its validators, and an explorer of its blocks and transactions.</p>
         </div>
         <button
           type="button"
@@ -67,6 +132,7 @@ export function NodesView() {
           onClick={() => {
             void refreshNode();
             void refreshExplorer();
+            setTick((t) => t + 1);
           }}
         >
           Refresh
@@ -102,6 +168,7 @@ export function NodesView() {
           </dl>
         ) : null}
       </section>
+      <Validators tick={tick} />
       <section aria-labelledby="explorer-h" className="page-section">
         <h2 id="explorer-h">Explorer</h2>
         <ExplorerSearch />
