@@ -251,8 +251,9 @@ export class ApplicationHost implements AbciApplication, AppReadView {
     this.snapshotOnClose = opts.snapshotOnClose ?? true;
     const t0 = performance.now();
     // node:crypto signatures and hashing by default (same verdicts and roots as the pure-JS ones)
-    // One cache of signature verdicts for admission, recheck and execution (main/crypto/verdict-cache.ts).
-    const verifier = new VerdictCache(opts.engineOptions?.verifier ?? nativeVerifier);
+    // One cache of signature verdicts for admission, recheck and execution (main/crypto/verdict-cache.ts). Around node:crypto's
+    // verifier only: a verifier given in engineOptions is used as it is (a test's may change its mind between admission and execution).
+    const verifier = opts.engineOptions?.verifier ?? new VerdictCache(nativeVerifier);
     const engineOptions: EngineOptions = { sha256: nodeSha256, ...opts.engineOptions, verifier, rootObserver: this.tree };
     const fresh = new CustodyEngine(genesis, engineOptions);
     this.genesisAppHash = hexUpper(fresh.info().lastBlockAppHash);

@@ -162,6 +162,9 @@ export interface CometRpcOptions {
   httpTimeoutMs?: number;
 }
 
+/** No block for this long: the health looks at the height in progress rather than the last commit. */
+export const STALL_SECONDS = 10;
+
 export class CometRpcClient {
   /** How many JSON-RPC round trips this client made (a batch counts once): for measurements and tests. */
   calls = 0;
@@ -224,9 +227,14 @@ export class CometRpcClient {
    * The validator set at the latest height and whether each validator signed
    * the newest canonical commit (of height − 1, as the latest block carries
    * it), with the consensus health that follows (core/consensus/health.ts).
+   * When no block has come for STALL_SECONDS, who voted at the height in
+   * progress counts as online instead.
    */
-  async validatorHealth(): Promise<ConsensusHealth & { height: number; validators: { address: string; power: number; signedLatest: boolean }[] }> {
-    const height = (await this.status()).height;
+  async validatorHealth(
+    now = Date.now(),
+  ): Promise<ConsensusHealth & { height: number; validators: { address: string; power: number; signedLatest: boolean }[] }> {
+    const st = await this.status();
+    const height = st.height;
     const set = await this.run('validators', () => this.comet.validatorsAll(height));
     const signed = new Set<string>();
     if (height > 1) {
@@ -235,7 +243,60 @@ export class CometRpcClient {
     }
     const validators = set.validators.map((v) => ({ address: hexUpper(v.address), power: Number(v.votingPower), signedLatest: false }));
     for (const v of validators) v.signedLatest = signed.has(v.address);
-    return { height, ...consensusHealth(validators, signed), validators };
+    // A chain that has stopped committing keeps its last commit, signed by validators that may be gone since. Then the height
+    // in progress tells who is there: CometBFT waits at it for votes from more than two thirds, and the ones it has are the ones online.
+    const stalledFor = (now - Date.parse(st.time)) / 1000;
+    const voting = stalledFor >= STALL_SECONDS ? await this.heightVoters() : null;
+    if (voting === null) return { height, ...consensusHealth(validators, signed), validators };
+    const health = consensusHealth(validators, voting.online);
+    // Votes a validator cast before it went away still count in the height it stopped at: a stall is a stall all the same.
+    if (health.quorum) {
+      health.quorum = false;
+      health.warning = `consensus cannot progress: no block for ${Math.round(stalledFor)} s; ${health.count - health.offline} of ${health.count} validators voted at height ${voting.height}`;
+    }
+    return { height, ...health, validators };
+  }
+
+  /** The validators with a prevote or a precommit at the height in progress, in any round (null when the node does not say). */
+  private async heightVoters(): Promise<{ height: number; online: Set<string> } | null> {
+    let answer: { result?: unknown } | null = null;
+    try {
+      this.calls++;
+      const res = await fetch(`${this.rpcUrl}/consensus_state`, { signal: AbortSignal.timeout(this.httpTimeoutMs) });
+      answer = (await res.json()) as { result?: unknown };
+    } catch {
+      return null;
+    }
+    if (!answer?.result) return null; // a node without the route (the devnet)
+    const rs = (
+      answer.result as { round_state?: { 'height/round/step'?: string; height_vote_set?: { prevotes_bit_array?: string; precommits_bit_array?: string }[] } }
+    ).round_state;
+    const inProgress = Number(String(rs?.['height/round/step'] ?? '').split('/')[0]);
+    if (!Number.isSafeInteger(inProgress) || inProgress < 1) return null;
+    // The bit arrays follow the validator set of the height in progress, in its order (power, then address), as /validators lists it.
+    // A node may not serve the set of a height it has not committed: then the latest committed set (they differ only right after a change).
+    let vals: string[] | null = null;
+    for (const h of [inProgress, inProgress - 1]) {
+      try {
+        vals = (await this.comet.validatorsAll(h)).validators.map((v) => hexUpper(v.address));
+        break;
+      } catch {
+        // try the next
+      }
+    }
+    if (vals === null) return null;
+    const online = new Set<string>();
+    for (const round of rs?.height_vote_set ?? []) {
+      for (const bits of [round.prevotes_bit_array, round.precommits_bit_array]) {
+        const m = /^BA\{\d+:([x_]+)\}/.exec(bits ?? '');
+        if (!m) continue;
+        [...(m[1] as string)].forEach((c, i) => {
+          if (c === 'x' && vals?.[i]) online.add(vals[i] as string);
+        });
+      }
+    }
+    // No vote at all: a chain waiting for transactions (create_empty_blocks = false), not one that lost its validators.
+    return online.size > 0 ? { height: inProgress, online } : null;
   }
 
   /** abci_info: the application's own last height and state root (after that block). */
