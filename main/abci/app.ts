@@ -93,8 +93,13 @@ function attr(e: AbciEvent, key: string): string | undefined {
   return e.attributes.find((a) => a.key === key)?.value;
 }
 
-/** The validator updates an executed block asks of consensus, in the order its events state them (the last word on a key wins). */
-export function validatorUpdatesOf(blockEvents: AbciEvent[], txResults: TxResult[]): ValidatorUpdate[] {
+/**
+ * The validator updates an executed block asks of consensus: per key, the
+ * last word of its events; then only what differs from `before`, the powers
+ * at the start of the block (a key added and removed within the block is no
+ * update: CometBFT refuses to remove a validator it does not have).
+ */
+export function validatorUpdatesOf(blockEvents: AbciEvent[], txResults: TxResult[], before?: ReadonlyMap<string, number>): ValidatorUpdate[] {
   const byKey = new Map<string, bigint>();
   const all = [...blockEvents, ...txResults.filter((r) => r.code === 0).flatMap((r) => r.events)];
   for (const e of all) {
@@ -105,7 +110,8 @@ export function validatorUpdatesOf(blockEvents: AbciEvent[], txResults: TxResult
       if (Number.isSafeInteger(power) && power > 0) byKey.set(pk, BigInt(power));
     } else if (e.type === 'security.validator_removed') byKey.set(pk, 0n);
   }
-  return [...byKey].map(([pk, power]) => ({ pubKey: { ed25519: new Uint8Array(Buffer.from(pk, 'hex')) }, power }));
+  const changed = before === undefined ? [...byKey] : [...byKey].filter(([pk, power]) => BigInt(before.get(pk) ?? 0) !== power);
+  return changed.map(([pk, power]) => ({ pubKey: { ed25519: new Uint8Array(Buffer.from(pk, 'hex')) }, power }));
 }
 
 /** Answers decoded ABCI requests; one per server, shared by CometBFT's four connections. */
@@ -378,11 +384,12 @@ export class CometApp {
       commit_signature: '',
       commit_time: time,
     };
+    const before = activeValidators(host);
     const res = host.finalizeBlock({ height, time, txs: req.txs, hashes, block });
     return {
       events: pbEvents(res.events),
       txResults: res.txResults.map(execResult),
-      validatorUpdates: validatorUpdatesOf(res.events, res.txResults),
+      validatorUpdates: validatorUpdatesOf(res.events, res.txResults, before),
       appHash: res.appHash,
     };
   }
@@ -427,6 +434,15 @@ export class CometApp {
     this.log('info', `state sync: restored the snapshot at height ${r.height} (root ${r.appHash})`);
     return ResponseApplySnapshotChunk_Result.ACCEPT;
   }
+}
+
+/** The validators the committed state records as active, by public key: their power. */
+function activeValidators(host: ApplicationHost): Map<string, number> {
+  const r = host.query({ path: '/validators' });
+  const out = new Map<string, number>();
+  if (r.code !== 0) return out;
+  for (const v of JSON.parse(Buffer.from(r.value).toString('utf8')) as { public_key: string; power: number }[]) out.set(v.public_key, v.power);
+  return out;
 }
 
 /** Whether a proposed transaction is one the application could include: within the size limit and a well-formed envelope. */

@@ -21,7 +21,7 @@ export interface AbciCommandOptions {
   api?: string;
   snapshotEvery?: string;
   checkpointEvery?: string;
-  /** Allow a non-loopback --api address. */
+  /** Allow a non-loopback --listen or --api address. */
   force?: boolean;
   out?: (line: string) => void;
   err?: (line: string) => void;
@@ -49,6 +49,13 @@ export async function runAbciCommand(opts: AbciCommandOptions): Promise<void> {
   const addr = parseAbciAddress(opts.listen ?? 'tcp://127.0.0.1:26658');
   const snapshotEvery = positive('--snapshot-every', opts.snapshotEvery);
   const checkpointEvery = positive('--checkpoint-every', opts.checkpointEvery);
+  if (addr.kind === 'tcp' && !isLoopback(addr.host) && !opts.force) {
+    throw new CharterError(
+      'HOST_REFUSED',
+      `refusing to serve ABCI on ${addr.host}: it is not a loopback address, and whoever connects drives the application; keep it beside cometbft, or pass --force-host`,
+      { host: addr.host },
+    );
+  }
   const api = opts.api !== undefined ? parseHostPort(opts.api) : null;
   if (api !== null && !isLoopback(api.host) && !opts.force) {
     throw new CharterError('HOST_REFUSED', `refusing to serve the read API on ${api.host}: it is not a loopback address; pass --force-host to do it anyway`, {
@@ -72,19 +79,20 @@ export async function runAbciCommand(opts: AbciCommandOptions): Promise<void> {
   try {
     await server.listen(addr);
     if (api !== null) {
-      let mounted: HttpHandler | null = null;
+      let mounted: { host: object; handler: HttpHandler } | null = null;
       http = new HttpTransport({ maxBodyBytes: 1024 * 1024, log });
       http.mount((req, res, url, t) => {
         const host = app.app;
         if (host === null) return notYet(req, res, url, t);
-        if (mounted === null) {
+        // A new host after state sync: the routes follow it.
+        if (mounted === null || mounted.host !== host) {
           const view: ReadApiView = {
             app: host,
             consensus: { mempoolSize: 0, isPending: () => false, validators: () => [], devnet: false },
           };
-          mounted = mountReadApi(view);
+          mounted = { host, handler: mountReadApi(view) };
         }
-        return mounted(req, res, url, t);
+        return mounted.handler(req, res, url, t);
       });
       await http.listen(api.host, api.port);
     }

@@ -17,7 +17,7 @@
  * handshake replays what the application lacks.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { Request, Response } from 'cosmjs-types/tendermint/abci/types';
 import { CharterError } from '../../core/errors.js';
 import type { LogFn } from '../app-host/host.js';
@@ -64,7 +64,11 @@ export class AbciServer {
   }
 
   listen(addr: AbciAddress): Promise<void> {
-    if (addr.kind === 'unix' && existsSync(addr.path)) unlinkSync(addr.path);
+    // A socket left by an earlier run is replaced; any other file there is not ours to delete.
+    if (addr.kind === 'unix' && existsSync(addr.path)) {
+      if (!lstatSync(addr.path).isSocket()) return Promise.reject(new CharterError('USAGE', `${addr.path} exists and is not a socket`));
+      unlinkSync(addr.path);
+    }
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       const done = (): void => {

@@ -392,7 +392,13 @@ export class ApplicationHost implements AbciApplication, AppReadView {
   }
 
   finalizeBlock(req: FinalizeBlockRequest): FinalizeBlockResponse {
-    if (this.pending) throw new Error(`finalizeBlock(${req.height}) before commit of block ${this.pending.req.height}`);
+    if (this.pending) {
+      // CometBFT decided this height again after a restart of its own, before our Commit: the block it had
+      // finalized was never committed, so it is dropped (the engine rebuilds its working copy from the committed state).
+      if (this.pending.req.height !== req.height) throw new Error(`finalizeBlock(${req.height}) before commit of block ${this.pending.req.height}`);
+      this.log('warn', `block ${req.height} finalized again before its commit; the earlier result is dropped`);
+      this.pending = null;
+    }
     const expected = (this.last?.height ?? 0) + 1;
     if (req.height !== expected) throw new Error(`finalizeBlock(${req.height}): the next height is ${expected}`);
     const t0 = performance.now();

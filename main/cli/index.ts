@@ -288,7 +288,7 @@ export function buildProgram(): Command {
     .requiredOption('--home <dir>', 'application home: genesis.json (written at InitChain), node.db, node_key.json (created if missing)')
     .option('--listen <addr>', 'ABCI address: tcp://host:port or unix:///path', 'tcp://127.0.0.1:26658')
     .option('--api <host:port>', 'serve the read API (/explorer/*, evidence, proofs, /metrics/engine) here')
-    .option('--force-host', 'allow a non-loopback --api address')
+    .option('--force-host', 'allow a non-loopback --listen or --api address')
     .option('--checkpoint-every <n>', 'issue a signed checkpoint of the receipt log every N blocks', '10')
     .option('--snapshot-every <n>', 'write a state snapshot every N blocks (restart and state sync start from the newest)', '1000')
     .action(async (o: { home: string; listen: string; api?: string; forceHost?: boolean; checkpointEvery: string; snapshotEvery: string }) => {

@@ -25,7 +25,8 @@ export class VerdictCache implements SignatureVerifier {
   ) {}
 
   verify(scheme: SignatureScheme, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    const key = `${scheme}|${latin1(publicKey)}|${latin1(message)}|${latin1(signature)}`;
+    // Each field with its length first: no two inputs share a key.
+    const key = `${scheme}|${publicKey.length}|${message.length}|${signature.length}|${latin1(publicKey)}${latin1(message)}${latin1(signature)}`;
     const known = this.verdicts.get(key);
     if (known !== undefined) {
       this.hits++;

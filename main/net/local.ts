@@ -247,12 +247,18 @@ export function createNet(opts: NetOptions): NetDescription {
   return net;
 }
 
+/** Whether `pid` is alive and still one of ours (a pid reused after a crash or a reboot is not). */
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    return cmd.includes('cometbft') || cmd.includes('abci');
+  } catch {
+    return true; // no /proc: trust the signal
   }
 }
 

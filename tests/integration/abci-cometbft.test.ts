@@ -95,7 +95,7 @@ describe('charter abci under real CometBFT', () => {
     expect(r.tx_result.code, r.tx_result.log).toBe(0);
     // A refused transaction: the same nonce again.
     const dup = await broadcast(tx.bytes).catch((e: Error) => e);
-    expect(dup instanceof Error ? dup.message : String(dup.check_tx.code)).toMatch(/already exists in cache|[1-9]/);
+    expect(dup instanceof Error ? dup.message : `code ${dup.check_tx.code}`).toMatch(/tx already exists in cache|^code [1-9]\d*$/);
     const q = await rpc<{ response: { code: number; value: string } }>(home.rpcPort, 'abci_query', { path: '"/vault/treasury"' });
     expect(q.response.code).toBe(0);
     expect(JSON.parse(Buffer.from(q.response.value, 'base64').toString('utf8'))).toMatchObject({ vault_id: 'treasury', name: 'Treasury' });
