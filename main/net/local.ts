@@ -77,7 +77,8 @@ export interface NetOptions {
   log?: (line: string) => void;
 }
 
-function setToml(text: string, section: string, key: string, value: string): string {
+/** Sets `key = value` in the [section] of a TOML file as `cometbft init` writes it (section "" = the top). */
+export function setToml(text: string, section: string, key: string, value: string): string {
   const lines = text.split('\n');
   let cur = '';
   for (let i = 0; i < lines.length; i++) {
@@ -89,6 +90,23 @@ function setToml(text: string, section: string, key: string, value: string): str
     }
   }
   throw new CharterError('CONFIG_INVALID', `config.toml has no ${section ? `[${section}] ` : ''}${key}`);
+}
+
+/** Validator or node `i` of a network in `home` on `base`: 127.0.0.(11+i), ports base to base+3. */
+function netNodeAt(home: string, i: number, base: number, genesisValidator: boolean): NetNode {
+  const cometHome = join(home, `node${i}`);
+  return {
+    index: i,
+    name: `node${i}`,
+    ip: `127.0.0.${11 + i}`,
+    cometHome,
+    appHome: join(cometHome, 'app'),
+    p2pPort: base,
+    rpcPort: base + 1,
+    abciPort: base + 2,
+    apiPort: base + 3,
+    genesisValidator,
+  };
 }
 
 function nodeConfig(text: string, node: NetNode, blockTime: string): string {
@@ -121,20 +139,8 @@ export function consensusKeyOf(node: NetNode): string {
  * naming consensusKeyOf(node) makes it a validator.
  */
 export async function addNode(net: NetDescription, home: string, opts: Pick<NetOptions, 'cometbft'>): Promise<NetNode> {
-  const i = net.nodes.length;
-  const cometHome = join(home, `node${i}`);
-  const node: NetNode = {
-    index: i,
-    name: `node${i}`,
-    ip: `127.0.0.${11 + i}`,
-    cometHome,
-    appHome: join(cometHome, 'app'),
-    p2pPort: net.basePort,
-    rpcPort: net.basePort + 1,
-    abciPort: net.basePort + 2,
-    apiPort: net.basePort + 3,
-    genesisValidator: false,
-  };
+  const node = netNodeAt(home, net.nodes.length, net.basePort, false);
+  const cometHome = node.cometHome;
   const r = spawnSync(opts.cometbft, ['init', '--home', cometHome], { encoding: 'utf8' });
   if (r.status !== 0) throw new CharterError('NODE_ERROR', `cometbft init failed: ${r.stderr || r.stdout}`);
   const first = net.nodes[0] as NetNode;
@@ -215,19 +221,8 @@ export function createNet(opts: NetOptions): NetDescription {
   cometGenesis.app_state = genesis;
   const nodes: NetNode[] = [];
   for (let i = 0; i < n; i++) {
-    const cometHome = join(opts.home, `node${i}`);
-    const node: NetNode = {
-      index: i,
-      name: `node${i}`,
-      ip: `127.0.0.${11 + i}`,
-      cometHome,
-      appHome: join(cometHome, 'app'),
-      p2pPort: base,
-      rpcPort: base + 1,
-      abciPort: base + 2,
-      apiPort: base + 3,
-      genesisValidator: true,
-    };
+    const node = netNodeAt(opts.home, i, base, true);
+    const cometHome = node.cometHome;
     const gPath = join(cometHome, 'config', 'genesis.json');
     writeFileSync(gPath, JSON.stringify(cometGenesis, null, 2) + '\n');
     const cPath = join(cometHome, 'config', 'config.toml');

@@ -9,6 +9,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { setToml } from '../../main/net/local.js';
+
+export { setToml };
 // @ts-expect-error plain ESM script shared with the test runner
 import { findCometbft } from '../../scripts/cometbft.mjs';
 
@@ -32,22 +35,6 @@ export async function freePort(): Promise<number> {
       s.close(() => ok(port));
     });
   });
-}
-
-/** Sets `key = value` in the [section] of a TOML file as `cometbft init` writes it (section "" = the top). */
-export function setToml(text: string, section: string, key: string, value: string): string {
-  const lines = text.split('\n');
-  let cur = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const sec = /^\[([^\]]+)\]\s*$/.exec(line);
-    if (sec) cur = sec[1] as string;
-    else if (cur === section && new RegExp(`^${key.replace(/[.]/g, '\\.')}\\s*=`).test(line)) {
-      lines[i] = `${key} = ${value}`;
-      return lines.join('\n');
-    }
-  }
-  throw new Error(`config.toml has no ${section ? `[${section}] ` : ''}${key}`);
 }
 
 export interface CometHome {
