@@ -36,6 +36,10 @@ export const REFUSAL_REASONS = [
   'TIME_IN_FUTURE',
   'NEXT_VALIDATORS_MISMATCH',
   'TRUSTED_VALIDATORS_MISMATCH',
+  // a chain of light blocks from a trust anchor
+  'LIGHT_CHAIN_INVALID',
+  'ANCHOR_NOT_FOUND',
+  'ANCHOR_MISMATCH',
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

@@ -4,6 +4,7 @@
  * (verify.ts) and their refusals (errors.ts). docs/formats/commit-evidence.md
  * describes it. Pure.
  */
+export * from './chain.js';
 export * from './errors.js';
 export * from './hash.js';
 export * from './time.js';
