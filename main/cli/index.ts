@@ -337,6 +337,22 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('light')
+    .description("CometBFT light-client verification: a header checked by its validators' commits from a header you trust")
+    .command('verify')
+    .description('verify the header at a height (default the latest) from a trust anchor, over a CometBFT RPC; skipping, bisecting where needed')
+    .requiredOption('--node <url>', 'a CometBFT RPC URL (what it serves is verified, not trusted)')
+    .requiredOption('--trust-height <height>', "the anchor's height")
+    .requiredOption('--trust-hash <hex>', "the anchor's header hash, obtained by other means")
+    .option('--trusting-period <d>', 'how long a trusted header may be built on, e.g. 168h or 14d', '168h')
+    .option('--height <height>', 'the height to verify (default: the latest)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { node: string; trustHeight: string; trustHash: string; trustingPeriod: string; height?: string; json?: boolean }) => {
+      const { runLightVerify } = await lazy.net();
+      await runLightVerify({ ...o, json: !!o.json });
+    });
+
+  program
     .command('replay')
     .description(
       're-execute a chain from genesis and print the state-root history; --check compares with the recorded roots and result codes (exit 0 match, 1 diverged, 2 cannot tell)',

@@ -106,3 +106,61 @@ export async function runNetDown(opts: NetCommandOptions): Promise<void> {
   for (const n of net.nodes) await stopNode(net, n.index);
   out(`network ${net.chainId} in ${home}: ${net.nodes.length} validators stopped`);
 }
+
+/** `--trusting-period`: "168h", "14d", "90m", "3600s". */
+export function parseTrustingPeriod(s: string): bigint {
+  const m = /^(\d{1,9})(s|m|h|d)$/.exec(s.trim());
+  if (!m) throw new CharterError('USAGE', `--trusting-period must be a whole number of s, m, h or d (e.g. 168h), got ${JSON.stringify(s)}`);
+  const unit = { s: 1n, m: 60n, h: 3600n, d: 86_400n }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const ns = BigInt(m[1] as string) * unit * 1_000_000_000n;
+  if (ns === 0n) throw new CharterError('USAGE', '--trusting-period must be above zero');
+  return ns;
+}
+
+export interface LightVerifyOptions {
+  node: string;
+  trustHeight: string;
+  trustHash: string;
+  trustingPeriod?: string;
+  height?: string;
+  json?: boolean;
+  /** The verifier's clock, ms (default: this machine's). */
+  nowMs?: number;
+  out?: (line: string) => void;
+}
+
+/**
+ * `charter light verify`: the header at a height (default the latest) verified
+ * from a trust anchor by the commits of its validators, over a CometBFT RPC.
+ */
+export async function runLightVerify(o: LightVerifyOptions): Promise<void> {
+  const out = o.out ?? say;
+  const trustHeight = intOpt('--trust-height', o.trustHeight);
+  if (trustHeight === undefined || trustHeight < 1) throw new CharterError('USAGE', '--trust-height must be a height of at least 1');
+  if (!/^[0-9A-Fa-f]{64}$/.test(o.trustHash))
+    throw new CharterError('USAGE', `--trust-hash must be 64 hex characters (a header hash), got ${JSON.stringify(o.trustHash)}`);
+  const target = o.height === undefined ? null : (intOpt('--height', o.height) ?? null);
+  const { fetchLightBlock, lightPath } = await import('./light.js');
+  const chainId = String(((await fetchLightBlock(o.node, trustHeight)).signed_header as { header: { chain_id: string } }).header.chain_id);
+  const anchor = { chainId, height: BigInt(trustHeight), hash: o.trustHash.toUpperCase(), trustingPeriodNs: parseTrustingPeriod(o.trustingPeriod ?? '168h') };
+  const p = await lightPath(o.node, anchor, target, o.nowMs ?? Date.now());
+  const h = p.target.signedHeader.header;
+  const last = p.verdict.verified[p.verdict.verified.length - 1] as { height: bigint; hash: string };
+  const appHash = Buffer.from(h.appHash).toString('hex').toUpperCase();
+  const path = p.verdict.verified.map((v) => Number(v.height));
+  if (o.json) {
+    out(
+      JSON.stringify({
+        chain_id: chainId,
+        anchor: { height: trustHeight, hash: anchor.hash },
+        verified: { height: Number(last.height), hash: last.hash, app_hash: appHash },
+        path,
+      }),
+    );
+    return;
+  }
+  out(`height ${last.height} of ${chainId} is committed by its validators, verified from the anchor at height ${trustHeight}`);
+  out(`  header hash ${last.hash}`);
+  out(`  app hash    ${appHash}`);
+  out(`  path        ${path.join(' → ')}`);
+}

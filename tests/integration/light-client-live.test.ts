@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toHexUpper } from '../../core/codec/index.js';
 import {
   parseCommitResult,
   parseValidators,
@@ -22,6 +23,8 @@ import {
   type SignedHeader,
   type ValidatorSet,
 } from '../../core/consensus/index.js';
+import { runLightVerify } from '../../main/net/cli.js';
+import { lightPath } from '../../main/net/light.js';
 import { cometbftBinary, cometHeight, initCometHome, rpc, setToml, startCometbft, waitFor, type CometHome, type Proc } from '../support/cometbft.js';
 
 const CHAIN = 'charter-light-live';
@@ -86,5 +89,32 @@ describe('light client on a live kvstore chain', () => {
       reason = refusalReason(e);
     }
     expect(reason).toBe('HEADER_HASH_MISMATCH');
+
+    // Over the RPC from a trust anchor at height 1 (its hash taken from the commit of height 2, as an auditor
+    // would get it out of band): the path found is verified whole, and the command says so.
+    const anchorHash = toHexUpper(at(2).sh.header.lastBlockId.hash);
+    const anchor = { chainId: CHAIN, height: 1n, hash: anchorHash, trustingPeriodNs: 3_600_000_000_000n };
+    const path = await lightPath(`http://127.0.0.1:${home.rpcPort}`, anchor, last, Date.now());
+    expect(path.verdict.verified[0]).toEqual({ height: 1n, hash: anchorHash });
+    expect(path.verdict.verified[path.verdict.verified.length - 1]?.height).toBe(BigInt(last));
+    expect(path.blocks).toHaveLength(path.verdict.verified.length);
+    const lines: string[] = [];
+    const rpcUrl = `http://127.0.0.1:${home.rpcPort}`;
+    await runLightVerify({ node: rpcUrl, trustHeight: '1', trustHash: anchorHash, height: String(last), json: true, out: (l) => lines.push(l) });
+    const out = JSON.parse(lines[0] as string) as { chain_id: string; verified: { height: number; hash: string; app_hash: string }; path: number[] };
+    expect(out.chain_id).toBe(CHAIN);
+    expect(out.verified.height).toBe(last);
+    expect(out.verified.hash).toBe(toHexUpper(at(last).sh.commit.blockId.hash));
+    expect(out.verified.app_hash).toBe(toHexUpper(at(last).sh.header.appHash));
+    expect(out.path[0]).toBe(1);
+    // A wrong anchor hash, and an anchor past its trusting period, are refused with their reasons.
+    const wrong = toHexUpper(at(3).sh.commit.blockId.hash);
+    await expect(runLightVerify({ node: rpcUrl, trustHeight: '1', trustHash: wrong, out: () => {} })).rejects.toMatchObject({
+      code: 'PROOF_INVALID',
+      details: { reason: 'ANCHOR_MISMATCH' },
+    });
+    await expect(
+      runLightVerify({ node: rpcUrl, trustHeight: '1', trustHash: anchorHash, trustingPeriod: '1s', nowMs: Date.now() + 5_000, out: () => {} }),
+    ).rejects.toMatchObject({ code: 'PROOF_INVALID', details: { reason: 'TRUSTED_HEADER_EXPIRED' } });
   });
 });
