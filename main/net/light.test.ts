@@ -65,7 +65,7 @@ function signedAt(h: number): SignedHeader {
     proposerAddress: set.validators[0]?.address as Uint8Array,
   };
   const blockId = { hash: headerHash(header), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(5) } };
-  const commit: Commit = {
+  const unsigned: Commit = {
     height: BigInt(h),
     round: 0,
     blockId,
@@ -76,10 +76,13 @@ function signedAt(h: number): SignedHeader {
       signature: new Uint8Array(0),
     })),
   };
-  commit.signatures = commit.signatures.map((s, i) => ({
-    ...s,
-    signature: ed25519.sign(voteSignBytes(CHAIN, commit, i), KEYS[members(h)[i] as number] as Uint8Array),
-  }));
+  const commit: Commit = {
+    ...unsigned,
+    signatures: unsigned.signatures.map((s, i) => ({
+      ...s,
+      signature: ed25519.sign(voteSignBytes(CHAIN, unsigned, i), KEYS[members(h)[i] as number] as Uint8Array),
+    })),
+  };
   return { header, commit };
 }
 
