@@ -16,8 +16,7 @@ import { refuse } from './errors.js';
 import { headerHash } from './hash.js';
 import type { Timestamp } from './time.js';
 import { parseSignedHeader, parseValidators, type SignedHeader, type ValidatorSet } from './types.js';
-import { headerExpired, validateSignedHeader, verifyCommit, verifyLight, type TrustLevel } from './verify.js';
-import { addDuration, formatRfc3339 } from './time.js';
+import { checkNotExpired, validateSignedHeader, verifyCommit, verifyLight, type TrustLevel } from './verify.js';
 
 /** Most light blocks one chain may hold. */
 export const MAX_LIGHT_BLOCKS = 10_000;
@@ -90,13 +89,7 @@ export function verifyLightChain(anchor: TrustAnchor, blocks: readonly LightBloc
       got: hash,
       anchor: anchor.hash.toUpperCase(),
     });
-  if (headerExpired(first.signedHeader.header, anchor.trustingPeriodNs, opts.now)) {
-    const until = addDuration(first.signedHeader.header.time, anchor.trustingPeriodNs);
-    refuse('TRUSTED_HEADER_EXPIRED', `the anchor header (height ${anchor.height}) expired at ${formatRfc3339(until)}; now is ${formatRfc3339(opts.now)}`, {
-      expiredAt: formatRfc3339(until),
-      now: formatRfc3339(opts.now),
-    });
-  }
+  checkNotExpired(first.signedHeader.header, { now: opts.now, trustingPeriodNs: anchor.trustingPeriodNs });
   verifyCommit(anchor.chainId, first.signedHeader.header, first.signedHeader.commit, first.validatorSet);
   const verified: { height: bigint; hash: string }[] = [{ height: anchor.height, hash }];
   const light = {

@@ -287,7 +287,8 @@ export function validateTrustLevel(l: TrustLevel): void {
     refuse('TRUST_LEVEL_INVALID', `the trust level ${l.numerator}/${l.denominator} is not within [1/3, 1]`);
 }
 
-function checkNotExpired(trusted: Header, opts: LightOptions): void {
+/** Refuses TRUSTED_HEADER_EXPIRED when `trusted` is past its trusting period at `opts.now`. */
+export function checkNotExpired(trusted: Header, opts: Pick<LightOptions, 'now' | 'trustingPeriodNs'>): void {
   if (headerExpired(trusted, opts.trustingPeriodNs, opts.now)) {
     const until = addDuration(trusted.time, opts.trustingPeriodNs);
     refuse('TRUSTED_HEADER_EXPIRED', `the trusted header (height ${trusted.height}) expired at ${formatRfc3339(until)}; now is ${formatRfc3339(opts.now)}`, {

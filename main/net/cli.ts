@@ -3,6 +3,7 @@
  * main/net/local.ts. The commander wiring lives with the CLI.
  */
 import { join } from 'node:path';
+import { toHexUpper } from '../../core/codec/index.js';
 import { CharterError } from '../../core/errors.js';
 import { say } from '../cli/output.js';
 import { findCometbftBinary } from './cometbft-binary.js';
@@ -140,19 +141,23 @@ export async function runLightVerify(o: LightVerifyOptions): Promise<void> {
   if (!/^[0-9A-Fa-f]{64}$/.test(o.trustHash))
     throw new CharterError('USAGE', `--trust-hash must be 64 hex characters (a header hash), got ${JSON.stringify(o.trustHash)}`);
   const target = o.height === undefined ? null : (intOpt('--height', o.height) ?? null);
-  const { fetchLightBlock, lightPath } = await import('./light.js');
-  const chainId = String(((await fetchLightBlock(o.node, trustHeight)).signed_header as { header: { chain_id: string } }).header.chain_id);
-  const anchor = { chainId, height: BigInt(trustHeight), hash: o.trustHash.toUpperCase(), trustingPeriodNs: parseTrustingPeriod(o.trustingPeriod ?? '168h') };
-  const p = await lightPath(o.node, anchor, target, o.nowMs ?? Date.now());
+  const { lightPath } = await import('./light.js');
+  const p = await lightPath(
+    o.node,
+    { height: BigInt(trustHeight), hash: o.trustHash.toUpperCase(), trustingPeriodNs: parseTrustingPeriod(o.trustingPeriod ?? '168h') },
+    target,
+    o.nowMs ?? Date.now(),
+  );
+  const chainId = p.anchor.chainId;
   const h = p.target.signedHeader.header;
   const last = p.verdict.verified[p.verdict.verified.length - 1] as { height: bigint; hash: string };
-  const appHash = Buffer.from(h.appHash).toString('hex').toUpperCase();
+  const appHash = toHexUpper(h.appHash);
   const path = p.verdict.verified.map((v) => Number(v.height));
   if (o.json) {
     out(
       JSON.stringify({
         chain_id: chainId,
-        anchor: { height: trustHeight, hash: anchor.hash },
+        anchor: { height: trustHeight, hash: p.anchor.hash },
         verified: { height: Number(last.height), hash: last.hash, app_hash: appHash },
         path,
       }),

@@ -58,8 +58,13 @@ export interface LightPath {
   /** The blocks verified, from the anchor to the target, as JSON (what evidence carries). */
   blocks: LightBlockJson[];
   verdict: LightChainVerdict;
+  /** The anchor as verified, its chain id filled in. */
+  anchor: TrustAnchor;
   target: LightBlock;
 }
+
+/** A trust anchor whose chain id may be left to the anchor header, which its hash binds. */
+export type AnchorInput = Omit<TrustAnchor, 'chainId'> & { chainId?: string };
 
 /**
  * The path from `anchor` to `target` (null: the node's latest height), bisecting
@@ -67,7 +72,7 @@ export interface LightPath {
  * by verifyLightChain. `nowMs` is the verifier's clock. Throws PROOF_INVALID
  * with the reason when the node's blocks do not verify.
  */
-export async function lightPath(rpcUrl: string, anchor: TrustAnchor, target: number | null, nowMs: number): Promise<LightPath> {
+export async function lightPath(rpcUrl: string, input: AnchorInput, target: number | null, nowMs: number): Promise<LightPath> {
   const cache = new Map<number, { json: LightBlockJson; block: LightBlock }>();
   const get = async (h: number | null): Promise<{ json: LightBlockJson; block: LightBlock }> => {
     const hit = h === null ? undefined : cache.get(h);
@@ -78,7 +83,8 @@ export async function lightPath(rpcUrl: string, anchor: TrustAnchor, target: num
     return entry;
   };
   const now = timestampFromMs(nowMs);
-  const first = await get(Number(anchor.height));
+  const first = await get(Number(input.height));
+  const anchor: TrustAnchor = { ...input, chainId: input.chainId ?? first.block.signedHeader.header.chainId };
   // The anchor alone first: a wrong hash or an expired anchor is refused before anything else is fetched.
   verifyLightChain(anchor, [first.block], { now });
   const top = await get(target);
@@ -103,5 +109,5 @@ export async function lightPath(rpcUrl: string, anchor: TrustAnchor, target: num
     }
   }
   const blocks = path.map((p) => p.block);
-  return { blocks: path.map((p) => p.json), verdict: verifyLightChain(anchor, blocks, { now }), target: blocks[blocks.length - 1] as LightBlock };
+  return { blocks: path.map((p) => p.json), verdict: verifyLightChain(anchor, blocks, { now }), anchor, target: blocks[blocks.length - 1] as LightBlock };
 }
